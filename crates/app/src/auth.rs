@@ -1,0 +1,339 @@
+//! Signing in and out, sessions, bearer tokens and personal API tokens.
+
+use crate::{Actor, AppError, Ctx, Principal};
+use aftersales_domain::{FieldError, Permission, TokenId, UserId};
+use aftersales_store::sessions::SessionKind;
+use aftersales_store::{org as org_store, sessions, throttle, tokens, users as user_store};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jiff::{SignedDuration, Timestamp};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+
+const LOGIN_TOKEN_PREFIX: &str = "ast_";
+const PERSONAL_TOKEN_PREFIX: &str = "asp_";
+
+/// A fresh secret: 32 random bytes, base64url.
+fn secret() -> Result<String, AppError> {
+    let mut b = [0u8; 32];
+    getrandom::fill(&mut b).map_err(|e| AppError::Internal(format!("random: {e}")))?;
+    Ok(URL_SAFE_NO_PAD.encode(b))
+}
+
+pub(crate) fn hash_secret(s: &str) -> String {
+    hex::encode(Sha256::digest(s.as_bytes()))
+}
+
+fn ttl(d: std::time::Duration) -> SignedDuration {
+    SignedDuration::try_from(d).unwrap_or(SignedDuration::from_hours(12))
+}
+
+/// What a successful sign-in gives: the secret for the cookie or the bearer header.
+#[derive(Debug, Clone)]
+pub struct LoginOutcome {
+    pub token: String,
+    pub expires_at: Timestamp,
+    pub actor: Actor,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct TokenView {
+    #[schema(value_type = String, format = Uuid)]
+    pub id: TokenId,
+    pub name: String,
+    /// The first characters of the token, to recognize it.
+    pub prefix: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: Timestamp,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub expires_at: Option<Timestamp>,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub revoked_at: Option<Timestamp>,
+}
+
+impl From<&tokens::TokenRecord> for TokenView {
+    fn from(t: &tokens::TokenRecord) -> Self {
+        TokenView {
+            id: t.id,
+            name: t.name.clone(),
+            prefix: t.prefix.clone(),
+            created_at: t.created_at,
+            expires_at: t.expires_at,
+            revoked_at: t.revoked_at,
+        }
+    }
+}
+
+/// A token just created: the secret is shown this once and never again.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct NewToken {
+    #[serde(flatten)]
+    pub token: TokenView,
+    pub secret: String,
+}
+
+impl crate::App {
+    /// Signs a user in. Failed attempts are counted per user name; past the limit every
+    /// attempt is refused with `RateLimited` until the window frees up, whether the
+    /// password is right or not. Unknown users and disabled accounts look like a wrong
+    /// password, and cost the same time.
+    pub async fn login(
+        &self,
+        username: &str,
+        password: &str,
+        web: bool,
+        request_id: Option<String>,
+    ) -> Result<LoginOutcome, AppError> {
+        let name = username.trim().to_lowercase();
+        if name.is_empty() || password.is_empty() || name.len() > 256 || password.len() > 1024 {
+            return Err(AppError::InvalidCredentials);
+        }
+        let now = self.now();
+        let window = ttl(self.cfg.login_window);
+        let (failures, oldest) =
+            throttle::failures_since(self.db.pool(), &name, now - window).await?;
+        if failures >= self.cfg.login_max_failures {
+            let free_at = oldest.unwrap_or(now) + window;
+            let secs = free_at.duration_since(now).as_secs().max(1);
+            return Err(AppError::RateLimited {
+                retry_after_secs: u64::try_from(secs).unwrap_or(1),
+            });
+        }
+        let user = user_store::find_by_username(self.db.pool(), &name).await?;
+        let ok = match &user {
+            Some(u) => self.cfg.password_cost.verify(password, &u.password_hash)? && !u.disabled,
+            None => {
+                // Spend the time a real check would take.
+                let _ = self.cfg.password_cost.hash(password);
+                false
+            }
+        };
+        let Some(user) = user.filter(|_| ok) else {
+            let mut tx = self.db.begin().await?;
+            throttle::record_failure(tx.conn(), &name, now).await?;
+            tx.commit().await?;
+            tracing::info!(username = %name, "login failed");
+            return Err(AppError::InvalidCredentials);
+        };
+        let token = if web {
+            secret()?
+        } else {
+            format!("{LOGIN_TOKEN_PREFIX}{}", secret()?)
+        };
+        let (kind, life) = if web {
+            (SessionKind::Web, ttl(self.cfg.web_session_ttl))
+        } else {
+            (SessionKind::Api, ttl(self.cfg.api_login_ttl))
+        };
+        let expires_at = now + life;
+        let actor = self.actor_of(&user).await?;
+        let ctx = Ctx::user(actor.clone(), request_id);
+        let mut tx = self.db.begin().await?;
+        throttle::clear(tx.conn(), &name).await?;
+        sessions::insert(
+            tx.conn(),
+            &hash_secret(&token),
+            user.id,
+            kind,
+            now,
+            expires_at,
+        )
+        .await?;
+        let via = serde_json::json!({ "via": if web { "web" } else { "api" } });
+        self.audit(
+            &mut tx,
+            &ctx,
+            "user",
+            &user.id.to_string(),
+            "login",
+            None,
+            Some(via),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(LoginOutcome {
+            token,
+            expires_at,
+            actor,
+        })
+    }
+
+    /// Ends the session or login token `token` (the caller's own).
+    pub async fn logout(&self, ctx: &Ctx, token: &str) -> Result<(), AppError> {
+        let mut tx = self.db.begin().await?;
+        if sessions::delete(tx.conn(), &hash_secret(token)).await? {
+            if let Some(a) = ctx.actor() {
+                self.audit(
+                    &mut tx,
+                    ctx,
+                    "user",
+                    &a.id.to_string(),
+                    "logout",
+                    None,
+                    None,
+                )
+                .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn actor_of(&self, u: &user_store::UserRecord) -> Result<Actor, AppError> {
+        let org_path = match u.org_unit_id {
+            Some(id) => Some(org_store::get(self.db.pool(), id).await?.path),
+            None => None,
+        };
+        Ok(Actor {
+            id: u.id,
+            username: u.username.clone(),
+            display_name: u.display_name.clone(),
+            role: u.role,
+            org_unit_id: u.org_unit_id,
+            org_path,
+            locale: u.locale,
+        })
+    }
+
+    async fn live_actor(&self, id: UserId) -> Result<Actor, AppError> {
+        let u = user_store::get(self.db.pool(), id)
+            .await
+            .map_err(|_| AppError::Unauthenticated)?;
+        if u.disabled {
+            return Err(AppError::Unauthenticated);
+        }
+        self.actor_of(&u).await
+    }
+
+    /// The user of a web session cookie.
+    pub async fn authenticate_session(&self, token: &str) -> Result<Actor, AppError> {
+        let id = sessions::user_of(
+            self.db.pool(),
+            &hash_secret(token),
+            SessionKind::Web,
+            self.now(),
+        )
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+        self.live_actor(id).await
+    }
+
+    /// The user of an `Authorization: Bearer` token: a login token or a personal token.
+    pub async fn authenticate_bearer(&self, token: &str) -> Result<Actor, AppError> {
+        let h = hash_secret(token);
+        let now = self.now();
+        let id = if token.starts_with(PERSONAL_TOKEN_PREFIX) {
+            tokens::find_live(self.db.pool(), &h, now)
+                .await?
+                .map(|t| t.user_id)
+        } else {
+            sessions::user_of(self.db.pool(), &h, SessionKind::Api, now).await?
+        };
+        self.live_actor(id.ok_or(AppError::Unauthenticated)?).await
+    }
+
+    pub async fn list_tokens(&self, ctx: &Ctx) -> Result<Vec<TokenView>, AppError> {
+        ctx.require(Permission::OwnTokens)?;
+        let me = ctx.actor().ok_or(AppError::Forbidden)?;
+        Ok(tokens::list_for_user(self.db.pool(), me.id)
+            .await?
+            .iter()
+            .map(TokenView::from)
+            .collect())
+    }
+
+    /// Creates a personal token for the caller, valid `days` days (or without end).
+    pub async fn create_token(
+        &self,
+        ctx: &Ctx,
+        name: &str,
+        days: Option<i64>,
+    ) -> Result<NewToken, AppError> {
+        ctx.require(Permission::OwnTokens)?;
+        let me = ctx.actor().ok_or(AppError::Forbidden)?;
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(AppError::invalid(FieldError::new("name", "required")));
+        }
+        if name.chars().count() > 100 {
+            return Err(AppError::invalid(
+                FieldError::new("name", "too_long").with("max", 100),
+            ));
+        }
+        if let Some(d) = days {
+            if !(1..=3650).contains(&d) {
+                return Err(AppError::invalid(
+                    FieldError::new("expires_in_days", "out_of_range")
+                        .with("min", 1)
+                        .with("max", 3650),
+                ));
+            }
+        }
+        let now = self.now();
+        let secret = format!("{PERSONAL_TOKEN_PREFIX}{}", secret()?);
+        let rec = tokens::TokenRecord {
+            id: TokenId::new(),
+            user_id: me.id,
+            name: name.to_owned(),
+            token_hash: hash_secret(&secret),
+            prefix: secret.chars().take(10).collect(),
+            created_at: now,
+            expires_at: days.map(|d| now + SignedDuration::from_hours(24 * d)),
+            revoked_at: None,
+        };
+        let mut tx = self.db.begin().await?;
+        tokens::insert(tx.conn(), &rec).await?;
+        let after = serde_json::json!({ "name": rec.name, "prefix": rec.prefix, "user_id": me.id.to_string() });
+        self.audit(
+            &mut tx,
+            ctx,
+            "api_token",
+            &rec.id.to_string(),
+            "create",
+            None,
+            Some(after),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(NewToken {
+            token: TokenView::from(&rec),
+            secret,
+        })
+    }
+
+    /// Revokes one of the caller's personal tokens (an admin may revoke anyone's).
+    pub async fn revoke_token(&self, ctx: &Ctx, id: TokenId) -> Result<TokenView, AppError> {
+        ctx.require(Permission::OwnTokens)?;
+        let mut tx = self.db.begin().await?;
+        let t = tokens::get(tx.conn(), id)
+            .await
+            .map_err(|_| AppError::NotFound("token"))?;
+        let mine = match &ctx.principal {
+            Principal::User(a) => a.id == t.user_id || a.role.can(Permission::UsersManage),
+            Principal::System(_) => true,
+        };
+        if !mine {
+            return Err(AppError::NotFound("token"));
+        }
+        if t.revoked_at.is_some() {
+            return Ok(TokenView::from(&t));
+        }
+        let now = self.now();
+        tokens::revoke(tx.conn(), id, now).await?;
+        self.audit(
+            &mut tx,
+            ctx,
+            "api_token",
+            &id.to_string(),
+            "revoke",
+            None,
+            None,
+        )
+        .await?;
+        tx.commit().await?;
+        let mut t = t;
+        t.revoked_at = Some(now);
+        Ok(TokenView::from(&t))
+    }
+}

@@ -1,0 +1,67 @@
+use aftersales_domain::{FieldError, FieldErrors};
+use aftersales_store::StoreError;
+use thiserror::Error;
+
+/// What can go wrong in a use-case. Each variant has a stable `code` that clients may rely
+/// on; the web layer maps variants to HTTP status in one place and translates the code.
+#[derive(Debug, Error)]
+pub enum AppError {
+    #[error("authentication required")]
+    Unauthenticated,
+    #[error("wrong user name or password")]
+    InvalidCredentials,
+    #[error("not allowed")]
+    Forbidden,
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("invalid input")]
+    Validation(FieldErrors),
+    /// A rule refused the change; the code says which (e.g. `username_taken`).
+    #[error("conflict: {0}")]
+    Conflict(&'static str),
+    #[error("the record was changed by someone else (now version {current})")]
+    StaleVersion { current: i64 },
+    #[error("idempotency key reused with a different request")]
+    IdempotencyKeyReused,
+    #[error("too many attempts")]
+    RateLimited { retry_after_secs: u64 },
+    /// A fault of ours; the cause is logged, never shown.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    pub fn invalid(e: FieldError) -> Self {
+        AppError::Validation(e.into())
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::Unauthenticated => "unauthenticated",
+            AppError::InvalidCredentials => "invalid_credentials",
+            AppError::Forbidden => "forbidden",
+            AppError::NotFound(_) => "not_found",
+            AppError::Validation(_) => "validation_failed",
+            AppError::Conflict(code) => code,
+            AppError::StaleVersion { .. } => "stale_version",
+            AppError::IdempotencyKeyReused => "idempotency_key_reused",
+            AppError::RateLimited { .. } => "too_many_attempts",
+            AppError::Internal(_) => "internal",
+        }
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => AppError::NotFound("record"),
+            other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<FieldErrors> for AppError {
+    fn from(e: FieldErrors) -> Self {
+        AppError::Validation(e)
+    }
+}

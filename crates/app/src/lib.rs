@@ -1,0 +1,149 @@
+//! Use-cases of aftersales: one function per user intent. Each checks the caller's
+//! permission and organization scope first, then runs one transaction that writes the
+//! change and its audit row together. The web UI, the API, the CLI and the jobs all come
+//! in through here; nothing above this layer writes SQL or decides a business rule.
+
+mod audit;
+mod auth;
+mod bootstrap;
+mod clock;
+mod ctx;
+mod error;
+mod idempotency;
+mod org;
+mod passwords;
+mod users;
+
+pub use audit::{AuditQuery, AuditView};
+pub use auth::{LoginOutcome, NewToken, TokenView};
+pub use bootstrap::{DEMO_PASSWORD, DemoSummary};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use ctx::{Actor, Ctx, Principal};
+pub use error::AppError;
+pub use idempotency::Idempotency;
+pub use org::{NewOrgUnit, OrgUnitPatch, OrgUnitView};
+pub use passwords::PasswordCost;
+pub use users::{NewUser, UserPatch, UserQuery, UserView};
+
+pub use aftersales_store::{Backend, Db, DbOptions, StoreError};
+
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Settings of the application layer.
+#[derive(Clone, Debug)]
+pub struct AppConfig {
+    pub web_session_ttl: Duration,
+    pub api_login_ttl: Duration,
+    /// Failed logins allowed per user name within `login_window` before 429.
+    pub login_max_failures: i64,
+    pub login_window: Duration,
+    pub password_cost: PasswordCost,
+}
+
+impl Default for AppConfig {
+    fn default() -> Self {
+        Self {
+            web_session_ttl: Duration::from_secs(12 * 3600),
+            api_login_ttl: Duration::from_secs(24 * 3600),
+            login_max_failures: 5,
+            login_window: Duration::from_secs(15 * 60),
+            password_cost: PasswordCost::default(),
+        }
+    }
+}
+
+/// The application: the database, the clock and the settings. Cheap to clone.
+#[derive(Clone)]
+pub struct App {
+    db: Db,
+    clock: Arc<dyn Clock>,
+    cfg: Arc<AppConfig>,
+}
+
+impl App {
+    pub fn new(db: Db, clock: Arc<dyn Clock>, cfg: AppConfig) -> Self {
+        Self {
+            db,
+            clock,
+            cfg: Arc::new(cfg),
+        }
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    pub fn now(&self) -> jiff::Timestamp {
+        self.clock.now()
+    }
+
+    /// Is the database reachable?
+    pub async fn ready(&self) -> Result<(), AppError> {
+        self.db.ping().await.map_err(AppError::from)
+    }
+
+    /// Removes what has expired: sessions, old failed-login counts, idempotency keys older
+    /// than a day. None of these is a record of the service; the audit trail is untouched.
+    pub async fn housekeeping(&self) -> Result<u64, AppError> {
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let mut n = aftersales_store::sessions::delete_expired(tx.conn(), now).await?;
+        let window = jiff::SignedDuration::try_from(self.cfg.login_window).unwrap_or_default();
+        n += aftersales_store::throttle::delete_before(tx.conn(), now - window).await?;
+        n += aftersales_store::idempotency::delete_before(
+            tx.conn(),
+            now - jiff::SignedDuration::from_hours(24),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(n)
+    }
+}
+
+/// The default and the maximum page size of lists.
+pub const DEFAULT_LIMIT: i64 = 50;
+pub const MAX_LIMIT: i64 = 200;
+
+/// A page of a list: `next_cursor` continues it.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+/// Cursors are opaque to clients: base64url of the store's continuation key.
+pub(crate) mod cursor {
+    use crate::AppError;
+    use aftersales_domain::FieldError;
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+    pub fn encode(key: &str) -> String {
+        URL_SAFE_NO_PAD.encode(key.as_bytes())
+    }
+
+    pub fn decode(c: Option<&str>) -> Result<Option<String>, AppError> {
+        let Some(c) = c.filter(|c| !c.is_empty()) else {
+            return Ok(None);
+        };
+        URL_SAFE_NO_PAD
+            .decode(c)
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+            .map(Some)
+            .ok_or_else(|| AppError::invalid(FieldError::new("cursor", "invalid_cursor")))
+    }
+
+    pub fn limit(l: Option<i64>) -> Result<i64, AppError> {
+        match l {
+            None => Ok(crate::DEFAULT_LIMIT),
+            Some(n) if (1..=crate::MAX_LIMIT).contains(&n) => Ok(n),
+            Some(_) => Err(AppError::invalid(
+                FieldError::new("limit", "out_of_range")
+                    .with("min", 1)
+                    .with("max", crate::MAX_LIMIT),
+            )),
+        }
+    }
+}

@@ -1,0 +1,249 @@
+//! Configuration: defaults < TOML file (`--config`) < `AFTERSALES_*` environment
+//! (nested keys with `__`, e.g. `AFTERSALES_SMTP__PASSWORD`); `DATABASE_URL` is also read.
+//! Validated at start; errors name the key. Secrets never show in `Debug` or logs.
+
+use anyhow::{Context, bail};
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// A secret value: printed as `***`.
+#[derive(Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Address to listen on.
+    pub bind: String,
+    /// Where the embedded SQLite database lives (`<data_dir>/aftersales.db`).
+    pub data_dir: PathBuf,
+    /// `postgres://…` to use PostgreSQL; unset for the embedded SQLite database.
+    pub database_url: Option<Secret>,
+    /// Decides the `admin` account's password whenever set.
+    pub admin_password: Option<Secret>,
+    /// `pretty` or `json`.
+    pub log_format: String,
+    /// A tracing filter, e.g. `info` or `aftersales=debug,info` (`RUST_LOG` wins).
+    pub log_level: String,
+    /// Mark cookies Secure: set when users reach the site over https.
+    pub secure_cookies: bool,
+    pub session_ttl_hours: u64,
+    pub db_max_connections: u32,
+    pub smtp: SmtpConfig,
+}
+
+/// Outgoing e-mail (used by notifications).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpConfig {
+    pub host: Option<String>,
+    pub port: u16,
+    pub username: Option<String>,
+    pub password: Option<Secret>,
+    pub from: Option<String>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            bind: "127.0.0.1:8080".into(),
+            data_dir: PathBuf::from("data"),
+            database_url: None,
+            admin_password: None,
+            log_format: "pretty".into(),
+            log_level: "info".into(),
+            secure_cookies: false,
+            session_ttl_hours: 12,
+            db_max_connections: 10,
+            smtp: SmtpConfig {
+                host: None,
+                port: 587,
+                username: None,
+                password: None,
+                from: None,
+            },
+        }
+    }
+}
+
+impl Config {
+    /// Loads and validates the configuration.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
+        Self::from_figment(Self::figment(file))
+    }
+
+    pub fn figment(file: Option<&Path>) -> Figment {
+        let mut f = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(p) = file {
+            f = f.merge(Toml::file_exact(p));
+        }
+        // The conventional DATABASE_URL, then our own prefix (which wins).
+        f.merge(
+            Env::raw()
+                .only(&["DATABASE_URL"])
+                .map(|_| "database_url".into()),
+        )
+        .merge(
+            Env::prefixed("AFTERSALES_")
+                .split("__")
+                .ignore(&["TEST_PG_URL"]),
+        )
+    }
+
+    pub fn from_figment(f: Figment) -> anyhow::Result<Config> {
+        let c: Config = f
+            .extract()
+            .map_err(|e| anyhow::anyhow!("configuration error: {e}"))?;
+        c.validate()?;
+        Ok(c)
+    }
+
+    fn validate(&self) -> anyhow::Result<()> {
+        self.bind
+            .parse::<SocketAddr>()
+            .with_context(|| format!("configuration error: `bind` (AFTERSALES_BIND): '{}' is not an address like 127.0.0.1:8080", self.bind))?;
+        if !matches!(self.log_format.as_str(), "pretty" | "json") {
+            bail!(
+                "configuration error: `log_format` (AFTERSALES_LOG_FORMAT): '{}' must be `pretty` or `json`",
+                self.log_format
+            );
+        }
+        if let Some(u) = &self.database_url {
+            let u = u.expose();
+            if !(u.starts_with("postgres://")
+                || u.starts_with("postgresql://")
+                || u.starts_with("sqlite:"))
+            {
+                bail!(
+                    "configuration error: `database_url` (DATABASE_URL): must start with postgres:// or sqlite:"
+                );
+            }
+        }
+        if !(1..=720).contains(&self.session_ttl_hours) {
+            bail!(
+                "configuration error: `session_ttl_hours`: {} must be between 1 and 720",
+                self.session_ttl_hours
+            );
+        }
+        if !(1..=200).contains(&self.db_max_connections) {
+            bail!(
+                "configuration error: `db_max_connections`: {} must be between 1 and 200",
+                self.db_max_connections
+            );
+        }
+        tracing_subscriber::EnvFilter::try_new(&self.log_level)
+            .with_context(|| format!("configuration error: `log_level` (AFTERSALES_LOG_LEVEL): '{}' is not a valid filter", self.log_level))?;
+        Ok(())
+    }
+
+    /// The database URL to use: the configured one, else the embedded SQLite file.
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(u) => u.expose().to_owned(),
+            None => format!("sqlite://{}", self.data_dir.join("aftersales.db").display()),
+        }
+    }
+}
+
+/// A database URL fit for a log line: the password replaced by `***`.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let cred = &url[s + 3..at];
+            match cred.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use figment::Jail;
+
+    #[test]
+    fn environment_overrides_the_file_which_overrides_defaults() {
+        Jail::expect_with(|jail| {
+            jail.create_file(
+                "a.toml",
+                "bind = \"127.0.0.1:9000\"\nlog_format = \"json\"\n[smtp]\nport = 25\n",
+            )?;
+            jail.set_env("AFTERSALES_BIND", "127.0.0.1:9100");
+            jail.set_env("AFTERSALES_SMTP__PASSWORD", "hunter22");
+            let c = Config::load(Some(Path::new("a.toml"))).map_err(|e| e.to_string())?;
+            assert_eq!(c.bind, "127.0.0.1:9100");
+            assert_eq!(c.log_format, "json");
+            assert_eq!(c.smtp.port, 25);
+            assert_eq!(c.session_ttl_hours, 12);
+            assert_eq!(
+                c.smtp.password.as_ref().map(Secret::expose),
+                Some("hunter22")
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_bad_value_is_reported_with_its_key() {
+        Jail::expect_with(|jail| {
+            jail.set_env("AFTERSALES_BIND", "nowhere");
+            let e = Config::load(None).expect_err("must fail").to_string();
+            assert!(e.contains("`bind`") && e.contains("nowhere"), "{e}");
+            jail.set_env("AFTERSALES_BIND", "127.0.0.1:1");
+            jail.set_env("AFTERSALES_SESSION_TTL_HOURS", "lots");
+            let e = Config::load(None).expect_err("must fail").to_string();
+            assert!(e.contains("session_ttl_hours"), "{e}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn an_unknown_key_in_the_file_is_refused_by_name() {
+        Jail::expect_with(|jail| {
+            jail.create_file("b.toml", "bindd = \"x\"\n")?;
+            let e = Config::load(Some(Path::new("b.toml")))
+                .expect_err("must fail")
+                .to_string();
+            assert!(e.contains("bindd"), "{e}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn secrets_never_show_in_debug_output() {
+        Jail::expect_with(|jail| {
+            jail.set_env("DATABASE_URL", "postgres://app:s3cr3t-db@db.example/prod");
+            jail.set_env("AFTERSALES_ADMIN_PASSWORD", "s3cr3t-admin");
+            jail.set_env("AFTERSALES_SMTP__PASSWORD", "s3cr3t-smtp");
+            let c = Config::load(None).map_err(|e| e.to_string())?;
+            let dbg = format!("{c:?}");
+            assert!(!dbg.contains("s3cr3t"), "{dbg}");
+            assert_eq!(c.database_url(), "postgres://app:s3cr3t-db@db.example/prod");
+            assert_eq!(
+                redact_url(&c.database_url()),
+                "postgres://app:***@db.example/prod"
+            );
+            Ok(())
+        });
+    }
+}

@@ -1,0 +1,382 @@
+//! The `aftersales` binary: a thin shell over the library crates.
+
+mod config;
+
+use aftersales_app::{
+    App, AppConfig, Backend, Ctx, Db, DbOptions, NewUser, PasswordCost, SystemClock, UserPatch,
+};
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use config::{Config, redact_url};
+use std::io::BufRead;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Parser)]
+#[command(
+    name = "aftersales",
+    version,
+    about = "After-sales service management (售后服务管理系统)"
+)]
+struct Cli {
+    /// A TOML configuration file (AFTERSALES_* environment variables override it).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the web UI and the API (applies migrations first).
+    Serve {
+        /// Also load the demo service network and one demo user per role.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Load the demo data and exit (safe to repeat).
+    Demo,
+    /// Manage user accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Make a consistent copy of the database while it is in use.
+    Backup {
+        /// The file to write (must not exist).
+        #[arg(long)]
+        to: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user. The password is read from standard input, or generated and printed.
+    Add {
+        username: String,
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        display_name: Option<String>,
+        /// The code of the user's organization unit (e.g. SY-HP).
+        #[arg(long)]
+        org: Option<String>,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Set a user's password (from standard input, or generated and printed).
+    Passwd {
+        username: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Disable a user: their sessions and tokens end at once.
+    Disable { username: String },
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let cfg = Config::load(cli.config.as_deref())?;
+    init_logging(&cfg);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(run(cli.command, cfg))
+}
+
+fn init_logging(cfg: &Config) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .or_else(|_| tracing_subscriber::EnvFilter::try_new(&cfg.log_level))
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if cfg.log_format == "json" {
+        builder
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .init();
+    } else {
+        builder.init();
+    }
+}
+
+async fn open(cfg: &Config) -> anyhow::Result<App> {
+    let url = cfg.database_url();
+    let opts = DbOptions {
+        max_connections: cfg.db_max_connections,
+        ..DbOptions::default()
+    };
+    let db = Db::connect(&url, &opts)
+        .await
+        .with_context(|| format!("cannot open database {}", redact_url(&url)))?;
+    db.migrate().await.context("migration failed")?;
+    tracing::info!(database = %redact_url(&url), "database ready");
+    let app_cfg = AppConfig {
+        web_session_ttl: Duration::from_secs(cfg.session_ttl_hours * 3600),
+        password_cost: PasswordCost::default(),
+        ..AppConfig::default()
+    };
+    Ok(App::new(db, Arc::new(SystemClock), app_cfg))
+}
+
+fn read_password(from_stdin: bool) -> anyhow::Result<(String, bool)> {
+    if from_stdin {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        Ok((line.trim_end_matches(['\r', '\n']).to_owned(), false))
+    } else {
+        let mut b = [0u8; 12];
+        for (i, x) in uuid_bytes().iter().take(12).enumerate() {
+            b[i] = *x;
+        }
+        let alphabet = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+        Ok((
+            b.iter()
+                .map(|x| alphabet[usize::from(*x) % alphabet.len()] as char)
+                .collect(),
+            true,
+        ))
+    }
+}
+
+fn uuid_bytes() -> [u8; 16] {
+    *uuid::Uuid::new_v4().as_bytes()
+}
+
+async fn run(cmd: Command, cfg: Config) -> anyhow::Result<()> {
+    match cmd {
+        Command::Serve { demo } => serve(cfg, demo).await,
+        Command::Migrate => {
+            let app = open(&cfg).await?;
+            println!("migrations applied to {}", redact_url(&cfg.database_url()));
+            app.db().close().await;
+            Ok(())
+        }
+        Command::Demo => {
+            let app = open(&cfg).await?;
+            let s = app.load_demo().await?;
+            println!(
+                "demo data: {} units and {} users created",
+                s.units_created, s.users_created
+            );
+            Ok(())
+        }
+        Command::User { command } => user(cfg, command).await,
+        Command::Backup { to } => backup(cfg, to).await,
+    }
+}
+
+async fn serve(cfg: Config, demo: bool) -> anyhow::Result<()> {
+    let app = open(&cfg).await?;
+    let admin_pw = cfg.admin_password.as_ref().map(|s| s.expose().to_owned());
+    if let Some(generated) = app.ensure_admin(admin_pw.as_deref()).await? {
+        println!("================================================================");
+        println!(" Created the administrator account:  admin / {generated}");
+        println!(" This password is shown only once. Change it after signing in.");
+        println!("================================================================");
+    }
+    if demo {
+        let s = app.load_demo().await?;
+        println!("!!! DEMO DATA — not for production use !!!");
+        println!(
+            "    demo network: {} units created now; demo users (password '{}'):",
+            s.units_created,
+            aftersales_app::DEMO_PASSWORD
+        );
+        for (name, role) in &s.accounts {
+            println!("      {name:<12} {role}");
+        }
+        if admin_pw.is_some() {
+            println!("      admin        admin (password from AFTERSALES_ADMIN_PASSWORD)");
+        }
+    }
+    let listener = tokio::net::TcpListener::bind(&cfg.bind)
+        .await
+        .with_context(|| format!("cannot listen on {}", cfg.bind))?;
+    let addr = listener.local_addr()?;
+    println!("aftersales listening on http://{addr}");
+    tracing::info!(%addr, "listening");
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let jobs = tokio::spawn(aftersales_jobs::housekeeping(
+        app.clone(),
+        Duration::from_secs(600),
+        stop_rx,
+    ));
+    let router = aftersales_web::router(
+        app.clone(),
+        aftersales_web::WebConfig {
+            secure_cookies: cfg.secure_cookies,
+        },
+    );
+    aftersales_web::serve(listener, router, shutdown_signal()).await?;
+    let _ = stop_tx.send(true);
+    let _ = jobs.await;
+    app.db().close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+async fn user(cfg: Config, cmd: UserCommand) -> anyhow::Result<()> {
+    let app = open(&cfg).await?;
+    let ctx = Ctx::system("cli");
+    match cmd {
+        UserCommand::Add {
+            username,
+            role,
+            display_name,
+            org,
+            password_stdin,
+        } => {
+            let org_unit_id = match org {
+                Some(code) => Some(
+                    app.find_org_unit_by_code(&code)
+                        .await?
+                        .with_context(|| format!("no organization unit with code {code}"))?
+                        .id
+                        .to_string(),
+                ),
+                None => None,
+            };
+            let (password, generated) = read_password(password_stdin)?;
+            let input = NewUser {
+                display_name: display_name.unwrap_or_else(|| username.clone()),
+                username,
+                role,
+                org_unit_id,
+                password: password.clone(),
+                locale: None,
+            };
+            let u = app
+                .create_user(&ctx, &input, None)
+                .await
+                .map_err(describe)?;
+            println!("created user {} ({})", u.username, u.role);
+            if generated {
+                println!("password: {password}");
+            }
+        }
+        UserCommand::Passwd {
+            username,
+            password_stdin,
+        } => {
+            let u = app
+                .find_user_by_username(&username)
+                .await?
+                .with_context(|| format!("no user {username}"))?;
+            let (password, generated) = read_password(password_stdin)?;
+            app.reset_password(&ctx, u.id, &password)
+                .await
+                .map_err(describe)?;
+            println!(
+                "password of {} changed; their sessions have ended",
+                u.username
+            );
+            if generated {
+                println!("password: {password}");
+            }
+        }
+        UserCommand::Disable { username } => {
+            let u = app
+                .find_user_by_username(&username)
+                .await?
+                .with_context(|| format!("no user {username}"))?;
+            let patch = UserPatch {
+                version: u.version,
+                disabled: Some(true),
+                ..Default::default()
+            };
+            app.update_user(&ctx, u.id, &patch)
+                .await
+                .map_err(describe)?;
+            println!("user {} disabled", u.username);
+        }
+    }
+    app.db().close().await;
+    Ok(())
+}
+
+/// Turns an application error into a message for the terminal (field errors spelled out).
+fn describe(e: aftersales_app::AppError) -> anyhow::Error {
+    match e {
+        aftersales_app::AppError::Validation(errs) => {
+            let parts: Vec<String> = errs
+                .0
+                .iter()
+                .map(|f| format!("{}: {}", f.field, f.code))
+                .collect();
+            anyhow::anyhow!("invalid input: {}", parts.join(", "))
+        }
+        other => anyhow::anyhow!("{other} ({})", other.code()),
+    }
+}
+
+async fn backup(cfg: Config, to: PathBuf) -> anyhow::Result<()> {
+    let url = cfg.database_url();
+    match Backend::from_url(&url) {
+        Some(Backend::Sqlite) => {
+            let app = open(&cfg).await?;
+            app.db()
+                .backup_sqlite(&to)
+                .await
+                .with_context(|| format!("backup to {} failed", to.display()))?;
+            println!("backup written to {}", to.display());
+            app.db().close().await;
+            Ok(())
+        }
+        Some(Backend::Postgres) => {
+            if to.exists() {
+                bail!("{} already exists", to.display());
+            }
+            let status = std::process::Command::new("pg_dump")
+                .arg("--format=custom")
+                .arg("--file")
+                .arg(&to)
+                .arg(&url)
+                .status();
+            match status {
+                Ok(s) if s.success() => {
+                    println!(
+                        "backup written to {} (pg_dump custom format; restore with pg_restore)",
+                        to.display()
+                    );
+                    Ok(())
+                }
+                Ok(s) => bail!("pg_dump failed ({s})"),
+                Err(_) => bail!(
+                    "pg_dump was not found. For PostgreSQL, back up with the PostgreSQL tools: \
+                     pg_dump --format=custom --file {} \"$DATABASE_URL\" (Debian package postgresql-client)",
+                    to.display()
+                ),
+            }
+        }
+        None => bail!("unsupported database URL {}", redact_url(&url)),
+    }
+}

@@ -1,0 +1,144 @@
+//! Who may do what. Roles are the ones of R-ORG-2; a permission is one kind of action.
+//! The matrix is a pure function so it is tested here exhaustively, and every use-case in
+//! the `app` crate asks it before touching anything. Organization scope (which records of
+//! a permitted kind a user may see) is decided in `app` with the user's unit.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Admin,
+    Agent,
+    Dispatcher,
+    Engineer,
+    Warehouse,
+    Manager,
+    Partner,
+    Customer,
+}
+
+impl Role {
+    pub const ALL: [Role; 8] = [
+        Role::Admin,
+        Role::Agent,
+        Role::Dispatcher,
+        Role::Engineer,
+        Role::Warehouse,
+        Role::Manager,
+        Role::Partner,
+        Role::Customer,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Agent => "agent",
+            Role::Dispatcher => "dispatcher",
+            Role::Engineer => "engineer",
+            Role::Warehouse => "warehouse",
+            Role::Manager => "manager",
+            Role::Partner => "partner",
+            Role::Customer => "customer",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    /// Staff of the manufacturer's own network (not partners, not customers).
+    pub fn is_staff(self) -> bool {
+        !matches!(self, Role::Partner | Role::Customer)
+    }
+
+    pub fn can(self, p: Permission) -> bool {
+        use Permission::*;
+        match p {
+            // Everyone signed in manages their own profile and personal tokens.
+            OwnProfile | OwnTokens => true,
+            // The service network is read by staff and by partners (their own subtree).
+            OrgRead => self.is_staff() || self == Role::Partner,
+            OrgManage => self == Role::Admin,
+            // Managers read the users of their own subtree; only admins change accounts.
+            UsersRead => matches!(self, Role::Admin | Role::Manager),
+            UsersManage => self == Role::Admin,
+            AuditRead => self == Role::Admin,
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Permission {
+    OwnProfile,
+    OwnTokens,
+    OrgRead,
+    OrgManage,
+    UsersRead,
+    UsersManage,
+    AuditRead,
+}
+
+impl Permission {
+    pub const ALL: [Permission; 7] = [
+        Permission::OwnProfile,
+        Permission::OwnTokens,
+        Permission::OrgRead,
+        Permission::OrgManage,
+        Permission::UsersRead,
+        Permission::UsersManage,
+        Permission::AuditRead,
+    ];
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_round_trip_through_their_names() {
+        for r in Role::ALL {
+            assert_eq!(Role::parse(r.as_str()), Some(r));
+        }
+        assert_eq!(Role::parse("root"), None);
+    }
+
+    #[test]
+    fn the_permission_matrix_is_what_the_docs_promise() {
+        use Permission::*;
+        // (permission, roles that hold it)
+        let expected: &[(Permission, &[Role])] = &[
+            (OwnProfile, &Role::ALL),
+            (OwnTokens, &Role::ALL),
+            (
+                OrgRead,
+                &[
+                    Role::Admin,
+                    Role::Agent,
+                    Role::Dispatcher,
+                    Role::Engineer,
+                    Role::Warehouse,
+                    Role::Manager,
+                    Role::Partner,
+                ],
+            ),
+            (OrgManage, &[Role::Admin]),
+            (UsersRead, &[Role::Admin, Role::Manager]),
+            (UsersManage, &[Role::Admin]),
+            (AuditRead, &[Role::Admin]),
+        ];
+        assert_eq!(expected.len(), Permission::ALL.len());
+        for (p, holders) in expected {
+            for r in Role::ALL {
+                assert_eq!(r.can(*p), holders.contains(&r), "{r} / {p:?}");
+            }
+        }
+    }
+}

@@ -1,0 +1,19 @@
+//! Pure types and rules of aftersales.
+//!
+//! Nothing here does I/O, async or SQL: values are parsed at the edge into these types
+//! (parse, don't validate) and the rules are plain functions over them, so they carry most
+//! of the unit and property tests.
+
+pub mod access;
+pub mod ids;
+pub mod locale;
+pub mod org;
+pub mod user;
+pub mod validation;
+
+pub use access::{Permission, Role};
+pub use ids::{OrgUnitId, TokenId, UserId};
+pub use locale::Locale;
+pub use org::{OrgCode, OrgUnitKind, OrgUnitName};
+pub use user::{DisplayName, Password, Username};
+pub use validation::{FieldError, FieldErrors};

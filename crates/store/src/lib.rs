@@ -1,0 +1,44 @@
+//! Storage for aftersales: one repository API over SQLite (the embedded default) and
+//! PostgreSQL, chosen by the database URL at start.
+//!
+//! All SQL goes through sqlx's `Any` driver with `$n` placeholders, which both backends
+//! accept, so one text serves both; per-backend SQL only where the dialects differ (see
+//! `Backend`). Both migration trees are exercised by the same integration suite, so they
+//! cannot drift apart unnoticed. Repository functions take any executor: the pool for
+//! reads, a [`Tx`] for writes, and every write records its audit row in that same
+//! transaction.
+
+pub mod audit;
+mod db;
+mod error;
+pub mod idempotency;
+pub mod org;
+pub mod sessions;
+pub mod throttle;
+pub mod time;
+pub mod tokens;
+pub mod users;
+
+pub use db::{Backend, Db, DbOptions, Tx};
+pub use error::StoreError;
+
+/// A page of a keyset-paginated list: `next` is the key to continue after, if any.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next: Option<String>,
+}
+
+impl<T> Page<T> {
+    /// Builds a page from `limit + 1` fetched rows: the extra row only tells that more exist.
+    pub(crate) fn from_rows(mut rows: Vec<T>, limit: i64, key: impl Fn(&T) -> String) -> Self {
+        let limit = usize::try_from(limit).unwrap_or(0);
+        let next = if rows.len() > limit {
+            rows.truncate(limit);
+            rows.last().map(key)
+        } else {
+            None
+        };
+        Page { items: rows, next }
+    }
+}

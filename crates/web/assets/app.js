@@ -1,0 +1,26 @@
+// aftersales: small behaviors shared by every page. No framework; htmx does the partial
+// updates. Sends the CSRF token with every htmx request.
+(function () {
+  'use strict';
+  document.addEventListener('htmx:configRequest', function (e) {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    if (meta) { e.detail.headers['X-CSRF-Token'] = meta.content; }
+  });
+  // The menu button of narrow screens.
+  document.addEventListener('click', function (e) {
+    var btn = e.target.closest('[data-toggle-nav]');
+    if (!btn) { return; }
+    var nav = document.getElementById('main-nav');
+    if (nav) {
+      var open = nav.classList.toggle('open');
+      btn.setAttribute('aria-expanded', open ? 'true' : 'false');
+    }
+  });
+  // Copy buttons (e.g. a new API token).
+  document.addEventListener('click', function (e) {
+    var btn = e.target.closest('[data-copy]');
+    if (!btn) { return; }
+    var el = document.getElementById(btn.getAttribute('data-copy'));
+    if (el && navigator.clipboard) { navigator.clipboard.writeText(el.textContent.trim()); }
+  });
+})();

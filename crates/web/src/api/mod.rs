@@ -1,0 +1,46 @@
+//! The JSON API under `/api/v1`. Every handler: authenticate (bearer), call one use-case,
+//! answer JSON or a problem. No business rule and no SQL here.
+
+mod audit;
+mod auth;
+mod org;
+mod users;
+
+use crate::AppState;
+use crate::problem::ApiError;
+use aftersales_app::AppError;
+use aftersales_domain::Locale;
+use axum::Router;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let (router, mut doc) = OpenApiRouter::with_openapi(crate::openapi::ApiDoc::openapi())
+        .routes(routes!(auth::login))
+        .routes(routes!(auth::logout))
+        .routes(routes!(auth::me))
+        .routes(routes!(auth::change_password))
+        .routes(routes!(auth::list_tokens, auth::create_token))
+        .routes(routes!(auth::revoke_token))
+        .routes(routes!(users::list, users::create))
+        .routes(routes!(users::get, users::update))
+        .routes(routes!(users::reset_password))
+        .routes(routes!(org::list, org::create))
+        .routes(routes!(org::get, org::update))
+        .routes(routes!(audit::list))
+        .split_for_parts();
+    crate::openapi::finish(&mut doc);
+    (router, doc)
+}
+
+/// Parses an id from the path; a malformed id is simply "not found".
+pub(crate) fn parse_id<T: std::str::FromStr>(
+    s: &str,
+    what: &'static str,
+    locale: Locale,
+    rid: Option<String>,
+) -> Result<T, ApiError> {
+    s.parse()
+        .map_err(|_| ApiError::new(AppError::NotFound(what), locale, rid))
+}

@@ -1,0 +1,163 @@
+//! CSRF protection of the pages: a double-submit token. Every page response makes sure the
+//! browser holds a random `as_csrf` cookie (HttpOnly, SameSite=Strict); every form carries
+//! the same value in `_csrf`, htmx requests in the `X-CSRF-Token` header. A state-changing
+//! request whose token does not match the cookie is refused with 403 before any handler
+//! runs. Another site can neither read the cookie nor set it, so it cannot forge the pair.
+
+use crate::AppState;
+use crate::extract::cookie;
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+pub const CSRF_COOKIE: &str = "as_csrf";
+pub const CSRF_FIELD: &str = "_csrf";
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// The token of this request, for the templates.
+#[derive(Clone, Debug)]
+pub struct CsrfToken(pub String);
+
+/// 244 random bits from the OS (two v4 UUIDs).
+fn new_token() -> String {
+    format!(
+        "{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    )
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn form_field(body: &[u8], name: &str) -> Option<String> {
+    url::form_urlencoded_parse(body)
+        .into_iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v)
+}
+
+mod url {
+    /// Minimal `application/x-www-form-urlencoded` parsing (what browsers send).
+    pub fn form_urlencoded_parse(body: &[u8]) -> Vec<(String, String)> {
+        let s = String::from_utf8_lossy(body);
+        s.split('&')
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                let (k, v) = p.split_once('=').unwrap_or((p, ""));
+                (decode(k), decode(v))
+            })
+            .collect()
+    }
+
+    fn decode(s: &str) -> String {
+        let bytes = s.as_bytes();
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut i = 0;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'+' => out.push(b' '),
+                b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                    (Some(h), Some(l)) => {
+                        out.push(h * 16 + l);
+                        i += 2;
+                    }
+                    _ => out.push(b'%'),
+                },
+                b => out.push(b),
+            }
+            i += 1;
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    }
+
+    fn hex(b: u8) -> Option<u8> {
+        (b as char).to_digit(16).and_then(|d| u8::try_from(d).ok())
+    }
+}
+
+pub async fn layer(State(s): State<AppState>, mut req: Request, next: Next) -> Response {
+    let existing = cookie(req.headers(), CSRF_COOKIE).map(str::to_owned);
+    let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if unsafe_method {
+        let Some(expected) = existing.clone() else {
+            return refuse(&req);
+        };
+        let header_token = req
+            .headers()
+            .get(CSRF_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let token = match header_token {
+            Some(t) => Some(t),
+            None => {
+                let is_form = req
+                    .headers()
+                    .get(header::CONTENT_TYPE)
+                    .and_then(|v| v.to_str().ok())
+                    .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+                if !is_form {
+                    return refuse(&req);
+                }
+                let (parts, body) = req.into_parts();
+                let bytes: Bytes = match axum::body::to_bytes(body, 2 * 1024 * 1024).await {
+                    Ok(b) => b,
+                    Err(_) => return StatusCode::PAYLOAD_TOO_LARGE.into_response(),
+                };
+                let t = form_field(&bytes, CSRF_FIELD);
+                req = Request::from_parts(parts, Body::from(bytes));
+                t
+            }
+        };
+        if !token.is_some_and(|t| constant_time_eq(t.as_bytes(), expected.as_bytes())) {
+            return refuse(&req);
+        }
+    }
+    let token = existing.clone().unwrap_or_else(new_token);
+    req.extensions_mut().insert(CsrfToken(token.clone()));
+    let mut resp = next.run(req).await;
+    if existing.is_none() {
+        let secure = if s.cfg.secure_cookies { "; Secure" } else { "" };
+        let c = format!("{CSRF_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict{secure}");
+        if let Ok(v) = HeaderValue::from_str(&c) {
+            resp.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    resp
+}
+
+fn refuse(req: &Request) -> Response {
+    let tr = crate::i18n::Tr::new(crate::extract::locale_of(req.headers()));
+    tracing::warn!(path = %req.uri().path(), "CSRF token missing or wrong");
+    (StatusCode::FORBIDDEN, axum::response::Html(format!(
+        "<!doctype html><html lang=\"{}\"><meta charset=\"utf-8\"><title>403</title><p>{}</p><p><a href=\"/\">{}</a></p></html>",
+        tr.lang(),
+        tr.t_error("csrf"),
+        tr.t("nav.home")
+    )))
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn form_fields_are_decoded() {
+        let v = url::form_urlencoded_parse(b"a=1&_csrf=x%2By+z&b=%E4%B8%AD");
+        assert_eq!(v[1], ("_csrf".into(), "x+y z".into()));
+        assert_eq!(v[2].1, "中");
+        assert_eq!(form_field(b"x=%", "x").as_deref(), Some("%"));
+    }
+
+    #[test]
+    fn tokens_are_random_and_compared_whole() {
+        assert_ne!(new_token(), new_token());
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"ab"));
+    }
+}

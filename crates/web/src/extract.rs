@@ -1,0 +1,234 @@
+//! Extractors: who is calling (bearer token or session cookie), in which language, with
+//! which request id; and JSON/query wrappers whose rejections are problem+json.
+
+use crate::AppState;
+use crate::i18n::Tr;
+use crate::problem::{ApiError, problem, problem_response};
+use aftersales_app::{AppError, Ctx, Idempotency};
+use aftersales_domain::{FieldError, Locale};
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
+use sha2_free::fingerprint;
+
+pub const LANG_COOKIE: &str = "lang";
+pub const SESSION_COOKIE: &str = "as_session";
+
+/// A cookie's value from the `Cookie` header.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// The language: the `lang` cookie, else `Accept-Language`, else zh-CN.
+pub fn locale_of(headers: &HeaderMap) -> Locale {
+    cookie(headers, LANG_COOKIE)
+        .and_then(Locale::from_tag)
+        .or_else(|| {
+            headers
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(Locale::negotiate)
+        })
+        .unwrap_or_default()
+}
+
+pub fn request_id_of(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(crate::REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+/// The language of the request.
+pub struct Lang(pub Locale);
+
+impl<S: Send + Sync> FromRequestParts<S> for Lang {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Lang(locale_of(&parts.headers)))
+    }
+}
+
+/// An API caller authenticated by `Authorization: Bearer`.
+pub struct ApiCtx {
+    pub ctx: Ctx,
+    pub locale: Locale,
+    pub token: String,
+}
+
+impl ApiCtx {
+    pub fn err(&self, e: AppError) -> ApiError {
+        ApiError::new(e, self.locale, self.ctx.request_id.clone())
+    }
+}
+
+impl FromRequestParts<AppState> for ApiCtx {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, s: &AppState) -> Result<Self, Self::Rejection> {
+        let locale = locale_of(&parts.headers);
+        let rid = request_id_of(&parts.headers);
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| ApiError::new(AppError::Unauthenticated, locale, rid.clone()))?;
+        let actor = s
+            .app
+            .authenticate_bearer(token)
+            .await
+            .map_err(|e| ApiError::new(e, locale, rid.clone()))?;
+        Ok(ApiCtx {
+            ctx: Ctx::user(actor, rid),
+            locale,
+            token: token.to_owned(),
+        })
+    }
+}
+
+/// JSON body whose rejections are problem+json: 415 without a JSON content type, 400 for
+/// malformed JSON, 422 for JSON of the wrong shape. Also fingerprints the body for
+/// `Idempotency-Key`.
+pub struct AppJson<T> {
+    pub value: T,
+    pub fingerprint: String,
+}
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for AppJson<T> {
+    type Rejection = Response;
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let locale = locale_of(req.headers());
+        let rid = request_id_of(req.headers());
+        require_json(req.headers())?;
+        let head = format!("{} {}", req.method(), req.uri().path());
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let fp = fingerprint(&head, &bytes);
+        let rebuilt = Request::builder()
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(axum::body::Body::from(bytes))
+            .map_err(|_| StatusCode::BAD_REQUEST.into_response())?;
+        match axum::Json::<T>::from_request(rebuilt, state).await {
+            Ok(axum::Json(value)) => Ok(AppJson {
+                value,
+                fingerprint: fp,
+            }),
+            Err(rej) => {
+                let (status, code) = match rej {
+                    JsonRejection::JsonSyntaxError(_) => {
+                        (StatusCode::BAD_REQUEST, "malformed_json")
+                    }
+                    JsonRejection::MissingJsonContentType(_) => {
+                        (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
+                    }
+                    _ => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_body"),
+                };
+                let mut p = problem(status, code, Tr::new(locale), rid);
+                p.detail = format!("{} ({})", p.detail, rej.body_text());
+                Err(problem_response(p))
+            }
+        }
+    }
+}
+
+/// Requires a JSON content type before the body is read.
+pub fn require_json(headers: &HeaderMap) -> Result<(), Response> {
+    let ok = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json") || v.contains("+json"));
+    if ok {
+        Ok(())
+    } else {
+        let locale = locale_of(headers);
+        Err(problem_response(problem(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            Tr::new(locale),
+            request_id_of(headers),
+        )))
+    }
+}
+
+/// Query string whose rejections are problem+json (400).
+pub struct AppQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for AppQuery<T> {
+    type Rejection = Response;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(v)) => Ok(AppQuery(v)),
+            Err(rej) => {
+                let rej: QueryRejection = rej;
+                let mut p = problem(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_query",
+                    Tr::new(locale_of(&parts.headers)),
+                    request_id_of(&parts.headers),
+                );
+                p.detail = format!("{} ({})", p.detail, rej.body_text());
+                Err(problem_response(p))
+            }
+        }
+    }
+}
+
+/// The `Idempotency-Key` header, if any (at most 200 visible ASCII characters).
+pub fn idempotency(
+    headers: &HeaderMap,
+    fingerprint: &str,
+) -> Result<Option<Idempotency>, AppError> {
+    let Some(v) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    let key = v.to_str().ok().map(str::trim).filter(|k| {
+        !k.is_empty()
+            && k.len() <= Idempotency::MAX_KEY_LEN
+            && k.chars().all(|c| c.is_ascii_graphic())
+    });
+    match key {
+        Some(k) => Ok(Some(Idempotency {
+            key: k.to_owned(),
+            fingerprint: fingerprint.to_owned(),
+        })),
+        None => Err(AppError::invalid(FieldError::new(
+            "Idempotency-Key",
+            "invalid_idempotency_key",
+        ))),
+    }
+}
+
+mod sha2_free {
+    //! A request fingerprint without another hash crate: FNV-1a 128 over method, path and
+    //! body. It only has to tell two requests apart, not resist an attacker (the key is
+    //! per user).
+    pub fn fingerprint(head: &str, body: &[u8]) -> String {
+        let mut h: u128 = 0x6c62272e07bb014262b821756295c58d;
+        for b in head
+            .as_bytes()
+            .iter()
+            .chain([0u8].iter())
+            .chain(body.iter())
+        {
+            h ^= u128::from(*b);
+            h = h.wrapping_mul(0x0000000001000000000000000000013B);
+        }
+        format!("{h:032x}")
+    }
+}

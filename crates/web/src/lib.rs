@@ -1,0 +1,120 @@
+//! The HTTP surface of aftersales: the JSON API under `/api/v1` (bearer tokens, problem+json
+//! errors, OpenAPI at `/api/openapi.json`), the server-rendered pages (session cookie, CSRF,
+//! zh-CN and English), health, readiness and Prometheus metrics.
+
+mod api;
+mod assets;
+mod csrf;
+mod extract;
+pub mod i18n;
+mod metrics;
+mod openapi;
+mod pages;
+mod problem;
+
+use aftersales_app::App;
+use axum::Router;
+use axum::http::{HeaderName, Request};
+use std::future::Future;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+pub use metrics::Metrics;
+
+/// Settings of the web layer.
+#[derive(Clone, Debug, Default)]
+pub struct WebConfig {
+    /// Mark cookies `Secure` (the site is served over TLS, directly or behind a proxy).
+    pub secure_cookies: bool,
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub app: App,
+    pub cfg: Arc<WebConfig>,
+    pub metrics: Arc<Metrics>,
+    pub openapi_json: Arc<String>,
+}
+
+pub(crate) const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Builds the whole application router.
+pub fn router(app: App, cfg: WebConfig) -> Router {
+    let (api_router, openapi) = api::router();
+    let openapi_json = serde_json::to_string_pretty(&openapi).unwrap_or_else(|_| "{}".into());
+    let state = AppState {
+        app,
+        cfg: Arc::new(cfg),
+        metrics: Arc::new(Metrics::default()),
+        openapi_json: Arc::new(openapi_json),
+    };
+    let trace = TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+        let id = req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
+        tracing::info_span!("http", method = %req.method(), path = %req.uri().path(), request_id = %id)
+    });
+    Router::new()
+        .merge(api_router)
+        .merge(pages::router(state.clone()))
+        .merge(assets::router())
+        .route("/api/openapi.json", axum::routing::get(openapi::serve))
+        .route("/healthz", axum::routing::get(|| async { "ok" }))
+        .route("/readyz", axum::routing::get(readyz))
+        .route("/metrics", axum::routing::get(metrics::serve))
+        .fallback(problem::fallback)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            problem::api_error_bodies,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            problem::panic_response,
+        ))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(
+            2 * 1024 * 1024,
+        ))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(trace)
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .with_state(state)
+}
+
+async fn readyz(
+    axum::extract::State(s): axum::extract::State<AppState>,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    match s.app.ready().await {
+        Ok(()) => "ready".into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "database not reachable");
+            (
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                "database not reachable",
+            )
+                .into_response()
+        }
+    }
+}
+
+/// Serves until `shutdown` resolves, then finishes the requests in flight.
+pub async fn serve(
+    listener: TcpListener,
+    router: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}
+
+/// The OpenAPI document, for tests and tools.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api::router().1
+}

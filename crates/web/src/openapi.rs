@@ -1,0 +1,109 @@
+//! The OpenAPI 3.1 document, generated from the handlers' annotations. Error answers are
+//! the same for every operation, so they are added here in one place rather than repeated
+//! on each handler.
+
+use crate::AppState;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::IntoResponse;
+use utoipa::Modify;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{Content, OpenApi, Ref, RefOr, ResponseBuilder};
+
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(title = "aftersales API", description = "After-sales service management. Errors are RFC 9457 problem+json with a stable `code`; lists use cursor pagination; creating POSTs accept `Idempotency-Key`; edits carry `version` and answer 409 when stale."),
+    components(schemas(crate::problem::Problem, crate::problem::ProblemField)),
+    modifiers(&Conventions)
+)]
+pub struct ApiDoc;
+
+struct Conventions;
+
+fn problem_response(desc: &str) -> RefOr<utoipa::openapi::Response> {
+    ResponseBuilder::new()
+        .description(desc)
+        .content(
+            "application/problem+json",
+            Content::new(Some(Ref::from_schema_name("Problem"))),
+        )
+        .into()
+}
+
+impl Modify for Conventions {
+    fn modify(&self, doc: &mut OpenApi) {
+        let comps = doc.components.get_or_insert_with(Default::default);
+        comps.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// Adds the error answers every operation can give, and the bearer requirement to every
+/// operation except signing in. Runs after all routes are collected.
+pub fn finish(doc: &mut OpenApi) {
+    use utoipa::openapi::security::SecurityRequirement;
+    for (path, item) in doc.paths.paths.iter_mut() {
+        let public = path == "/api/v1/auth/login";
+        for op in [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.patch,
+            &mut item.delete,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            let has_body = op.request_body.is_some();
+            let has_params = op.parameters.as_ref().is_some_and(|p| !p.is_empty());
+            let mut add = |code: &str, desc: &str| {
+                op.responses
+                    .responses
+                    .entry(code.to_owned())
+                    .or_insert_with(|| problem_response(desc));
+            };
+            add("400", "Malformed request (bad JSON or query string).");
+            if !public {
+                add(
+                    "401",
+                    "Not signed in, or the token is unknown, expired or revoked.",
+                );
+                add(
+                    "403",
+                    "Signed in, but the role or organization scope does not allow this.",
+                );
+            }
+            if path.contains('{') {
+                add("404", "No such record (or not visible to the caller).");
+            }
+            if has_body {
+                add("415", "The body is not JSON.");
+            }
+            if has_body || has_params {
+                add(
+                    "422",
+                    "Invalid input: `errors` lists each field with its code and message.",
+                );
+            }
+            add(
+                "500",
+                "A fault of the server; the body carries no internals.",
+            );
+            if !public {
+                op.security = Some(vec![SecurityRequirement::new(
+                    "bearer",
+                    Vec::<String>::new(),
+                )]);
+            }
+        }
+    }
+}
+
+pub async fn serve(State(s): State<AppState>) -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        s.openapi_json.as_str().to_owned(),
+    )
+}

@@ -1,0 +1,131 @@
+//! The login page and signing out.
+
+use super::{Shell, WebUser, safe_back};
+use crate::AppState;
+use crate::extract::{SESSION_COOKIE, cookie, request_id_of};
+use aftersales_app::AppError;
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Form;
+use axum::extract::{Query, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+#[derive(Template, WebTemplate)]
+#[template(path = "login.html")]
+pub struct LoginPage {
+    pub shell: Shell,
+    pub error: Option<String>,
+    pub username: String,
+    pub next: String,
+}
+
+#[derive(Deserialize, Default)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+pub async fn login_form(
+    State(s): State<AppState>,
+    Query(q): Query<NextQuery>,
+    req: Request,
+) -> Response {
+    let (parts, _) = req.into_parts();
+    // Already signed in: go on.
+    if let Some(t) = cookie(&parts.headers, SESSION_COOKIE) {
+        if s.app.authenticate_session(t).await.is_ok() {
+            return Redirect::to(&safe_back(q.next.as_deref())).into_response();
+        }
+    }
+    LoginPage {
+        shell: Shell::new(&parts, None),
+        error: None,
+        username: String::new(),
+        next: safe_back(q.next.as_deref()),
+    }
+    .into_response()
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct LoginForm {
+    username: String,
+    password: String,
+    next: String,
+}
+
+pub async fn login(State(s): State<AppState>, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let req = Request::from_parts(parts.clone(), body);
+    let Ok(Form(f)) = Form::<LoginForm>::from_request(req, &s).await else {
+        return StatusCode::BAD_REQUEST.into_response();
+    };
+    let shell = Shell::new(&parts, None);
+    let tr = shell.tr;
+    match s
+        .app
+        .login(
+            &f.username,
+            &f.password,
+            true,
+            request_id_of(&parts.headers),
+        )
+        .await
+    {
+        Ok(out) => {
+            let mut r = Redirect::to(&safe_back(Some(&f.next))).into_response();
+            let secure = if s.cfg.secure_cookies { "; Secure" } else { "" };
+            let max_age = out.expires_at.duration_since(s.app.now()).as_secs().max(0);
+            let c = format!(
+                "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}",
+                out.token
+            );
+            if let Ok(v) = HeaderValue::from_str(&c) {
+                r.headers_mut().append(header::SET_COOKIE, v);
+            }
+            r
+        }
+        Err(e) => {
+            let (status, msg) = match &e {
+                AppError::InvalidCredentials => {
+                    (StatusCode::UNAUTHORIZED, tr.t_error("invalid_credentials"))
+                }
+                AppError::RateLimited { retry_after_secs } => (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    tr.f(
+                        "login.throttled",
+                        &[("minutes", &retry_after_secs.div_ceil(60).to_string())],
+                    ),
+                ),
+                other => {
+                    if let AppError::Internal(c) = other {
+                        tracing::error!(cause = %c, "login failed with an internal error");
+                    }
+                    (crate::problem::status_of(other), tr.t_error(other.code()))
+                }
+            };
+            let page = LoginPage {
+                shell,
+                error: Some(msg),
+                username: f.username,
+                next: safe_back(Some(&f.next)),
+            };
+            (status, page).into_response()
+        }
+    }
+}
+
+use axum::extract::FromRequest;
+
+pub async fn logout(State(s): State<AppState>, u: WebUser) -> Response {
+    if let Err(e) = s.app.logout(&u.ctx, &u.token).await {
+        return super::PageError::for_user(e, u).into_response();
+    }
+    let mut r = Redirect::to("/login").into_response();
+    let c = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
+    if let Ok(v) = HeaderValue::from_str(&c) {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+    r
+}

@@ -1,0 +1,347 @@
+//! Server-rendered pages: askama templates, htmx for partial updates, a session cookie and
+//! CSRF-checked forms. Handlers only gather what a page shows and call use-cases; what the
+//! user may do is decided in the `app` layer.
+
+mod account;
+mod admin;
+mod auth;
+mod home;
+
+use crate::AppState;
+use crate::csrf::CsrfToken;
+use crate::extract::{SESSION_COOKIE, cookie, locale_of, request_id_of};
+use crate::i18n::Tr;
+use aftersales_app::{Actor, AppError, Ctx};
+use aftersales_domain::{FieldErrors, Locale, Permission, Role};
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::{FromRequestParts, Query};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use std::collections::BTreeMap;
+
+pub fn router(state: AppState) -> Router<AppState> {
+    Router::new()
+        .route("/", get(home::home))
+        .route("/login", get(auth::login_form).post(auth::login))
+        .route("/logout", post(auth::logout))
+        .route("/lang", get(switch_lang))
+        .route(
+            "/me/password",
+            get(account::password_form).post(account::change_password),
+        )
+        .route(
+            "/me/tokens",
+            get(account::tokens).post(account::create_token),
+        )
+        .route("/me/tokens/{id}/revoke", post(account::revoke_token))
+        .route("/admin/users", get(admin::users).post(admin::create_user))
+        .route("/admin/users/new", get(admin::new_user))
+        .route(
+            "/admin/users/{id}",
+            get(admin::edit_user).post(admin::update_user),
+        )
+        .route("/admin/users/{id}/password", post(admin::reset_password))
+        .route("/admin/audit", get(admin::audit))
+        .route(
+            "/org-units",
+            get(admin::org_units).post(admin::create_org_unit),
+        )
+        .route_layer(axum::middleware::from_fn_with_state(
+            state,
+            crate::csrf::layer,
+        ))
+}
+
+/// A link of the navigation.
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: String,
+    pub current: bool,
+}
+
+pub struct ShellUser {
+    pub display_name: String,
+    pub role_label: String,
+}
+
+/// What every page's frame needs: language, CSRF token, the user and their navigation.
+pub struct Shell {
+    pub tr: Tr,
+    pub csrf: String,
+    pub user: Option<ShellUser>,
+    pub nav: Vec<NavItem>,
+    /// The current path and query, URL-encoded, for the language links to come back to.
+    pub back: String,
+    pub role: String,
+}
+
+/// The pages a role may open, in menu order (permission decided by `Role::can`).
+pub fn nav_for(role: Role) -> Vec<(&'static str, &'static str)> {
+    let mut v = vec![("/", "nav.home")];
+    if role.can(Permission::UsersRead) {
+        v.push(("/admin/users", "nav.users"));
+    }
+    if role.can(Permission::OrgRead) {
+        v.push(("/org-units", "nav.org_units"));
+    }
+    if role.can(Permission::AuditRead) {
+        v.push(("/admin/audit", "nav.audit"));
+    }
+    v.push(("/me/tokens", "nav.tokens"));
+    v.push(("/me/password", "nav.password"));
+    v
+}
+
+pub fn encode_component(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+impl Shell {
+    pub fn new(parts: &Parts, actor: Option<&Actor>) -> Self {
+        let tr = Tr::new(locale_of(&parts.headers));
+        let csrf = parts
+            .extensions
+            .get::<CsrfToken>()
+            .map(|c| c.0.clone())
+            .unwrap_or_default();
+        let path = parts.uri.path();
+        let back = encode_component(
+            parts
+                .uri
+                .path_and_query()
+                .map(|p| p.as_str())
+                .unwrap_or("/"),
+        );
+        let (user, nav, role) = match actor {
+            Some(a) => (
+                Some(ShellUser {
+                    display_name: a.display_name.clone(),
+                    role_label: tr.t_dyn(&format!("role.{}", a.role)),
+                }),
+                nav_for(a.role)
+                    .into_iter()
+                    .map(|(href, key)| NavItem {
+                        href,
+                        label: tr.t_dyn(key),
+                        current: href == path || (href != "/" && path.starts_with(href)),
+                    })
+                    .collect(),
+                a.role.as_str().to_owned(),
+            ),
+            None => (None, Vec::new(), String::new()),
+        };
+        Shell {
+            tr,
+            csrf,
+            user,
+            nav,
+            back,
+            role,
+        }
+    }
+}
+
+/// A signed-in user of the pages (session cookie). Without a valid session the request is
+/// sent to the login page.
+pub struct WebUser {
+    pub ctx: Ctx,
+    pub actor: Actor,
+    pub shell: Shell,
+    pub token: String,
+}
+
+impl WebUser {
+    pub fn tr(&self) -> Tr {
+        self.shell.tr
+    }
+}
+
+impl FromRequestParts<AppState> for WebUser {
+    type Rejection = Response;
+    async fn from_request_parts(parts: &mut Parts, s: &AppState) -> Result<Self, Self::Rejection> {
+        let to_login = |parts: &Parts| {
+            let next = parts
+                .uri
+                .path_and_query()
+                .map(|p| p.as_str())
+                .unwrap_or("/");
+            let target = if next == "/" {
+                "/login".to_owned()
+            } else {
+                format!("/login?next={}", encode_component(next))
+            };
+            if parts.headers.contains_key("hx-request") {
+                let mut r = StatusCode::OK.into_response();
+                if let Ok(v) = HeaderValue::from_str(&target) {
+                    r.headers_mut().insert("hx-redirect", v);
+                }
+                r
+            } else {
+                Redirect::to(&target).into_response()
+            }
+        };
+        let Some(token) = cookie(&parts.headers, SESSION_COOKIE).map(str::to_owned) else {
+            return Err(to_login(parts));
+        };
+        match s.app.authenticate_session(&token).await {
+            Ok(actor) => {
+                let shell = Shell::new(parts, Some(&actor));
+                let ctx = Ctx::user(actor.clone(), request_id_of(&parts.headers));
+                Ok(WebUser {
+                    ctx,
+                    actor,
+                    shell,
+                    token,
+                })
+            }
+            Err(AppError::Unauthenticated) => Err(to_login(parts)),
+            Err(e) => Err(PageError::new(e, Tr::new(locale_of(&parts.headers))).into_response()),
+        }
+    }
+}
+
+/// Field errors as sentences, by field name, for the templates.
+#[derive(Default)]
+pub struct FormErrors(pub BTreeMap<String, String>);
+
+impl FormErrors {
+    pub fn from_fields(e: &FieldErrors, tr: Tr) -> Self {
+        let mut m = BTreeMap::new();
+        for f in &e.0 {
+            m.entry(f.field.clone())
+                .or_insert_with(|| tr.field_error(f));
+        }
+        FormErrors(m)
+    }
+
+    pub fn of(&self, field: &str) -> Option<&str> {
+        self.0.get(field).map(String::as_str)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "message.html")]
+pub struct MessagePage {
+    pub shell: Shell,
+    pub title: String,
+    pub message: String,
+    pub kind: &'static str,
+}
+
+/// An error shown as a page.
+pub struct PageError {
+    error: AppError,
+    tr: Tr,
+    shell: Option<Shell>,
+}
+
+impl PageError {
+    pub fn new(error: AppError, tr: Tr) -> Self {
+        Self {
+            error,
+            tr,
+            shell: None,
+        }
+    }
+
+    pub fn for_user(error: AppError, u: WebUser) -> Self {
+        Self {
+            error,
+            tr: u.shell.tr,
+            shell: Some(u.shell),
+        }
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        if matches!(self.error, AppError::Unauthenticated) {
+            return Redirect::to("/login").into_response();
+        }
+        let status = crate::problem::status_of(&self.error);
+        if let AppError::Internal(cause) = &self.error {
+            tracing::error!(cause = %cause, "internal error on a page");
+        }
+        let tr = self.tr;
+        let shell = self.shell.unwrap_or_else(|| Shell {
+            tr,
+            csrf: String::new(),
+            user: None,
+            nav: Vec::new(),
+            back: "/".into(),
+            role: String::new(),
+        });
+        let title = tr.t_dyn(&format!("status.{}", status.as_u16()));
+        let title = if title.starts_with("status.") {
+            status.to_string()
+        } else {
+            title
+        };
+        let page = MessagePage {
+            shell,
+            title,
+            message: tr.t_error(self.error.code()),
+            kind: "error",
+        };
+        (status, page).into_response()
+    }
+}
+
+pub async fn not_found_page(locale: Locale, _headers: &HeaderMap) -> Response {
+    PageError::new(AppError::NotFound("page"), Tr::new(locale)).into_response()
+}
+
+#[derive(serde::Deserialize)]
+pub struct LangQuery {
+    to: String,
+    back: Option<String>,
+}
+
+/// Only local paths are followed back, never another site.
+pub fn safe_back(back: Option<&str>) -> String {
+    match back {
+        Some(b) if b.starts_with('/') && !b.starts_with("//") && !b.contains('\\') => b.to_owned(),
+        _ => "/".to_owned(),
+    }
+}
+
+async fn switch_lang(s: axum::extract::State<AppState>, Query(q): Query<LangQuery>) -> Response {
+    let locale = Locale::from_tag(&q.to).unwrap_or_default();
+    let mut r = Redirect::to(&safe_back(q.back.as_deref())).into_response();
+    let secure = if s.cfg.secure_cookies { "; Secure" } else { "" };
+    let c = format!(
+        "{}={}; Path=/; Max-Age=31536000; SameSite=Lax{secure}",
+        crate::extract::LANG_COOKIE,
+        locale.as_str()
+    );
+    if let Ok(v) = HeaderValue::from_str(&c) {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+    r
+}
+
+/// A time as people here read it: `2026-11-22 14:30` in the site's zone (Asia/Shanghai,
+/// UTC+8 all year; the fixed offset is the fallback where no tz database is installed).
+pub fn fmt_time(t: impl std::borrow::Borrow<jiff::Timestamp>) -> String {
+    let t = *t.borrow();
+    let tz = jiff::tz::TimeZone::get("Asia/Shanghai")
+        .unwrap_or_else(|_| jiff::tz::TimeZone::fixed(jiff::tz::offset(8)));
+    t.to_zoned(tz).strftime("%Y-%m-%d %H:%M").to_string()
+}

@@ -1,0 +1,333 @@
+//! Errors as RFC 9457 `application/problem+json`, and the one place that maps application
+//! errors to HTTP status codes.
+
+use crate::AppState;
+use crate::i18n::Tr;
+use aftersales_app::AppError;
+use aftersales_domain::Locale;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// A problem document. `code` is stable and meant for programs; `detail` is for people, in
+/// the language of `Accept-Language` (zh-CN by default).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub code: String,
+    pub detail: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<ProblemField>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current_version: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+}
+
+/// One invalid field.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProblemField {
+    pub field: String,
+    pub code: String,
+    pub message: String,
+}
+
+pub fn status_of(e: &AppError) -> StatusCode {
+    match e {
+        AppError::Unauthenticated | AppError::InvalidCredentials => StatusCode::UNAUTHORIZED,
+        AppError::Forbidden => StatusCode::FORBIDDEN,
+        AppError::NotFound(_) => StatusCode::NOT_FOUND,
+        AppError::Validation(_) | AppError::IdempotencyKeyReused => {
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+        AppError::Conflict(_) | AppError::StaleVersion { .. } => StatusCode::CONFLICT,
+        AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+        AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// An application error on its way to an API client.
+#[derive(Debug)]
+pub struct ApiError {
+    pub error: AppError,
+    pub locale: Locale,
+    pub request_id: Option<String>,
+}
+
+impl ApiError {
+    pub fn new(error: AppError, locale: Locale, request_id: Option<String>) -> Self {
+        Self {
+            error,
+            locale,
+            request_id,
+        }
+    }
+}
+
+pub fn problem(status: StatusCode, code: &str, tr: Tr, request_id: Option<String>) -> Problem {
+    Problem {
+        kind: format!("urn:aftersales:problem:{code}"),
+        title: status.canonical_reason().unwrap_or("Error").to_owned(),
+        status: status.as_u16(),
+        code: code.to_owned(),
+        detail: tr.t_error(code),
+        errors: Vec::new(),
+        current_version: None,
+        request_id,
+    }
+}
+
+impl Tr {
+    /// The sentence for an error code; unknown codes fall back to a generic sentence.
+    pub fn t_error(&self, code: &str) -> String {
+        let key = format!("error.{code}");
+        let s = self.t_dyn(&key);
+        if s == key {
+            self.t_dyn("error.generic")
+        } else {
+            s
+        }
+    }
+
+    pub fn t_dyn(&self, key: &str) -> String {
+        crate::i18n::catalog(self.locale)
+            .get(key)
+            .cloned()
+            .unwrap_or_else(|| key.to_owned())
+    }
+}
+
+pub fn problem_response(p: Problem) -> Response {
+    let status = StatusCode::from_u16(p.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut r = (status, axum::Json(p)).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/problem+json"),
+    );
+    r
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let tr = Tr::new(self.locale);
+        let status = status_of(&self.error);
+        let mut p = problem(status, self.error.code(), tr, self.request_id.clone());
+        match &self.error {
+            AppError::Internal(cause) => {
+                tracing::error!(request_id = ?self.request_id, cause = %cause, "internal error");
+            }
+            AppError::Validation(errs) => {
+                p.errors = errs
+                    .0
+                    .iter()
+                    .map(|e| ProblemField {
+                        field: e.field.clone(),
+                        code: e.code.to_owned(),
+                        message: tr.field_error(e),
+                    })
+                    .collect();
+                if let Some(first) = p.errors.first() {
+                    p.detail = format!("{} {}: {}", p.detail, first.field, first.message);
+                }
+            }
+            AppError::StaleVersion { current } => p.current_version = Some(*current),
+            _ => {}
+        }
+        let retry = match &self.error {
+            AppError::RateLimited { retry_after_secs } => Some(*retry_after_secs),
+            _ => None,
+        };
+        let mut r = problem_response(p);
+        if let Some(s) = retry {
+            if let Ok(v) = HeaderValue::from_str(&s.to_string()) {
+                r.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+        }
+        if status == StatusCode::UNAUTHORIZED {
+            r.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        r
+    }
+}
+
+/// Unknown paths: problem+json under `/api`, a page elsewhere.
+pub async fn fallback(req: Request) -> Response {
+    let locale = crate::extract::locale_of(req.headers());
+    if req.uri().path().starts_with("/api/") {
+        let rid = crate::extract::request_id_of(req.headers());
+        return problem_response(problem(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            Tr::new(locale),
+            rid,
+        ));
+    }
+    crate::pages::not_found_page(locale, req.headers()).await
+}
+
+/// Gives bodiless error answers of the framework under `/api` (405 method not allowed, 413
+/// too large, …) a problem+json body, keeping their headers (such as `Allow`).
+pub async fn api_error_bodies(State(_s): State<AppState>, req: Request, next: Next) -> Response {
+    let is_api = req.uri().path().starts_with("/api/");
+    let locale = crate::extract::locale_of(req.headers());
+    let rid = crate::extract::request_id_of(req.headers());
+    let resp = next.run(req).await;
+    let status = resp.status();
+    let has_type = resp.headers().contains_key(header::CONTENT_TYPE);
+    if !is_api || has_type || !(status.is_client_error() || status.is_server_error()) {
+        return resp;
+    }
+    let code = match status {
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+        StatusCode::NOT_FOUND => "not_found",
+        s if s.is_server_error() => "internal",
+        _ => "bad_request",
+    };
+    let (parts, _) = resp.into_parts();
+    let mut out = problem_response(problem(status, code, Tr::new(locale), rid));
+    for (k, v) in parts.headers.iter() {
+        if k != header::CONTENT_TYPE && k != header::CONTENT_LENGTH {
+            out.headers_mut().insert(k.clone(), v.clone());
+        }
+    }
+    *out.status_mut() = status;
+    out
+}
+
+pub fn panic_response(err: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let msg = err
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| err.downcast_ref::<&str>().copied())
+        .unwrap_or("panic");
+    tracing::error!(cause = msg, "handler panicked");
+    problem_response(problem(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal",
+        Tr::new(Locale::ZhCn),
+        None,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aftersales_domain::{FieldErrors, Role};
+
+    #[test]
+    fn every_error_code_has_a_sentence_in_both_languages() {
+        let errors = [
+            AppError::Unauthenticated,
+            AppError::InvalidCredentials,
+            AppError::Forbidden,
+            AppError::NotFound("x"),
+            AppError::Validation(FieldErrors::new()),
+            AppError::StaleVersion { current: 1 },
+            AppError::IdempotencyKeyReused,
+            AppError::RateLimited {
+                retry_after_secs: 1,
+            },
+            AppError::Internal(String::new()),
+            AppError::Conflict("cannot_demote_self"),
+            AppError::Conflict("last_admin"),
+            AppError::Conflict("idempotency_key_in_use"),
+        ];
+        let extra = [
+            "method_not_allowed",
+            "payload_too_large",
+            "bad_request",
+            "malformed_json",
+            "invalid_body",
+            "unsupported_media_type",
+            "invalid_query",
+            "generic",
+            "csrf",
+        ];
+        for l in Locale::ALL {
+            let cat = crate::i18n::catalog(l);
+            for e in &errors {
+                assert!(
+                    cat.contains_key(&format!("error.{}", e.code())),
+                    "{l:?} error.{}",
+                    e.code()
+                );
+            }
+            for c in extra {
+                assert!(cat.contains_key(&format!("error.{c}")), "{l:?} error.{c}");
+            }
+            for r in Role::ALL {
+                assert!(cat.contains_key(&format!("role.{r}")), "{l:?} role.{r}");
+                assert!(
+                    cat.contains_key(&format!("home.title.{r}")),
+                    "{l:?} home.title.{r}"
+                );
+            }
+            for k in aftersales_domain::OrgUnitKind::ALL {
+                assert!(
+                    cat.contains_key(&format!("org_kind.{}", k.as_str())),
+                    "{l:?} org_kind.{}",
+                    k.as_str()
+                );
+            }
+            for code in [
+                "required",
+                "too_short",
+                "too_long",
+                "username_chars",
+                "control_chars",
+                "invalid_choice",
+                "invalid_id",
+                "username_taken",
+                "unknown_org_unit",
+                "customer_without_unit",
+                "partner_needs_partner_unit",
+                "code_chars",
+                "code_taken",
+                "not_allowed_under_parent",
+                "invalid_cursor",
+                "out_of_range",
+                "wrong_password",
+            ] {
+                assert!(
+                    cat.contains_key(&format!("field.{code}")),
+                    "{l:?} field.{code}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn statuses_follow_the_documented_mapping() {
+        assert_eq!(
+            status_of(&AppError::Unauthenticated),
+            StatusCode::UNAUTHORIZED
+        );
+        assert_eq!(status_of(&AppError::Forbidden), StatusCode::FORBIDDEN);
+        assert_eq!(
+            status_of(&AppError::StaleVersion { current: 2 }),
+            StatusCode::CONFLICT
+        );
+        assert_eq!(
+            status_of(&AppError::Validation(FieldErrors::new())),
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+        assert_eq!(
+            status_of(&AppError::RateLimited {
+                retry_after_secs: 3
+            }),
+            StatusCode::TOO_MANY_REQUESTS
+        );
+        assert_eq!(
+            status_of(&AppError::Internal("x".into())),
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
+    }
+}
