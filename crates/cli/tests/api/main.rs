@@ -1,0 +1,12 @@
+//! The integration suite: the real router on a real socket, over SQLite and over
+//! PostgreSQL. Every test runs on both backends (see `both!`); each gets a fresh database.
+
+mod helpers;
+
+mod audit;
+mod auth;
+mod conventions;
+mod crash;
+mod matrix;
+mod org_and_users;
+mod web;
