@@ -162,19 +162,19 @@ impl crate::App {
     /// Ends the session or login token `token` (the caller's own).
     pub async fn logout(&self, ctx: &Ctx, token: &str) -> Result<(), AppError> {
         let mut tx = self.db.begin().await?;
-        if sessions::delete(tx.conn(), &hash_secret(token)).await? {
-            if let Some(a) = ctx.actor() {
-                self.audit(
-                    &mut tx,
-                    ctx,
-                    "user",
-                    &a.id.to_string(),
-                    "logout",
-                    None,
-                    None,
-                )
-                .await?;
-            }
+        if sessions::delete(tx.conn(), &hash_secret(token)).await?
+            && let Some(a) = ctx.actor()
+        {
+            self.audit(
+                &mut tx,
+                ctx,
+                "user",
+                &a.id.to_string(),
+                "logout",
+                None,
+                None,
+            )
+            .await?;
         }
         tx.commit().await?;
         Ok(())
@@ -261,14 +261,14 @@ impl crate::App {
                 FieldError::new("name", "too_long").with("max", 100),
             ));
         }
-        if let Some(d) = days {
-            if !(1..=3650).contains(&d) {
-                return Err(AppError::invalid(
-                    FieldError::new("expires_in_days", "out_of_range")
-                        .with("min", 1)
-                        .with("max", 3650),
-                ));
-            }
+        if let Some(d) = days
+            && !(1..=3650).contains(&d)
+        {
+            return Err(AppError::invalid(
+                FieldError::new("expires_in_days", "out_of_range")
+                    .with("min", 1)
+                    .with("max", 3650),
+            ));
         }
         let now = self.now();
         let secret = format!("{PERSONAL_TOKEN_PREFIX}{}", secret()?);

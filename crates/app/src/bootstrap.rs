@@ -72,13 +72,13 @@ impl crate::App {
         }
         match user_store::find_by_username(self.db.pool(), "admin").await? {
             Some(admin) => {
-                if let Some(p) = password {
-                    if !self.cfg.password_cost.verify(p, &admin.password_hash)? {
-                        let p = Password::parse("AFTERSALES_ADMIN_PASSWORD", p)
-                            .map_err(AppError::invalid)?;
-                        self.set_password(&ctx, admin.id, &p, "reset_password")
-                            .await?;
-                    }
+                if let Some(p) = password
+                    && !self.cfg.password_cost.verify(p, &admin.password_hash)?
+                {
+                    let p = Password::parse("AFTERSALES_ADMIN_PASSWORD", p)
+                        .map_err(AppError::invalid)?;
+                    self.set_password(&ctx, admin.id, &p, "reset_password")
+                        .await?;
                 }
                 Ok(None)
             }

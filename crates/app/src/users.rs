@@ -390,13 +390,12 @@ impl crate::App {
             errs.into_result()?;
         }
         // An admin cannot lock themselves out, and the last active admin stays one.
-        if let Some(me) = ctx.actor() {
-            if me.id == id
-                && (after.disabled || after.role != Role::Admin)
-                && before.role == Role::Admin
-            {
-                return Err(AppError::Conflict("cannot_demote_self"));
-            }
+        if let Some(me) = ctx.actor()
+            && me.id == id
+            && (after.disabled || after.role != Role::Admin)
+            && before.role == Role::Admin
+        {
+            return Err(AppError::Conflict("cannot_demote_self"));
         }
         if before.role == Role::Admin
             && !before.disabled

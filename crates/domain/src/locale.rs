@@ -50,10 +50,10 @@ impl Locale {
             if q <= 0.0 {
                 continue;
             }
-            if let Some(locale) = Locale::from_tag(tag) {
-                if best.is_none_or(|(_, bq)| q > bq) {
-                    best = Some((locale, q));
-                }
+            if let Some(locale) = Locale::from_tag(tag)
+                && best.is_none_or(|(_, bq)| q > bq)
+            {
+                best = Some((locale, q));
             }
         }
         best.map(|(l, _)| l)

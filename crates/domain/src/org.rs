@@ -128,7 +128,15 @@ mod tests {
             OrgCode::parse("c", " sy-hp ").map(|c| c.0),
             Ok("SY-HP".into())
         );
-        assert_eq!(OrgCode::parse("c", "沈阳").unwrap_err().code, "code_chars");
-        assert_eq!(OrgCode::parse("c", "").unwrap_err().code, "required");
+        assert_eq!(
+            OrgCode::parse("c", "沈阳")
+                .expect_err("must be refused")
+                .code,
+            "code_chars"
+        );
+        assert_eq!(
+            OrgCode::parse("c", "").expect_err("must be refused").code,
+            "required"
+        );
     }
 }

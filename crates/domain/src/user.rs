@@ -120,7 +120,11 @@ mod tests {
 
     #[test]
     fn usernames_outside_the_rules_are_refused_with_a_code() {
-        let code = |s: &str| Username::parse("username", s).unwrap_err().code;
+        let code = |s: &str| {
+            Username::parse("username", s)
+                .expect_err("must be refused")
+                .code
+        };
         assert_eq!(code(""), "required");
         assert_eq!(code("ab"), "too_short");
         assert_eq!(code(&"a".repeat(65)), "too_long");
@@ -131,9 +135,16 @@ mod tests {
 
     #[test]
     fn passwords_have_a_minimum_length_and_never_print() {
-        assert_eq!(Password::parse("p", "short").unwrap_err().code, "too_short");
         assert_eq!(
-            Password::parse("p", "        ").unwrap_err().code,
+            Password::parse("p", "short")
+                .expect_err("must be refused")
+                .code,
+            "too_short"
+        );
+        assert_eq!(
+            Password::parse("p", "        ")
+                .expect_err("must be refused")
+                .code,
             "required"
         );
         let p = Password::parse("p", "correct horse").expect("valid");
@@ -144,7 +155,9 @@ mod tests {
     fn display_names_count_characters_not_bytes() {
         assert!(DisplayName::parse("n", &"张".repeat(100)).is_ok());
         assert_eq!(
-            DisplayName::parse("n", &"张".repeat(101)).unwrap_err().code,
+            DisplayName::parse("n", &"张".repeat(101))
+                .expect_err("must be refused")
+                .code,
             "too_long"
         );
     }

@@ -94,13 +94,12 @@ impl Db {
                             .trim_start_matches("sqlite:"),
                         "",
                     ));
-                if path != ":memory:" {
-                    if let Some(dir) = Path::new(path)
+                if path != ":memory:"
+                    && let Some(dir) = Path::new(path)
                         .parent()
                         .filter(|d| !d.as_os_str().is_empty())
-                    {
-                        std::fs::create_dir_all(dir)?;
-                    }
+                {
+                    std::fs::create_dir_all(dir)?;
                 }
                 let url = if url.contains('?') {
                     url.to_owned()

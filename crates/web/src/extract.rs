@@ -114,7 +114,9 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for AppJson<T> {
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let locale = locale_of(req.headers());
         let rid = request_id_of(req.headers());
-        require_json(req.headers())?;
+        if let Some(r) = not_json(req.headers()) {
+            return Err(r);
+        }
         let head = format!("{} {}", req.method(), req.uri().path());
         let bytes = axum::body::Bytes::from_request(req, state)
             .await
@@ -147,23 +149,20 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for AppJson<T> {
     }
 }
 
-/// Requires a JSON content type before the body is read.
-pub fn require_json(headers: &HeaderMap) -> Result<(), Response> {
+/// A 415 problem unless the body is declared as JSON.
+pub fn not_json(headers: &HeaderMap) -> Option<Response> {
     let ok = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/json") || v.contains("+json"));
-    if ok {
-        Ok(())
-    } else {
-        let locale = locale_of(headers);
-        Err(problem_response(problem(
+    (!ok).then(|| {
+        problem_response(problem(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported_media_type",
-            Tr::new(locale),
+            Tr::new(locale_of(headers)),
             request_id_of(headers),
-        )))
-    }
+        ))
+    })
 }
 
 /// Query string whose rejections are problem+json (400).

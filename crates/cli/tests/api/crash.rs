@@ -70,7 +70,13 @@ async fn codes(http: &reqwest::Client, base: &str, token: &str) -> Vec<String> {
             .json()
             .await
             .expect("json");
-        out.extend(page["items"].as_array().expect("items").iter().map(|o| o["code"].as_str().expect("code").to_owned()));
+        out.extend(
+            page["items"]
+                .as_array()
+                .expect("items")
+                .iter()
+                .map(|o| o["code"].as_str().expect("code").to_owned()),
+        );
         match page["next_cursor"].as_str() {
             Some(c) => cursor = c.to_owned(),
             None => return out,
@@ -99,7 +105,13 @@ async fn acknowledged_writes_survive_sigkill(database_url: Option<&str>) {
     let acked = Arc::new(Mutex::new(Vec::<String>::new()));
     let mut writers = Vec::new();
     for w in 0..3 {
-        let (http, base, token, root_id, acked) = (http.clone(), base.clone(), token.clone(), root_id.clone(), acked.clone());
+        let (http, base, token, root_id, acked) = (
+            http.clone(),
+            base.clone(),
+            token.clone(),
+            root_id.clone(),
+            acked.clone(),
+        );
         writers.push(tokio::spawn(async move {
             for i in 0..100_000 {
                 let code = format!("W{w}-{i}");
@@ -127,13 +139,22 @@ async fn acknowledged_writes_survive_sigkill(database_url: Option<&str>) {
         let _ = w.await;
     }
     let acked = acked.lock().await.clone();
-    assert!(acked.len() >= 60, "the stream had not started: {} writes", acked.len());
+    assert!(
+        acked.len() >= 60,
+        "the stream had not started: {} writes",
+        acked.len()
+    );
 
     let (_child2, base2) = start(&dir, database_url).await;
     let token2 = login(&http, &base2).await;
     let stored = codes(&http, &base2, &token2).await;
     let missing: Vec<&String> = acked.iter().filter(|c| !stored.contains(c)).collect();
-    assert!(missing.is_empty(), "{} of {} acknowledged writes lost: {missing:?}", missing.len(), acked.len());
+    assert!(
+        missing.is_empty(),
+        "{} of {} acknowledged writes lost: {missing:?}",
+        missing.len(),
+        acked.len()
+    );
     let _ = std::fs::remove_dir_all(dir);
 }
 

@@ -35,7 +35,8 @@ macro_rules! both {
 
 /// The PostgreSQL server for tests. Never skipped: without a server the tests fail.
 pub fn pg_admin_url() -> String {
-    std::env::var("AFTERSALES_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+    std::env::var("AFTERSALES_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
 /// Creates an empty PostgreSQL database and returns (its name, its URL).
@@ -47,22 +48,33 @@ pub async fn fresh_pg_database() -> (String, String) {
     let mut c = sqlx::AnyConnection::connect(&admin)
         .await
         .unwrap_or_else(|e| panic!("PostgreSQL for tests is not reachable at {admin}: {e}"));
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut c).await.expect("create database");
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut c)
+        .await
+        .expect("create database");
     let _ = c.close().await;
-    let base = admin.rsplit_once('/').map(|(b, _)| b.to_owned()).expect("url has a database");
+    let base = admin
+        .rsplit_once('/')
+        .map(|(b, _)| b.to_owned())
+        .expect("url has a database");
     (name.clone(), format!("{base}/{name}"))
 }
 
 pub fn drop_pg_database(name: String) {
     // Runs on its own thread and runtime: Drop cannot await.
     let _ = std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
         rt.block_on(async move {
             use sqlx::Connection;
             if let Ok(mut c) = sqlx::AnyConnection::connect(&pg_admin_url()).await {
-                let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
-                    .execute(&mut c)
-                    .await;
+                let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                )))
+                .execute(&mut c)
+                .await;
                 let _ = c.close().await;
             }
         });
@@ -99,14 +111,32 @@ impl TestApp {
         Self::start(&url, "postgres", Some(name), None).await
     }
 
-    async fn start(url: &str, backend: &'static str, pg_db: Option<String>, dir: Option<PathBuf>) -> TestApp {
-        let db = Db::connect(url, &DbOptions { max_connections: 5, ..DbOptions::default() }).await.expect("connect");
+    async fn start(
+        url: &str,
+        backend: &'static str,
+        pg_db: Option<String>,
+        dir: Option<PathBuf>,
+    ) -> TestApp {
+        let db = Db::connect(
+            url,
+            &DbOptions {
+                max_connections: 5,
+                ..DbOptions::default()
+            },
+        )
+        .await
+        .expect("connect");
         db.migrate().await.expect("migrate");
-        let cfg = AppConfig { password_cost: PasswordCost::insecure_fast(), ..AppConfig::default() };
+        let cfg = AppConfig {
+            password_cost: PasswordCost::insecure_fast(),
+            ..AppConfig::default()
+        };
         let app = App::new(db, Arc::new(SystemClock), cfg);
         app.ensure_admin(Some(ADMIN_PASSWORD)).await.expect("admin");
         app.load_demo().await.expect("demo");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
         let router = aftersales_web::router(app.clone(), aftersales_web::WebConfig::default());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -116,8 +146,19 @@ impl TestApp {
             })
             .await;
         });
-        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
-        TestApp { base, app, http, backend, pg_db, dir, stop: Some(tx) }
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        TestApp {
+            base,
+            app,
+            http,
+            backend,
+            pg_db,
+            dir,
+            stop: Some(tx),
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -126,7 +167,11 @@ impl TestApp {
 
     /// A bearer token from `POST /api/v1/auth/login`.
     pub async fn token(&self, username: &str) -> String {
-        let password = if username == "admin" { ADMIN_PASSWORD } else { DEMO_PASSWORD };
+        let password = if username == "admin" {
+            ADMIN_PASSWORD
+        } else {
+            DEMO_PASSWORD
+        };
         self.token_with(username, password).await
     }
 
@@ -139,15 +184,30 @@ impl TestApp {
             .await
             .expect("login request");
         assert_eq!(r.status(), 200, "login of {username}");
-        r.json::<Value>().await.expect("json")["token"].as_str().expect("token").to_owned()
+        r.json::<Value>().await.expect("json")["token"]
+            .as_str()
+            .expect("token")
+            .to_owned()
     }
 
     pub async fn get(&self, path: &str, token: &str) -> (u16, Value) {
-        let r = self.http.get(self.url(path)).bearer_auth(token).send().await.expect("request");
+        let r = self
+            .http
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request");
         split(r).await
     }
 
-    pub async fn send(&self, method: &str, path: &str, token: &str, body: Option<Value>) -> (u16, Value) {
+    pub async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        token: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
         let m = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
         let mut b = self.http.request(m, self.url(path)).bearer_auth(token);
         if let Some(body) = body {
@@ -158,16 +218,31 @@ impl TestApp {
 
     /// The id of a demo unit by code.
     pub async fn unit_id(&self, code: &str) -> String {
-        self.app.find_org_unit_by_code(code).await.expect("lookup").expect("unit exists").id.to_string()
+        self.app
+            .find_org_unit_by_code(code)
+            .await
+            .expect("lookup")
+            .expect("unit exists")
+            .id
+            .to_string()
     }
 
     pub async fn user_id(&self, username: &str) -> String {
-        self.app.find_user_by_username(username).await.expect("lookup").expect("user exists").id.to_string()
+        self.app
+            .find_user_by_username(username)
+            .await
+            .expect("lookup")
+            .expect("user exists")
+            .id
+            .to_string()
     }
 
     /// Runs raw SQL against the test database (to prove what the schema refuses).
     pub async fn raw_execute(&self, sql: &'static str) -> Result<u64, sqlx::Error> {
-        sqlx::query(sql).execute(self.app.db().pool()).await.map(|r| r.rows_affected())
+        sqlx::query(sql)
+            .execute(self.app.db().pool())
+            .await
+            .map(|r| r.rows_affected())
     }
 }
 

@@ -9,8 +9,25 @@ use crate::helpers::TestApp;
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 
-const ALL: &[&str] = &["admin", "agent", "dispatcher", "engineer", "warehouse", "manager", "partner", "customer"];
-const STAFF_AND_PARTNER: &[&str] = &["admin", "agent", "dispatcher", "engineer", "warehouse", "manager", "partner"];
+const ALL: &[&str] = &[
+    "admin",
+    "agent",
+    "dispatcher",
+    "engineer",
+    "warehouse",
+    "manager",
+    "partner",
+    "customer",
+];
+const STAFF_AND_PARTNER: &[&str] = &[
+    "admin",
+    "agent",
+    "dispatcher",
+    "engineer",
+    "warehouse",
+    "manager",
+    "partner",
+];
 
 struct Case {
     method: &'static str,
@@ -22,22 +39,86 @@ struct Case {
 /// The expected matrix. Written out by hand on purpose: it is the specification the code
 /// is held to, not derived from it.
 const CASES: &[Case] = &[
-    Case { method: "POST", template: "/api/v1/auth/logout", allowed: ALL },
-    Case { method: "GET", template: "/api/v1/me", allowed: ALL },
-    Case { method: "POST", template: "/api/v1/me/password", allowed: ALL },
-    Case { method: "GET", template: "/api/v1/me/tokens", allowed: ALL },
-    Case { method: "POST", template: "/api/v1/me/tokens", allowed: ALL },
-    Case { method: "DELETE", template: "/api/v1/me/tokens/{id}", allowed: ALL },
-    Case { method: "GET", template: "/api/v1/users", allowed: &["admin", "manager"] },
-    Case { method: "POST", template: "/api/v1/users", allowed: &["admin"] },
-    Case { method: "GET", template: "/api/v1/users/{id}", allowed: &["admin", "manager"] },
-    Case { method: "PATCH", template: "/api/v1/users/{id}", allowed: &["admin"] },
-    Case { method: "POST", template: "/api/v1/users/{id}/password", allowed: &["admin"] },
-    Case { method: "GET", template: "/api/v1/org-units", allowed: STAFF_AND_PARTNER },
-    Case { method: "POST", template: "/api/v1/org-units", allowed: &["admin"] },
-    Case { method: "GET", template: "/api/v1/org-units/{id}", allowed: STAFF_AND_PARTNER },
-    Case { method: "PATCH", template: "/api/v1/org-units/{id}", allowed: &["admin"] },
-    Case { method: "GET", template: "/api/v1/audit", allowed: &["admin"] },
+    Case {
+        method: "POST",
+        template: "/api/v1/auth/logout",
+        allowed: ALL,
+    },
+    Case {
+        method: "GET",
+        template: "/api/v1/me",
+        allowed: ALL,
+    },
+    Case {
+        method: "POST",
+        template: "/api/v1/me/password",
+        allowed: ALL,
+    },
+    Case {
+        method: "GET",
+        template: "/api/v1/me/tokens",
+        allowed: ALL,
+    },
+    Case {
+        method: "POST",
+        template: "/api/v1/me/tokens",
+        allowed: ALL,
+    },
+    Case {
+        method: "DELETE",
+        template: "/api/v1/me/tokens/{id}",
+        allowed: ALL,
+    },
+    Case {
+        method: "GET",
+        template: "/api/v1/users",
+        allowed: &["admin", "manager"],
+    },
+    Case {
+        method: "POST",
+        template: "/api/v1/users",
+        allowed: &["admin"],
+    },
+    Case {
+        method: "GET",
+        template: "/api/v1/users/{id}",
+        allowed: &["admin", "manager"],
+    },
+    Case {
+        method: "PATCH",
+        template: "/api/v1/users/{id}",
+        allowed: &["admin"],
+    },
+    Case {
+        method: "POST",
+        template: "/api/v1/users/{id}/password",
+        allowed: &["admin"],
+    },
+    Case {
+        method: "GET",
+        template: "/api/v1/org-units",
+        allowed: STAFF_AND_PARTNER,
+    },
+    Case {
+        method: "POST",
+        template: "/api/v1/org-units",
+        allowed: &["admin"],
+    },
+    Case {
+        method: "GET",
+        template: "/api/v1/org-units/{id}",
+        allowed: STAFF_AND_PARTNER,
+    },
+    Case {
+        method: "PATCH",
+        template: "/api/v1/org-units/{id}",
+        allowed: &["admin"],
+    },
+    Case {
+        method: "GET",
+        template: "/api/v1/audit",
+        allowed: &["admin"],
+    },
 ];
 
 /// Public operations, reachable without a token.
@@ -46,9 +127,13 @@ const PUBLIC: &[(&str, &str)] = &[("POST", "/api/v1/auth/login")];
 /// A request for the case that is harmless if it gets through.
 fn body_for(c: &Case) -> Option<Value> {
     match (c.method, c.template) {
-        ("POST", "/api/v1/me/password") => Some(json!({"current_password": "x", "new_password": "short"})),
+        ("POST", "/api/v1/me/password") => {
+            Some(json!({"current_password": "x", "new_password": "short"}))
+        }
         ("POST", "/api/v1/me/tokens") => Some(json!({"name": ""})),
-        ("POST", "/api/v1/users") => Some(json!({"username": "x", "display_name": "", "role": "nobody", "password": "1"})),
+        ("POST", "/api/v1/users") => {
+            Some(json!({"username": "x", "display_name": "", "role": "nobody", "password": "1"}))
+        }
         ("PATCH", "/api/v1/users/{id}") => Some(json!({"version": 0, "role": "nobody"})),
         ("POST", "/api/v1/users/{id}/password") => Some(json!({"password": "1"})),
         ("POST", "/api/v1/org-units") => Some(json!({"kind": "nowhere", "code": "", "name": ""})),
@@ -57,7 +142,10 @@ fn body_for(c: &Case) -> Option<Value> {
     }
 }
 
-both!(every_role_gets_exactly_the_api_operations_of_the_matrix, every_operation_is_in_the_openapi_document_and_the_matrix);
+both!(
+    every_role_gets_exactly_the_api_operations_of_the_matrix,
+    every_operation_is_in_the_openapi_document_and_the_matrix
+);
 
 async fn every_role_gets_exactly_the_api_operations_of_the_matrix(app: TestApp) {
     let user_id = app.user_id("engineer").await;
@@ -82,34 +170,63 @@ async fn every_role_gets_exactly_the_api_operations_of_the_matrix(app: TestApp) 
             };
             checked += 1;
             if !ok {
-                failures.push(format!("{role} {} {path}: {status} {body} (allowed: {allowed})", c.method));
+                failures.push(format!(
+                    "{role} {} {path}: {status} {body} (allowed: {allowed})",
+                    c.method
+                ));
             }
         }
     }
     assert_eq!(checked, ALL.len() * CASES.len());
-    assert!(failures.is_empty(), "matrix violations on {}:\n{}", app.backend, failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "matrix violations on {}:\n{}",
+        app.backend,
+        failures.join("\n")
+    );
 }
 
 async fn every_operation_is_in_the_openapi_document_and_the_matrix(app: TestApp) {
-    let r = app.http.get(app.url("/api/openapi.json")).send().await.expect("request");
+    let r = app
+        .http
+        .get(app.url("/api/openapi.json"))
+        .send()
+        .await
+        .expect("request");
     assert_eq!(r.status(), 200);
     let doc: Value = r.json().await.expect("json");
-    assert!(doc["openapi"].as_str().expect("version").starts_with("3.1"), "{}", doc["openapi"]);
+    assert!(
+        doc["openapi"].as_str().expect("version").starts_with("3.1"),
+        "{}",
+        doc["openapi"]
+    );
     let mut in_doc = BTreeSet::new();
     for (path, item) in doc["paths"].as_object().expect("paths") {
         for method in ["get", "post", "put", "patch", "delete"] {
             if let Some(op) = item.get(method) {
                 in_doc.insert((method.to_uppercase(), path.clone()));
                 for status in ["400", "500"] {
-                    assert!(op["responses"].get(status).is_some(), "{method} {path} lacks {status}");
+                    assert!(
+                        op["responses"].get(status).is_some(),
+                        "{method} {path} lacks {status}"
+                    );
                 }
             }
         }
     }
-    let mut in_matrix: BTreeSet<(String, String)> =
-        CASES.iter().map(|c| (c.method.to_owned(), c.template.to_owned())).collect();
-    in_matrix.extend(PUBLIC.iter().map(|(m, p)| ((*m).to_owned(), (*p).to_owned())));
-    assert_eq!(in_doc, in_matrix, "the OpenAPI document and the route matrix differ");
+    let mut in_matrix: BTreeSet<(String, String)> = CASES
+        .iter()
+        .map(|c| (c.method.to_owned(), c.template.to_owned()))
+        .collect();
+    in_matrix.extend(
+        PUBLIC
+            .iter()
+            .map(|(m, p)| ((*m).to_owned(), (*p).to_owned())),
+    );
+    assert_eq!(
+        in_doc, in_matrix,
+        "the OpenAPI document and the route matrix differ"
+    );
 
     // And every documented operation is really routed (not the 404 fallback).
     let admin = app.token("admin").await;
@@ -117,6 +234,9 @@ async fn every_operation_is_in_the_openapi_document_and_the_matrix(app: TestApp)
         let concrete = path.replace("{id}", &uuid::Uuid::now_v7().to_string());
         let (status, body) = app.send(method, &concrete, &admin, Some(json!({}))).await;
         let fell_through = status == 404 && body["code"] == "not_found" && !path.contains("{id}");
-        assert!(!fell_through && status != 405, "{method} {path} is documented but not routed: {status} {body}");
+        assert!(
+            !fell_through && status != 405,
+            "{method} {path} is documented but not routed: {status} {body}"
+        );
     }
 }

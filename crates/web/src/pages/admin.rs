@@ -151,16 +151,27 @@ pub struct UserFormValues {
     pub version: i64,
 }
 
+/// A message above a form.
+pub enum Banner {
+    None,
+    Notice(String),
+    Alert(String),
+}
+
 async fn user_form_page(
     s: &AppState,
     u: WebUser,
     user: Option<UserView>,
     form: UserFormValues,
     errors: FormErrors,
-    alert: Option<String>,
-    notice: Option<String>,
+    banner: Banner,
     status: StatusCode,
 ) -> Response {
+    let (alert, notice) = match banner {
+        Banner::None => (None, None),
+        Banner::Notice(n) => (None, Some(n)),
+        Banner::Alert(a) => (Some(a), None),
+    };
     let tr = u.tr();
     if !u.actor.role.can(Permission::UsersManage) {
         return PageError::for_user(AppError::Forbidden, u).into_response();
@@ -199,8 +210,7 @@ pub async fn new_user(State(s): State<AppState>, u: WebUser) -> Response {
         None,
         form,
         FormErrors::default(),
-        None,
-        None,
+        Banner::None,
         StatusCode::OK,
     )
     .await
@@ -235,8 +245,7 @@ pub async fn create_user(
                 None,
                 form,
                 errors,
-                None,
-                None,
+                Banner::None,
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await
@@ -282,14 +291,14 @@ pub async fn edit_user(
         Err(e) => return PageError::for_user(e, u).into_response(),
     };
     let tr = u.tr();
-    let notice = if q.created.is_some() {
-        Some(tr.t_dyn("users.created"))
+    let banner = if q.created.is_some() {
+        Banner::Notice(tr.t_dyn("users.created"))
     } else if q.saved.is_some() {
-        Some(tr.t_dyn("common.saved"))
+        Banner::Notice(tr.t_dyn("common.saved"))
     } else if q.reset.is_some() {
-        Some(tr.t_dyn("users.password_reset_done"))
+        Banner::Notice(tr.t_dyn("users.password_reset_done"))
     } else {
-        None
+        Banner::None
     };
     let form = values_of(&user);
     user_form_page(
@@ -298,8 +307,7 @@ pub async fn edit_user(
         Some(user),
         form,
         FormErrors::default(),
-        None,
-        notice,
+        banner,
         StatusCode::OK,
     )
     .await
@@ -332,10 +340,10 @@ pub async fn update_user(
                 Ok(x) => x,
                 Err(e) => return PageError::for_user(e, u).into_response(),
             };
-            let (errors, alert, form) = match &e {
+            let (errors, banner, form) = match &e {
                 AppError::Validation(errs) => (
                     FormErrors::from_fields(errs, tr),
-                    None,
+                    Banner::None,
                     UserFormValues {
                         version: current.version,
                         ..f
@@ -344,17 +352,17 @@ pub async fn update_user(
                 // Stale: show what is stored now, and say so; the user re-applies the change.
                 AppError::StaleVersion { .. } => (
                     FormErrors::default(),
-                    Some(tr.t_error("stale_version")),
+                    Banner::Alert(tr.t_error("stale_version")),
                     values_of(&current),
                 ),
                 other => (
                     FormErrors::default(),
-                    Some(tr.t_error(other.code())),
+                    Banner::Alert(tr.t_error(other.code())),
                     values_of(&current),
                 ),
             };
             let status = crate::problem::status_of(&e);
-            user_form_page(&s, u, Some(current), form, errors, alert, None, status).await
+            user_form_page(&s, u, Some(current), form, errors, banner, status).await
         }
         Err(e) => PageError::for_user(e, u).into_response(),
     }
@@ -390,8 +398,7 @@ pub async fn reset_password(
                 Some(user),
                 form,
                 errors,
-                None,
-                None,
+                Banner::None,
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await

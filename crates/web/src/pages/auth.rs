@@ -33,10 +33,10 @@ pub async fn login_form(
 ) -> Response {
     let (parts, _) = req.into_parts();
     // Already signed in: go on.
-    if let Some(t) = cookie(&parts.headers, SESSION_COOKIE) {
-        if s.app.authenticate_session(t).await.is_ok() {
-            return Redirect::to(&safe_back(q.next.as_deref())).into_response();
-        }
+    if let Some(t) = cookie(&parts.headers, SESSION_COOKIE)
+        && s.app.authenticate_session(t).await.is_ok()
+    {
+        return Redirect::to(&safe_back(q.next.as_deref())).into_response();
     }
     LoginPage {
         shell: Shell::new(&parts, None),
