@@ -73,6 +73,7 @@ pub struct AuditQuery {
     /// Until this instant (exclusive, RFC 3339).
     #[param(value_type = Option<String>, format = DateTime)]
     pub to: Option<Timestamp>,
+    #[param(pattern = r"^[A-Za-z0-9_-]*$")]
     pub cursor: Option<String>,
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,

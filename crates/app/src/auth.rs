@@ -1,7 +1,7 @@
 //! Signing in and out, sessions, bearer tokens and personal API tokens.
 
 use crate::{Actor, AppError, Ctx, Principal};
-use aftersales_domain::{FieldError, Permission, TokenId, UserId};
+use aftersales_domain::{DisplayName, FieldError, Permission, TokenId, UserId};
 use aftersales_store::sessions::SessionKind;
 use aftersales_store::{org as org_store, sessions, throttle, tokens, users as user_store};
 use base64::Engine;
@@ -252,15 +252,8 @@ impl crate::App {
     ) -> Result<NewToken, AppError> {
         ctx.require(Permission::OwnTokens)?;
         let me = ctx.actor().ok_or(AppError::Forbidden)?;
-        let name = name.trim();
-        if name.is_empty() {
-            return Err(AppError::invalid(FieldError::new("name", "required")));
-        }
-        if name.chars().count() > 100 {
-            return Err(AppError::invalid(
-                FieldError::new("name", "too_long").with("max", 100),
-            ));
-        }
+        let name = DisplayName::parse("name", name).map_err(AppError::invalid)?;
+        let name = name.as_str();
         if let Some(d) = days
             && !(1..=3650).contains(&d)
         {

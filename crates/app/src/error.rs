@@ -16,7 +16,11 @@ pub enum AppError {
     NotFound(&'static str),
     #[error("invalid input")]
     Validation(FieldErrors),
-    /// A rule refused the change; the code says which (e.g. `username_taken`).
+    /// Well-formed input that the current state refuses, field by field (a taken user
+    /// name, a parent that does not exist or cannot hold this kind of unit).
+    #[error("conflict with the current state")]
+    FieldConflict(FieldErrors),
+    /// A rule refused the change; the code says which (e.g. `last_admin`).
     #[error("conflict: {0}")]
     Conflict(&'static str),
     #[error("the record was changed by someone else (now version {current})")]
@@ -35,6 +39,19 @@ impl AppError {
         AppError::Validation(e.into())
     }
 
+    /// A field whose value the current state refuses.
+    pub fn conflict_on(field: &str, code: &'static str) -> Self {
+        AppError::FieldConflict(FieldError::new(field, code).into())
+    }
+
+    /// The field errors of `Validation` and `FieldConflict`.
+    pub fn field_errors(&self) -> Option<&FieldErrors> {
+        match self {
+            AppError::Validation(e) | AppError::FieldConflict(e) => Some(e),
+            _ => None,
+        }
+    }
+
     pub fn code(&self) -> &'static str {
         match self {
             AppError::Unauthenticated => "unauthenticated",
@@ -42,6 +59,7 @@ impl AppError {
             AppError::Forbidden => "forbidden",
             AppError::NotFound(_) => "not_found",
             AppError::Validation(_) => "validation_failed",
+            AppError::FieldConflict(_) => "conflict",
             AppError::Conflict(code) => code,
             AppError::StaleVersion { .. } => "stale_version",
             AppError::IdempotencyKeyReused => "idempotency_key_reused",

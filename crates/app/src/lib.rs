@@ -12,6 +12,7 @@ mod error;
 mod idempotency;
 mod org;
 mod passwords;
+pub mod schema;
 mod users;
 
 pub use audit::{AuditQuery, AuditView};
@@ -117,22 +118,45 @@ pub(crate) mod cursor {
     use crate::AppError;
     use aftersales_domain::FieldError;
     use base64::Engine;
-    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::alphabet;
+    use base64::engine::DecodePaddingMode;
+    use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, URL_SAFE_NO_PAD};
 
     pub fn encode(key: &str) -> String {
         URL_SAFE_NO_PAD.encode(key.as_bytes())
     }
 
+    /// Any string of base64url characters is a cursor: it continues after whatever key it
+    /// spells, so a cursor from an older page stays usable. Other characters are refused.
     pub fn decode(c: Option<&str>) -> Result<Option<String>, AppError> {
         let Some(c) = c.filter(|c| !c.is_empty()) else {
             return Ok(None);
         };
-        URL_SAFE_NO_PAD
+        if !c
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            return Err(AppError::invalid(FieldError::new(
+                "cursor",
+                "invalid_cursor",
+            )));
+        }
+        // A length of 4n+1 cannot be base64; its last character carries no whole byte.
+        let c = if c.len() % 4 == 1 {
+            &c[..c.len() - 1]
+        } else {
+            c
+        };
+        let engine = GeneralPurpose::new(
+            &alphabet::URL_SAFE,
+            GeneralPurposeConfig::new()
+                .with_decode_allow_trailing_bits(true)
+                .with_decode_padding_mode(DecodePaddingMode::Indifferent),
+        );
+        let bytes = engine
             .decode(c)
-            .ok()
-            .and_then(|b| String::from_utf8(b).ok())
-            .map(Some)
-            .ok_or_else(|| AppError::invalid(FieldError::new("cursor", "invalid_cursor")))
+            .map_err(|_| AppError::invalid(FieldError::new("cursor", "invalid_cursor")))?;
+        Ok(Some(String::from_utf8_lossy(&bytes).into_owned()))
     }
 
     pub fn limit(l: Option<i64>) -> Result<i64, AppError> {
@@ -144,6 +168,26 @@ pub(crate) mod cursor {
                     .with("min", 1)
                     .with("max", crate::MAX_LIMIT),
             )),
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn cursors_round_trip_and_any_base64url_text_is_one() {
+            let k = "/01a2-uuid/子单位/";
+            assert_eq!(
+                decode(Some(&encode(k))).expect("decodes").as_deref(),
+                Some(k)
+            );
+            assert_eq!(decode(Some("")).expect("empty"), None);
+            for odd in ["a", "ab", "abc", "abcde", "-_-_-"] {
+                assert!(decode(Some(odd)).is_ok(), "{odd}");
+            }
+            assert!(decode(Some("not base64!")).is_err());
+            assert!(decode(Some("%%%")).is_err());
         }
     }
 }

@@ -49,18 +49,35 @@ impl From<&store::OrgUnitRecord> for OrgUnitView {
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 pub struct NewOrgUnit {
     /// The unit above; absent only for the center (the root).
-    #[schema(value_type = Option<String>, format = Uuid)]
+    #[schema(
+        pattern = r"^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})?$"
+    )]
     pub parent_id: Option<String>,
-    /// center, branch, station, partner or warehouse.
+    #[schema(value_type = crate::schema::OrgKindName)]
     pub kind: String,
+    /// 1–32 of `A-Z 0-9 -` (stored uppercase).
+    #[schema(min_length = 1, max_length = 32, pattern = r"^[A-Za-z0-9-]{1,32}$")]
     pub code: String,
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub name: String,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 pub struct OrgUnitPatch {
+    #[serde(deserialize_with = "crate::schema::int")]
+    #[schema(minimum = 1)]
     pub version: i64,
+    #[schema(min_length = 1, max_length = 32, pattern = r"^[A-Za-z0-9-]{1,32}$")]
     pub code: Option<String>,
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub name: Option<String>,
     pub active: Option<bool>,
 }
@@ -164,10 +181,7 @@ impl crate::App {
                 Some(p) => match store::get(tx.conn(), p).await {
                     Ok(p) => Some(p),
                     Err(StoreError::NotFound) => {
-                        return Err(AppError::invalid(FieldError::new(
-                            "parent_id",
-                            "unknown_org_unit",
-                        )));
+                        return Err(AppError::conflict_on("parent_id", "unknown_org_unit"));
                     }
                     Err(e) => return Err(e.into()),
                 },
@@ -175,13 +189,10 @@ impl crate::App {
             };
             match &parent {
                 None if kind != OrgUnitKind::Center => {
-                    return Err(AppError::invalid(FieldError::new("parent_id", "required")));
+                    return Err(AppError::conflict_on("parent_id", "parent_required"));
                 }
                 Some(p) if !p.kind.may_contain(kind) => {
-                    return Err(AppError::invalid(FieldError::new(
-                        "kind",
-                        "not_allowed_under_parent",
-                    )));
+                    return Err(AppError::conflict_on("kind", "not_allowed_under_parent"));
                 }
                 _ => {}
             }
@@ -189,7 +200,7 @@ impl crate::App {
                 .await?
                 .is_some()
             {
-                return Err(AppError::invalid(FieldError::new("code", "code_taken")));
+                return Err(AppError::conflict_on("code", "code_taken"));
             }
             let now = self.now();
             let id = OrgUnitId::new();
@@ -206,9 +217,7 @@ impl crate::App {
                 updated_at: now,
             };
             store::insert(tx.conn(), &rec).await.map_err(|e| match e {
-                StoreError::Constraint(_) => {
-                    AppError::invalid(FieldError::new("code", "code_taken"))
-                }
+                StoreError::Constraint(_) => AppError::conflict_on("code", "code_taken"),
                 e => e.into(),
             })?;
             self.audit(
@@ -262,7 +271,7 @@ impl crate::App {
             if c.as_str() != before.code
                 && store::find_by_code(tx.conn(), c.as_str()).await?.is_some()
             {
-                return Err(AppError::invalid(FieldError::new("code", "code_taken")));
+                return Err(AppError::conflict_on("code", "code_taken"));
             }
             after.code = c.as_str().to_owned();
         }

@@ -51,27 +51,49 @@ impl From<&store::UserRecord> for UserView {
 /// Input of "create a user", as typed (parsed inside).
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 pub struct NewUser {
+    /// 3–64 of `a-z 0-9 . _ -` (stored lowercase).
+    #[schema(min_length = 3, max_length = 64, pattern = r"^[A-Za-z0-9._-]{3,64}$")]
     pub username: String,
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub display_name: String,
-    /// One of admin, agent, dispatcher, engineer, warehouse, manager, partner, customer.
+    #[schema(value_type = crate::schema::RoleName)]
     pub role: String,
-    #[schema(value_type = Option<String>, format = Uuid)]
+    /// The user's unit; empty or absent for none.
+    #[schema(
+        pattern = r"^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})?$"
+    )]
     pub org_unit_id: Option<String>,
-    #[schema(format = Password)]
+    #[schema(format = Password, min_length = 8, max_length = 256, pattern = r"^[\s\S]*\S[\s\S]*$")]
     pub password: String,
     /// `zh-CN` (default) or `en`.
+    #[schema(value_type = Option<crate::schema::LocaleName>)]
     pub locale: Option<String>,
 }
 
 /// A change to a user; absent fields stay as they are. `version` must be the version read.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 pub struct UserPatch {
+    #[serde(deserialize_with = "crate::schema::int")]
+    #[schema(minimum = 1)]
     pub version: i64,
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub display_name: Option<String>,
+    #[schema(value_type = Option<crate::schema::RoleName>)]
     pub role: Option<String>,
     /// A unit id, or an empty string to clear it.
-    #[schema(value_type = Option<String>)]
+    #[schema(
+        pattern = r"^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})?$"
+    )]
     pub org_unit_id: Option<String>,
+    #[schema(value_type = Option<crate::schema::LocaleName>)]
     pub locale: Option<String>,
     pub disabled: Option<bool>,
 }
@@ -81,8 +103,10 @@ pub struct UserPatch {
 pub struct UserQuery {
     /// Part of the user name or display name.
     pub q: Option<String>,
+    #[param(value_type = Option<crate::schema::RoleName>)]
     pub role: Option<String>,
     pub include_disabled: Option<bool>,
+    #[param(pattern = r"^[A-Za-z0-9_-]*$")]
     pub cursor: Option<String>,
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
@@ -130,7 +154,7 @@ impl crate::App {
         let scope = self.user_scope(ctx).await?;
         let limit = cursor::limit(q.limit)?;
         let after = cursor::decode(q.cursor.as_deref())?;
-        let role = match q.role.as_deref().filter(|s| !s.is_empty()) {
+        let role = match q.role.as_deref() {
             Some(r) => Some(parse_role("role", r).map_err(AppError::invalid)?),
             None => None,
         };
@@ -180,7 +204,6 @@ impl crate::App {
     /// belong to no unit (they are tied to customer records instead).
     async fn check_unit_for_role(
         &self,
-        errs: &mut FieldErrors,
         role: Role,
         org: Option<OrgUnitId>,
     ) -> Result<(), AppError> {
@@ -188,26 +211,24 @@ impl crate::App {
             Some(id) => match org_store::get(self.db.pool(), id).await {
                 Ok(u) => Some(u),
                 Err(StoreError::NotFound) => {
-                    errs.push(FieldError::new("org_unit_id", "unknown_org_unit"));
-                    return Ok(());
+                    return Err(AppError::conflict_on("org_unit_id", "unknown_org_unit"));
                 }
                 Err(e) => return Err(e.into()),
             },
             None => None,
         };
-        match (role, &unit) {
-            (Role::Customer, Some(_)) => {
-                errs.push(FieldError::new("org_unit_id", "customer_without_unit"))
-            }
+        let refused = match (role, &unit) {
+            (Role::Customer, Some(_)) => Some("customer_without_unit"),
             (Role::Partner, Some(u)) if u.kind != OrgUnitKind::Partner => {
-                errs.push(FieldError::new("org_unit_id", "partner_needs_partner_unit"))
+                Some("partner_needs_partner_unit")
             }
-            (Role::Partner, None) => {
-                errs.push(FieldError::new("org_unit_id", "partner_needs_partner_unit"))
-            }
-            _ => {}
+            (Role::Partner, None) => Some("partner_needs_partner_unit"),
+            _ => None,
+        };
+        match refused {
+            Some(code) => Err(AppError::conflict_on("org_unit_id", code)),
+            None => Ok(()),
         }
-        Ok(())
     }
 
     pub async fn create_user(
@@ -237,10 +258,10 @@ impl crate::App {
             Some(s) => errs.take(parse_org_id("org_unit_id", s)).map(Some),
             None => Some(None),
         };
-        if let (Some(role), Some(org)) = (role, org) {
-            self.check_unit_for_role(&mut errs, role, org).await?;
-        }
         errs.clone().into_result()?;
+        if let (Some(role), Some(org)) = (role, org) {
+            self.check_unit_for_role(role, org).await?;
+        }
         let (
             Some(username),
             Some(display_name),
@@ -290,9 +311,7 @@ impl crate::App {
             .await?
             .is_some()
         {
-            return Err(AppError::Validation(
-                FieldError::new("username", "username_taken").into(),
-            ));
+            return Err(AppError::conflict_on("username", "username_taken"));
         }
         let rec = store::UserRecord {
             id: UserId::new(),
@@ -310,9 +329,7 @@ impl crate::App {
         match store::insert(tx.conn(), &rec).await {
             Ok(()) => {}
             Err(StoreError::Constraint(_)) => {
-                return Err(AppError::Validation(
-                    FieldError::new("username", "username_taken").into(),
-                ));
+                return Err(AppError::conflict_on("username", "username_taken"));
             }
             Err(e) => return Err(e.into()),
         }
@@ -385,9 +402,8 @@ impl crate::App {
             after.disabled = d;
         }
         if after.role != before.role || after.org_unit_id != before.org_unit_id {
-            self.check_unit_for_role(&mut errs, after.role, after.org_unit_id)
+            self.check_unit_for_role(after.role, after.org_unit_id)
                 .await?;
-            errs.into_result()?;
         }
         // An admin cannot lock themselves out, and the last active admin stays one.
         if let Some(me) = ctx.actor()
@@ -467,10 +483,7 @@ impl crate::App {
         let password = Password::parse("new_password", new_password).map_err(AppError::invalid)?;
         let rec = store::get(self.db.pool(), me.id).await?;
         if !self.cfg.password_cost.verify(current, &rec.password_hash)? {
-            return Err(AppError::invalid(FieldError::new(
-                "current_password",
-                "wrong_password",
-            )));
+            return Err(AppError::conflict_on("current_password", "wrong_password"));
         }
         self.set_password(ctx, me.id, &password, "change_password")
             .await

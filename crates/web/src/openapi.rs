@@ -80,6 +80,10 @@ pub fn finish(doc: &mut OpenApi) {
             }
             if has_body {
                 add("415", "The body is not JSON.");
+                add(
+                    "409",
+                    "Well-formed, but the current state refuses it (`errors` names the fields).",
+                );
             }
             if has_body || has_params {
                 add(

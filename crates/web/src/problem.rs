@@ -43,10 +43,13 @@ pub fn status_of(e: &AppError) -> StatusCode {
         AppError::Unauthenticated | AppError::InvalidCredentials => StatusCode::UNAUTHORIZED,
         AppError::Forbidden => StatusCode::FORBIDDEN,
         AppError::NotFound(_) => StatusCode::NOT_FOUND,
-        AppError::Validation(_) | AppError::IdempotencyKeyReused => {
-            StatusCode::UNPROCESSABLE_ENTITY
-        }
-        AppError::Conflict(_) | AppError::StaleVersion { .. } => StatusCode::CONFLICT,
+        AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        // A key reused for another request conflicts with what the key already stands for
+        // (409, like a request still in progress with that key).
+        AppError::Conflict(_)
+        | AppError::FieldConflict(_)
+        | AppError::StaleVersion { .. }
+        | AppError::IdempotencyKeyReused => StatusCode::CONFLICT,
         AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
         AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
@@ -122,7 +125,7 @@ impl IntoResponse for ApiError {
             AppError::Internal(cause) => {
                 tracing::error!(request_id = ?self.request_id, cause = %cause, "internal error");
             }
-            AppError::Validation(errs) => {
+            AppError::Validation(errs) | AppError::FieldConflict(errs) => {
                 p.errors = errs
                     .0
                     .iter()
@@ -239,6 +242,7 @@ mod tests {
             AppError::Conflict("cannot_demote_self"),
             AppError::Conflict("last_admin"),
             AppError::Conflict("idempotency_key_in_use"),
+            AppError::FieldConflict(FieldErrors::new()),
         ];
         let extra = [
             "method_not_allowed",
@@ -295,6 +299,8 @@ mod tests {
                 "invalid_cursor",
                 "out_of_range",
                 "wrong_password",
+                "parent_required",
+                "invalid_idempotency_key",
             ] {
                 assert!(
                     cat.contains_key(&format!("field.{code}")),

@@ -95,7 +95,7 @@ async fn a_failed_write_leaves_no_audit_row_and_no_record(app: TestApp) {
         .await;
     assert_eq!(
         (s, b["errors"][0]["code"].as_str()),
-        (422, Some("not_allowed_under_parent"))
+        (409, Some("not_allowed_under_parent"))
     );
     let (_, after) = app
         .get("/api/v1/audit?entity=org_unit&limit=200", &admin)

@@ -223,8 +223,9 @@ async fn changing_ones_password_needs_the_current_one(app: TestApp) {
             Some(json!({"current_password": "nope-nope", "new_password": "brand-new-pass"})),
         )
         .await;
-    assert_eq!(status, 422);
+    assert_eq!(status, 409);
     assert_eq!(body["errors"][0]["field"], "current_password");
+    assert_eq!(body["errors"][0]["code"], "wrong_password");
     let (status, _) = app
         .send(
             "POST",

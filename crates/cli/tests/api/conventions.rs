@@ -127,7 +127,7 @@ async fn a_repeated_create_with_the_same_idempotency_key_makes_one_record(app: T
         .await;
     assert_eq!(
         (s3, b3["errors"][0]["code"].as_str()),
-        (422, Some("code_taken"))
+        (409, Some("code_taken"))
     );
 }
 
@@ -145,7 +145,7 @@ async fn an_idempotency_key_reused_for_another_request_is_refused(app: TestApp) 
     let (s2, b2) = post_with_key(&app, &admin, key, &json!({"parent_id": parent, "kind": "station", "code": "PJ-SS", "name": "盘锦双台子服务站"})).await;
     assert_eq!(
         (s1, s2, b2["code"].as_str()),
-        (201, 422, Some("idempotency_key_reused"))
+        (201, 409, Some("idempotency_key_reused"))
     );
     // Keys belong to their user: another admin may use the same key.
     let (s, _) = app

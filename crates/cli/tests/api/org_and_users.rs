@@ -108,21 +108,21 @@ async fn role_and_unit_must_fit_together(app: TestApp) {
         .await;
     assert_eq!(
         (s, b["errors"][0]["code"].as_str()),
-        (422, Some("partner_needs_partner_unit"))
+        (409, Some("partner_needs_partner_unit"))
     );
     let (s, b) = app
         .send("POST", "/api/v1/users", &admin, Some(json!({"username": "customer2", "display_name": "客户二", "role": "customer", "org_unit_id": app.unit_id("SY").await, "password": "customer2-pass"})))
         .await;
     assert_eq!(
         (s, b["errors"][0]["code"].as_str()),
-        (422, Some("customer_without_unit"))
+        (409, Some("customer_without_unit"))
     );
     let (s, b) = app
         .send("POST", "/api/v1/users", &admin, Some(json!({"username": "agent", "display_name": "重名", "role": "agent", "password": "agent-again-1"})))
         .await;
     assert_eq!(
         (s, b["errors"][0]["code"].as_str()),
-        (422, Some("username_taken"))
+        (409, Some("username_taken"))
     );
 }
 

@@ -77,7 +77,7 @@ pub async fn me(State(s): State<AppState>, c: ApiCtx) -> Result<Json<UserView>, 
 pub struct ChangePassword {
     #[schema(format = Password)]
     pub current_password: String,
-    #[schema(format = Password)]
+    #[schema(format = Password, min_length = 8, max_length = 256, pattern = r"^[\s\S]*\S[\s\S]*$")]
     pub new_password: String,
 }
 
@@ -123,8 +123,14 @@ pub async fn list_tokens(
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CreateToken {
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub name: String,
     /// 1–3650 days; absent for a token without end.
+    #[serde(default, deserialize_with = "aftersales_app::schema::opt_int")]
     #[schema(minimum = 1, maximum = 3650)]
     pub expires_in_days: Option<i64>,
 }

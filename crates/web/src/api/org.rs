@@ -13,6 +13,7 @@ use serde::Deserialize;
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    #[param(pattern = r"^[A-Za-z0-9_-]*$")]
     pub cursor: Option<String>,
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
@@ -35,7 +36,7 @@ pub async fn list(
 
 /// Create a unit below a parent (the center has none).
 #[utoipa::path(post, path = "/api/v1/org-units", tag = "org", request_body = NewOrgUnit,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Repeat-safe key (up to 200 visible ASCII characters).")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Repeat-safe key (up to 200 visible ASCII characters).", min_length = 1, max_length = 200, pattern = "^[!-~]{1,200}$")),
     responses(
         (status = 201, description = "Created (or the first result of this Idempotency-Key).", body = OrgUnitView),
         (status = 409, description = "Another request with this Idempotency-Key is in progress.", body = crate::problem::Problem, content_type = "application/problem+json"),

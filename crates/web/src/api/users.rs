@@ -28,7 +28,7 @@ pub async fn list(
 
 /// Create a user. Send `Idempotency-Key` to make retries safe.
 #[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = NewUser,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Repeat-safe key (up to 200 visible ASCII characters).")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Repeat-safe key (up to 200 visible ASCII characters).", min_length = 1, max_length = 200, pattern = "^[!-~]{1,200}$")),
     responses(
         (status = 201, description = "Created (or the first result of this Idempotency-Key).", body = UserView),
         (status = 409, description = "Another request with this Idempotency-Key is in progress.", body = crate::problem::Problem, content_type = "application/problem+json"),
@@ -89,7 +89,7 @@ pub async fn update(
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ResetPassword {
-    #[schema(format = Password)]
+    #[schema(format = Password, min_length = 8, max_length = 256, pattern = r"^[\s\S]*\S[\s\S]*$")]
     pub password: String,
 }
 

@@ -45,7 +45,7 @@ pub async fn change_password(
     {
         // Changing the password ends every session, this one included.
         Ok(()) => Redirect::to("/login").into_response(),
-        Err(AppError::Validation(errs)) => {
+        Err(AppError::Validation(errs) | AppError::FieldConflict(errs)) => {
             let errors = FormErrors::from_fields(&errs, u.tr());
             (
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -131,7 +131,7 @@ pub async fn create_token(
     };
     match s.app.create_token(&u.ctx, &f.name, days).await {
         Ok(t) => tokens_page(&s, u, Some(t), FormErrors::default(), String::new()).await,
-        Err(AppError::Validation(errs)) => {
+        Err(AppError::Validation(errs) | AppError::FieldConflict(errs)) => {
             let errors = FormErrors::from_fields(&errs, u.tr());
             tokens_page(&s, u, None, errors, f.name).await
         }

@@ -79,6 +79,8 @@ pub struct UsersPage {
 }
 
 pub async fn users(State(s): State<AppState>, u: WebUser, Query(q): Query<UserQuery>) -> Response {
+    let mut q = q;
+    q.role = q.role.filter(|r| !r.is_empty());
     let tr = u.tr();
     let page = match s.app.list_users(&u.ctx, &q).await {
         Ok(p) => p,
@@ -233,7 +235,7 @@ pub async fn create_user(
         Ok(created) => {
             Redirect::to(&format!("/admin/users/{}?created=1", created.id)).into_response()
         }
-        Err(AppError::Validation(errs)) => {
+        Err(AppError::Validation(errs) | AppError::FieldConflict(errs)) => {
             let errors = FormErrors::from_fields(&errs, u.tr());
             let form = UserFormValues {
                 password: String::new(),
@@ -334,14 +336,17 @@ pub async fn update_user(
     match s.app.update_user(&u.ctx, id, &patch).await {
         Ok(_) => Redirect::to(&format!("/admin/users/{id}?saved=1")).into_response(),
         Err(
-            e @ (AppError::Validation(_) | AppError::StaleVersion { .. } | AppError::Conflict(_)),
+            e @ (AppError::Validation(_)
+            | AppError::FieldConflict(_)
+            | AppError::StaleVersion { .. }
+            | AppError::Conflict(_)),
         ) => {
             let current = match s.app.get_user(&u.ctx, id).await {
                 Ok(x) => x,
                 Err(e) => return PageError::for_user(e, u).into_response(),
             };
             let (errors, banner, form) = match &e {
-                AppError::Validation(errs) => (
+                AppError::Validation(errs) | AppError::FieldConflict(errs) => (
                     FormErrors::from_fields(errs, tr),
                     Banner::None,
                     UserFormValues {
@@ -385,7 +390,7 @@ pub async fn reset_password(
     };
     match s.app.reset_password(&u.ctx, id, &f.password).await {
         Ok(()) => Redirect::to(&format!("/admin/users/{id}?reset=1")).into_response(),
-        Err(AppError::Validation(errs)) => {
+        Err(AppError::Validation(errs) | AppError::FieldConflict(errs)) => {
             let errors = FormErrors::from_fields(&errs, u.tr());
             let user = match s.app.get_user(&u.ctx, id).await {
                 Ok(x) => x,
@@ -550,7 +555,7 @@ pub async fn create_org_unit(
     };
     match s.app.create_org_unit(&u.ctx, &input, None).await {
         Ok(_) => Redirect::to("/org-units").into_response(),
-        Err(AppError::Validation(errs)) => {
+        Err(AppError::Validation(errs) | AppError::FieldConflict(errs)) => {
             let errors = FormErrors::from_fields(&errs, u.tr());
             org_page(&s, u, f, errors, StatusCode::UNPROCESSABLE_ENTITY).await
         }

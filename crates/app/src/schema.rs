@@ -1,0 +1,84 @@
+//! What the OpenAPI document says about input, where the Rust types alone cannot: the
+//! allowed values of text fields, and integers that JSON may write as `3.0`.
+
+use serde::{Deserialize, Deserializer};
+use utoipa::ToSchema;
+
+/// The roles, as the API spells them.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum RoleName {
+    Admin,
+    Agent,
+    Dispatcher,
+    Engineer,
+    Warehouse,
+    Manager,
+    Partner,
+    Customer,
+}
+
+/// The languages of the product.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub enum LocaleName {
+    #[schema(rename = "zh-CN")]
+    ZhCn,
+    #[schema(rename = "en")]
+    En,
+}
+
+/// The kinds of organization units.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum OrgKindName {
+    Center,
+    Branch,
+    Station,
+    Partner,
+    Warehouse,
+}
+
+/// An integer that JSON may also write with a zero fraction (`2.0`), as JSON Schema's
+/// `integer` allows.
+pub fn int<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    let n = serde_json::Number::deserialize(d)?;
+    to_int(&n).ok_or_else(|| serde::de::Error::custom(format!("expected an integer, got {n}")))
+}
+
+pub fn opt_int<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    match Option::<serde_json::Number>::deserialize(d)? {
+        None => Ok(None),
+        Some(n) => to_int(&n)
+            .map(Some)
+            .ok_or_else(|| serde::de::Error::custom(format!("expected an integer, got {n}"))),
+    }
+}
+
+fn to_int(n: &serde_json::Number) -> Option<i64> {
+    n.as_i64().or_else(|| {
+        n.as_f64()
+            .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
+            .map(|f| f as i64)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[derive(serde::Deserialize)]
+    struct V {
+        #[serde(deserialize_with = "super::int")]
+        v: i64,
+    }
+
+    #[test]
+    fn integers_may_carry_a_zero_fraction_but_not_more() {
+        let ok = |s: &str| serde_json::from_str::<V>(s).map(|v| v.v).ok();
+        assert_eq!(ok(r#"{"v": 3}"#), Some(3));
+        assert_eq!(ok(r#"{"v": -80.0}"#), Some(-80));
+        assert_eq!(ok(r#"{"v": 1.5}"#), None);
+        assert_eq!(ok(r#"{"v": "3"}"#), None);
+    }
+}
