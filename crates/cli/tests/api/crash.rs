@@ -12,7 +12,7 @@ use tokio::process::{Child, Command};
 use tokio::sync::Mutex;
 
 /// Starts `aftersales serve` in `dir` on a free port; returns the child and its base URL.
-async fn start(dir: &Path, database_url: Option<&str>) -> (Child, String) {
+pub async fn start(dir: &Path, database_url: Option<&str>) -> (Child, String) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_aftersales"));
     cmd.arg("serve")
         .current_dir(dir)
@@ -44,7 +44,7 @@ async fn start(dir: &Path, database_url: Option<&str>) -> (Child, String) {
     (child, base)
 }
 
-async fn login(http: &reqwest::Client, base: &str) -> String {
+pub async fn login(http: &reqwest::Client, base: &str) -> String {
     let r: Value = http
         .post(format!("{base}/api/v1/auth/login"))
         .json(&json!({"username": "admin", "password": ADMIN_PASSWORD}))
@@ -57,7 +57,7 @@ async fn login(http: &reqwest::Client, base: &str) -> String {
     r["token"].as_str().expect("token").to_owned()
 }
 
-async fn codes(http: &reqwest::Client, base: &str, token: &str) -> Vec<String> {
+pub async fn codes(http: &reqwest::Client, base: &str, token: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut cursor = String::new();
     loop {
