@@ -160,6 +160,38 @@ describe('login pages', () => {
     });
   }
 
+  test('admin: every page of the menu fits 360 px in both languages', T, async (t) => {
+    for (const locale of ['zh-CN', 'en-US']) {
+      const page = await newPage(t, { locale, viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true });
+      await login(page, 'admin', ADMIN_PASSWORD);
+      for (const path of ['/admin/users', '/admin/users/new', '/admin/audit', '/org-units', '/me/tokens', '/me/password']) {
+        await page.goto(`${base}${path}`);
+        const width = await page.evaluate(() => document.documentElement.scrollWidth);
+        assert.ok(width <= 360, `${locale} ${path}: scrollWidth ${width} <= 360`);
+        assert.ok(await page.locator('h1#page-title').isVisible(), `${locale} ${path}: title visible`);
+      }
+    }
+  });
+
+  test('admin creates a user in the browser; a bad user name is explained beside the field', T, async (t) => {
+    const page = await newPage(t, { locale: 'en-US' });
+    await login(page, 'admin', ADMIN_PASSWORD);
+    await page.goto(`${base}/admin/users/new`);
+    await page.fill('#username', 'x');
+    await page.fill('#display_name', 'Browser Test');
+    await page.fill('#password', 'browser-pass-1');
+    await page.click('#user-form button[type=submit]');
+    assert.match(await page.locator('#username-error').textContent(), /At least 3 characters/);
+    await page.fill('#username', 'browser.user');
+    await page.fill('#password', 'browser-pass-1');
+    await Promise.all([
+      page.waitForURL((u) => u.pathname.startsWith('/admin/users/') && u.search.includes('created=1')),
+      page.click('#user-form button[type=submit]'),
+    ]);
+    await page.goto(`${base}/admin/users?q=browser`);
+    assert.equal(await page.locator('#users-results a', { hasText: 'browser.user' }).count(), 1);
+  });
+
   test('POST /logout without the CSRF token is refused', T, async (t) => {
     const page = await newPage(t, { locale: 'zh-CN' });
     await login(page, 'dispatcher', DEMO_PASSWORD);
