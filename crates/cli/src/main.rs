@@ -175,7 +175,11 @@ async fn run(cmd: Command, cfg: Config) -> anyhow::Result<()> {
 async fn serve(cfg: Config, demo: bool) -> anyhow::Result<()> {
     let app = open(&cfg).await?;
     let admin_pw = cfg.admin_password.as_ref().map(|s| s.expose().to_owned());
-    if let Some(generated) = app.ensure_admin(admin_pw.as_deref()).await? {
+    if let Some(generated) = app
+        .ensure_admin(admin_pw.as_deref())
+        .await
+        .map_err(describe)?
+    {
         println!("================================================================");
         println!(" Created the administrator account:  admin / {generated}");
         println!(" This password is shown only once. Change it after signing in.");

@@ -50,10 +50,14 @@ pub fn router(app: App, cfg: WebConfig) -> Router {
         metrics: Arc::new(Metrics::default()),
         openapi_json: Arc::new(openapi_json),
     };
-    let trace = TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
-        let id = req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
-        tracing::info_span!("http", method = %req.method(), path = %req.uri().path(), request_id = %id)
-    });
+    // One line per answered request (status and latency), inside the request's span, so
+    // it carries the request id like every other line logged while serving it.
+    let trace = TraceLayer::new_for_http()
+        .make_span_with(|req: &Request<_>| {
+            let id = req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
+            tracing::info_span!("http", method = %req.method(), path = %req.uri().path(), request_id = %id)
+        })
+        .on_response(tower_http::trace::DefaultOnResponse::new().level(tracing::Level::INFO));
     Router::new()
         .merge(api_router)
         .merge(pages::router(state.clone()))

@@ -195,3 +195,34 @@ async fn sigterm_stops_the_server_with_a_clean_exit() {
     assert!(exit.success(), "graceful shutdown exits 0: {exit:?}");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backup_of_a_postgresql_database_is_a_pg_dump_archive() {
+    let (name, url) = crate::helpers::fresh_pg_database().await;
+    let dir = temp_dir();
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_aftersales"))
+            .args(args)
+            .current_dir(&dir)
+            .env("DATABASE_URL", &url)
+            .env("AFTERSALES_LOG_LEVEL", "warn")
+            .output()
+            .expect("run")
+    };
+    let out = run(&["demo"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = run(&["backup", "--to", "pg.dump"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let list = Command::new("pg_restore")
+        .arg("--list")
+        .arg(dir.join("pg.dump"))
+        .output()
+        .expect("pg_restore");
+    let toc = String::from_utf8_lossy(&list.stdout);
+    assert!(
+        toc.contains("TABLE DATA public audit_log") && toc.contains("TABLE DATA public org_units"),
+        "{toc}"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+    crate::helpers::drop_pg_database(name);
+}

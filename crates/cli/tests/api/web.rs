@@ -136,6 +136,7 @@ both!(
     form_errors_appear_beside_the_field_in_the_users_language,
     a_session_cookie_is_httponly_and_samesite,
     assets_are_embedded,
+    the_audit_page_filters_by_actor_and_day,
 );
 
 async fn every_role_opens_exactly_its_pages_and_strangers_go_to_login(app: TestApp) {
@@ -300,5 +301,33 @@ async fn assets_are_embedded(app: TestApp) {
     assert!(
         !html.contains("http://") && !html.contains("https://"),
         "nothing loaded from the internet"
+    );
+}
+
+async fn the_audit_page_filters_by_actor_and_day(app: TestApp) {
+    let b = Browser::new(&app, "en");
+    b.login("admin").await;
+    let today = jiff::Zoned::now()
+        .with_time_zone(jiff::tz::TimeZone::fixed(jiff::tz::offset(8)))
+        .date()
+        .to_string();
+    let (status, html, _) = b
+        .get(&format!(
+            "/admin/audit?actor=admin&action=login&from={today}&to={today}"
+        ))
+        .await;
+    assert_eq!(status, 200);
+    assert!(
+        html.matches("<td data-label=\"Action\">login</td>").count() >= 1,
+        "today's login is listed"
+    );
+    let (_, html, _) = b
+        .get("/admin/audit?actor=admin&from=2001-01-01&to=2001-01-02")
+        .await;
+    assert!(html.contains("Nothing matches."), "nothing in 2001");
+    let (_, html, _) = b.get("/admin/audit?from=yesterday").await;
+    assert!(
+        html.contains("The query parameters are invalid."),
+        "a bad date is explained"
     );
 }

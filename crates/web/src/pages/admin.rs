@@ -428,7 +428,28 @@ pub struct AuditQueryForm {
     pub entity: String,
     pub actor: String,
     pub action: String,
+    /// First day shown, `YYYY-MM-DD` in the site's time zone.
+    pub from: String,
+    /// Last day shown (inclusive).
+    pub to: String,
     pub cursor: String,
+}
+
+/// The start of a calendar day in the site's zone (Asia/Shanghai), for date filters.
+fn day_start(s: &str, next: bool) -> Result<Option<jiff::Timestamp>, ()> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    let d: jiff::civil::Date = s.parse().map_err(|_| ())?;
+    let d = if next {
+        d.tomorrow().map_err(|_| ())?
+    } else {
+        d
+    };
+    let tz = jiff::tz::TimeZone::get("Asia/Shanghai")
+        .unwrap_or_else(|_| jiff::tz::TimeZone::fixed(jiff::tz::offset(8)));
+    d.to_zoned(tz).map(|z| Some(z.timestamp())).map_err(|_| ())
 }
 
 pub async fn audit(
@@ -436,7 +457,20 @@ pub async fn audit(
     u: WebUser,
     Query(f): Query<AuditQueryForm>,
 ) -> Response {
+    let (Ok(from), Ok(to)) = (day_start(&f.from, false), day_start(&f.to, true)) else {
+        let error = Some(u.tr().t_error("invalid_query"));
+        return AuditPage {
+            shell: u.shell,
+            items: Vec::new(),
+            q: f,
+            next_url: None,
+            error,
+        }
+        .into_response();
+    };
     let q = AuditQuery {
+        from,
+        to,
         entity: Some(f.entity.clone()),
         actor: Some(f.actor.clone()),
         action: Some(f.action.clone()),
@@ -450,10 +484,12 @@ pub async fn audit(
     };
     let next_url = next.map(|c| {
         format!(
-            "/admin/audit?entity={}&actor={}&action={}&cursor={}",
+            "/admin/audit?entity={}&actor={}&action={}&from={}&to={}&cursor={}",
             super::encode_component(&f.entity),
             super::encode_component(&f.actor),
             super::encode_component(&f.action),
+            super::encode_component(&f.from),
+            super::encode_component(&f.to),
             c
         )
     });
