@@ -450,12 +450,7 @@ impl crate::App {
     }
 
     async fn count_active_admins(&self, tx: &mut aftersales_store::Tx) -> Result<i64, AppError> {
-        let f = store::UserFilter {
-            role: Some(Role::Admin),
-            ..Default::default()
-        };
-        let page = store::list(tx.conn(), &f, None, crate::MAX_LIMIT).await?;
-        Ok(page.items.len() as i64)
+        Ok(store::count_active_with_role(tx.conn(), Role::Admin).await?)
     }
 
     /// Sets a new password for a user (by an admin, or the system); ends their sessions.

@@ -145,6 +145,19 @@ pub async fn count<'e, E: Executor<'e, Database = Any>>(e: E) -> Result<i64, Sto
         .await?)
 }
 
+/// Enabled users holding `role`.
+pub async fn count_active_with_role<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    role: Role,
+) -> Result<i64, StoreError> {
+    Ok(
+        sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE role = $1 AND disabled = 0")
+            .bind(role.as_str())
+            .fetch_one(e)
+            .await?,
+    )
+}
+
 #[derive(Debug, Default, Clone)]
 pub struct UserFilter {
     /// Only users whose unit lies under this materialized path (organization scope).

@@ -132,13 +132,14 @@ pub async fn layer(State(s): State<AppState>, mut req: Request, next: Next) -> R
 fn refuse(req: &Request) -> Response {
     let tr = crate::i18n::Tr::new(crate::extract::locale_of(req.headers()));
     tracing::warn!(path = %req.uri().path(), "CSRF token missing or wrong");
-    (StatusCode::FORBIDDEN, axum::response::Html(format!(
-        "<!doctype html><html lang=\"{}\"><meta charset=\"utf-8\"><title>403</title><p>{}</p><p><a href=\"/\">{}</a></p></html>",
-        tr.lang(),
-        tr.t_error("csrf"),
-        tr.t("nav.home")
-    )))
-        .into_response()
+    let shell = crate::pages::Shell::bare(tr);
+    let page = crate::pages::MessagePage {
+        title: tr.t_dyn("status.403"),
+        message: tr.t_error("csrf"),
+        kind: "error",
+        shell,
+    };
+    (StatusCode::FORBIDDEN, page).into_response()
 }
 
 #[cfg(test)]

@@ -110,6 +110,18 @@ pub fn encode_component(s: &str) -> String {
 }
 
 impl Shell {
+    /// A frame without a user, navigation or form token (error pages outside a session).
+    pub fn bare(tr: Tr) -> Self {
+        Shell {
+            tr,
+            csrf: String::new(),
+            user: None,
+            nav: Vec::new(),
+            back: "/".into(),
+            role: String::new(),
+        }
+    }
+
     pub fn new(parts: &Parts, actor: Option<&Actor>) -> Self {
         let tr = Tr::new(locale_of(&parts.headers));
         let csrf = parts
@@ -280,14 +292,7 @@ impl IntoResponse for PageError {
             tracing::error!(cause = %cause, "internal error on a page");
         }
         let tr = self.tr;
-        let shell = self.shell.unwrap_or_else(|| Shell {
-            tr,
-            csrf: String::new(),
-            user: None,
-            nav: Vec::new(),
-            back: "/".into(),
-            role: String::new(),
-        });
+        let shell = self.shell.unwrap_or_else(|| Shell::bare(tr));
         let title = tr.t_dyn(&format!("status.{}", status.as_u16()));
         let title = if title.starts_with("status.") {
             status.to_string()
