@@ -8,11 +8,14 @@ mod auth;
 mod bootstrap;
 mod clock;
 mod ctx;
+mod customers;
 mod error;
 mod idempotency;
 mod org;
 mod passwords;
+mod products;
 pub mod schema;
+mod units;
 mod users;
 
 pub use audit::{AuditQuery, AuditView};
@@ -20,11 +23,30 @@ pub use auth::{LoginOutcome, NewToken, TokenView};
 pub use bootstrap::{DEMO_PASSWORD, DemoSummary};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use ctx::{Actor, Ctx, Principal};
+pub use customers::{
+    Completeness, ContactView, CustomerView, DuplicateHint, NewContact, NewCustomer, NewSite,
+    PhoneView, SearchHit, SiteView,
+};
 pub use error::AppError;
 pub use idempotency::Idempotency;
 pub use org::{NewOrgUnit, OrgUnitPatch, OrgUnitView};
 pub use passwords::PasswordCost;
+pub use products::{
+    AfterTermDto, CoverageDto, NewPolicy, NewProduct, PolicyVersionDto, PolicyView, ProductView,
+};
+pub use units::{
+    NewUnit, OWN_MANUFACTURER, OwnershipView, UnitOwner, UnitProduct, UnitQuery, UnitView,
+    WarrantyQuery, WarrantyView,
+};
 pub use users::{NewUser, UserPatch, UserQuery, UserView};
+
+/// Initials of the pinyin of the Chinese characters in `s` (张伟 → zw), for search.
+pub(crate) fn pinyin_initials(s: &str) -> String {
+    use pinyin::ToPinyin;
+    s.chars()
+        .filter_map(|c| c.to_pinyin().map(|p| p.first_letter().to_owned()))
+        .collect()
+}
 
 pub use aftersales_store::{Backend, Db, DbOptions, StoreError};
 

@@ -82,3 +82,53 @@ mod tests {
         assert_eq!(ok(r#"{"v": "3"}"#), None);
     }
 }
+
+/// How a part of a job is charged.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum ChargeName {
+    Free,
+    CostPrice,
+    ListPrice,
+}
+
+/// From which day a warranty runs.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum StartBasisName {
+    SaleDate,
+    InstallationDate,
+    DayAfterAcceptance,
+}
+
+/// The reported cause of a fault.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum CauseName {
+    NormalFailure,
+    Misuse,
+    ImproperMaintenance,
+    ForceMajeure,
+    UnauthorizedModification,
+    DamageByOthers,
+}
+
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum CustomerKindName {
+    Individual,
+    Company,
+}
+
+/// How exclusions are charged: never free.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum ExclusionChargeName {
+    CostPrice,
+    ListPrice,
+}

@@ -65,6 +65,18 @@ impl Role {
             UsersRead => matches!(self, Role::Admin | Role::Manager),
             UsersManage => self == Role::Admin,
             AuditRead => self == Role::Admin,
+            // The installed base: staff read it; the front office (agents, dispatchers,
+            // managers) keeps it; admins set up products and warranty policies. Partners
+            // and customers get their own scoped views later.
+            CustomersRead | UnitsRead => self.is_staff(),
+            CustomersManage | UnitsManage => {
+                matches!(
+                    self,
+                    Role::Admin | Role::Agent | Role::Dispatcher | Role::Manager
+                )
+            }
+            ProductsRead => self.is_staff() || self == Role::Partner,
+            ProductsManage => self == Role::Admin,
         }
     }
 }
@@ -84,10 +96,16 @@ pub enum Permission {
     UsersRead,
     UsersManage,
     AuditRead,
+    CustomersRead,
+    CustomersManage,
+    ProductsRead,
+    ProductsManage,
+    UnitsRead,
+    UnitsManage,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 7] = [
+    pub const ALL: [Permission; 13] = [
         Permission::OwnProfile,
         Permission::OwnTokens,
         Permission::OrgRead,
@@ -95,6 +113,12 @@ impl Permission {
         Permission::UsersRead,
         Permission::UsersManage,
         Permission::AuditRead,
+        Permission::CustomersRead,
+        Permission::CustomersManage,
+        Permission::ProductsRead,
+        Permission::ProductsManage,
+        Permission::UnitsRead,
+        Permission::UnitsManage,
     ];
 }
 
@@ -109,6 +133,16 @@ mod tests {
         }
         assert_eq!(Role::parse("root"), None);
     }
+
+    const STAFF: &[Role] = &[
+        Role::Admin,
+        Role::Agent,
+        Role::Dispatcher,
+        Role::Engineer,
+        Role::Warehouse,
+        Role::Manager,
+    ];
+    const FRONT_OFFICE: &[Role] = &[Role::Admin, Role::Agent, Role::Dispatcher, Role::Manager];
 
     #[test]
     fn the_permission_matrix_is_what_the_docs_promise() {
@@ -133,6 +167,23 @@ mod tests {
             (UsersRead, &[Role::Admin, Role::Manager]),
             (UsersManage, &[Role::Admin]),
             (AuditRead, &[Role::Admin]),
+            (CustomersRead, STAFF),
+            (UnitsRead, STAFF),
+            (CustomersManage, FRONT_OFFICE),
+            (UnitsManage, FRONT_OFFICE),
+            (
+                ProductsRead,
+                &[
+                    Role::Admin,
+                    Role::Agent,
+                    Role::Dispatcher,
+                    Role::Engineer,
+                    Role::Warehouse,
+                    Role::Manager,
+                    Role::Partner,
+                ],
+            ),
+            (ProductsManage, &[Role::Admin]),
         ];
         assert_eq!(expected.len(), Permission::ALL.len());
         for (p, holders) in expected {

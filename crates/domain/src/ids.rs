@@ -53,3 +53,15 @@ id_type!(
     /// A personal API token.
     TokenId
 );
+id_type!(
+    /// A customer record.
+    CustomerId
+);
+id_type!(
+    /// A product model.
+    ProductId
+);
+id_type!(
+    /// A serial-numbered unit of the installed base.
+    UnitId
+);

@@ -6,13 +6,17 @@
 
 pub mod access;
 pub mod ids;
+pub mod installed_base;
 pub mod locale;
 pub mod org;
+pub mod region;
+pub mod returns;
 pub mod user;
 pub mod validation;
+pub mod warranty;
 
 pub use access::{Permission, Role};
-pub use ids::{OrgUnitId, TokenId, UserId};
+pub use ids::{CustomerId, OrgUnitId, ProductId, TokenId, UnitId, UserId};
 pub use locale::Locale;
 pub use org::{OrgCode, OrgUnitKind, OrgUnitName};
 pub use user::{DisplayName, Password, Username};

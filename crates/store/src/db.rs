@@ -162,6 +162,11 @@ impl Db {
         Ok(())
     }
 
+    /// A connection from the pool, for a read of several queries.
+    pub async fn acquire(&self) -> Result<sqlx::pool::PoolConnection<Any>, StoreError> {
+        Ok(self.pool.acquire().await?)
+    }
+
     /// Starts a write transaction.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
         match &self.write_lock {

@@ -9,18 +9,24 @@
 //! transaction.
 
 pub mod audit;
+pub mod counters;
+pub mod customers;
 mod db;
 mod error;
 pub mod idempotency;
 pub mod org;
+pub mod products;
 pub mod sessions;
 pub mod throttle;
 pub mod time;
 pub mod tokens;
+pub mod units;
 pub mod users;
 
 pub use db::{Backend, Db, DbOptions, Tx};
 pub use error::StoreError;
+/// A connection, for reads that take several queries (from [`Db::acquire`]).
+pub use sqlx::AnyConnection as Conn;
 
 /// A page of a keyset-paginated list: `next` is the key to continue after, if any.
 #[derive(Debug, Clone)]

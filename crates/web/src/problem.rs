@@ -301,6 +301,18 @@ mod tests {
                 "wrong_password",
                 "parent_required",
                 "invalid_idempotency_key",
+                "serial_chars",
+                "phone_chars",
+                "phone_length",
+                "invalid_date",
+                "invalid_region",
+                "version_exists",
+                "unknown_policy",
+                "unknown_product",
+                "unknown_customer",
+                "unknown_site",
+                "serial_taken",
+                "serial_ambiguous",
             ] {
                 assert!(
                     cat.contains_key(&format!("field.{code}")),

@@ -2,6 +2,7 @@
 //! PostgreSQL. Every test runs on both backends (see `both!`); each gets a fresh database.
 
 mod helpers;
+mod installed_base;
 
 mod audit;
 mod auth;

@@ -28,6 +28,15 @@ const STAFF_AND_PARTNER: &[&str] = &[
     "manager",
     "partner",
 ];
+const STAFF: &[&str] = &[
+    "admin",
+    "agent",
+    "dispatcher",
+    "engineer",
+    "warehouse",
+    "manager",
+];
+const FRONT_OFFICE: &[&str] = &["admin", "agent", "dispatcher", "manager"];
 
 struct Case {
     method: &'static str,
@@ -119,6 +128,71 @@ const CASES: &[Case] = &[
         template: "/api/v1/audit",
         allowed: &["admin"],
     },
+    Case {
+        method: "GET",
+        template: "/api/v1/warranty-policies",
+        allowed: STAFF_AND_PARTNER,
+    },
+    Case {
+        method: "POST",
+        template: "/api/v1/warranty-policies",
+        allowed: &["admin"],
+    },
+    Case {
+        method: "POST",
+        template: "/api/v1/warranty-policies/{code}/versions",
+        allowed: &["admin"],
+    },
+    Case {
+        method: "GET",
+        template: "/api/v1/products",
+        allowed: STAFF_AND_PARTNER,
+    },
+    Case {
+        method: "POST",
+        template: "/api/v1/products",
+        allowed: &["admin"],
+    },
+    Case {
+        method: "GET",
+        template: "/api/v1/customers",
+        allowed: STAFF,
+    },
+    Case {
+        method: "POST",
+        template: "/api/v1/customers",
+        allowed: FRONT_OFFICE,
+    },
+    Case {
+        method: "GET",
+        template: "/api/v1/customers/{id}",
+        allowed: STAFF,
+    },
+    Case {
+        method: "GET",
+        template: "/api/v1/search",
+        allowed: STAFF,
+    },
+    Case {
+        method: "GET",
+        template: "/api/v1/units",
+        allowed: STAFF,
+    },
+    Case {
+        method: "POST",
+        template: "/api/v1/units",
+        allowed: FRONT_OFFICE,
+    },
+    Case {
+        method: "GET",
+        template: "/api/v1/units/{serial}",
+        allowed: STAFF,
+    },
+    Case {
+        method: "GET",
+        template: "/api/v1/units/{serial}/warranty",
+        allowed: STAFF,
+    },
 ];
 
 /// Public operations, reachable without a token.
@@ -138,8 +212,21 @@ fn body_for(c: &Case) -> Option<Value> {
         ("POST", "/api/v1/users/{id}/password") => Some(json!({"password": "1"})),
         ("POST", "/api/v1/org-units") => Some(json!({"kind": "nowhere", "code": "", "name": ""})),
         ("PATCH", "/api/v1/org-units/{id}") => Some(json!({"version": 0, "code": "不行"})),
+        ("POST", "/api/v1/warranty-policies") => {
+            Some(json!({"code": "", "name": "", "version": bad_version()}))
+        }
+        ("POST", "/api/v1/warranty-policies/{code}/versions") => Some(bad_version()),
+        ("POST", "/api/v1/products") => Some(json!({"code": "", "name": "", "product_line": ""})),
+        ("POST", "/api/v1/customers") => Some(json!({"kind": "alien", "name": ""})),
+        ("POST", "/api/v1/units") => Some(json!({"product_code": "", "serial": "不行"})),
         _ => None,
     }
+}
+
+/// A policy version with every value wrong, but of the right shape.
+fn bad_version() -> Value {
+    json!({"effective_from": "someday", "months": 1, "start_basis": "never",
+        "in_warranty": {"parts": "x", "labor": "x", "travel": "x"}, "exclusion_charge": "x"})
 }
 
 both!(
@@ -160,7 +247,18 @@ async fn every_role_gets_exactly_the_api_operations_of_the_matrix(app: TestApp) 
                 .template
                 .replace("/users/{id}", &format!("/users/{user_id}"))
                 .replace("/org-units/{id}", &format!("/org-units/{unit_id}"))
-                .replace("/tokens/{id}", &format!("/tokens/{}", uuid::Uuid::now_v7()));
+                .replace("/tokens/{id}", &format!("/tokens/{}", uuid::Uuid::now_v7()))
+                .replace(
+                    "/customers/{id}",
+                    &format!("/customers/{}", uuid::Uuid::now_v7()),
+                )
+                .replace("{code}", "NOPE")
+                .replace("{serial}", "NOSUCH");
+            let path = if c.template == "/api/v1/search" {
+                format!("{path}?q=zz")
+            } else {
+                path
+            };
             let (status, body) = app.send(c.method, &path, &token, body_for(c)).await;
             let allowed = c.allowed.contains(role);
             let ok = if allowed {
@@ -231,9 +329,12 @@ async fn every_operation_is_in_the_openapi_document_and_the_matrix(app: TestApp)
     // And every documented operation is really routed (not the 404 fallback).
     let admin = app.token("admin").await;
     for (method, path) in &in_doc {
-        let concrete = path.replace("{id}", &uuid::Uuid::now_v7().to_string());
+        let concrete = path
+            .replace("{id}", &uuid::Uuid::now_v7().to_string())
+            .replace("{code}", "NOPE")
+            .replace("{serial}", "NOSUCH");
         let (status, body) = app.send(method, &concrete, &admin, Some(json!({}))).await;
-        let fell_through = status == 404 && body["code"] == "not_found" && !path.contains("{id}");
+        let fell_through = status == 404 && body["code"] == "not_found" && !path.contains('{');
         assert!(
             !fell_through && status != 405,
             "{method} {path} is documented but not routed: {status} {body}"

@@ -3,6 +3,7 @@
 
 mod audit;
 mod auth;
+mod installed_base;
 mod org;
 mod users;
 
@@ -29,6 +30,27 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(org::list, org::create))
         .routes(routes!(org::get, org::update))
         .routes(routes!(audit::list))
+        .routes(routes!(
+            installed_base::list_policies,
+            installed_base::create_policy
+        ))
+        .routes(routes!(installed_base::add_policy_version))
+        .routes(routes!(
+            installed_base::list_products,
+            installed_base::create_product
+        ))
+        .routes(routes!(
+            installed_base::list_customers,
+            installed_base::create_customer
+        ))
+        .routes(routes!(installed_base::get_customer))
+        .routes(routes!(installed_base::search))
+        .routes(routes!(
+            installed_base::list_units,
+            installed_base::create_unit
+        ))
+        .routes(routes!(installed_base::get_unit))
+        .routes(routes!(installed_base::warranty))
         .split_for_parts();
     crate::openapi::finish(&mut doc);
     (router, doc)

@@ -1,0 +1,550 @@
+//! Customer records (R-CUS-1..4): individuals and companies with contacts, phones and
+//! sites; likely duplicates; completeness; the agent's search box.
+
+use crate::{AppError, Ctx, Idempotency, Page, cursor};
+use aftersales_domain::installed_base::{CustomerKind, Phone, Serial, parse_opt_text, parse_text};
+use aftersales_domain::region::RegionCode;
+use aftersales_domain::{CustomerId, FieldError, FieldErrors, Permission};
+use aftersales_store::{customers as store, units as unit_store};
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+pub struct NewContact {
+    #[schema(min_length = 1, max_length = 50)]
+    pub name: String,
+    #[schema(max_length = 50)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub phones: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+pub struct NewSite {
+    #[schema(max_length = 50)]
+    pub label: Option<String>,
+    #[schema(min_length = 1, max_length = 200)]
+    pub address: String,
+    /// GB/T 2260 code (6 digits) of the district, city or province.
+    #[schema(pattern = r"^[0-9]{6}$")]
+    pub region_code: Option<String>,
+    #[schema(minimum = -90, maximum = 90)]
+    pub latitude: Option<f64>,
+    #[schema(minimum = -180, maximum = 180)]
+    pub longitude: Option<f64>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+pub struct NewCustomer {
+    #[schema(value_type = crate::schema::CustomerKindName)]
+    pub kind: String,
+    /// The person, or the company's usual name.
+    #[schema(min_length = 1, max_length = 100)]
+    pub name: String,
+    #[schema(max_length = 100)]
+    pub company: Option<String>,
+    #[schema(pattern = r"^[0-9]{6}$")]
+    pub region_code: Option<String>,
+    #[schema(max_length = 2000)]
+    pub notes: Option<String>,
+    #[serde(default)]
+    pub contacts: Vec<NewContact>,
+    #[serde(default)]
+    pub sites: Vec<NewSite>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PhoneView {
+    pub number: String,
+    /// Grouped for reading aloud (`138 0013 8000`).
+    pub display: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ContactView {
+    pub id: String,
+    pub name: String,
+    pub title: Option<String>,
+    pub is_primary: bool,
+    pub phones: Vec<PhoneView>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SiteView {
+    pub id: String,
+    pub label: String,
+    pub address: String,
+    pub region_code: Option<String>,
+    /// e.g. "辽宁省 沈阳市 和平区".
+    pub region_name: Option<String>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+}
+
+/// How complete the record is (R-CUS-3): the share of the expected facts present, and
+/// which are missing.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Completeness {
+    /// 0–100.
+    pub percent: i64,
+    /// Codes of what is missing: `phone`, `contact`, `address`, `region`, `company`.
+    pub missing: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct DuplicateHint {
+    pub id: String,
+    pub number: String,
+    /// `phone` or `name_address`.
+    pub matched: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CustomerView {
+    #[schema(value_type = String, format = Uuid)]
+    pub id: CustomerId,
+    /// The number people say on the phone, e.g. `CU000123`.
+    pub number: String,
+    #[schema(value_type = crate::schema::CustomerKindName)]
+    pub kind: String,
+    pub name: String,
+    pub company: Option<String>,
+    pub region_code: Option<String>,
+    pub region_name: Option<String>,
+    pub notes: Option<String>,
+    pub contacts: Vec<ContactView>,
+    pub sites: Vec<SiteView>,
+    pub completeness: Completeness,
+    /// Other records that look like the same customer.
+    pub likely_duplicates: Vec<DuplicateHint>,
+    pub version: i64,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: Timestamp,
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: Timestamp,
+}
+
+/// A line of the search results.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SearchHit {
+    #[schema(value_type = String, format = Uuid)]
+    pub customer_id: CustomerId,
+    pub number: String,
+    pub name: String,
+    pub company: Option<String>,
+    /// `phone`, `serial` or `name`: what the query matched.
+    pub matched: String,
+    /// The first phone, grouped.
+    pub phone: Option<String>,
+}
+
+fn region(field: &str, s: Option<&str>, errs: &mut FieldErrors) -> Option<Option<RegionCode>> {
+    match s.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Some(None),
+        Some(s) => errs.take(RegionCode::parse(field, s)).map(Some),
+    }
+}
+
+fn search_text(name: &str, company: Option<&str>) -> String {
+    let mut t = name.to_lowercase();
+    if let Some(c) = company {
+        t.push(' ');
+        t.push_str(&c.to_lowercase());
+    }
+    let initials: String = [Some(name), company]
+        .into_iter()
+        .flatten()
+        .map(crate::pinyin_initials)
+        .collect::<Vec<_>>()
+        .join(" ");
+    if !initials.trim().is_empty() {
+        t.push(' ');
+        t.push_str(&initials);
+    }
+    t
+}
+
+impl crate::App {
+    pub async fn create_customer(
+        &self,
+        ctx: &Ctx,
+        input: &NewCustomer,
+        idem: Option<&Idempotency>,
+    ) -> Result<CustomerView, AppError> {
+        ctx.require(Permission::CustomersManage)?;
+        if let Some(v) = self.idem_replay(ctx, idem).await? {
+            return Ok(v);
+        }
+        let mut errs = FieldErrors::new();
+        let kind = errs.take(
+            CustomerKind::parse(input.kind.trim())
+                .ok_or_else(|| FieldError::new("kind", "invalid_choice")),
+        );
+        let name = errs.take(parse_text("name", &input.name, 100));
+        let company = errs.take(parse_opt_text("company", input.company.as_deref(), 100));
+        let region_code = region("region_code", input.region_code.as_deref(), &mut errs);
+        let notes = errs.take(parse_opt_text("notes", input.notes.as_deref(), 2000));
+        let mut contacts = Vec::new();
+        for (i, c) in input.contacts.iter().enumerate() {
+            let cname = errs.take(parse_text(&format!("contacts[{i}].name"), &c.name, 50));
+            let title = errs.take(parse_opt_text(
+                &format!("contacts[{i}].title"),
+                c.title.as_deref(),
+                50,
+            ));
+            let phones: Vec<Phone> = c
+                .phones
+                .iter()
+                .enumerate()
+                .filter_map(|(j, p)| {
+                    errs.take(Phone::parse(&format!("contacts[{i}].phones[{j}]"), p))
+                })
+                .collect();
+            if let (Some(n), Some(t)) = (cname, title) {
+                contacts.push((n, t, phones));
+            }
+        }
+        let mut sites = Vec::new();
+        for (i, s) in input.sites.iter().enumerate() {
+            let label = errs.take(parse_opt_text(
+                &format!("sites[{i}].label"),
+                s.label.as_deref(),
+                50,
+            ));
+            let address = errs.take(parse_text(&format!("sites[{i}].address"), &s.address, 200));
+            let rc = region(
+                &format!("sites[{i}].region_code"),
+                s.region_code.as_deref(),
+                &mut errs,
+            );
+            if s.latitude.is_some_and(|v| !(-90.0..=90.0).contains(&v)) {
+                errs.push(
+                    FieldError::new(format!("sites[{i}].latitude"), "out_of_range")
+                        .with("min", -90)
+                        .with("max", 90),
+                );
+            }
+            if s.longitude.is_some_and(|v| !(-180.0..=180.0).contains(&v)) {
+                errs.push(
+                    FieldError::new(format!("sites[{i}].longitude"), "out_of_range")
+                        .with("min", -180)
+                        .with("max", 180),
+                );
+            }
+            if let (Some(l), Some(a), Some(r)) = (label, address, rc) {
+                sites.push((l, a, r, s.latitude, s.longitude));
+            }
+        }
+        errs.clone().into_result()?;
+        let (Some(kind), Some(name), Some(company), Some(region_code), Some(notes)) =
+            (kind, name, company, region_code, notes)
+        else {
+            return Err(AppError::Validation(errs));
+        };
+        let now = self.now();
+        let id = CustomerId::new();
+        let r = async {
+            let mut tx = self.db.begin().await?;
+            self.idem_claim(&mut tx, ctx, idem).await?;
+            let n = aftersales_store::counters::next(tx.conn(), "customer").await?;
+            let rec = store::CustomerRecord {
+                id,
+                number: format!("CU{n:06}"),
+                kind: kind.as_str().into(),
+                search_text: search_text(&name, company.as_deref()),
+                name,
+                company,
+                region_code: region_code.map(|r| r.to_string()),
+                notes,
+                version: 1,
+                created_at: now,
+                updated_at: now,
+            };
+            store::insert(tx.conn(), &rec).await?;
+            let mut pos = 0;
+            for (i, (cname, title, phones)) in contacts.iter().enumerate() {
+                let cid = uuid::Uuid::now_v7().to_string();
+                let row = store::ContactRow {
+                    id: cid.clone(),
+                    customer_id: id.to_string(),
+                    name: cname.clone(),
+                    title: title.clone(),
+                    is_primary: i64::from(i == 0),
+                    position: i as i64,
+                };
+                store::insert_contact(tx.conn(), &row).await?;
+                for p in phones {
+                    pos += 1;
+                    let prow = store::PhoneRow {
+                        id: uuid::Uuid::now_v7().to_string(),
+                        customer_id: id.to_string(),
+                        contact_id: Some(cid.clone()),
+                        number: p.raw().into(),
+                        digits: p.digits().into(),
+                        position: pos,
+                    };
+                    store::insert_phone(tx.conn(), &prow).await?;
+                }
+            }
+            for (i, (label, address, rc, lat, lng)) in sites.iter().enumerate() {
+                let row = store::SiteRow {
+                    id: uuid::Uuid::now_v7().to_string(),
+                    customer_id: id.to_string(),
+                    label: label.clone().unwrap_or_else(|| {
+                        if i == 0 {
+                            "主地址".into()
+                        } else {
+                            format!("地址{}", i + 1)
+                        }
+                    }),
+                    address: address.clone(),
+                    region_code: rc.map(|r| r.to_string()),
+                    latitude: *lat,
+                    longitude: *lng,
+                    position: i as i64,
+                };
+                store::insert_site(tx.conn(), &row).await?;
+            }
+            let view = self.customer_view(tx.conn(), id).await?;
+            self.audit(
+                &mut tx,
+                ctx,
+                "customer",
+                &id.to_string(),
+                "create",
+                None,
+                serde_json::to_value(snapshot(&view)).ok(),
+            )
+            .await?;
+            self.idem_complete(&mut tx, ctx, idem, &view).await?;
+            tx.commit().await?;
+            Ok(view)
+        }
+        .await;
+        match r {
+            Ok(v) => Ok(v),
+            Err(e) => self.idem_replay_after_race(ctx, idem, e).await,
+        }
+    }
+
+    pub async fn get_customer(&self, ctx: &Ctx, id: CustomerId) -> Result<CustomerView, AppError> {
+        ctx.require(Permission::CustomersRead)?;
+        let mut conn = self.db.acquire().await?;
+        self.customer_view(&mut conn, id).await
+    }
+
+    pub(crate) async fn customer_view(
+        &self,
+        conn: &mut aftersales_store::Conn,
+        id: CustomerId,
+    ) -> Result<CustomerView, AppError> {
+        let c = store::get(&mut *conn, id).await.map_err(|e| match e {
+            aftersales_store::StoreError::NotFound => AppError::NotFound("customer"),
+            e => e.into(),
+        })?;
+        let contacts = store::contacts(&mut *conn, id).await?;
+        let phones = store::phones(&mut *conn, id).await?;
+        let sites = store::sites(&mut *conn, id).await?;
+        let contact_views: Vec<ContactView> = contacts
+            .iter()
+            .map(|k| ContactView {
+                id: k.id.clone(),
+                name: k.name.clone(),
+                title: k.title.clone(),
+                is_primary: k.is_primary != 0,
+                phones: phones
+                    .iter()
+                    .filter(|p| p.contact_id.as_deref() == Some(&k.id))
+                    .map(|p| PhoneView {
+                        number: p.number.clone(),
+                        display: display_phone(&p.number),
+                    })
+                    .collect(),
+            })
+            .collect();
+        let site_views: Vec<SiteView> = sites
+            .iter()
+            .map(|s| SiteView {
+                id: s.id.clone(),
+                label: s.label.clone(),
+                address: s.address.clone(),
+                region_name: s.region_code.as_deref().and_then(region_name),
+                region_code: s.region_code.clone(),
+                latitude: s.latitude,
+                longitude: s.longitude,
+            })
+            .collect();
+        let mut missing = Vec::new();
+        if phones.is_empty() {
+            missing.push("phone".to_owned());
+        }
+        if contacts.is_empty() {
+            missing.push("contact".to_owned());
+        }
+        if sites.is_empty() {
+            missing.push("address".to_owned());
+        }
+        if c.region_code.is_none() && sites.iter().all(|s| s.region_code.is_none()) {
+            missing.push("region".to_owned());
+        }
+        let expected = if c.kind == "company" { 5 } else { 4 };
+        if c.kind == "company" && c.company.is_none() {
+            missing.push("company".to_owned());
+        }
+        let percent = (expected - missing.len() as i64) * 100 / expected;
+        let digits: Vec<String> = phones.iter().map(|p| p.digits.clone()).collect();
+        let addresses: Vec<String> = sites.iter().map(|s| s.address.clone()).collect();
+        let likely_duplicates = store::likely_duplicates(&mut *conn, &digits, &c.name, &addresses)
+            .await?
+            .into_iter()
+            .filter(|(cid, _, _)| *cid != id.to_string())
+            .map(|(cid, number, matched)| DuplicateHint {
+                id: cid,
+                number,
+                matched,
+            })
+            .collect();
+        Ok(CustomerView {
+            id: c.id,
+            number: c.number,
+            kind: c.kind,
+            region_name: c.region_code.as_deref().and_then(region_name),
+            name: c.name,
+            company: c.company,
+            region_code: c.region_code,
+            notes: c.notes,
+            contacts: contact_views,
+            sites: site_views,
+            completeness: Completeness { percent, missing },
+            likely_duplicates,
+            version: c.version,
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+        })
+    }
+
+    pub async fn list_customers(
+        &self,
+        ctx: &Ctx,
+        cursor_in: Option<&str>,
+        limit: Option<i64>,
+    ) -> Result<Page<CustomerView>, AppError> {
+        ctx.require(Permission::CustomersRead)?;
+        let limit = cursor::limit(limit)?;
+        let after = cursor::decode(cursor_in)?;
+        let page = store::list(self.db.pool(), after.as_deref(), limit).await?;
+        let mut conn = self.db.acquire().await?;
+        let mut items = Vec::new();
+        for c in &page.items {
+            items.push(self.customer_view(&mut conn, c.id).await?);
+        }
+        Ok(Page {
+            items,
+            next_cursor: page.next.as_deref().map(cursor::encode),
+        })
+    }
+
+    /// The agent's search box: a phone number (any contact's, with or without +86 and
+    /// separators), a serial number, a customer number, or part of a name or company
+    /// (pinyin initials too). Phone matches first, then serials, then names.
+    pub async fn search_customers(
+        &self,
+        ctx: &Ctx,
+        q: &str,
+        limit: i64,
+    ) -> Result<Vec<SearchHit>, AppError> {
+        ctx.require(Permission::CustomersRead)?;
+        let q = q.trim();
+        let limit = limit.clamp(1, 50);
+        let mut hits: Vec<SearchHit> = Vec::new();
+        // One Chinese character (a surname) is a useful query; one Latin letter or digit is not.
+        if q.is_empty() || (q.chars().count() < 2 && q.is_ascii()) {
+            return Ok(hits);
+        }
+        let pool = self.db.pool();
+        let push = |found: Vec<store::CustomerRecord>, matched: &str, hits: &mut Vec<SearchHit>| {
+            for c in found {
+                if hits.len() as i64 >= limit || hits.iter().any(|h| h.customer_id == c.id) {
+                    continue;
+                }
+                hits.push(SearchHit {
+                    customer_id: c.id,
+                    number: c.number,
+                    name: c.name,
+                    company: c.company,
+                    matched: matched.to_owned(),
+                    phone: None,
+                });
+            }
+        };
+        let digits = Phone::digits_of(q);
+        let mostly_digits = q.chars().filter(char::is_ascii_digit).count() * 2 > q.chars().count();
+        if mostly_digits && digits.len() >= 3 {
+            push(
+                store::by_phone_digits(pool, &digits, limit).await?,
+                "phone",
+                &mut hits,
+            );
+        }
+        let serial = Serial::normalize(q);
+        if serial.len() >= 3 && serial.chars().all(|c| c.is_ascii_alphanumeric()) {
+            push(
+                store::by_serial_prefix(pool, &serial, limit).await?,
+                "serial",
+                &mut hits,
+            );
+        }
+        push(
+            store::by_text(pool, &q.to_lowercase(), limit).await?,
+            "name",
+            &mut hits,
+        );
+        for h in &mut hits {
+            let phones = store::phones(pool, h.customer_id).await?;
+            h.phone = phones.first().map(|p| display_phone(&p.number));
+        }
+        Ok(hits)
+    }
+
+    /// Units of a customer, for their page.
+    pub async fn customer_units(
+        &self,
+        ctx: &Ctx,
+        id: CustomerId,
+    ) -> Result<Vec<crate::UnitView>, AppError> {
+        ctx.require(Permission::UnitsRead)?;
+        let f = unit_store::UnitFilter {
+            customer_id: Some(id),
+            ..Default::default()
+        };
+        let page = unit_store::list(self.db.pool(), &f, None, crate::MAX_LIMIT).await?;
+        let mut out = Vec::new();
+        for u in &page.items {
+            out.push(self.unit_view(u).await?);
+        }
+        Ok(out)
+    }
+}
+
+fn display_phone(raw: &str) -> String {
+    Phone::parse("phone", raw)
+        .map(|p| p.display())
+        .unwrap_or_else(|_| raw.to_owned())
+}
+
+fn region_name(code: &str) -> Option<String> {
+    RegionCode::parse("region_code", code)
+        .ok()
+        .map(|r| r.full_name())
+}
+
+/// What the audit trail keeps of a customer.
+fn snapshot(v: &CustomerView) -> serde_json::Value {
+    serde_json::json!({
+        "number": v.number, "kind": v.kind, "name": v.name, "company": v.company,
+        "region_code": v.region_code, "notes": v.notes,
+        "contacts": v.contacts.iter().map(|c| serde_json::json!({"name": c.name, "phones": c.phones.iter().map(|p| &p.number).collect::<Vec<_>>()})).collect::<Vec<_>>(),
+        "sites": v.sites.iter().map(|s| serde_json::json!({"label": s.label, "address": s.address, "region_code": s.region_code})).collect::<Vec<_>>(),
+    })
+}

@@ -1,0 +1,398 @@
+//! The installed base through the API: policies, products, customers, units, search and the
+//! warranty decision.
+
+use crate::both;
+use crate::helpers::TestApp;
+use serde_json::{Value, json};
+
+both!(
+    a_unit_sold_under_a_policy_gets_the_warranty_decision_for_a_day,
+    a_new_policy_version_applies_only_to_units_sold_from_its_date,
+    the_search_box_finds_customers_by_phone_name_initials_and_serial,
+    a_likely_duplicate_is_pointed_out_and_completeness_is_measured,
+    serials_are_unique_per_maker_whatever_their_spelling,
+    units_are_listed_by_serial_prefix_model_and_customer,
+);
+
+/// 3 years free, from year 4 parts at cost and labor free; travel charged in warranty.
+async fn seed_policy_and_product(app: &TestApp, admin: &str) {
+    let (s, b) = app
+        .send(
+            "POST",
+            "/api/v1/warranty-policies",
+            admin,
+            Some(json!({"code": "LIFE3", "name": "三年保修，终身服务", "version": {
+                "effective_from": "2020-01-01", "months": 36, "start_basis": "sale_date",
+                "in_warranty": {"parts": "free", "labor": "free", "travel": "free"},
+                "after": [{"from_month": 36, "coverage": {"parts": "cost_price", "labor": "free", "travel": "list_price"}}],
+                "exclusion_charge": "cost_price"}})),
+        )
+        .await;
+    assert_eq!(s, 201, "{b}");
+    let (s, b) = app
+        .send("POST", "/api/v1/products", admin, Some(json!({"code": "KT-5P", "name": "5匹柜式空调", "product_line": "空调", "maintenance_interval_months": 6, "policy_code": "LIFE3"})))
+        .await;
+    assert_eq!(s, 201, "{b}");
+}
+
+async fn customer(app: &TestApp, token: &str, name: &str, phone: &str, address: &str) -> Value {
+    let (s, b) = app
+        .send(
+            "POST",
+            "/api/v1/customers",
+            token,
+            Some(
+                json!({"kind": "individual", "name": name, "region_code": "210102",
+                "contacts": [{"name": name, "phones": [phone]}],
+                "sites": [{"address": address, "region_code": "210102"}]}),
+            ),
+        )
+        .await;
+    assert_eq!(s, 201, "{b}");
+    b
+}
+
+async fn unit(app: &TestApp, token: &str, serial: &str, customer: &Value, sale: &str) -> Value {
+    let (s, b) = app
+        .send("POST", "/api/v1/units", token, Some(json!({"serial": serial, "product_code": "KT-5P", "customer_id": customer["id"], "sale_date": sale})))
+        .await;
+    assert_eq!(s, 201, "{b}");
+    b
+}
+
+async fn a_unit_sold_under_a_policy_gets_the_warranty_decision_for_a_day(app: TestApp) {
+    let admin = app.token("admin").await;
+    seed_policy_and_product(&app, &admin).await;
+    let agent = app.token("agent").await;
+    let c = customer(
+        &app,
+        &agent,
+        "张伟",
+        "138 0013 8000",
+        "沈阳市和平区南京北街1号",
+    )
+    .await;
+    unit(&app, &agent, "KT-2023-0001", &c, "2023-03-15").await;
+
+    // Last day in: 2026-03-14; first day out: 2026-03-15 (year 4: parts at cost, labor free).
+    let (s, last_in) = app
+        .get("/api/v1/units/kt20230001/warranty?on=2026-03-14", &agent)
+        .await;
+    assert_eq!(s, 200, "{last_in}");
+    assert_eq!(last_in["decision"]["class"], "A");
+    assert_eq!(last_in["decision"]["in_warranty"], true);
+    assert_eq!(last_in["decision"]["end"], "2026-03-14");
+    assert_eq!(last_in["decision"]["coverage"]["parts"], "free");
+    assert_eq!(last_in["policy_code"], "LIFE3");
+    let (_, first_out) = app
+        .get("/api/v1/units/KT-2023-0001/warranty?on=2026-03-15", &agent)
+        .await;
+    assert_eq!(first_out["decision"]["class"], "B");
+    assert_eq!(first_out["decision"]["in_warranty"], false);
+    assert_eq!(first_out["decision"]["coverage"]["parts"], "cost_price");
+    assert_eq!(first_out["decision"]["coverage"]["labor"], "free");
+    let reasons = first_out["decision"]["reasons"]
+        .as_array()
+        .expect("reasons");
+    assert!(
+        !reasons.is_empty()
+            && reasons
+                .iter()
+                .all(|r| r["zh"].is_string() && r["en"].is_string()),
+        "{reasons:?}"
+    );
+    // Misuse in warranty is charged at cost.
+    let (_, misuse) = app
+        .get(
+            "/api/v1/units/KT-2023-0001/warranty?on=2024-01-01&cause=misuse",
+            &agent,
+        )
+        .await;
+    assert_eq!(misuse["decision"]["class"], "B");
+    assert_eq!(misuse["decision"]["coverage"]["parts"], "cost_price");
+    // Bad input and unknown serials.
+    let (s, b) = app
+        .get("/api/v1/units/KT-2023-0001/warranty?on=2024-02-30", &agent)
+        .await;
+    assert_eq!((s, b["errors"][0]["field"].as_str()), (422, Some("on")));
+    let (s, _) = app
+        .get("/api/v1/units/KT-2023-0001/warranty?cause=bad_luck", &agent)
+        .await;
+    assert_eq!(s, 422);
+    assert_eq!(
+        app.get("/api/v1/units/NOPE-1/warranty", &agent).await.0,
+        404
+    );
+}
+
+async fn a_new_policy_version_applies_only_to_units_sold_from_its_date(app: TestApp) {
+    let admin = app.token("admin").await;
+    seed_policy_and_product(&app, &admin).await;
+    let (s, b) = app
+        .send(
+            "POST",
+            "/api/v1/warranty-policies/LIFE3/versions",
+            &admin,
+            Some(json!({"effective_from": "2025-01-01", "months": 12, "start_basis": "sale_date",
+                "in_warranty": {"parts": "free", "labor": "free", "travel": "list_price"}, "exclusion_charge": "cost_price"})),
+        )
+        .await;
+    assert_eq!(s, 201, "{b}");
+    assert_eq!(b["versions"].as_array().expect("versions").len(), 2);
+    let agent = app.token("agent").await;
+    let c = customer(&app, &agent, "李娜", "13900001111", "大连市中山区人民路2号").await;
+    unit(&app, &agent, "OLD-1", &c, "2024-12-31").await;
+    unit(&app, &agent, "NEW-1", &c, "2025-01-01").await;
+    let (_, old) = app
+        .get("/api/v1/units/OLD-1/warranty?on=2026-06-01", &agent)
+        .await;
+    let (_, new) = app
+        .get("/api/v1/units/NEW-1/warranty?on=2026-06-01", &agent)
+        .await;
+    assert_eq!(
+        (
+            old["policy_version"].as_str(),
+            old["decision"]["in_warranty"].as_bool()
+        ),
+        (Some("2020-01-01"), Some(true))
+    );
+    assert_eq!(
+        (
+            new["policy_version"].as_str(),
+            new["decision"]["in_warranty"].as_bool()
+        ),
+        (Some("2025-01-01"), Some(false))
+    );
+    let (s, b) = app
+        .send("POST", "/api/v1/warranty-policies/LIFE3/versions", &admin, Some(json!({"effective_from": "2025-01-01", "months": 24, "start_basis": "sale_date",
+            "in_warranty": {"parts": "free", "labor": "free", "travel": "free"}, "exclusion_charge": "cost_price"})))
+        .await;
+    assert_eq!(
+        (s, b["errors"][0]["code"].as_str()),
+        (409, Some("version_exists")),
+        "the past is never rewritten"
+    );
+}
+
+async fn the_search_box_finds_customers_by_phone_name_initials_and_serial(app: TestApp) {
+    let admin = app.token("admin").await;
+    seed_policy_and_product(&app, &admin).await;
+    let agent = app.token("agent").await;
+    let zhang = customer(
+        &app,
+        &agent,
+        "张伟",
+        "+86 138-0013-8000",
+        "沈阳市和平区南京北街1号",
+    )
+    .await;
+    customer(
+        &app,
+        &agent,
+        "王芳",
+        "024-2345 6789",
+        "沈阳市铁西区建设大路9号",
+    )
+    .await;
+    unit(&app, &agent, "SN-7788-01", &zhang, "2024-05-01").await;
+    let hit = |q: &str| {
+        let app = &app;
+        let agent = agent.clone();
+        let q = q.to_owned();
+        async move {
+            let (s, b) = app
+                .get(&format!("/api/v1/search?q={}", urlencode(&q)), &agent)
+                .await;
+            assert_eq!(s, 200, "{b}");
+            b["items"]
+                .as_array()
+                .expect("items")
+                .iter()
+                .map(|h| {
+                    (
+                        h["name"].as_str().unwrap_or("").to_owned(),
+                        h["matched"].as_str().unwrap_or("").to_owned(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        hit("0013 80").await,
+        vec![("张伟".to_owned(), "phone".to_owned())]
+    );
+    assert_eq!(hit("8613800138000").await[0].0, "张伟");
+    assert_eq!(hit("2345678").await[0].0, "王芳");
+    assert_eq!(hit("张").await[0], ("张伟".to_owned(), "name".to_owned()));
+    assert_eq!(hit("wf").await[0].0, "王芳", "pinyin initials");
+    assert_eq!(
+        hit("sn7788").await[0],
+        ("张伟".to_owned(), "serial".to_owned())
+    );
+    assert_eq!(
+        hit(zhang["number"].as_str().expect("number")).await[0].0,
+        "张伟"
+    );
+    assert!(hit("没有这个人").await.is_empty());
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+async fn a_likely_duplicate_is_pointed_out_and_completeness_is_measured(app: TestApp) {
+    let agent = app.token("agent").await;
+    let first = customer(&app, &agent, "赵敏", "13700001234", "鞍山市铁东区二道街3号").await;
+    assert_eq!(first["completeness"]["percent"], 100);
+    assert!(
+        first["likely_duplicates"]
+            .as_array()
+            .expect("list")
+            .is_empty()
+    );
+    let second = customer(&app, &agent, "赵敏敏", "137-0000-1234", "别处").await;
+    assert_eq!(second["likely_duplicates"][0]["number"], first["number"]);
+    assert_eq!(second["likely_duplicates"][0]["matched"], "phone");
+    let (s, bare) = app
+        .send(
+            "POST",
+            "/api/v1/customers",
+            &agent,
+            Some(json!({"kind": "company", "name": "盘锦某厂"})),
+        )
+        .await;
+    assert_eq!(s, 201);
+    assert_eq!(bare["completeness"]["percent"], 0);
+    let missing: Vec<&str> = bare["completeness"]["missing"]
+        .as_array()
+        .expect("missing")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert_eq!(
+        missing,
+        vec!["phone", "contact", "address", "region", "company"]
+    );
+    let (s, b) = app
+        .send("POST", "/api/v1/customers", &agent, Some(json!({"kind": "individual", "name": "错", "region_code": "999999", "contacts": [{"name": "x", "phones": ["abc"]}]})))
+        .await;
+    assert_eq!(s, 422);
+    let fields: Vec<&str> = b["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .filter_map(|e| e["field"].as_str())
+        .collect();
+    assert_eq!(fields, vec!["region_code", "contacts[0].phones[0]"]);
+}
+
+async fn serials_are_unique_per_maker_whatever_their_spelling(app: TestApp) {
+    let admin = app.token("admin").await;
+    seed_policy_and_product(&app, &admin).await;
+    let agent = app.token("agent").await;
+    let c = customer(&app, &agent, "孙建国", "13612345678", "营口市站前区1号").await;
+    unit(&app, &agent, "AB-100", &c, "2025-01-01").await;
+    let (s, b) = app
+        .send(
+            "POST",
+            "/api/v1/units",
+            &agent,
+            Some(json!({"serial": "ab 100", "product_code": "KT-5P"})),
+        )
+        .await;
+    assert_eq!(
+        (s, b["errors"][0]["code"].as_str()),
+        (409, Some("serial_taken"))
+    );
+    let (s, b) = app
+        .send("POST", "/api/v1/units", &agent, Some(json!({"serial": "ab 100", "product_code": "KT-5P", "manufacturer": "格力", "third_party": true})))
+        .await;
+    assert_eq!(s, 201, "another maker may use the same serial: {b}");
+    let (s, b) = app.get("/api/v1/units/AB100/warranty", &agent).await;
+    assert_eq!(
+        (s, b["errors"][0]["code"].as_str()),
+        (409, Some("serial_ambiguous"))
+    );
+    let (_, c3) = app
+        .get(
+            "/api/v1/units/AB100/warranty?manufacturer=%E6%A0%BC%E5%8A%9B",
+            &agent,
+        )
+        .await;
+    assert_eq!(c3["decision"]["class"], "C");
+    // A unit without a serial exists but never gets warranty service.
+    let (s, nos) = app
+        .send(
+            "POST",
+            "/api/v1/units",
+            &agent,
+            Some(
+                json!({"product_code": "KT-5P", "customer_id": c["id"], "sale_date": "2026-01-01"}),
+            ),
+        )
+        .await;
+    assert_eq!(s, 201);
+    assert!(nos["serial"].is_null());
+    let (s, b) = app
+        .send(
+            "POST",
+            "/api/v1/units",
+            &agent,
+            Some(json!({"serial": "X1", "product_code": "NO-SUCH"})),
+        )
+        .await;
+    assert_eq!(
+        (s, b["errors"][0]["code"].as_str()),
+        (409, Some("unknown_product"))
+    );
+}
+
+async fn units_are_listed_by_serial_prefix_model_and_customer(app: TestApp) {
+    let admin = app.token("admin").await;
+    seed_policy_and_product(&app, &admin).await;
+    let agent = app.token("agent").await;
+    let a = customer(&app, &agent, "周敏", "13511112222", "盘锦市兴隆台区5号").await;
+    let b = customer(&app, &agent, "吴强", "13533334444", "盘锦市大洼区6号").await;
+    for (serial, owner) in [
+        ("PJ-001", &a),
+        ("PJ-002", &a),
+        ("PJ-003", &b),
+        ("QQ-001", &b),
+    ] {
+        unit(&app, &agent, serial, owner, "2025-06-01").await;
+    }
+    let serials = |v: &Value| {
+        v["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|u| u["serial"].as_str().unwrap_or("").to_owned())
+            .collect::<Vec<_>>()
+    };
+    let (_, by_prefix) = app.get("/api/v1/units?serial=pj", &agent).await;
+    assert_eq!(serials(&by_prefix), vec!["PJ-001", "PJ-002", "PJ-003"]);
+    let (_, by_owner) = app
+        .get(
+            &format!(
+                "/api/v1/units?customer_id={}",
+                b["id"].as_str().expect("id")
+            ),
+            &agent,
+        )
+        .await;
+    assert_eq!(serials(&by_owner), vec!["PJ-003", "QQ-001"]);
+    let (_, by_model) = app.get("/api/v1/units?product=kt-5p&limit=2", &agent).await;
+    assert_eq!(serials(&by_model).len(), 2);
+    assert!(by_model["next_cursor"].is_string());
+    let (_, one) = app.get("/api/v1/units/pj003", &agent).await;
+    assert_eq!(one["owner"]["name"], "吴强");
+    assert_eq!(one["ownerships"][0]["since"], "2025-06-01");
+}

@@ -1,0 +1,271 @@
+//! Values of the installed base: serial numbers, phone numbers, product and customer
+//! kinds, parsed once at the edge.
+
+use crate::validation::{FieldError, char_len};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A serial number (机身编码) as printed on the unit, and its normalized form used for
+/// lookups and uniqueness: upper case, without spaces, dashes, dots or slashes, so
+/// "sn-2024 0001" and "SN20240001" are the same unit.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct Serial {
+    raw: String,
+    normalized: String,
+}
+
+impl Serial {
+    pub const MAX: usize = 64;
+
+    pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
+        let raw = raw.trim();
+        if raw.is_empty() {
+            return Err(FieldError::new(field, "required"));
+        }
+        if char_len(raw) > Self::MAX {
+            return Err(FieldError::new(field, "too_long").with("max", Self::MAX as i64));
+        }
+        let normalized = Self::normalize(raw);
+        if normalized.is_empty() || !normalized.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return Err(FieldError::new(field, "serial_chars"));
+        }
+        Ok(Self {
+            raw: raw.to_owned(),
+            normalized,
+        })
+    }
+
+    /// The lookup form of any text: what a search for a serial compares.
+    pub fn normalize(s: &str) -> String {
+        s.chars()
+            .filter(|c| !c.is_whitespace() && !matches!(c, '-' | '_' | '.' | '/' | '\\'))
+            .flat_map(char::to_uppercase)
+            .collect()
+    }
+
+    pub fn raw(&self) -> &str {
+        &self.raw
+    }
+
+    pub fn normalized(&self) -> &str {
+        &self.normalized
+    }
+}
+
+impl fmt::Display for Serial {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.raw)
+    }
+}
+
+/// A Chinese phone number as typed, and its digits for search: "+86 138-0013-8000",
+/// "0086 13800138000" and "138 0013 8000" are all `13800138000`; landlines keep their
+/// area code ("024-2345 6789" → `02423456789`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Phone {
+    raw: String,
+    digits: String,
+}
+
+impl Phone {
+    pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
+        let raw = raw.trim();
+        if raw.is_empty() {
+            return Err(FieldError::new(field, "required"));
+        }
+        if !raw
+            .chars()
+            .all(|c| c.is_ascii_digit() || " +-()（）转#ext.".contains(c))
+        {
+            return Err(FieldError::new(field, "phone_chars"));
+        }
+        let digits = Self::digits_of(raw);
+        if !(5..=20).contains(&digits.len()) {
+            return Err(FieldError::new(field, "phone_length"));
+        }
+        Ok(Self {
+            raw: raw.to_owned(),
+            digits,
+        })
+    }
+
+    /// The digits a search compares: separators dropped, a leading +86/0086/86 country
+    /// code dropped before an 11-digit mobile number.
+    pub fn digits_of(s: &str) -> String {
+        let d: String = s.chars().filter(char::is_ascii_digit).collect();
+        for prefix in ["0086", "86"] {
+            if let Some(rest) = d.strip_prefix(prefix)
+                && rest.len() == 11
+                && rest.starts_with('1')
+            {
+                return rest.to_owned();
+            }
+        }
+        d
+    }
+
+    pub fn raw(&self) -> &str {
+        &self.raw
+    }
+
+    pub fn digits(&self) -> &str {
+        &self.digits
+    }
+
+    /// Grouped for reading aloud: `138 0013 8000`; other numbers as typed.
+    pub fn display(&self) -> String {
+        let d = &self.digits;
+        if d.len() == 11 && d.starts_with('1') {
+            format!("{} {} {}", &d[..3], &d[3..7], &d[7..])
+        } else {
+            self.raw.clone()
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CustomerKind {
+    Individual,
+    Company,
+}
+
+impl CustomerKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CustomerKind::Individual => "individual",
+            CustomerKind::Company => "company",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "individual" => Some(CustomerKind::Individual),
+            "company" => Some(CustomerKind::Company),
+            _ => None,
+        }
+    }
+}
+
+/// A required text of at most `max` characters without control characters, trimmed.
+pub fn parse_text(field: &str, raw: &str, max: usize) -> Result<String, FieldError> {
+    let s = raw.trim();
+    if s.is_empty() {
+        return Err(FieldError::new(field, "required"));
+    }
+    if char_len(s) > max {
+        return Err(FieldError::new(field, "too_long").with("max", max as i64));
+    }
+    if s.chars().any(char::is_control) {
+        return Err(FieldError::new(field, "control_chars"));
+    }
+    Ok(s.to_owned())
+}
+
+/// An optional text: empty means none.
+pub fn parse_opt_text(
+    field: &str,
+    raw: Option<&str>,
+    max: usize,
+) -> Result<Option<String>, FieldError> {
+    match raw.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => parse_text(field, s, max).map(Some),
+    }
+}
+
+/// A calendar date written `YYYY-MM-DD`.
+pub fn parse_date(field: &str, raw: &str) -> Result<jiff::civil::Date, FieldError> {
+    let s = raw.trim();
+    if s.len() != 10 {
+        return Err(FieldError::new(field, "invalid_date"));
+    }
+    s.parse()
+        .map_err(|_| FieldError::new(field, "invalid_date"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn serials_are_compared_without_case_and_separators() {
+        let a = Serial::parse("serial", " sn-2024 0001 ").expect("valid");
+        let b = Serial::parse("serial", "SN20240001").expect("valid");
+        assert_eq!(a.normalized(), b.normalized());
+        assert_eq!(a.raw(), "sn-2024 0001");
+        assert_eq!(
+            Serial::parse("serial", "--").expect_err("empty").code,
+            "serial_chars"
+        );
+        assert_eq!(
+            Serial::parse("serial", "编号1").expect_err("chinese").code,
+            "serial_chars"
+        );
+    }
+
+    #[test]
+    fn phones_are_searched_by_their_digits_without_the_country_code() {
+        for typed in [
+            "+86 138-0013-8000",
+            "0086 13800138000",
+            "86 138 0013 8000",
+            "13800138000",
+            "(138)00138000",
+        ] {
+            assert_eq!(
+                Phone::parse("phone", typed).expect(typed).digits(),
+                "13800138000",
+                "{typed}"
+            );
+        }
+        assert_eq!(
+            Phone::parse("phone", "024-2345 6789")
+                .expect("landline")
+                .digits(),
+            "02423456789"
+        );
+        assert_eq!(
+            Phone::parse("phone", "138 0013 8000")
+                .expect("ok")
+                .display(),
+            "138 0013 8000"
+        );
+        assert_eq!(
+            Phone::parse("phone", "abc").expect_err("letters").code,
+            "phone_chars"
+        );
+        assert_eq!(
+            Phone::parse("phone", "12").expect_err("short").code,
+            "phone_length"
+        );
+    }
+
+    #[test]
+    fn dates_are_iso_days() {
+        assert!(parse_date("d", "2026-02-28").is_ok());
+        assert_eq!(
+            parse_date("d", "2026-02-30").expect_err("no such day").code,
+            "invalid_date"
+        );
+        assert_eq!(
+            parse_date("d", "2026/02/28").expect_err("slashes").code,
+            "invalid_date"
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn normalizing_a_serial_twice_changes_nothing(s in "[A-Za-z0-9 ./_-]{1,40}") {
+            let once = Serial::normalize(&s);
+            prop_assert_eq!(Serial::normalize(&once), once.clone());
+        }
+
+        #[test]
+        fn a_mobile_number_is_found_however_it_is_written(n in "1[3-9][0-9]{9}", sep in "[ -]?") {
+            let typed = format!("+86{sep}{}{sep}{}{sep}{}", &n[..3], &n[3..7], &n[7..]);
+            prop_assert_eq!(Phone::digits_of(&typed), n);
+        }
+    }
+}

@@ -1,0 +1,21 @@
+//! Human numbers: a counter per kind, bumped inside the creating transaction, so numbers
+//! are gap-free per committed record and never reused.
+
+use crate::error::StoreError;
+use sqlx::{Any, Executor};
+
+/// The next value of counter `name` (1 for a new counter). Call inside the write
+/// transaction that uses the number.
+pub async fn next<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    name: &str,
+) -> Result<i64, StoreError> {
+    let v: i64 = sqlx::query_scalar(
+        "INSERT INTO counters (name, value) VALUES ($1, 1) \
+         ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 RETURNING value",
+    )
+    .bind(name)
+    .fetch_one(e)
+    .await?;
+    Ok(v)
+}
