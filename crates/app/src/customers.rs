@@ -548,3 +548,51 @@ fn snapshot(v: &CustomerView) -> serde_json::Value {
         "sites": v.sites.iter().map(|s| serde_json::json!({"label": s.label, "address": s.address, "region_code": s.region_code})).collect::<Vec<_>>(),
     })
 }
+
+impl crate::App {
+    /// What happened to a customer's record, newest first: its own changes and those of
+    /// its units (R-CUS-1 history; later issues add requests, visits, payments…).
+    pub async fn customer_history(
+        &self,
+        ctx: &Ctx,
+        id: CustomerId,
+    ) -> Result<Vec<crate::AuditView>, AppError> {
+        ctx.require(Permission::CustomersRead)?;
+        let pool = self.db.pool();
+        let mut entries = Vec::new();
+        let f = aftersales_store::audit::AuditFilter {
+            entity: Some("customer".into()),
+            entity_id: Some(id.to_string()),
+            ..Default::default()
+        };
+        entries.extend(
+            aftersales_store::audit::list(pool, &f, None, 100)
+                .await?
+                .items,
+        );
+        let units = unit_store::list(
+            pool,
+            &unit_store::UnitFilter {
+                customer_id: Some(id),
+                ..Default::default()
+            },
+            None,
+            50,
+        )
+        .await?;
+        for u in units.items {
+            let f = aftersales_store::audit::AuditFilter {
+                entity: Some("unit".into()),
+                entity_id: Some(u.id.to_string()),
+                ..Default::default()
+            };
+            entries.extend(
+                aftersales_store::audit::list(pool, &f, None, 20)
+                    .await?
+                    .items,
+            );
+        }
+        entries.sort_by_key(|a| std::cmp::Reverse(a.id));
+        Ok(entries.into_iter().map(crate::AuditView::from).collect())
+    }
+}

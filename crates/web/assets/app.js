@@ -16,6 +16,13 @@
       btn.setAttribute('aria-expanded', open ? 'true' : 'false');
     }
   });
+  // Enter in a search box opens the first result instead of searching again.
+  document.addEventListener('keydown', function (e) {
+    var input = e.target.closest && e.target.closest('[data-enter-opens-first]');
+    if (!input || e.key !== 'Enter') { return; }
+    var first = document.querySelector(input.getAttribute('data-enter-opens-first'));
+    if (first) { e.preventDefault(); window.location.href = first.href; }
+  });
   // Copy buttons (e.g. a new API token).
   document.addEventListener('click', function (e) {
     var btn = e.target.closest('[data-copy]');

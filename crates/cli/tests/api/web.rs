@@ -35,6 +35,17 @@ const PAGES: &[(&str, &[&str])] = &[
             "partner",
         ],
     ),
+    (
+        "/customers",
+        &[
+            "admin",
+            "agent",
+            "dispatcher",
+            "engineer",
+            "warehouse",
+            "manager",
+        ],
+    ),
 ];
 
 /// A browser-like client: keeps cookies, does not follow redirects.

@@ -5,6 +5,7 @@
 mod account;
 mod admin;
 mod auth;
+mod customers;
 mod home;
 
 use crate::AppState;
@@ -50,6 +51,9 @@ pub fn router(state: AppState) -> Router<AppState> {
             "/org-units",
             get(admin::org_units).post(admin::create_org_unit),
         )
+        .route("/customers", get(customers::search))
+        .route("/customers/{id}", get(customers::customer))
+        .route("/units/{id}", get(customers::unit))
         .route_layer(axum::middleware::from_fn_with_state(
             state,
             crate::csrf::layer,
@@ -82,6 +86,9 @@ pub struct Shell {
 /// The pages a role may open, in menu order (permission decided by `Role::can`).
 pub fn nav_for(role: Role) -> Vec<(&'static str, &'static str)> {
     let mut v = vec![("/", "nav.home")];
+    if role.can(Permission::CustomersRead) {
+        v.push(("/customers", "nav.customers"));
+    }
     if role.can(Permission::UsersRead) {
         v.push(("/admin/users", "nav.users"));
     }

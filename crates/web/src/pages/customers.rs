@@ -1,0 +1,214 @@
+//! The agent's pages: find a customer while the caller talks, the customer's page with
+//! units and history, and a unit's page with its warranty decision.
+
+use super::{PageError, Shell, WebUser};
+use crate::AppState;
+use aftersales_app::{AppError, AuditView, CustomerView, SearchHit, UnitView, WarrantyView};
+use aftersales_domain::warranty::Cause;
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+#[derive(Template, WebTemplate)]
+#[template(path = "customers.html")]
+pub struct SearchPage {
+    pub shell: Shell,
+    pub q: String,
+    pub hits: Vec<SearchHit>,
+    pub searched: bool,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct SearchForm {
+    q: String,
+}
+
+impl SearchPage {
+    pub fn matched_label(&self, m: &str) -> String {
+        self.shell.tr.t_dyn(&format!("customers.matched.{m}"))
+    }
+}
+
+pub async fn search(
+    State(s): State<AppState>,
+    u: WebUser,
+    Query(f): Query<SearchForm>,
+) -> Response {
+    let q = f.q.trim().to_owned();
+    let hits = if q.is_empty() {
+        // Opening the page is allowed only to those who may search.
+        if let Err(e) = s.app.search_customers(&u.ctx, "", 1).await {
+            return PageError::for_user(e, u).into_response();
+        }
+        Vec::new()
+    } else {
+        match s.app.search_customers(&u.ctx, &q, 20).await {
+            Ok(h) => h,
+            Err(e) => return PageError::for_user(e, u).into_response(),
+        }
+    };
+    SearchPage {
+        searched: !q.is_empty(),
+        q,
+        hits,
+        shell: u.shell,
+    }
+    .into_response()
+}
+
+/// A unit line on the customer's page, with today's warranty decision.
+pub struct UnitLine {
+    pub unit: UnitView,
+    pub warranty: Option<WarrantyView>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "customer.html")]
+pub struct CustomerPage {
+    pub shell: Shell,
+    pub c: CustomerView,
+    pub units: Vec<UnitLine>,
+    pub history: Vec<AuditView>,
+}
+
+impl CustomerPage {
+    pub fn kind_label(&self) -> String {
+        self.shell
+            .tr
+            .t_dyn(&format!("customers.kind.{}", self.c.kind))
+    }
+
+    pub fn missing_label(&self, m: &str) -> String {
+        self.shell.tr.t_dyn(&format!("customers.missing.{m}"))
+    }
+
+    pub fn action_label(&self, a: &AuditView) -> String {
+        let key = format!("history.{}.{}", a.entity, a.action);
+        let s = self.shell.tr.t_dyn(&key);
+        if s == key {
+            format!("{} {}", a.entity, a.action)
+        } else {
+            s
+        }
+    }
+}
+
+pub async fn customer(State(s): State<AppState>, u: WebUser, Path(id): Path<String>) -> Response {
+    let Ok(id) = id.parse() else {
+        return PageError::for_user(AppError::NotFound("customer"), u).into_response();
+    };
+    let c = match s.app.get_customer(&u.ctx, id).await {
+        Ok(c) => c,
+        Err(e) => return PageError::for_user(e, u).into_response(),
+    };
+    let units = match s.app.customer_units(&u.ctx, id).await {
+        Ok(x) => x,
+        Err(e) => return PageError::for_user(e, u).into_response(),
+    };
+    let today = today(&s);
+    let mut lines = Vec::new();
+    for unit in units {
+        let warranty = s
+            .app
+            .warranty_for_unit(&u.ctx, unit.id, today, Cause::NormalFailure)
+            .await
+            .ok();
+        lines.push(UnitLine { unit, warranty });
+    }
+    let history = match s.app.customer_history(&u.ctx, id).await {
+        Ok(h) => h,
+        Err(e) => return PageError::for_user(e, u).into_response(),
+    };
+    CustomerPage {
+        shell: u.shell,
+        c,
+        units: lines,
+        history,
+    }
+    .into_response()
+}
+
+fn today(s: &AppState) -> jiff::civil::Date {
+    let tz = jiff::tz::TimeZone::get("Asia/Shanghai")
+        .unwrap_or_else(|_| jiff::tz::TimeZone::fixed(jiff::tz::offset(8)));
+    s.app.now().to_zoned(tz).date()
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "unit.html")]
+pub struct UnitPage {
+    pub shell: Shell,
+    pub unit: UnitView,
+    pub w: WarrantyView,
+    pub on: String,
+    pub cause: String,
+    pub causes: Vec<(String, String)>,
+}
+
+impl UnitPage {
+    pub fn charge_label(&self, c: &str) -> String {
+        self.shell.tr.t_dyn(&format!("warranty.charge.{c}"))
+    }
+
+    /// The reason's sentence in the page's language.
+    pub fn reason_text(&self, zh: &str, en: &str) -> String {
+        if self.shell.tr.lang() == "en" {
+            en.to_owned()
+        } else {
+            zh.to_owned()
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct WarrantyForm {
+    on: String,
+    cause: String,
+}
+
+pub async fn unit(
+    State(s): State<AppState>,
+    u: WebUser,
+    Path(id): Path<String>,
+    Query(f): Query<WarrantyForm>,
+) -> Response {
+    let Ok(id) = id.parse() else {
+        return PageError::for_user(AppError::NotFound("unit"), u).into_response();
+    };
+    let unit = match s.app.get_unit(&u.ctx, id).await {
+        Ok(x) => x,
+        Err(e) => return PageError::for_user(e, u).into_response(),
+    };
+    let on =
+        f.on.trim()
+            .parse::<jiff::civil::Date>()
+            .unwrap_or_else(|_| today(&s));
+    let cause = Cause::parse(f.cause.trim()).unwrap_or(Cause::NormalFailure);
+    let w = match s.app.warranty_for_unit(&u.ctx, id, on, cause).await {
+        Ok(w) => w,
+        Err(e) => return PageError::for_user(e, u).into_response(),
+    };
+    let tr = u.tr();
+    let causes = Cause::ALL
+        .iter()
+        .map(|c| {
+            (
+                c.as_str().to_owned(),
+                tr.t_dyn(&format!("warranty.cause.{}", c.as_str())),
+            )
+        })
+        .collect();
+    UnitPage {
+        shell: u.shell,
+        unit,
+        w,
+        on: on.to_string(),
+        cause: cause.as_str().to_owned(),
+        causes,
+    }
+    .into_response()
+}
