@@ -10,8 +10,14 @@ pub const DEMO_PASSWORD: &str = "demo-2026";
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct DemoSummary {
-    pub units_created: usize,
+    /// Units of the service network (org units).
+    pub org_units_created: usize,
     pub users_created: usize,
+    pub policies_created: usize,
+    pub products_created: usize,
+    pub customers_created: usize,
+    /// Installed units (serial-numbered equipment at customers).
+    pub units_created: usize,
     /// (user name, role) of every demo account.
     pub accounts: Vec<(String, Role)>,
 }
@@ -102,8 +108,18 @@ impl crate::App {
         }
     }
 
-    /// Loads the demo network and one user per role. Safe to run again: what exists stays.
+    /// Loads the demo network, one user per role and the installed base (warranty
+    /// policies, product models, customers and their units). Safe to run again: what
+    /// exists stays.
     pub async fn load_demo(&self) -> Result<DemoSummary, AppError> {
+        let mut s = self.load_demo_network().await?;
+        self.load_demo_installed_base(&mut s).await?;
+        Ok(s)
+    }
+
+    /// Loads only the demo network and one user per role (what most tests need). Safe to
+    /// run again: what exists stays.
+    pub async fn load_demo_network(&self) -> Result<DemoSummary, AppError> {
         let ctx = Ctx::system("demo");
         let mut s = DemoSummary::default();
         for (code, parent, kind, name) in DEMO_UNITS {
@@ -124,7 +140,7 @@ impl crate::App {
                 name: (*name).into(),
             };
             self.create_org_unit(&ctx, &input, None).await?;
-            s.units_created += 1;
+            s.org_units_created += 1;
         }
         for (username, display_name, role, unit) in DEMO_USERS {
             s.accounts.push((

@@ -12,22 +12,32 @@ use utoipa::ToSchema;
 
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 pub struct NewContact {
-    #[schema(min_length = 1, max_length = 50)]
+    #[schema(
+        min_length = 1,
+        max_length = 50,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub name: String,
-    #[schema(max_length = 50)]
+    #[schema(max_length = 50, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     pub title: Option<String>,
+    /// Phone numbers as typed (`+86 138-0013-8000`, `024-2345 6789`).
     #[serde(default)]
+    #[schema(inline, value_type = Vec<crate::schema::PhoneText>)]
     pub phones: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 pub struct NewSite {
-    #[schema(max_length = 50)]
+    #[schema(max_length = 50, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     pub label: Option<String>,
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub address: String,
     /// GB/T 2260 code (6 digits) of the district, city or province.
-    #[schema(pattern = r"^[0-9]{6}$")]
+    #[schema(pattern = r"^([0-9]{6})?$")]
     pub region_code: Option<String>,
     #[schema(minimum = -90, maximum = 90)]
     pub latitude: Option<f64>,
@@ -40,13 +50,20 @@ pub struct NewCustomer {
     #[schema(value_type = crate::schema::CustomerKindName)]
     pub kind: String,
     /// The person, or the company's usual name.
-    #[schema(min_length = 1, max_length = 100)]
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub name: String,
-    #[schema(max_length = 100)]
+    #[schema(max_length = 100, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     pub company: Option<String>,
-    #[schema(pattern = r"^[0-9]{6}$")]
+    #[schema(pattern = r"^([0-9]{6})?$")]
     pub region_code: Option<String>,
-    #[schema(max_length = 2000)]
+    #[schema(
+        max_length = 2000,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     pub notes: Option<String>,
     #[serde(default)]
     pub contacts: Vec<NewContact>,
@@ -146,6 +163,21 @@ fn region(field: &str, s: Option<&str>, errs: &mut FieldErrors) -> Option<Option
     }
 }
 
+/// Unknown region codes of a well-formed shape conflict with the reference data (409);
+/// anything else is invalid input (422).
+fn region_conflicts(errs: FieldErrors) -> AppError {
+    if !errs.0.is_empty() && errs.0.iter().all(|e| e.code == "invalid_region") {
+        let fields = errs
+            .0
+            .into_iter()
+            .map(|e| FieldError::new(e.field, "unknown_region"))
+            .collect();
+        AppError::FieldConflict(FieldErrors(fields))
+    } else {
+        AppError::Validation(errs)
+    }
+}
+
 fn search_text(name: &str, company: Option<&str>) -> String {
     let mut t = name.to_lowercase();
     if let Some(c) = company {
@@ -184,7 +216,11 @@ impl crate::App {
         let name = errs.take(parse_text("name", &input.name, 100));
         let company = errs.take(parse_opt_text("company", input.company.as_deref(), 100));
         let region_code = region("region_code", input.region_code.as_deref(), &mut errs);
-        let notes = errs.take(parse_opt_text("notes", input.notes.as_deref(), 2000));
+        let notes = errs.take(aftersales_domain::installed_base::parse_opt_notes(
+            "notes",
+            input.notes.as_deref(),
+            2000,
+        ));
         let mut contacts = Vec::new();
         for (i, c) in input.contacts.iter().enumerate() {
             let cname = errs.take(parse_text(&format!("contacts[{i}].name"), &c.name, 50));
@@ -236,7 +272,9 @@ impl crate::App {
                 sites.push((l, a, r, s.latitude, s.longitude));
             }
         }
-        errs.clone().into_result()?;
+        if !errs.is_empty() {
+            return Err(region_conflicts(errs));
+        }
         let (Some(kind), Some(name), Some(company), Some(region_code), Some(notes)) =
             (kind, name, company, region_code, notes)
         else {
@@ -455,8 +493,19 @@ impl crate::App {
         limit: i64,
     ) -> Result<Vec<SearchHit>, AppError> {
         ctx.require(Permission::CustomersRead)?;
+        if q.chars().count() > 100 {
+            return Err(AppError::invalid(
+                FieldError::new("q", "too_long").with("max", 100),
+            ));
+        }
+        if !(1..=50).contains(&limit) {
+            return Err(AppError::invalid(
+                FieldError::new("limit", "out_of_range")
+                    .with("min", 1)
+                    .with("max", 50),
+            ));
+        }
         let q = q.trim();
-        let limit = limit.clamp(1, 50);
         let mut hits: Vec<SearchHit> = Vec::new();
         // One Chinese character (a surname) is a useful query; one Latin letter or digit is not.
         if q.is_empty() || (q.chars().count() < 2 && q.is_ascii()) {

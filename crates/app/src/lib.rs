@@ -9,6 +9,7 @@ mod bootstrap;
 mod clock;
 mod ctx;
 mod customers;
+mod demo_installed_base;
 mod error;
 mod idempotency;
 mod org;

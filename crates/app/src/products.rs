@@ -1,7 +1,7 @@
 //! Warranty policies (versioned by effective date) and product models (R-WAR-1).
 
 use crate::{AppError, Ctx, Page, cursor};
-use aftersales_domain::installed_base::{parse_date, parse_opt_text, parse_text};
+use aftersales_domain::installed_base::{parse_date, parse_text};
 use aftersales_domain::warranty::{AfterTerm, ChargeBasis, Coverage, PolicyVersion, StartBasis};
 use aftersales_domain::{FieldError, FieldErrors, Permission, ProductId};
 use aftersales_store::{StoreError, products as store};
@@ -23,11 +23,13 @@ pub struct CoverageDto {
 /// A stage after the warranty period, e.g. from month 36 (year 4): parts at cost, labor free.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct AfterTermDto {
+    #[serde(deserialize_with = "crate::schema::int")]
     #[schema(minimum = 0, maximum = 600)]
-    pub from_month: u32,
-    /// Exclusive; absent for the unit's whole life.
+    pub from_month: i64,
+    /// How many months the stage lasts; absent for the rest of the unit's life.
+    #[serde(default, deserialize_with = "crate::schema::opt_int")]
     #[schema(minimum = 1, maximum = 600)]
-    pub until_month: Option<u32>,
+    pub months: Option<i64>,
     pub coverage: CoverageDto,
 }
 
@@ -38,8 +40,9 @@ pub struct PolicyVersionDto {
     #[schema(value_type = String, format = Date)]
     pub effective_from: String,
     /// Length of the warranty in months.
+    #[serde(deserialize_with = "crate::schema::int")]
     #[schema(minimum = 0, maximum = 600)]
-    pub months: u32,
+    pub months: i64,
     #[schema(value_type = crate::schema::StartBasisName)]
     pub start_basis: String,
     pub in_warranty: CoverageDto,
@@ -48,7 +51,10 @@ pub struct PolicyVersionDto {
     /// How exclusions (misuse, force majeure, …) are charged even in warranty.
     #[schema(value_type = crate::schema::ExclusionChargeName)]
     pub exclusion_charge: String,
-    #[schema(max_length = 500)]
+    #[schema(
+        max_length = 500,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     pub note: Option<String>,
 }
 
@@ -56,7 +62,11 @@ pub struct PolicyVersionDto {
 pub struct NewPolicy {
     #[schema(min_length = 1, max_length = 32, pattern = r"^[A-Za-z0-9-]{1,32}$")]
     pub code: String,
-    #[schema(min_length = 1, max_length = 100)]
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub name: String,
     pub version: PolicyVersionDto,
 }
@@ -93,11 +103,16 @@ fn coverage_dto(c: &Coverage) -> CoverageDto {
     }
 }
 
+/// A month count already checked to lie in 0..=1200.
+fn month(m: i64) -> u32 {
+    u32::try_from(m.clamp(0, 1200)).unwrap_or(0)
+}
+
 /// Parses a version as typed into the domain's policy version.
 pub(crate) fn parse_version(v: &PolicyVersionDto) -> Result<PolicyVersion, AppError> {
     let mut errs = FieldErrors::new();
     let effective_from = errs.take(parse_date("version.effective_from", &v.effective_from));
-    if v.months > 600 {
+    if !(0..=600).contains(&v.months) {
         errs.push(
             FieldError::new("version.months", "out_of_range")
                 .with("min", 0)
@@ -125,28 +140,39 @@ pub(crate) fn parse_version(v: &PolicyVersionDto) -> Result<PolicyVersion, AppEr
     let mut after = Vec::new();
     for (i, t) in v.after.iter().enumerate() {
         let field = format!("version.after[{i}]");
-        if t.until_month.is_some_and(|u| u <= t.from_month) || t.from_month > 600 {
+        if t.months.is_some_and(|m| !(1..=600).contains(&m)) {
             errs.push(
-                FieldError::new(format!("{field}.until_month"), "out_of_range")
-                    .with("min", i64::from(t.from_month) + 1)
+                FieldError::new(format!("{field}.months"), "out_of_range")
+                    .with("min", 1)
+                    .with("max", 600),
+            );
+        }
+        if !(0..=600).contains(&t.from_month) {
+            errs.push(
+                FieldError::new(format!("{field}.from_month"), "out_of_range")
+                    .with("min", 0)
                     .with("max", 600),
             );
         }
         if let Some(c) = coverage(&format!("{field}.coverage"), &t.coverage, &mut errs) {
             after.push(AfterTerm {
-                from_month: t.from_month,
-                until_month: t.until_month,
+                from_month: month(t.from_month),
+                until_month: t.months.map(|m| month(t.from_month + m)),
                 coverage: c,
             });
         }
     }
-    errs.take(parse_opt_text("version.note", v.note.as_deref(), 500));
+    errs.take(aftersales_domain::installed_base::parse_opt_notes(
+        "version.note",
+        v.note.as_deref(),
+        500,
+    ));
     errs.clone().into_result()?;
     match (effective_from, start_basis, in_warranty, exclusion_charge) {
         (Some(effective_from), Some(start_basis), Some(in_warranty), Some(exclusion_charge)) => {
             Ok(PolicyVersion {
                 effective_from,
-                months: v.months,
+                months: month(v.months),
                 start_basis,
                 in_warranty,
                 after,
@@ -167,8 +193,10 @@ fn version_row(
         .after
         .iter()
         .map(|t| AfterTermDto {
-            from_month: t.from_month,
-            until_month: t.until_month,
+            from_month: i64::from(t.from_month),
+            months: t
+                .until_month
+                .map(|u| i64::from(u.saturating_sub(t.from_month))),
             coverage: coverage_dto(&t.coverage),
         })
         .collect();
@@ -193,7 +221,7 @@ fn version_row(
 fn version_dto(r: &store::PolicyVersionRow) -> Result<PolicyVersionDto, AppError> {
     Ok(PolicyVersionDto {
         effective_from: r.effective_from.clone(),
-        months: u32::try_from(r.months).unwrap_or(0),
+        months: r.months,
         start_basis: r.start_basis.clone(),
         in_warranty: CoverageDto {
             parts: r.in_parts.clone(),
@@ -222,14 +250,24 @@ pub(crate) async fn domain_versions(
 pub struct NewProduct {
     #[schema(min_length = 1, max_length = 32, pattern = r"^[A-Za-z0-9-]{1,32}$")]
     pub code: String,
-    #[schema(min_length = 1, max_length = 100)]
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub name: String,
     /// e.g. 空调, 电梯, 数控机床: what certifications and skills are tied to.
-    #[schema(min_length = 1, max_length = 50)]
+    #[schema(
+        min_length = 1,
+        max_length = 50,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub product_line: String,
+    #[serde(default, deserialize_with = "crate::schema::opt_int")]
     #[schema(minimum = 1, maximum = 120)]
     pub maintenance_interval_months: Option<i64>,
     /// The warranty policy's code.
+    #[schema(pattern = r"^([A-Za-z0-9-]{1,32})?$")]
     pub policy_code: Option<String>,
 }
 

@@ -132,3 +132,9 @@ pub enum ExclusionChargeName {
     CostPrice,
     ListPrice,
 }
+
+/// A phone number as typed: digits with spaces, `+`, `-` and brackets; 5–20 digits.
+#[derive(ToSchema)]
+#[schema(value_type = String, pattern = r"^[ +()-]*([0-9][ +()-]*){5,20}$", max_length = 40)]
+#[allow(dead_code)]
+pub struct PhoneText(String);

@@ -19,16 +19,22 @@ pub const OWN_MANUFACTURER: &str = "self";
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 pub struct NewUnit {
     /// As printed on the unit; absent for a unit without a serial (no warranty service).
-    #[schema(max_length = 64)]
+    #[schema(
+        max_length = 64,
+        pattern = r"^([ ._/-]*[A-Za-z0-9][A-Za-z0-9 ._/-]*)?$"
+    )]
     pub serial: Option<String>,
     /// The maker; `self` (default) for our own products.
-    #[schema(max_length = 50)]
+    #[schema(max_length = 50, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     pub manufacturer: Option<String>,
     /// The product model's code.
-    #[schema(min_length = 1, max_length = 32)]
+    #[schema(min_length = 1, max_length = 32, pattern = r"^[A-Za-z0-9-]{1,32}$")]
     pub product_code: String,
-    #[schema(value_type = Option<String>, format = Uuid)]
+    #[schema(
+        pattern = r"^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})?$"
+    )]
     pub customer_id: Option<String>,
+    #[schema(max_length = 64)]
     pub site_id: Option<String>,
     #[schema(value_type = Option<String>, format = Date)]
     pub manufacture_date: Option<String>,
@@ -41,7 +47,7 @@ pub struct NewUnit {
     #[schema(value_type = Option<String>, format = Date)]
     pub acceptance_date: Option<String>,
     /// The selling dealer.
-    #[schema(max_length = 100)]
+    #[schema(max_length = 100, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     pub dealer: Option<String>,
     #[serde(default)]
     pub oem: bool,
@@ -142,6 +148,8 @@ pub struct WarrantyView {
     pub decision: WarrantyDecision,
 }
 
+/// A date field: absent, null or empty means none (JSON Schema's `format: date` is only an
+/// annotation, so an empty string is valid input); anything else must be a date.
 fn opt_date(field: &str, s: Option<&str>, errs: &mut FieldErrors) -> Option<Option<Date>> {
     match s.map(str::trim).filter(|s| !s.is_empty()) {
         None => Some(None),
@@ -168,11 +176,12 @@ impl crate::App {
             return Ok(v);
         }
         let mut errs = FieldErrors::new();
+        // Only separators, or nothing, means "no serial".
         let serial = match input
             .serial
             .as_deref()
             .map(str::trim)
-            .filter(|s| !s.is_empty())
+            .filter(|s| !Serial::normalize(s).is_empty())
         {
             Some(s) => errs.take(Serial::parse("serial", s)).map(Some),
             None => Some(None),
@@ -422,12 +431,13 @@ impl crate::App {
             }
             None => None,
         };
-        let customer_id = match q
-            .customer_id
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-        {
+        if q.serial.as_deref().is_some_and(|s| s.chars().count() > 64) {
+            return Err(AppError::invalid(
+                FieldError::new("serial", "too_long").with("max", 64),
+            ));
+        }
+        // An empty customer_id is not an id (the schema says uuid), so it is refused.
+        let customer_id = match q.customer_id.as_deref() {
             Some(s) => Some(
                 s.parse::<CustomerId>()
                     .map_err(|_| AppError::invalid(FieldError::new("customer_id", "invalid_id")))?,
@@ -495,11 +505,11 @@ impl crate::App {
     ) -> Result<WarrantyView, AppError> {
         ctx.require(Permission::UnitsRead)?;
         let mut errs = FieldErrors::new();
-        let on = match q.on.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let on = match q.on.as_deref() {
             Some(s) => errs.take(parse_date("on", s)),
             None => Some(today(self.now())),
         };
-        let cause = match q.cause.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let cause = match q.cause.as_deref() {
             Some(s) => {
                 errs.take(Cause::parse(s).ok_or_else(|| FieldError::new("cause", "invalid_choice")))
             }

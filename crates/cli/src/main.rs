@@ -162,8 +162,13 @@ async fn run(cmd: Command, cfg: Config) -> anyhow::Result<()> {
             let app = open(&cfg).await?;
             let s = app.load_demo().await?;
             println!(
-                "demo data: {} units and {} users created",
-                s.units_created, s.users_created
+                "demo data: {} org units, {} users, {} warranty policies, {} products, {} customers and {} units created",
+                s.org_units_created,
+                s.users_created,
+                s.policies_created,
+                s.products_created,
+                s.customers_created,
+                s.units_created
             );
             Ok(())
         }
@@ -189,8 +194,15 @@ async fn serve(cfg: Config, demo: bool) -> anyhow::Result<()> {
         let s = app.load_demo().await?;
         println!("!!! DEMO DATA — not for production use !!!");
         println!(
-            "    demo network: {} units created now; demo users (password '{}'):",
-            s.units_created,
+            "    demo data created now: {} org units, {} warranty policies, {} products, {} customers, {} units",
+            s.org_units_created,
+            s.policies_created,
+            s.products_created,
+            s.customers_created,
+            s.units_created
+        );
+        println!(
+            "    demo users (password '{}'):",
             aftersales_app::DEMO_PASSWORD
         );
         for (name, role) in &s.accounts {

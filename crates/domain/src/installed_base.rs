@@ -75,9 +75,12 @@ impl Phone {
         }
         if !raw
             .chars()
-            .all(|c| c.is_ascii_digit() || " +-()（）转#ext.".contains(c))
+            .all(|c| c.is_ascii_digit() || " +-()".contains(c))
         {
             return Err(FieldError::new(field, "phone_chars"));
+        }
+        if char_len(raw) > 40 {
+            return Err(FieldError::new(field, "too_long").with("max", 40));
         }
         let digits = Self::digits_of(raw);
         if !(5..=20).contains(&digits.len()) {
@@ -172,6 +175,27 @@ pub fn parse_opt_text(
         None => Ok(None),
         Some(s) => parse_text(field, s, max).map(Some),
     }
+}
+
+/// Optional free text that may span lines (notes): newlines and tabs are kept, other
+/// control characters refused; empty means none.
+pub fn parse_opt_notes(
+    field: &str,
+    raw: Option<&str>,
+    max: usize,
+) -> Result<Option<String>, FieldError> {
+    let Some(s) = raw.map(str::trim).filter(|s| !s.is_empty()) else {
+        return Ok(None);
+    };
+    if char_len(s) > max {
+        return Err(FieldError::new(field, "too_long").with("max", max as i64));
+    }
+    if s.chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        return Err(FieldError::new(field, "control_chars"));
+    }
+    Ok(Some(s.to_owned()))
 }
 
 /// A calendar date written `YYYY-MM-DD`.

@@ -313,6 +313,7 @@ mod tests {
                 "unknown_site",
                 "serial_taken",
                 "serial_ambiguous",
+                "unknown_region",
             ] {
                 assert!(
                     cat.contains_key(&format!("field.{code}")),

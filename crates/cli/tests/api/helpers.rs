@@ -133,7 +133,8 @@ impl TestApp {
         };
         let app = App::new(db, Arc::new(SystemClock), cfg);
         app.ensure_admin(Some(ADMIN_PASSWORD)).await.expect("admin");
-        app.load_demo().await.expect("demo");
+        // The network and one user per role; each test brings its own installed base.
+        app.load_demo_network().await.expect("demo");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
