@@ -7,6 +7,7 @@ mod audit;
 mod auth;
 mod bootstrap;
 mod clock;
+mod contracts;
 mod ctx;
 mod customers;
 mod demo_installed_base;
@@ -23,6 +24,7 @@ pub use audit::{AuditQuery, AuditView};
 pub use auth::{LoginOutcome, NewToken, TokenView};
 pub use bootstrap::{DEMO_PASSWORD, DemoSummary};
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use contracts::{ContractQuery, ContractView, InspectionStep, NewContract};
 pub use ctx::{Actor, Ctx, Principal};
 pub use customers::{
     Completeness, ContactView, CustomerView, DuplicateHint, NewContact, NewCustomer, NewSite,

@@ -138,3 +138,12 @@ pub enum ExclusionChargeName {
 #[schema(value_type = String, pattern = r"^[ +()-]*([0-9][ +()-]*){5,20}$", max_length = 40)]
 #[allow(dead_code)]
 pub struct PhoneText(String);
+
+/// A contact a contract promises: a phone call or a visit.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum InspectionKindName {
+    Call,
+    Visit,
+}

@@ -565,8 +565,18 @@ impl crate::App {
             acceptance_date: d(&u.acceptance_date),
         };
         let version = warranty::select_version(&versions, &facts);
-        // Service contracts come with the contracts module; none cover a unit yet.
-        let contract: Option<&ContractCover> = None;
+        // The contract covering the unit on that day, if any (the latest to start wins).
+        let covers: Vec<ContractCover> =
+            aftersales_store::contracts::for_unit(self.db.pool(), u.id)
+                .await?
+                .iter()
+                .filter_map(crate::contracts::cover)
+                .collect();
+        // Else the latest one, so the decision can say that it has expired or not begun.
+        let contract = covers
+            .iter()
+            .find(|c| c.start <= on && on <= c.end)
+            .or(covers.first());
         let decision = warranty::resolve(&facts, version, contract, on, cause);
         Ok(WarrantyView {
             unit_id: u.id,

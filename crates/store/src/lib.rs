@@ -9,6 +9,7 @@
 //! transaction.
 
 pub mod audit;
+pub mod contracts;
 pub mod counters;
 pub mod customers;
 mod db;

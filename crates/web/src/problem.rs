@@ -314,6 +314,9 @@ mod tests {
                 "serial_taken",
                 "serial_ambiguous",
                 "unknown_region",
+                "before_start",
+                "unknown_unit",
+                "unit_of_another_customer",
             ] {
                 assert!(
                     cat.contains_key(&format!("field.{code}")),

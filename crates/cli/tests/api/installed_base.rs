@@ -12,6 +12,7 @@ both!(
     a_likely_duplicate_is_pointed_out_and_completeness_is_measured,
     serials_are_unique_per_maker_whatever_their_spelling,
     units_are_listed_by_serial_prefix_model_and_customer,
+    a_service_contract_covers_its_units_beyond_the_warranty_and_is_listed_for_renewal,
 );
 
 /// 3 years free, from year 4 parts at cost and labor free; travel charged in warranty.
@@ -395,4 +396,85 @@ async fn units_are_listed_by_serial_prefix_model_and_customer(app: TestApp) {
     let (_, one) = app.get("/api/v1/units/pj003", &agent).await;
     assert_eq!(one["owner"]["name"], "吴强");
     assert_eq!(one["ownerships"][0]["since"], "2025-06-01");
+}
+
+async fn a_service_contract_covers_its_units_beyond_the_warranty_and_is_listed_for_renewal(
+    app: TestApp,
+) {
+    let admin = app.token("admin").await;
+    seed_policy_and_product(&app, &admin).await;
+    let agent = app.token("agent").await;
+    let owner = customer(&app, &agent, "郑强", "13811110000", "营口市鲅鱼圈区7号").await;
+    let other = customer(&app, &agent, "冯丽", "13822220000", "营口市站前区8号").await;
+    let u = unit(&app, &agent, "CT-2019-1", &owner, "2019-05-01").await;
+    let foreign = unit(&app, &agent, "CT-2019-2", &other, "2019-05-01").await;
+    // Out of warranty since 2022-05-01: parts at cost.
+    let (_, before) = app
+        .get("/api/v1/units/CT-2019-1/warranty?on=2026-06-01", &agent)
+        .await;
+    assert_eq!(before["decision"]["coverage"]["parts"], "cost_price");
+
+    let today = jiff::Zoned::now()
+        .with_time_zone(jiff::tz::TimeZone::fixed(jiff::tz::offset(8)))
+        .date();
+    let end = today.checked_add(jiff::Span::new().days(20)).expect("date");
+    let body = json!({"customer_id": owner["id"], "start_date": "2026-01-01", "end_date": end.to_string(), "service_level": "gold",
+        "parts": "free", "labor": "free", "inspection_plan": [{"kind": "call", "every_months": 1}, {"kind": "visit", "every_months": 3}],
+        "unit_ids": [u["id"]]});
+    let (s, contract) = app
+        .send("POST", "/api/v1/contracts", &agent, Some(body))
+        .await;
+    assert_eq!(s, 201, "{contract}");
+    assert!(
+        contract["number"]
+            .as_str()
+            .expect("number")
+            .starts_with("HT")
+    );
+    assert_eq!(
+        contract["remind_on"],
+        end.checked_sub(jiff::Span::new().days(30))
+            .expect("date")
+            .to_string()
+    );
+
+    let (_, covered) = app
+        .get("/api/v1/units/CT-2019-1/warranty?on=2026-06-01", &agent)
+        .await;
+    assert_eq!(covered["decision"]["covered_by_contract"], true);
+    assert_eq!(covered["decision"]["class"], "A");
+    assert_eq!(covered["decision"]["coverage"]["parts"], "free");
+    assert_eq!(
+        covered["decision"]["coverage"]["travel"], "list_price",
+        "items the contract leaves out follow the warranty"
+    );
+    let (_, before_start) = app
+        .get("/api/v1/units/CT-2019-1/warranty?on=2025-12-31", &agent)
+        .await;
+    assert_eq!(before_start["decision"]["covered_by_contract"], false);
+
+    let (_, soon) = app
+        .get("/api/v1/contracts?expiring_within_days=30", &agent)
+        .await;
+    assert_eq!(soon["items"][0]["number"], contract["number"]);
+    let (_, later) = app
+        .get("/api/v1/contracts?expiring_within_days=10", &agent)
+        .await;
+    assert!(later["items"].as_array().expect("items").is_empty());
+
+    let (s, b) = app
+        .send("POST", "/api/v1/contracts", &agent, Some(json!({"customer_id": owner["id"], "start_date": "2026-01-01", "end_date": "2026-12-31",
+            "service_level": "gold", "unit_ids": [foreign["id"]]})))
+        .await;
+    assert_eq!(
+        (s, b["errors"][0]["code"].as_str()),
+        (409, Some("unit_of_another_customer"))
+    );
+    let (s, b) = app
+        .send("POST", "/api/v1/contracts", &agent, Some(json!({"customer_id": owner["id"], "start_date": "2026-12-31", "end_date": "2026-01-01", "service_level": "gold"})))
+        .await;
+    assert_eq!(
+        (s, b["errors"][0]["code"].as_str()),
+        (422, Some("before_start"))
+    );
 }

@@ -193,6 +193,21 @@ const CASES: &[Case] = &[
         template: "/api/v1/units/{serial}/warranty",
         allowed: STAFF,
     },
+    Case {
+        method: "GET",
+        template: "/api/v1/contracts",
+        allowed: STAFF,
+    },
+    Case {
+        method: "POST",
+        template: "/api/v1/contracts",
+        allowed: FRONT_OFFICE,
+    },
+    Case {
+        method: "GET",
+        template: "/api/v1/contracts/{id}",
+        allowed: STAFF,
+    },
 ];
 
 /// Public operations, reachable without a token.
@@ -218,6 +233,9 @@ fn body_for(c: &Case) -> Option<Value> {
         ("POST", "/api/v1/warranty-policies/{code}/versions") => Some(bad_version()),
         ("POST", "/api/v1/products") => Some(json!({"code": "", "name": "", "product_line": ""})),
         ("POST", "/api/v1/customers") => Some(json!({"kind": "alien", "name": ""})),
+        ("POST", "/api/v1/contracts") => Some(
+            json!({"customer_id": "x", "start_date": "x", "end_date": "x", "service_level": ""}),
+        ),
         ("POST", "/api/v1/units") => Some(json!({"product_code": "", "serial": "不行"})),
         _ => None,
     }
@@ -251,6 +269,10 @@ async fn every_role_gets_exactly_the_api_operations_of_the_matrix(app: TestApp) 
                 .replace(
                     "/customers/{id}",
                     &format!("/customers/{}", uuid::Uuid::now_v7()),
+                )
+                .replace(
+                    "/contracts/{id}",
+                    &format!("/contracts/{}", uuid::Uuid::now_v7()),
                 )
                 .replace("{code}", "NOPE")
                 .replace("{serial}", "NOSUCH");

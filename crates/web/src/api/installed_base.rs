@@ -5,8 +5,9 @@ use crate::AppState;
 use crate::extract::{ApiCtx, AppJson, AppQuery, idempotency};
 use crate::problem::ApiError;
 use aftersales_app::{
-    CustomerView, NewCustomer, NewPolicy, NewProduct, NewUnit, Page, PolicyVersionDto, PolicyView,
-    ProductView, SearchHit, UnitQuery, UnitView, WarrantyQuery, WarrantyView,
+    ContractView, CustomerView, NewContract, NewCustomer, NewPolicy, NewProduct, NewUnit, Page,
+    PolicyVersionDto, PolicyView, ProductView, SearchHit, UnitQuery, UnitView, WarrantyQuery,
+    WarrantyView,
 };
 use aftersales_domain::{CustomerId, UnitId};
 use axum::Json;
@@ -272,6 +273,56 @@ pub async fn warranty(
 ) -> Result<Json<WarrantyView>, ApiError> {
     s.app
         .warranty_for_serial(&c.ctx, &serial, &q)
+        .await
+        .map(Json)
+        .map_err(|e| c.err(e))
+}
+
+/// Service contracts by end date; `expiring_within_days` gives the renewal reminders.
+#[utoipa::path(get, path = "/api/v1/contracts", tag = "contracts", params(aftersales_app::ContractQuery),
+    responses((status = 200, description = "A page of contracts.", body = Page<ContractView>)))]
+pub async fn list_contracts(
+    State(s): State<AppState>,
+    c: ApiCtx,
+    AppQuery(q): AppQuery<aftersales_app::ContractQuery>,
+) -> Result<Json<Page<ContractView>>, ApiError> {
+    s.app
+        .list_contracts(&c.ctx, &q)
+        .await
+        .map(Json)
+        .map_err(|e| c.err(e))
+}
+
+/// Create a service contract covering some of a customer's units.
+#[utoipa::path(post, path = "/api/v1/contracts", tag = "contracts", request_body = NewContract,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Repeat-safe key (up to 200 visible ASCII characters).", min_length = 1, max_length = 200, pattern = "^[!-~]{1,200}$")),
+    responses((status = 201, description = "Created (or the first result of this Idempotency-Key).", body = ContractView)))]
+pub async fn create_contract(
+    State(s): State<AppState>,
+    c: ApiCtx,
+    headers: HeaderMap,
+    body: AppJson<NewContract>,
+) -> Result<(StatusCode, Json<ContractView>), ApiError> {
+    let idem = idempotency(&headers, &body.fingerprint).map_err(|e| c.err(e))?;
+    let v = s
+        .app
+        .create_contract(&c.ctx, &body.value, idem.as_ref())
+        .await
+        .map_err(|e| c.err(e))?;
+    Ok((StatusCode::CREATED, Json(v)))
+}
+
+/// One contract.
+#[utoipa::path(get, path = "/api/v1/contracts/{id}", tag = "contracts",
+    params(("id" = String, Path, description = "Contract id")),
+    responses((status = 200, description = "The contract.", body = ContractView)))]
+pub async fn get_contract(
+    State(s): State<AppState>,
+    c: ApiCtx,
+    Path(id): Path<String>,
+) -> Result<Json<ContractView>, ApiError> {
+    s.app
+        .get_contract(&c.ctx, &id)
         .await
         .map(Json)
         .map_err(|e| c.err(e))

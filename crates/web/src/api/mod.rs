@@ -51,6 +51,11 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         ))
         .routes(routes!(installed_base::get_unit))
         .routes(routes!(installed_base::warranty))
+        .routes(routes!(
+            installed_base::list_contracts,
+            installed_base::create_contract
+        ))
+        .routes(routes!(installed_base::get_contract))
         .split_for_parts();
     crate::openapi::finish(&mut doc);
     (router, doc)
