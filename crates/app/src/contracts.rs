@@ -53,7 +53,7 @@ pub struct NewContract {
     pub remind_days_before: Option<i64>,
     /// The units covered; they must belong to the customer.
     #[serde(default)]
-    #[schema(value_type = Vec<String>)]
+    #[schema(inline, value_type = Vec<crate::schema::UuidText>)]
     pub unit_ids: Vec<String>,
     #[schema(
         max_length = 2000,
@@ -178,11 +178,7 @@ impl crate::App {
         );
         let start = errs.take(parse_date("start_date", &input.start_date));
         let end = errs.take(parse_date("end_date", &input.end_date));
-        if let (Some(s), Some(e)) = (start, end)
-            && e < s
-        {
-            errs.push(FieldError::new("end_date", "before_start"));
-        }
+
         let level = errs.take(parse_text("service_level", &input.service_level, 50));
         let parts = charge("parts", input.parts.as_deref(), &mut errs);
         let labor = charge("labor", input.labor.as_deref(), &mut errs);
@@ -237,6 +233,10 @@ impl crate::App {
         else {
             return Err(AppError::Validation(errs));
         };
+        // The two dates contradict each other: well-formed input that cannot be applied.
+        if end < start {
+            return Err(AppError::conflict_on("end_date", "before_start"));
+        }
         let now = self.now();
         let r = async {
             let mut tx = self.db.begin().await?;

@@ -147,3 +147,9 @@ pub enum InspectionKindName {
     Call,
     Visit,
 }
+
+/// A UUID, written with hyphens.
+#[derive(ToSchema)]
+#[schema(value_type = String, format = Uuid, pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")]
+#[allow(dead_code)]
+pub struct UuidText(String);

@@ -475,6 +475,6 @@ async fn a_service_contract_covers_its_units_beyond_the_warranty_and_is_listed_f
         .await;
     assert_eq!(
         (s, b["errors"][0]["code"].as_str()),
-        (422, Some("before_start"))
+        (409, Some("before_start"))
     );
 }
