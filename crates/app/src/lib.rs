@@ -38,8 +38,8 @@ pub use products::{
     AfterTermDto, CoverageDto, NewPolicy, NewProduct, PolicyVersionDto, PolicyView, ProductView,
 };
 pub use units::{
-    NewUnit, OWN_MANUFACTURER, OwnershipView, UnitOwner, UnitProduct, UnitQuery, UnitView,
-    WarrantyQuery, WarrantyView,
+    NewUnit, OWN_MANUFACTURER, OwnershipView, UnitOwner, UnitProduct, UnitQuery, UnitTransfer,
+    UnitView, WarrantyQuery, WarrantyView,
 };
 pub use users::{NewUser, UserPatch, UserQuery, UserView};
 

@@ -596,3 +596,133 @@ pub(crate) fn today(now: Timestamp) -> Date {
         .unwrap_or_else(|_| jiff::tz::TimeZone::fixed(jiff::tz::offset(8)));
     now.to_zoned(tz).date()
 }
+
+/// A change of owner (and site) of a unit; the history keeps every owner.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct UnitTransfer {
+    /// The version of the unit as read.
+    #[serde(deserialize_with = "crate::schema::int")]
+    #[schema(minimum = 1)]
+    pub version: i64,
+    /// The new owner; absent or null when the unit goes back to stock.
+    #[schema(inline, value_type = Option<crate::schema::UuidText>)]
+    pub customer_id: Option<String>,
+    #[schema(max_length = 64)]
+    pub site_id: Option<String>,
+    /// Since when (`YYYY-MM-DD`); today when absent.
+    #[schema(value_type = Option<String>, format = Date)]
+    pub since: Option<String>,
+    #[schema(
+        max_length = 500,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
+    pub note: Option<String>,
+}
+
+impl crate::App {
+    /// Moves a unit (by serial, or by id for one without a serial) to another owner.
+    pub async fn transfer_unit(
+        &self,
+        ctx: &Ctx,
+        key: &str,
+        t: &UnitTransfer,
+    ) -> Result<UnitView, AppError> {
+        ctx.require(Permission::UnitsManage)?;
+        let mut errs = FieldErrors::new();
+        let customer_id = match t.customer_id.as_deref() {
+            Some(s) => errs
+                .take(
+                    s.trim()
+                        .parse::<CustomerId>()
+                        .map_err(|_| FieldError::new("customer_id", "invalid_id")),
+                )
+                .map(Some),
+            None => Some(None),
+        };
+        let since = opt_date("since", t.since.as_deref(), &mut errs);
+        let note = errs.take(aftersales_domain::installed_base::parse_opt_notes(
+            "note",
+            t.note.as_deref(),
+            500,
+        ));
+        errs.clone().into_result()?;
+        let (Some(customer_id), Some(since), Some(note)) = (customer_id, since, note) else {
+            return Err(AppError::Validation(errs));
+        };
+        let current = match key.parse::<UnitId>() {
+            Ok(id) => store::get(self.db.pool(), id)
+                .await
+                .map_err(not_found_unit)?,
+            Err(_) => self.unit_by_serial(key, None).await?,
+        };
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        if let Some(c) = customer_id {
+            customer_store::get(tx.conn(), c)
+                .await
+                .map_err(|e| match e {
+                    StoreError::NotFound => {
+                        AppError::conflict_on("customer_id", "unknown_customer")
+                    }
+                    e => e.into(),
+                })?;
+        }
+        let site_id = t.site_id.clone().filter(|s| !s.trim().is_empty());
+        if let Some(site) = &site_id {
+            let sites = match customer_id {
+                Some(c) => customer_store::sites(tx.conn(), c).await?,
+                None => Vec::new(),
+            };
+            if !sites.iter().any(|s| &s.id == site) {
+                return Err(AppError::conflict_on("site_id", "unknown_site"));
+            }
+        }
+        if current.version != t.version {
+            return Err(AppError::StaleVersion {
+                current: current.version,
+            });
+        }
+        if !store::set_owner(
+            tx.conn(),
+            current.id,
+            customer_id,
+            site_id.as_deref(),
+            t.version,
+            now,
+        )
+        .await?
+        {
+            let v = store::get(tx.conn(), current.id).await?.version;
+            return Err(AppError::StaleVersion { current: v });
+        }
+        let since = since.unwrap_or_else(|| today(now)).to_string();
+        store::insert_ownership(
+            tx.conn(),
+            &store::OwnershipRow {
+                id: uuid::Uuid::now_v7().to_string(),
+                unit_id: current.id.to_string(),
+                customer_id: customer_id.map(|c| c.to_string()),
+                since: since.clone(),
+                note,
+                recorded_at: aftersales_store::time::to_db(now),
+            },
+        )
+        .await?;
+        let after = store::get(tx.conn(), current.id).await?;
+        let before = serde_json::json!({"customer_id": current.customer_id.map(|c| c.to_string()), "site_id": current.site_id});
+        let after_json = serde_json::json!({"customer_id": after.customer_id.map(|c| c.to_string()), "site_id": after.site_id, "since": since});
+        self.audit(
+            &mut tx,
+            ctx,
+            "unit",
+            &current.id.to_string(),
+            "transfer",
+            Some(before),
+            Some(after_json),
+        )
+        .await?;
+        let view = self.unit_view_in(tx.conn(), &after).await?;
+        tx.commit().await?;
+        Ok(view)
+    }
+}

@@ -13,6 +13,7 @@ both!(
     serials_are_unique_per_maker_whatever_their_spelling,
     units_are_listed_by_serial_prefix_model_and_customer,
     a_service_contract_covers_its_units_beyond_the_warranty_and_is_listed_for_renewal,
+    a_transfer_changes_the_owner_and_keeps_the_history,
 );
 
 /// 3 years free, from year 4 parts at cost and labor free; travel charged in warranty.
@@ -477,4 +478,59 @@ async fn a_service_contract_covers_its_units_beyond_the_warranty_and_is_listed_f
         (s, b["errors"][0]["code"].as_str()),
         (409, Some("before_start"))
     );
+}
+
+async fn a_transfer_changes_the_owner_and_keeps_the_history(app: TestApp) {
+    let admin = app.token("admin").await;
+    seed_policy_and_product(&app, &admin).await;
+    let agent = app.token("agent").await;
+    let seller = customer(&app, &agent, "韩梅", "13900002222", "大连市金州区1号").await;
+    let buyer = customer(&app, &agent, "李雷", "13900003333", "大连市中山区2号").await;
+    let u = unit(&app, &agent, "TR-1", &seller, "2024-01-10").await;
+    let body = json!({"version": u["version"], "customer_id": buyer["id"], "since": "2025-07-01", "note": "二手转让"});
+    let (s, moved) = app
+        .send(
+            "POST",
+            "/api/v1/units/TR-1/transfer",
+            &agent,
+            Some(body.clone()),
+        )
+        .await;
+    assert_eq!(s, 200, "{moved}");
+    assert_eq!(moved["owner"]["name"], "李雷");
+    let owners: Vec<&str> = moved["ownerships"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|o| o["since"].as_str())
+        .collect();
+    assert_eq!(owners, vec!["2024-01-10", "2025-07-01"]);
+    // The same edit again is stale.
+    let (s, b) = app
+        .send("POST", "/api/v1/units/TR-1/transfer", &agent, Some(body))
+        .await;
+    assert_eq!((s, b["code"].as_str()), (409, Some("stale_version")));
+    let (_, units) = app
+        .get(
+            &format!(
+                "/api/v1/units?customer_id={}",
+                seller["id"].as_str().expect("id")
+            ),
+            &agent,
+        )
+        .await;
+    assert!(
+        units["items"].as_array().expect("items").is_empty(),
+        "the seller has it no more"
+    );
+    let (_, trail) = app
+        .get(
+            &format!(
+                "/api/v1/audit?entity=unit&entity_id={}&action=transfer",
+                u["id"].as_str().expect("id")
+            ),
+            &admin,
+        )
+        .await;
+    assert_eq!(trail["items"][0]["before"]["customer_id"], seller["id"]);
 }

@@ -208,6 +208,11 @@ const CASES: &[Case] = &[
         template: "/api/v1/contracts/{id}",
         allowed: STAFF,
     },
+    Case {
+        method: "POST",
+        template: "/api/v1/units/{serial}/transfer",
+        allowed: FRONT_OFFICE,
+    },
 ];
 
 /// Public operations, reachable without a token.
@@ -233,6 +238,9 @@ fn body_for(c: &Case) -> Option<Value> {
         ("POST", "/api/v1/warranty-policies/{code}/versions") => Some(bad_version()),
         ("POST", "/api/v1/products") => Some(json!({"code": "", "name": "", "product_line": ""})),
         ("POST", "/api/v1/customers") => Some(json!({"kind": "alien", "name": ""})),
+        ("POST", "/api/v1/units/{serial}/transfer") => {
+            Some(json!({"version": 1, "customer_id": "x"}))
+        }
         ("POST", "/api/v1/contracts") => Some(
             json!({"customer_id": "x", "start_date": "x", "end_date": "x", "service_level": ""}),
         ),

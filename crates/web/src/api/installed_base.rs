@@ -327,3 +327,23 @@ pub async fn get_contract(
         .map(Json)
         .map_err(|e| c.err(e))
 }
+
+/// Move a unit to another owner (or back to stock); the ownership history keeps every owner.
+#[utoipa::path(post, path = "/api/v1/units/{serial}/transfer", tag = "units", request_body = aftersales_app::UnitTransfer,
+    params(("serial" = String, Path, description = "Serial number, or the unit id")),
+    responses(
+        (status = 200, description = "The unit with its new owner.", body = UnitView),
+        (status = 409, description = "Stale `version`, or an unknown customer or site.", body = crate::problem::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn transfer_unit(
+    State(s): State<AppState>,
+    c: ApiCtx,
+    Path(serial): Path<String>,
+    body: AppJson<aftersales_app::UnitTransfer>,
+) -> Result<Json<UnitView>, ApiError> {
+    s.app
+        .transfer_unit(&c.ctx, &serial, &body.value)
+        .await
+        .map(Json)
+        .map_err(|e| c.err(e))
+}

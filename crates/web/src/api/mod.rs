@@ -51,6 +51,7 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         ))
         .routes(routes!(installed_base::get_unit))
         .routes(routes!(installed_base::warranty))
+        .routes(routes!(installed_base::transfer_unit))
         .routes(routes!(
             installed_base::list_contracts,
             installed_base::create_contract
