@@ -88,10 +88,20 @@ impl CustomerPage {
     pub fn action_label(&self, a: &AuditView) -> String {
         let key = format!("history.{}.{}", a.entity, a.action);
         let s = self.shell.tr.t_dyn(&key);
-        if s == key {
+        let s = if s == key {
             format!("{} {}", a.entity, a.action)
         } else {
             s
+        };
+        // Name the unit an entry is about.
+        match a
+            .after
+            .as_ref()
+            .and_then(|v| v.get("serial"))
+            .and_then(|v| v.as_str())
+        {
+            Some(serial) if a.entity == "unit" => format!("{s} {serial}"),
+            _ => s,
         }
     }
 }
