@@ -223,6 +223,8 @@ struct Results {
     /// Per query: kind, text, milliseconds, hits.
     samples: Vec<(Kind, String, f64, usize)>,
     digest: u64,
+    /// The 1-minute load average before and after the queries.
+    load_avg: (String, String),
     machine: Machine,
 }
 
@@ -266,6 +268,7 @@ async fn run(args: &Args, plan: &Plan, url: &str) -> Result<Results> {
         warmup.len(),
         measured.len()
     );
+    let load_before = loadavg();
     for (_, q) in &warmup {
         app.search_customers(&ctx, q, 10)
             .await
@@ -289,8 +292,10 @@ async fn run(args: &Args, plan: &Plan, url: &str) -> Result<Results> {
         digest.write(b"\n");
         samples.push((kind, q, ms, hits.len()));
     }
+    let load_after = loadavg();
     db.close().await;
     Ok(Results {
+        load_avg: (load_before, load_after),
         server,
         phones: plan.phones(),
         load,
@@ -404,7 +409,7 @@ async fn load(db: &Db, plan: &Plan, args: &Args) -> Result<LoadStats> {
 
 fn progress(what: &str, done: usize, total: usize, since: Instant) {
     let done = done.min(total);
-    if done == total || done % 50_000 == 0 {
+    if done == total || done.is_multiple_of(50_000) {
         eprintln!(
             "  {what}: {done}/{total} ({:.1} s)",
             since.elapsed().as_secs_f64()
@@ -1218,7 +1223,7 @@ fn query(plan: &Plan, rng: &mut Rng, kind: Kind) -> String {
                 }
             }
         }
-        Kind::Surname => (*rng.pick(SURNAMES)).0.to_owned(),
+        Kind::Surname => rng.pick(SURNAMES).0.to_owned(),
         Kind::FullName => loop {
             let c = any(rng);
             if c.trade.is_none() {
@@ -1269,8 +1274,8 @@ fn query(plan: &Plan, rng: &mut Rng, kind: Kind) -> String {
                 "xqzv".to_owned(),
                 format!("1{NEVER_IN_PHONES}"),
                 format!("139 {NEVER_IN_PHONES} 00"),
-                "ZZ9-0001".to_owned(),
-                "CU999999x".to_owned(),
+                "ZZX-9Q".to_owned(),
+                "张三丰".to_owned(),
                 "上海市浦东".to_owned(),
             ];
             rng.pick(&misses).clone()
@@ -1340,6 +1345,14 @@ impl Machine {
     }
 }
 
+/// The 1-minute load average (other work on the machine skews the figures).
+fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().map(str::to_owned))
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
 /// Nearest-rank percentile of sorted values.
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
@@ -1374,7 +1387,7 @@ fn git_state() -> String {
             .output()
             .ok()
             .filter(|o| o.status.success())
-            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim_end().to_owned())
     };
     let Some(head) = git(&["rev-parse", "--short", "HEAD"]) else {
         return "unknown".into();
@@ -1442,8 +1455,8 @@ fn report(args: &Args, command: &str, date: &str, r: &Results) -> String {
     let _ = writeln!(
         s,
         "- Queries: `App::search_customers(&Ctx::system(\"bench\"), q, 10)`, one at a time, \
-         after {} warm-up queries; hits digest `{:016x}`",
-        args.warmup, r.digest
+         after {} warm-up queries; hits digest `{:016x}`; 1-minute load average {} before, {} after",
+        args.warmup, r.digest, r.load_avg.0, r.load_avg.1
     );
     if args.backend == BackendArg::Sqlite {
         let _ = writeln!(
