@@ -100,7 +100,11 @@ async fn main() -> Result<()> {
     let args = Args::parse();
     let command = format!(
         "cargo run --release -p aftersales --example search_bench -- {}",
-        std::env::args().skip(1).collect::<Vec<_>>().join(" ")
+        std::env::args()
+            .skip(1)
+            .map(|a| shell_quoted(&a))
+            .collect::<Vec<_>>()
+            .join(" ")
     );
     let date = jiff::Timestamp::now()
         .strftime("%Y-%m-%d %H:%M:%S UTC")
@@ -131,12 +135,27 @@ async fn main() -> Result<()> {
     println!("{section}");
     if !args.no_report {
         let path = args.report.clone().unwrap_or_else(|| {
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../bench/search/REPORT.md")
+            let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+            root.canonicalize()
+                .unwrap_or(root)
+                .join("bench/search/REPORT.md")
         });
         append_report(&path, &section)?;
         eprintln!("search_bench: appended to {}", path.display());
     }
     Ok(())
+}
+
+/// `a` as a POSIX shell reads it back: quoted unless plain.
+fn shell_quoted(a: &str) -> String {
+    if !a.is_empty()
+        && a.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@%+,".contains(c))
+    {
+        a.to_owned()
+    } else {
+        format!("'{}'", a.replace('\'', "'\\''"))
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -175,15 +194,18 @@ impl Target {
                     .await
                     .context("CREATE DATABASE")?;
                 c.close().await.ok();
-                let base = args
-                    .pg_url
-                    .split_once('?')
-                    .map_or(args.pg_url.as_str(), |(b, _)| b)
+                // The same server and parameters (`?sslmode=…`, `?options=…`), the new
+                // database.
+                let (path, params) = match args.pg_url.split_once('?') {
+                    Some((p, q)) => (p, format!("?{q}")),
+                    None => (args.pg_url.as_str(), String::new()),
+                };
+                let base = path
                     .rsplit_once('/')
                     .map(|(b, _)| b.to_owned())
                     .context("the PostgreSQL URL names no database")?;
                 Ok(Target {
-                    url: format!("{base}/{name}"),
+                    url: format!("{base}/{name}{params}"),
                     dir: None,
                     pg_name: Some(name),
                 })

@@ -239,54 +239,191 @@ pub async fn sites<'e, E: Executor<'e, Database = Any>>(
     .await?)
 }
 
-/// Customers having a phone whose digits contain `digits`.
-pub async fn by_phone_digits<'e, E: Executor<'e, Database = Any>>(
+// The agent's search box. Each search finds its candidates in one of two ways, and both
+// return exactly the customers the plain `LIKE '%…%'` (or serial range) does, first ten by
+// name:
+// - few index entries for the term (the usual case): fetch those candidates through the
+//   suffix tables of migration 0004 (or the serial index), check them, sort them;
+// - many (a common fragment such as one surname, "138" or "KT5P"): walk customers in name
+//   order and stop at the tenth match, which comes early since matches are common.
+// Counting the entries (up to the threshold) decides, so neither way reads much.
+
+/// Above this many entries of a suffix table for a term, walking customers in name order
+/// is cheaper than fetching every candidate.
+const MANY_SUFFIXES: i64 = 2_000;
+/// The same for units whose serial starts with a prefix.
+const MANY_UNITS: i64 = 1_000;
+/// How many characters of each suffix of `search_text` the text suffix table keeps.
+const TEXT_SUFFIX_CHARS: usize = 8;
+/// The shortest suffix of phone digits the phone suffix table keeps.
+const PHONE_SUFFIX_MIN_DIGITS: usize = 3;
+
+/// The end of the range of texts starting with `prefix`, compared bytewise (SQLite's
+/// BINARY, PostgreSQL's "C"): nothing valid in UTF-8 sorts after U+10FFFF.
+fn prefix_end(prefix: &str) -> String {
+    format!("{prefix}\u{10FFFF}")
+}
+
+/// Can the suffix tables answer `LIKE '%' || term || '%'` exactly? Not for an empty term,
+/// nor one starting with a space (not kept), nor one with LIKE's wildcards or PostgreSQL's
+/// escape character, nor (SQLite compares ASCII letters case-blind in LIKE) one with
+/// capitals, which the lower-case `search_text` and the digits never contain.
+fn suffix_searchable(term: &str) -> bool {
+    !term.is_empty()
+        && !term.starts_with(' ')
+        && !term
+            .chars()
+            .any(|c| matches!(c, '%' | '_' | '\\') || c.is_ascii_uppercase())
+}
+
+/// How many rows `select_one` (a `SELECT 1 …` over the range `$1`..`$2`) gives, counting
+/// at most `cap + 1`.
+async fn count_capped<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    select_one: &str,
+    from: &str,
+    to: &str,
+    cap: i64,
+) -> Result<i64, StoreError> {
+    let (n,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT count(*) FROM ({select_one} LIMIT $3) t"
+    )))
+    .bind(from)
+    .bind(to)
+    .bind(cap + 1)
+    .fetch_one(e)
+    .await?;
+    Ok(n)
+}
+
+/// Customers having a phone whose digits contain `digits`. Runs two queries, hence an
+/// executor that can be used twice (the pool).
+pub async fn by_phone_digits<'e, E: Executor<'e, Database = Any> + Copy>(
     e: E,
     digits: &str,
     limit: i64,
 ) -> Result<Vec<CustomerRecord>, StoreError> {
-    let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLS} FROM customers c WHERE c.id IN \
-         (SELECT p.customer_id FROM customer_phones p WHERE p.digits LIKE '%' || $1 || '%') ORDER BY c.name, c.id LIMIT $2"
-    )))
-    .bind(digits)
-    .bind(limit)
-    .fetch_all(e)
-    .await?;
+    let walk = format!(
+        "SELECT {COLS} FROM customers c WHERE EXISTS \
+         (SELECT 1 FROM customer_phones p WHERE p.customer_id = c.id AND p.digits LIKE '%' || $1 || '%') \
+         ORDER BY c.name, c.id LIMIT $2"
+    );
+    let rows: Vec<Row> = if digits.chars().count() < PHONE_SUFFIX_MIN_DIGITS
+        || !suffix_searchable(digits)
+        || count_capped(
+            e,
+            "SELECT 1 FROM customer_phone_suffixes s WHERE s.suffix >= $1 AND s.suffix < $2",
+            digits,
+            &prefix_end(digits),
+            MANY_SUFFIXES,
+        )
+        .await?
+            > MANY_SUFFIXES
+    {
+        sqlx::query_as(sqlx::AssertSqlSafe(walk))
+            .bind(digits)
+            .bind(limit)
+            .fetch_all(e)
+            .await?
+    } else {
+        // The suffix table holds whole suffixes: a match is a match, no check needed.
+        sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLS} FROM customers c WHERE c.number IN \
+             (SELECT s.number FROM customer_phone_suffixes s WHERE s.suffix >= $1 AND s.suffix < $2) \
+             ORDER BY c.name, c.id LIMIT $3"
+        )))
+        .bind(digits)
+        .bind(prefix_end(digits))
+        .bind(limit)
+        .fetch_all(e)
+        .await?
+    };
     rows.into_iter().map(record).collect()
 }
 
-/// Customers whose name, company or pinyin initials contain `text` (lower case).
-pub async fn by_text<'e, E: Executor<'e, Database = Any>>(
+/// Customers whose name, company or pinyin initials contain `text` (lower case), or whose
+/// number is `text` in capitals. Runs two queries, hence an executor that can be used
+/// twice (the pool).
+pub async fn by_text<'e, E: Executor<'e, Database = Any> + Copy>(
     e: E,
     text: &str,
     limit: i64,
 ) -> Result<Vec<CustomerRecord>, StoreError> {
-    let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLS} FROM customers c WHERE c.search_text LIKE '%' || $1 || '%' OR c.number = $2 ORDER BY c.name, c.id LIMIT $3"
-    )))
-    .bind(text)
-    .bind(text.to_uppercase())
-    .bind(limit)
-    .fetch_all(e)
-    .await?;
+    let key: String = text.chars().take(TEXT_SUFFIX_CHARS).collect();
+    let rows: Vec<Row> = if !suffix_searchable(text)
+        || count_capped(
+            e,
+            "SELECT 1 FROM customer_text_suffixes s WHERE s.suffix >= $1 AND s.suffix < $2",
+            &key,
+            &prefix_end(&key),
+            MANY_SUFFIXES,
+        )
+        .await?
+            > MANY_SUFFIXES
+    {
+        // In name order, reading only the index of (name, id, search_text, number).
+        sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLS} FROM customers c WHERE c.id IN \
+             (SELECT s.id FROM customers s WHERE s.search_text LIKE '%' || $1 || '%' OR s.number = $2 \
+              ORDER BY s.name, s.id LIMIT $3) \
+             ORDER BY c.name, c.id"
+        )))
+        .bind(text)
+        .bind(text.to_uppercase())
+        .bind(limit)
+        .fetch_all(e)
+        .await?
+    } else {
+        // Suffixes keep 8 characters: a longer text is checked against search_text.
+        sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLS} FROM customers c WHERE c.number IN \
+             (SELECT s.number FROM customer_text_suffixes s WHERE s.suffix >= $1 AND s.suffix < $2 UNION SELECT $3) \
+             AND (c.search_text LIKE '%' || $4 || '%' OR c.number = $3) \
+             ORDER BY c.name, c.id LIMIT $5"
+        )))
+        .bind(&key)
+        .bind(prefix_end(&key))
+        .bind(text.to_uppercase())
+        .bind(text)
+        .bind(limit)
+        .fetch_all(e)
+        .await?
+    };
     rows.into_iter().map(record).collect()
 }
 
-/// Customers owning a unit whose normalized serial starts with `serial_norm`.
-pub async fn by_serial_prefix<'e, E: Executor<'e, Database = Any>>(
+/// Customers owning a unit whose normalized serial starts with `serial_norm`. Runs two
+/// queries, hence an executor that can be used twice (the pool).
+pub async fn by_serial_prefix<'e, E: Executor<'e, Database = Any> + Copy>(
     e: E,
     serial_norm: &str,
     limit: i64,
 ) -> Result<Vec<CustomerRecord>, StoreError> {
-    let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLS} FROM customers c WHERE c.id IN \
-         (SELECT u.customer_id FROM units u WHERE u.serial_norm >= $1 AND u.serial_norm < $1 || '~') ORDER BY c.name, c.id LIMIT $2"
-    )))
+    let (n,): (i64,) = sqlx::query_as(
+        "SELECT count(*) FROM (SELECT 1 FROM units u WHERE u.serial_norm >= $1 AND u.serial_norm < $1 || '~' LIMIT $2) t",
+    )
     .bind(serial_norm)
-    .bind(limit)
-    .fetch_all(e)
+    .bind(MANY_UNITS + 1)
+    .fetch_one(e)
     .await?;
+    let sql = if n > MANY_UNITS {
+        format!(
+            "SELECT {COLS} FROM customers c WHERE EXISTS \
+             (SELECT 1 FROM units u WHERE u.customer_id = c.id AND u.serial_norm >= $1 AND u.serial_norm < $1 || '~') \
+             ORDER BY c.name, c.id LIMIT $2"
+        )
+    } else {
+        format!(
+            "SELECT {COLS} FROM customers c WHERE c.id IN \
+             (SELECT u.customer_id FROM units u WHERE u.serial_norm >= $1 AND u.serial_norm < $1 || '~') \
+             ORDER BY c.name, c.id LIMIT $2"
+        )
+    };
+    let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(serial_norm)
+        .bind(limit)
+        .fetch_all(e)
+        .await?;
     rows.into_iter().map(record).collect()
 }
 
