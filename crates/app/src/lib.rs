@@ -27,8 +27,9 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use contracts::{ContractQuery, ContractView, InspectionStep, NewContract};
 pub use ctx::{Actor, Ctx, Principal};
 pub use customers::{
-    Completeness, ContactView, CustomerView, DuplicateHint, NewContact, NewCustomer, NewSite,
-    PhoneView, SearchHit, SiteView,
+    COMPLETENESS_TARGET_PERCENT, Completeness, CompletenessSummary, ContactEdit, ContactView,
+    CustomerEdit, CustomerView, DuplicateHint, IncompleteView, MissingCount, NewContact,
+    NewCustomer, NewSite, PhoneView, SearchHit, SiteEdit, SiteView,
 };
 pub use error::AppError;
 pub use idempotency::Idempotency;

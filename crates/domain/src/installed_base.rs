@@ -150,6 +150,41 @@ impl CustomerKind {
     }
 }
 
+/// The facts a customer record is expected to have (R-CUS-3), as found on the record.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RecordFacts {
+    pub kind_company: bool,
+    pub has_phone: bool,
+    pub has_contact: bool,
+    pub has_address: bool,
+    /// The customer's own region, or a site's.
+    pub has_region: bool,
+    pub has_company_name: bool,
+}
+
+/// What a complete record must hold, in the order shown to users.
+pub const COMPLETENESS_ITEMS: [&str; 5] = ["phone", "contact", "address", "region", "company"];
+
+/// How complete a record is: the share (0–100, rounded down) of the expected facts present,
+/// and the codes of those missing. A person is expected to have a phone, a contact, an
+/// address and a region; a company also its company name. A record is complete at 100.
+pub fn completeness(f: RecordFacts) -> (i64, Vec<&'static str>) {
+    let checks = [
+        ("phone", f.has_phone, true),
+        ("contact", f.has_contact, true),
+        ("address", f.has_address, true),
+        ("region", f.has_region, true),
+        ("company", f.has_company_name, f.kind_company),
+    ];
+    let expected = checks.iter().filter(|c| c.2).count() as i64;
+    let missing: Vec<&'static str> = checks
+        .iter()
+        .filter(|(_, present, applies)| *applies && !present)
+        .map(|c| c.0)
+        .collect();
+    ((expected - missing.len() as i64) * 100 / expected, missing)
+}
+
 /// A required text of at most `max` characters without control characters, trimmed.
 pub fn parse_text(field: &str, raw: &str, max: usize) -> Result<String, FieldError> {
     let s = raw.trim();
@@ -212,6 +247,54 @@ pub fn parse_date(field: &str, raw: &str) -> Result<jiff::civil::Date, FieldErro
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn completeness_counts_what_applies_to_the_kind() {
+        let all = RecordFacts {
+            kind_company: false,
+            has_phone: true,
+            has_contact: true,
+            has_address: true,
+            has_region: true,
+            has_company_name: false,
+        };
+        // A person needs no company name.
+        assert_eq!(completeness(all), (100, vec![]));
+        assert_eq!(
+            completeness(RecordFacts {
+                has_phone: false,
+                ..all
+            }),
+            (75, vec!["phone"])
+        );
+        // A company without its company name misses one of five.
+        let co = RecordFacts {
+            kind_company: true,
+            ..all
+        };
+        assert_eq!(completeness(co), (80, vec!["company"]));
+        assert_eq!(
+            completeness(RecordFacts {
+                has_company_name: true,
+                ..co
+            }),
+            (100, vec![])
+        );
+        assert_eq!(
+            completeness(RecordFacts::default()),
+            (0, vec!["phone", "contact", "address", "region"])
+        );
+        // Rounded down: 2 of 3 is never shown as complete.
+        assert_eq!(
+            completeness(RecordFacts {
+                kind_company: true,
+                has_company_name: true,
+                has_region: true,
+                ..RecordFacts::default()
+            }),
+            (40, vec!["phone", "contact", "address"])
+        );
+    }
 
     #[test]
     fn serials_are_compared_without_case_and_separators() {

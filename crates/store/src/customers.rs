@@ -448,37 +448,254 @@ pub async fn list<'e, E: Executor<'e, Database = Any>>(
 }
 
 /// Other customers that look like the same one: a shared phone, or the same name with the
-/// same address.
+/// same address. One placeholder per phone and address, so both lookups use their index.
 pub async fn likely_duplicates<'e, E: Executor<'e, Database = Any>>(
     e: E,
     digits: &[String],
     name: &str,
     addresses: &[String],
 ) -> Result<Vec<(String, String, String)>, StoreError> {
-    let phones = bar_list(digits);
-    let addrs = bar_list(addresses);
-    // Matches as (customer id, number, what matched). The lists travel as one '|'-joined
-    // text matched with LIKE, which keeps a single SQL text for both backends (no arrays).
-    let rows: Vec<(String, String, String)> = sqlx::query_as(
-        "SELECT DISTINCT c.id, c.number, 'phone' FROM customers c JOIN customer_phones p ON p.customer_id = c.id \
-           WHERE $1 LIKE '%|' || p.digits || '|%' \
-         UNION \
-         SELECT DISTINCT c.id, c.number, 'name_address' FROM customers c JOIN customer_sites s ON s.customer_id = c.id \
-           WHERE c.name = $2 AND $3 LIKE '%|' || s.address || '|%'",
-    )
-    .bind(phones)
-    .bind(name)
-    .bind(addrs)
-    .fetch_all(e)
-    .await?;
-    Ok(rows)
+    let mut parts = Vec::new();
+    let mut n = 0;
+    let mut list = |k: usize| {
+        let p: Vec<String> = (0..k).map(|i| format!("${}", n + i + 1)).collect();
+        n += k;
+        p.join(", ")
+    };
+    if !digits.is_empty() {
+        parts.push(format!(
+            "SELECT DISTINCT c.id, c.number, 'phone' FROM customers c JOIN customer_phones p ON p.customer_id = c.id \
+             WHERE p.digits IN ({})",
+            list(digits.len())
+        ));
+    }
+    if !addresses.is_empty() {
+        let name_at = list(1);
+        parts.push(format!(
+            "SELECT DISTINCT c.id, c.number, 'name_address' FROM customers c JOIN customer_sites s ON s.customer_id = c.id \
+             WHERE c.name = {name_at} AND s.address IN ({})",
+            list(addresses.len())
+        ));
+    }
+    if parts.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = parts.join(" UNION ");
+    let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
+    for d in digits {
+        q = q.bind(d.clone());
+    }
+    if !addresses.is_empty() {
+        q = q.bind(name.to_owned());
+        for a in addresses {
+            q = q.bind(a.clone());
+        }
+    }
+    Ok(q.fetch_all(e).await?)
 }
 
-fn bar_list(items: &[String]) -> String {
-    let mut s = String::from("|");
-    for i in items {
-        s.push_str(&i.replace('|', " "));
-        s.push('|');
+// ---------------------------------------------------------------------------------------
+// Editing a record: contacts and sites keep their ids (units point at sites), phones are
+// replaced with their contact. The audit trail keeps what was there before.
+
+pub async fn update_contact<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    c: &ContactRow,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE customer_contacts SET name = $1, title = $2, is_primary = $3, position = $4 \
+         WHERE id = $5 AND customer_id = $6",
+    )
+    .bind(&c.name)
+    .bind(c.title.clone())
+    .bind(c.is_primary)
+    .bind(c.position)
+    .bind(&c.id)
+    .bind(&c.customer_id)
+    .execute(e)
+    .await?;
+    Ok(())
+}
+
+/// Removes every phone of a customer (they are written again with their contacts).
+pub async fn delete_phones<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    customer_id: CustomerId,
+) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM customer_phones WHERE customer_id = $1")
+        .bind(customer_id.to_string())
+        .execute(e)
+        .await?;
+    Ok(())
+}
+
+pub async fn delete_contact<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    customer_id: CustomerId,
+    contact_id: &str,
+) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM customer_contacts WHERE id = $1 AND customer_id = $2")
+        .bind(contact_id)
+        .bind(customer_id.to_string())
+        .execute(e)
+        .await?;
+    Ok(())
+}
+
+pub async fn update_site<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    s: &SiteRow,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE customer_sites SET label = $1, address = $2, region_code = $3, latitude = $4, longitude = $5, \
+         position = $6 WHERE id = $7 AND customer_id = $8",
+    )
+    .bind(&s.label)
+    .bind(&s.address)
+    .bind(s.region_code.clone())
+    .bind(s.latitude)
+    .bind(s.longitude)
+    .bind(s.position)
+    .bind(&s.id)
+    .bind(&s.customer_id)
+    .execute(e)
+    .await?;
+    Ok(())
+}
+
+pub async fn delete_site<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    customer_id: CustomerId,
+    site_id: &str,
+) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM customer_sites WHERE id = $1 AND customer_id = $2")
+        .bind(site_id)
+        .bind(customer_id.to_string())
+        .execute(e)
+        .await?;
+    Ok(())
+}
+
+/// Serials (or ids, for units without one) of the units placed at a site.
+pub async fn units_at_site<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    site_id: &str,
+) -> Result<Vec<String>, StoreError> {
+    let rows: Vec<(String,)> = sqlx::query_as(
+        "SELECT COALESCE(serial, id) FROM units WHERE site_id = $1 ORDER BY serial_norm",
+    )
+    .bind(site_id)
+    .fetch_all(e)
+    .await?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}
+
+// ---------------------------------------------------------------------------------------
+// Completeness (R-CUS-3), kept on the record by migration 0007.
+
+/// Writes a record's completeness: the percentage and the codes of what is missing.
+pub async fn set_completeness<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    id: CustomerId,
+    percent: i64,
+    missing: &[&str],
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE customers SET complete_pct = $1, missing = $2 WHERE id = $3")
+        .bind(percent)
+        .bind(missing.join(" "))
+        .bind(id.to_string())
+        .execute(e)
+        .await?;
+    Ok(())
+}
+
+/// An incomplete record with what it lacks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IncompleteRecord {
+    pub customer: CustomerRecord,
+    pub percent: i64,
+    pub missing: Vec<String>,
+}
+
+#[derive(FromRow)]
+struct IncompleteRow {
+    #[sqlx(flatten)]
+    row: Row,
+    complete_pct: i64,
+    missing: String,
+}
+
+/// Incomplete records by number (those lacking `missing`, when given), after `after`.
+pub async fn list_incomplete<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    missing: Option<&str>,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Page<IncompleteRecord>, StoreError> {
+    // `missing` is matched as a whole code: codes are space-separated.
+    let rows: Vec<IncompleteRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLS}, c.complete_pct, c.missing FROM customers c \
+         WHERE c.complete_pct < 100 AND ($1 IS NULL OR c.number > $1) \
+         AND ($2 IS NULL OR ' ' || c.missing || ' ' LIKE '% ' || $2 || ' %') \
+         ORDER BY c.number LIMIT $3"
+    )))
+    .bind(after.map(str::to_owned))
+    .bind(missing.map(str::to_owned))
+    .bind(limit + 1)
+    .fetch_all(e)
+    .await?;
+    let items = rows
+        .into_iter()
+        .map(|r| {
+            Ok(IncompleteRecord {
+                percent: r.complete_pct,
+                missing: r.missing.split_whitespace().map(str::to_owned).collect(),
+                customer: record(r.row)?,
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    Ok(Page::from_rows(items, limit, |c| c.customer.number.clone()))
+}
+
+/// How many records there are, how many are complete, and how many lack each item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompletenessCounts {
+    pub total: i64,
+    pub complete: i64,
+    /// (code, records lacking it), in the order of `codes`.
+    pub missing: Vec<(String, i64)>,
+}
+
+pub async fn completeness_counts<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    codes: &[&str],
+) -> Result<CompletenessCounts, StoreError> {
+    let mut cols = vec![
+        "count(*)".to_owned(),
+        "COALESCE(sum(CASE WHEN complete_pct = 100 THEN 1 ELSE 0 END), 0)".to_owned(),
+    ];
+    for (i, _) in codes.iter().enumerate() {
+        cols.push(format!(
+            "COALESCE(sum(CASE WHEN ' ' || missing || ' ' LIKE '% ' || ${} || ' %' THEN 1 ELSE 0 END), 0)",
+            i + 1
+        ));
     }
-    s
+    let sql = format!("SELECT {} FROM customers", cols.join(", "));
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for c in codes {
+        q = q.bind((*c).to_owned());
+    }
+    let row = q.fetch_one(e).await?;
+    use sqlx::Row as _;
+    let total: i64 = row.try_get(0)?;
+    let complete: i64 = row.try_get(1)?;
+    let mut missing = Vec::new();
+    for (i, c) in codes.iter().enumerate() {
+        missing.push(((*c).to_owned(), row.try_get::<i64, _>(i + 2)?));
+    }
+    Ok(CompletenessCounts {
+        total,
+        complete,
+        missing,
+    })
 }

@@ -30,4 +30,28 @@
     var el = document.getElementById(btn.getAttribute('data-copy'));
     if (el && navigator.clipboard) { navigator.clipboard.writeText(el.textContent.trim()); }
   });
+  // "Add another" on forms with repeated rows (contacts, sites): copies the last row with
+  // empty values and the next index in its names and ids.
+  document.addEventListener('click', function (e) {
+    var btn = e.target.closest('[data-add-row]');
+    if (!btn) { return; }
+    var box = document.querySelector(btn.getAttribute('data-add-row'));
+    var rows = box ? box.querySelectorAll('[data-row]') : [];
+    if (!rows.length) { return; }
+    var last = rows[rows.length - 1];
+    var copy = last.cloneNode(true);
+    var n = rows.length;
+    copy.querySelectorAll('input, select, textarea, label').forEach(function (el) {
+      ['name', 'id', 'for'].forEach(function (a) {
+        var v = el.getAttribute(a);
+        if (v) { el.setAttribute(a, v.replace(/([.-])\d+([.-])/, '$1' + n + '$2')); }
+      });
+      if (el.tagName !== 'LABEL') { el.value = ''; }
+    });
+    copy.querySelectorAll('.field-error').forEach(function (el) { el.remove(); });
+    copy.querySelectorAll('.invalid').forEach(function (el) { el.classList.remove('invalid'); });
+    last.after(copy);
+    var first = copy.querySelector('input:not([type="hidden"])');
+    if (first) { first.focus(); }
+  });
 })();

@@ -317,6 +317,8 @@ mod tests {
                 "before_start",
                 "unknown_unit",
                 "unit_of_another_customer",
+                "unknown_contact",
+                "site_in_use",
             ] {
                 assert!(
                     cat.contains_key(&format!("field.{code}")),

@@ -169,6 +169,21 @@ const CASES: &[Case] = &[
         allowed: STAFF,
     },
     Case {
+        method: "PUT",
+        template: "/api/v1/customers/{id}",
+        allowed: FRONT_OFFICE,
+    },
+    Case {
+        method: "GET",
+        template: "/api/v1/customers/incomplete",
+        allowed: STAFF,
+    },
+    Case {
+        method: "GET",
+        template: "/api/v1/customers/completeness",
+        allowed: STAFF,
+    },
+    Case {
         method: "GET",
         template: "/api/v1/search",
         allowed: STAFF,
@@ -238,6 +253,9 @@ fn body_for(c: &Case) -> Option<Value> {
         ("POST", "/api/v1/warranty-policies/{code}/versions") => Some(bad_version()),
         ("POST", "/api/v1/products") => Some(json!({"code": "", "name": "", "product_line": ""})),
         ("POST", "/api/v1/customers") => Some(json!({"kind": "alien", "name": ""})),
+        ("PUT", "/api/v1/customers/{id}") => {
+            Some(json!({"version": 1, "kind": "alien", "name": ""}))
+        }
         ("POST", "/api/v1/units/{serial}/transfer") => {
             Some(json!({"version": 1, "customer_id": "x"}))
         }

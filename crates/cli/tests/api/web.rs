@@ -46,6 +46,21 @@ const PAGES: &[(&str, &[&str])] = &[
             "manager",
         ],
     ),
+    (
+        "/customers/incomplete",
+        &[
+            "admin",
+            "agent",
+            "dispatcher",
+            "engineer",
+            "warehouse",
+            "manager",
+        ],
+    ),
+    (
+        "/customers/new",
+        &["admin", "agent", "dispatcher", "manager"],
+    ),
 ];
 
 /// A browser-like client: keeps cookies, does not follow redirects.
@@ -148,6 +163,7 @@ both!(
     a_session_cookie_is_httponly_and_samesite,
     assets_are_embedded,
     the_audit_page_filters_by_actor_and_day,
+    an_agent_creates_and_edits_a_customer_in_forms_and_sees_what_changed,
 );
 
 async fn every_role_opens_exactly_its_pages_and_strangers_go_to_login(app: TestApp) {
@@ -341,4 +357,137 @@ async fn the_audit_page_filters_by_actor_and_day(app: TestApp) {
         html.contains("The query parameters are invalid."),
         "a bad date is explained"
     );
+}
+
+async fn an_agent_creates_and_edits_a_customer_in_forms_and_sees_what_changed(app: TestApp) {
+    let b = Browser::new(&app, "zh-CN");
+    b.login("agent").await;
+    let csrf = b.csrf("/customers/new").await;
+    // A bad phone: the error sits beside the contact's phone field, what was typed stays.
+    let (status, html, _) = b
+        .post(
+            "/customers/new",
+            &[
+                ("_csrf", &csrf),
+                ("version", "0"),
+                ("kind", "individual"),
+                ("name", "周芷若"),
+                ("contacts.0.id", ""),
+                ("contacts.0.name", "周芷若"),
+                ("contacts.0.title", ""),
+                ("contacts.0.phones", "138 0013 8000, 电话"),
+                ("sites.0.id", ""),
+                ("sites.0.label", ""),
+                ("sites.0.address", "沈阳市和平区太原街2号"),
+                ("sites.0.region_code", "210102"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422);
+    let at = html
+        .find("id=\"contacts-0-phones\"")
+        .expect("the phones field");
+    let near = &html[at..at + 600];
+    assert!(
+        near.contains("class=\"field-error\">电话号码只能包含数字"),
+        "{near}"
+    );
+    assert!(html.contains("value=\"周芷若\""), "what was typed is kept");
+
+    let (status, _, location) = b
+        .post(
+            "/customers/new",
+            &[
+                ("_csrf", &csrf),
+                ("version", "0"),
+                ("kind", "individual"),
+                ("name", "周芷若"),
+                ("contacts.0.name", "周芷若"),
+                ("contacts.0.phones", "138 0013 8000"),
+                ("sites.0.address", "沈阳市和平区太原街2号"),
+                ("sites.0.region_code", "210102"),
+                // The spare empty row of the form is ignored.
+                ("contacts.1.name", ""),
+                ("contacts.1.phones", ""),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let location = location.expect("redirect to the record");
+    let id = location
+        .trim_start_matches("/customers/")
+        .split('?')
+        .next()
+        .expect("id")
+        .to_owned();
+    let (status, html, _) = b.get(&location).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("已保存"), "saved notice");
+    assert!(html.contains("138 0013 8000"));
+
+    // The edit form comes filled in; change the name and the phone.
+    let (status, html, _) = b.get(&format!("/customers/{id}/edit")).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("value=\"周芷若\""));
+    let field = |name: &str| -> String {
+        let at = html
+            .find(&format!("name=\"{name}\" value=\""))
+            .unwrap_or_else(|| panic!("{name} in the form"));
+        let rest = &html[at + name.len() + 15..];
+        rest.split('"').next().expect("value").to_owned()
+    };
+    let (contact_id, site_id, version) = (
+        field("contacts.0.id"),
+        field("sites.0.id"),
+        field("version"),
+    );
+    assert_eq!(version, "1");
+    let (status, _, location) = b
+        .post(
+            &format!("/customers/{id}/edit"),
+            &[
+                ("_csrf", &csrf),
+                ("version", &version),
+                ("kind", "individual"),
+                ("name", "周芷若（新）"),
+                ("contacts.0.id", &contact_id),
+                ("contacts.0.name", "周芷若"),
+                ("contacts.0.phones", "139 1111 2222"),
+                ("sites.0.id", &site_id),
+                ("sites.0.address", "沈阳市和平区太原街2号"),
+                ("sites.0.region_code", "210102"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let (_, html, _) = b.get(&location.expect("back to the record")).await;
+    assert!(
+        html.contains("修改客户档案"),
+        "the history names the change"
+    );
+    assert!(
+        html.contains("姓名/名称: 周芷若 → 周芷若（新）"),
+        "the history shows the old and new name"
+    );
+    assert!(
+        html.contains("− 联系人 周芷若 138 0013 8000")
+            && html.contains("+ 联系人 周芷若 139 1111 2222"),
+        "the history shows the phone change"
+    );
+
+    // Saving the same old version again is refused and shows the current record.
+    let (status, html, _) = b
+        .post(
+            &format!("/customers/{id}/edit"),
+            &[
+                ("_csrf", &csrf),
+                ("version", "1"),
+                ("kind", "individual"),
+                ("name", "过期的修改"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 409);
+    assert!(html.contains("该记录已被他人修改"));
+    assert!(html.contains("value=\"周芷若（新）\""));
 }

@@ -3,6 +3,7 @@
 
 mod audit;
 mod auth;
+mod customers;
 mod installed_base;
 mod org;
 mod users;
@@ -43,7 +44,12 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
             installed_base::list_customers,
             installed_base::create_customer
         ))
-        .routes(routes!(installed_base::get_customer))
+        .routes(routes!(
+            installed_base::get_customer,
+            customers::update_customer
+        ))
+        .routes(routes!(customers::incomplete))
+        .routes(routes!(customers::completeness))
         .routes(routes!(installed_base::search))
         .routes(routes!(
             installed_base::list_units,

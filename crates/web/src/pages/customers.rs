@@ -3,7 +3,11 @@
 
 use super::{PageError, Shell, WebUser};
 use crate::AppState;
-use aftersales_app::{AppError, AuditView, CustomerView, SearchHit, UnitView, WarrantyView};
+use aftersales_app::{
+    AppError, AuditView, ContractQuery, ContractView, CustomerView, SearchHit, UnitView,
+    WarrantyView,
+};
+use aftersales_domain::Permission;
 use aftersales_domain::warranty::Cause;
 use askama::Template;
 use askama_web::WebTemplate;
@@ -18,6 +22,7 @@ pub struct SearchPage {
     pub q: String,
     pub hits: Vec<SearchHit>,
     pub searched: bool,
+    pub can_manage: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -27,6 +32,16 @@ pub struct SearchForm {
 }
 
 impl SearchPage {
+    /// The query as the new record's phone (mostly digits) or name.
+    pub fn prefill(&self) -> String {
+        let digits = self.q.chars().filter(char::is_ascii_digit).count();
+        if digits * 2 > self.q.chars().count() {
+            format!("phone={}", super::encode_component(&self.q))
+        } else {
+            format!("name={}", super::encode_component(&self.q))
+        }
+    }
+
     pub fn matched_label(&self, m: &str) -> String {
         self.shell.tr.t_dyn(&format!("customers.matched.{m}"))
     }
@@ -51,6 +66,7 @@ pub async fn search(
         }
     };
     SearchPage {
+        can_manage: u.actor.role.can(Permission::CustomersManage),
         searched: !q.is_empty(),
         q,
         hits,
@@ -71,7 +87,10 @@ pub struct CustomerPage {
     pub shell: Shell,
     pub c: CustomerView,
     pub units: Vec<UnitLine>,
+    pub contracts: Vec<ContractView>,
     pub history: Vec<AuditView>,
+    pub can_manage: bool,
+    pub saved: bool,
 }
 
 impl CustomerPage {
@@ -83,6 +102,84 @@ impl CustomerPage {
 
     pub fn missing_label(&self, m: &str) -> String {
         self.shell.tr.t_dyn(&format!("customers.missing.{m}"))
+    }
+
+    /// What an update changed, one line per field, contact or site: "姓名: 张三 → 张伟",
+    /// "+ 联系人 李四 139 0000 0000", "− 地址 …". Read from the audit entry's before and after.
+    pub fn changes(&self, a: &AuditView) -> Vec<String> {
+        let (Some(before), Some(after)) = (&a.before, &a.after) else {
+            return Vec::new();
+        };
+        if a.entity != "customer" {
+            return Vec::new();
+        }
+        let tr = self.shell.tr;
+        let text = |v: Option<&serde_json::Value>| -> String {
+            match v {
+                Some(serde_json::Value::String(s)) => s.clone(),
+                _ => "—".into(),
+            }
+        };
+        let mut out = Vec::new();
+        for (key, label) in [
+            ("name", "customers.name"),
+            ("kind", "customers.kind_label"),
+            ("company", "customers.company"),
+            ("region_code", "customers.region_code"),
+            ("notes", "customers.notes"),
+        ] {
+            let (b, n) = (before.get(key), after.get(key));
+            if b != n {
+                let (mut b, mut n) = (text(b), text(n));
+                if key == "kind" {
+                    b = tr.t_dyn(&format!("customers.kind.{b}"));
+                    n = tr.t_dyn(&format!("customers.kind.{n}"));
+                }
+                out.push(format!("{}: {b} → {n}", tr.t_dyn(label)));
+            }
+        }
+        let items = |v: &serde_json::Value, key: &str| -> Vec<String> {
+            v.get(key)
+                .and_then(|x| x.as_array())
+                .map(|arr| {
+                    arr.iter()
+                        .map(|i| {
+                            i.as_object()
+                                .map(|o| {
+                                    o.values()
+                                        .map(|x| match x {
+                                            serde_json::Value::String(s) => s.clone(),
+                                            serde_json::Value::Array(a) => a
+                                                .iter()
+                                                .filter_map(|p| p.as_str())
+                                                .collect::<Vec<_>>()
+                                                .join(", "),
+                                            serde_json::Value::Null => String::new(),
+                                            x => x.to_string(),
+                                        })
+                                        .filter(|s| !s.is_empty())
+                                        .collect::<Vec<_>>()
+                                        .join(" ")
+                                })
+                                .unwrap_or_default()
+                        })
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        for (key, label) in [
+            ("contacts", "customers.contact"),
+            ("sites", "customers.site"),
+        ] {
+            let (b, n) = (items(before, key), items(after, key));
+            for gone in b.iter().filter(|x| !n.contains(x)) {
+                out.push(format!("− {} {gone}", tr.t_dyn(label)));
+            }
+            for new in n.iter().filter(|x| !b.contains(x)) {
+                out.push(format!("+ {} {new}", tr.t_dyn(label)));
+            }
+        }
+        out
     }
 
     pub fn action_label(&self, a: &AuditView) -> String {
@@ -106,7 +203,18 @@ impl CustomerPage {
     }
 }
 
-pub async fn customer(State(s): State<AppState>, u: WebUser, Path(id): Path<String>) -> Response {
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct CustomerQuery {
+    saved: Option<String>,
+}
+
+pub async fn customer(
+    State(s): State<AppState>,
+    u: WebUser,
+    Path(id): Path<String>,
+    Query(q): Query<CustomerQuery>,
+) -> Response {
     let Ok(id) = id.parse() else {
         return PageError::for_user(AppError::NotFound("customer"), u).into_response();
     };
@@ -132,10 +240,28 @@ pub async fn customer(State(s): State<AppState>, u: WebUser, Path(id): Path<Stri
         Ok(h) => h,
         Err(e) => return PageError::for_user(e, u).into_response(),
     };
+    let contracts = match s
+        .app
+        .list_contracts(
+            &u.ctx,
+            &ContractQuery {
+                customer_id: Some(id.to_string()),
+                limit: Some(aftersales_app::MAX_LIMIT),
+                ..Default::default()
+            },
+        )
+        .await
+    {
+        Ok(p) => p.items,
+        Err(e) => return PageError::for_user(e, u).into_response(),
+    };
     CustomerPage {
+        can_manage: u.actor.role.can(Permission::CustomersManage),
+        saved: q.saved.is_some(),
         shell: u.shell,
         c,
         units: lines,
+        contracts,
         history,
     }
     .into_response()

@@ -5,6 +5,7 @@
 mod account;
 mod admin;
 mod auth;
+mod customer_form;
 mod customers;
 mod home;
 
@@ -52,7 +53,16 @@ pub fn router(state: AppState) -> Router<AppState> {
             get(admin::org_units).post(admin::create_org_unit),
         )
         .route("/customers", get(customers::search))
+        .route(
+            "/customers/new",
+            get(customer_form::new_customer).post(customer_form::create_customer),
+        )
+        .route("/customers/incomplete", get(customer_form::incomplete))
         .route("/customers/{id}", get(customers::customer))
+        .route(
+            "/customers/{id}/edit",
+            get(customer_form::edit_customer).post(customer_form::update_customer),
+        )
         .route("/units/{id}", get(customers::unit))
         .route_layer(axum::middleware::from_fn_with_state(
             state,
