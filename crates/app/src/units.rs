@@ -76,6 +76,9 @@ pub struct UnitOwner {
 pub struct OwnershipView {
     #[schema(value_type = Option<String>, format = Uuid)]
     pub customer_id: Option<String>,
+    /// The owner's number and name, for reading (null when the unit was in stock).
+    pub customer_number: Option<String>,
+    pub customer_name: Option<String>,
     #[schema(value_type = String, format = Date)]
     pub since: String,
     pub note: Option<String>,
@@ -364,15 +367,20 @@ impl crate::App {
             }
             None => None,
         };
-        let ownerships = store::ownerships(&mut *conn, u.id)
-            .await?
-            .into_iter()
-            .map(|o| OwnershipView {
+        let mut ownerships = Vec::new();
+        for o in store::ownerships(&mut *conn, u.id).await? {
+            let who = match o.customer_id.as_deref().map(str::parse::<CustomerId>) {
+                Some(Ok(c)) => Some(customer_store::get(&mut *conn, c).await?),
+                _ => None,
+            };
+            ownerships.push(OwnershipView {
                 customer_id: o.customer_id,
+                customer_number: who.as_ref().map(|c| c.number.clone()),
+                customer_name: who.map(|c| c.name),
                 since: o.since,
                 note: o.note,
-            })
-            .collect();
+            });
+        }
         Ok(UnitView {
             id: u.id,
             serial: u.serial.clone(),

@@ -164,6 +164,7 @@ both!(
     assets_are_embedded,
     the_audit_page_filters_by_actor_and_day,
     an_agent_creates_and_edits_a_customer_in_forms_and_sees_what_changed,
+    an_agent_transfers_a_unit_and_the_history_keeps_both_owners,
 );
 
 async fn every_role_opens_exactly_its_pages_and_strangers_go_to_login(app: TestApp) {
@@ -490,4 +491,108 @@ async fn an_agent_creates_and_edits_a_customer_in_forms_and_sees_what_changed(ap
     assert_eq!(status, 409);
     assert!(html.contains("该记录已被他人修改"));
     assert!(html.contains("value=\"周芷若（新）\""));
+}
+
+async fn an_agent_transfers_a_unit_and_the_history_keeps_both_owners(app: TestApp) {
+    use serde_json::json;
+    let admin = app.token("admin").await;
+    let (st, b) = app
+        .send("POST", "/api/v1/warranty-policies", &admin, Some(json!({"code": "P1", "name": "一年",
+            "version": {"effective_from": "2020-01-01", "months": 12, "start_basis": "sale_date",
+            "in_warranty": {"parts": "free", "labor": "free", "travel": "free"}, "after": [], "exclusion_charge": "cost_price"}})))
+        .await;
+    assert_eq!(st, 201, "{b}");
+    let (st, b) = app
+        .send("POST", "/api/v1/products", &admin, Some(json!({"code": "M1", "name": "测试机", "product_line": "测试", "policy_code": "P1"})))
+        .await;
+    assert_eq!(st, 201, "{b}");
+    let agent = app.token("agent").await;
+    let mut ids = Vec::new();
+    for (name, phone) in [("甲方", "13811112222"), ("乙方", "13933334444")] {
+        let (st, c) = app
+            .send("POST", "/api/v1/customers", &agent, Some(json!({"kind": "individual", "name": name,
+                "contacts": [{"name": name, "phones": [phone]}],
+                "sites": [{"label": "家", "address": format!("{name}的家"), "region_code": "210102"}]})))
+            .await;
+        assert_eq!(st, 201, "{c}");
+        ids.push(c);
+    }
+    let (st, unit) = app
+        .send(
+            "POST",
+            "/api/v1/units",
+            &agent,
+            Some(json!({"serial": "M1-0001", "product_code": "M1",
+            "customer_id": ids[0]["id"], "sale_date": "2025-01-01"})),
+        )
+        .await;
+    assert_eq!(st, 201, "{unit}");
+    let uid = unit["id"].as_str().expect("id").to_owned();
+
+    // An engineer may read the unit but not move it.
+    let e = Browser::new(&app, "zh-CN");
+    e.login("engineer").await;
+    let (status, _, _) = e.get(&format!("/units/{uid}/transfer")).await;
+    assert_eq!(status, 403);
+
+    let b = Browser::new(&app, "zh-CN");
+    b.login("agent").await;
+    let (status, html, _) = b.get(&format!("/units/{uid}/transfer?q=3333")).await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("乙方"),
+        "the new owner is found by phone digits"
+    );
+    let to = ids[1]["id"].as_str().expect("id");
+    let (status, html, _) = b
+        .get(&format!("/units/{uid}/transfer?customer_id={to}"))
+        .await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("乙方的家"),
+        "the new owner's sites to choose from"
+    );
+    let csrf = b.csrf(&format!("/units/{uid}/transfer")).await;
+    let site = ids[1]["sites"][0]["id"].as_str().expect("site");
+    // A bad date is shown beside its field; nothing moves.
+    let (status, html, _) = b
+        .post(
+            &format!("/units/{uid}/transfer"),
+            &[
+                ("_csrf", &csrf),
+                ("version", "1"),
+                ("customer_id", to),
+                ("site_id", site),
+                ("since", "2026-13-01"),
+                ("note", ""),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(html.contains("id=\"since-error\""), "error beside the date");
+    let (status, _, location) = b
+        .post(
+            &format!("/units/{uid}/transfer"),
+            &[
+                ("_csrf", &csrf),
+                ("version", "1"),
+                ("customer_id", to),
+                ("site_id", site),
+                ("since", "2026-06-01"),
+                ("note", "二手转让"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let (_, html, _) = b.get(&location.expect("back to the unit")).await;
+    let at = html.find("id=\"ownerships\"").expect("ownership history");
+    let hist = &html[at..];
+    assert!(
+        hist.contains("2026-06-01") && hist.contains("乙方") && hist.contains("二手转让"),
+        "{hist}"
+    );
+    assert!(
+        hist.contains("甲方"),
+        "the first owner stays in the history"
+    );
 }

@@ -277,6 +277,8 @@ fn today(s: &AppState) -> jiff::civil::Date {
 #[template(path = "unit.html")]
 pub struct UnitPage {
     pub shell: Shell,
+    pub can_manage: bool,
+    pub saved: bool,
     pub unit: UnitView,
     pub w: WarrantyView,
     pub on: String,
@@ -304,6 +306,7 @@ impl UnitPage {
 pub struct WarrantyForm {
     on: String,
     cause: String,
+    saved: Option<String>,
 }
 
 pub async fn unit(
@@ -339,6 +342,8 @@ pub async fn unit(
         })
         .collect();
     UnitPage {
+        can_manage: u.actor.role.can(Permission::UnitsManage),
+        saved: f.saved.is_some(),
         shell: u.shell,
         unit,
         w,

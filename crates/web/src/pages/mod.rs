@@ -8,6 +8,7 @@ mod auth;
 mod customer_form;
 mod customers;
 mod home;
+mod unit_transfer;
 
 use crate::AppState;
 use crate::csrf::CsrfToken;
@@ -64,6 +65,10 @@ pub fn router(state: AppState) -> Router<AppState> {
             get(customer_form::edit_customer).post(customer_form::update_customer),
         )
         .route("/units/{id}", get(customers::unit))
+        .route(
+            "/units/{id}/transfer",
+            get(unit_transfer::transfer_form).post(unit_transfer::transfer),
+        )
         .route_layer(axum::middleware::from_fn_with_state(
             state,
             crate::csrf::layer,
