@@ -165,6 +165,7 @@ both!(
     the_audit_page_filters_by_actor_and_day,
     an_agent_creates_and_edits_a_customer_in_forms_and_sees_what_changed,
     an_agent_transfers_a_unit_and_the_history_keeps_both_owners,
+    the_catalog_says_policies_in_words_and_units_filter_by_serial_and_model,
 );
 
 async fn every_role_opens_exactly_its_pages_and_strangers_go_to_login(app: TestApp) {
@@ -594,5 +595,64 @@ async fn an_agent_transfers_a_unit_and_the_history_keeps_both_owners(app: TestAp
     assert!(
         hist.contains("甲方"),
         "the first owner stays in the history"
+    );
+}
+
+async fn the_catalog_says_policies_in_words_and_units_filter_by_serial_and_model(app: TestApp) {
+    use serde_json::json;
+    let admin = app.token("admin").await;
+    let (st, b) = app
+        .send("POST", "/api/v1/warranty-policies", &admin, Some(json!({"code": "LIFE3", "name": "三年保修终身服务",
+            "version": {"effective_from": "2020-01-01", "months": 36, "start_basis": "day_after_acceptance",
+            "in_warranty": {"parts": "free", "labor": "free", "travel": "free"},
+            "after": [{"from_month": 36, "coverage": {"parts": "cost_price", "labor": "free", "travel": "list_price"}}],
+            "exclusion_charge": "cost_price"}})))
+        .await;
+    assert_eq!(st, 201, "{b}");
+    for (code, name) in [("KT-5P", "柜机"), ("JSQ", "净水器")] {
+        let (st, b) = app
+            .send("POST", "/api/v1/products", &admin, Some(json!({"code": code, "name": name, "product_line": "测试", "policy_code": "LIFE3"})))
+            .await;
+        assert_eq!(st, 201, "{b}");
+    }
+    let agent = app.token("agent").await;
+    for (serial, product) in [
+        ("KT-2024-0001", "KT-5P"),
+        ("KT-2024-0002", "KT-5P"),
+        ("JS-2024-0001", "JSQ"),
+    ] {
+        let (st, b) = app
+            .send(
+                "POST",
+                "/api/v1/units",
+                &agent,
+                Some(json!({"serial": serial, "product_code": product, "sale_date": "2024-05-01"})),
+            )
+            .await;
+        assert_eq!(st, 201, "{b}");
+    }
+    let b = Browser::new(&app, "zh-CN");
+    b.login("agent").await;
+    let (status, html, _) = b.get("/products").await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("36 个月，自验收签字次日起算。"),
+        "the version in words"
+    );
+    assert!(
+        html.contains("第 4 年起: 配件 按成本价收费 · 人工费 免费 · 上门费 按标准价收费"),
+        "year 4 onwards in words"
+    );
+    let (_, html, _) = b.get("/units?serial=kt2024").await;
+    assert!(html.contains("KT-2024-0001") && html.contains("KT-2024-0002"));
+    assert!(!html.contains("JS-2024-0001"), "filtered by serial prefix");
+    let (_, html, _) = b.get("/units?product=JSQ").await;
+    assert!(html.contains("JS-2024-0001") && !html.contains("KT-2024-0001"));
+    let en = Browser::new(&app, "en");
+    en.login("agent").await;
+    let (_, html, _) = en.get("/products").await;
+    assert!(
+        html.contains("From year 4: Parts charged at cost price"),
+        "English too"
     );
 }

@@ -267,7 +267,7 @@ pub async fn customer(
     .into_response()
 }
 
-fn today(s: &AppState) -> jiff::civil::Date {
+pub(super) fn today(s: &AppState) -> jiff::civil::Date {
     let tz = jiff::tz::TimeZone::get("Asia/Shanghai")
         .unwrap_or_else(|_| jiff::tz::TimeZone::fixed(jiff::tz::offset(8)));
     s.app.now().to_zoned(tz).date()

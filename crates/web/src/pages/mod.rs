@@ -5,6 +5,7 @@
 mod account;
 mod admin;
 mod auth;
+mod catalog;
 mod customer_form;
 mod customers;
 mod home;
@@ -64,6 +65,8 @@ pub fn router(state: AppState) -> Router<AppState> {
             "/customers/{id}/edit",
             get(customer_form::edit_customer).post(customer_form::update_customer),
         )
+        .route("/units", get(catalog::units))
+        .route("/products", get(catalog::products))
         .route("/units/{id}", get(customers::unit))
         .route(
             "/units/{id}/transfer",
@@ -103,6 +106,12 @@ pub fn nav_for(role: Role) -> Vec<(&'static str, &'static str)> {
     let mut v = vec![("/", "nav.home")];
     if role.can(Permission::CustomersRead) {
         v.push(("/customers", "nav.customers"));
+    }
+    if role.can(Permission::UnitsRead) {
+        v.push(("/units", "nav.units"));
+    }
+    if role.can(Permission::ProductsRead) {
+        v.push(("/products", "nav.products"));
     }
     if role.can(Permission::UsersRead) {
         v.push(("/admin/users", "nav.users"));
