@@ -114,6 +114,7 @@ impl crate::App {
     pub async fn load_demo(&self) -> Result<DemoSummary, AppError> {
         let mut s = self.load_demo_network().await?;
         self.load_demo_installed_base(&mut s).await?;
+        self.load_demo_contracts().await?;
         Ok(s)
     }
 

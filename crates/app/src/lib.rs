@@ -10,6 +10,7 @@ mod clock;
 mod contracts;
 mod ctx;
 mod customers;
+mod demo_contracts;
 mod demo_installed_base;
 mod error;
 mod idempotency;

@@ -11,6 +11,7 @@ both!(
     stale_foreign_and_invalid_edits_are_refused,
     search_follows_an_edit_of_phones_and_names,
     incomplete_records_are_listed_counted_and_leave_the_list_when_completed,
+    the_demo_has_contracts_around_today_and_loads_once,
 );
 
 async fn create(app: &TestApp, token: &str, body: Value) -> Value {
@@ -396,4 +397,27 @@ async fn incomplete_records_are_listed_counted_and_leave_the_list_when_completed
     assert_eq!(numbers(&b), [bare_company["number"].as_str().expect("n")]);
     let (_, sum) = app.get("/api/v1/customers/completeness", &agent).await;
     assert_eq!(sum["complete"], 2);
+}
+
+async fn the_demo_has_contracts_around_today_and_loads_once(app: TestApp) {
+    app.app.load_demo().await.expect("demo");
+    app.app.load_demo().await.expect("demo again");
+    let agent = app.token("agent").await;
+    let (s, all) = app.get("/api/v1/contracts?limit=200", &agent).await;
+    assert_eq!(s, 200, "{all}");
+    let items = all["items"].as_array().expect("items");
+    assert_eq!(items.len(), 10, "ten contracts, loaded once");
+    assert!(
+        items
+            .iter()
+            .all(|c| !c["unit_ids"].as_array().expect("units").is_empty())
+    );
+    let (_, soon) = app
+        .get("/api/v1/contracts?expiring_within_days=30", &agent)
+        .await;
+    assert_eq!(soon["items"].as_array().expect("items").len(), 1, "{soon}");
+    // The demo also has incomplete records to work through.
+    let (_, sum) = app.get("/api/v1/customers/completeness", &agent).await;
+    assert_eq!(sum["total"], 200);
+    assert!(sum["complete"].as_i64().expect("n") < 200, "{sum}");
 }

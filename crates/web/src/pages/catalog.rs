@@ -161,7 +161,10 @@ impl ProductsPage {
     pub fn version_head(&self, v: &PolicyVersionDto) -> String {
         self.shell.tr.f(
             "catalog.version_head",
-            &[("months", &self.months(&v.months)), ("basis", &self.basis(&v.start_basis))],
+            &[
+                ("months", &self.months(&v.months)),
+                ("basis", &self.basis(&v.start_basis)),
+            ],
         )
     }
 
