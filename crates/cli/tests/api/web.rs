@@ -166,6 +166,7 @@ both!(
     an_agent_creates_and_edits_a_customer_in_forms_and_sees_what_changed,
     an_agent_transfers_a_unit_and_the_history_keeps_both_owners,
     the_catalog_says_policies_in_words_and_units_filter_by_serial_and_model,
+    the_contracts_page_shows_where_each_stands_and_the_renewal_list,
 );
 
 async fn every_role_opens_exactly_its_pages_and_strangers_go_to_login(app: TestApp) {
@@ -655,4 +656,26 @@ async fn the_catalog_says_policies_in_words_and_units_filter_by_serial_and_model
         html.contains("From year 4: Parts charged at cost price"),
         "English too"
     );
+}
+
+async fn the_contracts_page_shows_where_each_stands_and_the_renewal_list(app: TestApp) {
+    app.app.load_demo().await.expect("demo");
+    let b = Browser::new(&app, "zh-CN");
+    b.login("manager").await;
+    let (status, html, _) = b.get("/contracts").await;
+    assert_eq!(status, 200);
+    for state in ["有效", "即将到期", "已到期", "未生效"] {
+        assert!(html.contains(state), "{state}");
+    }
+    assert!(
+        html.contains("每 3 个月上门巡检"),
+        "the inspection plan in words"
+    );
+    let (_, html, _) = b.get("/contracts?expiring=30").await;
+    assert_eq!(
+        html.matches("<tr>").count(),
+        2,
+        "the header and the one contract ending within 30 days"
+    );
+    assert!(html.contains("即将到期") && !html.contains("已到期"));
 }

@@ -3,7 +3,9 @@
 
 use super::{PageError, Shell, WebUser};
 use crate::AppState;
-use aftersales_app::{PolicyVersionDto, PolicyView, ProductView, UnitQuery, UnitView};
+use aftersales_app::{
+    ContractQuery, ContractView, PolicyVersionDto, PolicyView, ProductView, UnitQuery, UnitView,
+};
 use aftersales_domain::warranty::Cause;
 use askama::Template;
 use askama_web::WebTemplate;
@@ -200,6 +202,112 @@ pub async fn products(State(s): State<AppState>, u: WebUser) -> Response {
     ProductsPage {
         products,
         policies,
+        shell: u.shell,
+    }
+    .into_response()
+}
+
+/// A contract row with its customer's name and where it stands today.
+pub struct ContractRow {
+    pub contract: ContractView,
+    pub customer_name: String,
+    pub customer_number: String,
+    /// `active`, `ending` (within its reminder period), `ended` or `future`.
+    pub state: &'static str,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "contracts.html")]
+pub struct ContractsPage {
+    pub shell: Shell,
+    pub rows: Vec<ContractRow>,
+    pub expiring: String,
+    pub next_url: Option<String>,
+}
+
+impl ContractsPage {
+    pub fn state_label(&self, s: &str) -> String {
+        self.shell.tr.t_dyn(&format!("contracts.state.{s}"))
+    }
+
+    pub fn charge_or_warranty(&self, c: &Option<String>) -> String {
+        match c {
+            Some(c) => self.shell.tr.t_dyn(&format!("warranty.charge.{c}")),
+            None => self.shell.tr.t("contracts.as_warranty").to_owned(),
+        }
+    }
+
+    pub fn plan(&self, k: &ContractView) -> String {
+        k.inspection_plan
+            .iter()
+            .map(|p| {
+                self.shell.tr.f(
+                    &format!("contracts.every.{}", p.kind),
+                    &[("n", &p.every_months.to_string())],
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(" · ")
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ContractsForm {
+    expiring: String,
+    cursor: String,
+}
+
+pub async fn contracts(
+    State(s): State<AppState>,
+    u: WebUser,
+    Query(f): Query<ContractsForm>,
+) -> Response {
+    let expiring = f.expiring.trim().parse::<i64>().ok();
+    let q = ContractQuery {
+        expiring_within_days: expiring,
+        cursor: Some(f.cursor.trim().to_owned()).filter(|c| !c.is_empty()),
+        limit: Some(50),
+        ..Default::default()
+    };
+    let page = match s.app.list_contracts(&u.ctx, &q).await {
+        Ok(p) => p,
+        Err(e) => return PageError::for_user(e, u).into_response(),
+    };
+    let today = super::customers::today(&s).to_string();
+    let mut rows = Vec::new();
+    for contract in page.items {
+        let c = match s.app.get_customer(&u.ctx, contract.customer_id).await {
+            Ok(c) => c,
+            Err(e) => return PageError::for_user(e, u).into_response(),
+        };
+        // Dates are ISO text, so they compare as text.
+        let state = if contract.start_date > today {
+            "future"
+        } else if contract.end_date < today {
+            "ended"
+        } else if contract.remind_on <= today {
+            "ending"
+        } else {
+            "active"
+        };
+        rows.push(ContractRow {
+            customer_name: c.name,
+            customer_number: c.number,
+            state,
+            contract,
+        });
+    }
+    let next_url = page.next_cursor.as_deref().map(|c| {
+        format!(
+            "/contracts?expiring={}&cursor={c}",
+            expiring.map(|d| d.to_string()).unwrap_or_default()
+        )
+    });
+    ContractsPage {
+        rows,
+        expiring: expiring.map(|d| d.to_string()).unwrap_or_default(),
+        next_url,
         shell: u.shell,
     }
     .into_response()

@@ -67,6 +67,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         )
         .route("/units", get(catalog::units))
         .route("/products", get(catalog::products))
+        .route("/contracts", get(catalog::contracts))
         .route("/units/{id}", get(customers::unit))
         .route(
             "/units/{id}/transfer",
@@ -109,6 +110,9 @@ pub fn nav_for(role: Role) -> Vec<(&'static str, &'static str)> {
     }
     if role.can(Permission::UnitsRead) {
         v.push(("/units", "nav.units"));
+    }
+    if role.can(Permission::UnitsRead) {
+        v.push(("/contracts", "nav.contracts"));
     }
     if role.can(Permission::ProductsRead) {
         v.push(("/products", "nav.products"));
