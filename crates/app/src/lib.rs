@@ -6,8 +6,10 @@
 mod audit;
 mod auth;
 mod bootstrap;
+mod certifications;
 mod clock;
 mod contracts;
+mod coverage;
 mod ctx;
 mod customers;
 mod demo_installed_base;
@@ -23,8 +25,15 @@ mod users;
 pub use audit::{AuditQuery, AuditView};
 pub use auth::{LoginOutcome, NewToken, TokenView};
 pub use bootstrap::{DEMO_PASSWORD, DemoSummary};
+pub use certifications::{
+    CertificationPatch, CertificationQuery, CertificationView, NewCertification,
+};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use contracts::{ContractQuery, ContractView, InspectionStep, NewContract};
+pub use coverage::{
+    CoveragePut, CoverageView, CoveringView, OverlapView, ReasonView, RegionView, ResponsibleView,
+    UnitCoverageSummary,
+};
 pub use ctx::{Actor, Ctx, Principal};
 pub use customers::{
     Completeness, ContactView, CustomerView, DuplicateHint, NewContact, NewCustomer, NewSite,
