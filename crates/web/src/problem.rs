@@ -242,6 +242,8 @@ mod tests {
             AppError::Conflict("cannot_demote_self"),
             AppError::Conflict("last_admin"),
             AppError::Conflict("idempotency_key_in_use"),
+            AppError::Conflict("not_a_technician"),
+            AppError::Conflict("certification_removed"),
             AppError::FieldConflict(FieldErrors::new()),
         ];
         let extra = [
@@ -317,6 +319,10 @@ mod tests {
                 "before_start",
                 "unknown_unit",
                 "unit_of_another_customer",
+                "certification_exists",
+                "expires_before_issued",
+                "kind_cannot_cover",
+                "too_many",
             ] {
                 assert!(
                     cat.contains_key(&format!("field.{code}")),

@@ -37,6 +37,8 @@ const STAFF: &[&str] = &[
     "manager",
 ];
 const FRONT_OFFICE: &[&str] = &["admin", "agent", "dispatcher", "manager"];
+/// Who reads engineers' certifications (each within their scope).
+const CERT_READERS: &[&str] = &["admin", "dispatcher", "engineer", "manager", "partner"];
 
 struct Case {
     method: &'static str,
@@ -213,6 +215,51 @@ const CASES: &[Case] = &[
         template: "/api/v1/units/{serial}/transfer",
         allowed: FRONT_OFFICE,
     },
+    Case {
+        method: "GET",
+        template: "/api/v1/regions",
+        allowed: ALL,
+    },
+    Case {
+        method: "GET",
+        template: "/api/v1/org-units/covering",
+        allowed: STAFF_AND_PARTNER,
+    },
+    Case {
+        method: "GET",
+        template: "/api/v1/org-units/{id}/regions",
+        allowed: STAFF_AND_PARTNER,
+    },
+    Case {
+        method: "PUT",
+        template: "/api/v1/org-units/{id}/regions",
+        allowed: &["admin"],
+    },
+    Case {
+        method: "GET",
+        template: "/api/v1/users/{id}/certifications",
+        allowed: CERT_READERS,
+    },
+    Case {
+        method: "POST",
+        template: "/api/v1/users/{id}/certifications",
+        allowed: &["admin", "manager"],
+    },
+    Case {
+        method: "PATCH",
+        template: "/api/v1/users/{id}/certifications/{cert_id}",
+        allowed: &["admin", "manager"],
+    },
+    Case {
+        method: "DELETE",
+        template: "/api/v1/users/{id}/certifications/{cert_id}",
+        allowed: &["admin", "manager"],
+    },
+    Case {
+        method: "GET",
+        template: "/api/v1/certifications",
+        allowed: CERT_READERS,
+    },
 ];
 
 /// Public operations, reachable without a token.
@@ -245,6 +292,15 @@ fn body_for(c: &Case) -> Option<Value> {
             json!({"customer_id": "x", "start_date": "x", "end_date": "x", "service_level": ""}),
         ),
         ("POST", "/api/v1/units") => Some(json!({"product_code": "", "serial": "不行"})),
+        ("PUT", "/api/v1/org-units/{id}/regions") => {
+            Some(json!({"version": 0, "regions": ["21a102"]}))
+        }
+        ("POST", "/api/v1/users/{id}/certifications") => {
+            Some(json!({"product_line": "", "level": "guru"}))
+        }
+        ("PATCH", "/api/v1/users/{id}/certifications/{cert_id}") => {
+            Some(json!({"version": 0, "level": "guru"}))
+        }
         _ => None,
     }
 }
@@ -282,12 +338,13 @@ async fn every_role_gets_exactly_the_api_operations_of_the_matrix(app: TestApp) 
                     "/contracts/{id}",
                     &format!("/contracts/{}", uuid::Uuid::now_v7()),
                 )
+                .replace("{cert_id}", &uuid::Uuid::now_v7().to_string())
                 .replace("{code}", "NOPE")
                 .replace("{serial}", "NOSUCH");
-            let path = if c.template == "/api/v1/search" {
-                format!("{path}?q=zz")
-            } else {
-                path
+            let path = match c.template {
+                "/api/v1/search" => format!("{path}?q=zz"),
+                "/api/v1/org-units/covering" => format!("{path}?region=210102"),
+                _ => path,
             };
             let (status, body) = app.send(c.method, &path, &token, body_for(c)).await;
             let allowed = c.allowed.contains(role);
@@ -361,6 +418,7 @@ async fn every_operation_is_in_the_openapi_document_and_the_matrix(app: TestApp)
     for (method, path) in &in_doc {
         let concrete = path
             .replace("{id}", &uuid::Uuid::now_v7().to_string())
+            .replace("{cert_id}", &uuid::Uuid::now_v7().to_string())
             .replace("{code}", "NOPE")
             .replace("{serial}", "NOSUCH");
         let (status, body) = app.send(method, &concrete, &admin, Some(json!({}))).await;
