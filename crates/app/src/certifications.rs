@@ -113,6 +113,18 @@ pub struct CertificationPatch {
     pub issuer: Option<String>,
 }
 
+/// The person whose records a page shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertHolderView {
+    pub id: UserId,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub org_unit_name: Option<String>,
+    /// Whether this person can hold certifications (engineers, partner technicians).
+    pub technician: bool,
+}
+
 /// Filters of the certification list; without `expiring_within_days` every current record.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -322,6 +334,28 @@ impl crate::App {
             .iter()
             .map(|h| self.cert_view(h, &known))
             .collect())
+    }
+
+    /// The person, if the caller may read their records.
+    pub async fn certification_holder(
+        &self,
+        ctx: &Ctx,
+        user: UserId,
+    ) -> Result<CertHolderView, AppError> {
+        let scope = self.cert_scope(ctx, Permission::CertificationsRead)?;
+        let u = self.holder_in_scope(&scope, user).await?;
+        let org_unit_name = match u.org_unit_id {
+            Some(o) => Some(org_store::get(self.db.pool(), o).await?.name),
+            None => None,
+        };
+        Ok(CertHolderView {
+            id: u.id,
+            username: u.username,
+            display_name: u.display_name,
+            role: u.role,
+            org_unit_name,
+            technician: holds_certifications(u.role),
+        })
     }
 
     /// Whether the caller may keep this person's records (for the pages' buttons).

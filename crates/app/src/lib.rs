@@ -13,6 +13,7 @@ mod coverage;
 mod ctx;
 mod customers;
 mod demo_installed_base;
+mod demo_network;
 mod error;
 mod idempotency;
 mod org;
@@ -26,7 +27,7 @@ pub use audit::{AuditQuery, AuditView};
 pub use auth::{LoginOutcome, NewToken, TokenView};
 pub use bootstrap::{DEMO_PASSWORD, DemoSummary};
 pub use certifications::{
-    CertificationPatch, CertificationQuery, CertificationView, NewCertification,
+    CertHolderView, CertificationPatch, CertificationQuery, CertificationView, NewCertification,
 };
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use contracts::{ContractQuery, ContractView, InspectionStep, NewContract};

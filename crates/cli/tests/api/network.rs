@@ -13,6 +13,7 @@ both!(
     certification_input_is_checked_field_by_field,
     the_expiring_list_shows_what_ends_soon_in_the_callers_scope,
     certifications_follow_role_and_organization_scope,
+    the_pages_change_coverage_and_certifications_within_the_same_rules,
 );
 
 /// Today in the site's time zone, as the server counts days.
@@ -810,4 +811,113 @@ async fn certifications_follow_role_and_organization_scope(app: TestApp) {
         )
         .await;
     assert_eq!(s, 404);
+}
+
+async fn the_pages_change_coverage_and_certifications_within_the_same_rules(app: TestApp) {
+    use crate::web::Browser;
+    let hp = app.unit_id("SY-HP").await;
+    let admin = Browser::new(&app, "zh-CN");
+    admin.login("admin").await;
+    let page = format!("/org-units/{hp}");
+    let csrf = admin.csrf(&page).await;
+    let version = version_of(&app, &app.token("admin").await, &hp)
+        .await
+        .to_string();
+    // The most specific choice of the selects wins.
+    let (s, _, location) = admin
+        .post(
+            &format!("{page}/regions/add"),
+            &[
+                ("_csrf", &csrf),
+                ("version", &version),
+                ("province", "210000"),
+                ("city", "210100"),
+                ("district", "210102"),
+                ("region", ""),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (s, location.as_deref()),
+        (303, Some(format!("{page}?saved=1").as_str()))
+    );
+    let (_, html, _) = admin.get(&page).await;
+    assert!(html.contains("辽宁省 沈阳市 和平区"), "{html}");
+    // A stale form says so and changes nothing.
+    let (s, html, _) = admin
+        .post(
+            &format!("{page}/regions/add"),
+            &[
+                ("_csrf", &csrf),
+                ("version", &version),
+                ("region", "210103"),
+            ],
+        )
+        .await;
+    assert_eq!(s, 409);
+    assert!(html.contains("该记录已被他人修改"), "{html}");
+    assert!(!html.contains("data-code=\"210103\""), "{html}");
+
+    // The manager of another subtree does not see the engineer's certifications page.
+    let token = app.token("admin").await;
+    new_user(&app, &token, "dl.manager", "manager", "DL").await;
+    let engineer = app.user_id("engineer").await;
+    let certs = format!("/users/{engineer}/certifications");
+    let other = Browser::new(&app, "zh-CN");
+    other.login("dl.manager").await;
+    assert_eq!(other.get(&certs).await.0, 404);
+
+    // The engineer reads their own page, without forms to change it.
+    let me = Browser::new(&app, "en");
+    me.login("engineer").await;
+    let (s, html, _) = me.get(&certs).await;
+    assert_eq!(s, 200);
+    assert!(
+        html.contains("Certifications: ") && !html.contains("id=\"add-cert\""),
+        "{html}"
+    );
+
+    // The 沈阳 manager adds one; a contradicting date comes back beside the field.
+    let manager = Browser::new(&app, "zh-CN");
+    manager.login("manager").await;
+    let csrf = manager.csrf(&certs).await;
+    let (s, html, _) = manager
+        .post(
+            &certs,
+            &[
+                ("_csrf", &csrf),
+                ("product_line", "空调"),
+                ("level", "certified"),
+                ("issued_on", "2026-02-01"),
+                ("expires_on", "2026-01-01"),
+            ],
+        )
+        .await;
+    assert_eq!(s, 409);
+    assert!(html.contains("有效期至不能早于发证日期"), "{html}");
+    let last = day(3);
+    let (s, _, location) = manager
+        .post(
+            &certs,
+            &[
+                ("_csrf", &csrf),
+                ("product_line", "空调"),
+                ("level", "certified"),
+                ("issued_on", "2025-02-01"),
+                ("expires_on", &last),
+                ("number", "KT-1"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (s, location.as_deref()),
+        (303, Some(format!("{certs}?added=1").as_str()))
+    );
+    let (_, html, _) = me.get(&certs).await;
+    assert!(
+        html.contains("Expires in 3 days") && html.contains("KT-1"),
+        "{html}"
+    );
+    let (_, html, _) = manager.get("/certifications").await;
+    assert!(html.contains("3 天后到期"), "{html}");
 }
