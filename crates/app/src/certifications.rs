@@ -79,8 +79,8 @@ pub struct NewCertification {
     pub level: String,
     #[schema(max_length = 64, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     pub number: Option<String>,
-    /// Required for `certified` and `senior`.
-    #[schema(value_type = Option<String>, format = Date)]
+    /// The day of issue, or for a trainee the day the training began.
+    #[schema(required = true, value_type = String, format = Date)]
     pub issued_on: Option<String>,
     /// The last valid day; absent: does not expire.
     #[schema(value_type = Option<String>, format = Date)]
@@ -105,9 +105,11 @@ pub struct CertificationPatch {
     pub level: Option<String>,
     #[schema(max_length = 64, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     pub number: Option<String>,
-    #[schema(value_type = Option<String>, pattern = r"^([0-9]{4}-[0-9]{2}-[0-9]{2})?$")]
+    /// A new day of issue (it cannot be cleared).
+    #[schema(value_type = Option<String>, format = Date, min_length = 10)]
     pub issued_on: Option<String>,
-    #[schema(value_type = Option<String>, pattern = r"^([0-9]{4}-[0-9]{2}-[0-9]{2})?$")]
+    /// A new last valid day, or an empty string: does not expire.
+    #[schema(value_type = Option<String>, format = Date)]
     pub expires_on: Option<String>,
     #[schema(max_length = 100, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     pub issuer: Option<String>,
@@ -206,6 +208,14 @@ fn patch_date(
         None => Some(None),
         Some("") => Some(Some(None)),
         Some(v) => errs.take(parse_date(field, v)).map(|d| Some(Some(d))),
+    }
+}
+
+/// Every record has a day it stands from: the day of issue, or the start of training.
+fn parse_date_required(field: &str, s: Option<&str>) -> Result<Date, FieldError> {
+    match s.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Err(FieldError::new(field, "required")),
+        Some(v) => parse_date(field, v),
     }
 }
 
@@ -384,7 +394,9 @@ impl crate::App {
         ));
         let level = errs.take(rules::parse_level("level", &input.level));
         let number = errs.take(rules::parse_number("number", input.number.as_deref()));
-        let issued_on = opt_date("issued_on", input.issued_on.as_deref(), &mut errs);
+        let issued_on = errs
+            .take(parse_date_required("issued_on", input.issued_on.as_deref()))
+            .map(Some);
         let expires_on = opt_date("expires_on", input.expires_on.as_deref(), &mut errs);
         let issuer = errs.take(rules::parse_issuer("issuer", input.issuer.as_deref()));
         errs.clone().into_result()?;
@@ -511,7 +523,12 @@ impl crate::App {
             None => Some(None),
             Some(s) => errs.take(rules::parse_issuer("issuer", Some(s))).map(Some),
         };
-        let issued_on = patch_date("issued_on", patch.issued_on.as_deref(), &mut errs);
+        let issued_on = match patch.issued_on.as_deref() {
+            None => Some(None),
+            Some(v) => errs
+                .take(parse_date_required("issued_on", Some(v)))
+                .map(|d| Some(Some(d))),
+        };
         let expires_on = patch_date("expires_on", patch.expires_on.as_deref(), &mut errs);
         errs.clone().into_result()?;
         let (Some(number), Some(issuer), Some(issued_on), Some(expires_on)) =

@@ -165,6 +165,16 @@ pub(crate) fn parse_codes(field: &str, raw: &[String]) -> Result<Vec<RegionCode>
     Ok(out)
 }
 
+/// A region asked about in a query: malformed is invalid input (422); well-formed but not in
+/// the table, there is no such place (404).
+fn lookup_region(field: &str, raw: &str) -> Result<RegionCode, AppError> {
+    let t = raw.trim();
+    if t.len() != 6 || !t.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(AppError::invalid(FieldError::new(field, "invalid_region")));
+    }
+    RegionCode::parse(field, t).map_err(|_| AppError::NotFound("region"))
+}
+
 /// The units above a unit, from its materialized path `/root/…/self/`.
 fn ancestors(path: &str, me: OrgUnitId) -> Vec<OrgUnitId> {
     path.split('/')
@@ -232,7 +242,7 @@ impl crate::App {
                 .collect());
         }
         let parent = match parent.map(str::trim).filter(|p| !p.is_empty()) {
-            Some(p) => Some(RegionCode::parse("parent", p).map_err(AppError::invalid)?),
+            Some(p) => Some(lookup_region("parent", p)?),
             None => None,
         };
         Ok(region::children(parent)
@@ -363,7 +373,7 @@ impl crate::App {
     /// Partners see only their own subtree's part of the ranking.
     pub async fn covering_units(&self, ctx: &Ctx, region: &str) -> Result<CoveringView, AppError> {
         let scope = self.org_scope(ctx)?;
-        let place = RegionCode::parse("region", region).map_err(AppError::invalid)?;
+        let place = lookup_region("region", region)?;
         let mut above = vec![place];
         while let Some(p) = above.last().and_then(|r| r.parent()) {
             if above.len() >= 3 {

@@ -288,20 +288,30 @@ async fn the_covering_query_ranks_district_over_city_over_province(app: TestApp)
         "{mine}"
     );
 
-    // The place must be a code of the table.
-    for bad in ["21010", "999999"] {
-        let (s, b) = app
-            .get(
-                &format!("/api/v1/org-units/covering?region={bad}"),
-                &dispatcher,
-            )
-            .await;
-        assert_eq!(
-            (s, b["errors"][0]["code"].as_str()),
-            (422, Some("invalid_region")),
-            "{bad}"
-        );
-    }
+    // The place must be six digits, and a region of the table.
+    let (s, b) = app
+        .get("/api/v1/org-units/covering?region=21010", &dispatcher)
+        .await;
+    assert_eq!(
+        (s, b["errors"][0]["code"].as_str()),
+        (422, Some("invalid_region")),
+        "{b}"
+    );
+    let (s, b) = app
+        .get("/api/v1/org-units/covering?region=999999", &dispatcher)
+        .await;
+    assert_eq!((s, b["code"].as_str()), (404, Some("not_found")), "{b}");
+    let (s, b) = app.get("/api/v1/regions?parent=210100", &dispatcher).await;
+    assert_eq!(s, 200, "{b}");
+    assert!(codes(&b["items"]).contains(&"210102".to_owned()));
+    assert_eq!(
+        app.get("/api/v1/regions?parent=999999", &dispatcher)
+            .await
+            .0,
+        404
+    );
+    let (_, b) = app.get("/api/v1/regions?q=和平&limit=3", &dispatcher).await;
+    assert_eq!(b["items"].as_array().expect("items").len(), 3, "{b}");
 }
 
 async fn a_partner_sees_only_its_own_part_of_the_ranking(app: TestApp) {
@@ -394,7 +404,7 @@ async fn a_certification_is_added_changed_and_removed_with_its_history(app: Test
         &app,
         &admin,
         &engineer,
-        json!({"product_line": "空调", "level": "trainee"}),
+        json!({"product_line": "空调", "level": "trainee", "issued_on": "2026-01-05"}),
     )
     .await;
     assert_eq!(
@@ -491,7 +501,7 @@ async fn a_certification_is_added_changed_and_removed_with_its_history(app: Test
         &app,
         &admin,
         &engineer,
-        json!({"product_line": "空调", "level": "trainee"}),
+        json!({"product_line": "空调", "level": "trainee", "issued_on": "2026-01-05"}),
     )
     .await;
     assert_eq!(s, 201, "{b}");
@@ -532,12 +542,12 @@ async fn certification_input_is_checked_field_by_field(app: TestApp) {
             ("product_line".into(), "required".into()),
         ]
     );
-    // A certified level needs the day it was issued.
+    // Every record has the day it stands from (issue, or the start of training).
     let (s, b) = add_cert(
         &app,
         &admin,
         &engineer,
-        json!({"product_line": "电梯", "level": "certified"}),
+        json!({"product_line": "电梯", "level": "trainee"}),
     )
     .await;
     assert_eq!(
@@ -564,7 +574,7 @@ async fn certification_input_is_checked_field_by_field(app: TestApp) {
         &app,
         &admin,
         &agent,
-        json!({"product_line": "电梯", "level": "trainee"}),
+        json!({"product_line": "电梯", "level": "trainee", "issued_on": "2026-01-05"}),
     )
     .await;
     assert_eq!(
@@ -578,7 +588,7 @@ async fn certification_input_is_checked_field_by_field(app: TestApp) {
         .post(app.url(&format!("/api/v1/users/{agent}/certifications")))
         .bearer_auth(&admin)
         .header("accept-language", "en")
-        .json(&json!({"product_line": "电梯", "level": "trainee"}))
+        .json(&json!({"product_line": "电梯", "level": "trainee", "issued_on": "2026-01-05"}))
         .send()
         .await
         .expect("request");

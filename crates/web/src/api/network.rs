@@ -40,7 +40,10 @@ pub struct RegionList {
 /// The GB/T 2260 regions shipped with the product: the provinces, the regions below one,
 /// or those matching a name or code.
 #[utoipa::path(get, path = "/api/v1/regions", tag = "org", params(RegionQuery),
-    responses((status = 200, description = "Regions by code (search: best matches first).", body = RegionList)))]
+    responses(
+        (status = 200, description = "Regions by code (search: best matches first).", body = RegionList),
+        (status = 404, description = "`parent` is well-formed but not a region of the table.", body = crate::problem::Problem, content_type = "application/problem+json"),
+    ))]
 pub async fn regions(
     State(s): State<AppState>,
     c: ApiCtx,
@@ -69,7 +72,10 @@ pub struct CoveringQuery {
 /// city match before a province match; at equal specificity the deeper unit (a station
 /// before its branch); still equal units are tied. Each with its reason.
 #[utoipa::path(get, path = "/api/v1/org-units/covering", tag = "org", params(CoveringQuery),
-    responses((status = 200, description = "The ranked units.", body = CoveringView)))]
+    responses(
+        (status = 200, description = "The ranked units.", body = CoveringView),
+        (status = 404, description = "`region` is well-formed but not a region of the table.", body = crate::problem::Problem, content_type = "application/problem+json"),
+    ))]
 pub async fn covering(
     State(s): State<AppState>,
     c: ApiCtx,
