@@ -930,4 +930,22 @@ async fn the_pages_change_coverage_and_certifications_within_the_same_rules(app:
     );
     let (_, html, _) = manager.get("/certifications").await;
     assert!(html.contains("3 天后到期"), "{html}");
+
+    // A record without expiry is not on the managers' 30-day list, but an engineer's own
+    // list shows all of their records.
+    let (s, _) = add_cert(
+        &app,
+        &token,
+        &engineer,
+        json!({"product_line": "电梯", "level": "trainee", "issued_on": "2026-01-05"}),
+    )
+    .await;
+    assert_eq!(s, 201);
+    let (_, html, _) = manager.get("/certifications").await;
+    assert!(!html.contains("电梯"), "{html}");
+    let (_, html, _) = me.get("/certifications").await;
+    assert!(
+        html.contains("电梯") && html.contains("Does not expire"),
+        "{html}"
+    );
 }

@@ -347,7 +347,13 @@ pub async fn certifications(
     u: WebUser,
     Query(f): Query<CertListForm>,
 ) -> Response {
-    let days = f.days.clone().unwrap_or_else(|| "30".into());
+    // Managers come for what expires soon; an engineer for all of their own records.
+    let default_days = if u.actor.role == aftersales_domain::Role::Engineer {
+        ""
+    } else {
+        "30"
+    };
+    let days = f.days.clone().unwrap_or_else(|| default_days.into());
     let include_expired = f.include_expired.is_some();
     let parsed = days.trim();
     let within = if parsed.is_empty() {
