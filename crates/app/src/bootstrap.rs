@@ -18,6 +18,10 @@ pub struct DemoSummary {
     pub customers_created: usize,
     /// Installed units (serial-numbered equipment at customers).
     pub units_created: usize,
+    /// Org units given their demo coverage regions.
+    pub units_with_regions: usize,
+    /// Demo engineers' and partner technicians' certifications.
+    pub certifications_created: usize,
     /// (user name, role) of every demo account.
     pub accounts: Vec<(String, Role)>,
 }
@@ -108,13 +112,14 @@ impl crate::App {
         }
     }
 
-    /// Loads the demo network, one user per role and the installed base (warranty
-    /// policies, product models, customers and their units). Safe to run again: what
-    /// exists stays.
+    /// Loads the demo network, one user per role, the installed base (warranty
+    /// policies, product models, customers and their units), the regions the units cover
+    /// and the technicians' certifications. Safe to run again: what exists stays.
     pub async fn load_demo(&self) -> Result<DemoSummary, AppError> {
         let mut s = self.load_demo_network().await?;
         self.load_demo_installed_base(&mut s).await?;
         self.load_demo_contracts().await?;
+        self.load_demo_service_network(&mut s).await?;
         Ok(s)
     }
 

@@ -6,12 +6,15 @@
 mod audit;
 mod auth;
 mod bootstrap;
+mod certifications;
 mod clock;
 mod contracts;
+mod coverage;
 mod ctx;
 mod customers;
 mod demo_contracts;
 mod demo_installed_base;
+mod demo_network;
 mod error;
 mod idempotency;
 mod org;
@@ -24,8 +27,15 @@ mod users;
 pub use audit::{AuditQuery, AuditView};
 pub use auth::{LoginOutcome, NewToken, TokenView};
 pub use bootstrap::{DEMO_PASSWORD, DemoSummary};
+pub use certifications::{
+    CertHolderView, CertificationPatch, CertificationQuery, CertificationView, NewCertification,
+};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use contracts::{ContractQuery, ContractView, InspectionStep, NewContract};
+pub use coverage::{
+    CoveragePut, CoverageView, CoveringView, OverlapView, ReasonView, RegionView, ResponsibleView,
+    UnitCoverageSummary,
+};
 pub use ctx::{Actor, Ctx, Principal};
 pub use customers::{
     COMPLETENESS_TARGET_PERCENT, Completeness, CompletenessSummary, ContactEdit, ContactView,

@@ -98,7 +98,7 @@ fn not_found(e: StoreError) -> AppError {
 
 impl crate::App {
     /// Partners see their own unit and what is below it; staff see the whole network.
-    fn org_scope(&self, ctx: &Ctx) -> Result<Option<String>, AppError> {
+    pub(crate) fn org_scope(&self, ctx: &Ctx) -> Result<Option<String>, AppError> {
         ctx.require(Permission::OrgRead)?;
         match &ctx.principal {
             Principal::User(a) if a.role == Role::Partner => {

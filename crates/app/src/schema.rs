@@ -153,3 +153,19 @@ pub enum InspectionKindName {
 #[schema(value_type = String, format = Uuid, pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")]
 #[allow(dead_code)]
 pub struct UuidText(String);
+
+/// A GB/T 2260 region code: six digits.
+#[derive(ToSchema)]
+#[schema(value_type = String, pattern = r"^[0-9]{6}$", example = "210102")]
+#[allow(dead_code)]
+pub struct RegionCodeText(String);
+
+/// The levels of an engineer's record for a product line.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum CertLevelName {
+    Trainee,
+    Certified,
+    Senior,
+}

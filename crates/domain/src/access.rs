@@ -77,6 +77,16 @@ impl Role {
             }
             ProductsRead => self.is_staff() || self == Role::Partner,
             ProductsManage => self == Role::Admin,
+            // The GB/T 2260 table is reference data every signed-in user may look up.
+            RegionsRead => true,
+            // Engineers' certifications (R-ORG-3): dispatchers read them to dispatch,
+            // managers read and keep them for their subtree, engineers read their own,
+            // partners their own unit's. Only the manufacturer records them (上岗).
+            CertificationsRead => matches!(
+                self,
+                Role::Admin | Role::Dispatcher | Role::Manager | Role::Engineer | Role::Partner
+            ),
+            CertificationsManage => matches!(self, Role::Admin | Role::Manager),
         }
     }
 }
@@ -102,10 +112,13 @@ pub enum Permission {
     ProductsManage,
     UnitsRead,
     UnitsManage,
+    RegionsRead,
+    CertificationsRead,
+    CertificationsManage,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 13] = [
+    pub const ALL: [Permission; 16] = [
         Permission::OwnProfile,
         Permission::OwnTokens,
         Permission::OrgRead,
@@ -119,6 +132,9 @@ impl Permission {
         Permission::ProductsManage,
         Permission::UnitsRead,
         Permission::UnitsManage,
+        Permission::RegionsRead,
+        Permission::CertificationsRead,
+        Permission::CertificationsManage,
     ];
 }
 
@@ -184,6 +200,18 @@ mod tests {
                 ],
             ),
             (ProductsManage, &[Role::Admin]),
+            (RegionsRead, &Role::ALL),
+            (
+                CertificationsRead,
+                &[
+                    Role::Admin,
+                    Role::Dispatcher,
+                    Role::Engineer,
+                    Role::Manager,
+                    Role::Partner,
+                ],
+            ),
+            (CertificationsManage, &[Role::Admin, Role::Manager]),
         ];
         assert_eq!(expected.len(), Permission::ALL.len());
         for (p, holders) in expected {

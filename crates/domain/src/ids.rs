@@ -65,3 +65,7 @@ id_type!(
     /// A serial-numbered unit of the installed base.
     UnitId
 );
+id_type!(
+    /// An engineer's skill or certification for one product line.
+    CertificationId
+);

@@ -5,6 +5,8 @@
 //! of the unit and property tests.
 
 pub mod access;
+pub mod certification;
+pub mod coverage;
 pub mod ids;
 pub mod installed_base;
 pub mod locale;
@@ -16,7 +18,7 @@ pub mod validation;
 pub mod warranty;
 
 pub use access::{Permission, Role};
-pub use ids::{CustomerId, OrgUnitId, ProductId, TokenId, UnitId, UserId};
+pub use ids::{CertificationId, CustomerId, OrgUnitId, ProductId, TokenId, UnitId, UserId};
 pub use locale::Locale;
 pub use org::{OrgCode, OrgUnitKind, OrgUnitName};
 pub use user::{DisplayName, Password, Username};

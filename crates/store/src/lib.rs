@@ -9,8 +9,10 @@
 //! transaction.
 
 pub mod audit;
+pub mod certifications;
 pub mod contracts;
 pub mod counters;
+pub mod coverage;
 pub mod customers;
 mod db;
 mod error;

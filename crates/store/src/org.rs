@@ -159,3 +159,13 @@ pub async fn list<'e, E: Executor<'e, Database = Any>>(
         .collect::<Result<Vec<OrgUnitRecord>, _>>()?;
     Ok(Page::from_rows(items, limit, |o| o.path.clone()))
 }
+
+/// Every unit, in tree order (the network is small enough to hold at once).
+pub async fn all<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+) -> Result<Vec<OrgUnitRecord>, StoreError> {
+    let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!("{SELECT} ORDER BY path")))
+        .fetch_all(e)
+        .await?;
+    rows.into_iter().map(TryInto::try_into).collect()
+}

@@ -55,3 +55,92 @@
     if (first) { first.focus(); }
   });
 })();
+
+// Region pickers (GB/T 2260): choosing a province fills the cities, a city the districts,
+// from /regions.json; typing a name or code in a [data-region-search] box offers matches.
+// In a form with [data-region-chosen], a match is kept there and named below the box;
+// with [data-fill-code], the box itself takes the code.
+(function () {
+  'use strict';
+  function regions(params) {
+    return fetch('/regions.json?' + new URLSearchParams(params), { credentials: 'same-origin' })
+      .then(function (r) { return r.ok ? r.json() : []; })
+      .catch(function () { return []; });
+  }
+  function resetSelect(sel) {
+    while (sel.options.length > 1) { sel.remove(1); }
+    sel.value = '';
+    sel.disabled = true;
+  }
+  function clearChosen(picker) {
+    var hidden = picker.querySelector('[data-region-chosen]');
+    var text = picker.querySelector('[data-region-chosen-text]');
+    if (hidden) { hidden.value = ''; }
+    if (text) { text.textContent = ''; }
+  }
+  document.addEventListener('change', function (e) {
+    var sel = e.target.closest && e.target.closest('select[data-region-next]');
+    if (!sel) { return; }
+    var picker = sel.closest('[data-region-picker]');
+    if (!picker) { return; }
+    clearChosen(picker);
+    // Empty every level below this one.
+    var next = picker.querySelector('#' + sel.getAttribute('data-region-next'));
+    var below = next;
+    while (below) {
+      resetSelect(below);
+      var id = below.getAttribute('data-region-next');
+      below = id ? picker.querySelector('#' + id) : null;
+    }
+    if (!sel.value || !next) { return; }
+    regions({ parent: sel.value }).then(function (items) {
+      items.forEach(function (r) { next.add(new Option(r.name, r.code)); });
+      next.disabled = items.length === 0;
+      next.setAttribute('data-loaded', sel.value);
+    });
+  });
+  function choose(picker, box, code, fullName) {
+    var list = picker.querySelector('.region-results');
+    if (list) { list.innerHTML = ''; }
+    if (box.hasAttribute('data-fill-code')) { box.value = code; return; }
+    var hidden = picker.querySelector('[data-region-chosen]');
+    var text = picker.querySelector('[data-region-chosen-text]');
+    if (hidden) { hidden.value = code; }
+    if (text) { text.textContent = (picker.getAttribute('data-chosen-label') || '') + fullName + ' ' + code; }
+    box.value = fullName;
+  }
+  var timer = null;
+  document.addEventListener('input', function (e) {
+    var box = e.target.closest && e.target.closest('[data-region-search]');
+    if (!box) { return; }
+    var picker = box.closest('[data-region-picker]');
+    var list = picker && picker.querySelector('.region-results');
+    if (!list) { return; }
+    clearTimeout(timer);
+    var q = box.value.trim();
+    if (!q || /^[0-9]{6}$/.test(q) && box.hasAttribute('data-fill-code')) { list.innerHTML = ''; return; }
+    timer = setTimeout(function () {
+      regions({ q: q, limit: 8 }).then(function (items) {
+        if (box.value.trim() !== q) { return; }
+        list.innerHTML = '';
+        items.forEach(function (r) {
+          var li = document.createElement('li');
+          var b = document.createElement('button');
+          b.type = 'button';
+          b.setAttribute('data-code', r.code);
+          b.textContent = r.full_name + ' ' + r.code;
+          b.addEventListener('click', function () { choose(picker, box, r.code, r.full_name); });
+          li.appendChild(b);
+          list.appendChild(li);
+        });
+      });
+    }, 200);
+  });
+  // Enter in the search box takes the first match instead of sending the form.
+  document.addEventListener('keydown', function (e) {
+    var box = e.target.closest && e.target.closest('[data-region-search]');
+    if (!box || e.key !== 'Enter') { return; }
+    var first = box.closest('[data-region-picker]').querySelector('.region-results button');
+    if (first) { e.preventDefault(); first.click(); }
+  });
+})();

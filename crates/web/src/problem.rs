@@ -242,6 +242,8 @@ mod tests {
             AppError::Conflict("cannot_demote_self"),
             AppError::Conflict("last_admin"),
             AppError::Conflict("idempotency_key_in_use"),
+            AppError::Conflict("not_a_technician"),
+            AppError::Conflict("certification_removed"),
             AppError::FieldConflict(FieldErrors::new()),
         ];
         let extra = [
@@ -319,6 +321,10 @@ mod tests {
                 "unit_of_another_customer",
                 "unknown_contact",
                 "site_in_use",
+                "certification_exists",
+                "expires_before_issued",
+                "kind_cannot_cover",
+                "too_many",
             ] {
                 assert!(
                     cat.contains_key(&format!("field.{code}")),

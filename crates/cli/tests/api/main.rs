@@ -11,5 +11,6 @@ mod cli;
 mod conventions;
 mod crash;
 mod matrix;
+mod network;
 mod org_and_users;
 mod web;

@@ -37,6 +37,8 @@ const STAFF: &[&str] = &[
     "manager",
 ];
 const FRONT_OFFICE: &[&str] = &["admin", "agent", "dispatcher", "manager"];
+/// Who reads engineers' certifications (each within their scope).
+const CERT_READERS: &[&str] = &["admin", "dispatcher", "engineer", "manager", "partner"];
 
 struct Case {
     method: &'static str,
@@ -228,6 +230,51 @@ const CASES: &[Case] = &[
         template: "/api/v1/units/{serial}/transfer",
         allowed: FRONT_OFFICE,
     },
+    Case {
+        method: "GET",
+        template: "/api/v1/regions",
+        allowed: ALL,
+    },
+    Case {
+        method: "GET",
+        template: "/api/v1/org-units/covering",
+        allowed: STAFF_AND_PARTNER,
+    },
+    Case {
+        method: "GET",
+        template: "/api/v1/org-units/{id}/regions",
+        allowed: STAFF_AND_PARTNER,
+    },
+    Case {
+        method: "PUT",
+        template: "/api/v1/org-units/{id}/regions",
+        allowed: &["admin"],
+    },
+    Case {
+        method: "GET",
+        template: "/api/v1/users/{id}/certifications",
+        allowed: CERT_READERS,
+    },
+    Case {
+        method: "POST",
+        template: "/api/v1/users/{id}/certifications",
+        allowed: &["admin", "manager"],
+    },
+    Case {
+        method: "PATCH",
+        template: "/api/v1/users/{id}/certifications/{cert_id}",
+        allowed: &["admin", "manager"],
+    },
+    Case {
+        method: "DELETE",
+        template: "/api/v1/users/{id}/certifications/{cert_id}",
+        allowed: &["admin", "manager"],
+    },
+    Case {
+        method: "GET",
+        template: "/api/v1/certifications",
+        allowed: CERT_READERS,
+    },
 ];
 
 /// Public operations, reachable without a token.
@@ -263,6 +310,15 @@ fn body_for(c: &Case) -> Option<Value> {
             json!({"customer_id": "x", "start_date": "x", "end_date": "x", "service_level": ""}),
         ),
         ("POST", "/api/v1/units") => Some(json!({"product_code": "", "serial": "不行"})),
+        ("PUT", "/api/v1/org-units/{id}/regions") => {
+            Some(json!({"version": 0, "regions": ["21a102"]}))
+        }
+        ("POST", "/api/v1/users/{id}/certifications") => {
+            Some(json!({"product_line": "", "level": "guru"}))
+        }
+        ("PATCH", "/api/v1/users/{id}/certifications/{cert_id}") => {
+            Some(json!({"version": 0, "level": "guru"}))
+        }
         _ => None,
     }
 }
@@ -300,12 +356,13 @@ async fn every_role_gets_exactly_the_api_operations_of_the_matrix(app: TestApp) 
                     "/contracts/{id}",
                     &format!("/contracts/{}", uuid::Uuid::now_v7()),
                 )
+                .replace("{cert_id}", &uuid::Uuid::now_v7().to_string())
                 .replace("{code}", "NOPE")
                 .replace("{serial}", "NOSUCH");
-            let path = if c.template == "/api/v1/search" {
-                format!("{path}?q=zz")
-            } else {
-                path
+            let path = match c.template {
+                "/api/v1/search" => format!("{path}?q=zz"),
+                "/api/v1/org-units/covering" => format!("{path}?region=210102"),
+                _ => path,
             };
             let (status, body) = app.send(c.method, &path, &token, body_for(c)).await;
             let allowed = c.allowed.contains(role);
@@ -379,6 +436,7 @@ async fn every_operation_is_in_the_openapi_document_and_the_matrix(app: TestApp)
     for (method, path) in &in_doc {
         let concrete = path
             .replace("{id}", &uuid::Uuid::now_v7().to_string())
+            .replace("{cert_id}", &uuid::Uuid::now_v7().to_string())
             .replace("{code}", "NOPE")
             .replace("{serial}", "NOSUCH");
         let (status, body) = app.send(method, &concrete, &admin, Some(json!({}))).await;

@@ -36,6 +36,10 @@ const PAGES: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "/certifications",
+        &["admin", "dispatcher", "engineer", "manager", "partner"],
+    ),
+    (
         "/customers",
         &[
             "admin",
@@ -64,14 +68,14 @@ const PAGES: &[(&str, &[&str])] = &[
 ];
 
 /// A browser-like client: keeps cookies, does not follow redirects.
-struct Browser {
+pub(crate) struct Browser {
     http: reqwest::Client,
     base: String,
     lang: &'static str,
 }
 
 impl Browser {
-    fn new(app: &TestApp, lang: &'static str) -> Self {
+    pub(crate) fn new(app: &TestApp, lang: &'static str) -> Self {
         let http = reqwest::Client::builder()
             .cookie_store(true)
             .redirect(reqwest::redirect::Policy::none())
@@ -84,7 +88,7 @@ impl Browser {
         }
     }
 
-    async fn get(&self, path: &str) -> (u16, String, Option<String>) {
+    pub(crate) async fn get(&self, path: &str) -> (u16, String, Option<String>) {
         let r = self
             .http
             .get(format!("{}{path}", self.base))
@@ -101,7 +105,11 @@ impl Browser {
         (status, r.text().await.expect("text"), location)
     }
 
-    async fn post(&self, path: &str, form: &[(&str, &str)]) -> (u16, String, Option<String>) {
+    pub(crate) async fn post(
+        &self,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> (u16, String, Option<String>) {
         let r = self
             .http
             .post(format!("{}{path}", self.base))
@@ -120,7 +128,7 @@ impl Browser {
     }
 
     /// The CSRF token of a page (from its meta tag).
-    async fn csrf(&self, path: &str) -> String {
+    pub(crate) async fn csrf(&self, path: &str) -> String {
         let (_, html, _) = self.get(path).await;
         let start = html
             .find("name=\"csrf-token\" content=\"")
@@ -129,7 +137,7 @@ impl Browser {
         html[start..].split('"').next().expect("token").to_owned()
     }
 
-    async fn login(&self, user: &str) {
+    pub(crate) async fn login(&self, user: &str) {
         let csrf = self.csrf("/login").await;
         let pw = if user == "admin" {
             ADMIN_PASSWORD

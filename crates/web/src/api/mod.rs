@@ -5,6 +5,7 @@ mod audit;
 mod auth;
 mod customers;
 mod installed_base;
+mod network;
 mod org;
 mod users;
 
@@ -63,6 +64,12 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
             installed_base::create_contract
         ))
         .routes(routes!(installed_base::get_contract))
+        .routes(routes!(network::regions))
+        .routes(routes!(network::covering))
+        .routes(routes!(network::get_regions, network::put_regions))
+        .routes(routes!(network::list_user_certs, network::add_cert))
+        .routes(routes!(network::update_cert, network::remove_cert))
+        .routes(routes!(network::list_certs))
         .split_for_parts();
     crate::openapi::finish(&mut doc);
     (router, doc)

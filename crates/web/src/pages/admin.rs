@@ -3,8 +3,8 @@
 use super::{FormErrors, PageError, Shell, WebUser};
 use crate::AppState;
 use aftersales_app::{
-    AppError, AuditQuery, AuditView, NewOrgUnit, NewUser, OrgUnitView, UserPatch, UserQuery,
-    UserView,
+    AppError, AuditQuery, AuditView, CoveringView, NewOrgUnit, NewUser, OrgUnitView, OverlapView,
+    RegionView, UnitCoverageSummary, UserPatch, UserQuery, UserView,
 };
 use aftersales_domain::{OrgUnitKind, Permission, Role};
 use askama::Template;
@@ -513,6 +513,12 @@ pub struct OrgUnitsPage {
     pub can_manage: bool,
     pub form: OrgForm,
     pub errors: FormErrors,
+    /// Each unit's covered regions and overlaps (units without regions are absent).
+    pub coverage: std::collections::BTreeMap<aftersales_domain::OrgUnitId, UnitCoverageSummary>,
+    /// The place asked about in "who serves here", as typed.
+    pub region: String,
+    pub covering: Option<CoveringView>,
+    pub covering_error: Option<String>,
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -532,6 +538,68 @@ impl OrgUnitsPage {
     pub fn indent(&self, depth: &i64) -> String {
         "　".repeat(usize::try_from(*depth).unwrap_or(0))
     }
+
+    /// The unit's regions, named as short as they read (e.g. `和平区、沈河区`).
+    pub fn regions_of(&self, o: &OrgUnitView) -> Vec<RegionView> {
+        self.coverage
+            .get(&o.id)
+            .map(|c| c.regions.clone())
+            .unwrap_or_default()
+    }
+
+    pub fn overlaps_of(&self, o: &OrgUnitView) -> Vec<OverlapView> {
+        self.coverage
+            .get(&o.id)
+            .map(|c| c.overlaps.clone())
+            .unwrap_or_default()
+    }
+
+    pub fn overlap_count(&self) -> usize {
+        self.coverage
+            .values()
+            .map(|c| c.overlaps.len())
+            .sum::<usize>()
+            / 2
+    }
+
+    pub fn serving_title(&self, c: &CoveringView) -> String {
+        self.shell.tr.f(
+            "network.serving",
+            &[(
+                "place",
+                &format!("{} {}", c.region.full_name, c.region.code),
+            )],
+        )
+    }
+
+    pub fn overlap_summary(&self) -> String {
+        self.shell.tr.f(
+            "network.overlap_summary",
+            &[("n", &self.overlap_count().to_string())],
+        )
+    }
+
+    pub fn overlap_text(&self, o: &OverlapView) -> String {
+        super::network::overlap_text(self.shell.tr, o)
+    }
+
+    pub fn kind_name(&self, k: &str) -> String {
+        self.shell.tr.t_dyn(&format!("org_kind.{k}"))
+    }
+
+    pub fn reason_text(&self, r: &aftersales_app::ReasonView) -> String {
+        if self.shell.tr.lang() == "en" {
+            r.en.clone()
+        } else {
+            r.zh.clone()
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct OrgPageQuery {
+    pub region: String,
 }
 
 async fn org_page(
@@ -540,12 +608,18 @@ async fn org_page(
     form: OrgForm,
     errors: FormErrors,
     status: StatusCode,
+    region: String,
 ) -> Response {
     let tr = u.tr();
     let units = match all_units(s, &u).await {
         Ok(x) => x,
         Err(e) => return PageError::for_user(e, u).into_response(),
     };
+    let coverage = match s.app.coverage_overview(&u.ctx).await {
+        Ok(x) => x,
+        Err(e) => return PageError::for_user(e, u).into_response(),
+    };
+    let (covering, covering_error) = super::network::covering_for_page(s, &u, &region).await;
     let page = OrgUnitsPage {
         kinds: OrgUnitKind::ALL
             .iter()
@@ -559,12 +633,20 @@ async fn org_page(
         units,
         form,
         errors,
+        coverage,
+        region,
+        covering,
+        covering_error,
         shell: u.shell,
     };
     (status, page).into_response()
 }
 
-pub async fn org_units(State(s): State<AppState>, u: WebUser) -> Response {
+pub async fn org_units(
+    State(s): State<AppState>,
+    u: WebUser,
+    Query(q): Query<OrgPageQuery>,
+) -> Response {
     org_page(
         &s,
         u,
@@ -574,6 +656,7 @@ pub async fn org_units(State(s): State<AppState>, u: WebUser) -> Response {
         },
         FormErrors::default(),
         StatusCode::OK,
+        q.region,
     )
     .await
 }
@@ -593,7 +676,15 @@ pub async fn create_org_unit(
         Ok(_) => Redirect::to("/org-units").into_response(),
         Err(AppError::Validation(errs) | AppError::FieldConflict(errs)) => {
             let errors = FormErrors::from_fields(&errs, u.tr());
-            org_page(&s, u, f, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+            org_page(
+                &s,
+                u,
+                f,
+                errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                String::new(),
+            )
+            .await
         }
         Err(e) => PageError::for_user(e, u).into_response(),
     }

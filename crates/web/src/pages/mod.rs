@@ -9,6 +9,7 @@ mod catalog;
 mod customer_form;
 mod customers;
 mod home;
+mod network;
 mod unit_transfer;
 
 use crate::AppState;
@@ -53,6 +54,26 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route(
             "/org-units",
             get(admin::org_units).post(admin::create_org_unit),
+        )
+        .route("/org-units/{id}", get(network::org_unit))
+        .route("/org-units/{id}/regions/add", post(network::add_region))
+        .route(
+            "/org-units/{id}/regions/remove",
+            post(network::remove_region),
+        )
+        .route("/regions.json", get(network::regions_json))
+        .route("/certifications", get(network::certifications))
+        .route(
+            "/users/{id}/certifications",
+            get(network::user_certifications).post(network::add_certification),
+        )
+        .route(
+            "/users/{id}/certifications/{cert}",
+            post(network::update_certification),
+        )
+        .route(
+            "/users/{id}/certifications/{cert}/remove",
+            post(network::remove_certification),
         )
         .route("/customers", get(customers::search))
         .route(
@@ -122,6 +143,9 @@ pub fn nav_for(role: Role) -> Vec<(&'static str, &'static str)> {
     }
     if role.can(Permission::OrgRead) {
         v.push(("/org-units", "nav.org_units"));
+    }
+    if role.can(Permission::CertificationsRead) {
+        v.push(("/certifications", "network.nav"));
     }
     if role.can(Permission::AuditRead) {
         v.push(("/admin/audit", "nav.audit"));
