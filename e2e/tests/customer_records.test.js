@@ -68,7 +68,10 @@ describe('agent keeps a customer record', () => {
       // Edit: a new name, the region added, the family contact removed (its row cleared).
       await Promise.all([page.waitForURL((u) => u.pathname.endsWith('/edit')), page.click('#edit-customer')]);
       await page.fill('#name', `${name}二`);
-      await page.fill('#sites-0-region_code', '210102');
+      // The region by its name: the picker offers it and fills in the code.
+      await page.locator('#sites-0-region_code').pressSequentially('和平区', { delay: 20 });
+      await page.locator('#sites-0-region_code ~ .region-results button[data-code="210102"]').click();
+      assert.equal(await page.inputValue('#sites-0-region_code'), '210102');
       await page.fill('#contacts-1-name', '');
       await page.fill('#contacts-1-phones', '');
       await Promise.all([page.waitForURL((u) => !u.pathname.endsWith('/edit')), page.click('#customer-form button[type=submit]')]);

@@ -49,6 +49,7 @@
       if (el.tagName !== 'LABEL') { el.value = ''; }
     });
     copy.querySelectorAll('.field-error').forEach(function (el) { el.remove(); });
+    copy.querySelectorAll('.region-results').forEach(function (el) { el.innerHTML = ''; });
     copy.querySelectorAll('.invalid').forEach(function (el) { el.classList.remove('invalid'); });
     last.after(copy);
     var first = copy.querySelector('input:not([type="hidden"])');
