@@ -197,6 +197,194 @@ fn search_text(name: &str, company: Option<&str>) -> String {
     t
 }
 
+/// A customer's input that passed the rules of `create_customer`, ready to store.
+#[derive(Debug, Clone)]
+pub(crate) struct ValidCustomer {
+    pub kind: CustomerKind,
+    pub name: String,
+    pub company: Option<String>,
+    pub region_code: Option<RegionCode>,
+    pub notes: Option<String>,
+    /// (name, title, phones)
+    pub contacts: Vec<(String, Option<String>, Vec<Phone>)>,
+    /// (label, address, region, latitude, longitude)
+    pub sites: Vec<ValidSite>,
+}
+
+pub(crate) type ValidSite = (
+    Option<String>,
+    String,
+    Option<RegionCode>,
+    Option<f64>,
+    Option<f64>,
+);
+
+/// The rules of a customer record, field by field (the form, the API and imports share
+/// them). Unknown region codes of a valid shape are a conflict; the rest is invalid input.
+pub(crate) fn validate_customer(input: &NewCustomer) -> Result<ValidCustomer, AppError> {
+    let mut errs = FieldErrors::new();
+    let kind = errs.take(
+        CustomerKind::parse(input.kind.trim())
+            .ok_or_else(|| FieldError::new("kind", "invalid_choice")),
+    );
+    let name = errs.take(parse_text("name", &input.name, 100));
+    let company = errs.take(parse_opt_text("company", input.company.as_deref(), 100));
+    let region_code = region("region_code", input.region_code.as_deref(), &mut errs);
+    let notes = errs.take(aftersales_domain::installed_base::parse_opt_notes(
+        "notes",
+        input.notes.as_deref(),
+        2000,
+    ));
+    let mut contacts = Vec::new();
+    for (i, c) in input.contacts.iter().enumerate() {
+        let cname = errs.take(parse_text(&format!("contacts[{i}].name"), &c.name, 50));
+        let title = errs.take(parse_opt_text(
+            &format!("contacts[{i}].title"),
+            c.title.as_deref(),
+            50,
+        ));
+        let phones: Vec<Phone> = c
+            .phones
+            .iter()
+            .enumerate()
+            .filter_map(|(j, p)| errs.take(Phone::parse(&format!("contacts[{i}].phones[{j}]"), p)))
+            .collect();
+        if let (Some(n), Some(t)) = (cname, title) {
+            contacts.push((n, t, phones));
+        }
+    }
+    let mut sites = Vec::new();
+    for (i, s) in input.sites.iter().enumerate() {
+        let label = errs.take(parse_opt_text(
+            &format!("sites[{i}].label"),
+            s.label.as_deref(),
+            50,
+        ));
+        let address = errs.take(parse_text(&format!("sites[{i}].address"), &s.address, 200));
+        let rc = region(
+            &format!("sites[{i}].region_code"),
+            s.region_code.as_deref(),
+            &mut errs,
+        );
+        if s.latitude.is_some_and(|v| !(-90.0..=90.0).contains(&v)) {
+            errs.push(
+                FieldError::new(format!("sites[{i}].latitude"), "out_of_range")
+                    .with("min", -90)
+                    .with("max", 90),
+            );
+        }
+        if s.longitude.is_some_and(|v| !(-180.0..=180.0).contains(&v)) {
+            errs.push(
+                FieldError::new(format!("sites[{i}].longitude"), "out_of_range")
+                    .with("min", -180)
+                    .with("max", 180),
+            );
+        }
+        if let (Some(l), Some(a), Some(r)) = (label, address, rc) {
+            sites.push((l, a, r, s.latitude, s.longitude));
+        }
+    }
+    if !errs.is_empty() {
+        return Err(region_conflicts(errs));
+    }
+    let (Some(kind), Some(name), Some(company), Some(region_code), Some(notes)) =
+        (kind, name, company, region_code, notes)
+    else {
+        return Err(AppError::Validation(errs));
+    };
+    Ok(ValidCustomer {
+        kind,
+        name,
+        company,
+        region_code,
+        notes,
+        contacts,
+        sites,
+    })
+}
+
+/// The rows that store a valid customer.
+#[derive(Debug, Clone)]
+pub(crate) struct CustomerRows {
+    pub record: store::CustomerRecord,
+    pub contacts: Vec<store::ContactRow>,
+    pub phones: Vec<store::PhoneRow>,
+    pub sites: Vec<store::SiteRow>,
+}
+
+pub(crate) fn customer_rows(
+    v: ValidCustomer,
+    id: CustomerId,
+    number: String,
+    now: Timestamp,
+) -> CustomerRows {
+    let record = store::CustomerRecord {
+        id,
+        number,
+        kind: v.kind.as_str().into(),
+        search_text: search_text(&v.name, v.company.as_deref()),
+        name: v.name,
+        company: v.company,
+        region_code: v.region_code.map(|r| r.to_string()),
+        notes: v.notes,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    };
+    let mut contacts = Vec::new();
+    let mut phones = Vec::new();
+    let mut pos = 0;
+    for (i, (cname, title, ps)) in v.contacts.into_iter().enumerate() {
+        let cid = uuid::Uuid::now_v7().to_string();
+        for p in ps {
+            pos += 1;
+            phones.push(store::PhoneRow {
+                id: uuid::Uuid::now_v7().to_string(),
+                customer_id: id.to_string(),
+                contact_id: Some(cid.clone()),
+                number: p.raw().into(),
+                digits: p.digits().into(),
+                position: pos,
+            });
+        }
+        contacts.push(store::ContactRow {
+            id: cid,
+            customer_id: id.to_string(),
+            name: cname,
+            title,
+            is_primary: i64::from(i == 0),
+            position: i as i64,
+        });
+    }
+    let sites = v
+        .sites
+        .into_iter()
+        .enumerate()
+        .map(|(i, (label, address, rc, lat, lng))| store::SiteRow {
+            id: uuid::Uuid::now_v7().to_string(),
+            customer_id: id.to_string(),
+            label: label.unwrap_or_else(|| {
+                if i == 0 {
+                    "主地址".into()
+                } else {
+                    format!("地址{}", i + 1)
+                }
+            }),
+            address,
+            region_code: rc.map(|r| r.to_string()),
+            latitude: lat,
+            longitude: lng,
+            position: i as i64,
+        })
+        .collect();
+    CustomerRows {
+        record,
+        contacts,
+        phones,
+        sites,
+    }
+}
+
 impl crate::App {
     pub async fn create_customer(
         &self,
@@ -208,141 +396,23 @@ impl crate::App {
         if let Some(v) = self.idem_replay(ctx, idem).await? {
             return Ok(v);
         }
-        let mut errs = FieldErrors::new();
-        let kind = errs.take(
-            CustomerKind::parse(input.kind.trim())
-                .ok_or_else(|| FieldError::new("kind", "invalid_choice")),
-        );
-        let name = errs.take(parse_text("name", &input.name, 100));
-        let company = errs.take(parse_opt_text("company", input.company.as_deref(), 100));
-        let region_code = region("region_code", input.region_code.as_deref(), &mut errs);
-        let notes = errs.take(aftersales_domain::installed_base::parse_opt_notes(
-            "notes",
-            input.notes.as_deref(),
-            2000,
-        ));
-        let mut contacts = Vec::new();
-        for (i, c) in input.contacts.iter().enumerate() {
-            let cname = errs.take(parse_text(&format!("contacts[{i}].name"), &c.name, 50));
-            let title = errs.take(parse_opt_text(
-                &format!("contacts[{i}].title"),
-                c.title.as_deref(),
-                50,
-            ));
-            let phones: Vec<Phone> = c
-                .phones
-                .iter()
-                .enumerate()
-                .filter_map(|(j, p)| {
-                    errs.take(Phone::parse(&format!("contacts[{i}].phones[{j}]"), p))
-                })
-                .collect();
-            if let (Some(n), Some(t)) = (cname, title) {
-                contacts.push((n, t, phones));
-            }
-        }
-        let mut sites = Vec::new();
-        for (i, s) in input.sites.iter().enumerate() {
-            let label = errs.take(parse_opt_text(
-                &format!("sites[{i}].label"),
-                s.label.as_deref(),
-                50,
-            ));
-            let address = errs.take(parse_text(&format!("sites[{i}].address"), &s.address, 200));
-            let rc = region(
-                &format!("sites[{i}].region_code"),
-                s.region_code.as_deref(),
-                &mut errs,
-            );
-            if s.latitude.is_some_and(|v| !(-90.0..=90.0).contains(&v)) {
-                errs.push(
-                    FieldError::new(format!("sites[{i}].latitude"), "out_of_range")
-                        .with("min", -90)
-                        .with("max", 90),
-                );
-            }
-            if s.longitude.is_some_and(|v| !(-180.0..=180.0).contains(&v)) {
-                errs.push(
-                    FieldError::new(format!("sites[{i}].longitude"), "out_of_range")
-                        .with("min", -180)
-                        .with("max", 180),
-                );
-            }
-            if let (Some(l), Some(a), Some(r)) = (label, address, rc) {
-                sites.push((l, a, r, s.latitude, s.longitude));
-            }
-        }
-        if !errs.is_empty() {
-            return Err(region_conflicts(errs));
-        }
-        let (Some(kind), Some(name), Some(company), Some(region_code), Some(notes)) =
-            (kind, name, company, region_code, notes)
-        else {
-            return Err(AppError::Validation(errs));
-        };
+        let valid = validate_customer(input)?;
         let now = self.now();
         let id = CustomerId::new();
         let r = async {
             let mut tx = self.db.begin().await?;
             self.idem_claim(&mut tx, ctx, idem).await?;
             let n = aftersales_store::counters::next(tx.conn(), "customer").await?;
-            let rec = store::CustomerRecord {
-                id,
-                number: format!("CU{n:06}"),
-                kind: kind.as_str().into(),
-                search_text: search_text(&name, company.as_deref()),
-                name,
-                company,
-                region_code: region_code.map(|r| r.to_string()),
-                notes,
-                version: 1,
-                created_at: now,
-                updated_at: now,
-            };
-            store::insert(tx.conn(), &rec).await?;
-            let mut pos = 0;
-            for (i, (cname, title, phones)) in contacts.iter().enumerate() {
-                let cid = uuid::Uuid::now_v7().to_string();
-                let row = store::ContactRow {
-                    id: cid.clone(),
-                    customer_id: id.to_string(),
-                    name: cname.clone(),
-                    title: title.clone(),
-                    is_primary: i64::from(i == 0),
-                    position: i as i64,
-                };
-                store::insert_contact(tx.conn(), &row).await?;
-                for p in phones {
-                    pos += 1;
-                    let prow = store::PhoneRow {
-                        id: uuid::Uuid::now_v7().to_string(),
-                        customer_id: id.to_string(),
-                        contact_id: Some(cid.clone()),
-                        number: p.raw().into(),
-                        digits: p.digits().into(),
-                        position: pos,
-                    };
-                    store::insert_phone(tx.conn(), &prow).await?;
-                }
+            let rows = customer_rows(valid, id, format!("CU{n:06}"), now);
+            store::insert(tx.conn(), &rows.record).await?;
+            for c in &rows.contacts {
+                store::insert_contact(tx.conn(), c).await?;
             }
-            for (i, (label, address, rc, lat, lng)) in sites.iter().enumerate() {
-                let row = store::SiteRow {
-                    id: uuid::Uuid::now_v7().to_string(),
-                    customer_id: id.to_string(),
-                    label: label.clone().unwrap_or_else(|| {
-                        if i == 0 {
-                            "主地址".into()
-                        } else {
-                            format!("地址{}", i + 1)
-                        }
-                    }),
-                    address: address.clone(),
-                    region_code: rc.map(|r| r.to_string()),
-                    latitude: *lat,
-                    longitude: *lng,
-                    position: i as i64,
-                };
-                store::insert_site(tx.conn(), &row).await?;
+            for p in &rows.phones {
+                store::insert_phone(tx.conn(), p).await?;
+            }
+            for s in &rows.sites {
+                store::insert_site(tx.conn(), s).await?;
             }
             let view = self.customer_view(tx.conn(), id).await?;
             self.audit(
@@ -352,7 +422,7 @@ impl crate::App {
                 &id.to_string(),
                 "create",
                 None,
-                serde_json::to_value(snapshot(&view)).ok(),
+                Some(snapshot(&rows)),
             )
             .await?;
             self.idem_complete(&mut tx, ctx, idem, &view).await?;
@@ -589,12 +659,13 @@ fn region_name(code: &str) -> Option<String> {
 }
 
 /// What the audit trail keeps of a customer.
-fn snapshot(v: &CustomerView) -> serde_json::Value {
+pub(crate) fn snapshot(r: &CustomerRows) -> serde_json::Value {
+    let c = &r.record;
     serde_json::json!({
-        "number": v.number, "kind": v.kind, "name": v.name, "company": v.company,
-        "region_code": v.region_code, "notes": v.notes,
-        "contacts": v.contacts.iter().map(|c| serde_json::json!({"name": c.name, "phones": c.phones.iter().map(|p| &p.number).collect::<Vec<_>>()})).collect::<Vec<_>>(),
-        "sites": v.sites.iter().map(|s| serde_json::json!({"label": s.label, "address": s.address, "region_code": s.region_code})).collect::<Vec<_>>(),
+        "number": c.number, "kind": c.kind, "name": c.name, "company": c.company,
+        "region_code": c.region_code, "notes": c.notes,
+        "contacts": r.contacts.iter().map(|k| serde_json::json!({"name": k.name, "phones": r.phones.iter().filter(|p| p.contact_id.as_deref() == Some(k.id.as_str())).map(|p| &p.number).collect::<Vec<_>>()})).collect::<Vec<_>>(),
+        "sites": r.sites.iter().map(|s| serde_json::json!({"label": s.label, "address": s.address, "region_code": s.region_code})).collect::<Vec<_>>(),
     })
 }
 

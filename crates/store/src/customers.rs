@@ -345,3 +345,270 @@ fn bar_list(items: &[String]) -> String {
     }
     s
 }
+
+// ---- Many at once (imports) ----
+
+use crate::bulk::{self, Val};
+use sqlx::AnyConnection;
+
+/// Inserts customers with their contacts, phones and sites in a few statements.
+pub async fn insert_many(
+    conn: &mut AnyConnection,
+    customers: &[CustomerRecord],
+    contacts: &[ContactRow],
+    phones: &[PhoneRow],
+    sites: &[SiteRow],
+) -> Result<(), StoreError> {
+    bulk::insert_rows(
+        conn,
+        "customers",
+        &[
+            "id",
+            "number",
+            "kind",
+            "name",
+            "company",
+            "region_code",
+            "notes",
+            "search_text",
+            "version",
+            "created_at",
+            "updated_at",
+        ],
+        customers
+            .iter()
+            .map(|c| {
+                vec![
+                    Val::text(c.id.to_string()),
+                    Val::text(&c.number),
+                    Val::text(&c.kind),
+                    Val::text(&c.name),
+                    Val::Text(c.company.clone()),
+                    Val::Text(c.region_code.clone()),
+                    Val::Text(c.notes.clone()),
+                    Val::text(&c.search_text),
+                    Val::Int(Some(c.version)),
+                    Val::text(time::to_db(c.created_at)),
+                    Val::text(time::to_db(c.updated_at)),
+                ]
+            })
+            .collect(),
+    )
+    .await?;
+    bulk::insert_rows(
+        conn,
+        "customer_contacts",
+        &[
+            "id",
+            "customer_id",
+            "name",
+            "title",
+            "is_primary",
+            "position",
+        ],
+        contacts
+            .iter()
+            .map(|c| {
+                vec![
+                    Val::text(&c.id),
+                    Val::text(&c.customer_id),
+                    Val::text(&c.name),
+                    Val::Text(c.title.clone()),
+                    Val::Int(Some(c.is_primary)),
+                    Val::Int(Some(c.position)),
+                ]
+            })
+            .collect(),
+    )
+    .await?;
+    bulk::insert_rows(
+        conn,
+        "customer_phones",
+        &[
+            "id",
+            "customer_id",
+            "contact_id",
+            "number",
+            "digits",
+            "position",
+        ],
+        phones
+            .iter()
+            .map(|p| {
+                vec![
+                    Val::text(&p.id),
+                    Val::text(&p.customer_id),
+                    Val::Text(p.contact_id.clone()),
+                    Val::text(&p.number),
+                    Val::text(&p.digits),
+                    Val::Int(Some(p.position)),
+                ]
+            })
+            .collect(),
+    )
+    .await?;
+    bulk::insert_rows(
+        conn,
+        "customer_sites",
+        &[
+            "id",
+            "customer_id",
+            "label",
+            "address",
+            "region_code",
+            "latitude",
+            "longitude",
+            "position",
+        ],
+        sites
+            .iter()
+            .map(|s| {
+                vec![
+                    Val::text(&s.id),
+                    Val::text(&s.customer_id),
+                    Val::text(&s.label),
+                    Val::text(&s.address),
+                    Val::Text(s.region_code.clone()),
+                    Val::Float(s.latitude),
+                    Val::Float(s.longitude),
+                    Val::Int(Some(s.position)),
+                ]
+            })
+            .collect(),
+    )
+    .await?;
+    Ok(())
+}
+
+/// (phone digits, customer id, customer number) of every stored phone with these digits.
+pub async fn owners_of_phones(
+    conn: &mut AnyConnection,
+    digits: &[String],
+) -> Result<Vec<(String, String, String)>, StoreError> {
+    bulk::fetch_in(
+        conn,
+        "SELECT p.digits, c.id, c.number FROM customer_phones p JOIN customers c ON c.id = p.customer_id \
+         WHERE p.digits IN ({in})",
+        digits,
+    )
+    .await
+}
+
+/// (number, id) of the customers with these numbers.
+pub async fn ids_by_number(
+    conn: &mut AnyConnection,
+    numbers: &[String],
+) -> Result<Vec<(String, String)>, StoreError> {
+    bulk::fetch_in(
+        conn,
+        "SELECT number, id FROM customers WHERE number IN ({in})",
+        numbers,
+    )
+    .await
+}
+
+/// (name, address, number) of stored customers with one of these names, per site.
+pub async fn addresses_of_names(
+    conn: &mut AnyConnection,
+    names: &[String],
+) -> Result<Vec<(String, String, String)>, StoreError> {
+    bulk::fetch_in(
+        conn,
+        "SELECT c.name, s.address, c.number FROM customers c JOIN customer_sites s ON s.customer_id = c.id \
+         WHERE c.name IN ({in})",
+        names,
+    )
+    .await
+}
+
+/// (customer id, site id) of the first site of each of these customers.
+pub async fn first_sites(
+    conn: &mut AnyConnection,
+    ids: &[String],
+) -> Result<Vec<(String, String)>, StoreError> {
+    bulk::fetch_in(
+        conn,
+        "SELECT s.customer_id, s.id FROM customer_sites s WHERE s.customer_id IN ({in}) \
+         AND s.position = (SELECT MIN(t.position) FROM customer_sites t WHERE t.customer_id = s.customer_id)",
+        ids,
+    )
+    .await
+}
+
+/// A customer with what an export shows of them.
+#[derive(Debug, Clone)]
+pub struct CustomerFull {
+    pub customer: CustomerRecord,
+    pub contacts: Vec<ContactRow>,
+    pub phones: Vec<PhoneRow>,
+    pub sites: Vec<SiteRow>,
+}
+
+/// Customers by number after `after`, with their contacts, phones and sites: four queries
+/// per page whatever its size.
+pub async fn list_full(
+    conn: &mut AnyConnection,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Page<CustomerFull>, StoreError> {
+    let page = list(&mut *conn, after, limit).await?;
+    let ids: Vec<String> = page.items.iter().map(|c| c.id.to_string()).collect();
+    let contacts: Vec<ContactRow> = bulk::fetch_in(
+        conn,
+        "SELECT id, customer_id, name, title, is_primary, position FROM customer_contacts WHERE customer_id IN ({in}) ORDER BY position",
+        &ids,
+    )
+    .await?;
+    let phones: Vec<PhoneRow> = bulk::fetch_in(
+        conn,
+        "SELECT id, customer_id, contact_id, number, digits, position FROM customer_phones WHERE customer_id IN ({in}) ORDER BY position",
+        &ids,
+    )
+    .await?;
+    let sites: Vec<SiteRow> = bulk::fetch_in(
+        conn,
+        "SELECT id, customer_id, label, address, region_code, latitude, longitude, position FROM customer_sites \
+         WHERE customer_id IN ({in}) ORDER BY position",
+        &ids,
+    )
+    .await?;
+    let mut by_id: std::collections::HashMap<String, CustomerFull> = page
+        .items
+        .iter()
+        .map(|c| {
+            (
+                c.id.to_string(),
+                CustomerFull {
+                    customer: c.clone(),
+                    contacts: Vec::new(),
+                    phones: Vec::new(),
+                    sites: Vec::new(),
+                },
+            )
+        })
+        .collect();
+    for c in contacts {
+        if let Some(f) = by_id.get_mut(&c.customer_id) {
+            f.contacts.push(c);
+        }
+    }
+    for p in phones {
+        if let Some(f) = by_id.get_mut(&p.customer_id) {
+            f.phones.push(p);
+        }
+    }
+    for s in sites {
+        if let Some(f) = by_id.get_mut(&s.customer_id) {
+            f.sites.push(s);
+        }
+    }
+    let items = page
+        .items
+        .iter()
+        .filter_map(|c| by_id.remove(&c.id.to_string()))
+        .collect();
+    Ok(Page {
+        items,
+        next: page.next,
+    })
+}

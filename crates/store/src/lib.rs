@@ -9,12 +9,14 @@
 //! transaction.
 
 pub mod audit;
+pub mod bulk;
 pub mod contracts;
 pub mod counters;
 pub mod customers;
 mod db;
 mod error;
 pub mod idempotency;
+pub mod imports;
 pub mod org;
 pub mod products;
 pub mod sessions;
