@@ -12,7 +12,9 @@ mod ctx;
 mod customers;
 mod demo_installed_base;
 mod error;
+mod export;
 mod idempotency;
+mod import;
 mod org;
 mod passwords;
 mod products;
@@ -31,7 +33,12 @@ pub use customers::{
     PhoneView, SearchHit, SiteView,
 };
 pub use error::AppError;
+pub use export::{ExportCell, ExportFilter, ExportList, ExportPage};
 pub use idempotency::Idempotency;
+pub use import::{
+    ColumnMap, FieldInfo, ImportFileInfo, ImportKind, ImportMode, ImportRejects, ImportReport,
+    ImportRequest, PREVIEW_ROWS, PreviewRow, RejectedRow, RowError, normalize_header,
+};
 pub use org::{NewOrgUnit, OrgUnitPatch, OrgUnitView};
 pub use passwords::PasswordCost;
 pub use products::{

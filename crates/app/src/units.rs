@@ -450,6 +450,28 @@ impl crate::App {
         ctx.require(Permission::UnitsRead)?;
         let limit = cursor::limit(q.limit)?;
         let after = cursor::decode(q.cursor.as_deref())?;
+        let Some(f) = self.unit_filter(q).await? else {
+            return Ok(Page {
+                items: Vec::new(),
+                next_cursor: None,
+            });
+        };
+        let page = store::list(self.db.pool(), &f, after.as_deref(), limit).await?;
+        let mut items = Vec::new();
+        for u in &page.items {
+            items.push(self.unit_view(u).await?);
+        }
+        Ok(Page {
+            items,
+            next_cursor: page.next.as_deref().map(cursor::encode),
+        })
+    }
+
+    /// The store's filter for a unit query; `None` when nothing can match (an unknown model).
+    pub(crate) async fn unit_filter(
+        &self,
+        q: &UnitQuery,
+    ) -> Result<Option<store::UnitFilter>, AppError> {
         let product_id = match q
             .product
             .as_deref()
@@ -461,12 +483,7 @@ impl crate::App {
                     .await?
                 {
                     Some(p) => Some(p.id),
-                    None => {
-                        return Ok(Page {
-                            items: Vec::new(),
-                            next_cursor: None,
-                        });
-                    }
+                    None => return Ok(None),
                 }
             }
             None => None,
@@ -484,7 +501,7 @@ impl crate::App {
             ),
             None => None,
         };
-        let f = store::UnitFilter {
+        Ok(Some(store::UnitFilter {
             serial_prefix: q
                 .serial
                 .as_deref()
@@ -492,16 +509,7 @@ impl crate::App {
                 .filter(|s| !s.is_empty()),
             product_id,
             customer_id,
-        };
-        let page = store::list(self.db.pool(), &f, after.as_deref(), limit).await?;
-        let mut items = Vec::new();
-        for u in &page.items {
-            items.push(self.unit_view(u).await?);
-        }
-        Ok(Page {
-            items,
-            next_cursor: page.next.as_deref().map(cursor::encode),
-        })
+        }))
     }
 
     /// The unit with this serial (normalized), for the given maker or, when there is only

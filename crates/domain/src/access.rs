@@ -77,6 +77,12 @@ impl Role {
             }
             ProductsRead => self.is_staff() || self == Role::Partner,
             ProductsManage => self == Role::Admin,
+            // Bulk import from files: the front office, and only for the kinds of record
+            // the role may also create one by one (checked together in `app`).
+            ImportData => matches!(
+                self,
+                Role::Admin | Role::Agent | Role::Dispatcher | Role::Manager
+            ),
         }
     }
 }
@@ -102,10 +108,11 @@ pub enum Permission {
     ProductsManage,
     UnitsRead,
     UnitsManage,
+    ImportData,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 13] = [
+    pub const ALL: [Permission; 14] = [
         Permission::OwnProfile,
         Permission::OwnTokens,
         Permission::OrgRead,
@@ -119,6 +126,7 @@ impl Permission {
         Permission::ProductsManage,
         Permission::UnitsRead,
         Permission::UnitsManage,
+        Permission::ImportData,
     ];
 }
 
@@ -184,6 +192,7 @@ mod tests {
                 ],
             ),
             (ProductsManage, &[Role::Admin]),
+            (ImportData, FRONT_OFFICE),
         ];
         assert_eq!(expected.len(), Permission::ALL.len());
         for (p, holders) in expected {

@@ -342,13 +342,7 @@ fn csv_grid(text: &str, max_rows: usize) -> Result<Grid, ReadError> {
             .position()
             .map(|p| usize::try_from(p.byte()).unwrap_or(0))
             .unwrap_or(0);
-        let blanks = bytes
-            .get(start..)
-            .unwrap_or_default()
-            .iter()
-            .take_while(|b| matches!(b, b'\n' | b'\r'))
-            .filter(|b| **b == b'\n')
-            .count();
+        let blanks = blank_lines_before(bytes, start);
         row += 1 + u32::try_from(blanks).unwrap_or(0);
         if rec.len() > crate::MAX_COLUMNS {
             return Err(ReadError::TooManyColumns {
@@ -362,6 +356,31 @@ fn csv_grid(text: &str, max_rows: usize) -> Result<Grid, ReadError> {
         }
     }
     Ok(grid)
+}
+
+/// Line breaks (CRLF, LF or CR) starting at `start`, not counting the LF that completes the
+/// previous record's CRLF.
+fn blank_lines_before(bytes: &[u8], start: usize) -> usize {
+    let run = bytes
+        .get(start..)
+        .unwrap_or_default()
+        .iter()
+        .take_while(|b| matches!(b, b'\n' | b'\r'))
+        .count();
+    let mut i = start;
+    if start > 0 && bytes.get(start - 1) == Some(&b'\r') && bytes.get(start) == Some(&b'\n') {
+        i += 1;
+    }
+    let mut n = 0;
+    while i < start + run {
+        if bytes[i] == b'\r' && bytes.get(i + 1) == Some(&b'\n') {
+            i += 2;
+        } else {
+            i += 1;
+        }
+        n += 1;
+    }
+    n
 }
 
 fn workbook_grid(
@@ -532,6 +551,13 @@ mod tests {
         let lines: Vec<u32> = t.rows.iter().map(|r| r.line).collect();
         assert_eq!(lines, vec![3, 5, 6]);
         assert_eq!(t.rows[1].cells[1].text, "二号\n后楼");
+    }
+
+    #[test]
+    fn crlf_lines_count_once_and_blank_crlf_lines_count_as_rows() {
+        let t = csv("a,b\r\n1,2\r\n\r\n3,4\r\n5,6\r\n".as_bytes());
+        let lines: Vec<u32> = t.rows.iter().map(|r| r.line).collect();
+        assert_eq!(lines, vec![2, 4, 5]);
     }
 
     #[test]

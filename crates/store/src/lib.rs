@@ -30,6 +30,8 @@ pub use db::{Backend, Db, DbOptions, Tx};
 pub use error::StoreError;
 /// A connection, for reads that take several queries (from [`Db::acquire`]).
 pub use sqlx::AnyConnection as Conn;
+/// A connection held from the pool.
+pub type PooledConn = sqlx::pool::PoolConnection<sqlx::Any>;
 
 /// A page of a keyset-paginated list: `next` is the key to continue after, if any.
 #[derive(Debug, Clone)]

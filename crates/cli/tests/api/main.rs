@@ -9,6 +9,7 @@ mod auth;
 mod cli;
 mod conventions;
 mod crash;
+mod imports;
 mod matrix;
 mod org_and_users;
 mod web;

@@ -4,6 +4,7 @@
 mod audit;
 mod auth;
 mod installed_base;
+mod io;
 mod org;
 mod users;
 
@@ -57,6 +58,18 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
             installed_base::create_contract
         ))
         .routes(routes!(installed_base::get_contract))
+        .routes(routes!(io::import_customers))
+        .routes(routes!(io::import_units))
+        .routes(routes!(io::import_products))
+        .routes(routes!(io::rejects))
+        .routes(routes!(io::export_customers))
+        .routes(routes!(io::export_units))
+        .routes(routes!(io::export_products))
+        .routes(routes!(io::export_policies))
+        .routes(routes!(io::export_contracts))
+        .routes(routes!(io::export_org_units))
+        .routes(routes!(io::export_users))
+        .routes(routes!(io::export_audit))
         .split_for_parts();
     crate::openapi::finish(&mut doc);
     (router, doc)

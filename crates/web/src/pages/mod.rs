@@ -7,6 +7,7 @@ mod admin;
 mod auth;
 mod customers;
 mod home;
+mod imports;
 
 use crate::AppState;
 use crate::csrf::CsrfToken;
@@ -54,6 +55,9 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/customers", get(customers::search))
         .route("/customers/{id}", get(customers::customer))
         .route("/units/{id}", get(customers::unit))
+        .route("/imports", get(imports::page).post(imports::upload))
+        .route("/imports/{id}/rejects", get(imports::rejects))
+        .route("/exports/{list}", get(imports::export))
         .route_layer(axum::middleware::from_fn_with_state(
             state,
             crate::csrf::layer,
@@ -88,6 +92,9 @@ pub fn nav_for(role: Role) -> Vec<(&'static str, &'static str)> {
     let mut v = vec![("/", "nav.home")];
     if role.can(Permission::CustomersRead) {
         v.push(("/customers", "nav.customers"));
+    }
+    if role.can(Permission::ImportData) {
+        v.push(("/imports", "io.nav"));
     }
     if role.can(Permission::UsersRead) {
         v.push(("/admin/users", "nav.users"));
