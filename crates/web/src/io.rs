@@ -66,12 +66,14 @@ pub struct Upload {
 
 /// Reads a multipart form (a `file` part and text fields) or a raw body.
 pub async fn read_upload(headers: &HeaderMap, body: Body) -> Result<Upload, AppError> {
-    let ct = headers
+    let raw_ct = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_ascii_lowercase();
+        .unwrap_or("");
+    // The boundary is case-sensitive; only the media type is compared without case.
+    let ct = raw_ct.to_ascii_lowercase();
     let too_large = |e: &dyn std::fmt::Display| {
+        tracing::warn!(error = %e, "upload not read");
         if e.to_string().to_lowercase().contains("length limit") {
             AppError::BadFile("file_too_large")
         } else {
@@ -79,8 +81,7 @@ pub async fn read_upload(headers: &HeaderMap, body: Body) -> Result<Upload, AppE
         }
     };
     if ct.starts_with("multipart/form-data") {
-        let boundary =
-            multer::parse_boundary(&ct).map_err(|_| AppError::BadFile("unreadable_upload"))?;
+        let boundary = multer::parse_boundary(raw_ct).map_err(|e| too_large(&e))?;
         let mut mp = multer::Multipart::new(body.into_data_stream(), boundary);
         let mut up = Upload::default();
         let mut saw_file = false;
