@@ -152,7 +152,7 @@ fn customers_sheet(rng: &mut Rng, n: usize, phone_base: u64) -> (Vec<String>, Ve
             Out::Text(format!(
                 "{district}{}{}号",
                 rng.pick(STREETS),
-                rng.below(300) + 1
+                phone % 100_000_000
             )),
             Out::Int(code.parse().unwrap_or(0)),
             Out::Empty,
