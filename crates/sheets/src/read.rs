@@ -40,6 +40,10 @@ pub enum ReadError {
     TooManyRows { max: usize },
     #[error("more than {max} columns")]
     TooManyColumns { max: usize },
+    /// A workbook whose parts would expand beyond what any real sheet of the allowed size
+    /// needs (a "zip bomb").
+    #[error("the workbook expands to more than {max_mib} MiB")]
+    Expands { max_mib: u64 },
 }
 
 impl ReadError {
@@ -54,6 +58,7 @@ impl ReadError {
             ReadError::NoRows => "no_data_rows",
             ReadError::TooManyRows { .. } => "too_many_rows",
             ReadError::TooManyColumns { .. } => "too_many_columns",
+            ReadError::Expands { .. } => "file_too_large",
         }
     }
 }
@@ -390,6 +395,9 @@ fn workbook_grid(
     max_rows: usize,
 ) -> Result<(Grid, String, Vec<String>), ReadError> {
     use calamine::Reader;
+    if format == Format::Xlsx {
+        check_expansion(bytes)?;
+    }
     let cursor = Cursor::new(bytes);
     let corrupt = |e: &dyn std::fmt::Display| ReadError::Corrupt(e.to_string());
     let (range, name, names) = match format {
@@ -430,6 +438,31 @@ fn workbook_grid(
         })
         .collect();
     Ok((grid, name, names))
+}
+
+/// What the parts of a workbook may add up to, uncompressed: 50,000 rows of 200 columns of
+/// real data stay far below it.
+const MAX_EXPANDED_MIB: u64 = 512;
+
+/// Refuses a workbook whose parts declare more than [`MAX_EXPANDED_MIB`] uncompressed,
+/// before any of it is inflated. (An archive that is not a zip is left to calamine, which
+/// reports it as unreadable.)
+fn check_expansion(bytes: &[u8]) -> Result<(), ReadError> {
+    let Ok(mut z) = zip::ZipArchive::new(Cursor::new(bytes)) else {
+        return Ok(());
+    };
+    let mut total: u64 = 0;
+    for i in 0..z.len() {
+        if let Ok(f) = z.by_index_raw(i) {
+            total = total.saturating_add(f.size());
+        }
+    }
+    if total > MAX_EXPANDED_MIB * 1024 * 1024 {
+        return Err(ReadError::Expands {
+            max_mib: MAX_EXPANDED_MIB,
+        });
+    }
+    Ok(())
 }
 
 fn pick_sheet(names: &[String], wanted: Option<&str>) -> Result<String, ReadError> {
@@ -603,6 +636,34 @@ mod tests {
                 .expect_err("bad utf-16")
                 .code(),
             "unknown_encoding"
+        );
+    }
+
+    #[test]
+    fn a_workbook_that_would_expand_too_far_is_refused_before_inflating() {
+        use std::io::Write;
+        let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated)
+            .compression_level(Some(1))
+            .large_file(true);
+        w.start_file("xl/worksheets/sheet1.xml", opts)
+            .expect("entry");
+        let zeros = vec![b' '; 1024 * 1024];
+        for _ in 0..(MAX_EXPANDED_MIB + 1) {
+            w.write_all(&zeros).expect("write");
+        }
+        let bytes = w.finish().expect("finish").into_inner();
+        assert!(
+            bytes.len() < 8 * 1024 * 1024,
+            "small on the wire: {}",
+            bytes.len()
+        );
+        assert_eq!(
+            read(&bytes, Format::Xlsx, None, 10)
+                .expect_err("refused")
+                .code(),
+            "file_too_large"
         );
     }
 
