@@ -237,20 +237,21 @@ fn search_text(name: &str, company: Option<&str>) -> String {
     t
 }
 
-/// A customer record's input, checked: what `create_customer` and `update_customer` write.
-struct Parsed {
-    kind: CustomerKind,
-    name: String,
-    company: Option<String>,
-    region_code: Option<RegionCode>,
-    notes: Option<String>,
+/// A customer's input that passed the rules of `create_customer`, ready to store.
+#[derive(Debug, Clone)]
+pub(crate) struct ValidCustomer {
+    pub kind: CustomerKind,
+    pub name: String,
+    pub company: Option<String>,
+    pub region_code: Option<RegionCode>,
+    pub notes: Option<String>,
     /// (name, title, phones)
-    contacts: Vec<(String, Option<String>, Vec<Phone>)>,
+    pub contacts: Vec<(String, Option<String>, Vec<Phone>)>,
     /// (label, address, region, latitude, longitude)
-    sites: Vec<ParsedSite>,
+    pub sites: Vec<ValidSite>,
 }
 
-type ParsedSite = (
+pub(crate) type ValidSite = (
     Option<String>,
     String,
     Option<RegionCode>,
@@ -258,7 +259,9 @@ type ParsedSite = (
     Option<f64>,
 );
 
-fn parse_input(input: &NewCustomer) -> Result<Parsed, AppError> {
+/// The rules of a customer record, field by field (the form, the API and imports share
+/// them). Unknown region codes of a valid shape are a conflict; the rest is invalid input.
+pub(crate) fn validate_customer(input: &NewCustomer) -> Result<ValidCustomer, AppError> {
     let mut errs = FieldErrors::new();
     let kind = errs.take(
         CustomerKind::parse(input.kind.trim())
@@ -329,7 +332,7 @@ fn parse_input(input: &NewCustomer) -> Result<Parsed, AppError> {
     else {
         return Err(AppError::Validation(errs));
     };
-    Ok(Parsed {
+    Ok(ValidCustomer {
         kind,
         name,
         company,
@@ -340,85 +343,98 @@ fn parse_input(input: &NewCustomer) -> Result<Parsed, AppError> {
     })
 }
 
-/// Writes a record's contacts (with their phones) and sites. An entry with an id of the
-/// record's updates it in place; one without is added. Phones are always written anew
-/// (the caller removed the old ones).
-async fn write_children(
-    conn: &mut aftersales_store::Conn,
+/// The rows that store a valid customer.
+#[derive(Debug, Clone)]
+pub(crate) struct CustomerRows {
+    pub record: store::CustomerRecord,
+    pub contacts: Vec<store::ContactRow>,
+    pub phones: Vec<store::PhoneRow>,
+    pub sites: Vec<store::SiteRow>,
+}
+
+pub(crate) fn customer_rows(
+    v: ValidCustomer,
     id: CustomerId,
-    contacts: &[(String, Option<String>, Vec<Phone>)],
-    contact_ids: &[Option<String>],
-    sites: &[ParsedSite],
-    site_ids: &[Option<String>],
-) -> Result<(), AppError> {
+    number: String,
+    now: Timestamp,
+) -> CustomerRows {
+    let (complete_pct, missing) = aftersales_domain::installed_base::completeness(
+        aftersales_domain::installed_base::RecordFacts {
+            kind_company: v.kind == CustomerKind::Company,
+            has_phone: v.contacts.iter().any(|c| !c.2.is_empty()),
+            has_contact: !v.contacts.is_empty(),
+            has_address: !v.sites.is_empty(),
+            has_region: v.region_code.is_some() || v.sites.iter().any(|s| s.2.is_some()),
+            has_company_name: v.company.is_some(),
+        },
+    );
+    let record = store::CustomerRecord {
+        id,
+        number,
+        kind: v.kind.as_str().into(),
+        search_text: search_text(&v.name, v.company.as_deref()),
+        complete_pct,
+        missing: missing.join(" "),
+        name: v.name,
+        company: v.company,
+        region_code: v.region_code.map(|r| r.to_string()),
+        notes: v.notes,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    };
+    let mut contacts = Vec::new();
+    let mut phones = Vec::new();
     let mut pos = 0;
-    for (i, (cname, title, phones)) in contacts.iter().enumerate() {
-        let existing = contact_ids.get(i).cloned().flatten();
-        let row = store::ContactRow {
-            id: existing
-                .clone()
-                .unwrap_or_else(|| uuid::Uuid::now_v7().to_string()),
-            customer_id: id.to_string(),
-            name: cname.clone(),
-            title: title.clone(),
-            is_primary: i64::from(i == 0),
-            position: i as i64,
-        };
-        if existing.is_some() {
-            store::update_contact(&mut *conn, &row).await?;
-        } else {
-            store::insert_contact(&mut *conn, &row).await?;
-        }
-        for p in phones {
+    for (i, (cname, title, ps)) in v.contacts.into_iter().enumerate() {
+        let cid = uuid::Uuid::now_v7().to_string();
+        for p in ps {
             pos += 1;
-            let prow = store::PhoneRow {
+            phones.push(store::PhoneRow {
                 id: uuid::Uuid::now_v7().to_string(),
                 customer_id: id.to_string(),
-                contact_id: Some(row.id.clone()),
+                contact_id: Some(cid.clone()),
                 number: p.raw().into(),
                 digits: p.digits().into(),
                 position: pos,
-            };
-            store::insert_phone(&mut *conn, &prow).await?;
+            });
         }
-    }
-    for (i, (label, address, rc, lat, lng)) in sites.iter().enumerate() {
-        let existing = site_ids.get(i).cloned().flatten();
-        let row = store::SiteRow {
-            id: existing
-                .clone()
-                .unwrap_or_else(|| uuid::Uuid::now_v7().to_string()),
+        contacts.push(store::ContactRow {
+            id: cid,
             customer_id: id.to_string(),
-            label: label.clone().unwrap_or_else(|| {
+            name: cname,
+            title,
+            is_primary: i64::from(i == 0),
+            position: i as i64,
+        });
+    }
+    let sites = v
+        .sites
+        .into_iter()
+        .enumerate()
+        .map(|(i, (label, address, rc, lat, lng))| store::SiteRow {
+            id: uuid::Uuid::now_v7().to_string(),
+            customer_id: id.to_string(),
+            label: label.unwrap_or_else(|| {
                 if i == 0 {
                     "主地址".into()
                 } else {
                     format!("地址{}", i + 1)
                 }
             }),
-            address: address.clone(),
+            address,
             region_code: rc.map(|r| r.to_string()),
-            latitude: *lat,
-            longitude: *lng,
+            latitude: lat,
+            longitude: lng,
             position: i as i64,
-        };
-        if existing.is_some() {
-            store::update_site(&mut *conn, &row).await?;
-        } else {
-            store::insert_site(&mut *conn, &row).await?;
-        }
+        })
+        .collect();
+    CustomerRows {
+        record,
+        contacts,
+        phones,
+        sites,
     }
-    Ok(())
-}
-
-/// Keeps the record's completeness columns in step with what the view computed.
-async fn store_completeness(
-    conn: &mut aftersales_store::Conn,
-    v: &CustomerView,
-) -> Result<(), AppError> {
-    let missing: Vec<&str> = v.completeness.missing.iter().map(String::as_str).collect();
-    store::set_completeness(conn, v.id, v.completeness.percent, &missing).await?;
-    Ok(())
 }
 
 /// A contact of an edited record: with the id of an existing contact to change it, without
@@ -524,6 +540,16 @@ impl CustomerEdit {
     }
 }
 
+/// What the audit trail keeps of a customer as read: the same shape as `snapshot`.
+fn view_snapshot(v: &CustomerView) -> serde_json::Value {
+    serde_json::json!({
+        "number": v.number, "kind": v.kind, "name": v.name, "company": v.company,
+        "region_code": v.region_code, "notes": v.notes,
+        "contacts": v.contacts.iter().map(|c| serde_json::json!({"name": c.name, "phones": c.phones.iter().map(|p| &p.number).collect::<Vec<_>>()})).collect::<Vec<_>>(),
+        "sites": v.sites.iter().map(|s| serde_json::json!({"label": s.label, "address": s.address, "region_code": s.region_code})).collect::<Vec<_>>(),
+    })
+}
+
 impl crate::App {
     pub async fn create_customer(
         &self,
@@ -535,39 +561,25 @@ impl crate::App {
         if let Some(v) = self.idem_replay(ctx, idem).await? {
             return Ok(v);
         }
-        let Parsed {
-            kind,
-            name,
-            company,
-            region_code,
-            notes,
-            contacts,
-            sites,
-        } = parse_input(input)?;
+        let valid = validate_customer(input)?;
         let now = self.now();
         let id = CustomerId::new();
         let r = async {
             let mut tx = self.db.begin().await?;
             self.idem_claim(&mut tx, ctx, idem).await?;
             let n = aftersales_store::counters::next(tx.conn(), "customer").await?;
-            let rec = store::CustomerRecord {
-                id,
-                number: format!("CU{n:06}"),
-                kind: kind.as_str().into(),
-                search_text: search_text(&name, company.as_deref()),
-                name,
-                company,
-                region_code: region_code.map(|r| r.to_string()),
-                notes,
-                version: 1,
-                created_at: now,
-                updated_at: now,
-            };
-            store::insert(tx.conn(), &rec).await?;
-            let no_ids = vec![None; contacts.len().max(sites.len())];
-            write_children(tx.conn(), id, &contacts, &no_ids, &sites, &no_ids).await?;
+            let rows = customer_rows(valid, id, format!("CU{n:06}"), now);
+            store::insert(tx.conn(), &rows.record).await?;
+            for c in &rows.contacts {
+                store::insert_contact(tx.conn(), c).await?;
+            }
+            for p in &rows.phones {
+                store::insert_phone(tx.conn(), p).await?;
+            }
+            for s in &rows.sites {
+                store::insert_site(tx.conn(), s).await?;
+            }
             let view = self.customer_view(tx.conn(), id).await?;
-            store_completeness(tx.conn(), &view).await?;
             self.audit(
                 &mut tx,
                 ctx,
@@ -575,7 +587,7 @@ impl crate::App {
                 &id.to_string(),
                 "create",
                 None,
-                serde_json::to_value(snapshot(&view)).ok(),
+                Some(snapshot(&rows)),
             )
             .await?;
             self.idem_complete(&mut tx, ctx, idem, &view).await?;
@@ -600,15 +612,7 @@ impl crate::App {
         input: &CustomerEdit,
     ) -> Result<CustomerView, AppError> {
         ctx.require(Permission::CustomersManage)?;
-        let Parsed {
-            kind,
-            name,
-            company,
-            region_code,
-            notes,
-            contacts,
-            sites,
-        } = parse_input(&input.as_new())?;
+        let valid = validate_customer(&input.as_new())?;
         let mut tx = self.db.begin().await?;
         let before = self.customer_view(tx.conn(), id).await?;
         if before.version != input.version {
@@ -660,21 +664,26 @@ impl crate::App {
         if !errs.is_empty() {
             return Err(AppError::FieldConflict(errs));
         }
-        let now = self.now();
-        let rec = store::CustomerRecord {
-            id,
-            number: before.number.clone(),
-            kind: kind.as_str().into(),
-            search_text: search_text(&name, company.as_deref()),
-            name,
-            company,
-            region_code: region_code.map(|r| r.to_string()),
-            notes,
-            version: before.version + 1,
-            created_at: before.created_at,
-            updated_at: now,
-        };
-        if !store::update(tx.conn(), &rec, before.version).await? {
+        // The record as it will be: new rows, then the ids of what is kept put back.
+        let mut rows = customer_rows(valid, id, before.number.clone(), self.now());
+        rows.record.version = before.version + 1;
+        rows.record.created_at = before.created_at;
+        for (row, keep) in rows.contacts.iter_mut().zip(&contact_ids) {
+            if let Some(k) = keep {
+                for p in rows.phones.iter_mut() {
+                    if p.contact_id.as_deref() == Some(row.id.as_str()) {
+                        p.contact_id = Some(k.clone());
+                    }
+                }
+                row.id = k.clone();
+            }
+        }
+        for (row, keep) in rows.sites.iter_mut().zip(&site_ids) {
+            if let Some(k) = keep {
+                row.id = k.clone();
+            }
+        }
+        if !store::update(tx.conn(), &rows.record, before.version).await? {
             return Err(AppError::StaleVersion {
                 current: before.version,
             });
@@ -690,17 +699,32 @@ impl crate::App {
                 store::delete_site(tx.conn(), id, &old.id).await?;
             }
         }
-        write_children(tx.conn(), id, &contacts, &contact_ids, &sites, &site_ids).await?;
+        for (c, keep) in rows.contacts.iter().zip(&contact_ids) {
+            if keep.is_some() {
+                store::update_contact(tx.conn(), c).await?;
+            } else {
+                store::insert_contact(tx.conn(), c).await?;
+            }
+        }
+        for p in &rows.phones {
+            store::insert_phone(tx.conn(), p).await?;
+        }
+        for (st, keep) in rows.sites.iter().zip(&site_ids) {
+            if keep.is_some() {
+                store::update_site(tx.conn(), st).await?;
+            } else {
+                store::insert_site(tx.conn(), st).await?;
+            }
+        }
         let view = self.customer_view(tx.conn(), id).await?;
-        store_completeness(tx.conn(), &view).await?;
         self.audit(
             &mut tx,
             ctx,
             "customer",
             &id.to_string(),
             "update",
-            Some(snapshot(&before)),
-            Some(snapshot(&view)),
+            Some(view_snapshot(&before)),
+            Some(snapshot(&rows)),
         )
         .await?;
         tx.commit().await?;
@@ -842,19 +866,19 @@ impl crate::App {
         let page = store::list_incomplete(self.db.pool(), missing, after.as_deref(), limit).await?;
         let mut items = Vec::new();
         for r in page.items {
-            let phones = store::phones(self.db.pool(), r.customer.id).await?;
+            let phones = store::phones(self.db.pool(), r.id).await?;
             items.push(IncompleteView {
-                customer_id: r.customer.id,
-                number: r.customer.number,
-                kind: r.customer.kind,
-                name: r.customer.name,
-                company: r.customer.company,
+                customer_id: r.id,
+                number: r.number,
+                kind: r.kind,
+                name: r.name,
+                company: r.company,
                 phone: phones.first().map(|p| display_phone(&p.number)),
                 completeness: Completeness {
-                    percent: r.percent,
-                    missing: r.missing,
+                    percent: r.complete_pct,
+                    missing: r.missing.split_whitespace().map(str::to_owned).collect(),
                 },
-                updated_at: r.customer.updated_at,
+                updated_at: r.updated_at,
             });
         }
         Ok(Page {
@@ -991,12 +1015,13 @@ fn region_name(code: &str) -> Option<String> {
 }
 
 /// What the audit trail keeps of a customer.
-fn snapshot(v: &CustomerView) -> serde_json::Value {
+pub(crate) fn snapshot(r: &CustomerRows) -> serde_json::Value {
+    let c = &r.record;
     serde_json::json!({
-        "number": v.number, "kind": v.kind, "name": v.name, "company": v.company,
-        "region_code": v.region_code, "notes": v.notes,
-        "contacts": v.contacts.iter().map(|c| serde_json::json!({"name": c.name, "phones": c.phones.iter().map(|p| &p.number).collect::<Vec<_>>()})).collect::<Vec<_>>(),
-        "sites": v.sites.iter().map(|s| serde_json::json!({"label": s.label, "address": s.address, "region_code": s.region_code})).collect::<Vec<_>>(),
+        "number": c.number, "kind": c.kind, "name": c.name, "company": c.company,
+        "region_code": c.region_code, "notes": c.notes,
+        "contacts": r.contacts.iter().map(|k| serde_json::json!({"name": k.name, "phones": r.phones.iter().filter(|p| p.contact_id.as_deref() == Some(k.id.as_str())).map(|p| &p.number).collect::<Vec<_>>()})).collect::<Vec<_>>(),
+        "sites": r.sites.iter().map(|s| serde_json::json!({"label": s.label, "address": s.address, "region_code": s.region_code})).collect::<Vec<_>>(),
     })
 }
 

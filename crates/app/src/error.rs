@@ -29,6 +29,10 @@ pub enum AppError {
     IdempotencyKeyReused,
     #[error("too many attempts")]
     RateLimited { retry_after_secs: u64 },
+    /// An uploaded file that cannot be read as a table; the code says why
+    /// (`unsupported_file_type`, `empty_file`, `no_header`, `too_many_rows`, …).
+    #[error("unreadable file: {0}")]
+    BadFile(&'static str),
     /// A fault of ours; the cause is logged, never shown.
     #[error("internal error: {0}")]
     Internal(String),
@@ -64,6 +68,7 @@ impl AppError {
             AppError::StaleVersion { .. } => "stale_version",
             AppError::IdempotencyKeyReused => "idempotency_key_reused",
             AppError::RateLimited { .. } => "too_many_attempts",
+            AppError::BadFile(code) => code,
             AppError::Internal(_) => "internal",
         }
     }

@@ -16,7 +16,9 @@ mod demo_contracts;
 mod demo_installed_base;
 mod demo_network;
 mod error;
+mod export;
 mod idempotency;
+mod import;
 mod org;
 mod passwords;
 mod products;
@@ -43,7 +45,12 @@ pub use customers::{
     NewCustomer, NewSite, PhoneView, SearchHit, SiteEdit, SiteView,
 };
 pub use error::AppError;
+pub use export::{ExportCell, ExportFilter, ExportList, ExportPage};
 pub use idempotency::Idempotency;
+pub use import::{
+    ColumnMap, FieldInfo, ImportFileInfo, ImportKind, ImportMode, ImportRejects, ImportReport,
+    ImportRequest, PREVIEW_ROWS, PreviewRow, RejectedRow, RowError, normalize_header,
+};
 pub use org::{NewOrgUnit, OrgUnitPatch, OrgUnitView};
 pub use passwords::PasswordCost;
 pub use products::{

@@ -283,6 +283,51 @@ pub struct ProductView {
     pub version: i64,
 }
 
+/// A product model's input that passed the rules of `create_product`; the policy and the
+/// uniqueness of the code are checked against the database by the caller.
+#[derive(Debug, Clone)]
+pub(crate) struct ValidProduct {
+    /// Upper case, as codes are stored.
+    pub code: String,
+    pub name: String,
+    pub product_line: String,
+    /// The policy's code, upper case.
+    pub policy_code: Option<String>,
+}
+
+/// The field rules of a product model (the API and imports share them).
+pub(crate) fn validate_product(input: &NewProduct) -> Result<ValidProduct, FieldErrors> {
+    let mut errs = FieldErrors::new();
+    let code = errs.take(aftersales_domain::OrgCode::parse("code", &input.code));
+    let name = errs.take(parse_text("name", &input.name, 100));
+    let line = errs.take(parse_text("product_line", &input.product_line, 50));
+    if input
+        .maintenance_interval_months
+        .is_some_and(|m| !(1..=120).contains(&m))
+    {
+        errs.push(
+            FieldError::new("maintenance_interval_months", "out_of_range")
+                .with("min", 1)
+                .with("max", 120),
+        );
+    }
+    errs.clone().into_result()?;
+    let (Some(code), Some(name), Some(product_line)) = (code, name, line) else {
+        return Err(errs);
+    };
+    Ok(ValidProduct {
+        code: code.as_str().into(),
+        name,
+        product_line,
+        policy_code: input
+            .policy_code
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_uppercase),
+    })
+}
+
 impl crate::App {
     pub async fn create_policy(
         &self,
@@ -414,40 +459,23 @@ impl crate::App {
         input: &NewProduct,
     ) -> Result<ProductView, AppError> {
         ctx.require(Permission::ProductsManage)?;
-        let mut errs = FieldErrors::new();
-        let code = errs.take(aftersales_domain::OrgCode::parse("code", &input.code));
-        let name = errs.take(parse_text("name", &input.name, 100));
-        let line = errs.take(parse_text("product_line", &input.product_line, 50));
-        if input
-            .maintenance_interval_months
-            .is_some_and(|m| !(1..=120).contains(&m))
-        {
-            errs.push(
-                FieldError::new("maintenance_interval_months", "out_of_range")
-                    .with("min", 1)
-                    .with("max", 120),
-            );
-        }
-        errs.clone().into_result()?;
-        let (Some(code), Some(name), Some(product_line)) = (code, name, line) else {
-            return Err(AppError::Validation(errs));
-        };
+        let ValidProduct {
+            code,
+            name,
+            product_line,
+            policy_code,
+        } = validate_product(input)?;
         let now = self.now();
         let mut tx = self.db.begin().await?;
-        let policy = match input
-            .policy_code
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-        {
+        let policy = match policy_code {
             Some(pc) => Some(
-                store::find_policy_by_code(tx.conn(), &pc.to_uppercase())
+                store::find_policy_by_code(tx.conn(), &pc)
                     .await?
                     .ok_or_else(|| AppError::conflict_on("policy_code", "unknown_policy"))?,
             ),
             None => None,
         };
-        if store::find_product_by_code(tx.conn(), code.as_str())
+        if store::find_product_by_code(tx.conn(), &code)
             .await?
             .is_some()
         {
@@ -455,7 +483,7 @@ impl crate::App {
         }
         let rec = store::ProductRecord {
             id: ProductId::new(),
-            code: code.as_str().into(),
+            code,
             name,
             product_line,
             maintenance_interval_months: input.maintenance_interval_months,

@@ -167,6 +167,146 @@ fn not_found_unit(e: StoreError) -> AppError {
     }
 }
 
+/// A unit's input that passed the rules of `create_unit`; references (model, owner, site,
+/// serial taken) are checked against the database by the caller.
+#[derive(Debug, Clone)]
+pub(crate) struct ValidUnit {
+    pub serial: Option<Serial>,
+    pub manufacturer: String,
+    /// Trimmed and upper case, as models are stored.
+    pub product_code: String,
+    pub customer_id: Option<CustomerId>,
+    pub site_id: Option<String>,
+    /// manufacture, ship, sale, installation, acceptance (`YYYY-MM-DD`).
+    pub dates: [Option<String>; 5],
+    pub dealer: Option<String>,
+    pub oem: bool,
+    pub third_party: bool,
+}
+
+/// The field rules of a unit (the API and imports share them).
+pub(crate) fn validate_unit(input: &NewUnit) -> Result<ValidUnit, FieldErrors> {
+    let mut errs = FieldErrors::new();
+    // Only separators, or nothing, means "no serial".
+    let serial = match input
+        .serial
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !Serial::normalize(s).is_empty())
+    {
+        Some(s) => errs.take(Serial::parse("serial", s)).map(Some),
+        None => Some(None),
+    };
+    let manufacturer = errs
+        .take(parse_opt_text(
+            "manufacturer",
+            input.manufacturer.as_deref(),
+            50,
+        ))
+        .map(|m| m.unwrap_or_else(|| OWN_MANUFACTURER.to_owned()));
+    let customer_id = match input
+        .customer_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        Some(s) => errs
+            .take(
+                s.parse::<CustomerId>()
+                    .map_err(|_| FieldError::new("customer_id", "invalid_id")),
+            )
+            .map(Some),
+        None => Some(None),
+    };
+    let dates = [
+        opt_date(
+            "manufacture_date",
+            input.manufacture_date.as_deref(),
+            &mut errs,
+        ),
+        opt_date("ship_date", input.ship_date.as_deref(), &mut errs),
+        opt_date("sale_date", input.sale_date.as_deref(), &mut errs),
+        opt_date(
+            "installation_date",
+            input.installation_date.as_deref(),
+            &mut errs,
+        ),
+        opt_date(
+            "acceptance_date",
+            input.acceptance_date.as_deref(),
+            &mut errs,
+        ),
+    ];
+    let dealer = errs.take(parse_opt_text("dealer", input.dealer.as_deref(), 100));
+    errs.clone().into_result()?;
+    let (Some(serial), Some(manufacturer), Some(customer_id), Some(dealer)) =
+        (serial, manufacturer, customer_id, dealer)
+    else {
+        return Err(errs);
+    };
+    Ok(ValidUnit {
+        serial,
+        manufacturer,
+        product_code: input.product_code.trim().to_uppercase(),
+        customer_id,
+        site_id: input.site_id.clone().filter(|s| !s.trim().is_empty()),
+        dates: dates.map(|d| d.flatten().map(|d| d.to_string())),
+        dealer,
+        oem: input.oem,
+        third_party: input.third_party,
+    })
+}
+
+/// The stored unit and its first ownership row (since the sale date, else the installation
+/// date, else today).
+pub(crate) fn unit_rows(
+    v: &ValidUnit,
+    product_id: aftersales_domain::ProductId,
+    now: Timestamp,
+) -> (store::UnitRecord, store::OwnershipRow) {
+    let [
+        manufacture_date,
+        ship_date,
+        sale_date,
+        installation_date,
+        acceptance_date,
+    ] = v.dates.clone();
+    let rec = store::UnitRecord {
+        id: UnitId::new(),
+        manufacturer: v.manufacturer.clone(),
+        serial: v.serial.as_ref().map(|s| s.raw().to_owned()),
+        serial_norm: v.serial.as_ref().map(|s| s.normalized().to_owned()),
+        product_id,
+        customer_id: v.customer_id,
+        site_id: v.site_id.clone(),
+        manufacture_date,
+        ship_date,
+        sale_date,
+        installation_date,
+        acceptance_date,
+        dealer: v.dealer.clone(),
+        oem: v.oem,
+        third_party: v.third_party,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    };
+    let since = rec
+        .sale_date
+        .clone()
+        .or(rec.installation_date.clone())
+        .unwrap_or_else(|| today(now).to_string());
+    let own = store::OwnershipRow {
+        id: uuid::Uuid::now_v7().to_string(),
+        unit_id: rec.id.to_string(),
+        customer_id: rec.customer_id.map(|c| c.to_string()),
+        since,
+        note: None,
+        recorded_at: aftersales_store::time::to_db(now),
+    };
+    (rec, own)
+}
+
 impl crate::App {
     pub async fn create_unit(
         &self,
@@ -178,79 +318,15 @@ impl crate::App {
         if let Some(v) = self.idem_replay(ctx, idem).await? {
             return Ok(v);
         }
-        let mut errs = FieldErrors::new();
-        // Only separators, or nothing, means "no serial".
-        let serial = match input
-            .serial
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !Serial::normalize(s).is_empty())
-        {
-            Some(s) => errs.take(Serial::parse("serial", s)).map(Some),
-            None => Some(None),
-        };
-        let manufacturer = errs
-            .take(parse_opt_text(
-                "manufacturer",
-                input.manufacturer.as_deref(),
-                50,
-            ))
-            .map(|m| m.unwrap_or_else(|| OWN_MANUFACTURER.to_owned()));
-        let customer_id = match input
-            .customer_id
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-        {
-            Some(s) => errs
-                .take(
-                    s.parse::<CustomerId>()
-                        .map_err(|_| FieldError::new("customer_id", "invalid_id")),
-                )
-                .map(Some),
-            None => Some(None),
-        };
-        let dates = [
-            opt_date(
-                "manufacture_date",
-                input.manufacture_date.as_deref(),
-                &mut errs,
-            ),
-            opt_date("ship_date", input.ship_date.as_deref(), &mut errs),
-            opt_date("sale_date", input.sale_date.as_deref(), &mut errs),
-            opt_date(
-                "installation_date",
-                input.installation_date.as_deref(),
-                &mut errs,
-            ),
-            opt_date(
-                "acceptance_date",
-                input.acceptance_date.as_deref(),
-                &mut errs,
-            ),
-        ];
-        let dealer = errs.take(parse_opt_text("dealer", input.dealer.as_deref(), 100));
-        errs.clone().into_result()?;
-        let (Some(serial), Some(manufacturer), Some(customer_id), Some(dealer)) =
-            (serial, manufacturer, customer_id, dealer)
-        else {
-            return Err(AppError::Validation(errs));
-        };
-        let d: Vec<Option<String>> = dates
-            .iter()
-            .map(|d| d.flatten().map(|d| d.to_string()))
-            .collect();
+        let valid = validate_unit(input)?;
         let now = self.now();
         let r = async {
             let mut tx = self.db.begin().await?;
             self.idem_claim(&mut tx, ctx, idem).await?;
-            let product = product_store::find_product_by_code(
-                tx.conn(),
-                &input.product_code.trim().to_uppercase(),
-            )
-            .await?
-            .ok_or_else(|| AppError::conflict_on("product_code", "unknown_product"))?;
-            if let Some(c) = customer_id {
+            let product = product_store::find_product_by_code(tx.conn(), &valid.product_code)
+                .await?
+                .ok_or_else(|| AppError::conflict_on("product_code", "unknown_product"))?;
+            if let Some(c) = valid.customer_id {
                 customer_store::get(tx.conn(), c)
                     .await
                     .map_err(|e| match e {
@@ -260,9 +336,8 @@ impl crate::App {
                         e => e.into(),
                     })?;
             }
-            let site_id = input.site_id.clone().filter(|s| !s.trim().is_empty());
-            if let Some(site) = &site_id {
-                let sites = match customer_id {
+            if let Some(site) = &valid.site_id {
+                let sites = match valid.customer_id {
                     Some(c) => customer_store::sites(tx.conn(), c).await?,
                     None => Vec::new(),
                 };
@@ -270,55 +345,20 @@ impl crate::App {
                     return Err(AppError::conflict_on("site_id", "unknown_site"));
                 }
             }
-            if let Some(s) = &serial
+            if let Some(s) = &valid.serial
                 && store::by_serial(tx.conn(), s.normalized())
                     .await?
                     .iter()
-                    .any(|u| u.manufacturer == manufacturer)
+                    .any(|u| u.manufacturer == valid.manufacturer)
             {
                 return Err(AppError::conflict_on("serial", "serial_taken"));
             }
-            let rec = store::UnitRecord {
-                id: UnitId::new(),
-                manufacturer: manufacturer.clone(),
-                serial: serial.as_ref().map(|s| s.raw().to_owned()),
-                serial_norm: serial.as_ref().map(|s| s.normalized().to_owned()),
-                product_id: product.id,
-                customer_id,
-                site_id,
-                manufacture_date: d[0].clone(),
-                ship_date: d[1].clone(),
-                sale_date: d[2].clone(),
-                installation_date: d[3].clone(),
-                acceptance_date: d[4].clone(),
-                dealer,
-                oem: input.oem,
-                third_party: input.third_party,
-                version: 1,
-                created_at: now,
-                updated_at: now,
-            };
+            let (rec, own) = unit_rows(&valid, product.id, now);
             store::insert(tx.conn(), &rec).await.map_err(|e| match e {
                 StoreError::Constraint(_) => AppError::conflict_on("serial", "serial_taken"),
                 e => e.into(),
             })?;
-            let since = rec
-                .sale_date
-                .clone()
-                .or(rec.installation_date.clone())
-                .unwrap_or_else(|| today(now).to_string());
-            store::insert_ownership(
-                tx.conn(),
-                &store::OwnershipRow {
-                    id: uuid::Uuid::now_v7().to_string(),
-                    unit_id: rec.id.to_string(),
-                    customer_id: rec.customer_id.map(|c| c.to_string()),
-                    since,
-                    note: None,
-                    recorded_at: aftersales_store::time::to_db(now),
-                },
-            )
-            .await?;
+            store::insert_ownership(tx.conn(), &own).await?;
             let view = self.unit_view_in(tx.conn(), &rec).await?;
             self.audit(
                 &mut tx,
@@ -418,6 +458,28 @@ impl crate::App {
         ctx.require(Permission::UnitsRead)?;
         let limit = cursor::limit(q.limit)?;
         let after = cursor::decode(q.cursor.as_deref())?;
+        let Some(f) = self.unit_filter(q).await? else {
+            return Ok(Page {
+                items: Vec::new(),
+                next_cursor: None,
+            });
+        };
+        let page = store::list(self.db.pool(), &f, after.as_deref(), limit).await?;
+        let mut items = Vec::new();
+        for u in &page.items {
+            items.push(self.unit_view(u).await?);
+        }
+        Ok(Page {
+            items,
+            next_cursor: page.next.as_deref().map(cursor::encode),
+        })
+    }
+
+    /// The store's filter for a unit query; `None` when nothing can match (an unknown model).
+    pub(crate) async fn unit_filter(
+        &self,
+        q: &UnitQuery,
+    ) -> Result<Option<store::UnitFilter>, AppError> {
         let product_id = match q
             .product
             .as_deref()
@@ -429,12 +491,7 @@ impl crate::App {
                     .await?
                 {
                     Some(p) => Some(p.id),
-                    None => {
-                        return Ok(Page {
-                            items: Vec::new(),
-                            next_cursor: None,
-                        });
-                    }
+                    None => return Ok(None),
                 }
             }
             None => None,
@@ -452,7 +509,7 @@ impl crate::App {
             ),
             None => None,
         };
-        let f = store::UnitFilter {
+        Ok(Some(store::UnitFilter {
             serial_prefix: q
                 .serial
                 .as_deref()
@@ -460,16 +517,7 @@ impl crate::App {
                 .filter(|s| !s.is_empty()),
             product_id,
             customer_id,
-        };
-        let page = store::list(self.db.pool(), &f, after.as_deref(), limit).await?;
-        let mut items = Vec::new();
-        for u in &page.items {
-            items.push(self.unit_view(u).await?);
-        }
-        Ok(Page {
-            items,
-            next_cursor: page.next.as_deref().map(cursor::encode),
-        })
+        }))
     }
 
     /// The unit with this serial (normalized), for the given maker or, when there is only

@@ -44,12 +44,45 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Import customers, units or products from a CSV or Excel file: the same checks, the
+    /// same modes and the same audit trail as the API. A dry run unless told otherwise.
+    Import {
+        #[arg(value_enum)]
+        kind: KindArg,
+        /// The file (.csv in UTF-8/GBK, .xlsx or .xls).
+        file: PathBuf,
+        /// A JSON file mapping the file's headers to fields: {"手机": "phone", …}.
+        #[arg(long)]
+        mapping: Option<PathBuf>,
+        /// The sheet of a workbook (default: the first).
+        #[arg(long)]
+        sheet: Option<String>,
+        /// Check every row and write nothing (the default).
+        #[arg(long, conflicts_with_all = ["strict", "lenient"])]
+        dry_run: bool,
+        /// Import every row or, if any row fails, none.
+        #[arg(long, conflicts_with = "lenient")]
+        strict: bool,
+        /// Import the good rows; with --rejects, write the bad ones to a CSV file.
+        #[arg(long)]
+        lenient: bool,
+        /// Where to write the rejected rows (CSV, UTF-8 with BOM).
+        #[arg(long)]
+        rejects: Option<PathBuf>,
+    },
     /// Make a consistent copy of the database while it is in use.
     Backup {
         /// The file to write (must not exist).
         #[arg(long)]
         to: PathBuf,
     },
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum KindArg {
+    Customers,
+    Units,
+    Products,
 }
 
 #[derive(Subcommand)]
@@ -174,6 +207,25 @@ async fn run(cmd: Command, cfg: Config) -> anyhow::Result<()> {
         }
         Command::User { command } => user(cfg, command).await,
         Command::Backup { to } => backup(cfg, to).await,
+        Command::Import {
+            kind,
+            file,
+            mapping,
+            sheet,
+            dry_run: _,
+            strict,
+            lenient,
+            rejects,
+        } => {
+            let mode = if strict {
+                aftersales_app::ImportMode::Strict
+            } else if lenient {
+                aftersales_app::ImportMode::Lenient
+            } else {
+                aftersales_app::ImportMode::DryRun
+            };
+            import(cfg, kind, file, mapping, sheet, mode, rejects).await
+        }
     }
 }
 
@@ -395,4 +447,127 @@ async fn backup(cfg: Config, to: PathBuf) -> anyhow::Result<()> {
         }
         None => bail!("unsupported database URL {}", redact_url(&url)),
     }
+}
+
+/// `aftersales import`: the import use-case, as the system, with a report on the terminal.
+async fn import(
+    cfg: Config,
+    kind: KindArg,
+    file: PathBuf,
+    mapping: Option<PathBuf>,
+    sheet: Option<String>,
+    mode: aftersales_app::ImportMode,
+    rejects: Option<PathBuf>,
+) -> anyhow::Result<()> {
+    use aftersales_app::{ImportKind, ImportMode, ImportRequest};
+    let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+    let mapping = match mapping {
+        Some(p) => {
+            let text = std::fs::read_to_string(&p)
+                .with_context(|| format!("cannot read {}", p.display()))?;
+            let m: std::collections::BTreeMap<String, Option<String>> = serde_json::from_str(&text)
+                .with_context(|| {
+                    format!("{} is not a JSON object of header → field", p.display())
+                })?;
+            m.into_iter()
+                .map(|(k, v)| (k, v.unwrap_or_default()))
+                .collect()
+        }
+        None => Default::default(),
+    };
+    let kind = match kind {
+        KindArg::Customers => ImportKind::Customers,
+        KindArg::Units => ImportKind::Units,
+        KindArg::Products => ImportKind::Products,
+    };
+    let app = open(&cfg).await?;
+    let ctx = Ctx::system("cli");
+    let req = ImportRequest {
+        kind,
+        mode,
+        bytes,
+        file_name: file.file_name().map(|n| n.to_string_lossy().into_owned()),
+        sheet,
+        mapping,
+    };
+    let report = app.import(&ctx, &req).await.map_err(describe)?;
+    let locale = if std::env::var("LANG").is_ok_and(|l| l.starts_with("zh")) {
+        aftersales_domain::Locale::ZhCn
+    } else {
+        aftersales_domain::Locale::En
+    };
+    let tr = aftersales_web::i18n::Tr::new(locale);
+    for c in report.columns.iter().filter(|c| c.source == "unknown") {
+        println!(
+            "column {:?} is not imported (not recognized; map it with --mapping)",
+            c.column
+        );
+    }
+    for f in &report.missing_fields {
+        println!("no column is mapped to the required field {f}");
+    }
+    for e in &report.errors {
+        println!(
+            "row {}, {} ({}): {} — {}",
+            e.row,
+            e.column.as_deref().unwrap_or("-"),
+            e.field,
+            e.code,
+            aftersales_web::io::row_message(tr, e)
+        );
+    }
+    println!(
+        "{} rows: {} valid, {} with errors; {} created ({} ms, {})",
+        report.total_rows,
+        report.valid_rows,
+        report.invalid_rows,
+        report.created,
+        report.duration_ms,
+        mode.as_str()
+    );
+    if let (Some(path), Some(batch)) = (rejects, report.batch_id.as_deref()) {
+        let r = app.import_rejects(&ctx, batch).await.map_err(describe)?;
+        let mut header: Vec<aftersales_sheets::Out> = r
+            .headers
+            .iter()
+            .map(|h| aftersales_sheets::Out::Text(h.clone()))
+            .collect();
+        header.push(aftersales_sheets::Out::Text(tr.t_dyn("io.rejects.row")));
+        header.push(aftersales_sheets::Out::Text(tr.t_dyn("io.rejects.errors")));
+        let mut rows = vec![header];
+        for row in &r.rows {
+            let mut cells: Vec<aftersales_sheets::Out> = row
+                .cells
+                .iter()
+                .map(|c| aftersales_sheets::Out::Text(c.clone()))
+                .collect();
+            cells.push(aftersales_sheets::Out::Int(i64::from(row.row)));
+            cells.push(aftersales_sheets::Out::Text(
+                row.errors
+                    .iter()
+                    .map(|e| {
+                        format!(
+                            "{}: {}",
+                            e.column.as_deref().unwrap_or(&e.field),
+                            aftersales_web::io::row_message(tr, e)
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ));
+            rows.push(cells);
+        }
+        let mut bytes = aftersales_sheets::csv_bom().to_vec();
+        bytes.extend(aftersales_sheets::csv_rows(&rows));
+        std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
+        println!("rejected rows written to {}", path.display());
+    }
+    app.db().close().await;
+    if mode == ImportMode::Strict && report.batch_id.is_none() {
+        bail!(
+            "strict import refused: {} rows have errors; nothing was imported",
+            report.invalid_rows
+        );
+    }
+    Ok(())
 }

@@ -87,6 +87,12 @@ impl Role {
                 Role::Admin | Role::Dispatcher | Role::Manager | Role::Engineer | Role::Partner
             ),
             CertificationsManage => matches!(self, Role::Admin | Role::Manager),
+            // Bulk import from files: the front office, and only for the kinds of record
+            // the role may also create one by one (checked together in `app`).
+            ImportData => matches!(
+                self,
+                Role::Admin | Role::Agent | Role::Dispatcher | Role::Manager
+            ),
         }
     }
 }
@@ -115,10 +121,11 @@ pub enum Permission {
     RegionsRead,
     CertificationsRead,
     CertificationsManage,
+    ImportData,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 16] = [
+    pub const ALL: [Permission; 17] = [
         Permission::OwnProfile,
         Permission::OwnTokens,
         Permission::OrgRead,
@@ -135,6 +142,7 @@ impl Permission {
         Permission::RegionsRead,
         Permission::CertificationsRead,
         Permission::CertificationsManage,
+        Permission::ImportData,
     ];
 }
 
@@ -212,6 +220,7 @@ mod tests {
                 ],
             ),
             (CertificationsManage, &[Role::Admin, Role::Manager]),
+            (ImportData, FRONT_OFFICE),
         ];
         assert_eq!(expected.len(), Permission::ALL.len());
         for (p, holders) in expected {

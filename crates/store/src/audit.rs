@@ -123,3 +123,46 @@ pub async fn list<'e, E: Executor<'e, Database = Any>>(
         .collect::<Result<Vec<AuditEntry>, _>>()?;
     Ok(Page::from_rows(items, limit, |a| a.id.to_string()))
 }
+
+/// Appends many entries in a few statements (an import's records).
+pub async fn append_many(
+    conn: &mut sqlx::AnyConnection,
+    entries: &[AuditEntry],
+) -> Result<(), StoreError> {
+    use crate::bulk::{self, Val};
+    bulk::insert_rows(
+        conn,
+        "audit_log",
+        &[
+            "id",
+            "at",
+            "actor_id",
+            "actor_name",
+            "entity",
+            "entity_id",
+            "action",
+            "before_json",
+            "after_json",
+            "request_id",
+        ],
+        entries
+            .iter()
+            .map(|a| {
+                vec![
+                    Val::text(a.id.to_string()),
+                    Val::text(time::to_db(a.at)),
+                    Val::Text(a.actor_id.clone()),
+                    Val::text(&a.actor_name),
+                    Val::text(&a.entity),
+                    Val::text(&a.entity_id),
+                    Val::text(&a.action),
+                    Val::Text(a.before.as_ref().map(|v| v.to_string())),
+                    Val::Text(a.after.as_ref().map(|v| v.to_string())),
+                    Val::Text(a.request_id.clone()),
+                ]
+            })
+            .collect(),
+    )
+    .await?;
+    Ok(())
+}

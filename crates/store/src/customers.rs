@@ -17,6 +17,9 @@ pub struct CustomerRecord {
     pub region_code: Option<String>,
     pub notes: Option<String>,
     pub search_text: String,
+    /// Completeness (R-CUS-3): 0–100 and the codes of what is missing, space-separated.
+    pub complete_pct: i64,
+    pub missing: String,
     pub version: i64,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
@@ -32,12 +35,14 @@ struct Row {
     region_code: Option<String>,
     notes: Option<String>,
     search_text: String,
+    complete_pct: i64,
+    missing: String,
     version: i64,
     created_at: String,
     updated_at: String,
 }
 
-const COLS: &str = "c.id, c.number, c.kind, c.name, c.company, c.region_code, c.notes, c.search_text, c.version, c.created_at, c.updated_at";
+const COLS: &str = "c.id, c.number, c.kind, c.name, c.company, c.region_code, c.notes, c.search_text, c.complete_pct, c.missing, c.version, c.created_at, c.updated_at";
 
 fn record(r: Row) -> Result<CustomerRecord, StoreError> {
     Ok(CustomerRecord {
@@ -51,6 +56,8 @@ fn record(r: Row) -> Result<CustomerRecord, StoreError> {
         region_code: r.region_code,
         notes: r.notes,
         search_text: r.search_text,
+        complete_pct: r.complete_pct,
+        missing: r.missing,
         version: r.version,
     })
 }
@@ -92,8 +99,8 @@ pub async fn insert<'e, E: Executor<'e, Database = Any>>(
     c: &CustomerRecord,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "INSERT INTO customers (id, number, kind, name, company, region_code, notes, search_text, version, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        "INSERT INTO customers (id, number, kind, name, company, region_code, notes, search_text, complete_pct, missing, \
+         version, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
     )
     .bind(c.id.to_string())
     .bind(&c.number)
@@ -103,6 +110,8 @@ pub async fn insert<'e, E: Executor<'e, Database = Any>>(
     .bind(c.region_code.clone())
     .bind(c.notes.clone())
     .bind(&c.search_text)
+    .bind(c.complete_pct)
+    .bind(&c.missing)
     .bind(c.version)
     .bind(time::to_db(c.created_at))
     .bind(time::to_db(c.updated_at))
@@ -119,7 +128,7 @@ pub async fn update<'e, E: Executor<'e, Database = Any>>(
 ) -> Result<bool, StoreError> {
     let r = sqlx::query(
         "UPDATE customers SET kind = $1, name = $2, company = $3, region_code = $4, notes = $5, search_text = $6, \
-         version = $7, updated_at = $8 WHERE id = $9 AND version = $10",
+         version = $7, updated_at = $8, complete_pct = $11, missing = $12 WHERE id = $9 AND version = $10",
     )
     .bind(&c.kind)
     .bind(&c.name)
@@ -131,6 +140,8 @@ pub async fn update<'e, E: Executor<'e, Database = Any>>(
     .bind(time::to_db(c.updated_at))
     .bind(c.id.to_string())
     .bind(expected)
+    .bind(c.complete_pct)
+    .bind(&c.missing)
     .execute(e)
     .await?;
     Ok(r.rows_affected() == 1)
@@ -593,48 +604,16 @@ pub async fn units_at_site<'e, E: Executor<'e, Database = Any>>(
 // ---------------------------------------------------------------------------------------
 // Completeness (R-CUS-3), kept on the record by migration 0007.
 
-/// Writes a record's completeness: the percentage and the codes of what is missing.
-pub async fn set_completeness<'e, E: Executor<'e, Database = Any>>(
-    e: E,
-    id: CustomerId,
-    percent: i64,
-    missing: &[&str],
-) -> Result<(), StoreError> {
-    sqlx::query("UPDATE customers SET complete_pct = $1, missing = $2 WHERE id = $3")
-        .bind(percent)
-        .bind(missing.join(" "))
-        .bind(id.to_string())
-        .execute(e)
-        .await?;
-    Ok(())
-}
-
-/// An incomplete record with what it lacks.
-#[derive(Debug, Clone, PartialEq)]
-pub struct IncompleteRecord {
-    pub customer: CustomerRecord,
-    pub percent: i64,
-    pub missing: Vec<String>,
-}
-
-#[derive(FromRow)]
-struct IncompleteRow {
-    #[sqlx(flatten)]
-    row: Row,
-    complete_pct: i64,
-    missing: String,
-}
-
 /// Incomplete records by number (those lacking `missing`, when given), after `after`.
 pub async fn list_incomplete<'e, E: Executor<'e, Database = Any>>(
     e: E,
     missing: Option<&str>,
     after: Option<&str>,
     limit: i64,
-) -> Result<Page<IncompleteRecord>, StoreError> {
+) -> Result<Page<CustomerRecord>, StoreError> {
     // `missing` is matched as a whole code: codes are space-separated.
-    let rows: Vec<IncompleteRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLS}, c.complete_pct, c.missing FROM customers c \
+    let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLS} FROM customers c \
          WHERE c.complete_pct < 100 AND ($1 IS NULL OR c.number > $1) \
          AND ($2 IS NULL OR ' ' || c.missing || ' ' LIKE '% ' || $2 || ' %') \
          ORDER BY c.number LIMIT $3"
@@ -646,15 +625,9 @@ pub async fn list_incomplete<'e, E: Executor<'e, Database = Any>>(
     .await?;
     let items = rows
         .into_iter()
-        .map(|r| {
-            Ok(IncompleteRecord {
-                percent: r.complete_pct,
-                missing: r.missing.split_whitespace().map(str::to_owned).collect(),
-                customer: record(r.row)?,
-            })
-        })
+        .map(record)
         .collect::<Result<Vec<_>, StoreError>>()?;
-    Ok(Page::from_rows(items, limit, |c| c.customer.number.clone()))
+    Ok(Page::from_rows(items, limit, |c| c.number.clone()))
 }
 
 /// How many records there are, how many are complete, and how many lack each item.
@@ -697,5 +670,276 @@ pub async fn completeness_counts<'e, E: Executor<'e, Database = Any>>(
         total,
         complete,
         missing,
+    })
+}
+
+// ---- Many at once (imports) ----
+
+use crate::bulk::{self, Val};
+use sqlx::AnyConnection;
+
+/// Inserts customers with their contacts, phones and sites in a few statements.
+pub async fn insert_many(
+    conn: &mut AnyConnection,
+    customers: &[CustomerRecord],
+    contacts: &[ContactRow],
+    phones: &[PhoneRow],
+    sites: &[SiteRow],
+) -> Result<(), StoreError> {
+    bulk::insert_rows(
+        conn,
+        "customers",
+        &[
+            "id",
+            "number",
+            "kind",
+            "name",
+            "company",
+            "region_code",
+            "notes",
+            "search_text",
+            "complete_pct",
+            "missing",
+            "version",
+            "created_at",
+            "updated_at",
+        ],
+        customers
+            .iter()
+            .map(|c| {
+                vec![
+                    Val::text(c.id.to_string()),
+                    Val::text(&c.number),
+                    Val::text(&c.kind),
+                    Val::text(&c.name),
+                    Val::Text(c.company.clone()),
+                    Val::Text(c.region_code.clone()),
+                    Val::Text(c.notes.clone()),
+                    Val::text(&c.search_text),
+                    Val::Int(Some(c.complete_pct)),
+                    Val::text(&c.missing),
+                    Val::Int(Some(c.version)),
+                    Val::text(time::to_db(c.created_at)),
+                    Val::text(time::to_db(c.updated_at)),
+                ]
+            })
+            .collect(),
+    )
+    .await?;
+    bulk::insert_rows(
+        conn,
+        "customer_contacts",
+        &[
+            "id",
+            "customer_id",
+            "name",
+            "title",
+            "is_primary",
+            "position",
+        ],
+        contacts
+            .iter()
+            .map(|c| {
+                vec![
+                    Val::text(&c.id),
+                    Val::text(&c.customer_id),
+                    Val::text(&c.name),
+                    Val::Text(c.title.clone()),
+                    Val::Int(Some(c.is_primary)),
+                    Val::Int(Some(c.position)),
+                ]
+            })
+            .collect(),
+    )
+    .await?;
+    bulk::insert_rows(
+        conn,
+        "customer_phones",
+        &[
+            "id",
+            "customer_id",
+            "contact_id",
+            "number",
+            "digits",
+            "position",
+        ],
+        phones
+            .iter()
+            .map(|p| {
+                vec![
+                    Val::text(&p.id),
+                    Val::text(&p.customer_id),
+                    Val::Text(p.contact_id.clone()),
+                    Val::text(&p.number),
+                    Val::text(&p.digits),
+                    Val::Int(Some(p.position)),
+                ]
+            })
+            .collect(),
+    )
+    .await?;
+    bulk::insert_rows(
+        conn,
+        "customer_sites",
+        &[
+            "id",
+            "customer_id",
+            "label",
+            "address",
+            "region_code",
+            "latitude",
+            "longitude",
+            "position",
+        ],
+        sites
+            .iter()
+            .map(|s| {
+                vec![
+                    Val::text(&s.id),
+                    Val::text(&s.customer_id),
+                    Val::text(&s.label),
+                    Val::text(&s.address),
+                    Val::Text(s.region_code.clone()),
+                    Val::Float(s.latitude),
+                    Val::Float(s.longitude),
+                    Val::Int(Some(s.position)),
+                ]
+            })
+            .collect(),
+    )
+    .await?;
+    Ok(())
+}
+
+/// (phone digits, customer id, customer number) of every stored phone with these digits.
+pub async fn owners_of_phones(
+    conn: &mut AnyConnection,
+    digits: &[String],
+) -> Result<Vec<(String, String, String)>, StoreError> {
+    bulk::fetch_in(
+        conn,
+        "SELECT p.digits, c.id, c.number FROM customer_phones p JOIN customers c ON c.id = p.customer_id \
+         WHERE p.digits IN ({in})",
+        digits,
+    )
+    .await
+}
+
+/// (number, id) of the customers with these numbers.
+pub async fn ids_by_number(
+    conn: &mut AnyConnection,
+    numbers: &[String],
+) -> Result<Vec<(String, String)>, StoreError> {
+    bulk::fetch_in(
+        conn,
+        "SELECT number, id FROM customers WHERE number IN ({in})",
+        numbers,
+    )
+    .await
+}
+
+/// (name, address, number) of stored customers with one of these names, per site.
+pub async fn addresses_of_names(
+    conn: &mut AnyConnection,
+    names: &[String],
+) -> Result<Vec<(String, String, String)>, StoreError> {
+    bulk::fetch_in(
+        conn,
+        "SELECT c.name, s.address, c.number FROM customers c JOIN customer_sites s ON s.customer_id = c.id \
+         WHERE c.name IN ({in})",
+        names,
+    )
+    .await
+}
+
+/// (customer id, site id) of the first site of each of these customers.
+pub async fn first_sites(
+    conn: &mut AnyConnection,
+    ids: &[String],
+) -> Result<Vec<(String, String)>, StoreError> {
+    bulk::fetch_in(
+        conn,
+        "SELECT s.customer_id, s.id FROM customer_sites s WHERE s.customer_id IN ({in}) \
+         AND s.position = (SELECT MIN(t.position) FROM customer_sites t WHERE t.customer_id = s.customer_id)",
+        ids,
+    )
+    .await
+}
+
+/// A customer with what an export shows of them.
+#[derive(Debug, Clone)]
+pub struct CustomerFull {
+    pub customer: CustomerRecord,
+    pub contacts: Vec<ContactRow>,
+    pub phones: Vec<PhoneRow>,
+    pub sites: Vec<SiteRow>,
+}
+
+/// Customers by number after `after`, with their contacts, phones and sites: four queries
+/// per page whatever its size.
+pub async fn list_full(
+    conn: &mut AnyConnection,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Page<CustomerFull>, StoreError> {
+    let page = list(&mut *conn, after, limit).await?;
+    let ids: Vec<String> = page.items.iter().map(|c| c.id.to_string()).collect();
+    let contacts: Vec<ContactRow> = bulk::fetch_in(
+        conn,
+        "SELECT id, customer_id, name, title, is_primary, position FROM customer_contacts WHERE customer_id IN ({in}) ORDER BY position",
+        &ids,
+    )
+    .await?;
+    let phones: Vec<PhoneRow> = bulk::fetch_in(
+        conn,
+        "SELECT id, customer_id, contact_id, number, digits, position FROM customer_phones WHERE customer_id IN ({in}) ORDER BY position",
+        &ids,
+    )
+    .await?;
+    let sites: Vec<SiteRow> = bulk::fetch_in(
+        conn,
+        "SELECT id, customer_id, label, address, region_code, latitude, longitude, position FROM customer_sites \
+         WHERE customer_id IN ({in}) ORDER BY position",
+        &ids,
+    )
+    .await?;
+    let mut by_id: std::collections::HashMap<String, CustomerFull> = page
+        .items
+        .iter()
+        .map(|c| {
+            (
+                c.id.to_string(),
+                CustomerFull {
+                    customer: c.clone(),
+                    contacts: Vec::new(),
+                    phones: Vec::new(),
+                    sites: Vec::new(),
+                },
+            )
+        })
+        .collect();
+    for c in contacts {
+        if let Some(f) = by_id.get_mut(&c.customer_id) {
+            f.contacts.push(c);
+        }
+    }
+    for p in phones {
+        if let Some(f) = by_id.get_mut(&p.customer_id) {
+            f.phones.push(p);
+        }
+    }
+    for s in sites {
+        if let Some(f) = by_id.get_mut(&s.customer_id) {
+            f.sites.push(s);
+        }
+    }
+    let items = page
+        .items
+        .iter()
+        .filter_map(|c| by_id.remove(&c.id.to_string()))
+        .collect();
+    Ok(Page {
+        items,
+        next: page.next,
     })
 }

@@ -9,6 +9,7 @@
 //! transaction.
 
 pub mod audit;
+pub mod bulk;
 pub mod certifications;
 pub mod contracts;
 pub mod counters;
@@ -17,6 +18,7 @@ pub mod customers;
 mod db;
 mod error;
 pub mod idempotency;
+pub mod imports;
 pub mod org;
 pub mod products;
 pub mod sessions;
@@ -30,6 +32,8 @@ pub use db::{Backend, Db, DbOptions, Tx};
 pub use error::StoreError;
 /// A connection, for reads that take several queries (from [`Db::acquire`]).
 pub use sqlx::AnyConnection as Conn;
+/// A connection held from the pool.
+pub type PooledConn = sqlx::pool::PoolConnection<sqlx::Any>;
 
 /// A page of a keyset-paginated list: `next` is the key to continue after, if any.
 #[derive(Debug, Clone)]

@@ -258,3 +258,55 @@ pub fn date_from_db(column: &'static str, s: Option<&str>) -> Result<Option<Date
     s.map(|s| s.parse::<Date>().map_err(|_| corrupt(column, s)))
         .transpose()
 }
+
+// ---- Many at once (imports) ----
+
+/// Inserts product models in a few statements.
+pub async fn insert_many(
+    conn: &mut sqlx::AnyConnection,
+    products: &[ProductRecord],
+) -> Result<(), StoreError> {
+    use crate::bulk::{self, Val};
+    bulk::insert_rows(
+        conn,
+        "product_models",
+        &[
+            "id",
+            "code",
+            "name",
+            "product_line",
+            "maintenance_interval_months",
+            "policy_id",
+            "version",
+            "created_at",
+            "updated_at",
+        ],
+        products
+            .iter()
+            .map(|p| {
+                vec![
+                    Val::text(p.id.to_string()),
+                    Val::text(&p.code),
+                    Val::text(&p.name),
+                    Val::text(&p.product_line),
+                    Val::Int(p.maintenance_interval_months),
+                    Val::Text(p.policy_id.clone()),
+                    Val::Int(Some(p.version)),
+                    Val::text(time::to_db(p.created_at)),
+                    Val::text(time::to_db(p.updated_at)),
+                ]
+            })
+            .collect(),
+    )
+    .await?;
+    Ok(())
+}
+
+/// (code, id) of every product model.
+pub async fn all_codes<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+) -> Result<Vec<(String, String)>, StoreError> {
+    Ok(sqlx::query_as("SELECT code, id FROM product_models")
+        .fetch_all(e)
+        .await?)
+}

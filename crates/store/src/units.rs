@@ -234,3 +234,153 @@ pub async fn ownerships<'e, E: Executor<'e, Database = Any>>(
     .fetch_all(e)
     .await?)
 }
+
+// ---- Many at once (imports and exports) ----
+
+use crate::bulk::{self, Val};
+use sqlx::AnyConnection;
+
+/// Inserts units and their first ownership rows in a few statements.
+pub async fn insert_many(
+    conn: &mut AnyConnection,
+    units: &[UnitRecord],
+    ownerships: &[OwnershipRow],
+) -> Result<(), StoreError> {
+    bulk::insert_rows(
+        conn,
+        "units",
+        &[
+            "id",
+            "manufacturer",
+            "serial",
+            "serial_norm",
+            "product_id",
+            "customer_id",
+            "site_id",
+            "manufacture_date",
+            "ship_date",
+            "sale_date",
+            "installation_date",
+            "acceptance_date",
+            "dealer",
+            "oem",
+            "third_party",
+            "version",
+            "created_at",
+            "updated_at",
+        ],
+        units
+            .iter()
+            .map(|u| {
+                vec![
+                    Val::text(u.id.to_string()),
+                    Val::text(&u.manufacturer),
+                    Val::Text(u.serial.clone()),
+                    Val::Text(u.serial_norm.clone()),
+                    Val::text(u.product_id.to_string()),
+                    Val::Text(u.customer_id.map(|c| c.to_string())),
+                    Val::Text(u.site_id.clone()),
+                    Val::Text(u.manufacture_date.clone()),
+                    Val::Text(u.ship_date.clone()),
+                    Val::Text(u.sale_date.clone()),
+                    Val::Text(u.installation_date.clone()),
+                    Val::Text(u.acceptance_date.clone()),
+                    Val::Text(u.dealer.clone()),
+                    Val::Int(Some(i64::from(u.oem))),
+                    Val::Int(Some(i64::from(u.third_party))),
+                    Val::Int(Some(u.version)),
+                    Val::text(time::to_db(u.created_at)),
+                    Val::text(time::to_db(u.updated_at)),
+                ]
+            })
+            .collect(),
+    )
+    .await?;
+    bulk::insert_rows(
+        conn,
+        "unit_ownerships",
+        &[
+            "id",
+            "unit_id",
+            "customer_id",
+            "since",
+            "note",
+            "recorded_at",
+        ],
+        ownerships
+            .iter()
+            .map(|o| {
+                vec![
+                    Val::text(&o.id),
+                    Val::text(&o.unit_id),
+                    Val::Text(o.customer_id.clone()),
+                    Val::text(&o.since),
+                    Val::Text(o.note.clone()),
+                    Val::text(&o.recorded_at),
+                ]
+            })
+            .collect(),
+    )
+    .await?;
+    Ok(())
+}
+
+/// (manufacturer, normalized serial) of stored units with one of these normalized serials.
+pub async fn taken_serials(
+    conn: &mut AnyConnection,
+    serial_norms: &[String],
+) -> Result<Vec<(String, String)>, StoreError> {
+    bulk::fetch_in(
+        conn,
+        "SELECT manufacturer, serial_norm FROM units WHERE serial_norm IN ({in})",
+        serial_norms,
+    )
+    .await
+}
+
+/// A unit with its model and owner, as an export shows it.
+#[derive(Debug, Clone, FromRow)]
+pub struct UnitLine {
+    pub id: String,
+    pub serial: Option<String>,
+    pub manufacturer: String,
+    pub product_code: String,
+    pub product_name: String,
+    pub product_line: String,
+    pub customer_number: Option<String>,
+    pub customer_name: Option<String>,
+    pub manufacture_date: Option<String>,
+    pub ship_date: Option<String>,
+    pub sale_date: Option<String>,
+    pub installation_date: Option<String>,
+    pub acceptance_date: Option<String>,
+    pub dealer: Option<String>,
+    pub oem: i64,
+    pub third_party: i64,
+    pub created_at: String,
+}
+
+/// Units in id order with the same filter as [`list`], joined with their model and owner.
+pub async fn list_lines(
+    conn: &mut AnyConnection,
+    f: &UnitFilter,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Page<UnitLine>, StoreError> {
+    let rows: Vec<UnitLine> = sqlx::query_as(
+        "SELECT u.id, u.serial, u.manufacturer, p.code AS product_code, p.name AS product_name, \
+         p.product_line, c.number AS customer_number, c.name AS customer_name, u.manufacture_date, u.ship_date, \
+         u.sale_date, u.installation_date, u.acceptance_date, u.dealer, u.oem, u.third_party, u.created_at \
+         FROM units u JOIN product_models p ON p.id = u.product_id LEFT JOIN customers c ON c.id = u.customer_id \
+         WHERE ($1 IS NULL OR (u.serial_norm >= $1 AND u.serial_norm < $1 || '~')) AND ($2 IS NULL OR u.product_id = $2) \
+         AND ($3 IS NULL OR u.customer_id = $3) AND ($4 IS NULL OR u.id > $4) ORDER BY u.id LIMIT $5",
+    )
+    .bind(f.serial_prefix.clone())
+    .bind(f.product_id.map(|p| p.to_string()))
+    .bind(f.customer_id.map(|c| c.to_string()))
+    .bind(after.map(str::to_owned))
+    .bind(limit + 1)
+    .fetch_all(conn)
+    .await?;
+    Ok(Page::from_rows(rows, limit, |u| u.id.clone()))
+}

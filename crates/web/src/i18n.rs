@@ -103,7 +103,13 @@ impl Tr {
         let params: Vec<(&str, String)> =
             e.params.iter().map(|(k, v)| (*k, v.to_string())).collect();
         let args: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        self.f(&format!("field.{}", e.code), &args)
+        let key = format!("field.{}", e.code);
+        if catalog(self.locale).contains_key(&key) {
+            self.f(&key, &args)
+        } else {
+            // Codes of imports live in their own section.
+            self.f(&format!("io.field_error.{}", e.code), &args)
+        }
     }
 
     pub fn lang(&self) -> &'static str {

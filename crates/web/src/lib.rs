@@ -7,6 +7,7 @@ mod assets;
 mod csrf;
 mod extract;
 pub mod i18n;
+pub mod io;
 mod metrics;
 mod openapi;
 mod pages;
@@ -78,9 +79,10 @@ pub fn router(app: App, cfg: WebConfig) -> Router {
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             problem::panic_response,
         ))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(
-            2 * 1024 * 1024,
-        ))
+        // Uploads take up to 20 MiB, every other body 2 MiB (enforced by `io::body_limit`,
+        // so the extractors' own default limit is lifted).
+        .layer(axum::extract::DefaultBodyLimit::disable())
+        .layer(axum::middleware::from_fn(io::body_limit))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(trace)
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))

@@ -30,12 +30,18 @@ pub struct Problem {
     pub request_id: Option<String>,
 }
 
-/// One invalid field.
+/// One invalid field; for a refused import, one problem of one row of the file.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ProblemField {
     pub field: String,
     pub code: String,
     pub message: String,
+    /// The row of the file (as the spreadsheet numbers it), for import errors.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub row: Option<u32>,
+    /// The file's column header, for import errors.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<String>,
 }
 
 pub fn status_of(e: &AppError) -> StatusCode {
@@ -51,6 +57,15 @@ pub fn status_of(e: &AppError) -> StatusCode {
         | AppError::StaleVersion { .. }
         | AppError::IdempotencyKeyReused => StatusCode::CONFLICT,
         AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+        AppError::BadFile(code) => match *code {
+            "unsupported_file_type" | "unsupported_media_type" => {
+                StatusCode::UNSUPPORTED_MEDIA_TYPE
+            }
+            "file_too_large" | "too_many_rows" | "too_many_columns" => {
+                StatusCode::PAYLOAD_TOO_LARGE
+            }
+            _ => StatusCode::UNPROCESSABLE_ENTITY,
+        },
         AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -89,13 +104,14 @@ pub fn problem(status: StatusCode, code: &str, tr: Tr, request_id: Option<String
 impl Tr {
     /// The sentence for an error code; unknown codes fall back to a generic sentence.
     pub fn t_error(&self, code: &str) -> String {
-        let key = format!("error.{code}");
-        let s = self.t_dyn(&key);
-        if s == key {
-            self.t_dyn("error.generic")
-        } else {
-            s
+        // Imports and exports keep their sentences in their own section (`io.error.*`).
+        for key in [format!("error.{code}"), format!("io.error.{code}")] {
+            let s = self.t_dyn(&key);
+            if s != key {
+                return s;
+            }
         }
+        self.t_dyn("error.generic")
     }
 
     pub fn t_dyn(&self, key: &str) -> String {
@@ -133,6 +149,8 @@ impl IntoResponse for ApiError {
                         field: e.field.clone(),
                         code: e.code.to_owned(),
                         message: tr.field_error(e),
+                        row: None,
+                        column: None,
                     })
                     .collect();
                 if let Some(first) = p.errors.first() {

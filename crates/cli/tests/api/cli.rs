@@ -226,3 +226,40 @@ async fn backup_of_a_postgresql_database_is_a_pg_dump_archive() {
     let _ = std::fs::remove_dir_all(dir);
     crate::helpers::drop_pg_database(name);
 }
+
+#[test]
+fn import_checks_then_imports_a_file_and_writes_the_rejected_rows() {
+    let dir = temp_dir();
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/imports/customers-libreoffice.xlsx");
+    let file = fixture.to_string_lossy().into_owned();
+    let out = aftersales(&dir, &["import", "customers", &file], None);
+    assert!(out.status.success(), "{}", text(&out));
+    let msg = text(&out);
+    assert!(msg.contains("row 5, 手机 (phone): phone_chars"), "{msg}");
+    assert!(
+        msg.contains("8 rows: 4 valid, 4 with errors; 0 created"),
+        "{msg}"
+    );
+    let strict = aftersales(&dir, &["import", "customers", &file, "--strict"], None);
+    assert!(!strict.status.success(), "{}", text(&strict));
+    assert!(text(&strict).contains("nothing was imported"));
+    let out = aftersales(
+        &dir,
+        &[
+            "import",
+            "customers",
+            &file,
+            "--lenient",
+            "--rejects",
+            "rejects.csv",
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("4 created"), "{}", text(&out));
+    let rejects = std::fs::read_to_string(dir.join("rejects.csv")).expect("rejects written");
+    assert_eq!(rejects.lines().count(), 5, "header and 4 rows: {rejects}");
+    assert!(rejects.contains("赵强"), "{rejects}");
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -12,6 +12,7 @@ both!(
     search_follows_an_edit_of_phones_and_names,
     incomplete_records_are_listed_counted_and_leave_the_list_when_completed,
     the_demo_has_contracts_around_today_and_loads_once,
+    imported_records_carry_their_completeness,
 );
 
 async fn create(app: &TestApp, token: &str, body: Value) -> Value {
@@ -420,4 +421,47 @@ async fn the_demo_has_contracts_around_today_and_loads_once(app: TestApp) {
     let (_, sum) = app.get("/api/v1/customers/completeness", &agent).await;
     assert_eq!(sum["total"], 200);
     assert!(sum["complete"].as_i64().expect("n") < 200, "{sum}");
+}
+
+async fn imported_records_carry_their_completeness(app: TestApp) {
+    let agent = app.token("agent").await;
+    let csv = "客户名称,联系人,电话,地址,行政区划代码\n\
+               郑一,郑一,13512340001,沈阳市和平区一号路1号,210102\n\
+               郑二,郑二,,沈阳市和平区二号路2号,210102\n\
+               郑三,郑三,13512340003,沈阳市和平区三号路3号,\n";
+    let resp = app
+        .http
+        .post(app.url("/api/v1/imports/customers?mode=strict&file_name=c.csv"))
+        .bearer_auth(&agent)
+        .header("content-type", "text/csv")
+        .body(csv)
+        .send()
+        .await
+        .expect("request");
+    let (s, r) = crate::helpers::split(resp).await;
+    assert_eq!((s, r["created"].as_i64()), (201, Some(3)), "{r}");
+    let (_, b) = app.get("/api/v1/customers/incomplete", &agent).await;
+    let got: Vec<(String, Value)> = b["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|i| {
+            (
+                i["name"].as_str().expect("name").to_owned(),
+                i["completeness"]["missing"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("郑二".to_owned(), json!(["phone"])),
+            ("郑三".to_owned(), json!(["region"]))
+        ]
+    );
+    let (_, sum) = app.get("/api/v1/customers/completeness", &agent).await;
+    assert_eq!(
+        (sum["total"].as_i64(), sum["complete"].as_i64()),
+        (Some(3), Some(1))
+    );
 }

@@ -10,6 +10,7 @@ mod auth;
 mod cli;
 mod conventions;
 mod crash;
+mod imports;
 mod matrix;
 mod network;
 mod org_and_users;

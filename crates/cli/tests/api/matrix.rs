@@ -275,6 +275,68 @@ const CASES: &[Case] = &[
         template: "/api/v1/certifications",
         allowed: CERT_READERS,
     },
+    // Imports: ImportData and the right to create the kind one by one.
+    Case {
+        method: "POST",
+        template: "/api/v1/imports/customers",
+        allowed: FRONT_OFFICE,
+    },
+    Case {
+        method: "POST",
+        template: "/api/v1/imports/units",
+        allowed: FRONT_OFFICE,
+    },
+    Case {
+        method: "POST",
+        template: "/api/v1/imports/products",
+        allowed: &["admin"],
+    },
+    Case {
+        method: "GET",
+        template: "/api/v1/imports/{id}/rejects",
+        allowed: FRONT_OFFICE,
+    },
+    // Exports: the permission of reading the list.
+    Case {
+        method: "GET",
+        template: "/api/v1/exports/customers",
+        allowed: STAFF,
+    },
+    Case {
+        method: "GET",
+        template: "/api/v1/exports/units",
+        allowed: STAFF,
+    },
+    Case {
+        method: "GET",
+        template: "/api/v1/exports/products",
+        allowed: STAFF_AND_PARTNER,
+    },
+    Case {
+        method: "GET",
+        template: "/api/v1/exports/warranty-policies",
+        allowed: STAFF_AND_PARTNER,
+    },
+    Case {
+        method: "GET",
+        template: "/api/v1/exports/contracts",
+        allowed: STAFF,
+    },
+    Case {
+        method: "GET",
+        template: "/api/v1/exports/org-units",
+        allowed: STAFF_AND_PARTNER,
+    },
+    Case {
+        method: "GET",
+        template: "/api/v1/exports/users",
+        allowed: &["admin", "manager"],
+    },
+    Case {
+        method: "GET",
+        template: "/api/v1/exports/audit",
+        allowed: &["admin"],
+    },
 ];
 
 /// Public operations, reachable without a token.
@@ -355,6 +417,10 @@ async fn every_role_gets_exactly_the_api_operations_of_the_matrix(app: TestApp) 
                 .replace(
                     "/contracts/{id}",
                     &format!("/contracts/{}", uuid::Uuid::now_v7()),
+                )
+                .replace(
+                    "/imports/{id}",
+                    &format!("/imports/{}", uuid::Uuid::now_v7()),
                 )
                 .replace("{cert_id}", &uuid::Uuid::now_v7().to_string())
                 .replace("{code}", "NOPE")

@@ -5,6 +5,7 @@ mod audit;
 mod auth;
 mod customers;
 mod installed_base;
+mod io;
 mod network;
 mod org;
 mod users;
@@ -70,6 +71,18 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(network::list_user_certs, network::add_cert))
         .routes(routes!(network::update_cert, network::remove_cert))
         .routes(routes!(network::list_certs))
+        .routes(routes!(io::import_customers))
+        .routes(routes!(io::import_units))
+        .routes(routes!(io::import_products))
+        .routes(routes!(io::rejects))
+        .routes(routes!(io::export_customers))
+        .routes(routes!(io::export_units))
+        .routes(routes!(io::export_products))
+        .routes(routes!(io::export_policies))
+        .routes(routes!(io::export_contracts))
+        .routes(routes!(io::export_org_units))
+        .routes(routes!(io::export_users))
+        .routes(routes!(io::export_audit))
         .split_for_parts();
     crate::openapi::finish(&mut doc);
     (router, doc)

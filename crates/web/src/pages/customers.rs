@@ -184,7 +184,15 @@ impl CustomerPage {
 
     pub fn action_label(&self, a: &AuditView) -> String {
         let key = format!("history.{}.{}", a.entity, a.action);
-        let s = self.shell.tr.t_dyn(&key);
+        let mut s = self.shell.tr.t_dyn(&key);
+        if s == key {
+            // Imports keep their labels in their own section.
+            let io_key = format!("io.{key}");
+            let t = self.shell.tr.t_dyn(&io_key);
+            if t != io_key {
+                s = t;
+            }
+        }
         let s = if s == key {
             format!("{} {}", a.entity, a.action)
         } else {

@@ -9,6 +9,7 @@ mod catalog;
 mod customer_form;
 mod customers;
 mod home;
+mod imports;
 mod network;
 mod unit_transfer;
 
@@ -94,6 +95,9 @@ pub fn router(state: AppState) -> Router<AppState> {
             "/units/{id}/transfer",
             get(unit_transfer::transfer_form).post(unit_transfer::transfer),
         )
+        .route("/imports", get(imports::page).post(imports::upload))
+        .route("/imports/{id}/rejects", get(imports::rejects))
+        .route("/exports/{list}", get(imports::export))
         .route_layer(axum::middleware::from_fn_with_state(
             state,
             crate::csrf::layer,
@@ -137,6 +141,9 @@ pub fn nav_for(role: Role) -> Vec<(&'static str, &'static str)> {
     }
     if role.can(Permission::ProductsRead) {
         v.push(("/products", "nav.products"));
+    }
+    if role.can(Permission::ImportData) {
+        v.push(("/imports", "io.nav"));
     }
     if role.can(Permission::UsersRead) {
         v.push(("/admin/users", "nav.users"));
