@@ -136,7 +136,11 @@ pub struct CertificationQuery {
     pub expiring_within_days: Option<i64>,
     /// With `expiring_within_days`: also the records that have already expired.
     pub include_expired: Option<bool>,
-    #[param(value_type = Option<String>, format = Uuid)]
+    /// Only this person's records; empty means everyone the caller may see.
+    #[param(
+        value_type = Option<String>,
+        pattern = r"^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})?$"
+    )]
     pub user_id: Option<String>,
     #[param(pattern = r"^[A-Za-z0-9_-]*$")]
     pub cursor: Option<String>,

@@ -235,6 +235,11 @@ impl crate::App {
         limit: usize,
     ) -> Result<Vec<RegionView>, AppError> {
         ctx.require(Permission::RegionsRead)?;
+        if q.is_some_and(|q| q.chars().count() > 50) {
+            return Err(AppError::invalid(
+                FieldError::new("q", "too_long").with("max", 50),
+            ));
+        }
         if let Some(q) = q.map(str::trim).filter(|q| !q.is_empty()) {
             return Ok(region::search(q, limit.clamp(1, 200))
                 .into_iter()

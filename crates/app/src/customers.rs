@@ -438,10 +438,10 @@ pub(crate) fn customer_rows(
 }
 
 /// A contact of an edited record: with the id of an existing contact to change it, without
-/// to add one. Contacts of the record left out are removed.
+/// (or empty) to add one. Contacts of the record left out are removed.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 pub struct ContactEdit {
-    #[schema(pattern = r"^[0-9a-fA-F-]{1,36}$")]
+    #[schema(pattern = r"^[0-9a-fA-F-]{0,36}$")]
     pub id: Option<String>,
     #[schema(
         min_length = 1,
@@ -460,7 +460,7 @@ pub struct ContactEdit {
 /// there stay), without to add one. Sites left out are removed, unless a unit is there.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 pub struct SiteEdit {
-    #[schema(pattern = r"^[0-9a-fA-F-]{1,36}$")]
+    #[schema(pattern = r"^[0-9a-fA-F-]{0,36}$")]
     pub id: Option<String>,
     #[schema(max_length = 50, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     pub label: Option<String>,

@@ -133,6 +133,14 @@ impl XlsxSheet {
                 Out::Int(n) => {
                     ws.write_number(row, col, *n as f64).map_err(xerr)?;
                 }
+                // Excel knows the years 1900–9999 only: a date outside them is written as
+                // text rather than failing the whole file.
+                Out::Date(d) if !(1900..=9999).contains(&d.year()) => {
+                    ws.write_string(row, col, d.to_string()).map_err(xerr)?;
+                }
+                Out::DateTime(t) if !(1900..=9999).contains(&t.year()) => {
+                    ws.write_string(row, col, c.csv_text()).map_err(xerr)?;
+                }
                 Out::Date(d) => {
                     let x = ExcelDateTime::from_ymd(
                         u16::try_from(d.year()).map_err(|e| e.to_string())?,
@@ -228,6 +236,24 @@ mod tests {
             Some("2023-03-15 12:00:00")
         );
         assert_eq!(d(0.0), None);
+    }
+
+    #[test]
+    fn dates_excel_cannot_hold_are_written_as_text() {
+        let mut s = XlsxSheet::new("s", &["日期".to_owned(), "时间".to_owned()], &[12.0, 18.0])
+            .expect("sheet");
+        s.write_row(&[
+            Out::Date(Date::new(1329, 1, 2).expect("date")),
+            Out::DateTime(DateTime::new(1899, 12, 31, 8, 0, 0, 0).expect("dt")),
+        ])
+        .expect("a date before 1900 does not fail the file");
+        let bytes = s.finish().expect("finish");
+        let t = read_with_limit(&bytes, Format::Xlsx, None, 10).expect("read");
+        assert_eq!(
+            (t.rows[0].cells[0].text.as_str(), t.rows[0].cells[0].kind),
+            ("1329-01-02", CellKind::Text)
+        );
+        assert_eq!(t.rows[0].cells[1].text, "1899-12-31 08:00:00");
     }
 
     #[test]

@@ -208,7 +208,8 @@ pub enum FileFormat {
 
 impl FileFormat {
     pub fn parse(s: Option<&str>) -> Result<FileFormat, AppError> {
-        match s.map(str::trim).filter(|s| !s.is_empty()) {
+        // Absent means XLSX; present, it must be one of the two (an empty value is not).
+        match s.map(str::trim) {
             None | Some("xlsx") => Ok(FileFormat::Xlsx),
             Some("csv") => Ok(FileFormat::Csv),
             Some(_) => Err(AppError::invalid(FieldError::new(

@@ -91,6 +91,28 @@ pub fn finish(doc: &mut OpenApi) {
                     "Invalid input: `errors` lists each field with its code and message.",
                 );
             }
+            if has_params {
+                add(
+                    "414",
+                    "The query string is longer than the server reads (16 KiB).",
+                );
+            }
+            // A query parameter that carries JSON (an import's column mapping) is described
+            // as JSON content, so clients send (and fuzzers generate) a JSON object.
+            for p in op.parameters.iter_mut().flatten() {
+                let utoipa::openapi::RefOr::T(p) = p else {
+                    continue;
+                };
+                if p.name == "mapping" {
+                    p.schema = None;
+                    p.content.insert(
+                        "application/json".into(),
+                        utoipa::openapi::RefOr::T(utoipa::openapi::Content::new(Some(
+                            json_mapping_schema(),
+                        ))),
+                    );
+                }
+            }
             add(
                 "500",
                 "A fault of the server; the body carries no internals.",
@@ -103,6 +125,24 @@ pub fn finish(doc: &mut OpenApi) {
             }
         }
     }
+}
+
+/// A column mapping: file header → field name, or null to skip the column.
+fn json_mapping_schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    use utoipa::openapi::schema::{AdditionalProperties, ObjectBuilder, Type};
+    let value = ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::SchemaType::from_iter([
+            Type::String,
+            Type::Null,
+        ]))
+        .max_length(Some(64));
+    ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .max_properties(Some(200))
+        .additional_properties(Some(AdditionalProperties::RefOr(
+            utoipa::openapi::RefOr::T(value.into()),
+        )))
+        .into()
 }
 
 pub async fn serve(State(s): State<AppState>) -> impl IntoResponse {

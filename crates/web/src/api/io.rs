@@ -45,7 +45,8 @@ pub struct ImportUpload {
     #[schema(value_type = String, format = Binary)]
     file: Vec<u8>,
     /// JSON object: file header → field (null or "" skips the column).
-    mapping: Option<String>,
+    #[schema(value_type = Option<Object>)]
+    mapping: Option<std::collections::HashMap<String, Option<String>>>,
     /// The sheet of a workbook.
     sheet: Option<String>,
 }
@@ -67,6 +68,18 @@ async fn import(
     let tr = Tr::new(c.locale);
     s.app.check_import(&c.ctx, kind).map_err(|e| c.err(e))?;
     let mode = io::parse_mode(q.mode.as_deref()).map_err(|e| c.err(e))?;
+    // The query's limits, as the schema states them.
+    for (field, value, max) in [
+        ("sheet", q.sheet.as_deref(), 100),
+        ("file_name", q.file_name.as_deref(), 200),
+        ("mapping", q.mapping.as_deref(), 20_000),
+    ] {
+        if value.is_some_and(|v| v.chars().count() > max) {
+            return Err(c.err(aftersales_app::AppError::invalid(
+                aftersales_domain::FieldError::new(field, "too_long").with("max", max as i64),
+            )));
+        }
+    }
     let up = io::read_upload(&headers, body)
         .await
         .map_err(|e| c.err(e))?;
@@ -170,7 +183,7 @@ import_route!(
 #[into_params(parameter_in = Query)]
 pub struct FormatQuery {
     /// `xlsx` (default) or `csv` (UTF-8 with a byte-order mark).
-    #[param(value_type = Option<crate::api::io::FormatName>)]
+    #[param(inline, value_type = Option<crate::api::io::FormatName>)]
     pub format: Option<String>,
 }
 
@@ -271,7 +284,7 @@ plain_export!(
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct UnitExportQuery {
-    #[param(value_type = Option<FormatName>)]
+    #[param(inline, value_type = Option<FormatName>)]
     pub format: Option<String>,
     /// The start of a serial (separators and case do not matter).
     #[param(max_length = 64)]
@@ -307,7 +320,7 @@ pub async fn export_units(
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ContractExportQuery {
-    #[param(value_type = Option<FormatName>)]
+    #[param(inline, value_type = Option<FormatName>)]
     pub format: Option<String>,
     #[param(value_type = Option<String>, format = Uuid)]
     pub customer_id: Option<String>,
@@ -340,7 +353,7 @@ pub async fn export_contracts(
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct UserExportQuery {
-    #[param(value_type = Option<FormatName>)]
+    #[param(inline, value_type = Option<FormatName>)]
     pub format: Option<String>,
     /// Part of the user name or display name.
     pub q: Option<String>,
@@ -374,7 +387,7 @@ pub async fn export_users(
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct AuditExportQuery {
-    #[param(value_type = Option<FormatName>)]
+    #[param(inline, value_type = Option<FormatName>)]
     pub format: Option<String>,
     pub entity: Option<String>,
     pub entity_id: Option<String>,

@@ -20,7 +20,7 @@ use utoipa::ToSchema;
 pub struct RegionQuery {
     /// The regions below this one (a province's cities, a city's districts); without it
     /// and without `q`, the provinces.
-    #[param(pattern = r"^[0-9]{6}$")]
+    #[param(pattern = r"^([0-9]{6})?$")]
     pub parent: Option<String>,
     /// Part of a name (e.g. `和平`) or the start of a code (e.g. `2101`).
     #[param(max_length = 50)]
@@ -49,7 +49,17 @@ pub async fn regions(
     c: ApiCtx,
     AppQuery(q): AppQuery<RegionQuery>,
 ) -> Result<Json<RegionList>, ApiError> {
-    let limit = usize::try_from(q.limit.unwrap_or(20).clamp(1, 200)).unwrap_or(20);
+    let limit = match q.limit {
+        None => 20,
+        Some(n @ 1..=200) => n as usize,
+        Some(_) => {
+            return Err(c.err(aftersales_app::AppError::invalid(
+                aftersales_domain::FieldError::new("limit", "out_of_range")
+                    .with("min", 1)
+                    .with("max", 200),
+            )));
+        }
+    };
     let items = s
         .app
         .regions(&c.ctx, q.parent.as_deref(), q.q.as_deref(), limit)
