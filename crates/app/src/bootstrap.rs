@@ -22,6 +22,8 @@ pub struct DemoSummary {
     pub units_with_regions: usize,
     /// Demo engineers' and partner technicians' certifications.
     pub certifications_created: usize,
+    /// Service contracts of demo customers.
+    pub contracts_created: usize,
     /// (user name, role) of every demo account.
     pub accounts: Vec<(String, Role)>,
 }
@@ -118,7 +120,7 @@ impl crate::App {
     pub async fn load_demo(&self) -> Result<DemoSummary, AppError> {
         let mut s = self.load_demo_network().await?;
         self.load_demo_installed_base(&mut s).await?;
-        self.load_demo_contracts().await?;
+        s.contracts_created = self.load_demo_contracts().await?;
         self.load_demo_service_network(&mut s).await?;
         Ok(s)
     }

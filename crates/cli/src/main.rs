@@ -195,13 +195,16 @@ async fn run(cmd: Command, cfg: Config) -> anyhow::Result<()> {
             let app = open(&cfg).await?;
             let s = app.load_demo().await?;
             println!(
-                "demo data: {} org units, {} users, {} warranty policies, {} products, {} customers and {} units created",
+                "demo data: {} org units ({} with coverage regions), {} users, {} certifications, {} warranty policies, {} products, {} customers, {} units and {} contracts created",
                 s.org_units_created,
+                s.units_with_regions,
                 s.users_created,
+                s.certifications_created,
                 s.policies_created,
                 s.products_created,
                 s.customers_created,
-                s.units_created
+                s.units_created,
+                s.contracts_created
             );
             Ok(())
         }
@@ -246,12 +249,15 @@ async fn serve(cfg: Config, demo: bool) -> anyhow::Result<()> {
         let s = app.load_demo().await?;
         println!("!!! DEMO DATA — not for production use !!!");
         println!(
-            "    demo data created now: {} org units, {} warranty policies, {} products, {} customers, {} units",
+            "    demo data created now: {} org units ({} with coverage regions), {} warranty policies, {} products, {} customers, {} units, {} contracts, {} certifications",
             s.org_units_created,
+            s.units_with_regions,
             s.policies_created,
             s.products_created,
             s.customers_created,
-            s.units_created
+            s.units_created,
+            s.contracts_created,
+            s.certifications_created
         );
         println!(
             "    demo users (password '{}'):",
