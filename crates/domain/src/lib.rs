@@ -13,6 +13,7 @@ pub mod locale;
 pub mod org;
 pub mod region;
 pub mod returns;
+pub mod service;
 pub mod user;
 pub mod validation;
 pub mod warranty;
