@@ -22,6 +22,8 @@ mod import;
 mod org;
 mod passwords;
 mod products;
+mod service_requests;
+mod work_orders;
 pub mod schema;
 mod units;
 mod users;
@@ -60,6 +62,16 @@ pub use units::{
     NewUnit, OWN_MANUFACTURER, OwnershipView, UnitOwner, UnitProduct, UnitQuery, UnitTransfer,
     UnitView, WarrantyQuery, WarrantyView,
 };
+pub use service_requests::{
+    CancelInput, IntakeWarning, NamedRef, NewServiceRequest, NewVisit, OwnerChange, RemoteOutcome,
+    RequestEventView, RequestNote, RequestQuery, RequestUnit, ServiceRequestView, TriageInput,
+    WorkOrderLine,
+};
+pub use work_orders::{
+    AddendumInput, AddendumView, AppointmentInput, AppointmentView, CompleteInput, DeclineInput,
+    DispatchInput, MAX_PHOTO_BYTES, PartUsed, PhotoView, PositionInput, RecordInput, RecordView,
+    SignatureInput, TransitionInput, WorkOrderQuery, WorkOrderRequest, WorkOrderView,
+};
 pub use users::{NewUser, UserPatch, UserQuery, UserView};
 
 /// Initials of the pinyin of the Chinese characters in `s` (张伟 → zw), for search.
@@ -84,6 +96,8 @@ pub struct AppConfig {
     pub login_max_failures: i64,
     pub login_window: Duration,
     pub password_cost: PasswordCost,
+    /// How many days after its resolution a request may be reopened (as a linked request).
+    pub reopen_window_days: i64,
 }
 
 impl Default for AppConfig {
@@ -94,6 +108,7 @@ impl Default for AppConfig {
             login_max_failures: 5,
             login_window: Duration::from_secs(15 * 60),
             password_cost: PasswordCost::default(),
+            reopen_window_days: 30,
         }
     }
 }

@@ -169,3 +169,111 @@ pub enum CertLevelName {
     Certified,
     Senior,
 }
+
+/// What a service request asks for.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum RequestKindName {
+    Repair,
+    Installation,
+    Maintenance,
+    Inspection,
+    Consultation,
+    ReturnExchange,
+    Complaint,
+}
+
+/// How a request came in.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum ChannelName {
+    Phone,
+    Fax,
+    Email,
+    Portal,
+    Onsite,
+    Partner,
+    Api,
+    Alarm,
+}
+
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum PriorityName {
+    Low,
+    Normal,
+    High,
+    Urgent,
+}
+
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum RequestStatusName {
+    Open,
+    InProgress,
+    Resolved,
+    Closed,
+    Cancelled,
+}
+
+/// Remote help or a visit.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum TriageName {
+    Remote,
+    Onsite,
+}
+
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum WoStatusName {
+    Pending,
+    Dispatched,
+    Accepted,
+    Scheduled,
+    EnRoute,
+    Arrived,
+    InService,
+    Waiting,
+    Completed,
+    Cancelled,
+}
+
+/// Why a work order waits.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum WaitReasonName {
+    Customer,
+    Parts,
+    QuotePayment,
+}
+
+/// How a visit ended.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum OutcomeName {
+    Fixed,
+    Depot,
+    NotFixed,
+}
+
+/// A step of a work order taken through `/transition`.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum TransitionName {
+    Depart,
+    Arrive,
+    Start,
+    Wait,
+    Resume,
+    Cancel,
+}

@@ -595,7 +595,7 @@ impl crate::App {
         self.warranty_of(&u, on, cause).await
     }
 
-    async fn warranty_of(
+    pub(crate) async fn warranty_of(
         &self,
         u: &store::UnitRecord,
         on: Date,

@@ -93,6 +93,22 @@ impl Role {
                 self,
                 Role::Admin | Role::Agent | Role::Dispatcher | Role::Manager
             ),
+            // The service flow (docs/service-flow.md). Everyone but the warehouse reads
+            // requests, each within their scope (a customer their own, an engineer those
+            // with an order of theirs, a partner or manager their subtree's).
+            RequestsRead => self != Role::Warehouse,
+            RequestsCreate => matches!(
+                self,
+                Role::Admin | Role::Agent | Role::Dispatcher | Role::Manager | Role::Customer
+            ),
+            RequestsManage => matches!(
+                self,
+                Role::Admin | Role::Agent | Role::Dispatcher | Role::Manager
+            ),
+            Dispatch => matches!(self, Role::Admin | Role::Dispatcher | Role::Manager),
+            // Field work on the orders assigned to oneself: engineers and partner technicians.
+            FieldWork => matches!(self, Role::Engineer | Role::Partner),
+            Reconcile => matches!(self, Role::Admin | Role::Dispatcher | Role::Manager),
         }
     }
 }
@@ -122,10 +138,16 @@ pub enum Permission {
     CertificationsRead,
     CertificationsManage,
     ImportData,
+    RequestsRead,
+    RequestsCreate,
+    RequestsManage,
+    Dispatch,
+    FieldWork,
+    Reconcile,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 17] = [
+    pub const ALL: [Permission; 23] = [
         Permission::OwnProfile,
         Permission::OwnTokens,
         Permission::OrgRead,
@@ -143,6 +165,12 @@ impl Permission {
         Permission::CertificationsRead,
         Permission::CertificationsManage,
         Permission::ImportData,
+        Permission::RequestsRead,
+        Permission::RequestsCreate,
+        Permission::RequestsManage,
+        Permission::Dispatch,
+        Permission::FieldWork,
+        Permission::Reconcile,
     ];
 }
 
@@ -221,6 +249,32 @@ mod tests {
             ),
             (CertificationsManage, &[Role::Admin, Role::Manager]),
             (ImportData, FRONT_OFFICE),
+            (
+                RequestsRead,
+                &[
+                    Role::Admin,
+                    Role::Agent,
+                    Role::Dispatcher,
+                    Role::Engineer,
+                    Role::Manager,
+                    Role::Partner,
+                    Role::Customer,
+                ],
+            ),
+            (
+                RequestsCreate,
+                &[
+                    Role::Admin,
+                    Role::Agent,
+                    Role::Dispatcher,
+                    Role::Manager,
+                    Role::Customer,
+                ],
+            ),
+            (RequestsManage, FRONT_OFFICE),
+            (Dispatch, &[Role::Admin, Role::Dispatcher, Role::Manager]),
+            (FieldWork, &[Role::Engineer, Role::Partner]),
+            (Reconcile, &[Role::Admin, Role::Dispatcher, Role::Manager]),
         ];
         assert_eq!(expected.len(), Permission::ALL.len());
         for (p, holders) in expected {

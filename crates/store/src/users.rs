@@ -199,3 +199,42 @@ pub async fn list<'e, E: Executor<'e, Database = Any>>(
         .collect::<Result<Vec<UserRecord>, _>>()?;
     Ok(Page::from_rows(items, limit, |u| u.username.clone()))
 }
+
+/// The customer record a portal user acts for (migration 0008), if any.
+pub async fn customer_of<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    user_id: UserId,
+) -> Result<Option<String>, StoreError> {
+    let v: Option<(Option<String>,)> = sqlx::query_as("SELECT customer_id FROM users WHERE id = $1")
+        .bind(user_id.to_string())
+        .fetch_optional(e)
+        .await?;
+    Ok(v.and_then(|r| r.0))
+}
+
+/// Links a portal user to the customer record they act for (or unlinks with `None`).
+pub async fn set_customer<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    user_id: UserId,
+    customer_id: Option<&str>,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE users SET customer_id = $1 WHERE id = $2")
+        .bind(customer_id.map(str::to_owned))
+        .bind(user_id.to_string())
+        .execute(e)
+        .await?;
+    Ok(())
+}
+
+/// Active users with a role, by user name (e.g. the agents who may take a portal request).
+pub async fn active_with_role<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    role: &str,
+) -> Result<Vec<(String, String, String)>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT id, username, display_name FROM users WHERE role = $1 AND disabled = 0 ORDER BY username",
+    )
+    .bind(role)
+    .fetch_all(e)
+    .await?)
+}

@@ -24,7 +24,11 @@ pub const CSV_TYPE: &str = "text/csv; charset=utf-8";
 
 /// Paths that take file uploads.
 pub fn is_upload_path(path: &str) -> bool {
-    path.starts_with("/api/v1/imports/") || path == "/imports"
+    path.starts_with("/api/v1/imports/")
+        || path == "/imports"
+        // Photos of a visit (the use-case keeps each to 5 MiB).
+        || ((path.starts_with("/api/v1/work-orders/") || path.starts_with("/m/orders/"))
+            && path.ends_with("/photos"))
 }
 
 /// Limits request bodies: uploads to [`UPLOAD_LIMIT`], the rest to [`BODY_LIMIT`]. A body

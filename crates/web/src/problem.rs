@@ -58,7 +58,7 @@ pub fn status_of(e: &AppError) -> StatusCode {
         | AppError::IdempotencyKeyReused => StatusCode::CONFLICT,
         AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
         AppError::BadFile(code) => match *code {
-            "unsupported_file_type" | "unsupported_media_type" => {
+            "unsupported_file_type" | "unsupported_media_type" | "unsupported_image_type" => {
                 StatusCode::UNSUPPORTED_MEDIA_TYPE
             }
             "file_too_large" | "too_many_rows" | "too_many_columns" => {
@@ -274,6 +274,14 @@ mod tests {
             "invalid_query",
             "generic",
             "csrf",
+            "illegal_transition",
+            "not_your_work_order",
+            "record_locked",
+            "record_missing",
+            "record_not_signed",
+            "open_work_orders",
+            "reopen_window_passed",
+            "unsupported_image_type",
         ];
         for l in Locale::ALL {
             let cat = crate::i18n::catalog(l);
@@ -339,6 +347,17 @@ mod tests {
                 "unit_of_another_customer",
                 "unknown_contact",
                 "site_in_use",
+                "invalid_instant",
+                "not_your_customer",
+                "unknown_user",
+                "cannot_own_requests",
+                "not_certified",
+                "not_a_technician",
+                "too_large",
+                "too_many",
+                "invalid_image",
+                "signature_or_reason",
+                "only_with_depot",
                 "certification_exists",
                 "expires_before_issued",
                 "kind_cannot_cover",

@@ -37,6 +37,35 @@ const STAFF: &[&str] = &[
     "manager",
 ];
 const FRONT_OFFICE: &[&str] = &["admin", "agent", "dispatcher", "manager"];
+const REQ_READ: &[&str] = &[
+    "admin",
+    "agent",
+    "dispatcher",
+    "engineer",
+    "manager",
+    "partner",
+    "customer",
+];
+const REQ_CREATE: &[&str] = &["admin", "agent", "dispatcher", "manager", "customer"];
+const DISPATCHERS: &[&str] = &["admin", "dispatcher", "manager"];
+const FIELD: &[&str] = &["engineer", "partner"];
+const FIELD_OR_DISPATCH: &[&str] = &["admin", "dispatcher", "engineer", "manager", "partner"];
+const FIELD_OR_MANAGE: &[&str] = &[
+    "admin",
+    "agent",
+    "dispatcher",
+    "engineer",
+    "manager",
+    "partner",
+];
+const WO_LIST: &[&str] = &[
+    "admin",
+    "agent",
+    "dispatcher",
+    "engineer",
+    "manager",
+    "partner",
+];
 /// Who reads engineers' certifications (each within their scope).
 const CERT_READERS: &[&str] = &["admin", "dispatcher", "engineer", "manager", "partner"];
 
@@ -337,6 +366,132 @@ const CASES: &[Case] = &[
         template: "/api/v1/exports/audit",
         allowed: &["admin"],
     },
+    // The service flow (docs/service-flow.md).
+    Case {
+        method: "POST",
+        template: "/api/v1/service-requests",
+        allowed: REQ_CREATE,
+    },
+    Case {
+        method: "GET",
+        template: "/api/v1/service-requests",
+        allowed: REQ_READ,
+    },
+    Case {
+        method: "GET",
+        template: "/api/v1/service-requests/{id}",
+        allowed: REQ_READ,
+    },
+    Case {
+        method: "GET",
+        template: "/api/v1/service-requests/{id}/events",
+        allowed: REQ_READ,
+    },
+    Case {
+        method: "POST",
+        template: "/api/v1/service-requests/{id}/owner",
+        allowed: FRONT_OFFICE,
+    },
+    Case {
+        method: "POST",
+        template: "/api/v1/service-requests/{id}/triage",
+        allowed: FRONT_OFFICE,
+    },
+    Case {
+        method: "POST",
+        template: "/api/v1/service-requests/{id}/remote-outcome",
+        allowed: FRONT_OFFICE,
+    },
+    Case {
+        method: "POST",
+        template: "/api/v1/service-requests/{id}/resolve",
+        allowed: FRONT_OFFICE,
+    },
+    Case {
+        method: "POST",
+        template: "/api/v1/service-requests/{id}/close",
+        allowed: FRONT_OFFICE,
+    },
+    Case {
+        method: "POST",
+        template: "/api/v1/service-requests/{id}/cancel",
+        allowed: FRONT_OFFICE,
+    },
+    Case {
+        method: "POST",
+        template: "/api/v1/service-requests/{id}/reopen",
+        allowed: FRONT_OFFICE,
+    },
+    Case {
+        method: "POST",
+        template: "/api/v1/service-requests/{id}/work-orders",
+        allowed: DISPATCHERS,
+    },
+    Case {
+        method: "GET",
+        template: "/api/v1/work-orders",
+        allowed: WO_LIST,
+    },
+    Case {
+        method: "GET",
+        template: "/api/v1/work-orders/{id}",
+        allowed: REQ_READ,
+    },
+    Case {
+        method: "POST",
+        template: "/api/v1/work-orders/{id}/dispatch",
+        allowed: DISPATCHERS,
+    },
+    Case {
+        method: "POST",
+        template: "/api/v1/work-orders/{id}/accept",
+        allowed: FIELD,
+    },
+    Case {
+        method: "POST",
+        template: "/api/v1/work-orders/{id}/decline",
+        allowed: FIELD,
+    },
+    Case {
+        method: "POST",
+        template: "/api/v1/work-orders/{id}/appointment",
+        allowed: FIELD_OR_DISPATCH,
+    },
+    Case {
+        method: "POST",
+        template: "/api/v1/work-orders/{id}/transition",
+        allowed: FIELD_OR_DISPATCH,
+    },
+    Case {
+        method: "PUT",
+        template: "/api/v1/work-orders/{id}/record",
+        allowed: FIELD,
+    },
+    Case {
+        method: "POST",
+        template: "/api/v1/work-orders/{id}/signature",
+        allowed: FIELD,
+    },
+    Case {
+        method: "POST",
+        template: "/api/v1/work-orders/{id}/complete",
+        allowed: FIELD,
+    },
+    Case {
+        method: "POST",
+        template: "/api/v1/work-orders/{id}/addenda",
+        allowed: FIELD_OR_MANAGE,
+    },
+    Case {
+        method: "POST",
+        template: "/api/v1/work-orders/{id}/photos",
+        allowed: FIELD,
+    },
+    Case {
+        method: "GET",
+        template: "/api/v1/work-orders/{id}/photos/{photo_id}",
+        allowed: REQ_READ,
+    },
 ];
 
 /// Public operations, reachable without a token.
@@ -372,6 +527,51 @@ fn body_for(c: &Case) -> Option<Value> {
             json!({"customer_id": "x", "start_date": "x", "end_date": "x", "service_level": ""}),
         ),
         ("POST", "/api/v1/units") => Some(json!({"product_code": "", "serial": "不行"})),
+        ("POST", "/api/v1/service-requests") => {
+            Some(json!({"customer_id": "x", "kind": "nope", "symptom": ""}))
+        }
+        ("POST", "/api/v1/service-requests/{id}/owner") => {
+            Some(json!({"version": 1, "owner_id": "x"}))
+        }
+        ("POST", "/api/v1/service-requests/{id}/triage") => {
+            Some(json!({"version": 1, "mode": "nope"}))
+        }
+        ("POST", "/api/v1/service-requests/{id}/cancel") => {
+            Some(json!({"version": 1, "reason": ""}))
+        }
+        ("POST", "/api/v1/service-requests/{id}/work-orders") => {
+            Some(json!({"version": 1, "org_unit_id": "x"}))
+        }
+        ("POST", "/api/v1/work-orders/{id}/dispatch") => {
+            Some(json!({"version": 1, "engineer_id": "x"}))
+        }
+        ("POST", "/api/v1/work-orders/{id}/decline") => Some(json!({"version": 1, "reason": ""})),
+        ("POST", "/api/v1/work-orders/{id}/appointment") => Some(
+            json!({"version": 1, "starts_at": "x", "ends_at": "y", "customer_agreed": true}),
+        ),
+        ("POST", "/api/v1/work-orders/{id}/transition") => {
+            Some(json!({"version": 1, "action": "fly"}))
+        }
+        ("PUT", "/api/v1/work-orders/{id}/record") => {
+            Some(json!({"version": 0, "rating_quality": 9}))
+        }
+        ("POST", "/api/v1/work-orders/{id}/signature") => Some(json!({})),
+        ("POST", "/api/v1/work-orders/{id}/complete") => {
+            Some(json!({"version": 1, "outcome": "magic"}))
+        }
+        ("POST", "/api/v1/work-orders/{id}/addenda") => Some(json!({"body": ""})),
+        ("POST", "/api/v1/service-requests/{id}/remote-outcome") => {
+            Some(json!({"version": 1, "solved": true, "note": "\u{1}"}))
+        }
+        (
+            "POST",
+            "/api/v1/service-requests/{id}/resolve"
+            | "/api/v1/service-requests/{id}/close"
+            | "/api/v1/service-requests/{id}/reopen",
+        ) => Some(json!({"version": 1, "note": "\u{1}"})),
+        ("POST", "/api/v1/work-orders/{id}/accept") => {
+            Some(json!({"version": 1, "latitude": 99.0, "longitude": 0.0}))
+        }
         ("PUT", "/api/v1/org-units/{id}/regions") => {
             Some(json!({"version": 0, "regions": ["21a102"]}))
         }
@@ -418,6 +618,15 @@ async fn every_role_gets_exactly_the_api_operations_of_the_matrix(app: TestApp) 
                     "/contracts/{id}",
                     &format!("/contracts/{}", uuid::Uuid::now_v7()),
                 )
+                .replace(
+                    "/service-requests/{id}",
+                    &format!("/service-requests/{}", uuid::Uuid::now_v7()),
+                )
+                .replace(
+                    "/work-orders/{id}",
+                    &format!("/work-orders/{}", uuid::Uuid::now_v7()),
+                )
+                .replace("{photo_id}", &uuid::Uuid::now_v7().to_string())
                 .replace(
                     "/imports/{id}",
                     &format!("/imports/{}", uuid::Uuid::now_v7()),

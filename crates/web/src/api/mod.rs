@@ -8,6 +8,7 @@ mod installed_base;
 mod io;
 mod network;
 mod org;
+mod service;
 mod users;
 
 use crate::AppState;
@@ -83,6 +84,30 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(io::export_org_units))
         .routes(routes!(io::export_users))
         .routes(routes!(io::export_audit))
+        .routes(routes!(service::create_request, service::list_requests))
+        .routes(routes!(service::get_request))
+        .routes(routes!(service::request_events))
+        .routes(routes!(service::change_owner))
+        .routes(routes!(service::triage))
+        .routes(routes!(service::remote_outcome))
+        .routes(routes!(service::resolve))
+        .routes(routes!(service::close))
+        .routes(routes!(service::cancel))
+        .routes(routes!(service::reopen))
+        .routes(routes!(service::add_visit))
+        .routes(routes!(service::list_orders))
+        .routes(routes!(service::get_order))
+        .routes(routes!(service::dispatch))
+        .routes(routes!(service::accept))
+        .routes(routes!(service::decline))
+        .routes(routes!(service::appointment))
+        .routes(routes!(service::transition))
+        .routes(routes!(service::save_record))
+        .routes(routes!(service::sign))
+        .routes(routes!(service::complete))
+        .routes(routes!(service::addendum))
+        .routes(routes!(service::add_photo))
+        .routes(routes!(service::photo))
         .split_for_parts();
     crate::openapi::finish(&mut doc);
     (router, doc)
