@@ -232,7 +232,7 @@ static EN: Labels = Labels {
     not_rated: "Not rated",
 
     section_signature: "Customer signature",
-    confirmation: "The customer confirms that the service above was performed and the unit handed back.",
+    confirmation: "The customer confirms the service above and has the unit back in use.",
     signer: "Signed by",
     signed_at: "Signed at",
     declined: "The customer declined to sign",
