@@ -689,9 +689,11 @@ fn signature_block(l: &mut Layout, doc: &ServiceRecordDoc, t: &Labels) {
 
     // A rule across the page, then the block, all on one page.
     l.gap(SECTION_GAP + 1.0);
-    l.ensure(9.0 + left_h.max(right_h));
-    l.hline(MARGIN_X, MARGIN_X + CONTENT_W, l.y, 0.8, ACCENT);
-    l.gap(9.0);
+    if !l.ensure(9.0 + left_h.max(right_h)) {
+        // On a new page the running header's rule already sets the block apart.
+        l.hline(MARGIN_X, MARGIN_X + CONTENT_W, l.y, 0.8, ACCENT);
+        l.gap(9.0);
+    }
     let top = l.y;
 
     // Left: confirmation, the box, who and when.
