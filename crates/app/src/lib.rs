@@ -22,11 +22,11 @@ mod import;
 mod org;
 mod passwords;
 mod products;
-mod service_requests;
-mod work_orders;
 pub mod schema;
+mod service_requests;
 mod units;
 mod users;
+mod work_orders;
 
 pub use audit::{AuditQuery, AuditView};
 pub use auth::{LoginOutcome, NewToken, TokenView};
@@ -58,21 +58,21 @@ pub use passwords::PasswordCost;
 pub use products::{
     AfterTermDto, CoverageDto, NewPolicy, NewProduct, PolicyVersionDto, PolicyView, ProductView,
 };
-pub use units::{
-    NewUnit, OWN_MANUFACTURER, OwnershipView, UnitOwner, UnitProduct, UnitQuery, UnitTransfer,
-    UnitView, WarrantyQuery, WarrantyView,
-};
 pub use service_requests::{
     CancelInput, IntakeWarning, NamedRef, NewServiceRequest, NewVisit, OwnerChange, RemoteOutcome,
     RequestEventView, RequestNote, RequestQuery, RequestUnit, ServiceRequestView, TriageInput,
     WorkOrderLine,
 };
+pub use units::{
+    NewUnit, OWN_MANUFACTURER, OwnershipView, UnitOwner, UnitProduct, UnitQuery, UnitTransfer,
+    UnitView, WarrantyQuery, WarrantyView,
+};
+pub use users::{NewUser, UserPatch, UserQuery, UserView};
 pub use work_orders::{
     AddendumInput, AddendumView, AppointmentInput, AppointmentView, CompleteInput, DeclineInput,
     DispatchInput, MAX_PHOTO_BYTES, PartUsed, PhotoView, PositionInput, RecordInput, RecordView,
     SignatureInput, TransitionInput, WorkOrderQuery, WorkOrderRequest, WorkOrderView,
 };
-pub use users::{NewUser, UserPatch, UserQuery, UserView};
 
 /// Initials of the pinyin of the Chinese characters in `s` (张伟 → zw), for search.
 pub(crate) fn pinyin_initials(s: &str) -> String {

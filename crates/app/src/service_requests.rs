@@ -9,7 +9,9 @@ use aftersales_domain::service::{
     self as rules, Channel, Priority, RequestAction, RequestKind, RequestStatus, Triage,
 };
 use aftersales_domain::warranty::Cause;
-use aftersales_domain::{CustomerId, FieldError, FieldErrors, OrgUnitId, Permission, Role, UnitId, UserId};
+use aftersales_domain::{
+    CustomerId, FieldError, FieldErrors, OrgUnitId, Permission, Role, UnitId, UserId,
+};
 use aftersales_store::service::{self as store, EventRow, RequestRow, WorkOrderRow};
 use aftersales_store::{Conn, StoreError, Tx, customers as customer_store, org as org_store};
 use aftersales_store::{time, units as unit_store, users as user_store};
@@ -328,7 +330,11 @@ fn text_note(field: &str, s: Option<&str>, errs: &mut FieldErrors) -> Option<Opt
     errs.take(parse_opt_notes(field, s, 2000))
 }
 
-fn parse_instant(field: &str, s: Option<&str>, errs: &mut FieldErrors) -> Option<Option<Timestamp>> {
+fn parse_instant(
+    field: &str,
+    s: Option<&str>,
+    errs: &mut FieldErrors,
+) -> Option<Option<Timestamp>> {
     match s.map(str::trim).filter(|s| !s.is_empty()) {
         None => Some(None),
         Some(s) => errs
@@ -340,11 +346,18 @@ fn parse_instant(field: &str, s: Option<&str>, errs: &mut FieldErrors) -> Option
     }
 }
 
-fn opt_id<T: std::str::FromStr>(field: &str, s: Option<&str>, errs: &mut FieldErrors) -> Option<Option<T>> {
+fn opt_id<T: std::str::FromStr>(
+    field: &str,
+    s: Option<&str>,
+    errs: &mut FieldErrors,
+) -> Option<Option<T>> {
     match s.map(str::trim).filter(|s| !s.is_empty()) {
         None => Some(None),
         Some(s) => errs
-            .take(s.parse::<T>().map_err(|_| FieldError::new(field, "invalid_id")))
+            .take(
+                s.parse::<T>()
+                    .map_err(|_| FieldError::new(field, "invalid_id")),
+            )
             .map(Some),
     }
 }
@@ -391,13 +404,15 @@ impl crate::App {
         let visible = match scope {
             RequestScope::All => true,
             RequestScope::Customer(c) => &r.customer_id == c,
-            RequestScope::Subtree(prefix) => match r.org_unit_id.as_deref().map(str::parse::<OrgUnitId>) {
-                Some(Ok(o)) => org_store::get(&mut *conn, o)
-                    .await
-                    .map(|u| u.path.starts_with(prefix.as_str()))
-                    .unwrap_or(false),
-                _ => false,
-            },
+            RequestScope::Subtree(prefix) => {
+                match r.org_unit_id.as_deref().map(str::parse::<OrgUnitId>) {
+                    Some(Ok(o)) => org_store::get(&mut *conn, o)
+                        .await
+                        .map(|u| u.path.starts_with(prefix.as_str()))
+                        .unwrap_or(false),
+                    _ => false,
+                }
+            }
             RequestScope::Engineer(me) => store::work_orders_of_request(&mut *conn, &r.id)
                 .await?
                 .iter()
@@ -496,41 +511,90 @@ impl crate::App {
         );
         let unit_id = opt_id::<UnitId>("unit_id", input.unit_id.as_deref(), &mut errs);
         let kind = errs.take(
-            RequestKind::parse(input.kind.trim()).ok_or_else(|| FieldError::new("kind", "invalid_choice")),
+            RequestKind::parse(input.kind.trim())
+                .ok_or_else(|| FieldError::new("kind", "invalid_choice")),
         );
-        let channel = match input.channel.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let channel = match input
+            .channel
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             None => Some(Channel::Phone),
-            Some(c) => errs.take(Channel::parse(c).ok_or_else(|| FieldError::new("channel", "invalid_choice"))),
+            Some(c) => errs.take(
+                Channel::parse(c).ok_or_else(|| FieldError::new("channel", "invalid_choice")),
+            ),
         };
-        let priority = match input.priority.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let priority = match input
+            .priority
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             None => Some(Priority::Normal),
-            Some(p) => errs.take(Priority::parse(p).ok_or_else(|| FieldError::new("priority", "invalid_choice"))),
+            Some(p) => errs.take(
+                Priority::parse(p).ok_or_else(|| FieldError::new("priority", "invalid_choice")),
+            ),
         };
-        let symptom_code = errs.take(parse_opt_text("symptom_code", input.symptom_code.as_deref(), 32));
+        let symptom_code = errs.take(parse_opt_text(
+            "symptom_code",
+            input.symptom_code.as_deref(),
+            32,
+        ));
         let symptom = errs.take(
             parse_opt_notes("symptom", Some(&input.symptom), 2000)
                 .and_then(|s| s.ok_or_else(|| FieldError::new("symptom", "required"))),
         );
-        let customer_request = errs.take(parse_opt_notes("customer_request", input.customer_request.as_deref(), 1000));
-        let contact_name = errs.take(parse_opt_text("contact_name", input.contact_name.as_deref(), 50));
-        let contact_phone = match input.contact_phone.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let customer_request = errs.take(parse_opt_notes(
+            "customer_request",
+            input.customer_request.as_deref(),
+            1000,
+        ));
+        let contact_name = errs.take(parse_opt_text(
+            "contact_name",
+            input.contact_name.as_deref(),
+            50,
+        ));
+        let contact_phone = match input
+            .contact_phone
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             None => Some(None),
             Some(p) => errs
-                .take(aftersales_domain::installed_base::Phone::parse("contact_phone", p))
+                .take(aftersales_domain::installed_base::Phone::parse(
+                    "contact_phone",
+                    p,
+                ))
                 .map(|p| Some(p.raw().to_owned())),
         };
         let address = errs.take(parse_opt_text("address", input.address.as_deref(), 200));
-        let region_code = match input.region_code.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let region_code = match input
+            .region_code
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             None => Some(None),
             Some(c) => errs
-                .take(aftersales_domain::region::RegionCode::parse("region_code", c))
+                .take(aftersales_domain::region::RegionCode::parse(
+                    "region_code",
+                    c,
+                ))
                 .map(|r| Some(r.to_string())),
         };
-        let preferred_from = parse_instant("preferred_from", input.preferred_from.as_deref(), &mut errs);
+        let preferred_from =
+            parse_instant("preferred_from", input.preferred_from.as_deref(), &mut errs);
         let preferred_to = parse_instant("preferred_to", input.preferred_to.as_deref(), &mut errs);
         let owner_id = opt_id::<UserId>("owner_id", input.owner_id.as_deref(), &mut errs);
-        let org_unit_id = opt_id::<OrgUnitId>("org_unit_id", input.org_unit_id.as_deref(), &mut errs);
-        let external_ref = errs.take(parse_opt_text("external_ref", input.external_ref.as_deref(), 100));
+        let org_unit_id =
+            opt_id::<OrgUnitId>("org_unit_id", input.org_unit_id.as_deref(), &mut errs);
+        let external_ref = errs.take(parse_opt_text(
+            "external_ref",
+            input.external_ref.as_deref(),
+            100,
+        ));
         if let (Some(Some(f)), Some(Some(t))) = (preferred_from, preferred_to)
             && t <= f
         {
@@ -590,10 +654,12 @@ impl crate::App {
         }
 
         let pool = self.db.pool();
-        let customer = customer_store::get(pool, customer_id).await.map_err(|e| match e {
-            StoreError::NotFound => AppError::conflict_on("customer_id", "unknown_customer"),
-            e => e.into(),
-        })?;
+        let customer = customer_store::get(pool, customer_id)
+            .await
+            .map_err(|e| match e {
+                StoreError::NotFound => AppError::conflict_on("customer_id", "unknown_customer"),
+                e => e.into(),
+            })?;
         let sites = customer_store::sites(pool, customer_id).await?;
         let unit = match unit_id {
             Some(u) => {
@@ -608,7 +674,11 @@ impl crate::App {
             }
             None => None,
         };
-        let site_id = input.site_id.as_deref().map(str::trim).filter(|s| !s.is_empty());
+        let site_id = input
+            .site_id
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty());
         let site = match site_id {
             Some(s) => Some(
                 sites
@@ -627,8 +697,13 @@ impl crate::App {
         let contact_name = contact_name
             .or_else(|| contacts.first().map(|c| c.name.clone()))
             .unwrap_or_else(|| customer.name.clone());
-        let Some(contact_phone) = contact_phone.or_else(|| phones.first().map(|p| p.number.clone())) else {
-            return Err(AppError::invalid(FieldError::new("contact_phone", "required")));
+        let Some(contact_phone) =
+            contact_phone.or_else(|| phones.first().map(|p| p.number.clone()))
+        else {
+            return Err(AppError::invalid(FieldError::new(
+                "contact_phone",
+                "required",
+            )));
         };
         let Some(address) = address.or_else(|| site.map(|s| s.address.clone())) else {
             return Err(AppError::invalid(FieldError::new("address", "required")));
@@ -665,7 +740,9 @@ impl crate::App {
         let org_unit = match org_unit_id {
             Some(o) => {
                 org_store::get(pool, o).await.map_err(|e| match e {
-                    StoreError::NotFound => AppError::conflict_on("org_unit_id", "unknown_org_unit"),
+                    StoreError::NotFound => {
+                        AppError::conflict_on("org_unit_id", "unknown_org_unit")
+                    }
                     e => e.into(),
                 })?;
                 Some(o.to_string())
@@ -681,10 +758,15 @@ impl crate::App {
                 };
                 match by_region {
                     Some(o) => Some(o),
-                    None => user_store::get(pool, owner.parse().map_err(|_| AppError::Internal("owner id".into()))?)
-                        .await?
-                        .org_unit_id
-                        .map(|o| o.to_string()),
+                    None => user_store::get(
+                        pool,
+                        owner
+                            .parse()
+                            .map_err(|_| AppError::Internal("owner id".into()))?,
+                    )
+                    .await?
+                    .org_unit_id
+                    .map(|o| o.to_string()),
                 }
             }
         };
@@ -841,7 +923,10 @@ impl crate::App {
             region_code: r.region_code.clone(),
             latitude: r.latitude,
             longitude: r.longitude,
-            preferred_from: opt_ts("service_requests.preferred_from", r.preferred_from.as_deref())?,
+            preferred_from: opt_ts(
+                "service_requests.preferred_from",
+                r.preferred_from.as_deref(),
+            )?,
             preferred_to: opt_ts("service_requests.preferred_to", r.preferred_to.as_deref())?,
             warranty_class: r.warranty_class.clone(),
             in_warranty: r.in_warranty.map(|v| v != 0),
@@ -852,7 +937,10 @@ impl crate::App {
             org_unit,
             owner,
             reopened_from,
-            follow_up_due_at: opt_ts("service_requests.follow_up_due_at", r.follow_up_due_at.as_deref())?,
+            follow_up_due_at: opt_ts(
+                "service_requests.follow_up_due_at",
+                r.follow_up_due_at.as_deref(),
+            )?,
             external_ref: r.external_ref.clone(),
             created_at: ts("service_requests.created_at", &r.created_at)?,
             updated_at: ts("service_requests.updated_at", &r.updated_at)?,
@@ -881,14 +969,19 @@ impl crate::App {
                 Some(o) => self.org_ref(conn, o).await?,
                 None => None,
             },
-            appointment_start: opt_ts("work_orders.appointment_start", w.appointment_start.as_deref())?,
+            appointment_start: opt_ts(
+                "work_orders.appointment_start",
+                w.appointment_start.as_deref(),
+            )?,
             appointment_end: opt_ts("work_orders.appointment_end", w.appointment_end.as_deref())?,
             outcome: w.outcome.clone(),
         })
     }
 
     pub(crate) async fn user_ref(&self, conn: &mut Conn, id: &str) -> Result<NamedRef, AppError> {
-        let uid: UserId = id.parse().map_err(|_| AppError::Internal("user id".into()))?;
+        let uid: UserId = id
+            .parse()
+            .map_err(|_| AppError::Internal("user id".into()))?;
         let u = user_store::get(&mut *conn, uid).await?;
         Ok(NamedRef {
             id: id.to_owned(),
@@ -897,7 +990,11 @@ impl crate::App {
         })
     }
 
-    pub(crate) async fn org_ref(&self, conn: &mut Conn, id: &str) -> Result<Option<NamedRef>, AppError> {
+    pub(crate) async fn org_ref(
+        &self,
+        conn: &mut Conn,
+        id: &str,
+    ) -> Result<Option<NamedRef>, AppError> {
         let Ok(oid) = id.parse::<OrgUnitId>() else {
             return Ok(None);
         };
@@ -910,10 +1007,16 @@ impl crate::App {
     }
 
     /// A request by id or number, within the caller's scope.
-    pub async fn get_service_request(&self, ctx: &Ctx, key: &str) -> Result<ServiceRequestView, AppError> {
+    pub async fn get_service_request(
+        &self,
+        ctx: &Ctx,
+        key: &str,
+    ) -> Result<ServiceRequestView, AppError> {
         let scope = self.request_scope(ctx).await?;
         let mut conn = self.db.acquire().await?;
-        let r = store::get_request(&mut *conn, key.trim()).await.map_err(not_found)?;
+        let r = store::get_request(&mut *conn, key.trim())
+            .await
+            .map_err(not_found)?;
         self.check_request_scope(&mut conn, &scope, &r).await?;
         self.request_view(&mut conn, &r).await
     }
@@ -958,7 +1061,11 @@ impl crate::App {
             unit_id: id("unit_id", &q.unit_id, &mut errs),
             org_unit_id: id("org_unit_id", &q.org_unit_id, &mut errs),
             owner_id: id("owner_id", &q.owner_id, &mut errs),
-            number: q.number.as_deref().map(|s| s.trim().to_uppercase()).filter(|s| !s.is_empty()),
+            number: q
+                .number
+                .as_deref()
+                .map(|s| s.trim().to_uppercase())
+                .filter(|s| !s.is_empty()),
             ..Default::default()
         };
         if let Some(Some(t)) = parse_instant("created_from", q.created_from.as_deref(), &mut errs) {
@@ -995,23 +1102,33 @@ impl crate::App {
     }
 
     /// The request's timeline: every event of it and of its work orders, oldest first.
-    pub async fn request_events(&self, ctx: &Ctx, key: &str) -> Result<Vec<RequestEventView>, AppError> {
+    pub async fn request_events(
+        &self,
+        ctx: &Ctx,
+        key: &str,
+    ) -> Result<Vec<RequestEventView>, AppError> {
         let scope = self.request_scope(ctx).await?;
         let mut conn = self.db.acquire().await?;
-        let r = store::get_request(&mut *conn, key.trim()).await.map_err(not_found)?;
+        let r = store::get_request(&mut *conn, key.trim())
+            .await
+            .map_err(not_found)?;
         self.check_request_scope(&mut conn, &scope, &r).await?;
-        let numbers: std::collections::HashMap<String, String> = store::work_orders_of_request(&mut *conn, &r.id)
-            .await?
-            .into_iter()
-            .map(|w| (w.id, w.number))
-            .collect();
+        let numbers: std::collections::HashMap<String, String> =
+            store::work_orders_of_request(&mut *conn, &r.id)
+                .await?
+                .into_iter()
+                .map(|w| (w.id, w.number))
+                .collect();
         store::events_of_request(&mut *conn, &r.id)
             .await?
             .into_iter()
             .map(|e| {
                 Ok(RequestEventView {
                     at: ts("request_events.at", &e.at)?,
-                    work_order_number: e.work_order_id.as_ref().and_then(|w| numbers.get(w).cloned()),
+                    work_order_number: e
+                        .work_order_id
+                        .as_ref()
+                        .and_then(|w| numbers.get(w).cloned()),
                     id: e.id,
                     actor_id: e.actor_id,
                     actor_name: e.actor_name,
@@ -1038,7 +1155,9 @@ impl crate::App {
         ctx.require(Permission::RequestsManage)?;
         let scope = self.request_scope(ctx).await?;
         let mut tx = self.db.begin().await?;
-        let r = store::get_request(tx.conn(), key.trim()).await.map_err(not_found)?;
+        let r = store::get_request(tx.conn(), key.trim())
+            .await
+            .map_err(not_found)?;
         self.check_request_scope(tx.conn(), &scope, &r).await?;
         if let Some(v) = version
             && v != r.version
@@ -1049,17 +1168,25 @@ impl crate::App {
     }
 
     /// Writes the changed row (version bumped) or reports a stale version.
-    async fn save_request(&self, tx: &mut Tx, before: &RequestRow, after: &mut RequestRow) -> Result<(), AppError> {
+    async fn save_request(
+        &self,
+        tx: &mut Tx,
+        before: &RequestRow,
+        after: &mut RequestRow,
+    ) -> Result<(), AppError> {
         after.version = before.version + 1;
         after.updated_at = time::to_db(self.now());
         if !store::update_request(tx.conn(), after, before.version).await? {
-            return Err(AppError::StaleVersion { current: before.version });
+            return Err(AppError::StaleVersion {
+                current: before.version,
+            });
         }
         Ok(())
     }
 
     fn step(r: &RequestRow, action: RequestAction) -> Result<RequestStatus, AppError> {
-        let from = RequestStatus::parse(&r.status).ok_or_else(|| AppError::Internal("status".into()))?;
+        let from =
+            RequestStatus::parse(&r.status).ok_or_else(|| AppError::Internal("status".into()))?;
         rules::request_transition(from, action).ok_or(AppError::Conflict("illegal_transition"))
     }
 
@@ -1084,14 +1211,18 @@ impl crate::App {
         let (Some(owner), Some(note)) = (owner, note) else {
             return Err(AppError::Validation(errs));
         };
-        let (mut tx, r) = self.request_for_change(ctx, key, Some(input.version)).await?;
+        let (mut tx, r) = self
+            .request_for_change(ctx, key, Some(input.version))
+            .await?;
         if matches!(r.status.as_str(), "closed" | "cancelled") {
             return Err(AppError::Conflict("illegal_transition"));
         }
-        let u = user_store::get(tx.conn(), owner).await.map_err(|e| match e {
-            StoreError::NotFound => AppError::conflict_on("owner_id", "unknown_user"),
-            e => e.into(),
-        })?;
+        let u = user_store::get(tx.conn(), owner)
+            .await
+            .map_err(|e| match e {
+                StoreError::NotFound => AppError::conflict_on("owner_id", "unknown_user"),
+                e => e.into(),
+            })?;
         if u.disabled || !u.role.can(Permission::RequestsManage) {
             return Err(AppError::conflict_on("owner_id", "cannot_own_requests"));
         }
@@ -1125,13 +1256,18 @@ impl crate::App {
     ) -> Result<ServiceRequestView, AppError> {
         ctx.require(Permission::RequestsManage)?;
         let mut errs = FieldErrors::new();
-        let mode = errs.take(Triage::parse(input.mode.trim()).ok_or_else(|| FieldError::new("mode", "invalid_choice")));
+        let mode = errs.take(
+            Triage::parse(input.mode.trim())
+                .ok_or_else(|| FieldError::new("mode", "invalid_choice")),
+        );
         let note = text_note("note", input.note.as_deref(), &mut errs);
         errs.clone().into_result()?;
         let (Some(mode), Some(note)) = (mode, note) else {
             return Err(AppError::Validation(errs));
         };
-        let (mut tx, r) = self.request_for_change(ctx, key, Some(input.version)).await?;
+        let (mut tx, r) = self
+            .request_for_change(ctx, key, Some(input.version))
+            .await?;
         let action = match mode {
             Triage::Remote => RequestAction::TriageRemote,
             Triage::Onsite => RequestAction::TriageOnsite,
@@ -1143,7 +1279,8 @@ impl crate::App {
         let now = self.now();
         match mode {
             Triage::Remote => {
-                after.follow_up_due_at = Some(time::to_db(now + jiff::SignedDuration::from_hours(2)));
+                after.follow_up_due_at =
+                    Some(time::to_db(now + jiff::SignedDuration::from_hours(2)));
                 self.save_request(&mut tx, &r, &mut after).await?;
                 self.event(
                     &mut tx,
@@ -1172,8 +1309,14 @@ impl crate::App {
                     None,
                 )
                 .await?;
-                self.open_work_order(&mut tx, ctx, &after, after.org_unit_id.clone(), note.as_deref())
-                    .await?;
+                self.open_work_order(
+                    &mut tx,
+                    ctx,
+                    &after,
+                    after.org_unit_id.clone(),
+                    note.as_deref(),
+                )
+                .await?;
             }
         }
         let v = self.request_view(tx.conn(), &after).await?;
@@ -1195,7 +1338,9 @@ impl crate::App {
         let Some(note) = note else {
             return Err(AppError::Validation(errs));
         };
-        let (mut tx, r) = self.request_for_change(ctx, key, Some(input.version)).await?;
+        let (mut tx, r) = self
+            .request_for_change(ctx, key, Some(input.version))
+            .await?;
         if r.triage.as_deref() != Some("remote") || r.status != "in_progress" {
             return Err(AppError::Conflict("illegal_transition"));
         }
@@ -1232,8 +1377,14 @@ impl crate::App {
                 None,
             )
             .await?;
-            self.open_work_order(&mut tx, ctx, &after, after.org_unit_id.clone(), note.as_deref())
-                .await?;
+            self.open_work_order(
+                &mut tx,
+                ctx,
+                &after,
+                after.org_unit_id.clone(),
+                note.as_deref(),
+            )
+            .await?;
         }
         let v = self.request_view(tx.conn(), &after).await?;
         tx.commit().await?;
@@ -1285,7 +1436,9 @@ impl crate::App {
             "work_order_created",
             None,
             Some("pending"),
-            Some(serde_json::json!({"number": w.number, "org_unit_id": w.org_unit_id, "note": note})),
+            Some(
+                serde_json::json!({"number": w.number, "org_unit_id": w.org_unit_id, "note": note}),
+            ),
             None,
         )
         .await?;
@@ -1293,7 +1446,12 @@ impl crate::App {
     }
 
     /// Another visit for a request already in progress.
-    pub async fn add_visit(&self, ctx: &Ctx, key: &str, input: &NewVisit) -> Result<ServiceRequestView, AppError> {
+    pub async fn add_visit(
+        &self,
+        ctx: &Ctx,
+        key: &str,
+        input: &NewVisit,
+    ) -> Result<ServiceRequestView, AppError> {
         ctx.require(Permission::Dispatch)?;
         let mut errs = FieldErrors::new();
         let org = opt_id::<OrgUnitId>("org_unit_id", input.org_unit_id.as_deref(), &mut errs);
@@ -1304,7 +1462,9 @@ impl crate::App {
         };
         let scope = self.request_scope(ctx).await?;
         let mut tx = self.db.begin().await?;
-        let r = store::get_request(tx.conn(), key.trim()).await.map_err(not_found)?;
+        let r = store::get_request(tx.conn(), key.trim())
+            .await
+            .map_err(not_found)?;
         self.check_request_scope(tx.conn(), &scope, &r).await?;
         if r.version != input.version {
             return Err(AppError::StaleVersion { current: r.version });
@@ -1325,15 +1485,26 @@ impl crate::App {
             _ => return Err(AppError::Conflict("illegal_transition")),
         }
         self.save_request(&mut tx, &r, &mut after).await?;
-        self.open_work_order(&mut tx, ctx, &after, org.map(|o| o.to_string()), note.as_deref())
-            .await?;
+        self.open_work_order(
+            &mut tx,
+            ctx,
+            &after,
+            org.map(|o| o.to_string()),
+            note.as_deref(),
+        )
+        .await?;
         let v = self.request_view(tx.conn(), &after).await?;
         tx.commit().await?;
         Ok(v)
     }
 
     /// Marks the work done by hand (no open work order may remain).
-    pub async fn resolve_request(&self, ctx: &Ctx, key: &str, input: &RequestNote) -> Result<ServiceRequestView, AppError> {
+    pub async fn resolve_request(
+        &self,
+        ctx: &Ctx,
+        key: &str,
+        input: &RequestNote,
+    ) -> Result<ServiceRequestView, AppError> {
         ctx.require(Permission::RequestsManage)?;
         let mut errs = FieldErrors::new();
         let note = text_note("note", input.note.as_deref(), &mut errs);
@@ -1341,7 +1512,9 @@ impl crate::App {
         let Some(note) = note else {
             return Err(AppError::Validation(errs));
         };
-        let (mut tx, r) = self.request_for_change(ctx, key, Some(input.version)).await?;
+        let (mut tx, r) = self
+            .request_for_change(ctx, key, Some(input.version))
+            .await?;
         let to = Self::step(&r, RequestAction::Resolve)?;
         if store::work_orders_of_request(tx.conn(), &r.id)
             .await?
@@ -1354,14 +1527,29 @@ impl crate::App {
         after.status = to.as_str().into();
         after.resolved_at = Some(time::to_db(self.now()));
         self.save_request(&mut tx, &r, &mut after).await?;
-        self.event(&mut tx, ctx, &r.id, None, "resolved", Some(&r.status), Some(to.as_str()), Some(serde_json::json!({"note": note})), None)
-            .await?;
+        self.event(
+            &mut tx,
+            ctx,
+            &r.id,
+            None,
+            "resolved",
+            Some(&r.status),
+            Some(to.as_str()),
+            Some(serde_json::json!({"note": note})),
+            None,
+        )
+        .await?;
         let v = self.request_view(tx.conn(), &after).await?;
         tx.commit().await?;
         Ok(v)
     }
 
-    pub async fn close_request(&self, ctx: &Ctx, key: &str, input: &RequestNote) -> Result<ServiceRequestView, AppError> {
+    pub async fn close_request(
+        &self,
+        ctx: &Ctx,
+        key: &str,
+        input: &RequestNote,
+    ) -> Result<ServiceRequestView, AppError> {
         ctx.require(Permission::RequestsManage)?;
         let mut errs = FieldErrors::new();
         let note = text_note("note", input.note.as_deref(), &mut errs);
@@ -1369,24 +1557,43 @@ impl crate::App {
         let Some(note) = note else {
             return Err(AppError::Validation(errs));
         };
-        let (mut tx, r) = self.request_for_change(ctx, key, Some(input.version)).await?;
+        let (mut tx, r) = self
+            .request_for_change(ctx, key, Some(input.version))
+            .await?;
         let to = Self::step(&r, RequestAction::Close)?;
         let mut after = r.clone();
         after.status = to.as_str().into();
         after.closed_at = Some(time::to_db(self.now()));
         self.save_request(&mut tx, &r, &mut after).await?;
-        self.event(&mut tx, ctx, &r.id, None, "closed", Some(&r.status), Some(to.as_str()), Some(serde_json::json!({"note": note})), None)
-            .await?;
+        self.event(
+            &mut tx,
+            ctx,
+            &r.id,
+            None,
+            "closed",
+            Some(&r.status),
+            Some(to.as_str()),
+            Some(serde_json::json!({"note": note})),
+            None,
+        )
+        .await?;
         let v = self.request_view(tx.conn(), &after).await?;
         tx.commit().await?;
         Ok(v)
     }
 
     /// Cancels a request with a reason, and its open work orders with it.
-    pub async fn cancel_request(&self, ctx: &Ctx, key: &str, input: &CancelInput) -> Result<ServiceRequestView, AppError> {
+    pub async fn cancel_request(
+        &self,
+        ctx: &Ctx,
+        key: &str,
+        input: &CancelInput,
+    ) -> Result<ServiceRequestView, AppError> {
         ctx.require(Permission::RequestsManage)?;
         let reason = parse_text("reason", &input.reason, 2000).map_err(AppError::invalid)?;
-        let (mut tx, r) = self.request_for_change(ctx, key, Some(input.version)).await?;
+        let (mut tx, r) = self
+            .request_for_change(ctx, key, Some(input.version))
+            .await?;
         let to = Self::step(&r, RequestAction::Cancel)?;
         let now = time::to_db(self.now());
         for w in store::work_orders_of_request(tx.conn(), &r.id).await? {
@@ -1401,14 +1608,34 @@ impl crate::App {
             if !store::update_work_order(tx.conn(), &after, w.version).await? {
                 return Err(AppError::StaleVersion { current: r.version });
             }
-            self.event(&mut tx, ctx, &r.id, Some(&w.id), "work_order_cancelled", Some(&w.status), Some("cancelled"), Some(serde_json::json!({"reason": reason})), None)
-                .await?;
+            self.event(
+                &mut tx,
+                ctx,
+                &r.id,
+                Some(&w.id),
+                "work_order_cancelled",
+                Some(&w.status),
+                Some("cancelled"),
+                Some(serde_json::json!({"reason": reason})),
+                None,
+            )
+            .await?;
         }
         let mut after = r.clone();
         after.status = to.as_str().into();
         self.save_request(&mut tx, &r, &mut after).await?;
-        self.event(&mut tx, ctx, &r.id, None, "cancelled", Some(&r.status), Some(to.as_str()), Some(serde_json::json!({"reason": reason})), None)
-            .await?;
+        self.event(
+            &mut tx,
+            ctx,
+            &r.id,
+            None,
+            "cancelled",
+            Some(&r.status),
+            Some(to.as_str()),
+            Some(serde_json::json!({"reason": reason})),
+            None,
+        )
+        .await?;
         let v = self.request_view(tx.conn(), &after).await?;
         tx.commit().await?;
         Ok(v)
@@ -1416,7 +1643,12 @@ impl crate::App {
 
     /// Reopens a resolved (or closed) request within the window, as a new request linked to
     /// it (R-KPI-1 counts repeat repairs by this link).
-    pub async fn reopen_request(&self, ctx: &Ctx, key: &str, input: &RequestNote) -> Result<ServiceRequestView, AppError> {
+    pub async fn reopen_request(
+        &self,
+        ctx: &Ctx,
+        key: &str,
+        input: &RequestNote,
+    ) -> Result<ServiceRequestView, AppError> {
         ctx.require(Permission::RequestsManage)?;
         let mut errs = FieldErrors::new();
         let note = text_note("note", input.note.as_deref(), &mut errs);
@@ -1424,7 +1656,9 @@ impl crate::App {
         let Some(note) = note else {
             return Err(AppError::Validation(errs));
         };
-        let (mut tx, r) = self.request_for_change(ctx, key, Some(input.version)).await?;
+        let (mut tx, r) = self
+            .request_for_change(ctx, key, Some(input.version))
+            .await?;
         let Some(resolved_at) = r.resolved_at.as_deref() else {
             return Err(AppError::Conflict("illegal_transition"));
         };
@@ -1433,7 +1667,11 @@ impl crate::App {
         }
         let now = self.now();
         let resolved_on = crate::units::today(ts("service_requests.resolved_at", resolved_at)?);
-        if !rules::may_reopen(resolved_on, crate::units::today(now), self.cfg.reopen_window_days) {
+        if !rules::may_reopen(
+            resolved_on,
+            crate::units::today(now),
+            self.cfg.reopen_window_days,
+        ) {
             return Err(AppError::Conflict("reopen_window_passed"));
         }
         let owner = match ctx.actor() {
@@ -1458,10 +1696,30 @@ impl crate::App {
             ..r.clone()
         };
         store::insert_request(tx.conn(), &row).await?;
-        self.event(&mut tx, ctx, &row.id, None, "created", None, Some("open"), Some(serde_json::json!({"number": row.number, "reopens": r.number, "note": note})), None)
-            .await?;
-        self.event(&mut tx, ctx, &r.id, None, "reopened", None, None, Some(serde_json::json!({"as": row.number, "note": note})), None)
-            .await?;
+        self.event(
+            &mut tx,
+            ctx,
+            &row.id,
+            None,
+            "created",
+            None,
+            Some("open"),
+            Some(serde_json::json!({"number": row.number, "reopens": r.number, "note": note})),
+            None,
+        )
+        .await?;
+        self.event(
+            &mut tx,
+            ctx,
+            &r.id,
+            None,
+            "reopened",
+            None,
+            None,
+            Some(serde_json::json!({"as": row.number, "note": note})),
+            None,
+        )
+        .await?;
         let v = self.request_view(tx.conn(), &row).await?;
         tx.commit().await?;
         Ok(v)

@@ -466,6 +466,47 @@ impl crate::App {
             .await
     }
 
+    /// Links a customer-role account to the customer record it acts for in the portal
+    /// (or unlinks it with `None`). Audited.
+    pub async fn set_user_customer(
+        &self,
+        ctx: &Ctx,
+        id: UserId,
+        customer_id: Option<aftersales_domain::CustomerId>,
+    ) -> Result<(), AppError> {
+        ctx.require(Permission::UsersManage)?;
+        let mut tx = self.db.begin().await?;
+        let u = store::get(tx.conn(), id).await.map_err(not_found)?;
+        if u.role != Role::Customer {
+            return Err(AppError::conflict_on("user_id", "not_a_customer_account"));
+        }
+        if let Some(c) = customer_id {
+            aftersales_store::customers::get(tx.conn(), c)
+                .await
+                .map_err(|e| match e {
+                    StoreError::NotFound => {
+                        AppError::conflict_on("customer_id", "unknown_customer")
+                    }
+                    e => e.into(),
+                })?;
+        }
+        let before = store::customer_of(tx.conn(), id).await?;
+        let after = customer_id.map(|c| c.to_string());
+        store::set_customer(tx.conn(), id, after.as_deref()).await?;
+        self.audit(
+            &mut tx,
+            ctx,
+            "user",
+            &id.to_string(),
+            "link_customer",
+            Some(serde_json::json!({"customer_id": before})),
+            Some(serde_json::json!({"customer_id": after})),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// The caller changes their own password, proving the current one.
     pub async fn change_own_password(
         &self,

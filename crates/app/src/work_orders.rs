@@ -3,14 +3,20 @@
 //! service record with photos and the customer's signature, completion, and addenda after
 //! signing. Every change is an event of the request (docs/service-flow.md).
 
-use crate::service_requests::{NamedRef, RequestScope, RequestUnit, not_found as request_not_found, opt_ts, ts};
+use crate::service_requests::{
+    NamedRef, RequestScope, RequestUnit, not_found as request_not_found, opt_ts, ts,
+};
 use crate::{AppError, Ctx, Page, Principal, cursor};
 use aftersales_domain::certification::{self as cert_rules, Certification};
 use aftersales_domain::installed_base::{parse_opt_notes, parse_opt_text, parse_text};
 use aftersales_domain::service::{self as rules, Outcome, WaitReason, WoAction, WoStatus};
 use aftersales_domain::{FieldError, FieldErrors, OrgUnitId, Permission, Role, UserId};
-use aftersales_store::service::{self as store, AppointmentRow, RecordRow, RequestRow, WorkOrderRow};
-use aftersales_store::{Conn, StoreError, Tx, certifications as cert_store, time, users as user_store};
+use aftersales_store::service::{
+    self as store, AppointmentRow, RecordRow, RequestRow, WorkOrderRow,
+};
+use aftersales_store::{
+    Conn, StoreError, Tx, certifications as cert_store, time, users as user_store,
+};
 use base64::Engine;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -203,7 +209,10 @@ pub struct DispatchInput {
     /// Move the order to this unit too (else it stays in its unit).
     #[schema(value_type = Option<String>, format = Uuid)]
     pub org_unit_id: Option<String>,
-    #[schema(max_length = 2000, pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$")]
+    #[schema(
+        max_length = 2000,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     pub note: Option<String>,
 }
 
@@ -242,7 +251,10 @@ pub struct AppointmentInput {
     #[schema(value_type = String, format = DateTime)]
     pub ends_at: String,
     /// Required when an agreed window changes (R-DSP-2).
-    #[schema(max_length = 2000, pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$")]
+    #[schema(
+        max_length = 2000,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     pub reason: Option<String>,
     /// Whether the customer agreed to this window.
     pub customer_agreed: bool,
@@ -259,7 +271,10 @@ pub struct TransitionInput {
     #[schema(value_type = Option<crate::schema::WaitReasonName>)]
     pub wait_reason: Option<String>,
     /// Why (required for `cancel`; a note otherwise).
-    #[schema(max_length = 2000, pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$")]
+    #[schema(
+        max_length = 2000,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     pub reason: Option<String>,
     #[schema(minimum = -90, maximum = 90)]
     pub latitude: Option<f64>,
@@ -276,11 +291,20 @@ pub struct RecordInput {
     pub version: i64,
     #[schema(max_length = 32, pattern = r"^[A-Za-z0-9_.-]*$")]
     pub fault_cause_code: Option<String>,
-    #[schema(max_length = 2000, pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$")]
+    #[schema(
+        max_length = 2000,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     pub diagnosis: Option<String>,
-    #[schema(max_length = 2000, pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$")]
+    #[schema(
+        max_length = 2000,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     pub action_taken: Option<String>,
-    #[schema(max_length = 2000, pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$")]
+    #[schema(
+        max_length = 2000,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     pub notes: Option<String>,
     #[serde(default)]
     #[schema(max_items = 50)]
@@ -306,7 +330,10 @@ pub struct SignatureInput {
     pub signature_png: Option<String>,
     #[schema(max_length = 50, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     pub signer_name: Option<String>,
-    #[schema(max_length = 2000, pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$")]
+    #[schema(
+        max_length = 2000,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     pub declined_reason: Option<String>,
 }
 
@@ -345,10 +372,18 @@ fn position(lat: Option<f64>, lng: Option<f64>) -> Result<Option<(f64, f64)>, Ap
         (Some(a), Some(b)) => {
             let mut errs = FieldErrors::new();
             if !(-90.0..=90.0).contains(&a) {
-                errs.push(FieldError::new("latitude", "out_of_range").with("min", -90).with("max", 90));
+                errs.push(
+                    FieldError::new("latitude", "out_of_range")
+                        .with("min", -90)
+                        .with("max", 90),
+                );
             }
             if !(-180.0..=180.0).contains(&b) {
-                errs.push(FieldError::new("longitude", "out_of_range").with("min", -180).with("max", 180));
+                errs.push(
+                    FieldError::new("longitude", "out_of_range")
+                        .with("min", -180)
+                        .with("max", 180),
+                );
             }
             errs.into_result()?;
             Ok(Some((a, b)))
@@ -358,7 +393,8 @@ fn position(lat: Option<f64>, lng: Option<f64>) -> Result<Option<(f64, f64)>, Ap
 }
 
 fn status_of(w: &WorkOrderRow) -> Result<WoStatus, AppError> {
-    WoStatus::parse(&w.status).ok_or_else(|| AppError::Internal(format!("work order status {}", w.status)))
+    WoStatus::parse(&w.status)
+        .ok_or_else(|| AppError::Internal(format!("work order status {}", w.status)))
 }
 
 /// The image type of `bytes` by its signature, if it is one we keep.
@@ -457,7 +493,9 @@ impl crate::App {
         let mut tx = self.db.begin().await?;
         let (w, r) = self.load_order(tx.conn(), ctx, key).await?;
         let me = ctx.actor().map(|a| a.id.to_string());
-        let is_field = ctx.actor().is_some_and(|a| a.role.can(Permission::FieldWork));
+        let is_field = ctx
+            .actor()
+            .is_some_and(|a| a.role.can(Permission::FieldWork));
         if is_field && matches!(who, Who::Field | Who::FieldOrDispatcher) && w.engineer_id != me {
             return Err(AppError::Conflict("not_your_work_order"));
         }
@@ -469,11 +507,18 @@ impl crate::App {
         Ok((tx, w, r))
     }
 
-    async fn save_order(&self, tx: &mut Tx, before: &WorkOrderRow, after: &mut WorkOrderRow) -> Result<(), AppError> {
+    async fn save_order(
+        &self,
+        tx: &mut Tx,
+        before: &WorkOrderRow,
+        after: &mut WorkOrderRow,
+    ) -> Result<(), AppError> {
         after.version = before.version + 1;
         after.updated_at = time::to_db(self.now());
         if !store::update_work_order(tx.conn(), after, before.version).await? {
-            return Err(AppError::StaleVersion { current: before.version });
+            return Err(AppError::StaleVersion {
+                current: before.version,
+            });
         }
         Ok(())
     }
@@ -481,7 +526,8 @@ impl crate::App {
     fn wo_step(w: &WorkOrderRow, action: WoAction) -> Result<WoStatus, AppError> {
         let from = status_of(w)?;
         let resume = w.resume_status.as_deref().and_then(WoStatus::parse);
-        rules::wo_transition(from, action, resume).map_err(|_| AppError::Conflict("illegal_transition"))
+        rules::wo_transition(from, action, resume)
+            .map_err(|_| AppError::Conflict("illegal_transition"))
     }
 
     pub(crate) async fn work_order_view(
@@ -567,7 +613,10 @@ impl crate::App {
                 Some(e) => Some(self.user_ref(conn, e).await?),
                 None => None,
             },
-            appointment_start: opt_ts("work_orders.appointment_start", w.appointment_start.as_deref())?,
+            appointment_start: opt_ts(
+                "work_orders.appointment_start",
+                w.appointment_start.as_deref(),
+            )?,
             appointment_end: opt_ts("work_orders.appointment_end", w.appointment_end.as_deref())?,
             outcome: w.outcome.clone(),
             loaner_left: w.loaner_left != 0,
@@ -580,7 +629,10 @@ impl crate::App {
             completed_at: opt_ts("work_orders.completed_at", w.completed_at.as_deref())?,
             cancelled_at: opt_ts("work_orders.cancelled_at", w.cancelled_at.as_deref())?,
             updated_at: ts("work_orders.updated_at", &w.updated_at)?,
-            actions: rules::wo_actions(status).iter().map(|a| a.as_str().to_owned()).collect(),
+            actions: rules::wo_actions(status)
+                .iter()
+                .map(|a| a.as_str().to_owned())
+                .collect(),
             appointments,
             record,
             photos,
@@ -595,7 +647,11 @@ impl crate::App {
         self.work_order_view(&mut conn, &w, &r).await
     }
 
-    pub async fn list_work_orders(&self, ctx: &Ctx, q: &WorkOrderQuery) -> Result<Page<WorkOrderView>, AppError> {
+    pub async fn list_work_orders(
+        &self,
+        ctx: &Ctx,
+        q: &WorkOrderQuery,
+    ) -> Result<Page<WorkOrderView>, AppError> {
         let scope = self.request_scope(ctx).await?;
         if ctx.actor().is_some_and(|a| a.role == Role::Customer) {
             return Err(AppError::Forbidden);
@@ -617,7 +673,12 @@ impl crate::App {
             }
         };
         let me = ctx.actor().map(|a| a.id.to_string());
-        let engineer = match q.engineer_id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let engineer = match q
+            .engineer_id
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             None => None,
             Some("me") => me.clone(),
             Some(s) => match s.parse::<UserId>() {
@@ -629,13 +690,16 @@ impl crate::App {
             },
         };
         let uuid_of = |field: &str, v: &Option<String>, errs: &mut FieldErrors| {
-            v.as_deref().map(str::trim).filter(|s| !s.is_empty()).and_then(|s| match uuid::Uuid::parse_str(s) {
-                Ok(u) => Some(u.to_string()),
-                Err(_) => {
-                    errs.push(FieldError::new(field, "invalid_id"));
-                    None
-                }
-            })
+            v.as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .and_then(|s| match uuid::Uuid::parse_str(s) {
+                    Ok(u) => Some(u.to_string()),
+                    Err(_) => {
+                        errs.push(FieldError::new(field, "invalid_id"));
+                        None
+                    }
+                })
         };
         let mut f = store::WorkOrderFilter {
             statuses,
@@ -661,7 +725,10 @@ impl crate::App {
                 // A partner's technicians see their own orders; a manager the subtree's.
                 if ctx.actor().is_some_and(|a| a.role == Role::Partner) {
                     if f.engineer_id.is_some() && f.engineer_id != me {
-                        return Ok(Page { items: Vec::new(), next_cursor: None });
+                        return Ok(Page {
+                            items: Vec::new(),
+                            next_cursor: None,
+                        });
                     }
                     f.engineer_id = me;
                 } else {
@@ -670,7 +737,10 @@ impl crate::App {
             }
             RequestScope::Engineer(e) => {
                 if f.engineer_id.as_deref().is_some_and(|x| x != e) {
-                    return Ok(Page { items: Vec::new(), next_cursor: None });
+                    return Ok(Page {
+                        items: Vec::new(),
+                        next_cursor: None,
+                    });
                 }
                 f.engineer_id = Some(e);
             }
@@ -690,7 +760,11 @@ impl crate::App {
     }
 
     /// The engineer's certifications as the rules read them.
-    pub(crate) async fn certifications_of(&self, conn: &mut Conn, user: UserId) -> Result<Vec<Certification>, AppError> {
+    pub(crate) async fn certifications_of(
+        &self,
+        conn: &mut Conn,
+        user: UserId,
+    ) -> Result<Vec<Certification>, AppError> {
         Ok(cert_store::for_user(&mut *conn, user, false)
             .await?
             .into_iter()
@@ -705,16 +779,33 @@ impl crate::App {
 
     /// Gives the order to an engineer (again, to reassign). Only an active engineer or
     /// partner technician certified for the unit's product line on the day (R-ORG-3).
-    pub async fn dispatch_work_order(&self, ctx: &Ctx, key: &str, input: &DispatchInput) -> Result<WorkOrderView, AppError> {
+    pub async fn dispatch_work_order(
+        &self,
+        ctx: &Ctx,
+        key: &str,
+        input: &DispatchInput,
+    ) -> Result<WorkOrderView, AppError> {
         ctx.require(Permission::Dispatch)?;
         let mut errs = FieldErrors::new();
         let engineer = errs.take(
-            input.engineer_id.trim().parse::<UserId>().map_err(|_| FieldError::new("engineer_id", "invalid_id")),
+            input
+                .engineer_id
+                .trim()
+                .parse::<UserId>()
+                .map_err(|_| FieldError::new("engineer_id", "invalid_id")),
         );
-        let org = match input.org_unit_id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let org = match input
+            .org_unit_id
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             None => Some(None),
             Some(s) => errs
-                .take(s.parse::<OrgUnitId>().map_err(|_| FieldError::new("org_unit_id", "invalid_id")))
+                .take(
+                    s.parse::<OrgUnitId>()
+                        .map_err(|_| FieldError::new("org_unit_id", "invalid_id")),
+                )
                 .map(Some),
         };
         let note_text = errs.take(parse_opt_notes("note", input.note.as_deref(), 2000));
@@ -722,17 +813,25 @@ impl crate::App {
         let (Some(engineer), Some(org), Some(note_text)) = (engineer, org, note_text) else {
             return Err(AppError::Validation(errs));
         };
-        let (mut tx, w, r) = self.order_for_change(ctx, key, Some(input.version), Who::Dispatcher).await?;
+        let (mut tx, w, r) = self
+            .order_for_change(ctx, key, Some(input.version), Who::Dispatcher)
+            .await?;
         let to = Self::wo_step(&w, WoAction::Dispatch)?;
-        let u = user_store::get(tx.conn(), engineer).await.map_err(|e| match e {
-            StoreError::NotFound => AppError::conflict_on("engineer_id", "unknown_user"),
-            e => e.into(),
-        })?;
+        let u = user_store::get(tx.conn(), engineer)
+            .await
+            .map_err(|e| match e {
+                StoreError::NotFound => AppError::conflict_on("engineer_id", "unknown_user"),
+                e => e.into(),
+            })?;
         if u.disabled || !matches!(u.role, Role::Engineer | Role::Partner) {
             return Err(AppError::conflict_on("engineer_id", "not_a_technician"));
         }
         let line = match r.unit_id.as_deref() {
-            Some(_) => self.request_view(tx.conn(), &r).await?.unit.map(|u| u.product_line),
+            Some(_) => self
+                .request_view(tx.conn(), &r)
+                .await?
+                .unit
+                .map(|u| u.product_line),
             None => None,
         };
         if let Some(line) = &line {
@@ -742,10 +841,14 @@ impl crate::App {
             }
         }
         if let Some(o) = org {
-            aftersales_store::org::get(tx.conn(), o).await.map_err(|e| match e {
-                StoreError::NotFound => AppError::conflict_on("org_unit_id", "unknown_org_unit"),
-                e => e.into(),
-            })?;
+            aftersales_store::org::get(tx.conn(), o)
+                .await
+                .map_err(|e| match e {
+                    StoreError::NotFound => {
+                        AppError::conflict_on("org_unit_id", "unknown_org_unit")
+                    }
+                    e => e.into(),
+                })?;
         }
         let mut after = w.clone();
         after.status = to.as_str().into();
@@ -758,7 +861,11 @@ impl crate::App {
         after.dispatched_at = Some(time::to_db(self.now()));
         after.accepted_at = None;
         self.save_order(&mut tx, &w, &mut after).await?;
-        let kind = if w.engineer_id.is_some() { "reassigned" } else { "dispatched" };
+        let kind = if w.engineer_id.is_some() {
+            "reassigned"
+        } else {
+            "dispatched"
+        };
         self.event(
             &mut tx,
             ctx,
@@ -776,17 +883,36 @@ impl crate::App {
         Ok(v)
     }
 
-    pub async fn accept_work_order(&self, ctx: &Ctx, key: &str, input: &PositionInput) -> Result<WorkOrderView, AppError> {
+    pub async fn accept_work_order(
+        &self,
+        ctx: &Ctx,
+        key: &str,
+        input: &PositionInput,
+    ) -> Result<WorkOrderView, AppError> {
         ctx.require(Permission::FieldWork)?;
         let pos = position(input.latitude, input.longitude)?;
-        self.field_step(ctx, key, input.version, WoAction::Accept, "accepted", None, pos, |w, now| {
-            w.accepted_at = Some(now.to_owned());
-        })
+        self.field_step(
+            ctx,
+            key,
+            input.version,
+            WoAction::Accept,
+            "accepted",
+            None,
+            pos,
+            |w, now| {
+                w.accepted_at = Some(now.to_owned());
+            },
+        )
         .await
     }
 
     /// The engineer gives the order back with a reason; it returns to the dispatcher.
-    pub async fn decline_work_order(&self, ctx: &Ctx, key: &str, input: &DeclineInput) -> Result<WorkOrderView, AppError> {
+    pub async fn decline_work_order(
+        &self,
+        ctx: &Ctx,
+        key: &str,
+        input: &DeclineInput,
+    ) -> Result<WorkOrderView, AppError> {
         ctx.require(Permission::FieldWork)?;
         let reason = parse_text("reason", &input.reason, 2000).map_err(AppError::invalid)?;
         self.field_step(
@@ -821,7 +947,9 @@ impl crate::App {
         pos: Option<(f64, f64)>,
         change: impl FnOnce(&mut WorkOrderRow, &str),
     ) -> Result<WorkOrderView, AppError> {
-        let (mut tx, w, r) = self.order_for_change(ctx, key, Some(version), Who::Field).await?;
+        let (mut tx, w, r) = self
+            .order_for_change(ctx, key, Some(version), Who::Field)
+            .await?;
         let to = Self::wo_step(&w, action)?;
         let now = time::to_db(self.now());
         // The change sees the state before the step (e.g. where a wait will resume).
@@ -829,8 +957,18 @@ impl crate::App {
         change(&mut after, &now);
         after.status = to.as_str().into();
         self.save_order(&mut tx, &w, &mut after).await?;
-        self.event(&mut tx, ctx, &r.id, Some(&w.id), kind, Some(&w.status), Some(to.as_str()), data, pos)
-            .await?;
+        self.event(
+            &mut tx,
+            ctx,
+            &r.id,
+            Some(&w.id),
+            kind,
+            Some(&w.status),
+            Some(to.as_str()),
+            data,
+            pos,
+        )
+        .await?;
         let v = self.work_order_view(tx.conn(), &after, &r).await?;
         tx.commit().await?;
         Ok(v)
@@ -838,13 +976,30 @@ impl crate::App {
 
     /// Sets or moves the appointment window. A change of an agreed window keeps its reason
     /// and whether the customer agreed (R-DSP-2); the history stays.
-    pub async fn set_appointment(&self, ctx: &Ctx, key: &str, input: &AppointmentInput) -> Result<WorkOrderView, AppError> {
+    pub async fn set_appointment(
+        &self,
+        ctx: &Ctx,
+        key: &str,
+        input: &AppointmentInput,
+    ) -> Result<WorkOrderView, AppError> {
         if ctx.require(Permission::FieldWork).is_err() {
             ctx.require(Permission::Dispatch)?;
         }
         let mut errs = FieldErrors::new();
-        let start = errs.take(input.starts_at.trim().parse::<Timestamp>().map_err(|_| FieldError::new("starts_at", "invalid_instant")));
-        let end = errs.take(input.ends_at.trim().parse::<Timestamp>().map_err(|_| FieldError::new("ends_at", "invalid_instant")));
+        let start = errs.take(
+            input
+                .starts_at
+                .trim()
+                .parse::<Timestamp>()
+                .map_err(|_| FieldError::new("starts_at", "invalid_instant")),
+        );
+        let end = errs.take(
+            input
+                .ends_at
+                .trim()
+                .parse::<Timestamp>()
+                .map_err(|_| FieldError::new("ends_at", "invalid_instant")),
+        );
         let reason = errs.take(parse_opt_notes("reason", input.reason.as_deref(), 2000));
         if let (Some(s), Some(e)) = (start, end)
             && e <= s
@@ -855,7 +1010,9 @@ impl crate::App {
         let (Some(start), Some(end), Some(reason)) = (start, end, reason) else {
             return Err(AppError::Validation(errs));
         };
-        let (mut tx, w, r) = self.order_for_change(ctx, key, Some(input.version), Who::FieldOrDispatcher).await?;
+        let (mut tx, w, r) = self
+            .order_for_change(ctx, key, Some(input.version), Who::FieldOrDispatcher)
+            .await?;
         let to = Self::wo_step(&w, WoAction::Schedule)?;
         let first = w.appointment_start.is_none();
         if !first && reason.is_none() {
@@ -912,7 +1069,12 @@ impl crate::App {
 
     /// The visit's steps: depart, arrive, start, wait (typed reason), resume, and cancel
     /// (by a dispatcher, with a reason).
-    pub async fn transition_work_order(&self, ctx: &Ctx, key: &str, input: &TransitionInput) -> Result<WorkOrderView, AppError> {
+    pub async fn transition_work_order(
+        &self,
+        ctx: &Ctx,
+        key: &str,
+        input: &TransitionInput,
+    ) -> Result<WorkOrderView, AppError> {
         if ctx.require(Permission::FieldWork).is_err() {
             ctx.require(Permission::Dispatch)?;
         }
@@ -923,7 +1085,12 @@ impl crate::App {
             "wait" => WoAction::Wait,
             "resume" => WoAction::Resume,
             "cancel" => WoAction::Cancel,
-            _ => return Err(AppError::invalid(FieldError::new("action", "invalid_choice"))),
+            _ => {
+                return Err(AppError::invalid(FieldError::new(
+                    "action",
+                    "invalid_choice",
+                )));
+            }
         };
         let reason = note("reason", input.reason.as_deref())?;
         let pos = position(input.latitude, input.longitude)?;
@@ -932,28 +1099,61 @@ impl crate::App {
                 let Some(reason) = reason else {
                     return Err(AppError::invalid(FieldError::new("reason", "required")));
                 };
-                let (mut tx, w, r) = self.order_for_change(ctx, key, Some(input.version), Who::Dispatcher).await?;
+                let (mut tx, w, r) = self
+                    .order_for_change(ctx, key, Some(input.version), Who::Dispatcher)
+                    .await?;
                 let to = Self::wo_step(&w, WoAction::Cancel)?;
                 let mut after = w.clone();
                 after.status = to.as_str().into();
                 after.cancelled_at = Some(time::to_db(self.now()));
                 self.save_order(&mut tx, &w, &mut after).await?;
-                self.event(&mut tx, ctx, &r.id, Some(&w.id), "work_order_cancelled", Some(&w.status), Some(to.as_str()), Some(serde_json::json!({"reason": reason})), None)
-                    .await?;
+                self.event(
+                    &mut tx,
+                    ctx,
+                    &r.id,
+                    Some(&w.id),
+                    "work_order_cancelled",
+                    Some(&w.status),
+                    Some(to.as_str()),
+                    Some(serde_json::json!({"reason": reason})),
+                    None,
+                )
+                .await?;
                 let v = self.work_order_view(tx.conn(), &after, &r).await?;
                 tx.commit().await?;
                 Ok(v)
             }
             WoAction::Wait => {
-                let why = match input.wait_reason.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-                    Some(s) => WaitReason::parse(s).ok_or_else(|| AppError::invalid(FieldError::new("wait_reason", "invalid_choice")))?,
-                    None => return Err(AppError::invalid(FieldError::new("wait_reason", "required"))),
+                let why = match input
+                    .wait_reason
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                {
+                    Some(s) => WaitReason::parse(s).ok_or_else(|| {
+                        AppError::invalid(FieldError::new("wait_reason", "invalid_choice"))
+                    })?,
+                    None => {
+                        return Err(AppError::invalid(FieldError::new(
+                            "wait_reason",
+                            "required",
+                        )));
+                    }
                 };
                 let data = serde_json::json!({"wait_reason": why.as_str(), "reason": reason});
-                self.field_step(ctx, key, input.version, WoAction::Wait, "waiting", Some(data), pos, |w, _| {
-                    w.resume_status = Some(w.status.clone());
-                    w.waiting_reason = Some(why.as_str().into());
-                })
+                self.field_step(
+                    ctx,
+                    key,
+                    input.version,
+                    WoAction::Wait,
+                    "waiting",
+                    Some(data),
+                    pos,
+                    |w, _| {
+                        w.resume_status = Some(w.status.clone());
+                        w.waiting_reason = Some(why.as_str().into());
+                    },
+                )
                 .await
             }
             _ => {
@@ -964,27 +1164,53 @@ impl crate::App {
                     _ => "resumed",
                 };
                 let data = reason.map(|r| serde_json::json!({"note": r}));
-                self.field_step(ctx, key, input.version, action, kind, data, pos, |w, now| match action {
-                    WoAction::Depart => w.en_route_at = Some(now.to_owned()),
-                    WoAction::Arrive => w.arrived_at = Some(now.to_owned()),
-                    WoAction::Start => w.started_at = Some(now.to_owned()),
-                    _ => {
-                        w.waiting_reason = None;
-                        w.resume_status = None;
-                    }
-                })
+                self.field_step(
+                    ctx,
+                    key,
+                    input.version,
+                    action,
+                    kind,
+                    data,
+                    pos,
+                    |w, now| match action {
+                        WoAction::Depart => w.en_route_at = Some(now.to_owned()),
+                        WoAction::Arrive => w.arrived_at = Some(now.to_owned()),
+                        WoAction::Start => w.started_at = Some(now.to_owned()),
+                        _ => {
+                            w.waiting_reason = None;
+                            w.resume_status = None;
+                        }
+                    },
+                )
                 .await
             }
         }
     }
 
     /// Saves the service record as the engineer fills it in (on site, before signing).
-    pub async fn save_record(&self, ctx: &Ctx, key: &str, input: &RecordInput) -> Result<WorkOrderView, AppError> {
+    pub async fn save_record(
+        &self,
+        ctx: &Ctx,
+        key: &str,
+        input: &RecordInput,
+    ) -> Result<WorkOrderView, AppError> {
         ctx.require(Permission::FieldWork)?;
         let mut errs = FieldErrors::new();
-        let cause = errs.take(parse_opt_text("fault_cause_code", input.fault_cause_code.as_deref(), 32));
-        let diagnosis = errs.take(parse_opt_notes("diagnosis", input.diagnosis.as_deref(), 2000));
-        let action_taken = errs.take(parse_opt_notes("action_taken", input.action_taken.as_deref(), 2000));
+        let cause = errs.take(parse_opt_text(
+            "fault_cause_code",
+            input.fault_cause_code.as_deref(),
+            32,
+        ));
+        let diagnosis = errs.take(parse_opt_notes(
+            "diagnosis",
+            input.diagnosis.as_deref(),
+            2000,
+        ));
+        let action_taken = errs.take(parse_opt_notes(
+            "action_taken",
+            input.action_taken.as_deref(),
+            2000,
+        ));
         let notes = errs.take(parse_opt_notes("notes", input.notes.as_deref(), 2000));
         if input.parts.len() > 50 {
             errs.push(FieldError::new("parts", "too_many").with("max", 50));
@@ -992,24 +1218,52 @@ impl crate::App {
         let mut parts = Vec::new();
         for (i, p) in input.parts.iter().enumerate() {
             let name = errs.take(parse_text(&format!("parts[{i}].name"), &p.name, 100));
-            let no = errs.take(parse_opt_text(&format!("parts[{i}].part_no"), p.part_no.as_deref(), 64));
+            let no = errs.take(parse_opt_text(
+                &format!("parts[{i}].part_no"),
+                p.part_no.as_deref(),
+                64,
+            ));
             if !(1..=999).contains(&p.qty) {
-                errs.push(FieldError::new(format!("parts[{i}].qty"), "out_of_range").with("min", 1).with("max", 999));
+                errs.push(
+                    FieldError::new(format!("parts[{i}].qty"), "out_of_range")
+                        .with("min", 1)
+                        .with("max", 999),
+                );
             }
             if let (Some(name), Some(no)) = (name, no) {
-                parts.push(PartUsed { part_no: no, name, qty: p.qty });
+                parts.push(PartUsed {
+                    part_no: no,
+                    name,
+                    qty: p.qty,
+                });
             }
         }
-        if input.labor_minutes.is_some_and(|m| !(0..=1440).contains(&m)) {
-            errs.push(FieldError::new("labor_minutes", "out_of_range").with("min", 0).with("max", 1440));
+        if input
+            .labor_minutes
+            .is_some_and(|m| !(0..=1440).contains(&m))
+        {
+            errs.push(
+                FieldError::new("labor_minutes", "out_of_range")
+                    .with("min", 0)
+                    .with("max", 1440),
+            );
         }
-        for (field, v) in [("rating_quality", input.rating_quality), ("rating_attitude", input.rating_attitude)] {
+        for (field, v) in [
+            ("rating_quality", input.rating_quality),
+            ("rating_attitude", input.rating_attitude),
+        ] {
             if v.is_some_and(|r| !(1..=5).contains(&r)) {
-                errs.push(FieldError::new(field, "out_of_range").with("min", 1).with("max", 5));
+                errs.push(
+                    FieldError::new(field, "out_of_range")
+                        .with("min", 1)
+                        .with("max", 5),
+                );
             }
         }
         errs.clone().into_result()?;
-        let (Some(cause), Some(diagnosis), Some(action_taken), Some(notes)) = (cause, diagnosis, action_taken, notes) else {
+        let (Some(cause), Some(diagnosis), Some(action_taken), Some(notes)) =
+            (cause, diagnosis, action_taken, notes)
+        else {
             return Err(AppError::Validation(errs));
         };
         let (mut tx, w, r) = self.order_for_change(ctx, key, None, Who::Field).await?;
@@ -1021,7 +1275,10 @@ impl crate::App {
         if current != input.version {
             return Err(AppError::StaleVersion { current });
         }
-        if existing.as_ref().is_some_and(|x| x.signed_at.is_some() || x.signature_declined_reason.is_some()) {
+        if existing
+            .as_ref()
+            .is_some_and(|x| x.signed_at.is_some() || x.signature_declined_reason.is_some())
+        {
             return Err(AppError::Conflict("record_locked"));
         }
         let row = RecordRow {
@@ -1030,7 +1287,8 @@ impl crate::App {
             diagnosis,
             action_taken,
             notes,
-            parts_json: serde_json::to_string(&parts).map_err(|e| AppError::Internal(e.to_string()))?,
+            parts_json: serde_json::to_string(&parts)
+                .map_err(|e| AppError::Internal(e.to_string()))?,
             labor_minutes: input.labor_minutes,
             test_run_done: input.test_run_done.map(i64::from),
             follow_up_due_at: None,
@@ -1053,18 +1311,36 @@ impl crate::App {
                 }
             }
         }
-        self.event(&mut tx, ctx, &r.id, Some(&w.id), "record_saved", None, None, Some(serde_json::json!({"record_version": row.version, "parts": parts.len()})), None)
-            .await?;
+        self.event(
+            &mut tx,
+            ctx,
+            &r.id,
+            Some(&w.id),
+            "record_saved",
+            None,
+            None,
+            Some(serde_json::json!({"record_version": row.version, "parts": parts.len()})),
+            None,
+        )
+        .await?;
         let v = self.work_order_view(tx.conn(), &w, &r).await?;
         tx.commit().await?;
         Ok(v)
     }
 
     /// Adds a photo (JPEG, PNG or WebP, by content) to an order not yet completed.
-    pub async fn add_photo(&self, ctx: &Ctx, key: &str, bytes: &[u8], caption: Option<&str>) -> Result<PhotoView, AppError> {
+    pub async fn add_photo(
+        &self,
+        ctx: &Ctx,
+        key: &str,
+        bytes: &[u8],
+        caption: Option<&str>,
+    ) -> Result<PhotoView, AppError> {
         ctx.require(Permission::FieldWork)?;
         if bytes.len() > MAX_PHOTO_BYTES {
-            return Err(AppError::invalid(FieldError::new("photo", "too_large").with("max", MAX_PHOTO_BYTES as i64)));
+            return Err(AppError::invalid(
+                FieldError::new("photo", "too_large").with("max", MAX_PHOTO_BYTES as i64),
+            ));
         }
         let Some(content_type) = image_type(bytes) else {
             return Err(AppError::BadFile("unsupported_image_type"));
@@ -1100,7 +1376,12 @@ impl crate::App {
     }
 
     /// A photo's bytes, for those who may see the order.
-    pub async fn photo(&self, ctx: &Ctx, key: &str, photo_id: &str) -> Result<(String, Vec<u8>), AppError> {
+    pub async fn photo(
+        &self,
+        ctx: &Ctx,
+        key: &str,
+        photo_id: &str,
+    ) -> Result<(String, Vec<u8>), AppError> {
         let mut conn = self.db.acquire().await?;
         let (w, _) = self.load_order(&mut conn, ctx, key).await?;
         store::photo_bytes(&mut *conn, &w.id, photo_id.trim())
@@ -1114,29 +1395,58 @@ impl crate::App {
     /// The customer signs the saved record on the engineer's screen, or declines with a
     /// reason (a signature is never forced, R-DSP-7). Either way the record is locked and
     /// its content hash fixed.
-    pub async fn sign_record(&self, ctx: &Ctx, key: &str, input: &SignatureInput) -> Result<WorkOrderView, AppError> {
+    pub async fn sign_record(
+        &self,
+        ctx: &Ctx,
+        key: &str,
+        input: &SignatureInput,
+    ) -> Result<WorkOrderView, AppError> {
         ctx.require(Permission::FieldWork)?;
         let declined = note("declined_reason", input.declined_reason.as_deref())?;
-        let signer = parse_opt_text("signer_name", input.signer_name.as_deref(), 50).map_err(AppError::invalid)?;
-        let png = match input.signature_png.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let signer = parse_opt_text("signer_name", input.signer_name.as_deref(), 50)
+            .map_err(AppError::invalid)?;
+        let png = match input
+            .signature_png
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             None => None,
             Some(s) => {
                 let b64 = s.strip_prefix("data:image/png;base64,").unwrap_or(s);
                 let bytes = base64::engine::general_purpose::STANDARD
                     .decode(b64)
-                    .map_err(|_| AppError::invalid(FieldError::new("signature_png", "invalid_image")))?;
+                    .map_err(|_| {
+                        AppError::invalid(FieldError::new("signature_png", "invalid_image"))
+                    })?;
                 if bytes.len() > MAX_SIGNATURE_BYTES {
-                    return Err(AppError::invalid(FieldError::new("signature_png", "too_large").with("max", MAX_SIGNATURE_BYTES as i64)));
+                    return Err(AppError::invalid(
+                        FieldError::new("signature_png", "too_large")
+                            .with("max", MAX_SIGNATURE_BYTES as i64),
+                    ));
                 }
                 if image_type(&bytes) != Some("image/png") {
-                    return Err(AppError::invalid(FieldError::new("signature_png", "invalid_image")));
+                    return Err(AppError::invalid(FieldError::new(
+                        "signature_png",
+                        "invalid_image",
+                    )));
                 }
                 Some(bytes)
             }
         };
         match (&png, &declined) {
-            (Some(_), Some(_)) => return Err(AppError::invalid(FieldError::new("declined_reason", "signature_or_reason"))),
-            (None, None) => return Err(AppError::invalid(FieldError::new("signature_png", "required"))),
+            (Some(_), Some(_)) => {
+                return Err(AppError::invalid(FieldError::new(
+                    "declined_reason",
+                    "signature_or_reason",
+                )));
+            }
+            (None, None) => {
+                return Err(AppError::invalid(FieldError::new(
+                    "signature_png",
+                    "required",
+                )));
+            }
             _ => {}
         }
         let (mut tx, w, r) = self.order_for_change(ctx, key, None, Who::Field).await?;
@@ -1151,17 +1461,28 @@ impl crate::App {
         }
         let mut after = rec.clone();
         after.signature_png = png;
-        after.signer_name = signer.or_else(|| (after.signature_png.is_some()).then(|| r.contact_name.clone()));
+        after.signer_name =
+            signer.or_else(|| (after.signature_png.is_some()).then(|| r.contact_name.clone()));
         after.signature_declined_reason = declined.clone();
         after.signed_at = Some(time::to_db(self.now()));
         let photo_hashes = self.photo_hashes(tx.conn(), &w.id).await?;
-        after.content_hash = Some(content_hash(&record_content(&w.number, &after, &photo_hashes)));
+        after.content_hash = Some(content_hash(&record_content(
+            &w.number,
+            &after,
+            &photo_hashes,
+        )));
         after.version = rec.version + 1;
         after.updated_at = time::to_db(self.now());
         if !store::update_record(tx.conn(), &after, rec.version).await? {
-            return Err(AppError::StaleVersion { current: rec.version });
+            return Err(AppError::StaleVersion {
+                current: rec.version,
+            });
         }
-        let kind = if declined.is_some() { "signature_declined" } else { "record_signed" };
+        let kind = if declined.is_some() {
+            "signature_declined"
+        } else {
+            "record_signed"
+        };
         self.event(&mut tx, ctx, &r.id, Some(&w.id), kind, None, None, Some(serde_json::json!({"signer_name": after.signer_name, "reason": declined, "content_hash": after.content_hash})), None)
             .await?;
         let v = self.work_order_view(tx.conn(), &w, &r).await?;
@@ -1169,7 +1490,11 @@ impl crate::App {
         Ok(v)
     }
 
-    pub(crate) async fn photo_hashes(&self, conn: &mut Conn, work_order_id: &str) -> Result<Vec<String>, AppError> {
+    pub(crate) async fn photo_hashes(
+        &self,
+        conn: &mut Conn,
+        work_order_id: &str,
+    ) -> Result<Vec<String>, AppError> {
         let mut out = Vec::new();
         for p in store::photos_of(&mut *conn, work_order_id).await? {
             let (_, bytes) = store::photo_bytes(&mut *conn, work_order_id, &p.id).await?;
@@ -1181,14 +1506,25 @@ impl crate::App {
     /// Completes the visit. The record must be signed (or signing declined). Without a test
     /// run a follow-up is due 2 hours later (R-DSP-6); a fixed unit with no other open order
     /// resolves the request; a unit taken to the depot keeps it in progress (R-DSP-5).
-    pub async fn complete_work_order(&self, ctx: &Ctx, key: &str, input: &CompleteInput) -> Result<WorkOrderView, AppError> {
+    pub async fn complete_work_order(
+        &self,
+        ctx: &Ctx,
+        key: &str,
+        input: &CompleteInput,
+    ) -> Result<WorkOrderView, AppError> {
         ctx.require(Permission::FieldWork)?;
-        let outcome = Outcome::parse(input.outcome.trim()).ok_or_else(|| AppError::invalid(FieldError::new("outcome", "invalid_choice")))?;
+        let outcome = Outcome::parse(input.outcome.trim())
+            .ok_or_else(|| AppError::invalid(FieldError::new("outcome", "invalid_choice")))?;
         if input.loaner_left && outcome != Outcome::Depot {
-            return Err(AppError::invalid(FieldError::new("loaner_left", "only_with_depot")));
+            return Err(AppError::invalid(FieldError::new(
+                "loaner_left",
+                "only_with_depot",
+            )));
         }
         let pos = position(input.latitude, input.longitude)?;
-        let (mut tx, w, r) = self.order_for_change(ctx, key, Some(input.version), Who::Field).await?;
+        let (mut tx, w, r) = self
+            .order_for_change(ctx, key, Some(input.version), Who::Field)
+            .await?;
         let to = Self::wo_step(&w, WoAction::Complete)?;
         let Some(rec) = store::get_record(tx.conn(), &w.id).await? else {
             return Err(AppError::Conflict("record_missing"));
@@ -1221,8 +1557,18 @@ impl crate::App {
         if rec.test_run_done != Some(1) {
             req.follow_up_due_at = Some(time::to_db(now + jiff::SignedDuration::from_hours(2)));
             changed = true;
-            self.event(&mut tx, ctx, &r.id, Some(&w.id), "follow_up_due", None, None, Some(serde_json::json!({"due_at": req.follow_up_due_at, "why": "no_test_run"})), None)
-                .await?;
+            self.event(
+                &mut tx,
+                ctx,
+                &r.id,
+                Some(&w.id),
+                "follow_up_due",
+                None,
+                None,
+                Some(serde_json::json!({"due_at": req.follow_up_due_at, "why": "no_test_run"})),
+                None,
+            )
+            .await?;
         }
         let others_open = store::work_orders_of_request(tx.conn(), &r.id)
             .await?
@@ -1232,12 +1578,32 @@ impl crate::App {
             req.status = "resolved".into();
             req.resolved_at = Some(time::to_db(now));
             changed = true;
-            self.event(&mut tx, ctx, &r.id, None, "resolved", Some(&r.status), Some("resolved"), Some(serde_json::json!({"by_work_order": w.number})), None)
-                .await?;
+            self.event(
+                &mut tx,
+                ctx,
+                &r.id,
+                None,
+                "resolved",
+                Some(&r.status),
+                Some("resolved"),
+                Some(serde_json::json!({"by_work_order": w.number})),
+                None,
+            )
+            .await?;
         }
         if outcome == Outcome::Depot {
-            self.event(&mut tx, ctx, &r.id, Some(&w.id), "taken_to_depot", None, None, Some(serde_json::json!({"loaner_left": input.loaner_left})), None)
-                .await?;
+            self.event(
+                &mut tx,
+                ctx,
+                &r.id,
+                Some(&w.id),
+                "taken_to_depot",
+                None,
+                None,
+                Some(serde_json::json!({"loaner_left": input.loaner_left})),
+                None,
+            )
+            .await?;
         }
         if changed {
             req.version = r.version + 1;
@@ -1252,7 +1618,12 @@ impl crate::App {
     }
 
     /// A correction after signing, kept beside the original (which never changes).
-    pub async fn add_addendum(&self, ctx: &Ctx, key: &str, input: &AddendumInput) -> Result<WorkOrderView, AppError> {
+    pub async fn add_addendum(
+        &self,
+        ctx: &Ctx,
+        key: &str,
+        input: &AddendumInput,
+    ) -> Result<WorkOrderView, AppError> {
         if ctx.require(Permission::FieldWork).is_err() {
             ctx.require(Permission::RequestsManage)?;
         }
@@ -1289,8 +1660,18 @@ impl crate::App {
             },
         )
         .await?;
-        self.event(&mut tx, ctx, &r.id, Some(&w.id), "addendum", None, None, Some(serde_json::json!({"body": body})), None)
-            .await?;
+        self.event(
+            &mut tx,
+            ctx,
+            &r.id,
+            Some(&w.id),
+            "addendum",
+            None,
+            None,
+            Some(serde_json::json!({"body": body})),
+            None,
+        )
+        .await?;
         let v = self.work_order_view(tx.conn(), &w, &r).await?;
         tx.commit().await?;
         Ok(v)
@@ -1316,7 +1697,10 @@ fn record_view(r: &RecordRow) -> Result<RecordView, AppError> {
         parts: serde_json::from_str(&r.parts_json).unwrap_or_default(),
         labor_minutes: r.labor_minutes,
         test_run_done: r.test_run_done.map(|v| v != 0),
-        follow_up_due_at: opt_ts("service_records.follow_up_due_at", r.follow_up_due_at.as_deref())?,
+        follow_up_due_at: opt_ts(
+            "service_records.follow_up_due_at",
+            r.follow_up_due_at.as_deref(),
+        )?,
         customer_trained: r.customer_trained.map(|v| v != 0),
         rating_quality: r.rating_quality,
         rating_attitude: r.rating_attitude,
@@ -1339,7 +1723,8 @@ fn not_found(e: StoreError) -> AppError {
 
 /// The instants bounding a local day in Asia/Shanghai.
 pub(crate) fn day_bounds(day: jiff::civil::Date) -> Result<(Timestamp, Timestamp), AppError> {
-    let tz = jiff::tz::TimeZone::get("Asia/Shanghai").unwrap_or_else(|_| jiff::tz::TimeZone::fixed(jiff::tz::offset(8)));
+    let tz = jiff::tz::TimeZone::get("Asia/Shanghai")
+        .unwrap_or_else(|_| jiff::tz::TimeZone::fixed(jiff::tz::offset(8)));
     let start = day
         .to_zoned(tz.clone())
         .map_err(|e| AppError::Internal(e.to_string()))?

@@ -47,8 +47,24 @@ pub async fn insert_rows(
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
         let chunk: Vec<Vec<Val>> = rows.by_ref().take(per).collect();
-        let values = (0..chunk.len())
-            .map(|r| format!("({})", placeholders(r * cols.len() + 1, cols.len())))
+        // Floats travel as text and are cast in the SQL (see `crate::float_param`).
+        let values = chunk
+            .iter()
+            .enumerate()
+            .map(|(r, row)| {
+                let ps: Vec<String> = row
+                    .iter()
+                    .enumerate()
+                    .map(|(c, v)| {
+                        let p = format!("${}", r * cols.len() + c + 1);
+                        match v {
+                            Val::Float(_) => format!("CAST({p} AS DOUBLE PRECISION)"),
+                            _ => p,
+                        }
+                    })
+                    .collect();
+                format!("({})", ps.join(", "))
+            })
             .collect::<Vec<_>>()
             .join(", ");
         let sql = format!("INSERT INTO {table} ({}) VALUES {values}", cols.join(", "));
@@ -59,7 +75,7 @@ pub async fn insert_rows(
                 q = match v {
                     Val::Text(s) => q.bind(s),
                     Val::Int(i) => q.bind(i),
-                    Val::Float(f) => q.bind(f),
+                    Val::Float(f) => q.bind(crate::float_param(f)),
                 };
             }
         }

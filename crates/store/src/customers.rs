@@ -185,15 +185,15 @@ pub async fn insert_site<'e, E: Executor<'e, Database = Any>>(
 ) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO customer_sites (id, customer_id, label, address, region_code, latitude, longitude, position) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+         VALUES ($1, $2, $3, $4, $5, CAST($6 AS DOUBLE PRECISION), CAST($7 AS DOUBLE PRECISION), $8)",
     )
     .bind(&s.id)
     .bind(&s.customer_id)
     .bind(&s.label)
     .bind(&s.address)
     .bind(s.region_code.clone())
-    .bind(s.latitude)
-    .bind(s.longitude)
+    .bind(crate::float_param(s.latitude))
+    .bind(crate::float_param(s.longitude))
     .bind(s.position)
     .execute(e)
     .await?;
@@ -558,14 +558,14 @@ pub async fn update_site<'e, E: Executor<'e, Database = Any>>(
     s: &SiteRow,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "UPDATE customer_sites SET label = $1, address = $2, region_code = $3, latitude = $4, longitude = $5, \
+        "UPDATE customer_sites SET label = $1, address = $2, region_code = $3, latitude = CAST($4 AS DOUBLE PRECISION), longitude = CAST($5 AS DOUBLE PRECISION), \
          position = $6 WHERE id = $7 AND customer_id = $8",
     )
     .bind(&s.label)
     .bind(&s.address)
     .bind(s.region_code.clone())
-    .bind(s.latitude)
-    .bind(s.longitude)
+    .bind(crate::float_param(s.latitude))
+    .bind(crate::float_param(s.longitude))
     .bind(s.position)
     .bind(&s.id)
     .bind(&s.customer_id)

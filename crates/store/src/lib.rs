@@ -30,6 +30,16 @@ pub mod units;
 pub mod users;
 
 pub use db::{Backend, Db, DbOptions, Tx};
+
+/// A nullable floating-point value as it is bound: as text, cast in the SQL with
+/// `CAST($n AS DOUBLE PRECISION)`. sqlx 0.9's `Any` driver declares a NULL double to
+/// PostgreSQL as `float4` (and a NULL real as `float8`), so a statement first prepared with
+/// a NULL is later fed 8-byte values for a 4-byte parameter and fails ("incorrect binary
+/// data format"). Text parameters have no such mismatch; Rust prints an `f64` so that it
+/// reads back exactly.
+pub fn float_param(v: Option<f64>) -> Option<String> {
+    v.filter(|f| f.is_finite()).map(|f| f.to_string())
+}
 pub use error::StoreError;
 /// A connection, for reads that take several queries (from [`Db::acquire`]).
 pub use sqlx::AnyConnection as Conn;

@@ -63,7 +63,8 @@ pub async fn insert_request<'e, E: Executor<'e, Database = Any>>(
          symptom_code, symptom, customer_request, contact_name, contact_phone, site_id, address, region_code, latitude, \
          longitude, preferred_from, preferred_to, warranty_class, in_warranty, warranty_json, org_unit_id, owner_id, \
          reopened_from, follow_up_due_at, external_ref, created_by, created_at, updated_at, resolved_at, closed_at, version) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
+         CAST($18 AS DOUBLE PRECISION), CAST($19 AS DOUBLE PRECISION), $20, $21, $22, $23, \
          $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35)",
     )
     .bind(&r.id)
@@ -83,8 +84,8 @@ pub async fn insert_request<'e, E: Executor<'e, Database = Any>>(
     .bind(r.site_id.clone())
     .bind(&r.address)
     .bind(r.region_code.clone())
-    .bind(r.latitude)
-    .bind(r.longitude)
+    .bind(crate::float_param(r.latitude))
+    .bind(crate::float_param(r.longitude))
     .bind(r.preferred_from.clone())
     .bind(r.preferred_to.clone())
     .bind(r.warranty_class.clone())
@@ -146,7 +147,11 @@ pub async fn get_request<'e, E: Executor<'e, Database = Any>>(
     e: E,
     key: &str,
 ) -> Result<RequestRow, StoreError> {
-    let column = if key.starts_with("SR") { "number" } else { "id" };
+    let column = if key.starts_with("SR") {
+        "number"
+    } else {
+        "id"
+    };
     let row: Option<RequestRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {REQUEST_COLS} FROM service_requests r WHERE r.{column} = $1"
     )))
@@ -375,7 +380,11 @@ pub async fn get_work_order<'e, E: Executor<'e, Database = Any>>(
     e: E,
     key: &str,
 ) -> Result<WorkOrderRow, StoreError> {
-    let column = if key.starts_with("WO") { "number" } else { "id" };
+    let column = if key.starts_with("WO") {
+        "number"
+    } else {
+        "id"
+    };
     let row: Option<WorkOrderRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {WO_COLS} FROM work_orders w WHERE w.{column} = $1"
     )))
@@ -508,7 +517,8 @@ pub async fn append_event<'e, E: Executor<'e, Database = Any>>(
 ) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO request_events (id, request_id, work_order_id, at, actor_id, actor_name, kind, from_status, \
-         to_status, data, latitude, longitude) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+         to_status, data, latitude, longitude) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
+         CAST($11 AS DOUBLE PRECISION), CAST($12 AS DOUBLE PRECISION))",
     )
     .bind(&ev.id)
     .bind(&ev.request_id)
@@ -520,8 +530,8 @@ pub async fn append_event<'e, E: Executor<'e, Database = Any>>(
     .bind(ev.from_status.clone())
     .bind(ev.to_status.clone())
     .bind(ev.data.clone())
-    .bind(ev.latitude)
-    .bind(ev.longitude)
+    .bind(crate::float_param(ev.latitude))
+    .bind(crate::float_param(ev.longitude))
     .execute(e)
     .await?;
     Ok(())

@@ -205,10 +205,11 @@ pub async fn customer_of<'e, E: Executor<'e, Database = Any>>(
     e: E,
     user_id: UserId,
 ) -> Result<Option<String>, StoreError> {
-    let v: Option<(Option<String>,)> = sqlx::query_as("SELECT customer_id FROM users WHERE id = $1")
-        .bind(user_id.to_string())
-        .fetch_optional(e)
-        .await?;
+    let v: Option<(Option<String>,)> =
+        sqlx::query_as("SELECT customer_id FROM users WHERE id = $1")
+            .bind(user_id.to_string())
+            .fetch_optional(e)
+            .await?;
     Ok(v.and_then(|r| r.0))
 }
 

@@ -13,6 +13,7 @@ both!(
     incomplete_records_are_listed_counted_and_leave_the_list_when_completed,
     the_demo_has_contracts_around_today_and_loads_once,
     imported_records_carry_their_completeness,
+    coordinates_may_be_absent_then_present,
 );
 
 async fn create(app: &TestApp, token: &str, body: Value) -> Value {
@@ -464,4 +465,44 @@ async fn imported_records_carry_their_completeness(app: TestApp) {
         (sum["total"].as_i64(), sum["complete"].as_i64()),
         (Some(3), Some(1))
     );
+}
+
+/// Regression: sqlx's `Any` driver declares a NULL double as `float4` to PostgreSQL, so a
+/// statement first run without coordinates failed later with them ("incorrect binary data
+/// format"). Coordinates now travel as text with a cast.
+async fn coordinates_may_be_absent_then_present(app: TestApp) {
+    let agent = app.token("agent").await;
+    for (i, coords) in [None, None, Some((41.79, 123.4)), None, Some((38.91, 121.6))]
+        .into_iter()
+        .enumerate()
+    {
+        let mut site = json!({"address": format!("测试路{i}号"), "region_code": "210102"});
+        if let Some((lat, lng)) = coords {
+            site["latitude"] = json!(lat);
+            site["longitude"] = json!(lng);
+        }
+        let c = create(
+            &app,
+            &agent,
+            json!({"kind": "individual", "name": format!("坐标{i}"), "contacts": [{"name": "x", "phones": [format!("1390000{i:04}")]}], "sites": [site]}),
+        )
+        .await;
+        assert_eq!(
+            c["sites"][0]["latitude"],
+            coords.map_or(Value::Null, |c| json!(c.0))
+        );
+        // And the other way round in an edit.
+        let mut e = as_edit(&c);
+        e["sites"][0]["latitude"] = coords.map_or(json!(40.0), |_| Value::Null);
+        e["sites"][0]["longitude"] = coords.map_or(json!(120.0), |_| Value::Null);
+        let (s, b) = app
+            .send(
+                "PUT",
+                &format!("/api/v1/customers/{}", c["id"].as_str().expect("id")),
+                &agent,
+                Some(e),
+            )
+            .await;
+        assert_eq!(s, 200, "{b}");
+    }
 }

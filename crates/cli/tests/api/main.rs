@@ -4,6 +4,7 @@
 mod customer_records;
 mod helpers;
 mod installed_base;
+mod service_flow;
 
 mod audit;
 mod auth;

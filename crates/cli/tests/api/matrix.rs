@@ -546,9 +546,9 @@ fn body_for(c: &Case) -> Option<Value> {
             Some(json!({"version": 1, "engineer_id": "x"}))
         }
         ("POST", "/api/v1/work-orders/{id}/decline") => Some(json!({"version": 1, "reason": ""})),
-        ("POST", "/api/v1/work-orders/{id}/appointment") => Some(
-            json!({"version": 1, "starts_at": "x", "ends_at": "y", "customer_agreed": true}),
-        ),
+        ("POST", "/api/v1/work-orders/{id}/appointment") => {
+            Some(json!({"version": 1, "starts_at": "x", "ends_at": "y", "customer_agreed": true}))
+        }
         ("POST", "/api/v1/work-orders/{id}/transition") => {
             Some(json!({"version": 1, "action": "fly"}))
         }

@@ -6,10 +6,10 @@ use crate::AppState;
 use crate::extract::{ApiCtx, AppJson, AppQuery, idempotency};
 use crate::problem::ApiError;
 use aftersales_app::{
-    AddendumInput, AppointmentInput, CancelInput, CompleteInput, DeclineInput,
-    DispatchInput, NewServiceRequest, NewVisit, OwnerChange, Page, PhotoView, PositionInput,
-    RecordInput, RemoteOutcome, RequestEventView, RequestNote, RequestQuery, ServiceRequestView,
-    SignatureInput, TransitionInput, TriageInput, WorkOrderQuery, WorkOrderView,
+    AddendumInput, AppointmentInput, CancelInput, CompleteInput, DeclineInput, DispatchInput,
+    NewServiceRequest, NewVisit, OwnerChange, Page, PhotoView, PositionInput, RecordInput,
+    RemoteOutcome, RequestEventView, RequestNote, RequestQuery, ServiceRequestView, SignatureInput,
+    TransitionInput, TriageInput, WorkOrderQuery, WorkOrderView,
 };
 use axum::Json;
 use axum::body::Bytes;
@@ -88,7 +88,11 @@ pub async fn request_events(
     c: ApiCtx,
     Path(id): Path<String>,
 ) -> Result<Json<EventList>, ApiError> {
-    let items = s.app.request_events(&c.ctx, &id).await.map_err(|e| c.err(e))?;
+    let items = s
+        .app
+        .request_events(&c.ctx, &id)
+        .await
+        .map_err(|e| c.err(e))?;
     Ok(Json(EventList {
         items,
         next_cursor: None,
@@ -117,20 +121,55 @@ macro_rules! request_action {
     };
 }
 
-request_action!(change_owner, "/api/v1/service-requests/{id}/owner", OwnerChange, change_request_owner,
-    "Hand the request to another owner (recorded on the timeline).");
-request_action!(triage, "/api/v1/service-requests/{id}/triage", TriageInput, triage_request,
-    "Triage: remote help (a follow-up due in 2 hours) or a visit (a work order for dispatch).");
-request_action!(remote_outcome, "/api/v1/service-requests/{id}/remote-outcome", RemoteOutcome, remote_outcome,
-    "The outcome of remote help: solved resolves the request, not solved creates a work order.");
-request_action!(resolve, "/api/v1/service-requests/{id}/resolve", RequestNote, resolve_request,
-    "Mark the work done (no open work order may remain).");
-request_action!(close, "/api/v1/service-requests/{id}/close", RequestNote, close_request,
-    "Close a resolved request.");
-request_action!(cancel, "/api/v1/service-requests/{id}/cancel", CancelInput, cancel_request,
-    "Cancel with a reason; open work orders are cancelled with it.");
-request_action!(add_visit, "/api/v1/service-requests/{id}/work-orders", NewVisit, add_visit,
-    "Another visit: a new work order waiting for dispatch.");
+request_action!(
+    change_owner,
+    "/api/v1/service-requests/{id}/owner",
+    OwnerChange,
+    change_request_owner,
+    "Hand the request to another owner (recorded on the timeline)."
+);
+request_action!(
+    triage,
+    "/api/v1/service-requests/{id}/triage",
+    TriageInput,
+    triage_request,
+    "Triage: remote help (a follow-up due in 2 hours) or a visit (a work order for dispatch)."
+);
+request_action!(
+    remote_outcome,
+    "/api/v1/service-requests/{id}/remote-outcome",
+    RemoteOutcome,
+    remote_outcome,
+    "The outcome of remote help: solved resolves the request, not solved creates a work order."
+);
+request_action!(
+    resolve,
+    "/api/v1/service-requests/{id}/resolve",
+    RequestNote,
+    resolve_request,
+    "Mark the work done (no open work order may remain)."
+);
+request_action!(
+    close,
+    "/api/v1/service-requests/{id}/close",
+    RequestNote,
+    close_request,
+    "Close a resolved request."
+);
+request_action!(
+    cancel,
+    "/api/v1/service-requests/{id}/cancel",
+    CancelInput,
+    cancel_request,
+    "Cancel with a reason; open work orders are cancelled with it."
+);
+request_action!(
+    add_visit,
+    "/api/v1/service-requests/{id}/work-orders",
+    NewVisit,
+    add_visit,
+    "Another visit: a new work order waiting for dispatch."
+);
 
 /// Reopen a resolved or closed request within the reopen window: a new request linked to
 /// it.
@@ -204,24 +243,78 @@ macro_rules! order_action {
     };
 }
 
-order_action!(dispatch, post, "/api/v1/work-orders/{id}/dispatch", DispatchInput, dispatch_work_order,
-    "Give the order to an engineer certified for the product line (again, to reassign).");
-order_action!(accept, post, "/api/v1/work-orders/{id}/accept", PositionInput, accept_work_order,
-    "The engineer takes the order.");
-order_action!(decline, post, "/api/v1/work-orders/{id}/decline", DeclineInput, decline_work_order,
-    "The engineer gives the order back with a reason; it returns to the dispatcher.");
-order_action!(appointment, post, "/api/v1/work-orders/{id}/appointment", AppointmentInput, set_appointment,
-    "Set or move the appointment window; a change keeps its reason and whether the customer agreed.");
-order_action!(transition, post, "/api/v1/work-orders/{id}/transition", TransitionInput, transition_work_order,
-    "A step of the visit: depart, arrive, start, wait (typed reason), resume; or cancel (dispatchers, with a reason).");
-order_action!(save_record, put, "/api/v1/work-orders/{id}/record", RecordInput, save_record,
-    "Save the service record as it is filled in (until it is signed).");
-order_action!(sign, post, "/api/v1/work-orders/{id}/signature", SignatureInput, sign_record,
-    "The customer's signature (PNG), or the reason they declined; locks the record.");
-order_action!(complete, post, "/api/v1/work-orders/{id}/complete", CompleteInput, complete_work_order,
-    "Complete the visit with its outcome (fixed, taken to the depot, not fixed).");
-order_action!(addendum, post, "/api/v1/work-orders/{id}/addenda", AddendumInput, add_addendum,
-    "A correction after signing, kept beside the original.");
+order_action!(
+    dispatch,
+    post,
+    "/api/v1/work-orders/{id}/dispatch",
+    DispatchInput,
+    dispatch_work_order,
+    "Give the order to an engineer certified for the product line (again, to reassign)."
+);
+order_action!(
+    accept,
+    post,
+    "/api/v1/work-orders/{id}/accept",
+    PositionInput,
+    accept_work_order,
+    "The engineer takes the order."
+);
+order_action!(
+    decline,
+    post,
+    "/api/v1/work-orders/{id}/decline",
+    DeclineInput,
+    decline_work_order,
+    "The engineer gives the order back with a reason; it returns to the dispatcher."
+);
+order_action!(
+    appointment,
+    post,
+    "/api/v1/work-orders/{id}/appointment",
+    AppointmentInput,
+    set_appointment,
+    "Set or move the appointment window; a change keeps its reason and whether the customer agreed."
+);
+order_action!(
+    transition,
+    post,
+    "/api/v1/work-orders/{id}/transition",
+    TransitionInput,
+    transition_work_order,
+    "A step of the visit: depart, arrive, start, wait (typed reason), resume; or cancel (dispatchers, with a reason)."
+);
+order_action!(
+    save_record,
+    put,
+    "/api/v1/work-orders/{id}/record",
+    RecordInput,
+    save_record,
+    "Save the service record as it is filled in (until it is signed)."
+);
+order_action!(
+    sign,
+    post,
+    "/api/v1/work-orders/{id}/signature",
+    SignatureInput,
+    sign_record,
+    "The customer's signature (PNG), or the reason they declined; locks the record."
+);
+order_action!(
+    complete,
+    post,
+    "/api/v1/work-orders/{id}/complete",
+    CompleteInput,
+    complete_work_order,
+    "Complete the visit with its outcome (fixed, taken to the depot, not fixed)."
+);
+order_action!(
+    addendum,
+    post,
+    "/api/v1/work-orders/{id}/addenda",
+    AddendumInput,
+    add_addendum,
+    "A correction after signing, kept beside the original."
+);
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -262,7 +355,11 @@ pub async fn photo(
     c: ApiCtx,
     Path((id, photo_id)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    let (ct, bytes) = s.app.photo(&c.ctx, &id, &photo_id).await.map_err(|e| c.err(e))?;
+    let (ct, bytes) = s
+        .app
+        .photo(&c.ctx, &id, &photo_id)
+        .await
+        .map_err(|e| c.err(e))?;
     Ok((
         [
             (header::CONTENT_TYPE, ct),
