@@ -253,7 +253,12 @@ pub struct IllegalTransition {
 
 impl fmt::Display for IllegalTransition {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "cannot {} a work order that is {}", self.action.as_str(), self.from)
+        write!(
+            f,
+            "cannot {} a work order that is {}",
+            self.action.as_str(),
+            self.from
+        )
     }
 }
 
@@ -319,10 +324,7 @@ pub enum RequestAction {
 
 /// The request's status after `action`. A request is reopened as a new, linked request, so
 /// `closed` and `cancelled` are final.
-pub fn request_transition(
-    from: RequestStatus,
-    action: RequestAction,
-) -> Option<RequestStatus> {
+pub fn request_transition(from: RequestStatus, action: RequestAction) -> Option<RequestStatus> {
     use RequestAction as A;
     use RequestStatus as S;
     match (from, action) {
@@ -400,7 +402,11 @@ mod tests {
 
     #[test]
     fn a_decline_returns_the_work_to_the_dispatcher() {
-        for from in [WoStatus::Dispatched, WoStatus::Accepted, WoStatus::Scheduled] {
+        for from in [
+            WoStatus::Dispatched,
+            WoStatus::Accepted,
+            WoStatus::Scheduled,
+        ] {
             assert_eq!(
                 wo_transition(from, WoAction::Decline, None),
                 Ok(WoStatus::Pending)
@@ -413,7 +419,13 @@ mod tests {
     #[test]
     fn waiting_resumes_where_it_was_and_never_into_a_final_state() {
         use WoStatus as S;
-        for from in [S::Accepted, S::Scheduled, S::EnRoute, S::Arrived, S::InService] {
+        for from in [
+            S::Accepted,
+            S::Scheduled,
+            S::EnRoute,
+            S::Arrived,
+            S::InService,
+        ] {
             assert_eq!(wo_transition(from, WoAction::Wait, None), Ok(S::Waiting));
             assert_eq!(
                 wo_transition(S::Waiting, WoAction::Resume, Some(from)),
