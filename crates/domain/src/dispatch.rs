@@ -3,7 +3,9 @@
 //!
 //! Pure: the caller gathers the job and the candidates (their unit's coverage or its
 //! precomputed match from [`crate::coverage::responsible_units`], certifications, the load
-//! on the day of the work, the last known position) and [`suggest`] ranks them.
+//! on the day of the work, the last known position) and [`suggest`] ranks them. For many
+//! engineers of few units, rank the units once with `responsible_units` and pass each
+//! engineer's [`match_in`] that ranking as [`Coverage::Known`].
 //!
 //! # Exclusions (hard)
 //! A candidate is **never suggested** when:
@@ -48,6 +50,7 @@
 //! older than the caller trusts are passed as unknown.
 
 use crate::certification::{CertLevel, Certification, Standing, standing};
+use crate::coverage::Responsible;
 use crate::region::{RegionCode, RegionLevel};
 use crate::service::Priority;
 use crate::warranty::Reason;
@@ -176,6 +179,16 @@ pub fn coverage_match(place: RegionCode, unit_regions: &[RegionCode]) -> Coverag
         .map(|r| CoverageMatch::from(r.level()))
         .max()
         .unwrap_or(CoverageMatch::None)
+}
+
+/// The match of `unit` in a ranking of [`crate::coverage::responsible_units`] for the
+/// job's region: the level of its matched region, `None` when it is not listed (it does
+/// not cover the place, or it is inactive).
+pub fn match_in(ranking: &[Responsible], unit: OrgUnitId) -> CoverageMatch {
+    ranking
+        .iter()
+        .find(|r| r.unit == unit)
+        .map_or(CoverageMatch::None, |r| CoverageMatch::from(r.level))
 }
 
 /// A candidate's coverage: the regions their unit covers, or a match already computed
@@ -742,11 +755,35 @@ mod tests {
             };
             assert_eq!(suggest(&j, &[c])[0].coverage, *want);
         }
-        assert_eq!(
-            CoverageMatch::from(RegionLevel::City),
-            CoverageMatch::City,
-            "a Responsible's level converts"
-        );
+    }
+
+    #[test]
+    fn a_precomputed_match_comes_from_the_coverage_ranking() {
+        use crate::coverage::{UnitCoverage, responsible_units};
+        let unit = |n: u128, ancestors: &[u128], active: bool, regions: &[&str]| UnitCoverage {
+            unit: OrgUnitId(Uuid::from_u128(n)),
+            code: format!("U{n}"),
+            ancestors: ancestors
+                .iter()
+                .map(|a| OrgUnitId(Uuid::from_u128(*a)))
+                .collect(),
+            active,
+            regions: regions.iter().map(|r| code(r)).collect(),
+        };
+        let network = vec![
+            unit(1, &[], true, &["210000"]),
+            unit(2, &[1], true, &["210100"]),
+            unit(3, &[1, 2], true, &["210102"]),
+            unit(4, &[1, 2], false, &["210102"]),
+            unit(5, &[1], true, &["210200"]),
+        ];
+        let ranking = responsible_units(code("210102"), &network);
+        let of = |n: u128| match_in(&ranking, OrgUnitId(Uuid::from_u128(n)));
+        assert_eq!(of(1), CoverageMatch::Province);
+        assert_eq!(of(2), CoverageMatch::City);
+        assert_eq!(of(3), CoverageMatch::District);
+        assert_eq!(of(4), CoverageMatch::None, "inactive units do not answer");
+        assert_eq!(of(5), CoverageMatch::None, "大连 does not cover 沈阳");
     }
 
     #[test]
