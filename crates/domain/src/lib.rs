@@ -7,6 +7,7 @@
 pub mod access;
 pub mod certification;
 pub mod coverage;
+pub mod dispatch;
 pub mod ids;
 pub mod installed_base;
 pub mod locale;

@@ -324,6 +324,7 @@ async fn assets_are_embedded(app: TestApp) {
         ("/assets/htmx.min.js", "text/javascript"),
         ("/assets/app.css", "text/css"),
         ("/assets/app.js", "text/javascript"),
+        ("/assets/field.js", "text/javascript"),
     ] {
         let r = app.http.get(app.url(path)).send().await.expect("request");
         assert_eq!(r.status(), 200, "{path}");

@@ -1,0 +1,1163 @@
+//! Dispatch suggestions (R-DSP-1, R-ORG-3): for one job, which engineers to send, best
+//! first, each with the reasons a dispatcher reads on the board.
+//!
+//! Pure: the caller gathers the job and the candidates (their unit's coverage or its
+//! precomputed match from [`crate::coverage::responsible_units`], certifications, the load
+//! on the day of the work, the last known position) and [`suggest`] ranks them. For many
+//! engineers of few units, rank the units once with `responsible_units` and pass each
+//! engineer's [`match_in`] that ranking as [`Coverage::Known`].
+//!
+//! # Exclusions (hard)
+//! A candidate is **never suggested** when:
+//! - their account is inactive (`inactive`), or they are not on duty that day (`off_duty`);
+//! - the job names a product line and they are not certified for it on the **day of the
+//!   work** (the appointment's start day, else today) — R-ORG-3, "only trained, certified
+//!   people may be dispatched". The code says why, from
+//!   [`crate::certification::standing`]: `not_certified` (nothing on record),
+//!   `in_training` (trainee only), `certificate_not_yet_valid`, `certificate_expired`.
+//!
+//! Excluded candidates are still returned, **after** every eligible one, ordered by name,
+//! with `rank` and `score` empty and every exclusion stated (a dispatcher asking "why not
+//! Wang?" gets the answer). A job without a product line checks no certification (there
+//! is nothing to check against) and says so in a `no_product_line` reason.
+//!
+//! # Order of the eligible (lexicographic)
+//! 1. **Coverage match** of the candidate's unit for the job's region: district > city >
+//!    province > none (the most specific of the unit's own regions that contains the
+//!    place, as in `coverage.rs`; a unit answers for its own coverage only).
+//! 2. **Load** on the day: fewer open assigned orders first, then fewer booked minutes.
+//! 3. **Distance** (haversine, mean earth radius) from the last known position to the site,
+//!    nearer first, compared in 10 m steps; when the site has coordinates, a candidate
+//!    without a known position comes after every candidate with one (a total order needs a
+//!    side; an unknown position cannot be promised to be near). Without site coordinates
+//!    nobody has a distance and this step ties everyone.
+//! 4. **Name** (code point order), then the engineer's id: ties are broken, never left to
+//!    the input's order, so the same input always gives the same list.
+//!
+//! Certification is not a step of the order but a gate: an uncertified engineer is
+//! excluded, so is never above a certified one.
+//!
+//! # The score
+//! `score` packs steps 1–3 into one number so that a higher score ranks higher and equal
+//! scores are ordered by step 4; only its order means anything:
+//! `coverage (0–3) × 10¹³ + (99 − orders) × 10¹¹ + (1440 − minutes) × 10⁷ + d`, where `d`
+//! is 0 without a distance and `9 999 999 − distance in 10 m` (at least 1) with one. Orders
+//! count up to 99 and minutes up to 1440 (a whole day); more ranks like the cap.
+//!
+//! Decisions: the **priority** does not change the order (an urgent job needs the same
+//! certified, covering, least-loaded, nearest person; the SLA rules use the priority for
+//! clocks and escalation). The load is the caller's for the day of the work; positions
+//! older than the caller trusts are passed as unknown.
+
+use crate::certification::{CertLevel, Certification, Standing, standing};
+use crate::coverage::Responsible;
+use crate::region::{RegionCode, RegionLevel};
+use crate::service::Priority;
+use crate::warranty::Reason;
+use crate::{OrgUnitId, UserId};
+use jiff::civil::{Date, DateTime};
+use serde::Serialize;
+use std::cmp::Ordering;
+
+/// Mean earth radius (IUGG), km.
+const EARTH_RADIUS_KM: f64 = 6371.0088;
+const MAX_ORDERS: u64 = 99;
+const MAX_MINUTES: u64 = 1440;
+const DISTANCE_SLOTS: u64 = 9_999_999;
+
+/// A WGS-84 position in degrees; always finite and in range.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct GeoPoint {
+    lat: f64,
+    lon: f64,
+}
+
+impl GeoPoint {
+    /// `None` unless latitude is within ±90 and longitude within ±180 (and both finite).
+    pub fn new(lat: f64, lon: f64) -> Option<GeoPoint> {
+        let ok = lat.is_finite()
+            && lon.is_finite()
+            && (-90.0..=90.0).contains(&lat)
+            && (-180.0..=180.0).contains(&lon);
+        ok.then_some(GeoPoint { lat, lon })
+    }
+
+    pub fn lat(self) -> f64 {
+        self.lat
+    }
+
+    pub fn lon(self) -> f64 {
+        self.lon
+    }
+}
+
+/// Great-circle distance in km (haversine formula).
+pub fn haversine_km(a: GeoPoint, b: GeoPoint) -> f64 {
+    let (p1, p2) = (a.lat.to_radians(), b.lat.to_radians());
+    let dp = p2 - p1;
+    let dl = (b.lon - a.lon).to_radians();
+    let h = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
+    2.0 * EARTH_RADIUS_KM * h.sqrt().min(1.0).asin()
+}
+
+/// How specifically the candidate's unit covers the job's place; ordered worst to best.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CoverageMatch {
+    None,
+    Province,
+    City,
+    District,
+}
+
+impl CoverageMatch {
+    pub const ALL: [CoverageMatch; 4] = [
+        CoverageMatch::None,
+        CoverageMatch::Province,
+        CoverageMatch::City,
+        CoverageMatch::District,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CoverageMatch::None => "none",
+            CoverageMatch::Province => "province",
+            CoverageMatch::City => "city",
+            CoverageMatch::District => "district",
+        }
+    }
+
+    fn points(self) -> u64 {
+        match self {
+            CoverageMatch::None => 0,
+            CoverageMatch::Province => 1,
+            CoverageMatch::City => 2,
+            CoverageMatch::District => 3,
+        }
+    }
+
+    fn reason(self) -> Reason {
+        match self {
+            CoverageMatch::District => Reason::new(
+                "covers_district",
+                "覆盖该区县",
+                "Their unit covers the district",
+            ),
+            CoverageMatch::City => {
+                Reason::new("covers_city", "覆盖该地市", "Their unit covers the city")
+            }
+            CoverageMatch::Province => Reason::new(
+                "covers_province",
+                "覆盖该省份",
+                "Their unit covers the province",
+            ),
+            CoverageMatch::None => Reason::new(
+                "outside_coverage",
+                "不在本单位覆盖范围内",
+                "Outside their unit's coverage",
+            ),
+        }
+    }
+}
+
+impl From<RegionLevel> for CoverageMatch {
+    /// The level of a [`crate::coverage::Responsible`]'s `matched` region.
+    fn from(level: RegionLevel) -> CoverageMatch {
+        match level {
+            RegionLevel::District => CoverageMatch::District,
+            RegionLevel::City => CoverageMatch::City,
+            RegionLevel::Province => CoverageMatch::Province,
+        }
+    }
+}
+
+/// The most specific of `unit_regions` that contains `place`, as its match.
+pub fn coverage_match(place: RegionCode, unit_regions: &[RegionCode]) -> CoverageMatch {
+    unit_regions
+        .iter()
+        .filter(|r| r.contains(place))
+        .map(|r| CoverageMatch::from(r.level()))
+        .max()
+        .unwrap_or(CoverageMatch::None)
+}
+
+/// The match of `unit` in a ranking of [`crate::coverage::responsible_units`] for the
+/// job's region: the level of its matched region, `None` when it is not listed (it does
+/// not cover the place, or it is inactive).
+pub fn match_in(ranking: &[Responsible], unit: OrgUnitId) -> CoverageMatch {
+    ranking
+        .iter()
+        .find(|r| r.unit == unit)
+        .map_or(CoverageMatch::None, |r| CoverageMatch::from(r.level))
+}
+
+/// A candidate's coverage: the regions their unit covers, or a match already computed
+/// (e.g. from `coverage::responsible_units` for many engineers of one unit).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Coverage {
+    Regions(Vec<RegionCode>),
+    Known(CoverageMatch),
+}
+
+impl Coverage {
+    fn for_place(&self, place: RegionCode) -> CoverageMatch {
+        match self {
+            Coverage::Regions(regions) => coverage_match(place, regions),
+            Coverage::Known(m) => *m,
+        }
+    }
+}
+
+/// The appointment window agreed with the customer, in local civil time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Window {
+    pub start: DateTime,
+    pub end: DateTime,
+}
+
+/// The job to staff.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Job {
+    /// The site's region (usually a district).
+    pub region: RegionCode,
+    /// The unit's product line (`product_models.product_line`), when the job has a unit.
+    pub product_line: Option<String>,
+    pub site: Option<GeoPoint>,
+    pub priority: Priority,
+    pub window: Option<Window>,
+    /// Today, in the service's time zone.
+    pub today: Date,
+}
+
+impl Job {
+    /// The day certifications are checked on and the load counts for: the appointment's
+    /// start day, else today.
+    pub fn work_day(&self) -> Date {
+        self.window.map_or(self.today, |w| w.start.date())
+    }
+}
+
+/// The candidate's work on the day of the job.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Load {
+    /// Open work orders assigned to them.
+    pub open_orders: u32,
+    /// Minutes of appointments already booked.
+    pub booked_minutes: u32,
+}
+
+/// One engineer who could go.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Candidate {
+    pub engineer: UserId,
+    pub name: String,
+    pub unit: OrgUnitId,
+    pub coverage: Coverage,
+    pub certifications: Vec<Certification>,
+    pub load: Load,
+    /// The last known position, if recent enough for the caller.
+    pub position: Option<GeoPoint>,
+    /// The account is active.
+    pub active: bool,
+    /// Working that day (not on leave, not off shift).
+    pub on_duty: bool,
+}
+
+/// One line of the answer.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Suggestion {
+    pub engineer: UserId,
+    pub name: String,
+    pub unit: OrgUnitId,
+    /// 1 for the best; `None` when excluded.
+    pub rank: Option<usize>,
+    /// Higher ranks higher (see the module documentation); `None` when excluded.
+    pub score: Option<u64>,
+    pub coverage: CoverageMatch,
+    pub load: Load,
+    pub distance_km: Option<f64>,
+    /// Why they rank where they do: certification, coverage, load, distance.
+    pub reasons: Vec<Reason>,
+    /// Why they may not be sent; empty for the eligible.
+    pub exclusions: Vec<Reason>,
+}
+
+impl Suggestion {
+    pub fn is_eligible(&self) -> bool {
+        self.exclusions.is_empty()
+    }
+}
+
+/// Ranks `candidates` for `job`: the eligible best first, then the excluded by name. The
+/// result has one line per candidate (see the module documentation for the rules).
+pub fn suggest(job: &Job, candidates: &[Candidate]) -> Vec<Suggestion> {
+    let day = job.work_day();
+    let mut out: Vec<Suggestion> = candidates.iter().map(|c| assess(job, day, c)).collect();
+    out.sort_by(order);
+    let mut rank = 0;
+    for s in &mut out {
+        if s.is_eligible() {
+            rank += 1;
+            s.rank = Some(rank);
+        }
+    }
+    out
+}
+
+fn order(a: &Suggestion, b: &Suggestion) -> Ordering {
+    // Eligible first; among them the higher score; then name and id for everyone.
+    b.is_eligible()
+        .cmp(&a.is_eligible())
+        .then_with(|| b.score.cmp(&a.score))
+        .then_with(|| a.name.cmp(&b.name))
+        .then_with(|| a.engineer.cmp(&b.engineer))
+}
+
+fn assess(job: &Job, day: Date, c: &Candidate) -> Suggestion {
+    let mut reasons = Vec::new();
+    let mut exclusions = Vec::new();
+    if !c.active {
+        exclusions.push(Reason::new("inactive", "账号已停用", "Account deactivated"));
+    }
+    if !c.on_duty {
+        let (zh, en) = on_day(job, day);
+        exclusions.push(Reason::new(
+            "off_duty",
+            format!("{zh}不在岗"),
+            format!("Not on duty {en}"),
+        ));
+    }
+    match job.product_line.as_deref().map(str::trim) {
+        Some(line) if !line.is_empty() => match standing(&c.certifications, line, day) {
+            Standing::Certified { level, until } => reasons.push(certified(line, level, until)),
+            other => exclusions.push(not_certified(line, other, day)),
+        },
+        _ => reasons.push(Reason::new(
+            "no_product_line",
+            "未指定产品线，未核对上岗证",
+            "No product line given; certification not checked",
+        )),
+    }
+    let coverage = c.coverage.for_place(job.region);
+    reasons.push(coverage.reason());
+    reasons.push(load_reason(job, day, c.load));
+    let distance_km = job.site.zip(c.position).map(|(s, p)| haversine_km(s, p));
+    match distance_km {
+        Some(km) => reasons.push(Reason::new(
+            "distance",
+            format!("距离约 {km:.1} km"),
+            format!("About {km:.1} km away"),
+        )),
+        None if job.site.is_some() => reasons.push(Reason::new(
+            "position_unknown",
+            "位置未知",
+            "Position unknown",
+        )),
+        None => {}
+    }
+    let score = exclusions
+        .is_empty()
+        .then(|| score(coverage, c.load, distance_km));
+    Suggestion {
+        engineer: c.engineer,
+        name: c.name.clone(),
+        unit: c.unit,
+        rank: None,
+        score,
+        coverage,
+        load: c.load,
+        distance_km,
+        reasons,
+        exclusions,
+    }
+}
+
+fn score(coverage: CoverageMatch, load: Load, distance_km: Option<f64>) -> u64 {
+    let orders = MAX_ORDERS - u64::from(load.open_orders).min(MAX_ORDERS);
+    let minutes = MAX_MINUTES - u64::from(load.booked_minutes).min(MAX_MINUTES);
+    let near = distance_km.map_or(0, |km| {
+        // In 10 m steps; the cast saturates and the earth is ~2 million steps around.
+        let steps = (km * 100.0).round() as u64;
+        DISTANCE_SLOTS - steps.min(DISTANCE_SLOTS - 1)
+    });
+    coverage.points() * 10_000_000_000_000 + orders * 100_000_000_000 + minutes * 10_000_000 + near
+}
+
+/// "今日"/"today", or the date when the work is on another day.
+fn on_day(job: &Job, day: Date) -> (String, String) {
+    if day == job.today {
+        ("今日".into(), "today".into())
+    } else {
+        (format!("{day} "), format!("on {day}"))
+    }
+}
+
+fn certified(line: &str, level: CertLevel, until: Option<Date>) -> Reason {
+    let senior = level == CertLevel::Senior;
+    let (zh, en) = match until {
+        Some(d) => (format!("有效至 {d}"), format!("valid until {d}")),
+        None => ("长期有效".to_owned(), "does not expire".to_owned()),
+    };
+    let (zh_level, en_level) = if senior {
+        ("高级，", "senior, ")
+    } else {
+        ("", "")
+    };
+    Reason::new(
+        "certified",
+        format!("持{line}上岗证（{zh_level}{zh}）"),
+        format!("Certified for {line} ({en_level}{en})"),
+    )
+}
+
+fn not_certified(line: &str, why: Standing, day: Date) -> Reason {
+    match why {
+        Standing::TraineeOnly => Reason::new(
+            "in_training",
+            format!("{line}仍在培训中，未上岗，不可派工"),
+            format!("Still in training for {line}; may not be dispatched"),
+        ),
+        Standing::NotYetValid { from } => Reason::new(
+            "certificate_not_yet_valid",
+            format!("{line}上岗证自 {from} 起生效，{day} 不可派工"),
+            format!("Certified for {line} only from {from}; may not be dispatched on {day}"),
+        ),
+        Standing::Expired { last_day } => Reason::new(
+            "certificate_expired",
+            format!("{line}上岗证已过期（有效至 {last_day}），不可派工"),
+            format!(
+                "Certificate for {line} expired (valid until {last_day}); may not be dispatched"
+            ),
+        ),
+        Standing::None | Standing::Certified { .. } => Reason::new(
+            "not_certified",
+            format!("未持{line}上岗证，不可派工"),
+            format!("Not certified for {line}; may not be dispatched"),
+        ),
+    }
+}
+
+/// "2小时15分" / "2 h 15 min" (docs/UX: durations).
+fn duration(minutes: u32) -> (String, String) {
+    let (h, m) = (minutes / 60, minutes % 60);
+    match (h, m) {
+        (0, m) => (format!("{m}分"), format!("{m} min")),
+        (h, 0) => (format!("{h}小时"), format!("{h} h")),
+        (h, m) => (format!("{h}小时{m}分"), format!("{h} h {m} min")),
+    }
+}
+
+fn load_reason(job: &Job, day: Date, load: Load) -> Reason {
+    let (zh_day, en_day) = on_day(job, day);
+    let Load {
+        open_orders: n,
+        booked_minutes: minutes,
+    } = load;
+    if n == 0 && minutes == 0 {
+        return Reason::new(
+            "load",
+            format!("{zh_day}尚无工单"),
+            format!("No jobs {en_day}"),
+        );
+    }
+    let jobs = if n == 1 { "job" } else { "jobs" };
+    let mut zh = format!("{zh_day}已有 {n} 单");
+    let mut en = format!("{n} {jobs} {en_day}");
+    if minutes > 0 {
+        let (dz, de) = duration(minutes);
+        zh.push_str(&format!("，已约 {dz}"));
+        en.push_str(&format!(", {de} booked"));
+    }
+    Reason::new("load", zh, en)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::date;
+    use proptest::prelude::*;
+    use uuid::Uuid;
+
+    fn code(s: &str) -> RegionCode {
+        RegionCode::parse("r", s).expect("a code of the table")
+    }
+
+    fn uid(n: u128) -> UserId {
+        UserId(Uuid::from_u128(n))
+    }
+
+    fn today() -> Date {
+        date(2026, 11, 30)
+    }
+
+    fn cert(line: &str, expires: Option<Date>) -> Certification {
+        Certification {
+            product_line: line.into(),
+            level: CertLevel::Certified,
+            issued_on: Some(date(2024, 1, 1)),
+            expires_on: expires,
+        }
+    }
+
+    /// A job in 沈阳市和平区 (210102) for 空调, no position, no window.
+    fn job() -> Job {
+        Job {
+            region: code("210102"),
+            product_line: Some("空调".into()),
+            site: None,
+            priority: Priority::Normal,
+            window: None,
+            today: today(),
+        }
+    }
+
+    /// An active engineer on duty, certified for 空调 until 2027-03-01, covering the
+    /// district, with nothing booked.
+    fn eng(n: u128, name: &str) -> Candidate {
+        Candidate {
+            engineer: uid(n),
+            name: name.into(),
+            unit: OrgUnitId(Uuid::from_u128(1000 + n)),
+            coverage: Coverage::Known(CoverageMatch::District),
+            certifications: vec![cert("空调", Some(date(2027, 3, 1)))],
+            load: Load::default(),
+            position: None,
+            active: true,
+            on_duty: true,
+        }
+    }
+
+    fn names(list: &[Suggestion]) -> Vec<&str> {
+        list.iter().map(|s| s.name.as_str()).collect()
+    }
+
+    fn codes(reasons: &[Reason]) -> Vec<&'static str> {
+        reasons.iter().map(|r| r.code).collect()
+    }
+
+    fn pt(lat: f64, lon: f64) -> GeoPoint {
+        GeoPoint::new(lat, lon).expect("in range")
+    }
+
+    #[test]
+    fn certification_is_a_gate_stronger_than_every_other_rule() {
+        // 乙 covers the district and is idle but holds no 空调 certificate; 甲 is busy, far
+        // and outside the coverage, and still the only one suggested.
+        let mut a = eng(1, "甲");
+        a.coverage = Coverage::Known(CoverageMatch::None);
+        a.load = Load {
+            open_orders: 9,
+            booked_minutes: 600,
+        };
+        let mut b = eng(2, "乙");
+        b.certifications = vec![cert("电梯", None)];
+        let out = suggest(&job(), &[b, a]);
+        assert_eq!(names(&out), ["甲", "乙"]);
+        assert_eq!(out[0].rank, Some(1));
+        assert!(out[0].score.is_some());
+        assert_eq!(out[1].rank, None);
+        assert_eq!(out[1].score, None);
+        assert_eq!(codes(&out[1].exclusions), ["not_certified"]);
+        assert_eq!(out[1].exclusions[0].zh, "未持空调上岗证，不可派工");
+        assert!(!out[1].is_eligible());
+    }
+
+    #[test]
+    fn each_reason_for_not_being_certified_has_its_code() {
+        let on = today();
+        let trainee = Certification {
+            level: CertLevel::Trainee,
+            ..cert("空调", None)
+        };
+        let later = Certification {
+            issued_on: Some(date(2026, 12, 1)),
+            ..cert("空调", None)
+        };
+        let expired = cert("空调", Some(date(2026, 11, 29)));
+        // (certifications, exclusion code, words of the zh sentence)
+        let table: Vec<(Vec<Certification>, &str, &str)> = vec![
+            (vec![], "not_certified", "未持空调上岗证"),
+            (vec![cert("电梯", None)], "not_certified", "未持空调上岗证"),
+            (vec![trainee], "in_training", "仍在培训中"),
+            (
+                vec![later],
+                "certificate_not_yet_valid",
+                "自 2026-12-01 起生效",
+            ),
+            (vec![expired], "certificate_expired", "有效至 2026-11-29"),
+        ];
+        for (certs, want, words) in table {
+            let mut c = eng(1, "甲");
+            c.certifications = certs;
+            let out = suggest(&job(), &[c]);
+            assert_eq!(codes(&out[0].exclusions), [want], "{on}");
+            assert!(
+                out[0].exclusions[0].zh.contains(words),
+                "{}",
+                out[0].exclusions[0].zh
+            );
+            assert!(out[0].exclusions[0].en.contains("may not be dispatched"));
+        }
+    }
+
+    #[test]
+    fn the_certificate_is_checked_on_the_day_of_the_appointment() {
+        // Valid today, expired on the appointment day (and the other way round).
+        let window = |d: Date| Window {
+            start: d.at(9, 0, 0, 0),
+            end: d.at(11, 0, 0, 0),
+        };
+        let mut a = eng(1, "甲");
+        a.certifications = vec![cert("空调", Some(today()))];
+        let mut b = eng(2, "乙");
+        b.certifications = vec![Certification {
+            issued_on: Some(date(2026, 12, 1)),
+            ..cert("空调", None)
+        }];
+        let now = suggest(&job(), &[a.clone(), b.clone()]);
+        assert_eq!(names(&now), ["甲", "乙"]);
+        assert_eq!(now[0].reasons[0].zh, "持空调上岗证（有效至 2026-11-30）");
+        let mut later = job();
+        later.window = Some(window(date(2026, 12, 1)));
+        assert_eq!(later.work_day(), date(2026, 12, 1));
+        let then = suggest(&later, &[a, b]);
+        assert_eq!(names(&then), ["乙", "甲"]);
+        assert_eq!(codes(&then[1].exclusions), ["certificate_expired"]);
+        // The load is worded for that day.
+        assert_eq!(then[0].reasons[2].zh, "2026-12-01 尚无工单");
+        assert_eq!(then[0].reasons[2].en, "No jobs on 2026-12-01");
+    }
+
+    #[test]
+    fn product_lines_match_trimmed_and_without_case() {
+        let mut j = job();
+        j.product_line = Some(" cnc ".into());
+        let mut c = eng(1, "甲");
+        c.certifications = vec![cert("CNC", None)];
+        let out = suggest(&j, &[c]);
+        assert!(out[0].is_eligible());
+        assert_eq!(out[0].reasons[0].zh, "持cnc上岗证（长期有效）");
+        assert_eq!(out[0].reasons[0].en, "Certified for cnc (does not expire)");
+    }
+
+    #[test]
+    fn without_a_product_line_no_certificate_is_checked_and_that_is_said() {
+        for line in [None, Some("  ".to_owned())] {
+            let mut j = job();
+            j.product_line = line;
+            let mut c = eng(1, "甲");
+            c.certifications.clear();
+            let out = suggest(&j, &[c]);
+            assert!(out[0].is_eligible());
+            assert_eq!(out[0].reasons[0].code, "no_product_line");
+        }
+    }
+
+    #[test]
+    fn senior_level_is_named() {
+        let mut c = eng(1, "甲");
+        c.certifications[0].level = CertLevel::Senior;
+        let out = suggest(&job(), &[c]);
+        assert_eq!(
+            out[0].reasons[0].zh,
+            "持空调上岗证（高级，有效至 2027-03-01）"
+        );
+        assert_eq!(
+            out[0].reasons[0].en,
+            "Certified for 空调 (senior, valid until 2027-03-01)"
+        );
+    }
+
+    #[test]
+    fn inactive_and_off_duty_people_are_excluded_and_listed_last_by_name() {
+        let mut a = eng(1, "丙");
+        a.active = false;
+        let mut b = eng(2, "乙");
+        b.on_duty = false;
+        b.certifications.clear();
+        let mut c = eng(3, "甲");
+        c.coverage = Coverage::Known(CoverageMatch::None);
+        c.load.open_orders = 20;
+        let out = suggest(&job(), &[a, b, c]);
+        assert_eq!(names(&out), ["甲", "丙", "乙"]);
+        assert_eq!(codes(&out[1].exclusions), ["inactive"]);
+        // Every exclusion is stated, not only the first.
+        assert_eq!(codes(&out[2].exclusions), ["off_duty", "not_certified"]);
+        assert_eq!(out[2].exclusions[0].zh, "今日不在岗");
+        assert_eq!(
+            out.iter().map(|s| s.rank).collect::<Vec<_>>(),
+            [Some(1), None, None]
+        );
+    }
+
+    #[test]
+    fn coverage_ranks_district_then_city_then_province_then_none() {
+        let list: Vec<Candidate> = [
+            (1, "甲", CoverageMatch::None),
+            (2, "乙", CoverageMatch::Province),
+            (3, "丙", CoverageMatch::District),
+            (4, "丁", CoverageMatch::City),
+        ]
+        .into_iter()
+        .map(|(n, name, m)| Candidate {
+            coverage: Coverage::Known(m),
+            ..eng(n, name)
+        })
+        .collect();
+        let out = suggest(&job(), &list);
+        assert_eq!(names(&out), ["丙", "丁", "乙", "甲"]);
+        assert_eq!(
+            out.iter().map(|s| s.reasons[1].code).collect::<Vec<_>>(),
+            [
+                "covers_district",
+                "covers_city",
+                "covers_province",
+                "outside_coverage"
+            ]
+        );
+        assert_eq!(out[0].reasons[1].zh, "覆盖该区县");
+        // Coverage beats load: the district's engineer with three jobs stays first.
+        let mut busy = list.clone();
+        busy[2].load.open_orders = 3;
+        assert_eq!(names(&suggest(&job(), &busy))[0], "丙");
+    }
+
+    #[test]
+    fn coverage_from_regions_takes_the_most_specific_region_that_contains_the_place() {
+        let table: &[(&str, &[&str], CoverageMatch)] = &[
+            ("210102", &["210102"], CoverageMatch::District),
+            ("210102", &["210100"], CoverageMatch::City),
+            ("210102", &["210000"], CoverageMatch::Province),
+            (
+                "210102",
+                &["210000", "210100", "210102"],
+                CoverageMatch::District,
+            ),
+            ("210102", &["210103", "210200"], CoverageMatch::None),
+            ("210102", &[], CoverageMatch::None),
+            // The place may be a city: a district of it does not cover all of it.
+            ("210100", &["210102"], CoverageMatch::None),
+            ("210100", &["210100"], CoverageMatch::City),
+            ("110101", &["110000"], CoverageMatch::Province),
+        ];
+        for (place, regions, want) in table {
+            let regions: Vec<RegionCode> = regions.iter().map(|r| code(r)).collect();
+            assert_eq!(
+                coverage_match(code(place), &regions),
+                *want,
+                "{place} {regions:?}"
+            );
+            let mut j = job();
+            j.region = code(place);
+            let c = Candidate {
+                coverage: Coverage::Regions(regions),
+                ..eng(1, "甲")
+            };
+            assert_eq!(suggest(&j, &[c])[0].coverage, *want);
+        }
+    }
+
+    #[test]
+    fn a_precomputed_match_comes_from_the_coverage_ranking() {
+        use crate::coverage::{UnitCoverage, responsible_units};
+        let unit = |n: u128, ancestors: &[u128], active: bool, regions: &[&str]| UnitCoverage {
+            unit: OrgUnitId(Uuid::from_u128(n)),
+            code: format!("U{n}"),
+            ancestors: ancestors
+                .iter()
+                .map(|a| OrgUnitId(Uuid::from_u128(*a)))
+                .collect(),
+            active,
+            regions: regions.iter().map(|r| code(r)).collect(),
+        };
+        let network = vec![
+            unit(1, &[], true, &["210000"]),
+            unit(2, &[1], true, &["210100"]),
+            unit(3, &[1, 2], true, &["210102"]),
+            unit(4, &[1, 2], false, &["210102"]),
+            unit(5, &[1], true, &["210200"]),
+        ];
+        let ranking = responsible_units(code("210102"), &network);
+        let of = |n: u128| match_in(&ranking, OrgUnitId(Uuid::from_u128(n)));
+        assert_eq!(of(1), CoverageMatch::Province);
+        assert_eq!(of(2), CoverageMatch::City);
+        assert_eq!(of(3), CoverageMatch::District);
+        assert_eq!(of(4), CoverageMatch::None, "inactive units do not answer");
+        assert_eq!(of(5), CoverageMatch::None, "大连 does not cover 沈阳");
+    }
+
+    #[test]
+    fn fewer_jobs_first_then_fewer_booked_minutes() {
+        let load = |orders, minutes| Load {
+            open_orders: orders,
+            booked_minutes: minutes,
+        };
+        let list = vec![
+            Candidate {
+                load: load(2, 60),
+                ..eng(1, "甲")
+            },
+            Candidate {
+                load: load(1, 240),
+                ..eng(2, "乙")
+            },
+            Candidate {
+                load: load(1, 90),
+                ..eng(3, "丙")
+            },
+            Candidate {
+                load: load(0, 0),
+                ..eng(4, "丁")
+            },
+        ];
+        let out = suggest(&job(), &list);
+        assert_eq!(names(&out), ["丁", "丙", "乙", "甲"]);
+        let load_of = |name: &str| {
+            out.iter()
+                .find(|s| s.name == name)
+                .map(|s| s.reasons[2].clone())
+                .expect("listed")
+        };
+        assert_eq!(load_of("丁").zh, "今日尚无工单");
+        assert_eq!(load_of("丁").en, "No jobs today");
+        assert_eq!(load_of("丙").zh, "今日已有 1 单，已约 1小时30分");
+        assert_eq!(load_of("丙").en, "1 job today, 1 h 30 min booked");
+        assert_eq!(load_of("乙").zh, "今日已有 1 单，已约 4小时");
+        let three = suggest(
+            &job(),
+            &[Candidate {
+                load: load(3, 0),
+                ..eng(1, "甲")
+            }],
+        );
+        assert_eq!(three[0].reasons[2].zh, "今日已有 3 单");
+        assert_eq!(three[0].reasons[2].en, "3 jobs today");
+    }
+
+    #[test]
+    fn nearer_first_and_an_unknown_position_after_every_known_one() {
+        let mut j = job();
+        j.site = Some(pt(41.7968, 123.4290)); // 沈阳 center
+        let list = vec![
+            Candidate {
+                position: None,
+                ..eng(1, "甲")
+            },
+            Candidate {
+                position: Some(pt(41.8346, 123.4290)), // ~4.2 km north
+                ..eng(2, "乙")
+            },
+            Candidate {
+                position: Some(pt(41.8000, 123.4290)), // ~0.4 km
+                ..eng(3, "丙")
+            },
+        ];
+        let out = suggest(&j, &list);
+        assert_eq!(names(&out), ["丙", "乙", "甲"]);
+        assert_eq!(out[1].reasons[3].zh, "距离约 4.2 km");
+        assert_eq!(out[1].reasons[3].en, "About 4.2 km away");
+        assert_eq!(out[2].reasons[3].code, "position_unknown");
+        assert_eq!(out[2].distance_km, None);
+        // Distance comes after load: the nearest with one more job is behind.
+        let mut busy = list.clone();
+        busy[2].load.open_orders = 1;
+        assert_eq!(names(&suggest(&j, &busy)), ["乙", "甲", "丙"]);
+        // Without site coordinates distance plays no part and is not mentioned.
+        let out = suggest(&job(), &list);
+        assert_eq!(
+            names(&out),
+            ["丙", "乙", "甲"],
+            "by name: 丙 < 乙 < 甲 in code points"
+        );
+        assert!(
+            out.iter()
+                .all(|s| s.reasons.len() == 3 && s.distance_km.is_none())
+        );
+    }
+
+    #[test]
+    fn ties_are_broken_by_name_then_by_id() {
+        let list = vec![eng(3, "Wang"), eng(2, "Li"), eng(1, "Wang")];
+        let out = suggest(&job(), &list);
+        assert_eq!(names(&out), ["Li", "Wang", "Wang"]);
+        assert_eq!(out[1].engineer, uid(1));
+        assert_eq!(out[2].engineer, uid(3));
+        assert_eq!(
+            out.iter().map(|s| s.rank).collect::<Vec<_>>(),
+            [Some(1), Some(2), Some(3)]
+        );
+    }
+
+    #[test]
+    fn priority_does_not_change_the_order() {
+        let mut list = vec![eng(1, "甲"), eng(2, "乙"), eng(3, "丙")];
+        list[0].load.open_orders = 2;
+        list[1].coverage = Coverage::Known(CoverageMatch::City);
+        let base = suggest(&job(), &list);
+        for p in Priority::ALL {
+            let j = Job {
+                priority: *p,
+                ..job()
+            };
+            assert_eq!(suggest(&j, &list), base, "{p}");
+        }
+    }
+
+    #[test]
+    fn haversine_distances() {
+        // One degree of latitude is ~111.2 km anywhere; antipodes are half the way around.
+        let d = haversine_km(pt(0.0, 120.0), pt(1.0, 120.0));
+        assert!((d - 111.195).abs() < 0.01, "{d}");
+        let half = haversine_km(pt(0.0, 0.0), pt(0.0, 180.0));
+        assert!(
+            (half - std::f64::consts::PI * EARTH_RADIUS_KM).abs() < 1e-6,
+            "{half}"
+        );
+        // 北京天安门 to 上海人民广场, about 1068 km.
+        let bj_sh = haversine_km(pt(39.9087, 116.3975), pt(31.2304, 121.4737));
+        assert!((1060.0..1075.0).contains(&bj_sh), "{bj_sh}");
+        assert_eq!(haversine_km(pt(41.8, 123.4), pt(41.8, 123.4)), 0.0);
+    }
+
+    #[test]
+    fn positions_out_of_range_are_refused() {
+        for (lat, lon) in [
+            (90.1, 0.0),
+            (-90.1, 0.0),
+            (0.0, 180.5),
+            (0.0, -181.0),
+            (f64::NAN, 0.0),
+            (0.0, f64::INFINITY),
+        ] {
+            assert_eq!(GeoPoint::new(lat, lon), None, "{lat} {lon}");
+        }
+        assert!(GeoPoint::new(-90.0, 180.0).is_some());
+    }
+
+    #[test]
+    fn the_score_orders_like_the_ranking() {
+        let base = score(CoverageMatch::City, Load::default(), None);
+        assert!(
+            score(
+                CoverageMatch::District,
+                Load {
+                    open_orders: 99,
+                    booked_minutes: 1440
+                },
+                None
+            ) > base
+        );
+        assert!(
+            score(
+                CoverageMatch::City,
+                Load {
+                    open_orders: 1,
+                    booked_minutes: 0
+                },
+                Some(0.0)
+            ) < base
+        );
+        assert!(
+            score(
+                CoverageMatch::City,
+                Load {
+                    open_orders: 0,
+                    booked_minutes: 1
+                },
+                Some(0.0)
+            ) < base
+        );
+        assert!(score(CoverageMatch::City, Load::default(), Some(20_037.5)) > base);
+        assert!(
+            score(CoverageMatch::City, Load::default(), Some(1.0))
+                > score(CoverageMatch::City, Load::default(), Some(1.02))
+        );
+        assert_eq!(
+            score(CoverageMatch::City, Load::default(), Some(1.0)),
+            score(CoverageMatch::City, Load::default(), Some(1.004)),
+            "10 m steps"
+        );
+        // Beyond the caps everyone ranks like the cap.
+        assert_eq!(
+            score(
+                CoverageMatch::None,
+                Load {
+                    open_orders: 500,
+                    booked_minutes: 5000
+                },
+                None
+            ),
+            score(
+                CoverageMatch::None,
+                Load {
+                    open_orders: 99,
+                    booked_minutes: 1440
+                },
+                None
+            )
+        );
+    }
+
+    // Property tests over random candidate lists.
+
+    fn candidate() -> impl Strategy<Value = Candidate> {
+        let cert_state = prop::sample::select(vec![0u8, 1, 2, 3]);
+        let coverage = prop::sample::select(CoverageMatch::ALL.to_vec());
+        let name = prop::sample::select(vec!["甲", "乙", "Li", "Wang", "Zhang"]);
+        let pos = prop::option::of((41.0f64..42.5, 122.5f64..124.5));
+        (
+            (any::<u16>(), name, coverage, cert_state),
+            (
+                0u32..12,
+                0u32..700,
+                pos,
+                prop::bool::weighted(0.15),
+                prop::bool::weighted(0.15),
+            ),
+        )
+            .prop_map(
+                |((id, name, cov, cert_state), (orders, minutes, pos, inactive, off))| {
+                    let certifications = match cert_state {
+                        0 => vec![cert("空调", None)],
+                        1 => vec![cert("空调", Some(date(2027, 3, 1)))],
+                        2 => vec![cert("空调", Some(date(2026, 1, 1)))], // expired
+                        _ => vec![],
+                    };
+                    Candidate {
+                        engineer: uid(u128::from(id)),
+                        name: name.into(),
+                        unit: OrgUnitId(Uuid::from_u128(7)),
+                        coverage: Coverage::Known(cov),
+                        certifications,
+                        load: Load {
+                            open_orders: orders,
+                            booked_minutes: minutes,
+                        },
+                        position: pos.map(|(a, b)| pt(a, b)),
+                        active: !inactive,
+                        on_duty: !off,
+                    }
+                },
+            )
+    }
+
+    fn candidates() -> impl Strategy<Value = Vec<Candidate>> {
+        prop::collection::vec(candidate(), 0..12).prop_map(|mut list| {
+            // Unique ids, as users are.
+            for (i, c) in list.iter_mut().enumerate() {
+                let random = c.engineer.0.as_u128();
+                c.engineer = uid((random << 8) | i as u128);
+            }
+            list
+        })
+    }
+
+    fn any_job() -> impl Strategy<Value = Job> {
+        (any::<bool>(), any::<bool>()).prop_map(|(site, line)| Job {
+            site: site.then(|| pt(41.7968, 123.4290)),
+            product_line: line.then(|| "空调".into()),
+            ..job()
+        })
+    }
+
+    fn ids(list: &[Suggestion]) -> Vec<UserId> {
+        list.iter().map(|s| s.engineer).collect()
+    }
+
+    proptest! {
+        /// Every candidate comes out exactly once.
+        #[test]
+        fn the_result_is_a_permutation_of_the_input(j in any_job(), list in candidates()) {
+            let out = suggest(&j, &list);
+            let mut got = ids(&out);
+            let mut want: Vec<UserId> = list.iter().map(|c| c.engineer).collect();
+            got.sort();
+            want.sort();
+            prop_assert_eq!(got, want);
+        }
+
+        /// The input's order plays no part, and the same input gives the same answer.
+        #[test]
+        fn deterministic_whatever_the_input_order(
+            j in any_job(),
+            list in candidates(),
+            seed in any::<u64>(),
+        ) {
+            let once = suggest(&j, &list);
+            prop_assert_eq!(&suggest(&j, &list), &once);
+            let mut shuffled = list.clone();
+            // A deterministic shuffle from the seed.
+            let mut s = seed | 1;
+            for i in (1..shuffled.len()).rev() {
+                s ^= s << 13; s ^= s >> 7; s ^= s << 17;
+                shuffled.swap(i, (s % (i as u64 + 1)) as usize);
+            }
+            prop_assert_eq!(suggest(&j, &shuffled), once);
+        }
+
+        /// The eligible come first with ranks 1..n and scores not increasing; an engineer
+        /// not certified for the job's line is never among them.
+        #[test]
+        fn certified_above_uncertified_and_ranks_follow_scores(j in any_job(), list in candidates()) {
+            let out = suggest(&j, &list);
+            let eligible = out.iter().take_while(|s| s.is_eligible()).count();
+            prop_assert!(out[eligible..].iter().all(|s| !s.is_eligible() && s.rank.is_none() && s.score.is_none()));
+            for (i, s) in out[..eligible].iter().enumerate() {
+                prop_assert_eq!(s.rank, Some(i + 1));
+                let c = list.iter().find(|c| c.engineer == s.engineer).expect("from the input");
+                prop_assert!(c.active && c.on_duty);
+                if let Some(line) = &j.product_line {
+                    prop_assert!(crate::certification::is_certified(&c.certifications, line, j.work_day()));
+                }
+            }
+            for w in out[..eligible].windows(2) {
+                prop_assert!(w[0].score >= w[1].score);
+                if w[0].score == w[1].score {
+                    prop_assert!((&w[0].name, w[0].engineer) < (&w[1].name, w[1].engineer));
+                }
+            }
+            // Excluded are by name, then id.
+            for w in out[eligible..].windows(2) {
+                prop_assert!((&w[0].name, w[0].engineer) < (&w[1].name, w[1].engineer));
+            }
+        }
+
+        /// More load never moves an engineer up.
+        #[test]
+        fn adding_load_never_moves_anyone_up(
+            j in any_job(),
+            list in candidates(),
+            pick in any::<prop::sample::Index>(),
+            more_orders in 0u32..5,
+            more_minutes in 0u32..300,
+        ) {
+            prop_assume!(!list.is_empty());
+            let i = pick.index(list.len());
+            let who = list[i].engineer;
+            let position = |out: &[Suggestion]| out.iter().position(|s| s.engineer == who);
+            let before = position(&suggest(&j, &list));
+            let mut heavier = list.clone();
+            heavier[i].load.open_orders += more_orders;
+            heavier[i].load.booked_minutes += more_minutes;
+            let after = position(&suggest(&j, &heavier));
+            prop_assert!(after >= before, "{:?} -> {:?}", before, after);
+        }
+
+        /// A better coverage match never moves an engineer down.
+        #[test]
+        fn better_coverage_never_moves_anyone_down(
+            j in any_job(),
+            list in candidates(),
+            pick in any::<prop::sample::Index>(),
+        ) {
+            prop_assume!(!list.is_empty());
+            let i = pick.index(list.len());
+            let who = list[i].engineer;
+            let position = |out: &[Suggestion]| out.iter().position(|s| s.engineer == who);
+            let before = position(&suggest(&j, &list));
+            let mut better = list.clone();
+            better[i].coverage = Coverage::Known(CoverageMatch::District);
+            prop_assert!(position(&suggest(&j, &better)) <= before);
+        }
+    }
+}
