@@ -22,6 +22,7 @@ mod import;
 mod org;
 mod passwords;
 mod products;
+mod records;
 pub mod schema;
 mod service_requests;
 mod units;
@@ -57,6 +58,10 @@ pub use org::{NewOrgUnit, OrgUnitPatch, OrgUnitView};
 pub use passwords::PasswordCost;
 pub use products::{
     AfterTermDto, CoverageDto, NewPolicy, NewProduct, PolicyVersionDto, PolicyView, ProductView,
+};
+pub use records::{
+    CallbackInput, CallbackView, ReconLine, ReconciliationQuery, ReconciliationView,
+    RecordVerification, sample_size,
 };
 pub use service_requests::{
     CancelInput, IntakeWarning, NamedRef, NewServiceRequest, NewVisit, OwnerChange, RemoteOutcome,

@@ -277,3 +277,16 @@ pub enum TransitionName {
     Resume,
     Cancel,
 }
+
+/// What a call-back to the customer found.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum CallbackOutcomeName {
+    /// The customer confirms the visit as recorded.
+    Confirmed,
+    /// Something differs from the record (notes required).
+    Discrepancy,
+    /// Nobody answered.
+    Unreachable,
+}

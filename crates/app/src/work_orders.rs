@@ -410,6 +410,22 @@ fn image_type(bytes: &[u8]) -> Option<&'static str> {
     }
 }
 
+/// Whether a PNG decodes whole, at a size a signature can have (up to 4000 px a side).
+fn png_decodes(bytes: &[u8]) -> bool {
+    let Ok(mut reader) = png::Decoder::new(std::io::Cursor::new(bytes)).read_info() else {
+        return false;
+    };
+    let info = reader.info();
+    if info.width == 0 || info.height == 0 || info.width > 4000 || info.height > 4000 {
+        return false;
+    }
+    let Some(size) = reader.output_buffer_size() else {
+        return false;
+    };
+    let mut buf = vec![0; size];
+    reader.next_frame(&mut buf).is_ok()
+}
+
 fn hex_sha256(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
@@ -1350,6 +1366,13 @@ impl crate::App {
         if status_of(&w)?.is_terminal() {
             return Err(AppError::Conflict("illegal_transition"));
         }
+        // Photos are part of the signed record: none are added after signing.
+        if store::get_record(tx.conn(), &w.id)
+            .await?
+            .is_some_and(|r| r.signed_at.is_some())
+        {
+            return Err(AppError::Conflict("record_locked"));
+        }
         if store::photos_of(tx.conn(), &w.id).await?.len() >= MAX_PHOTOS {
             return Err(AppError::conflict_on("photo", "too_many"));
         }
@@ -1425,7 +1448,7 @@ impl crate::App {
                             .with("max", MAX_SIGNATURE_BYTES as i64),
                     ));
                 }
-                if image_type(&bytes) != Some("image/png") {
+                if image_type(&bytes) != Some("image/png") || !png_decodes(&bytes) {
                     return Err(AppError::invalid(FieldError::new(
                         "signature_png",
                         "invalid_image",

@@ -44,6 +44,12 @@ pub struct Config {
     pub log_level: String,
     /// Mark cookies Secure: set when users reach the site over https.
     pub secure_cookies: bool,
+    /// The address people reach the site at (`https://service.example.com`), printed in
+    /// links on documents (the service record's QR code); else the request's host.
+    pub public_url: Option<String>,
+    /// The company named on printed documents, and its contact line.
+    pub company_name: Option<String>,
+    pub company_contact: Option<String>,
     pub session_ttl_hours: u64,
     pub db_max_connections: u32,
     pub smtp: SmtpConfig,
@@ -70,6 +76,9 @@ impl Default for Config {
             log_format: "pretty".into(),
             log_level: "info".into(),
             secure_cookies: false,
+            public_url: None,
+            company_name: None,
+            company_contact: None,
             session_ttl_hours: 12,
             db_max_connections: 10,
             smtp: SmtpConfig {
@@ -135,6 +144,13 @@ impl Config {
                     "configuration error: `database_url` (DATABASE_URL): must start with postgres:// or sqlite:"
                 );
             }
+        }
+        if let Some(u) = &self.public_url
+            && !(u.starts_with("http://") || u.starts_with("https://"))
+        {
+            bail!(
+                "configuration error: `public_url` (AFTERSALES_PUBLIC_URL): '{u}' must start with http:// or https://"
+            );
         }
         if !(1..=720).contains(&self.session_ttl_hours) {
             bail!(

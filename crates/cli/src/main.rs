@@ -286,6 +286,9 @@ async fn serve(cfg: Config, demo: bool) -> anyhow::Result<()> {
         app.clone(),
         aftersales_web::WebConfig {
             secure_cookies: cfg.secure_cookies,
+            public_url: cfg.public_url.clone(),
+            company_name: cfg.company_name.clone(),
+            company_contact: cfg.company_contact.clone(),
         },
     );
     aftersales_web::serve(listener, router, shutdown_signal()).await?;

@@ -21,6 +21,7 @@ pub mod idempotency;
 pub mod imports;
 pub mod org;
 pub mod products;
+pub mod reconciliation;
 pub mod service;
 pub mod sessions;
 pub mod throttle;

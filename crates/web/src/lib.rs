@@ -12,6 +12,7 @@ mod metrics;
 mod openapi;
 mod pages;
 mod problem;
+mod records;
 
 use aftersales_app::App;
 use axum::Router;
@@ -29,6 +30,12 @@ pub use metrics::Metrics;
 pub struct WebConfig {
     /// Mark cookies `Secure` (the site is served over TLS, directly or behind a proxy).
     pub secure_cookies: bool,
+    /// The address customers reach the site at (`https://service.example.com`), for links
+    /// printed on documents (the record's QR code). Without it, the request's own host.
+    pub public_url: Option<String>,
+    /// The company printed on documents' headers, and its contact line.
+    pub company_name: Option<String>,
+    pub company_contact: Option<String>,
 }
 
 #[derive(Clone)]

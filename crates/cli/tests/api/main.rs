@@ -4,6 +4,7 @@
 mod customer_records;
 mod helpers;
 mod installed_base;
+mod records;
 mod service_flow;
 
 mod audit;

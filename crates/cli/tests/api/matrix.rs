@@ -368,6 +368,21 @@ const CASES: &[Case] = &[
     },
     // The service flow (docs/service-flow.md).
     Case {
+        method: "GET",
+        template: "/api/v1/work-orders/{id}/record.pdf",
+        allowed: REQ_READ,
+    },
+    Case {
+        method: "GET",
+        template: "/api/v1/reconciliation",
+        allowed: DISPATCHERS,
+    },
+    Case {
+        method: "POST",
+        template: "/api/v1/work-orders/{id}/callbacks",
+        allowed: DISPATCHERS,
+    },
+    Case {
         method: "POST",
         template: "/api/v1/service-requests",
         allowed: REQ_CREATE,
@@ -560,6 +575,7 @@ fn body_for(c: &Case) -> Option<Value> {
             Some(json!({"version": 1, "outcome": "magic"}))
         }
         ("POST", "/api/v1/work-orders/{id}/addenda") => Some(json!({"body": ""})),
+        ("POST", "/api/v1/work-orders/{id}/callbacks") => Some(json!({"outcome": "maybe"})),
         ("POST", "/api/v1/service-requests/{id}/remote-outcome") => {
             Some(json!({"version": 1, "solved": true, "note": "\u{1}"}))
         }

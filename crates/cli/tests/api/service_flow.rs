@@ -19,16 +19,16 @@ both!(
     an_open_request_for_the_same_unit_is_pointed_out,
 );
 
-/// A 1×1 PNG.
-const PNG: &[u8] = &[
+/// A 4×2 PNG (dark pixels), made with zlib and real CRCs.
+pub(crate) const PNG: &[u8] = &[
     0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
-    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4,
-    0x89, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0x60, 0x00, 0x02, 0x00,
-    0x00, 0x05, 0x00, 0x01, 0xE9, 0xFA, 0xDC, 0xD8, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44,
-    0xAE, 0x42, 0x60, 0x82,
+    0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00, 0x02, 0x08, 0x06, 0x00, 0x00, 0x00, 0x7F, 0xA8, 0x7D,
+    0x63, 0x00, 0x00, 0x00, 0x11, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0x10, 0x10, 0x10, 0xF8,
+    0x8F, 0x8C, 0x19, 0xD0, 0x05, 0x00, 0x95, 0xE6, 0x09, 0x79, 0x80, 0x79, 0x57, 0x11, 0x00, 0x00,
+    0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
 ];
 
-fn png_data_url() -> String {
+pub(crate) fn png_data_url() -> String {
     use base64::Engine;
     format!(
         "data:image/png;base64,{}",
@@ -36,19 +36,19 @@ fn png_data_url() -> String {
     )
 }
 
-struct World {
-    admin: String,
-    agent: String,
-    dispatcher: String,
-    engineer: String,
-    engineer_id: String,
-    customer: Value,
-    unit: Value,
+pub(crate) struct World {
+    pub admin: String,
+    pub agent: String,
+    pub dispatcher: String,
+    pub engineer: String,
+    pub engineer_id: String,
+    pub customer: Value,
+    pub unit: Value,
 }
 
 /// A product line 空调 under a 3-year policy, a customer with a unit sold last year, and
 /// the demo engineer certified for 空调.
-async fn world(app: &TestApp) -> World {
+pub(crate) async fn world(app: &TestApp) -> World {
     let admin = app.token("admin").await;
     let (s, b) = app
         .send("POST", "/api/v1/warranty-policies", &admin, Some(json!({"code": "P3", "name": "三年保修",
@@ -120,7 +120,7 @@ async fn file_request(app: &TestApp, w: &World) -> Value {
 }
 
 /// Files a request and triages it on site: its pending work order.
-async fn pending_order(app: &TestApp, w: &World) -> (Value, Value) {
+pub(crate) async fn pending_order(app: &TestApp, w: &World) -> (Value, Value) {
     let r = file_request(app, w).await;
     let (s, r) = app
         .send(
@@ -139,7 +139,13 @@ async fn pending_order(app: &TestApp, w: &World) -> (Value, Value) {
     (r, wo)
 }
 
-async fn act(app: &TestApp, token: &str, wo: &str, step: &str, body: Value) -> (u16, Value) {
+pub(crate) async fn act(
+    app: &TestApp,
+    token: &str,
+    wo: &str,
+    step: &str,
+    body: Value,
+) -> (u16, Value) {
     app.send(
         "POST",
         &format!("/api/v1/work-orders/{wo}/{step}"),
@@ -150,7 +156,7 @@ async fn act(app: &TestApp, token: &str, wo: &str, step: &str, body: Value) -> (
 }
 
 /// Dispatches, accepts and gets the engineer to work on site; the order as it is then.
-async fn on_site(app: &TestApp, w: &World) -> (Value, Value) {
+pub(crate) async fn on_site(app: &TestApp, w: &World) -> (Value, Value) {
     let (r, wo) = pending_order(app, w).await;
     let id = wo["id"].as_str().expect("id").to_owned();
     let (s, o) = act(
@@ -718,6 +724,25 @@ async fn a_signed_record_is_locked_and_corrections_are_addenda(app: TestApp) {
     )
     .await;
     assert_eq!(s, 422, "{b}");
+    // Only a PNG that decodes is a signature (a broken one would fail every print later).
+    use base64::Engine;
+    let broken = format!(
+        "data:image/png;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(&PNG[..40])
+    );
+    let (s, b) = act(
+        &app,
+        &w.engineer,
+        id,
+        "signature",
+        json!({"signature_png": broken}),
+    )
+    .await;
+    assert_eq!(
+        (s, b["errors"][0]["code"].as_str()),
+        (422, Some("invalid_image")),
+        "{b}"
+    );
     let (s, signed) = act(
         &app,
         &w.engineer,

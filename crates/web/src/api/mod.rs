@@ -108,6 +108,9 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(service::addendum))
         .routes(routes!(service::add_photo))
         .routes(routes!(service::photo))
+        .routes(routes!(service::record_pdf))
+        .routes(routes!(service::reconciliation))
+        .routes(routes!(service::callback))
         .split_for_parts();
     crate::openapi::finish(&mut doc);
     (router, doc)

@@ -11,6 +11,7 @@ use aftersales_app::{
     RemoteOutcome, RequestEventView, RequestNote, RequestQuery, ServiceRequestView, SignatureInput,
     TransitionInput, TriageInput, WorkOrderQuery, WorkOrderView,
 };
+use aftersales_app::{CallbackInput, CallbackView, ReconciliationQuery, ReconciliationView};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -368,4 +369,58 @@ pub async fn photo(
         bytes,
     )
         .into_response())
+}
+
+/// The signed service record as an A4 PDF (Chinese or English by `Accept-Language`), with
+/// the signature and the QR code of its verification page.
+#[utoipa::path(get, path = "/api/v1/work-orders/{id}/record.pdf", tag = "service",
+    params(("id" = String, Path, description = "Work order id or number")),
+    responses(
+        (status = 200, description = "The PDF.", content((String = "application/pdf"))),
+        (status = 409, description = "No record yet, or not signed (`record_missing`, `record_not_signed`).", body = crate::problem::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn record_pdf(
+    State(s): State<AppState>,
+    c: ApiCtx,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let (number, bytes) = crate::records::pdf(&s, &c.ctx, &id, c.locale, &headers)
+        .await
+        .map_err(|e| c.err(e))?;
+    Ok(crate::records::pdf_response(&number, bytes))
+}
+
+/// The day's reconciliation (R-DSP-8): completed visits, those not signed, those booked but
+/// not reported back, and the day's random sample to call back.
+#[utoipa::path(get, path = "/api/v1/reconciliation", tag = "service", params(ReconciliationQuery),
+    responses((status = 200, description = "The day.", body = ReconciliationView)))]
+pub async fn reconciliation(
+    State(s): State<AppState>,
+    c: ApiCtx,
+    AppQuery(q): AppQuery<ReconciliationQuery>,
+) -> Result<Json<ReconciliationView>, ApiError> {
+    s.app
+        .reconciliation(&c.ctx, q.day.as_deref())
+        .await
+        .map(Json)
+        .map_err(|e| c.err(e))
+}
+
+/// Record the outcome of a call-back to the customer of a completed visit.
+#[utoipa::path(post, path = "/api/v1/work-orders/{id}/callbacks", tag = "service", request_body = CallbackInput,
+    params(("id" = String, Path, description = "Work order id or number")),
+    responses((status = 201, description = "Recorded.", body = CallbackView)))]
+pub async fn callback(
+    State(s): State<AppState>,
+    c: ApiCtx,
+    Path(id): Path<String>,
+    body: AppJson<CallbackInput>,
+) -> Result<(StatusCode, Json<CallbackView>), ApiError> {
+    let v = s
+        .app
+        .record_callback(&c.ctx, &id, &body.value)
+        .await
+        .map_err(|e| c.err(e))?;
+    Ok((StatusCode::CREATED, Json(v)))
 }

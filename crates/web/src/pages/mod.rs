@@ -11,6 +11,7 @@ mod customers;
 mod home;
 mod imports;
 mod network;
+mod records;
 mod unit_transfer;
 
 use crate::AppState;
@@ -87,6 +88,11 @@ pub fn router(state: AppState) -> Router<AppState> {
             "/customers/{id}/edit",
             get(customer_form::edit_customer).post(customer_form::update_customer),
         )
+        .route("/work-orders/{id}/record", get(records::record_page))
+        .route("/work-orders/{id}/record.pdf", get(records::record_pdf))
+        .route("/verify/{number}/{hash}", get(records::verify))
+        .route("/reconciliation", get(records::reconciliation))
+        .route("/reconciliation/{id}/callback", post(records::callback))
         .route("/units", get(catalog::units))
         .route("/products", get(catalog::products))
         .route("/contracts", get(catalog::contracts))
@@ -153,6 +159,9 @@ pub fn nav_for(role: Role) -> Vec<(&'static str, &'static str)> {
     }
     if role.can(Permission::CertificationsRead) {
         v.push(("/certifications", "network.nav"));
+    }
+    if role.can(Permission::Reconcile) {
+        v.push(("/reconciliation", "nav.reconciliation"));
     }
     if role.can(Permission::AuditRead) {
         v.push(("/admin/audit", "nav.audit"));
