@@ -196,6 +196,15 @@ impl crate::App {
         })
     }
 
+    /// A context acting as a named user (the demo loader, so its events carry real names).
+    pub(crate) async fn ctx_as(&self, username: &str) -> Result<crate::Ctx, AppError> {
+        let u = self
+            .find_user_by_username(username)
+            .await?
+            .ok_or(AppError::NotFound("user"))?;
+        Ok(crate::Ctx::user(self.live_actor(u.id).await?, None))
+    }
+
     async fn live_actor(&self, id: UserId) -> Result<Actor, AppError> {
         let u = user_store::get(self.db.pool(), id)
             .await

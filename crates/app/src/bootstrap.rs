@@ -24,6 +24,8 @@ pub struct DemoSummary {
     pub certifications_created: usize,
     /// Service contracts of demo customers.
     pub contracts_created: usize,
+    /// Service requests in every state of the flow.
+    pub requests_created: usize,
     /// (user name, role) of every demo account.
     pub accounts: Vec<(String, Role)>,
 }
@@ -122,6 +124,8 @@ impl crate::App {
         self.load_demo_installed_base(&mut s).await?;
         s.contracts_created = self.load_demo_contracts().await?;
         self.load_demo_service_network(&mut s).await?;
+        // Last: it dispatches to the demo engineer, certified just above.
+        s.requests_created = self.load_demo_service().await?;
         Ok(s)
     }
 

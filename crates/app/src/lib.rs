@@ -15,6 +15,7 @@ mod customers;
 mod demo_contracts;
 mod demo_installed_base;
 mod demo_network;
+mod demo_service;
 mod error;
 mod export;
 mod idempotency;

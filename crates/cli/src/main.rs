@@ -195,7 +195,7 @@ async fn run(cmd: Command, cfg: Config) -> anyhow::Result<()> {
             let app = open(&cfg).await?;
             let s = app.load_demo().await?;
             println!(
-                "demo data: {} org units ({} with coverage regions), {} users, {} certifications, {} warranty policies, {} products, {} customers, {} units and {} contracts created",
+                "demo data: {} org units ({} with coverage regions), {} users, {} certifications, {} warranty policies, {} products, {} customers, {} units, {} contracts and {} service requests created",
                 s.org_units_created,
                 s.units_with_regions,
                 s.users_created,
@@ -204,7 +204,8 @@ async fn run(cmd: Command, cfg: Config) -> anyhow::Result<()> {
                 s.products_created,
                 s.customers_created,
                 s.units_created,
-                s.contracts_created
+                s.contracts_created,
+                s.requests_created
             );
             Ok(())
         }
@@ -249,7 +250,7 @@ async fn serve(cfg: Config, demo: bool) -> anyhow::Result<()> {
         let s = app.load_demo().await?;
         println!("!!! DEMO DATA — not for production use !!!");
         println!(
-            "    demo data created now: {} org units ({} with coverage regions), {} warranty policies, {} products, {} customers, {} units, {} contracts, {} certifications",
+            "    demo data created now: {} org units ({} with coverage regions), {} warranty policies, {} products, {} customers, {} units, {} contracts, {} certifications, {} service requests",
             s.org_units_created,
             s.units_with_regions,
             s.policies_created,
@@ -257,7 +258,8 @@ async fn serve(cfg: Config, demo: bool) -> anyhow::Result<()> {
             s.customers_created,
             s.units_created,
             s.contracts_created,
-            s.certifications_created
+            s.certifications_created,
+            s.requests_created
         );
         println!(
             "    demo users (password '{}'):",

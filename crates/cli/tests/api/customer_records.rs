@@ -418,6 +418,22 @@ async fn the_demo_has_contracts_around_today_and_loads_once(app: TestApp) {
         .get("/api/v1/contracts?expiring_within_days=30", &agent)
         .await;
     assert_eq!(soon["items"].as_array().expect("items").len(), 1, "{soon}");
+    // And service requests in every state, loaded once.
+    let (_, reqs) = app.get("/api/v1/service-requests?limit=200", &agent).await;
+    let statuses: Vec<&str> = reqs["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|r| r["status"].as_str().expect("s"))
+        .collect();
+    assert_eq!(statuses.len(), 12, "{statuses:?}");
+    for s in ["open", "in_progress", "resolved"] {
+        assert!(statuses.contains(&s), "{s} in {statuses:?}");
+    }
+    let dispatcher = app.token("dispatcher").await;
+    let (_, done) = app.get("/api/v1/reconciliation", &dispatcher).await;
+    assert_eq!(done["completed"].as_array().expect("c").len(), 2, "{done}");
+    assert_eq!(done["not_signed"].as_array().expect("n").len(), 1);
     // The demo also has incomplete records to work through.
     let (_, sum) = app.get("/api/v1/customers/completeness", &agent).await;
     assert_eq!(sum["total"], 200);
