@@ -24,6 +24,10 @@ pub struct DemoSummary {
     pub certifications_created: usize,
     /// Service contracts of demo customers.
     pub contracts_created: usize,
+    /// Symptom and fault-cause codes of the catalog.
+    pub catalog_codes_created: usize,
+    /// Whether the demo `customer` account was linked to its customer record now.
+    pub portal_account_linked: bool,
     /// (user name, role) of every demo account.
     pub accounts: Vec<(String, Role)>,
 }
@@ -122,6 +126,8 @@ impl crate::App {
         self.load_demo_installed_base(&mut s).await?;
         s.contracts_created = self.load_demo_contracts().await?;
         self.load_demo_service_network(&mut s).await?;
+        s.catalog_codes_created = self.load_demo_catalog().await?;
+        s.portal_account_linked = self.link_demo_portal_account().await?;
         Ok(s)
     }
 

@@ -5,6 +5,7 @@ mod audit;
 mod auth;
 mod customers;
 mod installed_base;
+mod intake;
 mod io;
 mod network;
 mod org;
@@ -108,6 +109,9 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(service::addendum))
         .routes(routes!(service::add_photo))
         .routes(routes!(service::photo))
+        .routes(routes!(intake::alarm))
+        .routes(routes!(intake::codes))
+        .routes(routes!(intake::link_customer))
         .split_for_parts();
     crate::openapi::finish(&mut doc);
     (router, doc)
