@@ -275,3 +275,24 @@ impl crate::App {
         self.user_customer(ctx, id).await
     }
 }
+
+impl crate::App {
+    /// Who may own requests (active admins, agents, dispatchers and managers), by role
+    /// then user name: the choices when handing a request over.
+    pub async fn request_owner_candidates(&self, ctx: &Ctx) -> Result<Vec<NamedRef>, AppError> {
+        ctx.require(Permission::RequestsManage)?;
+        let mut out = Vec::new();
+        for role in ["agent", "dispatcher", "manager", "admin"] {
+            for (id, username, display_name) in
+                user_store::active_with_role(self.db.pool(), role).await?
+            {
+                out.push(NamedRef {
+                    id,
+                    code: username,
+                    name: display_name,
+                });
+            }
+        }
+        Ok(out)
+    }
+}
