@@ -651,6 +651,30 @@ async fn filing_through_the_console_shows_the_number_big_with_its_warnings(app: 
         html.contains("保修已过期 2024-03-01（配件:按标准价收费"),
         "{html}"
     );
+    // Filed for it: the number comes with the warranty warning, from the decision stored
+    // with the request.
+    let csrf = input_value(&html, "_csrf");
+    let idem = input_value(&html, "idem");
+    let (status, _, location) = b
+        .post(
+            "/console",
+            &[
+                ("_csrf", csrf.as_str()),
+                ("idem", idem.as_str()),
+                ("customer_id", w.customer["id"].as_str().expect("id")),
+                ("unit_id", old["id"].as_str().expect("id")),
+                ("kind", "repair"),
+                ("symptom", "压缩机不启动"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let (_, html, _) = b.get(&location.expect("redirect")).await;
+    assert!(html.contains("id=\"filed-number\""));
+    assert!(
+        html.contains("filed-warning\">保修已过期 2024-03-01（配件:按标准价收费, 人工费:按标准价收费, 上门费:按标准价收费）"),
+        "{html}"
+    );
 }
 
 async fn console_errors_appear_beside_the_fields_and_nothing_is_filed(app: TestApp) {
