@@ -26,6 +26,10 @@ pub struct DemoSummary {
     pub contracts_created: usize,
     /// Service requests in every state of the flow.
     pub requests_created: usize,
+    /// Symptom and fault-cause codes of the catalog.
+    pub catalog_codes_created: usize,
+    /// Whether the demo `customer` account was linked to its customer record now.
+    pub portal_account_linked: bool,
     /// (user name, role) of every demo account.
     pub accounts: Vec<(String, Role)>,
 }
@@ -124,6 +128,8 @@ impl crate::App {
         self.load_demo_installed_base(&mut s).await?;
         s.contracts_created = self.load_demo_contracts().await?;
         self.load_demo_service_network(&mut s).await?;
+        s.catalog_codes_created = self.load_demo_catalog().await?;
+        s.portal_account_linked = self.link_demo_portal_account().await?;
         // Last: it dispatches to the demo engineer, certified just above.
         s.requests_created = self.load_demo_service().await?;
         Ok(s)

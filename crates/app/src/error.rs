@@ -10,6 +10,10 @@ pub enum AppError {
     Unauthenticated,
     #[error("wrong user name or password")]
     InvalidCredentials,
+    /// A signed request (a device alarm) whose signature or timestamp is refused; the
+    /// code says which (`invalid_signature`, `stale_timestamp`, `alarms_disabled`).
+    #[error("signature refused: {0}")]
+    BadSignature(&'static str),
     #[error("not allowed")]
     Forbidden,
     #[error("{0} not found")]
@@ -60,6 +64,7 @@ impl AppError {
         match self {
             AppError::Unauthenticated => "unauthenticated",
             AppError::InvalidCredentials => "invalid_credentials",
+            AppError::BadSignature(code) => code,
             AppError::Forbidden => "forbidden",
             AppError::NotFound(_) => "not_found",
             AppError::Validation(_) => "validation_failed",

@@ -3,9 +3,11 @@
 //! change and its audit row together. The web UI, the API, the CLI and the jobs all come
 //! in through here; nothing above this layer writes SQL or decides a business rule.
 
+mod alarms;
 mod audit;
 mod auth;
 mod bootstrap;
+mod catalog;
 mod certifications;
 mod clock;
 mod contracts;
@@ -22,6 +24,7 @@ mod idempotency;
 mod import;
 mod org;
 mod passwords;
+mod portal;
 mod products;
 mod records;
 pub mod schema;
@@ -30,9 +33,11 @@ mod units;
 mod users;
 mod work_orders;
 
+pub use alarms::{ALARM_CLOCK_SKEW_SECS, AlarmInput, AlarmResult, alarm_signature};
 pub use audit::{AuditQuery, AuditView};
 pub use auth::{LoginOutcome, NewToken, TokenView};
 pub use bootstrap::{DEMO_PASSWORD, DemoSummary};
+pub use catalog::{CatalogCode, CodeQuery};
 pub use certifications::{
     CertHolderView, CertificationPatch, CertificationQuery, CertificationView, NewCertification,
 };
@@ -57,6 +62,7 @@ pub use import::{
 };
 pub use org::{NewOrgUnit, OrgUnitPatch, OrgUnitView};
 pub use passwords::PasswordCost;
+pub use portal::{PortalOverview, PortalUnit, UserCustomerInput, UserCustomerLink};
 pub use products::{
     AfterTermDto, CoverageDto, NewPolicy, NewProduct, PolicyVersionDto, PolicyView, ProductView,
 };
@@ -104,6 +110,14 @@ pub struct AppConfig {
     pub password_cost: PasswordCost,
     /// How many days after its resolution a request may be reopened (as a linked request).
     pub reopen_window_days: i64,
+    /// The secret shared with the monitoring center: alarms are signed with it
+    /// (HMAC-SHA256). Unset: every alarm is refused.
+    pub alarm_secret: Option<String>,
+    /// An alarm for a unit whose open request was filed or heard from an alarm within this
+    /// time attaches to that request instead of filing another.
+    pub alarm_merge_window: Duration,
+    /// The user name that owns requests filed by alarms (else the first active dispatcher).
+    pub alarm_owner: Option<String>,
 }
 
 impl Default for AppConfig {
@@ -115,6 +129,9 @@ impl Default for AppConfig {
             login_window: Duration::from_secs(15 * 60),
             password_cost: PasswordCost::default(),
             reopen_window_days: 30,
+            alarm_secret: None,
+            alarm_merge_window: Duration::from_secs(24 * 3600),
+            alarm_owner: None,
         }
     }
 }

@@ -1119,7 +1119,8 @@ impl crate::App {
                 .into_iter()
                 .map(|w| (w.id, w.number))
                 .collect();
-        store::events_of_request(&mut *conn, &r.id)
+        let for_customer = ctx.actor().is_some_and(|a| a.role == Role::Customer);
+        let events = store::events_of_request(&mut *conn, &r.id)
             .await?
             .into_iter()
             .map(|e| {
@@ -1141,7 +1142,16 @@ impl crate::App {
                     longitude: e.longitude,
                 })
             })
-            .collect()
+            .collect::<Result<Vec<_>, AppError>>()?;
+        // A customer sees their own version of the timeline (see `portal`).
+        Ok(if for_customer {
+            events
+                .into_iter()
+                .filter_map(crate::portal::customer_safe)
+                .collect()
+        } else {
+            events
+        })
     }
 
     /// Loads a request for a change by someone who may manage requests, checking scope and

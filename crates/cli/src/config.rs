@@ -52,6 +52,13 @@ pub struct Config {
     pub company_contact: Option<String>,
     pub session_ttl_hours: u64,
     pub db_max_connections: u32,
+    /// The secret shared with the monitoring center; device alarms are signed with it
+    /// (HMAC-SHA256). Unset: `POST /api/v1/alarms` refuses every alarm.
+    pub alarm_secret: Option<Secret>,
+    /// Hours within which another alarm for a unit joins its open request (1–720).
+    pub alarm_merge_window_hours: u64,
+    /// The user name that owns requests filed by alarms (else the first active dispatcher).
+    pub alarm_owner: Option<String>,
     pub smtp: SmtpConfig,
 }
 
@@ -81,6 +88,9 @@ impl Default for Config {
             company_contact: None,
             session_ttl_hours: 12,
             db_max_connections: 10,
+            alarm_secret: None,
+            alarm_merge_window_hours: 24,
+            alarm_owner: None,
             smtp: SmtpConfig {
                 host: None,
                 port: 587,
@@ -164,6 +174,21 @@ impl Config {
                 self.db_max_connections
             );
         }
+        if !(1..=720).contains(&self.alarm_merge_window_hours) {
+            bail!(
+                "configuration error: `alarm_merge_window_hours`: {} must be between 1 and 720",
+                self.alarm_merge_window_hours
+            );
+        }
+        if self
+            .alarm_secret
+            .as_ref()
+            .is_some_and(|s| s.expose().len() < 16)
+        {
+            bail!(
+                "configuration error: `alarm_secret` (AFTERSALES_ALARM_SECRET): use at least 16 characters"
+            );
+        }
         tracing_subscriber::EnvFilter::try_new(&self.log_level)
             .with_context(|| format!("configuration error: `log_level` (AFTERSALES_LOG_LEVEL): '{}' is not a valid filter", self.log_level))?;
         Ok(())
@@ -236,6 +261,28 @@ mod tests {
     }
 
     #[test]
+    fn alarm_settings_come_from_the_file_and_are_checked() {
+        Jail::expect_with(|jail| {
+            jail.create_file(
+                "c.toml",
+                "alarm_merge_window_hours = 6\nalarm_owner = \"dispatcher\"\n",
+            )?;
+            let c = Config::load(Some(Path::new("c.toml"))).map_err(|e| e.to_string())?;
+            assert_eq!(c.alarm_merge_window_hours, 6);
+            assert_eq!(c.alarm_owner.as_deref(), Some("dispatcher"));
+            assert!(c.alarm_secret.is_none());
+            jail.set_env("AFTERSALES_ALARM_MERGE_WINDOW_HOURS", "0");
+            let e = Config::load(None).expect_err("must fail").to_string();
+            assert!(e.contains("alarm_merge_window_hours"), "{e}");
+            jail.set_env("AFTERSALES_ALARM_MERGE_WINDOW_HOURS", "24");
+            jail.set_env("AFTERSALES_ALARM_SECRET", "short");
+            let e = Config::load(None).expect_err("must fail").to_string();
+            assert!(e.contains("alarm_secret") && !e.contains("short"), "{e}");
+            Ok(())
+        });
+    }
+
+    #[test]
     fn an_unknown_key_in_the_file_is_refused_by_name() {
         Jail::expect_with(|jail| {
             jail.create_file("b.toml", "bindd = \"x\"\n")?;
@@ -253,8 +300,13 @@ mod tests {
             jail.set_env("DATABASE_URL", "postgres://app:s3cr3t-db@db.example/prod");
             jail.set_env("AFTERSALES_ADMIN_PASSWORD", "s3cr3t-admin");
             jail.set_env("AFTERSALES_SMTP__PASSWORD", "s3cr3t-smtp");
+            jail.set_env("AFTERSALES_ALARM_SECRET", "s3cr3t-alarm-0123456789");
             let c = Config::load(None).map_err(|e| e.to_string())?;
             let dbg = format!("{c:?}");
+            assert_eq!(
+                c.alarm_secret.as_ref().map(Secret::expose),
+                Some("s3cr3t-alarm-0123456789")
+            );
             assert!(!dbg.contains("s3cr3t"), "{dbg}");
             assert_eq!(c.database_url(), "postgres://app:s3cr3t-db@db.example/prod");
             assert_eq!(

@@ -153,6 +153,9 @@ async fn open(cfg: &Config) -> anyhow::Result<App> {
     let app_cfg = AppConfig {
         web_session_ttl: Duration::from_secs(cfg.session_ttl_hours * 3600),
         password_cost: PasswordCost::default(),
+        alarm_secret: cfg.alarm_secret.as_ref().map(|s| s.expose().to_owned()),
+        alarm_merge_window: Duration::from_secs(cfg.alarm_merge_window_hours * 3600),
+        alarm_owner: cfg.alarm_owner.clone(),
         ..AppConfig::default()
     };
     Ok(App::new(db, Arc::new(SystemClock), app_cfg))
@@ -195,7 +198,7 @@ async fn run(cmd: Command, cfg: Config) -> anyhow::Result<()> {
             let app = open(&cfg).await?;
             let s = app.load_demo().await?;
             println!(
-                "demo data: {} org units ({} with coverage regions), {} users, {} certifications, {} warranty policies, {} products, {} customers, {} units, {} contracts and {} service requests created",
+                "demo data: {} org units ({} with coverage regions), {} users, {} certifications, {} warranty policies, {} products, {} customers, {} units, {} contracts, {} service requests and {} symptom/cause codes created{}",
                 s.org_units_created,
                 s.units_with_regions,
                 s.users_created,
@@ -205,7 +208,13 @@ async fn run(cmd: Command, cfg: Config) -> anyhow::Result<()> {
                 s.customers_created,
                 s.units_created,
                 s.contracts_created,
-                s.requests_created
+                s.requests_created,
+                s.catalog_codes_created,
+                if s.portal_account_linked {
+                    "; the `customer` account now acts for its customer record"
+                } else {
+                    ""
+                }
             );
             Ok(())
         }
@@ -250,7 +259,7 @@ async fn serve(cfg: Config, demo: bool) -> anyhow::Result<()> {
         let s = app.load_demo().await?;
         println!("!!! DEMO DATA — not for production use !!!");
         println!(
-            "    demo data created now: {} org units ({} with coverage regions), {} warranty policies, {} products, {} customers, {} units, {} contracts, {} certifications, {} service requests",
+            "    demo data created now: {} org units ({} with coverage regions), {} warranty policies, {} products, {} customers, {} units, {} contracts, {} certifications, {} service requests, {} symptom/cause codes",
             s.org_units_created,
             s.units_with_regions,
             s.policies_created,
@@ -259,7 +268,8 @@ async fn serve(cfg: Config, demo: bool) -> anyhow::Result<()> {
             s.units_created,
             s.contracts_created,
             s.certifications_created,
-            s.requests_created
+            s.requests_created,
+            s.catalog_codes_created
         );
         println!(
             "    demo users (password '{}'):",

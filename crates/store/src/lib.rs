@@ -8,8 +8,10 @@
 //! reads, a [`Tx`] for writes, and every write records its audit row in that same
 //! transaction.
 
+pub mod alarms;
 pub mod audit;
 pub mod bulk;
+pub mod catalog;
 pub mod certifications;
 pub mod contracts;
 pub mod counters;

@@ -145,3 +145,16 @@
     if (first) { e.preventDefault(); first.click(); }
   });
 })();
+
+// A keyboard shortcut files a form marked [data-submit-shortcut]: Ctrl+Enter (⌘+Enter on
+// a Mac), from any field of it.
+(function () {
+  'use strict';
+  document.addEventListener('keydown', function (e) {
+    if (e.key !== 'Enter' || !(e.ctrlKey || e.metaKey)) { return; }
+    var form = e.target.closest && e.target.closest('form[data-submit-shortcut]');
+    if (!form) { return; }
+    e.preventDefault();
+    if (form.requestSubmit) { form.requestSubmit(); } else { form.submit(); }
+  });
+})();

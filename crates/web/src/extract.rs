@@ -213,7 +213,7 @@ pub fn idempotency(
     }
 }
 
-mod sha2_free {
+pub(crate) mod sha2_free {
     //! A request fingerprint without another hash crate: FNV-1a 128 over method, path and
     //! body. It only has to tell two requests apart, not resist an attacker (the key is
     //! per user).

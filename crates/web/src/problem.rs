@@ -46,7 +46,9 @@ pub struct ProblemField {
 
 pub fn status_of(e: &AppError) -> StatusCode {
     match e {
-        AppError::Unauthenticated | AppError::InvalidCredentials => StatusCode::UNAUTHORIZED,
+        AppError::Unauthenticated | AppError::InvalidCredentials | AppError::BadSignature(_) => {
+            StatusCode::UNAUTHORIZED
+        }
         AppError::Forbidden => StatusCode::FORBIDDEN,
         AppError::NotFound(_) => StatusCode::NOT_FOUND,
         AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -170,7 +172,7 @@ impl IntoResponse for ApiError {
         {
             r.headers_mut().insert(header::RETRY_AFTER, v);
         }
-        if status == StatusCode::UNAUTHORIZED {
+        if status == StatusCode::UNAUTHORIZED && !matches!(self.error, AppError::BadSignature(_)) {
             r.headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
@@ -258,6 +260,9 @@ mod tests {
             },
             AppError::Internal(String::new()),
             AppError::Conflict("cannot_demote_self"),
+            AppError::BadSignature("invalid_signature"),
+            AppError::BadSignature("stale_timestamp"),
+            AppError::BadSignature("alarms_disabled"),
             AppError::Conflict("last_admin"),
             AppError::Conflict("idempotency_key_in_use"),
             AppError::Conflict("not_a_technician"),
@@ -362,6 +367,10 @@ mod tests {
                 "expires_before_issued",
                 "kind_cannot_cover",
                 "too_many",
+                "unknown_serial",
+                "unit_without_customer",
+                "customer_record_incomplete",
+                "not_a_customer_account",
             ] {
                 assert!(
                     cat.contains_key(&format!("field.{code}")),

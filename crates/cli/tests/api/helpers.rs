@@ -9,6 +9,8 @@ use std::sync::Arc;
 
 pub const ADMIN_PASSWORD: &str = "Admin-pass-2026";
 pub const DEMO_PASSWORD: &str = "demo-2026";
+/// The secret device alarms are signed with in tests.
+pub const ALARM_SECRET: &str = "test-alarm-secret-2026";
 
 /// Runs each listed `async fn(TestApp)` as two tests: on SQLite and on PostgreSQL.
 #[macro_export]
@@ -129,6 +131,7 @@ impl TestApp {
         db.migrate().await.expect("migrate");
         let cfg = AppConfig {
             password_cost: PasswordCost::insecure_fast(),
+            alarm_secret: Some(ALARM_SECRET.into()),
             ..AppConfig::default()
         };
         let app = App::new(db, Arc::new(SystemClock), cfg);

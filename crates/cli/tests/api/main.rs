@@ -16,4 +16,5 @@ mod imports;
 mod matrix;
 mod network;
 mod org_and_users;
+mod requests_ui;
 mod web;

@@ -507,10 +507,23 @@ const CASES: &[Case] = &[
         template: "/api/v1/work-orders/{id}/photos/{photo_id}",
         allowed: REQ_READ,
     },
+    // Intake (docs/service-flow.md): the catalog, and portal accounts' customer records.
+    Case {
+        method: "GET",
+        template: "/api/v1/catalog/codes",
+        allowed: STAFF_AND_PARTNER,
+    },
+    Case {
+        method: "PUT",
+        template: "/api/v1/users/{id}/customer",
+        allowed: &["admin"],
+    },
 ];
 
 /// Public operations, reachable without a token.
-const PUBLIC: &[(&str, &str)] = &[("POST", "/api/v1/auth/login")];
+/// Device alarms authenticate with an HMAC signature instead of a token (tested in
+/// `requests_ui`).
+const PUBLIC: &[(&str, &str)] = &[("POST", "/api/v1/auth/login"), ("POST", "/api/v1/alarms")];
 
 /// A request for the case that is harmless if it gets through.
 fn body_for(c: &Case) -> Option<Value> {
@@ -524,6 +537,7 @@ fn body_for(c: &Case) -> Option<Value> {
         }
         ("PATCH", "/api/v1/users/{id}") => Some(json!({"version": 0, "role": "nobody"})),
         ("POST", "/api/v1/users/{id}/password") => Some(json!({"password": "1"})),
+        ("PUT", "/api/v1/users/{id}/customer") => Some(json!({"customer_id": "x"})),
         ("POST", "/api/v1/org-units") => Some(json!({"kind": "nowhere", "code": "", "name": ""})),
         ("PATCH", "/api/v1/org-units/{id}") => Some(json!({"version": 0, "code": "不行"})),
         ("POST", "/api/v1/warranty-policies") => {
@@ -653,6 +667,7 @@ async fn every_role_gets_exactly_the_api_operations_of_the_matrix(app: TestApp) 
             let path = match c.template {
                 "/api/v1/search" => format!("{path}?q=zz"),
                 "/api/v1/org-units/covering" => format!("{path}?region=210102"),
+                "/api/v1/catalog/codes" => format!("{path}?kind=nope"),
                 _ => path,
             };
             let (status, body) = app.send(c.method, &path, &token, body_for(c)).await;

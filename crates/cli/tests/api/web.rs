@@ -65,6 +65,21 @@ const PAGES: &[(&str, &[&str])] = &[
         "/customers/new",
         &["admin", "agent", "dispatcher", "manager"],
     ),
+    // Requests (docs/service-flow.md "Pages").
+    ("/console", &["admin", "agent", "dispatcher", "manager"]),
+    (
+        "/requests",
+        &[
+            "admin",
+            "agent",
+            "dispatcher",
+            "engineer",
+            "manager",
+            "partner",
+        ],
+    ),
+    ("/portal", &["customer"]),
+    ("/portal/requests/new", &["customer"]),
 ];
 
 /// A browser-like client: keeps cookies, does not follow redirects.

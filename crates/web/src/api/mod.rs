@@ -5,6 +5,7 @@ mod audit;
 mod auth;
 mod customers;
 mod installed_base;
+mod intake;
 mod io;
 mod network;
 mod org;
@@ -111,6 +112,9 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(service::record_pdf))
         .routes(routes!(service::reconciliation))
         .routes(routes!(service::callback))
+        .routes(routes!(intake::alarm))
+        .routes(routes!(intake::codes))
+        .routes(routes!(intake::link_customer))
         .split_for_parts();
     crate::openapi::finish(&mut doc);
     (router, doc)

@@ -33,7 +33,7 @@ fn role_choices(tr: crate::i18n::Tr) -> Vec<Choice> {
 }
 
 /// All units the caller may see, for names and select boxes.
-async fn all_units(s: &AppState, u: &WebUser) -> Result<Vec<OrgUnitView>, AppError> {
+pub(super) async fn all_units(s: &AppState, u: &WebUser) -> Result<Vec<OrgUnitView>, AppError> {
     let mut out = Vec::new();
     let mut cursor: Option<String> = None;
     loop {
@@ -49,7 +49,7 @@ async fn all_units(s: &AppState, u: &WebUser) -> Result<Vec<OrgUnitView>, AppErr
     }
 }
 
-fn unit_choices(units: &[OrgUnitView]) -> Vec<Choice> {
+pub(super) fn unit_choices(units: &[OrgUnitView]) -> Vec<Choice> {
     units
         .iter()
         .map(|o| Choice {

@@ -11,7 +11,9 @@ mod customers;
 mod home;
 mod imports;
 mod network;
+mod portal;
 mod records;
+pub mod requests;
 mod unit_transfer;
 
 use crate::AppState;
@@ -52,6 +54,24 @@ pub fn router(state: AppState) -> Router<AppState> {
             get(admin::edit_user).post(admin::update_user),
         )
         .route("/admin/users/{id}/password", post(admin::reset_password))
+        .route(
+            "/admin/users/{id}/customer",
+            get(portal::admin_link_page).post(portal::admin_link),
+        )
+        .route(
+            "/console",
+            get(requests::console).post(requests::file_request),
+        )
+        .route("/console/customers", post(requests::new_caller))
+        .route("/requests", get(requests::list))
+        .route("/requests/{id}", get(requests::request))
+        .route("/requests/{id}/{action}", post(requests::action))
+        .route("/portal", get(portal::home))
+        .route(
+            "/portal/requests/new",
+            get(portal::new_request).post(portal::file_request),
+        )
+        .route("/portal/requests/{id}", get(portal::request))
         .route("/admin/audit", get(admin::audit))
         .route(
             "/org-units",
@@ -136,6 +156,13 @@ pub struct Shell {
 /// The pages a role may open, in menu order (permission decided by `Role::can`).
 pub fn nav_for(role: Role) -> Vec<(&'static str, &'static str)> {
     let mut v = vec![("/", "nav.home")];
+    if role.can(Permission::RequestsManage) {
+        v.push(("/console", "console.nav"));
+        v.push(("/requests", "requests.nav"));
+    }
+    if role == Role::Customer {
+        v.push(("/portal", "portal.nav"));
+    }
     if role.can(Permission::CustomersRead) {
         v.push(("/customers", "nav.customers"));
     }
