@@ -15,6 +15,7 @@ mod customers;
 mod demo_contracts;
 mod demo_installed_base;
 mod demo_network;
+mod dispatch;
 mod error;
 mod export;
 mod idempotency;
@@ -45,6 +46,10 @@ pub use customers::{
     COMPLETENESS_TARGET_PERCENT, Completeness, CompletenessSummary, ContactEdit, ContactView,
     CustomerEdit, CustomerView, DuplicateHint, IncompleteView, MissingCount, NewContact,
     NewCustomer, NewSite, PhoneView, SearchHit, SiteEdit, SiteView,
+};
+pub use dispatch::{
+    BOARD_MAX_JOBS, BoardBlock, BoardEngineer, BoardJob, BoardQuery, BoardView, SuggestionView,
+    SuggestionsView, WorkOrderRef,
 };
 pub use error::AppError;
 pub use export::{ExportCell, ExportFilter, ExportList, ExportPage};

@@ -108,6 +108,8 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(service::addendum))
         .routes(routes!(service::add_photo))
         .routes(routes!(service::photo))
+        .routes(routes!(service::suggestions))
+        .routes(routes!(service::board))
         .split_for_parts();
     crate::openapi::finish(&mut doc);
     (router, doc)
