@@ -76,7 +76,8 @@ pub struct CoveragePut {
 /// A reason with a stable code and a sentence in each language.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ReasonView {
-    /// `covers_district`, `covers_city` or `covers_province`.
+    /// A stable code: for coverage `covers_district`, `covers_city` or `covers_province`;
+    /// for dispatch suggestions also `certified`, `load`, `distance`, `not_certified`, ….
     pub code: String,
     pub zh: String,
     pub en: String,
@@ -185,7 +186,7 @@ fn ancestors(path: &str, me: OrgUnitId) -> Vec<OrgUnitId> {
 }
 
 /// Stored coverage rows grouped per unit, for the domain's rules.
-fn group(rows: &[store::CoverageRow]) -> Vec<UnitCoverage> {
+pub(crate) fn group(rows: &[store::CoverageRow]) -> Vec<UnitCoverage> {
     let mut by_unit: BTreeMap<String, UnitCoverage> = BTreeMap::new();
     for r in rows {
         let Some(code) = r

@@ -18,6 +18,7 @@ mod demo_contracts;
 mod demo_installed_base;
 mod demo_network;
 mod demo_service;
+mod dispatch;
 mod error;
 mod export;
 mod idempotency;
@@ -52,6 +53,10 @@ pub use customers::{
     COMPLETENESS_TARGET_PERCENT, Completeness, CompletenessSummary, ContactEdit, ContactView,
     CustomerEdit, CustomerView, DuplicateHint, IncompleteView, MissingCount, NewContact,
     NewCustomer, NewSite, PhoneView, SearchHit, SiteEdit, SiteView,
+};
+pub use dispatch::{
+    BOARD_MAX_JOBS, BoardBlock, BoardEngineer, BoardJob, BoardQuery, BoardView, SuggestionView,
+    SuggestionsView, WorkOrderRef,
 };
 pub use error::AppError;
 pub use export::{ExportCell, ExportFilter, ExportList, ExportPage};

@@ -462,7 +462,7 @@ pub(crate) fn content_hash(content: &serde_json::Value) -> String {
 
 impl crate::App {
     /// A work order (by id or number) and its request, within the caller's request scope.
-    async fn load_order(
+    pub(crate) async fn load_order(
         &self,
         conn: &mut Conn,
         ctx: &Ctx,
@@ -480,6 +480,13 @@ impl crate::App {
             RequestScope::Engineer(me) if w.engineer_id.as_deref() != Some(me.as_str()) => {
                 return Err(AppError::NotFound("work_order"));
             }
+            // A partner technician dispatched to a request of another unit works their
+            // own order like an engineer (the dispatcher chose them for their territory).
+            RequestScope::Subtree(_)
+                if ctx.actor().is_some_and(|a| {
+                    a.role == Role::Partner
+                        && w.engineer_id.as_deref() == Some(a.id.to_string().as_str())
+                }) => {}
             _ => self
                 .check_request_scope(conn, &scope, &r)
                 .await

@@ -471,6 +471,53 @@ fn load_reason(job: &Job, day: Date, load: Load) -> Reason {
     Reason::new("load", zh, en)
 }
 
+/// How soon a job waiting for an engineer is in danger, for the dispatcher's board.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WaitRisk {
+    /// Within the first half of its target.
+    Ok,
+    /// Half of the target or more has passed.
+    AtRisk,
+    /// Waited longer than its target.
+    Late,
+}
+
+impl WaitRisk {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WaitRisk::Ok => "ok",
+            WaitRisk::AtRisk => "at_risk",
+            WaitRisk::Late => "late",
+        }
+    }
+}
+
+/// Minutes a job of this priority may wait for dispatch before it is late. A placeholder
+/// until the service-level issue brings its clocks (working calendars, contracts):
+/// urgent 30 min, high 2 h, normal 4 h, low 24 h.
+pub fn dispatch_target_minutes(priority: Priority) -> i64 {
+    match priority {
+        Priority::Urgent => 30,
+        Priority::High => 120,
+        Priority::Normal => 240,
+        Priority::Low => 1440,
+    }
+}
+
+/// The risk of a job that has waited `waited_minutes` (from the work order's creation) for
+/// an engineer: late from its target on, at risk from half of it.
+pub fn wait_risk(priority: Priority, waited_minutes: i64) -> WaitRisk {
+    let target = dispatch_target_minutes(priority);
+    if waited_minutes >= target {
+        WaitRisk::Late
+    } else if waited_minutes.saturating_mul(2) >= target {
+        WaitRisk::AtRisk
+    } else {
+        WaitRisk::Ok
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -537,6 +584,41 @@ mod tests {
 
     fn pt(lat: f64, lon: f64) -> GeoPoint {
         GeoPoint::new(lat, lon).expect("in range")
+    }
+
+    #[test]
+    fn waiting_jobs_turn_at_risk_at_half_their_target_and_late_at_it() {
+        use Priority as P;
+        for (p, waited, want) in [
+            (P::Urgent, 0, WaitRisk::Ok),
+            (P::Urgent, 14, WaitRisk::Ok),
+            (P::Urgent, 15, WaitRisk::AtRisk),
+            (P::Urgent, 29, WaitRisk::AtRisk),
+            (P::Urgent, 30, WaitRisk::Late),
+            (P::High, 59, WaitRisk::Ok),
+            (P::High, 60, WaitRisk::AtRisk),
+            (P::High, 120, WaitRisk::Late),
+            (P::Normal, 119, WaitRisk::Ok),
+            (P::Normal, 240, WaitRisk::Late),
+            (P::Low, 719, WaitRisk::Ok),
+            (P::Low, 1440, WaitRisk::Late),
+            (P::Low, i64::MAX, WaitRisk::Late),
+            // A clock set back a little: nothing has waited yet.
+            (P::Urgent, -5, WaitRisk::Ok),
+        ] {
+            assert_eq!(wait_risk(p, waited), want, "{p} {waited}");
+        }
+        // A more urgent job is never safer after the same wait.
+        for waited in [0, 10, 30, 60, 120, 240, 600, 1440, 5000] {
+            let risks: Vec<WaitRisk> = [P::Low, P::Normal, P::High, P::Urgent]
+                .into_iter()
+                .map(|p| wait_risk(p, waited))
+                .collect();
+            assert!(
+                risks.windows(2).all(|w| w[0] <= w[1]),
+                "{waited}: {risks:?}"
+            );
+        }
     }
 
     #[test]

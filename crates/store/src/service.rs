@@ -492,6 +492,51 @@ pub async fn engineer_load<'e, E: Executor<'e, Database = Any>>(
     .await?)
 }
 
+/// Work orders held by engineers that matter for one day in `[from, to)` (stored
+/// instants): every open assigned order (whatever its appointment), and those completed
+/// that day. Only `engineer_id`'s when given.
+/// By appointment (unscheduled last), then number.
+pub async fn engineer_orders<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    engineer_id: Option<&str>,
+    from: &str,
+    to: &str,
+) -> Result<Vec<WorkOrderRow>, StoreError> {
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {WO_COLS} FROM work_orders w \
+         WHERE w.engineer_id IS NOT NULL AND ($1 IS NULL OR w.engineer_id = $1) \
+           AND (w.status NOT IN ('pending', 'completed', 'cancelled') \
+             OR (w.completed_at >= $2 AND w.completed_at < $3)) \
+         ORDER BY w.appointment_start IS NULL, w.appointment_start, w.number"
+    )))
+    .bind(engineer_id.map(str::to_owned))
+    .bind(from)
+    .bind(to)
+    .fetch_all(e)
+    .await?)
+}
+
+/// The latest position each user gave with a change since `since` (a stored instant):
+/// (user id, latitude, longitude, at), newest first per user, one row per user.
+pub async fn last_positions<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    since: &str,
+) -> Result<Vec<(String, f64, f64, String)>, StoreError> {
+    let rows: Vec<(String, f64, f64, String)> = sqlx::query_as(
+        "SELECT actor_id, latitude, longitude, at FROM request_events \
+         WHERE actor_id IS NOT NULL AND latitude IS NOT NULL AND longitude IS NOT NULL AND at >= $1 \
+         ORDER BY at DESC, id DESC",
+    )
+    .bind(since)
+    .fetch_all(e)
+    .await?;
+    let mut seen = std::collections::HashSet::new();
+    Ok(rows
+        .into_iter()
+        .filter(|r| seen.insert(r.0.clone()))
+        .collect())
+}
+
 // ---------------------------------------------------------------------------------------
 // Events
 

@@ -239,3 +239,35 @@ pub async fn active_with_role<'e, E: Executor<'e, Database = Any>>(
     .fetch_all(e)
     .await?)
 }
+
+/// An active engineer or partner technician with their unit, for dispatch.
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct TechnicianRow {
+    pub id: String,
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub org_unit_id: Option<String>,
+    pub org_code: Option<String>,
+    pub org_name: Option<String>,
+    pub org_path: Option<String>,
+}
+
+/// Active engineers and partner technicians (enabled accounts), by display name; only
+/// those whose unit lies under `path_prefix` when one is given (a manager's subtree).
+pub async fn active_technicians<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    path_prefix: Option<&str>,
+) -> Result<Vec<TechnicianRow>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT u.id, u.username, u.display_name, u.role, u.org_unit_id, o.code AS org_code, \
+         o.name AS org_name, o.path AS org_path \
+         FROM users u LEFT JOIN org_units o ON o.id = u.org_unit_id \
+         WHERE u.role IN ('engineer', 'partner') AND u.disabled = 0 \
+           AND ($1 IS NULL OR o.path LIKE $1 || '%') \
+         ORDER BY u.display_name, u.id",
+    )
+    .bind(path_prefix.map(str::to_owned))
+    .fetch_all(e)
+    .await?)
+}

@@ -6,6 +6,16 @@
     var meta = document.querySelector('meta[name="csrf-token"]');
     if (meta) { e.detail.headers['X-CSRF-Token'] = meta.content; }
   });
+  // Inside [data-swap-errors] (the dispatch board), a refusal (409, 422) is a page with
+  // the message beside the control: show it like any other answer.
+  document.addEventListener('htmx:beforeSwap', function (e) {
+    var status = e.detail.xhr && e.detail.xhr.status;
+    var target = e.detail.target;
+    if ((status === 409 || status === 422) && target && target.closest && target.closest('[data-swap-errors]')) {
+      e.detail.shouldSwap = true;
+      e.detail.isError = false;
+    }
+  });
   // The menu button of narrow screens.
   document.addEventListener('click', function (e) {
     var btn = e.target.closest('[data-toggle-nav]');

@@ -518,6 +518,17 @@ const CASES: &[Case] = &[
         template: "/api/v1/users/{id}/customer",
         allowed: &["admin"],
     },
+    // Dispatch (docs/service-flow.md, "Dispatcher board"): a manager within their subtree.
+    Case {
+        method: "GET",
+        template: "/api/v1/work-orders/{id}/suggestions",
+        allowed: DISPATCHERS,
+    },
+    Case {
+        method: "GET",
+        template: "/api/v1/dispatch/board",
+        allowed: DISPATCHERS,
+    },
 ];
 
 /// Public operations, reachable without a token.

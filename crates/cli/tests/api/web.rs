@@ -80,6 +80,8 @@ const PAGES: &[(&str, &[&str])] = &[
     ),
     ("/portal", &["customer"]),
     ("/portal/requests/new", &["customer"]),
+    ("/dispatch", &["admin", "dispatcher", "manager"]),
+    ("/m", &["engineer", "partner"]),
 ];
 
 /// A browser-like client: keeps cookies, does not follow redirects.
@@ -140,6 +142,34 @@ impl Browser {
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
         (status, r.text().await.expect("text"), location)
+    }
+
+    /// Any request with the session cookie: (status, content type, body).
+    pub(crate) async fn raw(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Vec<u8>,
+    ) -> (u16, String, Vec<u8>) {
+        let m = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut b = self
+            .http
+            .request(m, format!("{}{path}", self.base))
+            .header("accept-language", self.lang)
+            .body(body);
+        for (k, v) in headers {
+            b = b.header(*k, *v);
+        }
+        let r = b.send().await.expect("request");
+        let status = r.status().as_u16();
+        let ct = r
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        (status, ct, r.bytes().await.expect("body").to_vec())
     }
 
     /// The CSRF token of a page (from its meta tag).

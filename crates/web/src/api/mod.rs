@@ -115,6 +115,8 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(intake::alarm))
         .routes(routes!(intake::codes))
         .routes(routes!(intake::link_customer))
+        .routes(routes!(service::suggestions))
+        .routes(routes!(service::board))
         .split_for_parts();
     crate::openapi::finish(&mut doc);
     (router, doc)

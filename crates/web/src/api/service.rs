@@ -11,7 +11,10 @@ use aftersales_app::{
     RemoteOutcome, RequestEventView, RequestNote, RequestQuery, ServiceRequestView, SignatureInput,
     TransitionInput, TriageInput, WorkOrderQuery, WorkOrderView,
 };
-use aftersales_app::{CallbackInput, CallbackView, ReconciliationQuery, ReconciliationView};
+use aftersales_app::{
+    BoardQuery, BoardView, CallbackInput, CallbackView, ReconciliationQuery, ReconciliationView,
+    SuggestionsView,
+};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -423,4 +426,39 @@ pub async fn callback(
         .await
         .map_err(|e| c.err(e))?;
     Ok((StatusCode::CREATED, Json(v)))
+}
+
+/// Who to send: every candidate engineer and partner technician for the order, the eligible
+/// best first (certified, covering, least loaded, nearest) with their reasons, then the
+/// excluded by name with why (not certified on the day of the work, …).
+#[utoipa::path(get, path = "/api/v1/work-orders/{id}/suggestions", tag = "service",
+    params(("id" = String, Path, description = "Work order id or number")),
+    responses((status = 200, description = "The candidates, ranked.", body = SuggestionsView)))]
+pub async fn suggestions(
+    State(s): State<AppState>,
+    c: ApiCtx,
+    Path(id): Path<String>,
+) -> Result<Json<SuggestionsView>, ApiError> {
+    s.app
+        .suggest_engineers(&c.ctx, &id)
+        .await
+        .map(Json)
+        .map_err(|e| c.err(e))
+}
+
+/// The dispatcher's board: work orders waiting for an engineer (most urgent, then longest
+/// waiting, first; with priority, age, risk, region, product line, customer, window) and
+/// the engineers in scope with the day's load, certified product lines and orders.
+#[utoipa::path(get, path = "/api/v1/dispatch/board", tag = "service", params(BoardQuery),
+    responses((status = 200, description = "The board.", body = BoardView)))]
+pub async fn board(
+    State(s): State<AppState>,
+    c: ApiCtx,
+    AppQuery(q): AppQuery<BoardQuery>,
+) -> Result<Json<BoardView>, ApiError> {
+    s.app
+        .dispatch_board(&c.ctx, &q)
+        .await
+        .map(Json)
+        .map_err(|e| c.err(e))
 }

@@ -8,13 +8,16 @@ mod auth;
 mod catalog;
 mod customer_form;
 mod customers;
+mod dispatch;
 mod home;
 mod imports;
+mod mobile;
 mod network;
 mod portal;
 mod records;
 pub mod requests;
 mod unit_transfer;
+mod wo_fmt;
 
 use crate::AppState;
 use crate::csrf::CsrfToken;
@@ -29,7 +32,7 @@ use axum::extract::{FromRequestParts, Query};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use std::collections::BTreeMap;
 
 pub fn router(state: AppState) -> Router<AppState> {
@@ -124,6 +127,21 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/imports", get(imports::page).post(imports::upload))
         .route("/imports/{id}/rejects", get(imports::rejects))
         .route("/exports/{list}", get(imports::export))
+        .route("/dispatch", get(dispatch::board))
+        .route("/dispatch/assign", post(dispatch::assign))
+        .route("/m", get(mobile::home))
+        .route("/m/orders/{id}", get(mobile::order))
+        .route("/m/orders/{id}/accept", post(mobile::accept))
+        .route("/m/orders/{id}/decline", post(mobile::decline))
+        .route("/m/orders/{id}/appointment", post(mobile::appointment))
+        .route("/m/orders/{id}/transition", post(mobile::transition))
+        .route("/m/orders/{id}/record", post(mobile::save_record))
+        .route("/m/orders/{id}/record/draft", put(mobile::record_draft))
+        .route("/m/orders/{id}/photos", post(mobile::add_photo))
+        .route("/m/orders/{id}/photos/{photo_id}", get(mobile::photo))
+        .route("/m/orders/{id}/signature", post(mobile::sign))
+        .route("/m/orders/{id}/complete", post(mobile::complete))
+        .route("/m/orders/{id}/addenda", post(mobile::addendum))
         .route_layer(axum::middleware::from_fn_with_state(
             state,
             crate::csrf::layer,
@@ -162,6 +180,12 @@ pub fn nav_for(role: Role) -> Vec<(&'static str, &'static str)> {
     }
     if role == Role::Customer {
         v.push(("/portal", "portal.nav"));
+    }
+    if role.can(Permission::Dispatch) {
+        v.push(("/dispatch", "dispatch.nav"));
+    }
+    if role.can(Permission::FieldWork) {
+        v.push(("/m", "engineer.nav"));
     }
     if role.can(Permission::CustomersRead) {
         v.push(("/customers", "nav.customers"));
@@ -250,7 +274,8 @@ impl Shell {
                     .map(|(href, key)| NavItem {
                         href,
                         label: tr.t_dyn(key),
-                        current: href == path || (href != "/" && path.starts_with(href)),
+                        current: href == path
+                            || (href != "/" && path.starts_with(&format!("{href}/"))),
                     })
                     .collect(),
                 a.role.as_str().to_owned(),
