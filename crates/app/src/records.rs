@@ -331,7 +331,7 @@ impl crate::App {
         let notes =
             parse_opt_notes("notes", input.notes.as_deref(), 2000).map_err(AppError::invalid)?;
         if outcome == "discrepancy" && notes.is_none() {
-            return Err(AppError::invalid(FieldError::new("notes", "required")));
+            return Err(AppError::conflict_on("notes", "required"));
         }
         let mut tx = self.db.begin().await?;
         let w = flow::get_work_order(tx.conn(), key.trim())

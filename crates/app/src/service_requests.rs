@@ -4,7 +4,7 @@
 //! (docs/service-flow.md).
 
 use crate::{AppError, Ctx, Idempotency, Page, Principal, cursor};
-use aftersales_domain::installed_base::{parse_opt_notes, parse_opt_text, parse_text};
+use aftersales_domain::installed_base::{parse_opt_notes, parse_opt_text};
 use aftersales_domain::service::{
     self as rules, Channel, Priority, RequestAction, RequestKind, RequestStatus, Triage,
 };
@@ -205,7 +205,9 @@ pub struct RequestEventView {
 #[into_params(parameter_in = Query)]
 pub struct RequestQuery {
     /// One status, or several separated by commas.
-    #[param(pattern = r"^[a-z_,]*$")]
+    #[param(
+        pattern = r"^((open|in_progress|resolved|closed|cancelled)(,(open|in_progress|resolved|closed|cancelled))*)?$"
+    )]
     pub status: Option<String>,
     #[param(value_type = Option<String>, format = Uuid)]
     pub customer_id: Option<String>,
@@ -595,12 +597,14 @@ impl crate::App {
             input.external_ref.as_deref(),
             100,
         ));
+        errs.clone().into_result()?;
+        // Each field is fine on its own; together they contradict each other (409, as
+        // contradictory contract dates).
         if let (Some(Some(f)), Some(Some(t))) = (preferred_from, preferred_to)
             && t <= f
         {
-            errs.push(FieldError::new("preferred_to", "before_start"));
+            return Err(AppError::conflict_on("preferred_to", "before_start"));
         }
-        errs.clone().into_result()?;
         let (
             Some(customer_id),
             Some(unit_id),
@@ -700,13 +704,11 @@ impl crate::App {
         let Some(contact_phone) =
             contact_phone.or_else(|| phones.first().map(|p| p.number.clone()))
         else {
-            return Err(AppError::invalid(FieldError::new(
-                "contact_phone",
-                "required",
-            )));
+            // The customer's record has no phone to default to: a conflict with the data.
+            return Err(AppError::conflict_on("contact_phone", "required"));
         };
         let Some(address) = address.or_else(|| site.map(|s| s.address.clone())) else {
-            return Err(AppError::invalid(FieldError::new("address", "required")));
+            return Err(AppError::conflict_on("address", "required"));
         };
         let region_code = region_code
             .or_else(|| site.and_then(|s| s.region_code.clone()))
@@ -1600,7 +1602,7 @@ impl crate::App {
         input: &CancelInput,
     ) -> Result<ServiceRequestView, AppError> {
         ctx.require(Permission::RequestsManage)?;
-        let reason = parse_text("reason", &input.reason, 2000).map_err(AppError::invalid)?;
+        let reason = required_notes("reason", &input.reason)?;
         let (mut tx, r) = self
             .request_for_change(ctx, key, Some(input.version))
             .await?;
@@ -1734,6 +1736,14 @@ impl crate::App {
         tx.commit().await?;
         Ok(v)
     }
+}
+
+/// A required text that may span lines (a reason, an addendum): like the notes, but not
+/// empty.
+pub(crate) fn required_notes(field: &str, s: &str) -> Result<String, AppError> {
+    parse_opt_notes(field, Some(s), 2000)
+        .map_err(AppError::invalid)?
+        .ok_or_else(|| AppError::invalid(FieldError::new(field, "required")))
 }
 
 pub(crate) fn not_found(e: StoreError) -> AppError {

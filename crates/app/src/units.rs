@@ -480,6 +480,20 @@ impl crate::App {
         &self,
         q: &UnitQuery,
     ) -> Result<Option<store::UnitFilter>, AppError> {
+        if q.serial.as_deref().is_some_and(|s| s.chars().count() > 64) {
+            return Err(AppError::invalid(
+                FieldError::new("serial", "too_long").with("max", 64),
+            ));
+        }
+        // An empty customer_id is not an id (the schema says uuid), so it is refused.
+        let customer_id = match q.customer_id.as_deref() {
+            Some(s) => Some(
+                s.parse::<CustomerId>()
+                    .map_err(|_| AppError::invalid(FieldError::new("customer_id", "invalid_id")))?,
+            ),
+            None => None,
+        };
+        // Every parameter is checked before an unknown model answers "nothing".
         let product_id = match q
             .product
             .as_deref()
@@ -494,19 +508,6 @@ impl crate::App {
                     None => return Ok(None),
                 }
             }
-            None => None,
-        };
-        if q.serial.as_deref().is_some_and(|s| s.chars().count() > 64) {
-            return Err(AppError::invalid(
-                FieldError::new("serial", "too_long").with("max", 64),
-            ));
-        }
-        // An empty customer_id is not an id (the schema says uuid), so it is refused.
-        let customer_id = match q.customer_id.as_deref() {
-            Some(s) => Some(
-                s.parse::<CustomerId>()
-                    .map_err(|_| AppError::invalid(FieldError::new("customer_id", "invalid_id")))?,
-            ),
             None => None,
         };
         Ok(Some(store::UnitFilter {

@@ -181,10 +181,15 @@ pub struct WorkOrderView {
 #[into_params(parameter_in = Query)]
 pub struct WorkOrderQuery {
     /// One status, or several separated by commas.
-    #[param(pattern = r"^[a-z_,]*$")]
+    #[param(
+        pattern = r"^((pending|dispatched|accepted|scheduled|en_route|arrived|in_service|waiting|completed|cancelled)(,(pending|dispatched|accepted|scheduled|en_route|arrived|in_service|waiting|completed|cancelled))*)?$"
+    )]
     pub status: Option<String>,
     /// An engineer's id, or `me`.
-    #[param(max_length = 36, pattern = r"^(me|[0-9a-fA-F-]{36})?$")]
+    #[param(
+        max_length = 36,
+        pattern = r"^(me|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})?$"
+    )]
     pub engineer_id: Option<String>,
     #[param(value_type = Option<String>, format = Uuid)]
     pub org_unit_id: Option<String>,
@@ -937,7 +942,7 @@ impl crate::App {
         input: &DeclineInput,
     ) -> Result<WorkOrderView, AppError> {
         ctx.require(Permission::FieldWork)?;
-        let reason = parse_text("reason", &input.reason, 2000).map_err(AppError::invalid)?;
+        let reason = crate::service_requests::required_notes("reason", &input.reason)?;
         self.field_step(
             ctx,
             key,
@@ -1024,22 +1029,21 @@ impl crate::App {
                 .map_err(|_| FieldError::new("ends_at", "invalid_instant")),
         );
         let reason = errs.take(parse_opt_notes("reason", input.reason.as_deref(), 2000));
-        if let (Some(s), Some(e)) = (start, end)
-            && e <= s
-        {
-            errs.push(FieldError::new("ends_at", "before_start"));
-        }
         errs.clone().into_result()?;
         let (Some(start), Some(end), Some(reason)) = (start, end, reason) else {
             return Err(AppError::Validation(errs));
         };
+        if end <= start {
+            return Err(AppError::conflict_on("ends_at", "before_start"));
+        }
         let (mut tx, w, r) = self
             .order_for_change(ctx, key, Some(input.version), Who::FieldOrDispatcher)
             .await?;
         let to = Self::wo_step(&w, WoAction::Schedule)?;
         let first = w.appointment_start.is_none();
+        // Moving an agreed window needs its reason (R-DSP-2): required by the state.
         if !first && reason.is_none() {
-            return Err(AppError::invalid(FieldError::new("reason", "required")));
+            return Err(AppError::conflict_on("reason", "required"));
         }
         let mut after = w.clone();
         after.status = to.as_str().into();
@@ -1120,7 +1124,7 @@ impl crate::App {
         match action {
             WoAction::Cancel => {
                 let Some(reason) = reason else {
-                    return Err(AppError::invalid(FieldError::new("reason", "required")));
+                    return Err(AppError::conflict_on("reason", "required"));
                 };
                 let (mut tx, w, r) = self
                     .order_for_change(ctx, key, Some(input.version), Who::Dispatcher)
@@ -1156,12 +1160,7 @@ impl crate::App {
                     Some(s) => WaitReason::parse(s).ok_or_else(|| {
                         AppError::invalid(FieldError::new("wait_reason", "invalid_choice"))
                     })?,
-                    None => {
-                        return Err(AppError::invalid(FieldError::new(
-                            "wait_reason",
-                            "required",
-                        )));
-                    }
+                    None => return Err(AppError::conflict_on("wait_reason", "required")),
                 };
                 let data = serde_json::json!({"wait_reason": why.as_str(), "reason": reason});
                 self.field_step(
@@ -1466,16 +1465,13 @@ impl crate::App {
         };
         match (&png, &declined) {
             (Some(_), Some(_)) => {
-                return Err(AppError::invalid(FieldError::new(
+                return Err(AppError::conflict_on(
                     "declined_reason",
                     "signature_or_reason",
-                )));
+                ));
             }
             (None, None) => {
-                return Err(AppError::invalid(FieldError::new(
-                    "signature_png",
-                    "required",
-                )));
+                return Err(AppError::conflict_on("signature_png", "required"));
             }
             _ => {}
         }
@@ -1546,10 +1542,7 @@ impl crate::App {
         let outcome = Outcome::parse(input.outcome.trim())
             .ok_or_else(|| AppError::invalid(FieldError::new("outcome", "invalid_choice")))?;
         if input.loaner_left && outcome != Outcome::Depot {
-            return Err(AppError::invalid(FieldError::new(
-                "loaner_left",
-                "only_with_depot",
-            )));
+            return Err(AppError::conflict_on("loaner_left", "only_with_depot"));
         }
         let pos = position(input.latitude, input.longitude)?;
         let (mut tx, w, r) = self
@@ -1657,7 +1650,7 @@ impl crate::App {
         if ctx.require(Permission::FieldWork).is_err() {
             ctx.require(Permission::RequestsManage)?;
         }
-        let body = parse_text("body", &input.body, 2000).map_err(AppError::invalid)?;
+        let body = crate::service_requests::required_notes("body", &input.body)?;
         let manager = ctx.require(Permission::RequestsManage).is_ok();
         let who = if manager { Who::Dispatcher } else { Who::Field };
         // Those who manage requests may add one too; they are checked by scope below.

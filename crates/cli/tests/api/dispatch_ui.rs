@@ -803,7 +803,7 @@ async fn each_step_through_the_phone_pages_moves_the_order(app: TestApp) {
             ],
         )
         .await;
-    assert_eq!(s, 422);
+    assert_eq!(s, 409, "a new time needs its reason");
     let c = card(&html, &n);
     assert!(
         c.contains("<details class=\"more\" open>"),

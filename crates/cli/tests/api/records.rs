@@ -291,7 +291,7 @@ async fn the_daily_reconciliation_lists_the_day_and_keeps_call_backs(app: TestAp
             Some(json!({"outcome": "discrepancy"})),
         )
         .await;
-    assert_eq!(s, 422, "{b}");
+    assert_eq!(s, 409, "a discrepancy needs its notes: {b}");
     let (s, b) = app
         .send(
             "POST",

@@ -498,10 +498,13 @@ async fn a_reschedule_keeps_its_reason_and_the_history_stays(app: TestApp) {
     let (s, o) = act(&app, &w.engineer, id, "appointment", json!({"version": o["version"], "starts_at": t(2), "ends_at": t(4), "customer_agreed": true})).await;
     assert_eq!(s, 200, "{o}");
     let (s, b) = act(&app, &w.engineer, id, "appointment", json!({"version": o["version"], "starts_at": t(26), "ends_at": t(28), "customer_agreed": true})).await;
-    assert_eq!(s, 422, "a change needs its reason: {b}");
+    assert_eq!(
+        s, 409,
+        "a change needs its reason (the state asks for it): {b}"
+    );
     assert_eq!(b["errors"][0]["field"], "reason");
     let (s, b) = act(&app, &w.engineer, id, "appointment", json!({"version": o["version"], "starts_at": t(28), "ends_at": t(26), "reason": "x", "customer_agreed": true})).await;
-    assert_eq!(s, 422, "{b}");
+    assert_eq!(s, 409, "{b}");
     assert_eq!(b["errors"][0]["code"], "before_start");
     let (s, o) = act(
         &app,
@@ -614,7 +617,7 @@ async fn illegal_steps_and_stale_edits_are_refused(app: TestApp) {
         json!({"version": o["version"], "action": "wait"}),
     )
     .await;
-    assert_eq!(s, 422, "a wait needs its reason: {b}");
+    assert_eq!(s, 409, "a wait needs its reason: {b}");
     let (s, waiting) = act(&app, &w.engineer, id, "transition", json!({"version": o["version"], "action": "wait", "wait_reason": "parts", "reason": "缺压缩机"})).await;
     assert_eq!(s, 200, "{waiting}");
     assert_eq!(
@@ -666,7 +669,7 @@ async fn illegal_steps_and_stale_edits_are_refused(app: TestApp) {
         json!({"version": back["version"], "action": "cancel"}),
     )
     .await;
-    assert_eq!(s, 422, "{b}");
+    assert_eq!(s, 409, "a cancel needs its reason: {b}");
     let _ = &w.admin;
 }
 
@@ -714,7 +717,7 @@ async fn a_signed_record_is_locked_and_corrections_are_addenda(app: TestApp) {
     assert_eq!((s, b["code"].as_str()), (409, Some("stale_version")), "{b}");
     // Declining to sign is recorded with its reason, never forced.
     let (s, b) = act(&app, &w.engineer, id, "signature", json!({})).await;
-    assert_eq!(s, 422, "{b}");
+    assert_eq!(s, 409, "a signature or a reason: {b}");
     let (s, b) = act(
         &app,
         &w.engineer,
@@ -723,7 +726,7 @@ async fn a_signed_record_is_locked_and_corrections_are_addenda(app: TestApp) {
         json!({"signature_png": png_data_url(), "declined_reason": "x"}),
     )
     .await;
-    assert_eq!(s, 422, "{b}");
+    assert_eq!(s, 409, "not both: {b}");
     // Only a PNG that decodes is a signature (a broken one would fail every print later).
     use base64::Engine;
     let broken = format!(

@@ -238,7 +238,10 @@ pub async fn create_unit(
 /// One unit by serial (or by id, for a unit without a serial).
 #[utoipa::path(get, path = "/api/v1/units/{serial}", tag = "units",
     params(("serial" = String, Path, description = "Serial number (case and separators do not matter), or the unit id")),
-    responses((status = 200, description = "The unit.", body = UnitView)))]
+    responses(
+        (status = 200, description = "The unit.", body = UnitView),
+        (status = 409, description = "Several makers have this serial (`serial_ambiguous`); ask by unit id.", body = crate::problem::Problem, content_type = "application/problem+json"),
+    ))]
 pub async fn get_unit(
     State(s): State<AppState>,
     c: ApiCtx,
@@ -264,7 +267,10 @@ pub async fn get_unit(
 #[utoipa::path(get, path = "/api/v1/units/{serial}/warranty", tag = "units", params(
         ("serial" = String, Path, description = "Serial number (case and separators do not matter)"),
         WarrantyQuery),
-    responses((status = 200, description = "The decision.", body = WarrantyView)))]
+    responses(
+        (status = 200, description = "The decision.", body = WarrantyView),
+        (status = 409, description = "Several makers have this serial (`serial_ambiguous`): name the `manufacturer`.", body = crate::problem::Problem, content_type = "application/problem+json"),
+    ))]
 pub async fn warranty(
     State(s): State<AppState>,
     c: ApiCtx,

@@ -23,6 +23,19 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+/// Query parameters documented as ids or dates must not be empty on the API (the pages'
+/// forms send empty fields for "any", which the use-cases read as absent).
+fn not_empty(c: &ApiCtx, params: &[(&str, Option<&str>, &'static str)]) -> Result<(), ApiError> {
+    for (field, v, code) in params {
+        if v.is_some_and(|v| v.trim().is_empty()) {
+            return Err(c.err(aftersales_app::AppError::invalid(
+                aftersales_domain::FieldError::new(*field, code),
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// File a service request (any channel but alarms). The answer carries the request number
 /// to read out, the warranty decision of the day, and warnings such as another open request
 /// for the same unit.
@@ -52,6 +65,22 @@ pub async fn list_requests(
     c: ApiCtx,
     AppQuery(q): AppQuery<RequestQuery>,
 ) -> Result<Json<Page<ServiceRequestView>>, ApiError> {
+    not_empty(
+        &c,
+        &[
+            ("customer_id", q.customer_id.as_deref(), "invalid_id"),
+            ("unit_id", q.unit_id.as_deref(), "invalid_id"),
+            ("org_unit_id", q.org_unit_id.as_deref(), "invalid_id"),
+            ("owner_id", q.owner_id.as_deref(), "invalid_id"),
+            ("created_from", q.created_from.as_deref(), "invalid_instant"),
+            ("created_to", q.created_to.as_deref(), "invalid_instant"),
+        ],
+    )?;
+    if q.number.as_deref().is_some_and(|n| n.chars().count() > 32) {
+        return Err(c.err(aftersales_app::AppError::invalid(
+            aftersales_domain::FieldError::new("number", "too_long").with("max", 32),
+        )));
+    }
     s.app
         .list_service_requests(&c.ctx, &q)
         .await
@@ -202,6 +231,14 @@ pub async fn list_orders(
     c: ApiCtx,
     AppQuery(q): AppQuery<WorkOrderQuery>,
 ) -> Result<Json<Page<WorkOrderView>>, ApiError> {
+    not_empty(
+        &c,
+        &[
+            ("org_unit_id", q.org_unit_id.as_deref(), "invalid_id"),
+            ("request_id", q.request_id.as_deref(), "invalid_id"),
+            ("day", q.day.as_deref(), "invalid_date"),
+        ],
+    )?;
     s.app
         .list_work_orders(&c.ctx, &q)
         .await
@@ -403,6 +440,7 @@ pub async fn reconciliation(
     c: ApiCtx,
     AppQuery(q): AppQuery<ReconciliationQuery>,
 ) -> Result<Json<ReconciliationView>, ApiError> {
+    not_empty(&c, &[("day", q.day.as_deref(), "invalid_date")])?;
     s.app
         .reconciliation(&c.ctx, q.day.as_deref())
         .await
@@ -456,6 +494,7 @@ pub async fn board(
     c: ApiCtx,
     AppQuery(q): AppQuery<BoardQuery>,
 ) -> Result<Json<BoardView>, ApiError> {
+    not_empty(&c, &[("day", q.day.as_deref(), "invalid_date")])?;
     s.app
         .dispatch_board(&c.ctx, &q)
         .await
