@@ -13,7 +13,7 @@ use crate::coverage::{ReasonView, RegionView};
 use crate::service_requests::NamedRef;
 use crate::work_orders::{WorkOrderView, day_bounds};
 use crate::{AppError, Ctx, Principal};
-use aftersales_domain::certification::{Standing, standing};
+use aftersales_domain::certification::{Certification, Standing, standing};
 use aftersales_domain::coverage as coverage_rules;
 use aftersales_domain::dispatch::{
     self as rules, Candidate, Coverage, CoverageMatch, GeoPoint, Job, Load, Window,
@@ -25,7 +25,9 @@ use aftersales_domain::{CustomerId, OrgUnitId, Permission, Role, UnitId, UserId}
 use aftersales_store::service::{self as store, RequestRow, WorkOrderRow};
 use aftersales_store::users::{self as user_store, TechnicianRow};
 use aftersales_store::{Conn, coverage as coverage_store, customers as customer_store, time};
-use aftersales_store::{products as product_store, units as unit_store};
+use aftersales_store::{
+    certifications as cert_store, products as product_store, units as unit_store,
+};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
@@ -417,6 +419,19 @@ impl crate::App {
         let r = store::get_request(&mut *conn, &w.request_id).await?;
         let customer = self.customer_name(conn, customers, &r.customer_id).await?;
         let product = product_of(conn, &r).await?;
+        self.board_job_with(conn, w, &r, customer, product).await
+    }
+
+    /// A work order as the board shows it, from its request, customer and product loaded
+    /// by the caller.
+    async fn board_job_with(
+        &self,
+        conn: &mut Conn,
+        w: &WorkOrderRow,
+        r: &RequestRow,
+        customer: String,
+        product: Option<(String, String)>,
+    ) -> Result<BoardJob, AppError> {
         let created = time::from_db("work_orders.created_at", &w.created_at)?;
         let waited = (self.now().as_second() - created.as_second()) / 60;
         let priority = Priority::parse(&w.priority).unwrap_or(Priority::Normal);
@@ -517,10 +532,59 @@ impl crate::App {
         let pending =
             store::list_work_orders(self.db.pool(), &filter, None, BOARD_MAX_JOBS).await?;
         let mut conn = self.db.acquire().await?;
-        let mut customers = HashMap::new();
+        // Everything the jobs and blocks show, loaded a few queries at a time rather than
+        // a few per job: a board holds hundreds of jobs and thousands of orders.
+        let techs = user_store::active_technicians(&mut *conn, scope.as_deref()).await?;
+        let orders =
+            store::engineer_orders(&mut *conn, None, &time::to_db(from), &time::to_db(to)).await?;
+        let shown: Vec<&WorkOrderRow> = orders
+            .iter()
+            .filter(|o| {
+                let start = instant(o.appointment_start.as_deref());
+                let on_day = start.is_some_and(|s| s >= from && s < to);
+                let open = status_of(o).is_some_and(WoStatus::is_assigned);
+                // The day's appointments, and open orders not yet scheduled.
+                on_day || (open && start.is_none())
+            })
+            .collect();
+        let request_ids: Vec<String> = pending.items.iter().map(|w| w.request_id.clone()).collect();
+        let requests: HashMap<String, RequestRow> = store::requests_by_ids(&mut conn, &request_ids)
+            .await?
+            .into_iter()
+            .map(|r| (r.id.clone(), r))
+            .collect();
+        let mut named: Vec<String> = request_ids;
+        named.extend(shown.iter().map(|o| o.request_id.clone()));
+        let customer_of: HashMap<String, String> =
+            store::customer_names_of_requests(&mut conn, &named)
+                .await?
+                .into_iter()
+                .collect();
+        let unit_ids: Vec<String> = requests
+            .values()
+            .filter_map(|r| r.unit_id.clone())
+            .collect();
+        let product_of_unit: HashMap<String, (String, String)> =
+            store::products_of_units(&mut conn, &unit_ids)
+                .await?
+                .into_iter()
+                .map(|(u, line, name)| (u, (line, name)))
+                .collect();
         let mut unassigned = Vec::new();
         for w in &pending.items {
-            unassigned.push(self.board_job(&mut conn, &mut customers, w).await?);
+            let r = requests
+                .get(&w.request_id)
+                .ok_or_else(|| AppError::Internal(format!("request of {}", w.number)))?;
+            let customer = customer_of.get(&r.id).cloned().unwrap_or_default();
+            let product = r
+                .unit_id
+                .as_ref()
+                .and_then(|u| product_of_unit.get(u))
+                .cloned();
+            unassigned.push(
+                self.board_job_with(&mut conn, w, r, customer, product)
+                    .await?,
+            );
         }
         unassigned.sort_by(|a, b| {
             let p = |j: &BoardJob| Priority::parse(&j.priority).map_or(0, |p| p as u8);
@@ -528,9 +592,19 @@ impl crate::App {
                 .then(a.created_at.cmp(&b.created_at))
                 .then(a.number.cmp(&b.number))
         });
-        let techs = user_store::active_technicians(&mut *conn, scope.as_deref()).await?;
-        let orders =
-            store::engineer_orders(&mut *conn, None, &time::to_db(from), &time::to_db(to)).await?;
+        let tech_ids: Vec<String> = techs.iter().map(|t| t.id.clone()).collect();
+        let mut certs_of: HashMap<String, Vec<Certification>> = HashMap::new();
+        for h in cert_store::for_users(&mut conn, &tech_ids).await? {
+            certs_of
+                .entry(h.cert.user_id.to_string())
+                .or_default()
+                .push(Certification {
+                    product_line: h.cert.product_line,
+                    level: h.cert.level,
+                    issued_on: h.cert.issued_on,
+                    expires_on: h.cert.expires_on,
+                });
+        }
         let mut by_engineer: BTreeMap<&str, Vec<&WorkOrderRow>> = BTreeMap::new();
         for o in &orders {
             if let Some(e) = o.engineer_id.as_deref() {
@@ -539,12 +613,9 @@ impl crate::App {
         }
         let mut engineers = Vec::new();
         for t in &techs {
-            let Ok(uid) = t.id.parse::<UserId>() else {
-                continue;
-            };
             let mine = by_engineer.remove(t.id.as_str()).unwrap_or_default();
             let load = load_on(&mine, from, to, today_from);
-            let certs = self.certifications_of(&mut conn, uid).await?;
+            let certs = certs_of.remove(&t.id).unwrap_or_default();
             let mut lines: Vec<String> = certs
                 .iter()
                 .filter(|c| {
@@ -562,19 +633,15 @@ impl crate::App {
                 let start = instant(o.appointment_start.as_deref());
                 let on_day = start.is_some_and(|s| s >= from && s < to);
                 let open = status_of(o).is_some_and(WoStatus::is_assigned);
-                // The day's appointments, and open orders not yet scheduled.
                 if !(on_day || (open && start.is_none())) {
                     continue;
                 }
-                let r = store::get_request(&mut *conn, &o.request_id).await?;
                 blocks.push(BoardBlock {
                     id: o.id.clone(),
                     number: o.number.clone(),
                     status: o.status.clone(),
                     version: o.version,
-                    customer_name: self
-                        .customer_name(&mut conn, &mut customers, &r.customer_id)
-                        .await?,
+                    customer_name: customer_of.get(&o.request_id).cloned().unwrap_or_default(),
                     starts_at: start,
                     ends_at: instant(o.appointment_end.as_deref()),
                     reassignable: matches!(

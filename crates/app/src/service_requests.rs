@@ -845,10 +845,20 @@ impl crate::App {
                 None,
             )
             .await?;
-            let mut view = self.request_view(tx.conn(), &row).await?;
-            view.warnings = warnings.clone();
-            self.idem_complete(&mut tx, ctx, idem, &view).await?;
+            // The answer is read inside the transaction only when it is stored for replays;
+            // otherwise after the commit, so the writer lock (SQLite) is held for the
+            // writes alone.
+            if idem.is_some() {
+                let mut view = self.request_view(tx.conn(), &row).await?;
+                view.warnings = warnings.clone();
+                self.idem_complete(&mut tx, ctx, idem, &view).await?;
+                tx.commit().await?;
+                return Ok(view);
+            }
             tx.commit().await?;
+            let mut conn = self.db.acquire().await?;
+            let mut view = self.request_view(&mut conn, &row).await?;
+            view.warnings = warnings.clone();
             Ok(view)
         }
         .await;

@@ -202,6 +202,23 @@ pub async fn for_user<'e, E: Executor<'e, Database = Any>>(
     rows.into_iter().map(held).collect()
 }
 
+/// The current records of several people at once (the dispatcher board's engineers).
+pub async fn for_users(
+    conn: &mut sqlx::AnyConnection,
+    users: &[String],
+) -> Result<Vec<HeldCertification>, StoreError> {
+    let rows: Vec<Row> = crate::bulk::fetch_in(
+        conn,
+        &format!(
+            "{SELECT} WHERE c.removed_at IS NULL AND c.user_id IN ({{in}}) \
+             ORDER BY c.user_id, c.product_line, c.created_at, c.id"
+        ),
+        users,
+    )
+    .await?;
+    rows.into_iter().map(held).collect()
+}
+
 /// The product lines of a person's current records, with their ids.
 pub async fn current_lines<'e, E: Executor<'e, Database = Any>>(
     e: E,

@@ -161,6 +161,47 @@ pub async fn get_request<'e, E: Executor<'e, Database = Any>>(
     row.ok_or(StoreError::NotFound)
 }
 
+/// Requests by id, in no particular order (a page's worth: the board's jobs).
+pub async fn requests_by_ids(
+    conn: &mut sqlx::AnyConnection,
+    ids: &[String],
+) -> Result<Vec<RequestRow>, StoreError> {
+    crate::bulk::fetch_in(
+        conn,
+        &format!("SELECT {REQUEST_COLS} FROM service_requests r WHERE r.id IN ({{in}})"),
+        ids,
+    )
+    .await
+}
+
+/// (request id, customer name) of requests.
+pub async fn customer_names_of_requests(
+    conn: &mut sqlx::AnyConnection,
+    ids: &[String],
+) -> Result<Vec<(String, String)>, StoreError> {
+    crate::bulk::fetch_in(
+        conn,
+        "SELECT r.id, c.name FROM service_requests r JOIN customers c ON c.id = r.customer_id \
+         WHERE r.id IN ({in})",
+        ids,
+    )
+    .await
+}
+
+/// (unit id, product line, product name) of units.
+pub async fn products_of_units(
+    conn: &mut sqlx::AnyConnection,
+    ids: &[String],
+) -> Result<Vec<(String, String, String)>, StoreError> {
+    crate::bulk::fetch_in(
+        conn,
+        "SELECT u.id, p.product_line, p.name FROM units u JOIN product_models p ON p.id = u.product_id \
+         WHERE u.id IN ({in})",
+        ids,
+    )
+    .await
+}
+
 /// Requests of a unit that are still open or in progress, newest first.
 pub async fn open_requests_for_unit<'e, E: Executor<'e, Database = Any>>(
     e: E,
