@@ -24,28 +24,18 @@ use aftersales_store::customers::{PhoneRow, SiteRow};
 use aftersales_store::products::{self as product_store, ProductRecord};
 use aftersales_store::units::{self as unit_store, UnitRecord};
 use anyhow::{Context, Result};
-use clap::{Parser, ValueEnum};
+use clap::Parser;
+use common::{BackendArg, Machine, Rng, Target, after_load, after_load_step, append_report};
+use common::{
+    command_line, db_size, git_state, loadavg, percentile, server_version, workspace_path,
+};
 use std::collections::HashSet;
 use std::fmt::Write as _;
-use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-enum BackendArg {
-    Sqlite,
-    Postgres,
-}
-
-impl BackendArg {
-    fn name(self) -> &'static str {
-        match self {
-            BackendArg::Sqlite => "sqlite",
-            BackendArg::Postgres => "postgres",
-        }
-    }
-}
+mod common;
 
 /// Latency of the agent's search box at scale.
 #[derive(Parser, Debug)]
@@ -98,14 +88,7 @@ const TARGET_P95_MS: f64 = 50.0;
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> Result<()> {
     let args = Args::parse();
-    let command = format!(
-        "cargo run --release -p aftersales --example search_bench -- {}",
-        std::env::args()
-            .skip(1)
-            .map(|a| shell_quoted(&a))
-            .collect::<Vec<_>>()
-            .join(" ")
-    );
+    let command = command_line("search_bench");
     let date = jiff::Timestamp::now()
         .strftime("%Y-%m-%d %H:%M:%S UTC")
         .to_string();
@@ -122,120 +105,36 @@ async fn main() -> Result<()> {
         t.elapsed().as_secs_f64()
     );
 
-    let target = Target::create(&args).await?;
+    let target = Target::create("search-bench", args.backend, &args.pg_url).await?;
     let outcome = run(&args, &plan, &target.url).await;
     if args.keep {
         eprintln!("search_bench: kept the database at {}", target.url);
     } else {
-        target.destroy(&args).await;
+        target.destroy().await;
     }
     let results = outcome?;
 
     let section = report(&args, &command, &date, &results);
     println!("{section}");
     if !args.no_report {
-        let path = args.report.clone().unwrap_or_else(|| {
-            let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-            root.canonicalize()
-                .unwrap_or(root)
-                .join("bench/search/REPORT.md")
-        });
-        append_report(&path, &section)?;
+        let path = args
+            .report
+            .clone()
+            .unwrap_or_else(|| workspace_path("bench/search/REPORT.md"));
+        append_report(
+            &path,
+            "# Search box benchmark: results\n\nOne section per run of \
+             `crates/cli/examples/search_bench.rs`, newest last. How to run it and what it \
+             measures: [README.md](README.md).\n",
+            &section,
+        )?;
         eprintln!("search_bench: appended to {}", path.display());
     }
     Ok(())
 }
 
-/// `a` as a POSIX shell reads it back: quoted unless plain.
-fn shell_quoted(a: &str) -> String {
-    if !a.is_empty()
-        && a.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@%+,".contains(c))
-    {
-        a.to_owned()
-    } else {
-        format!("'{}'", a.replace('\'', "'\\''"))
-    }
-}
-
 // ---------------------------------------------------------------------------------------
 // The database
-
-/// A fresh database: a temporary SQLite file, or a new PostgreSQL database.
-struct Target {
-    url: String,
-    dir: Option<PathBuf>,
-    pg_name: Option<String>,
-}
-
-impl Target {
-    async fn create(args: &Args) -> Result<Target> {
-        let tag = uuid::Uuid::new_v4().simple().to_string();
-        match args.backend {
-            BackendArg::Sqlite => {
-                let dir = std::env::temp_dir().join(format!("aftersales-search-bench-{tag}"));
-                std::fs::create_dir_all(&dir)
-                    .with_context(|| format!("creating {}", dir.display()))?;
-                Ok(Target {
-                    url: format!("sqlite://{}", dir.join("aftersales.db").display()),
-                    dir: Some(dir),
-                    pg_name: None,
-                })
-            }
-            BackendArg::Postgres => {
-                use sqlx::Connection;
-                sqlx::any::install_default_drivers();
-                let name = format!("as_bench_{tag}");
-                let mut c = sqlx::AnyConnection::connect(&args.pg_url)
-                    .await
-                    .with_context(|| format!("PostgreSQL is not reachable at {}", args.pg_url))?;
-                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                    .execute(&mut c)
-                    .await
-                    .context("CREATE DATABASE")?;
-                c.close().await.ok();
-                // The same server and parameters (`?sslmode=…`, `?options=…`), the new
-                // database.
-                let (path, params) = match args.pg_url.split_once('?') {
-                    Some((p, q)) => (p, format!("?{q}")),
-                    None => (args.pg_url.as_str(), String::new()),
-                };
-                let base = path
-                    .rsplit_once('/')
-                    .map(|(b, _)| b.to_owned())
-                    .context("the PostgreSQL URL names no database")?;
-                Ok(Target {
-                    url: format!("{base}/{name}{params}"),
-                    dir: None,
-                    pg_name: Some(name),
-                })
-            }
-        }
-    }
-
-    async fn destroy(&self, args: &Args) {
-        if let Some(dir) = &self.dir {
-            let _ = std::fs::remove_dir_all(dir);
-        }
-        if let Some(name) = &self.pg_name {
-            use sqlx::Connection;
-            match sqlx::AnyConnection::connect(&args.pg_url).await {
-                Ok(mut c) => {
-                    if let Err(e) = sqlx::query(sqlx::AssertSqlSafe(format!(
-                        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-                    )))
-                    .execute(&mut c)
-                    .await
-                    {
-                        eprintln!("search_bench: could not drop database {name}: {e}");
-                    }
-                    c.close().await.ok();
-                }
-                Err(e) => eprintln!("search_bench: could not drop database {name}: {e}"),
-            }
-        }
-    }
-}
 
 struct Results {
     server: String,
@@ -328,43 +227,6 @@ async fn run(args: &Args, plan: &Plan, url: &str) -> Result<Results> {
     })
 }
 
-async fn server_version(db: &Db, backend: BackendArg) -> Result<String> {
-    let sql = match backend {
-        BackendArg::Sqlite => "SELECT 'SQLite ' || sqlite_version()",
-        BackendArg::Postgres => "SELECT 'PostgreSQL ' || current_setting('server_version')",
-    };
-    let (v,): (String,) = sqlx::query_as(sql).fetch_one(db.pool()).await?;
-    Ok(v)
-}
-
-fn after_load_step(backend: BackendArg) -> &'static str {
-    match backend {
-        BackendArg::Sqlite => "WAL checkpoint",
-        BackendArg::Postgres => "VACUUM ANALYZE",
-    }
-}
-
-async fn db_size(db: &Db, backend: BackendArg, url: &str) -> Result<u64> {
-    match backend {
-        BackendArg::Sqlite => {
-            let path = url.trim_start_matches("sqlite://");
-            let mut n = 0;
-            for suffix in ["", "-wal"] {
-                if let Ok(m) = std::fs::metadata(format!("{path}{suffix}")) {
-                    n += m.len();
-                }
-            }
-            Ok(n)
-        }
-        BackendArg::Postgres => {
-            let (n,): (i64,) = sqlx::query_as("SELECT pg_database_size(current_database())")
-                .fetch_one(db.pool())
-                .await?;
-            Ok(u64::try_from(n).unwrap_or(0))
-        }
-    }
-}
-
 /// Writes the plan in transactions of `--batch` customers (with their contacts, phones and
 /// sites) or units.
 async fn load(db: &Db, plan: &Plan, args: &Args) -> Result<LoadStats> {
@@ -411,16 +273,7 @@ async fn load(db: &Db, plan: &Plan, args: &Args) -> Result<LoadStats> {
     // SQLite does on its own at the next checkpoint; SQLite is never ANALYZEd by the app,
     // so it is not here either.
     let t = Instant::now();
-    match args.backend {
-        BackendArg::Sqlite => {
-            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-                .execute(db.pool())
-                .await?;
-        }
-        BackendArg::Postgres => {
-            sqlx::query("VACUUM ANALYZE").execute(db.pool()).await?;
-        }
-    }
+    after_load(db, args.backend).await?;
     Ok(LoadStats {
         customers,
         units,
@@ -441,58 +294,6 @@ fn progress(what: &str, done: usize, total: usize, since: Instant) {
 
 // ---------------------------------------------------------------------------------------
 // The data
-
-/// A small xorshift64* generator with a fixed seed: the same data on every machine.
-struct Rng(u64);
-
-impl Rng {
-    fn new(seed: u64) -> Self {
-        Self(if seed == 0 {
-            0x9E37_79B9_7F4A_7C15
-        } else {
-            seed
-        })
-    }
-
-    fn next_u64(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    /// A number in `0..n` (0 when `n` is 0).
-    fn below(&mut self, n: usize) -> usize {
-        if n == 0 {
-            return 0;
-        }
-        ((self.next_u64() >> 11) % n as u64) as usize
-    }
-
-    fn chance(&mut self, percent: usize) -> bool {
-        self.below(100) < percent
-    }
-
-    fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
-        &xs[self.below(xs.len())]
-    }
-
-    fn uuid(&mut self) -> uuid::Uuid {
-        let mut b = [0u8; 16];
-        b[..8].copy_from_slice(&self.next_u64().to_le_bytes());
-        b[8..].copy_from_slice(&self.next_u64().to_le_bytes());
-        uuid::Builder::from_random_bytes(b).into_uuid()
-    }
-
-    fn shuffle<T>(&mut self, xs: &mut [T]) {
-        for i in (1..xs.len()).rev() {
-            let j = self.below(i + 1);
-            xs.swap(i, j);
-        }
-    }
-}
 
 // Names with the initials of their pinyin, as the app's `pinyin_initials` gives them
 // (this crate does not depend on `pinyin`; the lists were checked against it, including
@@ -1326,68 +1127,6 @@ impl Fnv {
     }
 }
 
-struct Machine {
-    nproc: String,
-    memory: String,
-    cpu: String,
-    kernel: String,
-}
-
-impl Machine {
-    fn read() -> Machine {
-        let cmd = |c: &str, a: &[&str]| {
-            std::process::Command::new(c)
-                .args(a)
-                .output()
-                .ok()
-                .filter(|o| o.status.success())
-                .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
-        };
-        let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
-        let memory = meminfo
-            .lines()
-            .find(|l| l.starts_with("MemTotal:"))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|kb| kb.parse::<f64>().ok())
-            .map_or_else(
-                || "unknown".to_owned(),
-                |kb| format!("{:.1} GiB", kb / 1_048_576.0),
-            );
-        let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-        let cpu = cpuinfo
-            .lines()
-            .find(|l| l.starts_with("model name"))
-            .and_then(|l| l.split_once(':'))
-            .map_or_else(|| "unknown".to_owned(), |(_, v)| v.trim().to_owned());
-        Machine {
-            nproc: cmd("nproc", &[]).unwrap_or_else(|| {
-                std::thread::available_parallelism()
-                    .map_or_else(|_| "unknown".to_owned(), |n| n.to_string())
-            }),
-            memory,
-            cpu,
-            kernel: cmd("uname", &["-sr"]).unwrap_or_else(|| "unknown".to_owned()),
-        }
-    }
-}
-
-/// The 1-minute load average (other work on the machine skews the figures).
-fn loadavg() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .ok()
-        .and_then(|s| s.split_whitespace().next().map(str::to_owned))
-        .unwrap_or_else(|| "unknown".to_owned())
-}
-
-/// Nearest-rank percentile of sorted values.
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let rank = (p / 100.0 * sorted.len() as f64).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1]
-}
-
 fn stats_row(label: &str, samples: &[&(Kind, String, f64, usize)]) -> String {
     let mut ms: Vec<f64> = samples.iter().map(|s| s.2).collect();
     ms.sort_by(f64::total_cmp);
@@ -1401,37 +1140,6 @@ fn stats_row(label: &str, samples: &[&(Kind, String, f64, usize)]) -> String {
         percentile(&ms, 99.0),
         ms.last().copied().unwrap_or(f64::NAN),
     )
-}
-
-fn git_state() -> String {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let git = |a: &[&str]| {
-        std::process::Command::new("git")
-            .arg("-C")
-            .arg(&root)
-            .args(a)
-            .output()
-            .ok()
-            .filter(|o| o.status.success())
-            .map(|o| String::from_utf8_lossy(&o.stdout).trim_end().to_owned())
-    };
-    let Some(head) = git(&["rev-parse", "--short", "HEAD"]) else {
-        return "unknown".into();
-    };
-    let dirty = git(&[
-        "status",
-        "--porcelain",
-        "--",
-        "crates/store/src/customers.rs",
-        "crates/store/migrations",
-    ])
-    .unwrap_or_default();
-    if dirty.is_empty() {
-        head
-    } else {
-        let files: Vec<&str> = dirty.lines().map(|l| l.get(3..).unwrap_or(l)).collect();
-        format!("{head} + uncommitted: {}", files.join(", "))
-    }
 }
 
 fn report(args: &Args, command: &str, date: &str, r: &Results) -> String {
@@ -1457,7 +1165,11 @@ fn report(args: &Args, command: &str, date: &str, r: &Results) -> String {
         "- Machine: {} cores (nproc), {} RAM, {}; {}; {}",
         r.machine.nproc, r.machine.memory, r.machine.cpu, r.machine.kernel, r.server
     );
-    let _ = writeln!(s, "- Code: {}", git_state());
+    let _ = writeln!(
+        s,
+        "- Code: {}",
+        git_state(&["crates/store/src/customers.rs", "crates/store/migrations"])
+    );
     let _ = writeln!(
         s,
         "- Load: {} rows ({} customers, {} phones, {} units) in {:.1} s: customers {:.1} s, \
@@ -1521,26 +1233,4 @@ fn report(args: &Args, command: &str, date: &str, r: &Results) -> String {
             .join(", ")
     );
     s
-}
-
-fn append_report(path: &Path, section: &str) -> Result<()> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    }
-    let new = !path.exists();
-    let mut f = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .with_context(|| format!("opening {}", path.display()))?;
-    if new {
-        writeln!(
-            f,
-            "# Search box benchmark: results\n\nOne section per run of \
-             `crates/cli/examples/search_bench.rs`, newest last. How to run it and what it \
-             measures: [README.md](README.md).\n"
-        )?;
-    }
-    writeln!(f, "{section}")?;
-    Ok(())
 }
