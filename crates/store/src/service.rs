@@ -543,18 +543,33 @@ pub async fn engineer_orders<'e, E: Executor<'e, Database = Any>>(
     from: &str,
     to: &str,
 ) -> Result<Vec<WorkOrderRow>, StoreError> {
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {WO_COLS} FROM work_orders w \
-         WHERE w.engineer_id IS NOT NULL AND ($1 IS NULL OR w.engineer_id = $1) \
-           AND (w.status NOT IN ('pending', 'completed', 'cancelled') \
-             OR (w.completed_at >= $2 AND w.completed_at < $3)) \
-         ORDER BY w.appointment_start IS NULL, w.appointment_start, w.number"
+    // Two indexed parts instead of one scan of every order ever made: the open assigned
+    // orders by status, and those completed that day by completion time. (Statuses as
+    // literals: a PostgreSQL generic plan then still sees them.)
+    let engineer = if engineer_id.is_some() {
+        " AND w.engineer_id = $3"
+    } else {
+        ""
+    };
+    let q = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT * FROM ( \
+           SELECT {WO_COLS} FROM work_orders w \
+           WHERE w.status IN ('dispatched', 'accepted', 'scheduled', 'en_route', 'arrived', 'in_service', 'waiting') \
+             AND w.engineer_id IS NOT NULL{engineer} \
+           UNION ALL \
+           SELECT {WO_COLS} FROM work_orders w \
+           WHERE w.completed_at >= $1 AND w.completed_at < $2 \
+             AND w.status IN ('pending', 'completed', 'cancelled') \
+             AND w.engineer_id IS NOT NULL{engineer} \
+         ) x ORDER BY x.appointment_start IS NULL, x.appointment_start, x.number"
     )))
-    .bind(engineer_id.map(str::to_owned))
     .bind(from)
-    .bind(to)
-    .fetch_all(e)
-    .await?)
+    .bind(to);
+    let q = match engineer_id {
+        Some(id) => q.bind(id.to_owned()),
+        None => q,
+    };
+    Ok(q.fetch_all(e).await?)
 }
 
 /// The latest position each user gave with a change since `since` (a stored instant):
