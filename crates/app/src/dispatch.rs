@@ -225,14 +225,23 @@ pub(crate) fn load_on(
         if counts {
             load.open_orders += 1;
         }
-        if let (true, Some(s), Some(e)) = (that_day, start, end) {
-            let minutes = (e.min(to).as_second() - s.as_second()).max(0) / 60;
-            load.booked_minutes = load
-                .booked_minutes
-                .saturating_add(u32::try_from(minutes).unwrap_or(u32::MAX));
+        if that_day {
+            load.booked_minutes = load.booked_minutes.saturating_add(booked(start, end, to));
         }
     }
     load
+}
+
+/// Minutes of an appointment `[start, end)` booked on a day ending at `to` (none without
+/// both ends).
+fn booked(start: Option<Timestamp>, end: Option<Timestamp>, to: Timestamp) -> u32 {
+    match (start, end) {
+        (Some(s), Some(e)) => {
+            let minutes = (e.min(to).as_second() - s.as_second()).max(0) / 60;
+            u32::try_from(minutes).unwrap_or(u32::MAX)
+        }
+        _ => 0,
+    }
 }
 
 /// The product line and model name of a request's unit.
@@ -535,28 +544,23 @@ impl crate::App {
         // Everything the jobs and blocks show, loaded a few queries at a time rather than
         // a few per job: a board holds hundreds of jobs and thousands of orders.
         let techs = user_store::active_technicians(&mut *conn, scope.as_deref()).await?;
-        let orders =
-            store::engineer_orders(&mut *conn, None, &time::to_db(from), &time::to_db(to)).await?;
-        let shown: Vec<&WorkOrderRow> = orders
-            .iter()
-            .filter(|o| {
-                let start = instant(o.appointment_start.as_deref());
-                let on_day = start.is_some_and(|s| s >= from && s < to);
-                let open = status_of(o).is_some_and(WoStatus::is_assigned);
-                // The day's appointments, and open orders not yet scheduled.
-                on_day || (open && start.is_none())
-            })
-            .collect();
+        let (from_s, to_s) = (time::to_db(from), time::to_db(to));
+        // The engineers' rows: the orders they show (with the customer's name) and the
+        // open orders that count, aggregated by the database rather than read one by one.
+        let shown = store::board_orders(&mut *conn, &from_s, &to_s).await?;
+        let mut open_counts: HashMap<String, i64> =
+            store::engineer_open_counts(&mut *conn, &from_s, &to_s, from == today_from)
+                .await?
+                .into_iter()
+                .collect();
         let request_ids: Vec<String> = pending.items.iter().map(|w| w.request_id.clone()).collect();
         let requests: HashMap<String, RequestRow> = store::requests_by_ids(&mut conn, &request_ids)
             .await?
             .into_iter()
             .map(|r| (r.id.clone(), r))
             .collect();
-        let mut named: Vec<String> = request_ids;
-        named.extend(shown.iter().map(|o| o.request_id.clone()));
         let customer_of: HashMap<String, String> =
-            store::customer_names_of_requests(&mut conn, &named)
+            store::customer_names_of_requests(&mut conn, &request_ids)
                 .await?
                 .into_iter()
                 .collect();
@@ -605,16 +609,17 @@ impl crate::App {
                     expires_on: h.cert.expires_on,
                 });
         }
-        let mut by_engineer: BTreeMap<&str, Vec<&WorkOrderRow>> = BTreeMap::new();
-        for o in &orders {
-            if let Some(e) = o.engineer_id.as_deref() {
-                by_engineer.entry(e).or_default().push(o);
-            }
+        let mut by_engineer: BTreeMap<&str, Vec<&store::BoardOrderRow>> = BTreeMap::new();
+        for o in &shown {
+            by_engineer
+                .entry(o.engineer_id.as_str())
+                .or_default()
+                .push(o);
         }
         let mut engineers = Vec::new();
         for t in &techs {
             let mine = by_engineer.remove(t.id.as_str()).unwrap_or_default();
-            let load = load_on(&mine, from, to, today_from);
+            let open_orders = open_counts.remove(&t.id).unwrap_or(0);
             let certs = certs_of.remove(&t.id).unwrap_or_default();
             let mut lines: Vec<String> = certs
                 .iter()
@@ -629,23 +634,25 @@ impl crate::App {
             lines.sort();
             lines.dedup();
             let mut blocks = Vec::new();
+            // Booked minutes: the day's open orders (the day's orders are all shown).
+            let mut booked_minutes: u32 = 0;
             for o in mine {
                 let start = instant(o.appointment_start.as_deref());
-                let on_day = start.is_some_and(|s| s >= from && s < to);
-                let open = status_of(o).is_some_and(WoStatus::is_assigned);
-                if !(on_day || (open && start.is_none())) {
-                    continue;
+                let end = instant(o.appointment_end.as_deref());
+                let status = WoStatus::parse(&o.status);
+                if status.is_some_and(WoStatus::is_assigned) && start.is_some() {
+                    booked_minutes = booked_minutes.saturating_add(booked(start, end, to));
                 }
                 blocks.push(BoardBlock {
                     id: o.id.clone(),
                     number: o.number.clone(),
                     status: o.status.clone(),
                     version: o.version,
-                    customer_name: customer_of.get(&o.request_id).cloned().unwrap_or_default(),
+                    customer_name: o.customer_name.clone(),
                     starts_at: start,
-                    ends_at: instant(o.appointment_end.as_deref()),
+                    ends_at: end,
                     reassignable: matches!(
-                        status_of(o),
+                        status,
                         Some(WoStatus::Dispatched | WoStatus::Accepted | WoStatus::Scheduled)
                     ),
                 });
@@ -656,8 +663,8 @@ impl crate::App {
                 role: t.role.clone(),
                 org_unit,
                 product_lines: lines,
-                open_orders: i64::from(load.open_orders),
-                booked_minutes: i64::from(load.booked_minutes),
+                open_orders,
+                booked_minutes: i64::from(booked_minutes),
                 orders: blocks,
             });
         }

@@ -572,6 +572,76 @@ pub async fn engineer_orders<'e, E: Executor<'e, Database = Any>>(
     Ok(q.fetch_all(e).await?)
 }
 
+const ASSIGNED: &str =
+    "('dispatched', 'accepted', 'scheduled', 'en_route', 'arrived', 'in_service', 'waiting')";
+
+/// Per engineer, the open assigned orders that count for a day `[from, to)`: those
+/// without an appointment, those on the day, and when `overdue_count` (the day is today)
+/// those whose appointment has passed.
+pub async fn engineer_open_counts<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    from: &str,
+    to: &str,
+    overdue_count: bool,
+) -> Result<Vec<(String, i64)>, StoreError> {
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT w.engineer_id, count(*) FROM work_orders w \
+         WHERE w.status IN {ASSIGNED} AND w.engineer_id IS NOT NULL \
+           AND (w.appointment_start IS NULL \
+             OR (w.appointment_start >= $1 AND w.appointment_start < $2) \
+             OR (w.appointment_start < $1 AND $3 = 1)) \
+         GROUP BY w.engineer_id"
+    )))
+    .bind(from)
+    .bind(to)
+    .bind(i64::from(overdue_count))
+    .fetch_all(e)
+    .await?)
+}
+
+/// A work order on an engineer's row of the board: what the block shows.
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct BoardOrderRow {
+    pub id: String,
+    pub number: String,
+    pub engineer_id: String,
+    pub status: String,
+    pub appointment_start: Option<String>,
+    pub appointment_end: Option<String>,
+    pub version: i64,
+    pub customer_name: String,
+}
+
+const BOARD_COLS: &str = "w.id, w.number, w.engineer_id, w.status, w.appointment_start, \
+    w.appointment_end, w.version, c.name AS customer_name";
+
+/// What the engineers' rows of the board show for a day `[from, to)`: their open orders
+/// with an appointment that day or none yet, and the orders completed that day with an
+/// appointment that day. By appointment (unscheduled last), then number.
+pub async fn board_orders<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    from: &str,
+    to: &str,
+) -> Result<Vec<BoardOrderRow>, StoreError> {
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT * FROM ( \
+           SELECT {BOARD_COLS} FROM work_orders w \
+           JOIN service_requests r ON r.id = w.request_id JOIN customers c ON c.id = r.customer_id \
+           WHERE w.status IN {ASSIGNED} AND w.engineer_id IS NOT NULL \
+             AND (w.appointment_start IS NULL OR (w.appointment_start >= $1 AND w.appointment_start < $2)) \
+           UNION ALL \
+           SELECT {BOARD_COLS} FROM work_orders w \
+           JOIN service_requests r ON r.id = w.request_id JOIN customers c ON c.id = r.customer_id \
+           WHERE w.completed_at >= $1 AND w.completed_at < $2 AND w.status = 'completed' \
+             AND w.engineer_id IS NOT NULL AND w.appointment_start >= $1 AND w.appointment_start < $2 \
+         ) x ORDER BY x.appointment_start IS NULL, x.appointment_start, x.number"
+    )))
+    .bind(from)
+    .bind(to)
+    .fetch_all(e)
+    .await?)
+}
+
 /// The latest position each user gave with a change since `since` (a stored instant):
 /// (user id, latitude, longitude, at), newest first per user, one row per user.
 pub async fn last_positions<'e, E: Executor<'e, Database = Any>>(
