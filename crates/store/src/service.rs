@@ -216,6 +216,23 @@ pub async fn open_requests_for_unit<'e, E: Executor<'e, Database = Any>>(
     .await?)
 }
 
+/// Statuses as SQL literals, `('open', 'in_progress')`: a parameter would hide from a
+/// PostgreSQL generic plan that `pending` is rare, and it then walked every work order in
+/// number order (83 ms at 200,000 orders, bench/flow). Statuses are lower-case words;
+/// anything else matches no row, as it would as a parameter.
+fn status_literals(statuses: &[String]) -> String {
+    let ok: Vec<String> = statuses
+        .iter()
+        .filter(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'))
+        .map(|s| format!("'{s}'"))
+        .collect();
+    if ok.is_empty() {
+        "(NULL)".into()
+    } else {
+        format!("({})", ok.join(", "))
+    }
+}
+
 /// Which requests a list shows. `None` means "any".
 #[derive(Debug, Clone, Default)]
 pub struct RequestFilter {
@@ -247,8 +264,7 @@ pub async fn list_requests<'e, E: Executor<'e, Database = Any>>(
         format!("${}", binds.len())
     };
     if let Some(st) = &f.statuses {
-        let ps: Vec<String> = st.iter().map(|s| arg(s, &mut binds)).collect();
-        sql.push_str(&format!(" AND r.status IN ({})", ps.join(", ")));
+        sql.push_str(&format!(" AND r.status IN {}", status_literals(st)));
     }
     for (col, v) in [
         ("r.customer_id", &f.customer_id),
@@ -474,8 +490,7 @@ pub async fn list_work_orders<'e, E: Executor<'e, Database = Any>>(
         format!("${}", binds.len())
     };
     if let Some(st) = &f.statuses {
-        let ps: Vec<String> = st.iter().map(|s| arg(s, &mut binds)).collect();
-        sql.push_str(&format!(" AND w.status IN ({})", ps.join(", ")));
+        sql.push_str(&format!(" AND w.status IN {}", status_literals(st)));
     }
     for (col, v) in [
         ("w.engineer_id", &f.engineer_id),
@@ -990,4 +1005,24 @@ pub async fn photo_bytes<'e, E: Executor<'e, Database = Any>>(
     .fetch_optional(e)
     .await?;
     row.ok_or(StoreError::NotFound)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_become_literals_and_nothing_else_does() {
+        let v = |xs: &[&str]| xs.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        assert_eq!(
+            status_literals(&v(&["open", "in_progress"])),
+            "('open', 'in_progress')"
+        );
+        assert_eq!(
+            status_literals(&v(&["pending", "x') OR 1=1 --"])),
+            "('pending')"
+        );
+        assert_eq!(status_literals(&v(&["Open", ""])), "(NULL)");
+        assert_eq!(status_literals(&[]), "(NULL)");
+    }
 }
