@@ -602,12 +602,7 @@ impl crate::App {
             certs_of
                 .entry(h.cert.user_id.to_string())
                 .or_default()
-                .push(Certification {
-                    product_line: h.cert.product_line,
-                    level: h.cert.level,
-                    issued_on: h.cert.issued_on,
-                    expires_on: h.cert.expires_on,
-                });
+                .push(crate::work_orders::as_rule(h));
         }
         let mut by_engineer: BTreeMap<&str, Vec<&store::BoardOrderRow>> = BTreeMap::new();
         for o in &shown {

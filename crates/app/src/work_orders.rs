@@ -787,7 +787,7 @@ impl crate::App {
         })
     }
 
-    /// The engineer's certifications as the rules read them.
+    /// The engineer's certifications as the rules read them (see [`as_rule`]).
     pub(crate) async fn certifications_of(
         &self,
         conn: &mut Conn,
@@ -796,12 +796,7 @@ impl crate::App {
         Ok(cert_store::for_user(&mut *conn, user, false)
             .await?
             .into_iter()
-            .map(|h| Certification {
-                product_line: h.cert.product_line,
-                level: h.cert.level,
-                issued_on: h.cert.issued_on,
-                expires_on: h.cert.expires_on,
-            })
+            .map(as_rule)
             .collect())
     }
 
@@ -1759,4 +1754,14 @@ pub(crate) fn day_bounds(day: jiff::civil::Date) -> Result<(Timestamp, Timestamp
         .map_err(|e| AppError::Internal(e.to_string()))?
         .timestamp();
     Ok((start, next))
+}
+
+/// A held certification as the rules read it.
+pub(crate) fn as_rule(h: cert_store::HeldCertification) -> Certification {
+    Certification {
+        product_line: h.cert.product_line,
+        level: h.cert.level,
+        issued_on: h.cert.issued_on,
+        expires_on: h.cert.expires_on,
+    }
 }

@@ -25,10 +25,8 @@ use aftersales_store::customers::{PhoneRow, SiteRow};
 use aftersales_store::units::{self as unit_store, UnitRecord};
 use anyhow::{Context, Result, bail};
 use clap::Parser;
-use common::{BackendArg, Machine, Rng, Target, after_load, after_load_step, append_report};
-use common::{
-    command_line, db_size, git_state, loadavg, percentile, server_version, workspace_path,
-};
+use common::{BackendArg, Machine, Rng, Target, after_load, after_load_step, finish};
+use common::{command_line, db_size, git_state, loadavg, percentile, server_version};
 use jiff::{SignedDuration, Timestamp, ToSpan};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -162,30 +160,18 @@ async fn main() -> Result<()> {
         .strftime("%Y-%m-%d %H:%M:%S UTC")
         .to_string();
     let target = Target::create("flow-bench", args.backend, &args.pg_url).await?;
-    let outcome = run(&args, &target.url).await;
-    if args.keep {
-        eprintln!("flow_bench: kept the database at {}", target.url);
-    } else {
-        target.destroy().await;
-    }
-    let results = outcome?;
-    let section = report(&args, &command, &date, &results);
-    println!("{section}");
-    if !args.no_report {
-        let path = args
-            .report
-            .clone()
-            .unwrap_or_else(|| workspace_path("bench/flow/REPORT.md"));
-        append_report(
-            &path,
-            "# Service flow benchmark: results\n\nOne section per run of \
-             `crates/cli/examples/flow_bench.rs`, newest last. How to run it and what it \
-             measures: [README.md](README.md).\n",
-            &section,
-        )?;
-        eprintln!("flow_bench: appended to {}", path.display());
-    }
-    Ok(())
+    let section = run(&args, &target.url)
+        .await
+        .map(|r| report(&args, &command, &date, &r));
+    finish(
+        "flow_bench",
+        target,
+        args.keep,
+        section,
+        (args.report.clone(), args.no_report),
+        ("flow", "Service flow benchmark"),
+    )
+    .await
 }
 
 struct Results {

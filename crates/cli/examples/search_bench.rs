@@ -25,10 +25,8 @@ use aftersales_store::products::{self as product_store, ProductRecord};
 use aftersales_store::units::{self as unit_store, UnitRecord};
 use anyhow::{Context, Result};
 use clap::Parser;
-use common::{BackendArg, Machine, Rng, Target, after_load, after_load_step, append_report};
-use common::{
-    command_line, db_size, git_state, loadavg, percentile, server_version, workspace_path,
-};
+use common::{BackendArg, Machine, Rng, Target, after_load, after_load_step, finish};
+use common::{command_line, db_size, git_state, loadavg, percentile, server_version};
 use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -106,31 +104,18 @@ async fn main() -> Result<()> {
     );
 
     let target = Target::create("search-bench", args.backend, &args.pg_url).await?;
-    let outcome = run(&args, &plan, &target.url).await;
-    if args.keep {
-        eprintln!("search_bench: kept the database at {}", target.url);
-    } else {
-        target.destroy().await;
-    }
-    let results = outcome?;
-
-    let section = report(&args, &command, &date, &results);
-    println!("{section}");
-    if !args.no_report {
-        let path = args
-            .report
-            .clone()
-            .unwrap_or_else(|| workspace_path("bench/search/REPORT.md"));
-        append_report(
-            &path,
-            "# Search box benchmark: results\n\nOne section per run of \
-             `crates/cli/examples/search_bench.rs`, newest last. How to run it and what it \
-             measures: [README.md](README.md).\n",
-            &section,
-        )?;
-        eprintln!("search_bench: appended to {}", path.display());
-    }
-    Ok(())
+    let section = run(&args, &plan, &target.url)
+        .await
+        .map(|r| report(&args, &command, &date, &r));
+    finish(
+        "search_bench",
+        target,
+        args.keep,
+        section,
+        (args.report.clone(), args.no_report),
+        ("search", "Search box benchmark"),
+    )
+    .await
 }
 
 // ---------------------------------------------------------------------------------------

@@ -343,3 +343,34 @@ pub fn append_report(path: &Path, header: &str, section: &str) -> Result<()> {
     writeln!(f, "{section}")?;
     Ok(())
 }
+
+/// The end of a benchmark run: keeps the database (`keep`, printing where it is) or drops
+/// it, then prints the report's section and appends it to `report` (default: the
+/// workspace's `bench/{dir}/REPORT.md`, started with `title`) unless `no_report`.
+pub async fn finish(
+    tool: &str,
+    target: Target,
+    keep: bool,
+    section: Result<String>,
+    (report, no_report): (Option<PathBuf>, bool),
+    (dir, title): (&str, &str),
+) -> Result<()> {
+    if keep {
+        eprintln!("{tool}: kept the database at {}", target.url);
+    } else {
+        target.destroy().await;
+    }
+    let section = section?;
+    println!("{section}");
+    if !no_report {
+        let path = report.unwrap_or_else(|| workspace_path(&format!("bench/{dir}/REPORT.md")));
+        let header = format!(
+            "# {title}: results\n\nOne section per run of \
+             `crates/cli/examples/{tool}.rs`, newest last. How to run it and what it \
+             measures: [README.md](README.md).\n"
+        );
+        append_report(&path, &header, &section)?;
+        eprintln!("{tool}: appended to {}", path.display());
+    }
+    Ok(())
+}

@@ -447,6 +447,38 @@ async fn the_board_lists_pending_orders_by_urgency_and_the_engineers_day(app: Te
         (z2["open_orders"].as_i64(), z2["booked_minutes"].as_i64()),
         (Some(1), Some(0))
     );
+    // An order whose appointment was yesterday and is still open: today it counts (it is
+    // overdue) without a block of its own; on another day it does not count.
+    let late = accepted_order(&app, &w, None).await;
+    let o = order(&app, &w.engineer, &late).await;
+    let yesterday = today().yesterday().expect("yesterday");
+    act(&app, &w.engineer, &late, "appointment", json!({"version": o["version"],
+        "starts_at": format!("{yesterday}T10:00:00+08:00"), "ends_at": format!("{yesterday}T11:00:00+08:00"),
+        "customer_agreed": true})).await;
+    let engineer_on = |b: &Value| {
+        b["engineers"]
+            .as_array()
+            .expect("engineers")
+            .iter()
+            .find(|e| e["engineer"]["id"] == w.engineer_id.as_str())
+            .expect("张伟")
+            .clone()
+    };
+    let (_, b3) = app.get("/api/v1/dispatch/board", &w.dispatcher).await;
+    let z3 = engineer_on(&b3);
+    assert_eq!(
+        (z3["open_orders"].as_i64(), z3["booked_minutes"].as_i64()),
+        (Some(3), Some(120)),
+        "{z3}"
+    );
+    assert_eq!(z3["orders"].as_array().map(Vec::len), Some(2), "{z3}");
+    let (_, b4) = app
+        .get(
+            &format!("/api/v1/dispatch/board?day={tomorrow}"),
+            &w.dispatcher,
+        )
+        .await;
+    assert_eq!(engineer_on(&b4)["open_orders"], 1);
     let (s, bad) = app
         .get("/api/v1/dispatch/board?day=someday", &w.dispatcher)
         .await;
