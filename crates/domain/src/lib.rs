@@ -5,9 +5,11 @@
 //! of the unit and property tests.
 
 pub mod access;
+pub mod calendar;
 pub mod certification;
 pub mod coverage;
 pub mod dispatch;
+pub mod holidays;
 pub mod ids;
 pub mod installed_base;
 pub mod locale;
@@ -15,6 +17,7 @@ pub mod org;
 pub mod region;
 pub mod returns;
 pub mod service;
+pub mod sla;
 pub mod user;
 pub mod validation;
 pub mod warranty;

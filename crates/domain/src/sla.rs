@@ -1,0 +1,703 @@
+//! Service-level promises (R-SLA-1..4): which policy a request falls under, and each
+//! milestone's clock computed from the request's event log.
+//!
+//! Everything here is a function of its inputs: the same events, rules, calendars and "now"
+//! always give the same answer, so a clock can be recomputed at any time (after a change of
+//! policy or priority, say) and explained step by step.
+
+use crate::calendar::{Calendar, CalendarError, Pause, TraceStep};
+use crate::locale::Locale;
+use crate::region::RegionClass;
+use crate::service::{Priority, RequestKind};
+use jiff::{SignedDuration, Timestamp};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The milestones of a request's promise.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Milestone {
+    /// First contact with the customer (响应).
+    Response,
+    /// The engineer on site (到场).
+    Arrival,
+    /// The fault identified, counted from arrival (现场诊断).
+    Diagnosis,
+    /// The unit working again (修复).
+    Resolution,
+    /// A loaner in the customer's hands when the repair drags on (备用机).
+    Loaner,
+}
+
+impl Milestone {
+    pub const ALL: [Milestone; 5] = [
+        Milestone::Response,
+        Milestone::Arrival,
+        Milestone::Diagnosis,
+        Milestone::Resolution,
+        Milestone::Loaner,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Milestone::Response => "response",
+            Milestone::Arrival => "arrival",
+            Milestone::Diagnosis => "diagnosis",
+            Milestone::Resolution => "resolution",
+            Milestone::Loaner => "loaner",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Milestone> {
+        Milestone::ALL.into_iter().find(|m| m.as_str() == s)
+    }
+
+    pub fn label(self, locale: Locale) -> &'static str {
+        match (self, locale) {
+            (Milestone::Response, Locale::ZhCn) => "响应",
+            (Milestone::Arrival, Locale::ZhCn) => "到场",
+            (Milestone::Diagnosis, Locale::ZhCn) => "现场诊断",
+            (Milestone::Resolution, Locale::ZhCn) => "修复",
+            (Milestone::Loaner, Locale::ZhCn) => "提供备用机",
+            (Milestone::Response, Locale::En) => "Response",
+            (Milestone::Arrival, Locale::En) => "On-site arrival",
+            (Milestone::Diagnosis, Locale::En) => "Diagnosis on site",
+            (Milestone::Resolution, Locale::En) => "Resolution",
+            (Milestone::Loaner, Locale::En) => "Loaner by",
+        }
+    }
+}
+
+/// Where a milestone's clock stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClockState {
+    /// Not started yet (diagnosis before arrival).
+    Pending,
+    Running,
+    /// Held by a wait (for the customer, parts, a quote or payment).
+    Paused,
+    /// Met in time.
+    Met,
+    /// Past due: not met, or met late (then `met_at` is set).
+    Breached,
+    /// Not needed: solved without a visit, or solved before a loaner was due.
+    NotRequired,
+    /// The request was cancelled before the milestone was met.
+    Cancelled,
+}
+
+impl ClockState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClockState::Pending => "pending",
+            ClockState::Running => "running",
+            ClockState::Paused => "paused",
+            ClockState::Met => "met",
+            ClockState::Breached => "breached",
+            ClockState::NotRequired => "not_required",
+            ClockState::Cancelled => "cancelled",
+        }
+    }
+
+    /// Still counting (a warning or a breach may still come).
+    pub fn is_open(self) -> bool {
+        matches!(self, ClockState::Running | ClockState::Paused)
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Policies
+
+/// One milestone's promise: a duration in a calendar.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Target {
+    pub milestone: Milestone,
+    pub minutes: i64,
+    /// The calendar's key (`7x24`, `workdays`, …).
+    pub calendar: String,
+}
+
+/// A rule: the criteria it applies to (`None` = any) and its targets.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyRule {
+    pub id: String,
+    pub name: String,
+    pub contract_level: Option<String>,
+    pub customer_tier: Option<String>,
+    pub region_class: Option<RegionClass>,
+    pub priority: Option<Priority>,
+    pub kind: Option<RequestKind>,
+    /// Breaks ties between equally specific rules: lower first.
+    pub rank: i32,
+    pub targets: Vec<Target>,
+}
+
+/// What is known of a request for choosing its rule.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Facts {
+    pub contract_level: Option<String>,
+    pub customer_tier: Option<String>,
+    pub region_class: Option<RegionClass>,
+    pub priority: Option<Priority>,
+    pub kind: Option<RequestKind>,
+}
+
+/// A criterion a rule matched on.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Criterion {
+    pub name: &'static str,
+    pub value: String,
+}
+
+/// The chosen rule and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Selection {
+    pub rule_id: String,
+    pub rule_name: String,
+    pub matched: Vec<Criterion>,
+    /// Other rules that also applied, less specific or ranked after it.
+    pub also_applied: Vec<String>,
+}
+
+impl PolicyRule {
+    /// The criteria it matched, or `None` when one of its criteria does not hold.
+    pub fn matches(&self, f: &Facts) -> Option<Vec<Criterion>> {
+        let mut matched = vec![];
+        fn check<T: PartialEq>(
+            rule: &Option<T>,
+            fact: &Option<T>,
+            name: &'static str,
+            show: impl Fn(&T) -> String,
+            out: &mut Vec<Criterion>,
+        ) -> bool {
+            match rule {
+                None => true,
+                Some(r) if fact.as_ref() == Some(r) => {
+                    out.push(Criterion {
+                        name,
+                        value: show(r),
+                    });
+                    true
+                }
+                Some(_) => false,
+            }
+        }
+        let ok = check(
+            &self.contract_level,
+            &f.contract_level,
+            "contract_level",
+            |s| s.clone(),
+            &mut matched,
+        ) && check(
+            &self.customer_tier,
+            &f.customer_tier,
+            "customer_tier",
+            |s| s.clone(),
+            &mut matched,
+        ) && check(
+            &self.region_class,
+            &f.region_class,
+            "region_class",
+            |r| r.as_str().to_owned(),
+            &mut matched,
+        ) && check(
+            &self.priority,
+            &f.priority,
+            "priority",
+            |p| p.as_str().to_owned(),
+            &mut matched,
+        ) && check(
+            &self.kind,
+            &f.kind,
+            "kind",
+            |k| k.as_str().to_owned(),
+            &mut matched,
+        );
+        ok.then_some(matched)
+    }
+}
+
+/// The most specific applicable rule (most criteria matched); ties go to the lower rank,
+/// then the lower id. `None` when no rule applies.
+pub fn select<'a>(rules: &'a [PolicyRule], facts: &Facts) -> Option<(&'a PolicyRule, Selection)> {
+    let mut applicable: Vec<(&PolicyRule, Vec<Criterion>)> = rules
+        .iter()
+        .filter_map(|r| r.matches(facts).map(|m| (r, m)))
+        .collect();
+    applicable.sort_by(|(a, am), (b, bm)| {
+        bm.len()
+            .cmp(&am.len())
+            .then(a.rank.cmp(&b.rank))
+            .then(a.id.cmp(&b.id))
+    });
+    let mut it = applicable.into_iter();
+    let (rule, matched) = it.next()?;
+    Some((
+        rule,
+        Selection {
+            rule_id: rule.id.clone(),
+            rule_name: rule.name.clone(),
+            matched,
+            also_applied: it.map(|(r, _)| r.name.clone()).collect(),
+        },
+    ))
+}
+
+// ---------------------------------------------------------------------------------------
+// The event log, folded
+
+/// One row of a request's event log, as far as the clocks care.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogEvent {
+    pub at: Timestamp,
+    pub kind: String,
+    pub work_order: Option<String>,
+    /// The work order's (or request's) status after the event.
+    pub to_status: Option<String>,
+    /// For `waiting`: customer, parts, quote_payment.
+    pub wait_reason: Option<String>,
+    /// For a work order taken to the depot: a loaner was left with the customer.
+    pub loaner: bool,
+    pub actor: String,
+}
+
+/// A pause as it was recorded: why, who, when.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PauseRecord {
+    pub from: Timestamp,
+    pub to: Option<Timestamp>,
+    pub reason: String,
+    pub by: String,
+}
+
+/// What the log says so far. Fold events in order with [`SlaState::apply`]; the state can
+/// be kept (it serializes) and more events applied later with the same result as a fold of
+/// all of them at once.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SlaState {
+    pub created: Option<Timestamp>,
+    pub contacted: Option<Timestamp>,
+    pub arrived: Option<Timestamp>,
+    pub diagnosed: Option<Timestamp>,
+    pub resolved: Option<Timestamp>,
+    pub loaner: Option<Timestamp>,
+    pub cancelled: Option<Timestamp>,
+    /// Work orders' statuses and waiting reasons.
+    work_orders: BTreeMap<String, (String, Option<String>)>,
+    pub pauses: Vec<PauseRecord>,
+}
+
+/// Events that count as contact with the customer (the response milestone).
+const CONTACT: &[&str] = &[
+    "contacted",
+    "triaged_remote",
+    "triaged_onsite",
+    "remote_solved",
+    "scheduled",
+    "rescheduled",
+    "en_route",
+    "arrived",
+    "resolved",
+];
+
+/// Events that show the fault identified on site.
+const DIAGNOSED: &[&str] = &[
+    "diagnosed",
+    "record_saved",
+    "completed",
+    "taken_to_depot",
+    "resolved",
+];
+
+impl SlaState {
+    pub fn from_events<'a>(events: impl IntoIterator<Item = &'a LogEvent>) -> SlaState {
+        let mut s = SlaState::default();
+        for e in events {
+            s.apply(e);
+        }
+        s
+    }
+
+    fn paused_now(&self) -> Option<&PauseRecord> {
+        self.pauses.last().filter(|p| p.to.is_none())
+    }
+
+    pub fn apply(&mut self, e: &LogEvent) {
+        let at = e.at;
+        let first = |slot: &mut Option<Timestamp>| {
+            if slot.is_none() {
+                *slot = Some(at);
+            }
+        };
+        let k = e.kind.as_str();
+        if self.created.is_none() {
+            // The first event starts the clocks, whatever it is (it is `created`).
+            self.created = Some(at);
+        }
+        if CONTACT.contains(&k) {
+            first(&mut self.contacted);
+        }
+        if k == "arrived" {
+            first(&mut self.arrived);
+        }
+        if self.arrived.is_some() && DIAGNOSED.contains(&k) {
+            first(&mut self.diagnosed);
+        }
+        if k == "loaner_issued" || (k == "taken_to_depot" && e.loaner) {
+            first(&mut self.loaner);
+        }
+        if k == "resolved" {
+            first(&mut self.resolved);
+        }
+        if k == "cancelled" && self.resolved.is_none() {
+            first(&mut self.cancelled);
+        }
+        if let (Some(wo), Some(status)) = (&e.work_order, &e.to_status) {
+            let reason = (status == "waiting").then(|| e.wait_reason.clone().unwrap_or_default());
+            self.work_orders
+                .insert(wo.clone(), (status.clone(), reason));
+        }
+        // Paused while some work order waits and every open one does.
+        let open: Vec<&(String, Option<String>)> = self
+            .work_orders
+            .values()
+            .filter(|(s, _)| s != "completed" && s != "cancelled")
+            .collect();
+        let waiting = !open.is_empty()
+            && open.iter().all(|(s, _)| s == "waiting")
+            && self.resolved.is_none()
+            && self.cancelled.is_none();
+        match (waiting, self.paused_now().is_some()) {
+            (true, false) => {
+                let reason = open.iter().find_map(|(_, r)| r.clone()).unwrap_or_default();
+                self.pauses.push(PauseRecord {
+                    from: at,
+                    to: None,
+                    reason,
+                    by: e.actor.clone(),
+                });
+            }
+            (false, true) => {
+                if let Some(p) = self.pauses.last_mut() {
+                    p.to = Some(at);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Clocks
+
+/// One milestone's clock.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MilestoneClock {
+    pub milestone: Milestone,
+    pub target_minutes: i64,
+    pub calendar: String,
+    pub started_at: Option<Timestamp>,
+    /// `None` while pending or held by a pause that has not ended.
+    pub due_at: Option<Timestamp>,
+    /// When the warning share of the target is used up.
+    pub warn_at: Option<Timestamp>,
+    pub met_at: Option<Timestamp>,
+    /// Wall-clock time paused between the start and the meeting (or now).
+    pub paused_seconds: i64,
+    /// Working time left while a pause holds the clock.
+    pub remaining_seconds: Option<i64>,
+    pub state: ClockState,
+    pub trace: Vec<TraceStep>,
+}
+
+/// The clocks of a request under one rule's targets at `now`. `calendar` finds a target's
+/// calendar by key; `warn_percent` is the share of a target after which the owner is warned.
+pub fn clocks<'c>(
+    state: &SlaState,
+    targets: &[Target],
+    calendar: impl Fn(&str) -> Option<&'c Calendar>,
+    warn_percent: u8,
+    now: Timestamp,
+) -> Result<Vec<MilestoneClock>, SlaError> {
+    let mut out = vec![];
+    for t in targets {
+        let cal =
+            calendar(&t.calendar).ok_or_else(|| SlaError::UnknownCalendar(t.calendar.clone()))?;
+        out.push(clock(state, t, cal, warn_percent, now)?);
+    }
+    out.sort_by_key(|c| c.milestone);
+    Ok(out)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SlaError {
+    #[error("unknown calendar {0}")]
+    UnknownCalendar(String),
+    #[error(transparent)]
+    Calendar(#[from] CalendarError),
+}
+
+fn clock(
+    s: &SlaState,
+    t: &Target,
+    cal: &Calendar,
+    warn_percent: u8,
+    now: Timestamp,
+) -> Result<MilestoneClock, SlaError> {
+    let (start, met) = match t.milestone {
+        Milestone::Response => (s.created, s.contacted),
+        Milestone::Arrival => (s.created, s.arrived),
+        Milestone::Diagnosis => (s.arrived, s.diagnosed),
+        Milestone::Resolution => (s.created, s.resolved),
+        Milestone::Loaner => (s.created, s.loaner),
+    };
+    let mut c = MilestoneClock {
+        milestone: t.milestone,
+        target_minutes: t.minutes,
+        calendar: t.calendar.clone(),
+        started_at: start,
+        due_at: None,
+        warn_at: None,
+        met_at: met,
+        paused_seconds: 0,
+        remaining_seconds: None,
+        state: ClockState::Pending,
+        trace: vec![],
+    };
+    let Some(start) = start else {
+        if s.resolved.is_some() || s.cancelled.is_some() {
+            c.state = if s.cancelled.is_some() {
+                ClockState::Cancelled
+            } else {
+                ClockState::NotRequired
+            };
+        }
+        return Ok(c);
+    };
+    // The clock stops at the meeting, the resolution (for the milestones it makes moot) or
+    // the cancellation; pauses count up to there.
+    let stop = [met, s.cancelled, s.resolved].into_iter().flatten().min();
+    let pauses: Vec<Pause> = s
+        .pauses
+        .iter()
+        .filter(|p| stop.is_none_or(|stop| p.from < stop))
+        .map(|p| Pause {
+            from: p.from,
+            to: match (p.to, stop) {
+                (Some(to), Some(stop)) => Some(to.min(stop)),
+                (None, Some(stop)) => Some(stop),
+                (to, None) => to,
+            },
+            reason: p.reason.clone(),
+        })
+        .collect();
+    let target = SignedDuration::from_mins(t.minutes);
+    let walk = cal.add_working_time(start, target, &pauses)?;
+    let warn = cal.add_working_time(start, target * i32::from(warn_percent) / 100, &pauses)?;
+    c.due_at = walk.due;
+    c.warn_at = warn.due;
+    c.trace = walk.trace;
+    let until = stop.unwrap_or(now).max(start);
+    c.paused_seconds = pauses
+        .iter()
+        .map(|p| {
+            let a = p.from.max(start);
+            let b = p.to.unwrap_or(now).min(until);
+            b.duration_since(a).as_secs().max(0)
+        })
+        .sum();
+    c.state = match (met, walk.due) {
+        (Some(m), Some(due)) if m <= due => ClockState::Met,
+        (Some(_), _) => ClockState::Breached,
+        (None, due) => {
+            let moot = match t.milestone {
+                // Solved without a visit: no arrival, no diagnosis.
+                Milestone::Arrival | Milestone::Diagnosis => s.resolved.is_some(),
+                // Solved before the loaner was due: no loaner.
+                Milestone::Loaner => match (s.resolved, due) {
+                    (Some(r), Some(d)) => r <= d,
+                    (Some(_), None) => true,
+                    _ => false,
+                },
+                _ => false,
+            };
+            if moot {
+                ClockState::NotRequired
+            } else if let Some(cancelled) = s.cancelled {
+                if due.is_some_and(|d| d < cancelled) {
+                    ClockState::Breached
+                } else {
+                    ClockState::Cancelled
+                }
+            } else {
+                match due {
+                    Some(d) if now >= d => ClockState::Breached,
+                    Some(_) => ClockState::Running,
+                    None => {
+                        c.remaining_seconds = Some(walk.remaining_seconds);
+                        ClockState::Paused
+                    }
+                }
+            }
+        }
+    };
+    Ok(c)
+}
+
+// ---------------------------------------------------------------------------------------
+// Words
+
+/// A waiting reason in words.
+pub fn wait_reason_text(reason: &str, locale: Locale) -> String {
+    match (reason, locale) {
+        ("customer", Locale::ZhCn) => "等待客户".into(),
+        ("parts", Locale::ZhCn) => "等待配件".into(),
+        ("quote_payment", Locale::ZhCn) => "等待报价确认或付款".into(),
+        ("customer", Locale::En) => "waiting for the customer".into(),
+        ("parts", Locale::En) => "waiting for parts".into(),
+        ("quote_payment", Locale::En) => "waiting for quote approval or payment".into(),
+        (other, Locale::ZhCn) => format!("暂停（{other}）"),
+        (other, Locale::En) => format!("paused ({other})"),
+    }
+}
+
+/// A duration as "1 h 30 min" / "1小时30分钟".
+pub fn duration_text(seconds: i64, locale: Locale) -> String {
+    let mins = (seconds + 59) / 60;
+    let (d, h, m) = (mins / 1440, mins % 1440 / 60, mins % 60);
+    let mut out = String::new();
+    let parts: [(i64, &str, &str); 3] = [(d, "天", " d"), (h, "小时", " h"), (m, "分钟", " min")];
+    for (n, zh, en) in parts {
+        if n > 0 {
+            match locale {
+                Locale::ZhCn => out.push_str(&format!("{n}{zh}")),
+                Locale::En => {
+                    if !out.is_empty() {
+                        out.push(' ');
+                    }
+                    out.push_str(&format!("{n}{en}"));
+                }
+            }
+        }
+    }
+    if out.is_empty() {
+        out = match locale {
+            Locale::ZhCn => "0分钟".into(),
+            Locale::En => "0 min".into(),
+        };
+    }
+    out
+}
+
+/// The trace as sentences a dispatcher reads, times in `cal`'s zone.
+pub fn trace_text(c: &MilestoneClock, cal: &Calendar, locale: Locale) -> Vec<String> {
+    let t = |ts: Timestamp| {
+        ts.to_zoned(cal.tz.clone())
+            .strftime("%Y-%m-%d %H:%M")
+            .to_string()
+    };
+    let zh = locale == Locale::ZhCn;
+    let mut lines = vec![];
+    if let Some(due) = c.due_at {
+        lines.push(if zh {
+            format!(
+                "{} 到期：目标 {}",
+                t(due),
+                duration_text(c.target_minutes * 60, locale)
+            )
+        } else {
+            format!(
+                "due {}: target {}",
+                t(due),
+                duration_text(c.target_minutes * 60, locale)
+            )
+        });
+    }
+    for step in &c.trace {
+        lines.push(match step {
+            TraceStep::Started {
+                at,
+                calendar,
+                working,
+                counts_from,
+            } => match (zh, working, counts_from) {
+                (true, true, _) | (true, false, None) => {
+                    format!("{} 起算，日历“{}”", t(*at), calendar)
+                }
+                (true, false, Some(f)) => {
+                    format!(
+                        "{} 起算，日历“{}”；非工作时间，自 {} 开始计时",
+                        t(*at),
+                        calendar,
+                        t(*f)
+                    )
+                }
+                (false, true, _) | (false, false, None) => {
+                    format!("started {} in '{}'", t(*at), calendar)
+                }
+                (false, false, Some(f)) => format!(
+                    "started {} in '{}'; outside working time, counting from {}",
+                    t(*at),
+                    calendar,
+                    t(*f)
+                ),
+            },
+            TraceStep::MakeupCounted { date, name } => {
+                if zh {
+                    format!("{date} 调休上班，计入（{name}）")
+                } else {
+                    format!("{date} counted (make-up workday, {name})")
+                }
+            }
+            TraceStep::HolidaysSkipped { from, to, name } => match (zh, from == to) {
+                (true, true) => format!("{from} 放假，不计（{name}）"),
+                (true, false) => format!("{from} 至 {to} 放假，不计（{name}）"),
+                (false, true) => format!("{from} skipped ({name})"),
+                (false, false) => format!("{from}..{to} skipped ({name})"),
+            },
+            TraceStep::RestDaysSkipped { from, to } => match (zh, from == to) {
+                (true, true) => format!("{from} 休息日，不计"),
+                (true, false) => format!("{from} 至 {to} 休息日，不计"),
+                (false, true) => format!("{from} skipped (rest day)"),
+                (false, false) => format!("{from}..{to} skipped (rest days)"),
+            },
+            TraceStep::Paused {
+                from,
+                to,
+                reason,
+                working_seconds,
+            } => {
+                let why = wait_reason_text(reason, locale);
+                match (zh, to) {
+                    (true, Some(to)) => format!(
+                        "{} 至 {} {}，暂停 {}（其中工作时间 {}）",
+                        t(*from),
+                        t(*to),
+                        why,
+                        duration_text(to.duration_since(*from).as_secs(), locale),
+                        duration_text(*working_seconds, locale)
+                    ),
+                    (true, None) => format!("{} 起{}，计时暂停中", t(*from), why),
+                    (false, Some(to)) => format!(
+                        "paused {} {} ({} to {}; {} of working time)",
+                        duration_text(to.duration_since(*from).as_secs(), locale),
+                        why,
+                        t(*from),
+                        t(*to),
+                        duration_text(*working_seconds, locale)
+                    ),
+                    (false, None) => format!("paused since {} {}", t(*from), why),
+                }
+            }
+        });
+    }
+    if let Some(m) = c.met_at {
+        lines.push(if zh {
+            format!("{} 达成", t(m))
+        } else {
+            format!("met {}", t(m))
+        });
+    }
+    lines
+}
