@@ -140,6 +140,7 @@ impl crate::App {
     pub async fn load_demo_network(&self) -> Result<DemoSummary, AppError> {
         let ctx = Ctx::system("demo");
         let mut s = DemoSummary::default();
+        self.ensure_sla_defaults().await?;
         for (code, parent, kind, name) in DEMO_UNITS {
             if self.find_org_unit_by_code(code).await?.is_some() {
                 continue;

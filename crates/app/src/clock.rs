@@ -23,6 +23,11 @@ impl ManualClock {
         Self(Mutex::new(start))
     }
 
+    /// A test clock that starts at the system's time and then moves only when told.
+    pub fn from_system_time() -> Self {
+        Self::new(Timestamp::now())
+    }
+
     pub fn advance(&self, by: SignedDuration) {
         let mut t = self.0.lock().unwrap_or_else(|p| p.into_inner());
         *t += by;

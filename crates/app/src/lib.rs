@@ -20,9 +20,12 @@ mod demo_network;
 mod demo_service;
 mod dispatch;
 mod error;
+mod escalation;
 mod export;
 mod idempotency;
 mod import;
+mod jobs;
+mod notify;
 mod org;
 mod passwords;
 mod portal;
@@ -30,6 +33,7 @@ mod products;
 mod records;
 pub mod schema;
 mod service_requests;
+mod sla;
 mod units;
 mod users;
 mod work_orders;
@@ -59,12 +63,18 @@ pub use dispatch::{
     SuggestionsView, WorkOrderRef,
 };
 pub use error::AppError;
+pub use escalation::SLA_CHECK;
 pub use export::{ExportCell, ExportFilter, ExportList, ExportPage};
 pub use idempotency::Idempotency;
 pub use import::{
     ColumnMap, FieldInfo, ImportFileInfo, ImportKind, ImportMode, ImportRejects, ImportReport,
     ImportRequest, PREVIEW_ROWS, PreviewRow, RejectedRow, RowError, normalize_header,
 };
+pub use jobs::{
+    Backoff, DEFAULT_MAX_ATTEMPTS, Failed, Job, JobCount, JobQuery, JobStatus, JobView,
+    MAX_ERROR_CHARS, NewJob,
+};
+pub use notify::{Inbox, NOTIFY_DELIVER, NotificationView, Outgoing, UserContactInput};
 pub use org::{NewOrgUnit, OrgUnitPatch, OrgUnitView};
 pub use passwords::PasswordCost;
 pub use portal::{PortalOverview, PortalUnit, UserCustomerInput, UserCustomerLink};
@@ -79,6 +89,11 @@ pub use service_requests::{
     CancelInput, IntakeWarning, NamedRef, NewServiceRequest, NewVisit, OwnerChange, RemoteOutcome,
     RequestEventView, RequestNote, RequestQuery, RequestUnit, ServiceRequestView, TriageInput,
     WorkOrderLine,
+};
+pub use sla::{
+    BoardClock, CalendarInput, CalendarView, ClockView, FactsView, PauseView, RequestSla,
+    RuleChoice, RuleView, SlaBoardQuery, SlaBoardRow, SpecialDayView, SpecialDaysImport,
+    TargetView,
 };
 pub use units::{
     NewUnit, OWN_MANUFACTURER, OwnershipView, UnitOwner, UnitProduct, UnitQuery, UnitTransfer,
@@ -123,6 +138,18 @@ pub struct AppConfig {
     pub alarm_merge_window: Duration,
     /// The user name that owns requests filed by alarms (else the first active dispatcher).
     pub alarm_owner: Option<String>,
+    /// Whether e-mail can be sent (an SMTP server is configured): users with an address
+    /// get their notifications by e-mail too.
+    pub email_enabled: bool,
+    /// Whether SMS go out (an SMS webhook is configured): customers are told about their
+    /// requests at the contact's phone.
+    pub sms_enabled: bool,
+    /// The SLA escalation ladder after a breach: minutes before the dispatcher, then the
+    /// station manager, then the center head are told, each counted from the step before,
+    /// unless someone acknowledged the breach.
+    pub sla_ladder_minutes: [i64; 3],
+    /// The address of the web UI as users reach it, for links in e-mails.
+    pub public_url: Option<String>,
 }
 
 impl Default for AppConfig {
@@ -137,6 +164,10 @@ impl Default for AppConfig {
             alarm_secret: None,
             alarm_merge_window: Duration::from_secs(24 * 3600),
             alarm_owner: None,
+            email_enabled: false,
+            sms_enabled: false,
+            sla_ladder_minutes: [0, 30, 60],
+            public_url: None,
         }
     }
 }
@@ -147,6 +178,10 @@ pub struct App {
     db: Db,
     clock: Arc<dyn Clock>,
     cfg: Arc<AppConfig>,
+    /// Wakes this process's job worker when a job is armed due now (see `jobs`).
+    jobs_wake: Arc<tokio::sync::Notify>,
+    /// The test clock, when the server runs on one (tests and demos move it forward).
+    test_clock: Option<Arc<ManualClock>>,
 }
 
 impl App {
@@ -155,7 +190,41 @@ impl App {
             db,
             clock,
             cfg: Arc::new(cfg),
+            jobs_wake: Arc::new(tokio::sync::Notify::new()),
+            test_clock: None,
         }
+    }
+
+    /// An app whose time is a test clock that only moves when told to
+    /// ([`App::advance_test_clock`]). Never for production: deadlines follow it.
+    pub fn with_test_clock(db: Db, clock: Arc<ManualClock>, cfg: AppConfig) -> Self {
+        let mut app = App::new(db, clock.clone(), cfg);
+        app.test_clock = Some(clock);
+        app
+    }
+
+    /// Whether time comes from a test clock.
+    pub fn has_test_clock(&self) -> bool {
+        self.test_clock.is_some()
+    }
+
+    /// Moves the test clock forward (admins only) and wakes the job worker, so what
+    /// became due runs. Not found when the server runs on real time.
+    pub fn advance_test_clock(&self, ctx: &Ctx, minutes: i64) -> Result<jiff::Timestamp, AppError> {
+        ctx.require(aftersales_domain::Permission::UsersManage)?;
+        let Some(c) = &self.test_clock else {
+            return Err(AppError::NotFound("test_clock"));
+        };
+        if !(1..=60 * 24 * 366).contains(&minutes) {
+            return Err(AppError::invalid(
+                aftersales_domain::FieldError::new("minutes", "out_of_range")
+                    .with("min", 1)
+                    .with("max", 60 * 24 * 366),
+            ));
+        }
+        c.advance(jiff::SignedDuration::from_mins(minutes));
+        self.wake_jobs();
+        Ok(self.now())
     }
 
     pub fn db(&self) -> &Db {
@@ -172,7 +241,8 @@ impl App {
     }
 
     /// Removes what has expired: sessions, old failed-login counts, idempotency keys older
-    /// than a day. None of these is a record of the service; the audit trail is untouched.
+    /// than a day, background jobs done more than 30 days ago. None of these is a record
+    /// of the service; the audit trail is untouched.
     pub async fn housekeeping(&self) -> Result<u64, AppError> {
         let now = self.now();
         let mut tx = self.db.begin().await?;
@@ -182,6 +252,11 @@ impl App {
         n += aftersales_store::idempotency::delete_before(
             tx.conn(),
             now - jiff::SignedDuration::from_hours(24),
+        )
+        .await?;
+        n += aftersales_store::jobs::delete_done_before(
+            tx.conn(),
+            now - jiff::SignedDuration::from_hours(24 * 30),
         )
         .await?;
         tx.commit().await?;

@@ -445,25 +445,27 @@ impl crate::App {
             Principal::User(a) => (Some(a.id.to_string()), a.display_name.clone()),
             Principal::System(n) => (None, format!("system:{n}")),
         };
+        let id = uuid::Uuid::now_v7().to_string();
         store::append_event(
             tx.conn(),
             &EventRow {
-                id: uuid::Uuid::now_v7().to_string(),
+                id: id.clone(),
                 request_id: request_id.to_owned(),
                 work_order_id: work_order_id.map(str::to_owned),
                 at: time::to_db(self.now()),
                 actor_id,
-                actor_name,
+                actor_name: actor_name.clone(),
                 kind: kind.to_owned(),
                 from_status: from.map(str::to_owned),
                 to_status: to.map(str::to_owned),
-                data: data.map(|d| d.to_string()),
+                data: data.as_ref().map(|d| d.to_string()),
                 latitude: position.map(|p| p.0),
                 longitude: position.map(|p| p.1),
             },
         )
         .await?;
-        Ok(())
+        self.after_event(tx, request_id, &id, kind, data.as_ref(), &actor_name)
+            .await
     }
 
     /// The next document number of `prefix` for today (local day), in the transaction.

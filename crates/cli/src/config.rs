@@ -60,6 +60,30 @@ pub struct Config {
     /// The user name that owns requests filed by alarms (else the first active dispatcher).
     pub alarm_owner: Option<String>,
     pub smtp: SmtpConfig,
+    pub jobs: JobsConfig,
+    /// Where SMS (and WeChat) messages go: a gateway's webhook that takes
+    /// `{"id","channel","to","locale","subject","text"}` as JSON. Unset: no SMS.
+    pub sms_webhook_url: Option<String>,
+    /// Minutes after a breach before the dispatcher, then the station manager, then the
+    /// center head are told (each after the step before), unless acknowledged.
+    pub sla_ladder_minutes: [i64; 3],
+    /// Run on a test clock that only moves through `POST /api/v1/test-clock/advance`
+    /// (tests and demos of deadlines). Never in production.
+    pub test_clock: bool,
+}
+
+/// The worker of background jobs (SLA timers, messages, webhooks).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct JobsConfig {
+    /// Run the worker in this process. Off: jobs wait for another process that runs one.
+    pub enabled: bool,
+    /// How often to look for due jobs (50–60000 ms); jobs armed due now in this process
+    /// wake the worker at once.
+    pub poll_interval_ms: u64,
+    /// How long a claimed job is this worker's before another may take it over
+    /// (10–86400 s); a handler is cut off after half of it.
+    pub lease_secs: u64,
 }
 
 /// Outgoing e-mail (used by notifications).
@@ -71,6 +95,8 @@ pub struct SmtpConfig {
     pub username: Option<String>,
     pub password: Option<Secret>,
     pub from: Option<String>,
+    /// `starttls` (the default), `tls` (port 465) or `none` (a relay on a trusted network).
+    pub tls: String,
 }
 
 impl Default for Config {
@@ -97,7 +123,16 @@ impl Default for Config {
                 username: None,
                 password: None,
                 from: None,
+                tls: "starttls".into(),
             },
+            jobs: JobsConfig {
+                enabled: true,
+                poll_interval_ms: 1000,
+                lease_secs: 300,
+            },
+            sms_webhook_url: None,
+            sla_ladder_minutes: [0, 30, 60],
+            test_clock: false,
         }
     }
 }
@@ -189,6 +224,40 @@ impl Config {
                 "configuration error: `alarm_secret` (AFTERSALES_ALARM_SECRET): use at least 16 characters"
             );
         }
+        if !matches!(self.smtp.tls.as_str(), "none" | "starttls" | "tls") {
+            bail!(
+                "configuration error: `smtp.tls` (AFTERSALES_SMTP__TLS): '{}' must be none, starttls or tls",
+                self.smtp.tls
+            );
+        }
+        if self
+            .sla_ladder_minutes
+            .iter()
+            .any(|m| !(0..=7 * 24 * 60).contains(m))
+        {
+            bail!(
+                "configuration error: `sla_ladder_minutes` (AFTERSALES_SLA_LADDER_MINUTES): each step must be 0–10080 minutes"
+            );
+        }
+        if let Some(u) = &self.sms_webhook_url
+            && !(u.starts_with("http://") || u.starts_with("https://"))
+        {
+            bail!(
+                "configuration error: `sms_webhook_url` (AFTERSALES_SMS_WEBHOOK_URL): '{u}' is not an http(s) URL"
+            );
+        }
+        if !(50..=60_000).contains(&self.jobs.poll_interval_ms) {
+            bail!(
+                "configuration error: `jobs.poll_interval_ms` (AFTERSALES_JOBS__POLL_INTERVAL_MS): {} must be between 50 and 60000",
+                self.jobs.poll_interval_ms
+            );
+        }
+        if !(10..=86_400).contains(&self.jobs.lease_secs) {
+            bail!(
+                "configuration error: `jobs.lease_secs` (AFTERSALES_JOBS__LEASE_SECS): {} must be between 10 and 86400",
+                self.jobs.lease_secs
+            );
+        }
         tracing_subscriber::EnvFilter::try_new(&self.log_level)
             .with_context(|| format!("configuration error: `log_level` (AFTERSALES_LOG_LEVEL): '{}' is not a valid filter", self.log_level))?;
         Ok(())
@@ -278,6 +347,24 @@ mod tests {
             jail.set_env("AFTERSALES_ALARM_SECRET", "short");
             let e = Config::load(None).expect_err("must fail").to_string();
             assert!(e.contains("alarm_secret") && !e.contains("short"), "{e}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn job_worker_settings_come_from_the_file_and_environment_and_are_checked() {
+        Jail::expect_with(|jail| {
+            let c = Config::load(None).map_err(|e| e.to_string())?;
+            assert!(c.jobs.enabled);
+            assert_eq!((c.jobs.poll_interval_ms, c.jobs.lease_secs), (1000, 300));
+            jail.create_file("j.toml", "[jobs]\nenabled = false\nlease_secs = 60\n")?;
+            jail.set_env("AFTERSALES_JOBS__POLL_INTERVAL_MS", "200");
+            let c = Config::load(Some(Path::new("j.toml"))).map_err(|e| e.to_string())?;
+            assert!(!c.jobs.enabled);
+            assert_eq!((c.jobs.poll_interval_ms, c.jobs.lease_secs), (200, 60));
+            jail.set_env("AFTERSALES_JOBS__LEASE_SECS", "1");
+            let e = Config::load(None).expect_err("must fail").to_string();
+            assert!(e.contains("jobs.lease_secs"), "{e}");
             Ok(())
         });
     }

@@ -156,8 +156,19 @@ async fn open(cfg: &Config) -> anyhow::Result<App> {
         alarm_secret: cfg.alarm_secret.as_ref().map(|s| s.expose().to_owned()),
         alarm_merge_window: Duration::from_secs(cfg.alarm_merge_window_hours * 3600),
         alarm_owner: cfg.alarm_owner.clone(),
+        email_enabled: cfg.smtp.host.is_some() && cfg.smtp.from.is_some(),
+        sms_enabled: cfg.sms_webhook_url.is_some(),
+        sla_ladder_minutes: cfg.sla_ladder_minutes,
+        public_url: cfg.public_url.clone(),
         ..AppConfig::default()
     };
+    if cfg.test_clock {
+        tracing::warn!(
+            "running on a TEST CLOCK: time moves only through POST /api/v1/test-clock/advance"
+        );
+        let clock = Arc::new(aftersales_app::ManualClock::from_system_time());
+        return Ok(App::with_test_clock(db, clock, app_cfg));
+    }
     Ok(App::new(db, Arc::new(SystemClock), app_cfg))
 }
 
@@ -289,11 +300,52 @@ async fn serve(cfg: Config, demo: bool) -> anyhow::Result<()> {
     println!("aftersales listening on http://{addr}");
     tracing::info!(%addr, "listening");
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let jobs = tokio::spawn(aftersales_jobs::housekeeping(
+    let housekeeping = tokio::spawn(aftersales_jobs::housekeeping(
         app.clone(),
         Duration::from_secs(600),
-        stop_rx,
+        stop_rx.clone(),
     ));
+    app.ensure_sla_defaults().await.map_err(describe)?;
+    let mailer = match (&cfg.smtp.host, &cfg.smtp.from) {
+        (Some(host), Some(from)) => Some(
+            aftersales_jobs::Mailer::new(
+                host,
+                cfg.smtp.port,
+                aftersales_jobs::SmtpTls::parse(&cfg.smtp.tls)
+                    .unwrap_or(aftersales_jobs::SmtpTls::StartTls),
+                cfg.smtp.username.clone().map(|u| {
+                    (
+                        u,
+                        cfg.smtp
+                            .password
+                            .as_ref()
+                            .map(|p| p.expose().to_owned())
+                            .unwrap_or_default(),
+                    )
+                }),
+                from,
+            )
+            .map_err(|e| anyhow::anyhow!("configuration error: smtp: {e}"))?,
+        ),
+        _ => None,
+    };
+    let webhook = match &cfg.sms_webhook_url {
+        Some(u) => Some(
+            aftersales_jobs::MessageWebhook::new(u)
+                .map_err(|e| anyhow::anyhow!("configuration error: {e}"))?,
+        ),
+        None => None,
+    };
+    let worker = cfg.jobs.enabled.then(|| {
+        let opts = aftersales_jobs::WorkerOptions {
+            poll_interval: Duration::from_millis(cfg.jobs.poll_interval_ms),
+            lease: Duration::from_secs(cfg.jobs.lease_secs),
+            ..aftersales_jobs::WorkerOptions::default()
+        };
+        let mut handlers = aftersales_jobs::Handlers::builtin();
+        aftersales_jobs::register_service_handlers(&mut handlers, mailer.clone(), webhook.clone());
+        tokio::spawn(aftersales_jobs::run(app.clone(), handlers, opts, stop_rx))
+    });
     let router = aftersales_web::router(
         app.clone(),
         aftersales_web::WebConfig {
@@ -304,8 +356,13 @@ async fn serve(cfg: Config, demo: bool) -> anyhow::Result<()> {
         },
     );
     aftersales_web::serve(listener, router, shutdown_signal()).await?;
+    // Background work stops after the requests in flight: no new jobs are claimed, the
+    // ones in hand finish and are recorded.
     let _ = stop_tx.send(true);
-    let _ = jobs.await;
+    let _ = housekeeping.await;
+    if let Some(w) = worker {
+        let _ = w.await;
+    }
     app.db().close().await;
     tracing::info!("stopped");
     Ok(())

@@ -65,6 +65,10 @@ impl Role {
             UsersRead => matches!(self, Role::Admin | Role::Manager),
             UsersManage => self == Role::Admin,
             AuditRead => self == Role::Admin,
+            // Background jobs: seeing the parked ones with their errors, retrying them.
+            JobsManage => self == Role::Admin,
+            // Service levels: calendars, holidays and rules are kept by admins and managers.
+            SlaManage => matches!(self, Role::Admin | Role::Manager),
             // The installed base: staff read it; the front office (agents, dispatchers,
             // managers) keeps it; admins set up products and warranty policies. Partners
             // and customers get their own scoped views later.
@@ -128,6 +132,8 @@ pub enum Permission {
     UsersRead,
     UsersManage,
     AuditRead,
+    JobsManage,
+    SlaManage,
     CustomersRead,
     CustomersManage,
     ProductsRead,
@@ -147,7 +153,7 @@ pub enum Permission {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 23] = [
+    pub const ALL: [Permission; 25] = [
         Permission::OwnProfile,
         Permission::OwnTokens,
         Permission::OrgRead,
@@ -155,6 +161,8 @@ impl Permission {
         Permission::UsersRead,
         Permission::UsersManage,
         Permission::AuditRead,
+        Permission::JobsManage,
+        Permission::SlaManage,
         Permission::CustomersRead,
         Permission::CustomersManage,
         Permission::ProductsRead,
@@ -219,6 +227,8 @@ mod tests {
             (UsersRead, &[Role::Admin, Role::Manager]),
             (UsersManage, &[Role::Admin]),
             (AuditRead, &[Role::Admin]),
+            (JobsManage, &[Role::Admin]),
+            (SlaManage, &[Role::Admin, Role::Manager]),
             (CustomersRead, STAFF),
             (UnitsRead, STAFF),
             (CustomersManage, FRONT_OFFICE),

@@ -1,6 +1,20 @@
-//! Background work that runs beside the web server. For now: housekeeping (expired
-//! sessions, old failed-login counts, idempotency keys). The durable, restart-safe job
-//! table for SLA timers and notifications builds on this crate.
+//! Background work that runs beside the web server: housekeeping, and the worker of the
+//! durable job table (docs/decisions.md "Background jobs").
+//!
+//! The worker claims due jobs of the kinds it has handlers for, runs each handler, and
+//! marks the job done or failed (retried with backoff, parked after its last attempt).
+//! Handlers must be idempotent: a job whose worker died mid-run is run again once its
+//! lease runs out. The one built-in kind is [`HTTP_POST`] (webhooks: SMS and WeChat
+//! gateways, partners' systems).
+
+mod deliver;
+mod http_post;
+mod worker;
+
+pub use aftersales_app::{Backoff, Job, JobStatus, NewJob};
+pub use deliver::{Mailer, MessageWebhook, SmtpTls, register as register_service_handlers};
+pub use http_post::{HTTP_POST, HttpPostHandler, http_post_payload};
+pub use worker::{HandlerFuture, Handlers, JobError, WorkerOptions, run, run_once};
 
 use aftersales_app::App;
 use std::time::Duration;

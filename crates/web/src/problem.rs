@@ -267,6 +267,7 @@ mod tests {
             AppError::Conflict("idempotency_key_in_use"),
             AppError::Conflict("not_a_technician"),
             AppError::Conflict("certification_removed"),
+            AppError::Conflict("job_not_parked"),
             AppError::FieldConflict(FieldErrors::new()),
         ];
         let extra = [

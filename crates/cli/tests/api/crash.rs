@@ -13,6 +13,15 @@ use tokio::sync::Mutex;
 
 /// Starts `aftersales serve` in `dir` on a free port; returns the child and its base URL.
 pub async fn start(dir: &Path, database_url: Option<&str>) -> (Child, String) {
+    start_with(dir, database_url, &[]).await
+}
+
+/// [`start`] with more environment variables (settings such as `AFTERSALES_JOBS__…`).
+pub async fn start_with(
+    dir: &Path,
+    database_url: Option<&str>,
+    env: &[(&str, &str)],
+) -> (Child, String) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_aftersales"));
     cmd.arg("serve")
         .current_dir(dir)
@@ -25,6 +34,9 @@ pub async fn start(dir: &Path, database_url: Option<&str>) -> (Child, String) {
         .kill_on_drop(true);
     if let Some(u) = database_url {
         cmd.env("DATABASE_URL", u);
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
     }
     let mut child = cmd.spawn().expect("spawn aftersales");
     let stdout = child.stdout.take().expect("stdout");

@@ -2,7 +2,7 @@
 //! server at `AFTERSALES_TEST_PG_URL`), the real router served on 127.0.0.1:0, the demo
 //! network and one user per role loaded, and typed helpers for requests.
 
-use aftersales_app::{App, AppConfig, Db, DbOptions, PasswordCost, SystemClock};
+use aftersales_app::{App, AppConfig, Db, DbOptions, ManualClock, PasswordCost};
 use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -93,6 +93,8 @@ pub fn temp_dir() -> PathBuf {
 pub struct TestApp {
     pub base: String,
     pub app: App,
+    /// The database's URL (for a second pool or process on the same database).
+    pub url: String,
     /// A client without cookies and without following redirects.
     pub http: reqwest::Client,
     pub backend: &'static str,
@@ -103,14 +105,24 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn sqlite() -> TestApp {
-        let dir = temp_dir();
-        let url = format!("sqlite://{}", dir.join("aftersales.db").display());
-        Self::start(&url, "sqlite", None, Some(dir)).await
+        Self::sqlite_with(None, AppConfig::default()).await
     }
 
     pub async fn postgres() -> TestApp {
+        Self::postgres_with(None, AppConfig::default()).await
+    }
+
+    /// On SQLite, with a test clock (else the system's) and settings (the tests' password
+    /// cost and alarm secret are set over them).
+    pub async fn sqlite_with(clock: Option<Arc<ManualClock>>, cfg: AppConfig) -> TestApp {
+        let dir = temp_dir();
+        let url = format!("sqlite://{}", dir.join("aftersales.db").display());
+        Self::start(&url, "sqlite", None, Some(dir), clock, cfg).await
+    }
+
+    pub async fn postgres_with(clock: Option<Arc<ManualClock>>, cfg: AppConfig) -> TestApp {
         let (name, url) = fresh_pg_database().await;
-        Self::start(&url, "postgres", Some(name), None).await
+        Self::start(&url, "postgres", Some(name), None, clock, cfg).await
     }
 
     async fn start(
@@ -118,6 +130,8 @@ impl TestApp {
         backend: &'static str,
         pg_db: Option<String>,
         dir: Option<PathBuf>,
+        clock: Option<Arc<ManualClock>>,
+        cfg: AppConfig,
     ) -> TestApp {
         let db = Db::connect(
             url,
@@ -132,9 +146,12 @@ impl TestApp {
         let cfg = AppConfig {
             password_cost: PasswordCost::insecure_fast(),
             alarm_secret: Some(ALARM_SECRET.into()),
-            ..AppConfig::default()
+            ..cfg
         };
-        let app = App::new(db, Arc::new(SystemClock), cfg);
+        let app = match clock {
+            Some(c) => App::with_test_clock(db, c, cfg),
+            None => App::new(db, Arc::new(aftersales_app::SystemClock), cfg),
+        };
         app.ensure_admin(Some(ADMIN_PASSWORD)).await.expect("admin");
         // The network and one user per role; each test brings its own installed base.
         app.load_demo_network().await.expect("demo");
@@ -157,6 +174,7 @@ impl TestApp {
         TestApp {
             base,
             app,
+            url: url.to_owned(),
             http,
             backend,
             pg_db,

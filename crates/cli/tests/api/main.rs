@@ -7,6 +7,7 @@ mod helpers;
 mod installed_base;
 mod records;
 mod service_flow;
+mod sla;
 
 mod audit;
 mod auth;
@@ -14,6 +15,7 @@ mod cli;
 mod conventions;
 mod crash;
 mod imports;
+mod jobs;
 mod matrix;
 mod network;
 mod org_and_users;

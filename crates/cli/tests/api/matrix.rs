@@ -49,6 +49,7 @@ const REQ_READ: &[&str] = &[
 const REQ_CREATE: &[&str] = &["admin", "agent", "dispatcher", "manager", "customer"];
 const DISPATCHERS: &[&str] = &["admin", "dispatcher", "manager"];
 const FIELD: &[&str] = &["engineer", "partner"];
+const SLA_MANAGE: &[&str] = &["admin", "manager"];
 const FIELD_OR_DISPATCH: &[&str] = &["admin", "dispatcher", "engineer", "manager", "partner"];
 const FIELD_OR_MANAGE: &[&str] = &[
     "admin",
@@ -157,6 +158,97 @@ const CASES: &[Case] = &[
     Case {
         method: "GET",
         template: "/api/v1/audit",
+        allowed: &["admin"],
+    },
+    Case {
+        method: "GET",
+        template: "/api/v1/admin/jobs",
+        allowed: &["admin"],
+    },
+    Case {
+        method: "POST",
+        template: "/api/v1/admin/jobs/{id}/retry",
+        allowed: &["admin"],
+    },
+    Case {
+        method: "GET",
+        template: "/api/v1/service-requests/{id}/sla",
+        allowed: FIELD_OR_MANAGE,
+    },
+    Case {
+        method: "POST",
+        template: "/api/v1/service-requests/{id}/sla/acknowledge",
+        allowed: DISPATCHERS,
+    },
+    Case {
+        method: "GET",
+        template: "/api/v1/sla/board",
+        allowed: FIELD_OR_MANAGE,
+    },
+    Case {
+        method: "GET",
+        template: "/api/v1/calendars",
+        allowed: FIELD_OR_MANAGE,
+    },
+    Case {
+        method: "PUT",
+        template: "/api/v1/calendars/{key}",
+        allowed: SLA_MANAGE,
+    },
+    Case {
+        method: "GET",
+        template: "/api/v1/special-days",
+        allowed: FIELD_OR_MANAGE,
+    },
+    Case {
+        method: "PUT",
+        template: "/api/v1/special-days/{day}",
+        allowed: SLA_MANAGE,
+    },
+    Case {
+        method: "DELETE",
+        template: "/api/v1/special-days/{day}",
+        allowed: SLA_MANAGE,
+    },
+    Case {
+        method: "POST",
+        template: "/api/v1/special-days/import",
+        allowed: SLA_MANAGE,
+    },
+    Case {
+        method: "GET",
+        template: "/api/v1/sla/rules",
+        allowed: FIELD_OR_MANAGE,
+    },
+    Case {
+        method: "POST",
+        template: "/api/v1/sla/rules",
+        allowed: SLA_MANAGE,
+    },
+    Case {
+        method: "GET",
+        template: "/api/v1/notifications",
+        allowed: ALL,
+    },
+    Case {
+        method: "POST",
+        template: "/api/v1/notifications/read",
+        allowed: ALL,
+    },
+    // The engineer's own addresses (the path names the engineer); others' only admins.
+    Case {
+        method: "PUT",
+        template: "/api/v1/users/{id}/contact",
+        allowed: &["admin", "engineer"],
+    },
+    Case {
+        method: "GET",
+        template: "/api/v1/test-clock",
+        allowed: ALL,
+    },
+    Case {
+        method: "POST",
+        template: "/api/v1/test-clock/advance",
         allowed: &["admin"],
     },
     Case {
@@ -622,6 +714,17 @@ fn body_for(c: &Case) -> Option<Value> {
         ("PATCH", "/api/v1/users/{id}/certifications/{cert_id}") => {
             Some(json!({"version": 0, "level": "guru"}))
         }
+        ("POST", "/api/v1/service-requests/{id}/sla/acknowledge") => {
+            Some(json!({"milestone": "lunch"}))
+        }
+        ("PUT", "/api/v1/calendars/{key}") => Some(
+            json!({"name_zh": "", "name_en": "", "always": false, "weekly": [], "observes_holidays": true, "version": 1}),
+        ),
+        ("PUT", "/api/v1/special-days/{day}") => Some(json!({"kind": "nope", "name": ""})),
+        ("POST", "/api/v1/sla/rules") => Some(json!({"name": "", "targets": []})),
+        ("POST", "/api/v1/notifications/read") => Some(json!({"id": "nope"})),
+        ("PUT", "/api/v1/users/{id}/contact") => Some(json!({"email": "nope"})),
+        ("POST", "/api/v1/test-clock/advance") => Some(json!({"minutes": 0})),
         _ => None,
     }
 }
@@ -673,6 +776,9 @@ async fn every_role_gets_exactly_the_api_operations_of_the_matrix(app: TestApp) 
                     &format!("/imports/{}", uuid::Uuid::now_v7()),
                 )
                 .replace("{cert_id}", &uuid::Uuid::now_v7().to_string())
+                .replace("/jobs/{id}", &format!("/jobs/{}", uuid::Uuid::now_v7()))
+                .replace("{key}", "workdays")
+                .replace("{day}", "2026-02-30")
                 .replace("{code}", "NOPE")
                 .replace("{serial}", "NOSUCH");
             let path = match c.template {
@@ -754,6 +860,8 @@ async fn every_operation_is_in_the_openapi_document_and_the_matrix(app: TestApp)
         let concrete = path
             .replace("{id}", &uuid::Uuid::now_v7().to_string())
             .replace("{cert_id}", &uuid::Uuid::now_v7().to_string())
+            .replace("{key}", "nope")
+            .replace("{day}", "2026-02-30")
             .replace("{code}", "NOPE")
             .replace("{serial}", "NOSUCH");
         let (status, body) = app.send(method, &concrete, &admin, Some(json!({}))).await;

@@ -104,7 +104,7 @@ async fn certify(app: &TestApp, admin: &str, user: &str, line: &str) {
     assert_eq!(s, 201, "{b}");
 }
 
-async fn file_request(app: &TestApp, w: &World) -> Value {
+pub(crate) async fn file_request(app: &TestApp, w: &World) -> Value {
     let (s, r) = app
         .send(
             "POST",

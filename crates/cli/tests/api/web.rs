@@ -23,6 +23,7 @@ const PAGES: &[(&str, &[&str])] = &[
     ("/admin/users", &["admin", "manager"]),
     ("/admin/users/new", &["admin"]),
     ("/admin/audit", &["admin"]),
+    ("/admin/jobs", &["admin"]),
     (
         "/org-units",
         &[

@@ -7,9 +7,11 @@ mod customers;
 mod installed_base;
 mod intake;
 mod io;
+mod jobs;
 mod network;
 mod org;
 mod service;
+mod sla;
 mod users;
 
 use crate::AppState;
@@ -35,6 +37,8 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(org::list, org::create))
         .routes(routes!(org::get, org::update))
         .routes(routes!(audit::list))
+        .routes(routes!(jobs::list))
+        .routes(routes!(jobs::retry))
         .routes(routes!(
             installed_base::list_policies,
             installed_base::create_policy
@@ -117,6 +121,20 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(intake::link_customer))
         .routes(routes!(service::suggestions))
         .routes(routes!(service::board))
+        .routes(routes!(sla::request_sla))
+        .routes(routes!(sla::acknowledge))
+        .routes(routes!(sla::board))
+        .routes(routes!(sla::calendars))
+        .routes(routes!(sla::update_calendar))
+        .routes(routes!(sla::special_days))
+        .routes(routes!(sla::put_special_day, sla::delete_special_day))
+        .routes(routes!(sla::import_special_days))
+        .routes(routes!(sla::rules, sla::save_rule))
+        .routes(routes!(sla::inbox))
+        .routes(routes!(sla::mark_read))
+        .routes(routes!(sla::user_contact))
+        .routes(routes!(sla::clock))
+        .routes(routes!(sla::advance_clock))
         .split_for_parts();
     crate::openapi::finish(&mut doc);
     (router, doc)

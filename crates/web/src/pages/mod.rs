@@ -11,11 +11,13 @@ mod customers;
 mod dispatch;
 mod home;
 mod imports;
+mod jobs;
 mod mobile;
 mod network;
 mod portal;
 mod records;
 pub mod requests;
+mod sla;
 mod unit_transfer;
 mod wo_fmt;
 
@@ -76,6 +78,15 @@ pub fn router(state: AppState) -> Router<AppState> {
         )
         .route("/portal/requests/{id}", get(portal::request))
         .route("/admin/audit", get(admin::audit))
+        .route("/admin/jobs", get(jobs::jobs))
+        .route("/sla", get(sla::board))
+        .route("/admin/calendars", get(sla::calendars))
+        .route("/admin/calendars/days", post(sla::day))
+        .route("/admin/calendars/import", post(sla::import))
+        .route("/notifications", get(sla::notifications))
+        .route("/notifications/read", post(sla::read))
+        .route("/notifications/bell", get(sla::bell))
+        .route("/admin/jobs/{id}/retry", post(jobs::retry))
         .route(
             "/org-units",
             get(admin::org_units).post(admin::create_org_unit),
@@ -183,6 +194,7 @@ pub fn nav_for(role: Role) -> Vec<(&'static str, &'static str)> {
     }
     if role.can(Permission::Dispatch) {
         v.push(("/dispatch", "dispatch.nav"));
+        v.push(("/sla", "sla.nav"));
     }
     if role.can(Permission::FieldWork) {
         v.push(("/m", "engineer.nav"));
@@ -216,6 +228,12 @@ pub fn nav_for(role: Role) -> Vec<(&'static str, &'static str)> {
     }
     if role.can(Permission::AuditRead) {
         v.push(("/admin/audit", "nav.audit"));
+    }
+    if role.can(Permission::JobsManage) {
+        v.push(("/admin/jobs", "nav.jobs"));
+    }
+    if role.can(Permission::SlaManage) || role.can(Permission::Dispatch) {
+        v.push(("/admin/calendars", "sla.calendars_nav"));
     }
     v.push(("/me/tokens", "nav.tokens"));
     v.push(("/me/password", "nav.password"));

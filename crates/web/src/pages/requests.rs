@@ -229,6 +229,28 @@ pub fn event_text(tr: Tr, e: &RequestEventView) -> String {
             t
         }
         "addendum" => with_note(tr.t_dyn(&key), "body"),
+        "sla_warning"
+        | "sla_breached"
+        | "sla_escalated"
+        | "sla_acknowledged"
+        | "emergency_plan_opened" => {
+            let milestone = tr.t_dyn(&format!("sla.milestone.{}", s("milestone")));
+            let role = tr.t_dyn(&format!("sla.role.step{}", s("step")));
+            let due = time("due_at");
+            with_note(
+                tr.f(
+                    &key,
+                    &[
+                        ("milestone", &milestone),
+                        ("due", &due),
+                        ("step", &s("step")),
+                        ("role", &role),
+                        ("to", &s("to")),
+                    ],
+                ),
+                "note",
+            )
+        }
         _ => {
             let t = tr.t_dyn(&key);
             let t = if t == key { e.kind.clone() } else { t };
@@ -1037,9 +1059,16 @@ pub struct RequestPage {
     pub notice: Option<String>,
     /// The action whose form the errors belong to.
     pub failed: String,
+    /// The clocks of the request's promise (staff only).
+    pub sla: Option<aftersales_app::RequestSla>,
 }
 
 impl RequestPage {
+    /// A clock's state as a word.
+    pub fn clock_state(&self, state: &str) -> String {
+        self.shell.tr.t_dyn(&format!("sla.state.{state}"))
+    }
+
     pub fn req_status(&self, s: &str) -> String {
         request_status_label(self.shell.tr, s)
     }
@@ -1145,12 +1174,14 @@ async fn request_page(
     } else {
         Vec::new()
     };
+    let sla = s.app.request_sla(&u.ctx, &r.id, u.tr().locale).await.ok();
     RequestPage {
         r,
         events,
         reopened_as,
         owners,
         can_manage,
+        sla,
         can_dispatch: u.actor.role.can(Permission::Dispatch),
         errors,
         alert,
@@ -1189,6 +1220,7 @@ pub struct ActionForm {
     solved: String,
     reason: String,
     org_unit_id: String,
+    milestone: String,
 }
 
 pub async fn action(
@@ -1273,6 +1305,13 @@ pub async fn action(
             )
             .await
         }
+        "sla-ack" => match app
+            .acknowledge_breach(ctx, &id, &f.milestone, note.as_deref())
+            .await
+        {
+            Ok(()) => app.get_service_request(ctx, &id).await,
+            Err(e) => Err(e),
+        },
         _ => Err(AppError::NotFound("page")),
     };
     let tr = u.tr();

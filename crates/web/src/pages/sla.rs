@@ -1,0 +1,383 @@
+//! Service levels in the browser: the SLA board, the calendars with their holidays and
+//! make-up workdays, and the bell's list of notifications.
+
+use super::{PageError, Shell, WebUser};
+use crate::AppState;
+use crate::io;
+use aftersales_app::{AppError, CalendarView, Inbox, SlaBoardQuery, SlaBoardRow, SpecialDayView};
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Form;
+use axum::body::Body;
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+// ---------------------------------------------------------------------------------------
+// The board
+
+#[derive(Template, WebTemplate)]
+#[template(path = "sla_board.html")]
+pub struct BoardPage {
+    pub shell: Shell,
+    pub rows: Vec<SlaBoardRow>,
+    pub units: Vec<(String, String)>,
+    pub org_unit_id: String,
+    pub engineer_id: String,
+    pub milestone: String,
+    pub milestones: Vec<(String, String)>,
+    /// The engineers of the rows shown, for the filter.
+    pub engineers: Vec<(String, String)>,
+}
+
+impl BoardPage {
+    pub fn state_label(&self, s: &str) -> String {
+        self.shell.tr.t_dyn(&format!("sla.state.{s}"))
+    }
+
+    /// "2 h 10 min left" / "overdue 35 min".
+    pub fn left(&self, r: &SlaBoardRow) -> String {
+        let Some(s) = r.seconds_left else {
+            return "—".into();
+        };
+        let d = aftersales_domain::sla::duration_text(s.abs(), self.shell.tr.locale);
+        if s >= 0 {
+            self.shell.tr.f("sla.left", &[("time", &d)])
+        } else {
+            self.shell.tr.f("sla.overdue", &[("time", &d)])
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct BoardForm {
+    org_unit_id: String,
+    engineer_id: String,
+    milestone: String,
+}
+
+pub async fn board(State(s): State<AppState>, u: WebUser, Query(f): Query<BoardForm>) -> Response {
+    let tr = u.tr();
+    let q = SlaBoardQuery {
+        org_unit_id: Some(f.org_unit_id.clone()),
+        engineer_id: Some(f.engineer_id.clone()),
+        milestone: Some(f.milestone.clone()),
+        limit: Some(300),
+    };
+    let rows = match s.app.sla_board(&u.ctx, &q, tr.locale).await {
+        Ok(r) => r,
+        Err(e) => return PageError::for_user(e, u).into_response(),
+    };
+    let units = s.app.org_unit_choices(&u.ctx).await.unwrap_or_default();
+    let milestones = aftersales_domain::sla::Milestone::ALL
+        .iter()
+        .map(|m| (m.as_str().to_owned(), m.label(tr.locale).to_owned()))
+        .collect();
+    let mut engineers: Vec<(String, String)> = rows
+        .iter()
+        .filter_map(|r| Some((r.engineer_id.clone()?, r.engineer_name.clone()?)))
+        .collect();
+    engineers.sort();
+    engineers.dedup();
+    BoardPage {
+        shell: u.shell,
+        engineers,
+        rows,
+        units,
+        org_unit_id: f.org_unit_id,
+        engineer_id: f.engineer_id,
+        milestone: f.milestone,
+        milestones,
+    }
+    .into_response()
+}
+
+// ---------------------------------------------------------------------------------------
+// Calendars
+
+#[derive(Template, WebTemplate)]
+#[template(path = "calendars.html")]
+pub struct CalendarsPage {
+    pub shell: Shell,
+    pub calendars: Vec<CalendarView>,
+    pub days: Vec<SpecialDayView>,
+    pub year: i32,
+    pub years: Vec<i32>,
+    pub units: Vec<(String, String)>,
+    pub org_unit_id: String,
+    pub can_manage: bool,
+    pub notice: Option<String>,
+    pub error: Option<String>,
+}
+
+impl CalendarsPage {
+    pub fn weekday(&self, i: &usize) -> String {
+        self.shell.tr.t_dyn(&format!("sla.weekday.{i}"))
+    }
+
+    pub fn kind_label(&self, k: &str) -> String {
+        self.shell.tr.t_dyn(&format!("sla.day.{k}"))
+    }
+
+    pub fn name(&self, c: &CalendarView) -> String {
+        match self.shell.tr.locale {
+            aftersales_domain::Locale::ZhCn => c.name_zh.clone(),
+            aftersales_domain::Locale::En => c.name_en.clone(),
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct CalendarsQuery {
+    year: String,
+    org_unit_id: String,
+    done: String,
+}
+
+async fn calendars_page(
+    s: &AppState,
+    u: WebUser,
+    q: CalendarsQuery,
+    error: Option<String>,
+) -> Response {
+    let tr = u.tr();
+    let this_year = i32::from(
+        s.app
+            .now()
+            .to_zoned(jiff::tz::TimeZone::get("Asia/Shanghai").unwrap_or(jiff::tz::TimeZone::UTC))
+            .year(),
+    );
+    let year = q.year.trim().parse().unwrap_or(this_year);
+    let calendars = match s.app.list_calendars(&u.ctx).await {
+        Ok(c) => c,
+        Err(e) => return PageError::for_user(e, u).into_response(),
+    };
+    let unit = (!q.org_unit_id.trim().is_empty()).then_some(q.org_unit_id.trim());
+    let days = match s.app.special_days(&u.ctx, unit, Some(year)).await {
+        Ok(d) => d,
+        Err(e) => return PageError::for_user(e, u).into_response(),
+    };
+    let units = s.app.org_unit_choices(&u.ctx).await.unwrap_or_default();
+    let notice = match q.done.as_str() {
+        "" => None,
+        d => Some(tr.t_dyn(&format!("sla.done.{d}"))),
+    };
+    CalendarsPage {
+        can_manage: u.actor.role.can(aftersales_domain::Permission::SlaManage),
+        shell: u.shell,
+        calendars,
+        days,
+        year,
+        years: (this_year - 1..=this_year + 1).collect(),
+        units,
+        org_unit_id: q.org_unit_id,
+        notice,
+        error,
+    }
+    .into_response()
+}
+
+pub async fn calendars(
+    State(s): State<AppState>,
+    u: WebUser,
+    Query(q): Query<CalendarsQuery>,
+) -> Response {
+    calendars_page(&s, u, q, None).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct DayForm {
+    day: String,
+    kind: String,
+    name: String,
+    org_unit_id: String,
+    /// "delete" removes the day.
+    op: String,
+}
+
+pub async fn day(State(s): State<AppState>, u: WebUser, Form(f): Form<DayForm>) -> Response {
+    let unit = (!f.org_unit_id.trim().is_empty()).then_some(f.org_unit_id.trim());
+    let result = if f.op == "delete" {
+        s.app.delete_special_day(&u.ctx, unit, &f.day).await
+    } else {
+        s.app
+            .put_special_day(&u.ctx, unit, &f.day, &f.kind, &f.name)
+            .await
+            .map(|_| ())
+    };
+    let year = f.day.get(..4).unwrap_or("").to_owned();
+    let back = CalendarsQuery {
+        year: year.clone(),
+        org_unit_id: f.org_unit_id.clone(),
+        done: String::new(),
+    };
+    match result {
+        Ok(()) => Redirect::to(&format!(
+            "/admin/calendars?year={}&org_unit_id={}&done={}",
+            super::encode_component(&year),
+            super::encode_component(&f.org_unit_id),
+            if f.op == "delete" { "deleted" } else { "saved" }
+        ))
+        .into_response(),
+        Err(e @ (AppError::Validation(_) | AppError::FieldConflict(_))) => {
+            let tr = u.tr();
+            let msg = e
+                .field_errors()
+                .map(|fe| {
+                    fe.0.iter()
+                        .map(|x| {
+                            format!(
+                                "{}: {}",
+                                tr.t_dyn(&format!("sla.field.{}", x.field)),
+                                tr.field_error(x)
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                })
+                .unwrap_or_default();
+            let status = crate::problem::status_of(&e);
+            (status, calendars_page(&s, u, back, Some(msg)).await).into_response()
+        }
+        Err(e) => PageError::for_user(e, u).into_response(),
+    }
+}
+
+/// The import form (htmx, multipart): answers a fragment with the outcome.
+pub async fn import(
+    State(s): State<AppState>,
+    u: WebUser,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let tr = u.tr();
+    let result = async {
+        let up = io::read_upload(&headers, body).await?;
+        let unit = up
+            .fields
+            .get("org_unit_id")
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty());
+        s.app
+            .import_special_days(
+                &u.ctx,
+                unit.as_deref(),
+                up.file_name.as_deref().unwrap_or(""),
+                &up.bytes,
+            )
+            .await
+    }
+    .await;
+    let html = match result {
+        Ok(r) => format!(
+            "<div class=\"alert ok\" role=\"status\" id=\"import-outcome\">{}</div>",
+            esc(&tr.f(
+                "sla.imported",
+                &[
+                    (
+                        "years",
+                        &r.years
+                            .iter()
+                            .map(|y| y.to_string())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    ("holidays", &r.holidays.to_string()),
+                    ("workdays", &r.workdays.to_string()),
+                ],
+            ))
+        ),
+        Err(e) => {
+            let lines: Vec<String> = match e.field_errors() {
+                Some(fe) => {
+                    fe.0.iter()
+                        .map(|x| {
+                            let line = x
+                                .params
+                                .iter()
+                                .find(|p| p.0 == "line")
+                                .map(|p| p.1)
+                                .unwrap_or(0);
+                            format!(
+                                "<li>{}</li>",
+                                esc(&tr.f(
+                                    "sla.file_problem",
+                                    &[("line", &line.to_string()), ("problem", &tr.field_error(x))]
+                                ))
+                            )
+                        })
+                        .collect()
+                }
+                None => vec![],
+            };
+            format!(
+                "<div class=\"alert error\" role=\"alert\" id=\"import-outcome\">{}<ul>{}</ul></div>",
+                esc(&tr.t_error(e.code())),
+                lines.join("")
+            )
+        }
+    };
+    Html(html).into_response()
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+// ---------------------------------------------------------------------------------------
+// The bell
+
+#[derive(Template, WebTemplate)]
+#[template(path = "notifications.html")]
+pub struct NotificationsPage {
+    pub shell: Shell,
+    pub inbox: Inbox,
+}
+
+pub async fn notifications(State(s): State<AppState>, u: WebUser) -> Response {
+    match s.app.inbox(&u.ctx, 100).await {
+        Ok(inbox) => NotificationsPage {
+            shell: u.shell,
+            inbox,
+        }
+        .into_response(),
+        Err(e) => PageError::for_user(e, u).into_response(),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ReadForm {
+    id: String,
+}
+
+pub async fn read(State(s): State<AppState>, u: WebUser, Form(f): Form<ReadForm>) -> Response {
+    let id = (!f.id.trim().is_empty()).then_some(f.id.trim());
+    match s.app.mark_notifications_read(&u.ctx, id).await {
+        Ok(_) => Redirect::to("/notifications").into_response(),
+        Err(e) => PageError::for_user(e, u).into_response(),
+    }
+}
+
+/// The bell's count, for the top bar (htmx swaps it in).
+pub async fn bell(State(s): State<AppState>, u: WebUser) -> Response {
+    let n = s.app.inbox(&u.ctx, 1).await.map(|i| i.unread).unwrap_or(0);
+    let tr = u.tr();
+    Html(format!(
+        "<a href=\"/notifications\" id=\"bell\" class=\"bell\" aria-label=\"{}\">🔔{}</a>",
+        esc(&tr.t_dyn("sla.bell")),
+        if n > 0 {
+            format!("<span class=\"badge danger\" id=\"bell-count\">{n}</span>")
+        } else {
+            String::new()
+        }
+    ))
+    .into_response()
+}

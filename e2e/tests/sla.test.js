@@ -1,0 +1,188 @@
+// Service levels in a real browser with a real SMTP server (issue 5): the server runs on a
+// test clock; the test moves it past a response deadline and sees the escalation ladder on
+// the request's timeline, the clocks' states on the SLA board and the request page, and the
+// e-mails in the SMTP server in each recipient's language (the dispatcher reads English,
+// the station manager Chinese). An acknowledgement stops the ladder.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, before, describe, test } from 'node:test';
+import { ADMIN_PASSWORD, DEMO_PASSWORD, launchBrowser, startServer } from '../lib/server.js';
+
+const T = { timeout: 180_000 };
+const SINK = resolve(import.meta.dirname, '../../scripts/smtp-sink.py');
+
+async function api(base, token, method, path, body) {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const json = res.status === 204 ? null : await res.json().catch(() => null);
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+// The real SMTP server: scripts/smtp-sink.py writes each message to DIR/<n>.eml.
+async function startSink() {
+  const dir = await mkdtemp(join(tmpdir(), 'aftersales-smtp-'));
+  const child = spawn('python3', [SINK, dir, '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise((ok, fail) => {
+    let out = '';
+    child.stdout.on('data', (b) => {
+      out += b;
+      const m = out.match(/listening on (\d+)/);
+      if (m) ok(Number(m[1]));
+    });
+    child.once('exit', (code) => fail(new Error(`smtp-sink exited (${code})`)));
+  });
+  return {
+    port,
+    dir,
+    async stop() {
+      child.kill('SIGTERM');
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+// RFC 2047 encoded words (=?utf-8?b?…?= / =?utf-8?q?…?=) in a header, decoded.
+function decodeHeader(v) {
+  return v
+    .replace(/\?=\s+=\?/g, '?==?')
+    .replace(/=\?utf-8\?([bq])\?([^?]*)\?=/gi, (_, enc, text) =>
+      enc.toLowerCase() === 'b'
+        ? Buffer.from(text, 'base64').toString('utf8')
+        : Buffer.from(text.replace(/_/g, ' ').replace(/=([0-9A-F]{2})/gi, (_, h) => String.fromCharCode(parseInt(h, 16))), 'latin1').toString('utf8'),
+    );
+}
+
+async function mails(dir) {
+  const out = [];
+  for (const f of (await readdir(dir)).filter((f) => f.endsWith('.eml')).sort()) {
+    const text = await readFile(join(dir, f), 'utf8');
+    const head = text.split(/\r?\n\r?\n/)[0].replace(/\r?\n[ \t]+/g, ' ');
+    const get = (name) => (head.match(new RegExp(`^${name}: (.*)$`, 'mi')) || [])[1] || '';
+    out.push({ to: get('To'), subject: decodeHeader(get('Subject')), lang: get('Content-Language') });
+  }
+  return out;
+}
+
+async function waitFor(what, fn, ms = 30_000) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(250);
+  }
+}
+
+describe('SLA: a breach escalates on the timeline and by e-mail in the recipient\'s language', () => {
+  let sink;
+  let server;
+  let browser;
+  let base;
+  let admin;
+
+  before(async () => {
+    sink = await startSink();
+    server = await startServer({
+      env: {
+        AFTERSALES_TEST_CLOCK: 'true',
+        AFTERSALES_SMTP__HOST: '127.0.0.1',
+        AFTERSALES_SMTP__PORT: String(sink.port),
+        AFTERSALES_SMTP__TLS: 'none',
+        AFTERSALES_SMTP__FROM: 'aftersales <noreply@example.com>',
+        AFTERSALES_JOBS__POLL_INTERVAL_MS: '200',
+      },
+    });
+    base = server.baseUrl;
+    browser = await launchBrowser();
+    admin = (await api(base, null, 'POST', '/api/v1/auth/login', { username: 'admin', password: ADMIN_PASSWORD })).token;
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+    await sink?.stop();
+  });
+
+  test('moving the test clock past the response deadline', T, async () => {
+    assert.equal((await api(base, admin, 'GET', '/api/v1/test-clock')).test_clock, true);
+    // The dispatcher reads English, the station manager Chinese; both get e-mail.
+    const users = (await api(base, admin, 'GET', '/api/v1/users?limit=100')).items;
+    const dispatcher = users.find((u) => u.username === 'dispatcher');
+    const manager = users.find((u) => u.username === 'manager');
+    await api(base, admin, 'PATCH', `/api/v1/users/${dispatcher.id}`, { version: dispatcher.version, locale: 'en' });
+    await api(base, admin, 'PUT', `/api/v1/users/${dispatcher.id}/contact`, { email: 'dispatcher@example.com' });
+    await api(base, admin, 'PUT', `/api/v1/users/${manager.id}/contact`, { email: 'manager@example.com' });
+
+    // A demo request in a Shenyang station whose response clock runs (the board is
+    // computed by the worker from each request's events).
+    const row = await waitFor('a running response clock on the board', async () => {
+      const rows = await api(base, admin, 'GET', '/api/v1/sla/board');
+      return rows.find((r) => (r.org_unit_name || '').startsWith('沈阳') && r.clocks.some((c) => c.milestone === 'response' && c.state === 'running'));
+    });
+    const number = row.number;
+    const sla = await api(base, admin, 'GET', `/api/v1/service-requests/${number}/sla`);
+    const response = sla.clocks.find((c) => c.milestone === 'response');
+    assert.equal(response.state, 'running');
+    assert.equal(response.target_minutes, 60);
+    assert.ok(sla.rule.why.length > 0, 'the rule says why it applies');
+
+    // The dispatcher watches the board in English.
+    const ctx = await browser.newContext({ locale: 'en-US' });
+    const page = await ctx.newPage();
+    await page.goto(`${base}/login`);
+    await page.fill('#login-form input[name=username]', 'dispatcher');
+    await page.fill('#login-form input[name=password]', DEMO_PASSWORD);
+    await Promise.all([page.waitForURL((u) => u.pathname === '/'), page.click('#login-form button[type=submit]')]);
+    await page.goto(`${base}/sla`);
+    const boardRow = page.locator(`#sla-board tr[data-number="${number}"]`);
+    assert.match(await boardRow.getAttribute('data-state'), /running|warning/);
+
+    // 70 minutes later the response is overdue: step 1 tells the dispatcher.
+    await api(base, admin, 'POST', '/api/v1/test-clock/advance', { minutes: 70 });
+    const eventsOf = async () => (await api(base, admin, 'GET', `/api/v1/service-requests/${number}/events`)).items;
+    await waitFor('the breach on the timeline', async () => (await eventsOf()).some((e) => e.kind === 'sla_breached'));
+    // 31 minutes more: step 2 tells the station manager.
+    await api(base, admin, 'POST', '/api/v1/test-clock/advance', { minutes: 31 });
+    await waitFor('escalation step 2', async () => (await eventsOf()).some((e) => e.kind === 'sla_escalated' && e.data.step === 2));
+
+    await page.goto(`${base}/sla`);
+    assert.equal(await boardRow.getAttribute('data-state'), 'breached');
+    await page.goto(`${base}/requests/${number}`);
+    const timeline = await page.locator('#timeline').innerText();
+    assert.match(timeline, /Response overdue since .*; escalated to the dispatcher: 李强\(调度\)/);
+    assert.match(timeline, /Response still overdue; escalation step 2 to the station manager: 刘洋\(主管\)/);
+    assert.equal(await page.locator('#sla-clocks tr[data-milestone=response]').getAttribute('data-state'), 'breached');
+    await page.locator('#sla-clocks tr[data-milestone=response] summary').click();
+    assert.match(await page.locator('#sla-clocks tr[data-milestone=response] .sla-trace').innerText(), /started .* in '24\/7'/);
+
+    // The e-mails, each in its reader's language.
+    const got = await waitFor('two e-mails', async () => {
+      const m = await mails(sink.dir);
+      return m.some((x) => x.to.includes('dispatcher@example.com')) && m.some((x) => x.to.includes('manager@example.com')) ? m : null;
+    });
+    const toDispatcher = got.find((x) => x.to.includes('dispatcher@example.com'));
+    const toManager = got.find((x) => x.to.includes('manager@example.com'));
+    assert.equal(toDispatcher.subject, `[SLA breach] ${number}: response overdue`);
+    assert.equal(toManager.subject, `【时效超时】${number} 响应已超时`);
+
+    // The dispatcher acknowledges: the ladder stops before the center head.
+    await Promise.all([
+      page.waitForURL((u) => u.search.includes('done=sla-ack')),
+      page.click('#sla-clocks button[data-ack=response]'),
+    ]);
+    assert.match(await page.locator('#timeline').innerText(), /Breach of Response acknowledged/);
+    await api(base, admin, 'POST', '/api/v1/test-clock/advance', { minutes: 61 });
+    await sleep(1500);
+    const steps = (await eventsOf()).filter((e) => ['sla_breached', 'sla_escalated'].includes(e.kind) && e.data.milestone === 'response');
+    assert.deepEqual(steps.map((e) => e.data.step), [1, 2]);
+    await ctx.close();
+  });
+});
