@@ -166,12 +166,21 @@ describe('SLA: a breach escalates on the timeline and by e-mail in the recipient
     // The e-mails, each in its reader's language.
     const got = await waitFor('two e-mails', async () => {
       const m = await mails(sink.dir);
-      return m.some((x) => x.to.includes('dispatcher@example.com')) && m.some((x) => x.to.includes('manager@example.com')) ? m : null;
+      const mine = m.filter((x) => x.subject.includes(number));
+      return mine.some((x) => x.to.includes('dispatcher@example.com')) && mine.some((x) => x.to.includes('manager@example.com')) ? mine : null;
     });
     const toDispatcher = got.find((x) => x.to.includes('dispatcher@example.com'));
     const toManager = got.find((x) => x.to.includes('manager@example.com'));
     assert.equal(toDispatcher.subject, `[SLA breach] ${number}: response overdue`);
     assert.equal(toManager.subject, `【时效超时】${number} 响应已超时`);
+
+    // The bell counts the unread notifications (other demo requests breached too); the
+    // list shows this one in English.
+    await page.waitForSelector('#bell-count');
+    assert.ok(Number(await page.locator('#bell-count').innerText()) >= 1);
+    await page.goto(`${base}/notifications`);
+    assert.match(await page.locator('#notifications').innerText(), new RegExp(`\\[SLA breach\\] ${number}: response overdue`));
+    await page.goto(`${base}/requests/${number}`);
 
     // The dispatcher acknowledges: the ladder stops before the center head.
     await Promise.all([
@@ -183,6 +192,43 @@ describe('SLA: a breach escalates on the timeline and by e-mail in the recipient
     await sleep(1500);
     const steps = (await eventsOf()).filter((e) => ['sla_breached', 'sla_escalated'].includes(e.kind) && e.data.milestone === 'response');
     assert.deepEqual(steps.map((e) => e.data.step), [1, 2]);
+    await ctx.close();
+  });
+
+  test('holidays and make-up workdays are kept on the calendar page', T, async () => {
+    const ctx = await browser.newContext({ locale: 'zh-CN' });
+    const page = await ctx.newPage();
+    await page.goto(`${base}/login`);
+    await page.fill('#login-form input[name=username]', 'manager');
+    await page.fill('#login-form input[name=password]', DEMO_PASSWORD);
+    await Promise.all([page.waitForURL((u) => u.pathname === '/'), page.click('#login-form button[type=submit]')]);
+    await page.goto(`${base}/admin/calendars?year=2026`);
+    // The 2026 notice is there: Saturday 2026-02-14 is a make-up workday of 春节.
+    assert.equal(await page.locator('#special-days tr[data-day="2026-02-14"]').getAttribute('data-kind'), 'workday');
+    assert.match(await page.locator('#sla-rules').innerText(), /同城/);
+
+    // Import next year's notice typed as CSV: a bad file first, then a good one.
+    await page.goto(`${base}/admin/calendars?year=2027`);
+    await page.setInputFiles('#file', { name: 'cn-2027.csv', mimeType: 'text/csv', buffer: Buffer.from('date,kind,name\n2027-02-30,holiday,春节\n') });
+    await page.click('#days-import button[type=submit]');
+    await page.waitForSelector('#import-outcome.error');
+    assert.match(await page.locator('#import-outcome').innerText(), /第 2 行/);
+    const good = 'date,kind,name\n2027-02-06..2027-02-14,holiday,春节\n2027-02-20,班,春节\n';
+    await page.setInputFiles('#file', { name: 'cn-2027.csv', mimeType: 'text/csv', buffer: Buffer.from(good) });
+    await page.click('#days-import button[type=submit]');
+    await page.waitForSelector('#import-outcome.ok');
+    assert.match(await page.locator('#import-outcome').innerText(), /放假 9 天，调休上班 1 天/);
+    await page.goto(`${base}/admin/calendars?year=2027`);
+    assert.equal(await page.locator('#special-days tbody tr[data-day]').count(), 10);
+
+    // One day by hand, then removed again.
+    await page.fill('#day', '2027-05-03');
+    await page.selectOption('#kind', 'holiday');
+    await page.fill('#name', '劳动节');
+    await Promise.all([page.waitForURL((u) => u.search.includes('done=saved')), page.click('#day-form button[type=submit]')]);
+    assert.equal(await page.locator('#special-days tr[data-day="2027-05-03"]').getAttribute('data-kind'), 'holiday');
+    await Promise.all([page.waitForURL((u) => u.search.includes('done=deleted')), page.click('button[data-delete-day="2027-05-03"]')]);
+    assert.equal(await page.locator('#special-days tr[data-day="2027-05-03"]').count(), 0);
     await ctx.close();
   });
 });

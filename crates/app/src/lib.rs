@@ -91,9 +91,9 @@ pub use service_requests::{
     WorkOrderLine,
 };
 pub use sla::{
-    BoardClock, CalendarInput, CalendarView, ClockView, FactsView, PauseView, RequestSla,
-    RuleChoice, RuleView, SlaBoardQuery, SlaBoardRow, SpecialDayView, SpecialDaysImport,
-    TargetView,
+    BoardClock, CalendarInput, CalendarView, ClockView, FactsView, OverrideInput, OverrideView,
+    PauseView, RequestSla, RuleChoice, RuleView, SlaBoardQuery, SlaBoardRow, SpecialDayView,
+    SpecialDaysImport, TargetView,
 };
 pub use units::{
     NewUnit, OWN_MANUFACTURER, OwnershipView, UnitOwner, UnitProduct, UnitQuery, UnitTransfer,

@@ -1281,6 +1281,21 @@ impl crate::App {
             self.audit(&mut tx, &ctx, "sla_rule", "defaults", "create", None, None)
                 .await?;
         }
+        // Open requests filed before there were clocks get their first check.
+        let now_ts = self.now();
+        for id in store::open_requests_without_status(tx.conn()).await? {
+            aftersales_store::jobs::arm(
+                tx.conn(),
+                &aftersales_store::jobs::NewJob::new(
+                    crate::escalation::SLA_CHECK,
+                    format!("sla:{id}:first"),
+                    serde_json::json!({ "request_id": id }),
+                    now_ts,
+                ),
+                now_ts,
+            )
+            .await?;
+        }
         tx.commit().await?;
         Ok(())
     }
@@ -1485,5 +1500,151 @@ impl crate::App {
                 )
             })
             .collect())
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Per-unit calendar overrides (admin)
+
+/// A unit's own time zone or hours for a calendar.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct OverrideView {
+    pub calendar: String,
+    pub org_unit_id: String,
+    /// Null: the calendar's own zone.
+    pub time_zone: Option<String>,
+    /// Null: the calendar's own hours; else true for 7×24.
+    pub always: Option<bool>,
+    /// Monday first, when the unit has weekly hours of its own.
+    pub weekly: Option<Vec<Vec<String>>>,
+}
+
+/// What a unit changes of a calendar: a zone, hours (`always` or `weekly`), or both.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct OverrideInput {
+    pub time_zone: Option<String>,
+    pub always: Option<bool>,
+    pub weekly: Option<Vec<Vec<String>>>,
+}
+
+fn override_view(o: &store::OverrideRow) -> Result<OverrideView, AppError> {
+    let hours = o.hours.as_deref().map(parse_hours).transpose()?;
+    Ok(OverrideView {
+        calendar: o.calendar_key.clone(),
+        org_unit_id: o.org_unit_id.clone(),
+        time_zone: o.time_zone.clone(),
+        always: hours.as_ref().map(|h| matches!(h, Hours::Always)),
+        weekly: match hours {
+            Some(Hours::Weekly { days }) => Some(
+                days.iter()
+                    .map(|d| d.iter().map(|s| s.to_string().replace('–', "-")).collect())
+                    .collect(),
+            ),
+            _ => None,
+        },
+    })
+}
+
+impl crate::App {
+    /// Every unit's overrides of a calendar.
+    pub async fn calendar_overrides(
+        &self,
+        ctx: &Ctx,
+        key: &str,
+    ) -> Result<Vec<OverrideView>, AppError> {
+        ctx.require(Permission::RequestsRead)?;
+        if matches!(&ctx.principal, Principal::User(a) if a.role == Role::Customer) {
+            return Err(AppError::Forbidden);
+        }
+        let mut conn = self.db.acquire().await?;
+        store::all_overrides(&mut *conn)
+            .await?
+            .iter()
+            .filter(|o| o.calendar_key == key)
+            .map(override_view)
+            .collect()
+    }
+
+    /// Sets a unit's own zone or hours for a calendar (admins and managers).
+    pub async fn put_calendar_override(
+        &self,
+        ctx: &Ctx,
+        key: &str,
+        org_unit: &str,
+        input: &OverrideInput,
+    ) -> Result<OverrideView, AppError> {
+        ctx.require(Permission::SlaManage)?;
+        let mut errs = FieldErrors::new();
+        let tz = input
+            .time_zone
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty());
+        if tz.is_some_and(|t| TimeZone::get(t).is_err()) {
+            errs.push(FieldError::new("time_zone", "unknown_time_zone"));
+        }
+        let hours = match (input.always, &input.weekly) {
+            (Some(true), _) => Some(Hours::Always),
+            (_, Some(w)) => parse_weekly(w, &mut errs),
+            _ => None,
+        };
+        if tz.is_none() && hours.is_none() && errs.is_empty() {
+            errs.push(FieldError::new("time_zone", "required"));
+        }
+        errs.into_result().map_err(AppError::Validation)?;
+        let mut tx = self.db.begin().await?;
+        if store::calendar(tx.conn(), key).await?.is_none() {
+            return Err(AppError::NotFound("calendar"));
+        }
+        let unit = scope_of_tx(&mut tx, Some(org_unit)).await?;
+        let row = store::OverrideRow {
+            org_unit_id: unit.clone(),
+            calendar_key: key.to_owned(),
+            time_zone: tz.map(str::to_owned),
+            hours: hours
+                .map(|h| serde_json::to_string(&h))
+                .transpose()
+                .map_err(|e| internal("hours", e))?,
+            updated_at: time::to_db(self.now()),
+        };
+        store::upsert_override(tx.conn(), &row).await?;
+        let view = override_view(&row)?;
+        self.audit(
+            &mut tx,
+            ctx,
+            "calendar_override",
+            &format!("{key}:{unit}"),
+            "put",
+            None,
+            serde_json::to_value(&view).ok(),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(view)
+    }
+
+    pub async fn delete_calendar_override(
+        &self,
+        ctx: &Ctx,
+        key: &str,
+        org_unit: &str,
+    ) -> Result<(), AppError> {
+        ctx.require(Permission::SlaManage)?;
+        let mut tx = self.db.begin().await?;
+        if !store::delete_override(tx.conn(), org_unit.trim(), key).await? {
+            return Err(AppError::NotFound("calendar_override"));
+        }
+        self.audit(
+            &mut tx,
+            ctx,
+            "calendar_override",
+            &format!("{key}:{}", org_unit.trim()),
+            "delete",
+            None,
+            None,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 }

@@ -753,3 +753,16 @@ pub async fn customer_name<'e, E: Executor<'e, Database = Any>>(
         .await?;
     Ok(r.map(|r| r.0))
 }
+
+/// Open requests whose clocks were never computed (filed before the SLA feature existed).
+pub async fn open_requests_without_status<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+) -> Result<Vec<String>, StoreError> {
+    let rows: Vec<(String,)> = sqlx::query_as(
+        "SELECT r.id FROM service_requests r WHERE r.status IN ('open', 'in_progress') \
+         AND NOT EXISTS (SELECT 1 FROM sla_status s WHERE s.request_id = r.id) ORDER BY r.id",
+    )
+    .fetch_all(e)
+    .await?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}

@@ -268,6 +268,8 @@ mod tests {
             AppError::Conflict("not_a_technician"),
             AppError::Conflict("certification_removed"),
             AppError::Conflict("job_not_parked"),
+            AppError::Conflict("not_breached"),
+            AppError::Conflict("already_acknowledged"),
             AppError::FieldConflict(FieldErrors::new()),
         ];
         let extra = [

@@ -197,6 +197,21 @@ const CASES: &[Case] = &[
     },
     Case {
         method: "GET",
+        template: "/api/v1/calendars/{key}/overrides",
+        allowed: FIELD_OR_MANAGE,
+    },
+    Case {
+        method: "PUT",
+        template: "/api/v1/calendars/{key}/overrides/{org_unit_id}",
+        allowed: SLA_MANAGE,
+    },
+    Case {
+        method: "DELETE",
+        template: "/api/v1/calendars/{key}/overrides/{org_unit_id}",
+        allowed: SLA_MANAGE,
+    },
+    Case {
+        method: "GET",
         template: "/api/v1/special-days",
         allowed: FIELD_OR_MANAGE,
     },
@@ -721,6 +736,9 @@ fn body_for(c: &Case) -> Option<Value> {
             json!({"name_zh": "", "name_en": "", "always": false, "weekly": [], "observes_holidays": true, "version": 1}),
         ),
         ("PUT", "/api/v1/special-days/{day}") => Some(json!({"kind": "nope", "name": ""})),
+        ("PUT", "/api/v1/calendars/{key}/overrides/{org_unit_id}") => {
+            Some(json!({"time_zone": "Mars/Olympus"}))
+        }
         ("POST", "/api/v1/sla/rules") => Some(json!({"name": "", "targets": []})),
         ("POST", "/api/v1/notifications/read") => Some(json!({"id": "nope"})),
         ("PUT", "/api/v1/users/{id}/contact") => Some(json!({"email": "nope"})),
@@ -778,6 +796,7 @@ async fn every_role_gets_exactly_the_api_operations_of_the_matrix(app: TestApp) 
                 .replace("{cert_id}", &uuid::Uuid::now_v7().to_string())
                 .replace("/jobs/{id}", &format!("/jobs/{}", uuid::Uuid::now_v7()))
                 .replace("{key}", "workdays")
+                .replace("{org_unit_id}", &unit_id)
                 .replace("{day}", "2026-02-30")
                 .replace("{code}", "NOPE")
                 .replace("{serial}", "NOSUCH");
@@ -861,6 +880,7 @@ async fn every_operation_is_in_the_openapi_document_and_the_matrix(app: TestApp)
             .replace("{id}", &uuid::Uuid::now_v7().to_string())
             .replace("{cert_id}", &uuid::Uuid::now_v7().to_string())
             .replace("{key}", "nope")
+            .replace("{org_unit_id}", &uuid::Uuid::now_v7().to_string())
             .replace("{day}", "2026-02-30")
             .replace("{code}", "NOPE")
             .replace("{serial}", "NOSUCH");

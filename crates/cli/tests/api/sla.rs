@@ -862,4 +862,47 @@ async fn calendars_and_special_days_are_data_admins_keep(e: Env) {
         at(clock(&s, "resolution")["due_at"].as_str().expect("due")),
         sh("2026-03-02T14:00")
     );
+
+    // The responsible unit (the owner's, HQ: nothing covers the region here) works
+    // mornings only: its override moves the due time; removing it moves it back.
+    let number = r["number"].as_str().expect("n");
+    let hq = e.t.unit_id("HQ").await;
+    let path = format!("/api/v1/calendars/workdays/overrides/{hq}");
+    let mornings = json!({"weekly": [["08:00-12:00"], ["08:00-12:00"], ["08:00-12:00"], ["08:00-12:00"], ["08:00-12:00"], [], []]});
+    let (s, b) =
+        e.t.send("PUT", &path, &dispatcher, Some(mornings.clone()))
+            .await;
+    assert_eq!(s, 403, "{b}");
+    let (s, b) =
+        e.t.send(
+            "PUT",
+            &path,
+            &admin,
+            Some(json!({"time_zone": "Mars/Olympus"})),
+        )
+        .await;
+    assert_eq!(
+        (s, b["errors"][0]["code"].as_str()),
+        (422, Some("unknown_time_zone")),
+        "{b}"
+    );
+    let (s, b) = e.t.send("PUT", &path, &admin, Some(mornings)).await;
+    assert_eq!(s, 200, "{b}");
+    let (_, list) =
+        e.t.get("/api/v1/calendars/workdays/overrides", &dispatcher)
+            .await;
+    assert_eq!(list.as_array().map(Vec::len), Some(1), "{list}");
+    let s = e.sla(&w.dispatcher, number, "en").await;
+    // 10:00–12:00 Monday, then 08:00–10:00 Tuesday.
+    assert_eq!(
+        at(clock(&s, "resolution")["due_at"].as_str().expect("due")),
+        sh("2026-03-03T10:00")
+    );
+    let (s, _) = e.t.send("DELETE", &path, &admin, None).await;
+    assert_eq!(s, 204);
+    let s = e.sla(&w.dispatcher, number, "en").await;
+    assert_eq!(
+        at(clock(&s, "resolution")["due_at"].as_str().expect("due")),
+        sh("2026-03-02T14:00")
+    );
 }

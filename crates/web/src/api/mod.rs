@@ -126,6 +126,8 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(sla::board))
         .routes(routes!(sla::calendars))
         .routes(routes!(sla::update_calendar))
+        .routes(routes!(sla::overrides))
+        .routes(routes!(sla::put_override, sla::delete_override))
         .routes(routes!(sla::special_days))
         .routes(routes!(sla::put_special_day, sla::delete_special_day))
         .routes(routes!(sla::import_special_days))

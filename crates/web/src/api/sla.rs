@@ -5,8 +5,8 @@ use crate::AppState;
 use crate::extract::{ApiCtx, AppJson, AppQuery};
 use crate::problem::ApiError;
 use aftersales_app::{
-    CalendarInput, CalendarView, Inbox, RequestSla, RuleView, SlaBoardQuery, SlaBoardRow,
-    SpecialDayView, SpecialDaysImport, UserContactInput,
+    CalendarInput, CalendarView, Inbox, OverrideInput, OverrideView, RequestSla, RuleView,
+    SlaBoardQuery, SlaBoardRow, SpecialDayView, SpecialDaysImport, UserContactInput,
 };
 use axum::Json;
 use axum::body::Bytes;
@@ -346,4 +346,54 @@ pub async fn advance_clock(
         now,
         test_clock: true,
     }))
+}
+
+/// The units' own zones or hours for a calendar.
+#[utoipa::path(get, path = "/api/v1/calendars/{key}/overrides", tag = "sla",
+    params(("key" = String, Path, description = "Calendar key")),
+    responses((status = 200, description = "The overrides.", body = Vec<OverrideView>)))]
+pub async fn overrides(
+    State(s): State<AppState>,
+    c: ApiCtx,
+    Path(key): Path<String>,
+) -> Result<Json<Vec<OverrideView>>, ApiError> {
+    s.app
+        .calendar_overrides(&c.ctx, &key)
+        .await
+        .map(Json)
+        .map_err(|e| c.err(e))
+}
+
+/// Set a unit's own time zone or hours for a calendar (it holds for the units below too,
+/// unless they have their own).
+#[utoipa::path(put, path = "/api/v1/calendars/{key}/overrides/{org_unit_id}", tag = "sla", request_body = OverrideInput,
+    params(("key" = String, Path, description = "Calendar key"), ("org_unit_id" = String, Path, description = "Org unit id")),
+    responses((status = 200, description = "The override.", body = OverrideView)))]
+pub async fn put_override(
+    State(s): State<AppState>,
+    c: ApiCtx,
+    Path((key, unit)): Path<(String, String)>,
+    body: AppJson<OverrideInput>,
+) -> Result<Json<OverrideView>, ApiError> {
+    s.app
+        .put_calendar_override(&c.ctx, &key, &unit, &body.value)
+        .await
+        .map(Json)
+        .map_err(|e| c.err(e))
+}
+
+/// Remove a unit's override: the calendar's own zone and hours hold again.
+#[utoipa::path(delete, path = "/api/v1/calendars/{key}/overrides/{org_unit_id}", tag = "sla",
+    params(("key" = String, Path, description = "Calendar key"), ("org_unit_id" = String, Path, description = "Org unit id")),
+    responses((status = 204, description = "Removed.")))]
+pub async fn delete_override(
+    State(s): State<AppState>,
+    c: ApiCtx,
+    Path((key, unit)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    s.app
+        .delete_calendar_override(&c.ctx, &key, &unit)
+        .await
+        .map_err(|e| c.err(e))?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -110,9 +110,53 @@ pub struct CalendarsPage {
     pub can_manage: bool,
     pub notice: Option<String>,
     pub error: Option<String>,
+    pub rules: Vec<aftersales_app::RuleView>,
 }
 
 impl CalendarsPage {
+    /// A rule's criteria in words ("any" when it has none).
+    pub fn criteria(&self, r: &aftersales_app::RuleView) -> String {
+        let tr = self.shell.tr;
+        let mut parts = vec![];
+        if let Some(v) = &r.contract_level {
+            parts.push(format!("{}: {v}", tr.t_dyn("sla.crit.contract_level")));
+        }
+        if let Some(v) = &r.customer_tier {
+            parts.push(format!("{}: {v}", tr.t_dyn("sla.crit.customer_tier")));
+        }
+        if let Some(v) = &r.region_class {
+            parts.push(tr.t_dyn(&format!("sla.region.{v}")));
+        }
+        if let Some(v) = &r.priority {
+            parts.push(tr.t_dyn(&format!("requests.priority.{v}")));
+        }
+        if let Some(v) = &r.kind {
+            parts.push(tr.t_dyn(&format!("requests.kind.{v}")));
+        }
+        if parts.is_empty() {
+            tr.t_dyn("sla.crit.any")
+        } else {
+            parts.join(" · ")
+        }
+    }
+
+    /// A rule's targets in words: "响应 1小时 (7x24)".
+    pub fn targets(&self, r: &aftersales_app::RuleView) -> String {
+        let tr = self.shell.tr;
+        r.targets
+            .iter()
+            .map(|t| {
+                format!(
+                    "{} {} ({})",
+                    tr.t_dyn(&format!("sla.milestone.{}", t.milestone)),
+                    aftersales_domain::sla::duration_text(t.minutes * 60, tr.locale),
+                    t.calendar
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
     pub fn weekday(&self, i: &usize) -> String {
         self.shell.tr.t_dyn(&format!("sla.weekday.{i}"))
     }
@@ -161,6 +205,7 @@ async fn calendars_page(
         Err(e) => return PageError::for_user(e, u).into_response(),
     };
     let units = s.app.org_unit_choices(&u.ctx).await.unwrap_or_default();
+    let rules = s.app.list_sla_rules(&u.ctx).await.unwrap_or_default();
     let notice = match q.done.as_str() {
         "" => None,
         d => Some(tr.t_dyn(&format!("sla.done.{d}"))),
@@ -176,6 +221,7 @@ async fn calendars_page(
         org_unit_id: q.org_unit_id,
         notice,
         error,
+        rules,
     }
     .into_response()
 }
