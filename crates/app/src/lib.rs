@@ -86,9 +86,9 @@ pub use records::{
     RecordVerification, sample_size,
 };
 pub use service_requests::{
-    CancelInput, IntakeWarning, NamedRef, NewServiceRequest, NewVisit, OwnerChange, RemoteOutcome,
-    RequestEventView, RequestNote, RequestQuery, RequestUnit, ServiceRequestView, TriageInput,
-    WorkOrderLine,
+    CancelInput, IntakeWarning, NamedRef, NewServiceRequest, NewVisit, OwnerChange, PriorityChange,
+    RemoteOutcome, RequestEventView, RequestNote, RequestQuery, RequestUnit, ServiceRequestView,
+    TriageInput, WorkOrderLine,
 };
 pub use sla::{
     BoardClock, CalendarInput, CalendarView, ClockView, FactsView, OverrideInput, OverrideView,

@@ -259,6 +259,22 @@ pub struct OwnerChange {
     pub note: Option<String>,
 }
 
+/// A new priority for a request, with the reason (R-SLA-3: its clocks are recomputed).
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+pub struct PriorityChange {
+    #[serde(deserialize_with = "crate::schema::int")]
+    #[schema(minimum = 1)]
+    pub version: i64,
+    #[schema(value_type = crate::schema::PriorityName)]
+    pub priority: String,
+    /// Why (required).
+    #[schema(
+        max_length = 2000,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
+    pub note: Option<String>,
+}
+
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 pub struct TriageInput {
     #[serde(deserialize_with = "crate::schema::int")]
@@ -1262,6 +1278,60 @@ impl crate::App {
             None,
             None,
             Some(serde_json::json!({"from": r.owner_id, "to": after.owner_id, "to_name": u.display_name, "note": note})),
+            None,
+        )
+        .await?;
+        let v = self.request_view(tx.conn(), &after).await?;
+        tx.commit().await?;
+        Ok(v)
+    }
+
+    /// Changes a request's priority, with the reason: the SLA rule is chosen again and every
+    /// clock recomputed from the start (pauses stay, they are events); its open work orders
+    /// take the new priority.
+    pub async fn change_request_priority(
+        &self,
+        ctx: &Ctx,
+        key: &str,
+        input: &PriorityChange,
+    ) -> Result<ServiceRequestView, AppError> {
+        ctx.require(Permission::RequestsManage)?;
+        let mut errs = FieldErrors::new();
+        let priority = errs.take(
+            Priority::parse(input.priority.trim())
+                .ok_or_else(|| FieldError::new("priority", "invalid_choice")),
+        );
+        let note = text_note("note", input.note.as_deref(), &mut errs);
+        if matches!(note, Some(None)) {
+            errs.push(FieldError::new("note", "required"));
+        }
+        errs.clone().into_result()?;
+        let (Some(priority), Some(Some(note))) = (priority, note) else {
+            return Err(AppError::Validation(errs));
+        };
+        let (mut tx, r) = self
+            .request_for_change(ctx, key, Some(input.version))
+            .await?;
+        if matches!(r.status.as_str(), "resolved" | "closed" | "cancelled") {
+            return Err(AppError::Conflict("illegal_transition"));
+        }
+        if r.priority == priority.as_str() {
+            return Err(AppError::conflict_on("priority", "unchanged"));
+        }
+        let mut after = r.clone();
+        after.priority = priority.as_str().to_owned();
+        self.save_request(&mut tx, &r, &mut after).await?;
+        store::set_open_orders_priority(tx.conn(), &r.id, priority.as_str(), &after.updated_at)
+            .await?;
+        self.event(
+            &mut tx,
+            ctx,
+            &r.id,
+            None,
+            "priority_changed",
+            None,
+            None,
+            Some(serde_json::json!({"from": r.priority, "to": after.priority, "note": note})),
             None,
         )
         .await?;

@@ -1007,6 +1007,25 @@ pub async fn photo_bytes<'e, E: Executor<'e, Database = Any>>(
     row.ok_or(StoreError::NotFound)
 }
 
+/// Gives a request's open work orders its new priority (the board sorts by it).
+pub async fn set_open_orders_priority<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    request_id: &str,
+    priority: &str,
+    at: &str,
+) -> Result<u64, StoreError> {
+    let r = sqlx::query(
+        "UPDATE work_orders SET priority = $1, updated_at = $2, version = version + 1 \
+         WHERE request_id = $3 AND status NOT IN ('completed', 'cancelled') AND priority <> $1",
+    )
+    .bind(priority)
+    .bind(at)
+    .bind(request_id)
+    .execute(e)
+    .await?;
+    Ok(r.rows_affected())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

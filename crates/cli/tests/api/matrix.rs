@@ -181,6 +181,11 @@ const CASES: &[Case] = &[
         allowed: DISPATCHERS,
     },
     Case {
+        method: "POST",
+        template: "/api/v1/service-requests/{id}/priority",
+        allowed: FRONT_OFFICE,
+    },
+    Case {
         method: "GET",
         template: "/api/v1/sla/board",
         allowed: FIELD_OR_MANAGE,
@@ -740,6 +745,9 @@ fn body_for(c: &Case) -> Option<Value> {
             Some(json!({"time_zone": "Mars/Olympus"}))
         }
         ("POST", "/api/v1/sla/rules") => Some(json!({"name": "", "targets": []})),
+        ("POST", "/api/v1/service-requests/{id}/priority") => {
+            Some(json!({"version": 1, "priority": "asap", "note": ""}))
+        }
         ("POST", "/api/v1/notifications/read") => Some(json!({"id": "nope"})),
         ("PUT", "/api/v1/users/{id}/contact") => Some(json!({"email": "nope"})),
         ("POST", "/api/v1/test-clock/advance") => Some(json!({"minutes": 0})),

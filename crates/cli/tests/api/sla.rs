@@ -905,4 +905,69 @@ async fn calendars_and_special_days_are_data_admins_keep(e: Env) {
         at(clock(&s, "resolution")["due_at"].as_str().expect("due")),
         sh("2026-03-02T14:00")
     );
+
+    // A lower priority, with its reason: the urgent rule no longer applies and every clock
+    // is recomputed from the start under the standard one.
+    let prio = format!("/api/v1/service-requests/{number}/priority");
+    let (s, b) =
+        e.t.send(
+            "POST",
+            &prio,
+            &w.agent,
+            Some(json!({"version": r["version"], "priority": "normal"})),
+        )
+        .await;
+    assert_eq!(
+        (s, b["errors"][0]["field"].as_str()),
+        (422, Some("note")),
+        "{b}"
+    );
+    let (s, b) =
+        e.t.send(
+            "POST",
+            &prio,
+            &w.agent,
+            Some(json!({"version": r["version"], "priority": "high", "note": "x"})),
+        )
+        .await;
+    assert_eq!(
+        (s, b["errors"][0]["code"].as_str()),
+        (409, Some("unchanged")),
+        "{b}"
+    );
+    let (s, b) =
+        e.t.send(
+            "POST",
+            &prio,
+            &w.engineer,
+            Some(json!({"version": r["version"], "priority": "normal", "note": "x"})),
+        )
+        .await;
+    assert_eq!(s, 403, "{b}");
+    let (s, b) =
+        e.t.send(
+            "POST",
+            &prio,
+            &w.agent,
+            Some(json!({"version": r["version"], "priority": "normal", "note": "客户说可以等"})),
+        )
+        .await;
+    assert_eq!((s, b["priority"].as_str()), (200, Some("normal")), "{b}");
+    let s = e.sla(&w.dispatcher, number, "en").await;
+    assert_eq!(s["rule"]["name"], "标准服务 Standard", "{s}");
+    assert_eq!(clock(&s, "resolution")["target_minutes"], 720);
+    let ev = e.events(&admin, r["id"].as_str().expect("id")).await;
+    let changed = ev
+        .iter()
+        .find(|x| x["kind"] == "priority_changed")
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(
+        (
+            changed["data"]["from"].as_str(),
+            changed["data"]["to"].as_str()
+        ),
+        (Some("high"), Some("normal")),
+        "{ev:?}"
+    );
 }

@@ -123,6 +123,7 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(service::board))
         .routes(routes!(sla::request_sla))
         .routes(routes!(sla::acknowledge))
+        .routes(routes!(sla::change_priority))
         .routes(routes!(sla::board))
         .routes(routes!(sla::calendars))
         .routes(routes!(sla::update_calendar))

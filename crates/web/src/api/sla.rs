@@ -5,8 +5,9 @@ use crate::AppState;
 use crate::extract::{ApiCtx, AppJson, AppQuery};
 use crate::problem::ApiError;
 use aftersales_app::{
-    CalendarInput, CalendarView, Inbox, OverrideInput, OverrideView, RequestSla, RuleView,
-    SlaBoardQuery, SlaBoardRow, SpecialDayView, SpecialDaysImport, UserContactInput,
+    CalendarInput, CalendarView, Inbox, OverrideInput, OverrideView, PriorityChange, RequestSla,
+    RuleView, ServiceRequestView, SlaBoardQuery, SlaBoardRow, SpecialDayView, SpecialDaysImport,
+    UserContactInput,
 };
 use axum::Json;
 use axum::body::Bytes;
@@ -396,4 +397,25 @@ pub async fn delete_override(
         .await
         .map_err(|e| c.err(e))?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Change a request's priority, with the reason: its SLA rule is chosen again and its
+/// clocks recomputed (an event on the timeline); its open work orders follow.
+#[utoipa::path(post, path = "/api/v1/service-requests/{id}/priority", tag = "service", request_body = PriorityChange,
+    params(("id" = String, Path, description = "Request id or number")),
+    responses(
+        (status = 200, description = "The request.", body = ServiceRequestView),
+        (status = 409, description = "The same priority (`unchanged`), or the request is finished.", body = crate::problem::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn change_priority(
+    State(s): State<AppState>,
+    c: ApiCtx,
+    Path(id): Path<String>,
+    body: AppJson<PriorityChange>,
+) -> Result<Json<ServiceRequestView>, ApiError> {
+    s.app
+        .change_request_priority(&c.ctx, &id, &body.value)
+        .await
+        .map(Json)
+        .map_err(|e| c.err(e))
 }

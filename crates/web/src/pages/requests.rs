@@ -155,6 +155,19 @@ pub fn event_text(tr: Tr, e: &RequestEventView) -> String {
             }
             with_note(t, "note")
         }
+        "priority_changed" => with_note(
+            tr.f(
+                "requests.event.priority_changed",
+                &[
+                    (
+                        "from",
+                        &tr.t_dyn(&format!("requests.priority.{}", s("from"))),
+                    ),
+                    ("to", &tr.t_dyn(&format!("requests.priority.{}", s("to")))),
+                ],
+            ),
+            "note",
+        ),
         "owner_changed" => with_note(
             tr.f("requests.event.owner_changed", &[("name", &s("to_name"))]),
             "note",
@@ -1221,6 +1234,7 @@ pub struct ActionForm {
     reason: String,
     org_unit_id: String,
     milestone: String,
+    priority: String,
 }
 
 pub async fn action(
@@ -1300,6 +1314,18 @@ pub async fn action(
                 &NewVisit {
                     version,
                     org_unit_id: opt(&f.org_unit_id),
+                    note,
+                },
+            )
+            .await
+        }
+        "priority" => {
+            app.change_request_priority(
+                ctx,
+                &id,
+                &aftersales_app::PriorityChange {
+                    version,
+                    priority: f.priority.clone(),
                     note,
                 },
             )
