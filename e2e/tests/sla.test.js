@@ -199,8 +199,8 @@ describe('SLA: a breach escalates on the timeline and by e-mail in the recipient
     const ctx = await browser.newContext({ locale: 'zh-CN' });
     const page = await ctx.newPage();
     await page.goto(`${base}/login`);
-    await page.fill('#login-form input[name=username]', 'manager');
-    await page.fill('#login-form input[name=password]', DEMO_PASSWORD);
+    await page.fill('#login-form input[name=username]', 'admin');
+    await page.fill('#login-form input[name=password]', ADMIN_PASSWORD);
     await Promise.all([page.waitForURL((u) => u.pathname === '/'), page.click('#login-form button[type=submit]')]);
     await page.goto(`${base}/admin/calendars?year=2026`);
     // The 2026 notice is there: Saturday 2026-02-14 is a make-up workday of 春节.

@@ -22,6 +22,10 @@ use jiff::{SignedDuration, Timestamp};
 /// The job kind that checks a request's clocks.
 pub const SLA_CHECK: &str = "sla.check";
 
+/// The job kind that rechecks every open request after calendars, special days, overrides
+/// or rules changed.
+pub const SLA_RECALC: &str = "sla.recalc";
+
 /// Event kinds the ladder writes (they do not arm another check).
 const LADDER_EVENTS: &[&str] = &[
     "sla_warning",
@@ -47,21 +51,16 @@ fn data_of(e: &EventRow) -> serde_json::Value {
         .unwrap_or(serde_json::Value::Null)
 }
 
-/// Whether an event of `kind` for this milestone and due time (and step) was recorded.
-fn recorded(
-    events: &[EventRow],
-    kind: &str,
-    milestone: Milestone,
-    due: &str,
-    step: Option<i64>,
-) -> bool {
+/// Whether an event of `kind` for this milestone (and step) was recorded. Keyed by the
+/// milestone, not its due time: a due time that moves (a pause, a new priority) neither
+/// repeats a warning or a step nor loses an acknowledgement.
+fn recorded(events: &[EventRow], kind: &str, milestone: Milestone, step: Option<i64>) -> bool {
     events.iter().any(|e| {
         if e.kind != kind {
             return false;
         }
         let d = data_of(e);
         d.get("milestone").and_then(|v| v.as_str()) == Some(milestone.as_str())
-            && d.get("due_at").and_then(|v| v.as_str()) == Some(due)
             && step.is_none_or(|s| d.get("step").and_then(|v| v.as_i64()) == Some(s))
     })
 }
@@ -149,6 +148,52 @@ impl crate::App {
         Ok(())
     }
 
+    /// Arms a recheck of every open request, in the caller's transaction (after a change of
+    /// calendars, special days, overrides or rules: due times may have moved).
+    pub(crate) async fn arm_recalc(&self, tx: &mut Tx) -> Result<(), AppError> {
+        let now = self.now();
+        let marker = uuid::Uuid::now_v7().to_string();
+        job_store::arm(
+            tx.conn(),
+            &NewJob::new(
+                SLA_RECALC,
+                format!("sla:recalc:{marker}"),
+                serde_json::json!({ "marker": marker }),
+                now,
+            ),
+            now,
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// The `sla.recalc` job: a check of each open request, armed in batches.
+    pub async fn run_sla_recalc(&self, marker: &str) -> Result<(), AppError> {
+        let mut conn = self.db.acquire().await?;
+        let ids = sla_store::open_request_ids(&mut *conn).await?;
+        drop(conn);
+        let now = self.now();
+        for chunk in ids.chunks(500) {
+            let mut tx = self.db.begin().await?;
+            for id in chunk {
+                job_store::arm(
+                    tx.conn(),
+                    &NewJob::new(
+                        SLA_CHECK,
+                        format!("sla:{id}:recalc:{marker}"),
+                        serde_json::json!({ "request_id": id }),
+                        now,
+                    ),
+                    now,
+                )
+                .await?;
+            }
+            tx.commit().await?;
+        }
+        self.wake_jobs();
+        Ok(())
+    }
+
     /// The `sla.check` job: recompute, do what is due, arm the next check.
     pub async fn run_sla_check(&self, request_id: &str) -> Result<(), AppError> {
         let ctx = Ctx::system("sla");
@@ -158,7 +203,19 @@ impl crate::App {
             Err(StoreError::NotFound) => return Ok(()),
             Err(e) => return Err(e.into()),
         };
+        // One check of a request at a time: on PostgreSQL the row lock orders concurrent
+        // checks (SQLite's single writer already does), so each step is recorded once.
+        sla_store::lock_request(tx.conn(), &r.id, self.db.backend()).await?;
         let c = self.refresh_sla_status(tx.conn(), &r).await?;
+        // A resolved or cancelled request keeps its clocks for the record; nobody is warned
+        // or escalated to about it any more.
+        if c.state.resolved.is_some()
+            || c.state.cancelled.is_some()
+            || matches!(r.status.as_str(), "resolved" | "closed" | "cancelled")
+        {
+            tx.commit().await?;
+            return Ok(());
+        }
         let events = service_store::events_of_request(tx.conn(), &r.id).await?;
         let now = self.now();
         let customer = sla_store::customer_name(tx.conn(), &r.customer_id)
@@ -197,7 +254,7 @@ impl crate::App {
                 ClockState::Running => {
                     if let Some(w) = k.warn_at {
                         if w <= now {
-                            if !recorded(&events, "sla_warning", m, &due_s, None) {
+                            if !recorded(&events, "sla_warning", m, None) {
                                 self.event(
                                     &mut tx,
                                     &ctx,
@@ -234,7 +291,7 @@ impl crate::App {
                     next.push(due);
                 }
                 ClockState::Breached if k.met_at.is_none() => {
-                    let acknowledged = recorded(&events, "sla_acknowledged", m, &due_s, None);
+                    let acknowledged = recorded(&events, "sla_acknowledged", m, None);
                     let mut at = due;
                     for (i, (role, role_zh, role_en, at_root)) in STEPS.iter().enumerate() {
                         let step = i as i64 + 1;
@@ -251,7 +308,7 @@ impl crate::App {
                         } else {
                             "sla_escalated"
                         };
-                        if recorded(&events, kind, m, &due_s, Some(step)) {
+                        if recorded(&events, kind, m, Some(step)) {
                             continue;
                         }
                         let to = self
@@ -282,7 +339,7 @@ impl crate::App {
                         }
                     }
                     if m == Milestone::Resolution
-                        && !recorded(&events, "emergency_plan_opened", m, &due_s, None)
+                        && !recorded(&events, "emergency_plan_opened", m, None)
                     {
                         self.event(
                             &mut tx,
@@ -315,6 +372,7 @@ impl crate::App {
                             self.ladder_recipients(tx.conn(), &r, "manager", false)
                                 .await?,
                         );
+                        to.sort_by(|a, b| a.user_id.cmp(&b.user_id));
                         to.dedup_by(|a, b| a.user_id == b.user_id);
                         for t in &to {
                             self.notify(
@@ -333,7 +391,9 @@ impl crate::App {
             }
         }
         if let Some(at) = next.into_iter().filter(|t| *t > now).min() {
-            job_store::arm(
+            // Re-armed even if a job of this key exists (parked after failures): the
+            // instant must not be lost.
+            job_store::rearm(
                 tx.conn(),
                 &NewJob::new(
                     SLA_CHECK,
@@ -411,7 +471,7 @@ impl crate::App {
         let due_s = clock.due_at.map(time::to_db).unwrap_or_default();
         let mut tx = self.db.begin().await?;
         let events = service_store::events_of_request(tx.conn(), &r.id).await?;
-        if recorded(&events, "sla_acknowledged", m, &due_s, None) {
+        if recorded(&events, "sla_acknowledged", m, None) {
             return Err(AppError::Conflict("already_acknowledged"));
         }
         let note = note.map(str::trim).filter(|n| !n.is_empty());

@@ -63,7 +63,7 @@ pub use dispatch::{
     SuggestionsView, WorkOrderRef,
 };
 pub use error::AppError;
-pub use escalation::SLA_CHECK;
+pub use escalation::{SLA_CHECK, SLA_RECALC};
 pub use export::{ExportCell, ExportFilter, ExportList, ExportPage};
 pub use idempotency::Idempotency;
 pub use import::{

@@ -108,15 +108,29 @@ pub fn render(event: &str, locale: Locale, params: &[Param<'_>]) -> (String, Str
             Locale::En => (t.3, t.4),
         })
         .unwrap_or((event, event));
+    // One pass over the template: a value that holds `{…}` stays as it is.
     let fill = |s: &str| {
-        let mut out = s.to_owned();
-        for (k, zh, en) in params {
-            let v = match locale {
-                Locale::ZhCn => zh,
-                Locale::En => en,
+        let mut out = String::with_capacity(s.len() + 64);
+        let mut rest = s;
+        while let Some(i) = rest.find('{') {
+            out.push_str(&rest[..i]);
+            let after = &rest[i + 1..];
+            let Some(j) = after.find('}') else {
+                out.push_str(&rest[i..]);
+                rest = "";
+                break;
             };
-            out = out.replace(&format!("{{{k}}}"), v);
+            let name = &after[..j];
+            match params.iter().find(|p| p.0 == name) {
+                Some((_, zh, en)) => out.push_str(match locale {
+                    Locale::ZhCn => zh,
+                    Locale::En => en,
+                }),
+                None => out.push_str(&rest[i..i + j + 2]),
+            }
+            rest = &after[j + 1..];
         }
+        out.push_str(rest);
         out.trim_end().to_owned()
     };
     (fill(subject), fill(body))
@@ -240,15 +254,16 @@ impl crate::App {
 
     /// Records a delivery: sent now, or failed with the error (the job retries).
     pub async fn record_delivery(&self, id: &str, error: Option<&str>) -> Result<(), AppError> {
-        let mut conn = self.db.acquire().await?;
         let now = time::to_db(self.now());
+        let mut tx = self.db.begin().await?;
         store::mark_delivery(
-            &mut *conn,
+            tx.conn(),
             id,
             error.is_none().then_some(now.as_str()),
             error,
         )
         .await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -277,12 +292,13 @@ impl crate::App {
         let Principal::User(a) = &ctx.principal else {
             return Err(AppError::Forbidden);
         };
-        let mut conn = self.db.acquire().await?;
+        let mut tx = self.db.begin().await?;
         let n =
-            store::mark_read(&mut *conn, &a.id.to_string(), id, &time::to_db(self.now())).await?;
+            store::mark_read(tx.conn(), &a.id.to_string(), id, &time::to_db(self.now())).await?;
         if id.is_some() && n == 0 {
             return Err(AppError::NotFound("notification"));
         }
+        tx.commit().await?;
         Ok(n)
     }
 
@@ -408,5 +424,33 @@ impl crate::App {
         .await?;
         tx.commit().await?;
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn templates_fill_in_one_pass_in_the_reader_s_language() {
+        let params = [
+            same("number", "SR1"),
+            same("customer", "{link} & Co"),
+            ("milestone", "响应".into(), "response".into()),
+            same("due", "2026-03-02 11:00"),
+            same("link", "https://x/requests/SR1"),
+        ];
+        let (subject, body) = render("sla_warning", Locale::En, &params);
+        assert_eq!(subject, "[SLA warning] SR1: response due 2026-03-02 11:00");
+        assert!(
+            body.starts_with("Service request SR1 ({link} & Co): response is due"),
+            "{body}"
+        );
+        assert!(body.ends_with("https://x/requests/SR1"), "{body}");
+        let (subject, _) = render("sla_warning", Locale::ZhCn, &params);
+        assert_eq!(subject, "【时效预警】SR1 响应将于 2026-03-02 11:00 到期");
+        // An unknown placeholder stays as written.
+        let (_, body) = render("request_received", Locale::En, &[]);
+        assert!(body.contains("{number}"), "{body}");
     }
 }

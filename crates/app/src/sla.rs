@@ -189,16 +189,18 @@ pub(crate) async fn calendars_for(
     let overrides = store::overrides_of_units(&mut *conn, &chain).await?;
     let mut out = HashMap::new();
     for r in rows {
-        // The nearest unit's override wins.
-        let o = chain.iter().rev().find_map(|u| {
-            overrides
-                .iter()
-                .find(|o| &o.org_unit_id == u && o.calendar_key == r.key)
-        });
-        let tz_name = o
-            .and_then(|o| o.time_zone.clone())
-            .unwrap_or_else(|| r.time_zone.clone());
-        let hours = match o.and_then(|o| o.hours.clone()) {
+        // The nearest unit that sets a zone gives the zone, the nearest that sets hours the
+        // hours (each field on its own).
+        let nearest = |field: fn(&store::OverrideRow) -> Option<String>| {
+            chain.iter().rev().find_map(|u| {
+                overrides
+                    .iter()
+                    .find(|o| &o.org_unit_id == u && o.calendar_key == r.key)
+                    .and_then(field)
+            })
+        };
+        let tz_name = nearest(|o| o.time_zone.clone()).unwrap_or_else(|| r.time_zone.clone());
+        let hours = match nearest(|o| o.hours.clone()) {
             Some(h) => parse_hours(&h)?,
             None => parse_hours(&r.hours)?,
         };
@@ -631,6 +633,56 @@ async fn scope_of(conn: &mut Conn, unit: Option<&str>) -> Result<String, AppErro
     }
 }
 
+/// Managers keep the SLA data of their own part of the network only: a unit's own days
+/// and overrides within their subtree. The national schedule, the calendars and the rules
+/// are the admins'.
+async fn check_sla_scope(ctx: &Ctx, conn: &mut Conn, scope: &str) -> Result<(), AppError> {
+    let Principal::User(a) = &ctx.principal else {
+        return Ok(());
+    };
+    if a.role == Role::Admin {
+        return Ok(());
+    }
+    let Some(mine) = a.org_path.as_deref() else {
+        return Err(AppError::Forbidden);
+    };
+    let Ok(id) = scope.parse::<OrgUnitId>() else {
+        return Err(AppError::Forbidden);
+    };
+    match org_store::get(&mut *conn, id).await {
+        Ok(o) if o.path.starts_with(mine) => Ok(()),
+        Ok(_) => Err(AppError::Forbidden),
+        Err(e) => Err(e.into()),
+    }
+}
+
+impl crate::App {
+    /// The scope of an SLA data change ('' national, else the unit's id), checked against
+    /// the caller before anything else (a manager's unit must lie in their subtree).
+    async fn sla_scope(&self, ctx: &Ctx, org_unit: Option<&str>) -> Result<String, AppError> {
+        let mut conn = self.db.acquire().await?;
+        let scope = match scope_of(&mut conn, org_unit).await {
+            Ok(s) => s,
+            // A manager naming a unit that does not exist may not learn that it does not.
+            Err(e) if matches!(&ctx.principal, Principal::User(a) if a.role != Role::Admin) => {
+                let _ = e;
+                return Err(AppError::Forbidden);
+            }
+            Err(e) => return Err(e),
+        };
+        check_sla_scope(ctx, &mut conn, &scope).await?;
+        Ok(scope)
+    }
+}
+
+/// Only admins change what holds for the whole network.
+fn admins_only(ctx: &Ctx) -> Result<(), AppError> {
+    match &ctx.principal {
+        Principal::User(a) if a.role != Role::Admin => Err(AppError::Forbidden),
+        _ => Ok(()),
+    }
+}
+
 fn special_day_view(r: &SpecialDayRow) -> Result<SpecialDayView, AppError> {
     Ok(SpecialDayView {
         day: r.day.parse().map_err(|e| internal("special day", e))?,
@@ -663,6 +715,7 @@ impl crate::App {
         input: &CalendarInput,
     ) -> Result<CalendarView, AppError> {
         ctx.require(Permission::SlaManage)?;
+        admins_only(ctx)?;
         let mut errs = FieldErrors::new();
         let name_zh = input.name_zh.trim();
         let name_en = input.name_en.trim();
@@ -725,6 +778,7 @@ impl crate::App {
             serde_json::to_value(&view_after).ok(),
         )
         .await?;
+        self.arm_recalc(&mut tx).await?;
         tx.commit().await?;
         Ok(view_after)
     }
@@ -759,6 +813,7 @@ impl crate::App {
         content: &[u8],
     ) -> Result<SpecialDaysImport, AppError> {
         ctx.require(Permission::SlaManage)?;
+        self.sla_scope(ctx, org_unit).await?;
         let text = std::str::from_utf8(content).map_err(|_| AppError::BadFile("not_utf8"))?;
         if text.trim().is_empty() {
             return Err(AppError::BadFile("empty_file"));
@@ -774,9 +829,19 @@ impl crate::App {
         if days.is_empty() {
             return Err(AppError::BadFile("empty_file"));
         }
-        let mut years: Vec<i32> = days.iter().map(|d| i32::from(d.date.year())).collect();
-        years.sort_unstable();
-        years.dedup();
+        // The notice's year is the one most of its days fall in; only that year is
+        // replaced. Days it lists in a neighbouring year (a notice may start with the last
+        // days of December) are added or changed, the rest of that year stays.
+        let mut per_year: std::collections::BTreeMap<i32, usize> = Default::default();
+        for d in &days {
+            *per_year.entry(i32::from(d.date.year())).or_default() += 1;
+        }
+        let main_year = per_year
+            .iter()
+            .max_by_key(|(y, n)| (**n, -**y))
+            .map(|(y, _)| *y)
+            .unwrap_or_default();
+        let years = vec![main_year];
         let mut tx = self.db.begin().await?;
         let scope = scope_of_tx(&mut tx, org_unit).await?;
         let now = time::to_db(self.now());
@@ -813,6 +878,7 @@ impl crate::App {
             Some(serde_json::json!({"file": file_name, "years": years, "holidays": result.holidays, "workdays": result.workdays})),
         )
         .await?;
+        self.arm_recalc(&mut tx).await?;
         tx.commit().await?;
         Ok(result)
     }
@@ -827,6 +893,7 @@ impl crate::App {
         name: &str,
     ) -> Result<SpecialDayView, AppError> {
         ctx.require(Permission::SlaManage)?;
+        self.sla_scope(ctx, org_unit).await?;
         let mut errs = FieldErrors::new();
         let date: Option<Date> = match day.trim().parse::<Date>() {
             Ok(d) if day.trim().len() == 10 => Some(d),
@@ -875,6 +942,7 @@ impl crate::App {
             serde_json::to_value(&view).ok(),
         )
         .await?;
+        self.arm_recalc(&mut tx).await?;
         tx.commit().await?;
         Ok(view)
     }
@@ -886,6 +954,7 @@ impl crate::App {
         day: &str,
     ) -> Result<(), AppError> {
         ctx.require(Permission::SlaManage)?;
+        self.sla_scope(ctx, org_unit).await?;
         let mut tx = self.db.begin().await?;
         let scope = scope_of_tx(&mut tx, org_unit).await?;
         if !store::delete_special_day(tx.conn(), &scope, day.trim()).await? {
@@ -905,6 +974,7 @@ impl crate::App {
             None,
         )
         .await?;
+        self.arm_recalc(&mut tx).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -1027,6 +1097,7 @@ impl crate::App {
     /// Creates a rule (`input.id` empty) or changes one (with its version).
     pub async fn save_sla_rule(&self, ctx: &Ctx, input: &RuleView) -> Result<RuleView, AppError> {
         ctx.require(Permission::SlaManage)?;
+        admins_only(ctx)?;
         let mut conn = self.db.acquire().await?;
         let calendars: Vec<String> = store::calendars(&mut *conn)
             .await?
@@ -1150,6 +1221,7 @@ impl crate::App {
             serde_json::to_value(&view).ok(),
         )
         .await?;
+        self.arm_recalc(&mut tx).await?;
         tx.commit().await?;
         Ok(view)
     }
@@ -1164,25 +1236,46 @@ const NATIONAL_2026: &str = include_str!("../../domain/data/holidays/cn-2026.tom
 /// The promises of the source documents (R-SLA-1) as rules: respond within 1 hour; arrive
 /// within 3 hours in the city (1 hour when urgent), 12 hours in the province, 24 hours
 /// outside it; resolve within 12 working hours, else a loaner by 24.
-fn default_rules() -> Vec<(
+/// One default rule: id, name, region class, priority, minutes to arrive.
+type DefaultRule = (
+    &'static str,
     &'static str,
     Option<&'static str>,
     Option<&'static str>,
     i64,
-)> {
-    vec![
-        ("标准服务 Standard", None, None, 24 * 60),
-        ("同城 Same city", Some("same_city"), None, 3 * 60),
-        (
-            "同城紧急 Urgent in the city",
-            Some("same_city"),
-            Some("urgent"),
-            60,
-        ),
-        ("省内 Same province", Some("same_province"), None, 12 * 60),
-        ("省外 Other province", Some("other_province"), None, 24 * 60),
-    ]
-}
+);
+
+const DEFAULT_RULES: [DefaultRule; 5] = [
+    ("default-standard", "标准服务 Standard", None, None, 24 * 60),
+    (
+        "default-same-city",
+        "同城 Same city",
+        Some("same_city"),
+        None,
+        3 * 60,
+    ),
+    (
+        "default-same-city-urgent",
+        "同城紧急 Urgent in the city",
+        Some("same_city"),
+        Some("urgent"),
+        60,
+    ),
+    (
+        "default-same-province",
+        "省内 Same province",
+        Some("same_province"),
+        None,
+        12 * 60,
+    ),
+    (
+        "default-other-province",
+        "省外 Other province",
+        Some("other_province"),
+        None,
+        24 * 60,
+    ),
+];
 
 impl crate::App {
     /// On an empty database: the two standard calendars (the 7×24 hotline and working
@@ -1244,7 +1337,7 @@ impl crate::App {
                 .await?;
         }
         if store::rules(tx.conn(), false).await?.is_empty() {
-            for (name, region, priority, arrival) in default_rules() {
+            for (id, name, region, priority, arrival) in DEFAULT_RULES {
                 let t = |m: Milestone, minutes: i64, cal: &str| Target {
                     milestone: m,
                     minutes,
@@ -1260,7 +1353,7 @@ impl crate::App {
                 store::insert_rule(
                     tx.conn(),
                     &RuleRow {
-                        id: uuid::Uuid::now_v7().to_string(),
+                        id: id.into(),
                         name: name.into(),
                         contract_level: None,
                         customer_tier: None,
@@ -1400,6 +1493,13 @@ impl crate::App {
             })?),
             None => None,
         };
+        // The milestone and "live clocks" filters are applied below: fetch enough rows.
+        let wanted = f.limit;
+        f.limit = if milestone.is_some() {
+            1000
+        } else {
+            (wanted * 2).min(1000)
+        };
         let rows = store::board(&mut *conn, &f).await?;
         let now = self.now();
         let mut out = vec![];
@@ -1477,6 +1577,7 @@ impl crate::App {
                 clocks: board_clocks,
             });
         }
+        out.truncate(usize::try_from(wanted).unwrap_or(200));
         Ok(out)
     }
 }
@@ -1574,6 +1675,7 @@ impl crate::App {
         input: &OverrideInput,
     ) -> Result<OverrideView, AppError> {
         ctx.require(Permission::SlaManage)?;
+        self.sla_scope(ctx, Some(org_unit)).await?;
         let mut errs = FieldErrors::new();
         let tz = input
             .time_zone
@@ -1619,6 +1721,7 @@ impl crate::App {
             serde_json::to_value(&view).ok(),
         )
         .await?;
+        self.arm_recalc(&mut tx).await?;
         tx.commit().await?;
         Ok(view)
     }
@@ -1630,6 +1733,7 @@ impl crate::App {
         org_unit: &str,
     ) -> Result<(), AppError> {
         ctx.require(Permission::SlaManage)?;
+        self.sla_scope(ctx, Some(org_unit)).await?;
         let mut tx = self.db.begin().await?;
         if !store::delete_override(tx.conn(), org_unit.trim(), key).await? {
             return Err(AppError::NotFound("calendar_override"));
@@ -1644,6 +1748,7 @@ impl crate::App {
             None,
         )
         .await?;
+        self.arm_recalc(&mut tx).await?;
         tx.commit().await?;
         Ok(())
     }

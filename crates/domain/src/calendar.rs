@@ -377,7 +377,11 @@ impl Calendar {
         pauses: &[Pause],
     ) -> Result<Walk, CalendarError> {
         let pauses = merge_pauses(pauses, start);
-        let mut remaining = target.as_secs().max(0);
+        let mut remaining = if target.is_negative() {
+            SignedDuration::ZERO
+        } else {
+            target
+        };
         let mut trace = vec![];
         let mut rest_run: Option<(Date, Date)> = None;
         let mut holiday_run: Option<(Date, Date, String)> = None;
@@ -519,19 +523,20 @@ impl Calendar {
         }
         Ok(Walk {
             due: if blocked { None } else { due },
-            remaining_seconds: if blocked { remaining } else { 0 },
+            remaining_seconds: if blocked { remaining.as_secs() } else { 0 },
             trace,
         })
     }
 }
 
 /// Counts working time from `a` to `b` against `remaining`; the instant it runs out, if it
-/// does within the piece.
-fn take(remaining: &mut i64, a: Timestamp, b: Timestamp) -> Option<Timestamp> {
-    let len = b.duration_since(a).as_secs();
+/// does within the piece. Exact to the nanosecond, so walking in legs lands where one walk
+/// does.
+fn take(remaining: &mut SignedDuration, a: Timestamp, b: Timestamp) -> Option<Timestamp> {
+    let len = b.duration_since(a);
     if *remaining <= len {
-        let t = a + SignedDuration::from_secs(*remaining);
-        *remaining = 0;
+        let t = a + *remaining;
+        *remaining = SignedDuration::ZERO;
         return Some(t);
     }
     *remaining -= len;

@@ -347,7 +347,8 @@ impl SlaState {
         if k == "loaner_issued" || (k == "taken_to_depot" && e.loaner) {
             first(&mut self.loaner);
         }
-        if k == "resolved" {
+        // Solved on the phone is a resolution too (that path writes `remote_solved`).
+        if k == "resolved" || k == "remote_solved" {
             first(&mut self.resolved);
         }
         if k == "cancelled" && self.resolved.is_none() {
@@ -512,14 +513,15 @@ fn clock(
         (Some(_), _) => ClockState::Breached,
         (None, due) => {
             let moot = match t.milestone {
-                // Solved without a visit: no arrival, no diagnosis.
-                Milestone::Arrival | Milestone::Diagnosis => s.resolved.is_some(),
-                // Solved before the loaner was due: no loaner.
-                Milestone::Loaner => match (s.resolved, due) {
-                    (Some(r), Some(d)) => r <= d,
-                    (Some(_), None) => true,
-                    _ => false,
-                },
+                // Solved before a visit (or the loaner) was due: none needed. Solved after
+                // the due time, the breach stays.
+                Milestone::Arrival | Milestone::Diagnosis | Milestone::Loaner => {
+                    match (s.resolved, due) {
+                        (Some(r), Some(d)) => r <= d,
+                        (Some(_), None) => true,
+                        _ => false,
+                    }
+                }
                 _ => false,
             };
             if moot {

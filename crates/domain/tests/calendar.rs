@@ -732,6 +732,45 @@ fn solved_on_the_phone_needs_no_visit() {
 }
 
 #[test]
+fn solved_remotely_is_resolved_and_a_late_resolution_keeps_the_breach() {
+    // `remote_solved` is how the phone path resolves a request.
+    let events = vec![
+        ev("2026-03-02 10:00", "created", None, Some("open"), None),
+        ev(
+            "2026-03-02 10:20",
+            "triaged_remote",
+            None,
+            Some("in_progress"),
+            None,
+        ),
+        ev(
+            "2026-03-02 10:50",
+            "remote_solved",
+            None,
+            Some("resolved"),
+            None,
+        ),
+    ];
+    let c = run(&events, "2026-03-05 20:00");
+    assert_eq!(by(&c, Milestone::Resolution).state, ClockState::Met);
+    assert_eq!(by(&c, Milestone::Arrival).state, ClockState::NotRequired);
+    assert_eq!(by(&c, Milestone::Loaner).state, ClockState::NotRequired);
+    // Resolved remotely after the arrival was due (24 h on 7×24): that breach stays.
+    let events = vec![
+        ev("2026-03-02 10:00", "created", None, Some("open"), None),
+        ev(
+            "2026-03-03 11:00",
+            "remote_solved",
+            None,
+            Some("resolved"),
+            None,
+        ),
+    ];
+    let c = run(&events, "2026-03-05 20:00");
+    assert_eq!(by(&c, Milestone::Arrival).state, ClockState::Breached);
+}
+
+#[test]
 fn cancelled_requests_stop_their_clocks() {
     let events = vec![
         ev("2026-03-02 10:00", "created", None, Some("open"), None),
@@ -907,8 +946,10 @@ proptest! {
     #[test]
     fn working_time_up_to_the_due_time_is_the_target(
         start in any_instant(),
+        micros in 0i64..60_000_000,
         minutes in 1i64..3000,
     ) {
+        let start = start + SignedDuration::from_micros(micros);
         // Walking to the due time in two legs lands on the same instant.
         let cal = workdays();
         let whole = cal.add_working_time(start, SignedDuration::from_mins(minutes), &[]).expect("walk");

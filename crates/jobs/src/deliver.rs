@@ -3,7 +3,7 @@
 //! WeChat through an HTTP webhook (docs/sla.md, "Notifications").
 
 use crate::{Handlers, JobError};
-use aftersales_app::{App, Job, NOTIFY_DELIVER, Outgoing, SLA_CHECK};
+use aftersales_app::{App, Job, NOTIFY_DELIVER, Outgoing, SLA_CHECK, SLA_RECALC};
 use lettre::message::{Mailbox, header::ContentType};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use std::time::Duration;
@@ -138,8 +138,17 @@ impl MessageWebhook {
     }
 }
 
-/// Registers `sla.check` and `notify.deliver`.
+/// Registers `sla.check`, `sla.recalc` and `notify.deliver`.
 pub fn register(h: &mut Handlers, mailer: Option<Mailer>, webhook: Option<MessageWebhook>) {
+    h.register(SLA_RECALC, |app: App, job: Job| async move {
+        let marker = job
+            .payload
+            .get("marker")
+            .and_then(|v| v.as_str())
+            .unwrap_or(&job.key)
+            .to_owned();
+        app.run_sla_recalc(&marker).await.map_err(JobError::from)
+    });
     h.register(SLA_CHECK, |app: App, job: Job| async move {
         let id = job
             .payload
@@ -182,8 +191,13 @@ pub fn register(h: &mut Handlers, mailer: Option<Mailer>, webhook: Option<Messag
                     "no delivery for channel {other}"
                 ))),
             };
-            app.record_delivery(&id, sent.as_ref().err().map(|e| e.message.as_str()))
-                .await?;
+            if let Err(e) = app
+                .record_delivery(&id, sent.as_ref().err().map(|e| e.message.as_str()))
+                .await
+            {
+                // Sent but not recorded: do not send it again for that.
+                tracing::warn!(notification = %id, error = %e, "delivery not recorded");
+            }
             sent
         }
     });

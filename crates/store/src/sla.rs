@@ -53,7 +53,7 @@ pub async fn insert_calendar<'e, E: Executor<'e, Database = Any>>(
 ) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO calendars (key, name_zh, name_en, time_zone, hours, observes_holidays, version, created_at, \
-         updated_at) VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8)",
+         updated_at) VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8) ON CONFLICT (key) DO NOTHING",
     )
     .bind(&c.key)
     .bind(&c.name_zh)
@@ -304,7 +304,8 @@ pub async fn insert_rule<'e, E: Executor<'e, Database = Any>>(
 ) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO sla_rules (id, name, contract_level, customer_tier, region_class, priority, kind, rank, targets, \
-         active, version, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $12)",
+         active, version, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $12) \
+         ON CONFLICT (id) DO NOTHING",
     )
     .bind(&r.id)
     .bind(&r.name)
@@ -469,13 +470,13 @@ pub async fn board<'e, E: Executor<'e, Database = Any>>(
     let mut sql = String::from(
         "SELECT s.request_id, r.number, c.name AS customer_name, r.priority, r.status, r.org_unit_id, \
          o.name AS org_unit_name, u.display_name AS owner_name, \
-         (SELECT w.engineer_id FROM work_orders w WHERE w.request_id = r.id AND w.status NOT IN ('completed', 'cancelled') \
-          ORDER BY w.created_at DESC LIMIT 1) AS engineer_id, \
-         (SELECT eu.display_name FROM work_orders w JOIN users eu ON eu.id = w.engineer_id WHERE w.request_id = r.id \
-          AND w.status NOT IN ('completed', 'cancelled') ORDER BY w.created_at DESC LIMIT 1) AS engineer_name, \
+         lw.engineer_id AS engineer_id, eu.display_name AS engineer_name, \
          s.next_due_at, s.next_milestone, s.state, s.clocks \
          FROM sla_status s JOIN service_requests r ON r.id = s.request_id JOIN customers c ON c.id = r.customer_id \
          LEFT JOIN org_units o ON o.id = r.org_unit_id JOIN users u ON u.id = r.owner_id \
+         LEFT JOIN work_orders lw ON lw.id = (SELECT w.id FROM work_orders w WHERE w.request_id = r.id \
+          AND w.status NOT IN ('completed', 'cancelled') ORDER BY w.created_at DESC, w.id DESC LIMIT 1) \
+         LEFT JOIN users eu ON eu.id = lw.engineer_id \
          WHERE s.open = 1",
     );
     let mut binds: Vec<String> = vec![];
@@ -761,6 +762,35 @@ pub async fn open_requests_without_status<'e, E: Executor<'e, Database = Any>>(
     let rows: Vec<(String,)> = sqlx::query_as(
         "SELECT r.id FROM service_requests r WHERE r.status IN ('open', 'in_progress') \
          AND NOT EXISTS (SELECT 1 FROM sla_status s WHERE s.request_id = r.id) ORDER BY r.id",
+    )
+    .fetch_all(e)
+    .await?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}
+
+/// Locks a request's row until the transaction ends (PostgreSQL; SQLite's single writer
+/// already serializes write transactions), so two checks of one request run one after
+/// the other.
+pub async fn lock_request(
+    c: &mut AnyConnection,
+    request_id: &str,
+    backend: crate::Backend,
+) -> Result<(), StoreError> {
+    if backend == crate::Backend::Postgres {
+        sqlx::query("SELECT id FROM service_requests WHERE id = $1 FOR UPDATE")
+            .bind(request_id)
+            .fetch_optional(&mut *c)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The open requests (for a recheck of their clocks after a change of calendars or rules).
+pub async fn open_request_ids<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+) -> Result<Vec<String>, StoreError> {
+    let rows: Vec<(String,)> = sqlx::query_as(
+        "SELECT id FROM service_requests WHERE status IN ('open', 'in_progress') ORDER BY id",
     )
     .fetch_all(e)
     .await?;

@@ -49,7 +49,10 @@ const REQ_READ: &[&str] = &[
 const REQ_CREATE: &[&str] = &["admin", "agent", "dispatcher", "manager", "customer"];
 const DISPATCHERS: &[&str] = &["admin", "dispatcher", "manager"];
 const FIELD: &[&str] = &["engineer", "partner"];
-const SLA_MANAGE: &[&str] = &["admin", "manager"];
+/// SLA data of the whole network (calendars, rules, the national schedule) and of units
+/// outside a manager's subtree (the matrix names HQ): admins only. Managers keep their own
+/// subtree's days and overrides (tests/api/sla.rs).
+const SLA_MANAGE: &[&str] = &["admin"];
 const FIELD_OR_DISPATCH: &[&str] = &["admin", "dispatcher", "engineer", "manager", "partner"];
 const FIELD_OR_MANAGE: &[&str] = &[
     "admin",

@@ -657,6 +657,41 @@ async fn the_ladder_climbs_until_acknowledged_and_speaks_each_reader_s_language(
         e.t.get("/api/v1/sla/board", &e.t.token("customer").await)
             .await;
     assert_eq!(s, 403);
+
+    // The arrival (3 h in the same city) breaches too, and is not acknowledged.
+    e.advance(35).await;
+    let ev = e.events(admin, id).await;
+    assert!(
+        ev.iter()
+            .any(|x| x["kind"] == "sla_breached" && x["data"]["milestone"] == "arrival"),
+        "{ev:?}"
+    );
+    // Cancelled: its breaches stay on record, but nobody is escalated to any more (the
+    // arrival's steps 2 and 3 would be due within the next two hours), and it leaves the
+    // board.
+    let (_, now) =
+        e.t.get(&format!("/api/v1/service-requests/{id}"), admin)
+            .await;
+    let (s, b) =
+        e.t.send(
+            "POST",
+            &format!("/api/v1/service-requests/{id}/cancel"),
+            &w.agent,
+            Some(json!({"version": now["version"], "reason": "客户已自行修好"})),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    let before = e.events(admin, id).await.len();
+    e.advance(12 * 60).await;
+    let after = e.events(admin, id).await;
+    assert_eq!(after.len(), before, "{:?}", &after[before..]);
+    let (_, board) = e.t.get("/api/v1/sla/board", &w.dispatcher).await;
+    assert!(
+        !board
+            .as_array()
+            .is_some_and(|b| b.iter().any(|x| x["number"] == number)),
+        "{board}"
+    );
 }
 
 async fn calendars_and_special_days_are_data_admins_keep(e: Env) {
@@ -749,6 +784,45 @@ async fn calendars_and_special_days_are_data_admins_keep(e: Env) {
         e.t.get(&format!("/api/v1/special-days?org_unit_id={sy_id}"), &admin)
             .await;
     assert_eq!(own.as_array().map(Vec::len), Some(1));
+    // A manager keeps their own unit's days, not another unit's nor the national ones.
+    let manager = e.t.token("manager").await;
+    let (s, b) =
+        e.t.send(
+            "PUT",
+            &format!("/api/v1/special-days/2026-03-09?org_unit_id={sy_id}"),
+            &manager,
+            Some(json!({"kind": "holiday", "name": "分公司活动"})),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    let hq_id = e.t.unit_id("HQ").await;
+    let (s, _) =
+        e.t.send(
+            "PUT",
+            &format!("/api/v1/special-days/2026-03-09?org_unit_id={hq_id}"),
+            &manager,
+            Some(json!({"kind": "holiday", "name": "x"})),
+        )
+        .await;
+    assert_eq!(s, 403);
+    let (s, _) =
+        e.t.send(
+            "PUT",
+            "/api/v1/special-days/2026-03-09",
+            &manager,
+            Some(json!({"kind": "holiday", "name": "x"})),
+        )
+        .await;
+    assert_eq!(s, 403);
+    let (s, _) =
+        e.t.send(
+            "DELETE",
+            &format!("/api/v1/special-days/2026-03-09?org_unit_id={sy_id}"),
+            &manager,
+            None,
+        )
+        .await;
+    assert_eq!(s, 204);
     let (s, b) =
         e.t.send(
             "PUT",
