@@ -221,6 +221,20 @@ describe('SLA: a breach escalates on the timeline and by e-mail in the recipient
     await page.goto(`${base}/admin/calendars?year=2027`);
     assert.equal(await page.locator('#special-days tbody tr[data-day]').count(), 10);
 
+    // The working hours of a calendar, on the page: a bad span is named, a good one saved.
+    await page.goto(`${base}/admin/calendars`);
+    const form = page.locator('form[data-calendar-form=workdays]');
+    await page.locator('section[data-calendar=workdays] summary').click();
+    await form.locator('input[name=d5]').fill('25:00-26:00');
+    await form.locator('button[type=submit]').click();
+    await page.waitForSelector('#form-alert');
+    assert.match(await page.locator('#form-alert').innerText(), /周六/);
+    await page.locator('section[data-calendar=workdays] summary').click();
+    await form.locator('input[name=d5]').fill('09:00-12:00');
+    await Promise.all([page.waitForURL((u) => u.search.includes('done=calendar')), form.locator('button[type=submit]').click()]);
+    const cals = await api(base, admin, 'GET', '/api/v1/calendars');
+    assert.deepEqual(cals.find((c) => c.key === 'workdays').weekly[5], ['09:00-12:00']);
+
     // One day by hand, then removed again.
     await page.fill('#day', '2027-05-03');
     await page.selectOption('#kind', 'holiday');

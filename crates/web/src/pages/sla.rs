@@ -161,6 +161,16 @@ impl CalendarsPage {
         self.shell.tr.t_dyn(&format!("sla.weekday.{i}"))
     }
 
+    /// Whether the caller may change calendars (admins).
+    pub fn can_edit_calendars(&self) -> bool {
+        self.shell.role == "admin"
+    }
+
+    /// A weekday's spans as the form shows them.
+    pub fn day_spans(&self, c: &CalendarView, i: &usize) -> String {
+        c.weekly.get(*i).map(|d| d.join(", ")).unwrap_or_default()
+    }
+
     pub fn kind_label(&self, k: &str) -> String {
         self.shell.tr.t_dyn(&format!("sla.day.{k}"))
     }
@@ -232,6 +242,85 @@ pub async fn calendars(
     Query(q): Query<CalendarsQuery>,
 ) -> Response {
     calendars_page(&s, u, q, None).await
+}
+
+/// A calendar's form: names, zone, 7×24 or the spans of each weekday (comma-separated).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct CalendarForm {
+    name_zh: String,
+    name_en: String,
+    time_zone: String,
+    always: String,
+    observes_holidays: String,
+    version: String,
+    d0: String,
+    d1: String,
+    d2: String,
+    d3: String,
+    d4: String,
+    d5: String,
+    d6: String,
+}
+
+/// Saves a calendar (admins).
+pub async fn save_calendar(
+    State(s): State<AppState>,
+    u: WebUser,
+    axum::extract::Path(key): axum::extract::Path<String>,
+    Form(f): Form<CalendarForm>,
+) -> Response {
+    let split = |d: &str| -> Vec<String> {
+        d.split([',', '，', ' '])
+            .map(str::trim)
+            .filter(|x| !x.is_empty())
+            .map(str::to_owned)
+            .collect()
+    };
+    let input = aftersales_app::CalendarInput {
+        name_zh: f.name_zh.clone(),
+        name_en: f.name_en.clone(),
+        time_zone: Some(f.time_zone.clone()),
+        always: !f.always.is_empty(),
+        weekly: [&f.d0, &f.d1, &f.d2, &f.d3, &f.d4, &f.d5, &f.d6]
+            .iter()
+            .map(|d| split(d))
+            .collect(),
+        observes_holidays: !f.observes_holidays.is_empty(),
+        version: f.version.trim().parse().unwrap_or(0),
+    };
+    match s.app.update_calendar(&u.ctx, &key, &input).await {
+        Ok(_) => Redirect::to("/admin/calendars?done=calendar").into_response(),
+        Err(
+            e @ (AppError::Validation(_)
+            | AppError::FieldConflict(_)
+            | AppError::StaleVersion { .. }),
+        ) => {
+            let tr = u.tr();
+            let msg = match e.field_errors() {
+                Some(fe) => {
+                    fe.0.iter()
+                        .map(|x| {
+                            format!(
+                                "{}: {}",
+                                tr.t_dyn(&format!("sla.field.{}", x.field)),
+                                tr.field_error(x)
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                }
+                None => tr.t_error(e.code()),
+            };
+            let status = crate::problem::status_of(&e);
+            (
+                status,
+                calendars_page(&s, u, CalendarsQuery::default(), Some(msg)).await,
+            )
+                .into_response()
+        }
+        Err(e) => PageError::for_user(e, u).into_response(),
+    }
 }
 
 #[derive(Deserialize, Default)]
