@@ -93,7 +93,7 @@ pub use service_requests::{
 pub use sla::{
     BoardClock, CalendarInput, CalendarView, ClockView, FactsView, OverrideInput, OverrideView,
     PauseView, RequestSla, RuleChoice, RuleView, SlaBoardQuery, SlaBoardRow, SpecialDayView,
-    SpecialDaysImport, TargetView,
+    SpecialDaysImport, TargetView, TierInput,
 };
 pub use units::{
     NewUnit, OWN_MANUFACTURER, OwnershipView, UnitOwner, UnitProduct, UnitQuery, UnitTransfer,

@@ -1753,3 +1753,56 @@ impl crate::App {
         Ok(())
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Customer tiers
+
+/// A customer's tier for the SLA rules (e.g. `vip`, `key`, `standard`); empty clears it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct TierInput {
+    pub tier: Option<String>,
+}
+
+impl crate::App {
+    /// Sets a customer's tier (the front office that keeps customer records). Open
+    /// requests of the customer are rechecked: their rule may change.
+    pub async fn set_customer_tier(
+        &self,
+        ctx: &Ctx,
+        customer_id: &str,
+        input: &TierInput,
+    ) -> Result<TierInput, AppError> {
+        ctx.require(Permission::CustomersManage)?;
+        let tier = input
+            .tier
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_lowercase);
+        if let Some(t) = &tier
+            && (t.chars().count() > 30
+                || !t
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+        {
+            return Err(AppError::invalid(FieldError::new("tier", "code_chars")));
+        }
+        let mut tx = self.db.begin().await?;
+        if !store::set_customer_tier(tx.conn(), customer_id.trim(), tier.as_deref()).await? {
+            return Err(AppError::NotFound("customer"));
+        }
+        self.audit(
+            &mut tx,
+            ctx,
+            "customer",
+            customer_id.trim(),
+            "set_tier",
+            None,
+            Some(serde_json::json!({ "tier": tier })),
+        )
+        .await?;
+        self.arm_recalc(&mut tx).await?;
+        tx.commit().await?;
+        Ok(TierInput { tier })
+    }
+}

@@ -265,6 +265,11 @@ const CASES: &[Case] = &[
         allowed: &["admin", "engineer"],
     },
     Case {
+        method: "PUT",
+        template: "/api/v1/customers/{id}/tier",
+        allowed: FRONT_OFFICE,
+    },
+    Case {
         method: "GET",
         template: "/api/v1/test-clock",
         allowed: ALL,
@@ -753,6 +758,7 @@ fn body_for(c: &Case) -> Option<Value> {
         }
         ("POST", "/api/v1/notifications/read") => Some(json!({"id": "nope"})),
         ("PUT", "/api/v1/users/{id}/contact") => Some(json!({"email": "nope"})),
+        ("PUT", "/api/v1/customers/{id}/tier") => Some(json!({"tier": "v i p"})),
         ("POST", "/api/v1/test-clock/advance") => Some(json!({"minutes": 0})),
         _ => None,
     }

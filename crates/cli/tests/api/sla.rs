@@ -1030,6 +1030,33 @@ async fn calendars_and_special_days_are_data_admins_keep(e: Env) {
     let s = e.sla(&w.dispatcher, number, "en").await;
     assert_eq!(s["rule"]["name"], "标准服务 Standard", "{s}");
     assert_eq!(clock(&s, "resolution")["target_minutes"], 720);
+    // A VIP customer: a rule for the tier is more specific than the standard one.
+    let vip = json!({"name": "VIP", "customer_tier": "vip", "targets": [
+        {"milestone": "response", "minutes": 15, "calendar": "7x24"}]});
+    let (s, b) =
+        e.t.send("POST", "/api/v1/sla/rules", &admin, Some(vip))
+            .await;
+    assert_eq!(s, 200, "{b}");
+    let tier = format!(
+        "/api/v1/customers/{}/tier",
+        w.customer["id"].as_str().expect("id")
+    );
+    let (s, b) =
+        e.t.send("PUT", &tier, &w.agent, Some(json!({"tier": "v i p"})))
+            .await;
+    assert_eq!(
+        (s, b["errors"][0]["code"].as_str()),
+        (422, Some("code_chars")),
+        "{b}"
+    );
+    let (s, b) =
+        e.t.send("PUT", &tier, &w.agent, Some(json!({"tier": "VIP"})))
+            .await;
+    assert_eq!((s, b["tier"].as_str()), (200, Some("vip")), "{b}");
+    let s = e.sla(&w.dispatcher, number, "en").await;
+    assert_eq!(s["rule"]["name"], "VIP", "{s}");
+    assert_eq!(s["facts"]["customer_tier"], "vip");
+    assert_eq!(clock(&s, "response")["target_minutes"], 15);
     let ev = e.events(&admin, r["id"].as_str().expect("id")).await;
     let changed = ev
         .iter()

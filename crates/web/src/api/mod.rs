@@ -136,6 +136,7 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(sla::inbox))
         .routes(routes!(sla::mark_read))
         .routes(routes!(sla::user_contact))
+        .routes(routes!(sla::customer_tier))
         .routes(routes!(sla::clock))
         .routes(routes!(sla::advance_clock))
         .split_for_parts();

@@ -7,7 +7,7 @@ use crate::problem::ApiError;
 use aftersales_app::{
     CalendarInput, CalendarView, Inbox, OverrideInput, OverrideView, PriorityChange, RequestSla,
     RuleView, ServiceRequestView, SlaBoardQuery, SlaBoardRow, SpecialDayView, SpecialDaysImport,
-    UserContactInput,
+    TierInput, UserContactInput,
 };
 use axum::Json;
 use axum::body::Bytes;
@@ -415,6 +415,24 @@ pub async fn change_priority(
 ) -> Result<Json<ServiceRequestView>, ApiError> {
     s.app
         .change_request_priority(&c.ctx, &id, &body.value)
+        .await
+        .map(Json)
+        .map_err(|e| c.err(e))
+}
+
+/// Set a customer's tier for the SLA rules (`vip`, `key`, …; empty clears it). Open
+/// requests are rechecked.
+#[utoipa::path(put, path = "/api/v1/customers/{id}/tier", tag = "customers", request_body = TierInput,
+    params(("id" = String, Path, description = "Customer id")),
+    responses((status = 200, description = "The tier.", body = TierInput)))]
+pub async fn customer_tier(
+    State(s): State<AppState>,
+    c: ApiCtx,
+    Path(id): Path<String>,
+    body: AppJson<TierInput>,
+) -> Result<Json<TierInput>, ApiError> {
+    s.app
+        .set_customer_tier(&c.ctx, &id, &body.value)
         .await
         .map(Json)
         .map_err(|e| c.err(e))
