@@ -235,6 +235,19 @@ describe('SLA: a breach escalates on the timeline and by e-mail in the recipient
     const cals = await api(base, admin, 'GET', '/api/v1/calendars');
     assert.deepEqual(cals.find((c) => c.key === 'workdays').weekly[5], ['09:00-12:00']);
 
+    // A new rule on the page: VIP customers get a response within 15 minutes.
+    await page.goto(`${base}/admin/calendars`);
+    await page.locator('#new-rule summary').click();
+    const rule = page.locator('#new-rule form');
+    await rule.locator('input[name=name]').fill('VIP 客户');
+    await rule.locator('input[name=customer_tier]').fill('vip');
+    await rule.locator('input[name=response_minutes]').fill('15');
+    await Promise.all([page.waitForURL((u) => u.search.includes('done=rule')), rule.locator('button[type=submit]').click()]);
+    const rules = await api(base, admin, 'GET', '/api/v1/sla/rules');
+    const vip = rules.find((r) => r.name === 'VIP 客户');
+    assert.deepEqual([vip.customer_tier, vip.targets], ['vip', [{ milestone: 'response', minutes: 15, calendar: '7x24' }]]);
+    assert.match(await page.locator(`#sla-rules tr[data-rule="${vip.id}"]`).innerText(), /客户等级: vip/);
+
     // One day by hand, then removed again.
     await page.fill('#day', '2027-05-03');
     await page.selectOption('#kind', 'holiday');

@@ -82,6 +82,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/sla", get(sla::board))
         .route("/admin/calendars", get(sla::calendars))
         .route("/admin/calendars/days", post(sla::day))
+        .route("/admin/calendars/rules", post(sla::save_rule))
         .route("/admin/calendars/{key}", post(sla::save_calendar))
         .route("/admin/calendars/import", post(sla::import))
         .route("/notifications", get(sla::notifications))

@@ -161,6 +161,49 @@ impl CalendarsPage {
         self.shell.tr.t_dyn(&format!("sla.weekday.{i}"))
     }
 
+    /// A rule's minutes for a milestone ("" when it has no target for it).
+    pub fn target_minutes(&self, r: &aftersales_app::RuleView, m: &str) -> String {
+        r.targets
+            .iter()
+            .find(|t| t.milestone == m)
+            .map(|t| t.minutes.to_string())
+            .unwrap_or_default()
+    }
+
+    /// A rule's calendar for a milestone (`7x24` when it has none).
+    pub fn target_calendar(&self, r: &aftersales_app::RuleView, m: &str) -> String {
+        r.targets
+            .iter()
+            .find(|t| t.milestone == m)
+            .map(|t| t.calendar.clone())
+            .unwrap_or_else(|| "7x24".into())
+    }
+
+    /// The milestones with their words, for the rule forms.
+    pub fn milestones(&self) -> Vec<(&'static str, String)> {
+        ["response", "arrival", "diagnosis", "resolution", "loaner"]
+            .into_iter()
+            .map(|m| (m, self.shell.tr.t_dyn(&format!("sla.milestone.{m}"))))
+            .collect()
+    }
+
+    /// A blank rule for the "new rule" form.
+    pub fn blank_rule(&self) -> aftersales_app::RuleView {
+        aftersales_app::RuleView {
+            id: String::new(),
+            name: String::new(),
+            contract_level: None,
+            customer_tier: None,
+            region_class: None,
+            priority: None,
+            kind: None,
+            rank: 0,
+            targets: vec![],
+            active: true,
+            version: 0,
+        }
+    }
+
     /// Whether the caller may change calendars (admins).
     pub fn can_edit_calendars(&self) -> bool {
         self.shell.role == "admin"
@@ -242,6 +285,107 @@ pub async fn calendars(
     Query(q): Query<CalendarsQuery>,
 ) -> Response {
     calendars_page(&s, u, q, None).await
+}
+
+/// A rule's form: criteria (empty = any), rank, active, and minutes and a calendar per
+/// milestone (empty minutes: no target for it).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct RuleForm {
+    id: String,
+    version: String,
+    name: String,
+    contract_level: String,
+    customer_tier: String,
+    region_class: String,
+    priority: String,
+    kind: String,
+    rank: String,
+    active: String,
+    response_minutes: String,
+    response_calendar: String,
+    arrival_minutes: String,
+    arrival_calendar: String,
+    diagnosis_minutes: String,
+    diagnosis_calendar: String,
+    resolution_minutes: String,
+    resolution_calendar: String,
+    loaner_minutes: String,
+    loaner_calendar: String,
+}
+
+/// Creates or changes a rule (admins).
+pub async fn save_rule(State(s): State<AppState>, u: WebUser, Form(f): Form<RuleForm>) -> Response {
+    let opt = |v: &str| Some(v.trim().to_owned()).filter(|v| !v.is_empty());
+    let mut targets = vec![];
+    let mut bad_minutes = false;
+    for (m, minutes, cal) in [
+        ("response", &f.response_minutes, &f.response_calendar),
+        ("arrival", &f.arrival_minutes, &f.arrival_calendar),
+        ("diagnosis", &f.diagnosis_minutes, &f.diagnosis_calendar),
+        ("resolution", &f.resolution_minutes, &f.resolution_calendar),
+        ("loaner", &f.loaner_minutes, &f.loaner_calendar),
+    ] {
+        if minutes.trim().is_empty() {
+            continue;
+        }
+        match minutes.trim().parse::<i64>() {
+            Ok(n) => targets.push(aftersales_app::TargetView {
+                milestone: m.into(),
+                minutes: n,
+                calendar: cal.trim().to_owned(),
+            }),
+            Err(_) => bad_minutes = true,
+        }
+    }
+    let input = aftersales_app::RuleView {
+        id: f.id.trim().to_owned(),
+        name: f.name.clone(),
+        contract_level: opt(&f.contract_level),
+        customer_tier: opt(&f.customer_tier),
+        region_class: opt(&f.region_class),
+        priority: opt(&f.priority),
+        kind: opt(&f.kind),
+        rank: f.rank.trim().parse().unwrap_or(0),
+        targets,
+        active: !f.active.is_empty(),
+        version: f.version.trim().parse().unwrap_or(0),
+    };
+    let result = if bad_minutes {
+        Err(AppError::invalid(
+            aftersales_domain::FieldError::new("targets", "out_of_range")
+                .with("min", 1)
+                .with("max", 60 * 24 * 90),
+        ))
+    } else {
+        s.app.save_sla_rule(&u.ctx, &input).await
+    };
+    match result {
+        Ok(_) => Redirect::to("/admin/calendars?done=rule#sla-rules").into_response(),
+        Err(
+            e @ (AppError::Validation(_)
+            | AppError::FieldConflict(_)
+            | AppError::StaleVersion { .. }),
+        ) => {
+            let tr = u.tr();
+            let msg = match e.field_errors() {
+                Some(fe) => {
+                    fe.0.iter()
+                        .map(|x| format!("{}: {}", x.field, tr.field_error(x)))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                }
+                None => tr.t_error(e.code()),
+            };
+            let status = crate::problem::status_of(&e);
+            (
+                status,
+                calendars_page(&s, u, CalendarsQuery::default(), Some(msg)).await,
+            )
+                .into_response()
+        }
+        Err(e) => PageError::for_user(e, u).into_response(),
+    }
 }
 
 /// A calendar's form: names, zone, 7×24 or the spans of each weekday (comma-separated).
