@@ -371,11 +371,7 @@ impl crate::App {
         key: &str,
         locale: Locale,
     ) -> Result<RequestSla, AppError> {
-        if let Principal::User(a) = &ctx.principal
-            && a.role == Role::Customer
-        {
-            return Err(AppError::Forbidden);
-        }
+        staff_reads(ctx)?;
         let scope = self.request_scope(ctx).await?;
         let mut conn = self.db.acquire().await?;
         let r = service_store::get_request(&mut *conn, key.trim())
@@ -675,6 +671,15 @@ impl crate::App {
     }
 }
 
+/// Staff read the SLA data (calendars, days, rules, clocks); customers do not.
+fn staff_reads(ctx: &Ctx) -> Result<(), AppError> {
+    ctx.require(Permission::RequestsRead)?;
+    match &ctx.principal {
+        Principal::User(a) if a.role == Role::Customer => Err(AppError::Forbidden),
+        _ => Ok(()),
+    }
+}
+
 /// Only admins change what holds for the whole network.
 fn admins_only(ctx: &Ctx) -> Result<(), AppError> {
     match &ctx.principal {
@@ -695,10 +700,7 @@ fn special_day_view(r: &SpecialDayRow) -> Result<SpecialDayView, AppError> {
 impl crate::App {
     /// Every calendar. Staff read them (a dispatcher reads a trace against them).
     pub async fn list_calendars(&self, ctx: &Ctx) -> Result<Vec<CalendarView>, AppError> {
-        ctx.require(Permission::RequestsRead)?;
-        if matches!(&ctx.principal, Principal::User(a) if a.role == Role::Customer) {
-            return Err(AppError::Forbidden);
-        }
+        staff_reads(ctx)?;
         let mut conn = self.db.acquire().await?;
         store::calendars(&mut *conn)
             .await?
@@ -790,10 +792,7 @@ impl crate::App {
         org_unit: Option<&str>,
         year: Option<i32>,
     ) -> Result<Vec<SpecialDayView>, AppError> {
-        ctx.require(Permission::RequestsRead)?;
-        if matches!(&ctx.principal, Principal::User(a) if a.role == Role::Customer) {
-            return Err(AppError::Forbidden);
-        }
+        staff_reads(ctx)?;
         let mut conn = self.db.acquire().await?;
         let scope = scope_of(&mut conn, org_unit).await?;
         let rows = store::special_days(&mut *conn, &[scope]).await?;
@@ -1082,10 +1081,7 @@ fn rule_view(r: &RuleRow) -> Result<RuleView, AppError> {
 
 impl crate::App {
     pub async fn list_sla_rules(&self, ctx: &Ctx) -> Result<Vec<RuleView>, AppError> {
-        ctx.require(Permission::RequestsRead)?;
-        if matches!(&ctx.principal, Principal::User(a) if a.role == Role::Customer) {
-            return Err(AppError::Forbidden);
-        }
+        staff_reads(ctx)?;
         let mut conn = self.db.acquire().await?;
         store::rules(&mut *conn, false)
             .await?
@@ -1653,10 +1649,7 @@ impl crate::App {
         ctx: &Ctx,
         key: &str,
     ) -> Result<Vec<OverrideView>, AppError> {
-        ctx.require(Permission::RequestsRead)?;
-        if matches!(&ctx.principal, Principal::User(a) if a.role == Role::Customer) {
-            return Err(AppError::Forbidden);
-        }
+        staff_reads(ctx)?;
         let mut conn = self.db.acquire().await?;
         store::all_overrides(&mut *conn)
             .await?

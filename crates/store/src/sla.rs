@@ -112,10 +112,9 @@ pub async fn special_days<'e, E: Executor<'e, Database = Any>>(
     if scopes.is_empty() {
         return Ok(vec![]);
     }
-    let marks: Vec<String> = (1..=scopes.len()).map(|i| format!("${i}")).collect();
     let sql = format!(
         "SELECT scope, day, kind, name, updated_by, updated_at FROM special_days WHERE scope IN ({}) ORDER BY day, scope",
-        marks.join(", ")
+        crate::bulk::placeholders(1, scopes.len())
     );
     let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
     for s in scopes {
@@ -192,11 +191,10 @@ pub async fn overrides_of_units<'e, E: Executor<'e, Database = Any>>(
     if units.is_empty() {
         return Ok(vec![]);
     }
-    let marks: Vec<String> = (1..=units.len()).map(|i| format!("${i}")).collect();
     let sql = format!(
         "SELECT org_unit_id, calendar_key, time_zone, hours, updated_at FROM calendar_overrides \
          WHERE org_unit_id IN ({}) ORDER BY org_unit_id, calendar_key",
-        marks.join(", ")
+        crate::bulk::placeholders(1, units.len())
     );
     let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
     for u in units {
@@ -484,12 +482,10 @@ pub async fn board<'e, E: Executor<'e, Database = Any>>(
         if units.is_empty() {
             return Ok(vec![]);
         }
-        let marks: Vec<String> = units
-            .iter()
-            .enumerate()
-            .map(|(i, _)| format!("${}", binds.len() + i + 1))
-            .collect();
-        sql.push_str(&format!(" AND r.org_unit_id IN ({})", marks.join(", ")));
+        sql.push_str(&format!(
+            " AND r.org_unit_id IN ({})",
+            crate::bulk::placeholders(binds.len() + 1, units.len())
+        ));
         binds.extend(units.iter().cloned());
     }
     if let Some(eng) = &f.engineer_id {
@@ -687,10 +683,9 @@ pub async fn contacts_of_users<'e, E: Executor<'e, Database = Any>>(
     if ids.is_empty() {
         return Ok(vec![]);
     }
-    let marks: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
     let sql = format!(
         "SELECT {CONTACT_COLUMNS} FROM users WHERE id IN ({}) AND disabled = 0 ORDER BY username",
-        marks.join(", ")
+        crate::bulk::placeholders(1, ids.len())
     );
     let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
     for id in ids {

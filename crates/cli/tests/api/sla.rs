@@ -1057,6 +1057,27 @@ async fn calendars_and_special_days_are_data_admins_keep(e: Env) {
     assert_eq!(s["rule"]["name"], "VIP", "{s}");
     assert_eq!(s["facts"]["customer_tier"], "vip");
     assert_eq!(clock(&s, "response")["target_minutes"], 15);
+    // A rule changed from a stale copy is refused; from the current one it is saved, and
+    // an inactive rule no longer applies.
+    let (_, rules) = e.t.get("/api/v1/sla/rules", &admin).await;
+    let mut current = rules
+        .as_array()
+        .and_then(|r| r.iter().find(|x| x["name"] == "VIP"))
+        .cloned()
+        .expect("VIP rule");
+    current["active"] = json!(false);
+    current["version"] = json!(7);
+    let (s, b) =
+        e.t.send("POST", "/api/v1/sla/rules", &admin, Some(current.clone()))
+            .await;
+    assert_eq!((s, b["code"].as_str()), (409, Some("stale_version")), "{b}");
+    current["version"] = json!(1);
+    let (s, b) =
+        e.t.send("POST", "/api/v1/sla/rules", &admin, Some(current))
+            .await;
+    assert_eq!((s, b["version"].as_i64()), (200, Some(2)), "{b}");
+    let s = e.sla(&w.dispatcher, number, "en").await;
+    assert_eq!(s["rule"]["name"], "标准服务 Standard", "{s}");
     let ev = e.events(&admin, r["id"].as_str().expect("id")).await;
     let changed = ev
         .iter()

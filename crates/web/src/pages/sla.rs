@@ -287,6 +287,34 @@ pub async fn calendars(
     calendars_page(&s, u, q, None).await
 }
 
+/// A refused form of the calendar page: the page again with what was wrong (each field
+/// named in the reader's language), or the error page for anything else.
+async fn refused(s: &AppState, u: WebUser, back: CalendarsQuery, e: AppError) -> Response {
+    if !matches!(
+        e,
+        AppError::Validation(_) | AppError::FieldConflict(_) | AppError::StaleVersion { .. }
+    ) {
+        return PageError::for_user(e, u).into_response();
+    }
+    let tr = u.tr();
+    let msg = match e.field_errors() {
+        Some(fe) => {
+            fe.0.iter()
+                .map(|x| {
+                    let key = format!("sla.field.{}", x.field);
+                    let label = tr.t_dyn(&key);
+                    let label = if label == key { x.field.clone() } else { label };
+                    format!("{label}: {}", tr.field_error(x))
+                })
+                .collect::<Vec<_>>()
+                .join("; ")
+        }
+        None => tr.t_error(e.code()),
+    };
+    let status = crate::problem::status_of(&e);
+    (status, calendars_page(s, u, back, Some(msg)).await).into_response()
+}
+
 /// A rule's form: criteria (empty = any), rank, active, and minutes and a calendar per
 /// milestone (empty minutes: no target for it).
 #[derive(Deserialize, Default)]
@@ -362,29 +390,7 @@ pub async fn save_rule(State(s): State<AppState>, u: WebUser, Form(f): Form<Rule
     };
     match result {
         Ok(_) => Redirect::to("/admin/calendars?done=rule#sla-rules").into_response(),
-        Err(
-            e @ (AppError::Validation(_)
-            | AppError::FieldConflict(_)
-            | AppError::StaleVersion { .. }),
-        ) => {
-            let tr = u.tr();
-            let msg = match e.field_errors() {
-                Some(fe) => {
-                    fe.0.iter()
-                        .map(|x| format!("{}: {}", x.field, tr.field_error(x)))
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                }
-                None => tr.t_error(e.code()),
-            };
-            let status = crate::problem::status_of(&e);
-            (
-                status,
-                calendars_page(&s, u, CalendarsQuery::default(), Some(msg)).await,
-            )
-                .into_response()
-        }
-        Err(e) => PageError::for_user(e, u).into_response(),
+        Err(e) => refused(&s, u, CalendarsQuery::default(), e).await,
     }
 }
 
@@ -435,35 +441,7 @@ pub async fn save_calendar(
     };
     match s.app.update_calendar(&u.ctx, &key, &input).await {
         Ok(_) => Redirect::to("/admin/calendars?done=calendar").into_response(),
-        Err(
-            e @ (AppError::Validation(_)
-            | AppError::FieldConflict(_)
-            | AppError::StaleVersion { .. }),
-        ) => {
-            let tr = u.tr();
-            let msg = match e.field_errors() {
-                Some(fe) => {
-                    fe.0.iter()
-                        .map(|x| {
-                            format!(
-                                "{}: {}",
-                                tr.t_dyn(&format!("sla.field.{}", x.field)),
-                                tr.field_error(x)
-                            )
-                        })
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                }
-                None => tr.t_error(e.code()),
-            };
-            let status = crate::problem::status_of(&e);
-            (
-                status,
-                calendars_page(&s, u, CalendarsQuery::default(), Some(msg)).await,
-            )
-                .into_response()
-        }
-        Err(e) => PageError::for_user(e, u).into_response(),
+        Err(e) => refused(&s, u, CalendarsQuery::default(), e).await,
     }
 }
 
@@ -502,27 +480,7 @@ pub async fn day(State(s): State<AppState>, u: WebUser, Form(f): Form<DayForm>) 
             if f.op == "delete" { "deleted" } else { "saved" }
         ))
         .into_response(),
-        Err(e @ (AppError::Validation(_) | AppError::FieldConflict(_))) => {
-            let tr = u.tr();
-            let msg = e
-                .field_errors()
-                .map(|fe| {
-                    fe.0.iter()
-                        .map(|x| {
-                            format!(
-                                "{}: {}",
-                                tr.t_dyn(&format!("sla.field.{}", x.field)),
-                                tr.field_error(x)
-                            )
-                        })
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                })
-                .unwrap_or_default();
-            let status = crate::problem::status_of(&e);
-            (status, calendars_page(&s, u, back, Some(msg)).await).into_response()
-        }
-        Err(e) => PageError::for_user(e, u).into_response(),
+        Err(e) => refused(&s, u, back, e).await,
     }
 }
 
