@@ -157,7 +157,9 @@ pub struct BoardEngineer {
     pub product_lines: Vec<String>,
     pub open_orders: i64,
     pub booked_minutes: i64,
-    /// Their orders that day by appointment (unscheduled open orders last).
+    /// Their orders that day by appointment (unscheduled open orders last). For a
+    /// manager, an order of a unit outside their subtree counts in `open_orders` and
+    /// `booked_minutes` but is not listed.
     pub orders: Vec<BoardBlock>,
 }
 
@@ -637,6 +639,16 @@ impl crate::App {
                 let status = WoStatus::parse(&o.status);
                 if status.is_some_and(WoStatus::is_assigned) && start.is_some() {
                     booked_minutes = booked_minutes.saturating_add(booked(start, end, to));
+                }
+                // An engineer of the subtree may hold an order of another unit: it counts
+                // in their load, but its number, customer and window stay with that unit.
+                let visible = match (&scope, &o.org_path) {
+                    (None, _) => true,
+                    (Some(p), Some(op)) => op.starts_with(p.as_str()),
+                    (Some(_), None) => false,
+                };
+                if !visible {
+                    continue;
                 }
                 blocks.push(BoardBlock {
                     id: o.id.clone(),

@@ -625,10 +625,13 @@ pub struct BoardOrderRow {
     pub appointment_end: Option<String>,
     pub version: i64,
     pub customer_name: String,
+    /// The path of the order's unit (who may see its details).
+    pub org_path: Option<String>,
 }
 
 const BOARD_COLS: &str = "w.id, w.number, w.engineer_id, w.status, w.appointment_start, \
-    w.appointment_end, w.version, c.name AS customer_name";
+    w.appointment_end, w.version, c.name AS customer_name, \
+    (SELECT o.path FROM org_units o WHERE o.id = w.org_unit_id) AS org_path";
 
 /// What the engineers' rows of the board show for a day `[from, to)`: their open orders
 /// with an appointment that day or none yet, and the orders completed that day with an

@@ -15,6 +15,7 @@ both!(
     each_step_through_the_phone_pages_moves_the_order,
     a_signature_or_a_refusal_locks_the_record_and_corrections_are_addenda,
     the_phone_pages_refuse_another_engineers_order,
+    a_manager_sees_no_order_of_an_engineer_outside_their_subtree,
 );
 
 use crate::service_flow::PNG;
@@ -1388,4 +1389,140 @@ async fn the_phone_pages_refuse_another_engineers_order(app: TestApp) {
     d.login("dispatcher").await;
     assert_eq!(d.get("/m").await.0, 403);
     assert_eq!(d.get(&base).await.0, 403);
+}
+
+/// 钱七 (大连) holds an order of a 沈阳 customer, and 张伟 (沈阳和平) one of a 大连
+/// customer, both booked today: the 沈阳 manager's board (API and page) shows neither 钱七
+/// nor the 大连 order's number or customer (张伟's load still counts it); the dispatcher's
+/// board shows everything.
+async fn a_manager_sees_no_order_of_an_engineer_outside_their_subtree(app: TestApp) {
+    let w = world(&app).await;
+    let admin = app.token("admin").await;
+    set_regions(&app, &admin, "DL-ZS", &["210202"]).await;
+    let (s, dl) = app
+        .send(
+            "POST",
+            "/api/v1/customers",
+            &w.agent,
+            Some(json!({"kind": "individual", "name": "大连孙客户",
+            "region_code": "210202", "contacts": [{"name": "孙", "phones": ["139 1111 2222"]}],
+            "sites": [{"address": "大连市中山区人民路1号", "region_code": "210202"}]})),
+        )
+        .await;
+    assert_eq!(s, 201, "{dl}");
+    let (s, r) = app
+        .send(
+            "POST",
+            "/api/v1/service-requests",
+            &w.agent,
+            Some(json!({"customer_id": dl["id"],
+            "kind": "repair", "symptom": "不制冷", "priority": "normal"})),
+        )
+        .await;
+    assert_eq!(s, 201, "{r}");
+    let (s, r) = app
+        .send(
+            "POST",
+            &format!(
+                "/api/v1/service-requests/{}/triage",
+                r["id"].as_str().expect("id")
+            ),
+            &w.agent,
+            Some(json!({"version": r["version"], "mode": "onsite"})),
+        )
+        .await;
+    assert_eq!(s, 200, "{r}");
+    let dl_n = r["work_orders"][0]["number"]
+        .as_str()
+        .expect("number")
+        .to_owned();
+    let o = act(
+        &app,
+        &w.dispatcher,
+        &dl_n,
+        "dispatch",
+        json!({"version": 1, "engineer_id": w.engineer_id}),
+    )
+    .await;
+    let o = act(
+        &app,
+        &w.engineer,
+        &dl_n,
+        "accept",
+        json!({"version": o["version"]}),
+    )
+    .await;
+    act(
+        &app,
+        &w.engineer,
+        &dl_n,
+        "appointment",
+        json!({"version": o["version"],
+        "starts_at": at_today("09:00"), "ends_at": at_today("10:00"), "customer_agreed": true}),
+    )
+    .await;
+    let wo = pending_order(&app, &w, "normal").await;
+    let n = wo["number"].as_str().expect("number").to_owned();
+    let o = act(
+        &app,
+        &w.dispatcher,
+        &n,
+        "dispatch",
+        json!({"version": 1, "engineer_id": w.qian_id}),
+    )
+    .await;
+    let qian = app.token_with("qianqi", "demo-2026").await;
+    let o = act(&app, &qian, &n, "accept", json!({"version": o["version"]})).await;
+    act(
+        &app,
+        &qian,
+        &n,
+        "appointment",
+        json!({"version": o["version"],
+        "starts_at": at_today("14:00"), "ends_at": at_today("15:00"), "customer_agreed": true}),
+    )
+    .await;
+    let (s, b) = app.get("/api/v1/dispatch/board", &w.dispatcher).await;
+    assert_eq!(s, 200, "{b}");
+    assert!(b.to_string().contains(&n), "the dispatcher sees it: {b}");
+    let manager = app.token("manager").await;
+    let (s, bm) = app.get("/api/v1/dispatch/board", &manager).await;
+    assert_eq!(s, 200, "{bm}");
+    let text = bm.to_string();
+    assert!(
+        !text.contains(&n),
+        "order of 钱七 leaked to the manager: {bm}"
+    );
+    assert!(!text.contains(&w.qian_id), "{bm}");
+    assert!(
+        !text.contains(&dl_n),
+        "大连 order leaked to the manager: {bm}"
+    );
+    assert!(!text.contains("大连孙客户"), "{bm}");
+    assert!(b.to_string().contains(&dl_n), "the dispatcher sees it: {b}");
+    let zhang = |b: &Value| {
+        b["engineers"]
+            .as_array()
+            .expect("engineers")
+            .iter()
+            .find(|e| e["engineer"]["id"] == w.engineer_id.as_str())
+            .expect("张伟")
+            .clone()
+    };
+    assert_eq!(
+        zhang(&bm)["booked_minutes"],
+        60,
+        "the hidden order still counts"
+    );
+    assert_eq!(zhang(&bm)["open_orders"], zhang(&b)["open_orders"]);
+    let browser = Browser::new(&app, "zh-CN");
+    browser.login("manager").await;
+    let (s, page, _) = browser.get("/dispatch").await;
+    assert_eq!(s, 200);
+    assert!(!page.contains(&n), "order of 钱七 on the manager's page");
+    assert!(!page.contains("钱七"), "钱七 on the manager's page");
+    assert!(
+        !page.contains(&dl_n) && !page.contains("大连孙客户"),
+        "大连 order on the page"
+    );
 }
