@@ -16,8 +16,14 @@
 //! XLSX with real date cells, text cells for phone numbers and serials, and a bold, frozen
 //! header row.
 
+#[cfg(any(test, feature = "fixtures"))]
+pub mod fixtures;
+#[cfg(test)]
+mod hostile;
+mod ods;
 mod read;
 mod write;
+mod xls;
 
 pub use read::{Cell, CellKind, Format, ReadError, Row, Table, sniff};
 pub use write::{Out, XlsxSheet, csv_bom, csv_rows, excel_serial_to_date};
