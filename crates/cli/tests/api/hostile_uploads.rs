@@ -99,7 +99,7 @@ async fn sparse_and_lying_workbooks_are_refused_and_the_server_keeps_answering(a
         fixtures::ods_customer_rows()
     ));
     let (s, _, p) = post(&app, &agent, "good.ods", good).await;
-    assert_eq!(s, 200, "{p}");
+    assert_eq!(s, 201, "{p}");
     assert_eq!(customers(&app).await, before + 1, "{p}");
 }
 
