@@ -210,3 +210,19 @@ pub fn sparse_ods() -> Vec<u8> {
         ods_cell("x"),
     ))
 }
+
+/// A workbook of about 700 KB whose one part declares (and holds) 600 MiB of blanks.
+pub fn expanding_xlsx() -> Vec<u8> {
+    let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .compression_level(Some(1))
+        .large_file(true);
+    w.start_file("xl/worksheets/sheet1.xml", opts)
+        .expect("zip entry");
+    let blanks = vec![b' '; 1024 * 1024];
+    for _ in 0..600 {
+        w.write_all(&blanks).expect("zip write");
+    }
+    w.finish().expect("zip finish").into_inner()
+}

@@ -83,6 +83,12 @@ async fn sparse_and_lying_workbooks_are_refused_and_the_server_keeps_answering(a
         ),
         ("strings.xlsx", huge_sst, 422, "unreadable_file"),
         ("loop.xls", looping_xls, 422, "unreadable_file"),
+        (
+            "bomb.xlsx",
+            fixtures::expanding_xlsx(),
+            413,
+            "workbook_expands",
+        ),
     ] {
         let (s, ct, p) = post(&app, &agent, name, bytes).await;
         assert_eq!((s, p["code"].as_str()), (status, Some(code)), "{name}: {p}");
