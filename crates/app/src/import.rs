@@ -443,7 +443,7 @@ pub struct PreviewRow {
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ImportFileInfo {
-    /// `csv`, `xlsx` or `xls`.
+    /// `csv`, `xlsx`, `xls` or `ods`.
     pub format: String,
     pub sheet: Option<String>,
     pub sheets: Vec<String>,

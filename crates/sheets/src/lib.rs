@@ -6,7 +6,9 @@
 //! - **CSV**: UTF-8 with or without a byte-order mark; otherwise GB18030 (what Chinese Excel
 //!   writes as "CSV"), or UTF-16 with a byte-order mark (Excel's "Unicode text"). The
 //!   delimiter is the one of `,` `;` and tab found most often in the first line.
-//! - **XLSX** (and the older XLS) through calamine: the first sheet, or a named one. Numbers
+//! - **XLSX** (and the older XLS) through calamine, **ODS** with our own streaming reader: the
+//!   first sheet, or a named one, read cell by cell with the caps checked per cell (nothing is
+//!   allocated from a size the file merely declares; see docs/decisions.md). Numbers
 //!   that are whole come out without ".0" (phone numbers and serials typed as numbers);
 //!   date cells come out as `YYYY-MM-DD` (with ` HH:MM:SS` when they carry a time).
 //! - The header is the first row with at least two non-empty cells (a title row above it is
@@ -16,8 +18,14 @@
 //! XLSX with real date cells, text cells for phone numbers and serials, and a bold, frozen
 //! header row.
 
+#[cfg(any(test, feature = "fixtures"))]
+pub mod fixtures;
+#[cfg(test)]
+mod hostile;
+mod ods;
 mod read;
 mod write;
+mod xls;
 
 pub use read::{Cell, CellKind, Format, ReadError, Row, Table, sniff};
 pub use write::{Out, XlsxSheet, csv_bom, csv_rows, excel_serial_to_date};

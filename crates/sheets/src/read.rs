@@ -7,6 +7,8 @@ pub enum Format {
     Csv,
     Xlsx,
     Xls,
+    /// OpenDocument spreadsheet (LibreOffice, WPS).
+    Ods,
 }
 
 impl Format {
@@ -15,6 +17,7 @@ impl Format {
             Format::Csv => "csv",
             Format::Xlsx => "xlsx",
             Format::Xls => "xls",
+            Format::Ods => "ods",
         }
     }
 }
@@ -42,7 +45,7 @@ pub enum ReadError {
     TooManyColumns { max: usize },
     /// A workbook whose parts would expand beyond what any real sheet of the allowed size
     /// needs (a "zip bomb").
-    #[error("the workbook expands to more than {max_mib} MiB")]
+    #[error("the workbook would expand to more than {max_mib} MiB")]
     Expands { max_mib: u64 },
 }
 
@@ -58,7 +61,7 @@ impl ReadError {
             ReadError::NoRows => "no_data_rows",
             ReadError::TooManyRows { .. } => "too_many_rows",
             ReadError::TooManyColumns { .. } => "too_many_columns",
-            ReadError::Expands { .. } => "file_too_large",
+            ReadError::Expands { .. } => "workbook_expands",
         }
     }
 }
@@ -129,7 +132,8 @@ pub struct Table {
 }
 
 const PK: &[u8] = b"PK\x03\x04";
-const OLE: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+const ODS_MIME: &[u8] = b"application/vnd.oasis.opendocument.spreadsheet";
+pub(crate) const OLE: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
 
 /// Tells the format from the bytes themselves (a file's name or declared type can lie).
 pub fn sniff(bytes: &[u8]) -> Result<Format, ReadError> {
@@ -137,6 +141,14 @@ pub fn sniff(bytes: &[u8]) -> Result<Format, ReadError> {
         return Err(ReadError::Empty);
     }
     if bytes.starts_with(PK) {
+        // ODF packages start with an uncompressed `mimetype` entry naming their type.
+        if bytes.get(30..38) == Some(b"mimetype")
+            && bytes
+                .get(38..)
+                .is_some_and(|rest| rest.windows(ODS_MIME.len()).take(64).any(|w| w == ODS_MIME))
+        {
+            return Ok(Format::Ods);
+        }
         return Ok(Format::Xlsx);
     }
     if bytes.starts_with(OLE) {
@@ -182,7 +194,7 @@ pub(crate) fn read(
             let (text, enc) = decode(bytes)?;
             (csv_grid(&text, max_rows)?, None, Vec::new(), Some(enc))
         }
-        Format::Xlsx | Format::Xls => {
+        Format::Xlsx | Format::Xls | Format::Ods => {
             let (g, s, all) = workbook_grid(bytes, format, sheet, max_rows)?;
             (g, Some(s), all, None)
         }
@@ -191,7 +203,7 @@ pub(crate) fn read(
 }
 
 /// Rows of cells with their spreadsheet row numbers, before the header is found.
-type Grid = Vec<(u32, Vec<Cell>)>;
+pub(crate) type Grid = Vec<(u32, Vec<Cell>)>;
 
 fn table(
     grid: Grid,
@@ -388,61 +400,142 @@ fn blank_lines_before(bytes: &[u8], start: usize) -> usize {
     n
 }
 
+/// How far below the row cap a non-empty cell may still sit (title rows, blank rows between
+/// the data); a cell further down is refused before anything is stored for it.
+pub(crate) const ROW_SLACK: usize = 10_020;
+/// Non-empty rows allowed on top of the data rows (the header and a few title rows).
+const HEADER_ROWS: usize = 20;
+/// Sheets a workbook may declare (the XLS and ODS readers look at every sheet).
+pub(crate) const MAX_SHEETS: usize = 1_024;
+
+/// The non-empty cells of a sheet as they arrive, by row. The caps are enforced per cell,
+/// before it is stored, so a sparse sheet costs only its cells and a cell far out is refused
+/// at once, whatever the sheet declares its dimension to be.
+pub(crate) struct Sparse {
+    rows: std::collections::BTreeMap<u32, Vec<Cell>>,
+    max_rows: usize,
+}
+
+impl Sparse {
+    pub(crate) fn new(max_rows: usize) -> Sparse {
+        Sparse {
+            rows: std::collections::BTreeMap::new(),
+            max_rows,
+        }
+    }
+
+    /// Refuses a position outside the caps (0-based row and column).
+    pub(crate) fn check(&self, row: u64, col: u64) -> Result<(), ReadError> {
+        if col >= crate::MAX_COLUMNS as u64 {
+            return Err(ReadError::TooManyColumns {
+                max: crate::MAX_COLUMNS,
+            });
+        }
+        if row >= (self.max_rows + ROW_SLACK) as u64 {
+            return Err(ReadError::TooManyRows { max: self.max_rows });
+        }
+        Ok(())
+    }
+
+    /// Stores a cell (an empty one is dropped, wherever it is).
+    pub(crate) fn put(&mut self, row: u64, col: u64, cell: Cell) -> Result<(), ReadError> {
+        if cell.text.is_empty() {
+            return Ok(());
+        }
+        self.check(row, col)?;
+        let full = self.rows.len() >= self.max_rows + HEADER_ROWS;
+        let cells = match self.rows.entry(row as u32) {
+            std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::btree_map::Entry::Vacant(e) => {
+                if full {
+                    return Err(ReadError::TooManyRows { max: self.max_rows });
+                }
+                e.insert(Vec::new())
+            }
+        };
+        let col = col as usize;
+        if cells.len() <= col {
+            cells.resize_with(col + 1, Cell::empty);
+        }
+        cells[col] = cell;
+        Ok(())
+    }
+
+    pub(crate) fn rows(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// The rows with their 1-based numbers.
+    pub(crate) fn grid(self) -> Grid {
+        self.rows.into_iter().map(|(r, c)| (r + 1, c)).collect()
+    }
+}
+
+/// Runs a third-party parser, turning a panic on a malformed file into an unreadable file
+/// (the server must answer, not unwind a worker).
+pub(crate) fn guarded<T>(f: impl FnOnce() -> Result<T, ReadError>) -> Result<T, ReadError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|_| {
+        Err(ReadError::Corrupt(
+            "the spreadsheet parser gave up on this file".to_owned(),
+        ))
+    })
+}
+
 fn workbook_grid(
     bytes: &[u8],
     format: Format,
     sheet: Option<&str>,
     max_rows: usize,
 ) -> Result<(Grid, String, Vec<String>), ReadError> {
-    use calamine::Reader;
-    if format == Format::Xlsx {
-        check_expansion(bytes)?;
-    }
-    let cursor = Cursor::new(bytes);
-    let corrupt = |e: &dyn std::fmt::Display| ReadError::Corrupt(e.to_string());
-    let (range, name, names) = match format {
-        Format::Xls => {
-            let mut wb: calamine::Xls<_> = calamine::Xls::new(cursor).map_err(|e| corrupt(&e))?;
-            let names = wb.sheet_names().to_owned();
-            let name = pick_sheet(&names, sheet)?;
-            let r = wb.worksheet_range(&name).map_err(|e| corrupt(&e))?;
-            (r, name, names)
+    match format {
+        Format::Xls => crate::xls::grid(bytes, sheet, max_rows),
+        Format::Ods => {
+            check_expansion(bytes)?;
+            crate::ods::grid(bytes, sheet, max_rows)
         }
         _ => {
-            let mut wb: calamine::Xlsx<_> = calamine::Xlsx::new(cursor).map_err(|e| corrupt(&e))?;
-            let names = wb.sheet_names().to_owned();
-            let name = pick_sheet(&names, sheet)?;
-            let r = wb.worksheet_range(&name).map_err(|e| corrupt(&e))?;
-            (r, name, names)
+            check_expansion(bytes)?;
+            check_shared_strings(bytes)?;
+            guarded(|| xlsx_grid(bytes, sheet, max_rows))
         }
-    };
-    let Some((first_row, first_col)) = range.start() else {
-        return Err(ReadError::NoHeader);
-    };
-    if range.height() > max_rows + 20 + 10_000 {
-        return Err(ReadError::TooManyRows { max: max_rows });
     }
-    if range.width() + first_col as usize > crate::MAX_COLUMNS {
-        return Err(ReadError::TooManyColumns {
-            max: crate::MAX_COLUMNS,
+}
+
+/// Reads the chosen sheet of an XLSX workbook cell by cell (calamine's streaming reader),
+/// never building the range the sheet declares.
+fn xlsx_grid(
+    bytes: &[u8],
+    sheet: Option<&str>,
+    max_rows: usize,
+) -> Result<(Grid, String, Vec<String>), ReadError> {
+    use calamine::Reader;
+    let corrupt = |e: &dyn std::fmt::Display| ReadError::Corrupt(e.to_string());
+    let mut wb: calamine::Xlsx<_> =
+        calamine::Xlsx::new(Cursor::new(bytes)).map_err(|e| corrupt(&e))?;
+    let names = wb.sheet_names().to_owned();
+    if names.len() > MAX_SHEETS {
+        return Err(ReadError::Expands {
+            max_mib: MAX_EXPANDED_MIB,
         });
     }
-    let lead = first_col as usize;
-    let grid = range
-        .rows()
-        .enumerate()
-        .map(|(i, r)| {
-            let mut cells = vec![Cell::empty(); lead];
-            cells.extend(r.iter().map(cell_of));
-            (first_row + i as u32 + 1, cells)
-        })
-        .collect();
-    Ok((grid, name, names))
+    let name = pick_sheet(&names, sheet)?;
+    let mut cells = wb.worksheet_cells_reader(&name).map_err(|e| corrupt(&e))?;
+    let mut sparse = Sparse::new(max_rows);
+    while let Some(c) = cells.next_cell().map_err(|e| corrupt(&e))? {
+        let (row, col) = c.get_position();
+        let value: calamine::Data = c.get_value().clone().into();
+        sparse.put(u64::from(row), u64::from(col), cell_of(&value))?;
+    }
+    if sparse.rows() == 0 {
+        return Err(ReadError::NoHeader);
+    }
+    Ok((sparse.grid(), name, names))
 }
 
 /// What the parts of a workbook may add up to, uncompressed: 50,000 rows of 200 columns of
-/// real data stay far below it.
-const MAX_EXPANDED_MIB: u64 = 512;
+/// real data stay far below it. (The zip reader itself stops an entry that inflates beyond
+/// its declared size, so the declared sizes bound the actual ones.)
+pub(crate) const MAX_EXPANDED_MIB: u64 = 512;
 
 /// Refuses a workbook whose parts declare more than [`MAX_EXPANDED_MIB`] uncompressed,
 /// before any of it is inflated. (An archive that is not a zip is left to calamine, which
@@ -465,7 +558,60 @@ fn check_expansion(bytes: &[u8]) -> Result<(), ReadError> {
     Ok(())
 }
 
-fn pick_sheet(names: &[String], wanted: Option<&str>) -> Result<String, ReadError> {
+/// The most shared strings a workbook may declare: one per cell of a full import.
+const MAX_SHARED_STRINGS: u64 = ((crate::MAX_ROWS + HEADER_ROWS) * crate::MAX_COLUMNS) as u64;
+
+/// calamine reserves room for as many shared strings as the table declares before reading
+/// one: refuse a count that its part cannot hold (each `<si>` takes at least 10 bytes) or that
+/// no import needs.
+fn check_shared_strings(bytes: &[u8]) -> Result<(), ReadError> {
+    use quick_xml::events::Event;
+    let Ok(mut z) = zip::ZipArchive::new(Cursor::new(bytes)) else {
+        return Ok(());
+    };
+    for i in 0..z.len() {
+        let Ok(f) = z.by_index(i) else { continue };
+        let is_sst = f
+            .name()
+            .is_ok_and(|n| n.to_ascii_lowercase().ends_with("sharedstrings.xml"));
+        if !is_sst {
+            continue;
+        }
+        let size = f.size();
+        let mut xml = quick_xml::Reader::from_reader(std::io::BufReader::new(f));
+        let mut buf = Vec::new();
+        // The table's element comes right after the XML declaration.
+        for _ in 0..64 {
+            buf.clear();
+            match xml.read_event_into(&mut buf) {
+                Ok(Event::Start(e) | Event::Empty(e)) if e.local_name().as_ref() == "sst" => {
+                    for key in ["uniqueCount", "count"] {
+                        let Ok(Some(a)) = e.try_get_attribute(key) else {
+                            continue;
+                        };
+                        let n: u64 = a.value.trim().parse().unwrap_or(u64::MAX);
+                        if key == "uniqueCount" && n > size / 10 + 1 {
+                            return Err(ReadError::Corrupt(format!(
+                                "the shared strings declare {n} entries in {size} bytes"
+                            )));
+                        }
+                        if n > MAX_SHARED_STRINGS && key == "uniqueCount" {
+                            return Err(ReadError::Expands {
+                                max_mib: MAX_EXPANDED_MIB,
+                            });
+                        }
+                    }
+                    break;
+                }
+                Ok(Event::Eof) | Err(_) => break,
+                Ok(_) => {}
+            }
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn pick_sheet(names: &[String], wanted: Option<&str>) -> Result<String, ReadError> {
     match wanted.map(str::trim).filter(|s| !s.is_empty()) {
         Some(w) => names
             .iter()
@@ -487,7 +633,7 @@ pub(crate) fn number_text(f: f64) -> String {
     }
 }
 
-fn cell_of(d: &calamine::Data) -> Cell {
+pub(crate) fn cell_of(d: &calamine::Data) -> Cell {
     use calamine::Data;
     let (text, kind) = match d {
         Data::Empty => (String::new(), CellKind::Empty),
@@ -663,7 +809,7 @@ mod tests {
             read(&bytes, Format::Xlsx, None, 10)
                 .expect_err("refused")
                 .code(),
-            "file_too_large"
+            "workbook_expands"
         );
     }
 

@@ -116,6 +116,7 @@ pub async fn read_upload(headers: &HeaderMap, body: Body) -> Result<Upload, AppE
         "application/octet-stream",
         "application/vnd.ms-excel",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/vnd.oasis.opendocument.spreadsheet",
     ];
     if !accepted.iter().any(|a| ct.starts_with(a)) {
         return Err(AppError::BadFile("unsupported_media_type"));
@@ -463,6 +464,7 @@ mod tests {
             "too_many_rows",
             "too_many_columns",
             "file_too_large",
+            "workbook_expands",
             "import_rejected",
             "import_conflict",
         ];

@@ -63,7 +63,7 @@ pub fn status_of(e: &AppError) -> StatusCode {
             "unsupported_file_type" | "unsupported_media_type" | "unsupported_image_type" => {
                 StatusCode::UNSUPPORTED_MEDIA_TYPE
             }
-            "file_too_large" | "too_many_rows" | "too_many_columns" => {
+            "file_too_large" | "workbook_expands" | "too_many_rows" | "too_many_columns" => {
                 StatusCode::PAYLOAD_TOO_LARGE
             }
             _ => StatusCode::UNPROCESSABLE_ENTITY,

@@ -14,6 +14,7 @@ mod auth;
 mod cli;
 mod conventions;
 mod crash;
+mod hostile_uploads;
 mod imports;
 mod jobs;
 mod matrix;

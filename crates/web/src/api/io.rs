@@ -41,7 +41,7 @@ pub struct ImportQuery {
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct ImportUpload {
-    /// The CSV or Excel file.
+    /// The CSV, Excel (XLSX, XLS) or OpenDocument (ODS) file.
     #[schema(value_type = String, format = Binary)]
     file: Vec<u8>,
     /// JSON object: file header → field (null or "" skips the column).
@@ -131,7 +131,7 @@ fn rejected(report: &ImportReport, tr: Tr, rid: Option<String>) -> Response {
 
 macro_rules! import_route {
     ($name:ident, $kind:expr, $path:literal, $what:literal) => {
-        #[doc = concat!("Import ", $what, " from a CSV or Excel file (multipart `file`, or the raw body).")]
+        #[doc = concat!("Import ", $what, " from a CSV, Excel or ODS file (multipart `file`, or the raw body).")]
         ///
         /// `dry_run` answers 200 with the report and writes nothing; `strict` answers 201
         /// when every row was imported, else 422 `import_rejected` with each row's errors
@@ -144,8 +144,8 @@ macro_rules! import_route {
             responses(
                 (status = 200, description = "Dry run: the report; nothing written.", body = ImportReport),
                 (status = 201, description = "Imported (lenient: the good rows).", body = ImportReport),
-                (status = 413, description = "The file is too large (20 MiB, 50,000 rows, 200 columns).", body = crate::problem::Problem, content_type = "application/problem+json"),
-                (status = 415, description = "Not a CSV or Excel file (`unsupported_file_type`, `unsupported_media_type`).", body = crate::problem::Problem, content_type = "application/problem+json"),
+                (status = 413, description = "The file is too large (`file_too_large`: 20 MiB; `too_many_rows`: 50,000 rows; `too_many_columns`: 200 columns; `workbook_expands`: more than 512 MiB unpacked).", body = crate::problem::Problem, content_type = "application/problem+json"),
+                (status = 415, description = "Not a CSV, Excel or OpenDocument spreadsheet (`unsupported_file_type`, `unsupported_media_type`).", body = crate::problem::Problem, content_type = "application/problem+json"),
                 (status = 422, description = "A strict import with bad rows (`import_rejected`, `errors` per row), an unreadable file (`empty_file`, `no_header`, `no_data_rows`, `unknown_encoding`, `unreadable_file`, `sheet_not_found`), or a bad mapping.", body = crate::problem::Problem, content_type = "application/problem+json"),
             ))]
         pub async fn $name(
