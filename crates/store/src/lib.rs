@@ -26,6 +26,7 @@ pub mod org;
 pub mod products;
 pub mod reconciliation;
 pub mod service;
+pub mod secrets;
 pub mod sessions;
 pub mod sla;
 pub mod throttle;

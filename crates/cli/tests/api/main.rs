@@ -2,6 +2,7 @@
 //! PostgreSQL. Every test runs on both backends (see `both!`); each gets a fresh database.
 
 mod customer_records;
+mod hostile_auth;
 mod dispatch_ui;
 mod helpers;
 mod installed_base;
