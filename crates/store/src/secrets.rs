@@ -23,9 +23,10 @@ pub async fn get_or_create(
     .bind(time::to_db(now))
     .execute(&mut *c)
     .await?;
-    let v: String = sqlx::query_scalar::<Any, String>("SELECT value FROM server_secrets WHERE name = $1")
-        .bind(name)
-        .fetch_one(&mut *c)
-        .await?;
+    let v: String =
+        sqlx::query_scalar::<Any, String>("SELECT value FROM server_secrets WHERE name = $1")
+            .bind(name)
+            .fetch_one(&mut *c)
+            .await?;
     Ok(v)
 }

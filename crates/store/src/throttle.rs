@@ -49,10 +49,7 @@ pub async fn release<'e, E: Executor<'e, Database = Any>>(
     Ok(())
 }
 
-pub async fn clear<'e, E: Executor<'e, Database = Any>>(
-    e: E,
-    key: &str,
-) -> Result<(), StoreError> {
+pub async fn clear<'e, E: Executor<'e, Database = Any>>(e: E, key: &str) -> Result<(), StoreError> {
     sqlx::query("DELETE FROM login_attempts WHERE key = $1")
         .bind(key)
         .execute(e)

@@ -17,7 +17,7 @@ pub fn client_ip(parts: &Parts, header: Option<&str>) -> Option<IpAddr> {
             .filter_map(|v| v.to_str().ok())
             .flat_map(|v| v.split(','))
             .filter_map(|a| parse_addr(a.trim()))
-            .last();
+            .next_back();
         if from_proxy.is_some() {
             return from_proxy;
         }
@@ -50,10 +50,7 @@ mod tests {
         parts
             .extensions
             .insert(ConnectInfo(SocketAddr::from(([127, 0, 0, 1], 9))));
-        assert_eq!(
-            client_ip(&parts, None),
-            Some(IpAddr::from([127, 0, 0, 1]))
-        );
+        assert_eq!(client_ip(&parts, None), Some(IpAddr::from([127, 0, 0, 1])));
         assert_eq!(
             client_ip(&parts, Some("x-forwarded-for")),
             Some(IpAddr::from([10, 0, 0, 7]))

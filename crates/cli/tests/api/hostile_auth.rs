@@ -267,7 +267,11 @@ async fn concurrent_page_logins_check_at_most_the_limit(app: TestApp) {
                 .post(
                     &app,
                     "/login",
-                    &[("_csrf", &csrf), ("username", "engineer"), ("password", &pw)],
+                    &[
+                        ("_csrf", &csrf),
+                        ("username", "engineer"),
+                        ("password", &pw),
+                    ],
                 )
                 .await;
             (a.status, a.retry_after.is_some())
@@ -277,7 +281,11 @@ async fn concurrent_page_logins_check_at_most_the_limit(app: TestApp) {
     while let Some(r) = set.join_next().await {
         let (status, has_retry) = r.expect("task");
         *count.entry(status).or_default() += 1;
-        assert_eq!(status == 429, has_retry, "429 and only 429 says when to retry");
+        assert_eq!(
+            status == 429,
+            has_retry,
+            "429 and only 429 says when to retry"
+        );
     }
     assert_eq!(count.get(&401), Some(&limit), "{count:?}");
     assert_eq!(count.get(&429), Some(&(60 - limit)), "{count:?}");
@@ -289,11 +297,19 @@ async fn concurrent_page_logins_check_at_most_the_limit(app: TestApp) {
         .post(
             &app,
             "/login",
-            &[("_csrf", &csrf), ("username", "engineer"), ("password", DEMO_PASSWORD)],
+            &[
+                ("_csrf", &csrf),
+                ("username", "engineer"),
+                ("password", DEMO_PASSWORD),
+            ],
         )
         .await;
     assert_eq!(a.status, 429);
-    assert!(a.body.contains("Too many") || a.body.contains("minutes"), "{}", a.body);
+    assert!(
+        a.body.contains("Too many") || a.body.contains("minutes"),
+        "{}",
+        a.body
+    );
     assert!(!a.set_cookies.iter().any(|c| c.starts_with("as_session=")));
 }
 
@@ -364,7 +380,10 @@ async fn an_attack_from_many_addresses_does_not_lock_the_owner_out(app: TestApp)
     // An IPv6 client is counted by its /64: another host address of it shares the count.
     for i in 1..=3 {
         let r = login("agent", &format!("2001:db8:1:2::{i}"), "wrong-password").await;
-        assert!(matches!(r, Err(aftersales_app::AppError::InvalidCredentials)));
+        assert!(matches!(
+            r,
+            Err(aftersales_app::AppError::InvalidCredentials)
+        ));
     }
     assert!(matches!(
         login("agent", "2001:db8:1:2::99", DEMO_PASSWORD).await,
@@ -384,7 +403,11 @@ fn hostile_targets() -> Vec<String> {
         .chain([0x7F])
         .flat_map(|c| {
             let c = char::from(c);
-            [format!("/{c}/evil.example"), format!("/requests{c}x"), format!("/a?b={c}")]
+            [
+                format!("/{c}/evil.example"),
+                format!("/requests{c}x"),
+                format!("/a?b={c}"),
+            ]
         })
         .collect();
     for t in [
@@ -456,7 +479,11 @@ async fn redirect_targets_never_leave_the_site_nor_fail(app: TestApp) {
         let a = Jar::default()
             .get(&app, &format!("/lang?to=en&back={}", enc(&t)))
             .await;
-        assert_eq!((a.status, a.location.as_deref()), (303, Some("/")), "/lang {what}");
+        assert_eq!(
+            (a.status, a.location.as_deref()),
+            (303, Some("/")),
+            "/lang {what}"
+        );
         // The login page shows the form with a safe `next` …
         let mut anon = Jar::default();
         let a = anon.get(&app, &format!("/login?next={}", enc(&t))).await;
@@ -469,7 +496,11 @@ async fn redirect_targets_never_leave_the_site_nor_fail(app: TestApp) {
         let a = signed_in
             .get(&app, &format!("/login?next={}", enc(&t)))
             .await;
-        assert_eq!((a.status, a.location.as_deref()), (303, Some("/")), "GET /login signed in {what}");
+        assert_eq!(
+            (a.status, a.location.as_deref()),
+            (303, Some("/")),
+            "GET /login signed in {what}"
+        );
         // Signing in with that `next` goes home, with the session; a wrong password sets
         // no session and answers 401, never 500.
         let csrf = csrf_of(&anon.get(&app, "/login").await.body);
@@ -477,22 +508,45 @@ async fn redirect_targets_never_leave_the_site_nor_fail(app: TestApp) {
             .post(
                 &app,
                 "/login",
-                &[("_csrf", &csrf), ("username", "agent"), ("password", "wrong-pw-1"), ("next", &t)],
+                &[
+                    ("_csrf", &csrf),
+                    ("username", "agent"),
+                    ("password", "wrong-pw-1"),
+                    ("next", &t),
+                ],
             )
             .await;
         assert_eq!(a.status, 401, "POST /login wrong {what}");
-        assert!(!a.set_cookies.iter().any(|c| c.starts_with("as_session=")), "{what}");
-        assert!(a.body.contains("name=\"next\" value=\"/\""), "POST /login wrong {what}");
+        assert!(
+            !a.set_cookies.iter().any(|c| c.starts_with("as_session=")),
+            "{what}"
+        );
+        assert!(
+            a.body.contains("name=\"next\" value=\"/\""),
+            "POST /login wrong {what}"
+        );
         // The wrong password above must not lock the account for the next inputs.
         let a = anon
             .post(
                 &app,
                 "/login",
-                &[("_csrf", &csrf), ("username", "agent"), ("password", DEMO_PASSWORD), ("next", &t)],
+                &[
+                    ("_csrf", &csrf),
+                    ("username", "agent"),
+                    ("password", DEMO_PASSWORD),
+                    ("next", &t),
+                ],
             )
             .await;
-        assert_eq!((a.status, a.location.as_deref()), (303, Some("/")), "POST /login {what}");
-        assert!(a.set_cookies.iter().any(|c| c.starts_with("as_session=")), "{what}");
+        assert_eq!(
+            (a.status, a.location.as_deref()),
+            (303, Some("/")),
+            "POST /login {what}"
+        );
+        assert!(
+            a.set_cookies.iter().any(|c| c.starts_with("as_session=")),
+            "{what}"
+        );
     }
     // What is ours is followed, as given.
     for t in [
@@ -510,13 +564,20 @@ async fn redirect_targets_never_leave_the_site_nor_fail(app: TestApp) {
     }
     // Non-ASCII in a target is sent percent-encoded, never raw.
     let a = Jar::default()
-        .get(&app, &format!("/lang?to=en&back={}", enc("/customers?q=张")))
+        .get(
+            &app,
+            &format!("/lang?to=en&back={}", enc("/customers?q=张")),
+        )
         .await;
     assert_eq!(a.status, 303);
     assert_eq!(a.location.as_deref(), Some("/customers?q=%E5%BC%A0"));
     // A page that needs a session sends a stranger to the login page with a safe `next`,
     // whatever the path held.
-    for p in ["/requests/%0d%0a", "/customers/%5C%5Cevil", "/units/%2F%2Fevil"] {
+    for p in [
+        "/requests/%0d%0a",
+        "/customers/%5C%5Cevil",
+        "/units/%2F%2Fevil",
+    ] {
         let a = Jar::default().get(&app, p).await;
         assert!(matches!(a.status, 303 | 404), "{p}: {}", a.status);
         if let Some(loc) = a.location {
@@ -575,7 +636,11 @@ async fn a_password_change_ends_every_other_credential(app: TestApp) {
         )
         .await;
     assert_eq!(s, 204, "{b}");
-    assert_eq!(app.get("/api/v1/me", &mine).await.0, 200, "the changer's own token lives");
+    assert_eq!(
+        app.get("/api/v1/me", &mine).await.0,
+        200,
+        "the changer's own token lives"
+    );
     assert_eq!(app.get("/api/v1/me", &other_login).await.0, 401);
     assert_eq!(app.get("/api/v1/me", &personal).await.0, 401);
     let a = web.get(&app, "/").await;
@@ -625,7 +690,11 @@ async fn a_password_change_on_the_page_keeps_only_this_session(app: TestApp) {
     let a = here.get(&app, &loc).await;
     assert_eq!(a.status, 200);
     assert!(a.body.contains("id=\"password-changed\""), "{}", a.body);
-    assert_eq!(there.get(&app, "/").await.status, 303, "the other session ended");
+    assert_eq!(
+        there.get(&app, "/").await.status,
+        303,
+        "the other session ended"
+    );
     assert_eq!(app.get("/api/v1/me", &login).await.0, 401);
     assert_eq!(app.get("/api/v1/me", &personal).await.0, 401);
     let entry = last_audit(&app, "dispatcher", "change_password").await;
@@ -661,7 +730,11 @@ async fn an_admin_reset_ends_every_credential_of_the_user(app: TestApp) {
     assert_eq!(app.get("/api/v1/me", &personal).await.0, 401);
     assert_eq!(web.get(&app, "/").await.status, 303);
     assert_eq!(app.get("/api/v1/me", &admin).await.0, 200);
-    assert_eq!(app.get("/api/v1/me", &admin_other).await.0, 200, "not the admin's");
+    assert_eq!(
+        app.get("/api/v1/me", &admin_other).await.0,
+        200,
+        "not the admin's"
+    );
     let entry = last_audit(&app, "agent", "reset_password").await;
     assert_eq!(entry["actor_name"], "admin");
     assert_eq!(entry["after"]["revoked"]["personal_tokens"], json!([pid]));
@@ -694,14 +767,19 @@ async fn the_cli_reset_ends_personal_tokens(app: TestApp) {
         .env("AFTERSALES_LOG_LEVEL", "warn")
         .output()
         .expect("run the cli");
-    let text = String::from_utf8_lossy(&out.stdout).into_owned()
-        + &String::from_utf8_lossy(&out.stderr);
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{text}");
     assert!(text.contains("API tokens have ended"), "{text}");
     assert_eq!(app.get("/api/v1/me", &login).await.0, 401);
     assert_eq!(app.get("/api/v1/me", &personal).await.0, 401);
     let entry = last_audit(&app, "engineer", "reset_password").await;
-    assert_eq!(entry["after"]["revoked"]["personal_tokens"].as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        entry["after"]["revoked"]["personal_tokens"]
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
     let _ = std::fs::remove_dir_all(dir);
 }
 
@@ -717,11 +795,19 @@ async fn a_csrf_token_is_bound_to_its_session_and_rotated_at_login(app: TestApp)
         .post(
             &app,
             "/login",
-            &[("_csrf", &pre), ("username", "agent"), ("password", DEMO_PASSWORD)],
+            &[
+                ("_csrf", &pre),
+                ("username", "agent"),
+                ("password", DEMO_PASSWORD),
+            ],
         )
         .await;
     assert_eq!(r.status, 303);
-    assert_ne!(a.0.get("as_csrf"), Some(&pre_cookie), "the pre-session secret is rotated");
+    assert_ne!(
+        a.0.get("as_csrf"),
+        Some(&pre_cookie),
+        "the pre-session secret is rotated"
+    );
     // The pre-login token does not pass after login, not even with the old cookie.
     let mut old = a.clone();
     old.0.insert("as_csrf".into(), pre_cookie.clone());
@@ -739,16 +825,15 @@ async fn a_csrf_token_is_bound_to_its_session_and_rotated_at_login(app: TestApp)
         b.login(&app, user, DEMO_PASSWORD).await;
         // A's cookie/field pair sent with B's session: refused.
         let mut forged = b.clone();
-        forged
-            .0
-            .insert("as_csrf".into(), a.0.get("as_csrf").cloned().expect("cookie"));
+        forged.0.insert(
+            "as_csrf".into(),
+            a.0.get("as_csrf").cloned().expect("cookie"),
+        );
         let r = forged
             .post(&app, "/notifications/read", &[("_csrf", &token_a)])
             .await;
         assert_eq!(r.status, 403, "{user}: A's token with B's session");
-        let r = forged
-            .send(&app, "POST", "/logout", None)
-            .await;
+        let r = forged.send(&app, "POST", "/logout", None).await;
         assert_eq!(r.status, 403);
         // htmx's header likewise.
         let r = app
@@ -803,21 +888,56 @@ async fn weak_passwords_are_refused_everywhere_with_a_field_error(app: TestApp) 
         assert_eq!(b["errors"][0]["field"], "password", "{pw}: {b}");
         assert_eq!(b["errors"][0]["code"], *code, "{pw}: {b}");
     }
-    assert!(app.app.find_user_by_username("wang.fang").await.expect("lookup").is_none());
+    assert!(
+        app.app
+            .find_user_by_username("wang.fang")
+            .await
+            .expect("lookup")
+            .is_none()
+    );
     // Changing one's own password, and an admin's reset.
     let agent = app.token("agent").await;
     let id = app.user_id("agent").await;
-    for (pw, code) in WEAK.iter().copied().chain([("agent-123", "password_has_username"), ("tnega", "too_short")]) {
+    for (pw, code) in WEAK.iter().copied().chain([
+        ("agent-123", "password_has_username"),
+        ("tnega", "too_short"),
+    ]) {
         let (s, b) = app
-            .send("POST", "/api/v1/me/password", &agent, Some(json!({"current_password": DEMO_PASSWORD, "new_password": pw})))
+            .send(
+                "POST",
+                "/api/v1/me/password",
+                &agent,
+                Some(json!({"current_password": DEMO_PASSWORD, "new_password": pw})),
+            )
             .await;
-        assert_eq!((s, b["errors"][0]["field"].as_str(), b["errors"][0]["code"].as_str()), (422, Some("new_password"), Some(code)), "{pw}: {b}");
+        assert_eq!(
+            (
+                s,
+                b["errors"][0]["field"].as_str(),
+                b["errors"][0]["code"].as_str()
+            ),
+            (422, Some("new_password"), Some(code)),
+            "{pw}: {b}"
+        );
         let (s, b) = app
-            .send("POST", &format!("/api/v1/users/{id}/password"), &admin, Some(json!({"password": pw})))
+            .send(
+                "POST",
+                &format!("/api/v1/users/{id}/password"),
+                &admin,
+                Some(json!({"password": pw})),
+            )
             .await;
-        assert_eq!((s, b["errors"][0]["code"].as_str()), (422, Some(code)), "{pw}: {b}");
+        assert_eq!(
+            (s, b["errors"][0]["code"].as_str()),
+            (422, Some(code)),
+            "{pw}: {b}"
+        );
     }
-    assert_eq!(app.get("/api/v1/me", &agent).await.0, 200, "nothing was changed");
+    assert_eq!(
+        app.get("/api/v1/me", &agent).await.0,
+        200,
+        "nothing was changed"
+    );
     // The sentence is in the caller's language.
     for (lang, text) in [("en", "most common"), ("zh-CN", "最常见")] {
         let r = app
@@ -857,13 +977,28 @@ async fn weak_passwords_are_refused_everywhere_with_a_field_error(app: TestApp) 
             .expect("request");
         assert_eq!(r.status(), 422);
         let html = r.text().await.expect("body");
-        let at = html.find("id=\"password-error\"").expect("error beside the password field");
-        assert!(html[at..at + 200].contains(text), "{lang}: {}", &html[at..at + 200]);
+        let at = html
+            .find("id=\"password-error\"")
+            .expect("error beside the password field");
+        assert!(
+            html[at..at + 200].contains(text),
+            "{lang}: {}",
+            &html[at..at + 200]
+        );
     }
     // The command line refuses it too.
     let dir = crate::helpers::temp_dir();
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_aftersales"))
-        .args(["user", "add", "wang.fang", "--role", "agent", "--org", "HQ", "--password-stdin"])
+        .args([
+            "user",
+            "add",
+            "wang.fang",
+            "--role",
+            "agent",
+            "--org",
+            "HQ",
+            "--password-stdin",
+        ])
         .current_dir(&dir)
         .env("AFTERSALES_DATABASE_URL", &app.url)
         .env("AFTERSALES_LOG_LEVEL", "warn")
@@ -874,11 +1009,16 @@ async fn weak_passwords_are_refused_everywhere_with_a_field_error(app: TestApp) 
         .expect("spawn");
     {
         use std::io::Write;
-        child.stdin.take().expect("stdin").write_all(b"iloveyou\n").expect("write");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(b"iloveyou\n")
+            .expect("write");
     }
     let out = child.wait_with_output().expect("wait");
-    let text = String::from_utf8_lossy(&out.stdout).into_owned()
-        + &String::from_utf8_lossy(&out.stderr);
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "{text}");
     assert!(text.contains("password: password_common"), "{text}");
     let _ = std::fs::remove_dir_all(dir);

@@ -2,9 +2,9 @@
 //! PostgreSQL. Every test runs on both backends (see `both!`); each gets a fresh database.
 
 mod customer_records;
-mod hostile_auth;
 mod dispatch_ui;
 mod helpers;
+mod hostile_auth;
 mod installed_base;
 mod records;
 mod service_flow;

@@ -49,12 +49,7 @@ pub async fn change_password(
 ) -> Response {
     match s
         .app
-        .change_own_password(
-            &u.ctx,
-            &f.current_password,
-            &f.new_password,
-            Some(&u.token),
-        )
+        .change_own_password(&u.ctx, &f.current_password, &f.new_password, Some(&u.token))
         .await
     {
         // Every other session and token of the account ended; this one goes on.

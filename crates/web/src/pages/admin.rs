@@ -388,7 +388,11 @@ pub async fn reset_password(
     let Ok(id) = id.parse() else {
         return PageError::for_user(AppError::NotFound("user"), u).into_response();
     };
-    match s.app.reset_password(&u.ctx, id, &f.password, Some(&u.token)).await {
+    match s
+        .app
+        .reset_password(&u.ctx, id, &f.password, Some(&u.token))
+        .await
+    {
         Ok(()) => super::redirect(&format!("/admin/users/{id}?reset=1")).into_response(),
         Err(AppError::Validation(errs) | AppError::FieldConflict(errs)) => {
             let errors = FormErrors::from_fields(&errs, u.tr());

@@ -880,9 +880,8 @@ pub async fn save_record(
         Err(errs) => return record_refused(&s, u, &id, form, AppError::Validation(errs)).await,
     };
     match s.app.save_record(&u.ctx, &id, &input).await {
-        Ok(v) => {
-            super::redirect(&format!("/m/orders/{}?done=record#signature", v.number)).into_response()
-        }
+        Ok(v) => super::redirect(&format!("/m/orders/{}?done=record#signature", v.number))
+            .into_response(),
         Err(e) if is_page_error(&e) => PageError::for_user(e, u).into_response(),
         Err(e) => record_refused(&s, u, &id, form, e).await,
     }

@@ -476,7 +476,8 @@ pub struct LangQuery {
 /// (`https:evil`) or an authority cannot pass the first rule. What passes is printable
 /// ASCII: bytes above 0x7F are percent-encoded, so the header is always valid.
 pub fn safe_back(back: Option<&str>) -> String {
-    back.and_then(local_target).unwrap_or_else(|| "/".to_owned())
+    back.and_then(local_target)
+        .unwrap_or_else(|| "/".to_owned())
 }
 
 /// Longest target followed; longer ones are not a page of ours.
@@ -524,7 +525,10 @@ fn target_form_is_local(t: &[u8], raw: bool) -> bool {
     if raw && t.contains(&b' ') {
         return false;
     }
-    let end = t.iter().position(|&c| c == b'?' || c == b'#').unwrap_or(t.len());
+    let end = t
+        .iter()
+        .position(|&c| c == b'?' || c == b'#')
+        .unwrap_or(t.len());
     let path = String::from_utf8_lossy(&t[..end]);
     if path.chars().any(char::is_whitespace) {
         return false;
@@ -532,9 +536,9 @@ fn target_form_is_local(t: &[u8], raw: bool) -> bool {
     // Every segment has a name (a trailing slash aside), and none is a dot segment.
     let segs: Vec<&str> = path[1..].split('/').collect();
     let last = segs.len() - 1;
-    segs.iter().enumerate().all(|(i, seg)| {
-        (i == last || !seg.is_empty()) && *seg != "." && *seg != ".."
-    })
+    segs.iter()
+        .enumerate()
+        .all(|(i, seg)| (i == last || !seg.is_empty()) && *seg != "." && *seg != "..")
 }
 
 fn percent_decode(s: &[u8]) -> Vec<u8> {

@@ -702,7 +702,9 @@ pub async fn remove_certification(
         .remove_certification(&u.ctx, user, cert, Some(f.version))
         .await
     {
-        Ok(()) => super::redirect(&format!("/users/{user}/certifications?removed=1")).into_response(),
+        Ok(()) => {
+            super::redirect(&format!("/users/{user}/certifications?removed=1")).into_response()
+        }
         Err(e) => cert_failure(&s, u, user, None, CertForm::default(), e).await,
     }
 }
