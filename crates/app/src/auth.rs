@@ -14,6 +14,41 @@ use utoipa::ToSchema;
 const LOGIN_TOKEN_PREFIX: &str = "ast_";
 const PERSONAL_TOKEN_PREFIX: &str = "asp_";
 
+/// An address a user signed in from shields them from the account-wide limit this long.
+pub const LOGIN_KNOWN_ADDRESS_DAYS: i64 = 90;
+
+/// The throttle's counter keys of one attempt.
+struct ThrottleKeys {
+    name: String,
+    /// The client's address as counted: an IPv4 address, or the /64 network of an IPv6
+    /// address (one host usually holds a whole /64); `unknown` without one.
+    address: String,
+    account_address: String,
+    address_key: String,
+    account: String,
+}
+
+impl ThrottleKeys {
+    fn new(name: &str, client: Option<std::net::IpAddr>) -> Self {
+        use std::net::IpAddr;
+        let address = match client.map(|ip| ip.to_canonical()) {
+            Some(IpAddr::V4(v4)) => v4.to_string(),
+            Some(IpAddr::V6(v6)) => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+            None => "unknown".to_owned(),
+        };
+        ThrottleKeys {
+            name: name.to_owned(),
+            account_address: format!("acct_addr:{name}|{address}"),
+            address_key: format!("addr:{address}"),
+            account: format!("acct:{name}"),
+            address,
+        }
+    }
+}
+
 /// A fresh secret: 32 random bytes, base64url.
 fn secret() -> Result<String, AppError> {
     let mut b = [0u8; 32];
@@ -74,15 +109,17 @@ pub struct NewToken {
 }
 
 impl crate::App {
-    /// Signs a user in. Failed attempts are counted per user name; past the limit every
-    /// attempt is refused with `RateLimited` until the window frees up, whether the
-    /// password is right or not. Unknown users and disabled accounts look like a wrong
-    /// password, and cost the same time.
+    /// Signs a user in from `client` (the peer's address, when known). Before the password
+    /// is checked an attempt is reserved atomically against three counters (see
+    /// [`Self::reserve_login`]); past a limit the attempt is refused with `RateLimited`
+    /// without checking the password. Unknown users and disabled accounts look like a
+    /// wrong password, and cost the same time.
     pub async fn login(
         &self,
         username: &str,
         password: &str,
         web: bool,
+        client: Option<std::net::IpAddr>,
         request_id: Option<String>,
     ) -> Result<LoginOutcome, AppError> {
         let name = username.trim().to_lowercase();
@@ -90,16 +127,10 @@ impl crate::App {
             return Err(AppError::InvalidCredentials);
         }
         let now = self.now();
-        let window = ttl(self.cfg.login_window);
-        let (failures, oldest) =
-            throttle::failures_since(self.db.pool(), &name, now - window).await?;
-        if failures >= self.cfg.login_max_failures {
-            let free_at = oldest.unwrap_or(now) + window;
-            let secs = free_at.duration_since(now).as_secs().max(1);
-            return Err(AppError::RateLimited {
-                retry_after_secs: u64::try_from(secs).unwrap_or(1),
-            });
-        }
+        let keys = ThrottleKeys::new(&name, client);
+        self.reserve_login(&keys, now).await?;
+        self.login_checks
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let user = user_store::find_by_username(self.db.pool(), &name).await?;
         let ok = match &user {
             Some(u) => self.cfg.password_cost.verify(password, &u.password_hash)? && !u.disabled,
@@ -110,10 +141,8 @@ impl crate::App {
             }
         };
         let Some(user) = user.filter(|_| ok) else {
-            let mut tx = self.db.begin().await?;
-            throttle::record_failure(tx.conn(), &name, now).await?;
-            tx.commit().await?;
-            tracing::info!(username = %name, "login failed");
+            // The reserved attempt stays counted: it was a failure.
+            tracing::info!(username = %name, client = %keys.address, "login failed");
             return Err(AppError::InvalidCredentials);
         };
         let token = if web {
@@ -130,7 +159,12 @@ impl crate::App {
         let actor = self.actor_of(&user).await?;
         let ctx = Ctx::user(actor.clone(), request_id);
         let mut tx = self.db.begin().await?;
-        throttle::clear(tx.conn(), &name).await?;
+        // A success clears this address's count for the account and gives the attempt
+        // back to the address's and the account's counters.
+        throttle::clear(tx.conn(), &keys.account_address).await?;
+        throttle::release(tx.conn(), &keys.address_key).await?;
+        throttle::release(tx.conn(), &keys.account).await?;
+        throttle::remember_address(tx.conn(), &name, &keys.address, now).await?;
         sessions::insert(
             tx.conn(),
             &hash_secret(&token),
@@ -157,6 +191,85 @@ impl crate::App {
             expires_at,
             actor,
         })
+    }
+
+    /// Reserves one login attempt, in one transaction, against three counters of the
+    /// window (`login_window`, starting with its first attempt):
+    /// - this account from this address: at most `login_max_failures`;
+    /// - this address, any account: at most `login_max_failures_per_address`;
+    /// - this account, any address: at most `login_max_failures_per_account` — except
+    ///   for an address the account signed in from within `LOGIN_KNOWN_ADDRESS_DAYS`, so
+    ///   an attack from elsewhere does not lock the owner (e.g. `admin`) out.
+    ///
+    /// Each counter is bumped atomically and the transaction rolled back when one refuses,
+    /// so concurrent attempts never pass a limit and refused ones do not count. Successes
+    /// give their attempt back (see `login`), so the counts are failures.
+    async fn reserve_login(&self, k: &ThrottleKeys, now: Timestamp) -> Result<(), AppError> {
+        let window = ttl(self.cfg.login_window);
+        let expired = now - window;
+        let refuse = |start: Timestamp| {
+            let secs = (start + window).duration_since(now).as_secs().max(1);
+            tracing::warn!(key = %k.account_address, "login throttled");
+            AppError::RateLimited {
+                retry_after_secs: u64::try_from(secs).unwrap_or(1),
+            }
+        };
+        let mut tx = self.db.begin().await?;
+        let (n, start) = throttle::bump(tx.conn(), &k.account_address, now, expired).await?;
+        if n > self.cfg.login_max_failures {
+            return Err(refuse(start));
+        }
+        let (n, start) = throttle::bump(tx.conn(), &k.address_key, now, expired).await?;
+        if n > self.cfg.login_max_failures_per_address {
+            return Err(refuse(start));
+        }
+        let (n, start) = throttle::bump(tx.conn(), &k.account, now, expired).await?;
+        if n > self.cfg.login_max_failures_per_account
+            && !throttle::is_known_address(
+                tx.conn(),
+                &k.name,
+                &k.address,
+                now - SignedDuration::from_hours(24 * LOGIN_KNOWN_ADDRESS_DAYS),
+            )
+            .await?
+        {
+            return Err(refuse(start));
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// How many passwords `login` has checked since start (tests and /metrics read it:
+    /// the throttle's limits bound it).
+    pub fn login_checks(&self) -> u64 {
+        self.login_checks.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// The CSRF token bound to `binding` (the web layer's session or pre-session secret):
+    /// HMAC-SHA256 under the server's CSRF key, which lives in the database so every app
+    /// node agrees. Another binding — another session — has another token.
+    pub async fn csrf_token(&self, binding: &str) -> Result<String, AppError> {
+        use hmac::{Hmac, KeyInit, Mac};
+        let key = self
+            .csrf_key
+            .get_or_try_init(|| async {
+                let mut tx = self.db.begin().await?;
+                let v = aftersales_store::secrets::get_or_create(
+                    tx.conn(),
+                    "csrf",
+                    &secret()?,
+                    self.now(),
+                )
+                .await?;
+                tx.commit().await?;
+                Ok::<String, AppError>(v)
+            })
+            .await?;
+        let mut mac = Hmac::<Sha256>::new_from_slice(key.as_bytes())
+            .map_err(|e| AppError::Internal(format!("hmac: {e}")))?;
+        mac.update(b"csrf:");
+        mac.update(hash_secret(binding).as_bytes());
+        Ok(URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes()))
     }
 
     /// Ends the session or login token `token` (the caller's own).

@@ -86,16 +86,16 @@ impl crate::App {
     pub async fn ensure_admin(&self, password: Option<&str>) -> Result<Option<String>, AppError> {
         let ctx = Ctx::system("bootstrap");
         if let Some(p) = password {
-            Password::parse("AFTERSALES_ADMIN_PASSWORD", p).map_err(AppError::invalid)?;
+            Password::parse("AFTERSALES_ADMIN_PASSWORD", p, "admin").map_err(AppError::invalid)?;
         }
         match user_store::find_by_username(self.db.pool(), "admin").await? {
             Some(admin) => {
                 if let Some(p) = password
                     && !self.cfg.password_cost.verify(p, &admin.password_hash)?
                 {
-                    let p = Password::parse("AFTERSALES_ADMIN_PASSWORD", p)
+                    let p = Password::parse("AFTERSALES_ADMIN_PASSWORD", p, "admin")
                         .map_err(AppError::invalid)?;
-                    self.set_password(&ctx, admin.id, &p, "reset_password")
+                    self.set_password(&ctx, admin.id, &p, "reset_password", None)
                         .await?;
                 }
                 Ok(None)

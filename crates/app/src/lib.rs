@@ -124,8 +124,14 @@ use std::time::Duration;
 pub struct AppConfig {
     pub web_session_ttl: Duration,
     pub api_login_ttl: Duration,
-    /// Failed logins allowed per user name within `login_window` before 429.
+    /// Failed logins allowed per user name and client address within `login_window`
+    /// before 429 (see docs/decisions.md, "Login throttle").
     pub login_max_failures: i64,
+    /// Failed logins allowed per client address, whatever the user names, per window.
+    pub login_max_failures_per_address: i64,
+    /// Failed logins allowed per user name from all addresses together, per window; past
+    /// it only addresses the user signed in from before may try.
+    pub login_max_failures_per_account: i64,
     pub login_window: Duration,
     pub password_cost: PasswordCost,
     /// How many days after its resolution a request may be reopened (as a linked request).
@@ -158,6 +164,8 @@ impl Default for AppConfig {
             web_session_ttl: Duration::from_secs(12 * 3600),
             api_login_ttl: Duration::from_secs(24 * 3600),
             login_max_failures: 5,
+            login_max_failures_per_address: 20,
+            login_max_failures_per_account: 100,
             login_window: Duration::from_secs(15 * 60),
             password_cost: PasswordCost::default(),
             reopen_window_days: 30,
@@ -182,6 +190,10 @@ pub struct App {
     jobs_wake: Arc<tokio::sync::Notify>,
     /// The test clock, when the server runs on one (tests and demos move it forward).
     test_clock: Option<Arc<ManualClock>>,
+    /// Passwords checked by `login` since start (bounded by the throttle).
+    login_checks: Arc<std::sync::atomic::AtomicU64>,
+    /// The CSRF key, read from the database once.
+    csrf_key: Arc<tokio::sync::OnceCell<String>>,
 }
 
 impl App {
@@ -192,6 +204,8 @@ impl App {
             cfg: Arc::new(cfg),
             jobs_wake: Arc::new(tokio::sync::Notify::new()),
             test_clock: None,
+            login_checks: Arc::default(),
+            csrf_key: Arc::default(),
         }
     }
 
@@ -249,6 +263,11 @@ impl App {
         let mut n = aftersales_store::sessions::delete_expired(tx.conn(), now).await?;
         let window = jiff::SignedDuration::try_from(self.cfg.login_window).unwrap_or_default();
         n += aftersales_store::throttle::delete_before(tx.conn(), now - window).await?;
+        n += aftersales_store::throttle::forget_addresses_before(
+            tx.conn(),
+            now - jiff::SignedDuration::from_hours(24 * auth::LOGIN_KNOWN_ADDRESS_DAYS),
+        )
+        .await?;
         n += aftersales_store::idempotency::delete_before(
             tx.conn(),
             now - jiff::SignedDuration::from_hours(24),

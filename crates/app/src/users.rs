@@ -245,7 +245,11 @@ impl crate::App {
         let username = errs.take(Username::parse("username", &input.username));
         let display_name = errs.take(DisplayName::parse("display_name", &input.display_name));
         let role = errs.take(parse_role("role", &input.role));
-        let password = errs.take(Password::parse("password", &input.password));
+        let password = errs.take(Password::parse(
+            "password",
+            &input.password,
+            &input.username,
+        ));
         let locale = match input.locale.as_deref() {
             Some(l) => errs.take(parse_locale("locale", l)),
             None => Some(Locale::ZhCn),
@@ -453,16 +457,22 @@ impl crate::App {
         Ok(store::count_active_with_role(tx.conn(), Role::Admin).await?)
     }
 
-    /// Sets a new password for a user (by an admin, or the system); ends their sessions.
+    /// Sets a new password for a user (by an admin, or the system). Every credential of
+    /// the account ends — web sessions, API login tokens and personal tokens — except
+    /// `keep`, the secret the caller is signed in with (when an admin resets their own
+    /// password); the audit row lists what was revoked.
     pub async fn reset_password(
         &self,
         ctx: &Ctx,
         id: UserId,
         new_password: &str,
+        keep: Option<&str>,
     ) -> Result<(), AppError> {
         ctx.require(Permission::UsersManage)?;
-        let password = Password::parse("password", new_password).map_err(AppError::invalid)?;
-        self.set_password(ctx, id, &password, "reset_password")
+        let rec = store::get(self.db.pool(), id).await.map_err(not_found)?;
+        let password =
+            Password::parse("password", new_password, &rec.username).map_err(AppError::invalid)?;
+        self.set_password(ctx, id, &password, "reset_password", keep)
             .await
     }
 
@@ -507,21 +517,25 @@ impl crate::App {
         Ok(())
     }
 
-    /// The caller changes their own password, proving the current one.
+    /// The caller changes their own password, proving the current one. Every other
+    /// credential of the account ends (sessions, login tokens, personal tokens); `keep` is
+    /// the secret of the session or token making the change, which stays valid.
     pub async fn change_own_password(
         &self,
         ctx: &Ctx,
         current: &str,
         new_password: &str,
+        keep: Option<&str>,
     ) -> Result<(), AppError> {
         ctx.require(Permission::OwnProfile)?;
         let me = ctx.actor().ok_or(AppError::Forbidden)?;
-        let password = Password::parse("new_password", new_password).map_err(AppError::invalid)?;
+        let password = Password::parse("new_password", new_password, &me.username)
+            .map_err(AppError::invalid)?;
         let rec = store::get(self.db.pool(), me.id).await?;
         if !self.cfg.password_cost.verify(current, &rec.password_hash)? {
             return Err(AppError::conflict_on("current_password", "wrong_password"));
         }
-        self.set_password(ctx, me.id, &password, "change_password")
+        self.set_password(ctx, me.id, &password, "change_password", keep)
             .await
     }
 
@@ -531,8 +545,10 @@ impl crate::App {
         id: UserId,
         password: &Password,
         action: &str,
+        keep: Option<&str>,
     ) -> Result<(), AppError> {
         let hash = self.cfg.password_cost.hash(password.expose())?;
+        let keep = keep.map(crate::auth::hash_secret);
         let mut tx = self.db.begin().await?;
         let before = store::get(tx.conn(), id).await.map_err(not_found)?;
         let mut after = before.clone();
@@ -544,7 +560,17 @@ impl crate::App {
                 current: before.version,
             });
         }
-        sessions::delete_for_user(tx.conn(), id).await?;
+        let ended = sessions::delete_for_user_except(tx.conn(), id, keep.as_deref()).await?;
+        let tokens =
+            tokens::revoke_all_for_user_except(tx.conn(), id, keep.as_deref(), after.updated_at)
+                .await?;
+        let count = |k| ended.iter().filter(|e| **e == k).count();
+        let mut after_json = snapshot(&after);
+        after_json["revoked"] = serde_json::json!({
+            "web_sessions": count(sessions::SessionKind::Web),
+            "login_tokens": count(sessions::SessionKind::Api),
+            "personal_tokens": tokens.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        });
         // The before/after summary says that the password changed, never what it is.
         self.audit(
             &mut tx,
@@ -553,7 +579,7 @@ impl crate::App {
             &id.to_string(),
             action,
             Some(snapshot(&before)),
-            Some(snapshot(&after)),
+            Some(after_json),
         )
         .await?;
         tx.commit().await?;

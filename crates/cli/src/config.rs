@@ -61,6 +61,7 @@ pub struct Config {
     pub alarm_owner: Option<String>,
     pub smtp: SmtpConfig,
     pub jobs: JobsConfig,
+    pub login: LoginConfig,
     /// Where SMS (and WeChat) messages go: a gateway's webhook that takes
     /// `{"id","channel","to","locale","subject","text"}` as JSON. Unset: no SMS.
     pub sms_webhook_url: Option<String>,
@@ -84,6 +85,27 @@ pub struct JobsConfig {
     /// How long a claimed job is this worker's before another may take it over
     /// (10–86400 s); a handler is cut off after half of it.
     pub lease_secs: u64,
+}
+
+/// The login throttle (docs/decisions.md, "Login throttle"). Failed sign-ins are counted
+/// per window, which starts with its first attempt; past a limit the answer is 429 with
+/// `Retry-After` and the password is not even checked.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginConfig {
+    /// Failures allowed for one user name from one client address (1–1000).
+    pub max_failures: i64,
+    /// Failures allowed from one client address, whatever the user names (1–100000).
+    pub max_failures_per_address: i64,
+    /// Failures allowed for one user name from all addresses together (1–100000); past
+    /// it, only addresses the user signed in from in the last 90 days may still try.
+    pub max_failures_per_account: i64,
+    /// The window's length in minutes (1–1440).
+    pub window_minutes: u64,
+    /// The header a reverse proxy writes the client's address into (e.g.
+    /// `x-forwarded-for`; its last entry is used). Unset: the connection's peer. Set it
+    /// only when clients cannot reach the server except through that proxy.
+    pub client_ip_header: Option<String>,
 }
 
 /// Outgoing e-mail (used by notifications).
@@ -129,6 +151,13 @@ impl Default for Config {
                 enabled: true,
                 poll_interval_ms: 1000,
                 lease_secs: 300,
+            },
+            login: LoginConfig {
+                max_failures: 5,
+                max_failures_per_address: 20,
+                max_failures_per_account: 100,
+                window_minutes: 15,
+                client_ip_header: None,
             },
             sms_webhook_url: None,
             sla_ladder_minutes: [0, 30, 60],
@@ -258,6 +287,43 @@ impl Config {
                 self.jobs.lease_secs
             );
         }
+        for (key, env, v, max) in [
+            (
+                "login.max_failures",
+                "AFTERSALES_LOGIN__MAX_FAILURES",
+                self.login.max_failures,
+                1000,
+            ),
+            (
+                "login.max_failures_per_address",
+                "AFTERSALES_LOGIN__MAX_FAILURES_PER_ADDRESS",
+                self.login.max_failures_per_address,
+                100_000,
+            ),
+            (
+                "login.max_failures_per_account",
+                "AFTERSALES_LOGIN__MAX_FAILURES_PER_ACCOUNT",
+                self.login.max_failures_per_account,
+                100_000,
+            ),
+        ] {
+            if !(1..=max).contains(&v) {
+                bail!("configuration error: `{key}` ({env}): {v} must be between 1 and {max}");
+            }
+        }
+        if !(1..=1440).contains(&self.login.window_minutes) {
+            bail!(
+                "configuration error: `login.window_minutes` (AFTERSALES_LOGIN__WINDOW_MINUTES): {} must be between 1 and 1440",
+                self.login.window_minutes
+            );
+        }
+        if let Some(h) = &self.login.client_ip_header
+            && header_name_is_invalid(h)
+        {
+            bail!(
+                "configuration error: `login.client_ip_header` (AFTERSALES_LOGIN__CLIENT_IP_HEADER): '{h}' is not a header name"
+            );
+        }
         tracing_subscriber::EnvFilter::try_new(&self.log_level)
             .with_context(|| format!("configuration error: `log_level` (AFTERSALES_LOG_LEVEL): '{}' is not a valid filter", self.log_level))?;
         Ok(())
@@ -270,6 +336,14 @@ impl Config {
             None => format!("sqlite://{}", self.data_dir.join("aftersales.db").display()),
         }
     }
+}
+
+/// Whether `h` cannot be an HTTP header name (token characters only).
+fn header_name_is_invalid(h: &str) -> bool {
+    h.is_empty()
+        || !h
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
 /// A database URL fit for a log line: the password replaced by `***`.
@@ -365,6 +439,38 @@ mod tests {
             jail.set_env("AFTERSALES_JOBS__LEASE_SECS", "1");
             let e = Config::load(None).expect_err("must fail").to_string();
             assert!(e.contains("jobs.lease_secs"), "{e}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn login_throttle_settings_come_from_the_file_and_environment_and_are_checked() {
+        Jail::expect_with(|jail| {
+            let c = Config::load(None).map_err(|e| e.to_string())?;
+            assert_eq!(
+                (
+                    c.login.max_failures,
+                    c.login.max_failures_per_address,
+                    c.login.max_failures_per_account,
+                    c.login.window_minutes
+                ),
+                (5, 20, 100, 15)
+            );
+            jail.create_file(
+                "l.toml",
+                "[login]\nmax_failures = 3\nclient_ip_header = \"x-forwarded-for\"\n",
+            )?;
+            jail.set_env("AFTERSALES_LOGIN__WINDOW_MINUTES", "30");
+            let c = Config::load(Some(Path::new("l.toml"))).map_err(|e| e.to_string())?;
+            assert_eq!((c.login.max_failures, c.login.window_minutes), (3, 30));
+            assert_eq!(c.login.client_ip_header.as_deref(), Some("x-forwarded-for"));
+            jail.set_env("AFTERSALES_LOGIN__MAX_FAILURES_PER_ADDRESS", "0");
+            let e = Config::load(None).expect_err("must fail").to_string();
+            assert!(e.contains("login.max_failures_per_address"), "{e}");
+            jail.set_env("AFTERSALES_LOGIN__MAX_FAILURES_PER_ADDRESS", "20");
+            jail.set_env("AFTERSALES_LOGIN__CLIENT_IP_HEADER", "x forwarded");
+            let e = Config::load(None).expect_err("must fail").to_string();
+            assert!(e.contains("login.client_ip_header"), "{e}");
             Ok(())
         });
     }

@@ -160,6 +160,10 @@ async fn open(cfg: &Config) -> anyhow::Result<App> {
         sms_enabled: cfg.sms_webhook_url.is_some(),
         sla_ladder_minutes: cfg.sla_ladder_minutes,
         public_url: cfg.public_url.clone(),
+        login_max_failures: cfg.login.max_failures,
+        login_max_failures_per_address: cfg.login.max_failures_per_address,
+        login_max_failures_per_account: cfg.login.max_failures_per_account,
+        login_window: Duration::from_secs(cfg.login.window_minutes * 60),
         ..AppConfig::default()
     };
     if cfg.test_clock {
@@ -353,6 +357,7 @@ async fn serve(cfg: Config, demo: bool) -> anyhow::Result<()> {
             public_url: cfg.public_url.clone(),
             company_name: cfg.company_name.clone(),
             company_contact: cfg.company_contact.clone(),
+            client_ip_header: cfg.login.client_ip_header.clone(),
         },
     );
     aftersales_web::serve(listener, router, shutdown_signal()).await?;
@@ -438,11 +443,11 @@ async fn user(cfg: Config, cmd: UserCommand) -> anyhow::Result<()> {
                 .await?
                 .with_context(|| format!("no user {username}"))?;
             let (password, generated) = read_password(password_stdin)?;
-            app.reset_password(&ctx, u.id, &password)
+            app.reset_password(&ctx, u.id, &password, None)
                 .await
                 .map_err(describe)?;
             println!(
-                "password of {} changed; their sessions have ended",
+                "password of {} changed; their sessions and API tokens have ended",
                 u.username
             );
             if generated {

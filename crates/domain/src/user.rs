@@ -72,15 +72,35 @@ impl DisplayName {
     }
 }
 
-/// A new password: 8–256 characters, not only spaces. Its `Debug` never shows it.
+/// A new password: 8–256 characters, not only spaces, not one character repeated, not one
+/// of the most common passwords (`data/common-passwords.txt`, compared case-insensitively),
+/// and not the account's user name: neither the name, nor the name reversed, nor the name
+/// with fewer than 8 other characters around it. Its `Debug` never shows it.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Password(String);
+
+const COMMON_PASSWORDS: &str = include_str!("../data/common-passwords.txt");
+
+/// The common-password list, lowercase, parsed once.
+fn common_passwords() -> &'static std::collections::HashSet<&'static str> {
+    static SET: std::sync::OnceLock<std::collections::HashSet<&'static str>> =
+        std::sync::OnceLock::new();
+    SET.get_or_init(|| {
+        COMMON_PASSWORDS
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .collect()
+    })
+}
 
 impl Password {
     pub const MIN: usize = 8;
     pub const MAX: usize = 256;
 
-    pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
+    /// Parses the new password of the account named `username` (as typed; compared in
+    /// lowercase).
+    pub fn parse(field: &str, raw: &str, username: &str) -> Result<Self, FieldError> {
         if raw.trim().is_empty() {
             return Err(FieldError::new(field, "required"));
         }
@@ -90,6 +110,24 @@ impl Password {
         }
         if n > Self::MAX {
             return Err(FieldError::new(field, "too_long").with("max", Self::MAX as i64));
+        }
+        let lower = raw.to_lowercase();
+        let mut chars = lower.chars();
+        if let Some(first) = chars.next()
+            && chars.all(|c| c == first)
+        {
+            return Err(FieldError::new(field, "password_repeated"));
+        }
+        if common_passwords().contains(lower.trim()) {
+            return Err(FieldError::new(field, "password_common"));
+        }
+        let name = username.trim().to_lowercase();
+        if !name.is_empty() {
+            let reversed: String = name.chars().rev().collect();
+            let rest = char_len(&lower.replace(&name, ""));
+            if lower == name || lower == reversed || (lower.contains(&name) && rest < Self::MIN) {
+                return Err(FieldError::new(field, "password_has_username"));
+            }
         }
         Ok(Self(raw.to_owned()))
     }
@@ -136,19 +174,58 @@ mod tests {
     #[test]
     fn passwords_have_a_minimum_length_and_never_print() {
         assert_eq!(
-            Password::parse("p", "short")
+            Password::parse("p", "short", "agent")
                 .expect_err("must be refused")
                 .code,
             "too_short"
         );
         assert_eq!(
-            Password::parse("p", "        ")
+            Password::parse("p", "        ", "agent")
                 .expect_err("must be refused")
                 .code,
             "required"
         );
-        let p = Password::parse("p", "correct horse").expect("valid");
+        let p = Password::parse("p", "correct horse", "agent").expect("valid");
         assert_eq!(format!("{p:?}"), "Password(***)");
+    }
+
+    #[test]
+    fn common_repeated_and_name_like_passwords_are_refused() {
+        let code = |p: &str, u: &str| Password::parse("p", p, u).map(|_| ()).map_err(|e| e.code);
+        for p in [
+            "12345678",
+            "password",
+            "PassWord",
+            "qwertyuiop",
+            "iloveyou",
+            "1q2w3e4r",
+            "woaini1314",
+            "woaini5201314",
+            "a12345678",
+            "qq123456",
+            "Password123",
+            "11223344",
+            "Admin123",
+            "welcome1",
+        ] {
+            assert_eq!(code(p, "someone"), Err("password_common"), "{p}");
+        }
+        assert_eq!(code("aaaaaaaa", "x.y"), Err("password_repeated"));
+        assert_eq!(code("ÄÄÄÄääää", "x.y"), Err("password_repeated"));
+        assert_eq!(code("zhang.wei", "zhang.wei"), Err("password_has_username"));
+        assert_eq!(code("ZHANG.WEI", "zhang.wei"), Err("password_has_username"));
+        assert_eq!(code("iew.gnahz", "zhang.wei"), Err("password_has_username"));
+        assert_eq!(
+            code("zhang.wei2024", "zhang.wei"),
+            Err("password_has_username")
+        );
+        // The name with enough else around it is a password of its own.
+        assert_eq!(code("Admin-pass-2026", "admin"), Ok(()));
+        assert_eq!(code("demo-2026", "agent"), Ok(()));
+        assert_eq!(code("correct horse battery", "zhang.wei"), Ok(()));
+        // The list has every line lowercase and no blank entry.
+        assert!(common_passwords().len() > 1000);
+        assert!(common_passwords().iter().all(|p| *p == p.to_lowercase()));
     }
 
     #[test]

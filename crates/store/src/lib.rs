@@ -25,6 +25,7 @@ pub mod jobs;
 pub mod org;
 pub mod products;
 pub mod reconciliation;
+pub mod secrets;
 pub mod service;
 pub mod sessions;
 pub mod sla;

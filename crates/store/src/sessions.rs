@@ -86,6 +86,31 @@ pub async fn delete_for_user<'e, E: Executor<'e, Database = Any>>(
     Ok(r.rows_affected())
 }
 
+/// Ends every session and login token of a user except the one whose hash is `keep`
+/// (the caller's own, when they change their password). Returns the kinds ended, one
+/// entry per session, for the audit.
+pub async fn delete_for_user_except<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    user_id: UserId,
+    keep: Option<&str>,
+) -> Result<Vec<SessionKind>, StoreError> {
+    let kinds: Vec<String> = sqlx::query_scalar(
+        "DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2 RETURNING kind",
+    )
+    .bind(user_id.to_string())
+    .bind(keep.unwrap_or(""))
+    .fetch_all(e)
+    .await?;
+    kinds
+        .into_iter()
+        .map(|k| match k.as_str() {
+            "web" => Ok(SessionKind::Web),
+            "api" => Ok(SessionKind::Api),
+            _ => Err(crate::error::corrupt("sessions.kind", k)),
+        })
+        .collect()
+}
+
 pub async fn delete_expired<'e, E: Executor<'e, Database = Any>>(
     e: E,
     now: Timestamp,

@@ -141,3 +141,24 @@ pub async fn revoke_all_for_user<'e, E: Executor<'e, Database = Any>>(
     .await?;
     Ok(r.rows_affected())
 }
+
+/// Revokes every live personal token of a user except the one whose hash is `keep` (the
+/// caller's own); returns the ids revoked, for the audit.
+pub async fn revoke_all_for_user_except<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    user_id: UserId,
+    keep: Option<&str>,
+    now: Timestamp,
+) -> Result<Vec<TokenId>, StoreError> {
+    let ids: Vec<String> = sqlx::query_scalar(
+        "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL AND token_hash <> $3 RETURNING id",
+    )
+    .bind(time::to_db(now))
+    .bind(user_id.to_string())
+    .bind(keep.unwrap_or(""))
+    .fetch_all(e)
+    .await?;
+    ids.into_iter()
+        .map(|s| s.parse().map_err(|_| corrupt("api_tokens.id", s)))
+        .collect()
+}

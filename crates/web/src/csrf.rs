@@ -1,11 +1,15 @@
-//! CSRF protection of the pages: a double-submit token. Every page response makes sure the
-//! browser holds a random `as_csrf` cookie (HttpOnly, SameSite=Strict); every form carries
-//! the same value in `_csrf`, htmx requests in the `X-CSRF-Token` header. A state-changing
-//! request whose token does not match the cookie is refused with 403 before any handler
-//! runs. Another site can neither read the cookie nor set it, so it cannot forge the pair.
+//! CSRF protection of the pages: a token bound to the session. The token of a request is
+//! an HMAC, under a server key kept in the database, of the session cookie's secret — or,
+//! before signing in, of a random pre-session secret in the `as_csrf` cookie (HttpOnly,
+//! SameSite=Strict), so the login form is protected too. Every form carries the token in
+//! `_csrf`, htmx requests in the `X-CSRF-Token` header. A state-changing request whose token
+//! is not the one of its own session is refused with 403 before any handler runs. Signing
+//! in changes the binding (and the login answer sets a fresh `as_csrf`), so a token seen
+//! before signing in is worthless after it, and a token of one session fails for another.
+//! Another site can neither read the cookies nor compute the HMAC.
 
 use crate::AppState;
-use crate::extract::cookie;
+use crate::extract::{SESSION_COOKIE, cookie};
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
@@ -79,11 +83,38 @@ mod url {
     }
 }
 
+/// What a token is bound to: the session when the request carries a session cookie, else
+/// the pre-session secret.
+fn binding(session: Option<&str>, pre_session: Option<&str>) -> Option<String> {
+    match (session, pre_session) {
+        (Some(s), _) if !s.is_empty() => Some(format!("session:{s}")),
+        (_, Some(p)) if !p.is_empty() => Some(format!("pre:{p}")),
+        _ => None,
+    }
+}
+
+/// A `Set-Cookie` value giving the browser a fresh pre-session secret.
+pub fn fresh_pre_session_cookie(secure: bool) -> (String, String) {
+    let nonce = new_token();
+    let secure = if secure { "; Secure" } else { "" };
+    let c = format!("{CSRF_COOKIE}={nonce}; Path=/; HttpOnly; SameSite=Strict{secure}");
+    (nonce, c)
+}
+
 pub async fn layer(State(s): State<AppState>, mut req: Request, next: Next) -> Response {
-    let existing = cookie(req.headers(), CSRF_COOKIE).map(str::to_owned);
+    let pre_session = cookie(req.headers(), CSRF_COOKIE).map(str::to_owned);
+    let session = cookie(req.headers(), SESSION_COOKIE).map(str::to_owned);
+    let bound_to = binding(session.as_deref(), pre_session.as_deref());
+    let expected = match &bound_to {
+        Some(b) => match s.app.csrf_token(b).await {
+            Ok(t) => Some(t),
+            Err(e) => return error_page(&req, e),
+        },
+        None => None,
+    };
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if unsafe_method {
-        let Some(expected) = existing.clone() else {
+        let Some(expected) = expected.clone() else {
             return refuse(&req);
         };
         let header_token = req
@@ -116,17 +147,30 @@ pub async fn layer(State(s): State<AppState>, mut req: Request, next: Next) -> R
             return refuse(&req);
         }
     }
-    let token = existing.clone().unwrap_or_else(new_token);
-    req.extensions_mut().insert(CsrfToken(token.clone()));
-    let mut resp = next.run(req).await;
-    if existing.is_none() {
-        let secure = if s.cfg.secure_cookies { "; Secure" } else { "" };
-        let c = format!("{CSRF_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict{secure}");
-        if let Ok(v) = HeaderValue::from_str(&c) {
-            resp.headers_mut().append(header::SET_COOKIE, v);
+    // No binding yet: a fresh pre-session secret, and the token bound to it.
+    let (token, new_cookie) = match expected {
+        Some(t) => (t, None),
+        None => {
+            let (nonce, c) = fresh_pre_session_cookie(s.cfg.secure_cookies);
+            match s.app.csrf_token(&format!("pre:{nonce}")).await {
+                Ok(t) => (t, Some(c)),
+                Err(e) => return error_page(&req, e),
+            }
         }
+    };
+    req.extensions_mut().insert(CsrfToken(token));
+    let mut resp = next.run(req).await;
+    if let Some(c) = new_cookie
+        && let Ok(v) = HeaderValue::from_str(&c)
+    {
+        resp.headers_mut().append(header::SET_COOKIE, v);
     }
     resp
+}
+
+fn error_page(req: &Request, e: aftersales_app::AppError) -> Response {
+    let tr = crate::i18n::Tr::new(crate::extract::locale_of(req.headers()));
+    crate::pages::PageError::new(e, tr).into_response()
 }
 
 fn refuse(req: &Request) -> Response {

@@ -4,6 +4,7 @@
 
 mod api;
 mod assets;
+mod client;
 mod csrf;
 mod extract;
 pub mod i18n;
@@ -36,6 +37,9 @@ pub struct WebConfig {
     /// The company printed on documents' headers, and its contact line.
     pub company_name: Option<String>,
     pub company_contact: Option<String>,
+    /// The header a reverse proxy puts the client's address in (e.g. `x-forwarded-for`),
+    /// for the login throttle; unset: the connection's peer address.
+    pub client_ip_header: Option<String>,
 }
 
 #[derive(Clone)]

@@ -126,7 +126,11 @@ pub async fn serve(State(s): State<AppState>) -> Response {
             axum::http::header::CONTENT_TYPE,
             "text/plain; version=0.0.4",
         )],
-        s.metrics.render(),
+        format!(
+            "{}# HELP aftersales_login_password_checks_total Passwords checked by sign-ins (bounded by the login throttle).\n# TYPE aftersales_login_password_checks_total counter\naftersales_login_password_checks_total {}\n",
+            s.metrics.render(),
+            s.app.login_checks()
+        ),
     )
         .into_response()
 }

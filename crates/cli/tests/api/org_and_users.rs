@@ -104,14 +104,14 @@ async fn the_last_admin_cannot_be_disabled_or_demoted(app: TestApp) {
 async fn role_and_unit_must_fit_together(app: TestApp) {
     let admin = app.token("admin").await;
     let (s, b) = app
-        .send("POST", "/api/v1/users", &admin, Some(json!({"username": "partner2", "display_name": "服务商二", "role": "partner", "org_unit_id": app.unit_id("SY").await, "password": "partner2-pass"})))
+        .send("POST", "/api/v1/users", &admin, Some(json!({"username": "partner2", "display_name": "服务商二", "role": "partner", "org_unit_id": app.unit_id("SY").await, "password": "partner2-pass-2026"})))
         .await;
     assert_eq!(
         (s, b["errors"][0]["code"].as_str()),
         (409, Some("partner_needs_partner_unit"))
     );
     let (s, b) = app
-        .send("POST", "/api/v1/users", &admin, Some(json!({"username": "customer2", "display_name": "客户二", "role": "customer", "org_unit_id": app.unit_id("SY").await, "password": "customer2-pass"})))
+        .send("POST", "/api/v1/users", &admin, Some(json!({"username": "customer2", "display_name": "客户二", "role": "customer", "org_unit_id": app.unit_id("SY").await, "password": "customer2-pass-2026"})))
         .await;
     assert_eq!(
         (s, b["errors"][0]["code"].as_str()),

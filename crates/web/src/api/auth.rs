@@ -7,7 +7,8 @@ use aftersales_app::{NewToken, TokenView, UserView};
 use aftersales_domain::TokenId;
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -32,21 +33,23 @@ pub struct LoginResponse {
     responses(
         (status = 200, description = "Signed in.", body = LoginResponse),
         (status = 401, description = "Wrong user name or password.", body = crate::problem::Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many failed attempts for this user name; see Retry-After.", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failed attempts for this user name or from this address; see Retry-After.", body = crate::problem::Problem, content_type = "application/problem+json"),
     ))]
 pub async fn login(
     State(s): State<AppState>,
     Lang(locale): Lang,
-    headers: HeaderMap,
+    parts: Parts,
     body: AppJson<LoginRequest>,
 ) -> Result<Json<LoginResponse>, ApiError> {
-    let rid = request_id_of(&headers);
+    let rid = request_id_of(&parts.headers);
+    let client = crate::client::client_ip(&parts, s.cfg.client_ip_header.as_deref());
     let out = s
         .app
         .login(
             &body.value.username,
             &body.value.password,
             false,
+            client,
             rid.clone(),
         )
         .await
@@ -81,7 +84,8 @@ pub struct ChangePassword {
     pub new_password: String,
 }
 
-/// Change the caller's own password (ends the caller's sessions).
+/// Change the caller's own password: every other session, login token and personal token
+/// of the account ends; the token of this request stays valid.
 #[utoipa::path(post, path = "/api/v1/me/password", tag = "auth", request_body = ChangePassword,
     responses((status = 204, description = "Changed.")))]
 pub async fn change_password(
@@ -94,6 +98,7 @@ pub async fn change_password(
             &c.ctx,
             &body.value.current_password,
             &body.value.new_password,
+            Some(&c.token),
         )
         .await
         .map_err(|e| c.err(e))?;

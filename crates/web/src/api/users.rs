@@ -93,7 +93,8 @@ pub struct ResetPassword {
     pub password: String,
 }
 
-/// Set a new password for a user; their sessions end.
+/// Set a new password for a user; every session, login token and personal token of theirs
+/// ends (except the caller's own, when admins reset their own password).
 #[utoipa::path(post, path = "/api/v1/users/{id}/password", tag = "users", request_body = ResetPassword,
     params(("id" = String, Path, description = "User id")),
     responses(
@@ -108,7 +109,7 @@ pub async fn reset_password(
 ) -> Result<StatusCode, ApiError> {
     let id: UserId = super::parse_id(&id, "user", c.locale, c.ctx.request_id.clone())?;
     s.app
-        .reset_password(&c.ctx, id, &body.value.password)
+        .reset_password(&c.ctx, id, &body.value.password, Some(&c.token))
         .await
         .map_err(|e| c.err(e))?;
     Ok(StatusCode::NO_CONTENT)

@@ -6,9 +6,9 @@ use aftersales_app::{AppError, NewToken, TokenView};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 #[derive(Template, WebTemplate)]
@@ -16,12 +16,21 @@ use serde::Deserialize;
 pub struct PasswordPage {
     pub shell: Shell,
     pub errors: FormErrors,
+    /// The password was just changed (the other sessions and the tokens ended).
+    pub changed: bool,
 }
 
-pub async fn password_form(u: WebUser) -> Response {
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct PasswordQuery {
+    changed: Option<String>,
+}
+
+pub async fn password_form(u: WebUser, Query(q): Query<PasswordQuery>) -> Response {
     PasswordPage {
         shell: u.shell,
         errors: FormErrors::default(),
+        changed: q.changed.is_some(),
     }
     .into_response()
 }
@@ -40,11 +49,11 @@ pub async fn change_password(
 ) -> Response {
     match s
         .app
-        .change_own_password(&u.ctx, &f.current_password, &f.new_password)
+        .change_own_password(&u.ctx, &f.current_password, &f.new_password, Some(&u.token))
         .await
     {
-        // Changing the password ends every session, this one included.
-        Ok(()) => Redirect::to("/login").into_response(),
+        // Every other session and token of the account ended; this one goes on.
+        Ok(()) => super::redirect("/me/password?changed=1").into_response(),
         Err(AppError::Validation(errs) | AppError::FieldConflict(errs)) => {
             let errors = FormErrors::from_fields(&errs, u.tr());
             (
@@ -52,6 +61,7 @@ pub async fn change_password(
                 PasswordPage {
                     shell: u.shell,
                     errors,
+                    changed: false,
                 },
             )
                 .into_response()
@@ -148,7 +158,7 @@ pub async fn revoke_token(
         return PageError::for_user(AppError::NotFound("token"), u).into_response();
     };
     match s.app.revoke_token(&u.ctx, id).await {
-        Ok(_) => Redirect::to("/me/tokens").into_response(),
+        Ok(_) => super::redirect("/me/tokens").into_response(),
         Err(e) => PageError::for_user(e, u).into_response(),
     }
 }

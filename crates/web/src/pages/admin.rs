@@ -12,7 +12,7 @@ use askama_web::WebTemplate;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -233,7 +233,7 @@ pub async fn create_user(
     };
     match s.app.create_user(&u.ctx, &input, None).await {
         Ok(created) => {
-            Redirect::to(&format!("/admin/users/{}?created=1", created.id)).into_response()
+            super::redirect(&format!("/admin/users/{}?created=1", created.id)).into_response()
         }
         Err(AppError::Validation(errs) | AppError::FieldConflict(errs)) => {
             let errors = FormErrors::from_fields(&errs, u.tr());
@@ -334,7 +334,7 @@ pub async fn update_user(
     };
     let tr = u.tr();
     match s.app.update_user(&u.ctx, id, &patch).await {
-        Ok(_) => Redirect::to(&format!("/admin/users/{id}?saved=1")).into_response(),
+        Ok(_) => super::redirect(&format!("/admin/users/{id}?saved=1")).into_response(),
         Err(
             e @ (AppError::Validation(_)
             | AppError::FieldConflict(_)
@@ -388,8 +388,12 @@ pub async fn reset_password(
     let Ok(id) = id.parse() else {
         return PageError::for_user(AppError::NotFound("user"), u).into_response();
     };
-    match s.app.reset_password(&u.ctx, id, &f.password).await {
-        Ok(()) => Redirect::to(&format!("/admin/users/{id}?reset=1")).into_response(),
+    match s
+        .app
+        .reset_password(&u.ctx, id, &f.password, Some(&u.token))
+        .await
+    {
+        Ok(()) => super::redirect(&format!("/admin/users/{id}?reset=1")).into_response(),
         Err(AppError::Validation(errs) | AppError::FieldConflict(errs)) => {
             let errors = FormErrors::from_fields(&errs, u.tr());
             let user = match s.app.get_user(&u.ctx, id).await {
@@ -673,7 +677,7 @@ pub async fn create_org_unit(
         name: f.name.clone(),
     };
     match s.app.create_org_unit(&u.ctx, &input, None).await {
-        Ok(_) => Redirect::to("/org-units").into_response(),
+        Ok(_) => super::redirect("/org-units").into_response(),
         Err(AppError::Validation(errs) | AppError::FieldConflict(errs)) => {
             let errors = FormErrors::from_fields(&errs, u.tr());
             org_page(

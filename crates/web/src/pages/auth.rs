@@ -9,7 +9,7 @@ use askama_web::WebTemplate;
 use axum::Form;
 use axum::extract::{Query, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 #[derive(Template, WebTemplate)]
@@ -36,7 +36,7 @@ pub async fn login_form(
     if let Some(t) = cookie(&parts.headers, SESSION_COOKIE)
         && s.app.authenticate_session(t).await.is_ok()
     {
-        return Redirect::to(&safe_back(q.next.as_deref())).into_response();
+        return super::redirect(q.next.as_deref().unwrap_or("/")).into_response();
     }
     LoginPage {
         shell: Shell::new(&parts, None),
@@ -63,30 +63,49 @@ pub async fn login(State(s): State<AppState>, req: Request) -> Response {
     };
     let shell = Shell::new(&parts, None);
     let tr = shell.tr;
+    // Decided before signing in: nothing after a session exists can fail on it.
+    let next = safe_back(Some(&f.next));
+    let client = crate::client::client_ip(&parts, s.cfg.client_ip_header.as_deref());
     match s
         .app
         .login(
             &f.username,
             &f.password,
             true,
+            client,
             request_id_of(&parts.headers),
         )
         .await
     {
         Ok(out) => {
-            let mut r = Redirect::to(&safe_back(Some(&f.next))).into_response();
+            let mut r = super::redirect(&next).into_response();
             let secure = if s.cfg.secure_cookies { "; Secure" } else { "" };
             let max_age = out.expires_at.duration_since(s.app.now()).as_secs().max(0);
             let c = format!(
                 "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}",
                 out.token
             );
-            if let Ok(v) = HeaderValue::from_str(&c) {
-                r.headers_mut().append(header::SET_COOKIE, v);
+            // The CSRF token now binds to the new session; the pre-session secret is
+            // replaced too, so nothing seen before signing in is of use after it.
+            let (_, csrf) = crate::csrf::fresh_pre_session_cookie(s.cfg.secure_cookies);
+            for c in [c, csrf] {
+                match HeaderValue::from_str(&c) {
+                    Ok(v) => {
+                        r.headers_mut().append(header::SET_COOKIE, v);
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, "a cookie is not a header value");
+                        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+                    }
+                }
             }
             r
         }
         Err(e) => {
+            let retry_after = match &e {
+                AppError::RateLimited { retry_after_secs } => Some(*retry_after_secs),
+                _ => None,
+            };
             let (status, msg) = match &e {
                 AppError::InvalidCredentials => {
                     (StatusCode::UNAUTHORIZED, tr.t_error("invalid_credentials"))
@@ -109,9 +128,14 @@ pub async fn login(State(s): State<AppState>, req: Request) -> Response {
                 shell,
                 error: Some(msg),
                 username: f.username,
-                next: safe_back(Some(&f.next)),
+                next,
             };
-            (status, page).into_response()
+            let mut r = (status, page).into_response();
+            if let Some(secs) = retry_after {
+                r.headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+            }
+            r
         }
     }
 }
@@ -122,7 +146,7 @@ pub async fn logout(State(s): State<AppState>, u: WebUser) -> Response {
     if let Err(e) = s.app.logout(&u.ctx, &u.token).await {
         return super::PageError::for_user(e, u).into_response();
     }
-    let mut r = Redirect::to("/login").into_response();
+    let mut r = super::redirect("/login").into_response();
     let c = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
     if let Ok(v) = HeaderValue::from_str(&c) {
         r.headers_mut().append(header::SET_COOKIE, v);

@@ -13,7 +13,7 @@ use askama_web::WebTemplate;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 /// A contact as the form shows it: phones as one line, separated by commas.
@@ -346,7 +346,7 @@ pub async fn create_customer(
         .create_customer(&u.ctx, &form.new_customer(), None)
         .await
     {
-        Ok(c) => Redirect::to(&format!("/customers/{}?saved=1", c.id)).into_response(),
+        Ok(c) => super::redirect(&format!("/customers/{}?saved=1", c.id)).into_response(),
         Err(AppError::Validation(errs) | AppError::FieldConflict(errs)) => {
             let errors = FormErrors::from_fields(&errs, u.tr());
             form_page(u, None, form, errors, StatusCode::UNPROCESSABLE_ENTITY)
@@ -391,7 +391,7 @@ pub async fn update_customer(
         .update_customer(&u.ctx, id, &form.edit(&existing))
         .await
     {
-        Ok(c) => Redirect::to(&format!("/customers/{}?saved=1", c.id)).into_response(),
+        Ok(c) => super::redirect(&format!("/customers/{}?saved=1", c.id)).into_response(),
         Err(AppError::Validation(errs) | AppError::FieldConflict(errs)) => {
             let errors = FormErrors::from_fields(&errs, u.tr());
             form_page(

@@ -17,7 +17,7 @@ use askama_web::WebTemplate;
 use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 /// The hours the timeline spans (local time).
@@ -437,7 +437,7 @@ pub async fn assign(State(s): State<AppState>, u: WebUser, Form(f): Form<AssignF
                 "" => String::new(),
                 d => format!("&day={}", super::encode_component(d)),
             };
-            Redirect::to(&format!("/dispatch?assigned={}{day}", v.number)).into_response()
+            super::redirect(&format!("/dispatch?assigned={}{day}", v.number)).into_response()
         }
         Err(e) if is_page_error(&e) => PageError::for_user(e, u).into_response(),
         Err(e) => {

@@ -7,7 +7,7 @@ use aftersales_app::{AppError, JobCount, JobQuery, JobView};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 #[derive(Template, WebTemplate)]
@@ -70,7 +70,7 @@ pub async fn retry(State(s): State<AppState>, u: WebUser, Path(id): Path<String>
         return PageError::for_user(AppError::NotFound("job"), u).into_response();
     };
     match s.app.retry_job(&u.ctx, id).await {
-        Ok(j) => Redirect::to(&format!("/admin/jobs?retried={}", j.id)).into_response(),
+        Ok(j) => super::redirect(&format!("/admin/jobs?retried={}", j.id)).into_response(),
         Err(e) => PageError::for_user(e, u).into_response(),
     }
 }

@@ -24,7 +24,7 @@ use axum::Form;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -722,7 +722,7 @@ async fn after_step(
     res: Result<WorkOrderView, AppError>,
 ) -> Response {
     match res {
-        Ok(v) => Redirect::to(&back_url(pairs, &v.number, done, anchor)).into_response(),
+        Ok(v) => super::redirect(&back_url(pairs, &v.number, done, anchor)).into_response(),
         Err(e) if is_page_error(&e) => PageError::for_user(e, u).into_response(),
         Err(e) => {
             let status = crate::problem::status_of(&e);
@@ -777,7 +777,7 @@ pub async fn decline(
     let res = s.app.decline_work_order(&u.ctx, &id, &input).await;
     // A declined order is no longer the engineer's: always back to the list.
     match res {
-        Ok(v) => Redirect::to(&format!("/m?done=decline&number={}", v.number)).into_response(),
+        Ok(v) => super::redirect(&format!("/m?done=decline&number={}", v.number)).into_response(),
         Err(e) => after_step(&s, u, &id, &p, "decline", "decline", "", Err(e)).await,
     }
 }
@@ -880,9 +880,8 @@ pub async fn save_record(
         Err(errs) => return record_refused(&s, u, &id, form, AppError::Validation(errs)).await,
     };
     match s.app.save_record(&u.ctx, &id, &input).await {
-        Ok(v) => {
-            Redirect::to(&format!("/m/orders/{}?done=record#signature", v.number)).into_response()
-        }
+        Ok(v) => super::redirect(&format!("/m/orders/{}?done=record#signature", v.number))
+            .into_response(),
         Err(e) if is_page_error(&e) => PageError::for_user(e, u).into_response(),
         Err(e) => record_refused(&s, u, &id, form, e).await,
     }
@@ -1027,7 +1026,7 @@ pub async fn sign(
         }
     };
     match s.app.sign_record(&u.ctx, &id, &input).await {
-        Ok(v) => Redirect::to(&format!(
+        Ok(v) => super::redirect(&format!(
             "/m/orders/{}?done={}#complete",
             v.number,
             if declined { "declined" } else { "signed" }

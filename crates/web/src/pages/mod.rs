@@ -349,7 +349,7 @@ impl FromRequestParts<AppState> for WebUser {
                 }
                 r
             } else {
-                Redirect::to(&target).into_response()
+                redirect(&target).into_response()
             }
         };
         let Some(token) = cookie(&parts.headers, SESSION_COOKIE).map(str::to_owned) else {
@@ -432,7 +432,7 @@ impl PageError {
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         if matches!(self.error, AppError::Unauthenticated) {
-            return Redirect::to("/login").into_response();
+            return redirect("/login").into_response();
         }
         let status = crate::problem::status_of(&self.error);
         if let AppError::Internal(cause) = &self.error {
@@ -466,17 +466,108 @@ pub struct LangQuery {
     back: Option<String>,
 }
 
-/// Only local paths are followed back, never another site.
+/// The one rule for where the pages send a browser back to (`back`, `next`, and every
+/// redirect the pages answer, through [`redirect`]): only a path of this site. A target is
+/// refused — and `/` used instead — unless it starts with a single `/` and, as given and
+/// after each of up to three rounds of percent-decoding (a proxy or a browser may decode
+/// once more), it holds no control character (0x00–0x1F, 0x7F), no whitespace and no
+/// backslash anywhere, and its path (before `?` or `#`) has no empty, `.` or `..` segment
+/// (so neither `//host` nor `/\host` nor `/%2F/host`) and no Unicode whitespace. A scheme
+/// (`https:evil`) or an authority cannot pass the first rule. What passes is printable
+/// ASCII: bytes above 0x7F are percent-encoded, so the header is always valid.
 pub fn safe_back(back: Option<&str>) -> String {
-    match back {
-        Some(b) if b.starts_with('/') && !b.starts_with("//") && !b.contains('\\') => b.to_owned(),
-        _ => "/".to_owned(),
+    back.and_then(local_target)
+        .unwrap_or_else(|| "/".to_owned())
+}
+
+/// Longest target followed; longer ones are not a page of ours.
+const MAX_TARGET: usize = 2048;
+
+fn local_target(b: &str) -> Option<String> {
+    if b.len() > MAX_TARGET {
+        return None;
     }
+    let mut cur = b.as_bytes().to_vec();
+    for round in 0.. {
+        if !target_form_is_local(&cur, round == 0) {
+            return None;
+        }
+        let next = percent_decode(&cur);
+        if next == cur {
+            break;
+        }
+        if round == 3 {
+            // Still encoded after three rounds: nobody links like that.
+            return None;
+        }
+        cur = next;
+    }
+    let mut out = String::with_capacity(b.len());
+    for &c in b.as_bytes() {
+        if c.is_ascii() {
+            out.push(c as char);
+        } else {
+            out.push_str(&format!("%{c:02X}"));
+        }
+    }
+    Some(out)
+}
+
+/// One form (as given, or decoded) of a target: see [`safe_back`]. `raw` is the form as
+/// given, where even a space in the query is refused (a browser sends it encoded).
+fn target_form_is_local(t: &[u8], raw: bool) -> bool {
+    if t.first() != Some(&b'/') {
+        return false;
+    }
+    if t.iter().any(|&c| c < 0x20 || c == 0x7F || c == b'\\') {
+        return false;
+    }
+    if raw && t.contains(&b' ') {
+        return false;
+    }
+    let end = t
+        .iter()
+        .position(|&c| c == b'?' || c == b'#')
+        .unwrap_or(t.len());
+    let path = String::from_utf8_lossy(&t[..end]);
+    if path.chars().any(char::is_whitespace) {
+        return false;
+    }
+    // Every segment has a name (a trailing slash aside), and none is a dot segment.
+    let segs: Vec<&str> = path[1..].split('/').collect();
+    let last = segs.len() - 1;
+    segs.iter()
+        .enumerate()
+        .all(|(i, seg)| (i == last || !seg.is_empty()) && *seg != "." && *seg != "..")
+}
+
+fn percent_decode(s: &[u8]) -> Vec<u8> {
+    let hex = |b: u8| (b as char).to_digit(16).and_then(|d| u8::try_from(d).ok());
+    let mut out = Vec::with_capacity(s.len());
+    let mut i = 0;
+    while i < s.len() {
+        if s[i] == b'%'
+            && i + 2 < s.len()
+            && let (Some(h), Some(l)) = (hex(s[i + 1]), hex(s[i + 2]))
+        {
+            out.push(h * 16 + l);
+            i += 3;
+        } else {
+            out.push(s[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+/// A redirect of the pages (303 See Other), always to a target [`safe_back`] accepts.
+pub fn redirect(target: &str) -> Redirect {
+    Redirect::to(&safe_back(Some(target)))
 }
 
 async fn switch_lang(s: axum::extract::State<AppState>, Query(q): Query<LangQuery>) -> Response {
     let locale = Locale::from_tag(&q.to).unwrap_or_default();
-    let mut r = Redirect::to(&safe_back(q.back.as_deref())).into_response();
+    let mut r = redirect(q.back.as_deref().unwrap_or("/")).into_response();
     let secure = if s.cfg.secure_cookies { "; Secure" } else { "" };
     let c = format!(
         "{}={}; Path=/; Max-Age=31536000; SameSite=Lax{secure}",

@@ -18,7 +18,7 @@ use axum::Form;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 // ---------------------------------------------------------------------------------------
@@ -194,7 +194,7 @@ async fn change_regions(
         regions: codes,
     };
     match s.app.set_unit_regions(&u.ctx, id, &input).await {
-        Ok(_) => Redirect::to(&format!("/org-units/{id}?saved=1")).into_response(),
+        Ok(_) => super::redirect(&format!("/org-units/{id}?saved=1")).into_response(),
         Err(
             e @ (AppError::Validation(_)
             | AppError::FieldConflict(_)
@@ -653,7 +653,7 @@ pub async fn add_certification(
         issuer: opt(&f.issuer),
     };
     match s.app.add_certification(&u.ctx, user, &input, None).await {
-        Ok(_) => Redirect::to(&format!("/users/{user}/certifications?added=1")).into_response(),
+        Ok(_) => super::redirect(&format!("/users/{user}/certifications?added=1")).into_response(),
         Err(e) => cert_failure(&s, u, user, None, f, e).await,
     }
 }
@@ -677,7 +677,7 @@ pub async fn update_certification(
         issuer: Some(f.issuer.clone()),
     };
     match s.app.update_certification(&u.ctx, user, cert, &patch).await {
-        Ok(_) => Redirect::to(&format!("/users/{user}/certifications?saved=1")).into_response(),
+        Ok(_) => super::redirect(&format!("/users/{user}/certifications?saved=1")).into_response(),
         Err(e) => cert_failure(&s, u, user, Some(cert), f, e).await,
     }
 }
@@ -702,7 +702,9 @@ pub async fn remove_certification(
         .remove_certification(&u.ctx, user, cert, Some(f.version))
         .await
     {
-        Ok(()) => Redirect::to(&format!("/users/{user}/certifications?removed=1")).into_response(),
+        Ok(()) => {
+            super::redirect(&format!("/users/{user}/certifications?removed=1")).into_response()
+        }
         Err(e) => cert_failure(&s, u, user, None, CertForm::default(), e).await,
     }
 }

@@ -13,7 +13,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 fn is_customer(u: &WebUser) -> bool {
@@ -186,7 +186,7 @@ pub async fn file_request(
         .create_service_request(&u.ctx, &input, idem.as_ref())
         .await
     {
-        Ok(r) => Redirect::to(&format!(
+        Ok(r) => super::redirect(&format!(
             "/portal/requests/{}?filed=1",
             encode_component(&r.number)
         ))
@@ -360,7 +360,7 @@ pub async fn admin_link(
         customer_id: Some(f.customer_id.trim().to_owned()).filter(|c| !c.is_empty()),
     };
     match s.app.link_user_customer(&u.ctx, uid, &input).await {
-        Ok(_) => Redirect::to(&format!("/admin/users/{id}/customer?saved=1")).into_response(),
+        Ok(_) => super::redirect(&format!("/admin/users/{id}/customer?saved=1")).into_response(),
         Err(e @ (AppError::Validation(_) | AppError::FieldConflict(_))) => {
             let tr = u.tr();
             let msg = e

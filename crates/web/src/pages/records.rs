@@ -14,7 +14,7 @@ use askama_web::WebTemplate;
 use axum::Form;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use serde::Deserialize;
 
@@ -264,7 +264,7 @@ pub async fn callback(
         notes: Some(f.notes.clone()).filter(|n| !n.trim().is_empty()),
     };
     match s.app.record_callback(&u.ctx, &id, &input).await {
-        Ok(_) => Redirect::to(&format!(
+        Ok(_) => super::redirect(&format!(
             "/reconciliation?day={}&saved=1#wo-{id}",
             super::encode_component(&f.day)
         ))

@@ -20,7 +20,7 @@ use askama_web::WebTemplate;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 // ---------------------------------------------------------------------------------------
@@ -856,7 +856,7 @@ pub async fn file_request(
         .create_service_request(&u.ctx, &input, idem.as_ref())
         .await
     {
-        Ok(r) => Redirect::to(&format!(
+        Ok(r) => super::redirect(&format!(
             "/console?customer={}&filed={}",
             encode_component(&r.customer.id),
             encode_component(&r.number)
@@ -930,7 +930,7 @@ pub async fn new_caller(
         },
     };
     match s.app.create_customer(&u.ctx, &input, None).await {
-        Ok(c) => Redirect::to(&format!("/console?customer={}", c.id)).into_response(),
+        Ok(c) => super::redirect(&format!("/console?customer={}", c.id)).into_response(),
         Err(AppError::Validation(errs) | AppError::FieldConflict(errs)) => {
             let errors = FormErrors::from_fields(&errs, u.tr());
             match console_page(
@@ -1342,7 +1342,7 @@ pub async fn action(
     };
     let tr = u.tr();
     match result {
-        Ok(r) => Redirect::to(&format!(
+        Ok(r) => super::redirect(&format!(
             "/requests/{}?done={}",
             encode_component(&r.number),
             encode_component(&action)

@@ -11,7 +11,7 @@ use axum::Form;
 use axum::body::Body;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 
 // ---------------------------------------------------------------------------------------
@@ -389,7 +389,7 @@ pub async fn save_rule(State(s): State<AppState>, u: WebUser, Form(f): Form<Rule
         s.app.save_sla_rule(&u.ctx, &input).await
     };
     match result {
-        Ok(_) => Redirect::to("/admin/calendars?done=rule#sla-rules").into_response(),
+        Ok(_) => super::redirect("/admin/calendars?done=rule#sla-rules").into_response(),
         Err(e) => refused(&s, u, CalendarsQuery::default(), e).await,
     }
 }
@@ -440,7 +440,7 @@ pub async fn save_calendar(
         version: f.version.trim().parse().unwrap_or(0),
     };
     match s.app.update_calendar(&u.ctx, &key, &input).await {
-        Ok(_) => Redirect::to("/admin/calendars?done=calendar").into_response(),
+        Ok(_) => super::redirect("/admin/calendars?done=calendar").into_response(),
         Err(e) => refused(&s, u, CalendarsQuery::default(), e).await,
     }
 }
@@ -473,7 +473,7 @@ pub async fn day(State(s): State<AppState>, u: WebUser, Form(f): Form<DayForm>) 
         done: String::new(),
     };
     match result {
-        Ok(()) => Redirect::to(&format!(
+        Ok(()) => super::redirect(&format!(
             "/admin/calendars?year={}&org_unit_id={}&done={}",
             super::encode_component(&year),
             super::encode_component(&f.org_unit_id),
@@ -598,7 +598,7 @@ pub struct ReadForm {
 pub async fn read(State(s): State<AppState>, u: WebUser, Form(f): Form<ReadForm>) -> Response {
     let id = (!f.id.trim().is_empty()).then_some(f.id.trim());
     match s.app.mark_notifications_read(&u.ctx, id).await {
-        Ok(_) => Redirect::to("/notifications").into_response(),
+        Ok(_) => super::redirect("/notifications").into_response(),
         Err(e) => PageError::for_user(e, u).into_response(),
     }
 }

@@ -10,7 +10,7 @@ use askama_web::WebTemplate;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 #[derive(Template, WebTemplate)]
@@ -130,7 +130,7 @@ pub async fn transfer(
         note: opt(&f.note),
     };
     match s.app.transfer_unit(&u.ctx, &uid.to_string(), &t).await {
-        Ok(_) => Redirect::to(&format!("/units/{uid}?saved=1")).into_response(),
+        Ok(_) => super::redirect(&format!("/units/{uid}?saved=1")).into_response(),
         Err(AppError::Validation(errs) | AppError::FieldConflict(errs)) => {
             let errors = FormErrors::from_fields(&errs, u.tr());
             let lookup = TransferQuery {
