@@ -4,6 +4,7 @@
 mod customer_records;
 mod dispatch_ui;
 mod helpers;
+mod hostile_http;
 mod installed_base;
 mod records;
 mod service_flow;

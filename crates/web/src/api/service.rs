@@ -18,8 +18,8 @@ use aftersales_app::{
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -401,14 +401,7 @@ pub async fn photo(
         .photo(&c.ctx, &id, &photo_id)
         .await
         .map_err(|e| c.err(e))?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, ct),
-            (header::CACHE_CONTROL, "private, max-age=86400".to_owned()),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(crate::security::upload_response(ct, bytes, &photo_id))
 }
 
 /// The signed service record as an A4 PDF (Chinese or English by `Accept-Language`), with
