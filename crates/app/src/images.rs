@@ -40,7 +40,11 @@ pub fn check_photo(bytes: &[u8]) -> Result<&'static str, ImageProblem> {
         "image/jpeg" => jpeg_ok(bytes),
         _ => webp_ok(bytes),
     };
-    if ok { Ok(t) } else { Err(ImageProblem::Corrupt) }
+    if ok {
+        Ok(t)
+    } else {
+        Err(ImageProblem::Corrupt)
+    }
 }
 
 fn within(w: u32, h: u32, max_side: u32, max_pixels: u64) -> bool {
@@ -231,7 +235,9 @@ mod tests {
     fn a_jpeg_is_walked_to_its_end_marker() {
         // SOI, a comment, SOS with stuffed bytes and a restart marker, EOI.
         let mut j = vec![0xFF, 0xD8, 0xFF, 0xFE, 0x00, 0x04, b'h', b'i'];
-        j.extend_from_slice(&[0xFF, 0xDA, 0x00, 0x02, 0x12, 0xFF, 0x00, 0x34, 0xFF, 0xD0, 0x56]);
+        j.extend_from_slice(&[
+            0xFF, 0xDA, 0x00, 0x02, 0x12, 0xFF, 0x00, 0x34, 0xFF, 0xD0, 0x56,
+        ]);
         j.extend_from_slice(&[0xFF, 0xD9]);
         assert_eq!(jpeg_end(&j), Some(j.len()));
         let mut more = j.clone();

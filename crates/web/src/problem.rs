@@ -209,7 +209,9 @@ pub async fn api_error_bodies(State(_s): State<AppState>, req: Request, next: Ne
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/problem+json") || v.starts_with("application/json"));
+        .is_some_and(|v| {
+            v.starts_with("application/problem+json") || v.starts_with("application/json")
+        });
     if !is_api || is_json || !(status.is_client_error() || status.is_server_error()) {
         return resp;
     }

@@ -163,7 +163,10 @@ pub fn is_trusted_host(cfg: &crate::WebConfig, authority: &str) -> bool {
     let Ok(ip) = host.parse::<std::net::IpAddr>() else {
         return false;
     };
-    ip.is_loopback() || cfg.bind.is_some_and(|b| !b.ip().is_unspecified() && b.ip() == ip)
+    ip.is_loopback()
+        || cfg
+            .bind
+            .is_some_and(|b| !b.ip().is_unspecified() && b.ip() == ip)
 }
 
 #[cfg(test)]

@@ -96,9 +96,7 @@ async fn status_of(addr: &str, request: &str, limit: Duration) -> Option<u16> {
 
 const HEALTHZ: &str = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
 
-async fn half_headers_are_cut_after_the_header_timeout_and_healthz_answers_meanwhile(
-    app: TestApp,
-) {
+async fn half_headers_are_cut_after_the_header_timeout_and_healthz_answers_meanwhile(app: TestApp) {
     let (addr, _stop) = serve_limited(
         &app,
         aftersales_web::WebConfig::default(),
@@ -159,7 +157,9 @@ async fn connections_over_the_cap_wait_and_are_served_once_others_close(app: Tes
     let mut hogs = Vec::new();
     for _ in 0..4 {
         let mut s = TcpStream::connect(&addr).await.expect("connect");
-        s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x").await.expect("w");
+        s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x")
+            .await
+            .expect("w");
         hogs.push(s);
     }
     tokio::time::sleep(Duration::from_millis(200)).await;
@@ -262,7 +262,10 @@ async fn every_kind_of_answer_carries_the_security_headers(app: TestApp) {
         ] {
             assert!(csp.contains(d), "{path}: CSP {csp:?} lacks {d}");
         }
-        assert!(!csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"), "{path}: {csp}");
+        assert!(
+            !csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"),
+            "{path}: {csp}"
+        );
         assert_eq!(header(h, "x-frame-options"), "DENY", "{path}");
         assert_eq!(header(h, "x-content-type-options"), "nosniff", "{path}");
         assert_eq!(header(h, "referrer-policy"), "same-origin", "{path}");
@@ -333,7 +336,10 @@ async fn a_chunked_body_over_the_limit_and_a_non_utf8_path_are_problems(app: Tes
     let writer = tokio::spawn(async move {
         let (mut rd, mut wr) = s.into_split();
         for _ in 0..34 {
-            if wr.write_all(format!("{:x}\r\n", chunk.len()).as_bytes()).await.is_err()
+            if wr
+                .write_all(format!("{:x}\r\n", chunk.len()).as_bytes())
+                .await
+                .is_err()
                 || wr.write_all(&chunk).await.is_err()
                 || wr.write_all(b"\r\n").await.is_err()
             {
@@ -396,7 +402,9 @@ fn jpeg(w: u16, h: u16) -> Vec<u8> {
 
 fn webp(w: u32, h: u32) -> Vec<u8> {
     let mut out = Vec::new();
-    let px: Vec<u8> = (0..(w * h * 3) as usize).map(|i| (i * 13 % 256) as u8).collect();
+    let px: Vec<u8> = (0..(w * h * 3) as usize)
+        .map(|i| (i * 13 % 256) as u8)
+        .collect();
     image_webp::WebPEncoder::new(&mut out)
         .encode(&px, w, h, image_webp::ColorType::Rgb8)
         .expect("webp");
@@ -417,9 +425,7 @@ async fn upload(app: &TestApp, w: &World, id: &str, ct: &str, body: Vec<u8>) -> 
     crate::helpers::split(r).await
 }
 
-async fn images_that_go_on_after_their_end_are_refused_and_photos_are_served_inert(
-    app: TestApp,
-) {
+async fn images_that_go_on_after_their_end_are_refused_and_photos_are_served_inert(app: TestApp) {
     let w = world(&app).await;
     let (_, o) = on_site(&app, &w).await;
     let id = o["id"].as_str().expect("id").to_owned();
@@ -448,7 +454,7 @@ async fn images_that_go_on_after_their_end_are_refused_and_photos_are_served_ine
             let (s, b) = upload(&app, &w, &id, ct, bytes).await;
             assert_eq!(
                 (s, b["code"].as_str(), b["errors"][0]["field"].as_str()),
-                (422, Some("validation"), Some("photo")),
+                (422, Some("validation_failed"), Some("photo")),
                 "{ct} {what}: {b}"
             );
             assert_eq!(b["errors"][0]["code"], "corrupt_image", "{ct} {what}: {b}");
@@ -497,7 +503,11 @@ async fn images_that_go_on_after_their_end_are_refused_and_photos_are_served_ine
     )
     .await;
     assert_eq!(
-        (s, b["errors"][0]["field"].as_str(), b["errors"][0]["code"].as_str()),
+        (
+            s,
+            b["errors"][0]["field"].as_str(),
+            b["errors"][0]["code"].as_str()
+        ),
         (422, Some("signature_png"), Some("invalid_image")),
         "{b}"
     );
@@ -541,20 +551,32 @@ async fn a_foreign_host_never_reaches_the_verification_link(app: TestApp) {
     for (headers, expect) in [
         (vec![("host", "evil.example")], "href=\"/verify/".to_owned()),
         (
-            vec![("host", "evil.example:8080"), ("x-forwarded-host", "evil.example")],
+            vec![
+                ("host", "evil.example:8080"),
+                ("x-forwarded-host", "evil.example"),
+            ],
             "href=\"/verify/".to_owned(),
         ),
         (
             vec![("host", own.as_str()), ("x-forwarded-host", "evil.example")],
             format!("href=\"http://{own}/verify/"),
         ),
-        (vec![("host", "localhost")], "href=\"http://localhost/verify/".to_owned()),
+        (
+            vec![("host", "localhost")],
+            "href=\"http://localhost/verify/".to_owned(),
+        ),
     ] {
         let (s, _, body) = b.raw("GET", &path, &headers, Vec::new()).await;
         let html = String::from_utf8_lossy(&body);
         assert_eq!(s, 200, "{headers:?}");
-        assert!(!html.contains("evil.example"), "{headers:?}: the foreign host was printed");
-        assert!(html.contains(&expect), "{headers:?}: no {expect} in the page");
+        assert!(
+            !html.contains("evil.example"),
+            "{headers:?}: the foreign host was printed"
+        );
+        assert!(
+            html.contains(&expect),
+            "{headers:?}: no {expect} in the page"
+        );
     }
     // With a public URL, that is the link, whatever the Host says.
     let (addr, _stop) = serve_limited(
@@ -606,7 +628,10 @@ async fn the_worker_keeps_going_after_claims_fail(app: TestApp) {
         .await
         .expect("rename away");
     tokio::time::sleep(Duration::from_millis(800)).await;
-    assert!(!worker.is_finished(), "the worker stopped on a failing claim");
+    assert!(
+        !worker.is_finished(),
+        "the worker stopped on a failing claim"
+    );
     app.raw_execute("ALTER TABLE jobs_away RENAME TO jobs")
         .await
         .expect("rename back");

@@ -204,10 +204,7 @@ fn block_view(
             let left = (start.clamp(0, span) as f64) * 100.0 / span as f64;
             let right = (end.clamp(0, span) as f64) * 100.0 / span as f64;
             let width = (right - left).max(2.5).min(100.0 - left.min(97.5));
-            Some((
-                format!("{:.2}", left.min(97.5)),
-                format!("{width:.2}"),
-            ))
+            Some((format!("{:.2}", left.min(97.5)), format!("{width:.2}")))
         }
         None => None,
     };
