@@ -371,6 +371,8 @@ pub struct PhotoQuery {
     responses(
         (status = 201, description = "Stored.", body = PhotoView),
         (status = 413, description = "Larger than the upload limit.", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not a JPEG, PNG or WebP image (`unsupported_image_type`).", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The image does not decode in full or has data after its end (`photo`: `corrupt_image`), or is too large.", body = crate::problem::Problem, content_type = "application/problem+json"),
     ))]
 pub async fn add_photo(
     State(s): State<AppState>,
