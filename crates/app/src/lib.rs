@@ -23,6 +23,7 @@ mod error;
 mod escalation;
 mod export;
 mod idempotency;
+mod images;
 mod import;
 mod jobs;
 mod notify;

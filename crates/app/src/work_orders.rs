@@ -402,35 +402,6 @@ fn status_of(w: &WorkOrderRow) -> Result<WoStatus, AppError> {
         .ok_or_else(|| AppError::Internal(format!("work order status {}", w.status)))
 }
 
-/// The image type of `bytes` by its signature, if it is one we keep.
-fn image_type(bytes: &[u8]) -> Option<&'static str> {
-    if bytes.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]) {
-        Some("image/png")
-    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Some("image/jpeg")
-    } else if bytes.len() > 12 && &bytes[0..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
-        Some("image/webp")
-    } else {
-        None
-    }
-}
-
-/// Whether a PNG decodes whole, at a size a signature can have (up to 4000 px a side).
-fn png_decodes(bytes: &[u8]) -> bool {
-    let Ok(mut reader) = png::Decoder::new(std::io::Cursor::new(bytes)).read_info() else {
-        return false;
-    };
-    let info = reader.info();
-    if info.width == 0 || info.height == 0 || info.width > 4000 || info.height > 4000 {
-        return false;
-    }
-    let Some(size) = reader.output_buffer_size() else {
-        return false;
-    };
-    let mut buf = vec![0; size];
-    reader.next_frame(&mut buf).is_ok()
-}
-
 fn hex_sha256(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
@@ -1359,8 +1330,20 @@ impl crate::App {
                 FieldError::new("photo", "too_large").with("max", MAX_PHOTO_BYTES as i64),
             ));
         }
-        let Some(content_type) = image_type(bytes) else {
-            return Err(AppError::BadFile("unsupported_image_type"));
+        // Decoded in full (off the async threads): what is kept is an image and nothing
+        // else, so it can be served back as one.
+        let owned = bytes.to_vec();
+        let checked = tokio::task::spawn_blocking(move || crate::images::check_photo(&owned))
+            .await
+            .map_err(|e| AppError::Internal(format!("checking a photo: {e}")))?;
+        let content_type = match checked {
+            Ok(t) => t,
+            Err(crate::images::ImageProblem::UnknownType) => {
+                return Err(AppError::BadFile("unsupported_image_type"));
+            }
+            Err(crate::images::ImageProblem::Corrupt) => {
+                return Err(AppError::invalid(FieldError::new("photo", "corrupt_image")));
+            }
         };
         let caption = parse_opt_text("caption", caption, 200).map_err(AppError::invalid)?;
         let (mut tx, w, r) = self.order_for_change(ctx, key, None, Who::Field).await?;
@@ -1449,7 +1432,9 @@ impl crate::App {
                             .with("max", MAX_SIGNATURE_BYTES as i64),
                     ));
                 }
-                if image_type(&bytes) != Some("image/png") || !png_decodes(&bytes) {
+                if crate::images::image_type(&bytes) != Some("image/png")
+                    || !crate::images::png_ok(&bytes, 4000, 4000 * 4000)
+                {
                     return Err(AppError::invalid(FieldError::new(
                         "signature_png",
                         "invalid_image",

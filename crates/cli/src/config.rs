@@ -62,6 +62,8 @@ pub struct Config {
     pub smtp: SmtpConfig,
     pub jobs: JobsConfig,
     pub login: LoginConfig,
+    /// Limits of the HTTP server against slow or hoarding clients.
+    pub http: HttpConfig,
     /// Where SMS (and WeChat) messages go: a gateway's webhook that takes
     /// `{"id","channel","to","locale","subject","text"}` as JSON. Unset: no SMS.
     pub sms_webhook_url: Option<String>,
@@ -106,6 +108,22 @@ pub struct LoginConfig {
     /// `x-forwarded-for`; its last entry is used). Unset: the connection's peer. Set it
     /// only when clients cannot reach the server except through that proxy.
     pub client_ip_header: Option<String>,
+}
+
+/// Limits of the HTTP server (see docs/operations.md, "Security").
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpConfig {
+    /// Seconds a client has to send a request's head in full, counted from when the
+    /// connection waits for it (a new connection, or a kept-alive one between requests)
+    /// (1–300).
+    pub header_read_timeout_secs: u64,
+    /// Seconds without a byte either way, while the server waits on the client (a stalled
+    /// body, an answer not read), before the connection is closed (1–3600).
+    pub idle_timeout_secs: u64,
+    /// Connections served at once (1–100000); more wait in the listen backlog. Keep the
+    /// process's file limit (`ulimit -n`) above this plus the database pool and ~64.
+    pub max_connections: usize,
 }
 
 /// Outgoing e-mail (used by notifications).
@@ -158,6 +176,11 @@ impl Default for Config {
                 max_failures_per_account: 100,
                 window_minutes: 15,
                 client_ip_header: None,
+            },
+            http: HttpConfig {
+                header_read_timeout_secs: 10,
+                idle_timeout_secs: 60,
+                max_connections: 1024,
             },
             sms_webhook_url: None,
             sla_ladder_minutes: [0, 30, 60],
@@ -324,6 +347,24 @@ impl Config {
                 "configuration error: `login.client_ip_header` (AFTERSALES_LOGIN__CLIENT_IP_HEADER): '{h}' is not a header name"
             );
         }
+        if !(1..=300).contains(&self.http.header_read_timeout_secs) {
+            bail!(
+                "configuration error: `http.header_read_timeout_secs` (AFTERSALES_HTTP__HEADER_READ_TIMEOUT_SECS): {} must be between 1 and 300",
+                self.http.header_read_timeout_secs
+            );
+        }
+        if !(1..=3600).contains(&self.http.idle_timeout_secs) {
+            bail!(
+                "configuration error: `http.idle_timeout_secs` (AFTERSALES_HTTP__IDLE_TIMEOUT_SECS): {} must be between 1 and 3600",
+                self.http.idle_timeout_secs
+            );
+        }
+        if !(1..=100_000).contains(&self.http.max_connections) {
+            bail!(
+                "configuration error: `http.max_connections` (AFTERSALES_HTTP__MAX_CONNECTIONS): {} must be between 1 and 100000",
+                self.http.max_connections
+            );
+        }
         tracing_subscriber::EnvFilter::try_new(&self.log_level)
             .with_context(|| format!("configuration error: `log_level` (AFTERSALES_LOG_LEVEL): '{}' is not a valid filter", self.log_level))?;
         Ok(())
@@ -471,6 +512,31 @@ mod tests {
             jail.set_env("AFTERSALES_LOGIN__CLIENT_IP_HEADER", "x forwarded");
             let e = Config::load(None).expect_err("must fail").to_string();
             assert!(e.contains("login.client_ip_header"), "{e}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn http_limits_come_from_the_file_and_environment_and_are_checked() {
+        Jail::expect_with(|jail| {
+            let c = Config::load(None).map_err(|e| e.to_string())?;
+            assert_eq!(
+                (
+                    c.http.header_read_timeout_secs,
+                    c.http.idle_timeout_secs,
+                    c.http.max_connections
+                ),
+                (10, 60, 1024)
+            );
+            jail.create_file("h.toml", "[http]\nmax_connections = 200\n")?;
+            jail.set_env("AFTERSALES_HTTP__HEADER_READ_TIMEOUT_SECS", "5");
+            let c = Config::load(Some(Path::new("h.toml"))).map_err(|e| e.to_string())?;
+            assert_eq!(c.http.max_connections, 200);
+            assert_eq!(c.http.header_read_timeout_secs, 5);
+            assert_eq!(c.http.idle_timeout_secs, 60);
+            jail.set_env("AFTERSALES_HTTP__MAX_CONNECTIONS", "0");
+            let e = Config::load(None).expect_err("must fail").to_string();
+            assert!(e.contains("http.max_connections"), "{e}");
             Ok(())
         });
     }

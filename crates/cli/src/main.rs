@@ -350,17 +350,34 @@ async fn serve(cfg: Config, demo: bool) -> anyhow::Result<()> {
         aftersales_jobs::register_service_handlers(&mut handlers, mailer.clone(), webhook.clone());
         tokio::spawn(aftersales_jobs::run(app.clone(), handlers, opts, stop_rx))
     });
+    if cfg.public_url.is_none() {
+        tracing::warn!(
+            "public_url is not set: links on documents (the service record's verification link) use the request's Host only when it names this machine, else they stay relative; set public_url (AFTERSALES_PUBLIC_URL) in production"
+        );
+    }
     let router = aftersales_web::router(
         app.clone(),
         aftersales_web::WebConfig {
             secure_cookies: cfg.secure_cookies,
             public_url: cfg.public_url.clone(),
+            bind: Some(addr),
             company_name: cfg.company_name.clone(),
             company_contact: cfg.company_contact.clone(),
             client_ip_header: cfg.login.client_ip_header.clone(),
         },
     );
-    aftersales_web::serve(listener, router, shutdown_signal()).await?;
+    let limits = aftersales_web::ServeOptions {
+        header_read_timeout: Duration::from_secs(cfg.http.header_read_timeout_secs),
+        idle_timeout: Duration::from_secs(cfg.http.idle_timeout_secs),
+        max_connections: cfg.http.max_connections,
+    };
+    tracing::info!(
+        header_read_timeout_s = cfg.http.header_read_timeout_secs,
+        idle_timeout_s = cfg.http.idle_timeout_secs,
+        max_connections = cfg.http.max_connections,
+        "HTTP limits"
+    );
+    aftersales_web::serve_with(listener, router, limits, shutdown_signal()).await?;
     // Background work stops after the requests in flight: no new jobs are claimed, the
     // ones in hand finish and are recorded.
     let _ = stop_tx.send(true);

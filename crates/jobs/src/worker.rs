@@ -145,8 +145,8 @@ fn default_worker_id() -> String {
 
 /// Runs the worker until `shutdown` turns true: claims due jobs, runs them, and when fewer
 /// than a batch were due waits for the poll interval or a wake-up ([`App::wake_jobs`]).
-/// Errors (the database gone for a moment) are logged and retried at the next poll; they
-/// never stop the server. On shutdown the jobs in hand are finished first.
+/// Errors (the database gone for a moment, no file descriptor left) are logged and retried
+/// after a growing pause ([`retry_pause`]); they never stop the worker or the server. On shutdown the jobs in hand are finished first.
 pub async fn run(
     app: App,
     handlers: Handlers,
@@ -160,22 +160,36 @@ pub async fn run(
         lease_s = opts.lease.as_secs(),
         "job worker started"
     );
+    // Consecutive rounds that failed (the database unreachable, out of file descriptors,
+    // out of connections): the pause grows from the poll interval up to `MAX_BACKOFF`, and
+    // the failure is logged once when it starts, then every 10th time, and its end too.
+    let mut failures: u32 = 0;
     loop {
         if *shutdown.borrow() {
             break;
         }
         let n = match run_once(&app, &handlers, &opts).await {
-            Ok(n) => n,
+            Ok(n) => {
+                if failures > 0 {
+                    tracing::info!(failures, "claiming jobs works again");
+                    failures = 0;
+                }
+                n
+            }
             Err(e) => {
-                tracing::warn!(error = %e, "claiming jobs failed; will retry");
+                failures = failures.saturating_add(1);
+                if failures == 1 || failures.is_multiple_of(10) {
+                    tracing::warn!(error = %e, failures, "claiming jobs failed; will retry");
+                }
                 0
             }
         };
         if n >= opts.batch.max(1) {
             continue; // more may be due
         }
+        let pause = retry_pause(opts.poll_interval, failures);
         tokio::select! {
-            _ = tokio::time::sleep(opts.poll_interval) => {}
+            _ = tokio::time::sleep(pause) => {}
             _ = app.jobs_woken() => {}
             changed = shutdown.changed() => {
                 if changed.is_err() || *shutdown.borrow() {
@@ -185,6 +199,19 @@ pub async fn run(
         }
     }
     tracing::info!(worker = %opts.worker_id, "job worker stopped");
+}
+
+/// The longest pause between rounds after failures.
+pub const MAX_BACKOFF: Duration = Duration::from_secs(30);
+
+/// The pause before the next round: the poll interval, doubled per consecutive failure up
+/// to [`MAX_BACKOFF`] (never shorter than the poll interval).
+pub fn retry_pause(poll: Duration, failures: u32) -> Duration {
+    if failures == 0 {
+        return poll;
+    }
+    let factor = 1u32 << failures.min(10);
+    poll.saturating_mul(factor).min(MAX_BACKOFF).max(poll)
 }
 
 /// One round: claims up to a batch of due jobs, runs them concurrently and records each
@@ -278,5 +305,21 @@ async fn run_job(app: App, handler: HandlerFn, job: Job, opts: WorkerOptions) {
                 tracing::error!(ms, error = %err, db_error = %e, "job failed, and recording it failed; it will run again after its lease")
             }
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failures_back_off_up_to_a_limit() {
+        let poll = Duration::from_millis(500);
+        assert_eq!(retry_pause(poll, 0), poll);
+        assert_eq!(retry_pause(poll, 1), Duration::from_secs(1));
+        assert_eq!(retry_pause(poll, 3), Duration::from_secs(4));
+        assert_eq!(retry_pause(poll, 50), MAX_BACKOFF);
+        let slow = Duration::from_secs(60);
+        assert_eq!(retry_pause(slow, 5), slow);
     }
 }

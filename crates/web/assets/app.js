@@ -168,3 +168,37 @@
     if (form.requestSubmit) { form.requestSubmit(); } else { form.submit(); }
   });
 })();
+
+// Behaviors that used to be inline (`onchange=`, `onclick=`, `style=`): the Content
+// Security Policy allows no inline script or style, so they live here.
+(function () {
+  'use strict';
+  // A select that files its form when changed (filters of lists).
+  document.addEventListener('change', function (e) {
+    var el = e.target.closest && e.target.closest('[data-autosubmit]');
+    if (el && el.form) { el.form.submit(); }
+  });
+  // A print button.
+  document.addEventListener('click', function (e) {
+    if (e.target.closest && e.target.closest('[data-print]')) { window.print(); }
+  });
+  // Blocks of the dispatch board's day line: their place comes as data attributes and is
+  // set through the CSSOM (allowed by the policy, unlike a style attribute).
+  function place(root) {
+    var els = (root || document).querySelectorAll ? (root || document).querySelectorAll('[data-left][data-width]') : [];
+    els.forEach(function (el) {
+      el.style.setProperty('--l', el.getAttribute('data-left') + '%');
+      el.style.setProperty('--w', el.getAttribute('data-width') + '%');
+    });
+  }
+  document.addEventListener('DOMContentLoaded', function () { place(document); });
+  document.addEventListener('htmx:load', function (e) { place(e.target); });
+  // The dispatch board refreshes itself every 30 s, unless someone is working in it (a
+  // field has focus or a panel is open).
+  window.setInterval(function () {
+    var board = document.querySelector('[data-refresh-every]');
+    if (!board || !window.htmx) { return; }
+    if (document.querySelector('#board :focus, #board details[open]')) { return; }
+    window.htmx.trigger(board, 'board-refresh');
+  }, 30000);
+})();

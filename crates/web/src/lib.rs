@@ -14,6 +14,8 @@ mod openapi;
 mod pages;
 mod problem;
 mod records;
+mod security;
+mod server;
 
 use aftersales_app::App;
 use axum::Router;
@@ -25,6 +27,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::trace::TraceLayer;
 
 pub use metrics::Metrics;
+pub use server::{ServeOptions, serve_with};
 
 /// Settings of the web layer.
 #[derive(Clone, Debug, Default)]
@@ -32,8 +35,12 @@ pub struct WebConfig {
     /// Mark cookies `Secure` (the site is served over TLS, directly or behind a proxy).
     pub secure_cookies: bool,
     /// The address customers reach the site at (`https://service.example.com`), for links
-    /// printed on documents (the record's QR code). Without it, the request's own host.
+    /// printed on documents (the record's QR code). Without it, the request's own host, but
+    /// only when it names this machine (see [`security::trusted_base_url`]).
     pub public_url: Option<String>,
+    /// The address the server is bound to: a `Host` naming it is believed without a
+    /// `public_url`.
+    pub bind: Option<std::net::SocketAddr>,
     /// The company printed on documents' headers, and its contact line.
     pub company_name: Option<String>,
     pub company_contact: Option<String>,
@@ -79,6 +86,7 @@ pub fn router(app: App, cfg: WebConfig) -> Router {
         .route("/readyz", axum::routing::get(readyz))
         .route("/metrics", axum::routing::get(metrics::serve))
         .fallback(problem::fallback)
+        .layer(axum::middleware::from_fn(problem::reject_bad_paths))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             problem::api_error_bodies,
@@ -97,6 +105,11 @@ pub fn router(app: App, cfg: WebConfig) -> Router {
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(trace)
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        // Outermost: every answer, whatever made it, carries the security headers.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security::headers,
+        ))
         .with_state(state)
 }
 
@@ -117,18 +130,14 @@ async fn readyz(
     }
 }
 
-/// Serves until `shutdown` resolves, then finishes the requests in flight.
+/// Serves until `shutdown` resolves, then finishes the requests in flight; with the
+/// default limits ([`ServeOptions`]).
 pub async fn serve(
     listener: TcpListener,
     router: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    serve_with(listener, router, ServeOptions::default(), shutdown).await
 }
 
 /// The OpenAPI document, for tests and tools.

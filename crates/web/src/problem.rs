@@ -195,22 +195,32 @@ pub async fn fallback(req: Request) -> Response {
     crate::pages::not_found_page(locale, req.headers()).await
 }
 
-/// Gives bodiless error answers of the framework under `/api` (405 method not allowed, 413
-/// too large, …) a problem+json body, keeping their headers (such as `Allow`).
+/// Gives error answers under `/api` that are not problem documents a problem+json body,
+/// keeping their status and headers (such as `Allow`): the framework's bodiless ones (405
+/// method not allowed, 413 too large, …) and its `text/plain` rejections (a body over the
+/// limit that arrived in chunks, a path that is not UTF-8, …).
 pub async fn api_error_bodies(State(_s): State<AppState>, req: Request, next: Next) -> Response {
     let is_api = req.uri().path().starts_with("/api/");
     let locale = crate::extract::locale_of(req.headers());
     let rid = crate::extract::request_id_of(req.headers());
     let resp = next.run(req).await;
     let status = resp.status();
-    let has_type = resp.headers().contains_key(header::CONTENT_TYPE);
-    if !is_api || has_type || !(status.is_client_error() || status.is_server_error()) {
+    let is_json = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.starts_with("application/problem+json") || v.starts_with("application/json")
+        });
+    if !is_api || is_json || !(status.is_client_error() || status.is_server_error()) {
         return resp;
     }
     let code = match status {
         StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
         StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
         StatusCode::NOT_FOUND => "not_found",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        StatusCode::UNPROCESSABLE_ENTITY => "invalid_body",
         s if s.is_server_error() => "internal",
         _ => "bad_request",
     };
@@ -223,6 +233,54 @@ pub async fn api_error_bodies(State(_s): State<AppState>, req: Request, next: Ne
     }
     *out.status_mut() = status;
     out
+}
+
+/// Refuses a path whose percent-escapes do not decode to UTF-8 (`/api/v1/users/%FF`)
+/// before any route sees it: 400 `invalid_path` (problem+json under `/api`, the page of
+/// errors elsewhere).
+pub async fn reject_bad_paths(req: Request, next: Next) -> Response {
+    if path_is_utf8(req.uri().path()) {
+        return next.run(req).await;
+    }
+    let locale = crate::extract::locale_of(req.headers());
+    if req.uri().path().starts_with("/api/") {
+        return problem_response(problem(
+            StatusCode::BAD_REQUEST,
+            "invalid_path",
+            Tr::new(locale),
+            crate::extract::request_id_of(req.headers()),
+        ));
+    }
+    let mut r = crate::pages::not_found_page(locale, req.headers()).await;
+    *r.status_mut() = StatusCode::BAD_REQUEST;
+    r
+}
+
+/// Whether the percent-decoded path is UTF-8.
+pub fn path_is_utf8(path: &str) -> bool {
+    if !path.contains('%') {
+        return true;
+    }
+    let b = path.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%'
+            && i + 2 < b.len()
+            && let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2]))
+        {
+            out.push(h * 16 + l);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    std::str::from_utf8(&out).is_ok()
+}
+
+fn hex(c: u8) -> Option<u8> {
+    (c as char).to_digit(16).map(|d| d as u8)
 }
 
 pub fn panic_response(err: Box<dyn std::any::Any + Send + 'static>) -> Response {
@@ -290,6 +348,7 @@ mod tests {
             "open_work_orders",
             "reopen_window_passed",
             "unsupported_image_type",
+            "invalid_path",
         ];
         for l in Locale::ALL {
             let cat = crate::i18n::catalog(l);
@@ -364,6 +423,7 @@ mod tests {
                 "too_large",
                 "too_many",
                 "invalid_image",
+                "corrupt_image",
                 "signature_or_reason",
                 "only_with_depot",
                 "certification_exists",
@@ -381,6 +441,16 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn paths_must_decode_to_utf8() {
+        assert!(path_is_utf8("/api/v1/users/abc"));
+        assert!(path_is_utf8("/api/v1/users/%E5%BC%A0"));
+        assert!(path_is_utf8("/api/v1/users/%zz"));
+        assert!(!path_is_utf8("/api/v1/users/%FF"));
+        assert!(!path_is_utf8("/api/v1/users/%E5%BC"));
+        assert!(!path_is_utf8("/%C0%AF"));
     }
 
     #[test]

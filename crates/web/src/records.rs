@@ -10,25 +10,9 @@ use aftersales_domain::Locale;
 use axum::http::HeaderMap;
 
 /// The site's address for links on documents: the configured public URL, else the host the
-/// request came to.
+/// request came to when it names this machine, else nothing (the link stays relative).
 pub fn base_url(s: &AppState, headers: &HeaderMap) -> String {
-    if let Some(u) = &s.cfg.public_url {
-        return u.trim_end_matches('/').to_owned();
-    }
-    let host = headers
-        .get("x-forwarded-host")
-        .or_else(|| headers.get(axum::http::header::HOST))
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("127.0.0.1");
-    let scheme = headers
-        .get("x-forwarded-proto")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or(if s.cfg.secure_cookies {
-            "https"
-        } else {
-            "http"
-        });
-    format!("{scheme}://{host}")
+    crate::security::trusted_base_url(&s.cfg, headers).unwrap_or_default()
 }
 
 pub fn verify_url(base: &str, number: &str, hash: &str) -> String {

@@ -5,6 +5,7 @@ mod customer_records;
 mod dispatch_ui;
 mod helpers;
 mod hostile_auth;
+mod hostile_http;
 mod installed_base;
 mod records;
 mod service_flow;

@@ -18,8 +18,8 @@ use aftersales_app::{
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -371,6 +371,8 @@ pub struct PhotoQuery {
     responses(
         (status = 201, description = "Stored.", body = PhotoView),
         (status = 413, description = "Larger than the upload limit.", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not a JPEG, PNG or WebP image (`unsupported_image_type`).", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The image does not decode in full or has data after its end (`photo`: `corrupt_image`), or is too large.", body = crate::problem::Problem, content_type = "application/problem+json"),
     ))]
 pub async fn add_photo(
     State(s): State<AppState>,
@@ -401,14 +403,7 @@ pub async fn photo(
         .photo(&c.ctx, &id, &photo_id)
         .await
         .map_err(|e| c.err(e))?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, ct),
-            (header::CACHE_CONTROL, "private, max-age=86400".to_owned()),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(crate::security::upload_response(ct, bytes, &photo_id))
 }
 
 /// The signed service record as an A4 PDF (Chinese or English by `Accept-Language`), with

@@ -54,7 +54,8 @@ pub struct Line {
 pub struct BlockView {
     pub b: BoardBlock,
     pub time: String,
-    pub style: String,
+    /// Where the block sits on the day's line: left edge and width, in percent.
+    pub place: Option<(String, String)>,
     pub status: String,
     pub selected: bool,
 }
@@ -181,7 +182,7 @@ fn block_view(
     selected: &str,
 ) -> BlockView {
     let span = (DAY_END_H - DAY_START_H) * 60;
-    let style = match b.starts_at {
+    let place = match b.starts_at {
         Some(s) => {
             let z = s.to_zoned(wo_fmt::tz());
             let start = if z.date() == day {
@@ -203,9 +204,9 @@ fn block_view(
             let left = (start.clamp(0, span) as f64) * 100.0 / span as f64;
             let right = (end.clamp(0, span) as f64) * 100.0 / span as f64;
             let width = (right - left).max(2.5).min(100.0 - left.min(97.5));
-            format!("--l:{:.2}%;--w:{:.2}%", left.min(97.5), width)
+            Some((format!("{:.2}", left.min(97.5)), format!("{width:.2}")))
         }
-        None => String::new(),
+        None => None,
     };
     // On the day's own timeline the day goes without saying.
     let time = match (b.starts_at, b.ends_at) {
@@ -219,7 +220,7 @@ fn block_view(
         status: wo_fmt::status_label(tr, &b.status, None),
         selected: b.number == selected || b.id == selected,
         b: b.clone(),
-        style,
+        place,
     }
 }
 

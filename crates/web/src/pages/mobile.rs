@@ -23,7 +23,7 @@ use askama_web::WebTemplate;
 use axum::Form;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -941,14 +941,7 @@ pub async fn photo(
     Path((id, photo_id)): Path<(String, String)>,
 ) -> Response {
     match s.app.photo(&u.ctx, &id, &photo_id).await {
-        Ok((ct, bytes)) => (
-            [
-                (header::CONTENT_TYPE, ct),
-                (header::CACHE_CONTROL, "private, max-age=86400".to_owned()),
-            ],
-            bytes,
-        )
-            .into_response(),
+        Ok((ct, bytes)) => crate::security::upload_response(ct, bytes, &photo_id),
         Err(e) => PageError::for_user(e, u).into_response(),
     }
 }
