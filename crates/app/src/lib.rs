@@ -318,7 +318,16 @@ pub(crate) mod cursor {
         let bytes = engine
             .decode(c)
             .map_err(|_| AppError::invalid(FieldError::new("cursor", "invalid_cursor")))?;
-        Ok(Some(String::from_utf8_lossy(&bytes).into_owned()))
+        // A key is text the store compares with its columns: no control characters
+        // (PostgreSQL refuses NUL in text outright; bytes that are not UTF-8 become U+FFFD).
+        let key = String::from_utf8_lossy(&bytes).into_owned();
+        if key.chars().any(char::is_control) {
+            return Err(AppError::invalid(FieldError::new(
+                "cursor",
+                "invalid_cursor",
+            )));
+        }
+        Ok(Some(key))
     }
 
     pub fn limit(l: Option<i64>) -> Result<i64, AppError> {
@@ -350,6 +359,10 @@ pub(crate) mod cursor {
             }
             assert!(decode(Some("not base64!")).is_err());
             assert!(decode(Some("%%%")).is_err());
+            // NUL and other control characters never reach the database.
+            for ctl in ["AA", "AAAA", &encode("2026|\u{1}x"), &encode("a\nb")] {
+                assert!(decode(Some(ctl)).is_err(), "{ctl}");
+            }
         }
     }
 }

@@ -68,7 +68,7 @@ pub async fn append<'e, E: Executor<'e, Database = Any>>(
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(a.id.to_string())
-    .bind(time::to_db(a.at))
+    .bind(time::to_db(a.at)?)
     .bind(a.actor_id.clone())
     .bind(&a.actor_name)
     .bind(&a.entity)
@@ -150,7 +150,7 @@ pub async fn append_many(
             .map(|a| {
                 vec![
                     Val::text(a.id.to_string()),
-                    Val::text(time::to_db(a.at)),
+                    Val::text(time::to_db(a.at)?),
                     Val::Text(a.actor_id.clone()),
                     Val::text(&a.actor_name),
                     Val::text(&a.entity),

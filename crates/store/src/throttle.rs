@@ -13,7 +13,7 @@ pub async fn record_failure<'e, E: Executor<'e, Database = Any>>(
 ) -> Result<(), StoreError> {
     sqlx::query("INSERT INTO login_failures (username, at) VALUES ($1, $2)")
         .bind(username)
-        .bind(time::to_db(now))
+        .bind(time::to_db(now)?)
         .execute(e)
         .await?;
     Ok(())
@@ -29,7 +29,7 @@ pub async fn failures_since<'e, E: Executor<'e, Database = Any>>(
         "SELECT COUNT(*), MIN(at) FROM login_failures WHERE username = $1 AND at > $2",
     )
     .bind(username)
-    .bind(time::to_db(since))
+    .bind(time::to_db(since)?)
     .fetch_one(e)
     .await?;
     Ok((
@@ -54,7 +54,7 @@ pub async fn delete_before<'e, E: Executor<'e, Database = Any>>(
     before: Timestamp,
 ) -> Result<u64, StoreError> {
     let r = sqlx::query("DELETE FROM login_failures WHERE at <= $1")
-        .bind(time::to_db(before))
+        .bind(time::to_db(before)?)
         .execute(e)
         .await?;
     Ok(r.rows_affected())

@@ -3,6 +3,7 @@
 
 mod customer_records;
 mod dispatch_ui;
+mod hostile_values;
 mod helpers;
 mod installed_base;
 mod records;

@@ -1,6 +1,7 @@
 //! The service network, part 2: the regions units cover, who serves a place, the GB/T 2260
 //! table for pickers, and engineers' skills and certifications.
 
+use crate::extract::Path;
 use crate::AppState;
 use crate::extract::{ApiCtx, AppJson, AppQuery, idempotency};
 use crate::problem::ApiError;
@@ -10,7 +11,7 @@ use aftersales_app::{
 };
 use aftersales_domain::{CertificationId, OrgUnitId, UserId};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

@@ -2,6 +2,7 @@
 //! orders from dispatch to completion, the service record, photos and the signature
 //! (docs/service-flow.md).
 
+use crate::extract::Path;
 use crate::AppState;
 use crate::extract::{ApiCtx, AppJson, AppQuery, idempotency};
 use crate::problem::ApiError;
@@ -17,7 +18,7 @@ use aftersales_app::{
 };
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};

@@ -1,12 +1,12 @@
 //! The caller's own account: password and personal API tokens.
 
+use crate::extract::{Form, Path};
 use super::{FormErrors, PageError, Shell, WebUser};
 use crate::AppState;
 use aftersales_app::{AppError, NewToken, TokenView};
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;

@@ -1,5 +1,6 @@
 //! Administration pages: users, the audit trail and the service network.
 
+use crate::extract::{Form, Path, Query};
 use super::{FormErrors, PageError, Shell, WebUser};
 use crate::AppState;
 use aftersales_app::{
@@ -9,8 +10,7 @@ use aftersales_app::{
 use aftersales_domain::{OrgUnitKind, Permission, Role};
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;

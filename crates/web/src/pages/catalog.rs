@@ -1,6 +1,7 @@
 //! The installed base as lists: units filtered by serial, model and owner, and the product
 //! catalog (models and warranty policies with every version, in words).
 
+use crate::extract::Query;
 use super::{PageError, Shell, WebUser};
 use crate::AppState;
 use aftersales_app::{
@@ -9,7 +10,7 @@ use aftersales_app::{
 use aftersales_domain::warranty::Cause;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 

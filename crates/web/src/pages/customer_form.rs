@@ -1,6 +1,7 @@
 //! Keeping customer records (R-CUS-1, R-CUS-3): the form that creates and edits a record
 //! with its contacts and sites, and the list of incomplete records.
 
+use crate::extract::{Form, Path, Query};
 use super::{FormErrors, PageError, Shell, WebUser};
 use crate::AppState;
 use aftersales_app::{
@@ -10,8 +11,7 @@ use aftersales_app::{
 use aftersales_domain::Permission;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;

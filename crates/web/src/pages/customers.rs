@@ -1,6 +1,7 @@
 //! The agent's pages: find a customer while the caller talks, the customer's page with
 //! units and history, and a unit's page with its warranty decision.
 
+use crate::extract::{Path, Query};
 use super::{PageError, Shell, WebUser};
 use crate::AppState;
 use aftersales_app::{
@@ -11,7 +12,7 @@ use aftersales_domain::Permission;
 use aftersales_domain::warranty::Cause;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 

@@ -4,6 +4,7 @@
 //! The board refreshes itself every 30 s and after each action (htmx); without script it
 //! is plain links and forms.
 
+use crate::extract::{Form, Query};
 use super::wo_fmt;
 use super::{PageError, Shell, WebUser};
 use crate::AppState;
@@ -14,8 +15,7 @@ use aftersales_app::{
 };
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Form;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;

@@ -2,6 +2,7 @@
 //! each row's errors, import strict or lenient, download the rejected rows), and the
 //! download links of exports and rejected rows for signed-in users.
 
+use crate::extract::{Path, Query};
 use super::{PageError, Shell, WebUser};
 use crate::AppState;
 use crate::io::{self, FileFormat};
@@ -12,7 +13,7 @@ use aftersales_app::{
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::body::Body;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use std::collections::{BTreeMap, HashMap};

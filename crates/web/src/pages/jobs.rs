@@ -1,12 +1,13 @@
 //! Background jobs, for admins: how many are in each status, the jobs of one status (the
 //! parked ones by default) with their last error, and a retry button for parked ones.
 
+use crate::extract::{Path, Query};
 use super::{PageError, Shell, WebUser};
 use crate::AppState;
 use aftersales_app::{AppError, JobCount, JobQuery, JobView};
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 

@@ -7,6 +7,7 @@
 //! comes back as the page with the message beside the control that was used, in the
 //! user's language. Widgets: docs/field-widgets.md.
 
+use crate::extract::{Form, Path, Query};
 use super::dispatch::{error_message, is_page_error};
 use super::wo_fmt;
 use super::{FormErrors, PageError, Shell, WebUser};
@@ -20,9 +21,8 @@ use aftersales_app::{
 use aftersales_domain::{FieldError, FieldErrors, Locale};
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Form;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;

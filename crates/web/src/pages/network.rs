@@ -1,6 +1,7 @@
 //! The service network's pages, part 2: a unit's covered regions with a region picker and
 //! overlap warnings, who serves a place, and engineers' certifications with their expiry.
 
+use crate::extract::{Form, Path, Query};
 use super::admin::{Banner, Choice};
 use super::{FormErrors, PageError, Shell, WebUser};
 use crate::AppState;
@@ -14,9 +15,8 @@ use aftersales_domain::certification::CertLevel;
 use aftersales_domain::{CertificationId, OrgUnitId, Permission, UserId};
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Form;
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;

@@ -2,6 +2,7 @@
 //! with status and a customer-safe timeline (see `aftersales_app` `portal`), and a short
 //! form to file a request for one of their units (channel `portal`).
 
+use crate::extract::{Form, Path, Query};
 use super::{FormErrors, PageError, Shell, WebUser, encode_component};
 use crate::AppState;
 use aftersales_app::{
@@ -11,8 +12,7 @@ use aftersales_app::{
 use aftersales_domain::Role;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 

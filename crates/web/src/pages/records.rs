@@ -2,6 +2,7 @@
 //! QR code, the PDF, the public page the QR code opens; and the information clerk's daily
 //! reconciliation with random call-backs (R-DSP-8).
 
+use crate::extract::{Form, Path, Query};
 use super::{FormErrors, PageError, Shell, WebUser};
 use crate::AppState;
 use crate::extract::locale_of;
@@ -11,8 +12,7 @@ use aftersales_app::{
 };
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Form;
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use base64::Engine;

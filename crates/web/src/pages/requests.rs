@@ -3,6 +3,7 @@
 //! requests with filters, and a request's page with its work orders, timeline in words and
 //! the actions the caller may take.
 
+use crate::extract::{Form, Path, Query};
 use super::{FormErrors, PageError, Shell, WebUser, encode_component, fmt_time};
 use crate::AppState;
 use crate::i18n::Tr;
@@ -17,8 +18,7 @@ use aftersales_domain::warranty::Cause;
 use aftersales_domain::{FieldErrors, Permission, Role};
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;

@@ -1,14 +1,14 @@
 //! Moving a unit to another owner (R-WAR-2: ownership transfers kept as history): find the
 //! new owner as in the search box, pick their site, say since when and why.
 
+use crate::extract::{Form, Path, Query};
 use super::{FormErrors, PageError, Shell, WebUser};
 use crate::AppState;
 use aftersales_app::{AppError, CustomerView, SearchHit, UnitTransfer, UnitView};
 use aftersales_domain::{CustomerId, Permission, UnitId};
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
