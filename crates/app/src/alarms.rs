@@ -11,7 +11,6 @@ use aftersales_store::alarms::{self as store, AlarmRow};
 use aftersales_store::service as service_store;
 use aftersales_store::{StoreError, time, units as unit_store, users as user_store};
 use hmac::{Hmac, KeyInit, Mac};
-use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -188,7 +187,7 @@ impl crate::App {
             serial_norm: serial_norm.clone(),
             code: code.clone(),
             message: message.clone(),
-            occurred_at: occurred_at.map(time::to_db),
+            occurred_at: occurred_at.map(time::to_db).transpose()?,
             received_at: time::to_db(now)?,
             request_id: None,
             merged: 0,

@@ -1777,7 +1777,7 @@ impl crate::App {
                         .owner
                         .as_ref()
                         .and_then(|o| sites.get(&o.0.to_string()).cloned());
-                    let (rec, own) = unit_rows(&d.valid, product_id, now);
+                    let (rec, own) = unit_rows(&d.valid, product_id, now)?;
                     if preview.len() < PREVIEW_ROWS {
                         preview.push(PreviewRow {
                             row: line,

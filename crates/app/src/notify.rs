@@ -184,6 +184,7 @@ impl crate::App {
     ) -> Result<(), AppError> {
         let now = self.now();
         let (subject, body) = render(event, to.locale, params);
+        let created_at = time::to_db(now)?;
         let row = |channel: &str, address: Option<String>, status: &str| NotificationRow {
             id: uuid::Uuid::now_v7().to_string(),
             user_id: to.user_id.clone(),
@@ -197,7 +198,7 @@ impl crate::App {
             link: link.map(str::to_owned),
             status: status.to_owned(),
             last_error: None,
-            created_at: time::to_db(now)?,
+            created_at: created_at.clone(),
             read_at: None,
             sent_at: None,
         };

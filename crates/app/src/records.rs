@@ -5,7 +5,7 @@
 use crate::service_requests::{opt_ts, ts};
 use crate::work_orders::{content_hash, day_bounds, record_content};
 use crate::{AppError, Ctx, Principal};
-use aftersales_domain::installed_base::{parse_date, parse_opt_notes};
+use aftersales_domain::installed_base::parse_opt_notes;
 use aftersales_domain::{FieldError, OrgUnitId, Permission, Role};
 use aftersales_store::reconciliation as store;
 use aftersales_store::service::{self as flow, WorkOrderRow};

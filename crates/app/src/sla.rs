@@ -423,22 +423,22 @@ impl crate::App {
         let clocks: Vec<serde_json::Value> = c
             .clocks
             .iter()
-            .map(|k| {
-                serde_json::json!({
+            .map(|k| -> Result<serde_json::Value, AppError> {
+                Ok(serde_json::json!({
                     "milestone": k.milestone.as_str(),
                     "state": k.state.as_str(),
-                    "due_at": k.due_at.map(time::to_db),
-                    "warn_at": k.warn_at.map(time::to_db),
-                    "met_at": k.met_at.map(time::to_db),
-                })
+                    "due_at": k.due_at.map(time::to_db).transpose()?,
+                    "warn_at": k.warn_at.map(time::to_db).transpose()?,
+                    "met_at": k.met_at.map(time::to_db).transpose()?,
+                }))
             })
-            .collect();
+            .collect::<Result<_, _>>()?;
         store::upsert_status(
             &mut *conn,
             &store::StatusRow {
                 request_id: r.id.clone(),
                 rule_id: c.rule.as_ref().map(|(p, _)| p.id.clone()),
-                next_due_at: next.map(|(d, _)| time::to_db(d)?),
+                next_due_at: next.map(|(d, _)| time::to_db(d)).transpose()?,
                 next_milestone: next.map(|(_, m)| m.as_str().to_owned()),
                 state: worst.as_str().to_owned(),
                 open: i64::from(open_request && !live.is_empty()),

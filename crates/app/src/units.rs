@@ -283,7 +283,7 @@ pub(crate) fn unit_rows(
     v: &ValidUnit,
     product_id: aftersales_domain::ProductId,
     now: Timestamp,
-) -> (store::UnitRecord, store::OwnershipRow) {
+) -> Result<(store::UnitRecord, store::OwnershipRow), AppError> {
     let [
         manufacture_date,
         ship_date,
@@ -324,7 +324,7 @@ pub(crate) fn unit_rows(
         note: None,
         recorded_at: aftersales_store::time::to_db(now)?,
     };
-    (rec, own)
+    Ok((rec, own))
 }
 
 impl crate::App {
@@ -373,7 +373,7 @@ impl crate::App {
             {
                 return Err(AppError::conflict_on("serial", "serial_taken"));
             }
-            let (rec, own) = unit_rows(&valid, product.id, now);
+            let (rec, own) = unit_rows(&valid, product.id, now)?;
             store::insert(tx.conn(), &rec).await.map_err(|e| match e {
                 StoreError::Constraint(_) => AppError::conflict_on("serial", "serial_taken"),
                 e => e.into(),

@@ -127,14 +127,12 @@ pub fn parse_instant_in(field: &str, raw: &str, years: Years) -> Result<Timestam
     if offset.seconds().abs() > MAX_OFFSET_SECONDS {
         return Err(FieldError::new(field, "invalid_offset"));
     }
-    let t: Timestamp = s.parse().map_err(|_| invalid())?;
     // The year as written (what a form or a schema pattern sees), not the UTC year: the
     // store holds any of these (`2000-01-01T07:00+08:00` is 1999 in UTC).
-    if years.contains(pieces.date().year()) {
-        Ok(t)
-    } else {
-        Err(years.error(field))
+    if !years.contains(pieces.date().year()) {
+        return Err(years.error(field));
     }
+    s.parse().map_err(|_| invalid())
 }
 
 /// An optional instant: absent or blank means none.

@@ -111,8 +111,8 @@ pub async fn list<'e, E: Executor<'e, Database = Any>>(
     .bind(f.entity_id.clone())
     .bind(f.actor.clone())
     .bind(f.action.clone())
-    .bind(f.from.map(time::to_db))
-    .bind(f.to.map(time::to_db))
+    .bind(f.from.map(time::to_db).transpose()?)
+    .bind(f.to.map(time::to_db).transpose()?)
     .bind(before_id.map(str::to_owned))
     .bind(limit + 1)
     .fetch_all(e)
@@ -147,8 +147,8 @@ pub async fn append_many(
         ],
         entries
             .iter()
-            .map(|a| {
-                vec![
+            .map(|a| -> Result<Vec<Val>, StoreError> {
+                Ok(vec![
                     Val::text(a.id.to_string()),
                     Val::text(time::to_db(a.at)?),
                     Val::Text(a.actor_id.clone()),
@@ -159,9 +159,9 @@ pub async fn append_many(
                     Val::Text(a.before.as_ref().map(|v| v.to_string())),
                     Val::Text(a.after.as_ref().map(|v| v.to_string())),
                     Val::Text(a.request_id.clone()),
-                ]
+                ])
             })
-            .collect(),
+            .collect::<Result<Vec<_>, _>>()?,
     )
     .await?;
     Ok(())

@@ -706,8 +706,8 @@ pub async fn insert_many(
         ],
         customers
             .iter()
-            .map(|c| {
-                vec![
+            .map(|c| -> Result<Vec<Val>, StoreError> {
+                Ok(vec![
                     Val::text(c.id.to_string()),
                     Val::text(&c.number),
                     Val::text(&c.kind),
@@ -721,9 +721,9 @@ pub async fn insert_many(
                     Val::Int(Some(c.version)),
                     Val::text(time::to_db(c.created_at)?),
                     Val::text(time::to_db(c.updated_at)?),
-                ]
+                ])
             })
-            .collect(),
+            .collect::<Result<Vec<_>, _>>()?,
     )
     .await?;
     bulk::insert_rows(

@@ -380,7 +380,7 @@ pub async fn fail<'e, E: Executor<'e, Database = Any>>(
     .bind(time::to_db(due)?)
     .bind(error)
     .bind(time::to_db(now)?)
-    .bind(finished.map(time::to_db))
+    .bind(finished.map(time::to_db).transpose()?)
     .bind(job.id.to_string())
     .bind(worker)
     .bind(job.attempts)
@@ -514,7 +514,9 @@ pub async fn list(
         rows.extend(jobs(part)?);
     }
     Ok(Page::from_rows(rows, limit, |j| {
-        format!("{}|{}|{}", j.status.as_str(), time::to_db(j.due_at)?, j.id)
+        // Read from the table, so storable; its own text is the fallback all the same.
+        let due = time::to_db(j.due_at).unwrap_or_else(|_| j.due_at.to_string());
+        format!("{}|{}|{}", j.status.as_str(), due, j.id)
     }))
 }
 

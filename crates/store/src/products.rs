@@ -283,8 +283,8 @@ pub async fn insert_many(
         ],
         products
             .iter()
-            .map(|p| {
-                vec![
+            .map(|p| -> Result<Vec<Val>, StoreError> {
+                Ok(vec![
                     Val::text(p.id.to_string()),
                     Val::text(&p.code),
                     Val::text(&p.name),
@@ -294,9 +294,9 @@ pub async fn insert_many(
                     Val::Int(Some(p.version)),
                     Val::text(time::to_db(p.created_at)?),
                     Val::text(time::to_db(p.updated_at)?),
-                ]
+                ])
             })
-            .collect(),
+            .collect::<Result<Vec<_>, _>>()?,
     )
     .await?;
     Ok(())

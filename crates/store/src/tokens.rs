@@ -65,8 +65,8 @@ pub async fn insert<'e, E: Executor<'e, Database = Any>>(
     .bind(&t.token_hash)
     .bind(&t.prefix)
     .bind(time::to_db(t.created_at)?)
-    .bind(t.expires_at.map(time::to_db))
-    .bind(t.revoked_at.map(time::to_db))
+    .bind(t.expires_at.map(time::to_db).transpose()?)
+    .bind(t.revoked_at.map(time::to_db).transpose()?)
     .execute(e)
     .await?;
     Ok(())

@@ -271,8 +271,8 @@ pub async fn insert_many(
         ],
         units
             .iter()
-            .map(|u| {
-                vec![
+            .map(|u| -> Result<Vec<Val>, StoreError> {
+                Ok(vec![
                     Val::text(u.id.to_string()),
                     Val::text(&u.manufacturer),
                     Val::Text(u.serial.clone()),
@@ -291,9 +291,9 @@ pub async fn insert_many(
                     Val::Int(Some(u.version)),
                     Val::text(time::to_db(u.created_at)?),
                     Val::text(time::to_db(u.updated_at)?),
-                ]
+                ])
             })
-            .collect(),
+            .collect::<Result<Vec<_>, _>>()?,
     )
     .await?;
     bulk::insert_rows(
