@@ -405,3 +405,26 @@ pub(crate) mod sha2_free {
         format!("{h:032x}")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nul_is_found_with_the_field_that_holds_it() {
+        assert_eq!(json_nul_field(br#"{"name": "a\u0000b"}"#).as_deref(), Some("name"));
+        assert_eq!(
+            json_nul_field(br#"{"sites": [{"a": "x"}, {"label": "\u0000"}]}"#).as_deref(),
+            Some("sites[1].label")
+        );
+        assert_eq!(json_nul_field(br#""\u0000""#).as_deref(), Some("body"));
+        // An escaped backslash followed by `u0000` is six characters of text, not NUL.
+        assert_eq!(json_nul_field(br#"{"name": "a\\u0000"}"#), None);
+        assert_eq!(json_nul_field("{\"name\": \"王\"}".as_bytes()), None);
+        assert_eq!(form_nul_field(b"a=1&number=SR%00").as_deref(), Some("number"));
+        assert_eq!(form_nul_field(b"q=a%00b").as_deref(), Some("q"));
+        assert_eq!(form_nul_field(b"k%00=1").as_deref(), Some("k"));
+        assert_eq!(form_nul_field(b"q=%2500&r=%0"), None);
+        assert_eq!(form_nul_field(b"q=a+b%20c"), None);
+    }
+}
