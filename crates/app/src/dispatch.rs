@@ -342,7 +342,8 @@ impl crate::App {
         };
         let techs = user_store::active_technicians(&mut *conn, scope.as_deref()).await?;
         let orders =
-            store::engineer_orders(&mut *conn, None, &time::to_db(from)?, &time::to_db(to)?).await?;
+            store::engineer_orders(&mut *conn, None, &time::to_db(from)?, &time::to_db(to)?)
+                .await?;
         let positions: HashMap<String, (f64, f64)> =
             store::last_positions(&mut *conn, &time::to_db(today_from)?)
                 .await?
@@ -682,9 +683,13 @@ impl crate::App {
         };
         let (from, to) = day_bounds(crate::units::today(self.now()))?;
         let mut conn = self.db.acquire().await?;
-        let mut rows =
-            store::engineer_orders(&mut *conn, Some(&me), &time::to_db(from)?, &time::to_db(to)?)
-                .await?;
+        let mut rows = store::engineer_orders(
+            &mut *conn,
+            Some(&me),
+            &time::to_db(from)?,
+            &time::to_db(to)?,
+        )
+        .await?;
         // Stable: the store's order (appointment, unscheduled last, number) within each part.
         rows.sort_by_key(|w| w.status == WoStatus::Completed.as_str());
         let mut out = Vec::new();
@@ -711,8 +716,10 @@ mod tests {
             waiting_reason: None,
             resume_status: None,
             priority: "normal".into(),
-            appointment_start: start.map(|s| time::to_db(s.parse().expect("instant")).expect("storable")),
-            appointment_end: end.map(|s| time::to_db(s.parse().expect("instant")).expect("storable")),
+            appointment_start: start
+                .map(|s| time::to_db(s.parse().expect("instant")).expect("storable")),
+            appointment_end: end
+                .map(|s| time::to_db(s.parse().expect("instant")).expect("storable")),
             outcome: None,
             loaner_left: 0,
             created_at: "2026-11-30T00:00:00.000000Z".into(),

@@ -468,7 +468,11 @@ impl crate::App {
             .iter()
             .find(|k| k.milestone == m && k.state == ClockState::Breached && k.met_at.is_none())
             .ok_or(AppError::Conflict("not_breached"))?;
-        let due_s = clock.due_at.map(time::to_db).transpose()?.unwrap_or_default();
+        let due_s = clock
+            .due_at
+            .map(time::to_db)
+            .transpose()?
+            .unwrap_or_default();
         let mut tx = self.db.begin().await?;
         let events = service_store::events_of_request(tx.conn(), &r.id).await?;
         if recorded(&events, "sla_acknowledged", m, None) {

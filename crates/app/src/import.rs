@@ -1561,15 +1561,18 @@ impl crate::App {
                 )
             });
             match req.kind {
-                ImportKind::Customers => {
-                    Prepared::Customers(rows.map(|(l, r)| prepare_customer(&r, l).refuse_control_chars(&r)).collect())
-                }
-                ImportKind::Units => {
-                    Prepared::Units(rows.map(|(l, r)| prepare_unit(&r, l).refuse_control_chars(&r)).collect())
-                }
-                ImportKind::Products => {
-                    Prepared::Products(rows.map(|(l, r)| prepare_product(&r, l).refuse_control_chars(&r)).collect())
-                }
+                ImportKind::Customers => Prepared::Customers(
+                    rows.map(|(l, r)| prepare_customer(&r, l).refuse_control_chars(&r))
+                        .collect(),
+                ),
+                ImportKind::Units => Prepared::Units(
+                    rows.map(|(l, r)| prepare_unit(&r, l).refuse_control_chars(&r))
+                        .collect(),
+                ),
+                ImportKind::Products => Prepared::Products(
+                    rows.map(|(l, r)| prepare_product(&r, l).refuse_control_chars(&r))
+                        .collect(),
+                ),
             }
         };
         // The checks against the database run in the transaction that writes, so what

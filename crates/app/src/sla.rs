@@ -904,7 +904,8 @@ impl crate::App {
         ctx.require(Permission::SlaManage)?;
         self.sla_scope(ctx, org_unit).await?;
         let mut errs = FieldErrors::new();
-        let date: Option<Date> = errs.take(aftersales_domain::bounds::parse_service_day("day", day));
+        let date: Option<Date> =
+            errs.take(aftersales_domain::bounds::parse_service_day("day", day));
         let kind = DayKind::parse(kind);
         if kind.is_none() {
             errs.push(FieldError::new("kind", "invalid_choice"));
@@ -1137,7 +1138,9 @@ impl crate::App {
         {
             errs.push(FieldError::new("kind", "invalid_choice"));
         }
-        errs.take(aftersales_domain::bounds::check_int("rank", input.rank, 0, 10_000));
+        errs.take(aftersales_domain::bounds::check_int(
+            "rank", input.rank, 0, 10_000,
+        ));
         let mut targets = vec![];
         for (i, t) in input.targets.iter().enumerate() {
             let Some(m) = Milestone::parse(t.milestone.trim()) else {

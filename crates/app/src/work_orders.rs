@@ -7,8 +7,8 @@ use crate::service_requests::{
     NamedRef, RequestScope, RequestUnit, not_found as request_not_found, opt_ts, ts,
 };
 use crate::{AppError, Ctx, Page, Principal, cursor};
-use aftersales_domain::certification::{self as cert_rules, Certification};
 use aftersales_domain::bounds::parse_instant;
+use aftersales_domain::certification::{self as cert_rules, Certification};
 use aftersales_domain::installed_base::{parse_opt_notes, parse_opt_text, parse_text};
 use aftersales_domain::service::{self as rules, Outcome, WaitReason, WoAction, WoStatus};
 use aftersales_domain::{FieldError, FieldErrors, OrgUnitId, Permission, Role, UserId};

@@ -160,7 +160,12 @@ pub fn check_int(field: &str, v: i64, min: i64, max: i64) -> Result<i64, FieldEr
 }
 
 /// An optional whole number in `min..=max`.
-pub fn check_opt_int(field: &str, v: Option<i64>, min: i64, max: i64) -> Result<Option<i64>, FieldError> {
+pub fn check_opt_int(
+    field: &str,
+    v: Option<i64>,
+    min: i64,
+    max: i64,
+) -> Result<Option<i64>, FieldError> {
     v.map(|v| check_int(field, v, min, max)).transpose()
 }
 
@@ -242,8 +247,14 @@ mod tests {
         assert_eq!(parse_opt_instant("at", None), Ok(None));
         let t: Timestamp = "1970-01-01T00:00:00Z".parse().expect("t");
         assert_eq!(code(check_instant("at", t)), "year_out_of_range");
-        assert_eq!(code(check_instant("at", Timestamp::MAX)), "year_out_of_range");
-        assert_eq!(code(check_instant("at", Timestamp::MIN)), "year_out_of_range");
+        assert_eq!(
+            code(check_instant("at", Timestamp::MAX)),
+            "year_out_of_range"
+        );
+        assert_eq!(
+            code(check_instant("at", Timestamp::MIN)),
+            "year_out_of_range"
+        );
     }
 
     #[test]
@@ -266,25 +277,52 @@ mod tests {
         for (raw, years, want) in table {
             assert_eq!(code(parse_date_in("d", raw, years)), want, "{raw}");
         }
-        assert_eq!(code(parse_service_day("day", "9999-12-31")), "year_out_of_range");
+        assert_eq!(
+            code(parse_service_day("day", "9999-12-31")),
+            "year_out_of_range"
+        );
         let today: Date = "2026-05-10".parse().expect("d");
         let d = |s: &str| s.parse::<Date>().expect("d");
-        assert_eq!(code(check_past_date("sale_date", d("2026-05-12"), today)), "ok");
-        assert_eq!(code(check_past_date("sale_date", d("2026-05-13"), today)), "date_in_future");
-        assert_eq!(code(check_past_date("sale_date", d("1989-01-01"), today)), "year_out_of_range");
-        assert_eq!(code(check_past_date("sale_date", d("1990-01-01"), today)), "ok");
+        assert_eq!(
+            code(check_past_date("sale_date", d("2026-05-12"), today)),
+            "ok"
+        );
+        assert_eq!(
+            code(check_past_date("sale_date", d("2026-05-13"), today)),
+            "date_in_future"
+        );
+        assert_eq!(
+            code(check_past_date("sale_date", d("1989-01-01"), today)),
+            "year_out_of_range"
+        );
+        assert_eq!(
+            code(check_past_date("sale_date", d("1990-01-01"), today)),
+            "ok"
+        );
     }
 
     #[test]
     fn numbers_and_coordinates_are_bounded() {
         assert_eq!(code(check_latitude("latitude", Some(90.0))), "ok");
         assert_eq!(code(check_latitude("latitude", Some(-90.0))), "ok");
-        assert_eq!(code(check_latitude("latitude", Some(999.0))), "out_of_range");
-        assert_eq!(code(check_latitude("latitude", Some(f64::NAN))), "out_of_range");
+        assert_eq!(
+            code(check_latitude("latitude", Some(999.0))),
+            "out_of_range"
+        );
+        assert_eq!(
+            code(check_latitude("latitude", Some(f64::NAN))),
+            "out_of_range"
+        );
         assert_eq!(code(check_latitude("latitude", None)), "ok");
         assert_eq!(code(check_longitude("longitude", Some(180.0))), "ok");
-        assert_eq!(code(check_longitude("longitude", Some(-180.5))), "out_of_range");
-        assert_eq!(code(check_longitude("longitude", Some(f64::INFINITY))), "out_of_range");
+        assert_eq!(
+            code(check_longitude("longitude", Some(-180.5))),
+            "out_of_range"
+        );
+        assert_eq!(
+            code(check_longitude("longitude", Some(f64::INFINITY))),
+            "out_of_range"
+        );
         assert_eq!(code(check_int("qty", 0, 1, 10)), "out_of_range");
         assert_eq!(code(check_int("qty", 10, 1, 10)), "ok");
         assert_eq!(code(check_int("qty", i64::MAX, 1, 10)), "out_of_range");

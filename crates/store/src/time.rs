@@ -40,7 +40,11 @@ pub fn opt_from_db(column: &'static str, s: Option<&str>) -> Result<Option<Times
 /// caller shows the value as invalid instead of failing.
 pub fn from_db_or_warn(column: &'static str, s: &str) -> Result<Timestamp, &'static str> {
     from_db(column, s).map_err(|_| {
-        tracing::warn!(column, value = s, "unreadable stored instant shown as invalid");
+        tracing::warn!(
+            column,
+            value = s,
+            "unreadable stored instant shown as invalid"
+        );
         column
     })
 }
@@ -76,7 +80,13 @@ mod tests {
             }
         }
         let ok: Timestamp = "0001-01-01T00:00:00Z".parse().expect("valid");
-        assert_eq!(from_db("t", &to_db(ok).expect("storable")).expect("read"), ok);
-        assert_eq!(from_db_or_warn("x.at", "-1000-01-01T00:00:00.000000Z"), Err("x.at"));
+        assert_eq!(
+            from_db("t", &to_db(ok).expect("storable")).expect("read"),
+            ok
+        );
+        assert_eq!(
+            from_db_or_warn("x.at", "-1000-01-01T00:00:00.000000Z"),
+            Err("x.at")
+        );
     }
 }

@@ -174,7 +174,9 @@ pub struct AppQuery<T>(pub T);
 impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for AppQuery<T> {
     type Rejection = Response;
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        refuse_nul_in_uri(parts)?;
+        if let Some(r) = refuse_nul_in_uri(parts) {
+            return Err(r);
+        }
         match axum::extract::Query::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Query(v)) => Ok(AppQuery(v)),
             Err(rej) => {
@@ -255,15 +257,13 @@ fn form_decode(s: &[u8]) -> Vec<u8> {
     while i < s.len() {
         match s[i] {
             b'+' => out.push(b' '),
-            b'%' if i + 2 < s.len() => {
-                match (hex(s[i + 1]), hex(s[i + 2])) {
-                    (Some(h), Some(l)) => {
-                        out.push(h * 16 + l);
-                        i += 2;
-                    }
-                    _ => out.push(b'%'),
+            b'%' if i + 2 < s.len() => match (hex(s[i + 1]), hex(s[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push(h * 16 + l);
+                    i += 2;
                 }
-            }
+                _ => out.push(b'%'),
+            },
             b => out.push(b),
         }
         i += 1;
@@ -287,24 +287,14 @@ pub fn form_nul_field(s: &[u8]) -> Option<String> {
     })
 }
 
-/// Refuses a path or query string that decodes to NUL.
-fn refuse_nul_in_uri(parts: &Parts) -> Result<(), Response> {
+/// The refusal of a path or query string that decodes to NUL, if it does.
+fn refuse_nul_in_uri(parts: &Parts) -> Option<Response> {
     let field = if form_decode(parts.uri.path().as_bytes()).contains(&0) {
         Some("path".to_owned())
     } else {
-        parts
-            .uri
-            .query()
-            .and_then(|q| form_nul_field(q.as_bytes()))
+        parts.uri.query().and_then(|q| form_nul_field(q.as_bytes()))
     };
-    match field {
-        Some(f) => Err(nul_refused(
-            f,
-            locale_of(&parts.headers),
-            request_id_of(&parts.headers),
-        )),
-        None => Ok(()),
-    }
+    field.map(|f| nul_refused(f, locale_of(&parts.headers), request_id_of(&parts.headers)))
 }
 
 /// axum's `Path`, refusing a segment that decodes to NUL (422).
@@ -313,7 +303,9 @@ pub struct Path<T>(pub T);
 impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Path<T> {
     type Rejection = Response;
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        refuse_nul_in_uri(parts)?;
+        if let Some(r) = refuse_nul_in_uri(parts) {
+            return Err(r);
+        }
         axum::extract::Path::<T>::from_request_parts(parts, state)
             .await
             .map(|axum::extract::Path(v)| Path(v))
@@ -327,7 +319,9 @@ pub struct Query<T>(pub T);
 impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
     type Rejection = Response;
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        refuse_nul_in_uri(parts)?;
+        if let Some(r) = refuse_nul_in_uri(parts) {
+            return Err(r);
+        }
         axum::extract::Query::<T>::from_request_parts(parts, state)
             .await
             .map(|axum::extract::Query(v)| Query(v))
@@ -343,8 +337,14 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Form<T> {
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let (locale, rid) = (locale_of(req.headers()), request_id_of(req.headers()));
         let (parts, body) = req.into_parts();
-        refuse_nul_in_uri(&parts)?;
-        let (method, uri, headers) = (parts.method.clone(), parts.uri.clone(), parts.headers.clone());
+        if let Some(r) = refuse_nul_in_uri(&parts) {
+            return Err(r);
+        }
+        let (method, uri, headers) = (
+            parts.method.clone(),
+            parts.uri.clone(),
+            parts.headers.clone(),
+        );
         let bytes = axum::body::Bytes::from_request(Request::from_parts(parts, body), state)
             .await
             .map_err(IntoResponse::into_response)?;
@@ -412,7 +412,10 @@ mod tests {
 
     #[test]
     fn nul_is_found_with_the_field_that_holds_it() {
-        assert_eq!(json_nul_field(br#"{"name": "a\u0000b"}"#).as_deref(), Some("name"));
+        assert_eq!(
+            json_nul_field(br#"{"name": "a\u0000b"}"#).as_deref(),
+            Some("name")
+        );
         assert_eq!(
             json_nul_field(br#"{"sites": [{"a": "x"}, {"label": "\u0000"}]}"#).as_deref(),
             Some("sites[1].label")
@@ -421,7 +424,10 @@ mod tests {
         // An escaped backslash followed by `u0000` is six characters of text, not NUL.
         assert_eq!(json_nul_field(br#"{"name": "a\\u0000"}"#), None);
         assert_eq!(json_nul_field("{\"name\": \"王\"}".as_bytes()), None);
-        assert_eq!(form_nul_field(b"a=1&number=SR%00").as_deref(), Some("number"));
+        assert_eq!(
+            form_nul_field(b"a=1&number=SR%00").as_deref(),
+            Some("number")
+        );
         assert_eq!(form_nul_field(b"q=a%00b").as_deref(), Some("q"));
         assert_eq!(form_nul_field(b"k%00=1").as_deref(), Some("k"));
         assert_eq!(form_nul_field(b"q=%2500&r=%0"), None);

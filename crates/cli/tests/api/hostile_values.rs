@@ -70,7 +70,12 @@ async fn absurd_instants_of_a_request_are_refused_and_the_list_stays_readable(ap
         ("2026-11-23T09:00:00+25:00", "invalid_offset"),
     ] {
         let (s, b) = app
-            .send("POST", "/api/v1/service-requests", &w.agent, Some(request_body(&w, raw)))
+            .send(
+                "POST",
+                "/api/v1/service-requests",
+                &w.agent,
+                Some(request_body(&w, raw)),
+            )
             .await;
         assert_refused(raw, s, &b, "preferred_from", code);
     }
@@ -82,10 +87,17 @@ async fn absurd_instants_of_a_request_are_refused_and_the_list_stays_readable(ap
         .await;
     assert_refused("preferred_to", s, &b, "preferred_to", "invalid_instant");
     let (s, b) = app
-        .get("/api/v1/service-requests?created_from=9999-12-31T00:00:00Z", &w.agent)
+        .get(
+            "/api/v1/service-requests?created_from=9999-12-31T00:00:00Z",
+            &w.agent,
+        )
         .await;
     assert_refused("created_from", s, &b, "created_from", "year_out_of_range");
-    assert_eq!(count(&app, "service_requests").await, before, "nothing written");
+    assert_eq!(
+        count(&app, "service_requests").await,
+        before,
+        "nothing written"
+    );
     for token in [&w.agent, &w.admin, &w.dispatcher] {
         let (s, b) = app.get("/api/v1/service-requests", token).await;
         assert_eq!(s, 200, "{b}");
@@ -169,17 +181,39 @@ async fn absurd_numbers_and_dates_are_refused_and_nothing_is_written(app: TestAp
     // A position with a latitude of 999 (and no longitude) on a step of the order.
     let (_, wo) = pending_order(&app, &w).await;
     let id = wo["id"].as_str().expect("id").to_owned();
-    let (s, o) = act(&app, &w.dispatcher, &id, "dispatch",
-        json!({"version": 1, "engineer_id": w.engineer_id})).await;
+    let (s, o) = act(
+        &app,
+        &w.dispatcher,
+        &id,
+        "dispatch",
+        json!({"version": 1, "engineer_id": w.engineer_id}),
+    )
+    .await;
     assert_eq!(s, 200, "{o}");
     let events = count(&app, "request_events").await;
-    let (s, b) = act(&app, &w.engineer, &id, "accept",
-        json!({"version": o["version"], "latitude": 999.0})).await;
+    let (s, b) = act(
+        &app,
+        &w.engineer,
+        &id,
+        "accept",
+        json!({"version": o["version"], "latitude": 999.0}),
+    )
+    .await;
     assert_refused("latitude", s, &b, "latitude", "out_of_range");
-    let (s, b) = act(&app, &w.engineer, &id, "accept",
-        json!({"version": o["version"], "latitude": 41.8, "longitude": -999.0})).await;
+    let (s, b) = act(
+        &app,
+        &w.engineer,
+        &id,
+        "accept",
+        json!({"version": o["version"], "latitude": 41.8, "longitude": -999.0}),
+    )
+    .await;
     assert_refused("longitude", s, &b, "longitude", "out_of_range");
-    assert_eq!(count(&app, "request_events").await, events, "nothing written");
+    assert_eq!(
+        count(&app, "request_events").await,
+        events,
+        "nothing written"
+    );
 
     // A customer's site.
     let customers = count(&app, "customers").await;
@@ -205,8 +239,12 @@ async fn absurd_numbers_and_dates_are_refused_and_nothing_is_written(app: TestAp
     let days = count(&app, "special_days").await;
     for day in ["0000-01-01", "9999-12-31", "1999-10-01"] {
         let (s, b) = app
-            .send("PUT", &format!("/api/v1/special-days/{day}"), &w.admin,
-                Some(json!({"kind": "holiday", "name": "国庆节"})))
+            .send(
+                "PUT",
+                &format!("/api/v1/special-days/{day}"),
+                &w.admin,
+                Some(json!({"kind": "holiday", "name": "国庆节"})),
+            )
             .await;
         assert_refused(day, s, &b, "day", "year_out_of_range");
     }
@@ -219,7 +257,13 @@ async fn absurd_numbers_and_dates_are_refused_and_nothing_is_written(app: TestAp
             "customer_id": w.customer["id"], "sale_date": "2090-01-01", "manufacture_date": "1900-01-01"})))
         .await;
     assert_refused("sale_date", s, &b, "sale_date", "date_in_future");
-    assert_refused("manufacture_date", s, &b, "manufacture_date", "year_out_of_range");
+    assert_refused(
+        "manufacture_date",
+        s,
+        &b,
+        "manufacture_date",
+        "year_out_of_range",
+    );
     assert_eq!(count(&app, "units").await, units);
 
     // A device alarm from the year -1000 (signed correctly, so only the value is wrong).
@@ -279,23 +323,38 @@ async fn nul_in_json_query_or_path_is_refused_and_nothing_is_written(app: TestAp
     let admin = app.token("admin").await;
     let customers = count(&app, "customers").await;
     let (s, b) = app
-        .send("POST", "/api/v1/customers", &agent, Some(json!({"kind": "individual", "name": "张\u{0}伟",
+        .send(
+            "POST",
+            "/api/v1/customers",
+            &agent,
+            Some(json!({"kind": "individual", "name": "张\u{0}伟",
             "contacts": [{"name": "张伟", "phones": ["138 0013 8000"]}],
-            "sites": [{"address": "沈阳市和平区南京北街1号", "region_code": "210102"}]})))
+            "sites": [{"address": "沈阳市和平区南京北街1号", "region_code": "210102"}]})),
+        )
         .await;
     assert_refused("json name", s, &b, "name", "control_chars");
     // Deeper in the document, and in a field no rule of its own looks at.
     let (s, b) = app
-        .send("POST", "/api/v1/customers", &agent, Some(json!({"kind": "individual", "name": "张伟",
+        .send(
+            "POST",
+            "/api/v1/customers",
+            &agent,
+            Some(json!({"kind": "individual", "name": "张伟",
             "contacts": [{"name": "张伟", "phones": ["138 0013 8000"]}],
-            "sites": [{"address": "沈阳市", "region_code": "210102", "label": "\u{0}"}]})))
+            "sites": [{"address": "沈阳市", "region_code": "210102", "label": "\u{0}"}]})),
+        )
         .await;
     assert_refused("json site", s, &b, "sites[0].label", "control_chars");
     assert_eq!(count(&app, "customers").await, customers);
     let users = count(&app, "users").await;
     let (s, b) = app
-        .send("POST", "/api/v1/users", &admin, Some(json!({"username": "nul", "display_name": "a\u{0}b",
-            "password": "Long-enough-2026", "role": "agent"})))
+        .send(
+            "POST",
+            "/api/v1/users",
+            &admin,
+            Some(json!({"username": "nul", "display_name": "a\u{0}b",
+            "password": "Long-enough-2026", "role": "agent"})),
+        )
         .await;
     assert_refused("user", s, &b, "display_name", "control_chars");
     assert_eq!(count(&app, "users").await, users);
@@ -362,15 +421,24 @@ async fn a_list_survives_a_corrupt_stored_instant(app: TestApp) {
     let (s, list) = app.get("/api/v1/service-requests", &w.agent).await;
     assert_eq!(s, 200, "{list}");
     let items = list["items"].as_array().expect("items");
-    let bad = items.iter().find(|x| x["id"] == r["id"]).expect("still listed");
+    let bad = items
+        .iter()
+        .find(|x| x["id"] == r["id"])
+        .expect("still listed");
     assert_eq!(bad["preferred_from"], Value::Null);
     assert_eq!(bad["invalid_fields"], json!(["preferred_from"]));
-    let good = items.iter().find(|x| x["id"] == other["id"]).expect("listed");
+    let good = items
+        .iter()
+        .find(|x| x["id"] == other["id"])
+        .expect("listed");
     assert_eq!(good.get("invalid_fields"), None, "{good}");
     // The request itself still opens (and says what it could not read), on the API and
     // on its page; the console's list answers too.
     let (s, one) = app
-        .get(&format!("/api/v1/service-requests/{}", r["id"].as_str().expect("id")), &w.agent)
+        .get(
+            &format!("/api/v1/service-requests/{}", r["id"].as_str().expect("id")),
+            &w.agent,
+        )
         .await;
     assert_eq!(s, 200, "{one}");
     assert_eq!(one["invalid_fields"], json!(["preferred_from"]));

@@ -3,8 +3,8 @@
 
 mod customer_records;
 mod dispatch_ui;
-mod hostile_values;
 mod helpers;
+mod hostile_values;
 mod installed_base;
 mod records;
 mod service_flow;

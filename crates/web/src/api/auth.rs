@@ -1,7 +1,7 @@
 //! Signing in and out, the caller's own account and personal API tokens.
 
-use crate::extract::Path;
 use crate::AppState;
+use crate::extract::Path;
 use crate::extract::{ApiCtx, AppJson, Lang, request_id_of};
 use crate::problem::ApiError;
 use aftersales_app::{NewToken, TokenView, UserView};

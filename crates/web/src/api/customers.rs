@@ -1,8 +1,8 @@
 //! Customer records beyond creating them: editing a record, the incomplete records and the
 //! share of complete ones (R-CUS-1, R-CUS-3).
 
-use crate::extract::Path;
 use crate::AppState;
+use crate::extract::Path;
 use crate::extract::{ApiCtx, AppJson, AppQuery};
 use crate::problem::ApiError;
 use aftersales_app::{CompletenessSummary, CustomerEdit, CustomerView, IncompleteView, Page};

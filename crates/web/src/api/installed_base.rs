@@ -1,8 +1,8 @@
 //! The installed base: warranty policies, product models, customers, units, search and
 //! the warranty decision.
 
-use crate::extract::Path;
 use crate::AppState;
+use crate::extract::Path;
 use crate::extract::{ApiCtx, AppJson, AppQuery, idempotency};
 use crate::problem::ApiError;
 use aftersales_app::{

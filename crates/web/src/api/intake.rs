@@ -2,8 +2,8 @@
 //! token), the symptom and fault-cause catalog, and the link of a portal account to its
 //! customer record (docs/service-flow.md).
 
-use crate::extract::Path;
 use crate::AppState;
+use crate::extract::Path;
 use crate::extract::{ApiCtx, AppJson, AppQuery, locale_of, not_json, request_id_of};
 use crate::i18n::Tr;
 use crate::problem::{ApiError, problem, problem_response};

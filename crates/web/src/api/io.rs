@@ -1,7 +1,7 @@
 //! Imports (CSV/XLSX → customers, units, products) and exports (every list → XLSX/CSV).
 
-use crate::extract::Path;
 use crate::AppState;
+use crate::extract::Path;
 use crate::extract::{ApiCtx, AppQuery};
 use crate::i18n::Tr;
 use crate::io::{self, FileFormat};

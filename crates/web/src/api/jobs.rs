@@ -1,7 +1,7 @@
 //! Background jobs, for admins: the parked ones with their last error, and a retry.
 
-use crate::extract::Path;
 use crate::AppState;
+use crate::extract::Path;
 use crate::extract::{ApiCtx, AppQuery};
 use crate::problem::ApiError;
 use aftersales_app::{JobQuery, JobView, Page};

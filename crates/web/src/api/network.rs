@@ -1,8 +1,8 @@
 //! The service network, part 2: the regions units cover, who serves a place, the GB/T 2260
 //! table for pickers, and engineers' skills and certifications.
 
-use crate::extract::Path;
 use crate::AppState;
+use crate::extract::Path;
 use crate::extract::{ApiCtx, AppJson, AppQuery, idempotency};
 use crate::problem::ApiError;
 use aftersales_app::{

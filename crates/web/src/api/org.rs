@@ -1,7 +1,7 @@
 //! The service network.
 
-use crate::extract::Path;
 use crate::AppState;
+use crate::extract::Path;
 use crate::extract::{ApiCtx, AppJson, AppQuery, idempotency};
 use crate::problem::ApiError;
 use aftersales_app::{NewOrgUnit, OrgUnitPatch, OrgUnitView, Page};

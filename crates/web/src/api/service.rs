@@ -2,8 +2,8 @@
 //! orders from dispatch to completion, the service record, photos and the signature
 //! (docs/service-flow.md).
 
-use crate::extract::Path;
 use crate::AppState;
+use crate::extract::Path;
 use crate::extract::{ApiCtx, AppJson, AppQuery, idempotency};
 use crate::problem::ApiError;
 use aftersales_app::{

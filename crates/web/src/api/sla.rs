@@ -1,8 +1,8 @@
 //! Service levels: a request's clocks, the SLA board, acknowledgements, calendars and
 //! special days, rules; notifications (the bell); the test clock.
 
-use crate::extract::Path;
 use crate::AppState;
+use crate::extract::Path;
 use crate::extract::{ApiCtx, AppJson, AppQuery};
 use crate::problem::ApiError;
 use aftersales_app::{

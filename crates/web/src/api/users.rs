@@ -1,7 +1,7 @@
 //! Accounts, for admins (all) and managers (their unit's subtree, read only).
 
-use crate::extract::Path;
 use crate::AppState;
+use crate::extract::Path;
 use crate::extract::{ApiCtx, AppJson, AppQuery, idempotency};
 use crate::problem::ApiError;
 use aftersales_app::{NewUser, Page, UserPatch, UserQuery, UserView};

@@ -1,8 +1,8 @@
 //! The caller's own account: password and personal API tokens.
 
-use crate::extract::{Form, Path};
 use super::{FormErrors, PageError, Shell, WebUser};
 use crate::AppState;
+use crate::extract::{Form, Path};
 use aftersales_app::{AppError, NewToken, TokenView};
 use askama::Template;
 use askama_web::WebTemplate;

@@ -1,8 +1,8 @@
 //! Administration pages: users, the audit trail and the service network.
 
-use crate::extract::{Form, Path, Query};
 use super::{FormErrors, PageError, Shell, WebUser};
 use crate::AppState;
+use crate::extract::{Form, Path, Query};
 use aftersales_app::{
     AppError, AuditQuery, AuditView, CoveringView, NewOrgUnit, NewUser, OrgUnitView, OverlapView,
     RegionView, UnitCoverageSummary, UserPatch, UserQuery, UserView,

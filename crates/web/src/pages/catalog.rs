@@ -1,9 +1,9 @@
 //! The installed base as lists: units filtered by serial, model and owner, and the product
 //! catalog (models and warranty policies with every version, in words).
 
-use crate::extract::Query;
 use super::{PageError, Shell, WebUser};
 use crate::AppState;
+use crate::extract::Query;
 use aftersales_app::{
     ContractQuery, ContractView, PolicyVersionDto, PolicyView, ProductView, UnitQuery, UnitView,
 };

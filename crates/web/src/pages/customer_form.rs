@@ -1,9 +1,9 @@
 //! Keeping customer records (R-CUS-1, R-CUS-3): the form that creates and edits a record
 //! with its contacts and sites, and the list of incomplete records.
 
-use crate::extract::{Form, Path, Query};
 use super::{FormErrors, PageError, Shell, WebUser};
 use crate::AppState;
+use crate::extract::{Form, Path, Query};
 use aftersales_app::{
     AppError, CompletenessSummary, ContactEdit, CustomerEdit, CustomerView, IncompleteView,
     NewContact, NewCustomer, NewSite, SiteEdit,

@@ -1,9 +1,9 @@
 //! The agent's pages: find a customer while the caller talks, the customer's page with
 //! units and history, and a unit's page with its warranty decision.
 
-use crate::extract::{Path, Query};
 use super::{PageError, Shell, WebUser};
 use crate::AppState;
+use crate::extract::{Path, Query};
 use aftersales_app::{
     AppError, AuditView, ContractQuery, ContractView, CustomerView, SearchHit, UnitView,
     WarrantyView,

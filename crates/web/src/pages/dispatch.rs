@@ -4,10 +4,10 @@
 //! The board refreshes itself every 30 s and after each action (htmx); without script it
 //! is plain links and forms.
 
-use crate::extract::{Form, Query};
 use super::wo_fmt;
 use super::{PageError, Shell, WebUser};
 use crate::AppState;
+use crate::extract::{Form, Query};
 use crate::i18n::Tr;
 use aftersales_app::{
     AppError, BoardBlock, BoardEngineer, BoardJob, BoardQuery, DispatchInput, SuggestionView,

@@ -2,9 +2,9 @@
 //! each row's errors, import strict or lenient, download the rejected rows), and the
 //! download links of exports and rejected rows for signed-in users.
 
-use crate::extract::{Path, Query};
 use super::{PageError, Shell, WebUser};
 use crate::AppState;
+use crate::extract::{Path, Query};
 use crate::io::{self, FileFormat};
 use aftersales_app::{
     AppError, AuditQuery, ContractQuery, ExportFilter, ExportList, ImportKind, ImportMode,

@@ -1,9 +1,9 @@
 //! Background jobs, for admins: how many are in each status, the jobs of one status (the
 //! parked ones by default) with their last error, and a retry button for parked ones.
 
-use crate::extract::{Path, Query};
 use super::{PageError, Shell, WebUser};
 use crate::AppState;
+use crate::extract::{Path, Query};
 use aftersales_app::{AppError, JobCount, JobQuery, JobView};
 use askama::Template;
 use askama_web::WebTemplate;

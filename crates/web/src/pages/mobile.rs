@@ -7,11 +7,11 @@
 //! comes back as the page with the message beside the control that was used, in the
 //! user's language. Widgets: docs/field-widgets.md.
 
-use crate::extract::{Form, Path, Query};
 use super::dispatch::{error_message, is_page_error};
 use super::wo_fmt;
 use super::{FormErrors, PageError, Shell, WebUser};
 use crate::AppState;
+use crate::extract::{Form, Path, Query};
 use crate::i18n::Tr;
 use crate::problem::ApiError;
 use aftersales_app::{

@@ -21,9 +21,9 @@ mod sla;
 mod unit_transfer;
 mod wo_fmt;
 
-use crate::extract::Query;
 use crate::AppState;
 use crate::csrf::CsrfToken;
+use crate::extract::Query;
 use crate::extract::{SESSION_COOKIE, cookie, locale_of, request_id_of};
 use crate::i18n::Tr;
 use aftersales_app::{Actor, AppError, Ctx};

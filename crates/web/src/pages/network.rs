@@ -1,10 +1,10 @@
 //! The service network's pages, part 2: a unit's covered regions with a region picker and
 //! overlap warnings, who serves a place, and engineers' certifications with their expiry.
 
-use crate::extract::{Form, Path, Query};
 use super::admin::{Banner, Choice};
 use super::{FormErrors, PageError, Shell, WebUser};
 use crate::AppState;
+use crate::extract::{Form, Path, Query};
 use crate::i18n::Tr;
 use aftersales_app::{
     AppError, CertHolderView, CertificationPatch, CertificationQuery, CertificationView,

@@ -2,9 +2,9 @@
 //! with status and a customer-safe timeline (see `aftersales_app` `portal`), and a short
 //! form to file a request for one of their units (channel `portal`).
 
-use crate::extract::{Form, Path, Query};
 use super::{FormErrors, PageError, Shell, WebUser, encode_component};
 use crate::AppState;
+use crate::extract::{Form, Path, Query};
 use aftersales_app::{
     AppError, Idempotency, NewServiceRequest, PortalOverview, PortalUnit, RequestEventView,
     ServiceRequestView, WorkOrderLine,

@@ -2,10 +2,10 @@
 //! QR code, the PDF, the public page the QR code opens; and the information clerk's daily
 //! reconciliation with random call-backs (R-DSP-8).
 
-use crate::extract::{Form, Path, Query};
 use super::{FormErrors, PageError, Shell, WebUser};
 use crate::AppState;
 use crate::extract::locale_of;
+use crate::extract::{Form, Path, Query};
 use crate::i18n::Tr;
 use aftersales_app::{
     AppError, CallbackInput, ReconciliationView, RecordVerification, WorkOrderView,

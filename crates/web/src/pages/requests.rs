@@ -3,9 +3,9 @@
 //! requests with filters, and a request's page with its work orders, timeline in words and
 //! the actions the caller may take.
 
-use crate::extract::{Form, Path, Query};
 use super::{FormErrors, PageError, Shell, WebUser, encode_component, fmt_time};
 use crate::AppState;
+use crate::extract::{Form, Path, Query};
 use crate::i18n::Tr;
 use aftersales_app::{
     AppError, CancelInput, CatalogCode, CustomerView, Idempotency, NamedRef, NewContact,

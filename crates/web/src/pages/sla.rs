@@ -1,9 +1,9 @@
 //! Service levels in the browser: the SLA board, the calendars with their holidays and
 //! make-up workdays, and the bell's list of notifications.
 
-use crate::extract::{Form, Path, Query};
 use super::{PageError, Shell, WebUser};
 use crate::AppState;
+use crate::extract::{Form, Path, Query};
 use crate::io;
 use aftersales_app::{AppError, CalendarView, Inbox, SlaBoardQuery, SlaBoardRow, SpecialDayView};
 use askama::Template;

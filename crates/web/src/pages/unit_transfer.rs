@@ -1,9 +1,9 @@
 //! Moving a unit to another owner (R-WAR-2: ownership transfers kept as history): find the
 //! new owner as in the search box, pick their site, say since when and why.
 
-use crate::extract::{Form, Path, Query};
 use super::{FormErrors, PageError, Shell, WebUser};
 use crate::AppState;
+use crate::extract::{Form, Path, Query};
 use aftersales_app::{AppError, CustomerView, SearchHit, UnitTransfer, UnitView};
 use aftersales_domain::{CustomerId, Permission, UnitId};
 use askama::Template;
