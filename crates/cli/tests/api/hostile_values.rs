@@ -308,6 +308,17 @@ async fn a_cursor_holding_nul_is_refused_on_every_list(app: TestApp) {
         }
     }
     assert!(lists.len() >= 8, "{lists:?}");
+    // The document tells the bounds of the dates it takes (for clients and the fuzzer).
+    let text = doc.to_string();
+    for pattern in [
+        aftersales_domain::bounds::SERVICE_YEAR_PATTERN,
+        aftersales_domain::bounds::RECORD_YEAR_PATTERN,
+    ] {
+        assert!(text.contains(pattern), "{pattern}");
+    }
+    let preferred =
+        &doc["components"]["schemas"]["NewServiceRequest"]["properties"]["preferred_from"];
+    assert!(preferred.to_string().contains("2000–2100"), "{preferred}");
     for path in &lists {
         for cursor in ["AA", "AAAA", "MjAyNnwA"] {
             let (s, b) = app.get(&format!("{path}?cursor={cursor}"), &admin).await;
