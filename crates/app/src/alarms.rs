@@ -11,7 +11,6 @@ use aftersales_store::alarms::{self as store, AlarmRow};
 use aftersales_store::service as service_store;
 use aftersales_store::{StoreError, time, units as unit_store, users as user_store};
 use hmac::{Hmac, KeyInit, Mac};
-use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -40,7 +39,8 @@ pub struct AlarmInput {
     )]
     pub message: Option<String>,
     /// When the device raised it (RFC 3339).
-    #[schema(value_type = Option<String>, format = DateTime)]
+    /// Years 2000–2100 (as written); an instant needs a UTC offset within ±14:00.
+    #[schema(value_type = Option<String>, format = DateTime, pattern = r"^$|^(20[0-9]{2}|2100)-")]
     pub occurred_at: Option<String>,
 }
 
@@ -140,20 +140,10 @@ impl crate::App {
         let serial = errs.take(parse_text("serial", &input.serial, 64));
         let code = errs.take(parse_opt_text("code", input.code.as_deref(), 50));
         let message = errs.take(parse_opt_notes("message", input.message.as_deref(), 2000));
-        let occurred_at = match input
-            .occurred_at
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-        {
-            None => Some(None),
-            Some(s) => errs
-                .take(
-                    s.parse::<Timestamp>()
-                        .map_err(|_| FieldError::new("occurred_at", "invalid_instant")),
-                )
-                .map(Some),
-        };
+        let occurred_at = errs.take(aftersales_domain::bounds::parse_opt_instant(
+            "occurred_at",
+            input.occurred_at.as_deref(),
+        ));
         errs.clone().into_result()?;
         let (
             Some(source),
@@ -197,8 +187,8 @@ impl crate::App {
             serial_norm: serial_norm.clone(),
             code: code.clone(),
             message: message.clone(),
-            occurred_at: occurred_at.map(time::to_db),
-            received_at: time::to_db(now),
+            occurred_at: occurred_at.map(time::to_db).transpose()?,
+            received_at: time::to_db(now)?,
             request_id: None,
             merged: 0,
         };
@@ -210,7 +200,7 @@ impl crate::App {
         // An open request of the unit with activity (filed, or an alarm) within the window.
         let window = jiff::SignedDuration::try_from(self.cfg.alarm_merge_window)
             .unwrap_or(jiff::SignedDuration::from_hours(24));
-        let since = time::to_db(now - window);
+        let since = time::to_db(now - window)?;
         let mut target = None;
         for r in service_store::open_requests_for_unit(pool, &unit.id.to_string()).await? {
             let last_alarm = store::last_received_for_request(pool, &r.id).await?;

@@ -40,6 +40,13 @@ impl crate::App {
         ctx.require(Permission::AuditRead)?;
         let limit = cursor::limit(q.limit)?;
         let after = cursor::decode(q.cursor.as_deref())?;
+        let mut errs = aftersales_domain::FieldErrors::new();
+        for (field, t) in [("from", q.from), ("to", q.to)] {
+            if let Some(t) = t {
+                errs.take(aftersales_domain::bounds::check_instant(field, t));
+            }
+        }
+        errs.into_result()?;
         let f = store::AuditFilter {
             entity: q.entity.clone().filter(|s| !s.is_empty()),
             entity_id: q.entity_id.clone().filter(|s| !s.is_empty()),
@@ -67,11 +74,13 @@ pub struct AuditQuery {
     pub actor: Option<String>,
     /// e.g. `create`, `update`, `login`.
     pub action: Option<String>,
-    /// From this instant (inclusive, RFC 3339).
-    #[param(value_type = Option<String>, format = DateTime)]
+    /// From this instant (inclusive, RFC 3339; years 2000–2100).
+    /// Years 2000–2100 (as written); an instant needs a UTC offset within ±14:00.
+    #[param(value_type = Option<String>, format = DateTime, pattern = r"^(20[0-9]{2}|2100)-")]
     pub from: Option<Timestamp>,
-    /// Until this instant (exclusive, RFC 3339).
-    #[param(value_type = Option<String>, format = DateTime)]
+    /// Until this instant (exclusive, RFC 3339; years 2000–2100).
+    /// Years 2000–2100 (as written); an instant needs a UTC offset within ±14:00.
+    #[param(value_type = Option<String>, format = DateTime, pattern = r"^(20[0-9]{2}|2100)-")]
     pub to: Option<Timestamp>,
     #[param(pattern = r"^[A-Za-z0-9_-]*$")]
     pub cursor: Option<String>,

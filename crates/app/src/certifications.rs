@@ -80,10 +80,12 @@ pub struct NewCertification {
     #[schema(max_length = 64, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     pub number: Option<String>,
     /// The day of issue, or for a trainee the day the training began.
-    #[schema(required = true, value_type = String, format = Date)]
+    /// Years 1990–2100.
+    #[schema(required = true, value_type = String, format = Date, pattern = r"^(199[0-9]|20[0-9]{2}|2100)-")]
     pub issued_on: Option<String>,
     /// The last valid day; absent: does not expire.
-    #[schema(value_type = Option<String>, format = Date)]
+    /// Years 1990–2100.
+    #[schema(value_type = Option<String>, format = Date, pattern = r"^$|^(199[0-9]|20[0-9]{2}|2100)-")]
     pub expires_on: Option<String>,
     #[schema(max_length = 100, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     pub issuer: Option<String>,
@@ -106,10 +108,12 @@ pub struct CertificationPatch {
     #[schema(max_length = 64, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     pub number: Option<String>,
     /// A new day of issue (it cannot be cleared).
-    #[schema(value_type = Option<String>, format = Date, min_length = 10)]
+    /// Years 1990–2100.
+    #[schema(value_type = Option<String>, format = Date, min_length = 10, pattern = r"^$|^(199[0-9]|20[0-9]{2}|2100)-")]
     pub issued_on: Option<String>,
     /// A new last valid day, or an empty string: does not expire.
-    #[schema(value_type = Option<String>, format = Date)]
+    /// Years 1990–2100.
+    #[schema(value_type = Option<String>, format = Date, pattern = r"^$|^(199[0-9]|20[0-9]{2}|2100)-")]
     pub expires_on: Option<String>,
     #[schema(max_length = 100, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     pub issuer: Option<String>,

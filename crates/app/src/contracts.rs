@@ -26,10 +26,12 @@ pub struct InspectionStep {
 pub struct NewContract {
     #[schema(value_type = String, format = Uuid)]
     pub customer_id: String,
-    #[schema(value_type = String, format = Date)]
+    /// Years 1990–2100.
+    #[schema(value_type = String, format = Date, pattern = r"^(199[0-9]|20[0-9]{2}|2100)-")]
     pub start_date: String,
     /// The last day covered (inclusive).
-    #[schema(value_type = String, format = Date)]
+    /// Years 1990–2100.
+    #[schema(value_type = String, format = Date, pattern = r"^(199[0-9]|20[0-9]{2}|2100)-")]
     pub end_date: String,
     /// The promised service level, e.g. `gold`; the SLA rules give it meaning.
     #[schema(

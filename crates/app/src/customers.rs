@@ -306,20 +306,14 @@ pub(crate) fn validate_customer(input: &NewCustomer) -> Result<ValidCustomer, Ap
             s.region_code.as_deref(),
             &mut errs,
         );
-        if s.latitude.is_some_and(|v| !(-90.0..=90.0).contains(&v)) {
-            errs.push(
-                FieldError::new(format!("sites[{i}].latitude"), "out_of_range")
-                    .with("min", -90)
-                    .with("max", 90),
-            );
-        }
-        if s.longitude.is_some_and(|v| !(-180.0..=180.0).contains(&v)) {
-            errs.push(
-                FieldError::new(format!("sites[{i}].longitude"), "out_of_range")
-                    .with("min", -180)
-                    .with("max", 180),
-            );
-        }
+        errs.take(aftersales_domain::bounds::check_latitude(
+            &format!("sites[{i}].latitude"),
+            s.latitude,
+        ));
+        errs.take(aftersales_domain::bounds::check_longitude(
+            &format!("sites[{i}].longitude"),
+            s.longitude,
+        ));
         if let (Some(l), Some(a), Some(r)) = (label, address, rc) {
             sites.push((l, a, r, s.latitude, s.longitude));
         }

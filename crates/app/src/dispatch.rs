@@ -177,7 +177,8 @@ pub struct BoardView {
 #[into_params(parameter_in = Query)]
 pub struct BoardQuery {
     /// The day of the timelines (`YYYY-MM-DD`, Asia/Shanghai); today by default.
-    #[param(value_type = Option<String>, format = Date)]
+    /// Years 2000–2100 (as written); an instant needs a UTC offset within ±14:00.
+    #[param(value_type = Option<String>, format = Date, pattern = r"^$|^(20[0-9]{2}|2100)-")]
     pub day: Option<String>,
 }
 
@@ -343,9 +344,10 @@ impl crate::App {
         };
         let techs = user_store::active_technicians(&mut *conn, scope.as_deref()).await?;
         let orders =
-            store::engineer_orders(&mut *conn, None, &time::to_db(from), &time::to_db(to)).await?;
+            store::engineer_orders(&mut *conn, None, &time::to_db(from)?, &time::to_db(to)?)
+                .await?;
         let positions: HashMap<String, (f64, f64)> =
-            store::last_positions(&mut *conn, &time::to_db(today_from))
+            store::last_positions(&mut *conn, &time::to_db(today_from)?)
                 .await?
                 .into_iter()
                 .map(|(id, lat, lon, _)| (id, (lat, lon)))
@@ -530,8 +532,9 @@ impl crate::App {
         let today = crate::units::today(self.now());
         let day = match q.day.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             None => today,
-            Some(d) => aftersales_domain::installed_base::parse_date("day", d)
-                .map_err(AppError::invalid)?,
+            Some(d) => {
+                aftersales_domain::bounds::parse_service_day("day", d).map_err(AppError::invalid)?
+            }
         };
         let (from, to) = day_bounds(day)?;
         let (today_from, _) = day_bounds(today)?;
@@ -546,7 +549,7 @@ impl crate::App {
         // Everything the jobs and blocks show, loaded a few queries at a time rather than
         // a few per job: a board holds hundreds of jobs and thousands of orders.
         let techs = user_store::active_technicians(&mut *conn, scope.as_deref()).await?;
-        let (from_s, to_s) = (time::to_db(from), time::to_db(to));
+        let (from_s, to_s) = (time::to_db(from)?, time::to_db(to)?);
         // The engineers' rows: the orders they show (with the customer's name) and the
         // open orders that count, aggregated by the database rather than read one by one.
         let shown = store::board_orders(&mut *conn, &from_s, &to_s).await?;
@@ -692,9 +695,13 @@ impl crate::App {
         };
         let (from, to) = day_bounds(crate::units::today(self.now()))?;
         let mut conn = self.db.acquire().await?;
-        let mut rows =
-            store::engineer_orders(&mut *conn, Some(&me), &time::to_db(from), &time::to_db(to))
-                .await?;
+        let mut rows = store::engineer_orders(
+            &mut *conn,
+            Some(&me),
+            &time::to_db(from)?,
+            &time::to_db(to)?,
+        )
+        .await?;
         // Stable: the store's order (appointment, unscheduled last, number) within each part.
         rows.sort_by_key(|w| w.status == WoStatus::Completed.as_str());
         let mut out = Vec::new();
@@ -721,8 +728,10 @@ mod tests {
             waiting_reason: None,
             resume_status: None,
             priority: "normal".into(),
-            appointment_start: start.map(|s| time::to_db(s.parse().expect("instant"))),
-            appointment_end: end.map(|s| time::to_db(s.parse().expect("instant"))),
+            appointment_start: start
+                .map(|s| time::to_db(s.parse().expect("instant")).expect("storable")),
+            appointment_end: end
+                .map(|s| time::to_db(s.parse().expect("instant")).expect("storable")),
             outcome: None,
             loaner_left: 0,
             created_at: "2026-11-30T00:00:00.000000Z".into(),

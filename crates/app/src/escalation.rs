@@ -226,7 +226,7 @@ impl crate::App {
         let mut next: Vec<Timestamp> = vec![];
         for k in &c.clocks {
             let Some(due) = k.due_at else { continue };
-            let due_s = time::to_db(due);
+            let due_s = time::to_db(due)?;
             let m = k.milestone;
             let params = |extra: &[Param<'static>]| {
                 let mut p: Vec<Param<'static>> = vec![
@@ -263,7 +263,7 @@ impl crate::App {
                                     "sla_warning",
                                     None,
                                     None,
-                                    Some(data(serde_json::json!({"warn_at": time::to_db(w)}))),
+                                    Some(data(serde_json::json!({"warn_at": time::to_db(w)?}))),
                                     None,
                                 )
                                 .await?;
@@ -397,7 +397,7 @@ impl crate::App {
                 tx.conn(),
                 &NewJob::new(
                     SLA_CHECK,
-                    format!("sla:{}:at:{}", r.id, time::to_db(at)),
+                    format!("sla:{}:at:{}", r.id, time::to_db(at)?),
                     serde_json::json!({ "request_id": r.id }),
                     at,
                 ),
@@ -468,7 +468,11 @@ impl crate::App {
             .iter()
             .find(|k| k.milestone == m && k.state == ClockState::Breached && k.met_at.is_none())
             .ok_or(AppError::Conflict("not_breached"))?;
-        let due_s = clock.due_at.map(time::to_db).unwrap_or_default();
+        let due_s = clock
+            .due_at
+            .map(time::to_db)
+            .transpose()?
+            .unwrap_or_default();
         let mut tx = self.db.begin().await?;
         let events = service_store::events_of_request(tx.conn(), &r.id).await?;
         if recorded(&events, "sla_acknowledged", m, None) {

@@ -602,6 +602,8 @@ struct RowCells<'a> {
     cells: &'a [Cell],
     cols: &'a Columns,
     headers: &'a [String],
+    /// Today in the site's zone: dates of past events may not lie after it (`bounds`).
+    today: jiff::civil::Date,
 }
 
 impl<'a> RowCells<'a> {
@@ -633,6 +635,54 @@ impl<'a> RowCells<'a> {
 
     fn column_of(&self, field: &str) -> Option<String> {
         self.get(field).map(|(i, _)| self.headers[i].clone())
+    }
+
+    /// A row error for every mapped cell holding a control character other than line
+    /// breaks and tabs (NUL above all, which PostgreSQL cannot store): whatever field the
+    /// cell feeds, the row is refused before any lookup or write.
+    fn control_errors(&self, line: u32) -> Vec<RowError> {
+        self.cols
+            .field_of
+            .iter()
+            .enumerate()
+            .filter_map(|(i, f)| f.map(|f| (i, f)))
+            .filter(|(i, _)| {
+                self.cells[*i]
+                    .text
+                    .chars()
+                    .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+            })
+            .map(|(i, f)| {
+                row_error(
+                    line,
+                    Some(self.headers[i].clone()),
+                    f.name,
+                    &FieldError::new(f.name, "control_chars"),
+                    None,
+                )
+            })
+            .collect()
+    }
+}
+
+impl<T> Candidate<T> {
+    /// Refuses the row if any of its cells holds a control character.
+    fn refuse_control_chars(mut self, r: &RowCells) -> Self {
+        let errs: Vec<RowError> = r
+            .control_errors(self.line)
+            .into_iter()
+            .filter(|e| {
+                !self
+                    .errors
+                    .iter()
+                    .any(|x| x.field == e.field && x.code == e.code)
+            })
+            .collect();
+        if !errs.is_empty() {
+            self.errors.extend(errs);
+            self.data = None;
+        }
+        self
     }
 }
 
@@ -947,7 +997,7 @@ fn prepare_unit(r: &RowCells, line: u32) -> Candidate<UnitCand> {
         oem,
         third_party,
     };
-    let valid = match validate_unit(&input) {
+    let valid = match validate_unit(&input, r.today) {
         Ok(v) => Some(v),
         Err(e) => {
             for fe in &e.0 {
@@ -1506,19 +1556,23 @@ impl crate::App {
                         cells: &row.cells,
                         cols: &cols,
                         headers: &table.headers,
+                        today: crate::units::today(self.now()),
                     },
                 )
             });
             match req.kind {
-                ImportKind::Customers => {
-                    Prepared::Customers(rows.map(|(l, r)| prepare_customer(&r, l)).collect())
-                }
-                ImportKind::Units => {
-                    Prepared::Units(rows.map(|(l, r)| prepare_unit(&r, l)).collect())
-                }
-                ImportKind::Products => {
-                    Prepared::Products(rows.map(|(l, r)| prepare_product(&r, l)).collect())
-                }
+                ImportKind::Customers => Prepared::Customers(
+                    rows.map(|(l, r)| prepare_customer(&r, l).refuse_control_chars(&r))
+                        .collect(),
+                ),
+                ImportKind::Units => Prepared::Units(
+                    rows.map(|(l, r)| prepare_unit(&r, l).refuse_control_chars(&r))
+                        .collect(),
+                ),
+                ImportKind::Products => Prepared::Products(
+                    rows.map(|(l, r)| prepare_product(&r, l).refuse_control_chars(&r))
+                        .collect(),
+                ),
             }
         };
         // The checks against the database run in the transaction that writes, so what
@@ -1726,7 +1780,7 @@ impl crate::App {
                         .owner
                         .as_ref()
                         .and_then(|o| sites.get(&o.0.to_string()).cloned());
-                    let (rec, own) = unit_rows(&d.valid, product_id, now);
+                    let (rec, own) = unit_rows(&d.valid, product_id, now)?;
                     if preview.len() < PREVIEW_ROWS {
                         preview.push(PreviewRow {
                             row: line,

@@ -338,7 +338,17 @@ pub(crate) mod cursor {
         let bytes = engine
             .decode(c)
             .map_err(|_| AppError::invalid(FieldError::new("cursor", "invalid_cursor")))?;
-        Ok(Some(String::from_utf8_lossy(&bytes).into_owned()))
+        // A key is text the store compares with its columns: no NUL, which PostgreSQL
+        // refuses in text outright (bytes that are not UTF-8 become U+FFFD; other control
+        // characters compare like any others).
+        let key = String::from_utf8_lossy(&bytes).into_owned();
+        if key.contains('\0') {
+            return Err(AppError::invalid(FieldError::new(
+                "cursor",
+                "invalid_cursor",
+            )));
+        }
+        Ok(Some(key))
     }
 
     pub fn limit(l: Option<i64>) -> Result<i64, AppError> {
@@ -370,6 +380,10 @@ pub(crate) mod cursor {
             }
             assert!(decode(Some("not base64!")).is_err());
             assert!(decode(Some("%%%")).is_err());
+            // NUL never reaches the database.
+            for ctl in ["AA", "AAAA", "MjAyNnwA", &encode("2026|\0x")] {
+                assert!(decode(Some(ctl)).is_err(), "{ctl}");
+            }
         }
     }
 }

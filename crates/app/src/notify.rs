@@ -184,6 +184,7 @@ impl crate::App {
     ) -> Result<(), AppError> {
         let now = self.now();
         let (subject, body) = render(event, to.locale, params);
+        let created_at = time::to_db(now)?;
         let row = |channel: &str, address: Option<String>, status: &str| NotificationRow {
             id: uuid::Uuid::now_v7().to_string(),
             user_id: to.user_id.clone(),
@@ -197,7 +198,7 @@ impl crate::App {
             link: link.map(str::to_owned),
             status: status.to_owned(),
             last_error: None,
-            created_at: time::to_db(now),
+            created_at: created_at.clone(),
             read_at: None,
             sent_at: None,
         };
@@ -254,7 +255,7 @@ impl crate::App {
 
     /// Records a delivery: sent now, or failed with the error (the job retries).
     pub async fn record_delivery(&self, id: &str, error: Option<&str>) -> Result<(), AppError> {
-        let now = time::to_db(self.now());
+        let now = time::to_db(self.now())?;
         let mut tx = self.db.begin().await?;
         store::mark_delivery(
             tx.conn(),
@@ -294,7 +295,7 @@ impl crate::App {
         };
         let mut tx = self.db.begin().await?;
         let n =
-            store::mark_read(tx.conn(), &a.id.to_string(), id, &time::to_db(self.now())).await?;
+            store::mark_read(tx.conn(), &a.id.to_string(), id, &time::to_db(self.now())?).await?;
         if id.is_some() && n == 0 {
             return Err(AppError::NotFound("notification"));
         }

@@ -37,7 +37,8 @@ pub struct AfterTermDto {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct PolicyVersionDto {
     /// Applies to units sold from this day (`YYYY-MM-DD`).
-    #[schema(value_type = String, format = Date)]
+    /// Years 1990–2100.
+    #[schema(value_type = String, format = Date, pattern = r"^(199[0-9]|20[0-9]{2}|2100)-")]
     pub effective_from: String,
     /// Length of the warranty in months.
     #[serde(deserialize_with = "crate::schema::int")]
@@ -213,7 +214,7 @@ fn version_row(
         after_terms: serde_json::to_string(&after)
             .map_err(|e| AppError::Internal(e.to_string()))?,
         note,
-        created_at: aftersales_store::time::to_db(now),
+        created_at: aftersales_store::time::to_db(now)?,
     })
 }
 

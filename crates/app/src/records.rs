@@ -5,7 +5,7 @@
 use crate::service_requests::{opt_ts, ts};
 use crate::work_orders::{content_hash, day_bounds, record_content};
 use crate::{AppError, Ctx, Principal};
-use aftersales_domain::installed_base::{parse_date, parse_opt_notes};
+use aftersales_domain::installed_base::parse_opt_notes;
 use aftersales_domain::{FieldError, OrgUnitId, Permission, Role};
 use aftersales_store::reconciliation as store;
 use aftersales_store::service::{self as flow, WorkOrderRow};
@@ -97,7 +97,8 @@ pub struct CallbackInput {
 #[into_params(parameter_in = Query)]
 pub struct ReconciliationQuery {
     /// The local day (`YYYY-MM-DD`, Asia/Shanghai); today when absent.
-    #[param(value_type = Option<String>, format = Date)]
+    /// Years 2000–2100 (as written); an instant needs a UTC offset within ±14:00.
+    #[param(value_type = Option<String>, format = Date, pattern = r"^$|^(20[0-9]{2}|2100)-")]
     pub day: Option<String>,
 }
 
@@ -283,11 +284,13 @@ impl crate::App {
     ) -> Result<ReconciliationView, AppError> {
         let scope = self.recon_scope(ctx)?;
         let day = match day.map(str::trim).filter(|d| !d.is_empty()) {
-            Some(d) => parse_date("day", d).map_err(AppError::invalid)?,
+            Some(d) => {
+                aftersales_domain::bounds::parse_service_day("day", d).map_err(AppError::invalid)?
+            }
             None => crate::units::today(self.now()),
         };
         let (from, to) = day_bounds(day)?;
-        let (from, to) = (time::to_db(from), time::to_db(to));
+        let (from, to) = (time::to_db(from)?, time::to_db(to)?);
         let mut conn = self.db.acquire().await?;
         let mut completed = Vec::new();
         for w in store::completed_between(&mut *conn, &from, &to).await? {
@@ -359,7 +362,7 @@ impl crate::App {
             notes: notes.clone(),
             by_id,
             by_name: by_name.clone(),
-            at: time::to_db(now),
+            at: time::to_db(now)?,
         };
         store::insert_callback(tx.conn(), &row).await?;
         self.event(

@@ -63,9 +63,11 @@ pub struct NewServiceRequest {
     #[schema(pattern = r"^([0-9]{6})?$")]
     pub region_code: Option<String>,
     /// The window the customer prefers (RFC 3339 instants).
-    #[schema(value_type = Option<String>, format = DateTime)]
+    /// Years 2000–2100 (as written); an instant needs a UTC offset within ±14:00.
+    #[schema(value_type = Option<String>, format = DateTime, pattern = r"^$|^(20[0-9]{2}|2100)-")]
     pub preferred_from: Option<String>,
-    #[schema(value_type = Option<String>, format = DateTime)]
+    /// Years 2000–2100 (as written); an instant needs a UTC offset within ±14:00.
+    #[schema(value_type = Option<String>, format = DateTime, pattern = r"^$|^(20[0-9]{2}|2100)-")]
     pub preferred_to: Option<String>,
     /// The owner; the caller when they may own requests, else the intake desk.
     #[schema(value_type = Option<String>, format = Uuid)]
@@ -118,6 +120,9 @@ pub struct WorkOrderLine {
     #[schema(value_type = Option<String>, format = DateTime)]
     pub appointment_end: Option<Timestamp>,
     pub outcome: Option<String>,
+    /// Fields whose stored value could not be read, shown as null. Absent when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub invalid_fields: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -177,6 +182,10 @@ pub struct ServiceRequestView {
     /// Only in the answer to creating it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<IntakeWarning>,
+    /// Fields whose stored value could not be read (a damaged database): shown as null
+    /// here, so the request can still be listed, opened and corrected. Absent when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub invalid_fields: Vec<String>,
     pub version: i64,
 }
 
@@ -221,10 +230,12 @@ pub struct RequestQuery {
     #[param(max_length = 32)]
     pub number: Option<String>,
     /// Created at or after this instant (RFC 3339).
-    #[param(value_type = Option<String>, format = DateTime)]
+    /// Years 2000–2100 (as written); an instant needs a UTC offset within ±14:00.
+    #[param(value_type = Option<String>, format = DateTime, pattern = r"^$|^(20[0-9]{2}|2100)-")]
     pub created_from: Option<String>,
     /// Created before this instant.
-    #[param(value_type = Option<String>, format = DateTime)]
+    /// Years 2000–2100 (as written); an instant needs a UTC offset within ±14:00.
+    #[param(value_type = Option<String>, format = DateTime, pattern = r"^$|^(20[0-9]{2}|2100)-")]
     pub created_to: Option<String>,
     #[param(pattern = r"^[A-Za-z0-9_-]*$")]
     pub cursor: Option<String>,
@@ -353,15 +364,7 @@ fn parse_instant(
     s: Option<&str>,
     errs: &mut FieldErrors,
 ) -> Option<Option<Timestamp>> {
-    match s.map(str::trim).filter(|s| !s.is_empty()) {
-        None => Some(None),
-        Some(s) => errs
-            .take(
-                s.parse::<Timestamp>()
-                    .map_err(|_| FieldError::new(field, "invalid_instant")),
-            )
-            .map(Some),
-    }
+    errs.take(aftersales_domain::bounds::parse_opt_instant(field, s))
 }
 
 fn opt_id<T: std::str::FromStr>(
@@ -386,6 +389,24 @@ pub(crate) fn ts(column: &'static str, s: &str) -> Result<Timestamp, AppError> {
 
 pub(crate) fn opt_ts(column: &'static str, s: Option<&str>) -> Result<Option<Timestamp>, AppError> {
     Ok(time::opt_from_db(column, s)?)
+}
+
+/// Optional stored instants read for a view that must not fail on a damaged value: an
+/// unreadable one is logged, shown as absent, and its field named in `invalid_fields`.
+#[derive(Default)]
+pub(crate) struct Lenient(pub Vec<String>);
+
+impl Lenient {
+    pub fn opt(&mut self, column: &'static str, s: Option<&str>) -> Option<Timestamp> {
+        match time::from_db_or_warn(column, s?) {
+            Ok(t) => Some(t),
+            Err(c) => {
+                self.0
+                    .push(c.rsplit_once('.').map_or(c, |(_, f)| f).to_owned());
+                None
+            }
+        }
+    }
 }
 
 impl crate::App {
@@ -468,7 +489,7 @@ impl crate::App {
                 id: id.clone(),
                 request_id: request_id.to_owned(),
                 work_order_id: work_order_id.map(str::to_owned),
-                at: time::to_db(self.now()),
+                at: time::to_db(self.now())?,
                 actor_id,
                 actor_name: actor_name.clone(),
                 kind: kind.to_owned(),
@@ -828,8 +849,8 @@ impl crate::App {
                 region_code: region_code.clone(),
                 latitude: site.and_then(|s| s.latitude),
                 longitude: site.and_then(|s| s.longitude),
-                preferred_from: preferred_from.map(time::to_db),
-                preferred_to: preferred_to.map(time::to_db),
+                preferred_from: preferred_from.map(time::to_db).transpose()?,
+                preferred_to: preferred_to.map(time::to_db).transpose()?,
                 warranty_class: warranty.as_ref().map(|w| w.decision.class.as_str().to_owned()),
                 in_warranty: warranty.as_ref().map(|w| i64::from(w.decision.in_warranty)),
                 warranty_json: warranty.as_ref().and_then(|w| serde_json::to_string(w).ok()),
@@ -839,8 +860,8 @@ impl crate::App {
                 follow_up_due_at: None,
                 external_ref: external_ref.clone(),
                 created_by: ctx.actor().map(|a| a.id.to_string()),
-                created_at: time::to_db(now),
-                updated_at: time::to_db(now),
+                created_at: time::to_db(now)?,
+                updated_at: time::to_db(now)?,
                 resolved_at: None,
                 closed_at: None,
                 version: 1,
@@ -924,6 +945,7 @@ impl crate::App {
             Some(id) => Some(store::get_request(&mut *conn, id).await?.number),
             None => None,
         };
+        let mut bad = Lenient::default();
         Ok(ServiceRequestView {
             id: r.id.clone(),
             number: r.number.clone(),
@@ -953,11 +975,11 @@ impl crate::App {
             region_code: r.region_code.clone(),
             latitude: r.latitude,
             longitude: r.longitude,
-            preferred_from: opt_ts(
+            preferred_from: bad.opt(
                 "service_requests.preferred_from",
                 r.preferred_from.as_deref(),
-            )?,
-            preferred_to: opt_ts("service_requests.preferred_to", r.preferred_to.as_deref())?,
+            ),
+            preferred_to: bad.opt("service_requests.preferred_to", r.preferred_to.as_deref()),
             warranty_class: r.warranty_class.clone(),
             in_warranty: r.in_warranty.map(|v| v != 0),
             warranty: r
@@ -967,17 +989,18 @@ impl crate::App {
             org_unit,
             owner,
             reopened_from,
-            follow_up_due_at: opt_ts(
+            follow_up_due_at: bad.opt(
                 "service_requests.follow_up_due_at",
                 r.follow_up_due_at.as_deref(),
-            )?,
+            ),
             external_ref: r.external_ref.clone(),
             created_at: ts("service_requests.created_at", &r.created_at)?,
             updated_at: ts("service_requests.updated_at", &r.updated_at)?,
-            resolved_at: opt_ts("service_requests.resolved_at", r.resolved_at.as_deref())?,
-            closed_at: opt_ts("service_requests.closed_at", r.closed_at.as_deref())?,
+            resolved_at: bad.opt("service_requests.resolved_at", r.resolved_at.as_deref()),
+            closed_at: bad.opt("service_requests.closed_at", r.closed_at.as_deref()),
             work_orders,
             warnings: Vec::new(),
+            invalid_fields: bad.0,
             version: r.version,
         })
     }
@@ -987,6 +1010,7 @@ impl crate::App {
         conn: &mut Conn,
         w: &WorkOrderRow,
     ) -> Result<WorkOrderLine, AppError> {
+        let mut bad = Lenient::default();
         Ok(WorkOrderLine {
             id: w.id.clone(),
             number: w.number.clone(),
@@ -999,12 +1023,13 @@ impl crate::App {
                 Some(o) => self.org_ref(conn, o).await?,
                 None => None,
             },
-            appointment_start: opt_ts(
+            appointment_start: bad.opt(
                 "work_orders.appointment_start",
                 w.appointment_start.as_deref(),
-            )?,
-            appointment_end: opt_ts("work_orders.appointment_end", w.appointment_end.as_deref())?,
+            ),
+            appointment_end: bad.opt("work_orders.appointment_end", w.appointment_end.as_deref()),
             outcome: w.outcome.clone(),
+            invalid_fields: bad.0,
         })
     }
 
@@ -1099,10 +1124,10 @@ impl crate::App {
             ..Default::default()
         };
         if let Some(Some(t)) = parse_instant("created_from", q.created_from.as_deref(), &mut errs) {
-            f.created_from = Some(time::to_db(t));
+            f.created_from = Some(time::to_db(t)?);
         }
         if let Some(Some(t)) = parse_instant("created_to", q.created_to.as_deref(), &mut errs) {
-            f.created_to = Some(time::to_db(t));
+            f.created_to = Some(time::to_db(t)?);
         }
         errs.into_result()?;
         match scope {
@@ -1215,7 +1240,7 @@ impl crate::App {
         after: &mut RequestRow,
     ) -> Result<(), AppError> {
         after.version = before.version + 1;
-        after.updated_at = time::to_db(self.now());
+        after.updated_at = time::to_db(self.now())?;
         if !store::update_request(tx.conn(), after, before.version).await? {
             return Err(AppError::StaleVersion {
                 current: before.version,
@@ -1374,7 +1399,7 @@ impl crate::App {
         match mode {
             Triage::Remote => {
                 after.follow_up_due_at =
-                    Some(time::to_db(now + jiff::SignedDuration::from_hours(2)));
+                    Some(time::to_db(now + jiff::SignedDuration::from_hours(2))?);
                 self.save_request(&mut tx, &r, &mut after).await?;
                 self.event(
                     &mut tx,
@@ -1442,7 +1467,7 @@ impl crate::App {
         if input.solved {
             let to = Self::step(&r, RequestAction::Resolve)?;
             after.status = to.as_str().into();
-            after.resolved_at = Some(time::to_db(self.now()));
+            after.resolved_at = Some(time::to_db(self.now())?);
             self.save_request(&mut tx, &r, &mut after).await?;
             self.event(
                 &mut tx,
@@ -1494,7 +1519,7 @@ impl crate::App {
         org_unit: Option<String>,
         note: Option<&str>,
     ) -> Result<WorkOrderRow, AppError> {
-        let now = time::to_db(self.now());
+        let now = time::to_db(self.now())?;
         let number = self.next_number(tx, "WO").await?;
         let w = WorkOrderRow {
             id: uuid::Uuid::now_v7().to_string(),
@@ -1619,7 +1644,7 @@ impl crate::App {
         }
         let mut after = r.clone();
         after.status = to.as_str().into();
-        after.resolved_at = Some(time::to_db(self.now()));
+        after.resolved_at = Some(time::to_db(self.now())?);
         self.save_request(&mut tx, &r, &mut after).await?;
         self.event(
             &mut tx,
@@ -1657,7 +1682,7 @@ impl crate::App {
         let to = Self::step(&r, RequestAction::Close)?;
         let mut after = r.clone();
         after.status = to.as_str().into();
-        after.closed_at = Some(time::to_db(self.now()));
+        after.closed_at = Some(time::to_db(self.now())?);
         self.save_request(&mut tx, &r, &mut after).await?;
         self.event(
             &mut tx,
@@ -1689,7 +1714,7 @@ impl crate::App {
             .request_for_change(ctx, key, Some(input.version))
             .await?;
         let to = Self::step(&r, RequestAction::Cancel)?;
-        let now = time::to_db(self.now());
+        let now = time::to_db(self.now())?;
         for w in store::work_orders_of_request(tx.conn(), &r.id).await? {
             if matches!(w.status.as_str(), "completed" | "cancelled") {
                 continue;
@@ -1782,8 +1807,8 @@ impl crate::App {
             reopened_from: Some(r.id.clone()),
             follow_up_due_at: None,
             created_by: ctx.actor().map(|a| a.id.to_string()),
-            created_at: time::to_db(now),
-            updated_at: time::to_db(now),
+            created_at: time::to_db(now)?,
+            updated_at: time::to_db(now)?,
             resolved_at: None,
             closed_at: None,
             version: 1,

@@ -423,27 +423,27 @@ impl crate::App {
         let clocks: Vec<serde_json::Value> = c
             .clocks
             .iter()
-            .map(|k| {
-                serde_json::json!({
+            .map(|k| -> Result<serde_json::Value, AppError> {
+                Ok(serde_json::json!({
                     "milestone": k.milestone.as_str(),
                     "state": k.state.as_str(),
-                    "due_at": k.due_at.map(time::to_db),
-                    "warn_at": k.warn_at.map(time::to_db),
-                    "met_at": k.met_at.map(time::to_db),
-                })
+                    "due_at": k.due_at.map(time::to_db).transpose()?,
+                    "warn_at": k.warn_at.map(time::to_db).transpose()?,
+                    "met_at": k.met_at.map(time::to_db).transpose()?,
+                }))
             })
-            .collect();
+            .collect::<Result<_, _>>()?;
         store::upsert_status(
             &mut *conn,
             &store::StatusRow {
                 request_id: r.id.clone(),
                 rule_id: c.rule.as_ref().map(|(p, _)| p.id.clone()),
-                next_due_at: next.map(|(d, _)| time::to_db(d)),
+                next_due_at: next.map(|(d, _)| time::to_db(d)).transpose()?,
                 next_milestone: next.map(|(_, m)| m.as_str().to_owned()),
                 state: worst.as_str().to_owned(),
                 open: i64::from(open_request && !live.is_empty()),
                 clocks: serde_json::Value::Array(clocks).to_string(),
-                computed_at: time::to_db(now),
+                computed_at: time::to_db(now)?,
             },
         )
         .await?;
@@ -759,7 +759,7 @@ impl crate::App {
             time_zone: tz,
             hours: serde_json::to_string(&hours).map_err(|e| internal("hours", e))?,
             observes_holidays: i64::from(input.observes_holidays),
-            updated_at: time::to_db(self.now()),
+            updated_at: time::to_db(self.now())?,
             ..before.clone()
         };
         if !store::update_calendar(tx.conn(), &after).await? {
@@ -793,6 +793,16 @@ impl crate::App {
         year: Option<i32>,
     ) -> Result<Vec<SpecialDayView>, AppError> {
         staff_reads(ctx)?;
+        if let Some(y) = year {
+            use aftersales_domain::bounds::{SERVICE_FIRST_YEAR, SERVICE_LAST_YEAR};
+            aftersales_domain::bounds::check_int(
+                "year",
+                i64::from(y),
+                i64::from(SERVICE_FIRST_YEAR),
+                i64::from(SERVICE_LAST_YEAR),
+            )
+            .map_err(AppError::invalid)?;
+        }
         let mut conn = self.db.acquire().await?;
         let scope = scope_of(&mut conn, org_unit).await?;
         let rows = store::special_days(&mut *conn, &[scope]).await?;
@@ -843,7 +853,7 @@ impl crate::App {
         let years = vec![main_year];
         let mut tx = self.db.begin().await?;
         let scope = scope_of_tx(&mut tx, org_unit).await?;
-        let now = time::to_db(self.now());
+        let now = time::to_db(self.now())?;
         let by = ctx.audit_actor().1;
         for y in &years {
             store::delete_special_days_of_year(tx.conn(), &scope, *y).await?;
@@ -894,13 +904,8 @@ impl crate::App {
         ctx.require(Permission::SlaManage)?;
         self.sla_scope(ctx, org_unit).await?;
         let mut errs = FieldErrors::new();
-        let date: Option<Date> = match day.trim().parse::<Date>() {
-            Ok(d) if day.trim().len() == 10 => Some(d),
-            _ => {
-                errs.push(FieldError::new("day", "invalid_date"));
-                None
-            }
-        };
+        let date: Option<Date> =
+            errs.take(aftersales_domain::bounds::parse_service_day("day", day));
         let kind = DayKind::parse(kind);
         if kind.is_none() {
             errs.push(FieldError::new("kind", "invalid_choice"));
@@ -923,7 +928,7 @@ impl crate::App {
             kind: kind.as_str().to_owned(),
             name: name.to_owned(),
             updated_by: Some(ctx.audit_actor().1),
-            updated_at: time::to_db(self.now()),
+            updated_at: time::to_db(self.now())?,
         };
         store::upsert_special_day(tx.conn(), &row).await?;
         let view = special_day_view(&row)?;
@@ -1133,6 +1138,9 @@ impl crate::App {
         {
             errs.push(FieldError::new("kind", "invalid_choice"));
         }
+        errs.take(aftersales_domain::bounds::check_int(
+            "rank", input.rank, 0, 10_000,
+        ));
         let mut targets = vec![];
         for (i, t) in input.targets.iter().enumerate() {
             let Some(m) = Milestone::parse(t.milestone.trim()) else {
@@ -1171,7 +1179,7 @@ impl crate::App {
             errs.push(FieldError::new("targets", "required"));
         }
         errs.into_result().map_err(AppError::Validation)?;
-        let now = time::to_db(self.now());
+        let now = time::to_db(self.now())?;
         let mut row = RuleRow {
             id: input.id.trim().to_owned(),
             name: name.to_owned(),
@@ -1280,7 +1288,7 @@ impl crate::App {
     pub async fn ensure_sla_defaults(&self) -> Result<(), AppError> {
         let ctx = Ctx::system("bootstrap");
         let mut tx = self.db.begin().await?;
-        let now = time::to_db(self.now());
+        let now = time::to_db(self.now())?;
         if store::calendars(tx.conn()).await?.is_empty() {
             let weekly = Hours::weekly(
                 &[0, 1, 2, 3, 4],
@@ -1700,7 +1708,7 @@ impl crate::App {
                 .map(|h| serde_json::to_string(&h))
                 .transpose()
                 .map_err(|e| internal("hours", e))?,
-            updated_at: time::to_db(self.now()),
+            updated_at: time::to_db(self.now())?,
         };
         store::upsert_override(tx.conn(), &row).await?;
         let view = override_view(&row)?;

@@ -36,15 +36,20 @@ pub struct NewUnit {
     pub customer_id: Option<String>,
     #[schema(max_length = 64)]
     pub site_id: Option<String>,
-    #[schema(value_type = Option<String>, format = Date)]
+    /// From 1990-01-01 to today (plus two days).
+    #[schema(value_type = Option<String>, format = Date, pattern = r"^$|^(199[0-9]|20[0-9]{2}|2100)-")]
     pub manufacture_date: Option<String>,
-    #[schema(value_type = Option<String>, format = Date)]
+    /// From 1990-01-01 to today (plus two days).
+    #[schema(value_type = Option<String>, format = Date, pattern = r"^$|^(199[0-9]|20[0-9]{2}|2100)-")]
     pub ship_date: Option<String>,
-    #[schema(value_type = Option<String>, format = Date)]
+    /// From 1990-01-01 to today (plus two days).
+    #[schema(value_type = Option<String>, format = Date, pattern = r"^$|^(199[0-9]|20[0-9]{2}|2100)-")]
     pub sale_date: Option<String>,
-    #[schema(value_type = Option<String>, format = Date)]
+    /// From 1990-01-01 to today (plus two days).
+    #[schema(value_type = Option<String>, format = Date, pattern = r"^$|^(199[0-9]|20[0-9]{2}|2100)-")]
     pub installation_date: Option<String>,
-    #[schema(value_type = Option<String>, format = Date)]
+    /// From 1990-01-01 to today (plus two days).
+    #[schema(value_type = Option<String>, format = Date, pattern = r"^$|^(199[0-9]|20[0-9]{2}|2100)-")]
     pub acceptance_date: Option<String>,
     /// The selling dealer.
     #[schema(max_length = 100, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
@@ -125,7 +130,8 @@ pub struct UnitQuery {
 #[into_params(parameter_in = Query)]
 pub struct WarrantyQuery {
     /// The service date (`YYYY-MM-DD`); today when absent.
-    #[param(value_type = Option<String>, format = Date)]
+    /// Years 1990–2100.
+    #[param(value_type = Option<String>, format = Date, pattern = r"^(199[0-9]|20[0-9]{2}|2100)-")]
     pub on: Option<String>,
     /// The reported cause; a normal failure when absent.
     #[param(value_type = Option<crate::schema::CauseName>)]
@@ -153,10 +159,21 @@ pub struct WarrantyView {
 
 /// A date field: absent, null or empty means none (JSON Schema's `format: date` is only an
 /// annotation, so an empty string is valid input); anything else must be a date.
-fn opt_date(field: &str, s: Option<&str>, errs: &mut FieldErrors) -> Option<Option<Date>> {
+/// The date of a past event: from 1990 to today plus a small margin (`bounds`).
+fn opt_date(
+    field: &str,
+    s: Option<&str>,
+    today: Date,
+    errs: &mut FieldErrors,
+) -> Option<Option<Date>> {
     match s.map(str::trim).filter(|s| !s.is_empty()) {
         None => Some(None),
-        Some(s) => errs.take(parse_date(field, s)).map(Some),
+        Some(s) => errs
+            .take(
+                parse_date(field, s)
+                    .and_then(|d| aftersales_domain::bounds::check_past_date(field, d, today)),
+            )
+            .map(Some),
     }
 }
 
@@ -185,7 +202,7 @@ pub(crate) struct ValidUnit {
 }
 
 /// The field rules of a unit (the API and imports share them).
-pub(crate) fn validate_unit(input: &NewUnit) -> Result<ValidUnit, FieldErrors> {
+pub(crate) fn validate_unit(input: &NewUnit, today: Date) -> Result<ValidUnit, FieldErrors> {
     let mut errs = FieldErrors::new();
     // Only separators, or nothing, means "no serial".
     let serial = match input
@@ -222,18 +239,21 @@ pub(crate) fn validate_unit(input: &NewUnit) -> Result<ValidUnit, FieldErrors> {
         opt_date(
             "manufacture_date",
             input.manufacture_date.as_deref(),
+            today,
             &mut errs,
         ),
-        opt_date("ship_date", input.ship_date.as_deref(), &mut errs),
-        opt_date("sale_date", input.sale_date.as_deref(), &mut errs),
+        opt_date("ship_date", input.ship_date.as_deref(), today, &mut errs),
+        opt_date("sale_date", input.sale_date.as_deref(), today, &mut errs),
         opt_date(
             "installation_date",
             input.installation_date.as_deref(),
+            today,
             &mut errs,
         ),
         opt_date(
             "acceptance_date",
             input.acceptance_date.as_deref(),
+            today,
             &mut errs,
         ),
     ];
@@ -263,7 +283,7 @@ pub(crate) fn unit_rows(
     v: &ValidUnit,
     product_id: aftersales_domain::ProductId,
     now: Timestamp,
-) -> (store::UnitRecord, store::OwnershipRow) {
+) -> Result<(store::UnitRecord, store::OwnershipRow), AppError> {
     let [
         manufacture_date,
         ship_date,
@@ -302,9 +322,9 @@ pub(crate) fn unit_rows(
         customer_id: rec.customer_id.map(|c| c.to_string()),
         since,
         note: None,
-        recorded_at: aftersales_store::time::to_db(now),
+        recorded_at: aftersales_store::time::to_db(now)?,
     };
-    (rec, own)
+    Ok((rec, own))
 }
 
 impl crate::App {
@@ -318,7 +338,7 @@ impl crate::App {
         if let Some(v) = self.idem_replay(ctx, idem).await? {
             return Ok(v);
         }
-        let valid = validate_unit(input)?;
+        let valid = validate_unit(input, today(self.now()))?;
         let now = self.now();
         let r = async {
             let mut tx = self.db.begin().await?;
@@ -353,7 +373,7 @@ impl crate::App {
             {
                 return Err(AppError::conflict_on("serial", "serial_taken"));
             }
-            let (rec, own) = unit_rows(&valid, product.id, now);
+            let (rec, own) = unit_rows(&valid, product.id, now)?;
             store::insert(tx.conn(), &rec).await.map_err(|e| match e {
                 StoreError::Constraint(_) => AppError::conflict_on("serial", "serial_taken"),
                 e => e.into(),
@@ -590,6 +610,9 @@ impl crate::App {
         cause: Cause,
     ) -> Result<WarrantyView, AppError> {
         ctx.require(Permission::UnitsRead)?;
+        aftersales_domain::bounds::RECORD_YEARS
+            .check_date("on", on)
+            .map_err(AppError::invalid)?;
         let u = store::get(self.db.pool(), id)
             .await
             .map_err(not_found_unit)?;
@@ -667,7 +690,8 @@ pub struct UnitTransfer {
     #[schema(max_length = 64)]
     pub site_id: Option<String>,
     /// Since when (`YYYY-MM-DD`); today when absent.
-    #[schema(value_type = Option<String>, format = Date)]
+    /// From 1990-01-01 to today (plus two days).
+    #[schema(value_type = Option<String>, format = Date, pattern = r"^$|^(199[0-9]|20[0-9]{2}|2100)-")]
     pub since: Option<String>,
     #[schema(
         max_length = 500,
@@ -696,7 +720,7 @@ impl crate::App {
                 .map(Some),
             None => Some(None),
         };
-        let since = opt_date("since", t.since.as_deref(), &mut errs);
+        let since = opt_date("since", t.since.as_deref(), today(self.now()), &mut errs);
         let note = errs.take(aftersales_domain::installed_base::parse_opt_notes(
             "note",
             t.note.as_deref(),
@@ -761,7 +785,7 @@ impl crate::App {
                 customer_id: customer_id.map(|c| c.to_string()),
                 since: since.clone(),
                 note,
-                recorded_at: aftersales_store::time::to_db(now),
+                recorded_at: aftersales_store::time::to_db(now)?,
             },
         )
         .await?;

@@ -7,6 +7,7 @@ use crate::service_requests::{
     NamedRef, RequestScope, RequestUnit, not_found as request_not_found, opt_ts, ts,
 };
 use crate::{AppError, Ctx, Page, Principal, cursor};
+use aftersales_domain::bounds::parse_instant;
 use aftersales_domain::certification::{self as cert_rules, Certification};
 use aftersales_domain::installed_base::{parse_opt_notes, parse_opt_text, parse_text};
 use aftersales_domain::service::{self as rules, Outcome, WaitReason, WoAction, WoStatus};
@@ -174,6 +175,10 @@ pub struct WorkOrderView {
     pub record: Option<RecordView>,
     pub photos: Vec<PhotoView>,
     pub addenda: Vec<AddendumView>,
+    /// Fields whose stored value could not be read (a damaged database): shown as null,
+    /// so the order can still be listed and opened. Absent when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub invalid_fields: Vec<String>,
     pub version: i64,
 }
 
@@ -196,7 +201,8 @@ pub struct WorkOrderQuery {
     #[param(value_type = Option<String>, format = Uuid)]
     pub request_id: Option<String>,
     /// Orders with an appointment on this local day (`YYYY-MM-DD`, Asia/Shanghai).
-    #[param(value_type = Option<String>, format = Date)]
+    /// Years 2000–2100 (as written); an instant needs a UTC offset within ±14:00.
+    #[param(value_type = Option<String>, format = Date, pattern = r"^$|^(20[0-9]{2}|2100)-")]
     pub day: Option<String>,
     #[param(pattern = r"^[A-Za-z0-9_-]*$")]
     pub cursor: Option<String>,
@@ -251,9 +257,11 @@ pub struct AppointmentInput {
     #[serde(deserialize_with = "crate::schema::int")]
     #[schema(minimum = 1)]
     pub version: i64,
-    #[schema(value_type = String, format = DateTime)]
+    /// Years 2000–2100 (as written); an instant needs a UTC offset within ±14:00.
+    #[schema(value_type = String, format = DateTime, pattern = r"^(20[0-9]{2}|2100)-")]
     pub starts_at: String,
-    #[schema(value_type = String, format = DateTime)]
+    /// Years 2000–2100 (as written); an instant needs a UTC offset within ±14:00.
+    #[schema(value_type = String, format = DateTime, pattern = r"^(20[0-9]{2}|2100)-")]
     pub ends_at: String,
     /// Required when an agreed window changes (R-DSP-2).
     #[schema(
@@ -372,29 +380,19 @@ fn note(field: &str, s: Option<&str>) -> Result<Option<String>, AppError> {
     parse_opt_notes(field, s, 2000).map_err(AppError::invalid)
 }
 
+/// A position given with a step: both coordinates in range, or neither.
 fn position(lat: Option<f64>, lng: Option<f64>) -> Result<Option<(f64, f64)>, AppError> {
-    match (lat, lng) {
-        (Some(a), Some(b)) => {
-            let mut errs = FieldErrors::new();
-            if !(-90.0..=90.0).contains(&a) {
-                errs.push(
-                    FieldError::new("latitude", "out_of_range")
-                        .with("min", -90)
-                        .with("max", 90),
-                );
-            }
-            if !(-180.0..=180.0).contains(&b) {
-                errs.push(
-                    FieldError::new("longitude", "out_of_range")
-                        .with("min", -180)
-                        .with("max", 180),
-                );
-            }
-            errs.into_result()?;
-            Ok(Some((a, b)))
-        }
-        _ => Ok(None),
+    use aftersales_domain::bounds::{check_latitude, check_longitude};
+    let mut errs = FieldErrors::new();
+    let a = errs.take(check_latitude("latitude", lat));
+    let b = errs.take(check_longitude("longitude", lng));
+    match (a, b) {
+        (Some(Some(_)), Some(None)) => errs.push(FieldError::new("longitude", "required")),
+        (Some(None), Some(Some(_))) => errs.push(FieldError::new("latitude", "required")),
+        _ => {}
     }
+    errs.into_result()?;
+    Ok(lat.zip(lng))
 }
 
 fn status_of(w: &WorkOrderRow) -> Result<WoStatus, AppError> {
@@ -513,7 +511,7 @@ impl crate::App {
         after: &mut WorkOrderRow,
     ) -> Result<(), AppError> {
         after.version = before.version + 1;
-        after.updated_at = time::to_db(self.now());
+        after.updated_at = time::to_db(self.now())?;
         if !store::update_work_order(tx.conn(), after, before.version).await? {
             return Err(AppError::StaleVersion {
                 current: before.version,
@@ -579,6 +577,7 @@ impl crate::App {
             })
             .collect::<Result<Vec<_>, AppError>>()?;
         let status = status_of(w)?;
+        let mut bad = crate::service_requests::Lenient::default();
         Ok(WorkOrderView {
             id: w.id.clone(),
             number: w.number.clone(),
@@ -612,21 +611,21 @@ impl crate::App {
                 Some(e) => Some(self.user_ref(conn, e).await?),
                 None => None,
             },
-            appointment_start: opt_ts(
+            appointment_start: bad.opt(
                 "work_orders.appointment_start",
                 w.appointment_start.as_deref(),
-            )?,
-            appointment_end: opt_ts("work_orders.appointment_end", w.appointment_end.as_deref())?,
+            ),
+            appointment_end: bad.opt("work_orders.appointment_end", w.appointment_end.as_deref()),
             outcome: w.outcome.clone(),
             loaner_left: w.loaner_left != 0,
             created_at: ts("work_orders.created_at", &w.created_at)?,
-            dispatched_at: opt_ts("work_orders.dispatched_at", w.dispatched_at.as_deref())?,
-            accepted_at: opt_ts("work_orders.accepted_at", w.accepted_at.as_deref())?,
-            en_route_at: opt_ts("work_orders.en_route_at", w.en_route_at.as_deref())?,
-            arrived_at: opt_ts("work_orders.arrived_at", w.arrived_at.as_deref())?,
-            started_at: opt_ts("work_orders.started_at", w.started_at.as_deref())?,
-            completed_at: opt_ts("work_orders.completed_at", w.completed_at.as_deref())?,
-            cancelled_at: opt_ts("work_orders.cancelled_at", w.cancelled_at.as_deref())?,
+            dispatched_at: bad.opt("work_orders.dispatched_at", w.dispatched_at.as_deref()),
+            accepted_at: bad.opt("work_orders.accepted_at", w.accepted_at.as_deref()),
+            en_route_at: bad.opt("work_orders.en_route_at", w.en_route_at.as_deref()),
+            arrived_at: bad.opt("work_orders.arrived_at", w.arrived_at.as_deref()),
+            started_at: bad.opt("work_orders.started_at", w.started_at.as_deref()),
+            completed_at: bad.opt("work_orders.completed_at", w.completed_at.as_deref()),
+            cancelled_at: bad.opt("work_orders.cancelled_at", w.cancelled_at.as_deref()),
             updated_at: ts("work_orders.updated_at", &w.updated_at)?,
             actions: rules::wo_actions(status)
                 .iter()
@@ -636,6 +635,7 @@ impl crate::App {
             record,
             photos,
             addenda,
+            invalid_fields: bad.0,
             version: w.version,
         })
     }
@@ -708,11 +708,11 @@ impl crate::App {
             ..Default::default()
         };
         if let Some(d) = q.day.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            match aftersales_domain::installed_base::parse_date("day", d) {
+            match aftersales_domain::bounds::parse_service_day("day", d) {
                 Ok(day) => {
                     let (from, to) = day_bounds(day)?;
-                    f.appointment_from = Some(time::to_db(from));
-                    f.appointment_to = Some(time::to_db(to));
+                    f.appointment_from = Some(time::to_db(from)?);
+                    f.appointment_to = Some(time::to_db(to)?);
                 }
                 Err(e) => errs.push(e),
             }
@@ -852,7 +852,7 @@ impl crate::App {
         } else if after.org_unit_id.is_none() {
             after.org_unit_id = u.org_unit_id.map(|o| o.to_string());
         }
-        after.dispatched_at = Some(time::to_db(self.now()));
+        after.dispatched_at = Some(time::to_db(self.now())?);
         after.accepted_at = None;
         self.save_order(&mut tx, &w, &mut after).await?;
         let kind = if w.engineer_id.is_some() {
@@ -945,7 +945,7 @@ impl crate::App {
             .order_for_change(ctx, key, Some(version), Who::Field)
             .await?;
         let to = Self::wo_step(&w, action)?;
-        let now = time::to_db(self.now());
+        let now = time::to_db(self.now())?;
         // The change sees the state before the step (e.g. where a wait will resume).
         let mut after = w.clone();
         change(&mut after, &now);
@@ -980,20 +980,8 @@ impl crate::App {
             ctx.require(Permission::Dispatch)?;
         }
         let mut errs = FieldErrors::new();
-        let start = errs.take(
-            input
-                .starts_at
-                .trim()
-                .parse::<Timestamp>()
-                .map_err(|_| FieldError::new("starts_at", "invalid_instant")),
-        );
-        let end = errs.take(
-            input
-                .ends_at
-                .trim()
-                .parse::<Timestamp>()
-                .map_err(|_| FieldError::new("ends_at", "invalid_instant")),
-        );
+        let start = errs.take(parse_instant("starts_at", &input.starts_at));
+        let end = errs.take(parse_instant("ends_at", &input.ends_at));
         let reason = errs.take(parse_opt_notes("reason", input.reason.as_deref(), 2000));
         errs.clone().into_result()?;
         let (Some(start), Some(end), Some(reason)) = (start, end, reason) else {
@@ -1013,8 +1001,8 @@ impl crate::App {
         }
         let mut after = w.clone();
         after.status = to.as_str().into();
-        after.appointment_start = Some(time::to_db(start));
-        after.appointment_end = Some(time::to_db(end));
+        after.appointment_start = Some(time::to_db(start)?);
+        after.appointment_end = Some(time::to_db(end)?);
         if w.status == "waiting" {
             after.waiting_reason = None;
             after.resume_status = None;
@@ -1029,13 +1017,13 @@ impl crate::App {
             &AppointmentRow {
                 id: uuid::Uuid::now_v7().to_string(),
                 work_order_id: w.id.clone(),
-                starts_at: time::to_db(start),
-                ends_at: time::to_db(end),
+                starts_at: time::to_db(start)?,
+                ends_at: time::to_db(end)?,
                 reason: reason.clone(),
                 customer_agreed: i64::from(input.customer_agreed),
                 by_id,
                 by_name,
-                at: time::to_db(self.now()),
+                at: time::to_db(self.now())?,
             },
         )
         .await?;
@@ -1098,7 +1086,7 @@ impl crate::App {
                 let to = Self::wo_step(&w, WoAction::Cancel)?;
                 let mut after = w.clone();
                 after.status = to.as_str().into();
-                after.cancelled_at = Some(time::to_db(self.now()));
+                after.cancelled_at = Some(time::to_db(self.now())?);
                 self.save_order(&mut tx, &w, &mut after).await?;
                 self.event(
                     &mut tx,
@@ -1289,7 +1277,7 @@ impl crate::App {
             signed_at: None,
             content_hash: None,
             version: current + 1,
-            updated_at: time::to_db(self.now()),
+            updated_at: time::to_db(self.now())?,
         };
         match existing {
             None => store::insert_record(tx.conn(), &row).await?,
@@ -1367,7 +1355,7 @@ impl crate::App {
             size: bytes.len() as i64,
             caption,
             by_id: ctx.actor().map(|a| a.id.to_string()),
-            at: time::to_db(self.now()),
+            at: time::to_db(self.now())?,
         };
         store::insert_photo(tx.conn(), &meta, bytes).await?;
         self.event(&mut tx, ctx, &r.id, Some(&w.id), "photo_added", None, None, Some(serde_json::json!({"photo_id": meta.id, "size": meta.size, "sha256": hex_sha256(bytes)})), None)
@@ -1470,7 +1458,7 @@ impl crate::App {
         after.signer_name =
             signer.or_else(|| (after.signature_png.is_some()).then(|| r.contact_name.clone()));
         after.signature_declined_reason = declined.clone();
-        after.signed_at = Some(time::to_db(self.now()));
+        after.signed_at = Some(time::to_db(self.now())?);
         let photo_hashes = self.photo_hashes(tx.conn(), &w.id).await?;
         after.content_hash = Some(content_hash(&record_content(
             &w.number,
@@ -1478,7 +1466,7 @@ impl crate::App {
             &photo_hashes,
         )));
         after.version = rec.version + 1;
-        after.updated_at = time::to_db(self.now());
+        after.updated_at = time::to_db(self.now())?;
         if !store::update_record(tx.conn(), &after, rec.version).await? {
             return Err(AppError::StaleVersion {
                 current: rec.version,
@@ -1540,7 +1528,7 @@ impl crate::App {
         after.status = to.as_str().into();
         after.outcome = Some(outcome.as_str().into());
         after.loaner_left = i64::from(input.loaner_left);
-        after.completed_at = Some(time::to_db(now));
+        after.completed_at = Some(time::to_db(now)?);
         self.save_order(&mut tx, &w, &mut after).await?;
         self.event(
             &mut tx,
@@ -1558,7 +1546,7 @@ impl crate::App {
         let mut req = r.clone();
         let mut changed = false;
         if rec.test_run_done != Some(1) {
-            req.follow_up_due_at = Some(time::to_db(now + jiff::SignedDuration::from_hours(2)));
+            req.follow_up_due_at = Some(time::to_db(now + jiff::SignedDuration::from_hours(2))?);
             changed = true;
             self.event(
                 &mut tx,
@@ -1579,7 +1567,7 @@ impl crate::App {
             .any(|o| o.id != w.id && !matches!(o.status.as_str(), "completed" | "cancelled"));
         if outcome == Outcome::Fixed && !others_open && r.status == "in_progress" {
             req.status = "resolved".into();
-            req.resolved_at = Some(time::to_db(now));
+            req.resolved_at = Some(time::to_db(now)?);
             changed = true;
             self.event(
                 &mut tx,
@@ -1610,7 +1598,7 @@ impl crate::App {
         }
         if changed {
             req.version = r.version + 1;
-            req.updated_at = time::to_db(now);
+            req.updated_at = time::to_db(now)?;
             if !store::update_request(tx.conn(), &req, r.version).await? {
                 return Err(AppError::StaleVersion { current: w.version });
             }
@@ -1659,7 +1647,7 @@ impl crate::App {
                 body: body.clone(),
                 by_id,
                 by_name,
-                at: time::to_db(self.now()),
+                at: time::to_db(self.now())?,
             },
         )
         .await?;

@@ -678,7 +678,7 @@ fn ot(v: Option<String>) -> Val {
     Val::Text(v)
 }
 fn db_time(x: Timestamp) -> String {
-    aftersales_store::time::to_db(x)
+    aftersales_store::time::to_db(x).expect("the bench's instants are storable")
 }
 
 /// The history: requests spread evenly over three years up to yesterday, numbered per

@@ -151,11 +151,9 @@ fn parse_dates(s: &str) -> Option<Vec<Date>> {
     Some(out)
 }
 
+/// A day in the years an admin manages (`bounds::SERVICE_YEARS`, 2000–2100).
 fn strict_date(s: &str) -> Option<Date> {
-    if s.len() != 10 {
-        return None;
-    }
-    s.parse().ok()
+    crate::bounds::parse_service_day("date", s).ok()
 }
 
 fn parse_csv(content: &str) -> Result<Vec<(usize, SpecialDay)>, Vec<FileProblem>> {

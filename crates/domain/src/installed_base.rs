@@ -233,14 +233,10 @@ pub fn parse_opt_notes(
     Ok(Some(s.to_owned()))
 }
 
-/// A calendar date written `YYYY-MM-DD`.
+/// A calendar date written `YYYY-MM-DD`, in the years of recorded dates (1990–2100, see
+/// `bounds`); callers with a narrower range check it on top.
 pub fn parse_date(field: &str, raw: &str) -> Result<jiff::civil::Date, FieldError> {
-    let s = raw.trim();
-    if s.len() != 10 {
-        return Err(FieldError::new(field, "invalid_date"));
-    }
-    s.parse()
-        .map_err(|_| FieldError::new(field, "invalid_date"))
+    crate::bounds::parse_date_in(field, raw, crate::bounds::RECORD_YEARS)
 }
 
 #[cfg(test)]

@@ -68,7 +68,7 @@ pub async fn append<'e, E: Executor<'e, Database = Any>>(
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(a.id.to_string())
-    .bind(time::to_db(a.at))
+    .bind(time::to_db(a.at)?)
     .bind(a.actor_id.clone())
     .bind(&a.actor_name)
     .bind(&a.entity)
@@ -111,8 +111,8 @@ pub async fn list<'e, E: Executor<'e, Database = Any>>(
     .bind(f.entity_id.clone())
     .bind(f.actor.clone())
     .bind(f.action.clone())
-    .bind(f.from.map(time::to_db))
-    .bind(f.to.map(time::to_db))
+    .bind(f.from.map(time::to_db).transpose()?)
+    .bind(f.to.map(time::to_db).transpose()?)
     .bind(before_id.map(str::to_owned))
     .bind(limit + 1)
     .fetch_all(e)
@@ -147,10 +147,10 @@ pub async fn append_many(
         ],
         entries
             .iter()
-            .map(|a| {
-                vec![
+            .map(|a| -> Result<Vec<Val>, StoreError> {
+                Ok(vec![
                     Val::text(a.id.to_string()),
-                    Val::text(time::to_db(a.at)),
+                    Val::text(time::to_db(a.at)?),
                     Val::Text(a.actor_id.clone()),
                     Val::text(&a.actor_name),
                     Val::text(&a.entity),
@@ -159,9 +159,9 @@ pub async fn append_many(
                     Val::Text(a.before.as_ref().map(|v| v.to_string())),
                     Val::Text(a.after.as_ref().map(|v| v.to_string())),
                     Val::Text(a.request_id.clone()),
-                ]
+                ])
             })
-            .collect(),
+            .collect::<Result<Vec<_>, _>>()?,
     )
     .await?;
     Ok(())

@@ -93,8 +93,8 @@ pub async fn insert<'e, E: Executor<'e, Database = Any>>(
     .bind(c.remind_days_before)
     .bind(c.notes.clone())
     .bind(c.version)
-    .bind(time::to_db(c.created_at))
-    .bind(time::to_db(c.updated_at))
+    .bind(time::to_db(c.created_at)?)
+    .bind(time::to_db(c.updated_at)?)
     .execute(e)
     .await?;
     Ok(())

@@ -113,8 +113,8 @@ pub async fn insert<'e, E: Executor<'e, Database = Any>>(
     .bind(c.complete_pct)
     .bind(&c.missing)
     .bind(c.version)
-    .bind(time::to_db(c.created_at))
-    .bind(time::to_db(c.updated_at))
+    .bind(time::to_db(c.created_at)?)
+    .bind(time::to_db(c.updated_at)?)
     .execute(e)
     .await?;
     Ok(())
@@ -137,7 +137,7 @@ pub async fn update<'e, E: Executor<'e, Database = Any>>(
     .bind(c.notes.clone())
     .bind(&c.search_text)
     .bind(c.version)
-    .bind(time::to_db(c.updated_at))
+    .bind(time::to_db(c.updated_at)?)
     .bind(c.id.to_string())
     .bind(expected)
     .bind(c.complete_pct)
@@ -706,8 +706,8 @@ pub async fn insert_many(
         ],
         customers
             .iter()
-            .map(|c| {
-                vec![
+            .map(|c| -> Result<Vec<Val>, StoreError> {
+                Ok(vec![
                     Val::text(c.id.to_string()),
                     Val::text(&c.number),
                     Val::text(&c.kind),
@@ -719,11 +719,11 @@ pub async fn insert_many(
                     Val::Int(Some(c.complete_pct)),
                     Val::text(&c.missing),
                     Val::Int(Some(c.version)),
-                    Val::text(time::to_db(c.created_at)),
-                    Val::text(time::to_db(c.updated_at)),
-                ]
+                    Val::text(time::to_db(c.created_at)?),
+                    Val::text(time::to_db(c.updated_at)?),
+                ])
             })
-            .collect(),
+            .collect::<Result<Vec<_>, _>>()?,
     )
     .await?;
     bulk::insert_rows(

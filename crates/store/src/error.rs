@@ -10,6 +10,10 @@ pub enum StoreError {
     /// A row held a value the code cannot read back (a bug or a hand-edited database).
     #[error("corrupt value in {column}: {value}")]
     Corrupt { column: &'static str, value: String },
+    /// An instant outside what the store can write and read back in time order (years
+    /// 1–9999); the domain's bounds should have refused it earlier.
+    #[error("instant out of the storable range: {0}")]
+    Unstorable(String),
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("database error: {0}")]

@@ -48,7 +48,7 @@ pub async fn insert<'e, E: Executor<'e, Database = Any>>(
     .bind(&r.request_hash)
     .bind(i64::from(r.status))
     .bind(&r.body)
-    .bind(time::to_db(now))
+    .bind(time::to_db(now)?)
     .execute(e)
     .await?;
     Ok(())
@@ -59,7 +59,7 @@ pub async fn delete_before<'e, E: Executor<'e, Database = Any>>(
     before: Timestamp,
 ) -> Result<u64, StoreError> {
     let r = sqlx::query("DELETE FROM idempotency_keys WHERE created_at <= $1")
-        .bind(time::to_db(before))
+        .bind(time::to_db(before)?)
         .execute(e)
         .await?;
     Ok(r.rows_affected())

@@ -55,7 +55,7 @@ pub async fn insert<'e, E: Executor<'e, Database = Any>>(
     .bind(b.created_rows)
     .bind(b.rejected_rows)
     .bind(b.rejects_json.clone())
-    .bind(time::to_db(b.created_at))
+    .bind(time::to_db(b.created_at)?)
     .execute(e)
     .await?;
     Ok(())

@@ -209,9 +209,9 @@ pub async fn arm<'e, E: Executor<'e, Database = Any>>(
     .bind(&job.kind)
     .bind(&job.key)
     .bind(job.payload.to_string())
-    .bind(time::to_db(job.due_at))
+    .bind(time::to_db(job.due_at)?)
     .bind(job.max_attempts.max(1))
-    .bind(time::to_db(now))
+    .bind(time::to_db(now)?)
     .execute(e)
     .await?;
     Ok(r.rows_affected() == 1)
@@ -238,9 +238,9 @@ pub async fn rearm<'e, E: Executor<'e, Database = Any>>(
     .bind(&job.kind)
     .bind(&job.key)
     .bind(job.payload.to_string())
-    .bind(time::to_db(job.due_at))
+    .bind(time::to_db(job.due_at)?)
     .bind(job.max_attempts.max(1))
-    .bind(time::to_db(now))
+    .bind(time::to_db(now)?)
     .execute(e)
     .await?;
     Ok(r.rows_affected() == 1)
@@ -278,7 +278,7 @@ pub async fn claim(
     if kinds.is_empty() || limit < 1 {
         return Ok(Vec::new());
     }
-    let now_s = time::to_db(now);
+    let now_s = time::to_db(now)?;
     let mut tx = db.begin().await?;
     sqlx::query(
         "UPDATE jobs SET status = 'parked', \
@@ -305,7 +305,7 @@ pub async fn claim(
     );
     let mut q = sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(sql))
         .bind(worker)
-        .bind(time::to_db(now + lease))
+        .bind(time::to_db(now + lease)?)
         .bind(&now_s)
         .bind(limit);
     for k in kinds {
@@ -326,7 +326,7 @@ pub async fn complete<'e, E: Executor<'e, Database = Any>>(
     worker: &str,
     now: Timestamp,
 ) -> Result<bool, StoreError> {
-    let now = time::to_db(now);
+    let now = time::to_db(now)?;
     let r = sqlx::query(
         "UPDATE jobs SET status = 'done', locked_until = NULL, updated_at = $1, finished_at = $1 \
          WHERE id = $2 AND status = 'running' AND locked_by = $3 AND attempts = $4",
@@ -377,10 +377,10 @@ pub async fn fail<'e, E: Executor<'e, Database = Any>>(
          WHERE id = $6 AND status = 'running' AND locked_by = $7 AND attempts = $8",
     )
     .bind(status)
-    .bind(time::to_db(due))
+    .bind(time::to_db(due)?)
     .bind(error)
-    .bind(time::to_db(now))
-    .bind(finished.map(time::to_db))
+    .bind(time::to_db(now)?)
+    .bind(finished.map(time::to_db).transpose()?)
     .bind(job.id.to_string())
     .bind(worker)
     .bind(job.attempts)
@@ -396,7 +396,7 @@ pub async fn retry<'e, E: Executor<'e, Database = Any>>(
     id: Uuid,
     now: Timestamp,
 ) -> Result<bool, StoreError> {
-    let now = time::to_db(now);
+    let now = time::to_db(now)?;
     let r = sqlx::query(
         "UPDATE jobs SET status = 'pending', due_at = $1, attempts = 0, locked_by = NULL, \
            locked_until = NULL, updated_at = $1, finished_at = NULL \
@@ -514,7 +514,9 @@ pub async fn list(
         rows.extend(jobs(part)?);
     }
     Ok(Page::from_rows(rows, limit, |j| {
-        format!("{}|{}|{}", j.status.as_str(), time::to_db(j.due_at), j.id)
+        // Read from the table, so storable; its own text is the fallback all the same.
+        let due = time::to_db(j.due_at).unwrap_or_else(|_| j.due_at.to_string());
+        format!("{}|{}|{}", j.status.as_str(), due, j.id)
     }))
 }
 
@@ -524,7 +526,7 @@ pub async fn delete_done_before<'e, E: Executor<'e, Database = Any>>(
     before: Timestamp,
 ) -> Result<u64, StoreError> {
     let r = sqlx::query("DELETE FROM jobs WHERE status = 'done' AND finished_at < $1")
-        .bind(time::to_db(before))
+        .bind(time::to_db(before)?)
         .execute(e)
         .await?;
     Ok(r.rows_affected())

@@ -44,7 +44,7 @@ pub async fn insert_policy<'e, E: Executor<'e, Database = Any>>(
     .bind(&p.id)
     .bind(&p.code)
     .bind(&p.name)
-    .bind(time::to_db(p.created_at))
+    .bind(time::to_db(p.created_at)?)
     .execute(e)
     .await?;
     Ok(())
@@ -200,8 +200,8 @@ pub async fn insert_product<'e, E: Executor<'e, Database = Any>>(
     .bind(p.maintenance_interval_months)
     .bind(p.policy_id.clone())
     .bind(p.version)
-    .bind(time::to_db(p.created_at))
-    .bind(time::to_db(p.updated_at))
+    .bind(time::to_db(p.created_at)?)
+    .bind(time::to_db(p.updated_at)?)
     .execute(e)
     .await?;
     Ok(())
@@ -283,8 +283,8 @@ pub async fn insert_many(
         ],
         products
             .iter()
-            .map(|p| {
-                vec![
+            .map(|p| -> Result<Vec<Val>, StoreError> {
+                Ok(vec![
                     Val::text(p.id.to_string()),
                     Val::text(&p.code),
                     Val::text(&p.name),
@@ -292,11 +292,11 @@ pub async fn insert_many(
                     Val::Int(p.maintenance_interval_months),
                     Val::Text(p.policy_id.clone()),
                     Val::Int(Some(p.version)),
-                    Val::text(time::to_db(p.created_at)),
-                    Val::text(time::to_db(p.updated_at)),
-                ]
+                    Val::text(time::to_db(p.created_at)?),
+                    Val::text(time::to_db(p.updated_at)?),
+                ])
             })
-            .collect(),
+            .collect::<Result<Vec<_>, _>>()?,
     )
     .await?;
     Ok(())

@@ -20,7 +20,7 @@ pub async fn get_or_create(
     )
     .bind(name)
     .bind(candidate)
-    .bind(time::to_db(now))
+    .bind(time::to_db(now)?)
     .execute(&mut *c)
     .await?;
     let v: String =

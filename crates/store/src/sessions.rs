@@ -34,8 +34,8 @@ pub async fn insert<'e, E: Executor<'e, Database = Any>>(
         .bind(id_hash)
         .bind(user_id.to_string())
         .bind(kind.as_str())
-        .bind(time::to_db(now))
-        .bind(time::to_db(expires_at))
+        .bind(time::to_db(now)?)
+        .bind(time::to_db(expires_at)?)
         .execute(e)
         .await?;
     Ok(())
@@ -53,7 +53,7 @@ pub async fn user_of<'e, E: Executor<'e, Database = Any>>(
     )
     .bind(id_hash)
     .bind(kind.as_str())
-    .bind(time::to_db(now))
+    .bind(time::to_db(now)?)
     .fetch_optional(e)
     .await?;
     id.map(|s| {
@@ -116,7 +116,7 @@ pub async fn delete_expired<'e, E: Executor<'e, Database = Any>>(
     now: Timestamp,
 ) -> Result<u64, StoreError> {
     let r = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
-        .bind(time::to_db(now))
+        .bind(time::to_db(now)?)
         .execute(e)
         .await?;
     Ok(r.rows_affected())

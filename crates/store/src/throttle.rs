@@ -28,10 +28,10 @@ pub async fn bump<'e, E: Executor<'e, Database = Any>>(
          RETURNING n, window_start",
     )
     .bind(key)
-    .bind(time::to_db(now))
-    .bind(time::to_db(expired))
-    .bind(time::to_db(expired))
-    .bind(time::to_db(now))
+    .bind(time::to_db(now)?)
+    .bind(time::to_db(expired)?)
+    .bind(time::to_db(expired)?)
+    .bind(time::to_db(now)?)
     .fetch_one(e)
     .await?;
     Ok((n, time::from_db("login_attempts.window_start", &start)?))
@@ -70,8 +70,8 @@ pub async fn remember_address<'e, E: Executor<'e, Database = Any>>(
     )
     .bind(username)
     .bind(address)
-    .bind(time::to_db(now))
-    .bind(time::to_db(now))
+    .bind(time::to_db(now)?)
+    .bind(time::to_db(now)?)
     .execute(e)
     .await?;
     Ok(())
@@ -90,7 +90,7 @@ pub async fn is_known_address<'e, E: Executor<'e, Database = Any>>(
     )
     .bind(username)
     .bind(address)
-    .bind(time::to_db(since))
+    .bind(time::to_db(since)?)
     .fetch_one(e)
     .await?;
     Ok(n > 0)
@@ -102,7 +102,7 @@ pub async fn delete_before<'e, E: Executor<'e, Database = Any>>(
     before: Timestamp,
 ) -> Result<u64, StoreError> {
     let r = sqlx::query("DELETE FROM login_attempts WHERE window_start <= $1")
-        .bind(time::to_db(before))
+        .bind(time::to_db(before)?)
         .execute(e)
         .await?;
     Ok(r.rows_affected())
@@ -114,7 +114,7 @@ pub async fn forget_addresses_before<'e, E: Executor<'e, Database = Any>>(
     before: Timestamp,
 ) -> Result<u64, StoreError> {
     let r = sqlx::query("DELETE FROM login_known_addresses WHERE last_at <= $1")
-        .bind(time::to_db(before))
+        .bind(time::to_db(before)?)
         .execute(e)
         .await?;
     Ok(r.rows_affected())

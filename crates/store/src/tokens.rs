@@ -64,9 +64,9 @@ pub async fn insert<'e, E: Executor<'e, Database = Any>>(
     .bind(&t.name)
     .bind(&t.token_hash)
     .bind(&t.prefix)
-    .bind(time::to_db(t.created_at))
-    .bind(t.expires_at.map(time::to_db))
-    .bind(t.revoked_at.map(time::to_db))
+    .bind(time::to_db(t.created_at)?)
+    .bind(t.expires_at.map(time::to_db).transpose()?)
+    .bind(t.revoked_at.map(time::to_db).transpose()?)
     .execute(e)
     .await?;
     Ok(())
@@ -93,7 +93,7 @@ pub async fn find_live<'e, E: Executor<'e, Database = Any>>(
         "{SELECT} WHERE token_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)"
     )))
     .bind(token_hash)
-    .bind(time::to_db(now))
+    .bind(time::to_db(now)?)
     .fetch_optional(e)
     .await?;
     row.map(TryInto::try_into).transpose()
@@ -120,7 +120,7 @@ pub async fn revoke<'e, E: Executor<'e, Database = Any>>(
 ) -> Result<bool, StoreError> {
     let r =
         sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
-            .bind(time::to_db(now))
+            .bind(time::to_db(now)?)
             .bind(id.to_string())
             .execute(e)
             .await?;
@@ -135,7 +135,7 @@ pub async fn revoke_all_for_user<'e, E: Executor<'e, Database = Any>>(
     let r = sqlx::query(
         "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
     )
-    .bind(time::to_db(now))
+    .bind(time::to_db(now)?)
     .bind(user_id.to_string())
     .execute(e)
     .await?;
@@ -153,7 +153,7 @@ pub async fn revoke_all_for_user_except<'e, E: Executor<'e, Database = Any>>(
     let ids: Vec<String> = sqlx::query_scalar(
         "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL AND token_hash <> $3 RETURNING id",
     )
-    .bind(time::to_db(now))
+    .bind(time::to_db(now)?)
     .bind(user_id.to_string())
     .bind(keep.unwrap_or(""))
     .fetch_all(e)

@@ -109,8 +109,8 @@ pub async fn insert<'e, E: Executor<'e, Database = Any>>(
     .bind(i64::from(u.oem))
     .bind(i64::from(u.third_party))
     .bind(u.version)
-    .bind(time::to_db(u.created_at))
-    .bind(time::to_db(u.updated_at))
+    .bind(time::to_db(u.created_at)?)
+    .bind(time::to_db(u.updated_at)?)
     .execute(e)
     .await?;
     Ok(())
@@ -130,7 +130,7 @@ pub async fn set_owner<'e, E: Executor<'e, Database = Any>>(
     )
     .bind(customer_id.map(|c| c.to_string()))
     .bind(site_id.map(str::to_owned))
-    .bind(time::to_db(now))
+    .bind(time::to_db(now)?)
     .bind(id.to_string())
     .bind(expected)
     .execute(e)
@@ -271,8 +271,8 @@ pub async fn insert_many(
         ],
         units
             .iter()
-            .map(|u| {
-                vec![
+            .map(|u| -> Result<Vec<Val>, StoreError> {
+                Ok(vec![
                     Val::text(u.id.to_string()),
                     Val::text(&u.manufacturer),
                     Val::Text(u.serial.clone()),
@@ -289,11 +289,11 @@ pub async fn insert_many(
                     Val::Int(Some(i64::from(u.oem))),
                     Val::Int(Some(i64::from(u.third_party))),
                     Val::Int(Some(u.version)),
-                    Val::text(time::to_db(u.created_at)),
-                    Val::text(time::to_db(u.updated_at)),
-                ]
+                    Val::text(time::to_db(u.created_at)?),
+                    Val::text(time::to_db(u.updated_at)?),
+                ])
             })
-            .collect(),
+            .collect::<Result<Vec<_>, _>>()?,
     )
     .await?;
     bulk::insert_rows(

@@ -122,6 +122,9 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for AppJson<T> {
             .await
             .map_err(IntoResponse::into_response)?;
         let fp = fingerprint(&head, &bytes);
+        if let Some(field) = json_nul_field(&bytes) {
+            return Err(nul_refused(field, locale, rid));
+        }
         let rebuilt = Request::builder()
             .header(header::CONTENT_TYPE, "application/json")
             .body(axum::body::Body::from(bytes))
@@ -171,6 +174,9 @@ pub struct AppQuery<T>(pub T);
 impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for AppQuery<T> {
     type Rejection = Response;
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        if let Some(r) = refuse_nul_in_uri(parts) {
+            return Err(r);
+        }
         match axum::extract::Query::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Query(v)) => Ok(AppQuery(v)),
             Err(rej) => {
@@ -185,6 +191,174 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for AppQuery<T> {
                 Err(problem_response(p))
             }
         }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// NUL refused at the door. PostgreSQL cannot store U+0000 in text and answers an error
+// for any statement that binds it; SQLite would store it. Every string that comes in —
+// JSON bodies, query strings, form bodies, path segments — is checked here, so both
+// backends answer the same 422 naming the field, before any handler runs.
+
+/// A 422 problem: `field` holds a control character.
+fn nul_refused(field: String, locale: Locale, rid: Option<String>) -> Response {
+    ApiError::new(
+        AppError::invalid(FieldError::new(field, "control_chars")),
+        locale,
+        rid,
+    )
+    .into_response()
+}
+
+/// The dotted path of the first string (or key) of a JSON document holding U+0000.
+/// `\u0000` is the only way JSON can carry NUL, so documents without it are not parsed twice.
+pub fn json_nul_field(bytes: &[u8]) -> Option<String> {
+    if !bytes.windows(6).any(|w| w.eq_ignore_ascii_case(b"\\u0000")) {
+        return None;
+    }
+    let v: serde_json::Value = serde_json::from_slice(bytes).ok()?;
+    fn walk(v: &serde_json::Value, path: &str) -> Option<String> {
+        let here = || {
+            if path.is_empty() {
+                "body".to_owned()
+            } else {
+                path.to_owned()
+            }
+        };
+        match v {
+            serde_json::Value::String(s) if s.contains('\0') => Some(here()),
+            serde_json::Value::Array(items) => items
+                .iter()
+                .enumerate()
+                .find_map(|(i, x)| walk(x, &format!("{}[{i}]", here()))),
+            serde_json::Value::Object(m) => m.iter().find_map(|(k, x)| {
+                let p = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
+                if k.contains('\0') {
+                    Some(p.replace('\0', ""))
+                } else {
+                    walk(x, &p)
+                }
+            }),
+            _ => None,
+        }
+    }
+    walk(&v, "")
+}
+
+/// Percent-decodes one `application/x-www-form-urlencoded` component (`+` is a space).
+fn form_decode(s: &[u8]) -> Vec<u8> {
+    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
+    let mut out = Vec::with_capacity(s.len());
+    let mut i = 0;
+    while i < s.len() {
+        match s[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < s.len() => match (hex(s[i + 1]), hex(s[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push(h * 16 + l);
+                    i += 2;
+                }
+                _ => out.push(b'%'),
+            },
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    out
+}
+
+/// The name of the first field of a urlencoded string whose name or value holds NUL.
+pub fn form_nul_field(s: &[u8]) -> Option<String> {
+    s.split(|b| *b == b'&').find_map(|pair| {
+        let mut it = pair.splitn(2, |b| *b == b'=');
+        let k = form_decode(it.next().unwrap_or_default());
+        let v = form_decode(it.next().unwrap_or_default());
+        (k.contains(&0) || v.contains(&0)).then(|| {
+            String::from_utf8_lossy(&k)
+                .replace('\0', "")
+                .chars()
+                .filter(|c| !c.is_control())
+                .collect()
+        })
+    })
+}
+
+/// The refusal of a path or query string that decodes to NUL, if it does.
+fn refuse_nul_in_uri(parts: &Parts) -> Option<Response> {
+    let field = if form_decode(parts.uri.path().as_bytes()).contains(&0) {
+        Some("path".to_owned())
+    } else {
+        parts.uri.query().and_then(|q| form_nul_field(q.as_bytes()))
+    };
+    field.map(|f| nul_refused(f, locale_of(&parts.headers), request_id_of(&parts.headers)))
+}
+
+/// axum's `Path`, refusing a segment that decodes to NUL (422).
+pub struct Path<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Path<T> {
+    type Rejection = Response;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        if let Some(r) = refuse_nul_in_uri(parts) {
+            return Err(r);
+        }
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(v)| Path(v))
+            .map_err(IntoResponse::into_response)
+    }
+}
+
+/// axum's `Query` for pages, refusing a parameter that decodes to NUL (422).
+pub struct Query<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
+    type Rejection = Response;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        if let Some(r) = refuse_nul_in_uri(parts) {
+            return Err(r);
+        }
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Query(v)| Query(v))
+            .map_err(IntoResponse::into_response)
+    }
+}
+
+/// axum's `Form`, refusing a field (in the body or the query string) that decodes to NUL.
+pub struct Form<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Form<T> {
+    type Rejection = Response;
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let (locale, rid) = (locale_of(req.headers()), request_id_of(req.headers()));
+        let (parts, body) = req.into_parts();
+        if let Some(r) = refuse_nul_in_uri(&parts) {
+            return Err(r);
+        }
+        let (method, uri, headers) = (
+            parts.method.clone(),
+            parts.uri.clone(),
+            parts.headers.clone(),
+        );
+        let bytes = axum::body::Bytes::from_request(Request::from_parts(parts, body), state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        if let Some(f) = form_nul_field(&bytes) {
+            return Err(nul_refused(f, locale, rid));
+        }
+        let mut req = Request::new(axum::body::Body::from(bytes));
+        *req.method_mut() = method;
+        *req.uri_mut() = uri;
+        *req.headers_mut() = headers;
+        axum::Form::<T>::from_request(req, state)
+            .await
+            .map(|axum::Form(v)| Form(v))
+            .map_err(IntoResponse::into_response)
     }
 }
 
@@ -229,5 +403,34 @@ pub(crate) mod sha2_free {
             h = h.wrapping_mul(0x0000000001000000000000000000013B);
         }
         format!("{h:032x}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nul_is_found_with_the_field_that_holds_it() {
+        assert_eq!(
+            json_nul_field(br#"{"name": "a\u0000b"}"#).as_deref(),
+            Some("name")
+        );
+        assert_eq!(
+            json_nul_field(br#"{"sites": [{"a": "x"}, {"label": "\u0000"}]}"#).as_deref(),
+            Some("sites[1].label")
+        );
+        assert_eq!(json_nul_field(br#""\u0000""#).as_deref(), Some("body"));
+        // An escaped backslash followed by `u0000` is six characters of text, not NUL.
+        assert_eq!(json_nul_field(br#"{"name": "a\\u0000"}"#), None);
+        assert_eq!(json_nul_field("{\"name\": \"王\"}".as_bytes()), None);
+        assert_eq!(
+            form_nul_field(b"a=1&number=SR%00").as_deref(),
+            Some("number")
+        );
+        assert_eq!(form_nul_field(b"q=a%00b").as_deref(), Some("q"));
+        assert_eq!(form_nul_field(b"k%00=1").as_deref(), Some("k"));
+        assert_eq!(form_nul_field(b"q=%2500&r=%0"), None);
+        assert_eq!(form_nul_field(b"q=a+b%20c"), None);
     }
 }

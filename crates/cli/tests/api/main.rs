@@ -6,6 +6,7 @@ mod dispatch_ui;
 mod helpers;
 mod hostile_auth;
 mod hostile_http;
+mod hostile_values;
 mod installed_base;
 mod records;
 mod service_flow;

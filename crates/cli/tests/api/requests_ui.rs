@@ -248,7 +248,8 @@ async fn a_second_alarm_within_the_window_merges_and_after_the_window_files_anew
     // 25 hours later (the request and its alarms moved back): a new request.
     let back = aftersales_store::time::to_db(
         jiff::Timestamp::now() - jiff::SignedDuration::from_hours(25),
-    );
+    )
+    .expect("storable");
     let pool = app.app.db().pool();
     sqlx::query("UPDATE service_requests SET created_at = $1 WHERE id = $2")
         .bind(back.clone())

@@ -1,12 +1,13 @@
 //! Signing in and out, the caller's own account and personal API tokens.
 
 use crate::AppState;
+use crate::extract::Path;
 use crate::extract::{ApiCtx, AppJson, Lang, request_id_of};
 use crate::problem::ApiError;
 use aftersales_app::{NewToken, TokenView, UserView};
 use aftersales_domain::TokenId;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use jiff::Timestamp;

@@ -2,12 +2,13 @@
 //! share of complete ones (R-CUS-1, R-CUS-3).
 
 use crate::AppState;
+use crate::extract::Path;
 use crate::extract::{ApiCtx, AppJson, AppQuery};
 use crate::problem::ApiError;
 use aftersales_app::{CompletenessSummary, CustomerEdit, CustomerView, IncompleteView, Page};
 use aftersales_domain::CustomerId;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use serde::Deserialize;
 
 /// Change a customer record as a whole: fields, contacts with their phones, and sites.

@@ -2,6 +2,7 @@
 //! the warranty decision.
 
 use crate::AppState;
+use crate::extract::Path;
 use crate::extract::{ApiCtx, AppJson, AppQuery, idempotency};
 use crate::problem::ApiError;
 use aftersales_app::{
@@ -11,7 +12,7 @@ use aftersales_app::{
 };
 use aftersales_domain::{CustomerId, UnitId};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

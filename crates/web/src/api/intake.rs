@@ -3,6 +3,7 @@
 //! customer record (docs/service-flow.md).
 
 use crate::AppState;
+use crate::extract::Path;
 use crate::extract::{ApiCtx, AppJson, AppQuery, locale_of, not_json, request_id_of};
 use crate::i18n::Tr;
 use crate::problem::{ApiError, problem, problem_response};
@@ -12,7 +13,7 @@ use aftersales_app::{
 use aftersales_domain::UserId;
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;

@@ -1,6 +1,7 @@
 //! Imports (CSV/XLSX → customers, units, products) and exports (every list → XLSX/CSV).
 
 use crate::AppState;
+use crate::extract::Path;
 use crate::extract::{ApiCtx, AppQuery};
 use crate::i18n::Tr;
 use crate::io::{self, FileFormat};
@@ -11,7 +12,7 @@ use aftersales_app::{
 };
 use axum::Json;
 use axum::body::Body;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -394,10 +395,12 @@ pub struct AuditExportQuery {
     pub actor: Option<String>,
     pub action: Option<String>,
     /// From this instant (inclusive, RFC 3339).
-    #[param(value_type = Option<String>, format = DateTime)]
+    /// Years 2000–2100 (as written); an instant needs a UTC offset within ±14:00.
+    #[param(value_type = Option<String>, format = DateTime, pattern = r"^(20[0-9]{2}|2100)-")]
     pub from: Option<jiff::Timestamp>,
     /// Until this instant (exclusive, RFC 3339).
-    #[param(value_type = Option<String>, format = DateTime)]
+    /// Years 2000–2100 (as written); an instant needs a UTC offset within ±14:00.
+    #[param(value_type = Option<String>, format = DateTime, pattern = r"^(20[0-9]{2}|2100)-")]
     pub to: Option<jiff::Timestamp>,
 }
 

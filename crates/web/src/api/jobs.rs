@@ -1,11 +1,12 @@
 //! Background jobs, for admins: the parked ones with their last error, and a retry.
 
 use crate::AppState;
+use crate::extract::Path;
 use crate::extract::{ApiCtx, AppQuery};
 use crate::problem::ApiError;
 use aftersales_app::{JobQuery, JobView, Page};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 
 /// Background jobs: one status, or every status with the parked ones first; within a
 /// status the latest due first.

@@ -2,6 +2,7 @@
 //! table for pickers, and engineers' skills and certifications.
 
 use crate::AppState;
+use crate::extract::Path;
 use crate::extract::{ApiCtx, AppJson, AppQuery, idempotency};
 use crate::problem::ApiError;
 use aftersales_app::{
@@ -10,7 +11,7 @@ use aftersales_app::{
 };
 use aftersales_domain::{CertificationId, OrgUnitId, UserId};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

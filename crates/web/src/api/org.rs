@@ -1,12 +1,13 @@
 //! The service network.
 
 use crate::AppState;
+use crate::extract::Path;
 use crate::extract::{ApiCtx, AppJson, AppQuery, idempotency};
 use crate::problem::ApiError;
 use aftersales_app::{NewOrgUnit, OrgUnitPatch, OrgUnitView, Page};
 use aftersales_domain::OrgUnitId;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 

@@ -1,12 +1,13 @@
 //! Accounts, for admins (all) and managers (their unit's subtree, read only).
 
 use crate::AppState;
+use crate::extract::Path;
 use crate::extract::{ApiCtx, AppJson, AppQuery, idempotency};
 use crate::problem::ApiError;
 use aftersales_app::{NewUser, Page, UserPatch, UserQuery, UserView};
 use aftersales_domain::UserId;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 use utoipa::ToSchema;

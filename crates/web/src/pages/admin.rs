@@ -2,6 +2,7 @@
 
 use super::{FormErrors, PageError, Shell, WebUser};
 use crate::AppState;
+use crate::extract::{Form, Path, Query};
 use aftersales_app::{
     AppError, AuditQuery, AuditView, CoveringView, NewOrgUnit, NewUser, OrgUnitView, OverlapView,
     RegionView, UnitCoverageSummary, UserPatch, UserQuery, UserView,
@@ -9,8 +10,7 @@ use aftersales_app::{
 use aftersales_domain::{OrgUnitKind, Permission, Role};
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;

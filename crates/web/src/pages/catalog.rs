@@ -3,13 +3,14 @@
 
 use super::{PageError, Shell, WebUser};
 use crate::AppState;
+use crate::extract::Query;
 use aftersales_app::{
     ContractQuery, ContractView, PolicyVersionDto, PolicyView, ProductView, UnitQuery, UnitView,
 };
 use aftersales_domain::warranty::Cause;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 

@@ -3,6 +3,7 @@
 
 use super::{FormErrors, PageError, Shell, WebUser};
 use crate::AppState;
+use crate::extract::{Form, Path, Query};
 use aftersales_app::{
     AppError, CompletenessSummary, ContactEdit, CustomerEdit, CustomerView, IncompleteView,
     NewContact, NewCustomer, NewSite, SiteEdit,
@@ -10,8 +11,7 @@ use aftersales_app::{
 use aftersales_domain::Permission;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;

@@ -3,6 +3,7 @@
 
 use super::{PageError, Shell, WebUser};
 use crate::AppState;
+use crate::extract::{Path, Query};
 use aftersales_app::{
     AppError, AuditView, ContractQuery, ContractView, CustomerView, SearchHit, UnitView,
     WarrantyView,
@@ -11,7 +12,7 @@ use aftersales_domain::Permission;
 use aftersales_domain::warranty::Cause;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 

@@ -7,6 +7,7 @@
 use super::wo_fmt;
 use super::{PageError, Shell, WebUser};
 use crate::AppState;
+use crate::extract::{Form, Query};
 use crate::i18n::Tr;
 use aftersales_app::{
     AppError, BoardBlock, BoardEngineer, BoardJob, BoardQuery, DispatchInput, SuggestionView,
@@ -14,8 +15,7 @@ use aftersales_app::{
 };
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Form;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;

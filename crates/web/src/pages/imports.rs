@@ -4,6 +4,7 @@
 
 use super::{PageError, Shell, WebUser};
 use crate::AppState;
+use crate::extract::{Path, Query};
 use crate::io::{self, FileFormat};
 use aftersales_app::{
     AppError, AuditQuery, ContractQuery, ExportFilter, ExportList, ImportKind, ImportMode,
@@ -12,7 +13,7 @@ use aftersales_app::{
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::body::Body;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use std::collections::{BTreeMap, HashMap};

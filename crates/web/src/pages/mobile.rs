@@ -11,6 +11,7 @@ use super::dispatch::{error_message, is_page_error};
 use super::wo_fmt;
 use super::{FormErrors, PageError, Shell, WebUser};
 use crate::AppState;
+use crate::extract::{Form, Path, Query};
 use crate::i18n::Tr;
 use crate::problem::ApiError;
 use aftersales_app::{
@@ -20,9 +21,8 @@ use aftersales_app::{
 use aftersales_domain::{FieldError, FieldErrors, Locale};
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Form;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;

@@ -23,6 +23,7 @@ mod wo_fmt;
 
 use crate::AppState;
 use crate::csrf::CsrfToken;
+use crate::extract::Query;
 use crate::extract::{SESSION_COOKIE, cookie, locale_of, request_id_of};
 use crate::i18n::Tr;
 use aftersales_app::{Actor, AppError, Ctx};
@@ -30,7 +31,7 @@ use aftersales_domain::{FieldErrors, Locale, Permission, Role};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
-use axum::extract::{FromRequestParts, Query};
+use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};

@@ -4,6 +4,7 @@
 use super::admin::{Banner, Choice};
 use super::{FormErrors, PageError, Shell, WebUser};
 use crate::AppState;
+use crate::extract::{Form, Path, Query};
 use crate::i18n::Tr;
 use aftersales_app::{
     AppError, CertHolderView, CertificationPatch, CertificationQuery, CertificationView,
@@ -14,9 +15,8 @@ use aftersales_domain::certification::CertLevel;
 use aftersales_domain::{CertificationId, OrgUnitId, Permission, UserId};
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Form;
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;

@@ -4,6 +4,7 @@
 
 use super::{FormErrors, PageError, Shell, WebUser, encode_component};
 use crate::AppState;
+use crate::extract::{Form, Path, Query};
 use aftersales_app::{
     AppError, Idempotency, NewServiceRequest, PortalOverview, PortalUnit, RequestEventView,
     ServiceRequestView, WorkOrderLine,
@@ -11,8 +12,7 @@ use aftersales_app::{
 use aftersales_domain::Role;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 

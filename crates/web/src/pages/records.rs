@@ -5,14 +5,14 @@
 use super::{FormErrors, PageError, Shell, WebUser};
 use crate::AppState;
 use crate::extract::locale_of;
+use crate::extract::{Form, Path, Query};
 use crate::i18n::Tr;
 use aftersales_app::{
     AppError, CallbackInput, ReconciliationView, RecordVerification, WorkOrderView,
 };
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Form;
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;

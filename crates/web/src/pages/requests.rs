@@ -5,6 +5,7 @@
 
 use super::{FormErrors, PageError, Shell, WebUser, encode_component, fmt_time};
 use crate::AppState;
+use crate::extract::{Form, Path, Query};
 use crate::i18n::Tr;
 use aftersales_app::{
     AppError, CancelInput, CatalogCode, CustomerView, Idempotency, NamedRef, NewContact,
@@ -17,8 +18,7 @@ use aftersales_domain::warranty::Cause;
 use aftersales_domain::{FieldErrors, Permission, Role};
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;

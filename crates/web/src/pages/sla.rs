@@ -3,13 +3,13 @@
 
 use super::{PageError, Shell, WebUser};
 use crate::AppState;
+use crate::extract::{Form, Path, Query};
 use crate::io;
 use aftersales_app::{AppError, CalendarView, Inbox, SlaBoardQuery, SlaBoardRow, SpecialDayView};
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Form;
 use axum::body::Body;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
@@ -417,7 +417,7 @@ pub struct CalendarForm {
 pub async fn save_calendar(
     State(s): State<AppState>,
     u: WebUser,
-    axum::extract::Path(key): axum::extract::Path<String>,
+    Path(key): Path<String>,
     Form(f): Form<CalendarForm>,
 ) -> Response {
     let split = |d: &str| -> Vec<String> {

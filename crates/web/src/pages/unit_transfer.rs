@@ -3,12 +3,12 @@
 
 use super::{FormErrors, PageError, Shell, WebUser};
 use crate::AppState;
+use crate::extract::{Form, Path, Query};
 use aftersales_app::{AppError, CustomerView, SearchHit, UnitTransfer, UnitView};
 use aftersales_domain::{CustomerId, Permission, UnitId};
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
