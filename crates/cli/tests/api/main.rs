@@ -14,6 +14,7 @@ mod auth;
 mod cli;
 mod conventions;
 mod crash;
+mod hostile_openapi;
 mod imports;
 mod jobs;
 mod matrix;
