@@ -350,8 +350,13 @@ pub(crate) async fn users_as_recipients(
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct UserContactInput {
     /// An e-mail address, or empty to clear it.
+    #[schema(
+        max_length = 254,
+        pattern = r"^\s*(?:[^\s@,;\u0000-\u001F\u007F-\u009F]+@[^\s@,;.\u0000-\u001F\u007F-\u009F][^\s@,;\u0000-\u001F\u007F-\u009F]*\.[^\s@,;\u0000-\u001F\u007F-\u009F]*[^\s@,;.\u0000-\u001F\u007F-\u009F])?\s*$"
+    )]
     pub email: Option<String>,
     /// A mobile number, or empty to clear it.
+    #[schema(max_length = 40, pattern = r"^(?:[ +()-]*(?:[0-9][ +()-]*){5,20})?$")]
     pub phone: Option<String>,
 }
 
@@ -360,10 +365,11 @@ fn valid_email(s: &str) -> bool {
         return false;
     };
     !local.is_empty()
+        && !domain.contains('@')
         && domain.contains('.')
         && !domain.starts_with('.')
         && !domain.ends_with('.')
-        && s.len() <= 254
+        && s.chars().count() <= 254
         && !s
             .chars()
             .any(|c| c.is_whitespace() || c.is_control() || c == ',' || c == ';')
@@ -399,6 +405,7 @@ impl crate::App {
         if phone.is_some_and(|p| {
             let digits = p.chars().filter(|c| c.is_ascii_digit()).count();
             !(5..=20).contains(&digits)
+                || p.chars().count() > 40
                 || p.chars()
                     .any(|c| !(c.is_ascii_digit() || "+-() ".contains(c)))
         }) {

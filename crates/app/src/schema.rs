@@ -41,6 +41,37 @@ pub enum OrgKindName {
     Warehouse,
 }
 
+/// The SLA milestones.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum MilestoneName {
+    Response,
+    Arrival,
+    Diagnosis,
+    Resolution,
+    Loaner,
+}
+
+/// The kinds of special days.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum DayKindName {
+    Holiday,
+    Workday,
+}
+
+/// A non-blank line of text (no control characters).
+#[derive(ToSchema)]
+#[schema(
+    value_type = String,
+    min_length = 1,
+    pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+)]
+#[allow(dead_code)]
+pub struct RequiredLine(String);
+
 /// An integer that JSON may also write with a zero fraction (`2.0`), as JSON Schema's
 /// `integer` allows.
 pub fn int<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {

@@ -280,8 +280,11 @@ pub struct PriorityChange {
     pub priority: String,
     /// Why (required).
     #[schema(
+        value_type = String,
+        required = true,
+        min_length = 1,
         max_length = 2000,
-        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
     )]
     pub note: Option<String>,
 }

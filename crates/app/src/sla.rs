@@ -620,9 +620,9 @@ async fn scope_of(conn: &mut Conn, unit: Option<&str>) -> Result<String, AppErro
                 .map_err(|_| AppError::invalid(FieldError::new("org_unit_id", "invalid_id")))?;
             match org_store::get(&mut *conn, id).await {
                 Ok(_) => Ok(id.to_string()),
-                Err(aftersales_store::StoreError::NotFound) => Err(AppError::invalid(
-                    FieldError::new("org_unit_id", "unknown_org_unit"),
-                )),
+                // As a record outside one's scope: not found (the days of a unit that does
+                // not exist do not exist either).
+                Err(aftersales_store::StoreError::NotFound) => Err(AppError::NotFound("org_unit")),
                 Err(e) => Err(e.into()),
             }
         }
@@ -1406,10 +1406,13 @@ impl crate::App {
 #[into_params(parameter_in = Query)]
 pub struct SlaBoardQuery {
     /// Only this unit and the units below it.
+    #[param(value_type = Option<String>, format = Uuid)]
     pub org_unit_id: Option<String>,
     /// Only requests with an open work order of this engineer.
+    #[param(value_type = Option<String>, format = Uuid)]
     pub engineer_id: Option<String>,
     /// Only requests with this milestone open (`response`, `arrival`, …).
+    #[param(value_type = Option<crate::schema::MilestoneName>)]
     pub milestone: Option<String>,
     /// At most this many rows (default 200).
     pub limit: Option<i64>,
@@ -1459,9 +1462,19 @@ impl crate::App {
     ) -> Result<Vec<SlaBoardRow>, AppError> {
         let scope = self.request_scope(ctx).await?;
         let mut conn = self.db.acquire().await?;
+        let id_of = |field: &'static str, v: Option<&str>| -> Result<Option<String>, AppError> {
+            match v.map(str::trim).filter(|s| !s.is_empty()) {
+                None => Ok(None),
+                Some(s) => s
+                    .parse::<uuid::Uuid>()
+                    .map(|u| Some(u.to_string()))
+                    .map_err(|_| AppError::invalid(FieldError::new(field, "invalid_id"))),
+            }
+        };
+        let org_unit = id_of("org_unit_id", q.org_unit_id.as_deref())?;
         let mut f = store::BoardFilter {
             org_units: None,
-            engineer_id: q.engineer_id.clone().filter(|s| !s.trim().is_empty()),
+            engineer_id: id_of("engineer_id", q.engineer_id.as_deref())?,
             limit: q.limit.unwrap_or(200).clamp(1, 1000),
         };
         let all_units = org_store::all(&mut *conn).await?;
@@ -1478,14 +1491,12 @@ impl crate::App {
             crate::service_requests::RequestScope::Engineer(id) => f.engineer_id = Some(id.clone()),
             crate::service_requests::RequestScope::Customer(_) => return Err(AppError::Forbidden),
         }
-        if let Some(u) = q.org_unit_id.as_deref().filter(|s| !s.trim().is_empty()) {
-            let unit = all_units
+        if let Some(u) = org_unit {
+            // A filter by a unit that does not exist matches nothing, as the lists' filters.
+            let mine = all_units
                 .iter()
-                .find(|o| o.id.to_string() == u.trim())
-                .ok_or_else(|| {
-                    AppError::invalid(FieldError::new("org_unit_id", "unknown_org_unit"))
-                })?;
-            let mine = under(&unit.path);
+                .find(|o| o.id.to_string() == u)
+                .map_or_else(Vec::new, |unit| under(&unit.path));
             f.org_units = Some(match f.org_units {
                 Some(allowed) => mine.into_iter().filter(|m| allowed.contains(m)).collect(),
                 None => mine,

@@ -122,6 +122,18 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for AppJson<T> {
             .await
             .map_err(IntoResponse::into_response)?;
         let fp = fingerprint(&head, &bytes);
+        // Every body of the API is a JSON object; serde would also read a struct from an
+        // array of its fields in order (`[null, null]`), which no schema allows.
+        if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+            let mut p = problem(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_body",
+                Tr::new(locale),
+                rid,
+            );
+            p.detail = format!("{} (expected a JSON object)", p.detail);
+            return Err(problem_response(p));
+        }
         if let Some(field) = json_nul_field(&bytes) {
             return Err(nul_refused(field, locale, rid));
         }

@@ -28,19 +28,19 @@ fn png_data_url() -> String {
     )
 }
 
-struct World {
-    agent: String,
-    dispatcher: String,
-    engineer: String,
-    engineer_id: String,
+pub(crate) struct World {
+    pub(crate) agent: String,
+    pub(crate) dispatcher: String,
+    pub(crate) engineer: String,
+    pub(crate) engineer_id: String,
     /// 王五: certified, in 沈阳铁西 (which does not cover 和平区).
-    wang_id: String,
+    pub(crate) wang_id: String,
     /// 赵六: in 沈阳和平 like 张伟, but not certified.
-    zhao_id: String,
+    pub(crate) zhao_id: String,
     /// 钱七: certified, in 大连 (outside the Shenyang manager's subtree).
-    qian_id: String,
-    customer: Value,
-    unit: Value,
+    pub(crate) qian_id: String,
+    pub(crate) customer: Value,
+    pub(crate) unit: Value,
 }
 
 fn today() -> jiff::civil::Date {
@@ -111,7 +111,7 @@ async fn certify(app: &TestApp, admin: &str, user: &str, line: &str) {
 /// 空调 under a 3-year policy; a customer in 沈阳市和平区 with a unit; 沈阳和平 covers the
 /// district, 沈阳铁西 another one; 张伟 (the demo engineer), 王五 and 钱七 certified for
 /// 空调, 赵六 not.
-async fn world(app: &TestApp) -> World {
+pub(crate) async fn world(app: &TestApp) -> World {
     let admin = app.token("admin").await;
     let (s, b) = app
         .send("POST", "/api/v1/warranty-policies", &admin, Some(json!({"code": "P3", "name": "三年保修",
@@ -159,7 +159,7 @@ async fn world(app: &TestApp) -> World {
 }
 
 /// Files a request and triages it on site: its pending work order.
-async fn pending_order(app: &TestApp, w: &World, priority: &str) -> Value {
+pub(crate) async fn pending_order(app: &TestApp, w: &World, priority: &str) -> Value {
     let (s, r) = app
         .send(
             "POST",

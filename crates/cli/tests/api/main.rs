@@ -17,6 +17,7 @@ mod auth;
 mod cli;
 mod conventions;
 mod crash;
+mod hostile_openapi;
 mod hostile_uploads;
 mod imports;
 mod jobs;

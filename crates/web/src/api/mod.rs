@@ -154,3 +154,19 @@ pub(crate) fn parse_id<T: std::str::FromStr>(
     s.parse()
         .map_err(|_| ApiError::new(AppError::NotFound(what), locale, rid))
 }
+
+/// Query parameters documented as ids or dates must not be empty on the API (the pages'
+/// forms send empty fields for "any", which the use-cases read as absent).
+pub(crate) fn not_empty(
+    c: &crate::extract::ApiCtx,
+    params: &[(&str, Option<&str>, &'static str)],
+) -> Result<(), crate::problem::ApiError> {
+    for (field, v, code) in params {
+        if v.is_some_and(|v| v.trim().is_empty()) {
+            return Err(c.err(aftersales_app::AppError::invalid(
+                aftersales_domain::FieldError::new(*field, code),
+            )));
+        }
+    }
+    Ok(())
+}

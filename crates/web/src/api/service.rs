@@ -2,6 +2,7 @@
 //! orders from dispatch to completion, the service record, photos and the signature
 //! (docs/service-flow.md).
 
+use super::not_empty;
 use crate::AppState;
 use crate::extract::Path;
 use crate::extract::{ApiCtx, AppJson, AppQuery, idempotency};
@@ -23,19 +24,6 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-
-/// Query parameters documented as ids or dates must not be empty on the API (the pages'
-/// forms send empty fields for "any", which the use-cases read as absent).
-fn not_empty(c: &ApiCtx, params: &[(&str, Option<&str>, &'static str)]) -> Result<(), ApiError> {
-    for (field, v, code) in params {
-        if v.is_some_and(|v| v.trim().is_empty()) {
-            return Err(c.err(aftersales_app::AppError::invalid(
-                aftersales_domain::FieldError::new(*field, code),
-            )));
-        }
-    }
-    Ok(())
-}
 
 /// File a service request (any channel but alarms). The answer carries the request number
 /// to read out, the warranty decision of the day, and warnings such as another open request

@@ -38,6 +38,7 @@ pub async fn request_sla(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct AckInput {
     /// The breached milestone (`response`, `arrival`, `diagnosis`, `resolution`, `loaner`).
+    #[schema(value_type = aftersales_app::schema::MilestoneName)]
     pub milestone: String,
     pub note: Option<String>,
 }
@@ -76,6 +77,14 @@ pub async fn board(
     c: ApiCtx,
     AppQuery(q): AppQuery<SlaBoardQuery>,
 ) -> Result<Json<Vec<SlaBoardRow>>, ApiError> {
+    super::not_empty(
+        &c,
+        &[
+            ("org_unit_id", q.org_unit_id.as_deref(), "invalid_id"),
+            ("engineer_id", q.engineer_id.as_deref(), "invalid_id"),
+            ("milestone", q.milestone.as_deref(), "invalid_choice"),
+        ],
+    )?;
     s.app
         .sla_board(&c.ctx, &q, c.locale)
         .await
@@ -120,18 +129,32 @@ pub async fn update_calendar(
 #[into_params(parameter_in = Query)]
 pub struct DaysQuery {
     /// A unit's own days; absent: the national schedule.
+    #[param(value_type = Option<String>, format = Uuid)]
     pub org_unit_id: Option<String>,
     pub year: Option<i32>,
 }
 
+impl DaysQuery {
+    fn check(&self, c: &ApiCtx) -> Result<(), ApiError> {
+        super::not_empty(
+            c,
+            &[("org_unit_id", self.org_unit_id.as_deref(), "invalid_id")],
+        )
+    }
+}
+
 /// Holidays and make-up workdays: the national schedule or a unit's own.
 #[utoipa::path(get, path = "/api/v1/special-days", tag = "sla", params(DaysQuery),
-    responses((status = 200, description = "The days, by date.", body = Vec<SpecialDayView>)))]
+    responses(
+        (status = 200, description = "The days, by date.", body = Vec<SpecialDayView>),
+        (status = 404, description = "No such unit (`org_unit_id`).", body = crate::problem::Problem, content_type = "application/problem+json"),
+    ))]
 pub async fn special_days(
     State(s): State<AppState>,
     c: ApiCtx,
     AppQuery(q): AppQuery<DaysQuery>,
 ) -> Result<Json<Vec<SpecialDayView>>, ApiError> {
+    q.check(&c)?;
     s.app
         .special_days(&c.ctx, q.org_unit_id.as_deref(), q.year)
         .await
@@ -143,15 +166,20 @@ pub async fn special_days(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct DayInput {
     /// `holiday` or `workday` (调休上班).
+    #[schema(value_type = aftersales_app::schema::DayKindName)]
     pub kind: String,
     /// The festival, e.g. `春节`.
+    #[schema(value_type = aftersales_app::schema::RequiredLine, max_length = 50)]
     pub name: String,
 }
 
 /// Set one day (national, or a unit's own with `org_unit_id`).
 #[utoipa::path(put, path = "/api/v1/special-days/{day}", tag = "sla", request_body = DayInput,
     params(("day" = String, Path, description = "YYYY-MM-DD"), DaysQuery),
-    responses((status = 200, description = "The day.", body = SpecialDayView)))]
+    responses(
+        (status = 200, description = "The day.", body = SpecialDayView),
+        (status = 404, description = "No such unit (`org_unit_id`).", body = crate::problem::Problem, content_type = "application/problem+json"),
+    ))]
 pub async fn put_special_day(
     State(s): State<AppState>,
     c: ApiCtx,
@@ -159,6 +187,7 @@ pub async fn put_special_day(
     AppQuery(q): AppQuery<DaysQuery>,
     body: AppJson<DayInput>,
 ) -> Result<Json<SpecialDayView>, ApiError> {
+    q.check(&c)?;
     s.app
         .put_special_day(
             &c.ctx,
@@ -175,13 +204,17 @@ pub async fn put_special_day(
 /// Remove one day.
 #[utoipa::path(delete, path = "/api/v1/special-days/{day}", tag = "sla",
     params(("day" = String, Path, description = "YYYY-MM-DD"), DaysQuery),
-    responses((status = 204, description = "Removed.")))]
+    responses(
+        (status = 204, description = "Removed."),
+        (status = 404, description = "No such unit (`org_unit_id`).", body = crate::problem::Problem, content_type = "application/problem+json"),
+    ))]
 pub async fn delete_special_day(
     State(s): State<AppState>,
     c: ApiCtx,
     Path(day): Path<String>,
     AppQuery(q): AppQuery<DaysQuery>,
 ) -> Result<StatusCode, ApiError> {
+    q.check(&c)?;
     s.app
         .delete_special_day(&c.ctx, q.org_unit_id.as_deref(), &day)
         .await
@@ -194,6 +227,7 @@ pub async fn delete_special_day(
 #[into_params(parameter_in = Query)]
 pub struct ImportQuery {
     /// A unit's own days; absent: the national schedule.
+    #[param(value_type = Option<String>, format = Uuid)]
     pub org_unit_id: Option<String>,
     /// The file's name; its extension (`.toml`, `.csv`, `.ics`) says the format.
     pub file_name: Option<String>,
@@ -204,13 +238,20 @@ pub struct ImportQuery {
 /// changes nothing and every problem is listed with its line.
 #[utoipa::path(post, path = "/api/v1/special-days/import", tag = "sla", params(ImportQuery),
     request_body(content = String, content_type = "text/plain"),
-    responses((status = 200, description = "What was loaded.", body = SpecialDaysImport)))]
+    responses(
+        (status = 200, description = "What was loaded.", body = SpecialDaysImport),
+        (status = 404, description = "No such unit (`org_unit_id`).", body = crate::problem::Problem, content_type = "application/problem+json"),
+    ))]
 pub async fn import_special_days(
     State(s): State<AppState>,
     c: ApiCtx,
     AppQuery(q): AppQuery<ImportQuery>,
     body: Bytes,
 ) -> Result<Json<SpecialDaysImport>, ApiError> {
+    super::not_empty(
+        &c,
+        &[("org_unit_id", q.org_unit_id.as_deref(), "invalid_id")],
+    )?;
     s.app
         .import_special_days(
             &c.ctx,
@@ -274,7 +315,10 @@ pub struct ReadResult {
 
 /// Mark one or all of the caller's notifications read.
 #[utoipa::path(post, path = "/api/v1/notifications/read", tag = "notifications", request_body = ReadInput,
-    responses((status = 200, description = "How many were marked.", body = ReadResult)))]
+    responses(
+        (status = 200, description = "How many were marked.", body = ReadResult),
+        (status = 404, description = "No such notification of the caller's.", body = crate::problem::Problem, content_type = "application/problem+json"),
+    ))]
 pub async fn mark_read(
     State(s): State<AppState>,
     c: ApiCtx,
@@ -334,7 +378,10 @@ pub struct AdvanceInput {
 /// Move the test clock forward (admins; only on a server started with
 /// `AFTERSALES_TEST_CLOCK`): what became due runs.
 #[utoipa::path(post, path = "/api/v1/test-clock/advance", tag = "sla", request_body = AdvanceInput,
-    responses((status = 200, description = "The new now.", body = ClockState)))]
+    responses(
+        (status = 200, description = "The new now.", body = ClockState),
+        (status = 404, description = "The server does not run on a test clock.", body = crate::problem::Problem, content_type = "application/problem+json"),
+    ))]
 pub async fn advance_clock(
     State(s): State<AppState>,
     c: ApiCtx,
@@ -369,7 +416,7 @@ pub async fn overrides(
 /// Set a unit's own time zone or hours for a calendar (it holds for the units below too,
 /// unless they have their own).
 #[utoipa::path(put, path = "/api/v1/calendars/{key}/overrides/{org_unit_id}", tag = "sla", request_body = OverrideInput,
-    params(("key" = String, Path, description = "Calendar key"), ("org_unit_id" = String, Path, description = "Org unit id")),
+    params(("key" = String, Path, description = "Calendar key"), ("org_unit_id" = String, Path, format = Uuid, description = "Org unit id")),
     responses((status = 200, description = "The override.", body = OverrideView)))]
 pub async fn put_override(
     State(s): State<AppState>,
@@ -386,7 +433,7 @@ pub async fn put_override(
 
 /// Remove a unit's override: the calendar's own zone and hours hold again.
 #[utoipa::path(delete, path = "/api/v1/calendars/{key}/overrides/{org_unit_id}", tag = "sla",
-    params(("key" = String, Path, description = "Calendar key"), ("org_unit_id" = String, Path, description = "Org unit id")),
+    params(("key" = String, Path, description = "Calendar key"), ("org_unit_id" = String, Path, format = Uuid, description = "Org unit id")),
     responses((status = 204, description = "Removed.")))]
 pub async fn delete_override(
     State(s): State<AppState>,
