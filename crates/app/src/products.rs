@@ -158,7 +158,7 @@ pub(crate) fn parse_version(v: &PolicyVersionDto) -> Result<PolicyVersion, AppEr
         if let Some(c) = coverage(&format!("{field}.coverage"), &t.coverage, &mut errs) {
             after.push(AfterTerm {
                 from_month: month(t.from_month),
-                until_month: t.months.map(|m| month(t.from_month + m)),
+                until_month: t.months.map(|m| month(t.from_month.saturating_add(m))),
                 coverage: c,
             });
         }

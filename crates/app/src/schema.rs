@@ -72,6 +72,23 @@ pub enum DayKindName {
 #[allow(dead_code)]
 pub struct RequiredLine(String);
 
+/// An instant of a filter, read by the one bounded rule (the offset is checked on the text,
+/// before it is lost in the instant).
+pub fn bounded_instant<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<jiff::Timestamp>, D::Error> {
+    let Some(s) = Option::<String>::deserialize(d)? else {
+        return Ok(None);
+    };
+    aftersales_domain::bounds::parse_instant("instant", &s)
+        .map(Some)
+        .map_err(|_| {
+            serde::de::Error::custom(
+                "an RFC 3339 instant of the years 2000–2100 with an offset within ±14:00",
+            )
+        })
+}
+
 /// An integer that JSON may also write with a zero fraction (`2.0`), as JSON Schema's
 /// `integer` allows.
 pub fn int<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {

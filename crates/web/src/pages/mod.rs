@@ -23,7 +23,6 @@ mod wo_fmt;
 
 use crate::AppState;
 use crate::csrf::CsrfToken;
-use crate::extract::Query;
 use crate::extract::{SESSION_COOKIE, cookie, locale_of, request_id_of};
 use crate::i18n::Tr;
 use aftersales_app::{Actor, AppError, Ctx};
@@ -566,7 +565,13 @@ pub fn redirect(target: &str) -> Redirect {
     Redirect::to(&safe_back(Some(target)))
 }
 
-async fn switch_lang(s: axum::extract::State<AppState>, Query(q): Query<LangQuery>) -> Response {
+/// Stores nothing but the language: `back` may hold any character, and whatever is not a
+/// safe path of this site (NUL and other control characters included) falls back to `/`,
+/// so axum's own query reader is used here rather than the one that refuses NUL.
+async fn switch_lang(
+    s: axum::extract::State<AppState>,
+    axum::extract::Query(q): axum::extract::Query<LangQuery>,
+) -> Response {
     let locale = Locale::from_tag(&q.to).unwrap_or_default();
     let mut r = redirect(q.back.as_deref().unwrap_or("/")).into_response();
     let secure = if s.cfg.secure_cookies { "; Secure" } else { "" };
