@@ -249,8 +249,14 @@ pub fn json_nul_field(bytes: &[u8]) -> Option<String> {
                 } else {
                     format!("{path}.{k}")
                 };
-                if k.contains('\0') {
-                    Some(p.replace('\0', ""))
+                // Only what can be a field of a body (snake_case names): serde ignores any
+                // other key, and the value under it, so it never reaches the database.
+                if k.is_empty()
+                    || !k
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+                {
+                    None
                 } else {
                     walk(x, &p)
                 }
@@ -433,6 +439,11 @@ mod tests {
             Some("sites[1].label")
         );
         assert_eq!(json_nul_field(br#""\u0000""#).as_deref(), Some("body"));
+        // A key no body has (serde ignores it and its value) is left alone.
+        assert_eq!(
+            json_nul_field(br#"{"k\u0000": "\u0000", "Unknown": "\u0000"}"#),
+            None
+        );
         // An escaped backslash followed by `u0000` is six characters of text, not NUL.
         assert_eq!(json_nul_field(br#"{"name": "a\\u0000"}"#), None);
         assert_eq!(json_nul_field("{\"name\": \"王\"}".as_bytes()), None);

@@ -131,6 +131,7 @@ pub struct DaysQuery {
     /// A unit's own days; absent: the national schedule.
     #[param(value_type = Option<String>, format = Uuid)]
     pub org_unit_id: Option<String>,
+    #[param(minimum = 2000, maximum = 2100)]
     pub year: Option<i32>,
 }
 
