@@ -268,7 +268,7 @@ pub fn json_nul_field(bytes: &[u8]) -> Option<String> {
 }
 
 /// Percent-decodes one `application/x-www-form-urlencoded` component (`+` is a space).
-fn form_decode(s: &[u8]) -> Vec<u8> {
+pub(crate) fn form_decode(s: &[u8]) -> Vec<u8> {
     let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
     let mut out = Vec::with_capacity(s.len());
     let mut i = 0;

@@ -7,6 +7,7 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
 use utoipa::Modify;
+use utoipa::openapi::schema::{ArrayItems, Schema, SchemaType, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{Content, OpenApi, Ref, RefOr, ResponseBuilder};
 
@@ -124,7 +125,70 @@ pub fn finish(doc: &mut OpenApi) {
                     Vec::<String>::new(),
                 )]);
             }
+            for p in op.parameters.iter_mut().flatten() {
+                if let RefOr::T(p) = p
+                    && let Some(RefOr::T(s)) = &mut p.schema
+                {
+                    no_nul(s);
+                }
+            }
+            if let Some(RefOr::T(b)) = &mut op.request_body {
+                for c in b.content.values_mut() {
+                    if let RefOr::T(c) = c
+                        && let Some(RefOr::T(s)) = &mut c.schema
+                    {
+                        no_nul(s);
+                    }
+                }
+            }
         }
+    }
+    if let Some(c) = &mut doc.components {
+        for s in c.schemas.values_mut() {
+            if let RefOr::T(s) = s {
+                no_nul(s);
+            }
+        }
+    }
+}
+
+/// Text without NUL, which every string of the API refuses (422 `control_chars`: PostgreSQL
+/// cannot store it): said once here for each free-text string (one without its own pattern,
+/// choices or format), so the document and the server agree.
+fn no_nul(s: &mut Schema) {
+    match s {
+        Schema::Object(o) => {
+            let text = match &o.schema_type {
+                SchemaType::Type(Type::String) => true,
+                SchemaType::Array(t) => t.contains(&Type::String),
+                _ => false,
+            };
+            if text && o.pattern.is_none() && o.enum_values.is_none() && o.format.is_none() {
+                o.pattern = Some(r"^[^\u0000]*$".into());
+            }
+            for p in o.properties.values_mut() {
+                if let RefOr::T(p) = p {
+                    no_nul(p);
+                }
+            }
+        }
+        Schema::Array(a) => {
+            if let ArrayItems::RefOrSchema(i) = &mut a.items
+                && let RefOr::T(i) = i.as_mut()
+            {
+                no_nul(i);
+            }
+        }
+        Schema::OneOf(x) => x.items.iter_mut().for_each(each),
+        Schema::AllOf(x) => x.items.iter_mut().for_each(each),
+        Schema::AnyOf(x) => x.items.iter_mut().for_each(each),
+        _ => {}
+    }
+}
+
+fn each(s: &mut RefOr<Schema>) {
+    if let RefOr::T(s) = s {
+        no_nul(s);
     }
 }
 

@@ -160,16 +160,19 @@ pub(crate) async fn world(app: &TestApp) -> World {
 
 /// Files a request and triages it on site: its pending work order.
 pub(crate) async fn pending_order(app: &TestApp, w: &World, priority: &str) -> Value {
+    file_onsite(
+        app,
+        &w.agent,
+        json!({"customer_id": w.customer["id"], "unit_id": w.unit["id"], "kind": "repair",
+        "symptom": "不制冷，外机不转", "priority": priority}),
+    )
+    .await
+}
+
+/// Files a request (`body`) as `agent` and triages it on site: its pending work order.
+async fn file_onsite(app: &TestApp, agent: &str, body: Value) -> Value {
     let (s, r) = app
-        .send(
-            "POST",
-            "/api/v1/service-requests",
-            &w.agent,
-            Some(
-                json!({"customer_id": w.customer["id"], "unit_id": w.unit["id"], "kind": "repair",
-                "symptom": "不制冷，外机不转", "priority": priority}),
-            ),
-        )
+        .send("POST", "/api/v1/service-requests", agent, Some(body))
         .await;
     assert_eq!(s, 201, "{r}");
     let (s, r) = app
@@ -179,7 +182,7 @@ pub(crate) async fn pending_order(app: &TestApp, w: &World, priority: &str) -> V
                 "/api/v1/service-requests/{}/triage",
                 r["id"].as_str().expect("id")
             ),
-            &w.agent,
+            agent,
             Some(json!({"version": r["version"], "mode": "onsite"})),
         )
         .await;
@@ -1410,32 +1413,13 @@ async fn a_manager_sees_no_order_of_an_engineer_outside_their_subtree(app: TestA
         )
         .await;
     assert_eq!(s, 201, "{dl}");
-    let (s, r) = app
-        .send(
-            "POST",
-            "/api/v1/service-requests",
-            &w.agent,
-            Some(json!({"customer_id": dl["id"],
-            "kind": "repair", "symptom": "不制冷", "priority": "normal"})),
-        )
-        .await;
-    assert_eq!(s, 201, "{r}");
-    let (s, r) = app
-        .send(
-            "POST",
-            &format!(
-                "/api/v1/service-requests/{}/triage",
-                r["id"].as_str().expect("id")
-            ),
-            &w.agent,
-            Some(json!({"version": r["version"], "mode": "onsite"})),
-        )
-        .await;
-    assert_eq!(s, 200, "{r}");
-    let dl_n = r["work_orders"][0]["number"]
-        .as_str()
-        .expect("number")
-        .to_owned();
+    let wo = file_onsite(
+        &app,
+        &w.agent,
+        json!({"customer_id": dl["id"], "kind": "repair", "symptom": "不制冷", "priority": "normal"}),
+    )
+    .await;
+    let dl_n = wo["number"].as_str().expect("number").to_owned();
     let o = act(
         &app,
         &w.dispatcher,

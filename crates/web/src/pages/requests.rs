@@ -2,6 +2,10 @@
 //! (who is calling, what they own and what happened before, the new request), the list of
 //! requests with filters, and a request's page with its work orders, timeline in words and
 //! the actions the caller may take.
+//!
+//! Over 1,200 lines: the console, the list and the request page share their row and
+//! timeline helpers; they move into a `requests/` folder with the typed event log of issue 12,
+//! which rewrites those helpers (splitting them before would move code that issue replaces).
 
 use super::{FormErrors, PageError, Shell, WebUser, encode_component, fmt_time};
 use crate::AppState;
