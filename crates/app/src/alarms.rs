@@ -39,7 +39,7 @@ pub struct AlarmInput {
     )]
     pub message: Option<String>,
     /// When the device raised it (RFC 3339).
-    /// Years 2000–2100 (as written); an instant needs a UTC offset within ±14:00.
+    /// Years 2000–2100 (as written); an instant needs a UTC offset from −12:00 to +14:00.
     #[schema(value_type = Option<String>, format = DateTime, pattern = r"^$|^(20[0-9]{2}|2100)-")]
     pub occurred_at: Option<String>,
 }

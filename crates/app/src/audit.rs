@@ -75,12 +75,12 @@ pub struct AuditQuery {
     /// e.g. `create`, `update`, `login`.
     pub action: Option<String>,
     /// From this instant (inclusive, RFC 3339; years 2000–2100).
-    /// Years 2000–2100 (as written); an instant needs a UTC offset within ±14:00.
+    /// Years 2000–2100 (as written); an instant needs a UTC offset from −12:00 to +14:00.
     #[param(value_type = Option<String>, format = DateTime, pattern = r"^(20[0-9]{2}|2100)-")]
     #[serde(default, deserialize_with = "crate::schema::bounded_instant")]
     pub from: Option<Timestamp>,
     /// Until this instant (exclusive, RFC 3339; years 2000–2100).
-    /// Years 2000–2100 (as written); an instant needs a UTC offset within ±14:00.
+    /// Years 2000–2100 (as written); an instant needs a UTC offset from −12:00 to +14:00.
     #[param(value_type = Option<String>, format = DateTime, pattern = r"^(20[0-9]{2}|2100)-")]
     #[serde(default, deserialize_with = "crate::schema::bounded_instant")]
     pub to: Option<Timestamp>,

@@ -123,7 +123,14 @@ impl crate::App {
         request_id: Option<String>,
     ) -> Result<LoginOutcome, AppError> {
         let name = username.trim().to_lowercase();
-        if name.is_empty() || password.is_empty() || name.len() > 256 || password.len() > 1024 {
+        // No user name holds a control character (NUL cannot even be stored on PostgreSQL):
+        // such a name is a wrong sign-in on both backends, counted nowhere.
+        if name.is_empty()
+            || password.is_empty()
+            || name.len() > 256
+            || password.len() > 1024
+            || name.chars().any(char::is_control)
+        {
             return Err(AppError::InvalidCredentials);
         }
         let now = self.now();
@@ -197,9 +204,11 @@ impl crate::App {
     /// window (`login_window`, starting with its first attempt):
     /// - this account from this address: at most `login_max_failures`;
     /// - this address, any account: at most `login_max_failures_per_address`;
-    /// - this account, any address: at most `login_max_failures_per_account` — except
-    ///   for an address the account signed in from within `LOGIN_KNOWN_ADDRESS_DAYS`, so
-    ///   an attack from elsewhere does not lock the owner (e.g. `admin`) out.
+    /// - this account, any address: at most `login_max_failures_per_account`;
+    ///
+    /// the last two except for an address the account signed in from within
+    /// `LOGIN_KNOWN_ADDRESS_DAYS`, so neither an attack from elsewhere nor a neighbour
+    /// behind the same address locks the owner (e.g. `admin`) out.
     ///
     /// Each counter is bumped atomically and the transaction rolled back when one refuses,
     /// so concurrent attempts never pass a limit and refused ones do not count. Successes
@@ -215,24 +224,26 @@ impl crate::App {
             }
         };
         let mut tx = self.db.begin().await?;
+        // An address the account signed in from lately is the owner's: neither the
+        // address's budget (an office behind one NAT, or a proxy) nor the account's (a
+        // distributed attack) locks the owner out there; the account+address limit holds.
+        let known = throttle::is_known_address(
+            tx.conn(),
+            &k.name,
+            &k.address,
+            now - SignedDuration::from_hours(24 * LOGIN_KNOWN_ADDRESS_DAYS),
+        )
+        .await?;
         let (n, start) = throttle::bump(tx.conn(), &k.account_address, now, expired).await?;
         if n > self.cfg.login_max_failures {
             return Err(refuse(start));
         }
         let (n, start) = throttle::bump(tx.conn(), &k.address_key, now, expired).await?;
-        if n > self.cfg.login_max_failures_per_address {
+        if n > self.cfg.login_max_failures_per_address && !known {
             return Err(refuse(start));
         }
         let (n, start) = throttle::bump(tx.conn(), &k.account, now, expired).await?;
-        if n > self.cfg.login_max_failures_per_account
-            && !throttle::is_known_address(
-                tx.conn(),
-                &k.name,
-                &k.address,
-                now - SignedDuration::from_hours(24 * LOGIN_KNOWN_ADDRESS_DAYS),
-            )
-            .await?
-        {
+        if n > self.cfg.login_max_failures_per_account && !known {
             return Err(refuse(start));
         }
         tx.commit().await?;

@@ -85,14 +85,20 @@ impl crate::App {
     /// once. When `password` is given it always decides the admin's password.
     pub async fn ensure_admin(&self, password: Option<&str>) -> Result<Option<String>, AppError> {
         let ctx = Ctx::system("bootstrap");
-        if let Some(p) = password {
-            Password::parse("AFTERSALES_ADMIN_PASSWORD", p, "admin").map_err(AppError::invalid)?;
-        }
         match user_store::find_by_username(self.db.pool(), "admin").await? {
             Some(admin) => {
-                if let Some(p) = password
-                    && !self.cfg.password_cost.verify(p, &admin.password_hash)?
-                {
+                let Some(p) = password else { return Ok(None) };
+                if self.cfg.password_cost.verify(p, &admin.password_hash)? {
+                    // The password in force stays usable after an upgrade whose rules
+                    // would refuse it as a new one; the log says to change it.
+                    if let Err(e) = Password::parse("AFTERSALES_ADMIN_PASSWORD", p, "admin") {
+                        tracing::warn!(
+                            reason = e.code,
+                            "the admin password is too weak for today's rules: change it"
+                        );
+                    }
+                } else {
+                    // A new password: today's rules apply.
                     let p = Password::parse("AFTERSALES_ADMIN_PASSWORD", p, "admin")
                         .map_err(AppError::invalid)?;
                     self.set_password(&ctx, admin.id, &p, "reset_password", None)

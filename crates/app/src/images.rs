@@ -32,19 +32,18 @@ pub fn image_type(bytes: &[u8]) -> Option<&'static str> {
 
 const PNG_SIGNATURE: &[u8] = &[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
 
-/// Checks a photo in full; returns its content type.
-pub fn check_photo(bytes: &[u8]) -> Result<&'static str, ImageProblem> {
+/// Checks a photo in full; returns its content type and how many of its bytes are the
+/// image. A JPEG is kept up to its end marker: phones append data after it (a "motion
+/// photo"'s video, maker trailers), which is cut off rather than refused, so what is kept
+/// is the picture and nothing else. A PNG or WebP must end where it says.
+pub fn check_photo(bytes: &[u8]) -> Result<(&'static str, usize), ImageProblem> {
     let t = image_type(bytes).ok_or(ImageProblem::UnknownType)?;
-    let ok = match t {
-        "image/png" => png_ok(bytes, PHOTO_MAX_SIDE, PHOTO_MAX_PIXELS),
-        "image/jpeg" => jpeg_ok(bytes),
-        _ => webp_ok(bytes),
+    let kept = match t {
+        "image/png" => png_ok(bytes, PHOTO_MAX_SIDE, PHOTO_MAX_PIXELS).then_some(bytes.len()),
+        "image/jpeg" => jpeg_end(bytes).filter(|end| jpeg_ok(&bytes[..*end])),
+        _ => webp_ok(bytes).then_some(bytes.len()),
     };
-    if ok {
-        Ok(t)
-    } else {
-        Err(ImageProblem::Corrupt)
-    }
+    kept.map(|n| (t, n)).ok_or(ImageProblem::Corrupt)
 }
 
 fn within(w: u32, h: u32, max_side: u32, max_pixels: u64) -> bool {
@@ -216,7 +215,7 @@ mod tests {
     #[test]
     fn a_png_followed_by_html_is_refused() {
         let good = png(8, 4);
-        assert_eq!(check_photo(&good), Ok("image/png"));
+        assert_eq!(check_photo(&good), Ok(("image/png", good.len())));
         let mut bad = good.clone();
         bad.extend_from_slice(b"<html><script>alert(1)</script></html>");
         assert_eq!(check_photo(&bad), Err(ImageProblem::Corrupt));

@@ -97,7 +97,7 @@ pub struct CallbackInput {
 #[into_params(parameter_in = Query)]
 pub struct ReconciliationQuery {
     /// The local day (`YYYY-MM-DD`, Asia/Shanghai); today when absent.
-    /// Years 2000–2100 (as written); an instant needs a UTC offset within ±14:00.
+    /// Years 2000–2100 (as written); an instant needs a UTC offset from −12:00 to +14:00.
     #[param(value_type = Option<String>, format = Date, pattern = r"^$|^(20[0-9]{2}|2100)-")]
     pub day: Option<String>,
 }

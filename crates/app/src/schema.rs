@@ -84,7 +84,7 @@ pub fn bounded_instant<'de, D: Deserializer<'de>>(
         .map(Some)
         .map_err(|_| {
             serde::de::Error::custom(
-                "an RFC 3339 instant of the years 2000–2100 with an offset within ±14:00",
+                "an RFC 3339 instant of the years 2000–2100 with an offset from −12:00 to +14:00",
             )
         })
 }

@@ -67,10 +67,10 @@ pub struct NewServiceRequest {
     #[schema(pattern = r"^([0-9]{6})?$")]
     pub region_code: Option<String>,
     /// The window the customer prefers (RFC 3339 instants).
-    /// Years 2000–2100 (as written); an instant needs a UTC offset within ±14:00.
+    /// Years 2000–2100 (as written); an instant needs a UTC offset from −12:00 to +14:00.
     #[schema(value_type = Option<String>, format = DateTime, pattern = r"^$|^(20[0-9]{2}|2100)-")]
     pub preferred_from: Option<String>,
-    /// Years 2000–2100 (as written); an instant needs a UTC offset within ±14:00.
+    /// Years 2000–2100 (as written); an instant needs a UTC offset from −12:00 to +14:00.
     #[schema(value_type = Option<String>, format = DateTime, pattern = r"^$|^(20[0-9]{2}|2100)-")]
     pub preferred_to: Option<String>,
     /// The owner; the caller when they may own requests, else the intake desk.
@@ -234,11 +234,11 @@ pub struct RequestQuery {
     #[param(max_length = 32)]
     pub number: Option<String>,
     /// Created at or after this instant (RFC 3339).
-    /// Years 2000–2100 (as written); an instant needs a UTC offset within ±14:00.
+    /// Years 2000–2100 (as written); an instant needs a UTC offset from −12:00 to +14:00.
     #[param(value_type = Option<String>, format = DateTime, pattern = r"^$|^(20[0-9]{2}|2100)-")]
     pub created_from: Option<String>,
     /// Created before this instant.
-    /// Years 2000–2100 (as written); an instant needs a UTC offset within ±14:00.
+    /// Years 2000–2100 (as written); an instant needs a UTC offset from −12:00 to +14:00.
     #[param(value_type = Option<String>, format = DateTime, pattern = r"^$|^(20[0-9]{2}|2100)-")]
     pub created_to: Option<String>,
     #[param(pattern = r"^[A-Za-z0-9_-]*$")]

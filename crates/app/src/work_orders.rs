@@ -205,7 +205,7 @@ pub struct WorkOrderQuery {
     #[param(value_type = Option<String>, format = Uuid)]
     pub request_id: Option<String>,
     /// Orders with an appointment on this local day (`YYYY-MM-DD`, Asia/Shanghai).
-    /// Years 2000–2100 (as written); an instant needs a UTC offset within ±14:00.
+    /// Years 2000–2100 (as written); an instant needs a UTC offset from −12:00 to +14:00.
     #[param(value_type = Option<String>, format = Date, pattern = r"^$|^(20[0-9]{2}|2100)-")]
     pub day: Option<String>,
     #[param(pattern = r"^[A-Za-z0-9_-]*$")]
@@ -261,10 +261,10 @@ pub struct AppointmentInput {
     #[serde(deserialize_with = "crate::schema::int")]
     #[schema(minimum = 1)]
     pub version: i64,
-    /// Years 2000–2100 (as written); an instant needs a UTC offset within ±14:00.
+    /// Years 2000–2100 (as written); an instant needs a UTC offset from −12:00 to +14:00.
     #[schema(value_type = String, format = DateTime, pattern = r"^(20[0-9]{2}|2100)-")]
     pub starts_at: String,
-    /// Years 2000–2100 (as written); an instant needs a UTC offset within ±14:00.
+    /// Years 2000–2100 (as written); an instant needs a UTC offset from −12:00 to +14:00.
     #[schema(value_type = String, format = DateTime, pattern = r"^(20[0-9]{2}|2100)-")]
     pub ends_at: String,
     /// Required when an agreed window changes (R-DSP-2).
@@ -1328,7 +1328,7 @@ impl crate::App {
         let checked = tokio::task::spawn_blocking(move || crate::images::check_photo(&owned))
             .await
             .map_err(|e| AppError::Internal(format!("checking a photo: {e}")))?;
-        let content_type = match checked {
+        let (content_type, kept) = match checked {
             Ok(t) => t,
             Err(crate::images::ImageProblem::UnknownType) => {
                 return Err(AppError::BadFile("unsupported_image_type"));
@@ -1337,6 +1337,7 @@ impl crate::App {
                 return Err(AppError::invalid(FieldError::new("photo", "corrupt_image")));
             }
         };
+        let bytes = &bytes[..kept];
         let caption = parse_opt_text("caption", caption, 200).map_err(AppError::invalid)?;
         let (mut tx, w, r) = self.order_for_change(ctx, key, None, Who::Field).await?;
         if status_of(&w)?.is_terminal() {

@@ -21,6 +21,7 @@ pub const RECORD_LAST_YEAR: i16 = 2100;
 pub const FUTURE_MARGIN_DAYS: i32 = 2;
 /// Offsets in use on Earth run from −12:00 to +14:00.
 pub const MAX_OFFSET_SECONDS: i32 = 14 * 3600;
+pub const MIN_OFFSET_SECONDS: i32 = -12 * 3600;
 /// Schema patterns (OpenAPI) matching the years above at the start of a date or instant.
 pub const SERVICE_YEAR_PATTERN: &str = r"^(20[0-9]{2}|2100)-";
 pub const RECORD_YEAR_PATTERN: &str = r"^(199[0-9]|20[0-9]{2}|2100)-";
@@ -106,7 +107,7 @@ pub fn check_past_date(field: &str, d: Date, today: Date) -> Result<Date, FieldE
 }
 
 /// An instant of the service in RFC 3339 (`2026-11-22T09:00:00+08:00`): a real UTC offset
-/// (at most ±14:00) and a year (as written) from 2000 to 2100.
+/// (−12:00 to +14:00) and a year (as written) from 2000 to 2100.
 pub fn parse_instant(field: &str, raw: &str) -> Result<Timestamp, FieldError> {
     parse_instant_in(field, raw, SERVICE_YEARS)
 }
@@ -124,7 +125,7 @@ pub fn parse_instant_in(field: &str, raw: &str, years: Years) -> Result<Timestam
         // A bare local time names no instant.
         return Err(invalid());
     };
-    if offset.seconds().abs() > MAX_OFFSET_SECONDS {
+    if !(MIN_OFFSET_SECONDS..=MAX_OFFSET_SECONDS).contains(&offset.seconds()) {
         return Err(FieldError::new(field, "invalid_offset"));
     }
     // The year as written (what a form or a schema pattern sees), not the UTC year: the
@@ -231,6 +232,8 @@ mod tests {
             ("+002026-01-01T00:00:00Z", "invalid_instant"),
             ("2026-01-01T00:00:00+25:00", "invalid_offset"),
             ("2026-01-01T00:00:00-14:30", "invalid_offset"),
+            ("2026-01-01T00:00:00-13:00", "invalid_offset"),
+            ("2026-01-01T00:00:00-12:00", "ok"),
             ("2026-01-01T00:00:00", "invalid_instant"),
             ("2026-01-01", "invalid_instant"),
             ("2026-02-30T00:00:00Z", "invalid_instant"),

@@ -44,13 +44,13 @@
 //! is 0 without a distance and `9 999 999 − distance in 10 m` (at least 1) with one. Orders
 //! count up to 99 and minutes up to 1440 (a whole day); more ranks like the cap.
 //!
-//! Over 1,200 lines, about half of them table tests of the ranking; the rules themselves are
-//! one concept (who to send and why) and read best in one place.
-//!
 //! Decisions: the **priority** does not change the order (an urgent job needs the same
 //! certified, covering, least-loaded, nearest person; the SLA rules use the priority for
 //! clocks and escalation). The load is the caller's for the day of the work; positions
 //! older than the caller trusts are passed as unknown.
+//!
+//! Over 1,200 lines, about half of them table tests of the ranking; the rules themselves are
+//! one concept (who to send and why) and read best in one place.
 
 use crate::certification::{CertLevel, Certification, Standing, standing};
 use crate::coverage::Responsible;

@@ -43,15 +43,15 @@
 //!   equipment under contract), but such a job stays class C and never `in_warranty`.
 //!   Inactive contracts are mentioned (`contract_expired`, `contract_not_started`).
 //! - **Class** is C iff the product is not ours; otherwise A iff in warranty (period or
-//!
-//! Over 1,200 lines, most of them table tests over the source documents' cases; the resolver
-//! is one decision and reads best beside its tests.
 //!   active contract) with a normal failure; otherwise B.
 //! - **Policy versions.** A change applies to units sold from its date, never rewrites the
 //!   past: the version with the latest `effective_from` not after the unit's sale date (else
 //!   ship, else manufacture date). A unit dated before every version gets the earliest one
 //!   (the first version recorded stands for the policy that was in force before records
 //!   began); an undated unit gets the earliest too. Equal dates: the later in the list wins.
+//!
+//! Over 1,200 lines, most of them table tests over the source documents' cases; the resolver
+//! is one decision and reads best beside its tests.
 
 use jiff::Span;
 use jiff::civil::Date;

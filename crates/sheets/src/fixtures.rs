@@ -26,6 +26,20 @@ const REL: &str = "http://schemas.openxmlformats.org/officeDocument/2006/relatio
 /// An XLSX workbook of one sheet: `sheet_data` is the inside of `<sheetData>`, `dimension`
 /// the `<dimension ref>` it declares, `shared` the inside of `<sst …>` with its attributes.
 pub fn xlsx(sheet_data: &str, dimension: &str, shared: Option<(&str, &str)>) -> Vec<u8> {
+    let sst = shared.map(|(attrs, inner)| {
+        format!(
+            r#"<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{MAIN}" {attrs}>{inner}</sst>"#
+        )
+    });
+    xlsx_parts(sheet_data, dimension, sst.as_deref())
+}
+
+/// A workbook like [`xlsx`] whose shared-strings part is `sst`, written out whole.
+pub fn xlsx_with_shared_part(sheet_data: &str, sst: &str) -> Vec<u8> {
+    xlsx_parts(sheet_data, "A1", Some(sst))
+}
+
+fn xlsx_parts(sheet_data: &str, dimension: &str, sst: Option<&str>) -> Vec<u8> {
     let types = r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#;
     let rels = format!(
         r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="{REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>"#
@@ -39,11 +53,6 @@ pub fn xlsx(sheet_data: &str, dimension: &str, shared: Option<(&str, &str)>) -> 
     let sheet = format!(
         r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{MAIN}"><dimension ref="{dimension}"/><sheetData>{sheet_data}</sheetData></worksheet>"#
     );
-    let sst = shared.map(|(attrs, inner)| {
-        format!(
-            r#"<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{MAIN}" {attrs}>{inner}</sst>"#
-        )
-    });
     let mut parts: Vec<(&str, &[u8], bool)> = vec![
         ("[Content_Types].xml", types.as_bytes(), false),
         ("_rels/.rels", rels.as_bytes(), false),
@@ -51,7 +60,7 @@ pub fn xlsx(sheet_data: &str, dimension: &str, shared: Option<(&str, &str)>) -> 
         ("xl/_rels/workbook.xml.rels", wb_rels.as_bytes(), false),
         ("xl/worksheets/sheet1.xml", sheet.as_bytes(), false),
     ];
-    if let Some(s) = &sst {
+    if let Some(s) = sst {
         parts.push(("xl/sharedStrings.xml", s.as_bytes(), false));
     }
     zip_of(&parts)

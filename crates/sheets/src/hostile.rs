@@ -264,3 +264,44 @@ fn the_libreoffice_fixtures_still_read() {
         assert!(!t.rows.is_empty(), "{name}");
     }
 }
+
+#[test]
+fn a_long_text_repeated_within_the_caps_is_refused_before_it_fills_memory() {
+    // One cell of 30,000 characters, repeated 200 columns × 50,000 rows: within the cell
+    // caps, but 300 GB of copies. The running text total stops it early.
+    let long = "长".repeat(10_000);
+    let row = format!(
+        r#"<table:table-row table:number-rows-repeated="50000"><table:table-cell table:number-columns-repeated="200" office:value-type="string"><text:p>{long}</text:p></table:table-cell></table:table-row>"#
+    );
+    let book = ods(&format!(
+        r#"<table:table table:name="S">{}{row}</table:table>"#,
+        ods_customer_rows()
+    ));
+    assert!(book.len() < 64 * 1024, "small on the wire: {}", book.len());
+    assert_eq!(code(&book, Format::Ods), "workbook_expands");
+}
+
+#[test]
+fn a_cell_built_from_space_repeats_past_excels_limit_is_refused() {
+    let spaces = r#"<text:s text:c="1024"/>"#.repeat(100);
+    let cell = format!(
+        r#"<table:table-cell office:value-type="string"><text:p>{spaces}</text:p></table:table-cell>"#
+    );
+    let book = ods(&format!(
+        r#"<table:table table:name="S">{}<table:table-row>{cell}{cell}</table:table-row></table:table>"#,
+        ods_customer_rows()
+    ));
+    assert_eq!(code(&book, Format::Ods), "unreadable_file");
+}
+
+#[test]
+fn shared_strings_hidden_behind_comments_are_still_checked() {
+    let comments = "<!-- padding -->".repeat(500);
+    let strings = "<si><t>客户名称</t></si><si><t>手机</t></si><si><t>张三</t></si>";
+    let rows = r#"<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c></row><row r="2"><c r="A2" t="s"><v>2</v></c><c r="B2"><v>13800000001</v></c></row>"#;
+    let sst = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>{comments}<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="3" uniqueCount="1000000000000">{strings}</sst>"#
+    );
+    let book = xlsx_with_shared_part(rows, &sst);
+    assert_eq!(code(&book, Format::Xlsx), "unreadable_file");
+}

@@ -213,6 +213,8 @@ fn cell_text<R: BufRead>(xml: &mut quick_xml::Reader<R>, end: &str) -> Result<St
     let mut paragraphs = 0;
     let mut buf = Vec::new();
     loop {
+        // `text:s` repeats and long runs cannot build a cell past the cap.
+        crate::read::check_cell_len(&out)?;
         buf.clear();
         match xml.read_event_into(&mut buf).map_err(corrupt)? {
             Event::Start(e) if e.name().as_ref() == "office:annotation" => {

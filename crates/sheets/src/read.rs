@@ -414,6 +414,24 @@ pub(crate) const MAX_SHEETS: usize = 1_024;
 pub(crate) struct Sparse {
     rows: std::collections::BTreeMap<u32, Vec<Cell>>,
     max_rows: usize,
+    /// The bytes of text kept so far: a few cells repeated (ODS repeats, one shared string
+    /// used everywhere) may not add up to more than [`MAX_TEXT_BYTES`].
+    text_bytes: usize,
+}
+
+/// The longest cell (Excel's own limit, in characters).
+pub(crate) const MAX_CELL_CHARS: usize = 32_767;
+/// The text of all kept cells together: 50,000 rows of 200 real cells stay far below it.
+pub(crate) const MAX_TEXT_BYTES: usize = 256 * 1024 * 1024;
+
+/// Refuses a cell's text longer than [`MAX_CELL_CHARS`] (checked on bytes first, cheaply).
+pub(crate) fn check_cell_len(text: &str) -> Result<(), ReadError> {
+    if text.len() > MAX_CELL_CHARS && text.chars().count() > MAX_CELL_CHARS {
+        return Err(ReadError::Corrupt(format!(
+            "a cell longer than {MAX_CELL_CHARS} characters"
+        )));
+    }
+    Ok(())
 }
 
 impl Sparse {
@@ -421,6 +439,7 @@ impl Sparse {
         Sparse {
             rows: std::collections::BTreeMap::new(),
             max_rows,
+            text_bytes: 0,
         }
     }
 
@@ -443,6 +462,13 @@ impl Sparse {
             return Ok(());
         }
         self.check(row, col)?;
+        check_cell_len(&cell.text)?;
+        self.text_bytes = self.text_bytes.saturating_add(cell.text.len());
+        if self.text_bytes > MAX_TEXT_BYTES {
+            return Err(ReadError::Expands {
+                max_mib: (MAX_TEXT_BYTES / (1024 * 1024)) as u64,
+            });
+        }
         let full = self.rows.len() >= self.max_rows + HEADER_ROWS;
         let cells = match self.rows.entry(row as u32) {
             std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
@@ -580,8 +606,9 @@ fn check_shared_strings(bytes: &[u8]) -> Result<(), ReadError> {
         let size = f.size();
         let mut xml = quick_xml::Reader::from_reader(std::io::BufReader::new(f));
         let mut buf = Vec::new();
-        // The table's element comes right after the XML declaration.
-        for _ in 0..64 {
+        // Read up to the table's element, whatever comes before it (calamine does too,
+        // and reserves room for `uniqueCount` entries when it gets there).
+        loop {
             buf.clear();
             match xml.read_event_into(&mut buf) {
                 Ok(Event::Start(e) | Event::Empty(e)) if e.local_name().as_ref() == "sst" => {
@@ -603,7 +630,8 @@ fn check_shared_strings(bytes: &[u8]) -> Result<(), ReadError> {
                     }
                     break;
                 }
-                Ok(Event::Eof) | Err(_) => break,
+                Ok(Event::Eof) => break,
+                Err(e) => return Err(ReadError::Corrupt(e.to_string())),
                 Ok(_) => {}
             }
         }

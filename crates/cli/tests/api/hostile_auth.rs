@@ -21,6 +21,8 @@ both!(
     the_cli_reset_ends_personal_tokens,
     a_csrf_token_is_bound_to_its_session_and_rotated_at_login,
     weak_passwords_are_refused_everywhere_with_a_field_error,
+    a_user_name_with_nul_is_a_wrong_sign_in_on_both_doors,
+    a_restart_keeps_an_admin_password_older_rules_allowed,
 );
 
 /// Runs each listed test on both backends with the `AppConfig` the named function makes.
@@ -377,6 +379,19 @@ async fn an_attack_from_many_addresses_does_not_lock_the_owner_out(app: TestApp)
     login("admin", "10.0.0.1", ADMIN_PASSWORD)
         .await
         .expect("the owner still signs in");
+    // A neighbour behind the owner's address sprays other names past the address's
+    // budget: a stranger there is refused, the owner (known there) is not.
+    for i in 0..60 {
+        let r = login(&format!("nobody{i}"), "10.0.0.1", "wrong-password").await;
+        assert!(r.is_err());
+    }
+    assert!(matches!(
+        login("agent", "10.0.0.1", DEMO_PASSWORD).await,
+        Err(aftersales_app::AppError::RateLimited { .. })
+    ));
+    login("admin", "10.0.0.1", ADMIN_PASSWORD)
+        .await
+        .expect("the owner signs in beside the sprayer");
     // An IPv6 client is counted by its /64: another host address of it shares the count.
     for i in 1..=3 {
         let r = login("agent", &format!("2001:db8:1:2::{i}"), "wrong-password").await;
@@ -1027,4 +1042,60 @@ async fn weak_passwords_are_refused_everywhere_with_a_field_error(app: TestApp) 
         .send("POST", "/api/v1/users", &admin, Some(json!({"username": "wang.fang", "display_name": "王芳", "role": "agent", "org_unit_id": hq, "password": "wang.fang-likes-tea"})))
         .await;
     assert_eq!(s, 201, "{b}");
+}
+
+/// A user name holding NUL (which PostgreSQL cannot store) is a wrong sign-in on the page
+/// and refused at the door of the API, alike on both backends; nothing answers 500.
+async fn a_user_name_with_nul_is_a_wrong_sign_in_on_both_doors(app: TestApp) {
+    let mut jar = Jar::default();
+    let csrf = jar.csrf(&app, "/login").await;
+    let a = jar
+        .post(
+            &app,
+            "/login",
+            &[
+                ("_csrf", &csrf),
+                ("username", "admin\0x"),
+                ("password", ADMIN_PASSWORD),
+                ("next", "/"),
+            ],
+        )
+        .await;
+    assert!(a.status < 500, "page login: {} {}", a.status, a.body);
+    assert_ne!(a.status, 303, "no sign-in");
+    assert!(!jar.0.contains_key("as_session"));
+    let (status, _) = api_login(&app, "admin\u{0}x", ADMIN_PASSWORD).await;
+    assert!((400..500).contains(&status), "API login: {status}");
+    // Nothing was counted against the real name.
+    jar.login(&app, "admin", ADMIN_PASSWORD).await;
+}
+
+/// An admin password set before today's rules (`admin2024` is a common one now) still
+/// starts the server when it is the one in force; a new weak one is refused.
+async fn a_restart_keeps_an_admin_password_older_rules_allowed(app: TestApp) {
+    let hash = aftersales_app::PasswordCost::insecure_fast()
+        .hash("admin2024")
+        .expect("hash");
+    sqlx::query("UPDATE users SET password_hash = $1 WHERE username = 'admin'")
+        .bind(hash)
+        .execute(app.app.db().pool())
+        .await
+        .expect("an old password");
+    app.app
+        .ensure_admin(Some("admin2024"))
+        .await
+        .expect("the password in force starts the server");
+    let e = app
+        .app
+        .ensure_admin(Some("password1"))
+        .await
+        .expect_err("a new weak password is refused");
+    assert!(
+        matches!(e, aftersales_app::AppError::Validation(_)),
+        "{e:?}"
+    );
+    app.app
+        .ensure_admin(Some("admin2024"))
+        .await
+        .expect("nothing was changed by the refused one");
 }

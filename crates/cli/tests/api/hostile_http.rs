@@ -21,7 +21,7 @@ both!(
     every_kind_of_answer_carries_the_security_headers,
     hsts_only_when_served_over_https,
     a_chunked_body_over_the_limit_and_a_non_utf8_path_are_problems,
-    images_that_go_on_after_their_end_are_refused_and_photos_are_served_inert,
+    images_that_go_on_after_their_end_are_refused_or_cut_and_photos_are_served_inert,
     a_foreign_host_never_reaches_the_verification_link,
     the_worker_keeps_going_after_claims_fail,
 );
@@ -425,7 +425,9 @@ async fn upload(app: &TestApp, w: &World, id: &str, ct: &str, body: Vec<u8>) -> 
     crate::helpers::split(r).await
 }
 
-async fn images_that_go_on_after_their_end_are_refused_and_photos_are_served_inert(app: TestApp) {
+async fn images_that_go_on_after_their_end_are_refused_or_cut_and_photos_are_served_inert(
+    app: TestApp,
+) {
     let w = world(&app).await;
     let (_, o) = on_site(&app, &w).await;
     let id = o["id"].as_str().expect("id").to_owned();
@@ -445,7 +447,29 @@ async fn images_that_go_on_after_their_end_are_refused_and_photos_are_served_ine
         for b in &mut damaged[mid..mid + 6] {
             *b ^= 0x5A;
         }
-        let mut bad = vec![("trailing", trailing), ("cut", cut)];
+        let mut bad = vec![("cut", cut)];
+        // A phone appends data after a JPEG's end (a motion photo's video): the picture is
+        // kept and the rest cut off; a PNG or WebP must end where it says.
+        if ct == "image/jpeg" {
+            let (s, p) = upload(&app, &w, &id, ct, trailing).await;
+            assert_eq!(s, 201, "{ct} trailing: {p}");
+            let served = app
+                .http
+                .get(app.url(&format!(
+                    "/api/v1/work-orders/{id}/photos/{}",
+                    p["id"].as_str().expect("photo id")
+                )))
+                .bearer_auth(&w.dispatcher)
+                .send()
+                .await
+                .expect("photo")
+                .bytes()
+                .await
+                .expect("bytes");
+            assert_eq!(served.as_ref(), good.as_slice(), "the HTML is cut off");
+        } else {
+            bad.push(("trailing", trailing));
+        }
         // A PNG's chunks carry checksums, so damage inside is certain to show.
         if ct == "image/png" {
             bad.push(("damaged", damaged));
@@ -511,11 +535,19 @@ async fn images_that_go_on_after_their_end_are_refused_and_photos_are_served_ine
         (422, Some("signature_png"), Some("invalid_image")),
         "{b}"
     );
-    // Nothing refused was kept: three photos, the record unsigned.
+    // Nothing refused was kept: the three good photos and the cut JPEG (its stored size
+    // that of the picture alone), the record unsigned.
     let (_, o) = app
         .get(&format!("/api/v1/work-orders/{id}"), &w.engineer)
         .await;
-    assert_eq!(o["photos"].as_array().expect("photos").len(), 3, "{o}");
+    let photos = o["photos"].as_array().expect("photos");
+    assert_eq!(photos.len(), 4, "{o}");
+    let jpegs: Vec<i64> = photos
+        .iter()
+        .filter(|p| p["content_type"] == "image/jpeg")
+        .map(|p| p["size"].as_i64().expect("size"))
+        .collect();
+    assert_eq!(jpegs, vec![jpg.len() as i64; 2], "{o}");
 }
 
 /// Fills in, signs and completes an order on site; its id.

@@ -395,12 +395,12 @@ pub struct AuditExportQuery {
     pub actor: Option<String>,
     pub action: Option<String>,
     /// From this instant (inclusive, RFC 3339).
-    /// Years 2000–2100 (as written); an instant needs a UTC offset within ±14:00.
+    /// Years 2000–2100 (as written); an instant needs a UTC offset from −12:00 to +14:00.
     #[param(value_type = Option<String>, format = DateTime, pattern = r"^(20[0-9]{2}|2100)-")]
     #[serde(default, deserialize_with = "aftersales_app::schema::bounded_instant")]
     pub from: Option<jiff::Timestamp>,
     /// Until this instant (exclusive, RFC 3339).
-    /// Years 2000–2100 (as written); an instant needs a UTC offset within ±14:00.
+    /// Years 2000–2100 (as written); an instant needs a UTC offset from −12:00 to +14:00.
     #[param(value_type = Option<String>, format = DateTime, pattern = r"^(20[0-9]{2}|2100)-")]
     #[serde(default, deserialize_with = "aftersales_app::schema::bounded_instant")]
     pub to: Option<jiff::Timestamp>,
