@@ -269,12 +269,18 @@ pub fn json_nul_field(bytes: &[u8]) -> Option<String> {
 
 /// Percent-decodes one `application/x-www-form-urlencoded` component (`+` is a space).
 pub(crate) fn form_decode(s: &[u8]) -> Vec<u8> {
-    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
+    percent_decode(s, true)
+}
+
+/// Percent-decodes bytes (a malformed escape stays as it is); in a form component `+` is a
+/// space, in a path or a URL it is itself. The one decoder of the web layer.
+pub(crate) fn percent_decode(s: &[u8], plus_is_space: bool) -> Vec<u8> {
+    let hex = |b: u8| (b as char).to_digit(16).and_then(|d| u8::try_from(d).ok());
     let mut out = Vec::with_capacity(s.len());
     let mut i = 0;
     while i < s.len() {
         match s[i] {
-            b'+' => out.push(b' '),
+            b'+' if plus_is_space => out.push(b' '),
             b'%' if i + 2 < s.len() => match (hex(s[i + 1]), hex(s[i + 2])) {
                 (Some(h), Some(l)) => {
                     out.push(h * 16 + l);

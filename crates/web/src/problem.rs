@@ -258,29 +258,8 @@ pub async fn reject_bad_paths(req: Request, next: Next) -> Response {
 
 /// Whether the percent-decoded path is UTF-8.
 pub fn path_is_utf8(path: &str) -> bool {
-    if !path.contains('%') {
-        return true;
-    }
-    let b = path.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%'
-            && i + 2 < b.len()
-            && let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2]))
-        {
-            out.push(h * 16 + l);
-            i += 3;
-        } else {
-            out.push(b[i]);
-            i += 1;
-        }
-    }
-    std::str::from_utf8(&out).is_ok()
-}
-
-fn hex(c: u8) -> Option<u8> {
-    (c as char).to_digit(16).map(|d| d as u8)
+    !path.contains('%')
+        || std::str::from_utf8(&crate::extract::percent_decode(path.as_bytes(), false)).is_ok()
 }
 
 pub fn panic_response(err: Box<dyn std::any::Any + Send + 'static>) -> Response {

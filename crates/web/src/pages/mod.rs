@@ -542,22 +542,7 @@ fn target_form_is_local(t: &[u8], raw: bool) -> bool {
 }
 
 fn percent_decode(s: &[u8]) -> Vec<u8> {
-    let hex = |b: u8| (b as char).to_digit(16).and_then(|d| u8::try_from(d).ok());
-    let mut out = Vec::with_capacity(s.len());
-    let mut i = 0;
-    while i < s.len() {
-        if s[i] == b'%'
-            && i + 2 < s.len()
-            && let (Some(h), Some(l)) = (hex(s[i + 1]), hex(s[i + 2]))
-        {
-            out.push(h * 16 + l);
-            i += 3;
-        } else {
-            out.push(s[i]);
-            i += 1;
-        }
-    }
-    out
+    crate::extract::percent_decode(s, false)
 }
 
 /// A redirect of the pages (303 See Other), always to a target [`safe_back`] accepts.
