@@ -3,108 +3,86 @@
 //! change and its audit row together. The web UI, the API, the CLI and the jobs all come
 //! in through here; nothing above this layer writes SQL or decides a business rule.
 
-mod alarms;
-mod audit;
-mod auth;
-mod bootstrap;
-mod catalog;
-mod certifications;
+mod accounts;
+mod administration;
 mod clock;
-mod contracts;
-mod coverage;
 mod ctx;
-mod customers;
-mod demo_contracts;
-mod demo_installed_base;
-mod demo_network;
-mod demo_service;
-mod dispatch;
+mod demo;
 mod error;
-mod escalation;
-mod export;
 mod idempotency;
-mod images;
-mod import;
-mod jobs;
-mod notify;
-mod org;
-mod passwords;
-mod portal;
-mod products;
-mod records;
+mod installed_base;
+mod network;
+mod notifications;
 pub mod schema;
-mod service_requests;
+mod service;
 mod sla;
-mod units;
-mod users;
-mod work_orders;
 
-pub use alarms::{ALARM_CLOCK_SKEW_SECS, AlarmInput, AlarmResult, alarm_signature};
-pub use audit::{AuditQuery, AuditView};
-pub use auth::{LoginOutcome, NewToken, TokenView};
-pub use bootstrap::{DEMO_PASSWORD, DemoSummary};
-pub use catalog::{CatalogCode, CodeQuery};
-pub use certifications::{
-    CertHolderView, CertificationPatch, CertificationQuery, CertificationView, NewCertification,
+pub use accounts::auth::{LoginOutcome, NewToken, TokenView};
+pub use accounts::passwords::PasswordCost;
+pub use administration::audit::{AuditQuery, AuditView};
+pub use administration::export::{ExportCell, ExportFilter, ExportList, ExportPage};
+pub use administration::import::{
+    ColumnMap, FieldInfo, ImportFileInfo, ImportKind, ImportMode, ImportRejects, ImportReport,
+    ImportRequest, PREVIEW_ROWS, PreviewRow, RejectedRow, RowError, normalize_header,
+};
+pub use administration::jobs::{
+    Backoff, DEFAULT_MAX_ATTEMPTS, Failed, Job, JobCount, JobQuery, JobStatus, JobView,
+    MAX_ERROR_CHARS, NewJob,
 };
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use contracts::{ContractQuery, ContractView, InspectionStep, NewContract};
-pub use coverage::{
-    CoveragePut, CoverageView, CoveringView, OverlapView, ReasonView, RegionView, ResponsibleView,
-    UnitCoverageSummary,
-};
 pub use ctx::{Actor, Ctx, Principal};
-pub use customers::{
+pub use demo::{DEMO_PASSWORD, DemoSummary};
+pub use error::AppError;
+pub use idempotency::Idempotency;
+pub use installed_base::contracts::{ContractQuery, ContractView, InspectionStep, NewContract};
+pub use installed_base::customers::{
     COMPLETENESS_TARGET_PERCENT, Completeness, CompletenessSummary, ContactEdit, ContactView,
     CustomerEdit, CustomerView, DuplicateHint, IncompleteView, MissingCount, NewContact,
     NewCustomer, NewSite, PhoneView, SearchHit, SiteEdit, SiteView,
 };
-pub use dispatch::{
+pub use installed_base::products::{
+    AfterTermDto, CoverageDto, NewPolicy, NewProduct, PolicyVersionDto, PolicyView, ProductView,
+};
+pub use installed_base::units::{
+    NewUnit, OWN_MANUFACTURER, OwnershipView, UnitOwner, UnitProduct, UnitQuery, UnitTransfer,
+    UnitView, WarrantyQuery, WarrantyView,
+};
+pub use network::certifications::{
+    CertHolderView, CertificationPatch, CertificationQuery, CertificationView, NewCertification,
+};
+pub use network::coverage::{
+    CoveragePut, CoverageView, CoveringView, OverlapView, ReasonView, RegionView, ResponsibleView,
+    UnitCoverageSummary,
+};
+pub use network::org::{NewOrgUnit, OrgUnitPatch, OrgUnitView};
+pub use network::users::{NewUser, UserPatch, UserQuery, UserView};
+pub use notifications::{Inbox, NOTIFY_DELIVER, NotificationView, Outgoing, UserContactInput};
+pub use service::alarms::{ALARM_CLOCK_SKEW_SECS, AlarmInput, AlarmResult, alarm_signature};
+pub use service::catalog::{CatalogCode, CodeQuery};
+pub use service::dispatch::{
     BOARD_MAX_JOBS, BoardBlock, BoardEngineer, BoardJob, BoardQuery, BoardView, SuggestionView,
     SuggestionsView, WorkOrderRef,
 };
-pub use error::AppError;
-pub use escalation::{SLA_CHECK, SLA_RECALC};
-pub use export::{ExportCell, ExportFilter, ExportList, ExportPage};
-pub use idempotency::Idempotency;
-pub use import::{
-    ColumnMap, FieldInfo, ImportFileInfo, ImportKind, ImportMode, ImportRejects, ImportReport,
-    ImportRequest, PREVIEW_ROWS, PreviewRow, RejectedRow, RowError, normalize_header,
-};
-pub use jobs::{
-    Backoff, DEFAULT_MAX_ATTEMPTS, Failed, Job, JobCount, JobQuery, JobStatus, JobView,
-    MAX_ERROR_CHARS, NewJob,
-};
-pub use notify::{Inbox, NOTIFY_DELIVER, NotificationView, Outgoing, UserContactInput};
-pub use org::{NewOrgUnit, OrgUnitPatch, OrgUnitView};
-pub use passwords::PasswordCost;
-pub use portal::{PortalOverview, PortalUnit, UserCustomerInput, UserCustomerLink};
-pub use products::{
-    AfterTermDto, CoverageDto, NewPolicy, NewProduct, PolicyVersionDto, PolicyView, ProductView,
-};
-pub use records::{
+pub use service::portal::{PortalOverview, PortalUnit, UserCustomerInput, UserCustomerLink};
+pub use service::records::{
     CallbackInput, CallbackView, ReconLine, ReconciliationQuery, ReconciliationView,
     RecordVerification, sample_size,
 };
-pub use service_requests::{
+pub use service::requests::{
     CancelInput, IntakeWarning, NamedRef, NewServiceRequest, NewVisit, OwnerChange, PriorityChange,
     RemoteOutcome, RequestEventView, RequestNote, RequestQuery, RequestUnit, ServiceRequestView,
     TriageInput, WorkOrderLine,
 };
+pub use service::work_orders::{
+    AddendumInput, AddendumView, AppointmentInput, AppointmentView, CompleteInput, DeclineInput,
+    DispatchInput, MAX_PHOTO_BYTES, PartUsed, PhotoView, PositionInput, RecordInput, RecordView,
+    SignatureInput, TransitionInput, WorkOrderQuery, WorkOrderRequest, WorkOrderView,
+};
+pub use sla::escalation::{SLA_CHECK, SLA_RECALC};
 pub use sla::{
     BoardClock, CalendarInput, CalendarView, ClockView, FactsView, OverrideInput, OverrideView,
     PauseView, RequestSla, RuleChoice, RuleView, SlaBoardQuery, SlaBoardRow, SpecialDayView,
     SpecialDaysImport, TargetView, TierInput,
-};
-pub use units::{
-    NewUnit, OWN_MANUFACTURER, OwnershipView, UnitOwner, UnitProduct, UnitQuery, UnitTransfer,
-    UnitView, WarrantyQuery, WarrantyView,
-};
-pub use users::{NewUser, UserPatch, UserQuery, UserView};
-pub use work_orders::{
-    AddendumInput, AddendumView, AppointmentInput, AppointmentView, CompleteInput, DeclineInput,
-    DispatchInput, MAX_PHOTO_BYTES, PartUsed, PhotoView, PositionInput, RecordInput, RecordView,
-    SignatureInput, TransitionInput, WorkOrderQuery, WorkOrderRequest, WorkOrderView,
 };
 
 /// Initials of the pinyin of the Chinese characters in `s` (张伟 → zw), for search.
@@ -261,12 +239,12 @@ impl App {
     pub async fn housekeeping(&self) -> Result<u64, AppError> {
         let now = self.now();
         let mut tx = self.db.begin().await?;
-        let mut n = aftersales_store::sessions::delete_expired(tx.conn(), now).await?;
+        let mut n = aftersales_store::accounts::sessions::delete_expired(tx.conn(), now).await?;
         let window = jiff::SignedDuration::try_from(self.cfg.login_window).unwrap_or_default();
-        n += aftersales_store::throttle::delete_before(tx.conn(), now - window).await?;
-        n += aftersales_store::throttle::forget_addresses_before(
+        n += aftersales_store::accounts::throttle::delete_before(tx.conn(), now - window).await?;
+        n += aftersales_store::accounts::throttle::forget_addresses_before(
             tx.conn(),
-            now - jiff::SignedDuration::from_hours(24 * auth::LOGIN_KNOWN_ADDRESS_DAYS),
+            now - jiff::SignedDuration::from_hours(24 * accounts::auth::LOGIN_KNOWN_ADDRESS_DAYS),
         )
         .await?;
         n += aftersales_store::idempotency::delete_before(
@@ -274,7 +252,7 @@ impl App {
             now - jiff::SignedDuration::from_hours(24),
         )
         .await?;
-        n += aftersales_store::jobs::delete_done_before(
+        n += aftersales_store::administration::jobs::delete_done_before(
             tx.conn(),
             now - jiff::SignedDuration::from_hours(24 * 30),
         )

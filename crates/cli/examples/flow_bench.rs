@@ -20,9 +20,11 @@ use aftersales_domain::installed_base::{Phone, Serial};
 use aftersales_domain::service::document_number;
 use aftersales_domain::{CustomerId, ProductId, UnitId};
 use aftersales_store::bulk::{self, Val};
-use aftersales_store::customers::{self as customer_store, ContactRow, CustomerRecord};
-use aftersales_store::customers::{PhoneRow, SiteRow};
-use aftersales_store::units::{self as unit_store, UnitRecord};
+use aftersales_store::installed_base::customers::{
+    self as customer_store, ContactRow, CustomerRecord,
+};
+use aftersales_store::installed_base::customers::{PhoneRow, SiteRow};
+use aftersales_store::installed_base::units::{self as unit_store, UnitRecord};
 use anyhow::{Context, Result, bail};
 use clap::Parser;
 use common::{BackendArg, Machine, Rng, Target, after_load, after_load_step, finish};

@@ -8,32 +8,18 @@
 //! reads, a [`Tx`] for writes, and every write records its audit row in that same
 //! transaction.
 
-pub mod alarms;
-pub mod audit;
+pub mod accounts;
+pub mod administration;
 pub mod bulk;
-pub mod catalog;
-pub mod certifications;
-pub mod contracts;
 pub mod counters;
-pub mod coverage;
-pub mod customers;
 mod db;
 mod error;
 pub mod idempotency;
-pub mod imports;
-pub mod jobs;
-pub mod org;
-pub mod products;
-pub mod reconciliation;
-pub mod secrets;
+pub mod installed_base;
+pub mod network;
 pub mod service;
-pub mod sessions;
 pub mod sla;
-pub mod throttle;
 pub mod time;
-pub mod tokens;
-pub mod units;
-pub mod users;
 
 pub use db::{Backend, Db, DbOptions, Tx};
 

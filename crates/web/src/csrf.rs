@@ -149,14 +149,14 @@ pub async fn layer(State(s): State<AppState>, mut req: Request, next: Next) -> R
 
 fn error_page(req: &Request, e: aftersales_app::AppError) -> Response {
     let tr = crate::i18n::Tr::new(crate::extract::locale_of(req.headers()));
-    crate::pages::PageError::new(e, tr).into_response()
+    crate::shell::PageError::new(e, tr).into_response()
 }
 
 fn refuse(req: &Request) -> Response {
     let tr = crate::i18n::Tr::new(crate::extract::locale_of(req.headers()));
     tracing::warn!(path = %req.uri().path(), "CSRF token missing or wrong");
-    let shell = crate::pages::Shell::bare(tr);
-    let page = crate::pages::MessagePage {
+    let shell = crate::shell::Shell::bare(tr);
+    let page = crate::shell::MessagePage {
         title: tr.t_dyn("status.403"),
         message: tr.t_error("csrf"),
         kind: "error",

@@ -240,7 +240,7 @@ impl FileFormat {
 }
 
 fn today() -> String {
-    crate::pages::fmt_time(jiff::Timestamp::now())
+    crate::shell::fmt_time(jiff::Timestamp::now())
         .split(' ')
         .next()
         .unwrap_or_default()

@@ -16,6 +16,7 @@ mod problem;
 mod records;
 mod security;
 mod server;
+mod shell;
 
 use aftersales_app::App;
 use axum::Router;

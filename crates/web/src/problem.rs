@@ -192,7 +192,7 @@ pub async fn fallback(req: Request) -> Response {
             rid,
         ));
     }
-    crate::pages::not_found_page(locale, req.headers()).await
+    crate::shell::not_found_page(locale, req.headers()).await
 }
 
 /// Gives error answers under `/api` that are not problem documents a problem+json body,
@@ -251,7 +251,7 @@ pub async fn reject_bad_paths(req: Request, next: Next) -> Response {
             crate::extract::request_id_of(req.headers()),
         ));
     }
-    let mut r = crate::pages::not_found_page(locale, req.headers()).await;
+    let mut r = crate::shell::not_found_page(locale, req.headers()).await;
     *r.status_mut() = StatusCode::BAD_REQUEST;
     r
 }

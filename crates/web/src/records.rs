@@ -20,7 +20,7 @@ pub fn verify_url(base: &str, number: &str, hash: &str) -> String {
 }
 
 fn local(t: Option<jiff::Timestamp>) -> String {
-    t.map(crate::pages::fmt_time).unwrap_or_default()
+    t.map(crate::shell::fmt_time).unwrap_or_default()
 }
 
 /// "2小时15分" / "2 h 15 min".
@@ -163,7 +163,7 @@ pub async fn document(
             .addenda
             .iter()
             .map(|a| docs::Addendum {
-                at: crate::pages::fmt_time(a.at),
+                at: crate::shell::fmt_time(a.at),
                 by: a.by_name.clone(),
                 text: a.body.clone(),
             })

@@ -9,7 +9,7 @@ use crate::helpers::{TestApp, drop_pg_database, fresh_pg_database, temp_dir};
 use crate::web::Browser;
 use aftersales_app::{App, AppConfig, Clock, Db, DbOptions, ManualClock};
 use aftersales_jobs::{HTTP_POST, Handlers, NewJob, WorkerOptions, http_post_payload, run_once};
-use aftersales_store::jobs as store;
+use aftersales_store::administration::jobs as store;
 use jiff::{SignedDuration, Timestamp};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};

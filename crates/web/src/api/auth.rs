@@ -166,7 +166,7 @@ pub async fn revoke_token(
     c: ApiCtx,
     Path(id): Path<String>,
 ) -> Result<Json<TokenView>, ApiError> {
-    let id: TokenId = super::parse_id(&id, "token", c.locale, c.ctx.request_id.clone())?;
+    let id: TokenId = crate::api::parse_id(&id, "token", c.locale, c.ctx.request_id.clone())?;
     s.app
         .revoke_token(&c.ctx, id)
         .await

@@ -1,18 +1,17 @@
 //! The JSON API under `/api/v1`. Every handler: authenticate (bearer), call one use-case,
 //! answer JSON or a problem. No business rule and no SQL here.
 
-mod audit;
+mod administration;
 mod auth;
-mod customers;
 mod installed_base;
-mod intake;
-mod io;
-mod jobs;
 mod network;
-mod org;
 mod service;
 mod sla;
-mod users;
+
+use administration::{audit, io, jobs};
+use installed_base::customers;
+use network::{org, users};
+use service::intake;
 
 use crate::AppState;
 use crate::problem::ApiError;

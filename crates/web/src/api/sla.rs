@@ -77,7 +77,7 @@ pub async fn board(
     c: ApiCtx,
     AppQuery(q): AppQuery<SlaBoardQuery>,
 ) -> Result<Json<Vec<SlaBoardRow>>, ApiError> {
-    super::not_empty(
+    crate::api::not_empty(
         &c,
         &[
             ("org_unit_id", q.org_unit_id.as_deref(), "invalid_id"),
@@ -137,7 +137,7 @@ pub struct DaysQuery {
 
 impl DaysQuery {
     fn check(&self, c: &ApiCtx) -> Result<(), ApiError> {
-        super::not_empty(
+        crate::api::not_empty(
             c,
             &[("org_unit_id", self.org_unit_id.as_deref(), "invalid_id")],
         )
@@ -249,7 +249,7 @@ pub async fn import_special_days(
     AppQuery(q): AppQuery<ImportQuery>,
     body: Bytes,
 ) -> Result<Json<SpecialDaysImport>, ApiError> {
-    super::not_empty(
+    crate::api::not_empty(
         &c,
         &[("org_unit_id", q.org_unit_id.as_deref(), "invalid_id")],
     )?;
@@ -342,7 +342,7 @@ pub async fn user_contact(
     Path(id): Path<String>,
     body: AppJson<UserContactInput>,
 ) -> Result<Json<UserContactInput>, ApiError> {
-    let id = super::parse_id(&id, "user", c.locale, c.ctx.request_id.clone())?;
+    let id = crate::api::parse_id(&id, "user", c.locale, c.ctx.request_id.clone())?;
     s.app
         .set_user_contact(&c.ctx, id, &body.value)
         .await

@@ -1,7 +1,7 @@
 //! Each role's home page.
 
-use super::{Shell, WebUser, nav_for};
 use crate::AppState;
+use crate::shell::{Shell, WebUser, nav_for};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
@@ -34,7 +34,7 @@ pub async fn home(State(s): State<AppState>, u: WebUser) -> Response {
             .await
         {
             Ok(o) => o.name,
-            Err(e) => return super::PageError::for_user(e, u).into_response(),
+            Err(e) => return crate::shell::PageError::for_user(e, u).into_response(),
         },
         None => tr.t("common.none").to_owned(),
     };

@@ -2,40 +2,27 @@
 //! CSRF-checked forms. Handlers only gather what a page shows and call use-cases; what the
 //! user may do is decided in the `app` layer.
 
-mod account;
-mod admin;
-mod auth;
-mod catalog;
-mod customer_form;
-mod customers;
-mod dispatch;
+mod accounts;
+mod administration;
 mod home;
-mod imports;
-mod jobs;
-mod mobile;
+mod installed_base;
 mod network;
-mod portal;
-mod records;
-pub mod requests;
+mod service;
 mod sla;
-mod unit_transfer;
-mod wo_fmt;
+
+use accounts::{account, auth};
+use administration::{imports, jobs};
+use installed_base::{catalog, customer_form, customers, unit_transfer};
+use network::{admin, coverage};
+use service::{dispatch, mobile, portal, records, requests};
 
 use crate::AppState;
-use crate::csrf::CsrfToken;
-use crate::extract::{SESSION_COOKIE, cookie, locale_of, request_id_of};
-use crate::i18n::Tr;
-use aftersales_app::{Actor, AppError, Ctx};
-use aftersales_domain::{FieldErrors, Locale, Permission, Role};
-use askama::Template;
-use askama_web::WebTemplate;
+use crate::shell::redirect;
+use aftersales_domain::Locale;
 use axum::Router;
-use axum::extract::FromRequestParts;
-use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
-use std::collections::BTreeMap;
 
 pub fn router(state: AppState) -> Router<AppState> {
     Router::new()
@@ -93,25 +80,25 @@ pub fn router(state: AppState) -> Router<AppState> {
             "/org-units",
             get(admin::org_units).post(admin::create_org_unit),
         )
-        .route("/org-units/{id}", get(network::org_unit))
-        .route("/org-units/{id}/regions/add", post(network::add_region))
+        .route("/org-units/{id}", get(coverage::org_unit))
+        .route("/org-units/{id}/regions/add", post(coverage::add_region))
         .route(
             "/org-units/{id}/regions/remove",
-            post(network::remove_region),
+            post(coverage::remove_region),
         )
-        .route("/regions.json", get(network::regions_json))
-        .route("/certifications", get(network::certifications))
+        .route("/regions.json", get(coverage::regions_json))
+        .route("/certifications", get(coverage::certifications))
         .route(
             "/users/{id}/certifications",
-            get(network::user_certifications).post(network::add_certification),
+            get(coverage::user_certifications).post(coverage::add_certification),
         )
         .route(
             "/users/{id}/certifications/{cert}",
-            post(network::update_certification),
+            post(coverage::update_certification),
         )
         .route(
             "/users/{id}/certifications/{cert}/remove",
-            post(network::remove_certification),
+            post(coverage::remove_certification),
         )
         .route("/customers", get(customers::search))
         .route(
@@ -161,395 +148,6 @@ pub fn router(state: AppState) -> Router<AppState> {
         ))
 }
 
-/// A link of the navigation.
-pub struct NavItem {
-    pub href: &'static str,
-    pub label: String,
-    pub current: bool,
-}
-
-pub struct ShellUser {
-    pub display_name: String,
-    pub role_label: String,
-}
-
-/// What every page's frame needs: language, CSRF token, the user and their navigation.
-pub struct Shell {
-    pub tr: Tr,
-    pub csrf: String,
-    pub user: Option<ShellUser>,
-    pub nav: Vec<NavItem>,
-    /// The current path and query, URL-encoded, for the language links to come back to.
-    pub back: String,
-    pub role: String,
-}
-
-/// The pages a role may open, in menu order (permission decided by `Role::can`).
-pub fn nav_for(role: Role) -> Vec<(&'static str, &'static str)> {
-    let mut v = vec![("/", "nav.home")];
-    if role.can(Permission::RequestsManage) {
-        v.push(("/console", "console.nav"));
-        v.push(("/requests", "requests.nav"));
-    }
-    if role == Role::Customer {
-        v.push(("/portal", "portal.nav"));
-    }
-    if role.can(Permission::Dispatch) {
-        v.push(("/dispatch", "dispatch.nav"));
-        v.push(("/sla", "sla.nav"));
-    }
-    if role.can(Permission::FieldWork) {
-        v.push(("/m", "engineer.nav"));
-    }
-    if role.can(Permission::CustomersRead) {
-        v.push(("/customers", "nav.customers"));
-    }
-    if role.can(Permission::UnitsRead) {
-        v.push(("/units", "nav.units"));
-    }
-    if role.can(Permission::UnitsRead) {
-        v.push(("/contracts", "nav.contracts"));
-    }
-    if role.can(Permission::ProductsRead) {
-        v.push(("/products", "nav.products"));
-    }
-    if role.can(Permission::ImportData) {
-        v.push(("/imports", "io.nav"));
-    }
-    if role.can(Permission::UsersRead) {
-        v.push(("/admin/users", "nav.users"));
-    }
-    if role.can(Permission::OrgRead) {
-        v.push(("/org-units", "nav.org_units"));
-    }
-    if role.can(Permission::CertificationsRead) {
-        v.push(("/certifications", "network.nav"));
-    }
-    if role.can(Permission::Reconcile) {
-        v.push(("/reconciliation", "nav.reconciliation"));
-    }
-    if role.can(Permission::AuditRead) {
-        v.push(("/admin/audit", "nav.audit"));
-    }
-    if role.can(Permission::JobsManage) {
-        v.push(("/admin/jobs", "nav.jobs"));
-    }
-    if role.can(Permission::SlaManage) || role.can(Permission::Dispatch) {
-        v.push(("/admin/calendars", "sla.calendars_nav"));
-    }
-    v.push(("/me/tokens", "nav.tokens"));
-    v.push(("/me/password", "nav.password"));
-    v
-}
-
-pub fn encode_component(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                out.push(b as char)
-            }
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
-}
-
-impl Shell {
-    /// A frame without a user, navigation or form token (error pages outside a session).
-    pub fn bare(tr: Tr) -> Self {
-        Shell {
-            tr,
-            csrf: String::new(),
-            user: None,
-            nav: Vec::new(),
-            back: "/".into(),
-            role: String::new(),
-        }
-    }
-
-    pub fn new(parts: &Parts, actor: Option<&Actor>) -> Self {
-        let tr = Tr::new(locale_of(&parts.headers));
-        let csrf = parts
-            .extensions
-            .get::<CsrfToken>()
-            .map(|c| c.0.clone())
-            .unwrap_or_default();
-        let path = parts.uri.path();
-        let back = encode_component(
-            parts
-                .uri
-                .path_and_query()
-                .map(|p| p.as_str())
-                .unwrap_or("/"),
-        );
-        let (user, nav, role) = match actor {
-            Some(a) => (
-                Some(ShellUser {
-                    display_name: a.display_name.clone(),
-                    role_label: tr.t_dyn(&format!("role.{}", a.role)),
-                }),
-                nav_for(a.role)
-                    .into_iter()
-                    .map(|(href, key)| NavItem {
-                        href,
-                        label: tr.t_dyn(key),
-                        current: href == path
-                            || (href != "/" && path.starts_with(&format!("{href}/"))),
-                    })
-                    .collect(),
-                a.role.as_str().to_owned(),
-            ),
-            None => (None, Vec::new(), String::new()),
-        };
-        Shell {
-            tr,
-            csrf,
-            user,
-            nav,
-            back,
-            role,
-        }
-    }
-}
-
-/// A signed-in user of the pages (session cookie). Without a valid session the request is
-/// sent to the login page.
-pub struct WebUser {
-    pub ctx: Ctx,
-    pub actor: Actor,
-    pub shell: Shell,
-    pub token: String,
-}
-
-impl WebUser {
-    pub fn tr(&self) -> Tr {
-        self.shell.tr
-    }
-}
-
-impl FromRequestParts<AppState> for WebUser {
-    type Rejection = Response;
-    async fn from_request_parts(parts: &mut Parts, s: &AppState) -> Result<Self, Self::Rejection> {
-        let to_login = |parts: &Parts| {
-            let next = parts
-                .uri
-                .path_and_query()
-                .map(|p| p.as_str())
-                .unwrap_or("/");
-            let target = if next == "/" {
-                "/login".to_owned()
-            } else {
-                format!("/login?next={}", encode_component(next))
-            };
-            if parts.headers.contains_key("hx-request") {
-                let mut r = StatusCode::OK.into_response();
-                if let Ok(v) = HeaderValue::from_str(&target) {
-                    r.headers_mut().insert("hx-redirect", v);
-                }
-                r
-            } else {
-                redirect(&target).into_response()
-            }
-        };
-        let Some(token) = cookie(&parts.headers, SESSION_COOKIE).map(str::to_owned) else {
-            return Err(to_login(parts));
-        };
-        match s.app.authenticate_session(&token).await {
-            Ok(actor) => {
-                let shell = Shell::new(parts, Some(&actor));
-                let ctx = Ctx::user(actor.clone(), request_id_of(&parts.headers));
-                Ok(WebUser {
-                    ctx,
-                    actor,
-                    shell,
-                    token,
-                })
-            }
-            Err(AppError::Unauthenticated) => Err(to_login(parts)),
-            Err(e) => Err(PageError::new(e, Tr::new(locale_of(&parts.headers))).into_response()),
-        }
-    }
-}
-
-/// Field errors as sentences, by field name, for the templates.
-#[derive(Default)]
-pub struct FormErrors(pub BTreeMap<String, String>);
-
-impl FormErrors {
-    pub fn from_fields(e: &FieldErrors, tr: Tr) -> Self {
-        let mut m = BTreeMap::new();
-        for f in &e.0 {
-            m.entry(f.field.clone())
-                .or_insert_with(|| tr.field_error(f));
-        }
-        FormErrors(m)
-    }
-
-    pub fn of(&self, field: &str) -> Option<&str> {
-        self.0.get(field).map(String::as_str)
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "message.html")]
-pub struct MessagePage {
-    pub shell: Shell,
-    pub title: String,
-    pub message: String,
-    pub kind: &'static str,
-}
-
-/// An error shown as a page.
-pub struct PageError {
-    error: AppError,
-    tr: Tr,
-    shell: Option<Shell>,
-}
-
-impl PageError {
-    pub fn new(error: AppError, tr: Tr) -> Self {
-        Self {
-            error,
-            tr,
-            shell: None,
-        }
-    }
-
-    pub fn for_user(error: AppError, u: WebUser) -> Self {
-        Self {
-            error,
-            tr: u.shell.tr,
-            shell: Some(u.shell),
-        }
-    }
-}
-
-impl IntoResponse for PageError {
-    fn into_response(self) -> Response {
-        if matches!(self.error, AppError::Unauthenticated) {
-            return redirect("/login").into_response();
-        }
-        let status = crate::problem::status_of(&self.error);
-        if let AppError::Internal(cause) = &self.error {
-            tracing::error!(cause = %cause, "internal error on a page");
-        }
-        let tr = self.tr;
-        let shell = self.shell.unwrap_or_else(|| Shell::bare(tr));
-        let title = tr.t_dyn(&format!("status.{}", status.as_u16()));
-        let title = if title.starts_with("status.") {
-            status.to_string()
-        } else {
-            title
-        };
-        let page = MessagePage {
-            shell,
-            title,
-            message: tr.t_error(self.error.code()),
-            kind: "error",
-        };
-        (status, page).into_response()
-    }
-}
-
-pub async fn not_found_page(locale: Locale, _headers: &HeaderMap) -> Response {
-    PageError::new(AppError::NotFound("page"), Tr::new(locale)).into_response()
-}
-
-#[derive(serde::Deserialize)]
-pub struct LangQuery {
-    to: String,
-    back: Option<String>,
-}
-
-/// The one rule for where the pages send a browser back to (`back`, `next`, and every
-/// redirect the pages answer, through [`redirect`]): only a path of this site. A target is
-/// refused — and `/` used instead — unless it starts with a single `/` and, as given and
-/// after each of up to three rounds of percent-decoding (a proxy or a browser may decode
-/// once more), it holds no control character (0x00–0x1F, 0x7F), no whitespace and no
-/// backslash anywhere, and its path (before `?` or `#`) has no empty, `.` or `..` segment
-/// (so neither `//host` nor `/\host` nor `/%2F/host`) and no Unicode whitespace. A scheme
-/// (`https:evil`) or an authority cannot pass the first rule. What passes is printable
-/// ASCII: bytes above 0x7F are percent-encoded, so the header is always valid.
-pub fn safe_back(back: Option<&str>) -> String {
-    back.and_then(local_target)
-        .unwrap_or_else(|| "/".to_owned())
-}
-
-/// Longest target followed; longer ones are not a page of ours.
-const MAX_TARGET: usize = 2048;
-
-fn local_target(b: &str) -> Option<String> {
-    if b.len() > MAX_TARGET {
-        return None;
-    }
-    let mut cur = b.as_bytes().to_vec();
-    for round in 0.. {
-        if !target_form_is_local(&cur, round == 0) {
-            return None;
-        }
-        let next = percent_decode(&cur);
-        if next == cur {
-            break;
-        }
-        if round == 3 {
-            // Still encoded after three rounds: nobody links like that.
-            return None;
-        }
-        cur = next;
-    }
-    let mut out = String::with_capacity(b.len());
-    for &c in b.as_bytes() {
-        if c.is_ascii() {
-            out.push(c as char);
-        } else {
-            out.push_str(&format!("%{c:02X}"));
-        }
-    }
-    Some(out)
-}
-
-/// One form (as given, or decoded) of a target: see [`safe_back`]. `raw` is the form as
-/// given, where even a space in the query is refused (a browser sends it encoded).
-fn target_form_is_local(t: &[u8], raw: bool) -> bool {
-    if t.first() != Some(&b'/') {
-        return false;
-    }
-    if t.iter().any(|&c| c < 0x20 || c == 0x7F || c == b'\\') {
-        return false;
-    }
-    if raw && t.contains(&b' ') {
-        return false;
-    }
-    let end = t
-        .iter()
-        .position(|&c| c == b'?' || c == b'#')
-        .unwrap_or(t.len());
-    let path = String::from_utf8_lossy(&t[..end]);
-    if path.chars().any(char::is_whitespace) {
-        return false;
-    }
-    // Every segment has a name (a trailing slash aside), and none is a dot segment.
-    let segs: Vec<&str> = path[1..].split('/').collect();
-    let last = segs.len() - 1;
-    segs.iter()
-        .enumerate()
-        .all(|(i, seg)| (i == last || !seg.is_empty()) && *seg != "." && *seg != "..")
-}
-
-fn percent_decode(s: &[u8]) -> Vec<u8> {
-    crate::extract::percent_decode(s, false)
-}
-
-/// A redirect of the pages (303 See Other), always to a target [`safe_back`] accepts.
-pub fn redirect(target: &str) -> Redirect {
-    Redirect::to(&safe_back(Some(target)))
-}
-
 /// Stores nothing but the language: `back` may hold any character, and whatever is not a
 /// safe path of this site (NUL and other control characters included) falls back to `/`,
 /// so axum's own query reader is used here rather than the one that refuses NUL.
@@ -571,11 +169,8 @@ async fn switch_lang(
     r
 }
 
-/// A time as people here read it: `2026-11-22 14:30` in the site's zone (Asia/Shanghai,
-/// UTC+8 all year; the fixed offset is the fallback where no tz database is installed).
-pub fn fmt_time(t: impl std::borrow::Borrow<jiff::Timestamp>) -> String {
-    let t = *t.borrow();
-    let tz = jiff::tz::TimeZone::get("Asia/Shanghai")
-        .unwrap_or_else(|_| jiff::tz::TimeZone::fixed(jiff::tz::offset(8)));
-    t.to_zoned(tz).strftime("%Y-%m-%d %H:%M").to_string()
+#[derive(serde::Deserialize)]
+struct LangQuery {
+    to: String,
+    back: Option<String>,
 }

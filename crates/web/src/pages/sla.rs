@@ -1,10 +1,10 @@
 //! Service levels in the browser: the SLA board, the calendars with their holidays and
 //! make-up workdays, and the bell's list of notifications.
 
-use super::{PageError, Shell, WebUser};
 use crate::AppState;
 use crate::extract::{Form, Path, Query};
 use crate::io;
+use crate::shell::{PageError, Shell, WebUser};
 use aftersales_app::{AppError, CalendarView, Inbox, SlaBoardQuery, SlaBoardRow, SpecialDayView};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -18,7 +18,7 @@ use serde::Deserialize;
 // The board
 
 #[derive(Template, WebTemplate)]
-#[template(path = "sla_board.html")]
+#[template(path = "sla/sla_board.html")]
 pub struct BoardPage {
     pub shell: Shell,
     pub rows: Vec<SlaBoardRow>,
@@ -98,7 +98,7 @@ pub async fn board(State(s): State<AppState>, u: WebUser, Query(f): Query<BoardF
 // Calendars
 
 #[derive(Template, WebTemplate)]
-#[template(path = "calendars.html")]
+#[template(path = "sla/calendars.html")]
 pub struct CalendarsPage {
     pub shell: Shell,
     pub calendars: Vec<CalendarView>,
@@ -389,7 +389,7 @@ pub async fn save_rule(State(s): State<AppState>, u: WebUser, Form(f): Form<Rule
         s.app.save_sla_rule(&u.ctx, &input).await
     };
     match result {
-        Ok(_) => super::redirect("/admin/calendars?done=rule#sla-rules").into_response(),
+        Ok(_) => crate::shell::redirect("/admin/calendars?done=rule#sla-rules").into_response(),
         Err(e) => refused(&s, u, CalendarsQuery::default(), e).await,
     }
 }
@@ -440,7 +440,7 @@ pub async fn save_calendar(
         version: f.version.trim().parse().unwrap_or(0),
     };
     match s.app.update_calendar(&u.ctx, &key, &input).await {
-        Ok(_) => super::redirect("/admin/calendars?done=calendar").into_response(),
+        Ok(_) => crate::shell::redirect("/admin/calendars?done=calendar").into_response(),
         Err(e) => refused(&s, u, CalendarsQuery::default(), e).await,
     }
 }
@@ -473,10 +473,10 @@ pub async fn day(State(s): State<AppState>, u: WebUser, Form(f): Form<DayForm>) 
         done: String::new(),
     };
     match result {
-        Ok(()) => super::redirect(&format!(
+        Ok(()) => crate::shell::redirect(&format!(
             "/admin/calendars?year={}&org_unit_id={}&done={}",
-            super::encode_component(&year),
-            super::encode_component(&f.org_unit_id),
+            crate::shell::encode_component(&year),
+            crate::shell::encode_component(&f.org_unit_id),
             if f.op == "delete" { "deleted" } else { "saved" }
         ))
         .into_response(),
@@ -572,7 +572,7 @@ fn esc(s: &str) -> String {
 // The bell
 
 #[derive(Template, WebTemplate)]
-#[template(path = "notifications.html")]
+#[template(path = "sla/notifications.html")]
 pub struct NotificationsPage {
     pub shell: Shell,
     pub inbox: Inbox,
@@ -598,7 +598,7 @@ pub struct ReadForm {
 pub async fn read(State(s): State<AppState>, u: WebUser, Form(f): Form<ReadForm>) -> Response {
     let id = (!f.id.trim().is_empty()).then_some(f.id.trim());
     match s.app.mark_notifications_read(&u.ctx, id).await {
-        Ok(_) => super::redirect("/notifications").into_response(),
+        Ok(_) => crate::shell::redirect("/notifications").into_response(),
         Err(e) => PageError::for_user(e, u).into_response(),
     }
 }

@@ -1,0 +1,75 @@
+//! Customer records beyond creating them: editing a record, the incomplete records and the
+//! share of complete ones (R-CUS-1, R-CUS-3).
+
+use crate::AppState;
+use crate::extract::Path;
+use crate::extract::{ApiCtx, AppJson, AppQuery};
+use crate::problem::ApiError;
+use aftersales_app::{CompletenessSummary, CustomerEdit, CustomerView, IncompleteView, Page};
+use aftersales_domain::CustomerId;
+use axum::Json;
+use axum::extract::State;
+use serde::Deserialize;
+
+/// Change a customer record as a whole: fields, contacts with their phones, and sites.
+/// Contacts and sites sent with their id are changed in place, those without are added, and
+/// those left out are removed (a site where units are placed cannot be removed). The record
+/// before and after is kept in the history.
+#[utoipa::path(put, path = "/api/v1/customers/{id}", tag = "customers", request_body = CustomerEdit,
+    params(("id" = String, Path, description = "Customer id")),
+    responses((status = 200, description = "The changed record.", body = CustomerView)))]
+pub async fn update_customer(
+    State(s): State<AppState>,
+    c: ApiCtx,
+    Path(id): Path<String>,
+    body: AppJson<CustomerEdit>,
+) -> Result<Json<CustomerView>, ApiError> {
+    let id: CustomerId = crate::api::parse_id(&id, "customer", c.locale, c.ctx.request_id.clone())?;
+    s.app
+        .update_customer(&c.ctx, id, &body.value)
+        .await
+        .map(Json)
+        .map_err(|e| c.err(e))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct IncompleteQuery {
+    /// Only records lacking this item.
+    #[param(pattern = r"^(phone|contact|address|region|company)?$")]
+    pub missing: Option<String>,
+    #[param(pattern = r"^[A-Za-z0-9_-]*$")]
+    pub cursor: Option<String>,
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
+}
+
+/// Incomplete customer records by number, with what each lacks.
+#[utoipa::path(get, path = "/api/v1/customers/incomplete", tag = "customers", params(IncompleteQuery),
+    responses((status = 200, description = "A page of incomplete records.", body = Page<IncompleteView>)))]
+pub async fn incomplete(
+    State(s): State<AppState>,
+    c: ApiCtx,
+    AppQuery(q): AppQuery<IncompleteQuery>,
+) -> Result<Json<Page<IncompleteView>>, ApiError> {
+    s.app
+        .list_incomplete_customers(&c.ctx, q.missing.as_deref(), q.cursor.as_deref(), q.limit)
+        .await
+        .map(Json)
+        .map_err(|e| c.err(e))
+}
+
+/// The share of complete customer records against the target, and how often each item is
+/// missing.
+#[utoipa::path(get, path = "/api/v1/customers/completeness", tag = "customers",
+    responses((status = 200, description = "Completeness of the customer records.", body = CompletenessSummary)))]
+pub async fn completeness(
+    State(s): State<AppState>,
+    c: ApiCtx,
+) -> Result<Json<CompletenessSummary>, ApiError> {
+    s.app
+        .completeness_summary(&c.ctx)
+        .await
+        .map(Json)
+        .map_err(|e| c.err(e))
+}

@@ -1,0 +1,4 @@
+//! Running the system: imports and background jobs.
+
+pub(crate) mod imports;
+pub(crate) mod jobs;

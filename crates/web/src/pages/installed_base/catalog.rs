@@ -1,0 +1,315 @@
+//! The installed base as lists: units filtered by serial, model and owner, and the product
+//! catalog (models and warranty policies with every version, in words).
+
+use crate::AppState;
+use crate::extract::Query;
+use crate::shell::{PageError, Shell, WebUser};
+use aftersales_app::{
+    ContractQuery, ContractView, PolicyVersionDto, PolicyView, ProductView, UnitQuery, UnitView,
+};
+use aftersales_domain::warranty::Cause;
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+/// A unit row with today's warranty status.
+pub struct UnitRow {
+    pub unit: UnitView,
+    pub in_warranty: Option<bool>,
+    pub until: Option<String>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "installed_base/units.html")]
+pub struct UnitsPage {
+    pub shell: Shell,
+    pub rows: Vec<UnitRow>,
+    pub products: Vec<ProductView>,
+    pub serial: String,
+    pub product: String,
+    pub customer_id: String,
+    pub next_url: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct UnitsForm {
+    serial: String,
+    product: String,
+    customer_id: String,
+    cursor: String,
+}
+
+/// Every product model, for select boxes (the catalog is short).
+async fn all_products(
+    s: &AppState,
+    u: &WebUser,
+) -> Result<Vec<ProductView>, aftersales_app::AppError> {
+    let mut out = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let page = s
+            .app
+            .list_products(&u.ctx, cursor.as_deref(), Some(aftersales_app::MAX_LIMIT))
+            .await?;
+        out.extend(page.items);
+        match page.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => return Ok(out),
+        }
+    }
+}
+
+pub async fn units(State(s): State<AppState>, u: WebUser, Query(f): Query<UnitsForm>) -> Response {
+    let opt = |v: &str| Some(v.trim().to_owned()).filter(|v| !v.is_empty());
+    let q = UnitQuery {
+        serial: opt(&f.serial),
+        product: opt(&f.product),
+        customer_id: opt(&f.customer_id),
+        cursor: opt(&f.cursor),
+        limit: Some(50),
+    };
+    let page = match s.app.list_units(&u.ctx, &q).await {
+        Ok(p) => p,
+        Err(e) => return PageError::for_user(e, u).into_response(),
+    };
+    let products = match all_products(&s, &u).await {
+        Ok(p) => p,
+        Err(e) => return PageError::for_user(e, u).into_response(),
+    };
+    let today = crate::pages::installed_base::customers::today(&s);
+    let mut rows = Vec::new();
+    for unit in page.items {
+        let w = s
+            .app
+            .warranty_for_unit(&u.ctx, unit.id, today, Cause::NormalFailure)
+            .await
+            .ok();
+        rows.push(UnitRow {
+            in_warranty: w.as_ref().map(|w| w.decision.in_warranty),
+            until: w.and_then(|w| w.decision.end.map(|d| d.to_string())),
+            unit,
+        });
+    }
+    let next_url = page.next_cursor.as_deref().map(|c| {
+        format!(
+            "/units?serial={}&product={}&customer_id={}&cursor={c}",
+            crate::shell::encode_component(f.serial.trim()),
+            crate::shell::encode_component(f.product.trim()),
+            crate::shell::encode_component(f.customer_id.trim()),
+        )
+    });
+    UnitsPage {
+        rows,
+        products,
+        serial: f.serial.trim().to_owned(),
+        product: f.product.trim().to_owned(),
+        customer_id: f.customer_id.trim().to_owned(),
+        next_url,
+        shell: u.shell,
+    }
+    .into_response()
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "installed_base/products.html")]
+pub struct ProductsPage {
+    pub shell: Shell,
+    pub products: Vec<ProductView>,
+    pub policies: Vec<PolicyView>,
+}
+
+impl ProductsPage {
+    pub fn charge(&self, c: &str) -> String {
+        self.shell.tr.t_dyn(&format!("warranty.charge.{c}"))
+    }
+
+    pub fn basis(&self, b: &str) -> String {
+        self.shell.tr.t_dyn(&format!("catalog.basis.{b}"))
+    }
+
+    /// "36 个月" / "36 months".
+    pub fn months(&self, m: &i64) -> String {
+        self.shell.tr.f("catalog.months", &[("n", &m.to_string())])
+    }
+
+    /// A stage after the warranty in words: in whole years when it falls on years
+    /// ("第 4 年起", "years 4–5"), else in months.
+    pub fn span(&self, from_month: i64, months: Option<i64>) -> String {
+        let tr = self.shell.tr;
+        let years = from_month % 12 == 0 && months.is_none_or(|m| m % 12 == 0);
+        let (unit_from, unit_to) = if years {
+            (from_month / 12 + 1, months.map(|m| (from_month + m) / 12))
+        } else {
+            (from_month + 1, months.map(|m| from_month + m))
+        };
+        let key = match (years, unit_to) {
+            (true, None) => "catalog.from_year",
+            (true, Some(_)) => "catalog.years",
+            (false, None) => "catalog.from_month",
+            (false, Some(_)) => "catalog.month_span",
+        };
+        tr.f(
+            key,
+            &[
+                ("from", &unit_from.to_string()),
+                ("to", &unit_to.unwrap_or_default().to_string()),
+            ],
+        )
+    }
+
+    /// "36 个月，自销售日期起算。" / "36 months, counted from the sale date."
+    pub fn version_head(&self, v: &PolicyVersionDto) -> String {
+        self.shell.tr.f(
+            "catalog.version_head",
+            &[
+                ("months", &self.months(&v.months)),
+                ("basis", &self.basis(&v.start_basis)),
+            ],
+        )
+    }
+
+    /// The after-terms of a version in words, one line each.
+    pub fn after_lines(&self, v: &PolicyVersionDto) -> Vec<String> {
+        v.after
+            .iter()
+            .map(|a| {
+                let span = self.span(a.from_month, a.months);
+                format!(
+                    "{span}: {} {} · {} {} · {} {}",
+                    self.shell.tr.t("warranty.parts"),
+                    self.charge(&a.coverage.parts),
+                    self.shell.tr.t("warranty.labor"),
+                    self.charge(&a.coverage.labor),
+                    self.shell.tr.t("warranty.travel"),
+                    self.charge(&a.coverage.travel),
+                )
+            })
+            .collect()
+    }
+}
+
+pub async fn products(State(s): State<AppState>, u: WebUser) -> Response {
+    let products = match all_products(&s, &u).await {
+        Ok(p) => p,
+        Err(e) => return PageError::for_user(e, u).into_response(),
+    };
+    let policies = match s.app.list_policies(&u.ctx).await {
+        Ok(p) => p,
+        Err(e) => return PageError::for_user(e, u).into_response(),
+    };
+    ProductsPage {
+        products,
+        policies,
+        shell: u.shell,
+    }
+    .into_response()
+}
+
+/// A contract row with its customer's name and where it stands today.
+pub struct ContractRow {
+    pub contract: ContractView,
+    pub customer_name: String,
+    pub customer_number: String,
+    /// `active`, `ending` (within its reminder period), `ended` or `future`.
+    pub state: &'static str,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "installed_base/contracts.html")]
+pub struct ContractsPage {
+    pub shell: Shell,
+    pub rows: Vec<ContractRow>,
+    pub expiring: String,
+    pub next_url: Option<String>,
+}
+
+impl ContractsPage {
+    pub fn state_label(&self, s: &str) -> String {
+        self.shell.tr.t_dyn(&format!("contracts.state.{s}"))
+    }
+
+    pub fn charge_or_warranty(&self, c: &Option<String>) -> String {
+        match c {
+            Some(c) => self.shell.tr.t_dyn(&format!("warranty.charge.{c}")),
+            None => self.shell.tr.t("contracts.as_warranty").to_owned(),
+        }
+    }
+
+    pub fn plan(&self, k: &ContractView) -> String {
+        k.inspection_plan
+            .iter()
+            .map(|p| {
+                self.shell.tr.f(
+                    &format!("contracts.every.{}", p.kind),
+                    &[("n", &p.every_months.to_string())],
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(" · ")
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ContractsForm {
+    expiring: String,
+    cursor: String,
+}
+
+pub async fn contracts(
+    State(s): State<AppState>,
+    u: WebUser,
+    Query(f): Query<ContractsForm>,
+) -> Response {
+    let expiring = f.expiring.trim().parse::<i64>().ok();
+    let q = ContractQuery {
+        expiring_within_days: expiring,
+        cursor: Some(f.cursor.trim().to_owned()).filter(|c| !c.is_empty()),
+        limit: Some(50),
+        ..Default::default()
+    };
+    let page = match s.app.list_contracts(&u.ctx, &q).await {
+        Ok(p) => p,
+        Err(e) => return PageError::for_user(e, u).into_response(),
+    };
+    let today = crate::pages::installed_base::customers::today(&s).to_string();
+    let mut rows = Vec::new();
+    for contract in page.items {
+        let c = match s.app.get_customer(&u.ctx, contract.customer_id).await {
+            Ok(c) => c,
+            Err(e) => return PageError::for_user(e, u).into_response(),
+        };
+        // Dates are ISO text, so they compare as text.
+        let state = if contract.start_date > today {
+            "future"
+        } else if contract.end_date < today {
+            "ended"
+        } else if contract.remind_on <= today {
+            "ending"
+        } else {
+            "active"
+        };
+        rows.push(ContractRow {
+            customer_name: c.name,
+            customer_number: c.number,
+            state,
+            contract,
+        });
+    }
+    let next_url = page.next_cursor.as_deref().map(|c| {
+        format!(
+            "/contracts?expiring={}&cursor={c}",
+            expiring.map(|d| d.to_string()).unwrap_or_default()
+        )
+    });
+    ContractsPage {
+        rows,
+        expiring: expiring.map(|d| d.to_string()).unwrap_or_default(),
+        next_url,
+        shell: u.shell,
+    }
+    .into_response()
+}

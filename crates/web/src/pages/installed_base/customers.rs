@@ -1,0 +1,364 @@
+//! The agent's pages: find a customer while the caller talks, the customer's page with
+//! units and history, and a unit's page with its warranty decision.
+
+use crate::AppState;
+use crate::extract::{Path, Query};
+use crate::shell::{PageError, Shell, WebUser};
+use aftersales_app::{
+    AppError, AuditView, ContractQuery, ContractView, CustomerView, SearchHit, UnitView,
+    WarrantyView,
+};
+use aftersales_domain::Permission;
+use aftersales_domain::warranty::Cause;
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+#[derive(Template, WebTemplate)]
+#[template(path = "installed_base/customers.html")]
+pub struct SearchPage {
+    pub shell: Shell,
+    pub q: String,
+    pub hits: Vec<SearchHit>,
+    pub searched: bool,
+    pub can_manage: bool,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct SearchForm {
+    q: String,
+}
+
+impl SearchPage {
+    /// The query as the new record's phone (mostly digits) or name.
+    pub fn prefill(&self) -> String {
+        let digits = self.q.chars().filter(char::is_ascii_digit).count();
+        if digits * 2 > self.q.chars().count() {
+            format!("phone={}", crate::shell::encode_component(&self.q))
+        } else {
+            format!("name={}", crate::shell::encode_component(&self.q))
+        }
+    }
+
+    pub fn matched_label(&self, m: &str) -> String {
+        self.shell.tr.t_dyn(&format!("customers.matched.{m}"))
+    }
+}
+
+pub async fn search(
+    State(s): State<AppState>,
+    u: WebUser,
+    Query(f): Query<SearchForm>,
+) -> Response {
+    let q = f.q.trim().to_owned();
+    let hits = if q.is_empty() {
+        // Opening the page is allowed only to those who may search.
+        if let Err(e) = s.app.search_customers(&u.ctx, "", 1).await {
+            return PageError::for_user(e, u).into_response();
+        }
+        Vec::new()
+    } else {
+        match s.app.search_customers(&u.ctx, &q, 20).await {
+            Ok(h) => h,
+            Err(e) => return PageError::for_user(e, u).into_response(),
+        }
+    };
+    SearchPage {
+        can_manage: u.actor.role.can(Permission::CustomersManage),
+        searched: !q.is_empty(),
+        q,
+        hits,
+        shell: u.shell,
+    }
+    .into_response()
+}
+
+/// A unit line on the customer's page, with today's warranty decision.
+pub struct UnitLine {
+    pub unit: UnitView,
+    pub warranty: Option<WarrantyView>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "installed_base/customer.html")]
+pub struct CustomerPage {
+    pub shell: Shell,
+    pub c: CustomerView,
+    pub units: Vec<UnitLine>,
+    pub contracts: Vec<ContractView>,
+    pub history: Vec<AuditView>,
+    pub can_manage: bool,
+    pub saved: bool,
+}
+
+impl CustomerPage {
+    pub fn kind_label(&self) -> String {
+        self.shell
+            .tr
+            .t_dyn(&format!("customers.kind.{}", self.c.kind))
+    }
+
+    pub fn missing_label(&self, m: &str) -> String {
+        self.shell.tr.t_dyn(&format!("customers.missing.{m}"))
+    }
+
+    /// What an update changed, one line per field, contact or site: "姓名: 张三 → 张伟",
+    /// "+ 联系人 李四 139 0000 0000", "− 地址 …". Read from the audit entry's before and after.
+    pub fn changes(&self, a: &AuditView) -> Vec<String> {
+        let (Some(before), Some(after)) = (&a.before, &a.after) else {
+            return Vec::new();
+        };
+        if a.entity != "customer" {
+            return Vec::new();
+        }
+        let tr = self.shell.tr;
+        let text = |v: Option<&serde_json::Value>| -> String {
+            match v {
+                Some(serde_json::Value::String(s)) => s.clone(),
+                _ => "—".into(),
+            }
+        };
+        let mut out = Vec::new();
+        for (key, label) in [
+            ("name", "customers.name"),
+            ("kind", "customers.kind_label"),
+            ("company", "customers.company"),
+            ("region_code", "customers.region_code"),
+            ("notes", "customers.notes"),
+        ] {
+            let (b, n) = (before.get(key), after.get(key));
+            if b != n {
+                let (mut b, mut n) = (text(b), text(n));
+                if key == "kind" {
+                    b = tr.t_dyn(&format!("customers.kind.{b}"));
+                    n = tr.t_dyn(&format!("customers.kind.{n}"));
+                }
+                out.push(format!("{}: {b} → {n}", tr.t_dyn(label)));
+            }
+        }
+        let items = |v: &serde_json::Value, key: &str| -> Vec<String> {
+            v.get(key)
+                .and_then(|x| x.as_array())
+                .map(|arr| {
+                    arr.iter()
+                        .map(|i| {
+                            i.as_object()
+                                .map(|o| {
+                                    o.values()
+                                        .map(|x| match x {
+                                            serde_json::Value::String(s) => s.clone(),
+                                            serde_json::Value::Array(a) => a
+                                                .iter()
+                                                .filter_map(|p| p.as_str())
+                                                .collect::<Vec<_>>()
+                                                .join(", "),
+                                            serde_json::Value::Null => String::new(),
+                                            x => x.to_string(),
+                                        })
+                                        .filter(|s| !s.is_empty())
+                                        .collect::<Vec<_>>()
+                                        .join(" ")
+                                })
+                                .unwrap_or_default()
+                        })
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        for (key, label) in [
+            ("contacts", "customers.contact"),
+            ("sites", "customers.site"),
+        ] {
+            let (b, n) = (items(before, key), items(after, key));
+            for gone in b.iter().filter(|x| !n.contains(x)) {
+                out.push(format!("− {} {gone}", tr.t_dyn(label)));
+            }
+            for new in n.iter().filter(|x| !b.contains(x)) {
+                out.push(format!("+ {} {new}", tr.t_dyn(label)));
+            }
+        }
+        out
+    }
+
+    pub fn action_label(&self, a: &AuditView) -> String {
+        let key = format!("history.{}.{}", a.entity, a.action);
+        let mut s = self.shell.tr.t_dyn(&key);
+        if s == key {
+            // Imports keep their labels in their own section.
+            let io_key = format!("io.{key}");
+            let t = self.shell.tr.t_dyn(&io_key);
+            if t != io_key {
+                s = t;
+            }
+        }
+        let s = if s == key {
+            format!("{} {}", a.entity, a.action)
+        } else {
+            s
+        };
+        // Name the unit an entry is about.
+        match a
+            .after
+            .as_ref()
+            .and_then(|v| v.get("serial"))
+            .and_then(|v| v.as_str())
+        {
+            Some(serial) if a.entity == "unit" => format!("{s} {serial}"),
+            _ => s,
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct CustomerQuery {
+    saved: Option<String>,
+}
+
+pub async fn customer(
+    State(s): State<AppState>,
+    u: WebUser,
+    Path(id): Path<String>,
+    Query(q): Query<CustomerQuery>,
+) -> Response {
+    let Ok(id) = id.parse() else {
+        return PageError::for_user(AppError::NotFound("customer"), u).into_response();
+    };
+    let c = match s.app.get_customer(&u.ctx, id).await {
+        Ok(c) => c,
+        Err(e) => return PageError::for_user(e, u).into_response(),
+    };
+    let units = match s.app.customer_units(&u.ctx, id).await {
+        Ok(x) => x,
+        Err(e) => return PageError::for_user(e, u).into_response(),
+    };
+    let today = today(&s);
+    let mut lines = Vec::new();
+    for unit in units {
+        let warranty = s
+            .app
+            .warranty_for_unit(&u.ctx, unit.id, today, Cause::NormalFailure)
+            .await
+            .ok();
+        lines.push(UnitLine { unit, warranty });
+    }
+    let history = match s.app.customer_history(&u.ctx, id).await {
+        Ok(h) => h,
+        Err(e) => return PageError::for_user(e, u).into_response(),
+    };
+    let contracts = match s
+        .app
+        .list_contracts(
+            &u.ctx,
+            &ContractQuery {
+                customer_id: Some(id.to_string()),
+                limit: Some(aftersales_app::MAX_LIMIT),
+                ..Default::default()
+            },
+        )
+        .await
+    {
+        Ok(p) => p.items,
+        Err(e) => return PageError::for_user(e, u).into_response(),
+    };
+    CustomerPage {
+        can_manage: u.actor.role.can(Permission::CustomersManage),
+        saved: q.saved.is_some(),
+        shell: u.shell,
+        c,
+        units: lines,
+        contracts,
+        history,
+    }
+    .into_response()
+}
+
+pub(crate) fn today(s: &AppState) -> jiff::civil::Date {
+    let tz = jiff::tz::TimeZone::get("Asia/Shanghai")
+        .unwrap_or_else(|_| jiff::tz::TimeZone::fixed(jiff::tz::offset(8)));
+    s.app.now().to_zoned(tz).date()
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "installed_base/unit.html")]
+pub struct UnitPage {
+    pub shell: Shell,
+    pub can_manage: bool,
+    pub saved: bool,
+    pub unit: UnitView,
+    pub w: WarrantyView,
+    pub on: String,
+    pub cause: String,
+    pub causes: Vec<(String, String)>,
+}
+
+impl UnitPage {
+    pub fn charge_label(&self, c: &str) -> String {
+        self.shell.tr.t_dyn(&format!("warranty.charge.{c}"))
+    }
+
+    /// The reason's sentence in the page's language.
+    pub fn reason_text(&self, zh: &str, en: &str) -> String {
+        if self.shell.tr.lang() == "en" {
+            en.to_owned()
+        } else {
+            zh.to_owned()
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct WarrantyForm {
+    on: String,
+    cause: String,
+    saved: Option<String>,
+}
+
+pub async fn unit(
+    State(s): State<AppState>,
+    u: WebUser,
+    Path(id): Path<String>,
+    Query(f): Query<WarrantyForm>,
+) -> Response {
+    let Ok(id) = id.parse() else {
+        return PageError::for_user(AppError::NotFound("unit"), u).into_response();
+    };
+    let unit = match s.app.get_unit(&u.ctx, id).await {
+        Ok(x) => x,
+        Err(e) => return PageError::for_user(e, u).into_response(),
+    };
+    let on =
+        f.on.trim()
+            .parse::<jiff::civil::Date>()
+            .unwrap_or_else(|_| today(&s));
+    let cause = Cause::parse(f.cause.trim()).unwrap_or(Cause::NormalFailure);
+    let w = match s.app.warranty_for_unit(&u.ctx, id, on, cause).await {
+        Ok(w) => w,
+        Err(e) => return PageError::for_user(e, u).into_response(),
+    };
+    let tr = u.tr();
+    let causes = Cause::ALL
+        .iter()
+        .map(|c| {
+            (
+                c.as_str().to_owned(),
+                tr.t_dyn(&format!("warranty.cause.{}", c.as_str())),
+            )
+        })
+        .collect();
+    UnitPage {
+        can_manage: u.actor.role.can(Permission::UnitsManage),
+        saved: f.saved.is_some(),
+        shell: u.shell,
+        unit,
+        w,
+        on: on.to_string(),
+        cause: cause.as_str().to_owned(),
+        causes,
+    }
+    .into_response()
+}

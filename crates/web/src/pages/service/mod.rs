@@ -1,0 +1,8 @@
+//! The service flow: the agent console and requests, the dispatch board, the engineer's phone, records, the customer portal.
+
+pub(crate) mod dispatch;
+pub(crate) mod mobile;
+pub(crate) mod portal;
+pub(crate) mod records;
+pub(crate) mod requests;
+pub(crate) mod wo_fmt;

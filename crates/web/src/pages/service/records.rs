@@ -1,0 +1,287 @@
+//! The service record on paper and for verification (R-DSP-7): the printable page with its
+//! QR code, the PDF, the public page the QR code opens; and the information clerk's daily
+//! reconciliation with random call-backs (R-DSP-8).
+
+use crate::AppState;
+use crate::extract::locale_of;
+use crate::extract::{Form, Path, Query};
+use crate::i18n::Tr;
+use crate::shell::{FormErrors, PageError, Shell, WebUser};
+use aftersales_app::{
+    AppError, CallbackInput, ReconciliationView, RecordVerification, WorkOrderView,
+};
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use serde::Deserialize;
+
+#[derive(Template, WebTemplate)]
+#[template(path = "service/record_print.html")]
+pub struct RecordPage {
+    pub shell: Shell,
+    pub wo: WorkOrderView,
+    /// The QR code (SVG markup) when the record is signed.
+    pub qr: Option<String>,
+    pub verify_url: Option<String>,
+    /// The signature as a data URL.
+    pub signature: Option<String>,
+}
+
+impl RecordPage {
+    pub fn t(&self, t: &Option<jiff::Timestamp>) -> String {
+        t.map(crate::shell::fmt_time).unwrap_or_else(|| "—".into())
+    }
+
+    pub fn minutes(&self, m: &i64) -> String {
+        crate::records::duration_text(self.shell.tr, *m)
+    }
+
+    pub fn kind(&self) -> String {
+        self.shell
+            .tr
+            .t_dyn(&format!("record.kind.{}", self.wo.request.kind))
+    }
+
+    pub fn status(&self) -> String {
+        self.shell
+            .tr
+            .t_dyn(&format!("record.wo_status.{}", self.wo.status))
+    }
+
+    pub fn stars(&self, r: &Option<i64>) -> String {
+        match r {
+            Some(n) => format!(
+                "{}{} {n}/5",
+                "★".repeat(*n as usize),
+                "☆".repeat(5 - *n as usize)
+            ),
+            None => "—".into(),
+        }
+    }
+
+    pub fn yes_no(&self, v: &Option<bool>) -> String {
+        match v {
+            Some(true) => self.shell.tr.t("common.yes").to_owned(),
+            Some(false) => self.shell.tr.t("common.no").to_owned(),
+            None => "—".into(),
+        }
+    }
+}
+
+pub async fn record_page(
+    State(s): State<AppState>,
+    u: WebUser,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let wo = match s.app.get_work_order(&u.ctx, &id).await {
+        Ok(w) => w,
+        Err(e) => return PageError::for_user(e, u).into_response(),
+    };
+    let (qr, verify_url) = match wo.record.as_ref().and_then(|r| r.content_hash.clone()) {
+        Some(hash) => {
+            let url = crate::records::verify_url(
+                &crate::records::base_url(&s, &headers),
+                &wo.number,
+                &hash,
+            );
+            (aftersales_documents::qr_svg(&url).ok(), Some(url))
+        }
+        None => (None, None),
+    };
+    let signature = match s.app.record_signature(&u.ctx, &wo.id).await {
+        Ok(Some(png)) => Some(format!(
+            "data:image/png;base64,{}",
+            base64::engine::general_purpose::STANDARD.encode(png)
+        )),
+        Ok(None) => None,
+        Err(e) => return PageError::for_user(e, u).into_response(),
+    };
+    RecordPage {
+        shell: u.shell,
+        wo,
+        qr,
+        verify_url,
+        signature,
+    }
+    .into_response()
+}
+
+pub async fn record_pdf(
+    State(s): State<AppState>,
+    u: WebUser,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    match crate::records::pdf(&s, &u.ctx, &id, u.shell.tr.locale, &headers).await {
+        Ok((number, bytes)) => crate::records::pdf_response(&number, bytes),
+        Err(e) => PageError::for_user(e, u).into_response(),
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "service/verify.html")]
+pub struct VerifyPage {
+    pub shell: Shell,
+    pub v: Option<RecordVerification>,
+    pub number: String,
+}
+
+impl VerifyPage {
+    pub fn t(&self, t: &Option<jiff::Timestamp>) -> String {
+        t.map(crate::shell::fmt_time).unwrap_or_else(|| "—".into())
+    }
+}
+
+/// The page the record's QR code opens: public, no sign-in; it says whether the record is
+/// genuine and what it is about, nothing more.
+pub async fn verify(
+    State(s): State<AppState>,
+    Path((number, hash)): Path<(String, String)>,
+    req: Request,
+) -> Response {
+    let (parts, _) = req.into_parts();
+    let tr = Tr::new(locale_of(&parts.headers));
+    let shell = Shell::new(&parts, None);
+    let ok = number.len() <= 40 && hash.len() <= 128;
+    let v = if ok {
+        match s.app.verify_record(&number, &hash).await {
+            Ok(v) => Some(v),
+            Err(AppError::NotFound(_)) => None,
+            Err(e) => {
+                tracing::error!(error = %e, "record verification failed");
+                return (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    tr.t("error.internal").to_owned(),
+                )
+                    .into_response();
+            }
+        }
+    } else {
+        None
+    };
+    let status = if v.as_ref().is_some_and(|v| v.genuine) {
+        StatusCode::OK
+    } else {
+        StatusCode::NOT_FOUND
+    };
+    (status, VerifyPage { shell, v, number }).into_response()
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "service/reconciliation.html")]
+pub struct ReconciliationPage {
+    pub shell: Shell,
+    pub r: ReconciliationView,
+    pub errors: FormErrors,
+    /// The order a form error belongs to.
+    pub error_for: String,
+    pub saved: bool,
+}
+
+impl ReconciliationPage {
+    pub fn t(&self, t: &Option<jiff::Timestamp>) -> String {
+        t.map(crate::shell::fmt_time).unwrap_or_else(|| "—".into())
+    }
+
+    pub fn outcome(&self, o: &str) -> String {
+        self.shell.tr.t_dyn(&format!("recon.outcome.{o}"))
+    }
+
+    pub fn status(&self, s: &str) -> String {
+        self.shell.tr.t_dyn(&format!("record.wo_status.{s}"))
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ReconQuery {
+    day: String,
+    saved: Option<String>,
+}
+
+async fn recon_page(
+    s: &AppState,
+    u: WebUser,
+    day: &str,
+    errors: FormErrors,
+    error_for: String,
+    saved: bool,
+    status: StatusCode,
+) -> Response {
+    match s.app.reconciliation(&u.ctx, Some(day)).await {
+        Ok(r) => (
+            status,
+            ReconciliationPage {
+                shell: u.shell,
+                r,
+                errors,
+                error_for,
+                saved,
+            },
+        )
+            .into_response(),
+        Err(e) => PageError::for_user(e, u).into_response(),
+    }
+}
+
+pub async fn reconciliation(
+    State(s): State<AppState>,
+    u: WebUser,
+    Query(q): Query<ReconQuery>,
+) -> Response {
+    recon_page(
+        &s,
+        u,
+        &q.day,
+        FormErrors::default(),
+        String::new(),
+        q.saved.is_some(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct CallbackForm {
+    outcome: String,
+    notes: String,
+    day: String,
+}
+
+pub async fn callback(
+    State(s): State<AppState>,
+    u: WebUser,
+    Path(id): Path<String>,
+    Form(f): Form<CallbackForm>,
+) -> Response {
+    let input = CallbackInput {
+        outcome: f.outcome.clone(),
+        notes: Some(f.notes.clone()).filter(|n| !n.trim().is_empty()),
+    };
+    match s.app.record_callback(&u.ctx, &id, &input).await {
+        Ok(_) => crate::shell::redirect(&format!(
+            "/reconciliation?day={}&saved=1#wo-{id}",
+            crate::shell::encode_component(&f.day)
+        ))
+        .into_response(),
+        Err(AppError::Validation(errs) | AppError::FieldConflict(errs)) => {
+            let errors = FormErrors::from_fields(&errs, u.tr());
+            recon_page(
+                &s,
+                u,
+                &f.day,
+                errors,
+                id,
+                false,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => PageError::for_user(e, u).into_response(),
+    }
+}
