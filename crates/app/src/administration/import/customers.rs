@@ -1,8 +1,9 @@
 //! Importing customer records (R-CUS-1): the columns, a row as the input of `create_customer`,
 //! and the checks for likely duplicates against the database and the earlier rows.
 
-use super::mapping::{Columns, FieldDef, RowCells, column_for, f, phones_of, req};
-use super::report::{Candidate, RowError, fail, row_error};
+use super::mapping::{Columns, FieldDef, column_for, f, req};
+use super::report::{RowError, row_error};
+use super::rows::{Candidate, RowCells, fail, phones_of};
 use crate::AppError;
 use crate::installed_base::customers::{
     NewContact, NewCustomer, NewSite, ValidCustomer, validate_customer,

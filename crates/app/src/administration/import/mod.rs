@@ -21,20 +21,24 @@
 //! address, is already on file (or on an earlier row) is a row error, not a warning, so
 //! that importing the same file twice creates nothing twice.
 //!
-//! The folder: `mapping` (our fields, the headers people use, a row's cells by field and the
-//! spreadsheet quirks undone), one file per kind (`customers`, `units`, `products`: its
-//! columns, a row turned into the create use-case's input, the checks against the database
-//! and the earlier rows, its preview), `report` (what the import answers, and a row with its
-//! errors), and here the pipeline that runs them.
+//! The folder: `mapping` (our fields, the headers people use, the caller's mapping), `rows`
+//! (a row's cells by field, the spreadsheet quirks undone, a row with the errors it
+//! collected), one file per kind (`customers`, `units`, `products`: its columns, a row turned
+//! into the create use-case's input, the checks against the database and the earlier rows,
+//! its preview), `report` (what the import answers), and here the pipeline that runs them.
 
 mod customers;
 mod mapping;
 mod products;
 mod report;
+mod rows;
 mod units;
 
-pub use mapping::{ColumnMap, FieldDef, FieldInfo, normalize_header};
-pub use report::{ImportFileInfo, ImportRejects, ImportReport, PreviewRow, RejectedRow, RowError};
+pub use mapping::{FieldDef, normalize_header};
+pub use report::{
+    ColumnMap, FieldInfo, ImportFileInfo, ImportRejects, ImportReport, PreviewRow, RejectedRow,
+    RowError,
+};
 
 use crate::installed_base::customers::{customer_rows, snapshot};
 use crate::installed_base::units::unit_rows;
@@ -49,9 +53,9 @@ use aftersales_store::{
 use customers::{
     CUSTOMER_FIELDS, CustomerCand, check_customers, customer_preview, prepare_customer,
 };
-use mapping::{RowCells, resolve_columns};
+use mapping::resolve_columns;
 use products::{PRODUCT_FIELDS, ProductCand, check_products, prepare_product, product_preview};
-use report::Candidate;
+use rows::{Candidate, RowCells};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap, HashSet};

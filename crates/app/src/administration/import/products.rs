@@ -1,8 +1,9 @@
 //! Importing product models (R-WAR-1): the columns, a row as the input of `create_product`,
 //! and the checks of code and warranty policy against the database and the earlier rows.
 
-use super::mapping::{Columns, FieldDef, RowCells, column_for, f, req};
-use super::report::{Candidate, fail, row_error};
+use super::mapping::{Columns, FieldDef, column_for, f, req};
+use super::report::row_error;
+use super::rows::{Candidate, RowCells, fail};
 use crate::AppError;
 use crate::installed_base::products::{NewProduct, ValidProduct, validate_product};
 use aftersales_domain::FieldError;

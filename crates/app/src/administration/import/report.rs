@@ -1,13 +1,31 @@
-//! What an import answers: the errors of each row, a preview, the counts, and the rejected
-//! rows of a lenient import; and a row on its way with the errors it collected.
+//! What an import answers: where each column went, the errors of each row, a preview, the
+//! counts, and the rejected rows of a lenient import.
 
-use super::mapping::{ColumnMap, FieldInfo, RowCells};
 use super::{ImportKind, ImportMode};
 use aftersales_domain::FieldError;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use utoipa::ToSchema;
+
+/// Where a column goes.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ColumnMap {
+    /// The header as in the file.
+    pub column: String,
+    /// Our field, or null when the column is not imported.
+    pub field: Option<String>,
+    /// `mapping` (the caller's), `default` (recognized header), `ignored` (a column this
+    /// product adds, like the error column), or `unknown`.
+    pub source: String,
+}
+
+/// A field of the kind, for mapping screens.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct FieldInfo {
+    pub name: String,
+    pub required: bool,
+}
 
 /// One problem of one row. `row` is the row number as the spreadsheet shows it (the header
 /// is row 1 unless title rows sit above it); `column` is the file's header.
@@ -90,33 +108,6 @@ pub struct RejectedRow {
     pub errors: Vec<RowError>,
 }
 
-/// A row on its way: its number, its errors so far and, while it has none, its data.
-pub(super) struct Candidate<T> {
-    pub(super) line: u32,
-    pub(super) errors: Vec<RowError>,
-    pub(super) data: Option<T>,
-}
-impl<T> Candidate<T> {
-    /// Refuses the row if any of its cells holds a control character.
-    pub(super) fn refuse_control_chars(mut self, r: &RowCells) -> Self {
-        let errs: Vec<RowError> = r
-            .control_errors(self.line)
-            .into_iter()
-            .filter(|e| {
-                !self
-                    .errors
-                    .iter()
-                    .any(|x| x.field == e.field && x.code == e.code)
-            })
-            .collect();
-        if !errs.is_empty() {
-            self.errors.extend(errs);
-            self.data = None;
-        }
-        self
-    }
-}
-
 pub(super) fn row_error(
     line: u32,
     column: Option<String>,
@@ -137,15 +128,4 @@ pub(super) fn row_error(
         hint,
         message: String::new(),
     }
-}
-
-pub(super) fn fail<T>(
-    c: &mut Candidate<T>,
-    column: Option<String>,
-    field: &str,
-    e: FieldError,
-    hint: Option<String>,
-) {
-    c.errors.push(row_error(c.line, column, field, &e, hint));
-    c.data = None;
 }

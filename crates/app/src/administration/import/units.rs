@@ -1,10 +1,9 @@
 //! Importing units (R-WAR-2): the columns, a row as the input of `create_unit`, and the
 //! checks of model, owner and serial against the database and the earlier rows.
 
-use super::mapping::{
-    Columns, FieldDef, RowCells, column_for, f, normalize_date, parse_flag, phones_of, req,
-};
-use super::report::{Candidate, fail, row_error};
+use super::mapping::{Columns, FieldDef, column_for, f, req};
+use super::report::row_error;
+use super::rows::{Candidate, RowCells, fail, normalize_date, parse_flag, phones_of};
 use crate::AppError;
 use crate::installed_base::units::{NewUnit, ValidUnit, validate_unit};
 use aftersales_domain::installed_base::{Phone, Serial};
