@@ -124,10 +124,11 @@ fn view(c: &store::ContractRecord, unit_ids: Vec<String>) -> Result<ContractView
         .end_date
         .parse()
         .map_err(|_| AppError::Internal("stored end_date unreadable".into()))?;
+    // `remind_days_before` is checked to lie in 0..=365 when written, so only a contract
+    // ending in the first year of the calendar could reach its start; it is reminded then.
     let remind_on = end
-        .checked_sub(jiff::Span::new().days(c.remind_days_before))
-        .map(|d| d.to_string())
-        .unwrap_or_else(|_| c.end_date.clone());
+        .saturating_sub(jiff::Span::new().days(c.remind_days_before))
+        .to_string();
     Ok(ContractView {
         id: c.id.clone(),
         number: c.number.clone(),
@@ -148,15 +149,27 @@ fn view(c: &store::ContractRecord, unit_ids: Vec<String>) -> Result<ContractView
     })
 }
 
-/// The domain's view of a stored contract.
-pub(crate) fn cover(c: &store::ContractRecord) -> Option<ContractCover> {
-    let p = |s: &Option<String>| s.as_deref().and_then(ChargeBasis::parse);
-    Some(ContractCover {
-        start: c.start_date.parse().ok()?,
-        end: c.end_date.parse().ok()?,
-        parts: p(&c.parts),
-        labor: p(&c.labor),
-        travel: p(&c.travel),
+/// The domain's view of a stored contract. A stored date or charge basis that does not read
+/// back is an error, never a contract that covers nothing.
+pub(crate) fn cover(c: &store::ContractRecord) -> Result<ContractCover, AppError> {
+    let unreadable = |column: &str, v: &str| {
+        AppError::Internal(format!(
+            "contract {}: stored {column} {v:?} unreadable",
+            c.id
+        ))
+    };
+    let date = |column: &str, v: &str| v.parse::<Date>().map_err(|_| unreadable(column, v));
+    let p = |column: &str, s: &Option<String>| {
+        s.as_deref()
+            .map(|v| ChargeBasis::parse(v).ok_or_else(|| unreadable(column, v)))
+            .transpose()
+    };
+    Ok(ContractCover {
+        start: date("start_date", &c.start_date)?,
+        end: date("end_date", &c.end_date)?,
+        parts: p("parts", &c.parts)?,
+        labor: p("labor", &c.labor)?,
+        travel: p("travel", &c.travel)?,
     })
 }
 
@@ -302,7 +315,7 @@ impl crate::App {
                 &rec.id,
                 "create",
                 None,
-                serde_json::to_value(&v).ok(),
+                Some(crate::administration::audit::audit_value(&v)?),
             )
             .await?;
             self.idem_complete(&mut tx, ctx, idem, &v).await?;
@@ -355,10 +368,13 @@ impl crate::App {
             }
             let today = crate::installed_base::units::today(self.now());
             f.ends_from = Some(today.to_string());
-            f.ends_until = today
-                .checked_add(jiff::Span::new().days(days))
-                .ok()
-                .map(|d| d.to_string());
+            // `days` is bounded above, so only the calendar's end can stop the addition,
+            // and then the list runs to it.
+            f.ends_until = Some(
+                today
+                    .saturating_add(jiff::Span::new().days(days))
+                    .to_string(),
+            );
         }
         let page = store::list(self.db.pool(), &f, after.as_deref(), limit).await?;
         let mut items = Vec::new();
