@@ -713,10 +713,13 @@ impl crate::App {
                 ));
             }
             let today = today(self);
-            f.expires_until = today
-                .checked_add(jiff::Span::new().days(days))
-                .ok()
-                .map(|d| d.to_string());
+            // `days` is bounded above, so only the calendar's end can stop the addition,
+            // and then the list runs to it.
+            f.expires_until = Some(
+                today
+                    .saturating_add(jiff::Span::new().days(days))
+                    .to_string(),
+            );
             if !q.include_expired.unwrap_or(false) {
                 f.expires_from = Some(today.to_string());
             }
