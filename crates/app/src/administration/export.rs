@@ -250,7 +250,7 @@ impl crate::App {
                 let mut conn = self.db.acquire().await?;
                 let page = unit_store::list_lines(&mut conn, &f, after, PAGE).await?;
                 ExportPage {
-                    rows: page.items.iter().map(unit_row).collect(),
+                    rows: page.items.iter().map(unit_row).collect::<Result<_, _>>()?,
                     next: page.next,
                 }
             }
@@ -291,7 +291,9 @@ impl crate::App {
                             ExportCell::Code("warranty.charge.", v.in_warranty.labor.clone()),
                             ExportCell::Code("warranty.charge.", v.in_warranty.travel.clone()),
                             ExportCell::Code("warranty.charge.", v.exclusion_charge.clone()),
-                            ExportCell::text(serde_json::to_string(&v.after).unwrap_or_default()),
+                            ExportCell::text(serde_json::to_string(&v.after).map_err(|e| {
+                                AppError::Internal(format!("after-terms of {}: {e}", p.code))
+                            })?),
                             ExportCell::opt(v.note.clone()),
                         ]);
                     }
@@ -452,11 +454,7 @@ fn customer_row(f: &customer_store::CustomerFull) -> Vec<ExportCell> {
             c.region_code
                 .as_deref()
                 .or(site.and_then(|s| s.region_code.as_deref()))
-                .and_then(|r| {
-                    aftersales_domain::region::RegionCode::parse("r", r)
-                        .ok()
-                        .map(|r| r.full_name())
-                }),
+                .and_then(crate::installed_base::customers::region_name),
         ),
         ExportCell::opt(f.contacts.first().map(|k| k.name.clone())),
         if f.phones.is_empty() {
@@ -476,8 +474,10 @@ fn customer_row(f: &customer_store::CustomerFull) -> Vec<ExportCell> {
     ]
 }
 
-fn unit_row(u: &unit_store::UnitLine) -> Vec<ExportCell> {
-    vec![
+/// A unit's line. A stored instant that does not read back is an error: an empty cell would
+/// pass for a unit without one.
+fn unit_row(u: &unit_store::UnitLine) -> Result<Vec<ExportCell>, AppError> {
+    Ok(vec![
         ExportCell::opt(u.serial.clone()),
         ExportCell::text(&u.manufacturer),
         ExportCell::text(&u.product_code),
@@ -493,8 +493,9 @@ fn unit_row(u: &unit_store::UnitLine) -> Vec<ExportCell> {
         ExportCell::opt(u.dealer.clone()),
         ExportCell::Bool(u.oem != 0),
         ExportCell::Bool(u.third_party != 0),
-        aftersales_store::time::from_db("units.created_at", &u.created_at)
-            .map(ExportCell::Instant)
-            .unwrap_or(ExportCell::Empty),
-    ]
+        ExportCell::Instant(aftersales_store::time::from_db(
+            "units.created_at",
+            &u.created_at,
+        )?),
+    ])
 }
