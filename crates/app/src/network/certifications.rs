@@ -377,11 +377,23 @@ impl crate::App {
         })
     }
 
-    /// Whether the caller may keep this person's records (for the pages' buttons).
-    pub async fn may_manage_certifications_of(&self, ctx: &Ctx, user: UserId) -> bool {
-        match self.cert_scope(ctx, Permission::CertificationsManage) {
-            Ok(scope) => self.holder_in_scope(&scope, user).await.is_ok(),
-            Err(_) => false,
+    /// Whether the caller may keep this person's records (for the pages' buttons). No right,
+    /// or a person outside the caller's part of the network, is `false`; a failure to read
+    /// is an error, never a silent "no".
+    pub async fn may_manage_certifications_of(
+        &self,
+        ctx: &Ctx,
+        user: UserId,
+    ) -> Result<bool, AppError> {
+        let scope = match self.cert_scope(ctx, Permission::CertificationsManage) {
+            Ok(scope) => scope,
+            Err(AppError::Forbidden) => return Ok(false),
+            Err(e) => return Err(e),
+        };
+        match self.holder_in_scope(&scope, user).await {
+            Ok(_) => Ok(true),
+            Err(AppError::NotFound(_)) => Ok(false),
+            Err(e) => Err(e),
         }
     }
 
