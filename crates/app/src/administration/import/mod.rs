@@ -4,7 +4,7 @@
 //! One use-case, [`App::import`](crate::App::import): read the file (`aftersales-sheets`),
 //! map its columns to our fields (the caller's mapping, else the headers people use, in
 //! Chinese and English), turn every row into the input of the create use-case of its kind
-//! and apply the *same* field rules (`validate_customer`, `validate_unit`,
+//! and apply the *same* field rules (`NewCustomer::parse`, `validate_unit`,
 //! `validate_product`), then check the rows against each other and against the database
 //! (duplicates, unknown models, owners, policies), and finally, by mode:
 //! - `dry_run`: write nothing; answer counts, the mapping, every row error and a preview;
@@ -25,8 +25,11 @@
 //! (a row's cells by field, the spreadsheet quirks undone, a row with the errors it
 //! collected), one file per kind (`customers`, `units`, `products`: its columns, a row turned
 //! into the create use-case's input, the checks against the database and the earlier rows,
-//! its preview), `report` (what the import answers), and here the pipeline that runs them.
+//! its preview and its writes), `report` (what the import answers), `batch` (the audit rows
+//! of a batch's records, its rejected rows and its own record), and here the pipeline that
+//! runs them.
 
+mod batch;
 mod customers;
 mod mapping;
 mod products;
@@ -40,26 +43,23 @@ pub use report::{
     RowError,
 };
 
-use crate::installed_base::customers::{customer_rows, snapshot};
-use crate::installed_base::units::unit_rows;
 use crate::{AppError, Ctx};
-use aftersales_domain::{CustomerId, FieldError, FieldErrors, Permission, ProductId, Role};
-use aftersales_sheets as sheets;
-use aftersales_store::{
-    administration::audit as audit_store, administration::imports as batch_store,
-    installed_base::customers as customer_store, installed_base::products as product_store,
-    installed_base::units as unit_store,
-};
+use aftersales_domain::{FieldError, FieldErrors, Permission, Role};
+use aftersales_sheets::{self as sheets, Table};
+use aftersales_store::administration::imports as batch_store;
+use batch::{BatchWriter, write_conflict};
 use customers::{
     CUSTOMER_FIELDS, CustomerCand, check_customers, customer_preview, prepare_customer,
+    write_customers,
 };
-use mapping::resolve_columns;
-use products::{PRODUCT_FIELDS, ProductCand, check_products, prepare_product, product_preview};
+use mapping::{Columns, resolve_columns};
+use products::{
+    PRODUCT_FIELDS, ProductCand, check_products, prepare_product, product_preview, write_products,
+};
 use rows::{Candidate, RowCells};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
-use std::collections::{BTreeMap, HashMap, HashSet};
-use units::{UNIT_FIELDS, UnitCand, check_units, prepare_unit, unit_preview};
+use std::collections::BTreeMap;
+use units::{UNIT_FIELDS, UnitCand, check_units, prepare_unit, unit_preview, write_units};
 use utoipa::ToSchema;
 
 /// What a file holds.
@@ -161,6 +161,56 @@ fn bad_file(e: sheets::ReadError) -> AppError {
     AppError::BadFile(e.code())
 }
 
+/// The report before any row is read: the file, where each column goes, and the required
+/// fields that no column feeds.
+fn first_report(req: &ImportRequest, table: &Table, cols: &Columns) -> ImportReport {
+    let fields = req.kind.fields();
+    ImportReport {
+        kind: req.kind,
+        mode: req.mode,
+        batch_id: None,
+        file: ImportFileInfo {
+            format: table.format.as_str().into(),
+            sheet: table.sheet.clone(),
+            sheets: table.sheets.clone(),
+            encoding: table.encoding.map(str::to_owned),
+            header_row: table.header_line,
+        },
+        unknown_columns: cols
+            .maps
+            .iter()
+            .filter(|m| m.source == "unknown")
+            .map(|m| m.column.clone())
+            .collect(),
+        columns: cols.maps.clone(),
+        fields: fields
+            .iter()
+            .map(|f| FieldInfo {
+                name: f.name.into(),
+                required: f.required,
+            })
+            .collect(),
+        missing_fields: fields
+            .iter()
+            .filter(|f| {
+                f.required
+                    && !cols
+                        .field_of
+                        .iter()
+                        .any(|c| c.is_some_and(|c| c.name == f.name))
+            })
+            .map(|f| f.name.to_owned())
+            .collect(),
+        total_rows: table.rows.len() as u64,
+        valid_rows: 0,
+        invalid_rows: 0,
+        created: 0,
+        errors: Vec::new(),
+        preview: Vec::new(),
+        duration_ms: 0,
+    }
+}
+
 /// The rows of a kind, prepared and then checked.
 enum Prepared {
     Customers(Vec<Candidate<CustomerCand>>),
@@ -169,6 +219,63 @@ enum Prepared {
 }
 
 impl Prepared {
+    /// Every row turned into the input of its kind's create use-case and checked by the
+    /// same rules; a cell with a control character refuses its row.
+    fn prepare(kind: ImportKind, table: &Table, cols: &Columns, today: jiff::civil::Date) -> Self {
+        let rows = table.rows.iter().map(|row| {
+            (
+                row.line,
+                RowCells {
+                    cells: &row.cells,
+                    cols,
+                    headers: &table.headers,
+                    today,
+                },
+            )
+        });
+        match kind {
+            ImportKind::Customers => Prepared::Customers(
+                rows.map(|(l, r)| prepare_customer(&r, l).refuse_control_chars(&r))
+                    .collect(),
+            ),
+            ImportKind::Units => Prepared::Units(
+                rows.map(|(l, r)| prepare_unit(&r, l).refuse_control_chars(&r))
+                    .collect(),
+            ),
+            ImportKind::Products => Prepared::Products(
+                rows.map(|(l, r)| prepare_product(&r, l).refuse_control_chars(&r))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// The rows against each other and against the database.
+    async fn check(
+        &mut self,
+        conn: &mut aftersales_store::Conn,
+        table: &Table,
+        cols: &Columns,
+    ) -> Result<(), AppError> {
+        match self {
+            Prepared::Customers(v) => check_customers(conn, table, cols, v).await,
+            Prepared::Units(v) => check_units(conn, table, cols, v).await,
+            Prepared::Products(v) => check_products(conn, table, cols, v).await,
+        }
+    }
+
+    /// Writes the valid rows; returns how many records were created.
+    async fn write(
+        self,
+        conn: &mut aftersales_store::Conn,
+        w: &mut BatchWriter<'_>,
+    ) -> Result<u64, AppError> {
+        match self {
+            Prepared::Customers(v) => write_customers(conn, v, w).await,
+            Prepared::Units(v) => write_units(conn, v, w).await,
+            Prepared::Products(v) => write_products(conn, v, w).await,
+        }
+    }
+
     fn lines_and_errors(&self) -> Vec<(u32, &[RowError], bool)> {
         fn of<T>(v: &[Candidate<T>]) -> Vec<(u32, &[RowError], bool)> {
             v.iter()
@@ -224,108 +331,34 @@ impl crate::App {
         let format = sheets::sniff(&req.bytes).map_err(bad_file)?;
         let table = sheets::read(&req.bytes, format, req.sheet.as_deref()).map_err(bad_file)?;
         let cols = resolve_columns(req.kind, &table.headers, &req.mapping)?;
-        let fields = req.kind.fields();
-        let missing_fields: Vec<String> = fields
-            .iter()
-            .filter(|f| {
-                f.required
-                    && !cols
-                        .field_of
-                        .iter()
-                        .any(|c| c.is_some_and(|c| c.name == f.name))
-            })
-            .map(|f| f.name.to_owned())
-            .collect();
-        let mut report = ImportReport {
-            kind: req.kind,
-            mode: req.mode,
-            batch_id: None,
-            file: ImportFileInfo {
-                format: table.format.as_str().into(),
-                sheet: table.sheet.clone(),
-                sheets: table.sheets.clone(),
-                encoding: table.encoding.map(str::to_owned),
-                header_row: table.header_line,
-            },
-            unknown_columns: cols
-                .maps
-                .iter()
-                .filter(|m| m.source == "unknown")
-                .map(|m| m.column.clone())
-                .collect(),
-            columns: cols.maps.clone(),
-            fields: fields
-                .iter()
-                .map(|f| FieldInfo {
-                    name: f.name.into(),
-                    required: f.required,
-                })
-                .collect(),
-            missing_fields: missing_fields.clone(),
-            total_rows: table.rows.len() as u64,
-            valid_rows: 0,
-            invalid_rows: 0,
-            created: 0,
-            errors: Vec::new(),
-            preview: Vec::new(),
-            duration_ms: 0,
-        };
-        if !missing_fields.is_empty() {
+        let mut report = first_report(req, &table, &cols);
+        if !report.missing_fields.is_empty() {
             if req.mode == ImportMode::DryRun {
                 report.invalid_rows = report.total_rows;
                 report.duration_ms = started.elapsed().as_millis() as u64;
                 return Ok(report);
             }
             return Err(AppError::Validation(FieldErrors(
-                missing_fields
+                report
+                    .missing_fields
                     .iter()
                     .map(|f| FieldError::new(format!("mapping.{f}"), "column_missing"))
                     .collect(),
             )));
         }
-        let mut prepared = {
-            let rows = table.rows.iter().map(|row| {
-                (
-                    row.line,
-                    RowCells {
-                        cells: &row.cells,
-                        cols: &cols,
-                        headers: &table.headers,
-                        today: crate::installed_base::units::today(self.now()),
-                    },
-                )
-            });
-            match req.kind {
-                ImportKind::Customers => Prepared::Customers(
-                    rows.map(|(l, r)| prepare_customer(&r, l).refuse_control_chars(&r))
-                        .collect(),
-                ),
-                ImportKind::Units => Prepared::Units(
-                    rows.map(|(l, r)| prepare_unit(&r, l).refuse_control_chars(&r))
-                        .collect(),
-                ),
-                ImportKind::Products => Prepared::Products(
-                    rows.map(|(l, r)| prepare_product(&r, l).refuse_control_chars(&r))
-                        .collect(),
-                ),
-            }
-        };
+        let today = crate::installed_base::units::today(self.now());
+        let mut prepared = Prepared::prepare(req.kind, &table, &cols, today);
         // The checks against the database run in the transaction that writes, so what
         // they saw is what the writes meet (a dry run reads outside any transaction).
         let mut tx = match req.mode {
             ImportMode::DryRun => None,
             _ => Some(self.db.begin().await?),
         };
-        {
-            let mut pooled: Option<aftersales_store::PooledConn> = None;
-            let conn: &mut aftersales_store::Conn = match tx.as_mut() {
-                Some(tx) => tx.conn(),
-                None => pooled.insert(self.db.acquire().await?),
-            };
-            match &mut prepared {
-                Prepared::Customers(v) => check_customers(conn, &table, &cols, v).await?,
-                Prepared::Units(v) => check_units(conn, &table, &cols, v).await?,
-                Prepared::Products(v) => check_products(conn, &table, &cols, v).await?,
+        match tx.as_mut() {
+            Some(tx) => prepared.check(tx.conn(), &table, &cols).await?,
+            None => {
+                let mut conn = self.db.acquire().await?;
+                prepared.check(&mut conn, &table, &cols).await?;
             }
         }
         let summary = prepared.lines_and_errors();
@@ -340,74 +373,13 @@ impl crate::App {
         };
         if let (true, Some(mut tx)) = (write, tx) {
             let batch_id = uuid::Uuid::now_v7().to_string();
-            let created = self
-                .write_rows(&mut tx, ctx, &batch_id, prepared, &mut report)
+            let mut w = BatchWriter::new(&batch_id, self.now(), ctx);
+            report.created = prepared.write(tx.conn(), &mut w).await?;
+            w.finish(tx.conn(), &mut report).await?;
+            let rejects = (report.invalid_rows > 0).then(|| batch::rejects(req, &table, &report));
+            self.record_batch(&mut tx, ctx, req, &batch_id, &report, rejects)
                 .await?;
-            report.created = created;
-            let rejects = (report.invalid_rows > 0).then(|| {
-                let bad: HashSet<u32> = report.errors.iter().map(|e| e.row).collect();
-                ImportRejects {
-                    kind: req.kind,
-                    file_name: req.file_name.clone(),
-                    headers: table.headers.clone(),
-                    rows: table
-                        .rows
-                        .iter()
-                        .filter(|r| bad.contains(&r.line))
-                        .map(|r| RejectedRow {
-                            row: r.line,
-                            cells: r.cells.iter().map(|c| c.text.clone()).collect(),
-                            errors: report
-                                .errors
-                                .iter()
-                                .filter(|e| e.row == r.line)
-                                .cloned()
-                                .collect(),
-                        })
-                        .collect(),
-                }
-            });
-            let (actor_id, actor_name) = ctx.audit_actor();
-            let now = self.now();
-            batch_store::insert(
-                tx.conn(),
-                &batch_store::ImportBatch {
-                    id: batch_id.clone(),
-                    kind: req.kind.as_str().into(),
-                    mode: req.mode.as_str().into(),
-                    file_name: req.file_name.clone(),
-                    actor_id,
-                    actor_name,
-                    total_rows: report.total_rows as i64,
-                    created_rows: created as i64,
-                    rejected_rows: report.invalid_rows as i64,
-                    rejects_json: rejects
-                        .map(|r| serde_json::to_string(&r))
-                        .transpose()
-                        .map_err(|e| AppError::Internal(e.to_string()))?,
-                    created_at: now,
-                },
-            )
-            .await?;
-            self.audit(
-                &mut tx,
-                ctx,
-                "import_batch",
-                &batch_id,
-                "create",
-                None,
-                Some(json!({
-                    "kind": req.kind.as_str(), "mode": req.mode.as_str(), "file_name": req.file_name,
-                    "total_rows": report.total_rows, "created": created, "rejected": report.invalid_rows,
-                })),
-            )
-            .await?;
-            tx.commit().await.map_err(|e| match e {
-                aftersales_store::StoreError::Constraint(_) => {
-                    AppError::Conflict("import_conflict")
-                }
-                e => e.into(),
-            })?;
+            tx.commit().await.map_err(write_conflict)?;
             report.batch_id = Some(batch_id);
         }
         report.duration_ms = started.elapsed().as_millis() as u64;
@@ -421,153 +393,6 @@ impl crate::App {
             "import"
         );
         Ok(report)
-    }
-
-    /// Writes the valid rows and their audit rows; returns how many records were created.
-    async fn write_rows(
-        &self,
-        tx: &mut aftersales_store::Tx,
-        ctx: &Ctx,
-        batch_id: &str,
-        prepared: Prepared,
-        report: &mut ImportReport,
-    ) -> Result<u64, AppError> {
-        let now = self.now();
-        let (actor_id, actor_name) = ctx.audit_actor();
-        let entry = |entity: &str, id: String, after: Value| audit_store::AuditEntry {
-            id: uuid::Uuid::now_v7(),
-            at: now,
-            actor_id: actor_id.clone(),
-            actor_name: actor_name.clone(),
-            entity: entity.to_owned(),
-            entity_id: id,
-            action: "import".into(),
-            before: None,
-            after: Some(after),
-            request_id: ctx.request_id.clone(),
-        };
-        let constraint = |e: aftersales_store::StoreError| match e {
-            aftersales_store::StoreError::Constraint(_) => AppError::Conflict("import_conflict"),
-            e => e.into(),
-        };
-        let mut audits = Vec::new();
-        let mut preview = Vec::new();
-        let created = match prepared {
-            Prepared::Customers(v) => {
-                let good: Vec<(u32, CustomerCand)> = v
-                    .into_iter()
-                    .filter_map(|c| c.data.map(|d| (c.line, d)))
-                    .collect();
-                if good.is_empty() {
-                    return Ok(0);
-                }
-                let first =
-                    aftersales_store::counters::reserve(tx.conn(), "customer", good.len() as i64)
-                        .await?;
-                let (mut contacts, mut phones, mut sites) = (Vec::new(), Vec::new(), Vec::new());
-                let mut records = Vec::with_capacity(good.len());
-                for (i, (line, d)) in good.into_iter().enumerate() {
-                    let id = CustomerId::new();
-                    let number = format!("CU{:06}", first + i as i64);
-                    if preview.len() < PREVIEW_ROWS {
-                        preview.push(PreviewRow {
-                            row: line,
-                            values: customer_preview(&d.valid, Some(&number)),
-                        });
-                    }
-                    let rows = customer_rows(d.valid, id, number, now);
-                    let mut snap = snapshot(&rows);
-                    snap["batch"] = json!(batch_id);
-                    audits.push(entry("customer", id.to_string(), snap));
-                    records.push(rows.record);
-                    contacts.extend(rows.contacts);
-                    phones.extend(rows.phones);
-                    sites.extend(rows.sites);
-                }
-                customer_store::insert_many(tx.conn(), &records, &contacts, &phones, &sites)
-                    .await
-                    .map_err(constraint)?;
-                records.len() as u64
-            }
-            Prepared::Units(v) => {
-                let good: Vec<(u32, UnitCand)> = v
-                    .into_iter()
-                    .filter_map(|c| c.data.map(|d| (c.line, d)))
-                    .collect();
-                let owners: Vec<String> = good
-                    .iter()
-                    .filter_map(|(_, d)| d.owner.as_ref().map(|o| o.0.to_string()))
-                    .collect();
-                let sites: HashMap<String, String> =
-                    customer_store::first_sites(tx.conn(), &owners)
-                        .await?
-                        .into_iter()
-                        .collect();
-                let mut units = Vec::with_capacity(good.len());
-                let mut owns = Vec::with_capacity(good.len());
-                for (line, mut d) in good {
-                    let Some(product_id) = d.product_id else {
-                        continue;
-                    };
-                    d.valid.customer_id = d.owner.as_ref().map(|o| o.0);
-                    // A unit placed with an owner stands at the owner's first site.
-                    d.valid.site_id = d
-                        .owner
-                        .as_ref()
-                        .and_then(|o| sites.get(&o.0.to_string()).cloned());
-                    let (rec, own) = unit_rows(&d.valid, product_id, now)?;
-                    if preview.len() < PREVIEW_ROWS {
-                        preview.push(PreviewRow {
-                            row: line,
-                            values: unit_preview(&d),
-                        });
-                    }
-                    let mut snap = unit_preview(&d);
-                    snap["batch"] = json!(batch_id);
-                    audits.push(entry("unit", rec.id.to_string(), snap));
-                    units.push(rec);
-                    owns.push(own);
-                }
-                unit_store::insert_many(tx.conn(), &units, &owns)
-                    .await
-                    .map_err(constraint)?;
-                units.len() as u64
-            }
-            Prepared::Products(v) => {
-                let mut products = Vec::new();
-                for c in v {
-                    let Some(d) = c.data else { continue };
-                    let rec = product_store::ProductRecord {
-                        id: ProductId::new(),
-                        code: d.valid.code.clone(),
-                        name: d.valid.name.clone(),
-                        product_line: d.valid.product_line.clone(),
-                        maintenance_interval_months: d.interval,
-                        policy_id: d.policy_id.clone(),
-                        version: 1,
-                        created_at: now,
-                        updated_at: now,
-                    };
-                    if preview.len() < PREVIEW_ROWS {
-                        preview.push(PreviewRow {
-                            row: c.line,
-                            values: product_preview(&d),
-                        });
-                    }
-                    let mut snap = product_preview(&d);
-                    snap["batch"] = json!(batch_id);
-                    audits.push(entry("product", rec.id.to_string(), snap));
-                    products.push(rec);
-                }
-                product_store::insert_many(tx.conn(), &products)
-                    .await
-                    .map_err(constraint)?;
-                products.len() as u64
-            }
-        };
-        audit_store::append_many(tx.conn(), &audits).await?;
-        report.preview = preview;
-        Ok(created)
     }
 
     /// The rejected rows of a lenient import, for the one who ran it (and admins).

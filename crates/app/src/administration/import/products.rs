@@ -1,12 +1,14 @@
 //! Importing product models (R-WAR-1): the columns, a row as the input of `create_product`,
 //! and the checks of code and warranty policy against the database and the earlier rows.
 
+use super::batch::{BatchWriter, write_conflict};
 use super::mapping::{Columns, FieldDef, column_for, f, req};
 use super::report::row_error;
 use super::rows::{Candidate, RowCells, fail};
 use crate::AppError;
 use crate::installed_base::products::{NewProduct, ValidProduct, validate_product};
 use aftersales_domain::FieldError;
+use aftersales_domain::ProductId;
 use aftersales_sheets::Table;
 use aftersales_store::installed_base::products as product_store;
 use serde_json::{Value, json};
@@ -60,7 +62,8 @@ pub(super) struct ProductCand {
     pub(super) policy_id: Option<String>,
 }
 
-/// Months as written: `6`, `6.0`, `6个月`, `6 months`.
+/// Months as written: `6`, `6.0`, `6个月`, `6 months`. Anything else is `None`, which the row
+/// reports as `invalid_number`.
 fn parse_months(s: &str) -> Option<i64> {
     let t = s
         .trim()
@@ -69,12 +72,14 @@ fn parse_months(s: &str) -> Option<i64> {
         .trim_end_matches("months")
         .trim_end_matches("month")
         .trim();
-    t.parse::<i64>().ok().or_else(|| {
-        t.parse::<f64>()
-            .ok()
-            .filter(|f| f.fract() == 0.0 && f.abs() < 1e9)
-            .map(|f| f as i64)
-    })
+    if let Ok(n) = t.parse::<i64>() {
+        return Some(n);
+    }
+    match t.parse::<f64>() {
+        // A whole number as spreadsheets store numbers (`12.0`), small enough to be exact.
+        Ok(f) if f.fract() == 0.0 && f.abs() < 1e9 => Some(f as i64),
+        _ => None,
+    }
 }
 
 pub(super) fn prepare_product(r: &RowCells, line: u32) -> Candidate<ProductCand> {
@@ -184,6 +189,36 @@ pub(super) fn product_preview(d: &ProductCand) -> Value {
         "maintenance_interval_months": d.interval,
         "policy_code": d.valid.policy_code,
     })
+}
+
+/// Writes the valid product models, an audit row each. Returns how many were created.
+pub(super) async fn write_products(
+    conn: &mut aftersales_store::Conn,
+    cands: Vec<Candidate<ProductCand>>,
+    w: &mut BatchWriter<'_>,
+) -> Result<u64, AppError> {
+    let mut products = Vec::new();
+    for c in cands {
+        let Some(d) = c.data else { continue };
+        let rec = product_store::ProductRecord {
+            id: ProductId::new(),
+            code: d.valid.code.clone(),
+            name: d.valid.name.clone(),
+            product_line: d.valid.product_line.clone(),
+            maintenance_interval_months: d.interval,
+            policy_id: d.policy_id.clone(),
+            version: 1,
+            created_at: w.now,
+            updated_at: w.now,
+        };
+        w.preview(c.line, || product_preview(&d));
+        w.created("product", rec.id.to_string(), product_preview(&d));
+        products.push(rec);
+    }
+    product_store::insert_many(conn, &products)
+        .await
+        .map_err(write_conflict)?;
+    Ok(products.len() as u64)
 }
 
 #[cfg(test)]

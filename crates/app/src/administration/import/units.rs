@@ -1,11 +1,12 @@
 //! Importing units (R-WAR-2): the columns, a row as the input of `create_unit`, and the
 //! checks of model, owner and serial against the database and the earlier rows.
 
+use super::batch::{BatchWriter, write_conflict};
 use super::mapping::{Columns, FieldDef, column_for, f, req};
 use super::report::row_error;
 use super::rows::{Candidate, RowCells, fail, normalize_date, parse_flag, phones_of};
 use crate::AppError;
-use crate::installed_base::units::{NewUnit, ValidUnit, validate_unit};
+use crate::installed_base::units::{NewUnit, ValidUnit, unit_rows, validate_unit};
 use aftersales_domain::installed_base::{Phone, Serial};
 use aftersales_domain::{CustomerId, FieldError, ProductId};
 use aftersales_sheets::{Cell, CellKind, Table};
@@ -227,6 +228,13 @@ pub(super) fn prepare_unit(r: &RowCells, line: u32) -> Candidate<UnitCand> {
     Candidate { line, errors, data }
 }
 
+/// An id as stored. One that does not read back is an error: as "unknown" it would refuse
+/// the row for the wrong reason, or import a unit without its owner.
+fn stored_id<T: std::str::FromStr>(what: &str, id: &str) -> Result<T, AppError> {
+    id.parse()
+        .map_err(|_| AppError::Internal(format!("stored {what} id {id:?} unreadable")))
+}
+
 /// Checks units: their model exists, their owner is found (by number, by phone, or both
 /// agreeing), their serial is not taken by the same maker, here or earlier in the file.
 pub(super) async fn check_units(
@@ -238,8 +246,8 @@ pub(super) async fn check_units(
     let products: HashMap<String, ProductId> = product_store::all_codes(&mut *conn)
         .await?
         .into_iter()
-        .filter_map(|(code, id)| id.parse().ok().map(|id| (code, id)))
-        .collect();
+        .map(|(code, id)| Ok((code, stored_id("product", &id)?)))
+        .collect::<Result<_, AppError>>()?;
     let data = || cands.iter().filter_map(|c| c.data.as_ref());
     let numbers: Vec<String> = data().filter_map(|d| d.owner_number.clone()).collect();
     let phones: Vec<String> = data().filter_map(|d| d.owner_phone.clone()).collect();
@@ -333,7 +341,10 @@ pub(super) async fn check_units(
             (Some(a), _) => Some(a),
             (None, b) => b,
         };
-        d.owner = owner.and_then(|(id, n)| id.parse().ok().map(|id| (id, n)));
+        d.owner = match owner {
+            Some((id, n)) => Some((stored_id("customer", &id)?, n)),
+            None => None,
+        };
         if let Some(s) = &d.valid.serial {
             let key = (d.valid.manufacturer.clone(), s.normalized().to_owned());
             if taken.contains(&key) {
@@ -371,4 +382,47 @@ pub(super) fn unit_preview(d: &UnitCand) -> Value {
         "oem": v.oem,
         "third_party": v.third_party,
     })
+}
+
+/// Writes the valid units, each with an owner placed at the owner's first site, their
+/// ownership rows, an audit row each. Returns how many were created.
+pub(super) async fn write_units(
+    conn: &mut aftersales_store::Conn,
+    cands: Vec<Candidate<UnitCand>>,
+    w: &mut BatchWriter<'_>,
+) -> Result<u64, AppError> {
+    let good: Vec<(u32, UnitCand)> = cands
+        .into_iter()
+        .filter_map(|c| c.data.map(|d| (c.line, d)))
+        .collect();
+    let owners: Vec<String> = good
+        .iter()
+        .filter_map(|(_, d)| d.owner.as_ref().map(|o| o.0.to_string()))
+        .collect();
+    let sites: HashMap<String, String> = customer_store::first_sites(&mut *conn, &owners)
+        .await?
+        .into_iter()
+        .collect();
+    let mut units = Vec::with_capacity(good.len());
+    let mut owns = Vec::with_capacity(good.len());
+    for (line, mut d) in good {
+        let Some(product_id) = d.product_id else {
+            continue;
+        };
+        d.valid.customer_id = d.owner.as_ref().map(|o| o.0);
+        // A unit placed with an owner stands at the owner's first site.
+        d.valid.site_id = d
+            .owner
+            .as_ref()
+            .and_then(|o| sites.get(&o.0.to_string()).cloned());
+        let (rec, own) = unit_rows(&d.valid, product_id, w.now)?;
+        w.preview(line, || unit_preview(&d));
+        w.created("unit", rec.id.to_string(), unit_preview(&d));
+        units.push(rec);
+        owns.push(own);
+    }
+    unit_store::insert_many(conn, &units, &owns)
+        .await
+        .map_err(write_conflict)?;
+    Ok(units.len() as u64)
 }

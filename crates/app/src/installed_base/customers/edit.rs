@@ -2,7 +2,9 @@
 //! keeping the ids of what stays; the audit trail keeps the record before and after.
 
 use super::CustomerView;
-use super::record::{NewContact, NewCustomer, NewSite, customer_rows, snapshot, validate_customer};
+use super::record::{
+    CustomerRows, NewContact, NewCustomer, NewSite, customer_rows, refused, snapshot,
+};
 use crate::{AppError, Ctx};
 use aftersales_domain::{CustomerId, FieldError, FieldErrors, Permission};
 use aftersales_store::installed_base::customers as store;
@@ -122,6 +124,115 @@ fn view_snapshot(v: &CustomerView) -> serde_json::Value {
     })
 }
 
+/// The ids an edit keeps: per contact and per site of the input, the id of the record's
+/// own contact or site that it changes, or `None` for a new one.
+struct Kept {
+    contacts: Vec<Option<String>>,
+    sites: Vec<Option<String>>,
+}
+
+impl Kept {
+    /// The ids of the input; each must be the record's own and used once (else a fault).
+    fn of(input: &CustomerEdit, before: &CustomerView, errs: &mut FieldErrors) -> Kept {
+        let id = |x: &Option<String>| x.clone().filter(|x| !x.trim().is_empty());
+        let kept = Kept {
+            contacts: input.contacts.iter().map(|c| id(&c.id)).collect(),
+            sites: input.sites.iter().map(|s| id(&s.id)).collect(),
+        };
+        let mut seen = std::collections::HashSet::new();
+        for (i, cid) in kept.contacts.iter().enumerate() {
+            if let Some(cid) = cid
+                && (!before.contacts.iter().any(|k| &k.id == cid) || !seen.insert(cid.clone()))
+            {
+                errs.push(FieldError::new(
+                    format!("contacts[{i}].id"),
+                    "unknown_contact",
+                ));
+            }
+        }
+        for (i, sid) in kept.sites.iter().enumerate() {
+            if let Some(sid) = sid
+                && (!before.sites.iter().any(|k| &k.id == sid) || !seen.insert(sid.clone()))
+            {
+                errs.push(FieldError::new(format!("sites[{i}].id"), "unknown_site"));
+            }
+        }
+        kept
+    }
+
+    fn keeps_contact(&self, id: &str) -> bool {
+        self.contacts.iter().flatten().any(|c| c == id)
+    }
+
+    fn keeps_site(&self, id: &str) -> bool {
+        self.sites.iter().flatten().any(|s| s == id)
+    }
+
+    /// Gives the new rows of what is kept their old ids back (phones follow their contact).
+    fn restore_ids(&self, rows: &mut CustomerRows) {
+        for (row, keep) in rows.contacts.iter_mut().zip(&self.contacts) {
+            if let Some(k) = keep {
+                for p in rows.phones.iter_mut() {
+                    if p.contact_id.as_deref() == Some(row.id.as_str()) {
+                        p.contact_id = Some(k.clone());
+                    }
+                }
+                row.id = k.clone();
+            }
+        }
+        for (row, keep) in rows.sites.iter_mut().zip(&self.sites) {
+            if let Some(k) = keep {
+                row.id = k.clone();
+            }
+        }
+    }
+}
+
+/// Writes the record as it will be: what was left out removed, what is kept changed in place,
+/// the rest added; phones anew with their contacts.
+async fn write_edit(
+    conn: &mut aftersales_store::Conn,
+    before: &CustomerView,
+    rows: &CustomerRows,
+    kept: &Kept,
+) -> Result<(), AppError> {
+    let id = before.id;
+    if !store::update(&mut *conn, &rows.record, before.version).await? {
+        return Err(AppError::StaleVersion {
+            current: before.version,
+        });
+    }
+    store::delete_phones(&mut *conn, id).await?;
+    for old in before
+        .contacts
+        .iter()
+        .filter(|c| !kept.keeps_contact(&c.id))
+    {
+        store::delete_contact(&mut *conn, id, &old.id).await?;
+    }
+    for old in before.sites.iter().filter(|s| !kept.keeps_site(&s.id)) {
+        store::delete_site(&mut *conn, id, &old.id).await?;
+    }
+    for (c, keep) in rows.contacts.iter().zip(&kept.contacts) {
+        if keep.is_some() {
+            store::update_contact(&mut *conn, c).await?;
+        } else {
+            store::insert_contact(&mut *conn, c).await?;
+        }
+    }
+    for p in &rows.phones {
+        store::insert_phone(&mut *conn, p).await?;
+    }
+    for (st, keep) in rows.sites.iter().zip(&kept.sites) {
+        if keep.is_some() {
+            store::update_site(&mut *conn, st).await?;
+        } else {
+            store::insert_site(&mut *conn, st).await?;
+        }
+    }
+    Ok(())
+}
+
 impl crate::App {
     /// Changes a record (R-CUS-1): its fields, contacts, phones and sites as a whole. The
     /// change is refused on a stale version (409), on an id that is not the record's (409),
@@ -134,7 +245,7 @@ impl crate::App {
         input: &CustomerEdit,
     ) -> Result<CustomerView, AppError> {
         ctx.require(Permission::CustomersManage)?;
-        let valid = validate_customer(&input.as_new())?;
+        let valid = input.as_new().parse().map_err(refused)?;
         let mut tx = self.db.begin().await?;
         let before = self.customer_view(tx.conn(), id).await?;
         if before.version != input.version {
@@ -142,45 +253,15 @@ impl crate::App {
                 current: before.version,
             });
         }
-        // Ids must be the record's own, each used once.
         let mut errs = FieldErrors::new();
-        let mut seen = std::collections::HashSet::new();
-        let contact_ids: Vec<Option<String>> = input
-            .contacts
-            .iter()
-            .map(|c| c.id.clone().filter(|x| !x.trim().is_empty()))
-            .collect();
-        for (i, cid) in contact_ids.iter().enumerate() {
-            if let Some(cid) = cid
-                && (!before.contacts.iter().any(|k| &k.id == cid) || !seen.insert(cid.clone()))
-            {
-                errs.push(FieldError::new(
-                    format!("contacts[{i}].id"),
-                    "unknown_contact",
-                ));
-            }
-        }
-        let site_ids: Vec<Option<String>> = input
-            .sites
-            .iter()
-            .map(|s| s.id.clone().filter(|x| !x.trim().is_empty()))
-            .collect();
-        for (i, sid) in site_ids.iter().enumerate() {
-            if let Some(sid) = sid
-                && (!before.sites.iter().any(|k| &k.id == sid) || !seen.insert(sid.clone()))
-            {
-                errs.push(FieldError::new(format!("sites[{i}].id"), "unknown_site"));
-            }
-        }
+        let kept = Kept::of(input, &before, &mut errs);
         // A site where units are placed stays until they move.
-        for old in &before.sites {
-            if !site_ids.iter().flatten().any(|s| s == &old.id) {
-                let units = store::units_at_site(tx.conn(), &old.id).await?;
-                if !units.is_empty() {
-                    errs.push(
-                        FieldError::new("sites", "site_in_use").with("units", units.len() as i64),
-                    );
-                }
+        for old in before.sites.iter().filter(|s| !kept.keeps_site(&s.id)) {
+            let units = store::units_at_site(tx.conn(), &old.id).await?;
+            if !units.is_empty() {
+                errs.push(
+                    FieldError::new("sites", "site_in_use").with("units", units.len() as i64),
+                );
             }
         }
         if !errs.is_empty() {
@@ -190,54 +271,8 @@ impl crate::App {
         let mut rows = customer_rows(valid, id, before.number.clone(), self.now());
         rows.record.version = before.version + 1;
         rows.record.created_at = before.created_at;
-        for (row, keep) in rows.contacts.iter_mut().zip(&contact_ids) {
-            if let Some(k) = keep {
-                for p in rows.phones.iter_mut() {
-                    if p.contact_id.as_deref() == Some(row.id.as_str()) {
-                        p.contact_id = Some(k.clone());
-                    }
-                }
-                row.id = k.clone();
-            }
-        }
-        for (row, keep) in rows.sites.iter_mut().zip(&site_ids) {
-            if let Some(k) = keep {
-                row.id = k.clone();
-            }
-        }
-        if !store::update(tx.conn(), &rows.record, before.version).await? {
-            return Err(AppError::StaleVersion {
-                current: before.version,
-            });
-        }
-        store::delete_phones(tx.conn(), id).await?;
-        for old in &before.contacts {
-            if !contact_ids.iter().flatten().any(|c| c == &old.id) {
-                store::delete_contact(tx.conn(), id, &old.id).await?;
-            }
-        }
-        for old in &before.sites {
-            if !site_ids.iter().flatten().any(|s| s == &old.id) {
-                store::delete_site(tx.conn(), id, &old.id).await?;
-            }
-        }
-        for (c, keep) in rows.contacts.iter().zip(&contact_ids) {
-            if keep.is_some() {
-                store::update_contact(tx.conn(), c).await?;
-            } else {
-                store::insert_contact(tx.conn(), c).await?;
-            }
-        }
-        for p in &rows.phones {
-            store::insert_phone(tx.conn(), p).await?;
-        }
-        for (st, keep) in rows.sites.iter().zip(&site_ids) {
-            if keep.is_some() {
-                store::update_site(tx.conn(), st).await?;
-            } else {
-                store::insert_site(tx.conn(), st).await?;
-            }
-        }
+        kept.restore_ids(&mut rows);
+        write_edit(tx.conn(), &before, &rows, &kept).await?;
         let view = self.customer_view(tx.conn(), id).await?;
         self.audit(
             &mut tx,

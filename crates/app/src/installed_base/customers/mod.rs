@@ -18,7 +18,7 @@ pub use completeness::{
 pub use duplicates::DuplicateHint;
 pub use edit::{ContactEdit, CustomerEdit, SiteEdit};
 pub use record::{NewContact, NewCustomer, NewSite};
-pub(crate) use record::{ValidCustomer, customer_rows, snapshot, validate_customer};
+pub(crate) use record::{ValidCustomer, customer_rows, snapshot};
 pub use search::SearchHit;
 
 use crate::{AppError, Ctx, Idempotency, Page, cursor};
@@ -94,7 +94,7 @@ impl crate::App {
         if let Some(v) = self.idem_replay(ctx, idem).await? {
             return Ok(v);
         }
-        let valid = validate_customer(input)?;
+        let valid = input.parse().map_err(record::refused)?;
         let now = self.now();
         let id = CustomerId::new();
         let r = async {

@@ -78,16 +78,26 @@ fn region(field: &str, s: Option<&str>, errs: &mut FieldErrors) -> Option<Option
     }
 }
 
-/// Unknown region codes of a well-formed shape conflict with the reference data (409);
-/// anything else is invalid input (422).
-fn region_conflicts(errs: FieldErrors) -> AppError {
+/// When the only faults are region codes, they conflict with the reference data and read
+/// `unknown_region`; otherwise the faults stay as found.
+fn region_conflicts(errs: FieldErrors) -> FieldErrors {
     if !errs.0.is_empty() && errs.0.iter().all(|e| e.code == "invalid_region") {
         let fields = errs
             .0
             .into_iter()
             .map(|e| FieldError::new(e.field, "unknown_region"))
             .collect();
-        AppError::FieldConflict(FieldErrors(fields))
+        FieldErrors(fields)
+    } else {
+        errs
+    }
+}
+
+/// A refused record as the form and the API answer it: a conflict with the reference data
+/// (409) when every fault is an unknown region, else invalid input (422).
+pub(crate) fn refused(errs: FieldErrors) -> AppError {
+    if !errs.0.is_empty() && errs.0.iter().all(|e| e.code == "unknown_region") {
+        AppError::FieldConflict(errs)
     } else {
         AppError::Validation(errs)
     }
@@ -134,82 +144,89 @@ pub(crate) type ValidSite = (
     Option<f64>,
 );
 
-/// The rules of a customer record, field by field (the form, the API and imports share
-/// them). Unknown region codes of a valid shape are a conflict; the rest is invalid input.
-pub(crate) fn validate_customer(input: &NewCustomer) -> Result<ValidCustomer, AppError> {
-    let mut errs = FieldErrors::new();
-    let kind = errs.take(
-        CustomerKind::parse(input.kind.trim())
-            .ok_or_else(|| FieldError::new("kind", "invalid_choice")),
-    );
-    let name = errs.take(parse_text("name", &input.name, 100));
-    let company = errs.take(parse_opt_text("company", input.company.as_deref(), 100));
-    let region_code = region("region_code", input.region_code.as_deref(), &mut errs);
-    let notes = errs.take(aftersales_domain::installed_base::parse_opt_notes(
-        "notes",
-        input.notes.as_deref(),
-        2000,
-    ));
-    let mut contacts = Vec::new();
-    for (i, c) in input.contacts.iter().enumerate() {
-        let cname = errs.take(parse_text(&format!("contacts[{i}].name"), &c.name, 50));
-        let title = errs.take(parse_opt_text(
-            &format!("contacts[{i}].title"),
-            c.title.as_deref(),
-            50,
-        ));
-        let phones: Vec<Phone> = c
-            .phones
-            .iter()
-            .enumerate()
-            .filter_map(|(j, p)| errs.take(Phone::parse(&format!("contacts[{i}].phones[{j}]"), p)))
-            .collect();
-        if let (Some(n), Some(t)) = (cname, title) {
-            contacts.push((n, t, phones));
-        }
-    }
-    let mut sites = Vec::new();
-    for (i, s) in input.sites.iter().enumerate() {
-        let label = errs.take(parse_opt_text(
-            &format!("sites[{i}].label"),
-            s.label.as_deref(),
-            50,
-        ));
-        let address = errs.take(parse_text(&format!("sites[{i}].address"), &s.address, 200));
-        let rc = region(
-            &format!("sites[{i}].region_code"),
-            s.region_code.as_deref(),
-            &mut errs,
+impl NewCustomer {
+    /// The rules of a customer record, field by field (the form, the API and imports share
+    /// them). The faults come back as the callers report them: region codes the table does
+    /// not have read `unknown_region` when nothing else is wrong (see [`refused`]).
+    pub(crate) fn parse(&self) -> Result<ValidCustomer, FieldErrors> {
+        let input = self;
+        let mut errs = FieldErrors::new();
+        let kind = errs.take(
+            CustomerKind::parse(input.kind.trim())
+                .ok_or_else(|| FieldError::new("kind", "invalid_choice")),
         );
-        errs.take(aftersales_domain::bounds::check_latitude(
-            &format!("sites[{i}].latitude"),
-            s.latitude,
+        let name = errs.take(parse_text("name", &input.name, 100));
+        let company = errs.take(parse_opt_text("company", input.company.as_deref(), 100));
+        let region_code = region("region_code", input.region_code.as_deref(), &mut errs);
+        let notes = errs.take(aftersales_domain::installed_base::parse_opt_notes(
+            "notes",
+            input.notes.as_deref(),
+            2000,
         ));
-        errs.take(aftersales_domain::bounds::check_longitude(
-            &format!("sites[{i}].longitude"),
-            s.longitude,
-        ));
-        if let (Some(l), Some(a), Some(r)) = (label, address, rc) {
-            sites.push((l, a, r, s.latitude, s.longitude));
+        let mut contacts = Vec::new();
+        for (i, c) in input.contacts.iter().enumerate() {
+            let cname = errs.take(parse_text(&format!("contacts[{i}].name"), &c.name, 50));
+            let title = errs.take(parse_opt_text(
+                &format!("contacts[{i}].title"),
+                c.title.as_deref(),
+                50,
+            ));
+            let phones: Vec<Phone> = c
+                .phones
+                .iter()
+                .enumerate()
+                .filter_map(|(j, p)| {
+                    errs.take(Phone::parse(&format!("contacts[{i}].phones[{j}]"), p))
+                })
+                .collect();
+            if let (Some(n), Some(t)) = (cname, title) {
+                contacts.push((n, t, phones));
+            }
         }
+        let mut sites = Vec::new();
+        for (i, s) in input.sites.iter().enumerate() {
+            let label = errs.take(parse_opt_text(
+                &format!("sites[{i}].label"),
+                s.label.as_deref(),
+                50,
+            ));
+            let address = errs.take(parse_text(&format!("sites[{i}].address"), &s.address, 200));
+            let rc = region(
+                &format!("sites[{i}].region_code"),
+                s.region_code.as_deref(),
+                &mut errs,
+            );
+            errs.take(aftersales_domain::bounds::check_latitude(
+                &format!("sites[{i}].latitude"),
+                s.latitude,
+            ));
+            errs.take(aftersales_domain::bounds::check_longitude(
+                &format!("sites[{i}].longitude"),
+                s.longitude,
+            ));
+            if let (Some(l), Some(a), Some(r)) = (label, address, rc) {
+                sites.push((l, a, r, s.latitude, s.longitude));
+            }
+        }
+        if !errs.is_empty() {
+            return Err(region_conflicts(errs));
+        }
+        // Every `None` above pushed its fault, so with no faults every part is here.
+        let (Some(kind), Some(name), Some(company), Some(region_code), Some(notes)) =
+            (kind, name, company, region_code, notes)
+        else {
+            return Err(errs);
+        };
+        Ok(ValidCustomer {
+            kind,
+            name,
+            company,
+            region_code,
+            notes,
+            contacts,
+            sites,
+        })
     }
-    if !errs.is_empty() {
-        return Err(region_conflicts(errs));
-    }
-    let (Some(kind), Some(name), Some(company), Some(region_code), Some(notes)) =
-        (kind, name, company, region_code, notes)
-    else {
-        return Err(AppError::Validation(errs));
-    };
-    Ok(ValidCustomer {
-        kind,
-        name,
-        company,
-        region_code,
-        notes,
-        contacts,
-        sites,
-    })
 }
 
 /// The rows that store a valid customer.
