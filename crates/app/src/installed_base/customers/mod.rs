@@ -22,7 +22,7 @@ pub(crate) use record::{ValidCustomer, customer_rows, snapshot};
 pub use search::SearchHit;
 
 use crate::{AppError, Ctx, Idempotency, Page, cursor};
-use aftersales_domain::installed_base::Phone;
+use aftersales_domain::installed_base::{CustomerKind, Phone};
 use aftersales_domain::region::RegionCode;
 use aftersales_domain::{CustomerId, Permission};
 use aftersales_store::{installed_base::customers as store, installed_base::units as unit_store};
@@ -149,6 +149,9 @@ impl crate::App {
             aftersales_store::StoreError::NotFound => AppError::NotFound("customer"),
             e => e.into(),
         })?;
+        let kind = CustomerKind::parse(&c.kind).ok_or_else(|| {
+            AppError::Internal(format!("customer {id}: stored kind {:?} unknown", c.kind))
+        })?;
         let contacts = store::contacts(&mut *conn, id).await?;
         let phones = store::phones(&mut *conn, id).await?;
         let sites = store::sites(&mut *conn, id).await?;
@@ -183,7 +186,7 @@ impl crate::App {
             .collect();
         let (percent, missing) = aftersales_domain::installed_base::completeness(
             aftersales_domain::installed_base::RecordFacts {
-                kind_company: c.kind == "company",
+                kind_company: kind == CustomerKind::Company,
                 has_phone: !phones.is_empty(),
                 has_contact: !contacts.is_empty(),
                 has_address: !sites.is_empty(),
