@@ -235,6 +235,77 @@ fn stored_id<T: std::str::FromStr>(what: &str, id: &str) -> Result<T, AppError> 
         .map_err(|_| AppError::Internal(format!("stored {what} id {id:?} unreadable")))
 }
 
+/// A row's problems: (field, fault, hint).
+type Problems = Vec<(&'static str, FieldError, Option<String>)>;
+
+/// A unit row's owner, as (customer id, customer number) as stored: by number, by phone, or
+/// both agreeing. A number not found, or (without a number) a phone not found or shared by
+/// several customers, or a number and a phone naming different customers, is a problem.
+fn owner_of(
+    d: &UnitCand,
+    by_number: &HashMap<String, String>,
+    by_phone: &HashMap<String, Vec<(String, String)>>,
+    problems: &mut Problems,
+) -> Option<(String, String)> {
+    let from_number = match &d.owner_number {
+        Some(n) => match by_number.get(n) {
+            Some(id) => Some((id.clone(), n.clone())),
+            None => {
+                problems.push((
+                    "customer_number",
+                    FieldError::new("customer_number", "unknown_customer"),
+                    None,
+                ));
+                None
+            }
+        },
+        None => None,
+    };
+    let from_phone = match &d.owner_phone {
+        Some(p) => match by_phone.get(p).map(Vec::as_slice) {
+            Some([one]) => Some(one.clone()),
+            Some([]) | None => {
+                if d.owner_number.is_none() {
+                    problems.push((
+                        "customer_phone",
+                        FieldError::new("customer_phone", "unknown_customer"),
+                        None,
+                    ));
+                }
+                None
+            }
+            Some(many) => {
+                if d.owner_number.is_none() {
+                    problems.push((
+                        "customer_phone",
+                        FieldError::new("customer_phone", "customer_ambiguous"),
+                        Some(
+                            many.iter()
+                                .map(|(_, n)| n.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", "),
+                        ),
+                    ));
+                }
+                None
+            }
+        },
+        None => None,
+    };
+    match (from_number, from_phone) {
+        (Some(a), Some(b)) if a.0 != b.0 => {
+            problems.push((
+                "customer_phone",
+                FieldError::new("customer_phone", "customer_mismatch"),
+                Some(b.1),
+            ));
+            None
+        }
+        (Some(a), _) => Some(a),
+        (None, b) => b,
+    }
+}
+
 /// Checks units: their model exists, their owner is found (by number, by phone, or both
 /// agreeing), their serial is not taken by the same maker, here or earlier in the file.
 pub(super) async fn check_units(
@@ -275,7 +346,7 @@ pub(super) async fn check_units(
         let Some(d) = c.data.as_mut() else {
             continue;
         };
-        let mut problems: Vec<(&str, FieldError, Option<String>)> = Vec::new();
+        let mut problems: Problems = Vec::new();
         match products.get(&d.valid.product_code) {
             Some(id) => d.product_id = Some(*id),
             None => problems.push((
@@ -284,63 +355,7 @@ pub(super) async fn check_units(
                 None,
             )),
         }
-        let from_number = match &d.owner_number {
-            Some(n) => match by_number.get(n) {
-                Some(id) => Some((id.clone(), n.clone())),
-                None => {
-                    problems.push((
-                        "customer_number",
-                        FieldError::new("customer_number", "unknown_customer"),
-                        None,
-                    ));
-                    None
-                }
-            },
-            None => None,
-        };
-        let from_phone = match &d.owner_phone {
-            Some(p) => match by_phone.get(p).map(Vec::as_slice) {
-                Some([one]) => Some(one.clone()),
-                Some([]) | None => {
-                    if d.owner_number.is_none() {
-                        problems.push((
-                            "customer_phone",
-                            FieldError::new("customer_phone", "unknown_customer"),
-                            None,
-                        ));
-                    }
-                    None
-                }
-                Some(many) => {
-                    if d.owner_number.is_none() {
-                        problems.push((
-                            "customer_phone",
-                            FieldError::new("customer_phone", "customer_ambiguous"),
-                            Some(
-                                many.iter()
-                                    .map(|(_, n)| n.as_str())
-                                    .collect::<Vec<_>>()
-                                    .join(", "),
-                            ),
-                        ));
-                    }
-                    None
-                }
-            },
-            None => None,
-        };
-        let owner = match (from_number, from_phone) {
-            (Some(a), Some(b)) if a.0 != b.0 => {
-                problems.push((
-                    "customer_phone",
-                    FieldError::new("customer_phone", "customer_mismatch"),
-                    Some(b.1),
-                ));
-                None
-            }
-            (Some(a), _) => Some(a),
-            (None, b) => b,
-        };
+        let owner = owner_of(d, &by_number, &by_phone, &mut problems);
         d.owner = match owner {
             Some((id, n)) => Some((stored_id("customer", &id)?, n)),
             None => None,
