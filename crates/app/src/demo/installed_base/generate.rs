@@ -358,29 +358,52 @@ fn has_acceptance(model: &str) -> bool {
         .any(|(code, _, _, _, policy)| *code == model && *policy == "ACC24")
 }
 
-/// The whole demo installed base, the same on every call.
+/// The whole demo installed base, the same on every call. The steps below draw from one
+/// generator in a fixed order: reordering them changes every record, and the demo's
+/// marker (the first unit's serial) with them.
 pub(crate) fn plan() -> Vec<PlannedCustomer> {
     let mut rng = Rng::new(Rng::SEED);
     let mut phones = Phones::new();
     let mut serials = Serials::new();
+    let mut drafts = customers(&mut rng, &mut phones);
+    open_gaps(&mut rng, &mut drafts);
+    add_duplicates(&mut drafts);
+    // Records were opened over the years in no particular order: mix persons and companies
+    // (the first stays first).
+    rng.shuffle(&mut drafts[1..]);
+    share_units(&mut rng, &mut drafts);
+    let mut kinds = unit_kinds(&mut rng, &drafts).into_iter();
+    drafts
+        .iter()
+        .map(|d| PlannedCustomer {
+            customer: d.customer.clone(),
+            units: units_of(&mut rng, &mut serials, d, &mut kinds),
+        })
+        .collect()
+}
 
-    // Customers. The first is the demo `customer` user's person.
+/// The persons, then the companies. The first is the demo `customer` user's person.
+fn customers(rng: &mut Rng, phones: &mut Phones) -> Vec<Draft> {
     let mut drafts: Vec<Draft> = Vec::new();
     for i in 0..INDIVIDUALS {
         let name = if i == 0 {
             "孙建国".to_owned()
         } else {
-            person_name(&mut rng)
+            person_name(rng)
         };
-        drafts.push(individual(&mut rng, &mut phones, name));
+        drafts.push(individual(rng, phones, name));
     }
     let mut trades: Vec<&str> = TRADE_NAMES.to_vec();
     rng.shuffle(&mut trades);
     for trade in trades.iter().take(COMPANIES) {
-        drafts.push(company(&mut rng, &mut phones, trade));
+        drafts.push(company(rng, phones, trade));
     }
+    drafts
+}
 
-    // Gaps, for the "incomplete records" list: never the first customer.
+/// Gaps, for the "incomplete records" list: no phone, no site, no region; never the first
+/// customer.
+fn open_gaps(rng: &mut Rng, drafts: &mut [Draft]) {
     let mut order: Vec<usize> = (1..drafts.len()).collect();
     rng.shuffle(&mut order);
     let mut gaps = order.into_iter();
@@ -401,8 +424,11 @@ pub(crate) fn plan() -> Vec<PlannedCustomer> {
             }
         }
     }
-    // Likely duplicates: the same person registered again with the same phone and another
-    // spelling of the address (without the city; one also writes 3-502 for 3单元502室).
+}
+
+/// Likely duplicates: the same person registered again with the same phone and another
+/// spelling of the address (without the city; one also writes 3-502 for 3单元502室).
+fn add_duplicates(drafts: &mut Vec<Draft>) {
     let complete: Vec<usize> = (1..INDIVIDUALS)
         .filter(|i| {
             let c = &drafts[*i].customer;
@@ -436,13 +462,11 @@ pub(crate) fn plan() -> Vec<PlannedCustomer> {
             units: 1,
         });
     }
+}
 
-    // Records were opened over the years in no particular order: mix persons and companies
-    // (the first stays first).
-    rng.shuffle(&mut drafts[1..]);
-
-    // How many units each owns: 1 per person and 3 per company to start, then the rest
-    // mostly to companies (a person has at most 3).
+/// How many units each owns: 1 per person and 3 per company to start, then the rest mostly
+/// to companies (a person has at most 3).
+fn share_units(rng: &mut Rng, drafts: &mut [Draft]) {
     let mut total: usize = drafts.iter().map(|d| d.units).sum();
     let companies: Vec<usize> = (0..drafts.len()).filter(|i| drafts[*i].company).collect();
     while total < UNITS {
@@ -457,9 +481,12 @@ pub(crate) fn plan() -> Vec<PlannedCustomer> {
             total += 1;
         }
     }
+}
 
-    // Which units are special: OEM only at companies; third-party and serial-less anywhere
-    // but the very first unit (the marker of a loaded demo).
+/// Which units are special, in the order the units are made: OEM only at companies;
+/// third-party and serial-less anywhere but the very first unit (the marker of a loaded
+/// demo).
+fn unit_kinds(rng: &mut Rng, drafts: &[Draft]) -> Vec<UnitKind> {
     let slots: Vec<(usize, usize)> = drafts
         .iter()
         .enumerate()
@@ -484,82 +511,90 @@ pub(crate) fn plan() -> Vec<PlannedCustomer> {
             bare += 1;
         }
     }
+    kinds
+}
 
-    // The units, customer by customer. Companies often buy several of a model at once.
-    let mut out = Vec::with_capacity(drafts.len());
-    let mut k = 0;
-    for d in &drafts {
-        let district = &DISTRICTS[d.district];
-        let mut units = Vec::with_capacity(d.units);
-        let mut last: Option<(&str, Date)> = None;
-        for _ in 0..d.units {
-            let kind = kinds[k];
-            k += 1;
-            let (model, sold) = match last {
-                Some(batch) if d.company && kind != UnitKind::ThirdParty && rng.chance(40) => batch,
-                _ => {
-                    let model = if kind == UnitKind::ThirdParty {
-                        *rng.pick(&["KT-2P", "KT-5P"])
-                    } else {
-                        *rng.weighted(d.models)
-                    };
-                    (model, sale_date(&mut rng))
-                }
-            };
-            if kind != UnitKind::ThirdParty {
-                last = Some((model, sold));
+/// A customer's units, each of the next kind. Companies often buy several of a model at once.
+fn units_of(
+    rng: &mut Rng,
+    serials: &mut Serials,
+    d: &Draft,
+    kinds: &mut impl Iterator<Item = UnitKind>,
+) -> Vec<PlannedUnit> {
+    let mut units = Vec::with_capacity(d.units);
+    let mut last: Option<(&str, Date)> = None;
+    for kind in kinds.take(d.units) {
+        let (model, sold) = match last {
+            Some(batch) if d.company && kind != UnitKind::ThirdParty && rng.chance(40) => batch,
+            _ => {
+                let model = if kind == UnitKind::ThirdParty {
+                    *rng.pick(&["KT-2P", "KT-5P"])
+                } else {
+                    *rng.weighted(d.models)
+                };
+                (model, sale_date(rng))
             }
-            let made = days(sold, -rng.range(20, 120));
-            let shipped = days(sold, -rng.range(2, 12));
-            let installed = days(sold, rng.range(3, 20));
-            let accepted = if has_acceptance(model) && kind != UnitKind::ThirdParty {
-                // Some of this year's are still waiting for the acceptance signature.
-                let pending = sold.year() == LAST_SALE.year() && rng.chance(30);
-                Some(days(installed, rng.range(5, 30)))
-                    .filter(|a| !pending && *a <= LAST_ACCEPTANCE)
-            } else {
-                None
-            };
-            let maker = match kind {
-                UnitKind::ThirdParty => Some(if rng.chance(50) { "格力" } else { "美的" }),
-                _ => None,
-            };
-            let serial = match (kind, maker) {
-                (UnitKind::NoSerial, _) => None,
-                (UnitKind::ThirdParty, Some(m)) => Some(serials.third_party(&mut rng, m, made)),
-                _ => Some(serials.own(&mut rng, model, made.year())),
-            };
-            let dealer = (kind != UnitKind::ThirdParty && rng.chance(55))
-                .then(|| district.dealer.to_owned());
-            let site = match d.customer.sites.len() {
-                0 => None,
-                n => Some(rng.below(n)),
-            };
-            units.push(PlannedUnit {
-                unit: NewUnit {
-                    serial,
-                    manufacturer: maker.map(str::to_owned),
-                    product_code: model.into(),
-                    customer_id: None,
-                    site_id: None,
-                    manufacture_date: Some(made.to_string()),
-                    ship_date: Some(shipped.to_string()),
-                    sale_date: Some(sold.to_string()),
-                    installation_date: Some(installed.to_string()),
-                    acceptance_date: accepted.map(|a| a.to_string()),
-                    dealer,
-                    oem: kind == UnitKind::Oem,
-                    third_party: kind == UnitKind::ThirdParty,
-                },
-                site,
-            });
+        };
+        if kind != UnitKind::ThirdParty {
+            last = Some((model, sold));
         }
-        out.push(PlannedCustomer {
-            customer: d.customer.clone(),
-            units,
-        });
+        units.push(unit(rng, serials, d, kind, model, sold));
     }
-    out
+    units
+}
+
+/// One unit of `model` sold on `sold`: its dates around the sale, serial, dealer and site.
+fn unit(
+    rng: &mut Rng,
+    serials: &mut Serials,
+    d: &Draft,
+    kind: UnitKind,
+    model: &str,
+    sold: Date,
+) -> PlannedUnit {
+    let made = days(sold, -rng.range(20, 120));
+    let shipped = days(sold, -rng.range(2, 12));
+    let installed = days(sold, rng.range(3, 20));
+    let accepted = if has_acceptance(model) && kind != UnitKind::ThirdParty {
+        // Some of this year's are still waiting for the acceptance signature.
+        let pending = sold.year() == LAST_SALE.year() && rng.chance(30);
+        Some(days(installed, rng.range(5, 30))).filter(|a| !pending && *a <= LAST_ACCEPTANCE)
+    } else {
+        None
+    };
+    let maker = match kind {
+        UnitKind::ThirdParty => Some(if rng.chance(50) { "格力" } else { "美的" }),
+        _ => None,
+    };
+    let serial = match (kind, maker) {
+        (UnitKind::NoSerial, _) => None,
+        (UnitKind::ThirdParty, Some(m)) => Some(serials.third_party(rng, m, made)),
+        _ => Some(serials.own(rng, model, made.year())),
+    };
+    let dealer = (kind != UnitKind::ThirdParty && rng.chance(55))
+        .then(|| DISTRICTS[d.district].dealer.to_owned());
+    let site = match d.customer.sites.len() {
+        0 => None,
+        n => Some(rng.below(n)),
+    };
+    PlannedUnit {
+        unit: NewUnit {
+            serial,
+            manufacturer: maker.map(str::to_owned),
+            product_code: model.into(),
+            customer_id: None,
+            site_id: None,
+            manufacture_date: Some(made.to_string()),
+            ship_date: Some(shipped.to_string()),
+            sale_date: Some(sold.to_string()),
+            installation_date: Some(installed.to_string()),
+            acceptance_date: accepted.map(|a| a.to_string()),
+            dealer,
+            oem: kind == UnitKind::Oem,
+            third_party: kind == UnitKind::ThirdParty,
+        },
+        site,
+    }
 }
 
 #[cfg(test)]
