@@ -504,3 +504,36 @@ fn unit_row(u: &unit_store::UnitLine) -> Result<Vec<ExportCell>, AppError> {
         )?),
     ])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_unit_whose_stored_instant_does_not_read_back_is_an_error_not_an_empty_cell() {
+        let mut u = unit_store::UnitLine {
+            id: "u1".into(),
+            serial: Some("KT5P-2023-000123".into()),
+            manufacturer: "self".into(),
+            product_code: "KT-5P".into(),
+            product_name: "柜式空调 5匹".into(),
+            product_line: "空调".into(),
+            customer_number: None,
+            customer_name: None,
+            manufacture_date: None,
+            ship_date: None,
+            sale_date: Some("2023-03-15".into()),
+            installation_date: None,
+            acceptance_date: None,
+            dealer: None,
+            oem: 0,
+            third_party: 0,
+            created_at: "2026-01-02T03:04:05Z".into(),
+        };
+        let row = unit_row(&u).expect("reads");
+        assert_eq!(row.len(), ExportList::Units.columns().len());
+        assert!(matches!(row.last(), Some(ExportCell::Instant(_))));
+        u.created_at = "yesterday".into();
+        assert!(matches!(unit_row(&u), Err(AppError::Internal(_))));
+    }
+}

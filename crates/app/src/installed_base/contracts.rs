@@ -9,6 +9,8 @@ use aftersales_store::{
     StoreError, installed_base::contracts as store, installed_base::customers as customer_store,
     installed_base::units as unit_store,
 };
+#[cfg(test)]
+use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -426,5 +428,50 @@ impl crate::App {
             items,
             next_cursor: page.next.as_deref().map(cursor::encode),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record() -> store::ContractRecord {
+        store::ContractRecord {
+            id: "c1".into(),
+            number: "HT000001".into(),
+            customer_id: CustomerId::new(),
+            start_date: "2026-01-01".into(),
+            end_date: "2026-12-31".into(),
+            service_level: "gold".into(),
+            parts: Some("free".into()),
+            labor: None,
+            travel: None,
+            inspection_plan: "[]".into(),
+            remind_days_before: 30,
+            notes: None,
+            version: 1,
+            created_at: Timestamp::UNIX_EPOCH,
+            updated_at: Timestamp::UNIX_EPOCH,
+        }
+    }
+
+    #[test]
+    fn a_stored_contract_that_does_not_read_back_is_an_error_not_no_cover() {
+        let c = cover(&record()).expect("reads");
+        assert_eq!(c.end, jiff::civil::date(2026, 12, 31));
+        assert_eq!(c.parts, Some(ChargeBasis::Free));
+        assert_eq!(c.labor, None);
+        let mut bad_date = record();
+        bad_date.start_date = "2026-13-01".into();
+        assert!(matches!(cover(&bad_date), Err(AppError::Internal(_))));
+        let mut bad_basis = record();
+        bad_basis.travel = Some("gratis".into());
+        assert!(matches!(cover(&bad_basis), Err(AppError::Internal(_))));
+    }
+
+    #[test]
+    fn the_reminder_day_is_the_end_less_the_days_before() {
+        let v = view(&record(), Vec::new()).expect("view");
+        assert_eq!(v.remind_on, "2026-12-01");
     }
 }

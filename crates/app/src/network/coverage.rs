@@ -477,6 +477,34 @@ mod tests {
     }
 
     #[test]
+    fn a_stored_region_reads_back_is_skipped_when_retired_and_refused_when_damaged() {
+        let row = |code: &str| store::CoverageRow {
+            org_unit_id: OrgUnitId::new(),
+            region_code: code.into(),
+            code: "SY".into(),
+            name: "沈阳分公司".into(),
+            kind: aftersales_domain::OrgUnitKind::Branch,
+            path: "/x/".into(),
+            active: true,
+        };
+        assert_eq!(
+            stored_region(&row("210102")).expect("read"),
+            Some(RegionCode::from_u32(210102).expect("in the table"))
+        );
+        assert_eq!(stored_region(&row("999999")).expect("read"), None);
+        for damaged in ["21a102", "21010", ""] {
+            assert!(
+                matches!(stored_region(&row(damaged)), Err(AppError::Internal(_))),
+                "{damaged:?}"
+            );
+        }
+        assert!(matches!(
+            group(&[row("2101x2")]),
+            Err(AppError::Internal(_))
+        ));
+    }
+
+    #[test]
     fn ancestors_come_from_the_path_without_the_unit_itself() {
         let a = OrgUnitId::new();
         let b = OrgUnitId::new();

@@ -16,6 +16,8 @@
 mod data;
 mod generate;
 
+// The demo network and catalog tests check their product lines against these models.
+#[cfg(test)]
 pub(crate) use data::PRODUCTS;
 pub(crate) use generate::plan;
 

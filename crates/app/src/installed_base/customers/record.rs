@@ -333,3 +333,44 @@ pub(crate) fn snapshot(r: &CustomerRows) -> serde_json::Value {
         "sites": r.sites.iter().map(|s| serde_json::json!({"label": s.label, "address": s.address, "region_code": s.region_code})).collect::<Vec<_>>(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(region: &str, site_region: &str) -> NewCustomer {
+        NewCustomer {
+            kind: "individual".into(),
+            name: "张伟".into(),
+            region_code: Some(region.into()),
+            sites: vec![NewSite {
+                address: "沈阳市和平区南京北街1号".into(),
+                region_code: Some(site_region.into()),
+                ..Default::default()
+            }],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn unknown_regions_alone_conflict_and_anything_else_is_invalid() {
+        let v = input("210102", "210102").parse().expect("valid");
+        assert_eq!(v.sites.len(), 1);
+        let e = input("999999", "999998").parse().expect_err("refused");
+        let codes: Vec<_> = e.0.iter().map(|e| (e.field.as_str(), e.code)).collect();
+        assert_eq!(
+            codes,
+            vec![
+                ("region_code", "unknown_region"),
+                ("sites[0].region_code", "unknown_region")
+            ]
+        );
+        assert!(matches!(refused(e), AppError::FieldConflict(_)));
+        let mut bad = input("999999", "210102");
+        bad.kind = "alien".into();
+        let e = bad.parse().expect_err("refused");
+        let codes: Vec<_> = e.0.iter().map(|e| e.code).collect();
+        assert_eq!(codes, vec!["invalid_choice", "invalid_region"]);
+        assert!(matches!(refused(e), AppError::Validation(_)));
+    }
+}
