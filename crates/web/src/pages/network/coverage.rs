@@ -499,7 +499,10 @@ async fn certs_page(
         Ok(x) => x,
         Err(e) => return PageError::for_user(e, u).into_response(),
     };
-    let can_manage = person.technician && s.app.may_manage_certifications_of(&u.ctx, user).await;
+    let can_manage = match s.app.may_manage_certifications_of(&u.ctx, user).await {
+        Ok(may) => person.technician && may,
+        Err(e) => return PageError::for_user(e, u).into_response(),
+    };
     let product_lines = s.app.product_lines(&u.ctx).await.unwrap_or_default();
     let (mut rows, mut removed) = (Vec::new(), Vec::new());
     let mut failed = failed;
