@@ -4,7 +4,7 @@
 //! on 127.0.0.1:0, the demo network and one user per role loaded, and typed helpers for
 //! requests.
 
-use aftersales::{Config, Secret, Server};
+use aftersales::{Config, Embedded, Secret, Server};
 use aftersales_app::{App, PasswordCost};
 use serde_json::{Value, json};
 use std::path::PathBuf;
@@ -166,13 +166,17 @@ impl TestApp {
     /// binary, with the tests' admin password and alarm secret, a cheap password hash and a
     /// small pool.
     pub fn config(url: &str) -> Config {
-        let mut c = Config::default();
-        c.database_url = Some(Secret::new(url));
-        c.admin_password = Some(Secret::new(ADMIN_PASSWORD));
-        c.alarm_secret = Some(Secret::new(ALARM_SECRET));
-        c.db_max_connections = 5;
-        c.embedded.password_cost = PasswordCost::insecure_fast();
-        c
+        Config {
+            database_url: Some(Secret::new(url)),
+            admin_password: Some(Secret::new(ADMIN_PASSWORD)),
+            alarm_secret: Some(Secret::new(ALARM_SECRET)),
+            db_max_connections: 5,
+            embedded: Embedded {
+                password_cost: PasswordCost::insecure_fast(),
+                ..Embedded::default()
+            },
+            ..Config::default()
+        }
     }
 
     async fn start(
