@@ -3,11 +3,11 @@
 //! form to file a request for one of their units (channel `portal`).
 
 use crate::AppState;
-use crate::extract::{Form, Path, Query};
+use crate::extract::{Form, IdempotentForm, Path, Query};
 use crate::shell::{FormErrors, PageError, Shell, WebUser, encode_component};
 use aftersales_app::{
-    AppError, Idempotency, NewServiceRequest, PortalOverview, PortalUnit, RequestEventView,
-    ServiceRequestView, WorkOrderLine,
+    AppError, NewServiceRequest, PortalOverview, PortalUnit, RequestEventView, ServiceRequestView,
+    WorkOrderLine,
 };
 use aftersales_domain::Role;
 use askama::Template;
@@ -141,7 +141,10 @@ pub async fn new_request(
 pub async fn file_request(
     State(s): State<AppState>,
     u: WebUser,
-    Form(f): Form<PortalForm>,
+    IdempotentForm {
+        value: f,
+        idempotency: idem,
+    }: IdempotentForm<PortalForm>,
 ) -> Response {
     if !is_customer(&u) {
         return PageError::for_user(AppError::Forbidden, u).into_response();
@@ -164,23 +167,6 @@ pub async fn file_request(
         preferred_to: crate::pages::service::requests::local_instant(&f.preferred_to),
         ..Default::default()
     };
-    let idem = opt(&f.idem).map(|key| Idempotency {
-        key: format!("portal:{}", key.chars().take(100).collect::<String>()),
-        fingerprint: crate::extract::sha2_free::fingerprint(
-            "portal",
-            format!(
-                "{}|{}|{}|{}|{}|{}|{}",
-                f.unit_id,
-                f.kind,
-                f.symptom,
-                f.customer_request,
-                f.contact_phone,
-                f.preferred_from,
-                f.preferred_to
-            )
-            .as_bytes(),
-        ),
-    });
     match s
         .app
         .create_service_request(&u.ctx, &input, idem.as_ref())

@@ -3,9 +3,9 @@
 //! reconciliation with random call-backs (R-DSP-8).
 
 use crate::AppState;
-use crate::extract::locale_of;
 use crate::extract::{Form, Path, Query};
 use crate::i18n::Tr;
+use crate::request::locale_of;
 use crate::shell::{FormErrors, PageError, Shell, WebUser};
 use aftersales_app::{
     AppError, CallbackInput, ReconciliationView, RecordVerification, WorkOrderView,
