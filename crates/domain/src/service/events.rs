@@ -357,6 +357,34 @@ pub struct Assignment {
     pub note: Option<String>,
 }
 
+impl Assignment {
+    fn for_customer(self) -> Assignment {
+        Assignment {
+            from_engineer_id: None,
+            org_unit_id: None,
+            note: None,
+            ..self
+        }
+    }
+}
+
+impl AlarmFacts {
+    fn for_customer(self) -> AlarmFacts {
+        AlarmFacts {
+            source: String::new(),
+            alarm_id: String::new(),
+            message: None,
+            ..self
+        }
+    }
+}
+
+impl FieldStep {
+    fn for_customer(self) -> FieldStep {
+        FieldStep { note: None, ..self }
+    }
+}
+
 /// An appointment window agreed (first time) or moved.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Appointment {
@@ -662,6 +690,107 @@ impl RequestEvent {
     /// Whether a customer sees the event on their timeline.
     pub fn is_customer_visible(&self) -> bool {
         self.kind().customer_fields().is_some()
+    }
+
+    /// The event as a customer sees it on their timeline: `None` when they do not see it,
+    /// else a copy without what stays inside the service network (notes, the engineer's
+    /// typed reasons, internal ids, the alarm's text); what is left are the fields of
+    /// [`EventKind::customer_fields`].
+    pub fn for_customer(&self) -> Option<RequestEvent> {
+        use RequestEvent as E;
+        self.kind().customer_fields()?;
+        Some(match self.clone() {
+            E::Created(Creation::Reopen {
+                number, reopens, ..
+            }) => E::Created(Creation::Reopen {
+                number,
+                reopens,
+                note: None,
+            }),
+            E::Created(c @ Creation::Intake { .. }) => E::Created(c),
+            E::TriagedRemote { from_status, .. } => E::TriagedRemote {
+                from_status,
+                note: None,
+                follow_up_due_at: None,
+            },
+            E::TriagedOnsite { from_status, .. } => E::TriagedOnsite {
+                from_status,
+                note: None,
+            },
+            E::RemoteSolved { from_status, .. } => E::RemoteSolved {
+                from_status,
+                note: None,
+            },
+            E::RemoteFailed { .. } => E::RemoteFailed { note: None },
+            E::WorkOrderCreated { number, .. } => E::WorkOrderCreated {
+                number,
+                org_unit_id: None,
+                note: None,
+            },
+            E::Dispatched(a) => E::Dispatched(a.for_customer()),
+            E::Reassigned(a) => E::Reassigned(a.for_customer()),
+            E::EnRoute(s) => E::EnRoute(s.for_customer()),
+            E::Arrived(s) => E::Arrived(s.for_customer()),
+            E::InService(s) => E::InService(s.for_customer()),
+            E::Waiting {
+                from_status,
+                wait_reason,
+                ..
+            } => E::Waiting {
+                from_status,
+                wait_reason,
+                reason: None,
+            },
+            E::Resumed {
+                from_status,
+                to_status,
+                ..
+            } => E::Resumed {
+                from_status,
+                to_status,
+                note: None,
+            },
+            E::Resolved { from_status, .. } => E::Resolved {
+                from_status,
+                by_work_order: None,
+                note: None,
+            },
+            E::Closed { from_status, .. } => E::Closed {
+                from_status,
+                note: None,
+            },
+            E::Reopened { as_number, .. } => E::Reopened {
+                as_number,
+                note: None,
+            },
+            E::AlarmReceived(a) => E::AlarmReceived(a.for_customer()),
+            E::AlarmMerged(a) => E::AlarmMerged(a.for_customer()),
+            // Shown as they are (their fields are all the customer's).
+            e @ (E::Scheduled(_)
+            | E::Rescheduled(_)
+            | E::Completed { .. }
+            | E::TakenToDepot { .. }
+            | E::Cancelled { .. }
+            | E::WorkOrderCancelled { .. }) => e,
+            // Not shown (`customer_fields` said so above).
+            E::OwnerChanged { .. }
+            | E::PriorityChanged { .. }
+            | E::Callback { .. }
+            | E::Accepted { .. }
+            | E::Declined { .. }
+            | E::RecordSaved { .. }
+            | E::PhotoAdded { .. }
+            | E::RecordSigned(_)
+            | E::SignatureDeclined(_)
+            | E::FollowUpDue { .. }
+            | E::Addendum { .. }
+            | E::SlaWarning { .. }
+            | E::SlaBreached(_)
+            | E::SlaEscalated(_)
+            | E::SlaAcknowledged { .. }
+            | E::EmergencyPlanOpened(_)
+            | E::LoanerProposed(_) => return None,
+        })
     }
 
     /// What the customer is told of the event (SMS, the portal's bell), if anything.
@@ -1304,6 +1433,47 @@ mod tests {
             reason: "x".into(),
         };
         assert_eq!(declined.customer_data().expect("json"), None);
+    }
+
+    #[test]
+    fn the_customer_copy_keeps_only_the_customer_fields() {
+        // Every free text the network writes is marked; what the copy still says is what
+        // the customer's fields (and ids nobody shows) hold.
+        let secret = "内部";
+        let marked: Vec<RequestEvent> = samples()
+            .into_iter()
+            .map(|e| {
+                let mut v = serde_json::to_value(&e).expect("json");
+                if let Some(d) = v.get_mut("data").and_then(Value::as_object_mut) {
+                    for k in [
+                        "note", "reason", "message", "notes", "body", "source", "alarm_id",
+                    ] {
+                        if d.contains_key(k) {
+                            d.insert(k.into(), Value::String(secret.into()));
+                        }
+                    }
+                }
+                serde_json::from_value(v).expect("marked")
+            })
+            .collect();
+        for e in &marked {
+            let Some(c) = e.for_customer() else {
+                assert!(!e.is_customer_visible());
+                continue;
+            };
+            assert_eq!(c.kind(), e.kind());
+            let keep = e.kind().customer_fields().expect("visible");
+            for (k, v) in c.data().expect("json").unwrap_or_default() {
+                if v.as_str() == Some(secret) {
+                    assert!(keep.contains(&k.as_str()), "{e}: {k}");
+                }
+            }
+            // The same fields as the original's customer data (an emptied payload may read
+            // as none).
+            let kept = c.customer_data().expect("json").expect("visible");
+            let orig = e.customer_data().expect("json").expect("visible");
+            assert_eq!(kept.unwrap_or_default(), orig.unwrap_or_default(), "{e}");
+        }
     }
 
     #[test]
