@@ -66,7 +66,7 @@ fn recorded(events: &[EventRow], kind: &str, milestone: Milestone, step: Option<
 }
 
 fn local(t: Timestamp) -> String {
-    match jiff::tz::TimeZone::get(crate::sla::DEFAULT_TIME_ZONE) {
+    match jiff::tz::TimeZone::get(super::DEFAULT_TIME_ZONE) {
         Ok(tz) => t.to_zoned(tz).strftime("%Y-%m-%d %H:%M").to_string(),
         Err(_) => t.to_string(),
     }
@@ -418,7 +418,7 @@ impl crate::App {
         role: &str,
         at_root: bool,
     ) -> Result<Vec<Recipient>, AppError> {
-        let chain = crate::sla::unit_chain(conn, r.org_unit_id.as_deref()).await?;
+        let chain = super::unit_chain(conn, r.org_unit_id.as_deref()).await?;
         let units: Vec<&String> = if at_root {
             chain.first().into_iter().collect()
         } else {
