@@ -1,0 +1,289 @@
+//! The visit (DOMAIN.md R-DSP-4..6): depart, arrive, start, wait with a typed reason, resume,
+//! cancel; completion with its outcome and what the request does next.
+
+use super::{Who, WorkOrderView, note, position};
+use crate::{AppError, Ctx};
+use aftersales_domain::service::{Outcome, WaitReason, WoAction};
+use aftersales_domain::{FieldError, Permission};
+use aftersales_store::service as store;
+use aftersales_store::time;
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+/// A version and, when the browser gave it, where the engineer is.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+pub struct PositionInput {
+    #[serde(deserialize_with = "crate::schema::int")]
+    #[schema(minimum = 1)]
+    pub version: i64,
+    #[schema(minimum = -90, maximum = 90)]
+    pub latitude: Option<f64>,
+    #[schema(minimum = -180, maximum = 180)]
+    pub longitude: Option<f64>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+pub struct TransitionInput {
+    #[serde(deserialize_with = "crate::schema::int")]
+    #[schema(minimum = 1)]
+    pub version: i64,
+    #[schema(value_type = crate::schema::TransitionName)]
+    pub action: String,
+    /// For `wait`: customer, parts or quote_payment.
+    #[schema(value_type = Option<crate::schema::WaitReasonName>)]
+    pub wait_reason: Option<String>,
+    /// Why (required for `cancel`; a note otherwise).
+    #[schema(
+        max_length = 2000,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
+    pub reason: Option<String>,
+    #[schema(minimum = -90, maximum = 90)]
+    pub latitude: Option<f64>,
+    #[schema(minimum = -180, maximum = 180)]
+    pub longitude: Option<f64>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+pub struct CompleteInput {
+    #[serde(deserialize_with = "crate::schema::int")]
+    #[schema(minimum = 1)]
+    pub version: i64,
+    #[schema(value_type = crate::schema::OutcomeName)]
+    pub outcome: String,
+    /// With `depot`: a loaner unit was left with the customer (R-DSP-5).
+    #[serde(default)]
+    pub loaner_left: bool,
+    #[schema(minimum = -90, maximum = 90)]
+    pub latitude: Option<f64>,
+    #[schema(minimum = -180, maximum = 180)]
+    pub longitude: Option<f64>,
+}
+
+impl crate::App {
+    /// The visit's steps: depart, arrive, start, wait (typed reason), resume, and cancel
+    /// (by a dispatcher, with a reason).
+    pub async fn transition_work_order(
+        &self,
+        ctx: &Ctx,
+        key: &str,
+        input: &TransitionInput,
+    ) -> Result<WorkOrderView, AppError> {
+        if ctx.require(Permission::FieldWork).is_err() {
+            ctx.require(Permission::Dispatch)?;
+        }
+        let action = match input.action.trim() {
+            "depart" => WoAction::Depart,
+            "arrive" => WoAction::Arrive,
+            "start" => WoAction::Start,
+            "wait" => WoAction::Wait,
+            "resume" => WoAction::Resume,
+            "cancel" => WoAction::Cancel,
+            _ => {
+                return Err(AppError::invalid(FieldError::new(
+                    "action",
+                    "invalid_choice",
+                )));
+            }
+        };
+        let reason = note("reason", input.reason.as_deref())?;
+        let pos = position(input.latitude, input.longitude)?;
+        match action {
+            WoAction::Cancel => {
+                let Some(reason) = reason else {
+                    return Err(AppError::conflict_on("reason", "required"));
+                };
+                let (mut tx, w, r) = self
+                    .order_for_change(ctx, key, Some(input.version), Who::Dispatcher)
+                    .await?;
+                let to = Self::wo_step(&w, WoAction::Cancel)?;
+                let mut after = w.clone();
+                after.status = to.as_str().into();
+                after.cancelled_at = Some(time::to_db(self.now())?);
+                self.save_order(&mut tx, &w, &mut after).await?;
+                self.event(
+                    &mut tx,
+                    ctx,
+                    &r.id,
+                    Some(&w.id),
+                    "work_order_cancelled",
+                    Some(&w.status),
+                    Some(to.as_str()),
+                    Some(serde_json::json!({"reason": reason})),
+                    None,
+                )
+                .await?;
+                let v = self.work_order_view(tx.conn(), &after, &r).await?;
+                tx.commit().await?;
+                Ok(v)
+            }
+            WoAction::Wait => {
+                let why = match input
+                    .wait_reason
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                {
+                    Some(s) => WaitReason::parse(s).ok_or_else(|| {
+                        AppError::invalid(FieldError::new("wait_reason", "invalid_choice"))
+                    })?,
+                    None => return Err(AppError::conflict_on("wait_reason", "required")),
+                };
+                let data = serde_json::json!({"wait_reason": why.as_str(), "reason": reason});
+                self.field_step(
+                    ctx,
+                    key,
+                    input.version,
+                    WoAction::Wait,
+                    "waiting",
+                    Some(data),
+                    pos,
+                    |w, _| {
+                        w.resume_status = Some(w.status.clone());
+                        w.waiting_reason = Some(why.as_str().into());
+                    },
+                )
+                .await
+            }
+            _ => {
+                let kind = match action {
+                    WoAction::Depart => "en_route",
+                    WoAction::Arrive => "arrived",
+                    WoAction::Start => "in_service",
+                    _ => "resumed",
+                };
+                let data = reason.map(|r| serde_json::json!({"note": r}));
+                self.field_step(
+                    ctx,
+                    key,
+                    input.version,
+                    action,
+                    kind,
+                    data,
+                    pos,
+                    |w, now| match action {
+                        WoAction::Depart => w.en_route_at = Some(now.to_owned()),
+                        WoAction::Arrive => w.arrived_at = Some(now.to_owned()),
+                        WoAction::Start => w.started_at = Some(now.to_owned()),
+                        _ => {
+                            w.waiting_reason = None;
+                            w.resume_status = None;
+                        }
+                    },
+                )
+                .await
+            }
+        }
+    }
+
+    /// Completes the visit. The record must be signed (or signing declined). Without a test
+    /// run a follow-up is due 2 hours later (R-DSP-6); a fixed unit with no other open order
+    /// resolves the request; a unit taken to the depot keeps it in progress (R-DSP-5).
+    pub async fn complete_work_order(
+        &self,
+        ctx: &Ctx,
+        key: &str,
+        input: &CompleteInput,
+    ) -> Result<WorkOrderView, AppError> {
+        ctx.require(Permission::FieldWork)?;
+        let outcome = Outcome::parse(input.outcome.trim())
+            .ok_or_else(|| AppError::invalid(FieldError::new("outcome", "invalid_choice")))?;
+        if input.loaner_left && outcome != Outcome::Depot {
+            return Err(AppError::conflict_on("loaner_left", "only_with_depot"));
+        }
+        let pos = position(input.latitude, input.longitude)?;
+        let (mut tx, w, r) = self
+            .order_for_change(ctx, key, Some(input.version), Who::Field)
+            .await?;
+        let to = Self::wo_step(&w, WoAction::Complete)?;
+        let Some(rec) = store::get_record(tx.conn(), &w.id).await? else {
+            return Err(AppError::Conflict("record_missing"));
+        };
+        if rec.signed_at.is_none() && rec.signature_declined_reason.is_none() {
+            return Err(AppError::Conflict("record_not_signed"));
+        }
+        let now = self.now();
+        let mut after = w.clone();
+        after.status = to.as_str().into();
+        after.outcome = Some(outcome.as_str().into());
+        after.loaner_left = i64::from(input.loaner_left);
+        after.completed_at = Some(time::to_db(now)?);
+        self.save_order(&mut tx, &w, &mut after).await?;
+        self.event(
+            &mut tx,
+            ctx,
+            &r.id,
+            Some(&w.id),
+            "completed",
+            Some(&w.status),
+            Some(to.as_str()),
+            Some(serde_json::json!({"outcome": outcome.as_str(), "loaner_left": input.loaner_left, "test_run_done": rec.test_run_done.map(|v| v != 0)})),
+            pos,
+        )
+        .await?;
+        // What the request does next.
+        let mut req = r.clone();
+        let mut changed = false;
+        if rec.test_run_done != Some(1) {
+            req.follow_up_due_at = Some(time::to_db(now + jiff::SignedDuration::from_hours(2))?);
+            changed = true;
+            self.event(
+                &mut tx,
+                ctx,
+                &r.id,
+                Some(&w.id),
+                "follow_up_due",
+                None,
+                None,
+                Some(serde_json::json!({"due_at": req.follow_up_due_at, "why": "no_test_run"})),
+                None,
+            )
+            .await?;
+        }
+        let others_open = store::work_orders_of_request(tx.conn(), &r.id)
+            .await?
+            .iter()
+            .any(|o| o.id != w.id && !matches!(o.status.as_str(), "completed" | "cancelled"));
+        if outcome == Outcome::Fixed && !others_open && r.status == "in_progress" {
+            req.status = "resolved".into();
+            req.resolved_at = Some(time::to_db(now)?);
+            changed = true;
+            self.event(
+                &mut tx,
+                ctx,
+                &r.id,
+                None,
+                "resolved",
+                Some(&r.status),
+                Some("resolved"),
+                Some(serde_json::json!({"by_work_order": w.number})),
+                None,
+            )
+            .await?;
+        }
+        if outcome == Outcome::Depot {
+            self.event(
+                &mut tx,
+                ctx,
+                &r.id,
+                Some(&w.id),
+                "taken_to_depot",
+                None,
+                None,
+                Some(serde_json::json!({"loaner_left": input.loaner_left})),
+                None,
+            )
+            .await?;
+        }
+        if changed {
+            req.version = r.version + 1;
+            req.updated_at = time::to_db(now)?;
+            if !store::update_request(tx.conn(), &req, r.version).await? {
+                return Err(AppError::StaleVersion { current: w.version });
+            }
+        }
+        let v = self.work_order_view(tx.conn(), &after, &req).await?;
+        tx.commit().await?;
+        Ok(v)
+    }
+}
