@@ -595,9 +595,10 @@ async fn scenario(app: &App, clock: &TickingClock) -> Result<()> {
         .find_user_by_username("customer")
         .await?
         .context("the demo customer account")?;
-    let customer_id = aftersales_store::users::customer_of(app.db().pool(), customer_user.id)
-        .await?
-        .context("the portal account's customer")?;
+    let customer_id =
+        aftersales_store::network::users::customer_of(app.db().pool(), customer_user.id)
+            .await?
+            .context("the portal account's customer")?;
     let units = api
         .get(&format!("/api/v1/units?customer_id={customer_id}"), &agent)
         .await?;

@@ -46,7 +46,7 @@ pub mod events;
 pub use events::{
     AlarmFacts, Appointment, Assignment, CallbackOutcome, Creation, CustomerNotice,
     EventDecodeError, EventKind, FieldStep, FollowUpReason, LadderMark, LadderStep, LoggedEvent,
-    MilestoneDue, RequestEvent, Signing, StatusChange, StoredEvent,
+    MilestoneDue, RequestEvent, Resolution, Signing, StatusChange, StoredEvent,
 };
 
 named_enum!(
@@ -191,6 +191,11 @@ impl WoStatus {
 }
 
 impl WoStatus {
+    /// Whether `action` is a step this state allows (the state machine, [`wo_transition`]).
+    pub fn allows(self, action: WoAction) -> bool {
+        wo_transition(self, action, None).is_ok()
+    }
+
     /// At the customer's site: arrived, in service, or waiting there (the service record
     /// is filled in now).
     pub fn is_on_site(self) -> bool {

@@ -8,7 +8,7 @@ use aftersales_domain::ids::{UserId, WorkOrderId};
 use aftersales_domain::locale::Locale;
 use aftersales_domain::service::{
     Appointment, Assignment, Channel, Creation, FieldStep, Outcome, Priority, RequestEvent,
-    RequestKind, RequestStatus, WaitReason, WoStatus,
+    RequestKind, RequestStatus, Resolution, WaitReason, WoStatus,
 };
 use aftersales_domain::sla::{self, ClockState, LogEvent, Milestone, SlaState, Target};
 use jiff::civil::{Date, DateTime};
@@ -629,8 +629,7 @@ fn completed() -> RequestEvent {
 fn resolved() -> RequestEvent {
     RequestEvent::Resolved {
         from_status: RequestStatus::InProgress,
-        by_work_order: None,
-        note: None,
+        how: Resolution::ByHand { note: None },
     }
 }
 

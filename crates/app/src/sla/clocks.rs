@@ -9,11 +9,11 @@ use aftersales_domain::OrgUnitId;
 use aftersales_domain::calendar::Calendar;
 use aftersales_domain::locale::Locale;
 use aftersales_domain::region::{RegionClass, RegionCode, region_class};
-use aftersales_domain::service::{Priority, RequestKind};
+use aftersales_domain::service::{LoggedEvent, Priority, RequestKind, RequestStatus};
 use aftersales_domain::sla::{
     self as rules, ClockState, Facts, LogEvent, MilestoneClock, PolicyRule, SlaState,
 };
-use aftersales_store::service::{self as service_store, EventRow, RequestRow};
+use aftersales_store::service::{self as service_store, RequestRow};
 use aftersales_store::sla as store;
 use aftersales_store::{Conn, network::coverage as coverage_store, time};
 use jiff::Timestamp;
@@ -154,25 +154,6 @@ async fn region_class_for(
     Ok(None)
 }
 
-pub(crate) fn log_event(e: &EventRow) -> Result<LogEvent, AppError> {
-    let data: Option<serde_json::Value> =
-        e.data.as_deref().and_then(|d| serde_json::from_str(d).ok());
-    let field = |k: &str| data.as_ref().and_then(|d| d.get(k));
-    Ok(LogEvent {
-        at: time::from_db("request_events.at", &e.at)?,
-        kind: e.kind.clone(),
-        work_order: e.work_order_id.clone(),
-        to_status: e.to_status.clone(),
-        wait_reason: field("wait_reason")
-            .and_then(|v| v.as_str())
-            .map(str::to_owned),
-        loaner: field("loaner_left")
-            .and_then(|v| v.as_bool())
-            .unwrap_or(false),
-        actor: e.actor_name.clone(),
-    })
-}
-
 impl crate::App {
     /// Computes a request's clocks at `now` from its events.
     pub(crate) async fn compute_sla(
@@ -206,7 +187,7 @@ impl crate::App {
             .map(rule_of)
             .collect::<Result<_, _>>()?;
         let events = service_store::events_of_request(&mut *conn, &r.id).await?;
-        let log: Vec<LogEvent> = events.iter().map(log_event).collect::<Result<_, _>>()?;
+        let log: Vec<LogEvent> = events.iter().map(LoggedEvent::log_event).collect();
         let state = SlaState::from_events(&log);
         let rule = rules::select(&all_rules, &facts).map(|(r, s)| (r.clone(), s));
         let clocks = match &rule {
@@ -257,7 +238,7 @@ impl crate::App {
     ) -> Result<Computed, AppError> {
         let now = self.now();
         let c = self.compute_sla(conn, r, Locale::ZhCn, now).await?;
-        let open_request = !matches!(r.status.as_str(), "resolved" | "closed" | "cancelled");
+        let open_request = RequestStatus::parse(&r.status).is_some_and(RequestStatus::is_active);
         let live: Vec<&MilestoneClock> = c
             .clocks
             .iter()
@@ -391,8 +372,8 @@ fn sla_view(r: &RequestRow, c: &Computed, locale: Locale, now: Timestamp) -> Req
             .map(|p| PauseView {
                 from: p.from,
                 to: p.to,
-                reason: p.reason.clone(),
-                reason_text: rules::wait_reason_text(&p.reason, locale),
+                reason: p.reason.map(|r| r.as_str().to_owned()).unwrap_or_default(),
+                reason_text: rules::wait_reason_text(p.reason, locale),
                 by: p.by.clone(),
             })
             .collect(),

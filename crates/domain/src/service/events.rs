@@ -186,6 +186,16 @@ pub enum Creation {
     },
 }
 
+/// How a request came to be resolved.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Resolution {
+    /// Its last open work order was completed, the unit fixed.
+    ByWorkOrder { by_work_order: String },
+    /// By hand (solved another way), with the note.
+    ByHand { note: Option<String> },
+}
+
 /// A change of a request or one of its work orders, with what the log keeps of it.
 ///
 /// Statuses are named `from_status` / `to_status` because that is where they are stored
@@ -230,11 +240,8 @@ pub enum RequestEvent {
     },
     Resolved {
         from_status: RequestStatus,
-        /// Resolved by completing this work order (else by hand, with the note).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        by_work_order: Option<String>,
-        #[serde(default)]
-        note: Option<String>,
+        #[serde(flatten)]
+        how: Resolution,
     },
     Closed {
         from_status: RequestStatus,
@@ -752,8 +759,7 @@ impl RequestEvent {
             },
             E::Resolved { from_status, .. } => E::Resolved {
                 from_status,
-                by_work_order: None,
-                note: None,
+                how: Resolution::ByHand { note: None },
             },
             E::Closed { from_status, .. } => E::Closed {
                 from_status,
@@ -1075,8 +1081,15 @@ mod tests {
             },
             E::Resolved {
                 from_status: R::InProgress,
-                by_work_order: Some("WO202611220001".into()),
-                note: None,
+                how: Resolution::ByWorkOrder {
+                    by_work_order: "WO202611220001".into(),
+                },
+            },
+            E::Resolved {
+                from_status: R::InProgress,
+                how: Resolution::ByHand {
+                    note: Some("电话解决".into()),
+                },
             },
             E::Closed {
                 from_status: R::Resolved,

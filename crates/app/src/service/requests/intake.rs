@@ -5,7 +5,9 @@ use super::{IntakeWarning, ServiceRequestView};
 use super::{RequestScope, opt_id, parse_instant};
 use crate::{AppError, Ctx, Idempotency};
 use aftersales_domain::installed_base::{parse_opt_notes, parse_opt_text};
-use aftersales_domain::service::{Channel, Priority, RequestKind, RequestStatus};
+use aftersales_domain::service::{
+    Channel, Creation, Priority, RequestEvent, RequestKind, RequestStatus,
+};
 use aftersales_domain::warranty::Cause;
 use aftersales_domain::{
     CustomerId, FieldError, FieldErrors, OrgUnitId, Permission, Role, UnitId, UserId,
@@ -415,9 +417,13 @@ impl crate::App {
                 longitude: site.and_then(|s| s.longitude),
                 preferred_from: preferred_from.map(time::to_db).transpose()?,
                 preferred_to: preferred_to.map(time::to_db).transpose()?,
-                warranty_class: warranty.as_ref().map(|w| w.decision.class.as_str().to_owned()),
+                warranty_class: warranty
+                    .as_ref()
+                    .map(|w| w.decision.class.as_str().to_owned()),
                 in_warranty: warranty.as_ref().map(|w| i64::from(w.decision.in_warranty)),
-                warranty_json: warranty.as_ref().and_then(|w| serde_json::to_string(w).ok()),
+                warranty_json: warranty
+                    .as_ref()
+                    .and_then(|w| serde_json::to_string(w).ok()),
                 org_unit_id: org_unit.clone(),
                 owner_id: owner.clone(),
                 reopened_from: None,
@@ -431,23 +437,23 @@ impl crate::App {
                 version: 1,
             };
             store::insert_request(tx.conn(), &row).await?;
-            self.event(
-                &mut tx,
-                ctx,
-                &row.id,
-                None,
-                "created",
-                None,
-                Some(RequestStatus::Open.as_str()),
-                Some(serde_json::json!({
-                    "number": row.number, "channel": row.channel, "kind": row.kind,
-                    "priority": row.priority, "warranty_class": row.warranty_class,
-                    "owner_id": row.owner_id, "org_unit_id": row.org_unit_id,
-                    "open_requests_for_unit": warnings.iter().map(|w| &w.number).collect::<Vec<_>>(),
-                })),
-                None,
-            )
-            .await?;
+            let internal = |what: &str| AppError::Internal(format!("{what} id"));
+            let created = RequestEvent::Created(Creation::Intake {
+                number: row.number.clone(),
+                channel,
+                kind,
+                priority,
+                warranty_class: warranty.as_ref().map(|w| w.decision.class),
+                owner_id: owner.parse().map_err(|_| internal("owner"))?,
+                org_unit_id: org_unit
+                    .as_deref()
+                    .map(str::parse)
+                    .transpose()
+                    .map_err(|_| internal("org unit"))?,
+                open_requests_for_unit: warnings.iter().map(|w| w.number.clone()).collect(),
+            });
+            self.event(&mut tx, ctx, &row.id, None, created, None)
+                .await?;
             // The answer is read inside the transaction only when it is stored for replays;
             // otherwise after the commit, so the writer lock (SQLite) is held for the
             // writes alone.

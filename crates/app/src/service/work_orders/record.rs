@@ -6,6 +6,7 @@ use super::{Who, WorkOrderView, note, status_of};
 use crate::service::requests::{opt_ts, ts};
 use crate::{AppError, Ctx, Principal};
 use aftersales_domain::installed_base::{parse_opt_notes, parse_opt_text, parse_text};
+use aftersales_domain::service::{RequestEvent, Signing};
 use aftersales_domain::{FieldError, FieldErrors, Permission};
 use aftersales_store::service::{self as store, RecordRow};
 use aftersales_store::{Conn, StoreError, time};
@@ -261,7 +262,7 @@ impl crate::App {
             return Err(AppError::Validation(errs));
         };
         let (mut tx, w, r) = self.order_for_change(ctx, key, None, Who::Field).await?;
-        if !matches!(w.status.as_str(), "arrived" | "in_service" | "waiting") {
+        if !status_of(&w)?.is_on_site() {
             return Err(AppError::Conflict("illegal_transition"));
         }
         let existing = store::get_record(tx.conn(), &w.id).await?;
@@ -310,10 +311,10 @@ impl crate::App {
             ctx,
             &r.id,
             Some(&w.id),
-            "record_saved",
-            None,
-            None,
-            Some(serde_json::json!({"record_version": row.version, "parts": parts.len()})),
+            RequestEvent::RecordSaved {
+                record_version: row.version,
+                parts: parts.len() as i64,
+            },
             None,
         )
         .await?;
@@ -378,7 +379,12 @@ impl crate::App {
             at: time::to_db(self.now())?,
         };
         store::insert_photo(tx.conn(), &meta, bytes).await?;
-        self.event(&mut tx, ctx, &r.id, Some(&w.id), "photo_added", None, None, Some(serde_json::json!({"photo_id": meta.id, "size": meta.size, "sha256": hex_sha256(bytes)})), None)
+        let added = RequestEvent::PhotoAdded {
+            photo_id: meta.id.clone(),
+            size: meta.size,
+            sha256: hex_sha256(bytes),
+        };
+        self.event(&mut tx, ctx, &r.id, Some(&w.id), added, None)
             .await?;
         tx.commit().await?;
         Ok(PhotoView {
@@ -464,7 +470,7 @@ impl crate::App {
             _ => {}
         }
         let (mut tx, w, r) = self.order_for_change(ctx, key, None, Who::Field).await?;
-        if !matches!(w.status.as_str(), "arrived" | "in_service" | "waiting") {
+        if !status_of(&w)?.is_on_site() {
             return Err(AppError::Conflict("illegal_transition"));
         }
         let Some(rec) = store::get_record(tx.conn(), &w.id).await? else {
@@ -492,12 +498,17 @@ impl crate::App {
                 current: rec.version,
             });
         }
-        let kind = if declined.is_some() {
-            "signature_declined"
-        } else {
-            "record_signed"
+        let signing = Signing {
+            signer_name: after.signer_name.clone(),
+            reason: declined.clone(),
+            content_hash: after.content_hash.clone(),
         };
-        self.event(&mut tx, ctx, &r.id, Some(&w.id), kind, None, None, Some(serde_json::json!({"signer_name": after.signer_name, "reason": declined, "content_hash": after.content_hash})), None)
+        let event = if declined.is_some() {
+            RequestEvent::SignatureDeclined(signing)
+        } else {
+            RequestEvent::RecordSigned(signing)
+        };
+        self.event(&mut tx, ctx, &r.id, Some(&w.id), event, None)
             .await?;
         let v = self.work_order_view(tx.conn(), &w, &r).await?;
         tx.commit().await?;
@@ -565,10 +576,7 @@ impl crate::App {
             ctx,
             &r.id,
             Some(&w.id),
-            "addendum",
-            None,
-            None,
-            Some(serde_json::json!({"body": body})),
+            RequestEvent::Addendum { body },
             None,
         )
         .await?;
