@@ -1022,11 +1022,23 @@ impl RequestsPage {
         self.shell.tr.t_dyn(&format!("requests.kind.{k}"))
     }
 
+    /// The status filter's choices (value, words): each status, then the unfinished ones
+    /// together (open and in progress).
     pub fn statuses(&self) -> Vec<(String, String)> {
-        aftersales_domain::service::RequestStatus::ALL
+        let mut out: Vec<(String, String)> = RequestStatus::ALL
             .iter()
             .map(|st| (st.as_str().to_owned(), self.req_status(st)))
-            .collect()
+            .collect();
+        let unfinished: Vec<&str> = RequestStatus::ALL
+            .iter()
+            .filter(|s| s.is_active())
+            .map(|s| s.as_str())
+            .collect();
+        out.push((
+            unfinished.join(","),
+            self.shell.tr.t("requests.unfinished").to_owned(),
+        ));
+        out
     }
 }
 
