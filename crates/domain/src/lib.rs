@@ -14,6 +14,7 @@ pub mod holidays;
 pub mod ids;
 pub mod installed_base;
 pub mod locale;
+pub mod notifications;
 pub mod org;
 pub mod region;
 pub mod returns;
@@ -24,7 +25,10 @@ pub mod validation;
 pub mod warranty;
 
 pub use access::{Permission, Role};
-pub use ids::{CertificationId, CustomerId, OrgUnitId, ProductId, TokenId, UnitId, UserId};
+pub use ids::{
+    CertificationId, CustomerId, EventId, JobId, OrgUnitId, ProductId, RequestId, TokenId, UnitId,
+    UserId, WorkOrderId,
+};
 pub use locale::Locale;
 pub use org::{OrgCode, OrgUnitKind, OrgUnitName};
 pub use user::{DisplayName, Password, Username};

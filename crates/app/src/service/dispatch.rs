@@ -10,7 +10,7 @@
 //! is off duty: there are no shifts yet.
 
 use crate::network::coverage::{ReasonView, RegionView};
-use crate::service::requests::NamedRef;
+use crate::service::requests::{NamedRef, stored};
 use crate::service::work_orders::{WorkOrderView, day_bounds};
 use crate::{AppError, Ctx, Principal};
 use aftersales_domain::certification::{Certification, Standing, standing};
@@ -46,7 +46,7 @@ pub struct WorkOrderRef {
     pub id: String,
     pub number: String,
     #[schema(value_type = crate::schema::WoStatusName)]
-    pub status: String,
+    pub status: WoStatus,
     pub version: i64,
 }
 
@@ -102,7 +102,7 @@ pub struct BoardJob {
     pub id: String,
     pub number: String,
     #[schema(value_type = crate::schema::WoStatusName)]
-    pub status: String,
+    pub status: WoStatus,
     pub version: i64,
     #[schema(value_type = crate::schema::PriorityName)]
     pub priority: String,
@@ -138,7 +138,7 @@ pub struct BoardBlock {
     pub id: String,
     pub number: String,
     #[schema(value_type = crate::schema::WoStatusName)]
-    pub status: String,
+    pub status: WoStatus,
     pub version: i64,
     pub customer_name: String,
     /// Null for an order not yet scheduled.
@@ -414,7 +414,7 @@ impl crate::App {
             work_order: WorkOrderRef {
                 id: w.id.clone(),
                 number: w.number.clone(),
-                status: w.status.clone(),
+                status: stored("work_orders.status", &w.status, WoStatus::parse)?,
                 version: w.version,
             },
             product_line: product.map(|p| p.0),
@@ -465,7 +465,7 @@ impl crate::App {
         Ok(BoardJob {
             id: w.id.clone(),
             number: w.number.clone(),
-            status: w.status.clone(),
+            status: stored("work_orders.status", &w.status, WoStatus::parse)?,
             version: w.version,
             priority: priority.as_str().to_owned(),
             request: NamedRef {
@@ -659,7 +659,7 @@ impl crate::App {
                 blocks.push(BoardBlock {
                     id: o.id.clone(),
                     number: o.number.clone(),
-                    status: o.status.clone(),
+                    status: stored("work_orders.status", &o.status, WoStatus::parse)?,
                     version: o.version,
                     customer_name: o.customer_name.clone(),
                     starts_at: start,

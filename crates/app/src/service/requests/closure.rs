@@ -1,0 +1,273 @@
+//! The end of a request: resolved by hand, closed, cancelled with its open work orders,
+//! reopened within the window as a new linked request (R-KPI-1).
+
+use super::ServiceRequestView;
+use super::{request_status_of, required_notes, text_note, ts};
+use crate::service::work_orders::status_of;
+use crate::{AppError, Ctx};
+use aftersales_domain::service::{
+    self as rules, Creation, RequestAction, RequestEvent, RequestStatus, Resolution, WoStatus,
+};
+use aftersales_domain::{FieldErrors, Permission};
+use aftersales_store::service::{self as store, RequestRow};
+use aftersales_store::time;
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+/// A version and a note: the body of most request actions.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+pub struct RequestNote {
+    #[serde(deserialize_with = "crate::schema::int")]
+    #[schema(minimum = 1)]
+    pub version: i64,
+    #[schema(
+        max_length = 2000,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+pub struct CancelInput {
+    #[serde(deserialize_with = "crate::schema::int")]
+    #[schema(minimum = 1)]
+    pub version: i64,
+    #[schema(
+        min_length = 1,
+        max_length = 2000,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
+    pub reason: String,
+}
+
+impl crate::App {
+    /// Marks the work done by hand (no open work order may remain).
+    pub async fn resolve_request(
+        &self,
+        ctx: &Ctx,
+        key: &str,
+        input: &RequestNote,
+    ) -> Result<ServiceRequestView, AppError> {
+        ctx.require(Permission::RequestsManage)?;
+        let mut errs = FieldErrors::new();
+        let note = text_note("note", input.note.as_deref(), &mut errs);
+        errs.clone().into_result()?;
+        let Some(note) = note else {
+            return Err(AppError::Validation(errs));
+        };
+        let (mut tx, r) = self
+            .request_for_change(ctx, key, Some(input.version))
+            .await?;
+        let to = Self::step(&r, RequestAction::Resolve)?;
+        if store::work_orders_of_request(tx.conn(), &r.id)
+            .await?
+            .iter()
+            .any(|w| WoStatus::parse(&w.status).is_none_or(|s| !s.is_terminal()))
+        {
+            return Err(AppError::Conflict("open_work_orders"));
+        }
+        let mut after = r.clone();
+        after.status = to.as_str().into();
+        after.resolved_at = Some(time::to_db(self.now())?);
+        self.save_request(&mut tx, &r, &mut after).await?;
+        self.event(
+            &mut tx,
+            ctx,
+            &r.id,
+            None,
+            RequestEvent::Resolved {
+                from_status: request_status_of(&r)?,
+                how: Resolution::ByHand { note },
+            },
+            None,
+        )
+        .await?;
+        let v = self.request_view(tx.conn(), &after).await?;
+        tx.commit().await?;
+        Ok(v)
+    }
+
+    pub async fn close_request(
+        &self,
+        ctx: &Ctx,
+        key: &str,
+        input: &RequestNote,
+    ) -> Result<ServiceRequestView, AppError> {
+        ctx.require(Permission::RequestsManage)?;
+        let mut errs = FieldErrors::new();
+        let note = text_note("note", input.note.as_deref(), &mut errs);
+        errs.clone().into_result()?;
+        let Some(note) = note else {
+            return Err(AppError::Validation(errs));
+        };
+        let (mut tx, r) = self
+            .request_for_change(ctx, key, Some(input.version))
+            .await?;
+        let to = Self::step(&r, RequestAction::Close)?;
+        let mut after = r.clone();
+        after.status = to.as_str().into();
+        after.closed_at = Some(time::to_db(self.now())?);
+        self.save_request(&mut tx, &r, &mut after).await?;
+        self.event(
+            &mut tx,
+            ctx,
+            &r.id,
+            None,
+            RequestEvent::Closed {
+                from_status: request_status_of(&r)?,
+                note,
+            },
+            None,
+        )
+        .await?;
+        let v = self.request_view(tx.conn(), &after).await?;
+        tx.commit().await?;
+        Ok(v)
+    }
+
+    /// Cancels a request with a reason, and its open work orders with it.
+    pub async fn cancel_request(
+        &self,
+        ctx: &Ctx,
+        key: &str,
+        input: &CancelInput,
+    ) -> Result<ServiceRequestView, AppError> {
+        ctx.require(Permission::RequestsManage)?;
+        let reason = required_notes("reason", &input.reason)?;
+        let (mut tx, r) = self
+            .request_for_change(ctx, key, Some(input.version))
+            .await?;
+        let to = Self::step(&r, RequestAction::Cancel)?;
+        let now = time::to_db(self.now())?;
+        for w in store::work_orders_of_request(tx.conn(), &r.id).await? {
+            let from = status_of(&w)?;
+            if from.is_terminal() {
+                continue;
+            }
+            let mut after = w.clone();
+            after.status = WoStatus::Cancelled.as_str().into();
+            after.cancelled_at = Some(now.clone());
+            after.updated_at = now.clone();
+            after.version = w.version + 1;
+            if !store::update_work_order(tx.conn(), &after, w.version).await? {
+                return Err(AppError::StaleVersion { current: r.version });
+            }
+            self.event(
+                &mut tx,
+                ctx,
+                &r.id,
+                Some(&w.id),
+                RequestEvent::WorkOrderCancelled {
+                    from_status: from,
+                    reason: reason.clone(),
+                },
+                None,
+            )
+            .await?;
+        }
+        let mut after = r.clone();
+        after.status = to.as_str().into();
+        self.save_request(&mut tx, &r, &mut after).await?;
+        self.event(
+            &mut tx,
+            ctx,
+            &r.id,
+            None,
+            RequestEvent::Cancelled {
+                from_status: request_status_of(&r)?,
+                reason,
+            },
+            None,
+        )
+        .await?;
+        let v = self.request_view(tx.conn(), &after).await?;
+        tx.commit().await?;
+        Ok(v)
+    }
+
+    /// Reopens a resolved (or closed) request within the window, as a new request linked to
+    /// it (R-KPI-1 counts repeat repairs by this link).
+    pub async fn reopen_request(
+        &self,
+        ctx: &Ctx,
+        key: &str,
+        input: &RequestNote,
+    ) -> Result<ServiceRequestView, AppError> {
+        ctx.require(Permission::RequestsManage)?;
+        let mut errs = FieldErrors::new();
+        let note = text_note("note", input.note.as_deref(), &mut errs);
+        errs.clone().into_result()?;
+        let Some(note) = note else {
+            return Err(AppError::Validation(errs));
+        };
+        let (mut tx, r) = self
+            .request_for_change(ctx, key, Some(input.version))
+            .await?;
+        let Some(resolved_at) = r.resolved_at.as_deref() else {
+            return Err(AppError::Conflict("illegal_transition"));
+        };
+        if !request_status_of(&r)?.is_done() {
+            return Err(AppError::Conflict("illegal_transition"));
+        }
+        let now = self.now();
+        let resolved_on =
+            crate::installed_base::units::today(ts("service_requests.resolved_at", resolved_at)?);
+        if !rules::may_reopen(
+            resolved_on,
+            crate::installed_base::units::today(now),
+            self.cfg.reopen_window_days,
+        ) {
+            return Err(AppError::Conflict("reopen_window_passed"));
+        }
+        let owner = match ctx.actor() {
+            Some(a) => a.id.to_string(),
+            None => r.owner_id.clone(),
+        };
+        let number = self.next_number(&mut tx, "SR").await?;
+        let row = RequestRow {
+            id: uuid::Uuid::now_v7().to_string(),
+            number,
+            status: RequestStatus::Open.as_str().into(),
+            triage: None,
+            owner_id: owner,
+            reopened_from: Some(r.id.clone()),
+            follow_up_due_at: None,
+            created_by: ctx.actor().map(|a| a.id.to_string()),
+            created_at: time::to_db(now)?,
+            updated_at: time::to_db(now)?,
+            resolved_at: None,
+            closed_at: None,
+            version: 1,
+            ..r.clone()
+        };
+        store::insert_request(tx.conn(), &row).await?;
+        self.event(
+            &mut tx,
+            ctx,
+            &row.id,
+            None,
+            RequestEvent::Created(Creation::Reopen {
+                number: row.number.clone(),
+                reopens: r.number.clone(),
+                note: note.clone(),
+            }),
+            None,
+        )
+        .await?;
+        self.event(
+            &mut tx,
+            ctx,
+            &r.id,
+            None,
+            RequestEvent::Reopened {
+                as_number: row.number.clone(),
+                note,
+            },
+            None,
+        )
+        .await?;
+        let v = self.request_view(tx.conn(), &row).await?;
+        tx.commit().await?;
+        Ok(v)
+    }
+}

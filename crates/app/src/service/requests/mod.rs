@@ -1,0 +1,297 @@
+//! Service requests (报修单, DOMAIN.md section 4, R-REQ-*): intake from every channel with
+//! the warranty decision stored, one owner from intake to closure, triage (remote help or a
+//! visit), resolution, closure, reopening as a linked request, cancellation; every change an
+//! event (docs/service-flow.md).
+//!
+//! - [`intake`]: a new request from any channel (R-REQ-1, R-REQ-2);
+//! - [`triage`]: who owns it and how urgent it is, remote help or a visit (R-REQ-3, R-REQ-5);
+//! - [`closure`]: resolved, closed, cancelled, reopened;
+//! - [`views`]: a request as its page and the API show it, the list, the timeline.
+//!
+//! Here: who sees which requests, the event log writer, document numbers, and the shared
+//! steps of a change (load for a change, save, step the state machine).
+
+mod closure;
+mod intake;
+mod triage;
+mod views;
+
+pub use closure::{CancelInput, RequestNote};
+pub use intake::NewServiceRequest;
+pub use triage::{NewVisit, OwnerChange, PriorityChange, RemoteOutcome, TriageInput};
+pub use views::{
+    IntakeWarning, NamedRef, RequestEventView, RequestQuery, RequestUnit, ServiceRequestView,
+    WorkOrderLine,
+};
+
+use crate::{AppError, Ctx, Principal};
+use aftersales_domain::installed_base::parse_opt_notes;
+use aftersales_domain::service::{
+    self as rules, LoggedEvent, RequestAction, RequestEvent, RequestStatus,
+};
+use aftersales_domain::{EventId, FieldError, FieldErrors, OrgUnitId, Permission, Role};
+use aftersales_store::service::{self as store, RequestRow};
+use aftersales_store::{Conn, StoreError, Tx, network::org as org_store};
+use aftersales_store::{network::users as user_store, time};
+use jiff::Timestamp;
+
+/// Which requests a caller sees (R-ORG-2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum RequestScope {
+    All,
+    /// Requests whose responsible unit lies below this path.
+    Subtree(String),
+    /// Requests with a work order assigned to this engineer.
+    Engineer(String),
+    /// One customer's requests.
+    Customer(String),
+}
+
+fn text_note(field: &str, s: Option<&str>, errs: &mut FieldErrors) -> Option<Option<String>> {
+    errs.take(parse_opt_notes(field, s, 2000))
+}
+
+fn parse_instant(
+    field: &str,
+    s: Option<&str>,
+    errs: &mut FieldErrors,
+) -> Option<Option<Timestamp>> {
+    errs.take(aftersales_domain::bounds::parse_opt_instant(field, s))
+}
+
+fn opt_id<T: std::str::FromStr>(
+    field: &str,
+    s: Option<&str>,
+    errs: &mut FieldErrors,
+) -> Option<Option<T>> {
+    match s.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Some(None),
+        Some(s) => errs
+            .take(
+                s.parse::<T>()
+                    .map_err(|_| FieldError::new(field, "invalid_id")),
+            )
+            .map(Some),
+    }
+}
+
+pub(crate) fn ts(column: &'static str, s: &str) -> Result<Timestamp, AppError> {
+    Ok(time::from_db(column, s)?)
+}
+
+pub(crate) fn opt_ts(column: &'static str, s: Option<&str>) -> Result<Option<Timestamp>, AppError> {
+    Ok(time::opt_from_db(column, s)?)
+}
+
+/// Optional stored instants read for a view that must not fail on a damaged value: an
+/// unreadable one is logged, shown as absent, and its field named in `invalid_fields`.
+#[derive(Default)]
+pub(crate) struct Lenient(pub Vec<String>);
+
+impl Lenient {
+    pub fn opt(&mut self, column: &'static str, s: Option<&str>) -> Option<Timestamp> {
+        match time::from_db_or_warn(column, s?) {
+            Ok(t) => Some(t),
+            Err(c) => {
+                self.0
+                    .push(c.rsplit_once('.').map_or(c, |(_, f)| f).to_owned());
+                None
+            }
+        }
+    }
+}
+
+impl crate::App {
+    /// The caller's scope over requests.
+    pub(crate) async fn request_scope(&self, ctx: &Ctx) -> Result<RequestScope, AppError> {
+        ctx.require(Permission::RequestsRead)?;
+        let a = match &ctx.principal {
+            Principal::System(_) => return Ok(RequestScope::All),
+            Principal::User(a) => a,
+        };
+        Ok(match a.role {
+            Role::Admin | Role::Agent | Role::Dispatcher => RequestScope::All,
+            Role::Manager | Role::Partner => {
+                RequestScope::Subtree(a.org_path.clone().ok_or(AppError::Forbidden)?)
+            }
+            Role::Engineer => RequestScope::Engineer(a.id.to_string()),
+            // A customer account not (yet) linked to a record sees nothing.
+            Role::Customer => RequestScope::Customer(
+                user_store::customer_of(self.db.pool(), a.id)
+                    .await?
+                    .unwrap_or_default(),
+            ),
+            Role::Warehouse => return Err(AppError::Forbidden),
+        })
+    }
+
+    /// Whether a request lies in a scope; outside it, a request does not exist (404).
+    pub(crate) async fn check_request_scope(
+        &self,
+        conn: &mut Conn,
+        scope: &RequestScope,
+        r: &RequestRow,
+    ) -> Result<(), AppError> {
+        let visible = match scope {
+            RequestScope::All => true,
+            RequestScope::Customer(c) => &r.customer_id == c,
+            RequestScope::Subtree(prefix) => {
+                match r.org_unit_id.as_deref().map(str::parse::<OrgUnitId>) {
+                    Some(Ok(o)) => org_store::get(&mut *conn, o)
+                        .await
+                        .map(|u| u.path.starts_with(prefix.as_str()))
+                        .unwrap_or(false),
+                    _ => false,
+                }
+            }
+            RequestScope::Engineer(me) => store::work_orders_of_request(&mut *conn, &r.id)
+                .await?
+                .iter()
+                .any(|w| w.engineer_id.as_deref() == Some(me.as_str())),
+        };
+        if visible {
+            Ok(())
+        } else {
+            Err(AppError::NotFound("service_request"))
+        }
+    }
+
+    /// Appends one event to a request's log, in the caller's transaction, with what follows
+    /// from it there: the customer told what concerns them (`notifications::customer`) and
+    /// a check of the SLA clocks armed. `position`: where the engineer's phone was.
+    pub(crate) async fn event(
+        &self,
+        tx: &mut Tx,
+        ctx: &Ctx,
+        request_id: &str,
+        work_order_id: Option<&str>,
+        event: RequestEvent,
+        position: Option<(f64, f64)>,
+    ) -> Result<(), AppError> {
+        let (actor_id, actor_name) = match &ctx.principal {
+            Principal::User(a) => (Some(a.id), a.display_name.clone()),
+            Principal::System(n) => (None, format!("system:{n}")),
+        };
+        let logged = LoggedEvent {
+            id: EventId::new(),
+            request_id: stored_id("service_requests.id", request_id)?,
+            work_order_id: work_order_id
+                .map(|w| stored_id("work_orders.id", w))
+                .transpose()?,
+            at: self.now(),
+            actor_id,
+            actor_name,
+            event,
+            position,
+        };
+        store::append_event(tx.conn(), &logged).await?;
+        self.tell_customer(tx, request_id, &logged.event, &logged.actor_name)
+            .await?;
+        self.after_event(tx, request_id, &logged.id.to_string(), &logged.event)
+            .await
+    }
+
+    /// The next document number of `prefix` for today (local day), in the transaction.
+    pub(crate) async fn next_number(&self, tx: &mut Tx, prefix: &str) -> Result<String, AppError> {
+        let day = crate::installed_base::units::today(self.now());
+        let n = aftersales_store::counters::next(
+            tx.conn(),
+            &format!("{prefix}{}", day.strftime("%Y%m%d")),
+        )
+        .await?;
+        Ok(rules::document_number(prefix, day, n))
+    }
+
+    /// Loads a request for a change by someone who may manage requests, checking scope and
+    /// version. Returns the open transaction and the row.
+    async fn request_for_change(
+        &self,
+        ctx: &Ctx,
+        key: &str,
+        version: Option<i64>,
+    ) -> Result<(Tx, RequestRow), AppError> {
+        ctx.require(Permission::RequestsManage)?;
+        let scope = self.request_scope(ctx).await?;
+        let mut tx = self.db.begin().await?;
+        let r = store::get_request(tx.conn(), key.trim())
+            .await
+            .map_err(not_found)?;
+        self.check_request_scope(tx.conn(), &scope, &r).await?;
+        if let Some(v) = version
+            && v != r.version
+        {
+            return Err(AppError::StaleVersion { current: r.version });
+        }
+        Ok((tx, r))
+    }
+
+    /// Writes the changed row (version bumped) or reports a stale version.
+    async fn save_request(
+        &self,
+        tx: &mut Tx,
+        before: &RequestRow,
+        after: &mut RequestRow,
+    ) -> Result<(), AppError> {
+        after.version = before.version + 1;
+        after.updated_at = time::to_db(self.now())?;
+        if !store::update_request(tx.conn(), after, before.version).await? {
+            return Err(AppError::StaleVersion {
+                current: before.version,
+            });
+        }
+        Ok(())
+    }
+
+    fn step(r: &RequestRow, action: RequestAction) -> Result<RequestStatus, AppError> {
+        let from = request_status_of(r)?;
+        rules::request_transition(from, action).ok_or(AppError::Conflict("illegal_transition"))
+    }
+}
+
+/// A stored name of a closed vocabulary read back as the domain's enum (the schema's CHECK
+/// keeps it one of the names; anything else is a damaged database).
+pub(crate) fn stored<T>(
+    column: &'static str,
+    v: &str,
+    parse: impl Fn(&str) -> Option<T>,
+) -> Result<T, AppError> {
+    parse(v).ok_or_else(|| AppError::Internal(format!("{column} holds {v:?}")))
+}
+
+/// A stored id read back as the domain's id type.
+pub(crate) fn stored_id<T: std::str::FromStr>(
+    column: &'static str,
+    v: &str,
+) -> Result<T, AppError> {
+    v.parse()
+        .map_err(|_| AppError::Internal(format!("{column} holds {v:?}, not an id")))
+}
+
+/// An optional stored name (see [`stored`]).
+pub(crate) fn stored_opt<T>(
+    column: &'static str,
+    v: Option<&str>,
+    parse: impl Fn(&str) -> Option<T>,
+) -> Result<Option<T>, AppError> {
+    v.map(|v| stored(column, v, parse)).transpose()
+}
+
+/// A request row's status (the schema's CHECK keeps it one of the names).
+pub(crate) fn request_status_of(r: &RequestRow) -> Result<RequestStatus, AppError> {
+    stored("service_requests.status", &r.status, RequestStatus::parse)
+}
+
+/// A required text that may span lines (a reason, an addendum): like the notes, but not
+/// empty.
+pub(crate) fn required_notes(field: &str, s: &str) -> Result<String, AppError> {
+    parse_opt_notes(field, Some(s), 2000)
+        .map_err(AppError::invalid)?
+        .ok_or_else(|| AppError::invalid(FieldError::new(field, "required")))
+}
+
+pub(crate) fn not_found(e: StoreError) -> AppError {
+    match e {
+        StoreError::NotFound => AppError::NotFound("service_request"),
+        e => e.into(),
+    }
+}

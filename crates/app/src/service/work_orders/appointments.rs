@@ -1,0 +1,147 @@
+//! Appointments (DOMAIN.md R-DSP-2): the window set or moved, a change of an agreed window
+//! with its reason and whether the customer agreed; the history stays.
+
+use super::{Who, WorkOrderView, status_of};
+use crate::service::requests::opt_ts;
+use crate::{AppError, Ctx, Principal};
+use aftersales_domain::bounds::parse_instant;
+use aftersales_domain::installed_base::parse_opt_notes;
+use aftersales_domain::service::{Appointment, RequestEvent, WoAction, WoStatus};
+use aftersales_domain::{FieldErrors, Permission};
+use aftersales_store::service::{self as store, AppointmentRow};
+use aftersales_store::time;
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct AppointmentView {
+    #[schema(value_type = String, format = DateTime)]
+    pub starts_at: Timestamp,
+    #[schema(value_type = String, format = DateTime)]
+    pub ends_at: Timestamp,
+    /// Why it was set or moved (required for a change).
+    pub reason: Option<String>,
+    pub customer_agreed: bool,
+    pub by_name: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub at: Timestamp,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+pub struct AppointmentInput {
+    #[serde(deserialize_with = "crate::schema::int")]
+    #[schema(minimum = 1)]
+    pub version: i64,
+    /// Years 2000–2100 (as written); an instant needs a UTC offset from −12:00 to +14:00.
+    #[schema(value_type = String, format = DateTime, pattern = r"^(20[0-9]{2}|2100)-")]
+    pub starts_at: String,
+    /// Years 2000–2100 (as written); an instant needs a UTC offset from −12:00 to +14:00.
+    #[schema(value_type = String, format = DateTime, pattern = r"^(20[0-9]{2}|2100)-")]
+    pub ends_at: String,
+    /// Required when an agreed window changes (R-DSP-2).
+    #[schema(
+        max_length = 2000,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
+    pub reason: Option<String>,
+    /// Whether the customer agreed to this window.
+    pub customer_agreed: bool,
+}
+
+impl crate::App {
+    /// Sets or moves the appointment window. A change of an agreed window keeps its reason
+    /// and whether the customer agreed (R-DSP-2); the history stays.
+    pub async fn set_appointment(
+        &self,
+        ctx: &Ctx,
+        key: &str,
+        input: &AppointmentInput,
+    ) -> Result<WorkOrderView, AppError> {
+        if ctx.require(Permission::FieldWork).is_err() {
+            ctx.require(Permission::Dispatch)?;
+        }
+        let mut errs = FieldErrors::new();
+        let start = errs.take(parse_instant("starts_at", &input.starts_at));
+        let end = errs.take(parse_instant("ends_at", &input.ends_at));
+        let reason = errs.take(parse_opt_notes("reason", input.reason.as_deref(), 2000));
+        errs.clone().into_result()?;
+        let (Some(start), Some(end), Some(reason)) = (start, end, reason) else {
+            return Err(AppError::Validation(errs));
+        };
+        if end <= start {
+            return Err(AppError::conflict_on("ends_at", "before_start"));
+        }
+        let (mut tx, w, r) = self
+            .order_for_change(ctx, key, Some(input.version), Who::FieldOrDispatcher)
+            .await?;
+        let to = Self::wo_step(&w, WoAction::Schedule)?;
+        let from = status_of(&w)?;
+        let first = w.appointment_start.is_none();
+        // Moving an agreed window needs its reason (R-DSP-2): required by the state.
+        if !first && reason.is_none() {
+            return Err(AppError::conflict_on("reason", "required"));
+        }
+        let mut after = w.clone();
+        after.status = to.as_str().into();
+        after.appointment_start = Some(time::to_db(start)?);
+        after.appointment_end = Some(time::to_db(end)?);
+        if from == WoStatus::Waiting {
+            after.waiting_reason = None;
+            after.resume_status = None;
+        }
+        self.save_order(&mut tx, &w, &mut after).await?;
+        let (by_id, by_name) = match &ctx.principal {
+            Principal::User(a) => (Some(a.id.to_string()), a.display_name.clone()),
+            Principal::System(n) => (None, format!("system:{n}")),
+        };
+        store::insert_appointment(
+            tx.conn(),
+            &AppointmentRow {
+                id: uuid::Uuid::now_v7().to_string(),
+                work_order_id: w.id.clone(),
+                starts_at: time::to_db(start)?,
+                ends_at: time::to_db(end)?,
+                reason: reason.clone(),
+                customer_agreed: i64::from(input.customer_agreed),
+                by_id,
+                by_name,
+                at: time::to_db(self.now())?,
+            },
+        )
+        .await?;
+        self.event(
+            &mut tx,
+            ctx,
+            &r.id,
+            Some(&w.id),
+            {
+                let window = Appointment {
+                    from_status: from,
+                    starts_at: start,
+                    ends_at: end,
+                    previous_start: opt_ts(
+                        "work_orders.appointment_start",
+                        w.appointment_start.as_deref(),
+                    )?,
+                    previous_end: opt_ts(
+                        "work_orders.appointment_end",
+                        w.appointment_end.as_deref(),
+                    )?,
+                    reason,
+                    customer_agreed: input.customer_agreed,
+                };
+                if first {
+                    RequestEvent::Scheduled(window)
+                } else {
+                    RequestEvent::Rescheduled(window)
+                }
+            },
+            None,
+        )
+        .await?;
+        let v = self.work_order_view(tx.conn(), &after, &r).await?;
+        tx.commit().await?;
+        Ok(v)
+    }
+}

@@ -1,0 +1,238 @@
+//! Assignment (DOMAIN.md R-DSP-1, R-ORG-3): the order given to an active engineer or partner
+//! technician certified for the unit's product line; accepted, or declined with a reason.
+
+use super::{PositionInput, Who, WorkOrderView, position, status_of};
+use crate::service::requests::stored_id;
+use crate::{AppError, Ctx};
+use aftersales_domain::certification::{self as cert_rules, Certification};
+use aftersales_domain::installed_base::parse_opt_notes;
+use aftersales_domain::service::{Assignment, RequestEvent, WoAction};
+use aftersales_domain::{FieldError, FieldErrors, OrgUnitId, Permission, Role, UserId};
+use aftersales_store::{
+    Conn, StoreError, network::certifications as cert_store, network::users as user_store, time,
+};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+pub struct DispatchInput {
+    #[serde(deserialize_with = "crate::schema::int")]
+    #[schema(minimum = 1)]
+    pub version: i64,
+    #[schema(value_type = String, format = Uuid)]
+    pub engineer_id: String,
+    /// Move the order to this unit too (else it stays in its unit).
+    #[schema(value_type = Option<String>, format = Uuid)]
+    pub org_unit_id: Option<String>,
+    #[schema(
+        max_length = 2000,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+pub struct DeclineInput {
+    #[serde(deserialize_with = "crate::schema::int")]
+    #[schema(minimum = 1)]
+    pub version: i64,
+    #[schema(
+        min_length = 1,
+        max_length = 2000,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
+    pub reason: String,
+}
+
+impl crate::App {
+    /// The engineer's certifications as the rules read them (see [`as_rule`]).
+    pub(crate) async fn certifications_of(
+        &self,
+        conn: &mut Conn,
+        user: UserId,
+    ) -> Result<Vec<Certification>, AppError> {
+        Ok(cert_store::for_user(&mut *conn, user, false)
+            .await?
+            .into_iter()
+            .map(as_rule)
+            .collect())
+    }
+
+    /// Gives the order to an engineer (again, to reassign). Only an active engineer or
+    /// partner technician certified for the unit's product line on the day (R-ORG-3).
+    pub async fn dispatch_work_order(
+        &self,
+        ctx: &Ctx,
+        key: &str,
+        input: &DispatchInput,
+    ) -> Result<WorkOrderView, AppError> {
+        ctx.require(Permission::Dispatch)?;
+        let mut errs = FieldErrors::new();
+        let engineer = errs.take(
+            input
+                .engineer_id
+                .trim()
+                .parse::<UserId>()
+                .map_err(|_| FieldError::new("engineer_id", "invalid_id")),
+        );
+        let org = match input
+            .org_unit_id
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            None => Some(None),
+            Some(s) => errs
+                .take(
+                    s.parse::<OrgUnitId>()
+                        .map_err(|_| FieldError::new("org_unit_id", "invalid_id")),
+                )
+                .map(Some),
+        };
+        let note_text = errs.take(parse_opt_notes("note", input.note.as_deref(), 2000));
+        errs.clone().into_result()?;
+        let (Some(engineer), Some(org), Some(note_text)) = (engineer, org, note_text) else {
+            return Err(AppError::Validation(errs));
+        };
+        let (mut tx, w, r) = self
+            .order_for_change(ctx, key, Some(input.version), Who::Dispatcher)
+            .await?;
+        let to = Self::wo_step(&w, WoAction::Dispatch)?;
+        let u = user_store::get(tx.conn(), engineer)
+            .await
+            .map_err(|e| match e {
+                StoreError::NotFound => AppError::conflict_on("engineer_id", "unknown_user"),
+                e => e.into(),
+            })?;
+        if u.disabled || !matches!(u.role, Role::Engineer | Role::Partner) {
+            return Err(AppError::conflict_on("engineer_id", "not_a_technician"));
+        }
+        let line = match r.unit_id.as_deref() {
+            Some(_) => self
+                .request_view(tx.conn(), &r)
+                .await?
+                .unit
+                .map(|u| u.product_line),
+            None => None,
+        };
+        if let Some(line) = &line {
+            let certs = self.certifications_of(tx.conn(), engineer).await?;
+            if !cert_rules::is_certified(
+                &certs,
+                line,
+                crate::installed_base::units::today(self.now()),
+            ) {
+                return Err(AppError::conflict_on("engineer_id", "not_certified"));
+            }
+        }
+        if let Some(o) = org {
+            aftersales_store::network::org::get(tx.conn(), o)
+                .await
+                .map_err(|e| match e {
+                    StoreError::NotFound => {
+                        AppError::conflict_on("org_unit_id", "unknown_org_unit")
+                    }
+                    e => e.into(),
+                })?;
+        }
+        let mut after = w.clone();
+        after.status = to.as_str().into();
+        after.engineer_id = Some(engineer.to_string());
+        if let Some(o) = org {
+            after.org_unit_id = Some(o.to_string());
+        } else if after.org_unit_id.is_none() {
+            after.org_unit_id = u.org_unit_id.map(|o| o.to_string());
+        }
+        after.dispatched_at = Some(time::to_db(self.now())?);
+        after.accepted_at = None;
+        self.save_order(&mut tx, &w, &mut after).await?;
+        let assignment = Assignment {
+            from_status: status_of(&w)?,
+            engineer_id: engineer,
+            engineer_name: u.display_name.clone(),
+            from_engineer_id: w
+                .engineer_id
+                .as_deref()
+                .map(|e| stored_id("work_orders.engineer_id", e))
+                .transpose()?,
+            org_unit_id: after
+                .org_unit_id
+                .as_deref()
+                .map(|o| stored_id("work_orders.org_unit_id", o))
+                .transpose()?,
+            note: note_text,
+        };
+        let event = if w.engineer_id.is_some() {
+            RequestEvent::Reassigned(assignment)
+        } else {
+            RequestEvent::Dispatched(assignment)
+        };
+        self.event(&mut tx, ctx, &r.id, Some(&w.id), event, None)
+            .await?;
+        let v = self.work_order_view(tx.conn(), &after, &r).await?;
+        tx.commit().await?;
+        Ok(v)
+    }
+
+    pub async fn accept_work_order(
+        &self,
+        ctx: &Ctx,
+        key: &str,
+        input: &PositionInput,
+    ) -> Result<WorkOrderView, AppError> {
+        ctx.require(Permission::FieldWork)?;
+        let pos = position(input.latitude, input.longitude)?;
+        self.field_step(
+            ctx,
+            key,
+            input.version,
+            WoAction::Accept,
+            |from, _| RequestEvent::Accepted { from_status: from },
+            pos,
+            |w, now| {
+                w.accepted_at = Some(now.to_owned());
+            },
+        )
+        .await
+    }
+
+    /// The engineer gives the order back with a reason; it returns to the dispatcher.
+    pub async fn decline_work_order(
+        &self,
+        ctx: &Ctx,
+        key: &str,
+        input: &DeclineInput,
+    ) -> Result<WorkOrderView, AppError> {
+        ctx.require(Permission::FieldWork)?;
+        let reason = crate::service::requests::required_notes("reason", &input.reason)?;
+        self.field_step(
+            ctx,
+            key,
+            input.version,
+            WoAction::Decline,
+            |from, _| RequestEvent::Declined {
+                from_status: from,
+                reason,
+            },
+            None,
+            |w, _| {
+                w.engineer_id = None;
+                w.dispatched_at = None;
+                w.accepted_at = None;
+                w.appointment_start = None;
+                w.appointment_end = None;
+            },
+        )
+        .await
+    }
+}
+
+/// A held certification as the rules read it.
+pub(crate) fn as_rule(h: cert_store::HeldCertification) -> Certification {
+    Certification {
+        product_line: h.cert.product_line,
+        level: h.cert.level,
+        issued_on: h.cert.issued_on,
+        expires_on: h.cert.expires_on,
+    }
+}
