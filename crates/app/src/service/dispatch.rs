@@ -4,17 +4,19 @@
 //! pages. See docs/service-flow.md, "Dispatcher board".
 //!
 //! Candidates: active engineers and partner technicians (enabled accounts). A manager sees
-//! the technicians of their subtree only. A partner technician is a candidate only where
-//! their partner unit covers the job's place (a partner works the territory it was
-//! contracted for); staff engineers are candidates everywhere and rank by coverage. Nobody
-//! is off duty: there are no shifts yet.
+//! the technicians of their subtree only. Who may take the job is one domain rule,
+//! `domain::dispatch::eligibility`, read on the day of the work for the suggestions here
+//! and for the assignment (`work_orders::assignment`) alike, from the same facts
+//! ([`crate::App::dispatch_job`]): a partner technician only where their partner unit
+//! covers the job's place (a partner works the territory it was contracted for); staff
+//! engineers everywhere, ranked by coverage. Nobody is off duty: there are no shifts yet.
 
 use crate::network::coverage::{ReasonView, RegionView};
 use crate::service::requests::NamedRef;
 use crate::service::work_orders::{WorkOrderView, day_bounds};
 use crate::{AppError, Ctx, Principal};
 use aftersales_domain::certification::{Certification, Standing, standing};
-use aftersales_domain::coverage as coverage_rules;
+use aftersales_domain::coverage::{self as coverage_rules, Responsible};
 use aftersales_domain::dispatch::{
     self as rules, Candidate, Coverage, CoverageMatch, GeoPoint, Job, Load, Window,
 };
@@ -198,8 +200,17 @@ fn tz() -> jiff::tz::TimeZone {
         .unwrap_or_else(|_| jiff::tz::TimeZone::fixed(jiff::tz::offset(8)))
 }
 
+/// A stored instant of a board or a suggestion: an unreadable one (a damaged database) is
+/// logged and read as absent, so the board still opens (an order without its window).
 fn instant(s: Option<&str>) -> Option<Timestamp> {
-    s.and_then(|s| s.parse::<Timestamp>().ok())
+    let s = s?;
+    match s.parse::<Timestamp>() {
+        Ok(t) => Some(t),
+        Err(e) => {
+            tracing::warn!(value = s, error = %e, "unreadable stored instant read as absent");
+            None
+        }
+    }
 }
 
 fn status_of(w: &WorkOrderRow) -> Option<WoStatus> {
@@ -250,6 +261,24 @@ fn booked(start: Option<Timestamp>, end: Option<Timestamp>, to: Timestamp) -> u3
     }
 }
 
+/// A work order's job as the dispatch rules read it, for suggestion and assignment alike.
+pub(crate) struct DispatchJob {
+    pub job: Job,
+    /// The site's region, when the request has a readable one.
+    pub region: Option<RegionCode>,
+    /// The unit's product line and model name, when the request has a unit.
+    pub product: Option<(String, String)>,
+    /// The units answering for the region, best first (empty without a region).
+    ranking: Vec<Responsible>,
+}
+
+impl DispatchJob {
+    /// How an engineer's unit covers the job's place.
+    pub fn coverage_of(&self, unit: Option<OrgUnitId>) -> CoverageMatch {
+        unit.map_or(CoverageMatch::None, |u| rules::match_in(&self.ranking, u))
+    }
+}
+
 /// The product line and model name of a request's unit.
 async fn product_of(conn: &mut Conn, r: &RequestRow) -> Result<Option<(String, String)>, AppError> {
     let Some(Ok(unit)) = r.unit_id.as_deref().map(str::parse::<UnitId>) else {
@@ -290,24 +319,22 @@ impl crate::App {
         }
     }
 
-    /// Every candidate engineer for a work order, ranked with reasons; the excluded last
-    /// with why (R-DSP-1, R-ORG-3). Dispatchers, managers (their subtree) and admins.
-    pub async fn suggest_engineers(
+    /// The job of a work order as the dispatch rules read it: the site's region and
+    /// position, the unit's product line, the priority, the appointment (its day is the day
+    /// of the work), today, and the units answering for the region.
+    pub(crate) async fn dispatch_job(
         &self,
-        ctx: &Ctx,
-        key: &str,
-    ) -> Result<SuggestionsView, AppError> {
-        ctx.require(Permission::Dispatch)?;
-        let scope = Self::technician_scope(ctx)?;
-        let mut conn = self.db.acquire().await?;
-        let (w, r) = self.load_order(&mut conn, ctx, key).await?;
+        conn: &mut Conn,
+        w: &WorkOrderRow,
+        r: &RequestRow,
+    ) -> Result<DispatchJob, AppError> {
         let now = self.now();
         let today = crate::installed_base::units::today(now);
         let region = r
             .region_code
             .as_deref()
             .and_then(|c| RegionCode::parse("region_code", c).ok());
-        let product = product_of(&mut conn, &r).await?;
+        let product = product_of(&mut *conn, r).await?;
         let window = match (
             instant(w.appointment_start.as_deref()),
             instant(w.appointment_end.as_deref()),
@@ -335,9 +362,6 @@ impl crate::App {
             window,
             today,
         };
-        let day = job.work_day();
-        let (from, to) = day_bounds(day)?;
-        let (today_from, _) = day_bounds(today)?;
         let ranking = match region {
             Some(rc) => {
                 let rows = coverage_store::all(&mut *conn).await?;
@@ -345,6 +369,30 @@ impl crate::App {
             }
             None => Vec::new(),
         };
+        Ok(DispatchJob {
+            job,
+            region,
+            product,
+            ranking,
+        })
+    }
+
+    /// Every candidate engineer for a work order, ranked with reasons; the excluded last
+    /// with why (R-DSP-1, R-ORG-3). Dispatchers, managers (their subtree) and admins.
+    pub async fn suggest_engineers(
+        &self,
+        ctx: &Ctx,
+        key: &str,
+    ) -> Result<SuggestionsView, AppError> {
+        ctx.require(Permission::Dispatch)?;
+        let scope = Self::technician_scope(ctx)?;
+        let mut conn = self.db.acquire().await?;
+        let (w, r) = self.load_order(&mut conn, ctx, key).await?;
+        let dj = self.dispatch_job(&mut conn, &w, &r).await?;
+        let job = &dj.job;
+        let (day, today) = (job.work_day(), job.today);
+        let (from, to) = day_bounds(day)?;
+        let (today_from, _) = day_bounds(today)?;
         let techs = user_store::active_technicians(&mut *conn, scope.as_deref()).await?;
         let orders =
             store::engineer_orders(&mut *conn, None, &time::to_db(from)?, &time::to_db(to)?)
@@ -365,10 +413,8 @@ impl crate::App {
                 .org_unit_id
                 .as_deref()
                 .and_then(|u| u.parse::<OrgUnitId>().ok());
-            let coverage = unit.map_or(CoverageMatch::None, |u| rules::match_in(&ranking, u));
-            if t.role == Role::Partner.as_str() && coverage == CoverageMatch::None {
-                continue;
-            }
+            let role = Role::parse(&t.role)
+                .ok_or_else(|| AppError::Internal(format!("role {}", t.role)))?;
             let mine: Vec<&WorkOrderRow> = orders
                 .iter()
                 .filter(|o| o.engineer_id.as_deref() == Some(t.id.as_str()) && o.id != w.id)
@@ -376,8 +422,9 @@ impl crate::App {
             candidates.push(Candidate {
                 engineer: uid,
                 name: t.display_name.clone(),
+                role,
                 unit: unit.unwrap_or(OrgUnitId(uuid::Uuid::nil())),
-                coverage: Coverage::Known(coverage),
+                coverage: Coverage::Known(dj.coverage_of(unit)),
                 certifications: self.certifications_of(&mut conn, uid).await?,
                 load: load_on(&mine, from, to, today_from),
                 position: positions
@@ -388,7 +435,7 @@ impl crate::App {
             });
             info.insert(uid, t);
         }
-        let items = rules::suggest(&job, &candidates)
+        let items = rules::suggest(job, &candidates)
             .into_iter()
             .filter_map(|s| {
                 let t = info.get(&s.engineer)?;
@@ -417,8 +464,8 @@ impl crate::App {
                 status: w.status.clone(),
                 version: w.version,
             },
-            product_line: product.map(|p| p.0),
-            region: region.map(RegionView::of),
+            product_line: dj.product.map(|p| p.0),
+            region: dj.region.map(RegionView::of),
             work_day: day,
             items,
             next_cursor: None,

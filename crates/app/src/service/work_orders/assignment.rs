@@ -3,10 +3,11 @@
 
 use super::{PositionInput, Who, WorkOrderView, position};
 use crate::{AppError, Ctx};
-use aftersales_domain::certification::{self as cert_rules, Certification};
+use aftersales_domain::certification::Certification;
+use aftersales_domain::dispatch::{self as dispatch_rules, Assignee, Ineligible};
 use aftersales_domain::installed_base::parse_opt_notes;
 use aftersales_domain::service::WoAction;
-use aftersales_domain::{FieldError, FieldErrors, OrgUnitId, Permission, Role, UserId};
+use aftersales_domain::{FieldError, FieldErrors, OrgUnitId, Permission, UserId};
 use aftersales_store::{
     Conn, StoreError, network::certifications as cert_store, network::users as user_store, time,
 };
@@ -57,8 +58,8 @@ impl crate::App {
             .collect())
     }
 
-    /// Gives the order to an engineer (again, to reassign). Only an active engineer or
-    /// partner technician certified for the unit's product line on the day (R-ORG-3).
+    /// Gives the order to an engineer (again, to reassign): only someone the suggestions
+    /// would offer, on the day of the work (`domain::dispatch::eligibility`, R-ORG-3).
     pub async fn dispatch_work_order(
         &self,
         ctx: &Ctx,
@@ -103,26 +104,27 @@ impl crate::App {
                 StoreError::NotFound => AppError::conflict_on("engineer_id", "unknown_user"),
                 e => e.into(),
             })?;
-        if u.disabled || !matches!(u.role, Role::Engineer | Role::Partner) {
-            return Err(AppError::conflict_on("engineer_id", "not_a_technician"));
-        }
-        let line = match r.unit_id.as_deref() {
-            Some(_) => self
-                .request_view(tx.conn(), &r)
-                .await?
-                .unit
-                .map(|u| u.product_line),
-            None => None,
-        };
-        if let Some(line) = &line {
-            let certs = self.certifications_of(tx.conn(), engineer).await?;
-            if !cert_rules::is_certified(
-                &certs,
-                line,
-                crate::installed_base::units::today(self.now()),
-            ) {
-                return Err(AppError::conflict_on("engineer_id", "not_certified"));
-            }
+        // The rule of the suggestions, on the day of the work (the appointment's day).
+        let job = self.dispatch_job(tx.conn(), &w, &r).await?;
+        let certifications = self.certifications_of(tx.conn(), engineer).await?;
+        let verdict = dispatch_rules::eligibility(
+            &job.job,
+            &Assignee {
+                role: u.role,
+                active: !u.disabled,
+                on_duty: true,
+                coverage: job.coverage_of(u.org_unit_id),
+                certifications: &certifications,
+            },
+        );
+        if let Some(why) = verdict.exclusions.first() {
+            let code = match why {
+                Ineligible::NotTechnician | Ineligible::Inactive => "not_a_technician",
+                Ineligible::OffDuty => "off_duty",
+                Ineligible::OutsideTerritory => "outside_territory",
+                Ineligible::NotCertified(_) => "not_certified",
+            };
+            return Err(AppError::conflict_on("engineer_id", code));
         }
         if let Some(o) = org {
             aftersales_store::network::org::get(tx.conn(), o)
