@@ -505,8 +505,9 @@ pub struct ConsoleQuery {
     new_caller: String,
 }
 
+/// The console files requests for any customer: the permission of that use-case.
 fn can_use_console(u: &WebUser) -> bool {
-    u.actor.role.can(Permission::RequestsManage)
+    u.actor.role.can(Permission::RequestsIntake)
 }
 
 async fn console_hits(s: &AppState, u: &WebUser, q: &str) -> Result<Vec<ConsoleHit>, AppError> {
