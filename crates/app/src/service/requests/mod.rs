@@ -91,11 +91,35 @@ impl Lenient {
         match time::from_db_or_warn(column, s?) {
             Ok(t) => Some(t),
             Err(c) => {
-                self.0
-                    .push(c.rsplit_once('.').map_or(c, |(_, f)| f).to_owned());
+                self.invalid(c);
                 None
             }
         }
+    }
+
+    /// A stored JSON document; an unreadable one is logged and named like an instant.
+    pub fn json<T: serde::de::DeserializeOwned>(
+        &mut self,
+        column: &'static str,
+        s: Option<&str>,
+    ) -> Option<T> {
+        match serde_json::from_str(s?) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                tracing::warn!(column, error = %e, "unreadable stored JSON shown as invalid");
+                self.invalid(column);
+                None
+            }
+        }
+    }
+
+    fn invalid(&mut self, column: &'static str) {
+        self.0.push(
+            column
+                .rsplit_once('.')
+                .map_or(column, |(_, f)| f)
+                .to_owned(),
+        );
     }
 }
 
@@ -135,10 +159,12 @@ impl crate::App {
             RequestScope::Customer(c) => &r.customer_id == c,
             RequestScope::Subtree(prefix) => {
                 match r.org_unit_id.as_deref().map(str::parse::<OrgUnitId>) {
-                    Some(Ok(o)) => org_store::get(&mut *conn, o)
-                        .await
-                        .map(|u| u.path.starts_with(prefix.as_str()))
-                        .unwrap_or(false),
+                    Some(Ok(o)) => match org_store::get(&mut *conn, o).await {
+                        Ok(u) => u.path.starts_with(prefix.as_str()),
+                        // A unit since removed lies in nobody's subtree.
+                        Err(StoreError::NotFound) => false,
+                        Err(e) => return Err(e.into()),
+                    },
                     _ => false,
                 }
             }

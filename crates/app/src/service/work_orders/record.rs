@@ -584,7 +584,15 @@ pub(super) fn record_view(r: &RecordRow) -> Result<RecordView, AppError> {
         diagnosis: r.diagnosis.clone(),
         action_taken: r.action_taken.clone(),
         notes: r.notes.clone(),
-        parts: serde_json::from_str(&r.parts_json).unwrap_or_default(),
+        parts: match serde_json::from_str(&r.parts_json) {
+            Ok(p) => p,
+            // A damaged list (a damaged database) still lets the order open; what was
+            // signed stays checkable through the record's hash.
+            Err(e) => {
+                tracing::warn!(work_order = %r.work_order_id, error = %e, "unreadable parts list shown as empty");
+                Vec::new()
+            }
+        },
         labor_minutes: r.labor_minutes,
         test_run_done: r.test_run_done.map(|v| v != 0),
         follow_up_due_at: opt_ts(

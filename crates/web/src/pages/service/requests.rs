@@ -744,7 +744,7 @@ pub async fn console(
             Ok(r) => {
                 let mut warnings = Vec::new();
                 if let Some(unit) = &r.unit {
-                    let others = s
+                    let others = match s
                         .app
                         .list_service_requests(
                             &u.ctx,
@@ -756,8 +756,10 @@ pub async fn console(
                             },
                         )
                         .await
-                        .map(|p| p.items)
-                        .unwrap_or_default();
+                    {
+                        Ok(p) => p.items,
+                        Err(e) => return PageError::for_user(e, u).into_response(),
+                    };
                     for o in others.iter().filter(|o| o.id != r.id) {
                         warnings
                             .push(tr.f("console.open_request_for_unit", &[("number", &o.number)]));
@@ -771,7 +773,9 @@ pub async fn console(
                     warnings,
                 })
             }
-            Err(_) => None,
+            // A number from an old link, or one the caller no longer sees: no banner.
+            Err(AppError::NotFound(_)) => None,
+            Err(e) => return PageError::for_user(e, u).into_response(),
         }
     };
     let caller = NewCallerForm {
