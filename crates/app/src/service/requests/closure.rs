@@ -37,6 +37,22 @@ pub struct CancelInput {
     pub reason: String,
 }
 
+impl RequestNote {
+    /// The note.
+    pub fn parse(&self) -> Result<Option<String>, FieldErrors> {
+        let mut errs = FieldErrors::new();
+        let note = text_note("note", self.note.as_deref(), &mut errs);
+        errs.finish(|| note)
+    }
+}
+
+impl CancelInput {
+    /// Why (required).
+    pub fn parse(&self) -> Result<String, FieldErrors> {
+        required_notes("reason", &self.reason)
+    }
+}
+
 impl crate::App {
     /// Marks the work done by hand (no open work order may remain).
     pub async fn resolve_request(
@@ -46,12 +62,7 @@ impl crate::App {
         input: &RequestNote,
     ) -> Result<ServiceRequestView, AppError> {
         ctx.require(Permission::RequestsManage)?;
-        let mut errs = FieldErrors::new();
-        let note = text_note("note", input.note.as_deref(), &mut errs);
-        errs.clone().into_result()?;
-        let Some(note) = note else {
-            return Err(AppError::Validation(errs));
-        };
+        let note = input.parse()?;
         let (mut tx, r) = self
             .request_for_change(ctx, key, Some(input.version))
             .await?;
@@ -91,12 +102,7 @@ impl crate::App {
         input: &RequestNote,
     ) -> Result<ServiceRequestView, AppError> {
         ctx.require(Permission::RequestsManage)?;
-        let mut errs = FieldErrors::new();
-        let note = text_note("note", input.note.as_deref(), &mut errs);
-        errs.clone().into_result()?;
-        let Some(note) = note else {
-            return Err(AppError::Validation(errs));
-        };
+        let note = input.parse()?;
         let (mut tx, r) = self
             .request_for_change(ctx, key, Some(input.version))
             .await?;
@@ -130,7 +136,7 @@ impl crate::App {
         input: &CancelInput,
     ) -> Result<ServiceRequestView, AppError> {
         ctx.require(Permission::RequestsManage)?;
-        let reason = required_notes("reason", &input.reason)?;
+        let reason = input.parse()?;
         let (mut tx, r) = self
             .request_for_change(ctx, key, Some(input.version))
             .await?;
@@ -190,12 +196,7 @@ impl crate::App {
         input: &RequestNote,
     ) -> Result<ServiceRequestView, AppError> {
         ctx.require(Permission::RequestsManage)?;
-        let mut errs = FieldErrors::new();
-        let note = text_note("note", input.note.as_deref(), &mut errs);
-        errs.clone().into_result()?;
-        let Some(note) = note else {
-            return Err(AppError::Validation(errs));
-        };
+        let note = input.parse()?;
         let (mut tx, r) = self
             .request_for_change(ctx, key, Some(input.version))
             .await?;

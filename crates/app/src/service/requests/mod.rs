@@ -281,10 +281,8 @@ impl crate::App {
 
 /// A required text that may span lines (a reason, an addendum): like the notes, but not
 /// empty.
-pub(crate) fn required_notes(field: &str, s: &str) -> Result<String, AppError> {
-    parse_opt_notes(field, Some(s), 2000)
-        .map_err(AppError::invalid)?
-        .ok_or_else(|| AppError::invalid(FieldError::new(field, "required")))
+pub(crate) fn required_notes(field: &str, s: &str) -> Result<String, FieldErrors> {
+    Ok(parse_opt_notes(field, Some(s), 2000)?.ok_or_else(|| FieldError::new(field, "required"))?)
 }
 
 pub(crate) fn not_found(e: StoreError) -> AppError {

@@ -89,6 +89,69 @@ pub struct NewVisit {
     pub note: Option<String>,
 }
 
+impl OwnerChange {
+    /// The new owner and the note.
+    pub fn parse(&self) -> Result<(UserId, Option<String>), FieldErrors> {
+        let mut errs = FieldErrors::new();
+        let owner = errs.take(
+            self.owner_id
+                .trim()
+                .parse::<UserId>()
+                .map_err(|_| FieldError::new("owner_id", "invalid_id")),
+        );
+        let note = text_note("note", self.note.as_deref(), &mut errs);
+        errs.finish(|| Some((owner?, note?)))
+    }
+}
+
+impl PriorityChange {
+    /// The new priority and why (required).
+    pub fn parse(&self) -> Result<(Priority, String), FieldErrors> {
+        let mut errs = FieldErrors::new();
+        let priority = errs.take(
+            Priority::parse(self.priority.trim())
+                .ok_or_else(|| FieldError::new("priority", "invalid_choice")),
+        );
+        let note = text_note("note", self.note.as_deref(), &mut errs);
+        if matches!(note, Some(None)) {
+            errs.push(FieldError::new("note", "required"));
+        }
+        errs.finish(|| Some((priority?, note??)))
+    }
+}
+
+impl TriageInput {
+    /// Remote help or a visit, and the note.
+    pub fn parse(&self) -> Result<(Triage, Option<String>), FieldErrors> {
+        let mut errs = FieldErrors::new();
+        let mode = errs.take(
+            Triage::parse(self.mode.trim())
+                .ok_or_else(|| FieldError::new("mode", "invalid_choice")),
+        );
+        let note = text_note("note", self.note.as_deref(), &mut errs);
+        errs.finish(|| Some((mode?, note?)))
+    }
+}
+
+impl RemoteOutcome {
+    /// The note.
+    pub fn parse(&self) -> Result<Option<String>, FieldErrors> {
+        let mut errs = FieldErrors::new();
+        let note = text_note("note", self.note.as_deref(), &mut errs);
+        errs.finish(|| note)
+    }
+}
+
+impl NewVisit {
+    /// The unit to do it, if named, and the note.
+    pub fn parse(&self) -> Result<(Option<OrgUnitId>, Option<String>), FieldErrors> {
+        let mut errs = FieldErrors::new();
+        let org = opt_id::<OrgUnitId>("org_unit_id", self.org_unit_id.as_deref(), &mut errs);
+        let note = text_note("note", self.note.as_deref(), &mut errs);
+        errs.finish(|| Some((org?, note?)))
+    }
+}
+
 impl crate::App {
     /// Hands a request to another owner: an explicit, recorded act (R-REQ-3).
     pub async fn change_request_owner(
@@ -98,19 +161,7 @@ impl crate::App {
         input: &OwnerChange,
     ) -> Result<ServiceRequestView, AppError> {
         ctx.require(Permission::RequestsManage)?;
-        let mut errs = FieldErrors::new();
-        let owner = errs.take(
-            input
-                .owner_id
-                .trim()
-                .parse::<UserId>()
-                .map_err(|_| FieldError::new("owner_id", "invalid_id")),
-        );
-        let note = text_note("note", input.note.as_deref(), &mut errs);
-        errs.clone().into_result()?;
-        let (Some(owner), Some(note)) = (owner, note) else {
-            return Err(AppError::Validation(errs));
-        };
+        let (owner, note) = input.parse()?;
         let (mut tx, r) = self
             .request_for_change(ctx, key, Some(input.version))
             .await?;
@@ -156,19 +207,7 @@ impl crate::App {
         input: &PriorityChange,
     ) -> Result<ServiceRequestView, AppError> {
         ctx.require(Permission::RequestsManage)?;
-        let mut errs = FieldErrors::new();
-        let priority = errs.take(
-            Priority::parse(input.priority.trim())
-                .ok_or_else(|| FieldError::new("priority", "invalid_choice")),
-        );
-        let note = text_note("note", input.note.as_deref(), &mut errs);
-        if matches!(note, Some(None)) {
-            errs.push(FieldError::new("note", "required"));
-        }
-        errs.clone().into_result()?;
-        let (Some(priority), Some(Some(note))) = (priority, note) else {
-            return Err(AppError::Validation(errs));
-        };
+        let (priority, note) = input.parse()?;
         let (mut tx, r) = self
             .request_for_change(ctx, key, Some(input.version))
             .await?;
@@ -209,16 +248,7 @@ impl crate::App {
         input: &TriageInput,
     ) -> Result<ServiceRequestView, AppError> {
         ctx.require(Permission::RequestsManage)?;
-        let mut errs = FieldErrors::new();
-        let mode = errs.take(
-            Triage::parse(input.mode.trim())
-                .ok_or_else(|| FieldError::new("mode", "invalid_choice")),
-        );
-        let note = text_note("note", input.note.as_deref(), &mut errs);
-        errs.clone().into_result()?;
-        let (Some(mode), Some(note)) = (mode, note) else {
-            return Err(AppError::Validation(errs));
-        };
+        let (mode, note) = input.parse()?;
         let (mut tx, r) = self
             .request_for_change(ctx, key, Some(input.version))
             .await?;
@@ -286,12 +316,7 @@ impl crate::App {
         input: &RemoteOutcome,
     ) -> Result<ServiceRequestView, AppError> {
         ctx.require(Permission::RequestsManage)?;
-        let mut errs = FieldErrors::new();
-        let note = text_note("note", input.note.as_deref(), &mut errs);
-        errs.clone().into_result()?;
-        let Some(note) = note else {
-            return Err(AppError::Validation(errs));
-        };
+        let note = input.parse()?;
         let (mut tx, r) = self
             .request_for_change(ctx, key, Some(input.version))
             .await?;
@@ -407,13 +432,7 @@ impl crate::App {
         input: &NewVisit,
     ) -> Result<ServiceRequestView, AppError> {
         ctx.require(Permission::Dispatch)?;
-        let mut errs = FieldErrors::new();
-        let org = opt_id::<OrgUnitId>("org_unit_id", input.org_unit_id.as_deref(), &mut errs);
-        let note = text_note("note", input.note.as_deref(), &mut errs);
-        errs.clone().into_result()?;
-        let (Some(org), Some(note)) = (org, note) else {
-            return Err(AppError::Validation(errs));
-        };
+        let (org, note) = input.parse()?;
         let scope = self.request_scope(ctx).await?;
         let mut tx = self.db.begin().await?;
         let r = store::get_request(tx.conn(), key.trim())

@@ -48,6 +48,32 @@ pub struct AppointmentInput {
     pub customer_agreed: bool,
 }
 
+/// An appointment window, well-formed ([`AppointmentInput::parse`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValidAppointment {
+    pub starts_at: Timestamp,
+    pub ends_at: Timestamp,
+    pub reason: Option<String>,
+}
+
+impl AppointmentInput {
+    /// The window's instants and the reason, each on its own (that the end follows the
+    /// start is a conflict of the two, the use-case's).
+    pub fn parse(&self) -> Result<ValidAppointment, FieldErrors> {
+        let mut errs = FieldErrors::new();
+        let start = errs.take(parse_instant("starts_at", &self.starts_at));
+        let end = errs.take(parse_instant("ends_at", &self.ends_at));
+        let reason = errs.take(parse_opt_notes("reason", self.reason.as_deref(), 2000));
+        errs.finish(|| {
+            Some(ValidAppointment {
+                starts_at: start?,
+                ends_at: end?,
+                reason: reason?,
+            })
+        })
+    }
+}
+
 impl crate::App {
     /// Sets or moves the appointment window. A change of an agreed window keeps its reason
     /// and whether the customer agreed (R-DSP-2); the history stays.
@@ -60,14 +86,11 @@ impl crate::App {
         if ctx.require(Permission::FieldWork).is_err() {
             ctx.require(Permission::Dispatch)?;
         }
-        let mut errs = FieldErrors::new();
-        let start = errs.take(parse_instant("starts_at", &input.starts_at));
-        let end = errs.take(parse_instant("ends_at", &input.ends_at));
-        let reason = errs.take(parse_opt_notes("reason", input.reason.as_deref(), 2000));
-        errs.clone().into_result()?;
-        let (Some(start), Some(end), Some(reason)) = (start, end, reason) else {
-            return Err(AppError::Validation(errs));
-        };
+        let ValidAppointment {
+            starts_at: start,
+            ends_at: end,
+            reason,
+        } = input.parse()?;
         if end <= start {
             return Err(AppError::conflict_on("ends_at", "before_start"));
         }

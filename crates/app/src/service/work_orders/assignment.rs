@@ -1,11 +1,11 @@
 //! Assignment (DOMAIN.md R-DSP-1, R-ORG-3): the order given to an active engineer or partner
 //! technician certified for the unit's product line; accepted, or declined with a reason.
 
-use super::{PositionInput, Who, WorkOrderView, position};
+use super::{PositionInput, Who, WorkOrderView, note};
+use crate::service::requests::required_notes;
 use crate::{AppError, Ctx};
 use aftersales_domain::certification::Certification;
 use aftersales_domain::dispatch::{self as dispatch_rules, Assignee, Ineligible};
-use aftersales_domain::installed_base::parse_opt_notes;
 use aftersales_domain::service::WoAction;
 use aftersales_domain::{FieldError, FieldErrors, OrgUnitId, Permission, UserId};
 use aftersales_store::{
@@ -44,6 +44,55 @@ pub struct DeclineInput {
     pub reason: String,
 }
 
+/// An assignment, well-formed ([`DispatchInput::parse`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValidDispatch {
+    pub engineer: UserId,
+    pub org_unit: Option<OrgUnitId>,
+    pub note: Option<String>,
+}
+
+impl DispatchInput {
+    pub fn parse(&self) -> Result<ValidDispatch, FieldErrors> {
+        let mut errs = FieldErrors::new();
+        let engineer = errs.take(
+            self.engineer_id
+                .trim()
+                .parse::<UserId>()
+                .map_err(|_| FieldError::new("engineer_id", "invalid_id")),
+        );
+        let org = match self
+            .org_unit_id
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            None => Some(None),
+            Some(s) => errs
+                .take(
+                    s.parse::<OrgUnitId>()
+                        .map_err(|_| FieldError::new("org_unit_id", "invalid_id")),
+                )
+                .map(Some),
+        };
+        let note = note("note", self.note.as_deref(), &mut errs);
+        errs.finish(|| {
+            Some(ValidDispatch {
+                engineer: engineer?,
+                org_unit: org?,
+                note: note?,
+            })
+        })
+    }
+}
+
+impl DeclineInput {
+    /// Why the engineer gives the order back (required).
+    pub fn parse(&self) -> Result<String, FieldErrors> {
+        required_notes("reason", &self.reason)
+    }
+}
+
 impl crate::App {
     /// The engineer's certifications as the rules read them (see [`as_rule`]).
     pub(crate) async fn certifications_of(
@@ -67,33 +116,11 @@ impl crate::App {
         input: &DispatchInput,
     ) -> Result<WorkOrderView, AppError> {
         ctx.require(Permission::Dispatch)?;
-        let mut errs = FieldErrors::new();
-        let engineer = errs.take(
-            input
-                .engineer_id
-                .trim()
-                .parse::<UserId>()
-                .map_err(|_| FieldError::new("engineer_id", "invalid_id")),
-        );
-        let org = match input
-            .org_unit_id
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-        {
-            None => Some(None),
-            Some(s) => errs
-                .take(
-                    s.parse::<OrgUnitId>()
-                        .map_err(|_| FieldError::new("org_unit_id", "invalid_id")),
-                )
-                .map(Some),
-        };
-        let note_text = errs.take(parse_opt_notes("note", input.note.as_deref(), 2000));
-        errs.clone().into_result()?;
-        let (Some(engineer), Some(org), Some(note_text)) = (engineer, org, note_text) else {
-            return Err(AppError::Validation(errs));
-        };
+        let ValidDispatch {
+            engineer,
+            org_unit: org,
+            note: note_text,
+        } = input.parse()?;
         let (mut tx, w, r) = self
             .order_for_change(ctx, key, Some(input.version), Who::Dispatcher)
             .await?;
@@ -176,7 +203,7 @@ impl crate::App {
         input: &PositionInput,
     ) -> Result<WorkOrderView, AppError> {
         ctx.require(Permission::FieldWork)?;
-        let pos = position(input.latitude, input.longitude)?;
+        let pos = input.parse()?;
         self.field_step(
             ctx,
             key,
@@ -200,7 +227,7 @@ impl crate::App {
         input: &DeclineInput,
     ) -> Result<WorkOrderView, AppError> {
         ctx.require(Permission::FieldWork)?;
-        let reason = crate::service::requests::required_notes("reason", &input.reason)?;
+        let reason = input.parse()?;
         self.field_step(
             ctx,
             key,

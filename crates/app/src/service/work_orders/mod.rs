@@ -145,23 +145,31 @@ pub struct WorkOrderQuery {
     pub limit: Option<i64>,
 }
 
-fn note(field: &str, s: Option<&str>) -> Result<Option<String>, AppError> {
-    parse_opt_notes(field, s, 2000).map_err(AppError::invalid)
+/// An optional note of up to 2,000 characters.
+fn note(field: &str, s: Option<&str>, errs: &mut FieldErrors) -> Option<Option<String>> {
+    errs.take(parse_opt_notes(field, s, 2000))
 }
 
 /// A position given with a step: both coordinates in range, or neither.
-fn position(lat: Option<f64>, lng: Option<f64>) -> Result<Option<(f64, f64)>, AppError> {
+fn position(
+    lat: Option<f64>,
+    lng: Option<f64>,
+    errs: &mut FieldErrors,
+) -> Option<Option<(f64, f64)>> {
     use aftersales_domain::bounds::{check_latitude, check_longitude};
-    let mut errs = FieldErrors::new();
     let a = errs.take(check_latitude("latitude", lat));
     let b = errs.take(check_longitude("longitude", lng));
-    match (a, b) {
-        (Some(Some(_)), Some(None)) => errs.push(FieldError::new("longitude", "required")),
-        (Some(None), Some(Some(_))) => errs.push(FieldError::new("latitude", "required")),
-        _ => {}
+    match (a?, b?) {
+        (Some(_), None) => {
+            errs.push(FieldError::new("longitude", "required"));
+            None
+        }
+        (None, Some(_)) => {
+            errs.push(FieldError::new("latitude", "required"));
+            None
+        }
+        _ => Some(lat.zip(lng)),
     }
-    errs.into_result()?;
-    Ok(lat.zip(lng))
 }
 
 fn status_of(w: &WorkOrderRow) -> Result<WoStatus, AppError> {

@@ -3,9 +3,10 @@
 //! signing.
 
 use super::{Who, WorkOrderView, note, status_of};
+use crate::service::requests::required_notes;
 use crate::service::requests::{opt_ts, ts};
 use crate::{AppError, Ctx, Principal};
-use aftersales_domain::installed_base::{parse_opt_notes, parse_opt_text, parse_text};
+use aftersales_domain::installed_base::{parse_opt_text, parse_text};
 use aftersales_domain::{FieldError, FieldErrors, Permission};
 use aftersales_store::service::{self as store, RecordRow};
 use aftersales_store::{Conn, StoreError, time};
@@ -150,6 +151,156 @@ fn hex_sha256(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
+/// A record whose every field is well-formed ([`RecordInput::parse`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValidRecord {
+    pub fault_cause_code: Option<String>,
+    pub diagnosis: Option<String>,
+    pub action_taken: Option<String>,
+    pub notes: Option<String>,
+    pub parts: Vec<PartUsed>,
+    pub labor_minutes: Option<i64>,
+    pub test_run_done: Option<bool>,
+    pub customer_trained: Option<bool>,
+    pub rating_quality: Option<i64>,
+    pub rating_attitude: Option<i64>,
+}
+
+/// `v` within `min..=max`, else `out_of_range` on `field`.
+fn in_range(field: &str, v: Option<i64>, min: i64, max: i64, errs: &mut FieldErrors) {
+    if v.is_some_and(|v| !(min..=max).contains(&v)) {
+        errs.push(
+            FieldError::new(field, "out_of_range")
+                .with("min", min)
+                .with("max", max),
+        );
+    }
+}
+
+impl RecordInput {
+    /// Every field checked on its own, all errors at once (a part's errors are named
+    /// `parts[i].name`, `parts[i].part_no`, `parts[i].qty`).
+    pub fn parse(&self) -> Result<ValidRecord, FieldErrors> {
+        let mut errs = FieldErrors::new();
+        let e = &mut errs;
+        let cause = e.take(parse_opt_text(
+            "fault_cause_code",
+            self.fault_cause_code.as_deref(),
+            32,
+        ));
+        let diagnosis = note("diagnosis", self.diagnosis.as_deref(), e);
+        let action_taken = note("action_taken", self.action_taken.as_deref(), e);
+        let notes = note("notes", self.notes.as_deref(), e);
+        if self.parts.len() > 50 {
+            e.push(FieldError::new("parts", "too_many").with("max", 50));
+        }
+        let mut parts = Vec::new();
+        for (i, p) in self.parts.iter().enumerate() {
+            let name = e.take(parse_text(&format!("parts[{i}].name"), &p.name, 100));
+            let no = e.take(parse_opt_text(
+                &format!("parts[{i}].part_no"),
+                p.part_no.as_deref(),
+                64,
+            ));
+            in_range(&format!("parts[{i}].qty"), Some(p.qty), 1, 999, e);
+            if let (Some(name), Some(no)) = (name, no) {
+                parts.push(PartUsed {
+                    part_no: no,
+                    name,
+                    qty: p.qty,
+                });
+            }
+        }
+        in_range("labor_minutes", self.labor_minutes, 0, 1440, e);
+        in_range("rating_quality", self.rating_quality, 1, 5, e);
+        in_range("rating_attitude", self.rating_attitude, 1, 5, e);
+        errs.finish(|| {
+            Some(ValidRecord {
+                fault_cause_code: cause?,
+                diagnosis: diagnosis?,
+                action_taken: action_taken?,
+                notes: notes?,
+                parts,
+                labor_minutes: self.labor_minutes,
+                test_run_done: self.test_run_done,
+                customer_trained: self.customer_trained,
+                rating_quality: self.rating_quality,
+                rating_attitude: self.rating_attitude,
+            })
+        })
+    }
+}
+
+/// A signature or the reason it was declined, well-formed ([`SignatureInput::parse`]); that
+/// exactly one is given is the use-case's (a conflict, not a malformed field).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValidSignature {
+    /// The PNG's bytes, checked to be one.
+    pub png: Option<Vec<u8>>,
+    pub signer_name: Option<String>,
+    pub declined_reason: Option<String>,
+}
+
+/// A signature image: a `data:image/png;base64,…` URL or plain base64 of a PNG of at most
+/// [`MAX_SIGNATURE_BYTES`] and 4000 × 4000 pixels.
+fn signature_png(s: &str) -> Result<Vec<u8>, FieldError> {
+    let invalid = || FieldError::new("signature_png", "invalid_image");
+    let b64 = s.strip_prefix("data:image/png;base64,").unwrap_or(s);
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(b64)
+        .map_err(|_| invalid())?;
+    if bytes.len() > MAX_SIGNATURE_BYTES {
+        return Err(
+            FieldError::new("signature_png", "too_large").with("max", MAX_SIGNATURE_BYTES as i64)
+        );
+    }
+    if crate::service::images::image_type(&bytes) != Some("image/png")
+        || !crate::service::images::png_ok(&bytes, 4000, 4000 * 4000)
+    {
+        return Err(invalid());
+    }
+    Ok(bytes)
+}
+
+impl SignatureInput {
+    pub fn parse(&self) -> Result<ValidSignature, FieldErrors> {
+        let mut errs = FieldErrors::new();
+        let declined = note(
+            "declined_reason",
+            self.declined_reason.as_deref(),
+            &mut errs,
+        );
+        let signer = errs.take(parse_opt_text(
+            "signer_name",
+            self.signer_name.as_deref(),
+            50,
+        ));
+        let png = match self
+            .signature_png
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            None => Some(None),
+            Some(s) => errs.take(signature_png(s)).map(Some),
+        };
+        errs.finish(|| {
+            Some(ValidSignature {
+                png: png?,
+                signer_name: signer?,
+                declined_reason: declined?,
+            })
+        })
+    }
+}
+
+impl AddendumInput {
+    /// The addendum's text (required).
+    pub fn parse(&self) -> Result<String, FieldErrors> {
+        required_notes("body", &self.body)
+    }
+}
+
 /// The canonical content of a record, hashed at signing and at verification.
 pub(crate) fn record_content(
     wo_number: &str,
@@ -189,77 +340,7 @@ impl crate::App {
         input: &RecordInput,
     ) -> Result<WorkOrderView, AppError> {
         ctx.require(Permission::FieldWork)?;
-        let mut errs = FieldErrors::new();
-        let cause = errs.take(parse_opt_text(
-            "fault_cause_code",
-            input.fault_cause_code.as_deref(),
-            32,
-        ));
-        let diagnosis = errs.take(parse_opt_notes(
-            "diagnosis",
-            input.diagnosis.as_deref(),
-            2000,
-        ));
-        let action_taken = errs.take(parse_opt_notes(
-            "action_taken",
-            input.action_taken.as_deref(),
-            2000,
-        ));
-        let notes = errs.take(parse_opt_notes("notes", input.notes.as_deref(), 2000));
-        if input.parts.len() > 50 {
-            errs.push(FieldError::new("parts", "too_many").with("max", 50));
-        }
-        let mut parts = Vec::new();
-        for (i, p) in input.parts.iter().enumerate() {
-            let name = errs.take(parse_text(&format!("parts[{i}].name"), &p.name, 100));
-            let no = errs.take(parse_opt_text(
-                &format!("parts[{i}].part_no"),
-                p.part_no.as_deref(),
-                64,
-            ));
-            if !(1..=999).contains(&p.qty) {
-                errs.push(
-                    FieldError::new(format!("parts[{i}].qty"), "out_of_range")
-                        .with("min", 1)
-                        .with("max", 999),
-                );
-            }
-            if let (Some(name), Some(no)) = (name, no) {
-                parts.push(PartUsed {
-                    part_no: no,
-                    name,
-                    qty: p.qty,
-                });
-            }
-        }
-        if input
-            .labor_minutes
-            .is_some_and(|m| !(0..=1440).contains(&m))
-        {
-            errs.push(
-                FieldError::new("labor_minutes", "out_of_range")
-                    .with("min", 0)
-                    .with("max", 1440),
-            );
-        }
-        for (field, v) in [
-            ("rating_quality", input.rating_quality),
-            ("rating_attitude", input.rating_attitude),
-        ] {
-            if v.is_some_and(|r| !(1..=5).contains(&r)) {
-                errs.push(
-                    FieldError::new(field, "out_of_range")
-                        .with("min", 1)
-                        .with("max", 5),
-                );
-            }
-        }
-        errs.clone().into_result()?;
-        let (Some(cause), Some(diagnosis), Some(action_taken), Some(notes)) =
-            (cause, diagnosis, action_taken, notes)
-        else {
-            return Err(AppError::Validation(errs));
-        };
+        let rec = input.parse()?;
         let (mut tx, w, r) = self.order_for_change(ctx, key, None, Who::Field).await?;
         if !matches!(w.status.as_str(), "arrived" | "in_service" | "waiting") {
             return Err(AppError::Conflict("illegal_transition"));
@@ -275,20 +356,21 @@ impl crate::App {
         {
             return Err(AppError::Conflict("record_locked"));
         }
+        let parts = rec.parts.len();
         let row = RecordRow {
             work_order_id: w.id.clone(),
-            fault_cause_code: cause,
-            diagnosis,
-            action_taken,
-            notes,
-            parts_json: serde_json::to_string(&parts)
+            fault_cause_code: rec.fault_cause_code,
+            diagnosis: rec.diagnosis,
+            action_taken: rec.action_taken,
+            notes: rec.notes,
+            parts_json: serde_json::to_string(&rec.parts)
                 .map_err(|e| AppError::Internal(e.to_string()))?,
-            labor_minutes: input.labor_minutes,
-            test_run_done: input.test_run_done.map(i64::from),
+            labor_minutes: rec.labor_minutes,
+            test_run_done: rec.test_run_done.map(i64::from),
             follow_up_due_at: None,
-            customer_trained: input.customer_trained.map(i64::from),
-            rating_quality: input.rating_quality,
-            rating_attitude: input.rating_attitude,
+            customer_trained: rec.customer_trained.map(i64::from),
+            rating_quality: rec.rating_quality,
+            rating_attitude: rec.rating_attitude,
             signature_png: None,
             signer_name: None,
             signature_declined_reason: None,
@@ -313,7 +395,7 @@ impl crate::App {
             "record_saved",
             None,
             None,
-            Some(serde_json::json!({"record_version": row.version, "parts": parts.len()})),
+            Some(serde_json::json!({"record_version": row.version, "parts": parts})),
             None,
         )
         .await?;
@@ -417,40 +499,11 @@ impl crate::App {
         input: &SignatureInput,
     ) -> Result<WorkOrderView, AppError> {
         ctx.require(Permission::FieldWork)?;
-        let declined = note("declined_reason", input.declined_reason.as_deref())?;
-        let signer = parse_opt_text("signer_name", input.signer_name.as_deref(), 50)
-            .map_err(AppError::invalid)?;
-        let png = match input
-            .signature_png
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-        {
-            None => None,
-            Some(s) => {
-                let b64 = s.strip_prefix("data:image/png;base64,").unwrap_or(s);
-                let bytes = base64::engine::general_purpose::STANDARD
-                    .decode(b64)
-                    .map_err(|_| {
-                        AppError::invalid(FieldError::new("signature_png", "invalid_image"))
-                    })?;
-                if bytes.len() > MAX_SIGNATURE_BYTES {
-                    return Err(AppError::invalid(
-                        FieldError::new("signature_png", "too_large")
-                            .with("max", MAX_SIGNATURE_BYTES as i64),
-                    ));
-                }
-                if crate::service::images::image_type(&bytes) != Some("image/png")
-                    || !crate::service::images::png_ok(&bytes, 4000, 4000 * 4000)
-                {
-                    return Err(AppError::invalid(FieldError::new(
-                        "signature_png",
-                        "invalid_image",
-                    )));
-                }
-                Some(bytes)
-            }
-        };
+        let ValidSignature {
+            png,
+            signer_name: signer,
+            declined_reason: declined,
+        } = input.parse()?;
         match (&png, &declined) {
             (Some(_), Some(_)) => {
                 return Err(AppError::conflict_on(
@@ -527,7 +580,7 @@ impl crate::App {
         if ctx.require(Permission::FieldWork).is_err() {
             ctx.require(Permission::RequestsManage)?;
         }
-        let body = crate::service::requests::required_notes("body", &input.body)?;
+        let body = input.parse()?;
         let manager = ctx.require(Permission::RequestsManage).is_ok();
         let who = if manager { Who::Dispatcher } else { Who::Field };
         // Those who manage requests may add one too; they are checked by scope below.

@@ -4,7 +4,7 @@
 use super::{Who, WorkOrderView, note, position};
 use crate::{AppError, Ctx};
 use aftersales_domain::service::{Outcome, WaitReason, WoAction};
-use aftersales_domain::{FieldError, Permission};
+use aftersales_domain::{FieldError, FieldErrors, Permission};
 use aftersales_store::service as store;
 use aftersales_store::time;
 use serde::Deserialize;
@@ -60,6 +60,77 @@ pub struct CompleteInput {
     pub longitude: Option<f64>,
 }
 
+impl PositionInput {
+    /// Where the engineer is: both coordinates in range, or neither.
+    pub fn parse(&self) -> Result<Option<(f64, f64)>, FieldErrors> {
+        let mut errs = FieldErrors::new();
+        let pos = position(self.latitude, self.longitude, &mut errs);
+        errs.finish(|| pos)
+    }
+}
+
+/// A step of the visit, well-formed ([`TransitionInput::parse`]); a reason the step needs
+/// but was not given is the use-case's (a conflict with the state, 409).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValidTransition {
+    pub action: WoAction,
+    /// For `wait`, when given.
+    pub wait_reason: Option<WaitReason>,
+    pub reason: Option<String>,
+    pub position: Option<(f64, f64)>,
+}
+
+impl TransitionInput {
+    pub fn parse(&self) -> Result<ValidTransition, FieldErrors> {
+        use WoAction as A;
+        let mut errs = FieldErrors::new();
+        // The steps of the visit; the others have their own use-cases.
+        let action = errs.take(
+            WoAction::parse(self.action.trim())
+                .filter(|a| {
+                    matches!(
+                        a,
+                        A::Depart | A::Arrive | A::Start | A::Wait | A::Resume | A::Cancel
+                    )
+                })
+                .ok_or_else(|| FieldError::new("action", "invalid_choice")),
+        );
+        let reason = note("reason", self.reason.as_deref(), &mut errs);
+        let pos = position(self.latitude, self.longitude, &mut errs);
+        // Read for a wait only (ignored otherwise, as the form sends it with every step).
+        let wait_reason = match self.wait_reason.as_deref().map(str::trim) {
+            Some(w) if action == Some(A::Wait) && !w.is_empty() => errs
+                .take(
+                    WaitReason::parse(w)
+                        .ok_or_else(|| FieldError::new("wait_reason", "invalid_choice")),
+                )
+                .map(Some),
+            _ => Some(None),
+        };
+        errs.finish(|| {
+            Some(ValidTransition {
+                action: action?,
+                wait_reason: wait_reason?,
+                reason: reason?,
+                position: pos?,
+            })
+        })
+    }
+}
+
+impl CompleteInput {
+    /// The outcome and where the engineer is.
+    pub fn parse(&self) -> Result<(Outcome, Option<(f64, f64)>), FieldErrors> {
+        let mut errs = FieldErrors::new();
+        let outcome = errs.take(
+            Outcome::parse(self.outcome.trim())
+                .ok_or_else(|| FieldError::new("outcome", "invalid_choice")),
+        );
+        let pos = position(self.latitude, self.longitude, &mut errs);
+        errs.finish(|| Some((outcome?, pos?)))
+    }
+}
+
 impl crate::App {
     /// The visit's steps: depart, arrive, start, wait (typed reason), resume, and cancel
     /// (by a dispatcher, with a reason).
@@ -72,22 +143,12 @@ impl crate::App {
         if ctx.require(Permission::FieldWork).is_err() {
             ctx.require(Permission::Dispatch)?;
         }
-        let action = match input.action.trim() {
-            "depart" => WoAction::Depart,
-            "arrive" => WoAction::Arrive,
-            "start" => WoAction::Start,
-            "wait" => WoAction::Wait,
-            "resume" => WoAction::Resume,
-            "cancel" => WoAction::Cancel,
-            _ => {
-                return Err(AppError::invalid(FieldError::new(
-                    "action",
-                    "invalid_choice",
-                )));
-            }
-        };
-        let reason = note("reason", input.reason.as_deref())?;
-        let pos = position(input.latitude, input.longitude)?;
+        let ValidTransition {
+            action,
+            wait_reason,
+            reason,
+            position: pos,
+        } = input.parse()?;
         match action {
             WoAction::Cancel => {
                 let Some(reason) = reason else {
@@ -118,16 +179,8 @@ impl crate::App {
                 Ok(v)
             }
             WoAction::Wait => {
-                let why = match input
-                    .wait_reason
-                    .as_deref()
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-                {
-                    Some(s) => WaitReason::parse(s).ok_or_else(|| {
-                        AppError::invalid(FieldError::new("wait_reason", "invalid_choice"))
-                    })?,
-                    None => return Err(AppError::conflict_on("wait_reason", "required")),
+                let Some(why) = wait_reason else {
+                    return Err(AppError::conflict_on("wait_reason", "required"));
                 };
                 let data = serde_json::json!({"wait_reason": why.as_str(), "reason": reason});
                 self.field_step(
@@ -186,12 +239,10 @@ impl crate::App {
         input: &CompleteInput,
     ) -> Result<WorkOrderView, AppError> {
         ctx.require(Permission::FieldWork)?;
-        let outcome = Outcome::parse(input.outcome.trim())
-            .ok_or_else(|| AppError::invalid(FieldError::new("outcome", "invalid_choice")))?;
+        let (outcome, pos) = input.parse()?;
         if input.loaner_left && outcome != Outcome::Depot {
             return Err(AppError::conflict_on("loaner_left", "only_with_depot"));
         }
-        let pos = position(input.latitude, input.longitude)?;
         let (mut tx, w, r) = self
             .order_for_change(ctx, key, Some(input.version), Who::Field)
             .await?;
