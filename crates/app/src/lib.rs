@@ -78,12 +78,13 @@ pub use service::work_orders::{
     DispatchInput, MAX_PHOTO_BYTES, PartUsed, PhotoView, PositionInput, RecordInput, RecordView,
     SignatureInput, TransitionInput, WorkOrderQuery, WorkOrderRequest, WorkOrderView,
 };
-pub use sla::escalation::{SLA_CHECK, SLA_RECALC};
-pub use sla::{
-    BoardClock, CalendarInput, CalendarView, ClockView, FactsView, OverrideInput, OverrideView,
-    PauseView, RequestSla, RuleChoice, RuleView, SlaBoardQuery, SlaBoardRow, SpecialDayView,
-    SpecialDaysImport, TargetView, TierInput,
+pub use sla::board::{BoardClock, SlaBoardQuery, SlaBoardRow};
+pub use sla::calendars::{
+    CalendarInput, CalendarView, OverrideInput, OverrideView, SpecialDayView, SpecialDaysImport,
 };
+pub use sla::clocks::{ClockView, FactsView, PauseView, RequestSla, RuleChoice};
+pub use sla::escalation::{SLA_CHECK, SLA_RECALC};
+pub use sla::rules::{RuleView, TargetView, TierInput};
 
 /// Initials of the pinyin of the Chinese characters in `s` (张伟 → zw), for search.
 pub(crate) fn pinyin_initials(s: &str) -> String {

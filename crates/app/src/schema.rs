@@ -313,6 +313,57 @@ pub enum OutcomeName {
     NotFixed,
 }
 
+/// A closed vocabulary of text, its values taken from the domain's enum.
+fn text_enum<'a>(
+    description: &str,
+    values: impl IntoIterator<Item = &'a str>,
+) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
+    ObjectBuilder::new()
+        .schema_type(SchemaType::Type(Type::String))
+        .description(Some(description))
+        .enum_values(Some(values))
+        .build()
+        .into()
+}
+
+/// The kinds of events of a request's log (the domain's `EventKind`).
+pub struct EventKindName;
+
+impl utoipa::PartialSchema for EventKindName {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use aftersales_domain::service::EventKind;
+        text_enum(
+            "What happened to the request or one of its work orders.",
+            EventKind::ALL.iter().map(|k| k.as_str()),
+        )
+    }
+}
+
+impl ToSchema for EventKindName {}
+
+/// A status an event records: the request's (`open` … `cancelled`) for an event of the
+/// request, the work order's (`pending` … `cancelled`) for an event of a work order.
+pub struct EventStatusName;
+
+impl utoipa::PartialSchema for EventStatusName {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use aftersales_domain::service::{RequestStatus, WoStatus};
+        let mut names: Vec<&str> = RequestStatus::ALL.iter().map(|s| s.as_str()).collect();
+        for w in WoStatus::ALL {
+            if !names.contains(&w.as_str()) {
+                names.push(w.as_str());
+            }
+        }
+        text_enum(
+            "A request's status for an event of the request, a work order's for an event of a work order.",
+            names,
+        )
+    }
+}
+
+impl ToSchema for EventStatusName {}
+
 /// A step of a work order taken through `/transition`.
 #[derive(ToSchema)]
 #[schema(rename_all = "snake_case")]

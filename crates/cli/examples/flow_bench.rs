@@ -17,7 +17,11 @@
 
 use aftersales_app::{App, AppConfig, Db, DbOptions, PasswordCost, SystemClock};
 use aftersales_domain::installed_base::{Phone, Serial};
-use aftersales_domain::service::document_number;
+use aftersales_domain::service::{
+    Channel, Creation, Outcome, Priority, RequestEvent, RequestKind, RequestStatus, WoStatus,
+    document_number,
+};
+use aftersales_domain::warranty::WarrantyClass;
 use aftersales_domain::{CustomerId, ProductId, UnitId};
 use aftersales_store::bulk::{self, Val};
 use aftersales_store::installed_base::customers::{
@@ -671,6 +675,7 @@ const EVENT_COLS: &[&str] = &[
     "kind",
     "from_status",
     "to_status",
+    "data",
 ];
 
 fn t(v: &str) -> Val {
@@ -736,18 +741,30 @@ async fn load_history(
             };
             let in_warranty = rng.chance(60);
             let updated = if open { created } else { closed_at };
+            let kind = if rng.chance(85) {
+                RequestKind::Repair
+            } else {
+                RequestKind::Maintenance
+            };
+            let channel = if rng.chance(80) {
+                Channel::Phone
+            } else {
+                Channel::Portal
+            };
+            let priority = if rng.chance(10) {
+                Priority::High
+            } else {
+                Priority::Normal
+            };
+            let number = document_number("SR", day, sr_seq);
             reqs.push(vec![
                 t(&id),
-                t(&document_number("SR", day, sr_seq)),
+                t(&number),
                 t(&u.customer),
                 t(&u.unit),
-                t(if rng.chance(85) {
-                    "repair"
-                } else {
-                    "maintenance"
-                }),
-                t(if rng.chance(80) { "phone" } else { "portal" }),
-                t(if rng.chance(10) { "high" } else { "normal" }),
+                t(kind.as_str()),
+                t(channel.as_str()),
+                t(priority.as_str()),
                 t(status),
                 ot((!cancelled).then(|| "onsite".to_owned())),
                 t(rng.pick::<&str>(SYMPTOMS)),
@@ -772,10 +789,21 @@ async fn load_history(
                 None,
                 created,
                 &w.agent_id,
-                "created",
-                None,
-                "open",
-            ));
+                &RequestEvent::Created(Creation::Intake {
+                    number,
+                    channel,
+                    kind,
+                    priority,
+                    warranty_class: Some(if in_warranty {
+                        WarrantyClass::A
+                    } else {
+                        WarrantyClass::C
+                    }),
+                    owner_id: w.agent_id.parse()?,
+                    org_unit_id: Some(w.stations[u.station].parse()?),
+                    open_requests_for_unit: vec![],
+                }),
+            )?);
             if cancelled {
                 evs.push(event(
                     rng,
@@ -783,10 +811,11 @@ async fn load_history(
                     None,
                     closed_at,
                     &w.agent_id,
-                    "cancelled",
-                    Some("open"),
-                    "cancelled",
-                ));
+                    &RequestEvent::Cancelled {
+                        from_status: RequestStatus::Open,
+                        reason: "客户取消".into(),
+                    },
+                )?);
                 continue;
             }
             if wo_day != Some(day) {
@@ -851,10 +880,13 @@ async fn load_history(
                     Some(&wid),
                     closed_at,
                     by,
-                    "completed",
-                    Some("in_service"),
-                    "completed",
-                ));
+                    &RequestEvent::Completed {
+                        from_status: WoStatus::InService,
+                        outcome: Outcome::Fixed,
+                        loaner_left: false,
+                        test_run_done: Some(true),
+                    },
+                )?);
             }
         }
         let mut tx = db.begin().await?;
@@ -874,17 +906,16 @@ async fn load_history(
     Ok(())
 }
 
-#[allow(clippy::too_many_arguments)]
+/// An event row as the app writes it (the domain's stored form).
 fn event(
     rng: &mut Rng,
     request: &str,
     wo: Option<&str>,
     at: Timestamp,
     actor: &str,
-    kind: &str,
-    from: Option<&str>,
-    to: &str,
-) -> Vec<Val> {
+    e: &RequestEvent,
+) -> Result<Vec<Val>> {
+    let stored = e.to_stored()?;
     // Time-ordered ids, as the app's UUIDv7.
     let id = uuid::Uuid::new_v7(uuid::Timestamp::from_unix(
         uuid::NoContext,
@@ -892,17 +923,18 @@ fn event(
         at.subsec_nanosecond().max(0) as u32,
     ));
     let _ = rng.next_u64();
-    vec![
+    Ok(vec![
         t(&id.to_string()),
         t(request),
         ot(wo.map(str::to_owned)),
         t(&db_time(at)),
         t(actor),
         t("bench"),
-        t(kind),
-        ot(from.map(str::to_owned)),
-        t(to),
-    ]
+        t(stored.kind.as_str()),
+        ot(stored.from_status.map(str::to_owned)),
+        ot(stored.to_status.map(str::to_owned)),
+        ot(stored.data),
+    ])
 }
 
 // ---------------------------------------------------------------------------------------

@@ -69,3 +69,19 @@ id_type!(
     /// An engineer's skill or certification for one product line.
     CertificationId
 );
+id_type!(
+    /// A service request (报修单).
+    RequestId
+);
+id_type!(
+    /// A work order (派工单) of a service request.
+    WorkOrderId
+);
+id_type!(
+    /// An entry of a request's event log.
+    EventId
+);
+id_type!(
+    /// A background job.
+    JobId
+);

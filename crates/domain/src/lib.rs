@@ -24,7 +24,10 @@ pub mod validation;
 pub mod warranty;
 
 pub use access::{Permission, Role};
-pub use ids::{CertificationId, CustomerId, OrgUnitId, ProductId, TokenId, UnitId, UserId};
+pub use ids::{
+    CertificationId, CustomerId, EventId, JobId, OrgUnitId, ProductId, RequestId, TokenId, UnitId,
+    UserId, WorkOrderId,
+};
 pub use locale::Locale;
 pub use org::{OrgCode, OrgUnitKind, OrgUnitName};
 pub use user::{DisplayName, Password, Username};

@@ -41,6 +41,14 @@ macro_rules! named_enum {
     };
 }
 
+pub mod events;
+
+pub use events::{
+    AlarmFacts, Appointment, Assignment, CallbackOutcome, Creation, CustomerNotice,
+    EventDecodeError, EventKind, FieldStep, FollowUpReason, LadderMark, LadderStep, LoggedEvent,
+    MilestoneDue, RequestEvent, Resolution, Signing, StatusChange, StoredEvent,
+};
+
 named_enum!(
     /// What the customer asks for (R-REQ-4).
     RequestKind {
@@ -180,6 +188,67 @@ impl WoStatus {
             WoStatus::Pending | WoStatus::Completed | WoStatus::Cancelled
         )
     }
+}
+
+impl WoStatus {
+    /// Whether `action` is a step this state allows (the state machine, [`wo_transition`]).
+    pub fn allows(self, action: WoAction) -> bool {
+        wo_transition(self, action, None).is_ok()
+    }
+
+    /// At the customer's site: arrived, in service, or waiting there (the service record
+    /// is filled in now).
+    pub fn is_on_site(self) -> bool {
+        matches!(
+            self,
+            WoStatus::Arrived | WoStatus::InService | WoStatus::Waiting
+        )
+    }
+}
+
+impl RequestStatus {
+    /// Open or in progress: work goes on.
+    pub fn is_active(self) -> bool {
+        matches!(self, RequestStatus::Open | RequestStatus::InProgress)
+    }
+
+    /// Closed or cancelled: nothing more happens to it.
+    pub fn is_final(self) -> bool {
+        matches!(self, RequestStatus::Closed | RequestStatus::Cancelled)
+    }
+
+    /// Resolved or closed: the work is done (it may be reopened within the window).
+    pub fn is_done(self) -> bool {
+        matches!(self, RequestStatus::Resolved | RequestStatus::Closed)
+    }
+}
+
+/// What the engineer's phone offers first for an order (the one big button).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NextStep {
+    /// A step of the state machine, taken with one tap.
+    Act(WoAction),
+    /// Fill in the service record (on site, before signing).
+    FillRecord,
+    /// The record is signed: complete the visit.
+    Complete,
+}
+
+/// The next step of an order in `status`; `record_locked`: its service record is signed
+/// (or signing was declined). `None` when the engineer has nothing to do next (pending,
+/// finished).
+pub fn next_step(status: WoStatus, record_locked: bool) -> Option<NextStep> {
+    use WoStatus as S;
+    Some(match status {
+        S::Dispatched => NextStep::Act(WoAction::Accept),
+        S::Accepted | S::Scheduled => NextStep::Act(WoAction::Depart),
+        S::EnRoute => NextStep::Act(WoAction::Arrive),
+        S::Arrived => NextStep::Act(WoAction::Start),
+        S::InService if record_locked => NextStep::Complete,
+        S::InService => NextStep::FillRecord,
+        S::Waiting => NextStep::Act(WoAction::Resume),
+        S::Pending | S::Completed | S::Cancelled => return None,
+    })
 }
 
 /// What someone does to a work order.
@@ -481,6 +550,26 @@ mod tests {
             vec![A::Start, A::Wait, A::Complete, A::Cancel]
         );
         assert!(wo_actions(S::Completed).is_empty());
+    }
+
+    #[test]
+    fn the_next_step_is_a_step_the_state_allows() {
+        for s in WoStatus::ALL {
+            for locked in [false, true] {
+                match next_step(*s, locked) {
+                    Some(NextStep::Act(a)) => assert!(wo_actions(*s).contains(&a), "{s} {a:?}"),
+                    Some(NextStep::Complete) => {
+                        assert!(locked && wo_actions(*s).contains(&WoAction::Complete))
+                    }
+                    Some(NextStep::FillRecord) => assert!(!locked && s.is_on_site()),
+                    None => assert!(!s.is_assigned(), "{s}"),
+                }
+            }
+        }
+        assert_eq!(
+            next_step(WoStatus::Arrived, false),
+            Some(NextStep::Act(WoAction::Start))
+        );
     }
 
     #[test]

@@ -6,9 +6,10 @@
 //! policy or priority, say) and explained step by step.
 
 use crate::calendar::{Calendar, CalendarError, Pause, TraceStep};
+use crate::ids::WorkOrderId;
 use crate::locale::Locale;
 use crate::region::RegionClass;
-use crate::service::{Priority, RequestKind};
+use crate::service::{EventKind, Priority, RequestEvent, RequestKind, WaitReason, WoStatus};
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -247,18 +248,13 @@ pub fn select<'a>(rules: &'a [PolicyRule], facts: &Facts) -> Option<(&'a PolicyR
 // ---------------------------------------------------------------------------------------
 // The event log, folded
 
-/// One row of a request's event log, as far as the clocks care.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// One entry of a request's event log, as far as the clocks care.
+#[derive(Clone, Debug, PartialEq)]
 pub struct LogEvent {
     pub at: Timestamp,
-    pub kind: String,
-    pub work_order: Option<String>,
-    /// The work order's (or request's) status after the event.
-    pub to_status: Option<String>,
-    /// For `waiting`: customer, parts, quote_payment.
-    pub wait_reason: Option<String>,
-    /// For a work order taken to the depot: a loaner was left with the customer.
-    pub loaner: bool,
+    pub work_order: Option<WorkOrderId>,
+    pub event: RequestEvent,
+    /// Who acted (their name then).
     pub actor: String,
 }
 
@@ -267,7 +263,8 @@ pub struct LogEvent {
 pub struct PauseRecord {
     pub from: Timestamp,
     pub to: Option<Timestamp>,
-    pub reason: String,
+    /// What the work waited for (none only for a wait recorded without its reason).
+    pub reason: Option<WaitReason>,
     pub by: String,
 }
 
@@ -284,31 +281,34 @@ pub struct SlaState {
     pub loaner: Option<Timestamp>,
     pub cancelled: Option<Timestamp>,
     /// Work orders' statuses and waiting reasons.
-    work_orders: BTreeMap<String, (String, Option<String>)>,
+    work_orders: BTreeMap<WorkOrderId, (WoStatus, Option<WaitReason>)>,
     pub pauses: Vec<PauseRecord>,
 }
 
 /// Events that count as contact with the customer (the response milestone).
-const CONTACT: &[&str] = &[
-    "contacted",
-    "triaged_remote",
-    "triaged_onsite",
-    "remote_solved",
-    "scheduled",
-    "rescheduled",
-    "en_route",
-    "arrived",
-    "resolved",
-];
+fn is_contact(k: EventKind) -> bool {
+    use EventKind as K;
+    matches!(
+        k,
+        K::TriagedRemote
+            | K::TriagedOnsite
+            | K::RemoteSolved
+            | K::Scheduled
+            | K::Rescheduled
+            | K::EnRoute
+            | K::Arrived
+            | K::Resolved
+    )
+}
 
 /// Events that show the fault identified on site.
-const DIAGNOSED: &[&str] = &[
-    "diagnosed",
-    "record_saved",
-    "completed",
-    "taken_to_depot",
-    "resolved",
-];
+fn is_diagnosis(k: EventKind) -> bool {
+    use EventKind as K;
+    matches!(
+        k,
+        K::RecordSaved | K::Completed | K::TakenToDepot | K::Resolved
+    )
+}
 
 impl SlaState {
     pub fn from_events<'a>(events: impl IntoIterator<Item = &'a LogEvent>) -> SlaState {
@@ -330,48 +330,50 @@ impl SlaState {
                 *slot = Some(at);
             }
         };
-        let k = e.kind.as_str();
+        let k = e.event.kind();
         if self.created.is_none() {
             // The first event starts the clocks, whatever it is (it is `created`).
             self.created = Some(at);
         }
-        if CONTACT.contains(&k) {
+        if is_contact(k) {
             first(&mut self.contacted);
         }
-        if k == "arrived" {
+        if k == EventKind::Arrived {
             first(&mut self.arrived);
         }
-        if self.arrived.is_some() && DIAGNOSED.contains(&k) {
+        if self.arrived.is_some() && is_diagnosis(k) {
             first(&mut self.diagnosed);
         }
-        if k == "loaner_issued" || (k == "taken_to_depot" && e.loaner) {
+        if matches!(e.event, RequestEvent::TakenToDepot { loaner_left: true }) {
             first(&mut self.loaner);
         }
         // Solved on the phone is a resolution too (that path writes `remote_solved`).
-        if k == "resolved" || k == "remote_solved" {
+        if matches!(k, EventKind::Resolved | EventKind::RemoteSolved) {
             first(&mut self.resolved);
         }
-        if k == "cancelled" && self.resolved.is_none() {
+        if k == EventKind::Cancelled && self.resolved.is_none() {
             first(&mut self.cancelled);
         }
-        if let (Some(wo), Some(status)) = (&e.work_order, &e.to_status) {
-            let reason = (status == "waiting").then(|| e.wait_reason.clone().unwrap_or_default());
-            self.work_orders
-                .insert(wo.clone(), (status.clone(), reason));
+        if let (Some(wo), Some(status)) = (e.work_order, e.event.work_order_status()) {
+            let reason = match &e.event {
+                RequestEvent::Waiting { wait_reason, .. } => Some(*wait_reason),
+                _ => None,
+            };
+            self.work_orders.insert(wo, (status, reason));
         }
         // Paused while some work order waits and every open one does.
-        let open: Vec<&(String, Option<String>)> = self
+        let open: Vec<&(WoStatus, Option<WaitReason>)> = self
             .work_orders
             .values()
-            .filter(|(s, _)| s != "completed" && s != "cancelled")
+            .filter(|(s, _)| !s.is_terminal())
             .collect();
         let waiting = !open.is_empty()
-            && open.iter().all(|(s, _)| s == "waiting")
+            && open.iter().all(|(s, _)| *s == WoStatus::Waiting)
             && self.resolved.is_none()
             && self.cancelled.is_none();
         match (waiting, self.paused_now().is_some()) {
             (true, false) => {
-                let reason = open.iter().find_map(|(_, r)| r.clone()).unwrap_or_default();
+                let reason = open.iter().find_map(|(_, r)| *r);
                 self.pauses.push(PauseRecord {
                     from: at,
                     to: None,
@@ -490,7 +492,11 @@ fn clock(
                 (None, Some(stop)) => Some(stop),
                 (to, None) => to,
             },
-            reason: p.reason.clone(),
+            reason: p
+                .reason
+                .map(WaitReason::as_str)
+                .unwrap_or_default()
+                .to_owned(),
         })
         .collect();
     let target = SignedDuration::from_mins(t.minutes);
@@ -551,16 +557,17 @@ fn clock(
 // Words
 
 /// A waiting reason in words.
-pub fn wait_reason_text(reason: &str, locale: Locale) -> String {
+pub fn wait_reason_text(reason: Option<WaitReason>, locale: Locale) -> String {
+    use WaitReason as W;
     match (reason, locale) {
-        ("customer", Locale::ZhCn) => "等待客户".into(),
-        ("parts", Locale::ZhCn) => "等待配件".into(),
-        ("quote_payment", Locale::ZhCn) => "等待报价确认或付款".into(),
-        ("customer", Locale::En) => "waiting for the customer".into(),
-        ("parts", Locale::En) => "waiting for parts".into(),
-        ("quote_payment", Locale::En) => "waiting for quote approval or payment".into(),
-        (other, Locale::ZhCn) => format!("暂停（{other}）"),
-        (other, Locale::En) => format!("paused ({other})"),
+        (Some(W::Customer), Locale::ZhCn) => "等待客户".into(),
+        (Some(W::Parts), Locale::ZhCn) => "等待配件".into(),
+        (Some(W::QuotePayment), Locale::ZhCn) => "等待报价确认或付款".into(),
+        (Some(W::Customer), Locale::En) => "waiting for the customer".into(),
+        (Some(W::Parts), Locale::En) => "waiting for parts".into(),
+        (Some(W::QuotePayment), Locale::En) => "waiting for quote approval or payment".into(),
+        (None, Locale::ZhCn) => "暂停".into(),
+        (None, Locale::En) => "paused".into(),
     }
 }
 
@@ -670,7 +677,7 @@ pub fn trace_text(c: &MilestoneClock, cal: &Calendar, locale: Locale) -> Vec<Str
                 reason,
                 working_seconds,
             } => {
-                let why = wait_reason_text(reason, locale);
+                let why = wait_reason_text(WaitReason::parse(reason), locale);
                 match (zh, to) {
                     (true, Some(to)) => format!(
                         "{} 至 {} {}，暂停 {}（其中工作时间 {}）",

@@ -4,7 +4,12 @@
 
 use aftersales_domain::calendar::{Calendar, DayKind, Hours, Pause, Span, SpecialDays, TraceStep};
 use aftersales_domain::holidays::{self, Format};
+use aftersales_domain::ids::{UserId, WorkOrderId};
 use aftersales_domain::locale::Locale;
+use aftersales_domain::service::{
+    Appointment, Assignment, Channel, Creation, FieldStep, Outcome, Priority, RequestEvent,
+    RequestKind, RequestStatus, Resolution, WaitReason, WoStatus,
+};
 use aftersales_domain::sla::{self, ClockState, LogEvent, Milestone, SlaState, Target};
 use jiff::civil::{Date, DateTime};
 use jiff::tz::TimeZone;
@@ -517,16 +522,141 @@ fn split_shifts_and_spans() {
 // ---------------------------------------------------------------------------------------
 // Clocks from events
 
-fn ev(at: &str, kind: &str, wo: Option<&str>, to: Option<&str>, reason: Option<&str>) -> LogEvent {
+fn ev(at: &str, wo: Option<WorkOrderId>, event: RequestEvent) -> LogEvent {
     LogEvent {
         at: sh(at),
-        kind: kind.into(),
-        work_order: wo.map(Into::into),
-        to_status: to.map(Into::into),
-        wait_reason: reason.map(Into::into),
-        loaner: false,
+        work_order: wo,
+        event,
         actor: "张伟".into(),
     }
+}
+
+fn wo(n: u8) -> WorkOrderId {
+    WorkOrderId(uuid::Uuid::from_bytes([n; 16]))
+}
+
+fn user() -> UserId {
+    UserId(uuid::Uuid::from_bytes([7; 16]))
+}
+
+fn created() -> RequestEvent {
+    RequestEvent::Created(Creation::Intake {
+        number: "SR202603020001".into(),
+        channel: Channel::Phone,
+        kind: RequestKind::Repair,
+        priority: Priority::Normal,
+        warranty_class: None,
+        owner_id: user(),
+        org_unit_id: None,
+        open_requests_for_unit: vec![],
+    })
+}
+
+fn triaged_onsite() -> RequestEvent {
+    RequestEvent::TriagedOnsite {
+        from_status: RequestStatus::Open,
+        note: None,
+    }
+}
+
+fn triaged_remote() -> RequestEvent {
+    RequestEvent::TriagedRemote {
+        from_status: RequestStatus::Open,
+        note: None,
+        follow_up_due_at: None,
+    }
+}
+
+fn work_order_created() -> RequestEvent {
+    RequestEvent::WorkOrderCreated {
+        number: "WO202603020001".into(),
+        org_unit_id: None,
+        note: None,
+    }
+}
+
+fn dispatched() -> RequestEvent {
+    RequestEvent::Dispatched(Assignment {
+        from_status: WoStatus::Pending,
+        engineer_id: user(),
+        engineer_name: "张伟".into(),
+        from_engineer_id: None,
+        org_unit_id: None,
+        note: None,
+    })
+}
+
+fn field(from: WoStatus) -> FieldStep {
+    FieldStep {
+        from_status: from,
+        note: None,
+    }
+}
+
+fn arrived() -> RequestEvent {
+    RequestEvent::Arrived(field(WoStatus::EnRoute))
+}
+
+fn in_service() -> RequestEvent {
+    RequestEvent::InService(field(WoStatus::Arrived))
+}
+
+fn waiting(reason: WaitReason) -> RequestEvent {
+    RequestEvent::Waiting {
+        from_status: WoStatus::InService,
+        wait_reason: reason,
+        reason: None,
+    }
+}
+
+fn resumed(to: WoStatus) -> RequestEvent {
+    RequestEvent::Resumed {
+        from_status: WoStatus::Waiting,
+        to_status: to,
+        note: None,
+    }
+}
+
+fn completed() -> RequestEvent {
+    RequestEvent::Completed {
+        from_status: WoStatus::InService,
+        outcome: Outcome::Fixed,
+        loaner_left: false,
+        test_run_done: Some(true),
+    }
+}
+
+fn resolved() -> RequestEvent {
+    RequestEvent::Resolved {
+        from_status: RequestStatus::InProgress,
+        how: Resolution::ByHand { note: None },
+    }
+}
+
+fn remote_solved() -> RequestEvent {
+    RequestEvent::RemoteSolved {
+        from_status: RequestStatus::InProgress,
+        note: None,
+    }
+}
+
+fn cancelled() -> RequestEvent {
+    RequestEvent::Cancelled {
+        from_status: RequestStatus::Open,
+        reason: "重复".into(),
+    }
+}
+
+fn rescheduled() -> RequestEvent {
+    RequestEvent::Rescheduled(Appointment {
+        from_status: WoStatus::Scheduled,
+        starts_at: sh("2026-02-13 09:00"),
+        ends_at: sh("2026-02-13 11:00"),
+        previous_start: None,
+        previous_end: None,
+        reason: Some("改期".into()),
+        customer_agreed: true,
+    })
 }
 
 fn demo_targets() -> Vec<Target> {
@@ -587,49 +717,13 @@ fn by(clocks: &[sla::MilestoneClock], m: Milestone) -> &sla::MilestoneClock {
 #[test]
 fn a_visit_with_a_wait_for_parts() {
     let events = vec![
-        ev("2026-03-02 10:00", "created", None, Some("open"), None),
-        ev(
-            "2026-03-02 10:40",
-            "triaged_onsite",
-            None,
-            Some("in_progress"),
-            None,
-        ),
-        ev(
-            "2026-03-02 10:41",
-            "work_order_created",
-            Some("wo1"),
-            Some("pending"),
-            None,
-        ),
-        ev(
-            "2026-03-02 10:50",
-            "dispatched",
-            Some("wo1"),
-            Some("dispatched"),
-            None,
-        ),
-        ev(
-            "2026-03-02 12:30",
-            "arrived",
-            Some("wo1"),
-            Some("arrived"),
-            None,
-        ),
-        ev(
-            "2026-03-02 13:00",
-            "in_service",
-            Some("wo1"),
-            Some("in_service"),
-            None,
-        ),
-        ev(
-            "2026-03-02 13:20",
-            "waiting",
-            Some("wo1"),
-            Some("waiting"),
-            Some("parts"),
-        ),
+        ev("2026-03-02 10:00", None, created()),
+        ev("2026-03-02 10:40", None, triaged_onsite()),
+        ev("2026-03-02 10:41", Some(wo(1)), work_order_created()),
+        ev("2026-03-02 10:50", Some(wo(1)), dispatched()),
+        ev("2026-03-02 12:30", Some(wo(1)), arrived()),
+        ev("2026-03-02 13:00", Some(wo(1)), in_service()),
+        ev("2026-03-02 13:20", Some(wo(1)), waiting(WaitReason::Parts)),
     ];
     let c = run(&events, "2026-03-02 15:00");
     let resp = by(&c, Milestone::Response);
@@ -661,10 +755,8 @@ fn a_visit_with_a_wait_for_parts() {
     let mut more = events.clone();
     more.push(ev(
         "2026-03-03 09:30",
-        "resumed",
-        Some("wo1"),
-        Some("in_service"),
-        None,
+        Some(wo(1)),
+        resumed(WoStatus::InService),
     ));
     let c = run(&more, "2026-03-03 09:31");
     let diag = by(&c, Milestone::Diagnosis);
@@ -694,13 +786,7 @@ fn a_visit_with_a_wait_for_parts() {
     let c = run(&more, "2026-03-03 19:00");
     assert_eq!(by(&c, Milestone::Resolution).state, ClockState::Breached);
     // Resolved at 19:05: breached, met late, and the loaner was still not due: not needed.
-    more.push(ev(
-        "2026-03-03 19:05",
-        "resolved",
-        None,
-        Some("resolved"),
-        None,
-    ));
+    more.push(ev("2026-03-03 19:05", None, resolved()));
     let c = run(&more, "2026-03-05 09:00");
     let res = by(&c, Milestone::Resolution);
     assert_eq!(
@@ -713,15 +799,9 @@ fn a_visit_with_a_wait_for_parts() {
 #[test]
 fn solved_on_the_phone_needs_no_visit() {
     let events = vec![
-        ev("2026-03-02 10:00", "created", None, Some("open"), None),
-        ev(
-            "2026-03-02 10:20",
-            "triaged_remote",
-            None,
-            Some("in_progress"),
-            None,
-        ),
-        ev("2026-03-02 10:50", "resolved", None, Some("resolved"), None),
+        ev("2026-03-02 10:00", None, created()),
+        ev("2026-03-02 10:20", None, triaged_remote()),
+        ev("2026-03-02 10:50", None, resolved()),
     ];
     let c = run(&events, "2026-03-02 20:00");
     assert_eq!(by(&c, Milestone::Response).state, ClockState::Met);
@@ -735,21 +815,9 @@ fn solved_on_the_phone_needs_no_visit() {
 fn solved_remotely_is_resolved_and_a_late_resolution_keeps_the_breach() {
     // `remote_solved` is how the phone path resolves a request.
     let events = vec![
-        ev("2026-03-02 10:00", "created", None, Some("open"), None),
-        ev(
-            "2026-03-02 10:20",
-            "triaged_remote",
-            None,
-            Some("in_progress"),
-            None,
-        ),
-        ev(
-            "2026-03-02 10:50",
-            "remote_solved",
-            None,
-            Some("resolved"),
-            None,
-        ),
+        ev("2026-03-02 10:00", None, created()),
+        ev("2026-03-02 10:20", None, triaged_remote()),
+        ev("2026-03-02 10:50", None, remote_solved()),
     ];
     let c = run(&events, "2026-03-05 20:00");
     assert_eq!(by(&c, Milestone::Resolution).state, ClockState::Met);
@@ -757,14 +825,8 @@ fn solved_remotely_is_resolved_and_a_late_resolution_keeps_the_breach() {
     assert_eq!(by(&c, Milestone::Loaner).state, ClockState::NotRequired);
     // Resolved remotely after the arrival was due (24 h on 7×24): that breach stays.
     let events = vec![
-        ev("2026-03-02 10:00", "created", None, Some("open"), None),
-        ev(
-            "2026-03-03 11:00",
-            "remote_solved",
-            None,
-            Some("resolved"),
-            None,
-        ),
+        ev("2026-03-02 10:00", None, created()),
+        ev("2026-03-03 11:00", None, remote_solved()),
     ];
     let c = run(&events, "2026-03-05 20:00");
     assert_eq!(by(&c, Milestone::Arrival).state, ClockState::Breached);
@@ -773,28 +835,16 @@ fn solved_remotely_is_resolved_and_a_late_resolution_keeps_the_breach() {
 #[test]
 fn cancelled_requests_stop_their_clocks() {
     let events = vec![
-        ev("2026-03-02 10:00", "created", None, Some("open"), None),
-        ev(
-            "2026-03-02 10:30",
-            "cancelled",
-            None,
-            Some("cancelled"),
-            None,
-        ),
+        ev("2026-03-02 10:00", None, created()),
+        ev("2026-03-02 10:30", None, cancelled()),
     ];
     let c = run(&events, "2026-03-09 10:00");
     assert_eq!(by(&c, Milestone::Response).state, ClockState::Cancelled);
     assert_eq!(by(&c, Milestone::Resolution).state, ClockState::Cancelled);
     // Cancelled after the response was due: that breach stays.
     let events = vec![
-        ev("2026-03-02 10:00", "created", None, Some("open"), None),
-        ev(
-            "2026-03-02 11:30",
-            "cancelled",
-            None,
-            Some("cancelled"),
-            None,
-        ),
+        ev("2026-03-02 10:00", None, created()),
+        ev("2026-03-02 11:30", None, cancelled()),
     ];
     let c = run(&events, "2026-03-09 10:00");
     assert_eq!(by(&c, Milestone::Response).state, ClockState::Breached);
@@ -966,28 +1016,31 @@ proptest! {
         steps in prop::collection::vec((1i64..600, 0usize..12, 0usize..2, 0usize..3), 1..25),
         now_after in 0i64..5000,
     ) {
-        let kinds = [
-            ("contacted", None), ("triaged_onsite", None), ("work_order_created", Some("pending")),
-            ("dispatched", Some("dispatched")), ("arrived", Some("arrived")), ("in_service", Some("in_service")),
-            ("waiting", Some("waiting")), ("resumed", Some("in_service")), ("completed", Some("completed")),
-            ("resolved", None), ("cancelled", None), ("rescheduled", Some("scheduled")),
+        // `work_order` says whether the event belongs to a work order.
+        let kinds: [(fn() -> RequestEvent, bool); 12] = [
+            (triaged_remote, false), (triaged_onsite, false), (work_order_created, true),
+            (dispatched, true), (arrived, true), (in_service, true),
+            (|| waiting(WaitReason::Parts), true), (|| resumed(WoStatus::InService), true),
+            (completed, true), (resolved, false), (cancelled, false), (rescheduled, true),
         ];
-        let reasons = ["customer", "parts", "quote_payment"];
+        let reasons = [WaitReason::Customer, WaitReason::Parts, WaitReason::QuotePayment];
         let mut at = sh("2026-02-12 16:00");
-        let mut events = vec![LogEvent {
-            at, kind: "created".into(), work_order: None, to_status: Some("open".into()),
-            wait_reason: None, loaner: false, actor: "a".into(),
-        }];
-        for (gap, k, wo, r) in steps {
+        let mut events = vec![LogEvent { at, work_order: None, event: created(), actor: "a".into() }];
+        for (gap, k, w, r) in steps {
             at += SignedDuration::from_mins(gap);
-            let (kind, to) = kinds[k];
+            let (make, of_order) = kinds[k];
+            let event = match make() {
+                RequestEvent::Waiting { from_status, reason, .. } => RequestEvent::Waiting {
+                    from_status,
+                    wait_reason: reasons[r],
+                    reason,
+                },
+                e => e,
+            };
             events.push(LogEvent {
                 at,
-                kind: kind.into(),
-                work_order: to.map(|_| format!("wo{wo}")),
-                to_status: to.map(Into::into),
-                wait_reason: (kind == "waiting").then(|| reasons[r].to_owned()),
-                loaner: false,
+                work_order: of_order.then(|| wo(w as u8 + 1)),
+                event,
                 actor: "a".into(),
             });
         }

@@ -6,6 +6,8 @@
 //! the worker sends (the jobs crate holds the SMTP and webhook adapters). Nothing is sent
 //! for a change that did not commit, and nothing committed is forgotten.
 
+mod customer;
+
 use crate::{AppError, Ctx, Principal};
 use aftersales_domain::Locale;
 use aftersales_store::administration::jobs::{self as job_store, NewJob};

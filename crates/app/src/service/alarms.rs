@@ -6,6 +6,7 @@
 
 use crate::{AppError, Ctx, Idempotency, NewServiceRequest};
 use aftersales_domain::installed_base::{Serial, parse_opt_notes, parse_opt_text, parse_text};
+use aftersales_domain::service::{AlarmFacts, RequestEvent};
 use aftersales_domain::{FieldError, FieldErrors, Permission};
 use aftersales_store::service as service_store;
 use aftersales_store::service::alarms::{self as store, AlarmRow};
@@ -194,10 +195,13 @@ impl crate::App {
             request_id: None,
             merged: 0,
         };
-        let details = serde_json::json!({
-            "source": source, "alarm_id": alarm_id, "code": code, "message": message,
-            "occurred_at": row.occurred_at,
-        });
+        let details = AlarmFacts {
+            source: source.clone(),
+            alarm_id: alarm_id.clone(),
+            code: code.clone(),
+            message: message.clone(),
+            occurred_at,
+        };
 
         // An open request of the unit with activity (filed, or an alarm) within the window.
         let window = jiff::SignedDuration::try_from(self.cfg.alarm_merge_window)
@@ -236,10 +240,7 @@ impl crate::App {
                 ctx,
                 &r.id,
                 None,
-                "alarm_merged",
-                None,
-                None,
-                Some(details),
+                RequestEvent::AlarmMerged(details),
                 None,
             )
             .await?;
@@ -313,10 +314,7 @@ impl crate::App {
             ctx,
             &created.id,
             None,
-            "alarm_received",
-            None,
-            None,
-            Some(details),
+            RequestEvent::AlarmReceived(details),
             None,
         )
         .await?;

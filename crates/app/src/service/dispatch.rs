@@ -12,7 +12,7 @@
 //! engineers everywhere, ranked by coverage. Nobody is off duty: there are no shifts yet.
 
 use crate::network::coverage::{ReasonView, RegionView};
-use crate::service::requests::NamedRef;
+use crate::service::requests::{NamedRef, stored};
 use crate::service::work_orders::{WorkOrderView, day_bounds};
 use crate::{AppError, Ctx, Principal};
 use aftersales_domain::certification::{Certification, Standing, standing};
@@ -48,7 +48,7 @@ pub struct WorkOrderRef {
     pub id: String,
     pub number: String,
     #[schema(value_type = crate::schema::WoStatusName)]
-    pub status: String,
+    pub status: WoStatus,
     pub version: i64,
 }
 
@@ -104,7 +104,7 @@ pub struct BoardJob {
     pub id: String,
     pub number: String,
     #[schema(value_type = crate::schema::WoStatusName)]
-    pub status: String,
+    pub status: WoStatus,
     pub version: i64,
     #[schema(value_type = crate::schema::PriorityName)]
     pub priority: String,
@@ -140,7 +140,7 @@ pub struct BoardBlock {
     pub id: String,
     pub number: String,
     #[schema(value_type = crate::schema::WoStatusName)]
-    pub status: String,
+    pub status: WoStatus,
     pub version: i64,
     pub customer_name: String,
     /// Null for an order not yet scheduled.
@@ -461,7 +461,7 @@ impl crate::App {
             work_order: WorkOrderRef {
                 id: w.id.clone(),
                 number: w.number.clone(),
-                status: w.status.clone(),
+                status: stored("work_orders.status", &w.status, WoStatus::parse)?,
                 version: w.version,
             },
             product_line: dj.product.map(|p| p.0),
@@ -512,7 +512,7 @@ impl crate::App {
         Ok(BoardJob {
             id: w.id.clone(),
             number: w.number.clone(),
-            status: w.status.clone(),
+            status: stored("work_orders.status", &w.status, WoStatus::parse)?,
             version: w.version,
             priority: priority.as_str().to_owned(),
             request: NamedRef {
@@ -706,7 +706,7 @@ impl crate::App {
                 blocks.push(BoardBlock {
                     id: o.id.clone(),
                     number: o.number.clone(),
-                    status: o.status.clone(),
+                    status: stored("work_orders.status", &o.status, WoStatus::parse)?,
                     version: o.version,
                     customer_name: o.customer_name.clone(),
                     starts_at: start,

@@ -10,8 +10,9 @@
 //! quote), repair done, resolved, closed, cancelled (with the reason given), reopened.
 //! Never shown: internal notes, owner changes, an engineer's decline, record drafts,
 //! photos and addenda events, follow-up tasks, and who inside the service network acted.
+//! The rule is the event's (`EventKind::customer_fields`, `RequestEvent::for_customer` in
+//! the domain); the timeline's use-case applies it for customer accounts.
 
-use crate::service::requests::RequestEventView;
 use crate::{AppError, Ctx, NamedRef, Principal, ServiceRequestView, UnitView, WarrantyView};
 use aftersales_domain::warranty::Cause;
 use aftersales_domain::{CustomerId, Permission, Role};
@@ -39,77 +40,6 @@ pub struct PortalOverview {
     pub units: Vec<PortalUnit>,
     /// The customer's requests, newest first (the last 50).
     pub requests: Vec<ServiceRequestView>,
-}
-
-/// The event kinds a customer sees (see the module documentation).
-const CUSTOMER_EVENTS: &[&str] = &[
-    "created",
-    "triaged_remote",
-    "triaged_onsite",
-    "remote_solved",
-    "remote_failed",
-    "work_order_created",
-    "dispatched",
-    "reassigned",
-    "scheduled",
-    "rescheduled",
-    "en_route",
-    "arrived",
-    "in_service",
-    "waiting",
-    "resumed",
-    "completed",
-    "taken_to_depot",
-    "resolved",
-    "closed",
-    "cancelled",
-    "work_order_cancelled",
-    "reopened",
-    "alarm_received",
-    "alarm_merged",
-];
-
-/// The customer's version of an event, or None when they do not see it: only the kinds
-/// above, without the actor's name, notes or internal ids.
-pub(crate) fn customer_safe(e: RequestEventView) -> Option<RequestEventView> {
-    if !CUSTOMER_EVENTS.contains(&e.kind.as_str()) {
-        return None;
-    }
-    let keep: &[&str] = match e.kind.as_str() {
-        "created" => &["number", "channel", "kind", "reopens"],
-        "dispatched" | "reassigned" => &["engineer_name"],
-        "scheduled" | "rescheduled" => &[
-            "starts_at",
-            "ends_at",
-            "previous_start",
-            "previous_end",
-            "reason",
-            "customer_agreed",
-        ],
-        "waiting" => &["wait_reason"],
-        "completed" => &["outcome"],
-        "cancelled" | "work_order_cancelled" => &["reason"],
-        "reopened" => &["as"],
-        "work_order_created" => &["number"],
-        "alarm_received" | "alarm_merged" => &["code", "occurred_at"],
-        _ => &[],
-    };
-    let data = e.data.as_ref().and_then(|d| d.as_object()).map(|o| {
-        serde_json::Value::Object(
-            o.iter()
-                .filter(|(k, _)| keep.contains(&k.as_str()))
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
-        )
-    });
-    Some(RequestEventView {
-        actor_id: None,
-        actor_name: String::new(),
-        data,
-        latitude: None,
-        longitude: None,
-        ..e
-    })
 }
 
 impl crate::App {

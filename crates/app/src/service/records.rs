@@ -3,9 +3,10 @@
 //! random call-backs (R-DSP-7, R-DSP-8).
 
 use crate::service::requests::{opt_ts, ts};
-use crate::service::work_orders::{content_hash, day_bounds, record_content};
+use crate::service::work_orders::{content_hash, day_bounds, record_content, status_of};
 use crate::{AppError, Ctx, Principal};
 use aftersales_domain::installed_base::parse_opt_notes;
+use aftersales_domain::service::{CallbackOutcome, RequestEvent, WoStatus};
 use aftersales_domain::{FieldError, OrgUnitId, Permission, Role};
 use aftersales_store::service::reconciliation as store;
 use aftersales_store::service::{self as flow, WorkOrderRow};
@@ -55,7 +56,7 @@ pub struct ReconLine {
     pub contact_phone: String,
     pub engineer_name: Option<String>,
     #[schema(value_type = crate::schema::WoStatusName)]
-    pub status: String,
+    pub status: WoStatus,
     #[schema(value_type = Option<String>, format = DateTime)]
     pub appointment_start: Option<Timestamp>,
     #[schema(value_type = Option<String>, format = DateTime)]
@@ -242,7 +243,7 @@ impl crate::App {
                 Some(e) => Some(self.user_ref(conn, e).await?.name),
                 None => None,
             },
-            status: w.status.clone(),
+            status: status_of(w)?,
             appointment_start: opt_ts(
                 "work_orders.appointment_start",
                 w.appointment_start.as_deref(),
@@ -324,18 +325,11 @@ impl crate::App {
         input: &CallbackInput,
     ) -> Result<CallbackView, AppError> {
         let scope = self.recon_scope(ctx)?;
-        let outcome = match input.outcome.trim() {
-            o @ ("confirmed" | "discrepancy" | "unreachable") => o.to_owned(),
-            _ => {
-                return Err(AppError::invalid(FieldError::new(
-                    "outcome",
-                    "invalid_choice",
-                )));
-            }
-        };
+        let outcome = CallbackOutcome::parse(input.outcome.trim())
+            .ok_or_else(|| AppError::invalid(FieldError::new("outcome", "invalid_choice")))?;
         let notes =
             parse_opt_notes("notes", input.notes.as_deref(), 2000).map_err(AppError::invalid)?;
-        if outcome == "discrepancy" && notes.is_none() {
+        if outcome == CallbackOutcome::Discrepancy && notes.is_none() {
             return Err(AppError::conflict_on("notes", "required"));
         }
         let mut tx = self.db.begin().await?;
@@ -348,7 +342,7 @@ impl crate::App {
         if !self.in_recon_scope(tx.conn(), &scope, &w).await? {
             return Err(AppError::NotFound("work_order"));
         }
-        if w.status != "completed" {
+        if WoStatus::parse(&w.status) != Some(WoStatus::Completed) {
             return Err(AppError::Conflict("illegal_transition"));
         }
         let now = self.now();
@@ -360,7 +354,7 @@ impl crate::App {
             id: uuid::Uuid::now_v7().to_string(),
             work_order_id: w.id.clone(),
             day: crate::installed_base::units::today(now).to_string(),
-            outcome: outcome.clone(),
+            outcome: outcome.as_str().to_owned(),
             notes: notes.clone(),
             by_id,
             by_name: by_name.clone(),
@@ -372,16 +366,16 @@ impl crate::App {
             ctx,
             &w.request_id,
             Some(&w.id),
-            "callback",
-            None,
-            None,
-            Some(serde_json::json!({"outcome": outcome, "notes": notes})),
+            RequestEvent::Callback {
+                outcome,
+                notes: notes.clone(),
+            },
             None,
         )
         .await?;
         tx.commit().await?;
         Ok(CallbackView {
-            outcome,
+            outcome: outcome.as_str().to_owned(),
             notes,
             by_name,
             at: now,

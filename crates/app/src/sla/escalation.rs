@@ -1,6 +1,6 @@
 //! The escalation ladder (R-SLA-4, R-SLA-1; docs/sla.md): warnings before a due time,
-//! the steps after a breach, the emergency plan after a missed resolution, and what
-//! customers are told as their request moves.
+//! the steps after a breach, and the emergency plan after a missed resolution. (What
+//! customers are told as their request moves: `notifications::customer`.)
 //!
 //! Every change of a request arms a `sla.check` job for it (in the change's transaction).
 //! The check recomputes the clocks from the events, does what is due and not yet
@@ -11,10 +11,12 @@
 use crate::notifications::{Param, Recipient, same, users_as_recipients};
 use crate::{AppError, Ctx, Principal};
 use aftersales_domain::locale::Locale;
+use aftersales_domain::service::events::{LadderStep, MilestoneDue};
+use aftersales_domain::service::{EventKind, LoggedEvent, RequestEvent, RequestStatus};
 use aftersales_domain::sla::{ClockState, Milestone};
 use aftersales_domain::{Permission, Role};
 use aftersales_store::administration::jobs::{self as job_store, NewJob};
-use aftersales_store::service::{self as service_store, EventRow, RequestRow};
+use aftersales_store::service::{self as service_store, RequestRow};
 use aftersales_store::sla as sla_store;
 use aftersales_store::{Conn, StoreError, Tx, time};
 use jiff::{SignedDuration, Timestamp};
@@ -26,16 +28,6 @@ pub const SLA_CHECK: &str = "sla.check";
 /// or rules changed.
 pub const SLA_RECALC: &str = "sla.recalc";
 
-/// Event kinds the ladder writes (they do not arm another check).
-const LADDER_EVENTS: &[&str] = &[
-    "sla_warning",
-    "sla_breached",
-    "sla_escalated",
-    "sla_acknowledged",
-    "emergency_plan_opened",
-    "loaner_proposed",
-];
-
 /// Who each step of the ladder tells: the role and whether it is looked for in the
 /// responsible unit (and up) or at the root of the network.
 const STEPS: [(&str, &str, &str, bool); 3] = [
@@ -44,47 +36,40 @@ const STEPS: [(&str, &str, &str, bool); 3] = [
     ("manager", "服务中心负责人", "service center head", true),
 ];
 
-fn data_of(e: &EventRow) -> serde_json::Value {
-    e.data
-        .as_deref()
-        .and_then(|d| serde_json::from_str(d).ok())
-        .unwrap_or(serde_json::Value::Null)
-}
-
 /// Whether an event of `kind` for this milestone (and step) was recorded. Keyed by the
 /// milestone, not its due time: a due time that moves (a pause, a new priority) neither
 /// repeats a warning or a step nor loses an acknowledgement.
-fn recorded(events: &[EventRow], kind: &str, milestone: Milestone, step: Option<i64>) -> bool {
+fn recorded(
+    events: &[LoggedEvent],
+    kind: EventKind,
+    milestone: Milestone,
+    step: Option<i64>,
+) -> bool {
     events.iter().any(|e| {
-        if e.kind != kind {
-            return false;
-        }
-        let d = data_of(e);
-        d.get("milestone").and_then(|v| v.as_str()) == Some(milestone.as_str())
-            && step.is_none_or(|s| d.get("step").and_then(|v| v.as_i64()) == Some(s))
+        e.event.ladder_mark().is_some_and(|m| {
+            m.kind == kind && m.milestone == milestone && step.is_none_or(|s| m.step == Some(s))
+        })
     })
 }
 
 fn local(t: Timestamp) -> String {
-    match jiff::tz::TimeZone::get(crate::sla::DEFAULT_TIME_ZONE) {
+    match jiff::tz::TimeZone::get(super::DEFAULT_TIME_ZONE) {
         Ok(tz) => t.to_zoned(tz).strftime("%Y-%m-%d %H:%M").to_string(),
         Err(_) => t.to_string(),
     }
 }
 
 impl crate::App {
-    /// After an event of a request (in its transaction): arms a check of its clocks, and
-    /// tells the customer what they are told of.
+    /// After an event of a request (in its transaction): arms a check of its clocks (the
+    /// ladder's own entries arm none).
     pub(crate) async fn after_event(
         &self,
         tx: &mut Tx,
         request_id: &str,
         event_id: &str,
-        kind: &str,
-        data: Option<&serde_json::Value>,
-        actor_name: &str,
+        event: &RequestEvent,
     ) -> Result<(), AppError> {
-        if LADDER_EVENTS.contains(&kind) {
+        if event.kind().is_sla_ladder() {
             return Ok(());
         }
         let now = self.now();
@@ -99,52 +84,6 @@ impl crate::App {
             now,
         )
         .await?;
-        let template = match kind {
-            "created" => "request_received",
-            "dispatched" | "reassigned" => "engineer_assigned",
-            "scheduled" | "rescheduled" => "appointment",
-            "en_route" => "engineer_on_the_way",
-            "completed" => "work_completed",
-            _ => return Ok(()),
-        };
-        let r = service_store::get_request(tx.conn(), request_id).await?;
-        let field = |k: &str| {
-            data.and_then(|d| d.get(k))
-                .and_then(|v| v.as_str())
-                .unwrap_or("")
-                .to_owned()
-        };
-        let engineer = match kind {
-            "en_route" => actor_name.to_owned(),
-            _ => field("engineer_name"),
-        };
-        let window = match (
-            field("starts_at").parse::<Timestamp>(),
-            field("ends_at").parse::<Timestamp>(),
-        ) {
-            (Ok(a), Ok(b)) => format!("{}–{}", local(a), local(b).split(' ').nth(1).unwrap_or("")),
-            _ => String::new(),
-        };
-        let params = [
-            same("number", r.number.clone()),
-            same("engineer", engineer),
-            same("window", window),
-        ];
-        // The customer by the contact's phone (SMS), and their portal accounts' bells.
-        let mut to = vec![Recipient {
-            user_id: None,
-            name: r.contact_name.clone(),
-            locale: Locale::ZhCn,
-            email: None,
-            phone: Some(r.contact_phone.clone()),
-        }];
-        let portal = sla_store::portal_users(tx.conn(), &r.customer_id).await?;
-        to.extend(users_as_recipients(tx.conn(), &portal).await?);
-        let link = format!("/portal/requests/{}", r.number);
-        for t in &to {
-            self.notify(tx, t, template, Some(&r.id), Some(&link), &params)
-                .await?;
-        }
         Ok(())
     }
 
@@ -211,7 +150,7 @@ impl crate::App {
         // or escalated to about it any more.
         if c.state.resolved.is_some()
             || c.state.cancelled.is_some()
-            || matches!(r.status.as_str(), "resolved" | "closed" | "cancelled")
+            || RequestStatus::parse(&r.status).is_some_and(|s| !s.is_active())
         {
             tx.commit().await?;
             return Ok(());
@@ -226,7 +165,6 @@ impl crate::App {
         let mut next: Vec<Timestamp> = vec![];
         for k in &c.clocks {
             let Some(due) = k.due_at else { continue };
-            let due_s = time::to_db(due)?;
             let m = k.milestone;
             let params = |extra: &[Param<'static>]| {
                 let mut p: Vec<Param<'static>> = vec![
@@ -243,27 +181,21 @@ impl crate::App {
                 p.extend_from_slice(extra);
                 p
             };
-            let data = |extra: serde_json::Value| {
-                let mut d = serde_json::json!({"milestone": m.as_str(), "due_at": due_s, "label": m.label(Locale::ZhCn)});
-                if let (Some(o), Some(x)) = (d.as_object_mut(), extra.as_object()) {
-                    o.extend(x.clone());
-                }
-                d
-            };
             match k.state {
                 ClockState::Running => {
                     if let Some(w) = k.warn_at {
                         if w <= now {
-                            if !recorded(&events, "sla_warning", m, None) {
+                            if !recorded(&events, EventKind::SlaWarning, m, None) {
                                 self.event(
                                     &mut tx,
                                     &ctx,
                                     &r.id,
                                     None,
-                                    "sla_warning",
-                                    None,
-                                    None,
-                                    Some(data(serde_json::json!({"warn_at": time::to_db(w)?}))),
+                                    RequestEvent::SlaWarning {
+                                        milestone: m,
+                                        due_at: due,
+                                        warn_at: w,
+                                    },
                                     None,
                                 )
                                 .await?;
@@ -291,7 +223,7 @@ impl crate::App {
                     next.push(due);
                 }
                 ClockState::Breached if k.met_at.is_none() => {
-                    let acknowledged = recorded(&events, "sla_acknowledged", m, None);
+                    let acknowledged = recorded(&events, EventKind::SlaAcknowledged, m, None);
                     let mut at = due;
                     for (i, (role, role_zh, role_en, at_root)) in STEPS.iter().enumerate() {
                         let step = i as i64 + 1;
@@ -304,9 +236,9 @@ impl crate::App {
                             break;
                         }
                         let kind = if step == 1 {
-                            "sla_breached"
+                            EventKind::SlaBreached
                         } else {
-                            "sla_escalated"
+                            EventKind::SlaEscalated
                         };
                         if recorded(&events, kind, m, Some(step)) {
                             continue;
@@ -315,20 +247,18 @@ impl crate::App {
                             .ladder_recipients(tx.conn(), &r, role, *at_root)
                             .await?;
                         let names: Vec<String> = to.iter().map(|t| t.name.clone()).collect();
-                        self.event(
-                            &mut tx,
-                            &ctx,
-                            &r.id,
-                            None,
-                            kind,
-                            None,
-                            None,
-                            Some(data(serde_json::json!({
-                                "step": step, "role": role_zh, "role_en": role_en, "to": names.join("、"),
-                            }))),
-                            None,
-                        )
-                        .await?;
+                        let entry = LadderStep {
+                            milestone: m,
+                            due_at: due,
+                            step,
+                            to: names,
+                        };
+                        let event = if step == 1 {
+                            RequestEvent::SlaBreached(entry)
+                        } else {
+                            RequestEvent::SlaEscalated(entry)
+                        };
+                        self.event(&mut tx, &ctx, &r.id, None, event, None).await?;
                         let p = params(&[
                             same("step", step.to_string()),
                             ("role", (*role_zh).to_owned(), (*role_en).to_owned()),
@@ -339,17 +269,18 @@ impl crate::App {
                         }
                     }
                     if m == Milestone::Resolution
-                        && !recorded(&events, "emergency_plan_opened", m, None)
+                        && !recorded(&events, EventKind::EmergencyPlanOpened, m, None)
                     {
+                        let plan = MilestoneDue {
+                            milestone: m,
+                            due_at: due,
+                        };
                         self.event(
                             &mut tx,
                             &ctx,
                             &r.id,
                             None,
-                            "emergency_plan_opened",
-                            None,
-                            None,
-                            Some(data(serde_json::json!({}))),
+                            RequestEvent::EmergencyPlanOpened(plan.clone()),
                             None,
                         )
                         .await?;
@@ -358,10 +289,7 @@ impl crate::App {
                             &ctx,
                             &r.id,
                             None,
-                            "loaner_proposed",
-                            None,
-                            None,
-                            Some(data(serde_json::json!({}))),
+                            RequestEvent::LoanerProposed(plan),
                             None,
                         )
                         .await?;
@@ -418,7 +346,7 @@ impl crate::App {
         role: &str,
         at_root: bool,
     ) -> Result<Vec<Recipient>, AppError> {
-        let chain = crate::sla::unit_chain(conn, r.org_unit_id.as_deref()).await?;
+        let chain = super::unit_chain(conn, r.org_unit_id.as_deref()).await?;
         let units: Vec<&String> = if at_root {
             chain.first().into_iter().collect()
         } else {
@@ -468,14 +396,10 @@ impl crate::App {
             .iter()
             .find(|k| k.milestone == m && k.state == ClockState::Breached && k.met_at.is_none())
             .ok_or(AppError::Conflict("not_breached"))?;
-        let due_s = clock
-            .due_at
-            .map(time::to_db)
-            .transpose()?
-            .unwrap_or_default();
+        let due_at = clock.due_at;
         let mut tx = self.db.begin().await?;
         let events = service_store::events_of_request(tx.conn(), &r.id).await?;
-        if recorded(&events, "sla_acknowledged", m, None) {
+        if recorded(&events, EventKind::SlaAcknowledged, m, None) {
             return Err(AppError::Conflict("already_acknowledged"));
         }
         let note = note.map(str::trim).filter(|n| !n.is_empty());
@@ -484,12 +408,11 @@ impl crate::App {
             ctx,
             &r.id,
             None,
-            "sla_acknowledged",
-            None,
-            None,
-            Some(serde_json::json!({
-                "milestone": m.as_str(), "due_at": due_s, "label": m.label(Locale::ZhCn), "note": note,
-            })),
+            RequestEvent::SlaAcknowledged {
+                milestone: m,
+                due_at,
+                note: note.map(str::to_owned),
+            },
             None,
         )
         .await?;

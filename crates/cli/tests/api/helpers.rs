@@ -55,11 +55,18 @@ pub async fn fresh_pg_database() -> (String, String) {
         .await
         .expect("create database");
     let _ = c.close().await;
+    let url = pg_database_url(&name);
+    (name, url)
+}
+
+/// The URL of the database `name` on the test server.
+pub fn pg_database_url(name: &str) -> String {
+    let admin = pg_admin_url();
     let base = admin
         .rsplit_once('/')
         .map(|(b, _)| b.to_owned())
         .expect("url has a database");
-    (name.clone(), format!("{base}/{name}"))
+    format!("{base}/{name}")
 }
 
 pub fn drop_pg_database(name: String) {
@@ -123,6 +130,29 @@ impl TestApp {
     pub async fn postgres_with(clock: Option<Arc<ManualClock>>, cfg: AppConfig) -> TestApp {
         let (name, url) = fresh_pg_database().await;
         Self::start(&url, "postgres", Some(name), None, clock, cfg).await
+    }
+
+    /// Opens the SQLite file `dir/aftersales.db` made earlier (a copy of a fixture) as the
+    /// binary opens a database at start: migrations, the admin's password, the demo network
+    /// (what exists stays). The directory is removed on drop.
+    pub async fn sqlite_existing(dir: PathBuf, clock: Option<Arc<ManualClock>>) -> TestApp {
+        let url = format!("sqlite://{}", dir.join("aftersales.db").display());
+        Self::start(&url, "sqlite", None, Some(dir), clock, AppConfig::default()).await
+    }
+
+    /// Opens the existing PostgreSQL database `name` on the test server (e.g. restored from
+    /// a dump) the same way; it is dropped on drop.
+    pub async fn postgres_existing(name: String, clock: Option<Arc<ManualClock>>) -> TestApp {
+        let url = pg_database_url(&name);
+        Self::start(
+            &url,
+            "postgres",
+            Some(name),
+            None,
+            clock,
+            AppConfig::default(),
+        )
+        .await
     }
 
     async fn start(

@@ -7,7 +7,8 @@ pub mod catalog;
 pub mod reconciliation;
 
 use crate::Page;
-use crate::error::StoreError;
+use crate::error::{StoreError, corrupt};
+use aftersales_domain::service::{LoggedEvent, RequestEvent};
 use sqlx::{Any, Executor, FromRow};
 
 // ---------------------------------------------------------------------------------------
@@ -688,60 +689,101 @@ pub async fn last_positions<'e, E: Executor<'e, Database = Any>>(
 // ---------------------------------------------------------------------------------------
 // Events
 
+/// A row of `request_events` as stored; [`append_event`] and [`events_of_request`] translate
+/// it from and to the domain's [`LoggedEvent`].
 #[derive(Debug, Clone, PartialEq, FromRow)]
-pub struct EventRow {
-    pub id: String,
-    pub request_id: String,
-    pub work_order_id: Option<String>,
-    pub at: String,
-    pub actor_id: Option<String>,
-    pub actor_name: String,
-    pub kind: String,
-    pub from_status: Option<String>,
-    pub to_status: Option<String>,
-    pub data: Option<String>,
-    pub latitude: Option<f64>,
-    pub longitude: Option<f64>,
+struct EventRow {
+    id: String,
+    request_id: String,
+    work_order_id: Option<String>,
+    at: String,
+    actor_id: Option<String>,
+    actor_name: String,
+    kind: String,
+    from_status: Option<String>,
+    to_status: Option<String>,
+    data: Option<String>,
+    latitude: Option<f64>,
+    longitude: Option<f64>,
 }
 
+impl EventRow {
+    fn into_logged(self) -> Result<LoggedEvent, StoreError> {
+        fn id<T: std::str::FromStr>(column: &'static str, v: &str) -> Result<T, StoreError> {
+            v.parse().map_err(|_| corrupt(column, v))
+        }
+        let event = RequestEvent::from_stored(
+            &self.kind,
+            self.from_status.as_deref(),
+            self.to_status.as_deref(),
+            self.data.as_deref(),
+        )
+        .map_err(|e| corrupt("request_events.data", format!("{}: {e}", self.id)))?;
+        Ok(LoggedEvent {
+            id: id("request_events.id", &self.id)?,
+            request_id: id("request_events.request_id", &self.request_id)?,
+            work_order_id: self
+                .work_order_id
+                .as_deref()
+                .map(|w| id("request_events.work_order_id", w))
+                .transpose()?,
+            at: crate::time::from_db("request_events.at", &self.at)?,
+            actor_id: self
+                .actor_id
+                .as_deref()
+                .map(|a| id("request_events.actor_id", a))
+                .transpose()?,
+            actor_name: self.actor_name,
+            event,
+            position: self.latitude.zip(self.longitude),
+        })
+    }
+}
+
+/// Appends an entry to a request's log (the table is append-only).
 pub async fn append_event<'e, E: Executor<'e, Database = Any>>(
     e: E,
-    ev: &EventRow,
+    ev: &LoggedEvent,
 ) -> Result<(), StoreError> {
+    let stored = ev
+        .event
+        .to_stored()
+        .map_err(|err| corrupt("request_events.data", err.to_string()))?;
     sqlx::query(
         "INSERT INTO request_events (id, request_id, work_order_id, at, actor_id, actor_name, kind, from_status, \
          to_status, data, latitude, longitude) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
          CAST($11 AS DOUBLE PRECISION), CAST($12 AS DOUBLE PRECISION))",
     )
-    .bind(&ev.id)
-    .bind(&ev.request_id)
-    .bind(ev.work_order_id.clone())
-    .bind(&ev.at)
-    .bind(ev.actor_id.clone())
+    .bind(ev.id.to_string())
+    .bind(ev.request_id.to_string())
+    .bind(ev.work_order_id.map(|w| w.to_string()))
+    .bind(crate::time::to_db(ev.at)?)
+    .bind(ev.actor_id.map(|a| a.to_string()))
     .bind(&ev.actor_name)
-    .bind(&ev.kind)
-    .bind(ev.from_status.clone())
-    .bind(ev.to_status.clone())
-    .bind(ev.data.clone())
-    .bind(crate::float_param(ev.latitude))
-    .bind(crate::float_param(ev.longitude))
+    .bind(stored.kind.as_str())
+    .bind(stored.from_status)
+    .bind(stored.to_status)
+    .bind(stored.data)
+    .bind(crate::float_param(ev.position.map(|p| p.0)))
+    .bind(crate::float_param(ev.position.map(|p| p.1)))
     .execute(e)
     .await?;
     Ok(())
 }
 
-/// Every event of a request (and its work orders), oldest first.
+/// Every entry of a request's log (and its work orders'), oldest first.
 pub async fn events_of_request<'e, E: Executor<'e, Database = Any>>(
     e: E,
     request_id: &str,
-) -> Result<Vec<EventRow>, StoreError> {
-    Ok(sqlx::query_as(
+) -> Result<Vec<LoggedEvent>, StoreError> {
+    let rows: Vec<EventRow> = sqlx::query_as(
         "SELECT id, request_id, work_order_id, at, actor_id, actor_name, kind, from_status, to_status, data, \
          latitude, longitude FROM request_events WHERE request_id = $1 ORDER BY at, id",
     )
     .bind(request_id)
     .fetch_all(e)
-    .await?)
+    .await?;
+    rows.into_iter().map(EventRow::into_logged).collect()
 }
 
 // ---------------------------------------------------------------------------------------

@@ -2,9 +2,12 @@
 //! reopened within the window as a new linked request (R-KPI-1).
 
 use super::ServiceRequestView;
-use super::{required_notes, text_note, ts};
+use super::{request_status_of, required_notes, text_note, ts};
+use crate::service::work_orders::status_of;
 use crate::{AppError, Ctx};
-use aftersales_domain::service::{self as rules, RequestAction};
+use aftersales_domain::service::{
+    self as rules, Creation, RequestAction, RequestEvent, RequestStatus, Resolution, WoStatus,
+};
 use aftersales_domain::{FieldErrors, Permission};
 use aftersales_store::service::{self as store, RequestRow};
 use aftersales_store::time;
@@ -70,7 +73,7 @@ impl crate::App {
         if store::work_orders_of_request(tx.conn(), &r.id)
             .await?
             .iter()
-            .any(|w| !matches!(w.status.as_str(), "completed" | "cancelled"))
+            .any(|w| WoStatus::parse(&w.status).is_none_or(|s| !s.is_terminal()))
         {
             return Err(AppError::Conflict("open_work_orders"));
         }
@@ -83,10 +86,10 @@ impl crate::App {
             ctx,
             &r.id,
             None,
-            "resolved",
-            Some(&r.status),
-            Some(to.as_str()),
-            Some(serde_json::json!({"note": note})),
+            RequestEvent::Resolved {
+                from_status: request_status_of(&r)?,
+                how: Resolution::ByHand { note },
+            },
             None,
         )
         .await?;
@@ -116,10 +119,10 @@ impl crate::App {
             ctx,
             &r.id,
             None,
-            "closed",
-            Some(&r.status),
-            Some(to.as_str()),
-            Some(serde_json::json!({"note": note})),
+            RequestEvent::Closed {
+                from_status: request_status_of(&r)?,
+                note,
+            },
             None,
         )
         .await?;
@@ -143,11 +146,12 @@ impl crate::App {
         let to = Self::step(&r, RequestAction::Cancel)?;
         let now = time::to_db(self.now())?;
         for w in store::work_orders_of_request(tx.conn(), &r.id).await? {
-            if matches!(w.status.as_str(), "completed" | "cancelled") {
+            let from = status_of(&w)?;
+            if from.is_terminal() {
                 continue;
             }
             let mut after = w.clone();
-            after.status = "cancelled".into();
+            after.status = WoStatus::Cancelled.as_str().into();
             after.cancelled_at = Some(now.clone());
             after.updated_at = now.clone();
             after.version = w.version + 1;
@@ -159,10 +163,10 @@ impl crate::App {
                 ctx,
                 &r.id,
                 Some(&w.id),
-                "work_order_cancelled",
-                Some(&w.status),
-                Some("cancelled"),
-                Some(serde_json::json!({"reason": reason})),
+                RequestEvent::WorkOrderCancelled {
+                    from_status: from,
+                    reason: reason.clone(),
+                },
                 None,
             )
             .await?;
@@ -175,10 +179,10 @@ impl crate::App {
             ctx,
             &r.id,
             None,
-            "cancelled",
-            Some(&r.status),
-            Some(to.as_str()),
-            Some(serde_json::json!({"reason": reason})),
+            RequestEvent::Cancelled {
+                from_status: request_status_of(&r)?,
+                reason,
+            },
             None,
         )
         .await?;
@@ -203,7 +207,7 @@ impl crate::App {
         let Some(resolved_at) = r.resolved_at.as_deref() else {
             return Err(AppError::Conflict("illegal_transition"));
         };
-        if !matches!(r.status.as_str(), "resolved" | "closed") {
+        if !request_status_of(&r)?.is_done() {
             return Err(AppError::Conflict("illegal_transition"));
         }
         let now = self.now();
@@ -224,7 +228,7 @@ impl crate::App {
         let row = RequestRow {
             id: uuid::Uuid::now_v7().to_string(),
             number,
-            status: "open".into(),
+            status: RequestStatus::Open.as_str().into(),
             triage: None,
             owner_id: owner,
             reopened_from: Some(r.id.clone()),
@@ -243,10 +247,11 @@ impl crate::App {
             ctx,
             &row.id,
             None,
-            "created",
-            None,
-            Some("open"),
-            Some(serde_json::json!({"number": row.number, "reopens": r.number, "note": note})),
+            RequestEvent::Created(Creation::Reopen {
+                number: row.number.clone(),
+                reopens: r.number.clone(),
+                note: note.clone(),
+            }),
             None,
         )
         .await?;
@@ -255,10 +260,10 @@ impl crate::App {
             ctx,
             &r.id,
             None,
-            "reopened",
-            None,
-            None,
-            Some(serde_json::json!({"as": row.number, "note": note})),
+            RequestEvent::Reopened {
+                as_number: row.number.clone(),
+                note,
+            },
             None,
         )
         .await?;

@@ -7,8 +7,11 @@ use crate::installed_base::units::WarrantyView;
 use crate::{AppError, Ctx, Idempotency};
 use aftersales_domain::installed_base::{Phone, parse_opt_notes, parse_opt_text};
 use aftersales_domain::region::RegionCode;
-use aftersales_domain::service::{Channel, Priority, RequestKind, RequestStatus};
+use aftersales_domain::service::{
+    Channel, Creation, Priority, RequestEvent, RequestKind, RequestStatus,
+};
 use aftersales_domain::warranty::Cause;
+use aftersales_domain::warranty::WarrantyClass;
 use aftersales_domain::{
     CustomerId, FieldError, FieldErrors, OrgUnitId, Permission, Role, UnitId, UserId,
 };
@@ -228,6 +231,8 @@ impl NewServiceRequest {
 struct Intake {
     row: RequestRow,
     warnings: Vec<IntakeWarning>,
+    /// The warranty decision's class, when the request names a unit.
+    warranty_class: Option<WarrantyClass>,
 }
 
 /// Where the request is and whom to call: as given, else the customer's record (the unit's
@@ -286,7 +291,11 @@ impl crate::App {
             return Err(AppError::conflict_on("preferred_to", "before_start"));
         }
         self.check_filer(ctx, &mut req).await?;
-        let Intake { row, warnings } = self.intake(ctx, &req).await?;
+        let Intake {
+            row,
+            warnings,
+            warranty_class,
+        } = self.intake(ctx, &req).await?;
         let r = async {
             let mut tx = self.db.begin().await?;
             self.idem_claim(&mut tx, ctx, idem).await?;
@@ -295,23 +304,24 @@ impl crate::App {
                 ..row
             };
             store::insert_request(tx.conn(), &row).await?;
-            self.event(
-                &mut tx,
-                ctx,
-                &row.id,
-                None,
-                "created",
-                None,
-                Some(RequestStatus::Open.as_str()),
-                Some(serde_json::json!({
-                    "number": row.number, "channel": row.channel, "kind": row.kind,
-                    "priority": row.priority, "warranty_class": row.warranty_class,
-                    "owner_id": row.owner_id, "org_unit_id": row.org_unit_id,
-                    "open_requests_for_unit": warnings.iter().map(|w| &w.number).collect::<Vec<_>>(),
-                })),
-                None,
-            )
-            .await?;
+            let internal = |what: &str| AppError::Internal(format!("{what} id"));
+            let created = RequestEvent::Created(Creation::Intake {
+                number: row.number.clone(),
+                channel: req.channel,
+                kind: req.kind,
+                priority: req.priority,
+                warranty_class,
+                owner_id: row.owner_id.parse().map_err(|_| internal("owner"))?,
+                org_unit_id: row
+                    .org_unit_id
+                    .as_deref()
+                    .map(str::parse)
+                    .transpose()
+                    .map_err(|_| internal("org unit"))?,
+                open_requests_for_unit: warnings.iter().map(|w| w.number.clone()).collect(),
+            });
+            self.event(&mut tx, ctx, &row.id, None, created, None)
+                .await?;
             // The answer is read inside the transaction only when it is stored for replays;
             // otherwise after the commit, so the writer lock (SQLite) is held for the
             // writes alone.
@@ -409,7 +419,11 @@ impl crate::App {
             org_unit,
             now,
         )?;
-        Ok(Intake { row, warnings })
+        Ok(Intake {
+            row,
+            warnings,
+            warranty_class: warranty.map(|w| w.decision.class),
+        })
     }
 
     /// Where the request is and whom to call, from the input and the customer's record.

@@ -26,9 +26,11 @@ pub use views::{
 
 use crate::{AppError, Ctx, Principal};
 use aftersales_domain::installed_base::parse_opt_notes;
-use aftersales_domain::service::{self as rules, RequestAction, RequestStatus};
-use aftersales_domain::{FieldError, FieldErrors, OrgUnitId, Permission, Role};
-use aftersales_store::service::{self as store, EventRow, RequestRow};
+use aftersales_domain::service::{
+    self as rules, LoggedEvent, RequestAction, RequestEvent, RequestStatus,
+};
+use aftersales_domain::{EventId, FieldError, FieldErrors, OrgUnitId, Permission, Role};
+use aftersales_store::service::{self as store, RequestRow};
 use aftersales_store::{Conn, StoreError, Tx, network::org as org_store};
 use aftersales_store::{network::users as user_store, time};
 use jiff::Timestamp;
@@ -180,44 +182,38 @@ impl crate::App {
         }
     }
 
-    /// Appends one event to a request's log, in the caller's transaction.
-    #[allow(clippy::too_many_arguments)]
+    /// Appends one event to a request's log, in the caller's transaction, with what follows
+    /// from it there: the customer told what concerns them (`notifications::customer`) and
+    /// a check of the SLA clocks armed. `position`: where the engineer's phone was.
     pub(crate) async fn event(
         &self,
         tx: &mut Tx,
         ctx: &Ctx,
         request_id: &str,
         work_order_id: Option<&str>,
-        kind: &str,
-        from: Option<&str>,
-        to: Option<&str>,
-        data: Option<serde_json::Value>,
+        event: RequestEvent,
         position: Option<(f64, f64)>,
     ) -> Result<(), AppError> {
         let (actor_id, actor_name) = match &ctx.principal {
-            Principal::User(a) => (Some(a.id.to_string()), a.display_name.clone()),
+            Principal::User(a) => (Some(a.id), a.display_name.clone()),
             Principal::System(n) => (None, format!("system:{n}")),
         };
-        let id = uuid::Uuid::now_v7().to_string();
-        store::append_event(
-            tx.conn(),
-            &EventRow {
-                id: id.clone(),
-                request_id: request_id.to_owned(),
-                work_order_id: work_order_id.map(str::to_owned),
-                at: time::to_db(self.now())?,
-                actor_id,
-                actor_name: actor_name.clone(),
-                kind: kind.to_owned(),
-                from_status: from.map(str::to_owned),
-                to_status: to.map(str::to_owned),
-                data: data.as_ref().map(|d| d.to_string()),
-                latitude: position.map(|p| p.0),
-                longitude: position.map(|p| p.1),
-            },
-        )
-        .await?;
-        self.after_event(tx, request_id, &id, kind, data.as_ref(), &actor_name)
+        let logged = LoggedEvent {
+            id: EventId::new(),
+            request_id: stored_id("service_requests.id", request_id)?,
+            work_order_id: work_order_id
+                .map(|w| stored_id("work_orders.id", w))
+                .transpose()?,
+            at: self.now(),
+            actor_id,
+            actor_name,
+            event,
+            position,
+        };
+        store::append_event(tx.conn(), &logged).await?;
+        self.tell_customer(tx, request_id, &logged.event, &logged.actor_name)
+            .await?;
+        self.after_event(tx, request_id, &logged.id.to_string(), &logged.event)
             .await
     }
 
@@ -273,10 +269,42 @@ impl crate::App {
     }
 
     fn step(r: &RequestRow, action: RequestAction) -> Result<RequestStatus, AppError> {
-        let from =
-            RequestStatus::parse(&r.status).ok_or_else(|| AppError::Internal("status".into()))?;
+        let from = request_status_of(r)?;
         rules::request_transition(from, action).ok_or(AppError::Conflict("illegal_transition"))
     }
+}
+
+/// A stored name of a closed vocabulary read back as the domain's enum (the schema's CHECK
+/// keeps it one of the names; anything else is a damaged database).
+pub(crate) fn stored<T>(
+    column: &'static str,
+    v: &str,
+    parse: impl Fn(&str) -> Option<T>,
+) -> Result<T, AppError> {
+    parse(v).ok_or_else(|| AppError::Internal(format!("{column} holds {v:?}")))
+}
+
+/// A stored id read back as the domain's id type.
+pub(crate) fn stored_id<T: std::str::FromStr>(
+    column: &'static str,
+    v: &str,
+) -> Result<T, AppError> {
+    v.parse()
+        .map_err(|_| AppError::Internal(format!("{column} holds {v:?}, not an id")))
+}
+
+/// An optional stored name (see [`stored`]).
+pub(crate) fn stored_opt<T>(
+    column: &'static str,
+    v: Option<&str>,
+    parse: impl Fn(&str) -> Option<T>,
+) -> Result<Option<T>, AppError> {
+    v.map(|v| stored(column, v, parse)).transpose()
+}
+
+/// A request row's status (the schema's CHECK keeps it one of the names).
+pub(crate) fn request_status_of(r: &RequestRow) -> Result<RequestStatus, AppError> {
+    stored("service_requests.status", &r.status, RequestStatus::parse)
 }
 
 /// A required text that may span lines (a reason, an addendum): like the notes, but not

@@ -2,9 +2,11 @@
 //! first or a visit (a work order waiting for dispatch), another visit.
 
 use super::ServiceRequestView;
-use super::{not_found, opt_id, text_note};
+use super::{not_found, opt_id, request_status_of, text_note};
 use crate::{AppError, Ctx};
-use aftersales_domain::service::{Priority, RequestAction, Triage};
+use aftersales_domain::service::{
+    Priority, RequestAction, RequestEvent, RequestStatus, Triage, WoStatus,
+};
 use aftersales_domain::{FieldError, FieldErrors, OrgUnitId, Permission, UserId};
 use aftersales_store::service::{self as store, RequestRow, WorkOrderRow};
 use aftersales_store::{StoreError, Tx, network::org as org_store};
@@ -165,7 +167,7 @@ impl crate::App {
         let (mut tx, r) = self
             .request_for_change(ctx, key, Some(input.version))
             .await?;
-        if matches!(r.status.as_str(), "closed" | "cancelled") {
+        if request_status_of(&r)?.is_final() {
             return Err(AppError::Conflict("illegal_transition"));
         }
         let u = user_store::get(tx.conn(), owner)
@@ -185,10 +187,15 @@ impl crate::App {
             ctx,
             &r.id,
             None,
-            "owner_changed",
-            None,
-            None,
-            Some(serde_json::json!({"from": r.owner_id, "to": after.owner_id, "to_name": u.display_name, "note": note})),
+            RequestEvent::OwnerChanged {
+                from: r
+                    .owner_id
+                    .parse()
+                    .map_err(|_| AppError::Internal(format!("owner id {}", r.owner_id)))?,
+                to: owner,
+                to_name: u.display_name,
+                note,
+            },
             None,
         )
         .await?;
@@ -211,10 +218,12 @@ impl crate::App {
         let (mut tx, r) = self
             .request_for_change(ctx, key, Some(input.version))
             .await?;
-        if matches!(r.status.as_str(), "resolved" | "closed" | "cancelled") {
+        if !request_status_of(&r)?.is_active() {
             return Err(AppError::Conflict("illegal_transition"));
         }
-        if r.priority == priority.as_str() {
+        let before = Priority::parse(&r.priority)
+            .ok_or_else(|| AppError::Internal(format!("request priority {}", r.priority)))?;
+        if before == priority {
             return Err(AppError::conflict_on("priority", "unchanged"));
         }
         let mut after = r.clone();
@@ -227,10 +236,11 @@ impl crate::App {
             ctx,
             &r.id,
             None,
-            "priority_changed",
-            None,
-            None,
-            Some(serde_json::json!({"from": r.priority, "to": after.priority, "note": note})),
+            RequestEvent::PriorityChanged {
+                from: before,
+                to: priority,
+                note: Some(note),
+            },
             None,
         )
         .await?;
@@ -261,20 +271,22 @@ impl crate::App {
         after.status = to.as_str().into();
         after.triage = Some(mode.as_str().into());
         let now = self.now();
+        let from_status = request_status_of(&r)?;
         match mode {
             Triage::Remote => {
-                after.follow_up_due_at =
-                    Some(time::to_db(now + jiff::SignedDuration::from_hours(2))?);
+                let due = now + jiff::SignedDuration::from_hours(2);
+                after.follow_up_due_at = Some(time::to_db(due)?);
                 self.save_request(&mut tx, &r, &mut after).await?;
                 self.event(
                     &mut tx,
                     ctx,
                     &r.id,
                     None,
-                    "triaged_remote",
-                    Some(&r.status),
-                    Some(to.as_str()),
-                    Some(serde_json::json!({"note": note, "follow_up_due_at": after.follow_up_due_at})),
+                    RequestEvent::TriagedRemote {
+                        from_status,
+                        note,
+                        follow_up_due_at: Some(due),
+                    },
                     None,
                 )
                 .await?;
@@ -286,10 +298,10 @@ impl crate::App {
                     ctx,
                     &r.id,
                     None,
-                    "triaged_onsite",
-                    Some(&r.status),
-                    Some(to.as_str()),
-                    Some(serde_json::json!({"note": note})),
+                    RequestEvent::TriagedOnsite {
+                        from_status,
+                        note: note.clone(),
+                    },
                     None,
                 )
                 .await?;
@@ -320,7 +332,9 @@ impl crate::App {
         let (mut tx, r) = self
             .request_for_change(ctx, key, Some(input.version))
             .await?;
-        if r.triage.as_deref() != Some("remote") || r.status != "in_progress" {
+        if r.triage.as_deref().and_then(Triage::parse) != Some(Triage::Remote)
+            || request_status_of(&r)? != RequestStatus::InProgress
+        {
             return Err(AppError::Conflict("illegal_transition"));
         }
         let mut after = r.clone();
@@ -334,10 +348,10 @@ impl crate::App {
                 ctx,
                 &r.id,
                 None,
-                "remote_solved",
-                Some(&r.status),
-                Some(to.as_str()),
-                Some(serde_json::json!({"note": note})),
+                RequestEvent::RemoteSolved {
+                    from_status: request_status_of(&r)?,
+                    note,
+                },
                 None,
             )
             .await?;
@@ -349,10 +363,7 @@ impl crate::App {
                 ctx,
                 &r.id,
                 None,
-                "remote_failed",
-                None,
-                None,
-                Some(serde_json::json!({"note": note})),
+                RequestEvent::RemoteFailed { note: note.clone() },
                 None,
             )
             .await?;
@@ -387,7 +398,7 @@ impl crate::App {
             request_id: r.id.clone(),
             org_unit_id: org_unit.or_else(|| r.org_unit_id.clone()),
             engineer_id: None,
-            status: "pending".into(),
+            status: WoStatus::Pending.as_str().into(),
             waiting_reason: None,
             resume_status: None,
             priority: r.priority.clone(),
@@ -412,12 +423,16 @@ impl crate::App {
             ctx,
             &r.id,
             Some(&w.id),
-            "work_order_created",
-            None,
-            Some("pending"),
-            Some(
-                serde_json::json!({"number": w.number, "org_unit_id": w.org_unit_id, "note": note}),
-            ),
+            RequestEvent::WorkOrderCreated {
+                number: w.number.clone(),
+                org_unit_id: w
+                    .org_unit_id
+                    .as_deref()
+                    .map(str::parse)
+                    .transpose()
+                    .map_err(|_| AppError::Internal("org unit id".into()))?,
+                note: note.map(str::to_owned),
+            },
             None,
         )
         .await?;
@@ -449,12 +464,12 @@ impl crate::App {
             })?;
         }
         let mut after = r.clone();
-        match r.status.as_str() {
-            "open" => {
-                after.status = "in_progress".into();
-                after.triage = Some("onsite".into());
+        match request_status_of(&r)? {
+            RequestStatus::Open => {
+                after.status = RequestStatus::InProgress.as_str().into();
+                after.triage = Some(Triage::Onsite.as_str().into());
             }
-            "in_progress" => {}
+            RequestStatus::InProgress => {}
             _ => return Err(AppError::Conflict("illegal_transition")),
         }
         self.save_request(&mut tx, &r, &mut after).await?;

@@ -1,9 +1,12 @@
 //! A request as its page and the API show it, the list within the caller's scope, and the
 //! timeline of its events.
 
-use super::{Lenient, RequestScope, not_found, parse_instant, ts};
+use super::{Lenient, RequestScope, not_found, parse_instant, request_status_of, stored_opt, ts};
+use crate::service::work_orders::status_of;
 use crate::{AppError, Ctx, Page, cursor};
-use aftersales_domain::service::RequestStatus;
+use aftersales_domain::service::{
+    EventKind, Outcome, RequestEvent, RequestStatus, Triage, WoStatus,
+};
 use aftersales_domain::{CustomerId, FieldError, FieldErrors, OrgUnitId, Role, UnitId, UserId};
 use aftersales_store::service::{self as store, RequestRow, WorkOrderRow};
 use aftersales_store::{
@@ -46,14 +49,15 @@ pub struct WorkOrderLine {
     pub id: String,
     pub number: String,
     #[schema(value_type = crate::schema::WoStatusName)]
-    pub status: String,
+    pub status: WoStatus,
     pub engineer: Option<NamedRef>,
     pub org_unit: Option<NamedRef>,
     #[schema(value_type = Option<String>, format = DateTime)]
     pub appointment_start: Option<Timestamp>,
     #[schema(value_type = Option<String>, format = DateTime)]
     pub appointment_end: Option<Timestamp>,
-    pub outcome: Option<String>,
+    #[schema(value_type = Option<crate::schema::OutcomeName>)]
+    pub outcome: Option<Outcome>,
     /// Fields whose stored value could not be read, shown as null. Absent when empty.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub invalid_fields: Vec<String>,
@@ -73,9 +77,10 @@ pub struct ServiceRequestView {
     #[schema(value_type = crate::schema::PriorityName)]
     pub priority: String,
     #[schema(value_type = crate::schema::RequestStatusName)]
-    pub status: String,
+    pub status: RequestStatus,
     /// `remote` or `onsite` once triaged.
-    pub triage: Option<String>,
+    #[schema(value_type = Option<crate::schema::TriageName>)]
+    pub triage: Option<Triage>,
     pub symptom_code: Option<String>,
     pub symptom: String,
     pub customer_request: Option<String>,
@@ -124,7 +129,7 @@ pub struct ServiceRequestView {
 }
 
 /// An event of a request's timeline.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct RequestEventView {
     pub id: String,
     #[schema(value_type = String, format = DateTime)]
@@ -133,15 +138,22 @@ pub struct RequestEventView {
     pub actor_name: String,
     /// e.g. `created`, `owner_changed`, `triaged_remote`, `dispatched`, `declined`,
     /// `rescheduled`, `arrived`, `record_signed`, `completed`, `resolved`, `closed`.
-    pub kind: String,
+    #[schema(value_type = crate::schema::EventKindName)]
+    pub kind: EventKind,
     pub work_order_id: Option<String>,
     pub work_order_number: Option<String>,
-    pub from_status: Option<String>,
-    pub to_status: Option<String>,
+    #[schema(value_type = Option<crate::schema::EventStatusName>)]
+    pub from_status: Option<&'static str>,
+    #[schema(value_type = Option<crate::schema::EventStatusName>)]
+    pub to_status: Option<&'static str>,
+    /// The event's facts (its kind says which; statuses are the fields above).
     #[schema(value_type = Option<Object>)]
     pub data: Option<serde_json::Value>,
     pub latitude: Option<f64>,
     pub longitude: Option<f64>,
+    /// The event itself, for the pages' words (a customer's view holds the customer's copy).
+    #[serde(skip)]
+    pub event: RequestEvent,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
@@ -233,8 +245,12 @@ impl crate::App {
             kind: r.kind.clone(),
             channel: r.channel.clone(),
             priority: r.priority.clone(),
-            status: r.status.clone(),
-            triage: r.triage.clone(),
+            status: request_status_of(r)?,
+            triage: stored_opt(
+                "service_requests.triage",
+                r.triage.as_deref(),
+                Triage::parse,
+            )?,
             symptom_code: r.symptom_code.clone(),
             symptom: r.symptom.clone(),
             customer_request: r.customer_request.clone(),
@@ -286,7 +302,7 @@ impl crate::App {
         Ok(WorkOrderLine {
             id: w.id.clone(),
             number: w.number.clone(),
-            status: w.status.clone(),
+            status: status_of(w)?,
             engineer: match w.engineer_id.as_deref() {
                 Some(e) => Some(self.user_ref(conn, e).await?),
                 None => None,
@@ -300,7 +316,7 @@ impl crate::App {
                 w.appointment_start.as_deref(),
             ),
             appointment_end: bad.opt("work_orders.appointment_end", w.appointment_end.as_deref()),
-            outcome: w.outcome.clone(),
+            outcome: stored_opt("work_orders.outcome", w.outcome.as_deref(), Outcome::parse)?,
             invalid_fields: bad.0,
         })
     }
@@ -447,37 +463,48 @@ impl crate::App {
                 .map(|w| (w.id, w.number))
                 .collect();
         let for_customer = ctx.actor().is_some_and(|a| a.role == Role::Customer);
-        let events = store::events_of_request(&mut *conn, &r.id)
-            .await?
-            .into_iter()
-            .map(|e| {
-                Ok(RequestEventView {
-                    at: ts("request_events.at", &e.at)?,
-                    work_order_number: e
-                        .work_order_id
-                        .as_ref()
-                        .and_then(|w| numbers.get(w).cloned()),
-                    id: e.id,
-                    actor_id: e.actor_id,
-                    actor_name: e.actor_name,
-                    kind: e.kind,
-                    work_order_id: e.work_order_id,
-                    from_status: e.from_status,
-                    to_status: e.to_status,
-                    data: e.data.as_deref().and_then(|d| serde_json::from_str(d).ok()),
-                    latitude: e.latitude,
-                    longitude: e.longitude,
-                })
-            })
-            .collect::<Result<Vec<_>, AppError>>()?;
-        // A customer sees their own version of the timeline (see `portal`).
-        Ok(if for_customer {
-            events
-                .into_iter()
-                .filter_map(crate::service::portal::customer_safe)
-                .collect()
-        } else {
-            events
-        })
+        let json = |e: serde_json::Error| AppError::Internal(format!("an event's data: {e}"));
+        let mut out = Vec::new();
+        for e in store::events_of_request(&mut *conn, &r.id).await? {
+            // A customer sees their own version of the timeline (see `portal`): only the
+            // events they are shown, without notes, internal ids or who acted.
+            let (event, data) = if for_customer {
+                match (
+                    e.event.for_customer(),
+                    e.event.customer_data().map_err(json)?,
+                ) {
+                    (Some(event), Some(data)) => (event, data),
+                    _ => continue,
+                }
+            } else {
+                (e.event.clone(), e.event.data().map_err(json)?)
+            };
+            let change = e.event.status_change();
+            let work_order_id = e.work_order_id.map(|w| w.to_string());
+            out.push(RequestEventView {
+                id: e.id.to_string(),
+                at: e.at,
+                actor_id: if for_customer {
+                    None
+                } else {
+                    e.actor_id.map(|a| a.to_string())
+                },
+                actor_name: if for_customer {
+                    String::new()
+                } else {
+                    e.actor_name
+                },
+                kind: e.event.kind(),
+                work_order_number: work_order_id.as_ref().and_then(|w| numbers.get(w).cloned()),
+                work_order_id,
+                from_status: change.and_then(|c| c.from_text()),
+                to_status: change.map(|c| c.to_text()),
+                data: data.map(serde_json::Value::Object),
+                latitude: e.position.filter(|_| !for_customer).map(|p| p.0),
+                longitude: e.position.filter(|_| !for_customer).map(|p| p.1),
+                event,
+            });
+        }
+        Ok(out)
     }
 }

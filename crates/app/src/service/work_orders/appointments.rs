@@ -1,11 +1,12 @@
 //! Appointments (DOMAIN.md R-DSP-2): the window set or moved, a change of an agreed window
 //! with its reason and whether the customer agreed; the history stays.
 
-use super::{Who, WorkOrderView};
+use super::{Who, WorkOrderView, status_of};
+use crate::service::requests::opt_ts;
 use crate::{AppError, Ctx, Principal};
 use aftersales_domain::bounds::parse_instant;
 use aftersales_domain::installed_base::parse_opt_notes;
-use aftersales_domain::service::WoAction;
+use aftersales_domain::service::{Appointment, RequestEvent, WoAction, WoStatus};
 use aftersales_domain::{FieldErrors, Permission};
 use aftersales_store::service::{self as store, AppointmentRow};
 use aftersales_store::time;
@@ -98,6 +99,7 @@ impl crate::App {
             .order_for_change(ctx, key, Some(input.version), Who::FieldOrDispatcher)
             .await?;
         let to = Self::wo_step(&w, WoAction::Schedule)?;
+        let from = status_of(&w)?;
         let first = w.appointment_start.is_none();
         // Moving an agreed window needs its reason (R-DSP-2): required by the state.
         if !first && reason.is_none() {
@@ -107,7 +109,7 @@ impl crate::App {
         after.status = to.as_str().into();
         after.appointment_start = Some(time::to_db(start)?);
         after.appointment_end = Some(time::to_db(end)?);
-        if w.status == "waiting" {
+        if from == WoStatus::Waiting {
             after.waiting_reason = None;
             after.resume_status = None;
         }
@@ -136,14 +138,28 @@ impl crate::App {
             ctx,
             &r.id,
             Some(&w.id),
-            if first { "scheduled" } else { "rescheduled" },
-            Some(&w.status),
-            Some(to.as_str()),
-            Some(serde_json::json!({
-                "starts_at": after.appointment_start, "ends_at": after.appointment_end,
-                "previous_start": w.appointment_start, "previous_end": w.appointment_end,
-                "reason": reason, "customer_agreed": input.customer_agreed,
-            })),
+            {
+                let window = Appointment {
+                    from_status: from,
+                    starts_at: start,
+                    ends_at: end,
+                    previous_start: opt_ts(
+                        "work_orders.appointment_start",
+                        w.appointment_start.as_deref(),
+                    )?,
+                    previous_end: opt_ts(
+                        "work_orders.appointment_end",
+                        w.appointment_end.as_deref(),
+                    )?,
+                    reason,
+                    customer_agreed: input.customer_agreed,
+                };
+                if first {
+                    RequestEvent::Scheduled(window)
+                } else {
+                    RequestEvent::Rescheduled(window)
+                }
+            },
             None,
         )
         .await?;

@@ -1,12 +1,12 @@
 //! Assignment (DOMAIN.md R-DSP-1, R-ORG-3): the order given to an active engineer or partner
 //! technician certified for the unit's product line; accepted, or declined with a reason.
 
-use super::{PositionInput, Who, WorkOrderView, note};
-use crate::service::requests::required_notes;
+use super::{PositionInput, Who, WorkOrderView, note, status_of};
+use crate::service::requests::{required_notes, stored_id};
 use crate::{AppError, Ctx};
 use aftersales_domain::certification::Certification;
 use aftersales_domain::dispatch::{self as dispatch_rules, Assignee, Ineligible};
-use aftersales_domain::service::WoAction;
+use aftersales_domain::service::{Assignment, RequestEvent, WoAction};
 use aftersales_domain::{FieldError, FieldErrors, OrgUnitId, Permission, UserId};
 use aftersales_store::{
     Conn, StoreError, network::certifications as cert_store, network::users as user_store, time,
@@ -174,23 +174,29 @@ impl crate::App {
         after.dispatched_at = Some(time::to_db(self.now())?);
         after.accepted_at = None;
         self.save_order(&mut tx, &w, &mut after).await?;
-        let kind = if w.engineer_id.is_some() {
-            "reassigned"
-        } else {
-            "dispatched"
+        let assignment = Assignment {
+            from_status: status_of(&w)?,
+            engineer_id: engineer,
+            engineer_name: u.display_name.clone(),
+            from_engineer_id: w
+                .engineer_id
+                .as_deref()
+                .map(|e| stored_id("work_orders.engineer_id", e))
+                .transpose()?,
+            org_unit_id: after
+                .org_unit_id
+                .as_deref()
+                .map(|o| stored_id("work_orders.org_unit_id", o))
+                .transpose()?,
+            note: note_text,
         };
-        self.event(
-            &mut tx,
-            ctx,
-            &r.id,
-            Some(&w.id),
-            kind,
-            Some(&w.status),
-            Some(to.as_str()),
-            Some(serde_json::json!({"engineer_id": after.engineer_id, "engineer_name": u.display_name, "from_engineer_id": w.engineer_id, "org_unit_id": after.org_unit_id, "note": note_text})),
-            None,
-        )
-        .await?;
+        let event = if w.engineer_id.is_some() {
+            RequestEvent::Reassigned(assignment)
+        } else {
+            RequestEvent::Dispatched(assignment)
+        };
+        self.event(&mut tx, ctx, &r.id, Some(&w.id), event, None)
+            .await?;
         let v = self.work_order_view(tx.conn(), &after, &r).await?;
         tx.commit().await?;
         Ok(v)
@@ -209,8 +215,7 @@ impl crate::App {
             key,
             input.version,
             WoAction::Accept,
-            "accepted",
-            None,
+            |from, _| RequestEvent::Accepted { from_status: from },
             pos,
             |w, now| {
                 w.accepted_at = Some(now.to_owned());
@@ -233,8 +238,10 @@ impl crate::App {
             key,
             input.version,
             WoAction::Decline,
-            "declined",
-            Some(serde_json::json!({"reason": reason})),
+            |from, _| RequestEvent::Declined {
+                from_status: from,
+                reason,
+            },
             None,
             |w, _| {
                 w.engineer_id = None;

@@ -27,11 +27,13 @@ pub(crate) use record::{content_hash, record_content};
 pub use visit::{CompleteInput, PositionInput, TransitionInput};
 
 use crate::service::requests::{
-    NamedRef, RequestScope, RequestUnit, not_found as request_not_found, ts,
+    NamedRef, RequestScope, RequestUnit, not_found as request_not_found, stored, stored_opt, ts,
 };
 use crate::{AppError, Ctx, Page, cursor};
 use aftersales_domain::installed_base::parse_opt_notes;
-use aftersales_domain::service::{self as rules, WoAction, WoStatus};
+use aftersales_domain::service::{
+    self as rules, Outcome, RequestEvent, RequestStatus, WaitReason, WoAction, WoStatus,
+};
 use aftersales_domain::{FieldError, FieldErrors, Permission, Role, UserId};
 use aftersales_store::service::{self as store, RequestRow, WorkOrderRow};
 use aftersales_store::{Conn, StoreError, Tx, time};
@@ -47,7 +49,7 @@ pub struct WorkOrderRequest {
     #[schema(value_type = crate::schema::RequestKindName)]
     pub kind: String,
     #[schema(value_type = crate::schema::RequestStatusName)]
-    pub status: String,
+    pub status: RequestStatus,
     pub symptom: String,
     pub symptom_code: Option<String>,
     pub customer: NamedRef,
@@ -69,9 +71,9 @@ pub struct WorkOrderView {
     /// `WO202611300001`
     pub number: String,
     #[schema(value_type = crate::schema::WoStatusName)]
-    pub status: String,
+    pub status: WoStatus,
     #[schema(value_type = Option<crate::schema::WaitReasonName>)]
-    pub waiting_reason: Option<String>,
+    pub waiting_reason: Option<WaitReason>,
     #[schema(value_type = crate::schema::PriorityName)]
     pub priority: String,
     pub request: WorkOrderRequest,
@@ -82,7 +84,7 @@ pub struct WorkOrderView {
     #[schema(value_type = Option<String>, format = DateTime)]
     pub appointment_end: Option<Timestamp>,
     #[schema(value_type = Option<crate::schema::OutcomeName>)]
-    pub outcome: Option<String>,
+    pub outcome: Option<Outcome>,
     pub loaner_left: bool,
     #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
@@ -172,9 +174,8 @@ fn position(
     }
 }
 
-fn status_of(w: &WorkOrderRow) -> Result<WoStatus, AppError> {
-    WoStatus::parse(&w.status)
-        .ok_or_else(|| AppError::Internal(format!("work order status {}", w.status)))
+pub(crate) fn status_of(w: &WorkOrderRow) -> Result<WoStatus, AppError> {
+    stored("work_orders.status", &w.status, WoStatus::parse)
 }
 
 impl crate::App {
@@ -324,8 +325,12 @@ impl crate::App {
         Ok(WorkOrderView {
             id: w.id.clone(),
             number: w.number.clone(),
-            status: w.status.clone(),
-            waiting_reason: w.waiting_reason.clone(),
+            status,
+            waiting_reason: stored_opt(
+                "work_orders.waiting_reason",
+                w.waiting_reason.as_deref(),
+                WaitReason::parse,
+            )?,
             priority: w.priority.clone(),
             request: WorkOrderRequest {
                 id: req.id,
@@ -359,7 +364,7 @@ impl crate::App {
                 w.appointment_start.as_deref(),
             ),
             appointment_end: bad.opt("work_orders.appointment_end", w.appointment_end.as_deref()),
-            outcome: w.outcome.clone(),
+            outcome: stored_opt("work_orders.outcome", w.outcome.as_deref(), Outcome::parse)?,
             loaner_left: w.loaner_left != 0,
             created_at: ts("work_orders.created_at", &w.created_at)?,
             dispatched_at: bad.opt("work_orders.dispatched_at", w.dispatched_at.as_deref()),
@@ -501,7 +506,8 @@ impl crate::App {
         })
     }
 
-    /// One state step taken by the engineer holding the order, with its event.
+    /// One state step taken by the engineer holding the order, with its event (made from
+    /// the status before and after the step).
     #[allow(clippy::too_many_arguments)]
     async fn field_step(
         &self,
@@ -509,14 +515,14 @@ impl crate::App {
         key: &str,
         version: i64,
         action: WoAction,
-        kind: &str,
-        data: Option<serde_json::Value>,
+        event: impl FnOnce(WoStatus, WoStatus) -> RequestEvent,
         pos: Option<(f64, f64)>,
         change: impl FnOnce(&mut WorkOrderRow, &str),
     ) -> Result<WorkOrderView, AppError> {
         let (mut tx, w, r) = self
             .order_for_change(ctx, key, Some(version), Who::Field)
             .await?;
+        let from = status_of(&w)?;
         let to = Self::wo_step(&w, action)?;
         let now = time::to_db(self.now())?;
         // The change sees the state before the step (e.g. where a wait will resume).
@@ -524,18 +530,8 @@ impl crate::App {
         change(&mut after, &now);
         after.status = to.as_str().into();
         self.save_order(&mut tx, &w, &mut after).await?;
-        self.event(
-            &mut tx,
-            ctx,
-            &r.id,
-            Some(&w.id),
-            kind,
-            Some(&w.status),
-            Some(to.as_str()),
-            data,
-            pos,
-        )
-        .await?;
+        self.event(&mut tx, ctx, &r.id, Some(&w.id), event(from, to), pos)
+            .await?;
         let v = self.work_order_view(tx.conn(), &after, &r).await?;
         tx.commit().await?;
         Ok(v)

@@ -7,6 +7,7 @@ use crate::service::requests::required_notes;
 use crate::service::requests::{opt_ts, ts};
 use crate::{AppError, Ctx, Principal};
 use aftersales_domain::installed_base::{parse_opt_text, parse_text};
+use aftersales_domain::service::{RequestEvent, Signing};
 use aftersales_domain::{FieldError, FieldErrors, Permission};
 use aftersales_store::service::{self as store, RecordRow};
 use aftersales_store::{Conn, StoreError, time};
@@ -342,7 +343,7 @@ impl crate::App {
         ctx.require(Permission::FieldWork)?;
         let rec = input.parse()?;
         let (mut tx, w, r) = self.order_for_change(ctx, key, None, Who::Field).await?;
-        if !matches!(w.status.as_str(), "arrived" | "in_service" | "waiting") {
+        if !status_of(&w)?.is_on_site() {
             return Err(AppError::Conflict("illegal_transition"));
         }
         let existing = store::get_record(tx.conn(), &w.id).await?;
@@ -392,10 +393,10 @@ impl crate::App {
             ctx,
             &r.id,
             Some(&w.id),
-            "record_saved",
-            None,
-            None,
-            Some(serde_json::json!({"record_version": row.version, "parts": parts})),
+            RequestEvent::RecordSaved {
+                record_version: row.version,
+                parts: parts as i64,
+            },
             None,
         )
         .await?;
@@ -460,7 +461,12 @@ impl crate::App {
             at: time::to_db(self.now())?,
         };
         store::insert_photo(tx.conn(), &meta, bytes).await?;
-        self.event(&mut tx, ctx, &r.id, Some(&w.id), "photo_added", None, None, Some(serde_json::json!({"photo_id": meta.id, "size": meta.size, "sha256": hex_sha256(bytes)})), None)
+        let added = RequestEvent::PhotoAdded {
+            photo_id: meta.id.clone(),
+            size: meta.size,
+            sha256: hex_sha256(bytes),
+        };
+        self.event(&mut tx, ctx, &r.id, Some(&w.id), added, None)
             .await?;
         tx.commit().await?;
         Ok(PhotoView {
@@ -517,7 +523,7 @@ impl crate::App {
             _ => {}
         }
         let (mut tx, w, r) = self.order_for_change(ctx, key, None, Who::Field).await?;
-        if !matches!(w.status.as_str(), "arrived" | "in_service" | "waiting") {
+        if !status_of(&w)?.is_on_site() {
             return Err(AppError::Conflict("illegal_transition"));
         }
         let Some(rec) = store::get_record(tx.conn(), &w.id).await? else {
@@ -545,12 +551,17 @@ impl crate::App {
                 current: rec.version,
             });
         }
-        let kind = if declined.is_some() {
-            "signature_declined"
-        } else {
-            "record_signed"
+        let signing = Signing {
+            signer_name: after.signer_name.clone(),
+            reason: declined.clone(),
+            content_hash: after.content_hash.clone(),
         };
-        self.event(&mut tx, ctx, &r.id, Some(&w.id), kind, None, None, Some(serde_json::json!({"signer_name": after.signer_name, "reason": declined, "content_hash": after.content_hash})), None)
+        let event = if declined.is_some() {
+            RequestEvent::SignatureDeclined(signing)
+        } else {
+            RequestEvent::RecordSigned(signing)
+        };
+        self.event(&mut tx, ctx, &r.id, Some(&w.id), event, None)
             .await?;
         let v = self.work_order_view(tx.conn(), &w, &r).await?;
         tx.commit().await?;
@@ -618,10 +629,7 @@ impl crate::App {
             ctx,
             &r.id,
             Some(&w.id),
-            "addendum",
-            None,
-            None,
-            Some(serde_json::json!({"body": body})),
+            RequestEvent::Addendum { body },
             None,
         )
         .await?;

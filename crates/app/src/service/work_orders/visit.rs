@@ -1,9 +1,13 @@
 //! The visit (DOMAIN.md R-DSP-4..6): depart, arrive, start, wait with a typed reason, resume,
 //! cancel; completion with its outcome and what the request does next.
 
-use super::{Who, WorkOrderView, note, position};
+use super::{Who, WorkOrderView, note, position, status_of};
+use crate::service::requests::request_status_of;
 use crate::{AppError, Ctx};
-use aftersales_domain::service::{Outcome, WaitReason, WoAction};
+use aftersales_domain::service::{
+    FieldStep, FollowUpReason, Outcome, RequestEvent, RequestStatus, Resolution, WaitReason,
+    WoAction, WoStatus,
+};
 use aftersales_domain::{FieldError, FieldErrors, Permission};
 use aftersales_store::service as store;
 use aftersales_store::time;
@@ -157,6 +161,7 @@ impl crate::App {
                 let (mut tx, w, r) = self
                     .order_for_change(ctx, key, Some(input.version), Who::Dispatcher)
                     .await?;
+                let from = status_of(&w)?;
                 let to = Self::wo_step(&w, WoAction::Cancel)?;
                 let mut after = w.clone();
                 after.status = to.as_str().into();
@@ -167,10 +172,10 @@ impl crate::App {
                     ctx,
                     &r.id,
                     Some(&w.id),
-                    "work_order_cancelled",
-                    Some(&w.status),
-                    Some(to.as_str()),
-                    Some(serde_json::json!({"reason": reason})),
+                    RequestEvent::WorkOrderCancelled {
+                        from_status: from,
+                        reason,
+                    },
                     None,
                 )
                 .await?;
@@ -182,14 +187,16 @@ impl crate::App {
                 let Some(why) = wait_reason else {
                     return Err(AppError::conflict_on("wait_reason", "required"));
                 };
-                let data = serde_json::json!({"wait_reason": why.as_str(), "reason": reason});
                 self.field_step(
                     ctx,
                     key,
                     input.version,
                     WoAction::Wait,
-                    "waiting",
-                    Some(data),
+                    |from, _| RequestEvent::Waiting {
+                        from_status: from,
+                        wait_reason: why,
+                        reason,
+                    },
                     pos,
                     |w, _| {
                         w.resume_status = Some(w.status.clone());
@@ -199,20 +206,28 @@ impl crate::App {
                 .await
             }
             _ => {
-                let kind = match action {
-                    WoAction::Depart => "en_route",
-                    WoAction::Arrive => "arrived",
-                    WoAction::Start => "in_service",
-                    _ => "resumed",
+                let event = move |from: WoStatus, to: WoStatus| {
+                    let step = FieldStep {
+                        from_status: from,
+                        note: reason,
+                    };
+                    match action {
+                        WoAction::Depart => RequestEvent::EnRoute(step),
+                        WoAction::Arrive => RequestEvent::Arrived(step),
+                        WoAction::Start => RequestEvent::InService(step),
+                        _ => RequestEvent::Resumed {
+                            from_status: from,
+                            to_status: to,
+                            note: step.note,
+                        },
+                    }
                 };
-                let data = reason.map(|r| serde_json::json!({"note": r}));
                 self.field_step(
                     ctx,
                     key,
                     input.version,
                     action,
-                    kind,
-                    data,
+                    event,
                     pos,
                     |w, now| match action {
                         WoAction::Depart => w.en_route_at = Some(now.to_owned()),
@@ -246,6 +261,7 @@ impl crate::App {
         let (mut tx, w, r) = self
             .order_for_change(ctx, key, Some(input.version), Who::Field)
             .await?;
+        let from = status_of(&w)?;
         let to = Self::wo_step(&w, WoAction::Complete)?;
         let Some(rec) = store::get_record(tx.conn(), &w.id).await? else {
             return Err(AppError::Conflict("record_missing"));
@@ -265,10 +281,12 @@ impl crate::App {
             ctx,
             &r.id,
             Some(&w.id),
-            "completed",
-            Some(&w.status),
-            Some(to.as_str()),
-            Some(serde_json::json!({"outcome": outcome.as_str(), "loaner_left": input.loaner_left, "test_run_done": rec.test_run_done.map(|v| v != 0)})),
+            RequestEvent::Completed {
+                from_status: from,
+                outcome,
+                loaner_left: input.loaner_left,
+                test_run_done: rec.test_run_done.map(|v| v != 0),
+            },
             pos,
         )
         .await?;
@@ -276,17 +294,18 @@ impl crate::App {
         let mut req = r.clone();
         let mut changed = false;
         if rec.test_run_done != Some(1) {
-            req.follow_up_due_at = Some(time::to_db(now + jiff::SignedDuration::from_hours(2))?);
+            let due = now + jiff::SignedDuration::from_hours(2);
+            req.follow_up_due_at = Some(time::to_db(due)?);
             changed = true;
             self.event(
                 &mut tx,
                 ctx,
                 &r.id,
                 Some(&w.id),
-                "follow_up_due",
-                None,
-                None,
-                Some(serde_json::json!({"due_at": req.follow_up_due_at, "why": "no_test_run"})),
+                RequestEvent::FollowUpDue {
+                    due_at: Some(due),
+                    why: FollowUpReason::NoTestRun,
+                },
                 None,
             )
             .await?;
@@ -294,9 +313,11 @@ impl crate::App {
         let others_open = store::work_orders_of_request(tx.conn(), &r.id)
             .await?
             .iter()
-            .any(|o| o.id != w.id && !matches!(o.status.as_str(), "completed" | "cancelled"));
-        if outcome == Outcome::Fixed && !others_open && r.status == "in_progress" {
-            req.status = "resolved".into();
+            .any(|o| o.id != w.id && WoStatus::parse(&o.status).is_none_or(|s| !s.is_terminal()));
+        let request_status = request_status_of(&r)?;
+        if outcome == Outcome::Fixed && !others_open && request_status == RequestStatus::InProgress
+        {
+            req.status = RequestStatus::Resolved.as_str().into();
             req.resolved_at = Some(time::to_db(now)?);
             changed = true;
             self.event(
@@ -304,10 +325,12 @@ impl crate::App {
                 ctx,
                 &r.id,
                 None,
-                "resolved",
-                Some(&r.status),
-                Some("resolved"),
-                Some(serde_json::json!({"by_work_order": w.number})),
+                RequestEvent::Resolved {
+                    from_status: request_status,
+                    how: Resolution::ByWorkOrder {
+                        by_work_order: w.number.clone(),
+                    },
+                },
                 None,
             )
             .await?;
@@ -318,10 +341,9 @@ impl crate::App {
                 ctx,
                 &r.id,
                 Some(&w.id),
-                "taken_to_depot",
-                None,
-                None,
-                Some(serde_json::json!({"loaner_left": input.loaner_left})),
+                RequestEvent::TakenToDepot {
+                    loaner_left: input.loaner_left,
+                },
                 None,
             )
             .await?;

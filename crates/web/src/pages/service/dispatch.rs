@@ -13,6 +13,7 @@ use aftersales_app::{
     AppError, BoardBlock, BoardEngineer, BoardJob, BoardQuery, DispatchInput, SuggestionView,
     SuggestionsView,
 };
+use aftersales_domain::service::WoStatus;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
@@ -39,6 +40,8 @@ pub struct JobRow {
     pub selected: bool,
     pub priority: String,
     pub status: String,
+    /// Still waiting for an engineer (how long it waited is shown).
+    pub pending: bool,
     pub waited: String,
     pub risk: String,
     pub window: String,
@@ -217,7 +220,7 @@ fn block_view(
     };
     BlockView {
         time,
-        status: wo_fmt::status_label(tr, &b.status, None),
+        status: wo_fmt::status_label(tr, b.status, None),
         selected: b.number == selected || b.id == selected,
         b: b.clone(),
         place,
@@ -243,7 +246,8 @@ fn job_row(tr: Tr, j: &BoardJob, selected: &str, today: jiff::civil::Date) -> Jo
     JobRow {
         selected: j.number == selected || j.id == selected,
         priority: wo_fmt::priority_label(tr, &j.priority),
-        status: wo_fmt::status_label(tr, &j.status, None),
+        status: wo_fmt::status_label(tr, j.status, None),
+        pending: j.status == WoStatus::Pending,
         waited,
         risk,
         window: wo_fmt::window(tr, j.window_start, j.window_end, today),

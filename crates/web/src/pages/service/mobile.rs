@@ -18,6 +18,7 @@ use aftersales_app::{
     AddendumInput, AppError, AppointmentInput, CompleteInput, DeclineInput, PartUsed,
     PositionInput, RecordInput, SignatureInput, TransitionInput, WorkOrderView,
 };
+use aftersales_domain::service::{self, NextStep, Outcome, WoAction, WoStatus};
 use aftersales_domain::{FieldError, FieldErrors, Locale};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -48,7 +49,7 @@ pub struct Next {
 pub struct Card {
     pub number: String,
     pub version: i64,
-    pub status: String,
+    pub status: WoStatus,
     pub status_label: String,
     pub window: String,
     pub customer: String,
@@ -133,27 +134,22 @@ impl Card {
     }
 }
 
+/// The big button for the domain's next step (`service::next_step`).
 fn next_step(tr: Tr, v: &WorkOrderView) -> Option<Next> {
-    let form = |action: &str, key: &str| Next {
-        action: action.to_owned(),
-        label: tr.t_dyn(key),
-        href: None,
-    };
     let locked = v.record.as_ref().is_some_and(|r| r.locked);
     let link = |key: &str, anchor: &str| Next {
         action: "link".into(),
         label: tr.t_dyn(key),
         href: Some(format!("/m/orders/{}#{anchor}", v.number)),
     };
-    Some(match v.status.as_str() {
-        "dispatched" => form("accept", "engineer.next.accept"),
-        "accepted" | "scheduled" => form("depart", "engineer.next.depart"),
-        "en_route" => form("arrive", "engineer.next.arrive"),
-        "arrived" => form("start", "engineer.next.start"),
-        "in_service" if locked => link("engineer.next.complete", "complete"),
-        "in_service" => link("engineer.next.record", "record"),
-        "waiting" => form("resume", "engineer.next.resume"),
-        _ => return None,
+    Some(match service::next_step(v.status, locked)? {
+        NextStep::Act(a) => Next {
+            action: a.as_str().to_owned(),
+            label: tr.t_dyn(&format!("engineer.next.{}", a.as_str())),
+            href: None,
+        },
+        NextStep::Complete => link("engineer.next.complete", "complete"),
+        NextStep::FillRecord => link("engineer.next.record", "record"),
     })
 }
 
@@ -197,8 +193,8 @@ fn card_of(tr: Tr, v: &WorkOrderView, now: jiff::Timestamp, back: &'static str) 
     Card {
         number: v.number.clone(),
         version: v.version,
-        status: v.status.clone(),
-        status_label: wo_fmt::status_label(tr, &v.status, v.waiting_reason.as_deref()),
+        status: v.status,
+        status_label: wo_fmt::status_label(tr, v.status, v.waiting_reason),
         window: wo_fmt::window(tr, v.appointment_start, v.appointment_end, today),
         customer: req.customer.name.clone(),
         contact: req.contact_name.clone(),
@@ -283,7 +279,7 @@ async fn home_page(
             c.typed = typed;
         }
         let day = v.appointment_start.map(wo_fmt::local_date);
-        if v.status == "completed" || v.status == "cancelled" {
+        if v.status.is_terminal() {
             page.done.push(c);
         } else if day.is_some_and(|d| d > today) {
             page.later.push(c);
@@ -506,6 +502,8 @@ pub struct OrderPage {
     /// The draft this page settles (after the record was saved).
     pub clear_key: Option<String>,
     pub on_site: bool,
+    /// The visit may be completed in this state (arrived or in service).
+    pub can_complete: bool,
     pub locked: bool,
     pub has_record: bool,
     pub record_labor: String,
@@ -521,7 +519,7 @@ impl OrderPage {
         let shown = match e.form.as_str() {
             "record" => on_site_open || self.locked,
             "signature" => (on_site_open && self.has_record) || self.locked,
-            "complete" => self.locked && matches!(self.v.status.as_str(), "arrived" | "in_service"),
+            "complete" => self.locked && self.can_complete,
             "addendum" => self.locked,
             _ => true,
         };
@@ -551,8 +549,8 @@ impl OrderPage {
         }
     }
 
-    pub fn outcome_label(&self, o: &str) -> String {
-        self.shell.tr.t_dyn(&format!("wo.outcome.{o}"))
+    pub fn outcome_label(&self, o: &Outcome) -> String {
+        self.shell.tr.t_dyn(&format!("wo.outcome.{}", o.as_str()))
     }
 
     pub fn when(&self, t: &jiff::Timestamp) -> String {
@@ -639,7 +637,8 @@ async fn order_page(
         flash: st.flash,
         clear_key: st.clear.then(|| autosave_key.clone()),
         autosave_key,
-        on_site: matches!(v.status.as_str(), "arrived" | "in_service" | "waiting"),
+        on_site: v.status.is_on_site(),
+        can_complete: v.status.allows(WoAction::Complete),
         locked,
         has_record: v.record.is_some(),
         record_labor,

@@ -10,6 +10,7 @@ use aftersales_app::{
     ServiceRequestView, WorkOrderLine,
 };
 use aftersales_domain::Role;
+use aftersales_domain::service::RequestStatus;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
@@ -28,8 +29,8 @@ pub struct PortalPage {
 }
 
 impl PortalPage {
-    pub fn req_status(&self, s: &str) -> String {
-        crate::pages::service::requests::request_status_label(self.shell.tr, s)
+    pub fn req_status(&self, s: &RequestStatus) -> String {
+        crate::pages::service::requests::request_status_label(self.shell.tr, *s)
     }
 }
 
@@ -211,12 +212,12 @@ pub struct PortalRequestPage {
 }
 
 impl PortalRequestPage {
-    pub fn req_status(&self, s: &str) -> String {
-        crate::pages::service::requests::request_status_label(self.shell.tr, s)
+    pub fn req_status(&self, s: &RequestStatus) -> String {
+        crate::pages::service::requests::request_status_label(self.shell.tr, *s)
     }
 
     pub fn wo_status(&self, w: &WorkOrderLine) -> String {
-        crate::pages::service::requests::wo_status_label(self.shell.tr, &w.status, None)
+        crate::pages::service::requests::wo_status_label(self.shell.tr, w.status, None)
     }
 
     pub fn event_text(&self, e: &RequestEventView) -> String {

@@ -10,6 +10,7 @@ use crate::shell::{FormErrors, PageError, Shell, WebUser};
 use aftersales_app::{
     AppError, CallbackInput, ReconciliationView, RecordVerification, WorkOrderView,
 };
+use aftersales_domain::service::WoStatus;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Request, State};
@@ -191,8 +192,10 @@ impl ReconciliationPage {
         self.shell.tr.t_dyn(&format!("recon.outcome.{o}"))
     }
 
-    pub fn status(&self, s: &str) -> String {
-        self.shell.tr.t_dyn(&format!("record.wo_status.{s}"))
+    pub fn status(&self, s: &WoStatus) -> String {
+        self.shell
+            .tr
+            .t_dyn(&format!("record.wo_status.{}", s.as_str()))
     }
 }
 

@@ -18,6 +18,10 @@ use aftersales_app::{
     WarrantyView, WorkOrderLine,
 };
 use aftersales_domain::installed_base::Serial;
+use aftersales_domain::service::{
+    Creation, EventKind, RequestEvent, RequestStatus, Resolution, Triage, WaitReason, WoStatus,
+};
+use aftersales_domain::sla::Milestone;
 use aftersales_domain::warranty::Cause;
 use aftersales_domain::{FieldErrors, Permission, Role};
 use askama::Template;
@@ -31,26 +35,25 @@ use serde::Deserialize;
 // Words and colors shared by the pages
 
 /// The request status as service centers say it (新建, 处理中, …).
-pub fn request_status_label(tr: Tr, status: &str) -> String {
-    tr.t_dyn(&format!("requests.status.{status}"))
+pub fn request_status_label(tr: Tr, status: RequestStatus) -> String {
+    tr.t_dyn(&format!("requests.status.{}", status.as_str()))
 }
 
 /// The work order status as service centers say it; waiting says what for (待配件,
 /// 待客户确认, 待报价付款).
-pub fn wo_status_label(tr: Tr, status: &str, waiting: Option<&str>) -> String {
+pub fn wo_status_label(tr: Tr, status: WoStatus, waiting: Option<WaitReason>) -> String {
     match (status, waiting) {
-        ("waiting", Some(w)) => tr.t_dyn(&format!("requests.wo_status.waiting_{w}")),
-        _ => tr.t_dyn(&format!("requests.wo_status.{status}")),
+        (WoStatus::Waiting, Some(w)) => {
+            tr.t_dyn(&format!("requests.wo_status.waiting_{}", w.as_str()))
+        }
+        _ => tr.t_dyn(&format!("requests.wo_status.{}", status.as_str())),
     }
 }
 
-/// The CSS class of a status badge: one color per status (with the name beside it,
-/// never the color alone).
-pub fn status_class(status: &str, waiting: Option<&str>) -> String {
-    match (status, waiting) {
-        ("waiting", Some(w)) => format!("badge st st-waiting st-waiting-{w}"),
-        _ => format!("badge st st-{status}"),
-    }
+/// The CSS class of a status badge (a request's or a work order's): one color per status
+/// (with the name beside it, never the color alone).
+pub fn status_class(status: &impl std::fmt::Display) -> String {
+    format!("badge st st-{status}")
 }
 
 /// "保修已过期 2026-03-01（配件:按成本价收费, 人工费:免费, 上门费:按标准价收费）".
@@ -115,167 +118,197 @@ fn warning_of_stored(tr: Tr, v: &serde_json::Value) -> Option<String> {
 }
 
 /// An event of the timeline in words, in the page's language: "派工给 张伟",
-/// "改约：客户临时出差（客户同意）", "拒单：…".
+/// "改约：客户临时出差（客户同意）", "拒单：…". Words come from the catalogs
+/// (`requests.event.*`); the event holds facts only. A customer's view holds the customer's
+/// copy of the event (`RequestEvent::for_customer`), so their page never shows a note.
 pub fn event_text(tr: Tr, e: &RequestEventView) -> String {
-    let d = e.data.clone().unwrap_or(serde_json::Value::Null);
-    let s = |k: &str| -> String {
-        match d.get(k) {
-            Some(serde_json::Value::String(x)) => x.clone(),
-            Some(serde_json::Value::Null) | None => String::new(),
-            Some(x) => x.to_string(),
+    use aftersales_domain::service::RequestEvent as E;
+    let kind = e.event.kind();
+    let key = format!("requests.event.{}", kind.as_str());
+    let time = |t: Option<jiff::Timestamp>| t.map(fmt_time).unwrap_or_default();
+    let with_note = |base: String, note: Option<&str>| -> String {
+        match note.filter(|n| !n.is_empty()) {
+            None => base,
+            Some(n) => tr.f("requests.event.with_note", &[("text", &base), ("note", n)]),
         }
     };
-    let time = |k: &str| -> String {
-        d.get(k)
-            .and_then(|v| v.as_str())
-            .and_then(|t| t.parse::<jiff::Timestamp>().ok())
-            .map(fmt_time)
-            .unwrap_or_default()
-    };
-    let with_note = |base: String, key: &str| -> String {
-        let n = s(key);
-        if n.is_empty() {
-            base
+    // A kind the catalog has no sentence for reads as its name.
+    let plain = || {
+        let t = tr.t_dyn(&key);
+        if t == key {
+            kind.as_str().to_owned()
         } else {
-            tr.f("requests.event.with_note", &[("text", &base), ("note", &n)])
+            t
         }
     };
-    let key = format!("requests.event.{}", e.kind);
-    let text = match e.kind.as_str() {
-        "created" => {
-            let reopens = s("reopens");
-            let channel = s("channel");
-            let mut t = tr.f("requests.event.created", &[("number", &s("number"))]);
-            if !channel.is_empty() {
-                let c = tr.t_dyn(&format!("requests.channel.{channel}"));
+    let sla =
+        |milestone: Milestone, due: Option<jiff::Timestamp>, step: Option<i64>, to: &[String]| {
+            let step = step.map(|s| s.to_string()).unwrap_or_default();
+            tr.f(
+                &key,
+                &[
+                    (
+                        "milestone",
+                        &tr.t_dyn(&format!("sla.milestone.{}", milestone.as_str())),
+                    ),
+                    ("due", &time(due)),
+                    ("step", &step),
+                    ("role", &tr.t_dyn(&format!("sla.role.step{step}"))),
+                    ("to", &to.join(tr.t("requests.event.names_separator"))),
+                ],
+            )
+        };
+    let text = match &e.event {
+        E::Created(c) => {
+            let (number, channel, reopens, note) = match c {
+                Creation::Intake {
+                    number, channel, ..
+                } => (number, Some(*channel), None, None),
+                Creation::Reopen {
+                    number,
+                    reopens,
+                    note,
+                } => (number, None, Some(reopens), note.as_deref()),
+            };
+            let mut t = tr.f("requests.event.created", &[("number", number)]);
+            if let Some(channel) = channel {
+                let c = tr.t_dyn(&format!("requests.channel.{}", channel.as_str()));
                 t = tr.f(
                     "requests.event.with_channel",
                     &[("text", &t), ("channel", &c)],
                 );
             }
-            if !reopens.is_empty() {
-                let more = tr.f("requests.reopened_from", &[("number", &reopens)]);
+            if let Some(reopens) = reopens {
+                let more = tr.f("requests.reopened_from", &[("number", reopens)]);
                 t = tr.f("requests.event.and", &[("text", &t), ("more", &more)]);
             }
-            with_note(t, "note")
+            with_note(t, note)
         }
-        "priority_changed" => with_note(
+        E::PriorityChanged { from, to, note } => with_note(
             tr.f(
                 "requests.event.priority_changed",
                 &[
                     (
                         "from",
-                        &tr.t_dyn(&format!("requests.priority.{}", s("from"))),
+                        &tr.t_dyn(&format!("requests.priority.{}", from.as_str())),
                     ),
-                    ("to", &tr.t_dyn(&format!("requests.priority.{}", s("to")))),
+                    (
+                        "to",
+                        &tr.t_dyn(&format!("requests.priority.{}", to.as_str())),
+                    ),
                 ],
             ),
-            "note",
+            note.as_deref(),
         ),
-        "owner_changed" => with_note(
-            tr.f("requests.event.owner_changed", &[("name", &s("to_name"))]),
-            "note",
+        E::OwnerChanged { to_name, note, .. } => with_note(
+            tr.f("requests.event.owner_changed", &[("name", to_name)]),
+            note.as_deref(),
         ),
-        "triaged_remote" => with_note(
+        E::TriagedRemote {
+            note,
+            follow_up_due_at,
+            ..
+        } => with_note(
             tr.f(
                 "requests.event.triaged_remote",
-                &[("due", &time("follow_up_due_at"))],
+                &[("due", &time(*follow_up_due_at))],
             ),
-            "note",
+            note.as_deref(),
         ),
-        "work_order_created" => with_note(
-            tr.f(
-                "requests.event.work_order_created",
-                &[("number", &s("number"))],
-            ),
-            "note",
+        E::WorkOrderCreated { number, note, .. } => with_note(
+            tr.f("requests.event.work_order_created", &[("number", number)]),
+            note.as_deref(),
         ),
-        "dispatched" | "reassigned" => {
-            with_note(tr.f(&key, &[("name", &s("engineer_name"))]), "note")
+        E::Dispatched(a) | E::Reassigned(a) => {
+            with_note(tr.f(&key, &[("name", &a.engineer_name)]), a.note.as_deref())
         }
-        "declined" | "cancelled" | "work_order_cancelled" | "signature_declined" => {
-            with_note(tr.t_dyn(&key), "reason")
-        }
-        "scheduled" | "rescheduled" => {
-            let agreed = match d.get("customer_agreed").and_then(|v| v.as_bool()) {
-                Some(true) => tr.t_dyn("requests.event.agreed"),
-                Some(false) => tr.t_dyn("requests.event.not_agreed"),
-                None => String::new(),
-            };
-            let window = format!("{} – {}", time("starts_at"), time("ends_at"));
-            let reason = s("reason");
-            if reason.is_empty() {
-                tr.f(&key, &[("window", &window), ("agreed", &agreed)])
+        E::Declined { reason, .. }
+        | E::Cancelled { reason, .. }
+        | E::WorkOrderCancelled { reason, .. } => with_note(tr.t_dyn(&key), Some(reason)),
+        E::SignatureDeclined(s) => with_note(tr.t_dyn(&key), s.reason.as_deref()),
+        E::Scheduled(a) | E::Rescheduled(a) => {
+            let agreed = tr.t_dyn(if a.customer_agreed {
+                "requests.event.agreed"
             } else {
-                tr.f(
+                "requests.event.not_agreed"
+            });
+            let window = format!("{} – {}", fmt_time(a.starts_at), fmt_time(a.ends_at));
+            match a.reason.as_deref().filter(|r| !r.is_empty()) {
+                None => tr.f(&key, &[("window", &window), ("agreed", &agreed)]),
+                Some(reason) => tr.f(
                     "requests.event.rescheduled_reason",
-                    &[
-                        ("reason", &reason),
-                        ("agreed", &agreed),
-                        ("window", &window),
-                    ],
-                )
+                    &[("reason", reason), ("agreed", &agreed), ("window", &window)],
+                ),
             }
         }
-        "waiting" => with_note(
-            tr.t_dyn(&format!("requests.wo_status.waiting_{}", s("wait_reason"))),
-            "reason",
+        E::Waiting {
+            wait_reason,
+            reason,
+            ..
+        } => with_note(
+            tr.t_dyn(&format!(
+                "requests.wo_status.waiting_{}",
+                wait_reason.as_str()
+            )),
+            reason.as_deref(),
         ),
-        "record_signed" => tr.f(
+        E::RecordSigned(s) => tr.f(
             "requests.event.record_signed",
-            &[("name", &s("signer_name"))],
+            &[("name", s.signer_name.as_deref().unwrap_or_default())],
         ),
-        "completed" => tr.f(
+        E::Completed { outcome, .. } => tr.f(
             "requests.event.completed",
             &[(
                 "outcome",
-                &tr.t_dyn(&format!("requests.outcome.{}", s("outcome"))),
+                &tr.t_dyn(&format!("requests.outcome.{}", outcome.as_str())),
             )],
         ),
-        "follow_up_due" => tr.f("requests.event.follow_up_due", &[("due", &time("due_at"))]),
-        "reopened" => with_note(
-            tr.f("requests.event.reopened", &[("number", &s("as"))]),
-            "note",
+        E::FollowUpDue { due_at, .. } => {
+            tr.f("requests.event.follow_up_due", &[("due", &time(*due_at))])
+        }
+        E::Reopened { as_number, note } => with_note(
+            tr.f("requests.event.reopened", &[("number", as_number)]),
+            note.as_deref(),
         ),
-        "alarm_received" | "alarm_merged" => {
-            let mut t = tr.f(&key, &[("code", &s("code"))]);
-            let m = s("message");
-            if !m.is_empty() {
-                t = tr.f("requests.event.with_note", &[("text", &t), ("note", &m)]);
-            }
-            t
+        E::AlarmReceived(a) | E::AlarmMerged(a) => with_note(
+            tr.f(&key, &[("code", a.code.as_deref().unwrap_or_default())]),
+            a.message.as_deref(),
+        ),
+        E::Addendum { body } => with_note(tr.t_dyn(&key), Some(body)),
+        E::SlaWarning {
+            milestone, due_at, ..
+        } => sla(*milestone, Some(*due_at), None, &[]),
+        E::SlaBreached(l) | E::SlaEscalated(l) => {
+            sla(l.milestone, Some(l.due_at), Some(l.step), &l.to)
         }
-        "addendum" => with_note(tr.t_dyn(&key), "body"),
-        "sla_warning"
-        | "sla_breached"
-        | "sla_escalated"
-        | "sla_acknowledged"
-        | "emergency_plan_opened" => {
-            let milestone = tr.t_dyn(&format!("sla.milestone.{}", s("milestone")));
-            let role = tr.t_dyn(&format!("sla.role.step{}", s("step")));
-            let due = time("due_at");
-            with_note(
-                tr.f(
-                    &key,
-                    &[
-                        ("milestone", &milestone),
-                        ("due", &due),
-                        ("step", &s("step")),
-                        ("role", &role),
-                        ("to", &s("to")),
-                    ],
-                ),
-                "note",
-            )
-        }
-        _ => {
-            let t = tr.t_dyn(&key);
-            let t = if t == key { e.kind.clone() } else { t };
-            with_note(t, "note")
-        }
+        E::SlaAcknowledged {
+            milestone,
+            due_at,
+            note,
+        } => with_note(sla(*milestone, *due_at, None, &[]), note.as_deref()),
+        E::EmergencyPlanOpened(m) => sla(m.milestone, Some(m.due_at), None, &[]),
+        E::Resolved { how, .. } => with_note(
+            plain(),
+            match how {
+                Resolution::ByHand { note } => note.as_deref(),
+                Resolution::ByWorkOrder { .. } => None,
+            },
+        ),
+        E::TriagedOnsite { note, .. }
+        | E::RemoteSolved { note, .. }
+        | E::RemoteFailed { note }
+        | E::Closed { note, .. }
+        | E::Resumed { note, .. } => with_note(plain(), note.as_deref()),
+        E::EnRoute(s) | E::Arrived(s) | E::InService(s) => with_note(plain(), s.note.as_deref()),
+        E::Accepted { .. }
+        | E::RecordSaved { .. }
+        | E::PhotoAdded { .. }
+        | E::Callback { .. }
+        | E::TakenToDepot { .. }
+        | E::LoanerProposed(_) => plain(),
     };
     let text = match &e.work_order_number {
-        Some(n) if e.kind != "work_order_created" => format!("{n} · {text}"),
+        Some(n) if kind != EventKind::WorkOrderCreated => format!("{n} · {text}"),
         _ => text,
     };
     match (e.latitude, e.longitude) {
@@ -426,19 +459,14 @@ impl ConsolePage {
         encode_component(&self.q)
     }
 
-    pub fn label(&self, prefix: &str, v: &str) -> String {
+    pub fn label(&self, prefix: &str, v: &dyn std::fmt::Display) -> String {
         self.shell.tr.t_dyn(&format!("{prefix}.{v}"))
     }
 
     pub fn kinds(&self) -> Vec<(String, String)> {
         aftersales_domain::service::RequestKind::ALL
             .iter()
-            .map(|k| {
-                (
-                    k.as_str().to_owned(),
-                    self.label("requests.kind", k.as_str()),
-                )
-            })
+            .map(|k| (k.as_str().to_owned(), self.label("requests.kind", k)))
             .collect()
     }
 
@@ -453,12 +481,7 @@ impl ConsolePage {
     pub fn priorities(&self) -> Vec<(String, String)> {
         aftersales_domain::service::Priority::ALL
             .iter()
-            .map(|p| {
-                (
-                    p.as_str().to_owned(),
-                    self.label("requests.priority", p.as_str()),
-                )
-            })
+            .map(|p| (p.as_str().to_owned(), self.label("requests.priority", p)))
             .collect()
     }
 
@@ -466,12 +489,12 @@ impl ConsolePage {
         c.name(self.shell.tr.lang()).to_owned()
     }
 
-    pub fn req_status(&self, s: &str) -> String {
-        request_status_label(self.shell.tr, s)
+    pub fn req_status(&self, s: &RequestStatus) -> String {
+        request_status_label(self.shell.tr, *s)
     }
 
     pub fn wo_status(&self, w: &WorkOrderLine) -> String {
-        wo_status_label(self.shell.tr, &w.status, None)
+        wo_status_label(self.shell.tr, w.status, None)
     }
 
     pub fn charge(&self, c: &str) -> String {
@@ -528,7 +551,7 @@ async fn console_hits(s: &AppState, u: &WebUser, q: &str) -> Result<Vec<ConsoleH
                     "{} {} · {}",
                     tr.t("console.request_hit"),
                     r.number,
-                    request_status_label(tr, &r.status)
+                    request_status_label(tr, r.status)
                 ),
                 matched: tr.t("console.matched_request").to_owned(),
             }),
@@ -667,9 +690,8 @@ async fn console_page(
             Ok(p) => p.items,
             Err(e) => return Err((e, u)),
         };
-        let (open, closed): (Vec<_>, Vec<_>) = requests
-            .into_iter()
-            .partition(|r| matches!(r.status.as_str(), "open" | "in_progress"));
+        let (open, closed): (Vec<_>, Vec<_>) =
+            requests.into_iter().partition(|r| r.status.is_active());
         page.open_requests = open;
         page.recent = closed.into_iter().take(5).collect();
         if let Some(ch) = &page.chosen {
@@ -993,12 +1015,12 @@ pub struct RequestsPage {
 }
 
 impl RequestsPage {
-    pub fn req_status(&self, s: &str) -> String {
-        request_status_label(self.shell.tr, s)
+    pub fn req_status(&self, s: &RequestStatus) -> String {
+        request_status_label(self.shell.tr, *s)
     }
 
     pub fn wo_status(&self, w: &WorkOrderLine) -> String {
-        wo_status_label(self.shell.tr, &w.status, None)
+        wo_status_label(self.shell.tr, w.status, None)
     }
 
     pub fn kind(&self, k: &str) -> String {
@@ -1008,7 +1030,7 @@ impl RequestsPage {
     pub fn statuses(&self) -> Vec<(String, String)> {
         aftersales_domain::service::RequestStatus::ALL
             .iter()
-            .map(|st| (st.as_str().to_owned(), self.req_status(st.as_str())))
+            .map(|st| (st.as_str().to_owned(), self.req_status(st)))
             .collect()
     }
 }
@@ -1093,15 +1115,15 @@ impl RequestPage {
         self.shell.tr.t_dyn(&format!("sla.state.{state}"))
     }
 
-    pub fn req_status(&self, s: &str) -> String {
-        request_status_label(self.shell.tr, s)
+    pub fn req_status(&self, s: &RequestStatus) -> String {
+        request_status_label(self.shell.tr, *s)
     }
 
     pub fn wo_status(&self, w: &WorkOrderLine) -> String {
-        wo_status_label(self.shell.tr, &w.status, None)
+        wo_status_label(self.shell.tr, w.status, None)
     }
 
-    pub fn label(&self, prefix: &str, v: &str) -> String {
+    pub fn label(&self, prefix: &str, v: &dyn std::fmt::Display) -> String {
         self.shell.tr.t_dyn(&format!("{prefix}.{v}"))
     }
 
@@ -1124,25 +1146,37 @@ impl RequestPage {
     }
 
     pub fn open_orders(&self) -> bool {
-        self.r
-            .work_orders
-            .iter()
-            .any(|w| !matches!(w.status.as_str(), "completed" | "cancelled"))
+        self.r.work_orders.iter().any(|w| !w.status.is_terminal())
     }
 
     /// Closed or cancelled: nothing more happens to it.
     pub fn is_final(&self) -> bool {
-        matches!(self.r.status.as_str(), "closed" | "cancelled")
+        self.r.status.is_final()
     }
 
     /// Open or in progress.
     pub fn is_active(&self) -> bool {
-        matches!(self.r.status.as_str(), "open" | "in_progress")
+        self.r.status.is_active()
     }
 
     /// Resolved or closed: it may be reopened within the window.
     pub fn is_done(&self) -> bool {
-        matches!(self.r.status.as_str(), "resolved" | "closed")
+        self.r.status.is_done()
+    }
+
+    /// Open (not triaged yet): it may be triaged.
+    pub fn is_open(&self) -> bool {
+        self.r.status == RequestStatus::Open
+    }
+
+    /// Being helped remotely: the remote attempt's outcome is awaited.
+    pub fn awaits_remote_outcome(&self) -> bool {
+        self.r.status == RequestStatus::InProgress && self.r.triage == Some(Triage::Remote)
+    }
+
+    /// Resolved: it may be closed.
+    pub fn is_resolved(&self) -> bool {
+        self.r.status == RequestStatus::Resolved
     }
 
     pub fn reopened_from_text(&self, number: &str) -> String {
@@ -1181,14 +1215,10 @@ async fn request_page(
         Ok(e) => e,
         Err(e) => return PageError::for_user(e, u).into_response(),
     };
-    let reopened_as = events
-        .iter()
-        .rev()
-        .find(|e| e.kind == "reopened")
-        .and_then(|e| e.data.as_ref())
-        .and_then(|d| d.get("as"))
-        .and_then(|v| v.as_str())
-        .map(str::to_owned);
+    let reopened_as = events.iter().rev().find_map(|e| match &e.event {
+        RequestEvent::Reopened { as_number, .. } => Some(as_number.clone()),
+        _ => None,
+    });
     let can_manage = u.actor.role.can(Permission::RequestsManage);
     let owners = if can_manage {
         s.app

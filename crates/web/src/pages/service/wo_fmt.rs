@@ -6,6 +6,7 @@ use crate::i18n::Tr;
 use aftersales_app::ReasonView;
 use aftersales_domain::Locale;
 use aftersales_domain::installed_base::Phone;
+use aftersales_domain::service::{WaitReason, WoStatus};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
@@ -59,10 +60,10 @@ pub fn minutes(tr: Tr, m: i64) -> String {
 }
 
 /// The status as service centers name it; a waiting order says what it waits for.
-pub fn status_label(tr: Tr, status: &str, waiting_reason: Option<&str>) -> String {
+pub fn status_label(tr: Tr, status: WoStatus, waiting_reason: Option<WaitReason>) -> String {
     match (status, waiting_reason) {
-        ("waiting", Some(r)) => tr.t_dyn(&format!("wo.waiting.{r}")),
-        _ => tr.t_dyn(&format!("wo.status.{status}")),
+        (WoStatus::Waiting, Some(r)) => tr.t_dyn(&format!("wo.waiting.{}", r.as_str())),
+        _ => tr.t_dyn(&format!("wo.status.{}", status.as_str())),
     }
 }
 
