@@ -1,7 +1,7 @@
 //! Appointments (DOMAIN.md R-DSP-2): the window set or moved, a change of an agreed window
 //! with its reason and whether the customer agreed; the history stays.
 
-use super::{Who, WorkOrderView, status_of};
+use super::{Who, WorkOrderView};
 use crate::service::requests::opt_ts;
 use crate::{AppError, Ctx, Principal};
 use aftersales_domain::bounds::parse_instant;
@@ -95,76 +95,57 @@ impl crate::App {
         if end <= start {
             return Err(AppError::conflict_on("ends_at", "before_start"));
         }
-        let (mut tx, w, r) = self
-            .order_for_change(ctx, key, Some(input.version), Who::FieldOrDispatcher)
+        let mut c = self
+            .change_order(ctx, key, Some(input.version), Who::FieldOrDispatcher)
             .await?;
-        let to = Self::wo_step(&w, WoAction::Schedule)?;
-        let from = status_of(&w)?;
-        let first = w.appointment_start.is_none();
+        c.step(WoAction::Schedule)?;
+        let first = c.before.appointment_start.is_none();
         // Moving an agreed window needs its reason (R-DSP-2): required by the state.
         if !first && reason.is_none() {
             return Err(AppError::conflict_on("reason", "required"));
         }
-        let mut after = w.clone();
-        after.status = to.as_str().into();
-        after.appointment_start = Some(time::to_db(start)?);
-        after.appointment_end = Some(time::to_db(end)?);
-        if from == WoStatus::Waiting {
-            after.waiting_reason = None;
-            after.resume_status = None;
+        c.after.appointment_start = Some(time::to_db(start)?);
+        c.after.appointment_end = Some(time::to_db(end)?);
+        if c.from == WoStatus::Waiting {
+            c.after.waiting_reason = None;
+            c.after.resume_status = None;
         }
-        self.save_order(&mut tx, &w, &mut after).await?;
         let (by_id, by_name) = match &ctx.principal {
             Principal::User(a) => (Some(a.id.to_string()), a.display_name.clone()),
             Principal::System(n) => (None, format!("system:{n}")),
         };
-        store::insert_appointment(
-            tx.conn(),
-            &AppointmentRow {
-                id: uuid::Uuid::now_v7().to_string(),
-                work_order_id: w.id.clone(),
-                starts_at: time::to_db(start)?,
-                ends_at: time::to_db(end)?,
-                reason: reason.clone(),
-                customer_agreed: i64::from(input.customer_agreed),
-                by_id,
-                by_name,
-                at: time::to_db(self.now())?,
-            },
-        )
-        .await?;
-        self.event(
-            &mut tx,
-            ctx,
-            &r.id,
-            Some(&w.id),
-            {
-                let window = Appointment {
-                    from_status: from,
-                    starts_at: start,
-                    ends_at: end,
-                    previous_start: opt_ts(
-                        "work_orders.appointment_start",
-                        w.appointment_start.as_deref(),
-                    )?,
-                    previous_end: opt_ts(
-                        "work_orders.appointment_end",
-                        w.appointment_end.as_deref(),
-                    )?,
-                    reason,
-                    customer_agreed: input.customer_agreed,
-                };
-                if first {
-                    RequestEvent::Scheduled(window)
-                } else {
-                    RequestEvent::Rescheduled(window)
-                }
-            },
-            None,
-        )
-        .await?;
-        let v = self.work_order_view(tx.conn(), &after, &r).await?;
-        tx.commit().await?;
-        Ok(v)
+        let row = AppointmentRow {
+            id: uuid::Uuid::now_v7().to_string(),
+            work_order_id: c.before.id.clone(),
+            starts_at: time::to_db(start)?,
+            ends_at: time::to_db(end)?,
+            reason: reason.clone(),
+            customer_agreed: i64::from(input.customer_agreed),
+            by_id,
+            by_name,
+            at: time::to_db(self.now())?,
+        };
+        store::insert_appointment(c.tx.conn(), &row).await?;
+        let window = Appointment {
+            from_status: c.from,
+            starts_at: start,
+            ends_at: end,
+            previous_start: opt_ts(
+                "work_orders.appointment_start",
+                c.before.appointment_start.as_deref(),
+            )?,
+            previous_end: opt_ts(
+                "work_orders.appointment_end",
+                c.before.appointment_end.as_deref(),
+            )?,
+            reason,
+            customer_agreed: input.customer_agreed,
+        };
+        let event = if first {
+            RequestEvent::Scheduled(window)
+        } else {
+            RequestEvent::Rescheduled(window)
+        };
+        self.commit_order_change(ctx, c, event, None).await
     }
 }

@@ -1,16 +1,15 @@
 //! Assignment (DOMAIN.md R-DSP-1, R-ORG-3): the order given to an active engineer or partner
 //! technician certified for the unit's product line; accepted, or declined with a reason.
 
-use super::{PositionInput, Who, WorkOrderView, note, status_of};
+use super::{OrderChange, PositionInput, Who, WorkOrderView, note};
 use crate::service::requests::{required_notes, stored_id};
 use crate::{AppError, Ctx};
 use aftersales_domain::certification::Certification;
 use aftersales_domain::dispatch::{self as dispatch_rules, Assignee, Ineligible};
 use aftersales_domain::service::{Assignment, RequestEvent, WoAction};
 use aftersales_domain::{FieldError, FieldErrors, OrgUnitId, Permission, UserId};
-use aftersales_store::{
-    Conn, StoreError, network::certifications as cert_store, network::users as user_store, time,
-};
+use aftersales_store::network::users::{self as user_store, UserRecord};
+use aftersales_store::{Conn, StoreError, network::certifications as cert_store, time};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -121,40 +120,13 @@ impl crate::App {
             org_unit: org,
             note: note_text,
         } = input.parse()?;
-        let (mut tx, w, r) = self
-            .order_for_change(ctx, key, Some(input.version), Who::Dispatcher)
+        let mut c = self
+            .change_order(ctx, key, Some(input.version), Who::Dispatcher)
             .await?;
-        let to = Self::wo_step(&w, WoAction::Dispatch)?;
-        let u = user_store::get(tx.conn(), engineer)
-            .await
-            .map_err(|e| match e {
-                StoreError::NotFound => AppError::conflict_on("engineer_id", "unknown_user"),
-                e => e.into(),
-            })?;
-        // The rule of the suggestions, on the day of the work (the appointment's day).
-        let job = self.dispatch_job(tx.conn(), &w, &r).await?;
-        let certifications = self.certifications_of(tx.conn(), engineer).await?;
-        let verdict = dispatch_rules::eligibility(
-            &job.job,
-            &Assignee {
-                role: u.role,
-                active: !u.disabled,
-                on_duty: true,
-                coverage: job.coverage_of(u.org_unit_id),
-                certifications: &certifications,
-            },
-        );
-        if let Some(why) = verdict.exclusions.first() {
-            let code = match why {
-                Ineligible::NotTechnician | Ineligible::Inactive => "not_a_technician",
-                Ineligible::OffDuty => "off_duty",
-                Ineligible::OutsideTerritory => "outside_territory",
-                Ineligible::NotCertified(_) => "not_certified",
-            };
-            return Err(AppError::conflict_on("engineer_id", code));
-        }
+        c.step(WoAction::Dispatch)?;
+        let u = self.assignee(&mut c, engineer).await?;
         if let Some(o) = org {
-            aftersales_store::network::org::get(tx.conn(), o)
+            aftersales_store::network::org::get(c.tx.conn(), o)
                 .await
                 .map_err(|e| match e {
                     StoreError::NotFound => {
@@ -163,8 +135,8 @@ impl crate::App {
                     e => e.into(),
                 })?;
         }
-        let mut after = w.clone();
-        after.status = to.as_str().into();
+        let before = &c.before;
+        let after = &mut c.after;
         after.engineer_id = Some(engineer.to_string());
         if let Some(o) = org {
             after.org_unit_id = Some(o.to_string());
@@ -173,12 +145,11 @@ impl crate::App {
         }
         after.dispatched_at = Some(time::to_db(self.now())?);
         after.accepted_at = None;
-        self.save_order(&mut tx, &w, &mut after).await?;
         let assignment = Assignment {
-            from_status: status_of(&w)?,
+            from_status: c.from,
             engineer_id: engineer,
-            engineer_name: u.display_name.clone(),
-            from_engineer_id: w
+            engineer_name: u.display_name,
+            from_engineer_id: before
                 .engineer_id
                 .as_deref()
                 .map(|e| stored_id("work_orders.engineer_id", e))
@@ -190,16 +161,53 @@ impl crate::App {
                 .transpose()?,
             note: note_text,
         };
-        let event = if w.engineer_id.is_some() {
+        let event = if before.engineer_id.is_some() {
             RequestEvent::Reassigned(assignment)
         } else {
             RequestEvent::Dispatched(assignment)
         };
-        self.event(&mut tx, ctx, &r.id, Some(&w.id), event, None)
+        self.commit_order_change(ctx, c, event, None).await
+    }
+
+    /// The engineer the order is given to, if they may take it: the rule of the
+    /// suggestions, on the day of the work (the appointment's day, else today).
+    async fn assignee(
+        &self,
+        c: &mut OrderChange,
+        engineer: UserId,
+    ) -> Result<UserRecord, AppError> {
+        let u = user_store::get(c.tx.conn(), engineer)
+            .await
+            .map_err(|e| match e {
+                StoreError::NotFound => AppError::conflict_on("engineer_id", "unknown_user"),
+                e => e.into(),
+            })?;
+        let job = self
+            .dispatch_job(c.tx.conn(), &c.before, &c.request)
             .await?;
-        let v = self.work_order_view(tx.conn(), &after, &r).await?;
-        tx.commit().await?;
-        Ok(v)
+        let certifications = self.certifications_of(c.tx.conn(), engineer).await?;
+        let verdict = dispatch_rules::eligibility(
+            &job.job,
+            &Assignee {
+                role: u.role,
+                active: !u.disabled,
+                on_duty: true,
+                coverage: job.coverage_of(u.org_unit_id),
+                certifications: &certifications,
+            },
+        );
+        match verdict.exclusions.first() {
+            None => Ok(u),
+            Some(why) => Err(AppError::conflict_on(
+                "engineer_id",
+                match why {
+                    Ineligible::NotTechnician | Ineligible::Inactive => "not_a_technician",
+                    Ineligible::OffDuty => "off_duty",
+                    Ineligible::OutsideTerritory => "outside_territory",
+                    Ineligible::NotCertified(_) => "not_certified",
+                },
+            )),
+        }
     }
 
     pub async fn accept_work_order(
@@ -210,18 +218,15 @@ impl crate::App {
     ) -> Result<WorkOrderView, AppError> {
         ctx.require(Permission::FieldWork)?;
         let pos = input.parse()?;
-        self.field_step(
-            ctx,
-            key,
-            input.version,
-            WoAction::Accept,
-            |from, _| RequestEvent::Accepted { from_status: from },
-            pos,
-            |w, now| {
-                w.accepted_at = Some(now.to_owned());
-            },
-        )
-        .await
+        let mut c = self
+            .change_order(ctx, key, Some(input.version), Who::Field)
+            .await?;
+        c.step(WoAction::Accept)?;
+        c.after.accepted_at = Some(time::to_db(self.now())?);
+        let event = RequestEvent::Accepted {
+            from_status: c.from,
+        };
+        self.commit_order_change(ctx, c, event, pos).await
     }
 
     /// The engineer gives the order back with a reason; it returns to the dispatcher.
@@ -233,25 +238,21 @@ impl crate::App {
     ) -> Result<WorkOrderView, AppError> {
         ctx.require(Permission::FieldWork)?;
         let reason = input.parse()?;
-        self.field_step(
-            ctx,
-            key,
-            input.version,
-            WoAction::Decline,
-            |from, _| RequestEvent::Declined {
-                from_status: from,
-                reason,
-            },
-            None,
-            |w, _| {
-                w.engineer_id = None;
-                w.dispatched_at = None;
-                w.accepted_at = None;
-                w.appointment_start = None;
-                w.appointment_end = None;
-            },
-        )
-        .await
+        let mut c = self
+            .change_order(ctx, key, Some(input.version), Who::Field)
+            .await?;
+        c.step(WoAction::Decline)?;
+        let after = &mut c.after;
+        after.engineer_id = None;
+        after.dispatched_at = None;
+        after.accepted_at = None;
+        after.appointment_start = None;
+        after.appointment_end = None;
+        let event = RequestEvent::Declined {
+            from_status: c.from,
+            reason,
+        };
+        self.commit_order_change(ctx, c, event, None).await
     }
 }
 

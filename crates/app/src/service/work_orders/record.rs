@@ -2,7 +2,7 @@
 //! signature or the reason they declined (never forced), its content hash, addenda after
 //! signing.
 
-use super::{Who, WorkOrderView, note, status_of};
+use super::{Who, WorkOrderView, note};
 use crate::service::requests::required_notes;
 use crate::service::requests::{opt_ts, ts};
 use crate::{AppError, Ctx, Principal};
@@ -342,67 +342,33 @@ impl crate::App {
     ) -> Result<WorkOrderView, AppError> {
         ctx.require(Permission::FieldWork)?;
         let rec = input.parse()?;
-        let (mut tx, w, r) = self.order_for_change(ctx, key, None, Who::Field).await?;
-        if !status_of(&w)?.is_on_site() {
+        let mut c = self.change_order(ctx, key, None, Who::Field).await?;
+        if !c.from.is_on_site() {
             return Err(AppError::Conflict("illegal_transition"));
         }
-        let existing = store::get_record(tx.conn(), &w.id).await?;
+        let existing = store::get_record(c.tx.conn(), &c.before.id).await?;
         let current = existing.as_ref().map_or(0, |x| x.version);
         if current != input.version {
             return Err(AppError::StaleVersion { current });
         }
-        if existing
-            .as_ref()
-            .is_some_and(|x| x.signed_at.is_some() || x.signature_declined_reason.is_some())
-        {
+        if existing.as_ref().is_some_and(is_locked) {
             return Err(AppError::Conflict("record_locked"));
         }
-        let parts = rec.parts.len();
-        let row = RecordRow {
-            work_order_id: w.id.clone(),
-            fault_cause_code: rec.fault_cause_code,
-            diagnosis: rec.diagnosis,
-            action_taken: rec.action_taken,
-            notes: rec.notes,
-            parts_json: serde_json::to_string(&rec.parts)
-                .map_err(|e| AppError::Internal(e.to_string()))?,
-            labor_minutes: rec.labor_minutes,
-            test_run_done: rec.test_run_done.map(i64::from),
-            follow_up_due_at: None,
-            customer_trained: rec.customer_trained.map(i64::from),
-            rating_quality: rec.rating_quality,
-            rating_attitude: rec.rating_attitude,
-            signature_png: None,
-            signer_name: None,
-            signature_declined_reason: None,
-            signed_at: None,
-            content_hash: None,
-            version: current + 1,
-            updated_at: time::to_db(self.now())?,
-        };
+        let parts = rec.parts.len() as i64;
+        let row = new_record_row(&c.before.id, rec, current + 1, self.now())?;
         match existing {
-            None => store::insert_record(tx.conn(), &row).await?,
+            None => store::insert_record(c.tx.conn(), &row).await?,
             Some(_) => {
-                if !store::update_record(tx.conn(), &row, current).await? {
+                if !store::update_record(c.tx.conn(), &row, current).await? {
                     return Err(AppError::StaleVersion { current });
                 }
             }
         }
-        self.event(
-            &mut tx,
-            ctx,
-            &r.id,
-            Some(&w.id),
-            RequestEvent::RecordSaved {
-                record_version: row.version,
-                parts: parts as i64,
-            },
-            None,
-        )
-        .await?;
-        let v = self.work_order_view(tx.conn(), &w, &r).await?;
-        tx.commit().await?;
-        Ok(v)
+        let event = RequestEvent::RecordSaved {
+            record_version: row.version,
+            parts,
+        };
+        self.commit_order_change(ctx, c, event, None).await
     }
 
     /// Adds a photo (JPEG, PNG or WebP, by content) to an order not yet completed.
@@ -437,38 +403,38 @@ impl crate::App {
         };
         let bytes = &bytes[..kept];
         let caption = parse_opt_text("caption", caption, 200).map_err(AppError::invalid)?;
-        let (mut tx, w, r) = self.order_for_change(ctx, key, None, Who::Field).await?;
-        if status_of(&w)?.is_terminal() {
+        let mut c = self.change_order(ctx, key, None, Who::Field).await?;
+        if c.from.is_terminal() {
             return Err(AppError::Conflict("illegal_transition"));
         }
+        let order = c.before.id.clone();
         // Photos are part of the signed record: none are added after signing.
-        if store::get_record(tx.conn(), &w.id)
+        if store::get_record(c.tx.conn(), &order)
             .await?
             .is_some_and(|r| r.signed_at.is_some())
         {
             return Err(AppError::Conflict("record_locked"));
         }
-        if store::photos_of(tx.conn(), &w.id).await?.len() >= MAX_PHOTOS {
+        if store::photos_of(c.tx.conn(), &order).await?.len() >= MAX_PHOTOS {
             return Err(AppError::conflict_on("photo", "too_many"));
         }
         let meta = store::PhotoMeta {
             id: uuid::Uuid::now_v7().to_string(),
-            work_order_id: w.id.clone(),
+            work_order_id: order,
             content_type: content_type.into(),
             size: bytes.len() as i64,
             caption,
             by_id: ctx.actor().map(|a| a.id.to_string()),
             at: time::to_db(self.now())?,
         };
-        store::insert_photo(tx.conn(), &meta, bytes).await?;
+        store::insert_photo(c.tx.conn(), &meta, bytes).await?;
         let added = RequestEvent::PhotoAdded {
             photo_id: meta.id.clone(),
             size: meta.size,
             sha256: hex_sha256(bytes),
         };
-        self.event(&mut tx, ctx, &r.id, Some(&w.id), added, None)
-            .await?;
-        tx.commit().await?;
+        self.save_order_change(ctx, &mut c, added, None).await?;
+        c.tx.commit().await?;
         Ok(PhotoView {
             at: ts("work_order_photos.at", &meta.at)?,
             id: meta.id,
@@ -522,31 +488,29 @@ impl crate::App {
             }
             _ => {}
         }
-        let (mut tx, w, r) = self.order_for_change(ctx, key, None, Who::Field).await?;
-        if !status_of(&w)?.is_on_site() {
+        let mut c = self.change_order(ctx, key, None, Who::Field).await?;
+        if !c.from.is_on_site() {
             return Err(AppError::Conflict("illegal_transition"));
         }
-        let Some(rec) = store::get_record(tx.conn(), &w.id).await? else {
+        let Some(rec) = store::get_record(c.tx.conn(), &c.before.id).await? else {
             return Err(AppError::Conflict("record_missing"));
         };
-        if rec.signed_at.is_some() || rec.signature_declined_reason.is_some() {
+        if is_locked(&rec) {
             return Err(AppError::Conflict("record_locked"));
         }
         let mut after = rec.clone();
         after.signature_png = png;
-        after.signer_name =
-            signer.or_else(|| (after.signature_png.is_some()).then(|| r.contact_name.clone()));
+        // A signature names its signer: the one given, else the request's contact.
+        after.signer_name = signer
+            .or_else(|| (after.signature_png.is_some()).then(|| c.request.contact_name.clone()));
         after.signature_declined_reason = declined.clone();
         after.signed_at = Some(time::to_db(self.now())?);
-        let photo_hashes = self.photo_hashes(tx.conn(), &w.id).await?;
-        after.content_hash = Some(content_hash(&record_content(
-            &w.number,
-            &after,
-            &photo_hashes,
-        )));
+        let photo_hashes = self.photo_hashes(c.tx.conn(), &c.before.id).await?;
+        let content = record_content(&c.before.number, &after, &photo_hashes);
+        after.content_hash = Some(content_hash(&content));
         after.version = rec.version + 1;
         after.updated_at = time::to_db(self.now())?;
-        if !store::update_record(tx.conn(), &after, rec.version).await? {
+        if !store::update_record(c.tx.conn(), &after, rec.version).await? {
             return Err(AppError::StaleVersion {
                 current: rec.version,
             });
@@ -561,11 +525,7 @@ impl crate::App {
         } else {
             RequestEvent::RecordSigned(signing)
         };
-        self.event(&mut tx, ctx, &r.id, Some(&w.id), event, None)
-            .await?;
-        let v = self.work_order_view(tx.conn(), &w, &r).await?;
-        tx.commit().await?;
-        Ok(v)
+        self.commit_order_change(ctx, c, event, None).await
     }
 
     pub(crate) async fn photo_hashes(
@@ -592,50 +552,35 @@ impl crate::App {
             ctx.require(Permission::RequestsManage)?;
         }
         let body = input.parse()?;
-        let manager = ctx.require(Permission::RequestsManage).is_ok();
-        let who = if manager { Who::Dispatcher } else { Who::Field };
-        // Those who manage requests may add one too; they are checked by scope below.
-        let (mut tx, w, r) = if manager {
-            let mut tx = self.db.begin().await?;
-            let (w, r) = self.load_order(tx.conn(), ctx, key).await?;
-            (tx, w, r)
+        // Those who manage requests may add one too (within their scope); an engineer on
+        // the order they hold.
+        let who = if ctx.require(Permission::RequestsManage).is_ok() {
+            Who::RequestManager
         } else {
-            self.order_for_change(ctx, key, None, who).await?
+            Who::Field
         };
-        let Some(rec) = store::get_record(tx.conn(), &w.id).await? else {
+        let mut c = self.change_order(ctx, key, None, who).await?;
+        let Some(rec) = store::get_record(c.tx.conn(), &c.before.id).await? else {
             return Err(AppError::Conflict("record_missing"));
         };
-        if rec.signed_at.is_none() && rec.signature_declined_reason.is_none() {
+        if !is_locked(&rec) {
             return Err(AppError::Conflict("record_not_signed"));
         }
         let (by_id, by_name) = match &ctx.principal {
             Principal::User(a) => (Some(a.id.to_string()), a.display_name.clone()),
             Principal::System(n) => (None, format!("system:{n}")),
         };
-        store::insert_addendum(
-            tx.conn(),
-            &store::AddendumRow {
-                id: uuid::Uuid::now_v7().to_string(),
-                work_order_id: w.id.clone(),
-                body: body.clone(),
-                by_id,
-                by_name,
-                at: time::to_db(self.now())?,
-            },
-        )
-        .await?;
-        self.event(
-            &mut tx,
-            ctx,
-            &r.id,
-            Some(&w.id),
-            RequestEvent::Addendum { body },
-            None,
-        )
-        .await?;
-        let v = self.work_order_view(tx.conn(), &w, &r).await?;
-        tx.commit().await?;
-        Ok(v)
+        let row = store::AddendumRow {
+            id: uuid::Uuid::now_v7().to_string(),
+            work_order_id: c.before.id.clone(),
+            body: body.clone(),
+            by_id,
+            by_name,
+            at: time::to_db(self.now())?,
+        };
+        store::insert_addendum(c.tx.conn(), &row).await?;
+        let event = RequestEvent::Addendum { body };
+        self.commit_order_change(ctx, c, event, None).await
     }
 }
 
@@ -663,12 +608,48 @@ pub(super) fn record_view(r: &RecordRow) -> Result<RecordView, AppError> {
         customer_trained: r.customer_trained.map(|v| v != 0),
         rating_quality: r.rating_quality,
         rating_attitude: r.rating_attitude,
-        locked: r.signed_at.is_some() || r.signature_declined_reason.is_some(),
+        locked: is_locked(r),
         has_signature: r.signature_png.is_some(),
         signer_name: r.signer_name.clone(),
         signature_declined_reason: r.signature_declined_reason.clone(),
         signed_at: opt_ts("service_records.signed_at", r.signed_at.as_deref())?,
         content_hash: r.content_hash.clone(),
         version: r.version,
+    })
+}
+
+/// Signed, or signing declined: the record no longer changes.
+fn is_locked(r: &RecordRow) -> bool {
+    r.signed_at.is_some() || r.signature_declined_reason.is_some()
+}
+
+/// The record's row as the engineer saved it (`version`), not yet signed.
+fn new_record_row(
+    work_order_id: &str,
+    rec: ValidRecord,
+    version: i64,
+    now: Timestamp,
+) -> Result<RecordRow, AppError> {
+    Ok(RecordRow {
+        work_order_id: work_order_id.to_owned(),
+        fault_cause_code: rec.fault_cause_code,
+        diagnosis: rec.diagnosis,
+        action_taken: rec.action_taken,
+        notes: rec.notes,
+        parts_json: serde_json::to_string(&rec.parts)
+            .map_err(|e| AppError::Internal(e.to_string()))?,
+        labor_minutes: rec.labor_minutes,
+        test_run_done: rec.test_run_done.map(i64::from),
+        follow_up_due_at: None,
+        customer_trained: rec.customer_trained.map(i64::from),
+        rating_quality: rec.rating_quality,
+        rating_attitude: rec.rating_attitude,
+        signature_png: None,
+        signer_name: None,
+        signature_declined_reason: None,
+        signed_at: None,
+        content_hash: None,
+        version,
+        updated_at: time::to_db(now)?,
     })
 }
