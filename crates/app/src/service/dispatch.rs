@@ -21,7 +21,7 @@ use aftersales_domain::dispatch::{
     self as rules, Candidate, Coverage, CoverageMatch, GeoPoint, Job, Load, Window,
 };
 use aftersales_domain::region::RegionCode;
-use aftersales_domain::service::{Priority, WoStatus};
+use aftersales_domain::service::{Priority, WoAction, WoStatus, wo_transition};
 use aftersales_domain::warranty::Reason;
 use aftersales_domain::{CustomerId, OrgUnitId, Permission, Role, UnitId, UserId};
 use aftersales_store::network::users::{self as user_store, TechnicianRow};
@@ -588,69 +588,19 @@ impl crate::App {
         };
         let (from, to) = day_bounds(day)?;
         let (today_from, _) = day_bounds(today)?;
-        let filter = store::WorkOrderFilter {
-            statuses: Some(vec![WoStatus::Pending.as_str().to_owned()]),
-            org_path_prefix: scope.clone(),
-            ..Default::default()
-        };
-        let pending =
-            store::list_work_orders(self.db.pool(), &filter, None, BOARD_MAX_JOBS).await?;
         let mut conn = self.db.acquire().await?;
-        // Everything the jobs and blocks show, loaded a few queries at a time rather than
-        // a few per job: a board holds hundreds of jobs and thousands of orders.
+        let unassigned = self.board_unassigned(&mut conn, scope.as_deref()).await?;
+        // Everything the engineers' rows show, loaded a few queries at a time rather than
+        // a few per engineer: a board holds thousands of orders. The orders they show (with
+        // the customer's name) and the open orders that count, aggregated by the database.
         let techs = user_store::active_technicians(&mut *conn, scope.as_deref()).await?;
         let (from_s, to_s) = (time::to_db(from)?, time::to_db(to)?);
-        // The engineers' rows: the orders they show (with the customer's name) and the
-        // open orders that count, aggregated by the database rather than read one by one.
         let shown = store::board_orders(&mut *conn, &from_s, &to_s).await?;
         let mut open_counts: HashMap<String, i64> =
             store::engineer_open_counts(&mut *conn, &from_s, &to_s, from == today_from)
                 .await?
                 .into_iter()
                 .collect();
-        let request_ids: Vec<String> = pending.items.iter().map(|w| w.request_id.clone()).collect();
-        let requests: HashMap<String, RequestRow> = store::requests_by_ids(&mut conn, &request_ids)
-            .await?
-            .into_iter()
-            .map(|r| (r.id.clone(), r))
-            .collect();
-        let customer_of: HashMap<String, String> =
-            store::customer_names_of_requests(&mut conn, &request_ids)
-                .await?
-                .into_iter()
-                .collect();
-        let unit_ids: Vec<String> = requests
-            .values()
-            .filter_map(|r| r.unit_id.clone())
-            .collect();
-        let product_of_unit: HashMap<String, (String, String)> =
-            store::products_of_units(&mut conn, &unit_ids)
-                .await?
-                .into_iter()
-                .map(|(u, line, name)| (u, (line, name)))
-                .collect();
-        let mut unassigned = Vec::new();
-        for w in &pending.items {
-            let r = requests
-                .get(&w.request_id)
-                .ok_or_else(|| AppError::Internal(format!("request of {}", w.number)))?;
-            let customer = customer_of.get(&r.id).cloned().unwrap_or_default();
-            let product = r
-                .unit_id
-                .as_ref()
-                .and_then(|u| product_of_unit.get(u))
-                .cloned();
-            unassigned.push(
-                self.board_job_with(&mut conn, w, r, customer, product)
-                    .await?,
-            );
-        }
-        unassigned.sort_by(|a, b| {
-            let p = |j: &BoardJob| Priority::parse(&j.priority).map_or(0, |p| p as u8);
-            p(b).cmp(&p(a))
-                .then(a.created_at.cmp(&b.created_at))
-                .then(a.number.cmp(&b.number))
-        });
         let tech_ids: Vec<String> = techs.iter().map(|t| t.id.clone()).collect();
         let mut certs_of: HashMap<String, Vec<Certification>> = HashMap::new();
         for h in cert_store::for_users(&mut conn, &tech_ids).await? {
@@ -668,71 +618,77 @@ impl crate::App {
         }
         let mut engineers = Vec::new();
         for t in &techs {
-            let mine = by_engineer.remove(t.id.as_str()).unwrap_or_default();
-            let open_orders = open_counts.remove(&t.id).unwrap_or(0);
-            let certs = certs_of.remove(&t.id).unwrap_or_default();
-            let mut lines: Vec<String> = certs
-                .iter()
-                .filter(|c| {
-                    matches!(
-                        standing(&certs, &c.product_line, day),
-                        Standing::Certified { .. }
-                    )
-                })
-                .map(|c| c.product_line.clone())
-                .collect();
-            lines.sort();
-            lines.dedup();
-            let mut blocks = Vec::new();
-            // Booked minutes: the day's open orders (the day's orders are all shown).
-            let mut booked_minutes: u32 = 0;
-            for o in mine {
-                let start = instant(o.appointment_start.as_deref());
-                let end = instant(o.appointment_end.as_deref());
-                let status = WoStatus::parse(&o.status);
-                if status.is_some_and(WoStatus::is_assigned) && start.is_some() {
-                    booked_minutes = booked_minutes.saturating_add(booked(start, end, to));
-                }
-                // An engineer of the subtree may hold an order of another unit: it counts
-                // in their load, but its number, customer and window stay with that unit.
-                let visible = match (&scope, &o.org_path) {
-                    (None, _) => true,
-                    (Some(p), Some(op)) => op.starts_with(p.as_str()),
-                    (Some(_), None) => false,
-                };
-                if !visible {
-                    continue;
-                }
-                blocks.push(BoardBlock {
-                    id: o.id.clone(),
-                    number: o.number.clone(),
-                    status: stored("work_orders.status", &o.status, WoStatus::parse)?,
-                    version: o.version,
-                    customer_name: o.customer_name.clone(),
-                    starts_at: start,
-                    ends_at: end,
-                    reassignable: matches!(
-                        status,
-                        Some(WoStatus::Dispatched | WoStatus::Accepted | WoStatus::Scheduled)
-                    ),
-                });
-            }
-            let (engineer, org_unit) = tech_ref(t);
-            engineers.push(BoardEngineer {
-                engineer,
-                role: t.role.clone(),
-                org_unit,
-                product_lines: lines,
-                open_orders,
-                booked_minutes: i64::from(booked_minutes),
-                orders: blocks,
-            });
+            engineers.push(board_engineer(
+                t,
+                by_engineer.remove(t.id.as_str()).unwrap_or_default(),
+                open_counts.remove(&t.id).unwrap_or(0),
+                &certs_of.remove(&t.id).unwrap_or_default(),
+                (day, to),
+                scope.as_deref(),
+            )?);
         }
         Ok(BoardView {
             day,
             unassigned,
             engineers,
         })
+    }
+
+    /// The pending orders the board shows (within `scope`): the most urgent first, then the
+    /// longest waiting. Loaded a few queries at a time, not a few per job.
+    async fn board_unassigned(
+        &self,
+        conn: &mut Conn,
+        scope: Option<&str>,
+    ) -> Result<Vec<BoardJob>, AppError> {
+        let filter = store::WorkOrderFilter {
+            statuses: Some(vec![WoStatus::Pending.as_str().to_owned()]),
+            org_path_prefix: scope.map(str::to_owned),
+            ..Default::default()
+        };
+        let pending =
+            store::list_work_orders(self.db.pool(), &filter, None, BOARD_MAX_JOBS).await?;
+        let request_ids: Vec<String> = pending.items.iter().map(|w| w.request_id.clone()).collect();
+        let requests: HashMap<String, RequestRow> = store::requests_by_ids(conn, &request_ids)
+            .await?
+            .into_iter()
+            .map(|r| (r.id.clone(), r))
+            .collect();
+        let customer_of: HashMap<String, String> =
+            store::customer_names_of_requests(conn, &request_ids)
+                .await?
+                .into_iter()
+                .collect();
+        let unit_ids: Vec<String> = requests
+            .values()
+            .filter_map(|r| r.unit_id.clone())
+            .collect();
+        let product_of_unit: HashMap<String, (String, String)> =
+            store::products_of_units(conn, &unit_ids)
+                .await?
+                .into_iter()
+                .map(|(u, line, name)| (u, (line, name)))
+                .collect();
+        let mut unassigned = Vec::new();
+        for w in &pending.items {
+            let r = requests
+                .get(&w.request_id)
+                .ok_or_else(|| AppError::Internal(format!("request of {}", w.number)))?;
+            let customer = customer_of.get(&r.id).cloned().unwrap_or_default();
+            let product = r
+                .unit_id
+                .as_ref()
+                .and_then(|u| product_of_unit.get(u))
+                .cloned();
+            unassigned.push(self.board_job_with(conn, w, r, customer, product).await?);
+        }
+        unassigned.sort_by(|a, b| {
+            let p = |j: &BoardJob| Priority::parse(&j.priority).map_or(0, |p| p as u8);
+            p(b).cmp(&p(a))
+                .then(a.created_at.cmp(&b.created_at))
+                .then(a.number.cmp(&b.number))
+        });
+        Ok(unassigned)
     }
 
     /// The engineer's (or partner technician's) own orders for the phone: every open order
@@ -761,6 +717,72 @@ impl crate::App {
         }
         Ok(out)
     }
+}
+
+/// One engineer's row of the board for `day` (ending at `to`): the product lines they are
+/// certified for that day, their load, and the orders a caller of `scope` may see.
+fn board_engineer(
+    t: &TechnicianRow,
+    mine: Vec<&store::BoardOrderRow>,
+    open_orders: i64,
+    certs: &[Certification],
+    (day, to): (Date, Timestamp),
+    scope: Option<&str>,
+) -> Result<BoardEngineer, AppError> {
+    let mut lines: Vec<String> = certs
+        .iter()
+        .filter(|c| {
+            matches!(
+                standing(certs, &c.product_line, day),
+                Standing::Certified { .. }
+            )
+        })
+        .map(|c| c.product_line.clone())
+        .collect();
+    lines.sort();
+    lines.dedup();
+    let mut blocks = Vec::new();
+    // Booked minutes: the day's open orders (the day's orders are all shown).
+    let mut booked_minutes: u32 = 0;
+    for o in mine {
+        let start = instant(o.appointment_start.as_deref());
+        let end = instant(o.appointment_end.as_deref());
+        let status = stored("work_orders.status", &o.status, WoStatus::parse)?;
+        if status.is_assigned() && start.is_some() {
+            booked_minutes = booked_minutes.saturating_add(booked(start, end, to));
+        }
+        // An engineer of the subtree may hold an order of another unit: it counts in
+        // their load, but its number, customer and window stay with that unit.
+        let visible = match (scope, &o.org_path) {
+            (None, _) => true,
+            (Some(p), Some(op)) => op.starts_with(p),
+            (Some(_), None) => false,
+        };
+        if !visible {
+            continue;
+        }
+        blocks.push(BoardBlock {
+            id: o.id.clone(),
+            number: o.number.clone(),
+            status,
+            version: o.version,
+            customer_name: o.customer_name.clone(),
+            starts_at: start,
+            ends_at: end,
+            // Held by an engineer and still open to reassignment (the state machine's).
+            reassignable: wo_transition(status, WoAction::Dispatch, None).is_ok(),
+        });
+    }
+    let (engineer, org_unit) = tech_ref(t);
+    Ok(BoardEngineer {
+        engineer,
+        role: t.role.clone(),
+        org_unit,
+        product_lines: lines,
+        open_orders,
+        booked_minutes: i64::from(booked_minutes),
+        orders: blocks,
+    })
 }
 
 #[cfg(test)]
