@@ -599,3 +599,78 @@ fn new_request_row(
         version: 1,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(e: &FieldErrors) -> Vec<(&str, &str)> {
+        e.0.iter().map(|e| (e.field.as_str(), e.code)).collect()
+    }
+
+    #[test]
+    fn a_new_request_parses_itself_with_defaults_or_names_every_bad_field() {
+        let customer = uuid::Uuid::now_v7().to_string();
+        let ok = NewServiceRequest {
+            customer_id: format!(" {customer} "),
+            kind: "repair".into(),
+            symptom: " 不制冷 ".into(),
+            contact_phone: Some("138 0013 8000".into()),
+            preferred_from: Some("2026-12-01T09:00:00+08:00".into()),
+            site_id: Some("  ".into()),
+            ..Default::default()
+        }
+        .parse()
+        .expect("valid");
+        assert_eq!(ok.customer_id.to_string(), customer);
+        assert_eq!(
+            (ok.kind, ok.channel, ok.priority),
+            (RequestKind::Repair, Channel::Phone, Priority::Normal)
+        );
+        assert_eq!(ok.symptom, "不制冷");
+        assert_eq!(ok.contact_phone.as_deref(), Some("138 0013 8000"));
+        assert_eq!(
+            ok.preferred_from,
+            Some("2026-12-01T01:00:00Z".parse().expect("instant"))
+        );
+        assert_eq!((ok.site_id, ok.unit_id, ok.owner_id), (None, None, None));
+
+        let bad = NewServiceRequest {
+            customer_id: "nobody".into(),
+            unit_id: Some("x".into()),
+            kind: "party".into(),
+            channel: Some("pigeon".into()),
+            priority: Some("asap".into()),
+            symptom: "  ".into(),
+            contact_phone: Some("call me".into()),
+            region_code: Some("999999".into()),
+            preferred_to: Some("tomorrow".into()),
+            owner_id: Some("me".into()),
+            org_unit_id: Some("hq".into()),
+            ..Default::default()
+        }
+        .parse()
+        .expect_err("invalid");
+        let got: Vec<&str> = fields(&bad).into_iter().map(|(f, _)| f).collect();
+        assert_eq!(
+            got,
+            [
+                "customer_id",
+                "unit_id",
+                "kind",
+                "channel",
+                "priority",
+                "symptom",
+                "contact_phone",
+                "region_code",
+                "preferred_to",
+                "owner_id",
+                "org_unit_id"
+            ]
+        );
+        let codes = fields(&bad);
+        assert!(codes.contains(&("customer_id", "invalid_id")));
+        assert!(codes.contains(&("kind", "invalid_choice")));
+        assert!(codes.contains(&("symptom", "required")));
+    }
+}

@@ -322,3 +322,60 @@ impl crate::App {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn step(action: &str, wait: Option<&str>, lat: Option<f64>) -> TransitionInput {
+        TransitionInput {
+            version: 1,
+            action: action.into(),
+            wait_reason: wait.map(str::to_owned),
+            latitude: lat,
+            ..Default::default()
+        }
+    }
+
+    fn errors(i: TransitionInput) -> Vec<(String, &'static str)> {
+        i.parse()
+            .expect_err("invalid")
+            .0
+            .into_iter()
+            .map(|e| (e.field, e.code))
+            .collect()
+    }
+
+    #[test]
+    fn a_visit_step_parses_the_steps_of_the_visit_only() {
+        let ok = step(" depart ", Some("nonsense"), None)
+            .parse()
+            .expect("valid");
+        assert_eq!(ok.action, WoAction::Depart);
+        // The wait reason is read for a wait only.
+        assert_eq!(ok.wait_reason, None);
+        let wait = step("wait", Some("parts"), None).parse().expect("valid");
+        assert_eq!(wait.wait_reason, Some(WaitReason::Parts));
+        // Without a reason the wait is refused by the use-case (409), not here.
+        assert_eq!(
+            step("wait", Some(" "), None)
+                .parse()
+                .expect("valid")
+                .wait_reason,
+            None
+        );
+        for action in ["dispatch", "complete", "fly"] {
+            assert_eq!(
+                errors(step(action, None, None)),
+                [("action".to_owned(), "invalid_choice")]
+            );
+        }
+        assert_eq!(
+            errors(step("wait", Some("lunch"), Some(41.8))),
+            [
+                ("longitude".to_owned(), "required"),
+                ("wait_reason".to_owned(), "invalid_choice")
+            ]
+        );
+    }
+}
