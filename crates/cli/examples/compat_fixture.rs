@@ -9,11 +9,11 @@
 //! ```
 //!
 //! For each backend it makes a database the way `aftersales demo` does (migrations, the
-//! admin, `App::load_demo`), then drives every kind of event the service flow records at
+//! admin, `App::load_demo`), then drives most kinds of event the service flow records at
 //! c538bd8 that the demo lacks (priority and owner changes, cancellations, a failed remote
 //! attempt, a decline and a second dispatch, a rescheduled appointment, waiting and
 //! resuming, a depot outcome, addenda, a callback, resolving, closing and reopening, device
-//! alarms and their merge, SLA warnings, breaches and an acknowledgement) through the API,
+//! alarms and their merge, SLA breaches, escalations and an acknowledgement) through the API,
 //! as people and devices would. Its clock starts at [`MADE_FROM`] and ticks one
 //! second each time it is read, so events are apart and in order; before the SLA checks it
 //! jumps to the afternoon so that milestones are due. Then the database is opened as the

@@ -14,6 +14,7 @@ pub mod holidays;
 pub mod ids;
 pub mod installed_base;
 pub mod locale;
+pub mod notifications;
 pub mod org;
 pub mod region;
 pub mod returns;

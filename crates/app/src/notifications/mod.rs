@@ -10,6 +10,7 @@ mod customer;
 
 use crate::{AppError, Ctx, Principal};
 use aftersales_domain::Locale;
+use aftersales_domain::notifications::NotificationStatus;
 use aftersales_store::administration::jobs::{self as job_store, NewJob};
 use aftersales_store::sla::{self as store, NotificationRow};
 use aftersales_store::{Conn, Tx, time};
@@ -206,18 +207,26 @@ impl crate::App {
         };
         let mut rows = vec![];
         if to.user_id.is_some() {
-            rows.push(row("in_app", None, "unread"));
+            rows.push(row("in_app", None, NotificationStatus::Unread.as_str()));
         }
         if self.cfg.email_enabled
             && let Some(e) = to.email.as_deref().filter(|e| !e.trim().is_empty())
         {
-            rows.push(row("email", Some(e.trim().to_owned()), "queued"));
+            rows.push(row(
+                "email",
+                Some(e.trim().to_owned()),
+                NotificationStatus::Queued.as_str(),
+            ));
         }
         if self.cfg.sms_enabled
             && to.user_id.is_none()
             && let Some(p) = to.phone.as_deref().filter(|p| !p.trim().is_empty())
         {
-            rows.push(row("sms", Some(p.trim().to_owned()), "queued"));
+            rows.push(row(
+                "sms",
+                Some(p.trim().to_owned()),
+                NotificationStatus::Queued.as_str(),
+            ));
         }
         for n in rows {
             store::insert_notification(tx.conn(), &n).await?;
@@ -245,7 +254,7 @@ impl crate::App {
             return Ok(None);
         };
         Ok(Some(Outgoing {
-            already_sent: n.status == "sent",
+            already_sent: NotificationStatus::parse(&n.status) == Some(NotificationStatus::Sent),
             address: n.address.clone().unwrap_or_default(),
             id: n.id,
             channel: n.channel,

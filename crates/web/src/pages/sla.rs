@@ -578,6 +578,14 @@ pub struct NotificationsPage {
     pub inbox: Inbox,
 }
 
+impl NotificationsPage {
+    /// Not read yet (the bell counts it).
+    pub fn unread(&self, n: &aftersales_app::NotificationView) -> bool {
+        aftersales_domain::notifications::NotificationStatus::parse(&n.status)
+            == Some(aftersales_domain::notifications::NotificationStatus::Unread)
+    }
+}
+
 pub async fn notifications(State(s): State<AppState>, u: WebUser) -> Response {
     match s.app.inbox(&u.ctx, 100).await {
         Ok(inbox) => NotificationsPage {

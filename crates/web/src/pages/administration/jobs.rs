@@ -4,7 +4,7 @@
 use crate::AppState;
 use crate::extract::{Path, Query};
 use crate::shell::{PageError, Shell, WebUser};
-use aftersales_app::{AppError, JobCount, JobQuery, JobView};
+use aftersales_app::{AppError, JobCount, JobQuery, JobStatus, JobView};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
@@ -79,6 +79,20 @@ pub async fn retry(State(s): State<AppState>, u: WebUser, Path(id): Path<String>
 impl JobsPage {
     pub fn status_label(&self, status: &str) -> String {
         self.shell.tr.t_dyn(&format!("jobs.status.{status}"))
+    }
+
+    /// Parked: it waits for an admin's retry.
+    pub fn parked(&self, status: &str) -> bool {
+        JobStatus::parse(status) == Some(JobStatus::Parked)
+    }
+
+    /// The badge's color class of a status (with its name beside it).
+    pub fn badge(&self, status: &str) -> &'static str {
+        match JobStatus::parse(status) {
+            Some(JobStatus::Parked) => " danger",
+            Some(JobStatus::Done) => " ok",
+            _ => "",
+        }
     }
 }
 
