@@ -105,6 +105,12 @@ impl Role {
                 self,
                 Role::Admin | Role::Agent | Role::Dispatcher | Role::Manager | Role::Customer
             ),
+            // The desk: filing a request for any customer (the agent console, API
+            // clients). Without it, a customer files for their own record only.
+            RequestsIntake => matches!(
+                self,
+                Role::Admin | Role::Agent | Role::Dispatcher | Role::Manager
+            ),
             RequestsManage => matches!(
                 self,
                 Role::Admin | Role::Agent | Role::Dispatcher | Role::Manager
@@ -146,6 +152,7 @@ pub enum Permission {
     ImportData,
     RequestsRead,
     RequestsCreate,
+    RequestsIntake,
     RequestsManage,
     Dispatch,
     FieldWork,
@@ -153,7 +160,7 @@ pub enum Permission {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 25] = [
+    pub const ALL: [Permission; 26] = [
         Permission::OwnProfile,
         Permission::OwnTokens,
         Permission::OrgRead,
@@ -175,6 +182,7 @@ impl Permission {
         Permission::ImportData,
         Permission::RequestsRead,
         Permission::RequestsCreate,
+        Permission::RequestsIntake,
         Permission::RequestsManage,
         Permission::Dispatch,
         Permission::FieldWork,
@@ -281,6 +289,7 @@ mod tests {
                     Role::Customer,
                 ],
             ),
+            (RequestsIntake, FRONT_OFFICE),
             (RequestsManage, FRONT_OFFICE),
             (Dispatch, &[Role::Admin, Role::Dispatcher, Role::Manager]),
             (FieldWork, &[Role::Engineer, Role::Partner]),

@@ -7,16 +7,23 @@
 //! engineers of few units, rank the units once with `responsible_units` and pass each
 //! engineer's [`match_in`] that ranking as [`Coverage::Known`].
 //!
-//! # Exclusions (hard)
-//! A candidate is **never suggested** when:
-//! - their account is inactive (`inactive`), or they are not on duty that day (`off_duty`);
+//! # Who may take a job: [`eligibility`] (hard exclusions)
+//! One rule, used by the suggestions here and by the assignment of a work order (the app
+//! refuses what it would not suggest). Someone **may not take** a job when:
+//! - they do no field work (`not_a_technician`: neither an engineer nor a partner's
+//!   technician), their account is inactive (`inactive`), or they are not on duty that day
+//!   (`off_duty`);
+//! - they are a partner's technician and their unit does not cover the job's place: a
+//!   partner works the territory it was contracted for (`outside_territory`);
 //! - the job names a product line and they are not certified for it on the **day of the
-//!   work** (the appointment's start day, else today) — R-ORG-3, "only trained, certified
-//!   people may be dispatched". The code says why, from
+//!   work** ([`Job::work_day`]: the appointment's start day, else today) — R-ORG-3, "only
+//!   trained, certified people may be dispatched". The code says why, from
 //!   [`crate::certification::standing`]: `not_certified` (nothing on record),
 //!   `in_training` (trainee only), `certificate_not_yet_valid`, `certificate_expired`.
 //!
-//! Excluded candidates are still returned, **after** every eligible one, ordered by name,
+//! A partner's technician outside their territory is not a candidate at all: [`suggest`]
+//! leaves them out of the answer. Every other excluded candidate is still returned,
+//! **after** every eligible one, ordered by name,
 //! with `rank` and `score` empty and every exclusion stated (a dispatcher asking "why not
 //! Wang?" gets the answer). A job without a product line checks no certification (there
 //! is nothing to check against) and says so in a `no_product_line` reason.
@@ -57,7 +64,7 @@ use crate::coverage::Responsible;
 use crate::region::{RegionCode, RegionLevel};
 use crate::service::Priority;
 use crate::warranty::Reason;
-use crate::{OrgUnitId, UserId};
+use crate::{OrgUnitId, Permission, Role, UserId};
 use jiff::civil::{Date, DateTime};
 use serde::Serialize;
 use std::cmp::Ordering;
@@ -254,6 +261,7 @@ pub struct Load {
 pub struct Candidate {
     pub engineer: UserId,
     pub name: String,
+    pub role: Role,
     pub unit: OrgUnitId,
     pub coverage: Coverage,
     pub certifications: Vec<Certification>,
@@ -291,11 +299,99 @@ impl Suggestion {
     }
 }
 
-/// Ranks `candidates` for `job`: the eligible best first, then the excluded by name. The
-/// result has one line per candidate (see the module documentation for the rules).
+/// Someone who would take a job, as [`eligibility`] reads them.
+#[derive(Clone, Copy, Debug)]
+pub struct Assignee<'a> {
+    pub role: Role,
+    /// The account is active.
+    pub active: bool,
+    /// Working on the day of the work (not on leave, not off shift).
+    pub on_duty: bool,
+    /// How their unit's coverage matches the job's place.
+    pub coverage: CoverageMatch,
+    pub certifications: &'a [Certification],
+}
+
+/// Why someone may not take a job (see the module documentation).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ineligible {
+    /// Neither an engineer nor a partner's technician.
+    NotTechnician,
+    Inactive,
+    OffDuty,
+    /// A partner's technician whose unit does not cover the job's place.
+    OutsideTerritory,
+    /// Not certified for the job's product line on the day of the work.
+    NotCertified(Standing),
+}
+
+/// Whether someone may take a job on its day of work, and why not.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Eligibility {
+    /// The day judged: [`Job::work_day`].
+    pub day: Date,
+    /// The job's product line (trimmed), when it names one.
+    pub product_line: Option<String>,
+    /// Their standing for that product line on the day; `None` without a product line
+    /// (nothing to check against).
+    pub standing: Option<Standing>,
+    /// Empty when they may take it; else every reason, in the order of the module
+    /// documentation.
+    pub exclusions: Vec<Ineligible>,
+}
+
+impl Eligibility {
+    pub fn is_eligible(&self) -> bool {
+        self.exclusions.is_empty()
+    }
+}
+
+/// Whether `who` may take `job` on the day of the work (R-DSP-1, R-ORG-3): the one rule of
+/// suggestion and assignment.
+pub fn eligibility(job: &Job, who: &Assignee<'_>) -> Eligibility {
+    let day = job.work_day();
+    let mut exclusions = Vec::new();
+    let technician = who.role.can(Permission::FieldWork);
+    if !technician {
+        exclusions.push(Ineligible::NotTechnician);
+    }
+    if !who.active {
+        exclusions.push(Ineligible::Inactive);
+    }
+    if !who.on_duty {
+        exclusions.push(Ineligible::OffDuty);
+    }
+    if who.role == Role::Partner && who.coverage == CoverageMatch::None {
+        exclusions.push(Ineligible::OutsideTerritory);
+    }
+    let product_line = job
+        .product_line
+        .as_deref()
+        .map(str::trim)
+        .filter(|l| !l.is_empty());
+    let standing = product_line.map(|line| standing(who.certifications, line, day));
+    if let Some(s) = standing
+        && !matches!(s, Standing::Certified { .. })
+    {
+        exclusions.push(Ineligible::NotCertified(s));
+    }
+    Eligibility {
+        day,
+        product_line: product_line.map(str::to_owned),
+        standing,
+        exclusions,
+    }
+}
+
+/// Ranks `candidates` for `job`: the eligible best first, then the excluded by name; a
+/// partner's technician outside their territory is left out (see the module
+/// documentation for the rules).
 pub fn suggest(job: &Job, candidates: &[Candidate]) -> Vec<Suggestion> {
     let day = job.work_day();
-    let mut out: Vec<Suggestion> = candidates.iter().map(|c| assess(job, day, c)).collect();
+    let mut out: Vec<Suggestion> = candidates
+        .iter()
+        .filter_map(|c| assess(job, day, c))
+        .collect();
     out.sort_by(order);
     let mut rank = 0;
     for s in &mut out {
@@ -316,32 +412,56 @@ fn order(a: &Suggestion, b: &Suggestion) -> Ordering {
         .then_with(|| a.engineer.cmp(&b.engineer))
 }
 
-fn assess(job: &Job, day: Date, c: &Candidate) -> Suggestion {
+fn assess(job: &Job, day: Date, c: &Candidate) -> Option<Suggestion> {
+    let coverage = c.coverage.for_place(job.region);
+    let verdict = eligibility(
+        job,
+        &Assignee {
+            role: c.role,
+            active: c.active,
+            on_duty: c.on_duty,
+            coverage,
+            certifications: &c.certifications,
+        },
+    );
     let mut reasons = Vec::new();
     let mut exclusions = Vec::new();
-    if !c.active {
-        exclusions.push(Reason::new("inactive", "账号已停用", "Account deactivated"));
+    for why in &verdict.exclusions {
+        exclusions.push(match why {
+            Ineligible::NotTechnician => Reason::new(
+                "not_a_technician",
+                "不是服务工程师或服务商技术人员",
+                "Neither an engineer nor a partner's technician",
+            ),
+            Ineligible::Inactive => Reason::new("inactive", "账号已停用", "Account deactivated"),
+            Ineligible::OffDuty => {
+                let (zh, en) = on_day(job, day);
+                Reason::new(
+                    "off_duty",
+                    format!("{zh}不在岗"),
+                    format!("Not on duty {en}"),
+                )
+            }
+            // Not a candidate at all: a partner works its own territory only.
+            Ineligible::OutsideTerritory => return None,
+            Ineligible::NotCertified(standing) => not_certified(
+                verdict.product_line.as_deref().unwrap_or(""),
+                *standing,
+                day,
+            ),
+        });
     }
-    if !c.on_duty {
-        let (zh, en) = on_day(job, day);
-        exclusions.push(Reason::new(
-            "off_duty",
-            format!("{zh}不在岗"),
-            format!("Not on duty {en}"),
-        ));
-    }
-    match job.product_line.as_deref().map(str::trim) {
-        Some(line) if !line.is_empty() => match standing(&c.certifications, line, day) {
-            Standing::Certified { level, until } => reasons.push(certified(line, level, until)),
-            other => exclusions.push(not_certified(line, other, day)),
-        },
-        _ => reasons.push(Reason::new(
+    match (&verdict.product_line, verdict.standing) {
+        (Some(line), Some(Standing::Certified { level, until })) => {
+            reasons.push(certified(line, level, until));
+        }
+        (Some(_), _) => {}
+        (None, _) => reasons.push(Reason::new(
             "no_product_line",
             "未指定产品线，未核对上岗证",
             "No product line given; certification not checked",
         )),
     }
-    let coverage = c.coverage.for_place(job.region);
     reasons.push(coverage.reason());
     reasons.push(load_reason(job, day, c.load));
     let distance_km = job.site.zip(c.position).map(|(s, p)| haversine_km(s, p));
@@ -361,7 +481,7 @@ fn assess(job: &Job, day: Date, c: &Candidate) -> Suggestion {
     let score = exclusions
         .is_empty()
         .then(|| score(coverage, c.load, distance_km));
-    Suggestion {
+    Some(Suggestion {
         engineer: c.engineer,
         name: c.name.clone(),
         unit: c.unit,
@@ -372,7 +492,7 @@ fn assess(job: &Job, day: Date, c: &Candidate) -> Suggestion {
         distance_km,
         reasons,
         exclusions,
-    }
+    })
 }
 
 fn score(coverage: CoverageMatch, load: Load, distance_km: Option<f64>) -> u64 {
@@ -567,6 +687,7 @@ mod tests {
         Candidate {
             engineer: uid(n),
             name: name.into(),
+            role: Role::Engineer,
             unit: OrgUnitId(Uuid::from_u128(1000 + n)),
             coverage: Coverage::Known(CoverageMatch::District),
             certifications: vec![cert("空调", Some(date(2027, 3, 1)))],
@@ -711,6 +832,123 @@ mod tests {
         // The load is worded for that day.
         assert_eq!(then[0].reasons[2].zh, "2026-12-01 尚无工单");
         assert_eq!(then[0].reasons[2].en, "No jobs on 2026-12-01");
+    }
+
+    fn assignee(c: &Candidate) -> Assignee<'_> {
+        Assignee {
+            role: c.role,
+            active: c.active,
+            on_duty: c.on_duty,
+            coverage: c.coverage.for_place(code("210102")),
+            certifications: &c.certifications,
+        }
+    }
+
+    /// The same job on `day`, 09:00–11:00.
+    fn job_on(day: Date) -> Job {
+        Job {
+            window: Some(Window {
+                start: day.at(9, 0, 0, 0),
+                end: day.at(11, 0, 0, 0),
+            }),
+            ..job()
+        }
+    }
+
+    #[test]
+    fn eligibility_judges_the_certificate_on_the_day_of_the_work_for_suggestion_and_assignment() {
+        // 甲's certificate ends on 2026-12-05: fine for today and for a visit that day,
+        // not for a visit on the 6th.
+        let mut a = eng(1, "甲");
+        a.certifications = vec![cert("空调", Some(date(2026, 12, 5)))];
+        // 乙 is certified from 2026-12-10 on: not today, not on the 9th; on the 10th and
+        // after.
+        let mut b = eng(2, "乙");
+        b.certifications = vec![Certification {
+            issued_on: Some(date(2026, 12, 10)),
+            ..cert("空调", None)
+        }];
+        let verdict = |c: &Candidate, j: &Job| eligibility(j, &assignee(c));
+        assert!(verdict(&a, &job()).is_eligible());
+        assert!(verdict(&a, &job_on(date(2026, 12, 5))).is_eligible());
+        let late = verdict(&a, &job_on(date(2026, 12, 6)));
+        assert_eq!(late.day, date(2026, 12, 6));
+        assert_eq!(
+            late.exclusions,
+            [Ineligible::NotCertified(Standing::Expired {
+                last_day: date(2026, 12, 5)
+            })]
+        );
+        assert_eq!(
+            verdict(&b, &job()).exclusions,
+            [Ineligible::NotCertified(Standing::NotYetValid {
+                from: date(2026, 12, 10)
+            })]
+        );
+        assert!(!verdict(&b, &job_on(date(2026, 12, 9))).is_eligible());
+        for d in [date(2026, 12, 10), date(2027, 6, 1)] {
+            let v = verdict(&b, &job_on(d));
+            assert!(v.is_eligible(), "{d}: {v:?}");
+            assert_eq!(v.product_line.as_deref(), Some("空调"));
+            assert!(matches!(v.standing, Some(Standing::Certified { .. })));
+        }
+        // The suggestions say the same, for the same day.
+        for (j, want) in [
+            (job_on(date(2026, 12, 6)), [false, false]),
+            (job_on(date(2026, 12, 10)), [false, true]),
+            (job(), [true, false]),
+        ] {
+            let out = suggest(&j, &[a.clone(), b.clone()]);
+            for (c, eligible) in [&a, &b].into_iter().zip(want) {
+                let line = out
+                    .iter()
+                    .find(|s| s.engineer == c.engineer)
+                    .expect("listed");
+                assert_eq!(line.is_eligible(), eligible, "{}: {line:?}", c.name);
+                assert_eq!(verdict(c, &j).is_eligible(), eligible);
+            }
+        }
+    }
+
+    #[test]
+    fn only_active_technicians_on_duty_and_partners_in_their_territory_may_take_a_job() {
+        let ok = eng(1, "甲");
+        assert!(eligibility(&job(), &assignee(&ok)).is_eligible());
+        // Every reason is given, in order.
+        let mut agent = eng(2, "乙");
+        agent.role = Role::Agent;
+        agent.active = false;
+        agent.on_duty = false;
+        agent.certifications.clear();
+        assert_eq!(
+            eligibility(&job(), &assignee(&agent)).exclusions,
+            [
+                Ineligible::NotTechnician,
+                Ineligible::Inactive,
+                Ineligible::OffDuty,
+                Ineligible::NotCertified(Standing::None),
+            ]
+        );
+        // A partner's technician works where the partner covers the place; a staff
+        // engineer anywhere.
+        let mut partner = eng(3, "丙");
+        partner.role = Role::Partner;
+        assert!(eligibility(&job(), &assignee(&partner)).is_eligible());
+        partner.coverage = Coverage::Known(CoverageMatch::None);
+        assert_eq!(
+            eligibility(&job(), &assignee(&partner)).exclusions,
+            [Ineligible::OutsideTerritory]
+        );
+        let mut staff = eng(4, "丁");
+        staff.coverage = Coverage::Known(CoverageMatch::None);
+        assert!(eligibility(&job(), &assignee(&staff)).is_eligible());
+        // Outside their territory a partner is not even listed; the others are.
+        let out = suggest(&job(), &[partner, staff, agent]);
+        assert_eq!(names(&out), ["丁", "乙"]);
+        assert_eq!(
+            codes(&out[1].exclusions),
+            ["not_a_technician", "inactive", "off_duty", "not_certified"]
+        );
     }
 
     #[test]
@@ -1111,6 +1349,7 @@ mod tests {
                     Candidate {
                         engineer: uid(u128::from(id)),
                         name: name.into(),
+                        role: Role::Engineer,
                         unit: OrgUnitId(Uuid::from_u128(7)),
                         coverage: Coverage::Known(cov),
                         certifications,

@@ -61,6 +61,16 @@ impl FieldErrors {
     pub fn into_result(self) -> Result<(), FieldErrors> {
         if self.0.is_empty() { Ok(()) } else { Err(self) }
     }
+
+    /// The value built from the fields taken (each an `Option` from [`FieldErrors::take`],
+    /// read with `?` in `build`), or every error recorded. `build` answers `None` only
+    /// when a field failed, and then its error is here.
+    pub fn finish<T>(self, build: impl FnOnce() -> Option<T>) -> Result<T, FieldErrors> {
+        match build() {
+            Some(v) if self.0.is_empty() => Ok(v),
+            _ => Err(self),
+        }
+    }
 }
 
 impl From<FieldError> for FieldErrors {
@@ -72,4 +82,38 @@ impl From<FieldError> for FieldErrors {
 /// Counts characters (not bytes), so Chinese names are measured as people count them.
 pub(crate) fn char_len(s: &str) -> usize {
     s.chars().count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn number(field: &str, s: &str) -> Result<i64, FieldError> {
+        s.parse()
+            .map_err(|_| FieldError::new(field, "invalid_number"))
+    }
+
+    #[test]
+    fn finish_builds_the_value_or_answers_every_error() {
+        let parse = |a: &str, b: &str| {
+            let mut errs = FieldErrors::new();
+            let a = errs.take(number("a", a));
+            let b = errs.take(number("b", b));
+            errs.finish(|| Some((a?, b?)))
+        };
+        assert_eq!(parse("1", "2"), Ok((1, 2)));
+        let codes = |r: Result<(i64, i64), FieldErrors>| {
+            r.expect_err("errors")
+                .0
+                .iter()
+                .map(|e| e.field.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(codes(parse("x", "2")), ["a"]);
+        assert_eq!(codes(parse("x", "y")), ["a", "b"]);
+        // A value built although an error was recorded is not returned.
+        let mut errs = FieldErrors::new();
+        errs.push(FieldError::new("c", "required"));
+        assert!(errs.finish(|| Some(1)).is_err());
+    }
 }

@@ -399,6 +399,8 @@ mod tests {
                 "unknown_user",
                 "cannot_own_requests",
                 "not_certified",
+                "outside_territory",
+                "off_duty",
                 "not_a_technician",
                 "too_large",
                 "too_many",

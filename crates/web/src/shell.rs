@@ -50,8 +50,10 @@ pub struct Shell {
 /// The pages a role may open, in menu order (permission decided by `Role::can`).
 pub fn nav_for(role: Role) -> Vec<(&'static str, &'static str)> {
     let mut v = vec![("/", "nav.home")];
-    if role.can(Permission::RequestsManage) {
+    if role.can(Permission::RequestsIntake) {
         v.push(("/console", "console.nav"));
+    }
+    if role.can(Permission::RequestsManage) {
         v.push(("/requests", "requests.nav"));
     }
     if role == Role::Customer {

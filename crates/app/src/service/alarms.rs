@@ -6,10 +6,11 @@
 
 use crate::{AppError, Ctx, Idempotency, NewServiceRequest};
 use aftersales_domain::installed_base::{Serial, parse_opt_notes, parse_opt_text, parse_text};
-use aftersales_domain::service::{AlarmFacts, RequestEvent};
-use aftersales_domain::{FieldError, FieldErrors, Permission};
-use aftersales_store::service as service_store;
+use aftersales_domain::service::{AlarmFacts, Channel, Priority, RequestEvent, RequestKind};
+use aftersales_domain::{CustomerId, FieldError, FieldErrors, Permission, Role};
+use aftersales_store::installed_base::units::UnitRecord;
 use aftersales_store::service::alarms::{self as store, AlarmRow};
+use aftersales_store::service::{self as service_store, RequestRow};
 use aftersales_store::{
     StoreError, installed_base::units as unit_store, network::users as user_store, time,
 };
@@ -60,6 +61,57 @@ pub struct AlarmResult {
     pub request_number: String,
     /// True when attached to a request already open (no new request).
     pub merged: bool,
+}
+
+/// An alarm whose every field is well-formed ([`AlarmInput::parse`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValidAlarm {
+    pub source: String,
+    pub alarm_id: String,
+    pub serial: String,
+    pub code: Option<String>,
+    pub message: Option<String>,
+    pub occurred_at: Option<jiff::Timestamp>,
+}
+
+impl AlarmInput {
+    /// Every field checked on its own, all errors at once.
+    pub fn parse(&self) -> Result<ValidAlarm, FieldErrors> {
+        let mut errs = FieldErrors::new();
+        let source = errs.take(parse_text("source", &self.source, 50).and_then(|s| {
+            if s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_.:-".contains(c))
+            {
+                Ok(s)
+            } else {
+                Err(FieldError::new("source", "code_chars"))
+            }
+        }));
+        let alarm_id = errs.take(parse_text("alarm_id", &self.alarm_id, 100).and_then(|s| {
+            if s.chars().all(|c| c.is_ascii_graphic()) {
+                Ok(s)
+            } else {
+                Err(FieldError::new("alarm_id", "control_chars"))
+            }
+        }));
+        let serial = errs.take(parse_text("serial", &self.serial, 64));
+        let code = errs.take(parse_opt_text("code", self.code.as_deref(), 50));
+        let message = errs.take(parse_opt_notes("message", self.message.as_deref(), 2000));
+        let occurred_at = errs.take(aftersales_domain::bounds::parse_opt_instant(
+            "occurred_at",
+            self.occurred_at.as_deref(),
+        ));
+        errs.finish(|| {
+            Some(ValidAlarm {
+                source: source?,
+                alarm_id: alarm_id?,
+                serial: serial?,
+                code: code?,
+                message: message?,
+                occurred_at: occurred_at?,
+            })
+        })
+    }
 }
 
 type HmacSha256 = Hmac<sha2::Sha256>;
@@ -123,50 +175,54 @@ impl crate::App {
         input: &AlarmInput,
     ) -> Result<(AlarmResult, bool), AppError> {
         ctx.require(Permission::RequestsCreate)?;
-        let mut errs = FieldErrors::new();
-        let source = errs.take(parse_text("source", &input.source, 50).and_then(|s| {
-            if s.chars()
-                .all(|c| c.is_ascii_alphanumeric() || "_.:-".contains(c))
-            {
-                Ok(s)
-            } else {
-                Err(FieldError::new("source", "code_chars"))
-            }
-        }));
-        let alarm_id = errs.take(parse_text("alarm_id", &input.alarm_id, 100).and_then(|s| {
-            if s.chars().all(|c| c.is_ascii_graphic()) {
-                Ok(s)
-            } else {
-                Err(FieldError::new("alarm_id", "control_chars"))
-            }
-        }));
-        let serial = errs.take(parse_text("serial", &input.serial, 64));
-        let code = errs.take(parse_opt_text("code", input.code.as_deref(), 50));
-        let message = errs.take(parse_opt_notes("message", input.message.as_deref(), 2000));
-        let occurred_at = errs.take(aftersales_domain::bounds::parse_opt_instant(
-            "occurred_at",
-            input.occurred_at.as_deref(),
-        ));
-        errs.clone().into_result()?;
-        let (
-            Some(source),
-            Some(alarm_id),
-            Some(serial),
-            Some(code),
-            Some(message),
-            Some(occurred_at),
-        ) = (source, alarm_id, serial, code, message, occurred_at)
-        else {
-            return Err(AppError::Validation(errs));
-        };
-        let pool = self.db.pool();
-        if let Some(first) = store::find(pool, &source, &alarm_id).await? {
+        let a = input.parse()?;
+        if let Some(first) = store::find(self.db.pool(), &a.source, &a.alarm_id).await? {
             return self.alarm_result(&first).await;
         }
+        let (unit, customer_id) = self.alarm_unit(&a.serial).await?;
+        let row = AlarmRow {
+            id: uuid::Uuid::now_v7().to_string(),
+            source: a.source.clone(),
+            external_id: Some(a.alarm_id.clone()),
+            serial_norm: Serial::normalize(&a.serial),
+            code: a.code.clone(),
+            message: a.message.clone(),
+            occurred_at: a.occurred_at.map(time::to_db).transpose()?,
+            received_at: time::to_db(self.now())?,
+            request_id: None,
+            merged: 0,
+        };
+        let facts = AlarmFacts {
+            source: a.source.clone(),
+            alarm_id: a.alarm_id.clone(),
+            code: a.code.clone(),
+            message: a.message.clone(),
+            occurred_at: a.occurred_at,
+        };
+        if let Some(r) = self.alarm_merge_target(&unit).await? {
+            let row = AlarmRow {
+                request_id: Some(r.id.clone()),
+                merged: 1,
+                ..row
+            };
+            let event = RequestEvent::AlarmMerged(facts);
+            return self.record_alarm(ctx, &a, row, r.number, event).await;
+        }
+        // A request of its own. Its idempotency key makes a crash between the two
+        // transactions harmless: the repeat finds the request and records the alarm.
+        let created = self.alarm_request(ctx, &a, &unit, customer_id).await?;
+        let row = AlarmRow {
+            request_id: Some(created.id.clone()),
+            ..row
+        };
+        let event = RequestEvent::AlarmReceived(facts);
+        self.record_alarm(ctx, &a, row, created.number, event).await
+    }
 
-        // The unit: ours first when several makers share the serial.
-        let serial_norm = Serial::normalize(&serial);
-        let units = unit_store::by_serial(pool, &serial_norm).await?;
+    /// The unit of a serial: ours first when several makers share it; it must have a
+    /// customer.
+    async fn alarm_unit(&self, serial: &str) -> Result<(UnitRecord, CustomerId), AppError> {
+        let units = unit_store::by_serial(self.db.pool(), &Serial::normalize(serial)).await?;
         let unit = match units.as_slice() {
             [] => return Err(AppError::conflict_on("serial", "unknown_serial")),
             [one] => one.clone(),
@@ -181,100 +237,57 @@ impl crate::App {
         let Some(customer_id) = unit.customer_id else {
             return Err(AppError::conflict_on("serial", "unit_without_customer"));
         };
+        Ok((unit, customer_id))
+    }
 
-        let now = self.now();
-        let row = AlarmRow {
-            id: uuid::Uuid::now_v7().to_string(),
-            source: source.clone(),
-            external_id: Some(alarm_id.clone()),
-            serial_norm: serial_norm.clone(),
-            code: code.clone(),
-            message: message.clone(),
-            occurred_at: occurred_at.map(time::to_db).transpose()?,
-            received_at: time::to_db(now)?,
-            request_id: None,
-            merged: 0,
-        };
-        let details = AlarmFacts {
-            source: source.clone(),
-            alarm_id: alarm_id.clone(),
-            code: code.clone(),
-            message: message.clone(),
-            occurred_at,
-        };
-
-        // An open request of the unit with activity (filed, or an alarm) within the window.
+    /// An open request of the unit with activity (filed, or an alarm) within the merge
+    /// window, if any.
+    async fn alarm_merge_target(&self, unit: &UnitRecord) -> Result<Option<RequestRow>, AppError> {
+        let pool = self.db.pool();
+        // A window too long for a signed duration (centuries) merges everything: the
+        // longest one there is.
         let window = jiff::SignedDuration::try_from(self.cfg.alarm_merge_window)
-            .unwrap_or(jiff::SignedDuration::from_hours(24));
-        let since = time::to_db(now - window)?;
-        let mut target = None;
+            .unwrap_or(jiff::SignedDuration::MAX);
+        let since = time::to_db(
+            self.now()
+                .checked_sub(window)
+                .unwrap_or(jiff::Timestamp::MIN),
+        )?;
         for r in service_store::open_requests_for_unit(pool, &unit.id.to_string()).await? {
-            let last_alarm = store::last_received_for_request(pool, &r.id).await?;
-            let last = match last_alarm {
+            let last = match store::last_received_for_request(pool, &r.id).await? {
                 Some(a) if a > r.created_at => a,
                 _ => r.created_at.clone(),
             };
             if last >= since {
-                target = Some(r);
-                break;
+                return Ok(Some(r));
             }
         }
+        Ok(None)
+    }
 
-        if let Some(r) = target {
-            let row = AlarmRow {
-                request_id: Some(r.id.clone()),
-                merged: 1,
-                ..row
-            };
-            let mut tx = self.db.begin().await?;
-            match store::insert(tx.conn(), &row).await {
-                Ok(()) => {}
-                Err(StoreError::Constraint(_)) => {
-                    drop(tx);
-                    return self.repeat_after_race(&source, &alarm_id).await;
-                }
-                Err(e) => return Err(e.into()),
-            }
-            self.event(
-                &mut tx,
-                ctx,
-                &r.id,
-                None,
-                RequestEvent::AlarmMerged(details),
-                None,
-            )
-            .await?;
-            tx.commit().await?;
-            return Ok((
-                AlarmResult {
-                    id: row.id,
-                    source,
-                    alarm_id,
-                    request_id: r.id,
-                    request_number: r.number,
-                    merged: true,
-                },
-                false,
-            ));
-        }
-
-        // A request of its own. Its idempotency key makes a crash between the two
-        // transactions harmless: the repeat finds the request and records the alarm.
-        let owner = self.alarm_owner().await?;
-        let symptom = match (&code, &message) {
+    /// Files the request of an alarm (repair, channel alarm, priority high), once per alarm.
+    async fn alarm_request(
+        &self,
+        ctx: &Ctx,
+        a: &ValidAlarm,
+        unit: &UnitRecord,
+        customer_id: CustomerId,
+    ) -> Result<crate::ServiceRequestView, AppError> {
+        let symptom = match (&a.code, &a.message) {
             (Some(c), Some(m)) => format!("设备报警 {c}：{m}"),
             (Some(c), None) => format!("设备报警 {c}"),
             (None, Some(m)) => format!("设备报警：{m}"),
             (None, None) => "设备报警".to_owned(),
         };
+        let (source, alarm_id) = (&a.source, &a.alarm_id);
         let new = NewServiceRequest {
             customer_id: customer_id.to_string(),
             unit_id: Some(unit.id.to_string()),
-            kind: "repair".into(),
-            channel: Some("alarm".into()),
-            priority: Some("high".into()),
+            kind: RequestKind::Repair.as_str().into(),
+            channel: Some(Channel::Alarm.as_str().into()),
+            priority: Some(Priority::High.as_str().into()),
             symptom: symptom.chars().take(2000).collect(),
-            owner_id: Some(owner),
+            owner_id: Some(self.alarm_owner().await?),
             external_ref: Some(format!("{source}:{alarm_id}").chars().take(100).collect()),
             ..Default::default()
         };
@@ -283,10 +296,9 @@ impl crate::App {
                 .chars()
                 .take(200)
                 .collect(),
-            fingerprint: format!("alarm {serial_norm}"),
+            fingerprint: format!("alarm {}", Serial::normalize(&a.serial)),
         };
-        let created = self
-            .create_service_request(ctx, &new, Some(&idem))
+        self.create_service_request(ctx, &new, Some(&idem))
             .await
             .map_err(|e| match e {
                 // The customer's record lacks what a request needs: say so for the serial.
@@ -295,40 +307,46 @@ impl crate::App {
                     AppError::conflict_on("serial", "customer_record_incomplete")
                 }
                 e => e,
-            })?;
-        let row = AlarmRow {
-            request_id: Some(created.id.clone()),
-            ..row
-        };
+            })
+    }
+
+    /// Records the alarm with its request and the request's event (a repeat that raced
+    /// this one answers the first result).
+    async fn record_alarm(
+        &self,
+        ctx: &Ctx,
+        a: &ValidAlarm,
+        row: AlarmRow,
+        request_number: String,
+        event: RequestEvent,
+    ) -> Result<(AlarmResult, bool), AppError> {
+        let request_id = row
+            .request_id
+            .clone()
+            .ok_or_else(|| AppError::Internal("alarm without request".into()))?;
         let mut tx = self.db.begin().await?;
         match store::insert(tx.conn(), &row).await {
             Ok(()) => {}
             Err(StoreError::Constraint(_)) => {
                 drop(tx);
-                return self.repeat_after_race(&source, &alarm_id).await;
+                return self.repeat_after_race(&a.source, &a.alarm_id).await;
             }
             Err(e) => return Err(e.into()),
         }
-        self.event(
-            &mut tx,
-            ctx,
-            &created.id,
-            None,
-            RequestEvent::AlarmReceived(details),
-            None,
-        )
-        .await?;
+        self.event(&mut tx, ctx, &request_id, None, event, None)
+            .await?;
         tx.commit().await?;
+        let merged = row.merged != 0;
         Ok((
             AlarmResult {
                 id: row.id,
-                source,
-                alarm_id,
-                request_id: created.id,
-                request_number: created.number,
-                merged: false,
+                source: a.source.clone(),
+                alarm_id: a.alarm_id.clone(),
+                request_id,
+                request_number,
+                merged,
             },
-            true,
+            !merged,
         ))
     }
 
@@ -377,7 +395,7 @@ impl crate::App {
                 ),
             }
         }
-        if let Some((id, _, _)) = user_store::active_with_role(pool, "dispatcher")
+        if let Some((id, _, _)) = user_store::active_with_role(pool, Role::Dispatcher.as_str())
             .await?
             .into_iter()
             .next()

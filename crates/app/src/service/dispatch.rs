@@ -4,22 +4,24 @@
 //! pages. See docs/service-flow.md, "Dispatcher board".
 //!
 //! Candidates: active engineers and partner technicians (enabled accounts). A manager sees
-//! the technicians of their subtree only. A partner technician is a candidate only where
-//! their partner unit covers the job's place (a partner works the territory it was
-//! contracted for); staff engineers are candidates everywhere and rank by coverage. Nobody
-//! is off duty: there are no shifts yet.
+//! the technicians of their subtree only. Who may take the job is one domain rule,
+//! `domain::dispatch::eligibility`, read on the day of the work for the suggestions here
+//! and for the assignment (`work_orders::assignment`) alike, from the same facts
+//! ([`crate::App::dispatch_job`]): a partner technician only where their partner unit
+//! covers the job's place (a partner works the territory it was contracted for); staff
+//! engineers everywhere, ranked by coverage. Nobody is off duty: there are no shifts yet.
 
 use crate::network::coverage::{ReasonView, RegionView};
 use crate::service::requests::{NamedRef, stored};
 use crate::service::work_orders::{WorkOrderView, day_bounds};
 use crate::{AppError, Ctx, Principal};
 use aftersales_domain::certification::{Certification, Standing, standing};
-use aftersales_domain::coverage as coverage_rules;
+use aftersales_domain::coverage::{self as coverage_rules, Responsible};
 use aftersales_domain::dispatch::{
     self as rules, Candidate, Coverage, CoverageMatch, GeoPoint, Job, Load, Window,
 };
 use aftersales_domain::region::RegionCode;
-use aftersales_domain::service::{Priority, WoStatus};
+use aftersales_domain::service::{Priority, WoAction, WoStatus, wo_transition};
 use aftersales_domain::warranty::Reason;
 use aftersales_domain::{CustomerId, OrgUnitId, Permission, Role, UnitId, UserId};
 use aftersales_store::network::users::{self as user_store, TechnicianRow};
@@ -198,8 +200,17 @@ fn tz() -> jiff::tz::TimeZone {
         .unwrap_or_else(|_| jiff::tz::TimeZone::fixed(jiff::tz::offset(8)))
 }
 
+/// A stored instant of a board or a suggestion: an unreadable one (a damaged database) is
+/// logged and read as absent, so the board still opens (an order without its window).
 fn instant(s: Option<&str>) -> Option<Timestamp> {
-    s.and_then(|s| s.parse::<Timestamp>().ok())
+    let s = s?;
+    match s.parse::<Timestamp>() {
+        Ok(t) => Some(t),
+        Err(e) => {
+            tracing::warn!(value = s, error = %e, "unreadable stored instant read as absent");
+            None
+        }
+    }
 }
 
 fn status_of(w: &WorkOrderRow) -> Option<WoStatus> {
@@ -250,6 +261,24 @@ fn booked(start: Option<Timestamp>, end: Option<Timestamp>, to: Timestamp) -> u3
     }
 }
 
+/// A work order's job as the dispatch rules read it, for suggestion and assignment alike.
+pub(crate) struct DispatchJob {
+    pub job: Job,
+    /// The site's region, when the request has a readable one.
+    pub region: Option<RegionCode>,
+    /// The unit's product line and model name, when the request has a unit.
+    pub product: Option<(String, String)>,
+    /// The units answering for the region, best first (empty without a region).
+    ranking: Vec<Responsible>,
+}
+
+impl DispatchJob {
+    /// How an engineer's unit covers the job's place.
+    pub fn coverage_of(&self, unit: Option<OrgUnitId>) -> CoverageMatch {
+        unit.map_or(CoverageMatch::None, |u| rules::match_in(&self.ranking, u))
+    }
+}
+
 /// The product line and model name of a request's unit.
 async fn product_of(conn: &mut Conn, r: &RequestRow) -> Result<Option<(String, String)>, AppError> {
     let Some(Ok(unit)) = r.unit_id.as_deref().map(str::parse::<UnitId>) else {
@@ -290,24 +319,22 @@ impl crate::App {
         }
     }
 
-    /// Every candidate engineer for a work order, ranked with reasons; the excluded last
-    /// with why (R-DSP-1, R-ORG-3). Dispatchers, managers (their subtree) and admins.
-    pub async fn suggest_engineers(
+    /// The job of a work order as the dispatch rules read it: the site's region and
+    /// position, the unit's product line, the priority, the appointment (its day is the day
+    /// of the work), today, and the units answering for the region.
+    pub(crate) async fn dispatch_job(
         &self,
-        ctx: &Ctx,
-        key: &str,
-    ) -> Result<SuggestionsView, AppError> {
-        ctx.require(Permission::Dispatch)?;
-        let scope = Self::technician_scope(ctx)?;
-        let mut conn = self.db.acquire().await?;
-        let (w, r) = self.load_order(&mut conn, ctx, key).await?;
+        conn: &mut Conn,
+        w: &WorkOrderRow,
+        r: &RequestRow,
+    ) -> Result<DispatchJob, AppError> {
         let now = self.now();
         let today = crate::installed_base::units::today(now);
         let region = r
             .region_code
             .as_deref()
             .and_then(|c| RegionCode::parse("region_code", c).ok());
-        let product = product_of(&mut conn, &r).await?;
+        let product = product_of(&mut *conn, r).await?;
         let window = match (
             instant(w.appointment_start.as_deref()),
             instant(w.appointment_end.as_deref()),
@@ -335,9 +362,6 @@ impl crate::App {
             window,
             today,
         };
-        let day = job.work_day();
-        let (from, to) = day_bounds(day)?;
-        let (today_from, _) = day_bounds(today)?;
         let ranking = match region {
             Some(rc) => {
                 let rows = coverage_store::all(&mut *conn).await?;
@@ -345,6 +369,30 @@ impl crate::App {
             }
             None => Vec::new(),
         };
+        Ok(DispatchJob {
+            job,
+            region,
+            product,
+            ranking,
+        })
+    }
+
+    /// Every candidate engineer for a work order, ranked with reasons; the excluded last
+    /// with why (R-DSP-1, R-ORG-3). Dispatchers, managers (their subtree) and admins.
+    pub async fn suggest_engineers(
+        &self,
+        ctx: &Ctx,
+        key: &str,
+    ) -> Result<SuggestionsView, AppError> {
+        ctx.require(Permission::Dispatch)?;
+        let scope = Self::technician_scope(ctx)?;
+        let mut conn = self.db.acquire().await?;
+        let (w, r) = self.load_order(&mut conn, ctx, key).await?;
+        let dj = self.dispatch_job(&mut conn, &w, &r).await?;
+        let job = &dj.job;
+        let (day, today) = (job.work_day(), job.today);
+        let (from, to) = day_bounds(day)?;
+        let (today_from, _) = day_bounds(today)?;
         let techs = user_store::active_technicians(&mut *conn, scope.as_deref()).await?;
         let orders =
             store::engineer_orders(&mut *conn, None, &time::to_db(from)?, &time::to_db(to)?)
@@ -365,10 +413,8 @@ impl crate::App {
                 .org_unit_id
                 .as_deref()
                 .and_then(|u| u.parse::<OrgUnitId>().ok());
-            let coverage = unit.map_or(CoverageMatch::None, |u| rules::match_in(&ranking, u));
-            if t.role == Role::Partner.as_str() && coverage == CoverageMatch::None {
-                continue;
-            }
+            let role = Role::parse(&t.role)
+                .ok_or_else(|| AppError::Internal(format!("role {}", t.role)))?;
             let mine: Vec<&WorkOrderRow> = orders
                 .iter()
                 .filter(|o| o.engineer_id.as_deref() == Some(t.id.as_str()) && o.id != w.id)
@@ -376,8 +422,9 @@ impl crate::App {
             candidates.push(Candidate {
                 engineer: uid,
                 name: t.display_name.clone(),
+                role,
                 unit: unit.unwrap_or(OrgUnitId(uuid::Uuid::nil())),
-                coverage: Coverage::Known(coverage),
+                coverage: Coverage::Known(dj.coverage_of(unit)),
                 certifications: self.certifications_of(&mut conn, uid).await?,
                 load: load_on(&mine, from, to, today_from),
                 position: positions
@@ -388,7 +435,7 @@ impl crate::App {
             });
             info.insert(uid, t);
         }
-        let items = rules::suggest(&job, &candidates)
+        let items = rules::suggest(job, &candidates)
             .into_iter()
             .filter_map(|s| {
                 let t = info.get(&s.engineer)?;
@@ -417,8 +464,8 @@ impl crate::App {
                 status: stored("work_orders.status", &w.status, WoStatus::parse)?,
                 version: w.version,
             },
-            product_line: product.map(|p| p.0),
-            region: region.map(RegionView::of),
+            product_line: dj.product.map(|p| p.0),
+            region: dj.region.map(RegionView::of),
             work_day: day,
             items,
             next_cursor: None,
@@ -541,69 +588,19 @@ impl crate::App {
         };
         let (from, to) = day_bounds(day)?;
         let (today_from, _) = day_bounds(today)?;
-        let filter = store::WorkOrderFilter {
-            statuses: Some(vec![WoStatus::Pending.as_str().to_owned()]),
-            org_path_prefix: scope.clone(),
-            ..Default::default()
-        };
-        let pending =
-            store::list_work_orders(self.db.pool(), &filter, None, BOARD_MAX_JOBS).await?;
         let mut conn = self.db.acquire().await?;
-        // Everything the jobs and blocks show, loaded a few queries at a time rather than
-        // a few per job: a board holds hundreds of jobs and thousands of orders.
+        let unassigned = self.board_unassigned(&mut conn, scope.as_deref()).await?;
+        // Everything the engineers' rows show, loaded a few queries at a time rather than
+        // a few per engineer: a board holds thousands of orders. The orders they show (with
+        // the customer's name) and the open orders that count, aggregated by the database.
         let techs = user_store::active_technicians(&mut *conn, scope.as_deref()).await?;
         let (from_s, to_s) = (time::to_db(from)?, time::to_db(to)?);
-        // The engineers' rows: the orders they show (with the customer's name) and the
-        // open orders that count, aggregated by the database rather than read one by one.
         let shown = store::board_orders(&mut *conn, &from_s, &to_s).await?;
         let mut open_counts: HashMap<String, i64> =
             store::engineer_open_counts(&mut *conn, &from_s, &to_s, from == today_from)
                 .await?
                 .into_iter()
                 .collect();
-        let request_ids: Vec<String> = pending.items.iter().map(|w| w.request_id.clone()).collect();
-        let requests: HashMap<String, RequestRow> = store::requests_by_ids(&mut conn, &request_ids)
-            .await?
-            .into_iter()
-            .map(|r| (r.id.clone(), r))
-            .collect();
-        let customer_of: HashMap<String, String> =
-            store::customer_names_of_requests(&mut conn, &request_ids)
-                .await?
-                .into_iter()
-                .collect();
-        let unit_ids: Vec<String> = requests
-            .values()
-            .filter_map(|r| r.unit_id.clone())
-            .collect();
-        let product_of_unit: HashMap<String, (String, String)> =
-            store::products_of_units(&mut conn, &unit_ids)
-                .await?
-                .into_iter()
-                .map(|(u, line, name)| (u, (line, name)))
-                .collect();
-        let mut unassigned = Vec::new();
-        for w in &pending.items {
-            let r = requests
-                .get(&w.request_id)
-                .ok_or_else(|| AppError::Internal(format!("request of {}", w.number)))?;
-            let customer = customer_of.get(&r.id).cloned().unwrap_or_default();
-            let product = r
-                .unit_id
-                .as_ref()
-                .and_then(|u| product_of_unit.get(u))
-                .cloned();
-            unassigned.push(
-                self.board_job_with(&mut conn, w, r, customer, product)
-                    .await?,
-            );
-        }
-        unassigned.sort_by(|a, b| {
-            let p = |j: &BoardJob| Priority::parse(&j.priority).map_or(0, |p| p as u8);
-            p(b).cmp(&p(a))
-                .then(a.created_at.cmp(&b.created_at))
-                .then(a.number.cmp(&b.number))
-        });
         let tech_ids: Vec<String> = techs.iter().map(|t| t.id.clone()).collect();
         let mut certs_of: HashMap<String, Vec<Certification>> = HashMap::new();
         for h in cert_store::for_users(&mut conn, &tech_ids).await? {
@@ -621,71 +618,77 @@ impl crate::App {
         }
         let mut engineers = Vec::new();
         for t in &techs {
-            let mine = by_engineer.remove(t.id.as_str()).unwrap_or_default();
-            let open_orders = open_counts.remove(&t.id).unwrap_or(0);
-            let certs = certs_of.remove(&t.id).unwrap_or_default();
-            let mut lines: Vec<String> = certs
-                .iter()
-                .filter(|c| {
-                    matches!(
-                        standing(&certs, &c.product_line, day),
-                        Standing::Certified { .. }
-                    )
-                })
-                .map(|c| c.product_line.clone())
-                .collect();
-            lines.sort();
-            lines.dedup();
-            let mut blocks = Vec::new();
-            // Booked minutes: the day's open orders (the day's orders are all shown).
-            let mut booked_minutes: u32 = 0;
-            for o in mine {
-                let start = instant(o.appointment_start.as_deref());
-                let end = instant(o.appointment_end.as_deref());
-                let status = WoStatus::parse(&o.status);
-                if status.is_some_and(WoStatus::is_assigned) && start.is_some() {
-                    booked_minutes = booked_minutes.saturating_add(booked(start, end, to));
-                }
-                // An engineer of the subtree may hold an order of another unit: it counts
-                // in their load, but its number, customer and window stay with that unit.
-                let visible = match (&scope, &o.org_path) {
-                    (None, _) => true,
-                    (Some(p), Some(op)) => op.starts_with(p.as_str()),
-                    (Some(_), None) => false,
-                };
-                if !visible {
-                    continue;
-                }
-                blocks.push(BoardBlock {
-                    id: o.id.clone(),
-                    number: o.number.clone(),
-                    status: stored("work_orders.status", &o.status, WoStatus::parse)?,
-                    version: o.version,
-                    customer_name: o.customer_name.clone(),
-                    starts_at: start,
-                    ends_at: end,
-                    reassignable: matches!(
-                        status,
-                        Some(WoStatus::Dispatched | WoStatus::Accepted | WoStatus::Scheduled)
-                    ),
-                });
-            }
-            let (engineer, org_unit) = tech_ref(t);
-            engineers.push(BoardEngineer {
-                engineer,
-                role: t.role.clone(),
-                org_unit,
-                product_lines: lines,
-                open_orders,
-                booked_minutes: i64::from(booked_minutes),
-                orders: blocks,
-            });
+            engineers.push(board_engineer(
+                t,
+                by_engineer.remove(t.id.as_str()).unwrap_or_default(),
+                open_counts.remove(&t.id).unwrap_or(0),
+                &certs_of.remove(&t.id).unwrap_or_default(),
+                (day, to),
+                scope.as_deref(),
+            )?);
         }
         Ok(BoardView {
             day,
             unassigned,
             engineers,
         })
+    }
+
+    /// The pending orders the board shows (within `scope`): the most urgent first, then the
+    /// longest waiting. Loaded a few queries at a time, not a few per job.
+    async fn board_unassigned(
+        &self,
+        conn: &mut Conn,
+        scope: Option<&str>,
+    ) -> Result<Vec<BoardJob>, AppError> {
+        let filter = store::WorkOrderFilter {
+            statuses: Some(vec![WoStatus::Pending.as_str().to_owned()]),
+            org_path_prefix: scope.map(str::to_owned),
+            ..Default::default()
+        };
+        let pending =
+            store::list_work_orders(self.db.pool(), &filter, None, BOARD_MAX_JOBS).await?;
+        let request_ids: Vec<String> = pending.items.iter().map(|w| w.request_id.clone()).collect();
+        let requests: HashMap<String, RequestRow> = store::requests_by_ids(conn, &request_ids)
+            .await?
+            .into_iter()
+            .map(|r| (r.id.clone(), r))
+            .collect();
+        let customer_of: HashMap<String, String> =
+            store::customer_names_of_requests(conn, &request_ids)
+                .await?
+                .into_iter()
+                .collect();
+        let unit_ids: Vec<String> = requests
+            .values()
+            .filter_map(|r| r.unit_id.clone())
+            .collect();
+        let product_of_unit: HashMap<String, (String, String)> =
+            store::products_of_units(conn, &unit_ids)
+                .await?
+                .into_iter()
+                .map(|(u, line, name)| (u, (line, name)))
+                .collect();
+        let mut unassigned = Vec::new();
+        for w in &pending.items {
+            let r = requests
+                .get(&w.request_id)
+                .ok_or_else(|| AppError::Internal(format!("request of {}", w.number)))?;
+            let customer = customer_of.get(&r.id).cloned().unwrap_or_default();
+            let product = r
+                .unit_id
+                .as_ref()
+                .and_then(|u| product_of_unit.get(u))
+                .cloned();
+            unassigned.push(self.board_job_with(conn, w, r, customer, product).await?);
+        }
+        unassigned.sort_by(|a, b| {
+            let p = |j: &BoardJob| Priority::parse(&j.priority).map_or(0, |p| p as u8);
+            p(b).cmp(&p(a))
+                .then(a.created_at.cmp(&b.created_at))
+                .then(a.number.cmp(&b.number))
+        });
+        Ok(unassigned)
     }
 
     /// The engineer's (or partner technician's) own orders for the phone: every open order
@@ -714,6 +717,72 @@ impl crate::App {
         }
         Ok(out)
     }
+}
+
+/// One engineer's row of the board for `day` (ending at `to`): the product lines they are
+/// certified for that day, their load, and the orders a caller of `scope` may see.
+fn board_engineer(
+    t: &TechnicianRow,
+    mine: Vec<&store::BoardOrderRow>,
+    open_orders: i64,
+    certs: &[Certification],
+    (day, to): (Date, Timestamp),
+    scope: Option<&str>,
+) -> Result<BoardEngineer, AppError> {
+    let mut lines: Vec<String> = certs
+        .iter()
+        .filter(|c| {
+            matches!(
+                standing(certs, &c.product_line, day),
+                Standing::Certified { .. }
+            )
+        })
+        .map(|c| c.product_line.clone())
+        .collect();
+    lines.sort();
+    lines.dedup();
+    let mut blocks = Vec::new();
+    // Booked minutes: the day's open orders (the day's orders are all shown).
+    let mut booked_minutes: u32 = 0;
+    for o in mine {
+        let start = instant(o.appointment_start.as_deref());
+        let end = instant(o.appointment_end.as_deref());
+        let status = stored("work_orders.status", &o.status, WoStatus::parse)?;
+        if status.is_assigned() && start.is_some() {
+            booked_minutes = booked_minutes.saturating_add(booked(start, end, to));
+        }
+        // An engineer of the subtree may hold an order of another unit: it counts in
+        // their load, but its number, customer and window stay with that unit.
+        let visible = match (scope, &o.org_path) {
+            (None, _) => true,
+            (Some(p), Some(op)) => op.starts_with(p),
+            (Some(_), None) => false,
+        };
+        if !visible {
+            continue;
+        }
+        blocks.push(BoardBlock {
+            id: o.id.clone(),
+            number: o.number.clone(),
+            status,
+            version: o.version,
+            customer_name: o.customer_name.clone(),
+            starts_at: start,
+            ends_at: end,
+            // Held by an engineer and still open to reassignment (the state machine's).
+            reassignable: wo_transition(status, WoAction::Dispatch, None).is_ok(),
+        });
+    }
+    let (engineer, org_unit) = tech_ref(t);
+    Ok(BoardEngineer {
+        engineer,
+        role: t.role.clone(),
+        org_unit,
+        product_lines: lines,
+        open_orders,
+        booked_minutes: i64::from(booked_minutes),
+        orders: blocks,
+    })
 }
 
 #[cfg(test)]

@@ -77,7 +77,7 @@ impl crate::App {
         for u in &page.items {
             units.push(PortalUnit {
                 unit: self.unit_view(u).await?,
-                warranty: self.warranty_of(u, today, Cause::NormalFailure).await.ok(),
+                warranty: Some(self.warranty_of(u, today, Cause::NormalFailure).await?),
             });
         }
         let requests = self

@@ -267,10 +267,12 @@ impl crate::App {
         let Some(prefix) = scope else { return Ok(true) };
         Ok(
             match w.org_unit_id.as_deref().map(str::parse::<OrgUnitId>) {
-                Some(Ok(o)) => org_store::get(&mut *conn, o)
-                    .await
-                    .map(|u| u.path.starts_with(prefix.as_str()))
-                    .unwrap_or(false),
+                Some(Ok(o)) => match org_store::get(&mut *conn, o).await {
+                    Ok(u) => u.path.starts_with(prefix.as_str()),
+                    // A unit since removed lies in nobody's subtree.
+                    Err(StoreError::NotFound) => false,
+                    Err(e) => return Err(e.into()),
+                },
                 _ => false,
             },
         )

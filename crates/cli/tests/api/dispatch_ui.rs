@@ -16,6 +16,7 @@ both!(
     a_signature_or_a_refusal_locks_the_record_and_corrections_are_addenda,
     the_phone_pages_refuse_another_engineers_order,
     a_manager_sees_no_order_of_an_engineer_outside_their_subtree,
+    suggestion_and_assignment_judge_the_certificate_on_the_day_of_the_visit_alike,
 );
 
 use crate::service_flow::PNG;
@@ -547,7 +548,7 @@ async fn assigning_from_the_board_page_works_and_refuses_an_uncertified_engineer
         .find("id=\"engineer_id-error\"")
         .expect("error beside the list")..];
     assert!(
-        err.contains("该工程师没有这个产品线的有效上岗资质，不能派工"),
+        err.contains("该工程师在作业当天没有这个产品线的有效上岗资质，不能派工"),
         "{err}"
     );
     let select = &html[html.find("id=\"assign-engineer\"").expect("select")..];
@@ -1509,4 +1510,151 @@ async fn a_manager_sees_no_order_of_an_engineer_outside_their_subtree(app: TestA
         !page.contains(&dl_n) && !page.contains("大连孙客户"),
         "大连 order on the page"
     );
+}
+
+/// A certification of `line` for `user`, valid from `from` through `last`.
+async fn certify_between(
+    app: &TestApp,
+    admin: &str,
+    user: &str,
+    line: &str,
+    from: jiff::civil::Date,
+    last: jiff::civil::Date,
+) {
+    let (s, b) = app
+        .send(
+            "POST",
+            &format!("/api/v1/users/{user}/certifications"),
+            admin,
+            Some(
+                json!({"product_line": line, "level": "certified", "number": format!("D-{user}"),
+            "issued_on": from.to_string(), "expires_on": last.to_string()}),
+            ),
+        )
+        .await;
+    assert_eq!(s, 201, "{b}");
+}
+
+/// The suggestion line of `engineer` (by id): (eligible, exclusion codes).
+fn verdict(sg: &Value, engineer: &str) -> (bool, Vec<String>) {
+    let line = sg["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|i| i["engineer"]["id"] == engineer)
+        .unwrap_or_else(|| panic!("{engineer} not listed: {sg}"));
+    (
+        line["eligible"].as_bool().expect("eligible"),
+        codes(&line["exclusions"])
+            .into_iter()
+            .map(str::to_owned)
+            .collect(),
+    )
+}
+
+async fn suggest(app: &TestApp, token: &str, n: &str) -> Value {
+    let (s, sg) = app
+        .get(&format!("/api/v1/work-orders/{n}/suggestions"), token)
+        .await;
+    assert_eq!(s, 200, "{sg}");
+    sg
+}
+
+/// Gives order `n` (at `version`) to `engineer`: the status and the body.
+async fn assign(
+    app: &TestApp,
+    token: &str,
+    n: &str,
+    version: &Value,
+    engineer: &str,
+) -> (u16, Value) {
+    let (s, b) = app
+        .send(
+            "POST",
+            &format!("/api/v1/work-orders/{n}/dispatch"),
+            token,
+            Some(json!({"version": version, "engineer_id": engineer})),
+        )
+        .await;
+    (s, b)
+}
+
+async fn suggestion_and_assignment_judge_the_certificate_on_the_day_of_the_visit_alike(
+    app: TestApp,
+) {
+    let w = world(&app).await;
+    let admin = app.token("admin").await;
+    let days = |n: i64| today().saturating_add(jiff::Span::new().days(n));
+    let visit = days(20);
+    // 孙八's certificate runs out the day before the visit; 周九's starts on the visit's
+    // day. Both work in 沈阳和平, which covers the site.
+    let sun = add_engineer(&app, &admin, "sunba", "孙八", "SY-HP").await;
+    certify_between(&app, &admin, &sun, "空调", days(-100), days(19)).await;
+    let zhou = add_engineer(&app, &admin, "zhoujiu", "周九", "SY-HP").await;
+    certify_between(&app, &admin, &zhou, "空调", visit, days(400)).await;
+
+    // An order held by 张伟 with the visit agreed on that day.
+    let n = accepted_order(&app, &w, None).await;
+    let o = order(&app, &w.engineer, &n).await;
+    let o = act(
+        &app,
+        &w.engineer,
+        &n,
+        "appointment",
+        json!({"version": o["version"], "starts_at": format!("{visit}T09:00:00+08:00"),
+        "ends_at": format!("{visit}T11:00:00+08:00"), "customer_agreed": true}),
+    )
+    .await;
+    assert_eq!(o["status"], "scheduled");
+    let sg = suggest(&app, &w.dispatcher, &n).await;
+    assert_eq!(sg["work_day"], visit.to_string());
+    assert_eq!(
+        verdict(&sg, &sun),
+        (false, vec!["certificate_expired".to_owned()])
+    );
+    assert_eq!(verdict(&sg, &zhou), (true, vec![]));
+    // What is not suggested is refused; what is suggested is assigned.
+    let (s, b) = assign(&app, &w.dispatcher, &n, &o["version"], &sun).await;
+    assert_eq!(
+        (s, b["errors"][0]["code"].as_str()),
+        (409, Some("not_certified")),
+        "{b}"
+    );
+    let (s, b) = assign(&app, &w.dispatcher, &n, &o["version"], &zhou).await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(b["engineer"]["id"], zhou.as_str());
+    assert_eq!(
+        b["appointment_start"], o["appointment_start"],
+        "the visit stays"
+    );
+
+    // Without an appointment the day of the work is today: the other way round.
+    let wo = pending_order(&app, &w, "normal").await;
+    let m = wo["number"].as_str().expect("number");
+    let sg = suggest(&app, &w.dispatcher, m).await;
+    assert_eq!(sg["work_day"], today().to_string());
+    assert_eq!(verdict(&sg, &sun), (true, vec![]));
+    assert_eq!(
+        verdict(&sg, &zhou),
+        (false, vec!["certificate_not_yet_valid".to_owned()])
+    );
+    let (s, b) = assign(&app, &w.dispatcher, m, &json!(1), &zhou).await;
+    assert_eq!(
+        (s, b["errors"][0]["code"].as_str()),
+        (409, Some("not_certified")),
+        "{b}"
+    );
+    // A partner's technician outside the partner's territory is neither suggested nor
+    // assignable.
+    let partner = app.user_id("partner").await;
+    assert!(!sg.to_string().contains(&partner), "{sg}");
+    let (s, b) = assign(&app, &w.dispatcher, m, &json!(1), &partner).await;
+    assert_eq!(
+        (s, b["errors"][0]["code"].as_str()),
+        (409, Some("outside_territory")),
+        "{b}"
+    );
+    let (s, b) = assign(&app, &w.dispatcher, m, &json!(1), &sun).await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(b["engineer"]["id"], sun.as_str());
 }

@@ -2,14 +2,14 @@
 //! reopened within the window as a new linked request (R-KPI-1).
 
 use super::ServiceRequestView;
-use super::{request_status_of, required_notes, text_note, ts};
+use super::{RequestChange, required_notes, text_note, ts};
 use crate::service::work_orders::status_of;
 use crate::{AppError, Ctx};
 use aftersales_domain::service::{
     self as rules, Creation, RequestAction, RequestEvent, RequestStatus, Resolution, WoStatus,
 };
 use aftersales_domain::{FieldErrors, Permission};
-use aftersales_store::service::{self as store, RequestRow};
+use aftersales_store::service::{self as store, RequestRow, WorkOrderRow};
 use aftersales_store::time;
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -40,6 +40,22 @@ pub struct CancelInput {
     pub reason: String,
 }
 
+impl RequestNote {
+    /// The note.
+    pub fn parse(&self) -> Result<Option<String>, FieldErrors> {
+        let mut errs = FieldErrors::new();
+        let note = text_note("note", self.note.as_deref(), &mut errs);
+        errs.finish(|| note)
+    }
+}
+
+impl CancelInput {
+    /// Why (required).
+    pub fn parse(&self) -> Result<String, FieldErrors> {
+        required_notes("reason", &self.reason)
+    }
+}
+
 impl crate::App {
     /// Marks the work done by hand (no open work order may remain).
     pub async fn resolve_request(
@@ -49,42 +65,22 @@ impl crate::App {
         input: &RequestNote,
     ) -> Result<ServiceRequestView, AppError> {
         ctx.require(Permission::RequestsManage)?;
-        let mut errs = FieldErrors::new();
-        let note = text_note("note", input.note.as_deref(), &mut errs);
-        errs.clone().into_result()?;
-        let Some(note) = note else {
-            return Err(AppError::Validation(errs));
-        };
-        let (mut tx, r) = self
-            .request_for_change(ctx, key, Some(input.version))
+        let note = input.parse()?;
+        let mut c = self
+            .change_request(ctx, Permission::RequestsManage, key, input.version)
             .await?;
-        let to = Self::step(&r, RequestAction::Resolve)?;
-        if store::work_orders_of_request(tx.conn(), &r.id)
-            .await?
-            .iter()
-            .any(|w| WoStatus::parse(&w.status).is_none_or(|s| !s.is_terminal()))
-        {
-            return Err(AppError::Conflict("open_work_orders"));
+        c.step(RequestAction::Resolve)?;
+        for w in store::work_orders_of_request(c.tx.conn(), &c.before.id).await? {
+            if !status_of(&w)?.is_terminal() {
+                return Err(AppError::Conflict("open_work_orders"));
+            }
         }
-        let mut after = r.clone();
-        after.status = to.as_str().into();
-        after.resolved_at = Some(time::to_db(self.now())?);
-        self.save_request(&mut tx, &r, &mut after).await?;
-        self.event(
-            &mut tx,
-            ctx,
-            &r.id,
-            None,
-            RequestEvent::Resolved {
-                from_status: request_status_of(&r)?,
-                how: Resolution::ByHand { note },
-            },
-            None,
-        )
-        .await?;
-        let v = self.request_view(tx.conn(), &after).await?;
-        tx.commit().await?;
-        Ok(v)
+        c.after.resolved_at = Some(time::to_db(self.now())?);
+        let event = RequestEvent::Resolved {
+            from_status: c.from,
+            how: Resolution::ByHand { note },
+        };
+        self.commit_request_change(ctx, c, event).await
     }
 
     pub async fn close_request(
@@ -94,35 +90,17 @@ impl crate::App {
         input: &RequestNote,
     ) -> Result<ServiceRequestView, AppError> {
         ctx.require(Permission::RequestsManage)?;
-        let mut errs = FieldErrors::new();
-        let note = text_note("note", input.note.as_deref(), &mut errs);
-        errs.clone().into_result()?;
-        let Some(note) = note else {
-            return Err(AppError::Validation(errs));
-        };
-        let (mut tx, r) = self
-            .request_for_change(ctx, key, Some(input.version))
+        let note = input.parse()?;
+        let mut c = self
+            .change_request(ctx, Permission::RequestsManage, key, input.version)
             .await?;
-        let to = Self::step(&r, RequestAction::Close)?;
-        let mut after = r.clone();
-        after.status = to.as_str().into();
-        after.closed_at = Some(time::to_db(self.now())?);
-        self.save_request(&mut tx, &r, &mut after).await?;
-        self.event(
-            &mut tx,
-            ctx,
-            &r.id,
-            None,
-            RequestEvent::Closed {
-                from_status: request_status_of(&r)?,
-                note,
-            },
-            None,
-        )
-        .await?;
-        let v = self.request_view(tx.conn(), &after).await?;
-        tx.commit().await?;
-        Ok(v)
+        c.step(RequestAction::Close)?;
+        c.after.closed_at = Some(time::to_db(self.now())?);
+        let event = RequestEvent::Closed {
+            from_status: c.from,
+            note,
+        };
+        self.commit_request_change(ctx, c, event).await
     }
 
     /// Cancels a request with a reason, and its open work orders with it.
@@ -133,56 +111,41 @@ impl crate::App {
         input: &CancelInput,
     ) -> Result<ServiceRequestView, AppError> {
         ctx.require(Permission::RequestsManage)?;
-        let reason = required_notes("reason", &input.reason)?;
-        let (mut tx, r) = self
-            .request_for_change(ctx, key, Some(input.version))
+        let reason = input.parse()?;
+        let mut c = self
+            .change_request(ctx, Permission::RequestsManage, key, input.version)
             .await?;
-        let to = Self::step(&r, RequestAction::Cancel)?;
+        c.step(RequestAction::Cancel)?;
         let now = time::to_db(self.now())?;
-        for w in store::work_orders_of_request(tx.conn(), &r.id).await? {
+        for w in store::work_orders_of_request(c.tx.conn(), &c.before.id).await? {
             let from = status_of(&w)?;
             if from.is_terminal() {
                 continue;
             }
-            let mut after = w.clone();
-            after.status = WoStatus::Cancelled.as_str().into();
-            after.cancelled_at = Some(now.clone());
-            after.updated_at = now.clone();
-            after.version = w.version + 1;
-            if !store::update_work_order(tx.conn(), &after, w.version).await? {
-                return Err(AppError::StaleVersion { current: r.version });
+            let after = WorkOrderRow {
+                status: WoStatus::Cancelled.as_str().into(),
+                cancelled_at: Some(now.clone()),
+                updated_at: now.clone(),
+                version: w.version + 1,
+                ..w.clone()
+            };
+            if !store::update_work_order(c.tx.conn(), &after, w.version).await? {
+                return Err(AppError::StaleVersion {
+                    current: c.before.version,
+                });
             }
-            self.event(
-                &mut tx,
-                ctx,
-                &r.id,
-                Some(&w.id),
-                RequestEvent::WorkOrderCancelled {
-                    from_status: from,
-                    reason: reason.clone(),
-                },
-                None,
-            )
-            .await?;
+            let event = RequestEvent::WorkOrderCancelled {
+                from_status: from,
+                reason: reason.clone(),
+            };
+            self.event(&mut c.tx, ctx, &c.before.id, Some(&w.id), event, None)
+                .await?;
         }
-        let mut after = r.clone();
-        after.status = to.as_str().into();
-        self.save_request(&mut tx, &r, &mut after).await?;
-        self.event(
-            &mut tx,
-            ctx,
-            &r.id,
-            None,
-            RequestEvent::Cancelled {
-                from_status: request_status_of(&r)?,
-                reason,
-            },
-            None,
-        )
-        .await?;
-        let v = self.request_view(tx.conn(), &after).await?;
-        tx.commit().await?;
-        Ok(v)
+        let event = RequestEvent::Cancelled {
+            from_status: c.from,
+            reason,
+        };
+        self.commit_request_change(ctx, c, event).await
     }
 
     /// Reopens a resolved (or closed) request within the window, as a new request linked to
@@ -194,19 +157,19 @@ impl crate::App {
         input: &RequestNote,
     ) -> Result<ServiceRequestView, AppError> {
         ctx.require(Permission::RequestsManage)?;
-        let mut errs = FieldErrors::new();
-        let note = text_note("note", input.note.as_deref(), &mut errs);
-        errs.clone().into_result()?;
-        let Some(note) = note else {
-            return Err(AppError::Validation(errs));
-        };
-        let (mut tx, r) = self
-            .request_for_change(ctx, key, Some(input.version))
+        let note = input.parse()?;
+        let RequestChange {
+            mut tx,
+            before: r,
+            from,
+            ..
+        } = self
+            .change_request(ctx, Permission::RequestsManage, key, input.version)
             .await?;
         let Some(resolved_at) = r.resolved_at.as_deref() else {
             return Err(AppError::Conflict("illegal_transition"));
         };
-        if !request_status_of(&r)?.is_done() {
+        if !from.is_done() {
             return Err(AppError::Conflict("illegal_transition"));
         }
         let now = self.now();

@@ -93,11 +93,35 @@ impl Lenient {
         match time::from_db_or_warn(column, s?) {
             Ok(t) => Some(t),
             Err(c) => {
-                self.0
-                    .push(c.rsplit_once('.').map_or(c, |(_, f)| f).to_owned());
+                self.invalid(c);
                 None
             }
         }
+    }
+
+    /// A stored JSON document; an unreadable one is logged and named like an instant.
+    pub fn json<T: serde::de::DeserializeOwned>(
+        &mut self,
+        column: &'static str,
+        s: Option<&str>,
+    ) -> Option<T> {
+        match serde_json::from_str(s?) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                tracing::warn!(column, error = %e, "unreadable stored JSON shown as invalid");
+                self.invalid(column);
+                None
+            }
+        }
+    }
+
+    fn invalid(&mut self, column: &'static str) {
+        self.0.push(
+            column
+                .rsplit_once('.')
+                .map_or(column, |(_, f)| f)
+                .to_owned(),
+        );
     }
 }
 
@@ -137,10 +161,12 @@ impl crate::App {
             RequestScope::Customer(c) => &r.customer_id == c,
             RequestScope::Subtree(prefix) => {
                 match r.org_unit_id.as_deref().map(str::parse::<OrgUnitId>) {
-                    Some(Ok(o)) => org_store::get(&mut *conn, o)
-                        .await
-                        .map(|u| u.path.starts_with(prefix.as_str()))
-                        .unwrap_or(false),
+                    Some(Ok(o)) => match org_store::get(&mut *conn, o).await {
+                        Ok(u) => u.path.starts_with(prefix.as_str()),
+                        // A unit since removed lies in nobody's subtree.
+                        Err(StoreError::NotFound) => false,
+                        Err(e) => return Err(e.into()),
+                    },
                     _ => false,
                 }
             }
@@ -202,49 +228,100 @@ impl crate::App {
         Ok(rules::document_number(prefix, day, n))
     }
 
-    /// Loads a request for a change by someone who may manage requests, checking scope and
-    /// version. Returns the open transaction and the row.
-    async fn request_for_change(
+    /// Opens a change of a request (the first step of every transition): the caller holds
+    /// `permission`, the request lies in their scope, and they saw its current `version`.
+    pub(crate) async fn change_request(
         &self,
         ctx: &Ctx,
+        permission: Permission,
         key: &str,
-        version: Option<i64>,
-    ) -> Result<(Tx, RequestRow), AppError> {
-        ctx.require(Permission::RequestsManage)?;
+        version: i64,
+    ) -> Result<RequestChange, AppError> {
+        ctx.require(permission)?;
         let scope = self.request_scope(ctx).await?;
         let mut tx = self.db.begin().await?;
         let r = store::get_request(tx.conn(), key.trim())
             .await
             .map_err(not_found)?;
         self.check_request_scope(tx.conn(), &scope, &r).await?;
-        if let Some(v) = version
-            && v != r.version
-        {
+        if version != r.version {
             return Err(AppError::StaleVersion { current: r.version });
         }
-        Ok((tx, r))
+        Ok(RequestChange {
+            from: request_status_of(&r)?,
+            after: r.clone(),
+            before: r,
+            tx,
+        })
     }
 
-    /// Writes the changed row (version bumped) or reports a stale version.
-    async fn save_request(
+    /// Saves a change (the row, version bumped) and writes its event, in the change's
+    /// transaction; more may be written there before [`Self::finish_request_change`].
+    pub(crate) async fn save_request_change(
         &self,
-        tx: &mut Tx,
-        before: &RequestRow,
-        after: &mut RequestRow,
+        ctx: &Ctx,
+        c: &mut RequestChange,
+        event: RequestEvent,
     ) -> Result<(), AppError> {
-        after.version = before.version + 1;
-        after.updated_at = time::to_db(self.now())?;
-        if !store::update_request(tx.conn(), after, before.version).await? {
+        self.save_request_row(c).await?;
+        self.event(&mut c.tx, ctx, &c.before.id, None, event, None)
+            .await
+    }
+
+    /// Writes the changed row, version bumped (a stale version is 409).
+    pub(crate) async fn save_request_row(&self, c: &mut RequestChange) -> Result<(), AppError> {
+        c.after.version = c.before.version + 1;
+        c.after.updated_at = time::to_db(self.now())?;
+        if !store::update_request(c.tx.conn(), &c.after, c.before.version).await? {
             return Err(AppError::StaleVersion {
-                current: before.version,
+                current: c.before.version,
             });
         }
         Ok(())
     }
 
-    fn step(r: &RequestRow, action: RequestAction) -> Result<RequestStatus, AppError> {
-        let from = request_status_of(r)?;
-        rules::request_transition(from, action).ok_or(AppError::Conflict("illegal_transition"))
+    /// Answers the request as saved and commits.
+    pub(crate) async fn finish_request_change(
+        &self,
+        mut c: RequestChange,
+    ) -> Result<ServiceRequestView, AppError> {
+        let v = self.request_view(c.tx.conn(), &c.after).await?;
+        c.tx.commit().await?;
+        Ok(v)
+    }
+
+    /// The last steps of a transition: save, write the event, answer the view, commit.
+    pub(crate) async fn commit_request_change(
+        &self,
+        ctx: &Ctx,
+        mut c: RequestChange,
+        event: RequestEvent,
+    ) -> Result<ServiceRequestView, AppError> {
+        self.save_request_change(ctx, &mut c, event).await?;
+        self.finish_request_change(c).await
+    }
+}
+
+/// A request being changed in one transaction ([`crate::App::change_request`]): the row as
+/// read and as it will be saved. A transition reads: open the change, check what the state
+/// and the records allow, [`RequestChange::step`] and set `after`, then
+/// [`crate::App::commit_request_change`] with its event.
+pub(crate) struct RequestChange {
+    pub tx: Tx,
+    pub before: RequestRow,
+    pub after: RequestRow,
+    /// The status as read.
+    pub from: RequestStatus,
+}
+
+impl RequestChange {
+    /// Steps the request's state machine (`illegal_transition` when the state refuses);
+    /// `after` takes the new status.
+    pub fn step(&mut self, action: RequestAction) -> Result<RequestStatus, AppError> {
+        let to = rules::request_transition(self.from, action)
+            .ok_or(AppError::Conflict("illegal_transition"))?;
+        self.after.status = to.as_str().into();
+        Ok(to)
     }
 }
 
@@ -283,10 +360,8 @@ pub(crate) fn request_status_of(r: &RequestRow) -> Result<RequestStatus, AppErro
 
 /// A required text that may span lines (a reason, an addendum): like the notes, but not
 /// empty.
-pub(crate) fn required_notes(field: &str, s: &str) -> Result<String, AppError> {
-    parse_opt_notes(field, Some(s), 2000)
-        .map_err(AppError::invalid)?
-        .ok_or_else(|| AppError::invalid(FieldError::new(field, "required")))
+pub(crate) fn required_notes(field: &str, s: &str) -> Result<String, FieldErrors> {
+    Ok(parse_opt_notes(field, Some(s), 2000)?.ok_or_else(|| FieldError::new(field, "required"))?)
 }
 
 pub(crate) fn not_found(e: StoreError) -> AppError {

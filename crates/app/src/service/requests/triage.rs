@@ -2,7 +2,7 @@
 //! first or a visit (a work order waiting for dispatch), another visit.
 
 use super::ServiceRequestView;
-use super::{not_found, opt_id, request_status_of, text_note};
+use super::{opt_id, stored, stored_id, stored_opt, text_note};
 use crate::{AppError, Ctx};
 use aftersales_domain::service::{
     Priority, RequestAction, RequestEvent, RequestStatus, Triage, WoStatus,
@@ -91,6 +91,69 @@ pub struct NewVisit {
     pub note: Option<String>,
 }
 
+impl OwnerChange {
+    /// The new owner and the note.
+    pub fn parse(&self) -> Result<(UserId, Option<String>), FieldErrors> {
+        let mut errs = FieldErrors::new();
+        let owner = errs.take(
+            self.owner_id
+                .trim()
+                .parse::<UserId>()
+                .map_err(|_| FieldError::new("owner_id", "invalid_id")),
+        );
+        let note = text_note("note", self.note.as_deref(), &mut errs);
+        errs.finish(|| Some((owner?, note?)))
+    }
+}
+
+impl PriorityChange {
+    /// The new priority and why (required).
+    pub fn parse(&self) -> Result<(Priority, String), FieldErrors> {
+        let mut errs = FieldErrors::new();
+        let priority = errs.take(
+            Priority::parse(self.priority.trim())
+                .ok_or_else(|| FieldError::new("priority", "invalid_choice")),
+        );
+        let note = text_note("note", self.note.as_deref(), &mut errs);
+        if matches!(note, Some(None)) {
+            errs.push(FieldError::new("note", "required"));
+        }
+        errs.finish(|| Some((priority?, note??)))
+    }
+}
+
+impl TriageInput {
+    /// Remote help or a visit, and the note.
+    pub fn parse(&self) -> Result<(Triage, Option<String>), FieldErrors> {
+        let mut errs = FieldErrors::new();
+        let mode = errs.take(
+            Triage::parse(self.mode.trim())
+                .ok_or_else(|| FieldError::new("mode", "invalid_choice")),
+        );
+        let note = text_note("note", self.note.as_deref(), &mut errs);
+        errs.finish(|| Some((mode?, note?)))
+    }
+}
+
+impl RemoteOutcome {
+    /// The note.
+    pub fn parse(&self) -> Result<Option<String>, FieldErrors> {
+        let mut errs = FieldErrors::new();
+        let note = text_note("note", self.note.as_deref(), &mut errs);
+        errs.finish(|| note)
+    }
+}
+
+impl NewVisit {
+    /// The unit to do it, if named, and the note.
+    pub fn parse(&self) -> Result<(Option<OrgUnitId>, Option<String>), FieldErrors> {
+        let mut errs = FieldErrors::new();
+        let org = opt_id::<OrgUnitId>("org_unit_id", self.org_unit_id.as_deref(), &mut errs);
+        let note = text_note("note", self.note.as_deref(), &mut errs);
+        errs.finish(|| Some((org?, note?)))
+    }
+}
+
 impl crate::App {
     /// Hands a request to another owner: an explicit, recorded act (R-REQ-3).
     pub async fn change_request_owner(
@@ -100,26 +163,14 @@ impl crate::App {
         input: &OwnerChange,
     ) -> Result<ServiceRequestView, AppError> {
         ctx.require(Permission::RequestsManage)?;
-        let mut errs = FieldErrors::new();
-        let owner = errs.take(
-            input
-                .owner_id
-                .trim()
-                .parse::<UserId>()
-                .map_err(|_| FieldError::new("owner_id", "invalid_id")),
-        );
-        let note = text_note("note", input.note.as_deref(), &mut errs);
-        errs.clone().into_result()?;
-        let (Some(owner), Some(note)) = (owner, note) else {
-            return Err(AppError::Validation(errs));
-        };
-        let (mut tx, r) = self
-            .request_for_change(ctx, key, Some(input.version))
+        let (owner, note) = input.parse()?;
+        let mut c = self
+            .change_request(ctx, Permission::RequestsManage, key, input.version)
             .await?;
-        if request_status_of(&r)?.is_final() {
+        if c.from.is_final() {
             return Err(AppError::Conflict("illegal_transition"));
         }
-        let u = user_store::get(tx.conn(), owner)
+        let u = user_store::get(c.tx.conn(), owner)
             .await
             .map_err(|e| match e {
                 StoreError::NotFound => AppError::conflict_on("owner_id", "unknown_user"),
@@ -128,29 +179,14 @@ impl crate::App {
         if u.disabled || !u.role.can(Permission::RequestsManage) {
             return Err(AppError::conflict_on("owner_id", "cannot_own_requests"));
         }
-        let mut after = r.clone();
-        after.owner_id = owner.to_string();
-        self.save_request(&mut tx, &r, &mut after).await?;
-        self.event(
-            &mut tx,
-            ctx,
-            &r.id,
-            None,
-            RequestEvent::OwnerChanged {
-                from: r
-                    .owner_id
-                    .parse()
-                    .map_err(|_| AppError::Internal(format!("owner id {}", r.owner_id)))?,
-                to: owner,
-                to_name: u.display_name,
-                note,
-            },
-            None,
-        )
-        .await?;
-        let v = self.request_view(tx.conn(), &after).await?;
-        tx.commit().await?;
-        Ok(v)
+        c.after.owner_id = owner.to_string();
+        let event = RequestEvent::OwnerChanged {
+            from: stored_id("service_requests.owner_id", &c.before.owner_id)?,
+            to: owner,
+            to_name: u.display_name,
+            note,
+        };
+        self.commit_request_change(ctx, c, event).await
     }
 
     /// Changes a request's priority, with the reason: the SLA rule is chosen again and every
@@ -163,51 +199,36 @@ impl crate::App {
         input: &PriorityChange,
     ) -> Result<ServiceRequestView, AppError> {
         ctx.require(Permission::RequestsManage)?;
-        let mut errs = FieldErrors::new();
-        let priority = errs.take(
-            Priority::parse(input.priority.trim())
-                .ok_or_else(|| FieldError::new("priority", "invalid_choice")),
-        );
-        let note = text_note("note", input.note.as_deref(), &mut errs);
-        if matches!(note, Some(None)) {
-            errs.push(FieldError::new("note", "required"));
-        }
-        errs.clone().into_result()?;
-        let (Some(priority), Some(Some(note))) = (priority, note) else {
-            return Err(AppError::Validation(errs));
-        };
-        let (mut tx, r) = self
-            .request_for_change(ctx, key, Some(input.version))
+        let (priority, note) = input.parse()?;
+        let mut c = self
+            .change_request(ctx, Permission::RequestsManage, key, input.version)
             .await?;
-        if !request_status_of(&r)?.is_active() {
+        if !c.from.is_active() {
             return Err(AppError::Conflict("illegal_transition"));
         }
-        let before = Priority::parse(&r.priority)
-            .ok_or_else(|| AppError::Internal(format!("request priority {}", r.priority)))?;
+        let before = stored(
+            "service_requests.priority",
+            &c.before.priority,
+            Priority::parse,
+        )?;
         if before == priority {
             return Err(AppError::conflict_on("priority", "unchanged"));
         }
-        let mut after = r.clone();
-        after.priority = priority.as_str().to_owned();
-        self.save_request(&mut tx, &r, &mut after).await?;
-        store::set_open_orders_priority(tx.conn(), &r.id, priority.as_str(), &after.updated_at)
-            .await?;
-        self.event(
-            &mut tx,
-            ctx,
-            &r.id,
-            None,
-            RequestEvent::PriorityChanged {
-                from: before,
-                to: priority,
-                note: Some(note),
-            },
-            None,
+        c.after.priority = priority.as_str().to_owned();
+        let event = RequestEvent::PriorityChanged {
+            from: before,
+            to: priority,
+            note: Some(note),
+        };
+        self.save_request_change(ctx, &mut c, event).await?;
+        store::set_open_orders_priority(
+            c.tx.conn(),
+            &c.before.id,
+            priority.as_str(),
+            &c.after.updated_at,
         )
         .await?;
-        let v = self.request_view(tx.conn(), &after).await?;
-        tx.commit().await?;
-        Ok(v)
+        self.finish_request_change(c).await
     }
 
     /// Triage (R-REQ-5): remote help first (a follow-up is due in 2 hours), or a visit (a
@@ -219,75 +240,38 @@ impl crate::App {
         input: &TriageInput,
     ) -> Result<ServiceRequestView, AppError> {
         ctx.require(Permission::RequestsManage)?;
-        let mut errs = FieldErrors::new();
-        let mode = errs.take(
-            Triage::parse(input.mode.trim())
-                .ok_or_else(|| FieldError::new("mode", "invalid_choice")),
-        );
-        let note = text_note("note", input.note.as_deref(), &mut errs);
-        errs.clone().into_result()?;
-        let (Some(mode), Some(note)) = (mode, note) else {
-            return Err(AppError::Validation(errs));
-        };
-        let (mut tx, r) = self
-            .request_for_change(ctx, key, Some(input.version))
+        let (mode, note) = input.parse()?;
+        let mut c = self
+            .change_request(ctx, Permission::RequestsManage, key, input.version)
             .await?;
-        let action = match mode {
+        c.step(match mode {
             Triage::Remote => RequestAction::TriageRemote,
             Triage::Onsite => RequestAction::TriageOnsite,
-        };
-        let to = Self::step(&r, action)?;
-        let mut after = r.clone();
-        after.status = to.as_str().into();
-        after.triage = Some(mode.as_str().into());
-        let now = self.now();
-        let from_status = request_status_of(&r)?;
+        })?;
+        c.after.triage = Some(mode.as_str().into());
         match mode {
             Triage::Remote => {
-                let due = now + jiff::SignedDuration::from_hours(2);
-                after.follow_up_due_at = Some(time::to_db(due)?);
-                self.save_request(&mut tx, &r, &mut after).await?;
-                self.event(
-                    &mut tx,
-                    ctx,
-                    &r.id,
-                    None,
-                    RequestEvent::TriagedRemote {
-                        from_status,
-                        note,
-                        follow_up_due_at: Some(due),
-                    },
-                    None,
-                )
-                .await?;
+                let due = self.now() + jiff::SignedDuration::from_hours(2);
+                c.after.follow_up_due_at = Some(time::to_db(due)?);
+                let event = RequestEvent::TriagedRemote {
+                    from_status: c.from,
+                    note,
+                    follow_up_due_at: Some(due),
+                };
+                self.commit_request_change(ctx, c, event).await
             }
             Triage::Onsite => {
-                self.save_request(&mut tx, &r, &mut after).await?;
-                self.event(
-                    &mut tx,
-                    ctx,
-                    &r.id,
-                    None,
-                    RequestEvent::TriagedOnsite {
-                        from_status,
-                        note: note.clone(),
-                    },
-                    None,
-                )
-                .await?;
-                self.open_work_order(
-                    &mut tx,
-                    ctx,
-                    &after,
-                    after.org_unit_id.clone(),
-                    note.as_deref(),
-                )
-                .await?;
+                let event = RequestEvent::TriagedOnsite {
+                    from_status: c.from,
+                    note: note.clone(),
+                };
+                self.save_request_change(ctx, &mut c, event).await?;
+                let org_unit = c.after.org_unit_id.clone();
+                self.open_work_order(&mut c.tx, ctx, &c.after, org_unit, note.as_deref())
+                    .await?;
+                self.finish_request_change(c).await
             }
         }
-        let v = self.request_view(tx.conn(), &after).await?;
-        tx.commit().await?;
-        Ok(v)
     }
 
     /// The outcome of remote help: solved resolves the request; not solved sends someone.
@@ -298,62 +282,34 @@ impl crate::App {
         input: &RemoteOutcome,
     ) -> Result<ServiceRequestView, AppError> {
         ctx.require(Permission::RequestsManage)?;
-        let mut errs = FieldErrors::new();
-        let note = text_note("note", input.note.as_deref(), &mut errs);
-        errs.clone().into_result()?;
-        let Some(note) = note else {
-            return Err(AppError::Validation(errs));
-        };
-        let (mut tx, r) = self
-            .request_for_change(ctx, key, Some(input.version))
+        let note = input.parse()?;
+        let mut c = self
+            .change_request(ctx, Permission::RequestsManage, key, input.version)
             .await?;
-        if r.triage.as_deref().and_then(Triage::parse) != Some(Triage::Remote)
-            || request_status_of(&r)? != RequestStatus::InProgress
-        {
+        let triage = stored_opt(
+            "service_requests.triage",
+            c.before.triage.as_deref(),
+            Triage::parse,
+        )?;
+        if triage != Some(Triage::Remote) || c.from != RequestStatus::InProgress {
             return Err(AppError::Conflict("illegal_transition"));
         }
-        let mut after = r.clone();
         if input.solved {
-            let to = Self::step(&r, RequestAction::Resolve)?;
-            after.status = to.as_str().into();
-            after.resolved_at = Some(time::to_db(self.now())?);
-            self.save_request(&mut tx, &r, &mut after).await?;
-            self.event(
-                &mut tx,
-                ctx,
-                &r.id,
-                None,
-                RequestEvent::RemoteSolved {
-                    from_status: request_status_of(&r)?,
-                    note,
-                },
-                None,
-            )
-            .await?;
-        } else {
-            after.triage = Some(Triage::Onsite.as_str().into());
-            self.save_request(&mut tx, &r, &mut after).await?;
-            self.event(
-                &mut tx,
-                ctx,
-                &r.id,
-                None,
-                RequestEvent::RemoteFailed { note: note.clone() },
-                None,
-            )
-            .await?;
-            self.open_work_order(
-                &mut tx,
-                ctx,
-                &after,
-                after.org_unit_id.clone(),
-                note.as_deref(),
-            )
-            .await?;
+            c.step(RequestAction::Resolve)?;
+            c.after.resolved_at = Some(time::to_db(self.now())?);
+            let event = RequestEvent::RemoteSolved {
+                from_status: c.from,
+                note,
+            };
+            return self.commit_request_change(ctx, c, event).await;
         }
-        let v = self.request_view(tx.conn(), &after).await?;
-        tx.commit().await?;
-        Ok(v)
+        c.after.triage = Some(Triage::Onsite.as_str().into());
+        let event = RequestEvent::RemoteFailed { note: note.clone() };
+        self.save_request_change(ctx, &mut c, event).await?;
+        let org_unit = c.after.org_unit_id.clone();
+        self.open_work_order(&mut c.tx, ctx, &c.after, org_unit, note.as_deref())
+            .await?;
+        self.finish_request_change(c).await
     }
 
     /// Creates a work order for a request, `pending` in `org_unit`, in the transaction.
@@ -422,48 +378,29 @@ impl crate::App {
         input: &NewVisit,
     ) -> Result<ServiceRequestView, AppError> {
         ctx.require(Permission::Dispatch)?;
-        let mut errs = FieldErrors::new();
-        let org = opt_id::<OrgUnitId>("org_unit_id", input.org_unit_id.as_deref(), &mut errs);
-        let note = text_note("note", input.note.as_deref(), &mut errs);
-        errs.clone().into_result()?;
-        let (Some(org), Some(note)) = (org, note) else {
-            return Err(AppError::Validation(errs));
-        };
-        let scope = self.request_scope(ctx).await?;
-        let mut tx = self.db.begin().await?;
-        let r = store::get_request(tx.conn(), key.trim())
-            .await
-            .map_err(not_found)?;
-        self.check_request_scope(tx.conn(), &scope, &r).await?;
-        if r.version != input.version {
-            return Err(AppError::StaleVersion { current: r.version });
-        }
+        let (org, note) = input.parse()?;
+        let mut c = self
+            .change_request(ctx, Permission::Dispatch, key, input.version)
+            .await?;
         if let Some(o) = org {
-            org_store::get(tx.conn(), o).await.map_err(|e| match e {
+            org_store::get(c.tx.conn(), o).await.map_err(|e| match e {
                 StoreError::NotFound => AppError::conflict_on("org_unit_id", "unknown_org_unit"),
                 e => e.into(),
             })?;
         }
-        let mut after = r.clone();
-        match request_status_of(&r)? {
+        match c.from {
             RequestStatus::Open => {
-                after.status = RequestStatus::InProgress.as_str().into();
-                after.triage = Some(Triage::Onsite.as_str().into());
+                c.after.status = RequestStatus::InProgress.as_str().into();
+                c.after.triage = Some(Triage::Onsite.as_str().into());
             }
             RequestStatus::InProgress => {}
             _ => return Err(AppError::Conflict("illegal_transition")),
         }
-        self.save_request(&mut tx, &r, &mut after).await?;
-        self.open_work_order(
-            &mut tx,
-            ctx,
-            &after,
-            org.map(|o| o.to_string()),
-            note.as_deref(),
-        )
-        .await?;
-        let v = self.request_view(tx.conn(), &after).await?;
-        tx.commit().await?;
-        Ok(v)
+        // No event of the request's own: the work order's creation says it all.
+        self.save_request_row(&mut c).await?;
+        let org = org.map(|o| o.to_string());
+        self.open_work_order(&mut c.tx, ctx, &c.after, org, note.as_deref())
+            .await?;
+        self.finish_request_change(c).await
     }
 }

@@ -273,10 +273,7 @@ impl crate::App {
             preferred_to: bad.opt("service_requests.preferred_to", r.preferred_to.as_deref()),
             warranty_class: r.warranty_class.clone(),
             in_warranty: r.in_warranty.map(|v| v != 0),
-            warranty: r
-                .warranty_json
-                .as_deref()
-                .and_then(|j| serde_json::from_str(j).ok()),
+            warranty: bad.json("service_requests.warranty_json", r.warranty_json.as_deref()),
             org_unit,
             owner,
             reopened_from,

@@ -1,7 +1,7 @@
 //! Appointments (DOMAIN.md R-DSP-2): the window set or moved, a change of an agreed window
 //! with its reason and whether the customer agreed; the history stays.
 
-use super::{Who, WorkOrderView, status_of};
+use super::{Who, WorkOrderView};
 use crate::service::requests::opt_ts;
 use crate::{AppError, Ctx, Principal};
 use aftersales_domain::bounds::parse_instant;
@@ -49,6 +49,32 @@ pub struct AppointmentInput {
     pub customer_agreed: bool,
 }
 
+/// An appointment window, well-formed ([`AppointmentInput::parse`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValidAppointment {
+    pub starts_at: Timestamp,
+    pub ends_at: Timestamp,
+    pub reason: Option<String>,
+}
+
+impl AppointmentInput {
+    /// The window's instants and the reason, each on its own (that the end follows the
+    /// start is a conflict of the two, the use-case's).
+    pub fn parse(&self) -> Result<ValidAppointment, FieldErrors> {
+        let mut errs = FieldErrors::new();
+        let start = errs.take(parse_instant("starts_at", &self.starts_at));
+        let end = errs.take(parse_instant("ends_at", &self.ends_at));
+        let reason = errs.take(parse_opt_notes("reason", self.reason.as_deref(), 2000));
+        errs.finish(|| {
+            Some(ValidAppointment {
+                starts_at: start?,
+                ends_at: end?,
+                reason: reason?,
+            })
+        })
+    }
+}
+
 impl crate::App {
     /// Sets or moves the appointment window. A change of an agreed window keeps its reason
     /// and whether the customer agreed (R-DSP-2); the history stays.
@@ -61,87 +87,65 @@ impl crate::App {
         if ctx.require(Permission::FieldWork).is_err() {
             ctx.require(Permission::Dispatch)?;
         }
-        let mut errs = FieldErrors::new();
-        let start = errs.take(parse_instant("starts_at", &input.starts_at));
-        let end = errs.take(parse_instant("ends_at", &input.ends_at));
-        let reason = errs.take(parse_opt_notes("reason", input.reason.as_deref(), 2000));
-        errs.clone().into_result()?;
-        let (Some(start), Some(end), Some(reason)) = (start, end, reason) else {
-            return Err(AppError::Validation(errs));
-        };
+        let ValidAppointment {
+            starts_at: start,
+            ends_at: end,
+            reason,
+        } = input.parse()?;
         if end <= start {
             return Err(AppError::conflict_on("ends_at", "before_start"));
         }
-        let (mut tx, w, r) = self
-            .order_for_change(ctx, key, Some(input.version), Who::FieldOrDispatcher)
+        let mut c = self
+            .change_order(ctx, key, Some(input.version), Who::FieldOrDispatcher)
             .await?;
-        let to = Self::wo_step(&w, WoAction::Schedule)?;
-        let from = status_of(&w)?;
-        let first = w.appointment_start.is_none();
+        c.step(WoAction::Schedule)?;
+        let first = c.before.appointment_start.is_none();
         // Moving an agreed window needs its reason (R-DSP-2): required by the state.
         if !first && reason.is_none() {
             return Err(AppError::conflict_on("reason", "required"));
         }
-        let mut after = w.clone();
-        after.status = to.as_str().into();
-        after.appointment_start = Some(time::to_db(start)?);
-        after.appointment_end = Some(time::to_db(end)?);
-        if from == WoStatus::Waiting {
-            after.waiting_reason = None;
-            after.resume_status = None;
+        c.after.appointment_start = Some(time::to_db(start)?);
+        c.after.appointment_end = Some(time::to_db(end)?);
+        if c.from == WoStatus::Waiting {
+            c.after.waiting_reason = None;
+            c.after.resume_status = None;
         }
-        self.save_order(&mut tx, &w, &mut after).await?;
         let (by_id, by_name) = match &ctx.principal {
             Principal::User(a) => (Some(a.id.to_string()), a.display_name.clone()),
             Principal::System(n) => (None, format!("system:{n}")),
         };
-        store::insert_appointment(
-            tx.conn(),
-            &AppointmentRow {
-                id: uuid::Uuid::now_v7().to_string(),
-                work_order_id: w.id.clone(),
-                starts_at: time::to_db(start)?,
-                ends_at: time::to_db(end)?,
-                reason: reason.clone(),
-                customer_agreed: i64::from(input.customer_agreed),
-                by_id,
-                by_name,
-                at: time::to_db(self.now())?,
-            },
-        )
-        .await?;
-        self.event(
-            &mut tx,
-            ctx,
-            &r.id,
-            Some(&w.id),
-            {
-                let window = Appointment {
-                    from_status: from,
-                    starts_at: start,
-                    ends_at: end,
-                    previous_start: opt_ts(
-                        "work_orders.appointment_start",
-                        w.appointment_start.as_deref(),
-                    )?,
-                    previous_end: opt_ts(
-                        "work_orders.appointment_end",
-                        w.appointment_end.as_deref(),
-                    )?,
-                    reason,
-                    customer_agreed: input.customer_agreed,
-                };
-                if first {
-                    RequestEvent::Scheduled(window)
-                } else {
-                    RequestEvent::Rescheduled(window)
-                }
-            },
-            None,
-        )
-        .await?;
-        let v = self.work_order_view(tx.conn(), &after, &r).await?;
-        tx.commit().await?;
-        Ok(v)
+        let row = AppointmentRow {
+            id: uuid::Uuid::now_v7().to_string(),
+            work_order_id: c.before.id.clone(),
+            starts_at: time::to_db(start)?,
+            ends_at: time::to_db(end)?,
+            reason: reason.clone(),
+            customer_agreed: i64::from(input.customer_agreed),
+            by_id,
+            by_name,
+            at: time::to_db(self.now())?,
+        };
+        store::insert_appointment(c.tx.conn(), &row).await?;
+        let window = Appointment {
+            from_status: c.from,
+            starts_at: start,
+            ends_at: end,
+            previous_start: opt_ts(
+                "work_orders.appointment_start",
+                c.before.appointment_start.as_deref(),
+            )?,
+            previous_end: opt_ts(
+                "work_orders.appointment_end",
+                c.before.appointment_end.as_deref(),
+            )?,
+            reason,
+            customer_agreed: input.customer_agreed,
+        };
+        let event = if first {
+            RequestEvent::Scheduled(window)
+        } else {
+            RequestEvent::Rescheduled(window)
+        };
+        self.commit_order_change(ctx, c, event, None).await
     }
 }

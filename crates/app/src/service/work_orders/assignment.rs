@@ -1,16 +1,15 @@
 //! Assignment (DOMAIN.md R-DSP-1, R-ORG-3): the order given to an active engineer or partner
 //! technician certified for the unit's product line; accepted, or declined with a reason.
 
-use super::{PositionInput, Who, WorkOrderView, position, status_of};
-use crate::service::requests::stored_id;
+use super::{OrderChange, PositionInput, Who, WorkOrderView, note};
+use crate::service::requests::{required_notes, stored_id};
 use crate::{AppError, Ctx};
-use aftersales_domain::certification::{self as cert_rules, Certification};
-use aftersales_domain::installed_base::parse_opt_notes;
+use aftersales_domain::certification::Certification;
+use aftersales_domain::dispatch::{self as dispatch_rules, Assignee, Ineligible};
 use aftersales_domain::service::{Assignment, RequestEvent, WoAction};
-use aftersales_domain::{FieldError, FieldErrors, OrgUnitId, Permission, Role, UserId};
-use aftersales_store::{
-    Conn, StoreError, network::certifications as cert_store, network::users as user_store, time,
-};
+use aftersales_domain::{FieldError, FieldErrors, OrgUnitId, Permission, UserId};
+use aftersales_store::network::users::{self as user_store, UserRecord};
+use aftersales_store::{Conn, StoreError, network::certifications as cert_store, time};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -44,6 +43,55 @@ pub struct DeclineInput {
     pub reason: String,
 }
 
+/// An assignment, well-formed ([`DispatchInput::parse`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValidDispatch {
+    pub engineer: UserId,
+    pub org_unit: Option<OrgUnitId>,
+    pub note: Option<String>,
+}
+
+impl DispatchInput {
+    pub fn parse(&self) -> Result<ValidDispatch, FieldErrors> {
+        let mut errs = FieldErrors::new();
+        let engineer = errs.take(
+            self.engineer_id
+                .trim()
+                .parse::<UserId>()
+                .map_err(|_| FieldError::new("engineer_id", "invalid_id")),
+        );
+        let org = match self
+            .org_unit_id
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            None => Some(None),
+            Some(s) => errs
+                .take(
+                    s.parse::<OrgUnitId>()
+                        .map_err(|_| FieldError::new("org_unit_id", "invalid_id")),
+                )
+                .map(Some),
+        };
+        let note = note("note", self.note.as_deref(), &mut errs);
+        errs.finish(|| {
+            Some(ValidDispatch {
+                engineer: engineer?,
+                org_unit: org?,
+                note: note?,
+            })
+        })
+    }
+}
+
+impl DeclineInput {
+    /// Why the engineer gives the order back (required).
+    pub fn parse(&self) -> Result<String, FieldErrors> {
+        required_notes("reason", &self.reason)
+    }
+}
+
 impl crate::App {
     /// The engineer's certifications as the rules read them (see [`as_rule`]).
     pub(crate) async fn certifications_of(
@@ -58,8 +106,8 @@ impl crate::App {
             .collect())
     }
 
-    /// Gives the order to an engineer (again, to reassign). Only an active engineer or
-    /// partner technician certified for the unit's product line on the day (R-ORG-3).
+    /// Gives the order to an engineer (again, to reassign): only someone the suggestions
+    /// would offer, on the day of the work (`domain::dispatch::eligibility`, R-ORG-3).
     pub async fn dispatch_work_order(
         &self,
         ctx: &Ctx,
@@ -67,66 +115,18 @@ impl crate::App {
         input: &DispatchInput,
     ) -> Result<WorkOrderView, AppError> {
         ctx.require(Permission::Dispatch)?;
-        let mut errs = FieldErrors::new();
-        let engineer = errs.take(
-            input
-                .engineer_id
-                .trim()
-                .parse::<UserId>()
-                .map_err(|_| FieldError::new("engineer_id", "invalid_id")),
-        );
-        let org = match input
-            .org_unit_id
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-        {
-            None => Some(None),
-            Some(s) => errs
-                .take(
-                    s.parse::<OrgUnitId>()
-                        .map_err(|_| FieldError::new("org_unit_id", "invalid_id")),
-                )
-                .map(Some),
-        };
-        let note_text = errs.take(parse_opt_notes("note", input.note.as_deref(), 2000));
-        errs.clone().into_result()?;
-        let (Some(engineer), Some(org), Some(note_text)) = (engineer, org, note_text) else {
-            return Err(AppError::Validation(errs));
-        };
-        let (mut tx, w, r) = self
-            .order_for_change(ctx, key, Some(input.version), Who::Dispatcher)
+        let ValidDispatch {
+            engineer,
+            org_unit: org,
+            note: note_text,
+        } = input.parse()?;
+        let mut c = self
+            .change_order(ctx, key, Some(input.version), Who::Dispatcher)
             .await?;
-        let to = Self::wo_step(&w, WoAction::Dispatch)?;
-        let u = user_store::get(tx.conn(), engineer)
-            .await
-            .map_err(|e| match e {
-                StoreError::NotFound => AppError::conflict_on("engineer_id", "unknown_user"),
-                e => e.into(),
-            })?;
-        if u.disabled || !matches!(u.role, Role::Engineer | Role::Partner) {
-            return Err(AppError::conflict_on("engineer_id", "not_a_technician"));
-        }
-        let line = match r.unit_id.as_deref() {
-            Some(_) => self
-                .request_view(tx.conn(), &r)
-                .await?
-                .unit
-                .map(|u| u.product_line),
-            None => None,
-        };
-        if let Some(line) = &line {
-            let certs = self.certifications_of(tx.conn(), engineer).await?;
-            if !cert_rules::is_certified(
-                &certs,
-                line,
-                crate::installed_base::units::today(self.now()),
-            ) {
-                return Err(AppError::conflict_on("engineer_id", "not_certified"));
-            }
-        }
+        c.step(WoAction::Dispatch)?;
+        let u = self.assignee(&mut c, engineer).await?;
         if let Some(o) = org {
-            aftersales_store::network::org::get(tx.conn(), o)
+            aftersales_store::network::org::get(c.tx.conn(), o)
                 .await
                 .map_err(|e| match e {
                     StoreError::NotFound => {
@@ -135,8 +135,8 @@ impl crate::App {
                     e => e.into(),
                 })?;
         }
-        let mut after = w.clone();
-        after.status = to.as_str().into();
+        let before = &c.before;
+        let after = &mut c.after;
         after.engineer_id = Some(engineer.to_string());
         if let Some(o) = org {
             after.org_unit_id = Some(o.to_string());
@@ -145,12 +145,11 @@ impl crate::App {
         }
         after.dispatched_at = Some(time::to_db(self.now())?);
         after.accepted_at = None;
-        self.save_order(&mut tx, &w, &mut after).await?;
         let assignment = Assignment {
-            from_status: status_of(&w)?,
+            from_status: c.from,
             engineer_id: engineer,
-            engineer_name: u.display_name.clone(),
-            from_engineer_id: w
+            engineer_name: u.display_name,
+            from_engineer_id: before
                 .engineer_id
                 .as_deref()
                 .map(|e| stored_id("work_orders.engineer_id", e))
@@ -162,16 +161,53 @@ impl crate::App {
                 .transpose()?,
             note: note_text,
         };
-        let event = if w.engineer_id.is_some() {
+        let event = if before.engineer_id.is_some() {
             RequestEvent::Reassigned(assignment)
         } else {
             RequestEvent::Dispatched(assignment)
         };
-        self.event(&mut tx, ctx, &r.id, Some(&w.id), event, None)
+        self.commit_order_change(ctx, c, event, None).await
+    }
+
+    /// The engineer the order is given to, if they may take it: the rule of the
+    /// suggestions, on the day of the work (the appointment's day, else today).
+    async fn assignee(
+        &self,
+        c: &mut OrderChange,
+        engineer: UserId,
+    ) -> Result<UserRecord, AppError> {
+        let u = user_store::get(c.tx.conn(), engineer)
+            .await
+            .map_err(|e| match e {
+                StoreError::NotFound => AppError::conflict_on("engineer_id", "unknown_user"),
+                e => e.into(),
+            })?;
+        let job = self
+            .dispatch_job(c.tx.conn(), &c.before, &c.request)
             .await?;
-        let v = self.work_order_view(tx.conn(), &after, &r).await?;
-        tx.commit().await?;
-        Ok(v)
+        let certifications = self.certifications_of(c.tx.conn(), engineer).await?;
+        let verdict = dispatch_rules::eligibility(
+            &job.job,
+            &Assignee {
+                role: u.role,
+                active: !u.disabled,
+                on_duty: true,
+                coverage: job.coverage_of(u.org_unit_id),
+                certifications: &certifications,
+            },
+        );
+        match verdict.exclusions.first() {
+            None => Ok(u),
+            Some(why) => Err(AppError::conflict_on(
+                "engineer_id",
+                match why {
+                    Ineligible::NotTechnician | Ineligible::Inactive => "not_a_technician",
+                    Ineligible::OffDuty => "off_duty",
+                    Ineligible::OutsideTerritory => "outside_territory",
+                    Ineligible::NotCertified(_) => "not_certified",
+                },
+            )),
+        }
     }
 
     pub async fn accept_work_order(
@@ -181,19 +217,16 @@ impl crate::App {
         input: &PositionInput,
     ) -> Result<WorkOrderView, AppError> {
         ctx.require(Permission::FieldWork)?;
-        let pos = position(input.latitude, input.longitude)?;
-        self.field_step(
-            ctx,
-            key,
-            input.version,
-            WoAction::Accept,
-            |from, _| RequestEvent::Accepted { from_status: from },
-            pos,
-            |w, now| {
-                w.accepted_at = Some(now.to_owned());
-            },
-        )
-        .await
+        let pos = input.parse()?;
+        let mut c = self
+            .change_order(ctx, key, Some(input.version), Who::Field)
+            .await?;
+        c.step(WoAction::Accept)?;
+        c.after.accepted_at = Some(time::to_db(self.now())?);
+        let event = RequestEvent::Accepted {
+            from_status: c.from,
+        };
+        self.commit_order_change(ctx, c, event, pos).await
     }
 
     /// The engineer gives the order back with a reason; it returns to the dispatcher.
@@ -204,26 +237,22 @@ impl crate::App {
         input: &DeclineInput,
     ) -> Result<WorkOrderView, AppError> {
         ctx.require(Permission::FieldWork)?;
-        let reason = crate::service::requests::required_notes("reason", &input.reason)?;
-        self.field_step(
-            ctx,
-            key,
-            input.version,
-            WoAction::Decline,
-            |from, _| RequestEvent::Declined {
-                from_status: from,
-                reason,
-            },
-            None,
-            |w, _| {
-                w.engineer_id = None;
-                w.dispatched_at = None;
-                w.accepted_at = None;
-                w.appointment_start = None;
-                w.appointment_end = None;
-            },
-        )
-        .await
+        let reason = input.parse()?;
+        let mut c = self
+            .change_order(ctx, key, Some(input.version), Who::Field)
+            .await?;
+        c.step(WoAction::Decline)?;
+        let after = &mut c.after;
+        after.engineer_id = None;
+        after.dispatched_at = None;
+        after.accepted_at = None;
+        after.appointment_start = None;
+        after.appointment_end = None;
+        let event = RequestEvent::Declined {
+            from_status: c.from,
+            reason,
+        };
+        self.commit_order_change(ctx, c, event, None).await
     }
 }
 

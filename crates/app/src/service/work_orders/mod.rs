@@ -147,23 +147,31 @@ pub struct WorkOrderQuery {
     pub limit: Option<i64>,
 }
 
-fn note(field: &str, s: Option<&str>) -> Result<Option<String>, AppError> {
-    parse_opt_notes(field, s, 2000).map_err(AppError::invalid)
+/// An optional note of up to 2,000 characters.
+fn note(field: &str, s: Option<&str>, errs: &mut FieldErrors) -> Option<Option<String>> {
+    errs.take(parse_opt_notes(field, s, 2000))
 }
 
 /// A position given with a step: both coordinates in range, or neither.
-fn position(lat: Option<f64>, lng: Option<f64>) -> Result<Option<(f64, f64)>, AppError> {
+fn position(
+    lat: Option<f64>,
+    lng: Option<f64>,
+    errs: &mut FieldErrors,
+) -> Option<Option<(f64, f64)>> {
     use aftersales_domain::bounds::{check_latitude, check_longitude};
-    let mut errs = FieldErrors::new();
     let a = errs.take(check_latitude("latitude", lat));
     let b = errs.take(check_longitude("longitude", lng));
-    match (a, b) {
-        (Some(Some(_)), Some(None)) => errs.push(FieldError::new("longitude", "required")),
-        (Some(None), Some(Some(_))) => errs.push(FieldError::new("latitude", "required")),
-        _ => {}
+    match (a?, b?) {
+        (Some(_), None) => {
+            errs.push(FieldError::new("longitude", "required"));
+            None
+        }
+        (None, Some(_)) => {
+            errs.push(FieldError::new("latitude", "required"));
+            None
+        }
+        _ => Some(lat.zip(lng)),
     }
-    errs.into_result()?;
-    Ok(lat.zip(lng))
 }
 
 pub(crate) fn status_of(w: &WorkOrderRow) -> Result<WoStatus, AppError> {
@@ -205,18 +213,20 @@ impl crate::App {
         Ok((w, r))
     }
 
-    /// Opens a transaction on a work order for a change, checks the version and who may act:
-    /// `field` actions only by the engineer holding it, others by dispatchers.
-    async fn order_for_change(
+    /// Opens a change of a work order (the first step of every transition): who may act
+    /// (`who`; an engineer only on the order they hold), the order within the caller's
+    /// scope, at the `version` they saw (when the change is of the order itself).
+    pub(crate) async fn change_order(
         &self,
         ctx: &Ctx,
         key: &str,
         version: Option<i64>,
         who: Who,
-    ) -> Result<(Tx, WorkOrderRow, RequestRow), AppError> {
+    ) -> Result<OrderChange, AppError> {
         match who {
             Who::Field => ctx.require(Permission::FieldWork)?,
             Who::Dispatcher => ctx.require(Permission::Dispatch)?,
+            Who::RequestManager => ctx.require(Permission::RequestsManage)?,
             Who::FieldOrDispatcher => {
                 if ctx.require(Permission::FieldWork).is_err() {
                     ctx.require(Permission::Dispatch)?;
@@ -237,30 +247,61 @@ impl crate::App {
         {
             return Err(AppError::StaleVersion { current: w.version });
         }
-        Ok((tx, w, r))
+        Ok(OrderChange {
+            from: status_of(&w)?,
+            after: w.clone(),
+            before: w,
+            request: r,
+            tx,
+        })
     }
 
-    async fn save_order(
+    /// Saves a change (the order's row, version bumped, when it changed: the record, its
+    /// photos and addenda are not the order's row) and writes its event, in the change's
+    /// transaction; more may be written there before [`Self::finish_order_change`].
+    pub(crate) async fn save_order_change(
         &self,
-        tx: &mut Tx,
-        before: &WorkOrderRow,
-        after: &mut WorkOrderRow,
+        ctx: &Ctx,
+        c: &mut OrderChange,
+        event: RequestEvent,
+        position: Option<(f64, f64)>,
     ) -> Result<(), AppError> {
-        after.version = before.version + 1;
-        after.updated_at = time::to_db(self.now())?;
-        if !store::update_work_order(tx.conn(), after, before.version).await? {
-            return Err(AppError::StaleVersion {
-                current: before.version,
-            });
+        if c.after != c.before {
+            c.after.version = c.before.version + 1;
+            c.after.updated_at = time::to_db(self.now())?;
+            if !store::update_work_order(c.tx.conn(), &c.after, c.before.version).await? {
+                return Err(AppError::StaleVersion {
+                    current: c.before.version,
+                });
+            }
         }
-        Ok(())
+        let (request, order) = (c.request.id.clone(), c.before.id.clone());
+        self.event(&mut c.tx, ctx, &request, Some(&order), event, position)
+            .await
     }
 
-    fn wo_step(w: &WorkOrderRow, action: WoAction) -> Result<WoStatus, AppError> {
-        let from = status_of(w)?;
-        let resume = w.resume_status.as_deref().and_then(WoStatus::parse);
-        rules::wo_transition(from, action, resume)
-            .map_err(|_| AppError::Conflict("illegal_transition"))
+    /// Answers the order (and its request) as saved and commits.
+    pub(crate) async fn finish_order_change(
+        &self,
+        mut c: OrderChange,
+    ) -> Result<WorkOrderView, AppError> {
+        let v = self
+            .work_order_view(c.tx.conn(), &c.after, &c.request)
+            .await?;
+        c.tx.commit().await?;
+        Ok(v)
+    }
+
+    /// The last steps of a transition: save, write the event, answer the view, commit.
+    pub(crate) async fn commit_order_change(
+        &self,
+        ctx: &Ctx,
+        mut c: OrderChange,
+        event: RequestEvent,
+        position: Option<(f64, f64)>,
+    ) -> Result<WorkOrderView, AppError> {
+        self.save_order_change(ctx, &mut c, event, position).await?;
+        self.finish_order_change(c).await
     }
 
     pub(crate) async fn work_order_view(
@@ -497,47 +538,47 @@ impl crate::App {
             next_cursor: page.next.as_deref().map(cursor::encode),
         })
     }
+}
 
-    /// One state step taken by the engineer holding the order, with its event (made from
-    /// the status before and after the step).
-    #[allow(clippy::too_many_arguments)]
-    async fn field_step(
-        &self,
-        ctx: &Ctx,
-        key: &str,
-        version: i64,
-        action: WoAction,
-        event: impl FnOnce(WoStatus, WoStatus) -> RequestEvent,
-        pos: Option<(f64, f64)>,
-        change: impl FnOnce(&mut WorkOrderRow, &str),
-    ) -> Result<WorkOrderView, AppError> {
-        let (mut tx, w, r) = self
-            .order_for_change(ctx, key, Some(version), Who::Field)
-            .await?;
-        let from = status_of(&w)?;
-        let to = Self::wo_step(&w, action)?;
-        let now = time::to_db(self.now())?;
-        // The change sees the state before the step (e.g. where a wait will resume).
-        let mut after = w.clone();
-        change(&mut after, &now);
-        after.status = to.as_str().into();
-        self.save_order(&mut tx, &w, &mut after).await?;
-        self.event(&mut tx, ctx, &r.id, Some(&w.id), event(from, to), pos)
-            .await?;
-        let v = self.work_order_view(tx.conn(), &after, &r).await?;
-        tx.commit().await?;
-        Ok(v)
+/// A work order being changed in one transaction ([`crate::App::change_order`]): the row as
+/// read and as it will be saved, and its request. A transition reads: open the change,
+/// check what the state and the records allow, [`OrderChange::step`] and set `after`, then
+/// [`crate::App::commit_order_change`] with its event.
+pub(crate) struct OrderChange {
+    pub tx: Tx,
+    pub before: WorkOrderRow,
+    pub after: WorkOrderRow,
+    pub request: RequestRow,
+    /// The status as read.
+    pub from: WoStatus,
+}
+
+impl OrderChange {
+    /// Steps the work order's state machine (`illegal_transition` when the state refuses;
+    /// a waiting order resumes where it waited); `after` takes the new status.
+    pub fn step(&mut self, action: WoAction) -> Result<WoStatus, AppError> {
+        let resume = stored_opt(
+            "work_orders.resume_status",
+            self.before.resume_status.as_deref(),
+            WoStatus::parse,
+        )?;
+        let to = rules::wo_transition(self.from, action, resume)
+            .map_err(|_| AppError::Conflict("illegal_transition"))?;
+        self.after.status = to.as_str().into();
+        Ok(to)
     }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Who {
+pub(crate) enum Who {
     /// The engineer holding the order.
     Field,
     /// A dispatcher (or manager, admin).
     Dispatcher,
     /// Either.
     FieldOrDispatcher,
+    /// Someone who manages requests (an agent, dispatcher, manager, admin).
+    RequestManager,
 }
 
 fn not_found(e: StoreError) -> AppError {

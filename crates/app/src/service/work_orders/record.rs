@@ -2,10 +2,11 @@
 //! signature or the reason they declined (never forced), its content hash, addenda after
 //! signing.
 
-use super::{Who, WorkOrderView, note, status_of};
+use super::{Who, WorkOrderView, note};
+use crate::service::requests::required_notes;
 use crate::service::requests::{opt_ts, ts};
 use crate::{AppError, Ctx, Principal};
-use aftersales_domain::installed_base::{parse_opt_notes, parse_opt_text, parse_text};
+use aftersales_domain::installed_base::{parse_opt_text, parse_text};
 use aftersales_domain::service::{RequestEvent, Signing};
 use aftersales_domain::{FieldError, FieldErrors, Permission};
 use aftersales_store::service::{self as store, RecordRow};
@@ -151,6 +152,156 @@ fn hex_sha256(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
+/// A record whose every field is well-formed ([`RecordInput::parse`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValidRecord {
+    pub fault_cause_code: Option<String>,
+    pub diagnosis: Option<String>,
+    pub action_taken: Option<String>,
+    pub notes: Option<String>,
+    pub parts: Vec<PartUsed>,
+    pub labor_minutes: Option<i64>,
+    pub test_run_done: Option<bool>,
+    pub customer_trained: Option<bool>,
+    pub rating_quality: Option<i64>,
+    pub rating_attitude: Option<i64>,
+}
+
+/// `v` within `min..=max`, else `out_of_range` on `field`.
+fn in_range(field: &str, v: Option<i64>, min: i64, max: i64, errs: &mut FieldErrors) {
+    if v.is_some_and(|v| !(min..=max).contains(&v)) {
+        errs.push(
+            FieldError::new(field, "out_of_range")
+                .with("min", min)
+                .with("max", max),
+        );
+    }
+}
+
+impl RecordInput {
+    /// Every field checked on its own, all errors at once (a part's errors are named
+    /// `parts[i].name`, `parts[i].part_no`, `parts[i].qty`).
+    pub fn parse(&self) -> Result<ValidRecord, FieldErrors> {
+        let mut errs = FieldErrors::new();
+        let e = &mut errs;
+        let cause = e.take(parse_opt_text(
+            "fault_cause_code",
+            self.fault_cause_code.as_deref(),
+            32,
+        ));
+        let diagnosis = note("diagnosis", self.diagnosis.as_deref(), e);
+        let action_taken = note("action_taken", self.action_taken.as_deref(), e);
+        let notes = note("notes", self.notes.as_deref(), e);
+        if self.parts.len() > 50 {
+            e.push(FieldError::new("parts", "too_many").with("max", 50));
+        }
+        let mut parts = Vec::new();
+        for (i, p) in self.parts.iter().enumerate() {
+            let name = e.take(parse_text(&format!("parts[{i}].name"), &p.name, 100));
+            let no = e.take(parse_opt_text(
+                &format!("parts[{i}].part_no"),
+                p.part_no.as_deref(),
+                64,
+            ));
+            in_range(&format!("parts[{i}].qty"), Some(p.qty), 1, 999, e);
+            if let (Some(name), Some(no)) = (name, no) {
+                parts.push(PartUsed {
+                    part_no: no,
+                    name,
+                    qty: p.qty,
+                });
+            }
+        }
+        in_range("labor_minutes", self.labor_minutes, 0, 1440, e);
+        in_range("rating_quality", self.rating_quality, 1, 5, e);
+        in_range("rating_attitude", self.rating_attitude, 1, 5, e);
+        errs.finish(|| {
+            Some(ValidRecord {
+                fault_cause_code: cause?,
+                diagnosis: diagnosis?,
+                action_taken: action_taken?,
+                notes: notes?,
+                parts,
+                labor_minutes: self.labor_minutes,
+                test_run_done: self.test_run_done,
+                customer_trained: self.customer_trained,
+                rating_quality: self.rating_quality,
+                rating_attitude: self.rating_attitude,
+            })
+        })
+    }
+}
+
+/// A signature or the reason it was declined, well-formed ([`SignatureInput::parse`]); that
+/// exactly one is given is the use-case's (a conflict, not a malformed field).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValidSignature {
+    /// The PNG's bytes, checked to be one.
+    pub png: Option<Vec<u8>>,
+    pub signer_name: Option<String>,
+    pub declined_reason: Option<String>,
+}
+
+/// A signature image: a `data:image/png;base64,…` URL or plain base64 of a PNG of at most
+/// [`MAX_SIGNATURE_BYTES`] and 4000 × 4000 pixels.
+fn signature_png(s: &str) -> Result<Vec<u8>, FieldError> {
+    let invalid = || FieldError::new("signature_png", "invalid_image");
+    let b64 = s.strip_prefix("data:image/png;base64,").unwrap_or(s);
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(b64)
+        .map_err(|_| invalid())?;
+    if bytes.len() > MAX_SIGNATURE_BYTES {
+        return Err(
+            FieldError::new("signature_png", "too_large").with("max", MAX_SIGNATURE_BYTES as i64)
+        );
+    }
+    if crate::service::images::image_type(&bytes) != Some("image/png")
+        || !crate::service::images::png_ok(&bytes, 4000, 4000 * 4000)
+    {
+        return Err(invalid());
+    }
+    Ok(bytes)
+}
+
+impl SignatureInput {
+    pub fn parse(&self) -> Result<ValidSignature, FieldErrors> {
+        let mut errs = FieldErrors::new();
+        let declined = note(
+            "declined_reason",
+            self.declined_reason.as_deref(),
+            &mut errs,
+        );
+        let signer = errs.take(parse_opt_text(
+            "signer_name",
+            self.signer_name.as_deref(),
+            50,
+        ));
+        let png = match self
+            .signature_png
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            None => Some(None),
+            Some(s) => errs.take(signature_png(s)).map(Some),
+        };
+        errs.finish(|| {
+            Some(ValidSignature {
+                png: png?,
+                signer_name: signer?,
+                declined_reason: declined?,
+            })
+        })
+    }
+}
+
+impl AddendumInput {
+    /// The addendum's text (required).
+    pub fn parse(&self) -> Result<String, FieldErrors> {
+        required_notes("body", &self.body)
+    }
+}
+
 /// The canonical content of a record, hashed at signing and at verification.
 pub(crate) fn record_content(
     wo_number: &str,
@@ -190,137 +341,34 @@ impl crate::App {
         input: &RecordInput,
     ) -> Result<WorkOrderView, AppError> {
         ctx.require(Permission::FieldWork)?;
-        let mut errs = FieldErrors::new();
-        let cause = errs.take(parse_opt_text(
-            "fault_cause_code",
-            input.fault_cause_code.as_deref(),
-            32,
-        ));
-        let diagnosis = errs.take(parse_opt_notes(
-            "diagnosis",
-            input.diagnosis.as_deref(),
-            2000,
-        ));
-        let action_taken = errs.take(parse_opt_notes(
-            "action_taken",
-            input.action_taken.as_deref(),
-            2000,
-        ));
-        let notes = errs.take(parse_opt_notes("notes", input.notes.as_deref(), 2000));
-        if input.parts.len() > 50 {
-            errs.push(FieldError::new("parts", "too_many").with("max", 50));
-        }
-        let mut parts = Vec::new();
-        for (i, p) in input.parts.iter().enumerate() {
-            let name = errs.take(parse_text(&format!("parts[{i}].name"), &p.name, 100));
-            let no = errs.take(parse_opt_text(
-                &format!("parts[{i}].part_no"),
-                p.part_no.as_deref(),
-                64,
-            ));
-            if !(1..=999).contains(&p.qty) {
-                errs.push(
-                    FieldError::new(format!("parts[{i}].qty"), "out_of_range")
-                        .with("min", 1)
-                        .with("max", 999),
-                );
-            }
-            if let (Some(name), Some(no)) = (name, no) {
-                parts.push(PartUsed {
-                    part_no: no,
-                    name,
-                    qty: p.qty,
-                });
-            }
-        }
-        if input
-            .labor_minutes
-            .is_some_and(|m| !(0..=1440).contains(&m))
-        {
-            errs.push(
-                FieldError::new("labor_minutes", "out_of_range")
-                    .with("min", 0)
-                    .with("max", 1440),
-            );
-        }
-        for (field, v) in [
-            ("rating_quality", input.rating_quality),
-            ("rating_attitude", input.rating_attitude),
-        ] {
-            if v.is_some_and(|r| !(1..=5).contains(&r)) {
-                errs.push(
-                    FieldError::new(field, "out_of_range")
-                        .with("min", 1)
-                        .with("max", 5),
-                );
-            }
-        }
-        errs.clone().into_result()?;
-        let (Some(cause), Some(diagnosis), Some(action_taken), Some(notes)) =
-            (cause, diagnosis, action_taken, notes)
-        else {
-            return Err(AppError::Validation(errs));
-        };
-        let (mut tx, w, r) = self.order_for_change(ctx, key, None, Who::Field).await?;
-        if !status_of(&w)?.is_on_site() {
+        let rec = input.parse()?;
+        let mut c = self.change_order(ctx, key, None, Who::Field).await?;
+        if !c.from.is_on_site() {
             return Err(AppError::Conflict("illegal_transition"));
         }
-        let existing = store::get_record(tx.conn(), &w.id).await?;
+        let existing = store::get_record(c.tx.conn(), &c.before.id).await?;
         let current = existing.as_ref().map_or(0, |x| x.version);
         if current != input.version {
             return Err(AppError::StaleVersion { current });
         }
-        if existing
-            .as_ref()
-            .is_some_and(|x| x.signed_at.is_some() || x.signature_declined_reason.is_some())
-        {
+        if existing.as_ref().is_some_and(is_locked) {
             return Err(AppError::Conflict("record_locked"));
         }
-        let row = RecordRow {
-            work_order_id: w.id.clone(),
-            fault_cause_code: cause,
-            diagnosis,
-            action_taken,
-            notes,
-            parts_json: serde_json::to_string(&parts)
-                .map_err(|e| AppError::Internal(e.to_string()))?,
-            labor_minutes: input.labor_minutes,
-            test_run_done: input.test_run_done.map(i64::from),
-            follow_up_due_at: None,
-            customer_trained: input.customer_trained.map(i64::from),
-            rating_quality: input.rating_quality,
-            rating_attitude: input.rating_attitude,
-            signature_png: None,
-            signer_name: None,
-            signature_declined_reason: None,
-            signed_at: None,
-            content_hash: None,
-            version: current + 1,
-            updated_at: time::to_db(self.now())?,
-        };
+        let parts = rec.parts.len() as i64;
+        let row = new_record_row(&c.before.id, rec, current + 1, self.now())?;
         match existing {
-            None => store::insert_record(tx.conn(), &row).await?,
+            None => store::insert_record(c.tx.conn(), &row).await?,
             Some(_) => {
-                if !store::update_record(tx.conn(), &row, current).await? {
+                if !store::update_record(c.tx.conn(), &row, current).await? {
                     return Err(AppError::StaleVersion { current });
                 }
             }
         }
-        self.event(
-            &mut tx,
-            ctx,
-            &r.id,
-            Some(&w.id),
-            RequestEvent::RecordSaved {
-                record_version: row.version,
-                parts: parts.len() as i64,
-            },
-            None,
-        )
-        .await?;
-        let v = self.work_order_view(tx.conn(), &w, &r).await?;
-        tx.commit().await?;
-        Ok(v)
+        let event = RequestEvent::RecordSaved {
+            record_version: row.version,
+            parts,
+        };
+        self.commit_order_change(ctx, c, event, None).await
     }
 
     /// Adds a photo (JPEG, PNG or WebP, by content) to an order not yet completed.
@@ -355,38 +403,38 @@ impl crate::App {
         };
         let bytes = &bytes[..kept];
         let caption = parse_opt_text("caption", caption, 200).map_err(AppError::invalid)?;
-        let (mut tx, w, r) = self.order_for_change(ctx, key, None, Who::Field).await?;
-        if status_of(&w)?.is_terminal() {
+        let mut c = self.change_order(ctx, key, None, Who::Field).await?;
+        if c.from.is_terminal() {
             return Err(AppError::Conflict("illegal_transition"));
         }
+        let order = c.before.id.clone();
         // Photos are part of the signed record: none are added after signing.
-        if store::get_record(tx.conn(), &w.id)
+        if store::get_record(c.tx.conn(), &order)
             .await?
             .is_some_and(|r| r.signed_at.is_some())
         {
             return Err(AppError::Conflict("record_locked"));
         }
-        if store::photos_of(tx.conn(), &w.id).await?.len() >= MAX_PHOTOS {
+        if store::photos_of(c.tx.conn(), &order).await?.len() >= MAX_PHOTOS {
             return Err(AppError::conflict_on("photo", "too_many"));
         }
         let meta = store::PhotoMeta {
             id: uuid::Uuid::now_v7().to_string(),
-            work_order_id: w.id.clone(),
+            work_order_id: order,
             content_type: content_type.into(),
             size: bytes.len() as i64,
             caption,
             by_id: ctx.actor().map(|a| a.id.to_string()),
             at: time::to_db(self.now())?,
         };
-        store::insert_photo(tx.conn(), &meta, bytes).await?;
+        store::insert_photo(c.tx.conn(), &meta, bytes).await?;
         let added = RequestEvent::PhotoAdded {
             photo_id: meta.id.clone(),
             size: meta.size,
             sha256: hex_sha256(bytes),
         };
-        self.event(&mut tx, ctx, &r.id, Some(&w.id), added, None)
-            .await?;
-        tx.commit().await?;
+        self.save_order_change(ctx, &mut c, added, None).await?;
+        c.tx.commit().await?;
         Ok(PhotoView {
             at: ts("work_order_photos.at", &meta.at)?,
             id: meta.id,
@@ -423,40 +471,11 @@ impl crate::App {
         input: &SignatureInput,
     ) -> Result<WorkOrderView, AppError> {
         ctx.require(Permission::FieldWork)?;
-        let declined = note("declined_reason", input.declined_reason.as_deref())?;
-        let signer = parse_opt_text("signer_name", input.signer_name.as_deref(), 50)
-            .map_err(AppError::invalid)?;
-        let png = match input
-            .signature_png
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-        {
-            None => None,
-            Some(s) => {
-                let b64 = s.strip_prefix("data:image/png;base64,").unwrap_or(s);
-                let bytes = base64::engine::general_purpose::STANDARD
-                    .decode(b64)
-                    .map_err(|_| {
-                        AppError::invalid(FieldError::new("signature_png", "invalid_image"))
-                    })?;
-                if bytes.len() > MAX_SIGNATURE_BYTES {
-                    return Err(AppError::invalid(
-                        FieldError::new("signature_png", "too_large")
-                            .with("max", MAX_SIGNATURE_BYTES as i64),
-                    ));
-                }
-                if crate::service::images::image_type(&bytes) != Some("image/png")
-                    || !crate::service::images::png_ok(&bytes, 4000, 4000 * 4000)
-                {
-                    return Err(AppError::invalid(FieldError::new(
-                        "signature_png",
-                        "invalid_image",
-                    )));
-                }
-                Some(bytes)
-            }
-        };
+        let ValidSignature {
+            png,
+            signer_name: signer,
+            declined_reason: declined,
+        } = input.parse()?;
         match (&png, &declined) {
             (Some(_), Some(_)) => {
                 return Err(AppError::conflict_on(
@@ -469,31 +488,29 @@ impl crate::App {
             }
             _ => {}
         }
-        let (mut tx, w, r) = self.order_for_change(ctx, key, None, Who::Field).await?;
-        if !status_of(&w)?.is_on_site() {
+        let mut c = self.change_order(ctx, key, None, Who::Field).await?;
+        if !c.from.is_on_site() {
             return Err(AppError::Conflict("illegal_transition"));
         }
-        let Some(rec) = store::get_record(tx.conn(), &w.id).await? else {
+        let Some(rec) = store::get_record(c.tx.conn(), &c.before.id).await? else {
             return Err(AppError::Conflict("record_missing"));
         };
-        if rec.signed_at.is_some() || rec.signature_declined_reason.is_some() {
+        if is_locked(&rec) {
             return Err(AppError::Conflict("record_locked"));
         }
         let mut after = rec.clone();
         after.signature_png = png;
-        after.signer_name =
-            signer.or_else(|| (after.signature_png.is_some()).then(|| r.contact_name.clone()));
+        // A signature names its signer: the one given, else the request's contact.
+        after.signer_name = signer
+            .or_else(|| (after.signature_png.is_some()).then(|| c.request.contact_name.clone()));
         after.signature_declined_reason = declined.clone();
         after.signed_at = Some(time::to_db(self.now())?);
-        let photo_hashes = self.photo_hashes(tx.conn(), &w.id).await?;
-        after.content_hash = Some(content_hash(&record_content(
-            &w.number,
-            &after,
-            &photo_hashes,
-        )));
+        let photo_hashes = self.photo_hashes(c.tx.conn(), &c.before.id).await?;
+        let content = record_content(&c.before.number, &after, &photo_hashes);
+        after.content_hash = Some(content_hash(&content));
         after.version = rec.version + 1;
         after.updated_at = time::to_db(self.now())?;
-        if !store::update_record(tx.conn(), &after, rec.version).await? {
+        if !store::update_record(c.tx.conn(), &after, rec.version).await? {
             return Err(AppError::StaleVersion {
                 current: rec.version,
             });
@@ -508,11 +525,7 @@ impl crate::App {
         } else {
             RequestEvent::RecordSigned(signing)
         };
-        self.event(&mut tx, ctx, &r.id, Some(&w.id), event, None)
-            .await?;
-        let v = self.work_order_view(tx.conn(), &w, &r).await?;
-        tx.commit().await?;
-        Ok(v)
+        self.commit_order_change(ctx, c, event, None).await
     }
 
     pub(crate) async fn photo_hashes(
@@ -538,51 +551,36 @@ impl crate::App {
         if ctx.require(Permission::FieldWork).is_err() {
             ctx.require(Permission::RequestsManage)?;
         }
-        let body = crate::service::requests::required_notes("body", &input.body)?;
-        let manager = ctx.require(Permission::RequestsManage).is_ok();
-        let who = if manager { Who::Dispatcher } else { Who::Field };
-        // Those who manage requests may add one too; they are checked by scope below.
-        let (mut tx, w, r) = if manager {
-            let mut tx = self.db.begin().await?;
-            let (w, r) = self.load_order(tx.conn(), ctx, key).await?;
-            (tx, w, r)
+        let body = input.parse()?;
+        // Those who manage requests may add one too (within their scope); an engineer on
+        // the order they hold.
+        let who = if ctx.require(Permission::RequestsManage).is_ok() {
+            Who::RequestManager
         } else {
-            self.order_for_change(ctx, key, None, who).await?
+            Who::Field
         };
-        let Some(rec) = store::get_record(tx.conn(), &w.id).await? else {
+        let mut c = self.change_order(ctx, key, None, who).await?;
+        let Some(rec) = store::get_record(c.tx.conn(), &c.before.id).await? else {
             return Err(AppError::Conflict("record_missing"));
         };
-        if rec.signed_at.is_none() && rec.signature_declined_reason.is_none() {
+        if !is_locked(&rec) {
             return Err(AppError::Conflict("record_not_signed"));
         }
         let (by_id, by_name) = match &ctx.principal {
             Principal::User(a) => (Some(a.id.to_string()), a.display_name.clone()),
             Principal::System(n) => (None, format!("system:{n}")),
         };
-        store::insert_addendum(
-            tx.conn(),
-            &store::AddendumRow {
-                id: uuid::Uuid::now_v7().to_string(),
-                work_order_id: w.id.clone(),
-                body: body.clone(),
-                by_id,
-                by_name,
-                at: time::to_db(self.now())?,
-            },
-        )
-        .await?;
-        self.event(
-            &mut tx,
-            ctx,
-            &r.id,
-            Some(&w.id),
-            RequestEvent::Addendum { body },
-            None,
-        )
-        .await?;
-        let v = self.work_order_view(tx.conn(), &w, &r).await?;
-        tx.commit().await?;
-        Ok(v)
+        let row = store::AddendumRow {
+            id: uuid::Uuid::now_v7().to_string(),
+            work_order_id: c.before.id.clone(),
+            body: body.clone(),
+            by_id,
+            by_name,
+            at: time::to_db(self.now())?,
+        };
+        store::insert_addendum(c.tx.conn(), &row).await?;
+        let event = RequestEvent::Addendum { body };
+        self.commit_order_change(ctx, c, event, None).await
     }
 }
 
@@ -592,7 +590,15 @@ pub(super) fn record_view(r: &RecordRow) -> Result<RecordView, AppError> {
         diagnosis: r.diagnosis.clone(),
         action_taken: r.action_taken.clone(),
         notes: r.notes.clone(),
-        parts: serde_json::from_str(&r.parts_json).unwrap_or_default(),
+        parts: match serde_json::from_str(&r.parts_json) {
+            Ok(p) => p,
+            // A damaged list (a damaged database) still lets the order open; what was
+            // signed stays checkable through the record's hash.
+            Err(e) => {
+                tracing::warn!(work_order = %r.work_order_id, error = %e, "unreadable parts list shown as empty");
+                Vec::new()
+            }
+        },
         labor_minutes: r.labor_minutes,
         test_run_done: r.test_run_done.map(|v| v != 0),
         follow_up_due_at: opt_ts(
@@ -602,12 +608,48 @@ pub(super) fn record_view(r: &RecordRow) -> Result<RecordView, AppError> {
         customer_trained: r.customer_trained.map(|v| v != 0),
         rating_quality: r.rating_quality,
         rating_attitude: r.rating_attitude,
-        locked: r.signed_at.is_some() || r.signature_declined_reason.is_some(),
+        locked: is_locked(r),
         has_signature: r.signature_png.is_some(),
         signer_name: r.signer_name.clone(),
         signature_declined_reason: r.signature_declined_reason.clone(),
         signed_at: opt_ts("service_records.signed_at", r.signed_at.as_deref())?,
         content_hash: r.content_hash.clone(),
         version: r.version,
+    })
+}
+
+/// Signed, or signing declined: the record no longer changes.
+fn is_locked(r: &RecordRow) -> bool {
+    r.signed_at.is_some() || r.signature_declined_reason.is_some()
+}
+
+/// The record's row as the engineer saved it (`version`), not yet signed.
+fn new_record_row(
+    work_order_id: &str,
+    rec: ValidRecord,
+    version: i64,
+    now: Timestamp,
+) -> Result<RecordRow, AppError> {
+    Ok(RecordRow {
+        work_order_id: work_order_id.to_owned(),
+        fault_cause_code: rec.fault_cause_code,
+        diagnosis: rec.diagnosis,
+        action_taken: rec.action_taken,
+        notes: rec.notes,
+        parts_json: serde_json::to_string(&rec.parts)
+            .map_err(|e| AppError::Internal(e.to_string()))?,
+        labor_minutes: rec.labor_minutes,
+        test_run_done: rec.test_run_done.map(i64::from),
+        follow_up_due_at: None,
+        customer_trained: rec.customer_trained.map(i64::from),
+        rating_quality: rec.rating_quality,
+        rating_attitude: rec.rating_attitude,
+        signature_png: None,
+        signer_name: None,
+        signature_declined_reason: None,
+        signed_at: None,
+        content_hash: None,
+        version,
+        updated_at: time::to_db(now)?,
     })
 }

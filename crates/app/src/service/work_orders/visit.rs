@@ -1,14 +1,14 @@
 //! The visit (DOMAIN.md R-DSP-4..6): depart, arrive, start, wait with a typed reason, resume,
 //! cancel; completion with its outcome and what the request does next.
 
-use super::{Who, WorkOrderView, note, position, status_of};
+use super::{OrderChange, Who, WorkOrderView, note, position, status_of};
 use crate::service::requests::request_status_of;
 use crate::{AppError, Ctx};
 use aftersales_domain::service::{
-    FieldStep, FollowUpReason, Outcome, RequestEvent, RequestStatus, Resolution, WaitReason,
-    WoAction, WoStatus,
+    self as rules, FieldStep, FollowUpReason, Outcome, RequestAction, RequestEvent, RequestStatus,
+    Resolution, WaitReason, WoAction,
 };
-use aftersales_domain::{FieldError, Permission};
+use aftersales_domain::{FieldError, FieldErrors, Permission};
 use aftersales_store::service as store;
 use aftersales_store::time;
 use serde::Deserialize;
@@ -64,6 +64,77 @@ pub struct CompleteInput {
     pub longitude: Option<f64>,
 }
 
+impl PositionInput {
+    /// Where the engineer is: both coordinates in range, or neither.
+    pub fn parse(&self) -> Result<Option<(f64, f64)>, FieldErrors> {
+        let mut errs = FieldErrors::new();
+        let pos = position(self.latitude, self.longitude, &mut errs);
+        errs.finish(|| pos)
+    }
+}
+
+/// A step of the visit, well-formed ([`TransitionInput::parse`]); a reason the step needs
+/// but was not given is the use-case's (a conflict with the state, 409).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValidTransition {
+    pub action: WoAction,
+    /// For `wait`, when given.
+    pub wait_reason: Option<WaitReason>,
+    pub reason: Option<String>,
+    pub position: Option<(f64, f64)>,
+}
+
+impl TransitionInput {
+    pub fn parse(&self) -> Result<ValidTransition, FieldErrors> {
+        use WoAction as A;
+        let mut errs = FieldErrors::new();
+        // The steps of the visit; the others have their own use-cases.
+        let action = errs.take(
+            WoAction::parse(self.action.trim())
+                .filter(|a| {
+                    matches!(
+                        a,
+                        A::Depart | A::Arrive | A::Start | A::Wait | A::Resume | A::Cancel
+                    )
+                })
+                .ok_or_else(|| FieldError::new("action", "invalid_choice")),
+        );
+        let reason = note("reason", self.reason.as_deref(), &mut errs);
+        let pos = position(self.latitude, self.longitude, &mut errs);
+        // Read for a wait only (ignored otherwise, as the form sends it with every step).
+        let wait_reason = match self.wait_reason.as_deref().map(str::trim) {
+            Some(w) if action == Some(A::Wait) && !w.is_empty() => errs
+                .take(
+                    WaitReason::parse(w)
+                        .ok_or_else(|| FieldError::new("wait_reason", "invalid_choice")),
+                )
+                .map(Some),
+            _ => Some(None),
+        };
+        errs.finish(|| {
+            Some(ValidTransition {
+                action: action?,
+                wait_reason: wait_reason?,
+                reason: reason?,
+                position: pos?,
+            })
+        })
+    }
+}
+
+impl CompleteInput {
+    /// The outcome and where the engineer is.
+    pub fn parse(&self) -> Result<(Outcome, Option<(f64, f64)>), FieldErrors> {
+        let mut errs = FieldErrors::new();
+        let outcome = errs.take(
+            Outcome::parse(self.outcome.trim())
+                .ok_or_else(|| FieldError::new("outcome", "invalid_choice")),
+        );
+        let pos = position(self.latitude, self.longitude, &mut errs);
+        errs.finish(|| Some((outcome?, pos?)))
+    }
+}
+
 impl crate::App {
     /// The visit's steps: depart, arrive, start, wait (typed reason), resume, and cancel
     /// (by a dispatcher, with a reason).
@@ -76,119 +147,78 @@ impl crate::App {
         if ctx.require(Permission::FieldWork).is_err() {
             ctx.require(Permission::Dispatch)?;
         }
-        let action = match input.action.trim() {
-            "depart" => WoAction::Depart,
-            "arrive" => WoAction::Arrive,
-            "start" => WoAction::Start,
-            "wait" => WoAction::Wait,
-            "resume" => WoAction::Resume,
-            "cancel" => WoAction::Cancel,
+        let ValidTransition {
+            action,
+            wait_reason,
+            reason,
+            position: pos,
+        } = input.parse()?;
+        // A cancellation is the dispatcher's; the other steps the engineer's who holds it.
+        let who = match action {
+            WoAction::Cancel => Who::Dispatcher,
+            _ => Who::Field,
+        };
+        if action == WoAction::Cancel && reason.is_none() {
+            return Err(AppError::conflict_on("reason", "required"));
+        }
+        if action == WoAction::Wait && wait_reason.is_none() {
+            return Err(AppError::conflict_on("wait_reason", "required"));
+        }
+        let mut c = self
+            .change_order(ctx, key, Some(input.version), who)
+            .await?;
+        let to = c.step(action)?;
+        let now = time::to_db(self.now())?;
+        let from = c.from;
+        let step = FieldStep {
+            from_status: from,
+            note: reason.clone(),
+        };
+        let (event, pos) = match (action, wait_reason) {
+            (WoAction::Cancel, _) => {
+                c.after.cancelled_at = Some(now);
+                let reason = reason.unwrap_or_default();
+                let event = RequestEvent::WorkOrderCancelled {
+                    from_status: from,
+                    reason,
+                };
+                (event, None)
+            }
+            (WoAction::Wait, Some(why)) => {
+                // Where the wait will resume: the state it waits in.
+                c.after.resume_status = Some(c.before.status.clone());
+                c.after.waiting_reason = Some(why.as_str().into());
+                let event = RequestEvent::Waiting {
+                    from_status: from,
+                    wait_reason: why,
+                    reason,
+                };
+                (event, pos)
+            }
+            (WoAction::Depart, _) => {
+                c.after.en_route_at = Some(now);
+                (RequestEvent::EnRoute(step), pos)
+            }
+            (WoAction::Arrive, _) => {
+                c.after.arrived_at = Some(now);
+                (RequestEvent::Arrived(step), pos)
+            }
+            (WoAction::Start, _) => {
+                c.after.started_at = Some(now);
+                (RequestEvent::InService(step), pos)
+            }
             _ => {
-                return Err(AppError::invalid(FieldError::new(
-                    "action",
-                    "invalid_choice",
-                )));
+                c.after.waiting_reason = None;
+                c.after.resume_status = None;
+                let event = RequestEvent::Resumed {
+                    from_status: from,
+                    to_status: to,
+                    note: step.note,
+                };
+                (event, pos)
             }
         };
-        let reason = note("reason", input.reason.as_deref())?;
-        let pos = position(input.latitude, input.longitude)?;
-        match action {
-            WoAction::Cancel => {
-                let Some(reason) = reason else {
-                    return Err(AppError::conflict_on("reason", "required"));
-                };
-                let (mut tx, w, r) = self
-                    .order_for_change(ctx, key, Some(input.version), Who::Dispatcher)
-                    .await?;
-                let from = status_of(&w)?;
-                let to = Self::wo_step(&w, WoAction::Cancel)?;
-                let mut after = w.clone();
-                after.status = to.as_str().into();
-                after.cancelled_at = Some(time::to_db(self.now())?);
-                self.save_order(&mut tx, &w, &mut after).await?;
-                self.event(
-                    &mut tx,
-                    ctx,
-                    &r.id,
-                    Some(&w.id),
-                    RequestEvent::WorkOrderCancelled {
-                        from_status: from,
-                        reason,
-                    },
-                    None,
-                )
-                .await?;
-                let v = self.work_order_view(tx.conn(), &after, &r).await?;
-                tx.commit().await?;
-                Ok(v)
-            }
-            WoAction::Wait => {
-                let why = match input
-                    .wait_reason
-                    .as_deref()
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-                {
-                    Some(s) => WaitReason::parse(s).ok_or_else(|| {
-                        AppError::invalid(FieldError::new("wait_reason", "invalid_choice"))
-                    })?,
-                    None => return Err(AppError::conflict_on("wait_reason", "required")),
-                };
-                self.field_step(
-                    ctx,
-                    key,
-                    input.version,
-                    WoAction::Wait,
-                    |from, _| RequestEvent::Waiting {
-                        from_status: from,
-                        wait_reason: why,
-                        reason,
-                    },
-                    pos,
-                    |w, _| {
-                        w.resume_status = Some(w.status.clone());
-                        w.waiting_reason = Some(why.as_str().into());
-                    },
-                )
-                .await
-            }
-            _ => {
-                let event = move |from: WoStatus, to: WoStatus| {
-                    let step = FieldStep {
-                        from_status: from,
-                        note: reason,
-                    };
-                    match action {
-                        WoAction::Depart => RequestEvent::EnRoute(step),
-                        WoAction::Arrive => RequestEvent::Arrived(step),
-                        WoAction::Start => RequestEvent::InService(step),
-                        _ => RequestEvent::Resumed {
-                            from_status: from,
-                            to_status: to,
-                            note: step.note,
-                        },
-                    }
-                };
-                self.field_step(
-                    ctx,
-                    key,
-                    input.version,
-                    action,
-                    event,
-                    pos,
-                    |w, now| match action {
-                        WoAction::Depart => w.en_route_at = Some(now.to_owned()),
-                        WoAction::Arrive => w.arrived_at = Some(now.to_owned()),
-                        WoAction::Start => w.started_at = Some(now.to_owned()),
-                        _ => {
-                            w.waiting_reason = None;
-                            w.resume_status = None;
-                        }
-                    },
-                )
-                .await
-            }
-        }
+        self.commit_order_change(ctx, c, event, pos).await
     }
 
     /// Completes the visit. The record must be signed (or signing declined). Without a test
@@ -201,111 +231,151 @@ impl crate::App {
         input: &CompleteInput,
     ) -> Result<WorkOrderView, AppError> {
         ctx.require(Permission::FieldWork)?;
-        let outcome = Outcome::parse(input.outcome.trim())
-            .ok_or_else(|| AppError::invalid(FieldError::new("outcome", "invalid_choice")))?;
+        let (outcome, pos) = input.parse()?;
         if input.loaner_left && outcome != Outcome::Depot {
             return Err(AppError::conflict_on("loaner_left", "only_with_depot"));
         }
-        let pos = position(input.latitude, input.longitude)?;
-        let (mut tx, w, r) = self
-            .order_for_change(ctx, key, Some(input.version), Who::Field)
+        let mut c = self
+            .change_order(ctx, key, Some(input.version), Who::Field)
             .await?;
-        let from = status_of(&w)?;
-        let to = Self::wo_step(&w, WoAction::Complete)?;
-        let Some(rec) = store::get_record(tx.conn(), &w.id).await? else {
+        c.step(WoAction::Complete)?;
+        let Some(rec) = store::get_record(c.tx.conn(), &c.before.id).await? else {
             return Err(AppError::Conflict("record_missing"));
         };
         if rec.signed_at.is_none() && rec.signature_declined_reason.is_none() {
             return Err(AppError::Conflict("record_not_signed"));
         }
+        c.after.outcome = Some(outcome.as_str().into());
+        c.after.loaner_left = i64::from(input.loaner_left);
+        c.after.completed_at = Some(time::to_db(self.now())?);
+        let test_run_done = rec.test_run_done.map(|v| v != 0);
+        let event = RequestEvent::Completed {
+            from_status: c.from,
+            outcome,
+            loaner_left: input.loaner_left,
+            test_run_done,
+        };
+        self.save_order_change(ctx, &mut c, event, pos).await?;
+        self.after_visit(ctx, &mut c, outcome, input.loaner_left, test_run_done)
+            .await?;
+        self.finish_order_change(c).await
+    }
+
+    /// What the request does after a completed visit: without a test run a follow-up is
+    /// due 2 hours later (R-DSP-6); a fixed unit with no other open order resolves it; a
+    /// unit taken to the depot keeps it in progress (R-DSP-5).
+    async fn after_visit(
+        &self,
+        ctx: &Ctx,
+        c: &mut OrderChange,
+        outcome: Outcome,
+        loaner_left: bool,
+        test_run_done: Option<bool>,
+    ) -> Result<(), AppError> {
         let now = self.now();
-        let mut after = w.clone();
-        after.status = to.as_str().into();
-        after.outcome = Some(outcome.as_str().into());
-        after.loaner_left = i64::from(input.loaner_left);
-        after.completed_at = Some(time::to_db(now)?);
-        self.save_order(&mut tx, &w, &mut after).await?;
-        self.event(
-            &mut tx,
-            ctx,
-            &r.id,
-            Some(&w.id),
-            RequestEvent::Completed {
-                from_status: from,
-                outcome,
-                loaner_left: input.loaner_left,
-                test_run_done: rec.test_run_done.map(|v| v != 0),
-            },
-            pos,
-        )
-        .await?;
-        // What the request does next.
-        let mut req = r.clone();
-        let mut changed = false;
-        if rec.test_run_done != Some(1) {
+        let (r, w) = (c.request.clone(), c.before.clone());
+        let mut events = Vec::new();
+        if test_run_done != Some(true) {
             let due = now + jiff::SignedDuration::from_hours(2);
-            req.follow_up_due_at = Some(time::to_db(due)?);
-            changed = true;
-            self.event(
-                &mut tx,
-                ctx,
-                &r.id,
-                Some(&w.id),
-                RequestEvent::FollowUpDue {
-                    due_at: Some(due),
-                    why: FollowUpReason::NoTestRun,
-                },
-                None,
-            )
-            .await?;
+            c.request.follow_up_due_at = Some(time::to_db(due)?);
+            let due = RequestEvent::FollowUpDue {
+                due_at: Some(due),
+                why: FollowUpReason::NoTestRun,
+            };
+            events.push((Some(w.id.as_str()), due));
         }
-        let others_open = store::work_orders_of_request(tx.conn(), &r.id)
-            .await?
-            .iter()
-            .any(|o| o.id != w.id && WoStatus::parse(&o.status).is_none_or(|s| !s.is_terminal()));
-        let request_status = request_status_of(&r)?;
-        if outcome == Outcome::Fixed && !others_open && request_status == RequestStatus::InProgress
-        {
-            req.status = RequestStatus::Resolved.as_str().into();
-            req.resolved_at = Some(time::to_db(now)?);
-            changed = true;
-            self.event(
-                &mut tx,
-                ctx,
-                &r.id,
-                None,
-                RequestEvent::Resolved {
-                    from_status: request_status,
-                    how: Resolution::ByWorkOrder {
-                        by_work_order: w.number.clone(),
-                    },
+        let mut others_open = false;
+        for o in store::work_orders_of_request(c.tx.conn(), &r.id).await? {
+            others_open |= o.id != w.id && !status_of(&o)?.is_terminal();
+        }
+        let from = request_status_of(&r)?;
+        if outcome == Outcome::Fixed && !others_open && from == RequestStatus::InProgress {
+            let to = rules::request_transition(from, RequestAction::Resolve)
+                .ok_or(AppError::Conflict("illegal_transition"))?;
+            c.request.status = to.as_str().into();
+            c.request.resolved_at = Some(time::to_db(now)?);
+            let resolved = RequestEvent::Resolved {
+                from_status: from,
+                how: Resolution::ByWorkOrder {
+                    by_work_order: w.number.clone(),
                 },
-                None,
-            )
-            .await?;
+            };
+            events.push((None, resolved));
         }
         if outcome == Outcome::Depot {
-            self.event(
-                &mut tx,
-                ctx,
-                &r.id,
-                Some(&w.id),
-                RequestEvent::TakenToDepot {
-                    loaner_left: input.loaner_left,
-                },
-                None,
-            )
-            .await?;
+            events.push((
+                Some(w.id.as_str()),
+                RequestEvent::TakenToDepot { loaner_left },
+            ));
         }
-        if changed {
-            req.version = r.version + 1;
-            req.updated_at = time::to_db(now)?;
-            if !store::update_request(tx.conn(), &req, r.version).await? {
+        for (order, event) in events {
+            self.event(&mut c.tx, ctx, &r.id, order, event, None)
+                .await?;
+        }
+        if c.request != r {
+            c.request.version = r.version + 1;
+            c.request.updated_at = time::to_db(now)?;
+            if !store::update_request(c.tx.conn(), &c.request, r.version).await? {
                 return Err(AppError::StaleVersion { current: w.version });
             }
         }
-        let v = self.work_order_view(tx.conn(), &after, &req).await?;
-        tx.commit().await?;
-        Ok(v)
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn step(action: &str, wait: Option<&str>, lat: Option<f64>) -> TransitionInput {
+        TransitionInput {
+            version: 1,
+            action: action.into(),
+            wait_reason: wait.map(str::to_owned),
+            latitude: lat,
+            ..Default::default()
+        }
+    }
+
+    fn errors(i: TransitionInput) -> Vec<(String, &'static str)> {
+        i.parse()
+            .expect_err("invalid")
+            .0
+            .into_iter()
+            .map(|e| (e.field, e.code))
+            .collect()
+    }
+
+    #[test]
+    fn a_visit_step_parses_the_steps_of_the_visit_only() {
+        let ok = step(" depart ", Some("nonsense"), None)
+            .parse()
+            .expect("valid");
+        assert_eq!(ok.action, WoAction::Depart);
+        // The wait reason is read for a wait only.
+        assert_eq!(ok.wait_reason, None);
+        let wait = step("wait", Some("parts"), None).parse().expect("valid");
+        assert_eq!(wait.wait_reason, Some(WaitReason::Parts));
+        // Without a reason the wait is refused by the use-case (409), not here.
+        assert_eq!(
+            step("wait", Some(" "), None)
+                .parse()
+                .expect("valid")
+                .wait_reason,
+            None
+        );
+        for action in ["dispatch", "complete", "fly"] {
+            assert_eq!(
+                errors(step(action, None, None)),
+                [("action".to_owned(), "invalid_choice")]
+            );
+        }
+        assert_eq!(
+            errors(step("wait", Some("lunch"), Some(41.8))),
+            [
+                ("longitude".to_owned(), "required"),
+                ("wait_reason".to_owned(), "invalid_choice")
+            ]
+        );
     }
 }

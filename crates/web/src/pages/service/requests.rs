@@ -529,8 +529,9 @@ pub struct ConsoleQuery {
     new_caller: String,
 }
 
+/// The console files requests for any customer: the permission of that use-case.
 fn can_use_console(u: &WebUser) -> bool {
-    u.actor.role.can(Permission::RequestsManage)
+    u.actor.role.can(Permission::RequestsIntake)
 }
 
 async fn console_hits(s: &AppState, u: &WebUser, q: &str) -> Result<Vec<ConsoleHit>, AppError> {
@@ -766,7 +767,7 @@ pub async fn console(
             Ok(r) => {
                 let mut warnings = Vec::new();
                 if let Some(unit) = &r.unit {
-                    let others = s
+                    let others = match s
                         .app
                         .list_service_requests(
                             &u.ctx,
@@ -778,8 +779,10 @@ pub async fn console(
                             },
                         )
                         .await
-                        .map(|p| p.items)
-                        .unwrap_or_default();
+                    {
+                        Ok(p) => p.items,
+                        Err(e) => return PageError::for_user(e, u).into_response(),
+                    };
                     for o in others.iter().filter(|o| o.id != r.id) {
                         warnings
                             .push(tr.f("console.open_request_for_unit", &[("number", &o.number)]));
@@ -793,7 +796,9 @@ pub async fn console(
                     warnings,
                 })
             }
-            Err(_) => None,
+            // A number from an old link, or one the caller no longer sees: no banner.
+            Err(AppError::NotFound(_)) => None,
+            Err(e) => return PageError::for_user(e, u).into_response(),
         }
     };
     let caller = NewCallerForm {
