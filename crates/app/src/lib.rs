@@ -230,6 +230,7 @@ impl App {
     }
 
     /// Is the database reachable?
+    #[tracing::instrument(skip_all)]
     pub async fn ready(&self) -> Result<(), AppError> {
         self.db.ping().await.map_err(AppError::from)
     }
@@ -237,6 +238,7 @@ impl App {
     /// Removes what has expired: sessions, old failed-login counts, idempotency keys older
     /// than a day, background jobs done more than 30 days ago. None of these is a record
     /// of the service; the audit trail is untouched.
+    #[tracing::instrument(skip_all)]
     pub async fn housekeeping(&self) -> Result<u64, AppError> {
         let now = self.now();
         let mut tx = self.db.begin().await?;

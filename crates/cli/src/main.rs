@@ -119,14 +119,18 @@ fn init_logging(cfg: &Config) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .or_else(|_| tracing_subscriber::EnvFilter::try_new(&cfg.log_level))
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // A use-case (every public `App` function is a span) logs a line when it closes, with
+    // its time and, in the span list, the HTTP request (and its id) or the job it ran in:
+    // a slow request in the logs names its use-case.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
         .with_writer(std::io::stderr);
     if cfg.log_format == "json" {
         builder
             .json()
             .with_current_span(true)
-            .with_span_list(false)
+            .with_span_list(true)
             .init();
     } else {
         builder.init();

@@ -120,6 +120,7 @@ impl crate::App {
     /// [`Self::reserve_login`]); past a limit the attempt is refused with `RateLimited`
     /// without checking the password. Unknown users and disabled accounts look like a
     /// wrong password, and cost the same time.
+    #[tracing::instrument(skip_all)]
     pub async fn login(
         &self,
         username: &str,
@@ -266,6 +267,7 @@ impl crate::App {
     /// The CSRF token bound to `binding` (the web layer's session or pre-session secret):
     /// HMAC-SHA256 under the server's CSRF key, which lives in the database so every app
     /// node agrees. Another binding — another session — has another token.
+    #[tracing::instrument(skip_all)]
     pub async fn csrf_token(&self, binding: &str) -> Result<String, AppError> {
         use hmac::{Hmac, KeyInit, Mac};
         let key = self
@@ -291,6 +293,7 @@ impl crate::App {
     }
 
     /// Ends the session or login token `token` (the caller's own).
+    #[tracing::instrument(skip_all)]
     pub async fn logout(&self, ctx: &Ctx, token: &str) -> Result<(), AppError> {
         let mut tx = self.db.begin().await?;
         if sessions::delete(tx.conn(), &hash_secret(token)).await?
@@ -351,6 +354,7 @@ impl crate::App {
     }
 
     /// The user of a web session cookie.
+    #[tracing::instrument(skip_all)]
     pub async fn authenticate_session(&self, token: &str) -> Result<Actor, AppError> {
         let id = sessions::user_of(
             self.db.pool(),
@@ -364,6 +368,7 @@ impl crate::App {
     }
 
     /// The user of an `Authorization: Bearer` token: a login token or a personal token.
+    #[tracing::instrument(skip_all)]
     pub async fn authenticate_bearer(&self, token: &str) -> Result<Actor, AppError> {
         let h = hash_secret(token);
         let now = self.now();
@@ -377,6 +382,7 @@ impl crate::App {
         self.live_actor(id.ok_or(AppError::Unauthenticated)?).await
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn list_tokens(&self, ctx: &Ctx) -> Result<Vec<TokenView>, AppError> {
         ctx.require(Permission::OwnTokens)?;
         let me = ctx.actor().ok_or(AppError::Forbidden)?;
@@ -388,6 +394,7 @@ impl crate::App {
     }
 
     /// Creates a personal token for the caller, valid `days` days (or without end).
+    #[tracing::instrument(skip_all)]
     pub async fn create_token(
         &self,
         ctx: &Ctx,
@@ -440,6 +447,7 @@ impl crate::App {
     }
 
     /// Revokes one of the caller's personal tokens (an admin may revoke anyone's).
+    #[tracing::instrument(skip_all)]
     pub async fn revoke_token(&self, ctx: &Ctx, id: TokenId) -> Result<TokenView, AppError> {
         ctx.require(Permission::OwnTokens)?;
         let mut tx = self.db.begin().await?;

@@ -43,6 +43,7 @@ impl crate::App {
         Ok(())
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn list_audit(&self, ctx: &Ctx, q: &AuditQuery) -> Result<Page<AuditView>, AppError> {
         ctx.require(Permission::AuditRead)?;
         let limit = cursor::limit(q.limit)?;

@@ -15,6 +15,7 @@ impl crate::App {
     /// Makes sure an `admin` account exists. On an empty database it is created with
     /// `password` or, when none is given, a generated one that is returned to be printed
     /// once. When `password` is given it always decides the admin's password.
+    #[tracing::instrument(skip_all)]
     pub async fn ensure_admin(&self, password: Option<&str>) -> Result<Option<String>, AppError> {
         let ctx = Ctx::system("bootstrap");
         match user_store::find_by_username(self.db.pool(), "admin").await? {

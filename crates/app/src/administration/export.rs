@@ -223,6 +223,7 @@ impl ExportList {
 
 impl crate::App {
     /// One page of an export; pass the previous page's `next` to continue.
+    #[tracing::instrument(skip_all)]
     pub async fn export_page(
         &self,
         ctx: &Ctx,

@@ -20,6 +20,7 @@ pub use aftersales_store::administration::jobs::{
 impl crate::App {
     /// Arms a job on its own (not as part of another change): false when a job of this key
     /// exists already. A job due now wakes the worker of this process.
+    #[tracing::instrument(skip_all)]
     pub async fn arm_job(&self, job: &NewJob) -> Result<bool, AppError> {
         let now = self.now();
         let mut tx = self.db.begin().await?;
@@ -37,12 +38,14 @@ impl crate::App {
     }
 
     /// Resolves when [`App::wake_jobs`] was called (at most one call is remembered).
+    #[tracing::instrument(skip_all)]
     pub async fn jobs_woken(&self) {
         self.jobs_wake.notified().await;
     }
 
     /// The worker's claim: up to `limit` due jobs of these kinds, held by `worker` for
     /// `lease` (see `aftersales_store::administration::jobs::claim`).
+    #[tracing::instrument(skip_all)]
     pub async fn claim_jobs(
         &self,
         worker: &str,
@@ -55,6 +58,7 @@ impl crate::App {
 
     /// Marks a claimed job done; false when the claim was lost (its lease ran out and
     /// another worker took the job over).
+    #[tracing::instrument(skip_all)]
     pub async fn complete_job(&self, job: &Job, worker: &str) -> Result<bool, AppError> {
         let mut tx = self.db.begin().await?;
         let ok = store::complete(tx.conn(), job, worker, self.now()).await?;
@@ -64,6 +68,7 @@ impl crate::App {
 
     /// Records a failed attempt of a claimed job: retried after the backoff, or parked.
     /// `None` when the claim was lost.
+    #[tracing::instrument(skip_all)]
     pub async fn fail_job(
         &self,
         job: &Job,
@@ -88,6 +93,7 @@ impl crate::App {
     }
 
     /// Jobs for admins: one status, or all with the parked ones first.
+    #[tracing::instrument(skip_all)]
     pub async fn list_jobs(&self, ctx: &Ctx, q: &JobQuery) -> Result<Page<JobView>, AppError> {
         ctx.require(Permission::JobsManage)?;
         let status =
@@ -108,6 +114,7 @@ impl crate::App {
     }
 
     /// How many jobs are in each status, parked first (statuses without jobs show 0).
+    #[tracing::instrument(skip_all)]
     pub async fn job_counts(&self, ctx: &Ctx) -> Result<Vec<JobCount>, AppError> {
         ctx.require(Permission::JobsManage)?;
         let counts = store::counts(self.db.pool()).await?;
@@ -122,6 +129,7 @@ impl crate::App {
 
     /// Puts a parked job back in the queue, due now with a fresh count of attempts.
     /// Unknown id: `not_found`; a job that is not parked: `job_not_parked`.
+    #[tracing::instrument(skip_all)]
     pub async fn retry_job(&self, ctx: &Ctx, id: Uuid) -> Result<JobView, AppError> {
         ctx.require(Permission::JobsManage)?;
         let now = self.now();

@@ -200,6 +200,7 @@ const DEMO_CODES: &[(&str, &str, &str, &str, &str)] = &[
 impl crate::App {
     /// Loads the demo symptom and cause codes; a code already on file stays as it is.
     /// Returns how many were added.
+    #[tracing::instrument(skip_all)]
     pub async fn load_demo_catalog(&self) -> Result<usize, AppError> {
         let mut n = 0;
         let mut tx = self.db.begin().await?;

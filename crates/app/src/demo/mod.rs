@@ -85,6 +85,7 @@ impl crate::App {
     /// Loads the demo network, one user per role, the installed base (warranty
     /// policies, product models, customers and their units), the regions the units cover
     /// and the technicians' certifications. Safe to run again: what exists stays.
+    #[tracing::instrument(skip_all)]
     pub async fn load_demo(&self) -> Result<DemoSummary, AppError> {
         let mut s = self.load_demo_network().await?;
         self.load_demo_installed_base(&mut s).await?;
@@ -99,6 +100,7 @@ impl crate::App {
 
     /// Loads only the demo network and one user per role (what most tests need). Safe to
     /// run again: what exists stays.
+    #[tracing::instrument(skip_all)]
     pub async fn load_demo_network(&self) -> Result<DemoSummary, AppError> {
         let ctx = Ctx::system("demo");
         let mut s = DemoSummary::default();

@@ -305,6 +305,7 @@ async fn check_parties(
 }
 
 impl crate::App {
+    #[tracing::instrument(skip_all)]
     pub async fn create_contract(
         &self,
         ctx: &Ctx,
@@ -372,6 +373,7 @@ impl crate::App {
         }
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn get_contract(&self, ctx: &Ctx, id: &str) -> Result<ContractView, AppError> {
         ctx.require(Permission::UnitsRead)?;
         let c = store::get(self.db.pool(), id).await.map_err(|e| match e {
@@ -382,6 +384,7 @@ impl crate::App {
     }
 
     /// Contracts by end date; with `expiring_within_days`, the renewal reminder list.
+    #[tracing::instrument(skip_all)]
     pub async fn list_contracts(
         &self,
         ctx: &Ctx,

@@ -330,6 +330,7 @@ pub(crate) fn validate_product(input: &NewProduct) -> Result<ValidProduct, Field
 }
 
 impl crate::App {
+    #[tracing::instrument(skip_all)]
     pub async fn create_policy(
         &self,
         ctx: &Ctx,
@@ -389,6 +390,7 @@ impl crate::App {
     }
 
     /// Adds a version effective from a later day; earlier versions stay as they were.
+    #[tracing::instrument(skip_all)]
     pub async fn add_policy_version(
         &self,
         ctx: &Ctx,
@@ -437,6 +439,7 @@ impl crate::App {
         })
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn list_policies(&self, ctx: &Ctx) -> Result<Vec<PolicyView>, AppError> {
         ctx.require(Permission::ProductsRead)?;
         let mut out = Vec::new();
@@ -456,6 +459,7 @@ impl crate::App {
         Ok(out)
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn create_product(
         &self,
         ctx: &Ctx,
@@ -516,6 +520,7 @@ impl crate::App {
         Ok(view)
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn list_products(
         &self,
         ctx: &Ctx,
@@ -546,6 +551,7 @@ impl crate::App {
         }
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn find_product_by_code(&self, code: &str) -> Result<Option<ProductView>, AppError> {
         match store::find_product_by_code(self.db.pool(), &code.trim().to_uppercase()).await? {
             Some(p) => {

@@ -329,6 +329,7 @@ pub(crate) fn unit_rows(
 }
 
 impl crate::App {
+    #[tracing::instrument(skip_all)]
     pub async fn create_unit(
         &self,
         ctx: &Ctx,
@@ -467,6 +468,7 @@ impl crate::App {
         })
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn get_unit(&self, ctx: &Ctx, id: UnitId) -> Result<UnitView, AppError> {
         ctx.require(Permission::UnitsRead)?;
         let u = store::get(self.db.pool(), id)
@@ -475,6 +477,7 @@ impl crate::App {
         self.unit_view(&u).await
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn list_units(&self, ctx: &Ctx, q: &UnitQuery) -> Result<Page<UnitView>, AppError> {
         ctx.require(Permission::UnitsRead)?;
         let limit = cursor::limit(q.limit)?;
@@ -544,6 +547,7 @@ impl crate::App {
 
     /// The unit with this serial (normalized), for the given maker or, when there is only
     /// one, that one.
+    #[tracing::instrument(skip_all)]
     pub async fn find_unit_by_serial(
         &self,
         ctx: &Ctx,
@@ -575,6 +579,7 @@ impl crate::App {
     }
 
     /// The warranty decision for the unit with `serial` on a service date for a cause.
+    #[tracing::instrument(skip_all)]
     pub async fn warranty_for_serial(
         &self,
         ctx: &Ctx,
@@ -603,6 +608,7 @@ impl crate::App {
         self.warranty_of(&u, on, cause).await
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn warranty_for_unit(
         &self,
         ctx: &Ctx,
@@ -716,6 +722,7 @@ pub struct UnitTransfer {
 
 impl crate::App {
     /// Moves a unit (by serial, or by id for one without a serial) to another owner.
+    #[tracing::instrument(skip_all)]
     pub async fn transfer_unit(
         &self,
         ctx: &Ctx,

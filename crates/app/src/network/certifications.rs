@@ -412,12 +412,14 @@ impl crate::App {
     }
 
     /// The product lines of the product models, for suggestions.
+    #[tracing::instrument(skip_all)]
     pub async fn product_lines(&self, ctx: &Ctx) -> Result<Vec<String>, AppError> {
         ctx.require(Permission::CertificationsRead)?;
         self.known_lines().await
     }
 
     /// A person's records by product line; removed ones too with `include_removed`.
+    #[tracing::instrument(skip_all)]
     pub async fn user_certifications(
         &self,
         ctx: &Ctx,
@@ -435,6 +437,7 @@ impl crate::App {
     }
 
     /// The person, if the caller may read their records.
+    #[tracing::instrument(skip_all)]
     pub async fn certification_holder(
         &self,
         ctx: &Ctx,
@@ -459,6 +462,7 @@ impl crate::App {
     /// Whether the caller may keep this person's records (for the pages' buttons). No right,
     /// or a person outside the caller's part of the network, is `false`; a failure to read
     /// is an error, never a silent "no".
+    #[tracing::instrument(skip_all)]
     pub async fn may_manage_certifications_of(
         &self,
         ctx: &Ctx,
@@ -476,6 +480,7 @@ impl crate::App {
         }
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn add_certification(
         &self,
         ctx: &Ctx,
@@ -598,6 +603,7 @@ impl crate::App {
         Ok(h)
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn update_certification(
         &self,
         ctx: &Ctx,
@@ -677,6 +683,7 @@ impl crate::App {
 
     /// Marks a record removed; it stays readable with `include_removed` and in the audit
     /// trail. With `version`, a stale one is refused.
+    #[tracing::instrument(skip_all)]
     pub async fn remove_certification(
         &self,
         ctx: &Ctx,
@@ -721,6 +728,7 @@ impl crate::App {
 
     /// Current records in the caller's scope by expiry date (none last); with
     /// `expiring_within_days`, the list managers act on.
+    #[tracing::instrument(skip_all)]
     pub async fn list_certifications(
         &self,
         ctx: &Ctx,

@@ -277,6 +277,7 @@ impl crate::App {
     }
 
     /// Every unit's regions and overlaps, for the units the caller may see.
+    #[tracing::instrument(skip_all)]
     pub async fn coverage_overview(
         &self,
         ctx: &Ctx,
@@ -326,6 +327,7 @@ impl crate::App {
     }
 
     /// A unit's regions and its overlaps with others.
+    #[tracing::instrument(skip_all)]
     pub async fn unit_coverage(&self, ctx: &Ctx, id: OrgUnitId) -> Result<CoverageView, AppError> {
         let unit = self.get_org_unit(ctx, id).await?;
         let mut all = self.coverage_overview(ctx).await?;
@@ -343,6 +345,7 @@ impl crate::App {
 
     /// Replaces the regions a unit covers. Bumps the unit's version; audited with the
     /// regions before and after.
+    #[tracing::instrument(skip_all)]
     pub async fn set_unit_regions(
         &self,
         ctx: &Ctx,
@@ -391,6 +394,7 @@ impl crate::App {
 
     /// The active units serving a place, most responsible first, each with its reason.
     /// Partners see only their own subtree's part of the ranking.
+    #[tracing::instrument(skip_all)]
     pub async fn covering_units(&self, ctx: &Ctx, region: &str) -> Result<CoveringView, AppError> {
         let scope = self.org_scope(ctx)?;
         let place = lookup_region("region", region)?;

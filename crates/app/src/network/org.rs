@@ -108,6 +108,7 @@ impl crate::App {
         }
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn list_org_units(
         &self,
         ctx: &Ctx,
@@ -124,6 +125,7 @@ impl crate::App {
         })
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn get_org_unit(&self, ctx: &Ctx, id: OrgUnitId) -> Result<OrgUnitView, AppError> {
         let scope = self.org_scope(ctx)?;
         let o = store::get(self.db.pool(), id).await.map_err(not_found)?;
@@ -133,6 +135,7 @@ impl crate::App {
         Ok(OrgUnitView::from(&o))
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn find_org_unit_by_code(&self, code: &str) -> Result<Option<OrgUnitView>, AppError> {
         Ok(
             store::find_by_code(self.db.pool(), &code.trim().to_uppercase())
@@ -142,6 +145,7 @@ impl crate::App {
         )
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn create_org_unit(
         &self,
         ctx: &Ctx,
@@ -242,6 +246,7 @@ impl crate::App {
         }
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn update_org_unit(
         &self,
         ctx: &Ctx,

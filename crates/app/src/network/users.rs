@@ -153,6 +153,7 @@ impl crate::App {
         }
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn list_users(&self, ctx: &Ctx, q: &UserQuery) -> Result<Page<UserView>, AppError> {
         let scope = self.user_scope(ctx).await?;
         let limit = cursor::limit(q.limit)?;
@@ -177,6 +178,7 @@ impl crate::App {
         })
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn get_user(&self, ctx: &Ctx, id: UserId) -> Result<UserView, AppError> {
         let scope = self.user_scope(ctx).await?;
         let u = store::get(self.db.pool(), id).await.map_err(not_found)?;
@@ -234,6 +236,7 @@ impl crate::App {
         }
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn create_user(
         &self,
         ctx: &Ctx,
@@ -358,6 +361,7 @@ impl crate::App {
     }
 
     /// Changes a user's display name, role, unit, language or disabled flag.
+    #[tracing::instrument(skip_all)]
     pub async fn update_user(
         &self,
         ctx: &Ctx,
@@ -464,6 +468,7 @@ impl crate::App {
     /// the account ends — web sessions, API login tokens and personal tokens — except
     /// `keep`, the secret the caller is signed in with (when an admin resets their own
     /// password); the audit row lists what was revoked.
+    #[tracing::instrument(skip_all)]
     pub async fn reset_password(
         &self,
         ctx: &Ctx,
@@ -481,6 +486,7 @@ impl crate::App {
 
     /// Links a customer-role account to the customer record it acts for in the portal
     /// (or unlinks it with `None`). Audited.
+    #[tracing::instrument(skip_all)]
     pub async fn set_user_customer(
         &self,
         ctx: &Ctx,
@@ -523,6 +529,7 @@ impl crate::App {
     /// The caller changes their own password, proving the current one. Every other
     /// credential of the account ends (sessions, login tokens, personal tokens); `keep` is
     /// the secret of the session or token making the change, which stays valid.
+    #[tracing::instrument(skip_all)]
     pub async fn change_own_password(
         &self,
         ctx: &Ctx,
@@ -589,6 +596,7 @@ impl crate::App {
         Ok(())
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn find_user_by_username(
         &self,
         username: &str,
@@ -611,6 +619,7 @@ pub(crate) fn not_found(e: StoreError) -> AppError {
 
 impl crate::App {
     /// The caller's own account.
+    #[tracing::instrument(skip_all)]
     pub async fn me(&self, ctx: &Ctx) -> Result<UserView, AppError> {
         ctx.require(Permission::OwnProfile)?;
         let me = ctx.actor().ok_or(AppError::Forbidden)?;

@@ -248,6 +248,7 @@ impl crate::App {
     }
 
     /// What the delivery job sends; `None` when the notification does not exist.
+    #[tracing::instrument(skip_all)]
     pub async fn outgoing_notification(&self, id: &str) -> Result<Option<Outgoing>, AppError> {
         let mut conn = self.db.acquire().await?;
         let Some(n) = store::notification(&mut *conn, id).await? else {
@@ -265,6 +266,7 @@ impl crate::App {
     }
 
     /// Records a delivery: sent now, or failed with the error (the job retries).
+    #[tracing::instrument(skip_all)]
     pub async fn record_delivery(&self, id: &str, error: Option<&str>) -> Result<(), AppError> {
         let now = time::to_db(self.now())?;
         let mut tx = self.db.begin().await?;
@@ -280,6 +282,7 @@ impl crate::App {
     }
 
     /// The caller's bell.
+    #[tracing::instrument(skip_all)]
     pub async fn inbox(&self, ctx: &Ctx, limit: i64) -> Result<Inbox, AppError> {
         let Principal::User(a) = &ctx.principal else {
             return Err(AppError::Forbidden);
@@ -296,6 +299,7 @@ impl crate::App {
     }
 
     /// Marks one of the caller's notifications read, or all of them.
+    #[tracing::instrument(skip_all)]
     pub async fn mark_notifications_read(
         &self,
         ctx: &Ctx,
@@ -389,6 +393,7 @@ fn valid_email(s: &str) -> bool {
 impl crate::App {
     /// Sets where a user is told things besides the bell: admins for anyone, every user
     /// for themself.
+    #[tracing::instrument(skip_all)]
     pub async fn set_user_contact(
         &self,
         ctx: &Ctx,

@@ -169,6 +169,7 @@ impl crate::App {
     /// Takes a (verified) alarm: the first result for a repeat, else merged into the open
     /// request of the unit when within the window, else a new request. Returns the result
     /// and whether a request was created.
+    #[tracing::instrument(skip_all)]
     pub async fn receive_alarm(
         &self,
         ctx: &Ctx,

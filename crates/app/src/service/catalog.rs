@@ -56,6 +56,7 @@ fn view(r: CodeRow) -> CatalogCode {
 impl crate::App {
     /// The active codes of a kind, for one product line (with those for every line) or,
     /// without one, all of them; by code.
+    #[tracing::instrument(skip_all)]
     pub async fn list_codes(
         &self,
         ctx: &Ctx,

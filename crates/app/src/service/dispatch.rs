@@ -379,6 +379,7 @@ impl crate::App {
 
     /// Every candidate engineer for a work order, ranked with reasons; the excluded last
     /// with why (R-DSP-1, R-ORG-3). Dispatchers, managers (their subtree) and admins.
+    #[tracing::instrument(skip_all)]
     pub async fn suggest_engineers(
         &self,
         ctx: &Ctx,
@@ -567,6 +568,7 @@ impl crate::App {
     }
 
     /// One work order as a board job (the one selected on the board, whatever its state).
+    #[tracing::instrument(skip_all)]
     pub async fn board_job_of(&self, ctx: &Ctx, key: &str) -> Result<BoardJob, AppError> {
         ctx.require(Permission::Dispatch)?;
         let mut conn = self.db.acquire().await?;
@@ -576,6 +578,7 @@ impl crate::App {
 
     /// The dispatcher's board: pending work orders (the most urgent, then the longest
     /// waiting, first) and the engineers in scope with their day (R-DSP-1).
+    #[tracing::instrument(skip_all)]
     pub async fn dispatch_board(&self, ctx: &Ctx, q: &BoardQuery) -> Result<BoardView, AppError> {
         ctx.require(Permission::Dispatch)?;
         let scope = Self::technician_scope(ctx)?;
@@ -694,6 +697,7 @@ impl crate::App {
     /// The engineer's (or partner technician's) own orders for the phone: every open order
     /// they hold and those they completed today, by appointment (unscheduled after the
     /// scheduled, completed last).
+    #[tracing::instrument(skip_all)]
     pub async fn engineer_day(&self, ctx: &Ctx) -> Result<Vec<WorkOrderView>, AppError> {
         ctx.require(Permission::FieldWork)?;
         let Some(me) = ctx.actor().map(|a| a.id.to_string()) else {

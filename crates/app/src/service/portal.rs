@@ -44,6 +44,7 @@ pub struct PortalOverview {
 
 impl crate::App {
     /// The customer record a portal account acts for (None while not linked).
+    #[tracing::instrument(skip_all)]
     pub async fn portal_customer(&self, ctx: &Ctx) -> Result<Option<CustomerId>, AppError> {
         let a = match &ctx.principal {
             Principal::User(a) if a.role == Role::Customer => a,
@@ -56,6 +57,7 @@ impl crate::App {
 
     /// The portal's first page: the customer's units with today's warranty, and their
     /// requests.
+    #[tracing::instrument(skip_all)]
     pub async fn portal_overview(&self, ctx: &Ctx) -> Result<PortalOverview, AppError> {
         ctx.require(Permission::RequestsCreate)?;
         let Some(cid) = self.portal_customer(ctx).await? else {
@@ -121,6 +123,7 @@ pub struct UserCustomerInput {
 
 impl crate::App {
     /// The customer record an account acts for (admins and managers, who read accounts).
+    #[tracing::instrument(skip_all)]
     pub async fn user_customer(
         &self,
         ctx: &Ctx,
@@ -152,6 +155,7 @@ impl crate::App {
     }
 
     /// Links a customer-role account to a customer record, or unlinks it (admins).
+    #[tracing::instrument(skip_all)]
     pub async fn link_user_customer(
         &self,
         ctx: &Ctx,
@@ -181,6 +185,7 @@ impl crate::App {
 impl crate::App {
     /// Who may own requests (active admins, agents, dispatchers and managers), by role
     /// then user name: the choices when handing a request over.
+    #[tracing::instrument(skip_all)]
     pub async fn request_owner_candidates(&self, ctx: &Ctx) -> Result<Vec<NamedRef>, AppError> {
         ctx.require(Permission::RequestsManage)?;
         let mut out = Vec::new();

@@ -130,6 +130,7 @@ fn sample_of(day: &str, lines: &[ReconLine]) -> Vec<ReconLine> {
 
 impl crate::App {
     /// The image of a signed record's signature, for print (same visibility as the order).
+    #[tracing::instrument(skip_all)]
     pub async fn record_signature(
         &self,
         ctx: &Ctx,
@@ -143,6 +144,7 @@ impl crate::App {
 
     /// Checks a record against the hash in its QR code. Anyone may ask (the page is public);
     /// the answer says only whether it is genuine and what the record is about.
+    #[tracing::instrument(skip_all)]
     pub async fn verify_record(
         &self,
         number: &str,
@@ -280,6 +282,7 @@ impl crate::App {
 
     /// The day's reconciliation: completed visits, those not signed, those booked but not
     /// reported back, and the day's sample to call back.
+    #[tracing::instrument(skip_all)]
     pub async fn reconciliation(
         &self,
         ctx: &Ctx,
@@ -318,6 +321,7 @@ impl crate::App {
     }
 
     /// Records the outcome of a call-back to the customer of a completed visit.
+    #[tracing::instrument(skip_all)]
     pub async fn record_callback(
         &self,
         ctx: &Ctx,

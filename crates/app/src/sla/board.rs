@@ -64,6 +64,7 @@ pub struct SlaBoardRow {
 impl crate::App {
     /// Open requests by time to their next breach. Staff within their request scope (an
     /// engineer sees the requests of their own orders).
+    #[tracing::instrument(skip_all)]
     pub async fn sla_board(
         &self,
         ctx: &Ctx,
@@ -212,6 +213,7 @@ impl crate::App {
 impl crate::App {
     /// The units a user may pick in the SLA pages' filters: (id, name indented by depth),
     /// in tree order. Empty for those who may not read the network.
+    #[tracing::instrument(skip_all)]
     pub async fn org_unit_choices(&self, ctx: &Ctx) -> Result<Vec<(String, String)>, AppError> {
         if ctx.require(Permission::OrgRead).is_err() {
             return Ok(vec![]);

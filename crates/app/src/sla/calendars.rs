@@ -232,6 +232,7 @@ fn special_day_view(r: &SpecialDayRow) -> Result<SpecialDayView, AppError> {
 
 impl crate::App {
     /// Every calendar. Staff read them (a dispatcher reads a trace against them).
+    #[tracing::instrument(skip_all)]
     pub async fn list_calendars(&self, ctx: &Ctx) -> Result<Vec<CalendarView>, AppError> {
         staff_reads(ctx)?;
         let mut conn = self.db.acquire().await?;
@@ -243,6 +244,7 @@ impl crate::App {
     }
 
     /// Changes a calendar's names, zone, hours or holiday setting (admins and managers).
+    #[tracing::instrument(skip_all)]
     pub async fn update_calendar(
         &self,
         ctx: &Ctx,
@@ -319,6 +321,7 @@ impl crate::App {
     }
 
     /// The special days of a year: the national ones, or a unit's own.
+    #[tracing::instrument(skip_all)]
     pub async fn special_days(
         &self,
         ctx: &Ctx,
@@ -347,6 +350,7 @@ impl crate::App {
 
     /// Loads a schedule file (TOML, CSV or ICS): the years it covers are replaced in the
     /// scope; a file with any problem changes nothing.
+    #[tracing::instrument(skip_all)]
     pub async fn import_special_days(
         &self,
         ctx: &Ctx,
@@ -426,6 +430,7 @@ impl crate::App {
     }
 
     /// Adds or changes one special day.
+    #[tracing::instrument(skip_all)]
     pub async fn put_special_day(
         &self,
         ctx: &Ctx,
@@ -484,6 +489,7 @@ impl crate::App {
         Ok(view)
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn delete_special_day(
         &self,
         ctx: &Ctx,
@@ -601,6 +607,7 @@ fn override_view(o: &store::OverrideRow) -> Result<OverrideView, AppError> {
 
 impl crate::App {
     /// Every unit's overrides of a calendar.
+    #[tracing::instrument(skip_all)]
     pub async fn calendar_overrides(
         &self,
         ctx: &Ctx,
@@ -617,6 +624,7 @@ impl crate::App {
     }
 
     /// Sets a unit's own zone or hours for a calendar (admins and managers).
+    #[tracing::instrument(skip_all)]
     pub async fn put_calendar_override(
         &self,
         ctx: &Ctx,
@@ -676,6 +684,7 @@ impl crate::App {
         Ok(view)
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn delete_calendar_override(
         &self,
         ctx: &Ctx,

@@ -212,6 +212,7 @@ impl crate::App {
 
     /// `GET /service-requests/{id}/sla`: the rule, the facts and each milestone's clock
     /// with its trace. Staff within their request scope; customers do not see the clocks.
+    #[tracing::instrument(skip_all)]
     pub async fn request_sla(
         &self,
         ctx: &Ctx,

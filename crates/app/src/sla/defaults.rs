@@ -61,6 +61,7 @@ impl crate::App {
     /// On an empty database: the two standard calendars (the 7×24 hotline and working
     /// days 09:00–19:30), the national schedule of 2026 and the default rules. What exists
     /// stays; safe to run at every start.
+    #[tracing::instrument(skip_all)]
     pub async fn ensure_sla_defaults(&self) -> Result<(), AppError> {
         let ctx = Ctx::system("bootstrap");
         let mut tx = self.db.begin().await?;

@@ -107,6 +107,7 @@ impl crate::App {
     }
 
     /// The `sla.recalc` job: a check of each open request, armed in batches.
+    #[tracing::instrument(skip_all)]
     pub async fn run_sla_recalc(&self, marker: &str) -> Result<(), AppError> {
         let mut conn = self.db.acquire().await?;
         let ids = sla_store::open_request_ids(&mut *conn).await?;
@@ -134,6 +135,7 @@ impl crate::App {
     }
 
     /// The `sla.check` job: recompute, do what is due, arm the next check.
+    #[tracing::instrument(skip_all)]
     pub async fn run_sla_check(&self, request_id: &str) -> Result<(), AppError> {
         let ctx = Ctx::system("sla");
         let mut tx = self.db.begin().await?;
@@ -364,6 +366,7 @@ impl crate::App {
 
     /// Acknowledges a breach of a milestone: the ladder stops climbing. Dispatchers,
     /// managers and admins, within their request scope.
+    #[tracing::instrument(skip_all)]
     pub async fn acknowledge_breach(
         &self,
         ctx: &Ctx,

@@ -96,6 +96,7 @@ fn rule_view(r: &RuleRow) -> Result<RuleView, AppError> {
 }
 
 impl crate::App {
+    #[tracing::instrument(skip_all)]
     pub async fn list_sla_rules(&self, ctx: &Ctx) -> Result<Vec<RuleView>, AppError> {
         staff_reads(ctx)?;
         let mut conn = self.db.acquire().await?;
@@ -107,6 +108,7 @@ impl crate::App {
     }
 
     /// Creates a rule (`input.id` empty) or changes one (with its version).
+    #[tracing::instrument(skip_all)]
     pub async fn save_sla_rule(&self, ctx: &Ctx, input: &RuleView) -> Result<RuleView, AppError> {
         ctx.require(Permission::SlaManage)?;
         admins_only(ctx)?;
@@ -254,6 +256,7 @@ pub struct TierInput {
 impl crate::App {
     /// Sets a customer's tier (the front office that keeps customer records). Open
     /// requests of the customer are rechecked: their rule may change.
+    #[tracing::instrument(skip_all)]
     pub async fn set_customer_tier(
         &self,
         ctx: &Ctx,

@@ -24,6 +24,7 @@ mod imports;
 mod jobs;
 mod matrix;
 mod network;
+mod observability;
 mod org_and_users;
 mod requests_ui;
 mod web;

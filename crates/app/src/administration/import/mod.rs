@@ -325,6 +325,7 @@ impl crate::App {
     }
 
     /// Imports a file of customers, units or products (see the module documentation).
+    #[tracing::instrument(skip_all)]
     pub async fn import(&self, ctx: &Ctx, req: &ImportRequest) -> Result<ImportReport, AppError> {
         self.check_import(ctx, req.kind)?;
         let started = std::time::Instant::now();
@@ -396,6 +397,7 @@ impl crate::App {
     }
 
     /// The rejected rows of a lenient import, for the one who ran it (and admins).
+    #[tracing::instrument(skip_all)]
     pub async fn import_rejects(
         &self,
         ctx: &Ctx,

@@ -62,6 +62,7 @@ pub struct CompletenessSummary {
 impl crate::App {
     /// Incomplete records (R-CUS-3) by number, optionally only those lacking one item
     /// (`phone`, `contact`, `address`, `region`, `company`).
+    #[tracing::instrument(skip_all)]
     pub async fn list_incomplete_customers(
         &self,
         ctx: &Ctx,
@@ -106,6 +107,7 @@ impl crate::App {
     }
 
     /// The share of complete records against the target, and what is missing how often.
+    #[tracing::instrument(skip_all)]
     pub async fn completeness_summary(&self, ctx: &Ctx) -> Result<CompletenessSummary, AppError> {
         ctx.require(Permission::CustomersRead)?;
         let items = aftersales_domain::installed_base::COMPLETENESS_ITEMS;

@@ -238,6 +238,7 @@ impl crate::App {
     /// change is refused on a stale version (409), on an id that is not the record's (409),
     /// and on removing a site where units are placed (409). The audit trail keeps the record
     /// before and after, which is the history the customer page shows.
+    #[tracing::instrument(skip_all)]
     pub async fn update_customer(
         &self,
         ctx: &Ctx,

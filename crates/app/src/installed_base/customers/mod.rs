@@ -84,6 +84,7 @@ pub struct CustomerView {
 }
 
 impl crate::App {
+    #[tracing::instrument(skip_all)]
     pub async fn create_customer(
         &self,
         ctx: &Ctx,
@@ -134,6 +135,7 @@ impl crate::App {
         }
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn get_customer(&self, ctx: &Ctx, id: CustomerId) -> Result<CustomerView, AppError> {
         ctx.require(Permission::CustomersRead)?;
         let mut conn = self.db.acquire().await?;
@@ -227,6 +229,7 @@ impl crate::App {
         })
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn list_customers(
         &self,
         ctx: &Ctx,
@@ -249,6 +252,7 @@ impl crate::App {
     }
 
     /// Units of a customer, for their page.
+    #[tracing::instrument(skip_all)]
     pub async fn customer_units(
         &self,
         ctx: &Ctx,
@@ -291,6 +295,7 @@ pub(crate) fn region_name(code: &str) -> Option<String> {
 impl crate::App {
     /// What happened to a customer's record, newest first: its own changes and those of
     /// its units (R-CUS-1 history; later issues add requests, visits, payments…).
+    #[tracing::instrument(skip_all)]
     pub async fn customer_history(
         &self,
         ctx: &Ctx,

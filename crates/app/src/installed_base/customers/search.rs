@@ -27,6 +27,7 @@ impl crate::App {
     /// The agent's search box: a phone number (any contact's, with or without +86 and
     /// separators), a serial number, a customer number, or part of a name or company
     /// (pinyin initials too). Phone matches first, then serials, then names.
+    #[tracing::instrument(skip_all)]
     pub async fn search_customers(
         &self,
         ctx: &Ctx,

@@ -58,6 +58,7 @@ impl CancelInput {
 
 impl crate::App {
     /// Marks the work done by hand (no open work order may remain).
+    #[tracing::instrument(skip_all)]
     pub async fn resolve_request(
         &self,
         ctx: &Ctx,
@@ -83,6 +84,7 @@ impl crate::App {
         self.commit_request_change(ctx, c, event).await
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn close_request(
         &self,
         ctx: &Ctx,
@@ -104,6 +106,7 @@ impl crate::App {
     }
 
     /// Cancels a request with a reason, and its open work orders with it.
+    #[tracing::instrument(skip_all)]
     pub async fn cancel_request(
         &self,
         ctx: &Ctx,
@@ -150,6 +153,7 @@ impl crate::App {
 
     /// Reopens a resolved (or closed) request within the window, as a new request linked to
     /// it (R-KPI-1 counts repeat repairs by this link).
+    #[tracing::instrument(skip_all)]
     pub async fn reopen_request(
         &self,
         ctx: &Ctx,

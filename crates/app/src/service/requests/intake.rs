@@ -272,6 +272,7 @@ impl crate::App {
 
     /// Files a request (R-REQ-1, R-REQ-2): the desk for any customer, a customer for their
     /// own record from the portal.
+    #[tracing::instrument(skip_all)]
     pub async fn create_service_request(
         &self,
         ctx: &Ctx,

@@ -156,6 +156,7 @@ impl NewVisit {
 
 impl crate::App {
     /// Hands a request to another owner: an explicit, recorded act (R-REQ-3).
+    #[tracing::instrument(skip_all)]
     pub async fn change_request_owner(
         &self,
         ctx: &Ctx,
@@ -192,6 +193,7 @@ impl crate::App {
     /// Changes a request's priority, with the reason: the SLA rule is chosen again and every
     /// clock recomputed from the start (pauses stay, they are events); its open work orders
     /// take the new priority.
+    #[tracing::instrument(skip_all)]
     pub async fn change_request_priority(
         &self,
         ctx: &Ctx,
@@ -233,6 +235,7 @@ impl crate::App {
 
     /// Triage (R-REQ-5): remote help first (a follow-up is due in 2 hours), or a visit (a
     /// work order waiting for dispatch).
+    #[tracing::instrument(skip_all)]
     pub async fn triage_request(
         &self,
         ctx: &Ctx,
@@ -275,6 +278,7 @@ impl crate::App {
     }
 
     /// The outcome of remote help: solved resolves the request; not solved sends someone.
+    #[tracing::instrument(skip_all)]
     pub async fn remote_outcome(
         &self,
         ctx: &Ctx,
@@ -371,6 +375,7 @@ impl crate::App {
     }
 
     /// Another visit for a request already in progress.
+    #[tracing::instrument(skip_all)]
     pub async fn add_visit(
         &self,
         ctx: &Ctx,

@@ -350,6 +350,7 @@ impl crate::App {
     }
 
     /// A request by id or number, within the caller's scope.
+    #[tracing::instrument(skip_all)]
     pub async fn get_service_request(
         &self,
         ctx: &Ctx,
@@ -364,6 +365,7 @@ impl crate::App {
         self.request_view(&mut conn, &r).await
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn list_service_requests(
         &self,
         ctx: &Ctx,
@@ -445,6 +447,7 @@ impl crate::App {
     }
 
     /// The request's timeline: every event of it and of its work orders, oldest first.
+    #[tracing::instrument(skip_all)]
     pub async fn request_events(
         &self,
         ctx: &Ctx,

@@ -78,6 +78,7 @@ impl AppointmentInput {
 impl crate::App {
     /// Sets or moves the appointment window. A change of an agreed window keeps its reason
     /// and whether the customer agreed (R-DSP-2); the history stays.
+    #[tracing::instrument(skip_all)]
     pub async fn set_appointment(
         &self,
         ctx: &Ctx,

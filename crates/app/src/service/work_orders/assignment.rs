@@ -108,6 +108,7 @@ impl crate::App {
 
     /// Gives the order to an engineer (again, to reassign): only someone the suggestions
     /// would offer, on the day of the work (`domain::dispatch::eligibility`, R-ORG-3).
+    #[tracing::instrument(skip_all)]
     pub async fn dispatch_work_order(
         &self,
         ctx: &Ctx,
@@ -210,6 +211,7 @@ impl crate::App {
         }
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn accept_work_order(
         &self,
         ctx: &Ctx,
@@ -230,6 +232,7 @@ impl crate::App {
     }
 
     /// The engineer gives the order back with a reason; it returns to the dispatcher.
+    #[tracing::instrument(skip_all)]
     pub async fn decline_work_order(
         &self,
         ctx: &Ctx,

@@ -421,12 +421,14 @@ impl crate::App {
         })
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn get_work_order(&self, ctx: &Ctx, key: &str) -> Result<WorkOrderView, AppError> {
         let mut conn = self.db.acquire().await?;
         let (w, r) = self.load_order(&mut conn, ctx, key).await?;
         self.work_order_view(&mut conn, &w, &r).await
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn list_work_orders(
         &self,
         ctx: &Ctx,

@@ -334,6 +334,7 @@ pub(crate) fn content_hash(content: &serde_json::Value) -> String {
 
 impl crate::App {
     /// Saves the service record as the engineer fills it in (on site, before signing).
+    #[tracing::instrument(skip_all)]
     pub async fn save_record(
         &self,
         ctx: &Ctx,
@@ -372,6 +373,7 @@ impl crate::App {
     }
 
     /// Adds a photo (JPEG, PNG or WebP, by content) to an order not yet completed.
+    #[tracing::instrument(skip_all)]
     pub async fn add_photo(
         &self,
         ctx: &Ctx,
@@ -445,6 +447,7 @@ impl crate::App {
     }
 
     /// A photo's bytes, for those who may see the order.
+    #[tracing::instrument(skip_all)]
     pub async fn photo(
         &self,
         ctx: &Ctx,
@@ -464,6 +467,7 @@ impl crate::App {
     /// The customer signs the saved record on the engineer's screen, or declines with a
     /// reason (a signature is never forced, R-DSP-7). Either way the record is locked and
     /// its content hash fixed.
+    #[tracing::instrument(skip_all)]
     pub async fn sign_record(
         &self,
         ctx: &Ctx,
@@ -542,6 +546,7 @@ impl crate::App {
     }
 
     /// A correction after signing, kept beside the original (which never changes).
+    #[tracing::instrument(skip_all)]
     pub async fn add_addendum(
         &self,
         ctx: &Ctx,

@@ -138,6 +138,7 @@ impl CompleteInput {
 impl crate::App {
     /// The visit's steps: depart, arrive, start, wait (typed reason), resume, and cancel
     /// (by a dispatcher, with a reason).
+    #[tracing::instrument(skip_all)]
     pub async fn transition_work_order(
         &self,
         ctx: &Ctx,
@@ -224,6 +225,7 @@ impl crate::App {
     /// Completes the visit. The record must be signed (or signing declined). Without a test
     /// run a follow-up is due 2 hours later (R-DSP-6); a fixed unit with no other open order
     /// resolves the request; a unit taken to the depot keeps it in progress (R-DSP-5).
+    #[tracing::instrument(skip_all)]
     pub async fn complete_work_order(
         &self,
         ctx: &Ctx,
