@@ -70,6 +70,9 @@ pub struct Config {
     /// Minutes after a breach before the dispatcher, then the station manager, then the
     /// center head are told (each after the step before), unless acknowledged.
     pub sla_ladder_minutes: [i64; 3],
+    /// The site's time zone (an IANA name): where "today" is decided, a day starts and
+    /// ends, and times are shown; also the zone of a calendar that names none.
+    pub site_time_zone: String,
     /// Run on a test clock that only moves through `POST /api/v1/test-clock/advance`
     /// (tests and demos of deadlines). Never in production.
     pub test_clock: bool,
@@ -184,6 +187,7 @@ impl Default for Config {
             },
             sms_webhook_url: None,
             sla_ladder_minutes: [0, 30, 60],
+            site_time_zone: aftersales_app::DEFAULT_SITE_TIME_ZONE.into(),
             test_clock: false,
         }
     }
@@ -290,6 +294,9 @@ impl Config {
             bail!(
                 "configuration error: `sla_ladder_minutes` (AFTERSALES_SLA_LADDER_MINUTES): each step must be 0–10080 minutes"
             );
+        }
+        if let Err(e) = aftersales_app::Site::new(&self.site_time_zone) {
+            bail!("configuration error: `site_time_zone` (AFTERSALES_SITE_TIME_ZONE): {e}");
         }
         if let Some(u) = &self.sms_webhook_url
             && !(u.starts_with("http://") || u.starts_with("https://"))
@@ -537,6 +544,28 @@ mod tests {
             jail.set_env("AFTERSALES_HTTP__MAX_CONNECTIONS", "0");
             let e = Config::load(None).expect_err("must fail").to_string();
             assert!(e.contains("http.max_connections"), "{e}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_site_time_zone_comes_from_the_file_and_environment_and_is_checked() {
+        Jail::expect_with(|jail| {
+            let c = Config::load(None).map_err(|e| e.to_string())?;
+            assert_eq!(c.site_time_zone, aftersales_app::DEFAULT_SITE_TIME_ZONE);
+            jail.create_file("z.toml", "site_time_zone = \"Asia/Urumqi\"\n")?;
+            let c = Config::load(Some(Path::new("z.toml"))).map_err(|e| e.to_string())?;
+            assert_eq!(c.site_time_zone, "Asia/Urumqi");
+            jail.set_env("AFTERSALES_SITE_TIME_ZONE", "Mars/Olympus");
+            let e = Config::load(Some(Path::new("z.toml")))
+                .expect_err("an unknown zone stops the start")
+                .to_string();
+            assert!(
+                e.contains("`site_time_zone`")
+                    && e.contains("AFTERSALES_SITE_TIME_ZONE")
+                    && e.contains("Mars/Olympus"),
+                "{e}"
+            );
             Ok(())
         });
     }

@@ -159,6 +159,8 @@ async fn open(cfg: &Config) -> anyhow::Result<App> {
         email_enabled: cfg.smtp.host.is_some() && cfg.smtp.from.is_some(),
         sms_enabled: cfg.sms_webhook_url.is_some(),
         sla_ladder_minutes: cfg.sla_ladder_minutes,
+        // Checked when the configuration was loaded.
+        site: aftersales_app::Site::new(&cfg.site_time_zone)?,
         public_url: cfg.public_url.clone(),
         login_max_failures: cfg.login.max_failures,
         login_max_failures_per_address: cfg.login.max_failures_per_address,
@@ -171,9 +173,14 @@ async fn open(cfg: &Config) -> anyhow::Result<App> {
             "running on a TEST CLOCK: time moves only through POST /api/v1/test-clock/advance"
         );
         let clock = Arc::new(aftersales_app::ManualClock::from_system_time());
-        return Ok(App::with_test_clock(db, clock, app_cfg));
+        let app = App::with_test_clock(db, clock, app_cfg);
+        aftersales_web::site::init(app.site());
+        return Ok(app);
     }
-    Ok(App::new(db, Arc::new(SystemClock), app_cfg))
+    let app = App::new(db, Arc::new(SystemClock), app_cfg);
+    // The web's helpers write times in the site's zone: set once, here, at start.
+    aftersales_web::site::init(app.site());
+    Ok(app)
 }
 
 fn read_password(from_stdin: bool) -> anyhow::Result<(String, bool)> {

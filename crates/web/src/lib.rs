@@ -17,6 +17,7 @@ mod records;
 mod security;
 mod server;
 mod shell;
+pub mod site;
 
 use aftersales_app::App;
 use axum::Router;

@@ -399,11 +399,8 @@ pub fn redirect(target: &str) -> Redirect {
     Redirect::to(&safe_back(Some(target)))
 }
 
-/// A time as people here read it: `2026-11-22 14:30` in the site's zone (Asia/Shanghai,
-/// UTC+8 all year; the fixed offset is the fallback where no tz database is installed).
+/// A time as people here read it: `2026-11-22 14:30` in the site's zone (see
+/// [`crate::site`]: templates call this without any state at hand).
 pub fn fmt_time(t: impl std::borrow::Borrow<jiff::Timestamp>) -> String {
-    let t = *t.borrow();
-    let tz = jiff::tz::TimeZone::get("Asia/Shanghai")
-        .unwrap_or_else(|_| jiff::tz::TimeZone::fixed(jiff::tz::offset(8)));
-    t.to_zoned(tz).strftime("%Y-%m-%d %H:%M").to_string()
+    crate::site::get().minute_text(*t.borrow())
 }

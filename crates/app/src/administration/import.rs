@@ -1561,7 +1561,7 @@ impl crate::App {
                         cells: &row.cells,
                         cols: &cols,
                         headers: &table.headers,
-                        today: crate::installed_base::units::today(self.now()),
+                        today: self.today(),
                     },
                 )
             });
@@ -1785,7 +1785,7 @@ impl crate::App {
                         .owner
                         .as_ref()
                         .and_then(|o| sites.get(&o.0.to_string()).cloned());
-                    let (rec, own) = unit_rows(&d.valid, product_id, now)?;
+                    let (rec, own) = unit_rows(&d.valid, product_id, now, self.site())?;
                     if preview.len() < PREVIEW_ROWS {
                         preview.push(PreviewRow {
                             row: line,

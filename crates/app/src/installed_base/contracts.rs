@@ -3,7 +3,7 @@
 
 use crate::{AppError, Ctx, Idempotency, Page, cursor};
 use aftersales_domain::installed_base::{parse_date, parse_opt_notes, parse_text};
-use aftersales_domain::warranty::{ChargeBasis, ContractCover};
+use aftersales_domain::warranty::ChargeBasis;
 use aftersales_domain::{CustomerId, FieldError, FieldErrors, Permission, UnitId};
 use aftersales_store::{
     StoreError, installed_base::contracts as store, installed_base::customers as customer_store,
@@ -145,18 +145,6 @@ fn view(c: &store::ContractRecord, unit_ids: Vec<String>) -> Result<ContractView
         unit_ids,
         notes: c.notes.clone(),
         version: c.version,
-    })
-}
-
-/// The domain's view of a stored contract.
-pub(crate) fn cover(c: &store::ContractRecord) -> Option<ContractCover> {
-    let p = |s: &Option<String>| s.as_deref().and_then(ChargeBasis::parse);
-    Some(ContractCover {
-        start: c.start_date.parse().ok()?,
-        end: c.end_date.parse().ok()?,
-        parts: p(&c.parts),
-        labor: p(&c.labor),
-        travel: p(&c.travel),
     })
 }
 
@@ -353,7 +341,7 @@ impl crate::App {
                         .with("max", 3650),
                 ));
             }
-            let today = crate::installed_base::units::today(self.now());
+            let today = self.today();
             f.ends_from = Some(today.to_string());
             f.ends_until = today
                 .checked_add(jiff::Span::new().days(days))

@@ -173,10 +173,6 @@ impl CertScope {
     }
 }
 
-fn today(app: &crate::App) -> Date {
-    crate::installed_base::units::today(app.now())
-}
-
 fn snapshot(c: &store::CertificationRecord, h: &store::Holder) -> serde_json::Value {
     serde_json::json!({
         "user_id": c.user_id.to_string(), "username": h.username,
@@ -291,7 +287,7 @@ impl crate::App {
 
     fn cert_view(&self, h: &store::HeldCertification, known: &[String]) -> CertificationView {
         let c = &h.cert;
-        let today = today(self);
+        let today = self.today();
         let as_rule = Certification {
             product_line: c.product_line.clone(),
             level: c.level,
@@ -712,7 +708,7 @@ impl crate::App {
                         .with("max", 3650),
                 ));
             }
-            let today = today(self);
+            let today = self.today();
             f.expires_until = today
                 .checked_add(jiff::Span::new().days(days))
                 .ok()

@@ -516,7 +516,7 @@ impl crate::App {
 
     /// The next document number of `prefix` for today (local day), in the transaction.
     pub(crate) async fn next_number(&self, tx: &mut Tx, prefix: &str) -> Result<String, AppError> {
-        let day = crate::installed_base::units::today(self.now());
+        let day = self.today();
         let n = aftersales_store::counters::next(
             tx.conn(),
             &format!("{prefix}{}", day.strftime("%Y%m%d")),
@@ -764,7 +764,7 @@ impl crate::App {
 
         // The warranty decision of the day, stored with the request (R-WAR-3).
         let now = self.now();
-        let today = crate::installed_base::units::today(now);
+        let today = self.site().date(now);
         let warranty = match &unit {
             Some(u) => Some(self.warranty_of(u, today, Cause::NormalFailure).await?),
             None => None,
@@ -1798,11 +1798,12 @@ impl crate::App {
             return Err(AppError::Conflict("illegal_transition"));
         }
         let now = self.now();
-        let resolved_on =
-            crate::installed_base::units::today(ts("service_requests.resolved_at", resolved_at)?);
+        let resolved_on = self
+            .site()
+            .date(ts("service_requests.resolved_at", resolved_at)?);
         if !rules::may_reopen(
             resolved_on,
-            crate::installed_base::units::today(now),
+            self.site().date(now),
             self.cfg.reopen_window_days,
         ) {
             return Err(AppError::Conflict("reopen_window_passed"));

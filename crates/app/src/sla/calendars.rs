@@ -2,7 +2,7 @@
 //! unit's own, one by one or imported from a file) and the per-unit overrides; and the
 //! calendars as they hold for a unit, which the clocks count in.
 
-use super::{DEFAULT_TIME_ZONE, admins_only, internal, parse_hours, staff_reads, unit_chain, zone};
+use super::{admins_only, internal, parse_hours, staff_reads, unit_chain, zone};
 use crate::{AppError, Ctx, Principal};
 use aftersales_domain::calendar::{Calendar, DayKind, Hours, Span, SpecialDay, SpecialDays};
 use aftersales_domain::holidays::{self, Format};
@@ -265,7 +265,7 @@ impl crate::App {
             .as_deref()
             .map(str::trim)
             .filter(|s| !s.is_empty())
-            .unwrap_or(DEFAULT_TIME_ZONE)
+            .unwrap_or(self.site().time_zone())
             .to_owned();
         if TimeZone::get(&tz).is_err() {
             errs.push(FieldError::new("time_zone", "unknown_time_zone"));

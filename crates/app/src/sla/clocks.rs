@@ -3,7 +3,7 @@
 
 use super::calendars::calendars_for;
 use super::rules::rule_of;
-use super::{DEFAULT_TIME_ZONE, internal, staff_reads, unit_chain, zone};
+use super::{internal, staff_reads, unit_chain};
 use crate::{AppError, Ctx};
 use aftersales_domain::OrgUnitId;
 use aftersales_domain::calendar::Calendar;
@@ -185,10 +185,7 @@ impl crate::App {
         let chain = unit_chain(conn, r.org_unit_id.as_deref()).await?;
         let calendars = calendars_for(conn, r.org_unit_id.as_deref(), locale).await?;
         let created = time::from_db("service_requests.created_at", &r.created_at)?;
-        let day = created
-            .to_zoned(zone(DEFAULT_TIME_ZONE)?)
-            .date()
-            .to_string();
+        let day = self.site().date(created).to_string();
         let contract_level = match &r.unit_id {
             Some(u) => store::contract_level_of_unit(&mut *conn, u, &day).await?,
             None => None,

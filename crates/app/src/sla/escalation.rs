@@ -65,13 +65,6 @@ fn recorded(events: &[EventRow], kind: &str, milestone: Milestone, step: Option<
     })
 }
 
-fn local(t: Timestamp) -> String {
-    match jiff::tz::TimeZone::get(super::DEFAULT_TIME_ZONE) {
-        Ok(tz) => t.to_zoned(tz).strftime("%Y-%m-%d %H:%M").to_string(),
-        Err(_) => t.to_string(),
-    }
-}
-
 impl crate::App {
     /// After an event of a request (in its transaction): arms a check of its clocks, and
     /// tells the customer what they are told of.
@@ -122,7 +115,11 @@ impl crate::App {
             field("starts_at").parse::<Timestamp>(),
             field("ends_at").parse::<Timestamp>(),
         ) {
-            (Ok(a), Ok(b)) => format!("{}–{}", local(a), local(b).split(' ').nth(1).unwrap_or("")),
+            (Ok(a), Ok(b)) => format!(
+                "{}–{}",
+                self.site().minute_text(a),
+                self.site().local(b).strftime("%H:%M")
+            ),
             _ => String::new(),
         };
         let params = [
@@ -237,7 +234,7 @@ impl crate::App {
                         m.label(Locale::ZhCn).to_owned(),
                         m.label(Locale::En).to_lowercase(),
                     ),
-                    same("due", local(due)),
+                    same("due", self.site().minute_text(due)),
                     same("link", link.clone()),
                 ];
                 p.extend_from_slice(extra);

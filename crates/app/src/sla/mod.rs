@@ -24,9 +24,6 @@ use aftersales_domain::{OrgUnitId, Permission, Role};
 use aftersales_store::{Conn, network::org as org_store};
 use jiff::tz::TimeZone;
 
-/// The zone of a calendar that names none.
-pub const DEFAULT_TIME_ZONE: &str = "Asia/Shanghai";
-
 fn internal(what: &str, e: impl std::fmt::Display) -> AppError {
     AppError::Internal(format!("{what}: {e}"))
 }

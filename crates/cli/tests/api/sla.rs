@@ -46,6 +46,52 @@ clocked!(
 /// Monday 2026-03-02 10:00 in Shanghai: a working day, so due times are known.
 const MONDAY_10: &str = "2026-03-02T02:00:00Z";
 
+mod site_time_zone {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        super::the_site_s_time_zone_decides_its_days(false).await
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        super::the_site_s_time_zone_decides_its_days(true).await
+    }
+}
+
+/// One setting (`AppConfig::site`) decides "today" and the zone of the shipped calendars:
+/// on a site in New York, Monday 10:00 in Shanghai is still Sunday 1 March.
+async fn the_site_s_time_zone_decides_its_days(pg: bool) {
+    let clock = Arc::new(ManualClock::new(MONDAY_10.parse().expect("instant")));
+    let cfg = AppConfig {
+        site: aftersales_app::Site::new("America/New_York").expect("zone"),
+        ..AppConfig::default()
+    };
+    let t = if pg {
+        TestApp::postgres_with(Some(clock), cfg).await
+    } else {
+        TestApp::sqlite_with(Some(clock), cfg).await
+    };
+    let admin = t.token("admin").await;
+    let (s, cals) = t.get("/api/v1/calendars", &admin).await;
+    assert_eq!(s, 200, "{cals}");
+    let zones: Vec<&str> = cals
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|c| c["time_zone"].as_str())
+        .collect();
+    assert_eq!(zones, vec!["America/New_York"; 2], "{cals}");
+    let w = world(&t).await;
+    let r = file_request(&t, &w).await;
+    let number = r["number"].as_str().expect("number");
+    assert!(number.starts_with("SR20260301"), "{number}");
+    let (s, board) = t.get("/api/v1/dispatch/board", &w.dispatcher).await;
+    assert_eq!(
+        (s, board["day"].as_str()),
+        (200, Some("2026-03-01")),
+        "{board}"
+    );
+}
+
 /// The real SMTP server: scripts/smtp-sink.py, one file per message.
 struct Sink {
     child: std::process::Child,

@@ -241,12 +241,7 @@ async fn calendars_page(
     error: Option<String>,
 ) -> Response {
     let tr = u.tr();
-    let this_year = i32::from(
-        s.app
-            .now()
-            .to_zoned(jiff::tz::TimeZone::get("Asia/Shanghai").unwrap_or(jiff::tz::TimeZone::UTC))
-            .year(),
-    );
+    let this_year = i32::from(s.app.today().year());
     let year = q.year.trim().parse().unwrap_or(this_year);
     let calendars = match s.app.list_calendars(&u.ctx).await {
         Ok(c) => c,
