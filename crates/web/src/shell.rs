@@ -89,7 +89,7 @@ pub fn nav_for(role: Role) -> Vec<(&'static str, &'static str)> {
     if role.can(Permission::JobsManage) {
         v.push(("/admin/jobs", "nav.jobs"));
     }
-    if role.can(Permission::SlaManage) || role.can(Permission::Dispatch) {
+    if role.can(Permission::UnitCalendarsManage) || role.can(Permission::Dispatch) {
         v.push(("/admin/calendars", "sla.calendars_nav"));
     }
     v.push(("/me/tokens", "nav.tokens"));

@@ -3,9 +3,8 @@
 
 use super::calendars::calendars_for;
 use super::rules::rule_of;
-use super::{internal, staff_reads, unit_chain};
+use super::{internal, unit_chain};
 use crate::{AppError, Ctx};
-use aftersales_domain::OrgUnitId;
 use aftersales_domain::calendar::Calendar;
 use aftersales_domain::locale::Locale;
 use aftersales_domain::region::{RegionClass, RegionCode, region_class};
@@ -13,6 +12,7 @@ use aftersales_domain::service::{Priority, RequestKind};
 use aftersales_domain::sla::{
     self as rules, ClockState, Facts, LogEvent, MilestoneClock, PolicyRule, SlaState,
 };
+use aftersales_domain::{OrgUnitId, Permission};
 use aftersales_store::service::{self as service_store, EventRow, RequestRow};
 use aftersales_store::sla as store;
 use aftersales_store::{Conn, network::coverage as coverage_store, time};
@@ -234,7 +234,7 @@ impl crate::App {
         key: &str,
         locale: Locale,
     ) -> Result<RequestSla, AppError> {
-        staff_reads(ctx)?;
+        ctx.require(Permission::SlaRead)?;
         let scope = self.request_scope(ctx).await?;
         let mut conn = self.db.acquire().await?;
         let r = service_store::get_request(&mut *conn, key.trim())

@@ -950,6 +950,66 @@ async fn calendars_and_special_days_are_data_admins_keep(e: Env) {
         )
         .await;
     assert_eq!((s, b["code"].as_str()), (409, Some("stale_version")), "{b}");
+    // The calendars hold for the whole network: a manager, who keeps the days of their own
+    // units, does not change them (nor the rules, below).
+    let (s, b) =
+        e.t.send(
+            "PUT",
+            "/api/v1/calendars/workdays",
+            &manager,
+            Some(body(2, "Asia/Shanghai", "08:00-17:00")),
+        )
+        .await;
+    assert_eq!((s, b["code"].as_str()), (403, Some("forbidden")), "{b}");
+
+    // The calendar page asks the same rights of the app: a manager sees no form for a
+    // calendar, a rule or the national days, but the day forms of a unit of their own;
+    // a calendar posted anyway is refused. An admin sees every form.
+    let page = crate::web::Browser::new(&e.t, "en");
+    page.login("manager").await;
+    let (s, html, _) = page.get("/admin/calendars").await;
+    assert_eq!(s, 200);
+    for form in [
+        "data-calendar-form",
+        "id=\"new-rule\"",
+        "id=\"day-form\"",
+        "data-delete-day",
+    ] {
+        assert!(!html.contains(form), "a manager sees {form}");
+    }
+    let (s, html, _) = page
+        .get(&format!("/admin/calendars?year=2026&org_unit_id={sy_id}"))
+        .await;
+    assert_eq!(s, 200);
+    assert!(
+        html.contains("id=\"day-form\"") && !html.contains("data-calendar-form"),
+        "a manager keeps their own unit's days only"
+    );
+    let csrf = page.csrf("/admin/calendars").await;
+    let (s, html, _) = page
+        .post(
+            "/admin/calendars/workdays",
+            &[
+                ("_csrf", csrf.as_str()),
+                ("name_zh", "工作日"),
+                ("name_en", "Working days"),
+                ("version", "2"),
+                ("always", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(s, 403, "{html}");
+    let admin_page = crate::web::Browser::new(&e.t, "en");
+    admin_page.login("admin").await;
+    let (_, html, _) = admin_page.get("/admin/calendars").await;
+    for form in [
+        "data-calendar-form",
+        "id=\"new-rule\"",
+        "id=\"day-form\"",
+        "data-delete-day",
+    ] {
+        assert!(html.contains(form), "an admin misses {form}");
+    }
 
     // Rules: a new one must name known calendars; then it is chosen as the most specific.
     let rule = |cal: &str| {
@@ -965,6 +1025,10 @@ async fn calendars_and_special_days_are_data_admins_keep(e: Env) {
         (422, Some("unknown_calendar")),
         "{b}"
     );
+    let (s, b) =
+        e.t.send("POST", "/api/v1/sla/rules", &manager, Some(rule("7x24")))
+            .await;
+    assert_eq!((s, b["code"].as_str()), (403, Some("forbidden")), "{b}");
     let (s, b) =
         e.t.send("POST", "/api/v1/sla/rules", &admin, Some(rule("7x24")))
             .await;
