@@ -3,21 +3,23 @@
 //! customers are told as their request moves.
 //!
 //! Every change of a request arms a `sla.check` job for it (in the change's transaction).
-//! The check recomputes the clocks from the events, does what is due and not yet
-//! recorded, and arms the next check at the next instant something could be due. Each
-//! step is an event on the timeline, keyed by milestone, due time and step, so running a
-//! check twice does nothing twice.
+//! The check recomputes the clocks from the events, asks the domain what is due and not
+//! yet recorded (`domain::sla::escalation::due_now`), records each step as an event on the
+//! timeline, tells the people it names, and arms the next check at the instant the domain
+//! gives. Steps are keyed by milestone and step, so running a check twice does nothing
+//! twice.
 
 use crate::notifications::{Param, Recipient, same, users_as_recipients};
 use crate::{AppError, Ctx, Principal};
 use aftersales_domain::locale::Locale;
+use aftersales_domain::sla::escalation::{self as ladder, LadderAction, LadderMark, Reach};
 use aftersales_domain::sla::{ClockState, Milestone};
 use aftersales_domain::{Permission, Role};
 use aftersales_store::administration::jobs::{self as job_store, NewJob};
 use aftersales_store::service::{self as service_store, EventRow, RequestRow};
 use aftersales_store::sla as sla_store;
 use aftersales_store::{Conn, StoreError, Tx, time};
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 
 /// The job kind that checks a request's clocks.
 pub const SLA_CHECK: &str = "sla.check";
@@ -36,14 +38,6 @@ const LADDER_EVENTS: &[&str] = &[
     "loaner_proposed",
 ];
 
-/// Who each step of the ladder tells: the role and whether it is looked for in the
-/// responsible unit (and up) or at the root of the network.
-const STEPS: [(&str, &str, &str, bool); 3] = [
-    ("dispatcher", "调度员", "dispatcher", false),
-    ("manager", "服务站经理", "station manager", false),
-    ("manager", "服务中心负责人", "service center head", true),
-];
-
 fn data_of(e: &EventRow) -> serde_json::Value {
     e.data
         .as_deref()
@@ -51,18 +45,31 @@ fn data_of(e: &EventRow) -> serde_json::Value {
         .unwrap_or(serde_json::Value::Null)
 }
 
-/// Whether an event of `kind` for this milestone (and step) was recorded. Keyed by the
-/// milestone, not its due time: a due time that moves (a pause, a new priority) neither
-/// repeats a warning or a step nor loses an acknowledgement.
-fn recorded(events: &[EventRow], kind: &str, milestone: Milestone, step: Option<i64>) -> bool {
-    events.iter().any(|e| {
-        if e.kind != kind {
-            return false;
-        }
-        let d = data_of(e);
-        d.get("milestone").and_then(|v| v.as_str()) == Some(milestone.as_str())
-            && step.is_none_or(|s| d.get("step").and_then(|v| v.as_i64()) == Some(s))
-    })
+/// What the ladder already did for a request, as its events record it (keyed by the
+/// milestone and the step, not the due time: see `domain::sla::escalation`).
+fn ladder_marks(events: &[EventRow]) -> Vec<LadderMark> {
+    events
+        .iter()
+        .filter_map(|e| {
+            let d = data_of(e);
+            let m = d
+                .get("milestone")
+                .and_then(|v| v.as_str())
+                .and_then(Milestone::parse)?;
+            let step = || {
+                d.get("step")
+                    .and_then(|v| v.as_i64())
+                    .and_then(|s| u8::try_from(s).ok())
+            };
+            match e.kind.as_str() {
+                "sla_warning" => Some(LadderMark::Warned(m)),
+                "sla_breached" | "sla_escalated" => Some(LadderMark::Stepped(m, step()?)),
+                "sla_acknowledged" => Some(LadderMark::Acknowledged(m)),
+                "emergency_plan_opened" => Some(LadderMark::EmergencyPlanOpened(m)),
+                _ => None,
+            }
+        })
+        .collect()
 }
 
 impl crate::App {
@@ -215,16 +222,28 @@ impl crate::App {
         }
         let events = service_store::events_of_request(tx.conn(), &r.id).await?;
         let now = self.now();
+        // What is due is the domain's answer; here it is recorded and told.
+        let plan = ladder::due_now(
+            &c.clocks,
+            self.cfg.sla_ladder_minutes,
+            &ladder_marks(&events),
+            now,
+        );
         let customer = sla_store::customer_name(tx.conn(), &r.customer_id)
             .await?
             .unwrap_or_default();
         let link = self.request_link(&r.number);
-        let ladder = self.cfg.sla_ladder_minutes;
-        let mut next: Vec<Timestamp> = vec![];
-        for k in &c.clocks {
-            let Some(due) = k.due_at else { continue };
+        for action in &plan.actions {
+            let (m, due) = match action {
+                LadderAction::Warn {
+                    milestone, due_at, ..
+                }
+                | LadderAction::Step {
+                    milestone, due_at, ..
+                }
+                | LadderAction::EmergencyPlan { milestone, due_at } => (*milestone, *due_at),
+            };
             let due_s = time::to_db(due)?;
-            let m = k.milestone;
             let params = |extra: &[Param<'static>]| {
                 let mut p: Vec<Param<'static>> = vec![
                     same("number", r.number.clone()),
@@ -247,71 +266,70 @@ impl crate::App {
                 }
                 d
             };
-            match k.state {
-                ClockState::Running => {
-                    if let Some(w) = k.warn_at {
-                        if w <= now {
-                            if !recorded(&events, "sla_warning", m, None) {
-                                self.event(
-                                    &mut tx,
-                                    &ctx,
-                                    &r.id,
-                                    None,
-                                    "sla_warning",
-                                    None,
-                                    None,
-                                    Some(data(serde_json::json!({"warn_at": time::to_db(w)?}))),
-                                    None,
-                                )
-                                .await?;
-                                let owner = users_as_recipients(
-                                    tx.conn(),
-                                    std::slice::from_ref(&r.owner_id),
-                                )
-                                .await?;
-                                for o in &owner {
-                                    self.notify(
-                                        &mut tx,
-                                        o,
-                                        "sla_warning",
-                                        Some(&r.id),
-                                        Some(&link),
-                                        &params(&[]),
-                                    )
-                                    .await?;
-                                }
-                            }
-                        } else {
-                            next.push(w);
-                        }
+            match action {
+                LadderAction::Warn { warn_at, .. } => {
+                    self.event(
+                        &mut tx,
+                        &ctx,
+                        &r.id,
+                        None,
+                        "sla_warning",
+                        None,
+                        None,
+                        Some(data(serde_json::json!({"warn_at": time::to_db(*warn_at)?}))),
+                        None,
+                    )
+                    .await?;
+                    let owner =
+                        users_as_recipients(tx.conn(), std::slice::from_ref(&r.owner_id)).await?;
+                    for o in &owner {
+                        self.notify(
+                            &mut tx,
+                            o,
+                            "sla_warning",
+                            Some(&r.id),
+                            Some(&link),
+                            &params(&[]),
+                        )
+                        .await?;
                     }
-                    next.push(due);
                 }
-                ClockState::Breached if k.met_at.is_none() => {
-                    let acknowledged = recorded(&events, "sla_acknowledged", m, None);
-                    let mut at = due;
-                    for (i, (role, role_zh, role_en, at_root)) in STEPS.iter().enumerate() {
-                        let step = i as i64 + 1;
-                        at += SignedDuration::from_mins(ladder[i].max(0));
-                        if i > 0 && acknowledged {
-                            break;
-                        }
-                        if at > now {
-                            next.push(at);
-                            break;
-                        }
-                        let kind = if step == 1 {
-                            "sla_breached"
-                        } else {
-                            "sla_escalated"
-                        };
-                        if recorded(&events, kind, m, Some(step)) {
-                            continue;
-                        }
-                        let to = self
-                            .ladder_recipients(tx.conn(), &r, role, *at_root)
+                LadderAction::Step { step, .. } => {
+                    let kind = if step.number == 1 {
+                        "sla_breached"
+                    } else {
+                        "sla_escalated"
+                    };
+                    let to = self
+                        .ladder_recipients(tx.conn(), &r, step.role, step.reach)
+                        .await?;
+                    let names: Vec<String> = to.iter().map(|t| t.name.clone()).collect();
+                    let (role_zh, role_en) = (step.label(Locale::ZhCn), step.label(Locale::En));
+                    self.event(
+                        &mut tx,
+                        &ctx,
+                        &r.id,
+                        None,
+                        kind,
+                        None,
+                        None,
+                        Some(data(serde_json::json!({
+                            "step": step.number, "role": role_zh, "role_en": role_en, "to": names.join("、"),
+                        }))),
+                        None,
+                    )
+                    .await?;
+                    let p = params(&[
+                        same("step", step.number.to_string()),
+                        ("role", role_zh.to_owned(), role_en.to_owned()),
+                    ]);
+                    for t in &to {
+                        self.notify(&mut tx, t, "sla_breached", Some(&r.id), Some(&link), &p)
                             .await?;
-                        let names: Vec<String> = to.iter().map(|t| t.name.clone()).collect();
+                    }
+                }
+                LadderAction::EmergencyPlan { .. } => {
+                    for kind in ["emergency_plan_opened", "loaner_proposed"] {
                         self.event(
                             &mut tx,
                             &ctx,
@@ -320,74 +338,35 @@ impl crate::App {
                             kind,
                             None,
                             None,
-                            Some(data(serde_json::json!({
-                                "step": step, "role": role_zh, "role_en": role_en, "to": names.join("、"),
-                            }))),
+                            Some(data(serde_json::json!({}))),
                             None,
                         )
                         .await?;
-                        let p = params(&[
-                            same("step", step.to_string()),
-                            ("role", (*role_zh).to_owned(), (*role_en).to_owned()),
-                        ]);
-                        for t in &to {
-                            self.notify(&mut tx, t, "sla_breached", Some(&r.id), Some(&link), &p)
-                                .await?;
-                        }
                     }
-                    if m == Milestone::Resolution
-                        && !recorded(&events, "emergency_plan_opened", m, None)
-                    {
-                        self.event(
+                    // The owner and the station managers.
+                    let mut to =
+                        users_as_recipients(tx.conn(), std::slice::from_ref(&r.owner_id)).await?;
+                    let managers = self
+                        .ladder_recipients(tx.conn(), &r, Role::Manager, Reach::Nearest)
+                        .await?;
+                    to.extend(managers);
+                    to.sort_by(|a, b| a.user_id.cmp(&b.user_id));
+                    to.dedup_by(|a, b| a.user_id == b.user_id);
+                    for t in &to {
+                        self.notify(
                             &mut tx,
-                            &ctx,
-                            &r.id,
-                            None,
-                            "emergency_plan_opened",
-                            None,
-                            None,
-                            Some(data(serde_json::json!({}))),
-                            None,
+                            t,
+                            "emergency_plan",
+                            Some(&r.id),
+                            Some(&link),
+                            &params(&[]),
                         )
                         .await?;
-                        self.event(
-                            &mut tx,
-                            &ctx,
-                            &r.id,
-                            None,
-                            "loaner_proposed",
-                            None,
-                            None,
-                            Some(data(serde_json::json!({}))),
-                            None,
-                        )
-                        .await?;
-                        let mut to =
-                            users_as_recipients(tx.conn(), std::slice::from_ref(&r.owner_id))
-                                .await?;
-                        to.extend(
-                            self.ladder_recipients(tx.conn(), &r, "manager", false)
-                                .await?,
-                        );
-                        to.sort_by(|a, b| a.user_id.cmp(&b.user_id));
-                        to.dedup_by(|a, b| a.user_id == b.user_id);
-                        for t in &to {
-                            self.notify(
-                                &mut tx,
-                                t,
-                                "emergency_plan",
-                                Some(&r.id),
-                                Some(&link),
-                                &params(&[]),
-                            )
-                            .await?;
-                        }
                     }
                 }
-                _ => {}
             }
         }
-        if let Some(at) = next.into_iter().filter(|t| *t > now).min() {
+        if let Some(at) = plan.next_check {
             // Re-armed even if a job of this key exists (parked after failures): the
             // instant must not be lost.
             job_store::rearm(
@@ -412,17 +391,16 @@ impl crate::App {
         &self,
         conn: &mut Conn,
         r: &RequestRow,
-        role: &str,
-        at_root: bool,
+        role: Role,
+        reach: Reach,
     ) -> Result<Vec<Recipient>, AppError> {
         let chain = super::unit_chain(conn, r.org_unit_id.as_deref()).await?;
-        let units: Vec<&String> = if at_root {
-            chain.first().into_iter().collect()
-        } else {
-            chain.iter().rev().collect()
+        let units: Vec<&String> = match reach {
+            Reach::Root => chain.first().into_iter().collect(),
+            Reach::Nearest => chain.iter().rev().collect(),
         };
         for u in units {
-            let users = sla_store::users_with_role_in_unit(&mut *conn, role, u).await?;
+            let users = sla_store::users_with_role_in_unit(&mut *conn, role.as_str(), u).await?;
             if !users.is_empty() {
                 let ids: Vec<String> = users.into_iter().map(|u| u.id).collect();
                 return users_as_recipients(conn, &ids).await;
@@ -472,7 +450,7 @@ impl crate::App {
             .unwrap_or_default();
         let mut tx = self.db.begin().await?;
         let events = service_store::events_of_request(tx.conn(), &r.id).await?;
-        if recorded(&events, "sla_acknowledged", m, None) {
+        if ladder_marks(&events).contains(&LadderMark::Acknowledged(m)) {
             return Err(AppError::Conflict("already_acknowledged"));
         }
         let note = note.map(str::trim).filter(|n| !n.is_empty());

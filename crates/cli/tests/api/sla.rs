@@ -40,6 +40,7 @@ macro_rules! clocked {
 clocked!(
     clocks_pause_while_waiting_and_say_why,
     the_ladder_climbs_until_acknowledged_and_speaks_each_reader_s_language,
+    a_missed_resolution_opens_the_emergency_plan_once,
     calendars_and_special_days_are_data_admins_keep,
 );
 
@@ -738,6 +739,47 @@ async fn the_ladder_climbs_until_acknowledged_and_speaks_each_reader_s_language(
             .is_some_and(|b| b.iter().any(|x| x["number"] == number)),
         "{board}"
     );
+}
+
+/// The resolution (12 working hours from Monday 10:00: Tuesday 11:30) missed: the
+/// emergency plan is opened and a loaner proposed, once, and the owner is told.
+async fn a_missed_resolution_opens_the_emergency_plan_once(e: Env) {
+    let w = world(&e.t).await;
+    let r = file_request(&e.t, &w).await;
+    let id = r["id"].as_str().expect("id");
+    let opened = |ev: &[Value]| -> Vec<(String, String)> {
+        ev.iter()
+            .filter(|x| x["kind"] == "emergency_plan_opened" || x["kind"] == "loaner_proposed")
+            .map(|x| {
+                (
+                    x["kind"].as_str().unwrap_or("").to_owned(),
+                    x["data"]["milestone"].as_str().unwrap_or("").to_owned(),
+                )
+            })
+            .collect()
+    };
+    // Tuesday 11:29: not yet (tokens last a day: fresh ones after the clock moved).
+    e.advance(25 * 60 + 29).await;
+    let admin = e.t.token("admin").await;
+    assert_eq!(opened(&e.events(&admin, id).await), vec![]);
+    e.advance(1).await;
+    let plan = vec![
+        ("emergency_plan_opened".to_owned(), "resolution".to_owned()),
+        ("loaner_proposed".to_owned(), "resolution".to_owned()),
+    ];
+    assert_eq!(opened(&e.events(&admin, id).await), plan);
+    let (_, bell) =
+        e.t.get("/api/v1/notifications", &e.t.token("agent").await)
+            .await;
+    assert!(
+        bell["items"]
+            .as_array()
+            .is_some_and(|i| i.iter().any(|n| n["event"] == "emergency_plan")),
+        "{bell}"
+    );
+    // Later checks (the ladder's further steps) do not open it again.
+    e.advance(3 * 60).await;
+    assert_eq!(opened(&e.events(&admin, id).await), plan);
 }
 
 async fn calendars_and_special_days_are_data_admins_keep(e: Env) {
