@@ -1,6 +1,10 @@
 // Helpers for the browser tests: start the real aftersales server on a free
 // port in a fresh temp directory, and launch Debian's chromium headless.
-import { spawn } from 'node:child_process';
+// AFTERSALES_E2E_BACKEND=postgres runs it on a fresh PostgreSQL database instead of
+// SQLite: as_e2e_<random> on the server at AFTERSALES_TEST_PG_URL, made with psql and
+// dropped when the server stops.
+import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -27,8 +31,34 @@ export function freePort() {
   });
 }
 
+export const BACKEND = process.env.AFTERSALES_E2E_BACKEND || 'sqlite';
+if (!['sqlite', 'postgres'].includes(BACKEND)) {
+  throw new Error(`AFTERSALES_E2E_BACKEND is ${BACKEND}: sqlite or postgres`);
+}
+const PG_ADMIN_URL = process.env.AFTERSALES_TEST_PG_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+
+function psql(sql) {
+  execFileSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-c', sql, PG_ADMIN_URL], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
+
+// A fresh PostgreSQL database: { name, url, drop() }.
+function freshPgDatabase() {
+  const name = `as_e2e_${randomBytes(8).toString('hex')}`;
+  psql(`CREATE DATABASE ${name}`);
+  const url = `${PG_ADMIN_URL.slice(0, PG_ADMIN_URL.lastIndexOf('/'))}/${name}`;
+  let dropped = false;
+  const drop = () => {
+    if (dropped) return;
+    dropped = true;
+    psql(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  };
+  return { name, url, drop };
+}
+
 // Start `$AFTERSALES_BIN serve --demo` and wait until GET /readyz answers 200.
-// Returns { baseUrl, dir, logPath, readLog(), stop() }.
+// Returns { baseUrl, dir, logPath, readLog(), stop(), backend }.
 export async function startServer({ args = ['serve', '--demo'], env = {} } = {}) {
   if (!process.env.AFTERSALES_BIN) {
     throw new Error('AFTERSALES_BIN is not set: point it at the built aftersales binary');
@@ -43,8 +73,10 @@ export async function startServer({ args = ['serve', '--demo'], env = {} } = {})
   // Drop inherited AFTERSALES_* settings (e.g. AFTERSALES_TEST_PG_URL) so the
   // server sees only what this helper sets.
   const childEnv = Object.fromEntries(
-    Object.entries(process.env).filter(([k]) => !k.startsWith('AFTERSALES_')),
+    Object.entries(process.env).filter(([k]) => !k.startsWith('AFTERSALES_') && k !== 'DATABASE_URL'),
   );
+  const pg = BACKEND === 'postgres' ? freshPgDatabase() : null;
+  if (pg) childEnv.DATABASE_URL = pg.url;
   Object.assign(childEnv, {
     AFTERSALES_BIND: `127.0.0.1:${port}`,
     AFTERSALES_ADMIN_PASSWORD: ADMIN_PASSWORD,
@@ -61,13 +93,16 @@ export async function startServer({ args = ['serve', '--demo'], env = {} } = {})
     child.once('exit', (code, signal) => ok((exitInfo = { code, signal })));
     child.once('error', (error) => ok((exitInfo = { code: null, signal: null, error })));
   });
-  // Never leave a server behind if the test process dies early.
+  // Never leave a server behind if the test process dies early (its database is left
+  // then: `exit` handlers cannot wait for the server to let go of it).
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
 
   const fail = async (why) => {
     child.kill('SIGKILL');
     await exited;
+    process.removeListener('exit', killOnExit);
+    pg?.drop();
     console.error(`--- aftersales server log (${logPath}) ---\n${readLog()}\n--- end of log ---`);
     throw new Error(why);
   };
@@ -89,7 +124,8 @@ export async function startServer({ args = ['serve', '--demo'], env = {} } = {})
   }
 
   // SIGTERM, wait up to 10 s, then SIGKILL. Removes the temp dir unless
-  // AFTERSALES_E2E_KEEP is set or the server did not exit cleanly.
+  // AFTERSALES_E2E_KEEP is set or the server did not exit cleanly, and drops the
+  // PostgreSQL database unless AFTERSALES_E2E_KEEP is set.
   async function stop() {
     if (!exitInfo) {
       child.kill('SIGTERM');
@@ -98,6 +134,8 @@ export async function startServer({ args = ['serve', '--demo'], env = {} } = {})
       clearTimeout(timer);
     }
     process.removeListener('exit', killOnExit);
+    if (pg && process.env.AFTERSALES_E2E_KEEP) console.error(`PostgreSQL database kept: ${pg.url}`);
+    else pg?.drop();
     const clean = exitInfo.code === 0 || exitInfo.signal === 'SIGTERM';
     if (!clean) {
       console.error(`aftersales server did not exit cleanly (${JSON.stringify(exitInfo)}); log kept at ${logPath}`);
@@ -107,7 +145,7 @@ export async function startServer({ args = ['serve', '--demo'], env = {} } = {})
     return exitInfo;
   }
 
-  return { baseUrl, dir, logPath, readLog, stop };
+  return { baseUrl, dir, logPath, readLog, stop, backend: BACKEND };
 }
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';

@@ -2,6 +2,7 @@
 //! (nested keys with `__`, e.g. `AFTERSALES_SMTP__PASSWORD`); `DATABASE_URL` is also read.
 //! Validated at start; errors name the key. Secrets never show in `Debug` or logs.
 
+use aftersales_app::{AppConfig, Clock, ManualClock, PasswordCost};
 use anyhow::{Context, bail};
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
@@ -9,6 +10,8 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
 
 /// A secret value: printed as `***`.
 #[derive(Clone, Deserialize, Serialize, PartialEq, Eq)]
@@ -16,6 +19,10 @@ use std::path::{Path, PathBuf};
 pub struct Secret(String);
 
 impl Secret {
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+
     pub fn expose(&self) -> &str {
         &self.0
     }
@@ -76,6 +83,28 @@ pub struct Config {
     /// Run on a test clock that only moves through `POST /api/v1/test-clock/advance`
     /// (tests and demos of deadlines). Never in production.
     pub test_clock: bool,
+    /// Set only by a program that embeds the server (the integration tests).
+    #[serde(skip)]
+    pub embedded: Embedded,
+}
+
+/// What only a program that embeds the server sets, never a file or the environment.
+#[derive(Clone, Default)]
+pub struct Embedded {
+    /// Run on this test clock, which the embedding program holds and moves (as with
+    /// `test_clock`, but starting where it stands).
+    pub clock: Option<Arc<ManualClock>>,
+    /// The Argon2id cost of new password hashes (OWASP's by default; tests use a cheap one).
+    pub password_cost: PasswordCost,
+}
+
+impl fmt::Debug for Embedded {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Embedded")
+            .field("clock", &self.clock.as_ref().map(|c| c.now()))
+            .field("password_cost", &self.password_cost)
+            .finish()
+    }
 }
 
 /// The worker of background jobs (SLA timers, messages, webhooks).
@@ -189,6 +218,7 @@ impl Default for Config {
             sla_ladder_minutes: [0, 30, 60],
             site_time_zone: aftersales_app::DEFAULT_SITE_TIME_ZONE.into(),
             test_clock: false,
+            embedded: Embedded::default(),
         }
     }
 }
@@ -295,9 +325,7 @@ impl Config {
                 "configuration error: `sla_ladder_minutes` (AFTERSALES_SLA_LADDER_MINUTES): each step must be 0–10080 minutes"
             );
         }
-        if let Err(e) = aftersales_app::Site::new(&self.site_time_zone) {
-            bail!("configuration error: `site_time_zone` (AFTERSALES_SITE_TIME_ZONE): {e}");
-        }
+        self.site()?;
         if let Some(u) = &self.sms_webhook_url
             && !(u.starts_with("http://") || u.starts_with("https://"))
         {
@@ -375,6 +403,38 @@ impl Config {
         tracing_subscriber::EnvFilter::try_new(&self.log_level)
             .with_context(|| format!("configuration error: `log_level` (AFTERSALES_LOG_LEVEL): '{}' is not a valid filter", self.log_level))?;
         Ok(())
+    }
+
+    /// The settings of the application layer that this configuration decides (an unknown
+    /// site time zone is refused, as [`Config::load`] does).
+    pub fn app_config(&self) -> anyhow::Result<AppConfig> {
+        let site = self.site()?;
+        Ok(AppConfig {
+            web_session_ttl: Duration::from_secs(self.session_ttl_hours * 3600),
+            password_cost: self.embedded.password_cost,
+            alarm_secret: self.alarm_secret.as_ref().map(|s| s.expose().to_owned()),
+            alarm_merge_window: Duration::from_secs(self.alarm_merge_window_hours * 3600),
+            alarm_owner: self.alarm_owner.clone(),
+            email_enabled: self.smtp.host.is_some() && self.smtp.from.is_some(),
+            sms_enabled: self.sms_webhook_url.is_some(),
+            sla_ladder_minutes: self.sla_ladder_minutes,
+            public_url: self.public_url.clone(),
+            login_max_failures: self.login.max_failures,
+            login_max_failures_per_address: self.login.max_failures_per_address,
+            login_max_failures_per_account: self.login.max_failures_per_account,
+            login_window: Duration::from_secs(self.login.window_minutes * 60),
+            site,
+            ..AppConfig::default()
+        })
+    }
+
+    /// The site's time zone; an unknown one is a configuration error naming the key.
+    pub fn site(&self) -> anyhow::Result<aftersales_app::Site> {
+        aftersales_app::Site::new(&self.site_time_zone).map_err(|e| {
+            anyhow::anyhow!(
+                "configuration error: `site_time_zone` (AFTERSALES_SITE_TIME_ZONE): {e}"
+            )
+        })
     }
 
     /// The database URL to use: the configured one, else the embedded SQLite file.

@@ -1,17 +1,11 @@
-//! The `aftersales` binary: a thin shell over the library crates.
+//! The `aftersales` binary: the command line over the composition root (`lib.rs`).
 
-mod config;
-
-use aftersales_app::{
-    App, AppConfig, Backend, Ctx, Db, DbOptions, NewUser, PasswordCost, SystemClock, UserPatch,
-};
+use aftersales::{Config, Server, describe, open_app, redact_url};
+use aftersales_app::{Backend, Ctx, NewUser, UserPatch};
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
-use config::{Config, redact_url};
 use std::io::BufRead;
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::time::Duration;
 
 #[derive(Parser)]
 #[command(
@@ -139,50 +133,6 @@ fn init_logging(cfg: &Config) {
     }
 }
 
-async fn open(cfg: &Config) -> anyhow::Result<App> {
-    let url = cfg.database_url();
-    let opts = DbOptions {
-        max_connections: cfg.db_max_connections,
-        ..DbOptions::default()
-    };
-    let db = Db::connect(&url, &opts)
-        .await
-        .with_context(|| format!("cannot open database {}", redact_url(&url)))?;
-    db.migrate().await.context("migration failed")?;
-    tracing::info!(database = %redact_url(&url), "database ready");
-    let app_cfg = AppConfig {
-        web_session_ttl: Duration::from_secs(cfg.session_ttl_hours * 3600),
-        password_cost: PasswordCost::default(),
-        alarm_secret: cfg.alarm_secret.as_ref().map(|s| s.expose().to_owned()),
-        alarm_merge_window: Duration::from_secs(cfg.alarm_merge_window_hours * 3600),
-        alarm_owner: cfg.alarm_owner.clone(),
-        email_enabled: cfg.smtp.host.is_some() && cfg.smtp.from.is_some(),
-        sms_enabled: cfg.sms_webhook_url.is_some(),
-        sla_ladder_minutes: cfg.sla_ladder_minutes,
-        // Checked when the configuration was loaded.
-        site: aftersales_app::Site::new(&cfg.site_time_zone)?,
-        public_url: cfg.public_url.clone(),
-        login_max_failures: cfg.login.max_failures,
-        login_max_failures_per_address: cfg.login.max_failures_per_address,
-        login_max_failures_per_account: cfg.login.max_failures_per_account,
-        login_window: Duration::from_secs(cfg.login.window_minutes * 60),
-        ..AppConfig::default()
-    };
-    if cfg.test_clock {
-        tracing::warn!(
-            "running on a TEST CLOCK: time moves only through POST /api/v1/test-clock/advance"
-        );
-        let clock = Arc::new(aftersales_app::ManualClock::from_system_time());
-        let app = App::with_test_clock(db, clock, app_cfg);
-        aftersales_web::site::init(app.site());
-        return Ok(app);
-    }
-    let app = App::new(db, Arc::new(SystemClock), app_cfg);
-    // The web's helpers write times in the site's zone: set once, here, at start.
-    aftersales_web::site::init(app.site());
-    Ok(app)
-}
-
 fn read_password(from_stdin: bool) -> anyhow::Result<(String, bool)> {
     if from_stdin {
         let mut line = String::new();
@@ -208,16 +158,19 @@ fn uuid_bytes() -> [u8; 16] {
 }
 
 async fn run(cmd: Command, cfg: Config) -> anyhow::Result<()> {
+    // The web's helpers write times (pages, exports) in the site's zone: set once, here,
+    // at start, for every command (the zone was checked when the configuration loaded).
+    aftersales_web::site::init(&cfg.site()?);
     match cmd {
         Command::Serve { demo } => serve(cfg, demo).await,
         Command::Migrate => {
-            let app = open(&cfg).await?;
+            let app = open_app(&cfg).await?;
             println!("migrations applied to {}", redact_url(&cfg.database_url()));
             app.db().close().await;
             Ok(())
         }
         Command::Demo => {
-            let app = open(&cfg).await?;
+            let app = open_app(&cfg).await?;
             let s = app.load_demo().await?;
             println!(
                 "demo data: {} org units ({} with coverage regions), {} users, {} certifications, {} warranty policies, {} products, {} customers, {} units, {} contracts, {} service requests and {} symptom/cause codes created{}",
@@ -265,20 +218,16 @@ async fn run(cmd: Command, cfg: Config) -> anyhow::Result<()> {
 }
 
 async fn serve(cfg: Config, demo: bool) -> anyhow::Result<()> {
-    let app = open(&cfg).await?;
-    let admin_pw = cfg.admin_password.as_ref().map(|s| s.expose().to_owned());
-    if let Some(generated) = app
-        .ensure_admin(admin_pw.as_deref())
-        .await
-        .map_err(describe)?
-    {
+    let admin_password_configured = cfg.admin_password.is_some();
+    let server = Server::build(cfg).await?;
+    if let Some(generated) = server.generated_admin_password() {
         println!("================================================================");
         println!(" Created the administrator account:  admin / {generated}");
         println!(" This password is shown only once. Change it after signing in.");
         println!("================================================================");
     }
     if demo {
-        let s = app.load_demo().await?;
+        let s = server.app().load_demo().await?;
         println!("!!! DEMO DATA — not for production use !!!");
         println!(
             "    demo data created now: {} org units ({} with coverage regions), {} warranty policies, {} products, {} customers, {} units, {} contracts, {} certifications, {} service requests, {} symptom/cause codes",
@@ -300,101 +249,11 @@ async fn serve(cfg: Config, demo: bool) -> anyhow::Result<()> {
         for (name, role) in &s.accounts {
             println!("      {name:<12} {role}");
         }
-        if admin_pw.is_some() {
+        if admin_password_configured {
             println!("      admin        admin (password from AFTERSALES_ADMIN_PASSWORD)");
         }
     }
-    let listener = tokio::net::TcpListener::bind(&cfg.bind)
-        .await
-        .with_context(|| format!("cannot listen on {}", cfg.bind))?;
-    let addr = listener.local_addr()?;
-    println!("aftersales listening on http://{addr}");
-    tracing::info!(%addr, "listening");
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let housekeeping = tokio::spawn(aftersales_jobs::housekeeping(
-        app.clone(),
-        Duration::from_secs(600),
-        stop_rx.clone(),
-    ));
-    app.ensure_sla_defaults().await.map_err(describe)?;
-    let mailer = match (&cfg.smtp.host, &cfg.smtp.from) {
-        (Some(host), Some(from)) => Some(
-            aftersales_jobs::Mailer::new(
-                host,
-                cfg.smtp.port,
-                aftersales_jobs::SmtpTls::parse(&cfg.smtp.tls)
-                    .unwrap_or(aftersales_jobs::SmtpTls::StartTls),
-                cfg.smtp.username.clone().map(|u| {
-                    (
-                        u,
-                        cfg.smtp
-                            .password
-                            .as_ref()
-                            .map(|p| p.expose().to_owned())
-                            .unwrap_or_default(),
-                    )
-                }),
-                from,
-            )
-            .map_err(|e| anyhow::anyhow!("configuration error: smtp: {e}"))?,
-        ),
-        _ => None,
-    };
-    let webhook = match &cfg.sms_webhook_url {
-        Some(u) => Some(
-            aftersales_jobs::MessageWebhook::new(u)
-                .map_err(|e| anyhow::anyhow!("configuration error: {e}"))?,
-        ),
-        None => None,
-    };
-    let worker = cfg.jobs.enabled.then(|| {
-        let opts = aftersales_jobs::WorkerOptions {
-            poll_interval: Duration::from_millis(cfg.jobs.poll_interval_ms),
-            lease: Duration::from_secs(cfg.jobs.lease_secs),
-            ..aftersales_jobs::WorkerOptions::default()
-        };
-        let mut handlers = aftersales_jobs::Handlers::builtin();
-        aftersales_jobs::register_service_handlers(&mut handlers, mailer.clone(), webhook.clone());
-        tokio::spawn(aftersales_jobs::run(app.clone(), handlers, opts, stop_rx))
-    });
-    if cfg.public_url.is_none() {
-        tracing::warn!(
-            "public_url is not set: links on documents (the service record's verification link) use the request's Host only when it names this machine, else they stay relative; set public_url (AFTERSALES_PUBLIC_URL) in production"
-        );
-    }
-    let router = aftersales_web::router(
-        app.clone(),
-        aftersales_web::WebConfig {
-            secure_cookies: cfg.secure_cookies,
-            public_url: cfg.public_url.clone(),
-            bind: Some(addr),
-            company_name: cfg.company_name.clone(),
-            company_contact: cfg.company_contact.clone(),
-            client_ip_header: cfg.login.client_ip_header.clone(),
-        },
-    );
-    let limits = aftersales_web::ServeOptions {
-        header_read_timeout: Duration::from_secs(cfg.http.header_read_timeout_secs),
-        idle_timeout: Duration::from_secs(cfg.http.idle_timeout_secs),
-        max_connections: cfg.http.max_connections,
-    };
-    tracing::info!(
-        header_read_timeout_s = cfg.http.header_read_timeout_secs,
-        idle_timeout_s = cfg.http.idle_timeout_secs,
-        max_connections = cfg.http.max_connections,
-        "HTTP limits"
-    );
-    aftersales_web::serve_with(listener, router, limits, shutdown_signal()).await?;
-    // Background work stops after the requests in flight: no new jobs are claimed, the
-    // ones in hand finish and are recorded.
-    let _ = stop_tx.send(true);
-    let _ = housekeeping.await;
-    if let Some(w) = worker {
-        let _ = w.await;
-    }
-    app.db().close().await;
-    tracing::info!("stopped");
-    Ok(())
+    server.run(shutdown_signal()).await
 }
 
 async fn shutdown_signal() {
@@ -420,7 +279,7 @@ async fn shutdown_signal() {
 }
 
 async fn user(cfg: Config, cmd: UserCommand) -> anyhow::Result<()> {
-    let app = open(&cfg).await?;
+    let app = open_app(&cfg).await?;
     let ctx = Ctx::system("cli");
     match cmd {
         UserCommand::Add {
@@ -498,26 +357,11 @@ async fn user(cfg: Config, cmd: UserCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Turns an application error into a message for the terminal (field errors spelled out).
-fn describe(e: aftersales_app::AppError) -> anyhow::Error {
-    match e {
-        aftersales_app::AppError::Validation(errs) => {
-            let parts: Vec<String> = errs
-                .0
-                .iter()
-                .map(|f| format!("{}: {}", f.field, f.code))
-                .collect();
-            anyhow::anyhow!("invalid input: {}", parts.join(", "))
-        }
-        other => anyhow::anyhow!("{other} ({})", other.code()),
-    }
-}
-
 async fn backup(cfg: Config, to: PathBuf) -> anyhow::Result<()> {
     let url = cfg.database_url();
     match Backend::from_url(&url) {
         Some(Backend::Sqlite) => {
-            let app = open(&cfg).await?;
+            let app = open_app(&cfg).await?;
             app.db()
                 .backup_sqlite(&to)
                 .await
@@ -587,7 +431,7 @@ async fn import(
         KindArg::Units => ImportKind::Units,
         KindArg::Products => ImportKind::Products,
     };
-    let app = open(&cfg).await?;
+    let app = open_app(&cfg).await?;
     let ctx = Ctx::system("cli");
     let req = ImportRequest {
         kind,

@@ -150,6 +150,31 @@ impl CustomerKind {
     }
 }
 
+/// A recurring contact a service contract promises (R-FUP-2): a call or an on-site visit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InspectionKind {
+    Call,
+    Visit,
+}
+
+impl InspectionKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InspectionKind::Call => "call",
+            InspectionKind::Visit => "visit",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "call" => Some(InspectionKind::Call),
+            "visit" => Some(InspectionKind::Visit),
+            _ => None,
+        }
+    }
+}
+
 /// The facts a customer record is expected to have (R-CUS-3), as found on the record.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct RecordFacts {

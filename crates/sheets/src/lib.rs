@@ -17,23 +17,26 @@
 //! Writing: CSV in UTF-8 with a byte-order mark (so Excel opens Chinese text correctly), and
 //! XLSX with real date cells, text cells for phone numbers and serials, and a bold, frozen
 //! header row.
+//!
+//! Inside, from the ground up: `grid` (the shape of what is read, a leaf), `workbook` (what
+//! the workbook readers share: caps, the sparse grid, sheet choice), `xls` and `ods` (their
+//! own bounded readers), `read` (the format sniffed, CSV and XLSX, the header found), and
+//! `write`.
 
 #[cfg(any(test, feature = "fixtures"))]
 pub mod fixtures;
+mod grid;
 #[cfg(test)]
 mod hostile;
 mod ods;
 mod read;
+mod workbook;
 mod write;
 mod xls;
 
-pub use read::{Cell, CellKind, Format, ReadError, Row, Table, sniff};
+pub use grid::{Cell, CellKind, Format, MAX_COLUMNS, MAX_ROWS, ReadError, Row, Table};
+pub use read::sniff;
 pub use write::{Out, XlsxSheet, csv_bom, csv_rows, excel_serial_to_date};
-
-/// How many data rows one file may hold.
-pub const MAX_ROWS: usize = 50_000;
-/// How many columns one file may hold.
-pub const MAX_COLUMNS: usize = 200;
 
 /// Reads a table from a file's bytes. `format` comes from [`sniff`].
 pub fn read(bytes: &[u8], format: Format, sheet: Option<&str>) -> Result<Table, ReadError> {

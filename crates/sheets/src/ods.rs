@@ -5,8 +5,9 @@
 //! move the position (LibreOffice ends a sheet with one row repeated a million times), and
 //! repeated non-empty ones are refused as soon as they would cross a cap.
 
-use crate::read::{
-    Cell, CellKind, Grid, MAX_EXPANDED_MIB, MAX_SHEETS, ReadError, Sparse, number_text, pick_sheet,
+use crate::grid::{Cell, CellKind, Grid, MAX_COLUMNS, ReadError};
+use crate::workbook::{
+    MAX_EXPANDED_MIB, MAX_SHEETS, Sparse, check_cell_len, number_text, pick_sheet,
 };
 use quick_xml::events::{BytesStart, Event};
 use std::io::{BufRead, BufReader, Cursor};
@@ -194,10 +195,8 @@ fn read_row<R: BufRead>(xml: &mut quick_xml::Reader<R>) -> Result<Vec<(u64, Cell
         let cell = value(&e, text)?;
         if !cell.text.is_empty() {
             let last = col.saturating_add(times - 1);
-            if last >= crate::MAX_COLUMNS as u64 {
-                return Err(ReadError::TooManyColumns {
-                    max: crate::MAX_COLUMNS,
-                });
+            if last >= MAX_COLUMNS as u64 {
+                return Err(ReadError::TooManyColumns { max: MAX_COLUMNS });
             }
             for k in 0..times {
                 cells.push((col + k, cell.clone()));
@@ -214,7 +213,7 @@ fn cell_text<R: BufRead>(xml: &mut quick_xml::Reader<R>, end: &str) -> Result<St
     let mut buf = Vec::new();
     loop {
         // `text:s` repeats and long runs cannot build a cell past the cap.
-        crate::read::check_cell_len(&out)?;
+        check_cell_len(&out)?;
         buf.clear();
         match xml.read_event_into(&mut buf).map_err(corrupt)? {
             Event::Start(e) if e.name().as_ref() == "office:annotation" => {

@@ -1,139 +1,16 @@
+//! Reading a file into a table: the format told from the bytes, CSV decoded and split, the
+//! workbook formats handed to their readers, and the header found in the grid they return.
+
+use crate::grid::{Cell, Format, Grid, MAX_COLUMNS, MAX_ROWS, ReadError, Row, Table};
+use crate::workbook::{
+    HEADER_ROWS, MAX_EXPANDED_MIB, MAX_SHEETS, Sparse, cell_of, check_expansion, guarded,
+    pick_sheet,
+};
+use crate::xls::OLE;
 use std::io::Cursor;
-use thiserror::Error;
-
-/// The kinds of file this crate reads.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Format {
-    Csv,
-    Xlsx,
-    Xls,
-    /// OpenDocument spreadsheet (LibreOffice, WPS).
-    Ods,
-}
-
-impl Format {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Format::Csv => "csv",
-            Format::Xlsx => "xlsx",
-            Format::Xls => "xls",
-            Format::Ods => "ods",
-        }
-    }
-}
-
-/// Why a file cannot be read as a table. `code()` is stable (clients and messages use it).
-#[derive(Debug, Error, PartialEq, Eq)]
-pub enum ReadError {
-    #[error("the file is empty")]
-    Empty,
-    #[error("not a CSV or Excel file")]
-    Unsupported,
-    #[error("the text is neither UTF-8, GB18030 nor UTF-16")]
-    Encoding,
-    #[error("the spreadsheet cannot be read: {0}")]
-    Corrupt(String),
-    #[error("no sheet named {0}")]
-    SheetNotFound(String),
-    #[error("no header row")]
-    NoHeader,
-    #[error("a header but no data rows")]
-    NoRows,
-    #[error("more than {max} data rows")]
-    TooManyRows { max: usize },
-    #[error("more than {max} columns")]
-    TooManyColumns { max: usize },
-    /// A workbook whose parts would expand beyond what any real sheet of the allowed size
-    /// needs (a "zip bomb").
-    #[error("the workbook would expand to more than {max_mib} MiB")]
-    Expands { max_mib: u64 },
-}
-
-impl ReadError {
-    pub fn code(&self) -> &'static str {
-        match self {
-            ReadError::Empty => "empty_file",
-            ReadError::Unsupported => "unsupported_file_type",
-            ReadError::Encoding => "unknown_encoding",
-            ReadError::Corrupt(_) => "unreadable_file",
-            ReadError::SheetNotFound(_) => "sheet_not_found",
-            ReadError::NoHeader => "no_header",
-            ReadError::NoRows => "no_data_rows",
-            ReadError::TooManyRows { .. } => "too_many_rows",
-            ReadError::TooManyColumns { .. } => "too_many_columns",
-            ReadError::Expands { .. } => "workbook_expands",
-        }
-    }
-}
-
-/// What a cell held before it became text.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CellKind {
-    Empty,
-    Text,
-    /// A number cell of a spreadsheet (CSV cells are always text).
-    Number,
-    /// A date or date-time cell of a spreadsheet, written `YYYY-MM-DD[ HH:MM:SS]`.
-    Date,
-    Bool,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Cell {
-    pub text: String,
-    pub kind: CellKind,
-}
-
-impl Cell {
-    pub fn text(s: impl Into<String>) -> Cell {
-        let text = s.into();
-        let kind = if text.is_empty() {
-            CellKind::Empty
-        } else {
-            CellKind::Text
-        };
-        Cell { text, kind }
-    }
-
-    pub fn empty() -> Cell {
-        Cell {
-            text: String::new(),
-            kind: CellKind::Empty,
-        }
-    }
-
-    pub fn is_blank(&self) -> bool {
-        self.text.trim().is_empty()
-    }
-}
-
-/// A data row: its number as the spreadsheet shows it (the header is usually row 1) and one
-/// cell per column of the header.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Row {
-    pub line: u32,
-    pub cells: Vec<Cell>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Table {
-    pub format: Format,
-    /// The sheet read (spreadsheets only), and all sheets of the workbook.
-    pub sheet: Option<String>,
-    pub sheets: Vec<String>,
-    /// For CSV: the text encoding found (`UTF-8`, `GB18030`, `UTF-16LE`, `UTF-16BE`).
-    pub encoding: Option<&'static str>,
-    /// The header's row number.
-    pub header_line: u32,
-    /// Column names, trimmed; an empty header cell is named by its column letter in
-    /// parentheses, e.g. `(D)`, and a repeated name gets ` (2)`, ` (3)`…
-    pub headers: Vec<String>,
-    pub rows: Vec<Row>,
-}
 
 const PK: &[u8] = b"PK\x03\x04";
 const ODS_MIME: &[u8] = b"application/vnd.oasis.opendocument.spreadsheet";
-pub(crate) const OLE: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
 
 /// Tells the format from the bytes themselves (a file's name or declared type can lie).
 pub fn sniff(bytes: &[u8]) -> Result<Format, ReadError> {
@@ -202,9 +79,6 @@ pub(crate) fn read(
     table(grid, format, sheet, sheets, encoding, max_rows)
 }
 
-/// Rows of cells with their spreadsheet row numbers, before the header is found.
-pub(crate) type Grid = Vec<(u32, Vec<Cell>)>;
-
 fn table(
     grid: Grid,
     format: Format,
@@ -229,10 +103,8 @@ fn table(
         })
         .max()
         .unwrap_or(0);
-    if width > crate::MAX_COLUMNS {
-        return Err(ReadError::TooManyColumns {
-            max: crate::MAX_COLUMNS,
-        });
+    if width > MAX_COLUMNS {
+        return Err(ReadError::TooManyColumns { max: MAX_COLUMNS });
     }
     let (header_line, header_cells) = grid[header_at].clone();
     let mut headers: Vec<String> = Vec::with_capacity(width);
@@ -361,10 +233,8 @@ fn csv_grid(text: &str, max_rows: usize) -> Result<Grid, ReadError> {
             .unwrap_or(0);
         let blanks = blank_lines_before(bytes, start);
         row += 1 + u32::try_from(blanks).unwrap_or(0);
-        if rec.len() > crate::MAX_COLUMNS {
-            return Err(ReadError::TooManyColumns {
-                max: crate::MAX_COLUMNS,
-            });
+        if rec.len() > MAX_COLUMNS {
+            return Err(ReadError::TooManyColumns { max: MAX_COLUMNS });
         }
         grid.push((row, rec.iter().map(Cell::text).collect()));
         // The header and a few title rows come on top of the data rows.
@@ -398,113 +268,6 @@ fn blank_lines_before(bytes: &[u8], start: usize) -> usize {
         n += 1;
     }
     n
-}
-
-/// How far below the row cap a non-empty cell may still sit (title rows, blank rows between
-/// the data); a cell further down is refused before anything is stored for it.
-pub(crate) const ROW_SLACK: usize = 10_020;
-/// Non-empty rows allowed on top of the data rows (the header and a few title rows).
-const HEADER_ROWS: usize = 20;
-/// Sheets a workbook may declare (the XLS and ODS readers look at every sheet).
-pub(crate) const MAX_SHEETS: usize = 1_024;
-
-/// The non-empty cells of a sheet as they arrive, by row. The caps are enforced per cell,
-/// before it is stored, so a sparse sheet costs only its cells and a cell far out is refused
-/// at once, whatever the sheet declares its dimension to be.
-pub(crate) struct Sparse {
-    rows: std::collections::BTreeMap<u32, Vec<Cell>>,
-    max_rows: usize,
-    /// The bytes of text kept so far: a few cells repeated (ODS repeats, one shared string
-    /// used everywhere) may not add up to more than [`MAX_TEXT_BYTES`].
-    text_bytes: usize,
-}
-
-/// The longest cell (Excel's own limit, in characters).
-pub(crate) const MAX_CELL_CHARS: usize = 32_767;
-/// The text of all kept cells together: 50,000 rows of 200 real cells stay far below it.
-pub(crate) const MAX_TEXT_BYTES: usize = 256 * 1024 * 1024;
-
-/// Refuses a cell's text longer than [`MAX_CELL_CHARS`] (checked on bytes first, cheaply).
-pub(crate) fn check_cell_len(text: &str) -> Result<(), ReadError> {
-    if text.len() > MAX_CELL_CHARS && text.chars().count() > MAX_CELL_CHARS {
-        return Err(ReadError::Corrupt(format!(
-            "a cell longer than {MAX_CELL_CHARS} characters"
-        )));
-    }
-    Ok(())
-}
-
-impl Sparse {
-    pub(crate) fn new(max_rows: usize) -> Sparse {
-        Sparse {
-            rows: std::collections::BTreeMap::new(),
-            max_rows,
-            text_bytes: 0,
-        }
-    }
-
-    /// Refuses a position outside the caps (0-based row and column).
-    pub(crate) fn check(&self, row: u64, col: u64) -> Result<(), ReadError> {
-        if col >= crate::MAX_COLUMNS as u64 {
-            return Err(ReadError::TooManyColumns {
-                max: crate::MAX_COLUMNS,
-            });
-        }
-        if row >= (self.max_rows + ROW_SLACK) as u64 {
-            return Err(ReadError::TooManyRows { max: self.max_rows });
-        }
-        Ok(())
-    }
-
-    /// Stores a cell (an empty one is dropped, wherever it is).
-    pub(crate) fn put(&mut self, row: u64, col: u64, cell: Cell) -> Result<(), ReadError> {
-        if cell.text.is_empty() {
-            return Ok(());
-        }
-        self.check(row, col)?;
-        check_cell_len(&cell.text)?;
-        self.text_bytes = self.text_bytes.saturating_add(cell.text.len());
-        if self.text_bytes > MAX_TEXT_BYTES {
-            return Err(ReadError::Expands {
-                max_mib: (MAX_TEXT_BYTES / (1024 * 1024)) as u64,
-            });
-        }
-        let full = self.rows.len() >= self.max_rows + HEADER_ROWS;
-        let cells = match self.rows.entry(row as u32) {
-            std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
-            std::collections::btree_map::Entry::Vacant(e) => {
-                if full {
-                    return Err(ReadError::TooManyRows { max: self.max_rows });
-                }
-                e.insert(Vec::new())
-            }
-        };
-        let col = col as usize;
-        if cells.len() <= col {
-            cells.resize_with(col + 1, Cell::empty);
-        }
-        cells[col] = cell;
-        Ok(())
-    }
-
-    pub(crate) fn rows(&self) -> usize {
-        self.rows.len()
-    }
-
-    /// The rows with their 1-based numbers.
-    pub(crate) fn grid(self) -> Grid {
-        self.rows.into_iter().map(|(r, c)| (r + 1, c)).collect()
-    }
-}
-
-/// Runs a third-party parser, turning a panic on a malformed file into an unreadable file
-/// (the server must answer, not unwind a worker).
-pub(crate) fn guarded<T>(f: impl FnOnce() -> Result<T, ReadError>) -> Result<T, ReadError> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|_| {
-        Err(ReadError::Corrupt(
-            "the spreadsheet parser gave up on this file".to_owned(),
-        ))
-    })
 }
 
 fn workbook_grid(
@@ -558,34 +321,8 @@ fn xlsx_grid(
     Ok((sparse.grid(), name, names))
 }
 
-/// What the parts of a workbook may add up to, uncompressed: 50,000 rows of 200 columns of
-/// real data stay far below it. (The zip reader itself stops an entry that inflates beyond
-/// its declared size, so the declared sizes bound the actual ones.)
-pub(crate) const MAX_EXPANDED_MIB: u64 = 512;
-
-/// Refuses a workbook whose parts declare more than [`MAX_EXPANDED_MIB`] uncompressed,
-/// before any of it is inflated. (An archive that is not a zip is left to calamine, which
-/// reports it as unreadable.)
-fn check_expansion(bytes: &[u8]) -> Result<(), ReadError> {
-    let Ok(mut z) = zip::ZipArchive::new(Cursor::new(bytes)) else {
-        return Ok(());
-    };
-    let mut total: u64 = 0;
-    for i in 0..z.len() {
-        if let Ok(f) = z.by_index_raw(i) {
-            total = total.saturating_add(f.size());
-        }
-    }
-    if total > MAX_EXPANDED_MIB * 1024 * 1024 {
-        return Err(ReadError::Expands {
-            max_mib: MAX_EXPANDED_MIB,
-        });
-    }
-    Ok(())
-}
-
 /// The most shared strings a workbook may declare: one per cell of a full import.
-const MAX_SHARED_STRINGS: u64 = ((crate::MAX_ROWS + HEADER_ROWS) * crate::MAX_COLUMNS) as u64;
+const MAX_SHARED_STRINGS: u64 = ((MAX_ROWS + HEADER_ROWS) * MAX_COLUMNS) as u64;
 
 /// calamine reserves room for as many shared strings as the table declares before reading
 /// one: refuse a count that its part cannot hold (each `<si>` takes at least 10 bytes) or that
@@ -639,64 +376,11 @@ fn check_shared_strings(bytes: &[u8]) -> Result<(), ReadError> {
     Ok(())
 }
 
-pub(crate) fn pick_sheet(names: &[String], wanted: Option<&str>) -> Result<String, ReadError> {
-    match wanted.map(str::trim).filter(|s| !s.is_empty()) {
-        Some(w) => names
-            .iter()
-            .find(|n| n.as_str() == w)
-            .or_else(|| names.iter().find(|n| n.trim().eq_ignore_ascii_case(w)))
-            .cloned()
-            .ok_or_else(|| ReadError::SheetNotFound(w.to_owned())),
-        None => names.first().cloned().ok_or(ReadError::NoHeader),
-    }
-}
-
-/// A whole number as an integer ("13800138000", not "13800138000.0"); others as the
-/// shortest text that reads back the same.
-pub(crate) fn number_text(f: f64) -> String {
-    if f.is_finite() && f.fract() == 0.0 && f.abs() < 1e15 {
-        format!("{}", f as i64)
-    } else {
-        format!("{f}")
-    }
-}
-
-pub(crate) fn cell_of(d: &calamine::Data) -> Cell {
-    use calamine::Data;
-    let (text, kind) = match d {
-        Data::Empty => (String::new(), CellKind::Empty),
-        Data::String(s) => (s.clone(), CellKind::Text),
-        Data::Int(i) => (i.to_string(), CellKind::Number),
-        Data::Float(f) => (number_text(*f), CellKind::Number),
-        Data::Bool(b) => (if *b { "TRUE" } else { "FALSE" }.to_owned(), CellKind::Bool),
-        Data::DateTime(dt) => {
-            if dt.is_datetime() && (1.0..2_958_466.0).contains(&dt.as_f64()) {
-                // Both the 1900 and the 1904 date systems.
-                let (y, mo, d, h, mi, s, _) = dt.to_ymd_hms_milli();
-                let day = format!("{y:04}-{mo:02}-{d:02}");
-                if (h, mi, s) == (0, 0, 0) {
-                    (day, CellKind::Date)
-                } else {
-                    (format!("{day} {h:02}:{mi:02}:{s:02}"), CellKind::Date)
-                }
-            } else {
-                (number_text(dt.as_f64()), CellKind::Number)
-            }
-        }
-        Data::DateTimeIso(s) => (s.replace('T', " "), CellKind::Date),
-        Data::DurationIso(s) => (s.clone(), CellKind::Text),
-        Data::Error(e) => (format!("{e}"), CellKind::Text),
-    };
-    if text.is_empty() {
-        Cell::empty()
-    } else {
-        Cell { text, kind }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::grid::CellKind;
+    use crate::workbook::number_text;
 
     fn csv(bytes: &[u8]) -> Table {
         let f = sniff(bytes).expect("sniff");

@@ -9,11 +9,14 @@
 //! the caps, the dense areas of all sheets summed against a budget, `DIMENSIONS` records
 //! neutralised), and hand calamine a compound file we wrote, holding only that stream.
 
-use crate::read::{
-    Grid, MAX_EXPANDED_MIB, MAX_SHEETS, OLE, ROW_SLACK, ReadError, Sparse, cell_of, guarded,
-    pick_sheet,
+use crate::grid::{Grid, MAX_COLUMNS, MAX_ROWS, ReadError};
+use crate::workbook::{
+    MAX_EXPANDED_MIB, MAX_SHEETS, ROW_SLACK, Sparse, cell_of, guarded, pick_sheet,
 };
 use std::io::Cursor;
+
+/// The signature of an OLE compound file (what an XLS file is inside).
+pub(crate) const OLE: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
 
 const ENDOFCHAIN: u32 = 0xFFFF_FFFE;
 const FREESECT: u32 = 0xFFFF_FFFF;
@@ -23,7 +26,7 @@ const NOSTREAM: u32 = 0xFFFF_FFFF;
 const MINI_CUTOFF: usize = 4096;
 
 /// Cells the dense ranges of all sheets of a workbook may add up to: one full import.
-const DENSE_BUDGET: u64 = ((crate::MAX_ROWS + ROW_SLACK) * crate::MAX_COLUMNS) as u64;
+const DENSE_BUDGET: u64 = ((MAX_ROWS + ROW_SLACK) * MAX_COLUMNS) as u64;
 
 fn corrupt(why: impl Into<String>) -> ReadError {
     ReadError::Corrupt(why.into())

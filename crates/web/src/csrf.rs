@@ -9,7 +9,9 @@
 //! Another site can neither read the cookies nor compute the HMAC.
 
 use crate::AppState;
-use crate::extract::{SESSION_COOKIE, cookie};
+use crate::i18n::Tr;
+use crate::request::{SESSION_COOKIE, cookie, form_pairs, locale_of};
+use crate::shell::{CsrfToken, MessagePage, PageError, Shell};
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
@@ -19,10 +21,6 @@ use axum::response::{IntoResponse, Response};
 pub const CSRF_COOKIE: &str = "as_csrf";
 pub const CSRF_FIELD: &str = "_csrf";
 pub const CSRF_HEADER: &str = "x-csrf-token";
-
-/// The token of this request, for the templates.
-#[derive(Clone, Debug)]
-pub struct CsrfToken(pub String);
 
 /// 244 random bits from the OS (two v4 UUIDs).
 fn new_token() -> String {
@@ -38,28 +36,10 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 fn form_field(body: &[u8], name: &str) -> Option<String> {
-    url::form_urlencoded_parse(body)
+    form_pairs(body)
         .into_iter()
         .find(|(k, _)| k == name)
         .map(|(_, v)| v)
-}
-
-mod url {
-    /// Minimal `application/x-www-form-urlencoded` parsing (what browsers send).
-    pub fn form_urlencoded_parse(body: &[u8]) -> Vec<(String, String)> {
-        let s = String::from_utf8_lossy(body);
-        s.split('&')
-            .filter(|p| !p.is_empty())
-            .map(|p| {
-                let (k, v) = p.split_once('=').unwrap_or((p, ""));
-                (decode(k), decode(v))
-            })
-            .collect()
-    }
-
-    fn decode(s: &str) -> String {
-        String::from_utf8_lossy(&crate::extract::form_decode(s.as_bytes())).into_owned()
-    }
 }
 
 /// What a token is bound to: the session when the request carries a session cookie, else
@@ -148,15 +128,14 @@ pub async fn layer(State(s): State<AppState>, mut req: Request, next: Next) -> R
 }
 
 fn error_page(req: &Request, e: aftersales_app::AppError) -> Response {
-    let tr = crate::i18n::Tr::new(crate::extract::locale_of(req.headers()));
-    crate::shell::PageError::new(e, tr).into_response()
+    PageError::new(e, Tr::new(locale_of(req.headers()))).into_response()
 }
 
 fn refuse(req: &Request) -> Response {
-    let tr = crate::i18n::Tr::new(crate::extract::locale_of(req.headers()));
+    let tr = Tr::new(locale_of(req.headers()));
     tracing::warn!(path = %req.uri().path(), "CSRF token missing or wrong");
-    let shell = crate::shell::Shell::bare(tr);
-    let page = crate::shell::MessagePage {
+    let shell = Shell::bare(tr);
+    let page = MessagePage {
         title: tr.t_dyn("status.403"),
         message: tr.t_error("csrf"),
         kind: "error",
@@ -170,10 +149,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn form_fields_are_decoded() {
-        let v = url::form_urlencoded_parse(b"a=1&_csrf=x%2By+z&b=%E4%B8%AD");
-        assert_eq!(v[1], ("_csrf".into(), "x+y z".into()));
-        assert_eq!(v[2].1, "中");
+    fn the_token_field_is_found_decoded() {
+        assert_eq!(
+            form_field(b"a=1&_csrf=x%2By+z", CSRF_FIELD).as_deref(),
+            Some("x+y z")
+        );
         assert_eq!(form_field(b"x=%", "x").as_deref(), Some("%"));
     }
 

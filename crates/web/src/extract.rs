@@ -1,9 +1,12 @@
-//! Extractors: who is calling (bearer token or session cookie), in which language, with
-//! which request id; and JSON/query wrappers whose rejections are problem+json.
+//! Extractors: who is calling (bearer token), bodies, queries and paths whose rejections
+//! are problem+json and that refuse NUL, and the two ways a creating request is made safe
+//! to repeat — `Idempotency-Key` on the API, the form's own key on the pages — each read
+//! once here, with a fingerprint of the raw body.
 
 use crate::AppState;
 use crate::i18n::Tr;
 use crate::problem::{ApiError, problem, problem_response};
+use crate::request::{form_decode, form_pairs, locale_of, request_id_of};
 use aftersales_app::{AppError, Ctx, Idempotency};
 use aftersales_domain::{FieldError, Locale};
 use axum::extract::rejection::{JsonRejection, QueryRejection};
@@ -12,64 +15,12 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
-use sha2_free::fingerprint;
-
-pub const LANG_COOKIE: &str = "lang";
-pub const SESSION_COOKIE: &str = "as_session";
-
-/// A cookie's value from the `Cookie` header.
-pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v)
-}
-
-/// The language: the `lang` cookie, else `Accept-Language`, else zh-CN.
-pub fn locale_of(headers: &HeaderMap) -> Locale {
-    cookie(headers, LANG_COOKIE)
-        .and_then(Locale::from_tag)
-        .or_else(|| {
-            headers
-                .get(header::ACCEPT_LANGUAGE)
-                .and_then(|v| v.to_str().ok())
-                .and_then(Locale::negotiate)
-        })
-        .unwrap_or_default()
-}
-
-pub fn request_id_of(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get(crate::REQUEST_ID)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
-}
-
-/// The language of the request.
-pub struct Lang(pub Locale);
-
-impl<S: Send + Sync> FromRequestParts<S> for Lang {
-    type Rejection = std::convert::Infallible;
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(Lang(locale_of(&parts.headers)))
-    }
-}
 
 /// An API caller authenticated by `Authorization: Bearer`.
 pub struct ApiCtx {
     pub ctx: Ctx,
     pub locale: Locale,
     pub token: String,
-}
-
-impl ApiCtx {
-    pub fn err(&self, e: AppError) -> ApiError {
-        ApiError::new(e, self.locale, self.ctx.request_id.clone())
-    }
 }
 
 impl FromRequestParts<AppState> for ApiCtx {
@@ -87,12 +38,8 @@ impl FromRequestParts<AppState> for ApiCtx {
             })
             .map(str::trim)
             .filter(|t| !t.is_empty())
-            .ok_or_else(|| ApiError::new(AppError::Unauthenticated, locale, rid.clone()))?;
-        let actor = s
-            .app
-            .authenticate_bearer(token)
-            .await
-            .map_err(|e| ApiError::new(e, locale, rid.clone()))?;
+            .ok_or(AppError::Unauthenticated)?;
+        let actor = s.app.authenticate_bearer(token).await?;
         Ok(ApiCtx {
             ctx: Ctx::user(actor, rid),
             locale,
@@ -102,11 +49,11 @@ impl FromRequestParts<AppState> for ApiCtx {
 }
 
 /// JSON body whose rejections are problem+json: 415 without a JSON content type, 400 for
-/// malformed JSON, 422 for JSON of the wrong shape. Also fingerprints the body for
-/// `Idempotency-Key`.
+/// malformed JSON, 422 for JSON of the wrong shape.
 pub struct AppJson<T> {
     pub value: T,
-    pub fingerprint: String,
+    /// The fingerprint of the raw body (with the method and path), for `Idempotency-Key`.
+    fingerprint: String,
 }
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for AppJson<T> {
@@ -135,7 +82,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for AppJson<T> {
             return Err(problem_response(p));
         }
         if let Some(field) = json_nul_field(&bytes) {
-            return Err(nul_refused(field, locale, rid));
+            return Err(nul_refused(field));
         }
         let rebuilt = Request::builder()
             .header(header::CONTENT_TYPE, "application/json")
@@ -213,13 +160,8 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for AppQuery<T> {
 // backends answer the same 422 naming the field, before any handler runs.
 
 /// A 422 problem: `field` holds a control character.
-fn nul_refused(field: String, locale: Locale, rid: Option<String>) -> Response {
-    ApiError::new(
-        AppError::invalid(FieldError::new(field, "control_chars")),
-        locale,
-        rid,
-    )
-    .into_response()
+fn nul_refused(field: String) -> Response {
+    ApiError::from(AppError::invalid(FieldError::new(field, "control_chars"))).into_response()
 }
 
 /// The dotted path of the first string (or key) of a JSON document holding U+0000.
@@ -267,34 +209,6 @@ pub fn json_nul_field(bytes: &[u8]) -> Option<String> {
     walk(&v, "")
 }
 
-/// Percent-decodes one `application/x-www-form-urlencoded` component (`+` is a space).
-pub(crate) fn form_decode(s: &[u8]) -> Vec<u8> {
-    percent_decode(s, true)
-}
-
-/// Percent-decodes bytes (a malformed escape stays as it is); in a form component `+` is a
-/// space, in a path or a URL it is itself. The one decoder of the web layer.
-pub(crate) fn percent_decode(s: &[u8], plus_is_space: bool) -> Vec<u8> {
-    let hex = |b: u8| (b as char).to_digit(16).and_then(|d| u8::try_from(d).ok());
-    let mut out = Vec::with_capacity(s.len());
-    let mut i = 0;
-    while i < s.len() {
-        match s[i] {
-            b'+' if plus_is_space => out.push(b' '),
-            b'%' if i + 2 < s.len() => match (hex(s[i + 1]), hex(s[i + 2])) {
-                (Some(h), Some(l)) => {
-                    out.push(h * 16 + l);
-                    i += 2;
-                }
-                _ => out.push(b'%'),
-            },
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    out
-}
-
 /// The name of the first field of a urlencoded string whose name or value holds NUL.
 pub fn form_nul_field(s: &[u8]) -> Option<String> {
     s.split(|b| *b == b'&').find_map(|pair| {
@@ -318,7 +232,7 @@ fn refuse_nul_in_uri(parts: &Parts) -> Option<Response> {
     } else {
         parts.uri.query().and_then(|q| form_nul_field(q.as_bytes()))
     };
-    field.map(|f| nul_refused(f, locale_of(&parts.headers), request_id_of(&parts.headers)))
+    field.map(nul_refused)
 }
 
 /// axum's `Path`, refusing a segment that decodes to NUL (422).
@@ -359,75 +273,149 @@ pub struct Form<T>(pub T);
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Form<T> {
     type Rejection = Response;
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let (locale, rid) = (locale_of(req.headers()), request_id_of(req.headers()));
-        let (parts, body) = req.into_parts();
-        if let Some(r) = refuse_nul_in_uri(&parts) {
-            return Err(r);
-        }
-        let (method, uri, headers) = (
-            parts.method.clone(),
-            parts.uri.clone(),
-            parts.headers.clone(),
-        );
-        let bytes = axum::body::Bytes::from_request(Request::from_parts(parts, body), state)
-            .await
-            .map_err(IntoResponse::into_response)?;
-        if let Some(f) = form_nul_field(&bytes) {
-            return Err(nul_refused(f, locale, rid));
-        }
-        let mut req = Request::new(axum::body::Body::from(bytes));
-        *req.method_mut() = method;
-        *req.uri_mut() = uri;
-        *req.headers_mut() = headers;
-        axum::Form::<T>::from_request(req, state)
-            .await
-            .map(|axum::Form(v)| Form(v))
-            .map_err(IntoResponse::into_response)
+        read_form(req, state).await.map(|(v, _)| Form(v))
     }
 }
 
-/// The `Idempotency-Key` header, if any (at most 200 visible ASCII characters).
-pub fn idempotency(
-    headers: &HeaderMap,
-    fingerprint: &str,
-) -> Result<Option<Idempotency>, AppError> {
+/// The form (as [`Form`] reads it) and its raw body.
+async fn read_form<T: DeserializeOwned, S: Send + Sync>(
+    req: Request,
+    state: &S,
+) -> Result<(T, axum::body::Bytes), Response> {
+    let (parts, body) = req.into_parts();
+    if let Some(r) = refuse_nul_in_uri(&parts) {
+        return Err(r);
+    }
+    let (method, uri, headers) = (
+        parts.method.clone(),
+        parts.uri.clone(),
+        parts.headers.clone(),
+    );
+    let bytes = axum::body::Bytes::from_request(Request::from_parts(parts, body), state)
+        .await
+        .map_err(IntoResponse::into_response)?;
+    if let Some(f) = form_nul_field(&bytes) {
+        return Err(nul_refused(f));
+    }
+    let mut req = Request::new(axum::body::Body::from(bytes.clone()));
+    *req.method_mut() = method;
+    *req.uri_mut() = uri;
+    *req.headers_mut() = headers;
+    let axum::Form(v) = axum::Form::<T>::from_request(req, state)
+        .await
+        .map_err(IntoResponse::into_response)?;
+    Ok((v, bytes))
+}
+
+/// A JSON body of an endpoint that creates, with its `Idempotency-Key` (optional; up to
+/// 200 visible ASCII characters): the body is read as [`AppJson`] reads it, then the key is
+/// checked (422 `invalid_idempotency_key`) and paired with the body's fingerprint. A repeat
+/// with the same key and the same request answers the first result.
+pub struct IdempotentJson<T> {
+    pub value: T,
+    pub idempotency: Option<Idempotency>,
+}
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for IdempotentJson<T> {
+    type Rejection = Response;
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let key = idempotency_key(req.headers());
+        let body = AppJson::<T>::from_request(req, state).await?;
+        let key = key.map_err(|e| ApiError::from(e).into_response())?;
+        Ok(IdempotentJson {
+            value: body.value,
+            idempotency: key.map(|key| Idempotency {
+                key,
+                fingerprint: body.fingerprint,
+            }),
+        })
+    }
+}
+
+/// The `Idempotency-Key` header: absent, or a key of at most 200 visible ASCII characters.
+fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, AppError> {
     let Some(v) = headers.get("idempotency-key") else {
         return Ok(None);
     };
-    let key = v.to_str().ok().map(str::trim).filter(|k| {
-        !k.is_empty()
-            && k.len() <= Idempotency::MAX_KEY_LEN
-            && k.chars().all(|c| c.is_ascii_graphic())
-    });
-    match key {
-        Some(k) => Ok(Some(Idempotency {
-            key: k.to_owned(),
-            fingerprint: fingerprint.to_owned(),
-        })),
-        None => Err(AppError::invalid(FieldError::new(
-            "Idempotency-Key",
-            "invalid_idempotency_key",
-        ))),
+    v.to_str()
+        .ok()
+        .map(str::trim)
+        .filter(|k| {
+            !k.is_empty()
+                && k.len() <= Idempotency::MAX_KEY_LEN
+                && k.chars().all(|c| c.is_ascii_graphic())
+        })
+        .map(|k| Some(k.to_owned()))
+        .ok_or_else(|| {
+            AppError::invalid(FieldError::new(
+                "Idempotency-Key",
+                "invalid_idempotency_key",
+            ))
+        })
+}
+
+/// The form field that carries a page form's repeat-safe key (a hidden `idem` input the
+/// page fills once, kept when the form comes back with errors).
+pub const FORM_KEY_FIELD: &str = "idem";
+
+/// A page's form that creates, sent again on a double click or a resend after a lost
+/// answer: the form (as [`Form`] reads it) and, when it carries its key ([`FORM_KEY_FIELD`]),
+/// that key scoped by the page's path, with the fingerprint of the raw body (method, path,
+/// and every field but the CSRF token), so a repeat answers the first result.
+pub struct IdempotentForm<T> {
+    pub value: T,
+    pub idempotency: Option<Idempotency>,
+}
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for IdempotentForm<T> {
+    type Rejection = Response;
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let path = req.uri().path().to_owned();
+        let head = format!("{} {path}", req.method());
+        let (value, bytes) = read_form::<T, S>(req, state).await?;
+        let idempotency = form_idempotency(&path, &head, &bytes);
+        Ok(IdempotentForm { value, idempotency })
     }
 }
 
-pub(crate) mod sha2_free {
-    //! A request fingerprint without another hash crate: FNV-1a 128 over method, path and
-    //! body. It only has to tell two requests apart, not resist an attacker (the key is
-    //! per user).
-    pub fn fingerprint(head: &str, body: &[u8]) -> String {
-        let mut h: u128 = 0x6c62272e07bb014262b821756295c58d;
-        for b in head
-            .as_bytes()
-            .iter()
-            .chain([0u8].iter())
-            .chain(body.iter())
-        {
-            h ^= u128::from(*b);
-            h = h.wrapping_mul(0x0000000001000000000000000000013B);
-        }
-        format!("{h:032x}")
+fn form_idempotency(path: &str, head: &str, body: &[u8]) -> Option<Idempotency> {
+    let pairs = form_pairs(body);
+    let key = pairs
+        .iter()
+        .find(|(k, _)| k == FORM_KEY_FIELD)
+        .map(|(_, v)| v.trim())
+        .filter(|v| !v.is_empty())?;
+    // Scope and key stay within the key's 200 characters.
+    let key: String = key.chars().take(100).collect();
+    let scope: String = path.trim_start_matches('/').chars().take(90).collect();
+    let signed: Vec<&[u8]> = body
+        .split(|b| *b == b'&')
+        .filter(|pair| {
+            let name = pair.split(|b| *b == b'=').next().unwrap_or_default();
+            form_decode(name) != crate::csrf::CSRF_FIELD.as_bytes()
+        })
+        .collect();
+    Some(Idempotency {
+        key: format!("{scope}:{key}"),
+        fingerprint: fingerprint(head, &signed.join(&b'&')),
+    })
+}
+
+/// A request fingerprint without another hash crate: FNV-1a 128 over the request's head
+/// (method and path) and body. It only has to tell two requests apart, not resist an
+/// attacker (the key is per user).
+fn fingerprint(head: &str, body: &[u8]) -> String {
+    let mut h: u128 = 0x6c62272e07bb014262b821756295c58d;
+    for b in head
+        .as_bytes()
+        .iter()
+        .chain([0u8].iter())
+        .chain(body.iter())
+    {
+        h ^= u128::from(*b);
+        h = h.wrapping_mul(0x0000000001000000000000000000013B);
     }
+    format!("{h:032x}")
 }
 
 #[cfg(test)]
@@ -461,5 +449,38 @@ mod tests {
         assert_eq!(form_nul_field(b"k%00=1").as_deref(), Some("k"));
         assert_eq!(form_nul_field(b"q=%2500&r=%0"), None);
         assert_eq!(form_nul_field(b"q=a+b%20c"), None);
+    }
+
+    #[test]
+    fn a_form_key_is_scoped_by_its_page_and_signed_by_the_body_without_the_token() {
+        let a = form_idempotency("/console", "POST /console", b"_csrf=t1&idem=k1&symptom=a")
+            .expect("keyed");
+        assert_eq!(a.key, "console:k1");
+        // The same form in another session (another token): the same request.
+        let b = form_idempotency("/console", "POST /console", b"_csrf=t2&idem=k1&symptom=a")
+            .expect("keyed");
+        assert_eq!(a.fingerprint, b.fingerprint);
+        // Any field changed, or another page: another request.
+        let c = form_idempotency("/console", "POST /console", b"_csrf=t1&idem=k1&symptom=b")
+            .expect("keyed");
+        assert_ne!(a.fingerprint, c.fingerprint);
+        let d = form_idempotency("/portal", "POST /portal", b"_csrf=t1&idem=k1&symptom=a")
+            .expect("keyed");
+        assert_ne!((&a.key, &a.fingerprint), (&d.key, &d.fingerprint));
+        // No key, or an empty one: nothing to repeat.
+        assert!(form_idempotency("/console", "POST /console", b"symptom=a").is_none());
+        assert!(form_idempotency("/console", "POST /console", b"idem=+&symptom=a").is_none());
+    }
+
+    #[test]
+    fn an_idempotency_key_is_visible_ascii_of_at_most_200_characters() {
+        let mut h = HeaderMap::new();
+        assert_eq!(idempotency_key(&h).ok(), Some(None));
+        h.insert("idempotency-key", "  abc-1 ".parse().expect("value"));
+        assert_eq!(idempotency_key(&h).ok(), Some(Some("abc-1".to_owned())));
+        for bad in ["a b", "", &"k".repeat(201)] {
+            h.insert("idempotency-key", bad.parse().expect("value"));
+            assert!(idempotency_key(&h).is_err(), "{bad:?}");
+        }
     }
 }

@@ -84,18 +84,11 @@ impl Tr {
 
     /// The message for `key` with `{name}` placeholders filled in.
     pub fn f(&self, key: &str, args: &[(&str, &str)]) -> String {
-        let mut s = self.t_owned(key);
+        let mut s = self.t_dyn(key);
         for (k, v) in args {
             s = s.replace(&format!("{{{k}}}"), v);
         }
         s
-    }
-
-    fn t_owned(&self, key: &str) -> String {
-        catalog(self.locale)
-            .get(key)
-            .cloned()
-            .unwrap_or_else(|| key.to_owned())
     }
 
     /// The sentence for a field error, e.g. "至少 8 个字符".
@@ -114,6 +107,26 @@ impl Tr {
 
     pub fn lang(&self) -> &'static str {
         self.locale.as_str()
+    }
+
+    /// The sentence for an error code; unknown codes fall back to a generic sentence.
+    pub fn t_error(&self, code: &str) -> String {
+        // Imports and exports keep their sentences in their own section (`io.error.*`).
+        for key in [format!("error.{code}"), format!("io.error.{code}")] {
+            let s = self.t_dyn(&key);
+            if s != key {
+                return s;
+            }
+        }
+        self.t_dyn("error.generic")
+    }
+
+    /// The message for a key made at run time, or the key itself when missing.
+    pub fn t_dyn(&self, key: &str) -> String {
+        catalog(self.locale)
+            .get(key)
+            .cloned()
+            .unwrap_or_else(|| key.to_owned())
     }
 }
 
@@ -143,7 +156,7 @@ mod tests {
     fn every_key_used_in_templates_and_code_exists() {
         let zh = parse_catalog(ZH_CN).expect("zh-CN catalog parses");
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        // Every file under the templates and the sources, area folders included.
+        // Every file under templates/ and src/, at any depth (areas are folders).
         let mut files = Vec::new();
         let mut dirs = vec![root.join("templates"), root.join("src")];
         while let Some(dir) = dirs.pop() {

@@ -50,8 +50,8 @@ pub async fn body_limit(req: axum::extract::Request, next: axum::middleware::Nex
             return crate::problem::problem_response(crate::problem::problem(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "payload_too_large",
-                Tr::new(crate::extract::locale_of(req.headers())),
-                crate::extract::request_id_of(req.headers()),
+                Tr::new(crate::request::locale_of(req.headers())),
+                crate::request::request_id_of(req.headers()),
             ));
         }
         return StatusCode::PAYLOAD_TOO_LARGE.into_response();

@@ -14,6 +14,7 @@ mod openapi;
 mod pages;
 mod problem;
 mod records;
+mod request;
 mod security;
 mod server;
 mod shell;
@@ -87,8 +88,8 @@ pub fn router(app: App, cfg: WebConfig) -> Router {
         .route("/healthz", axum::routing::get(|| async { "ok" }))
         .route("/readyz", axum::routing::get(readyz))
         .route("/metrics", axum::routing::get(metrics::serve))
-        .fallback(problem::fallback)
-        .layer(axum::middleware::from_fn(problem::reject_bad_paths))
+        .fallback(not_found)
+        .layer(axum::middleware::from_fn(reject_bad_paths))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             problem::api_error_bodies,
@@ -113,6 +114,32 @@ pub fn router(app: App, cfg: WebConfig) -> Router {
             security::headers,
         ))
         .with_state(state)
+}
+
+/// Unknown paths: problem+json under `/api`, the page of errors elsewhere.
+async fn not_found(req: Request<axum::body::Body>) -> axum::response::Response {
+    if request::is_api(req.uri().path()) {
+        return problem::not_found(&req);
+    }
+    shell::not_found_page(request::locale_of(req.headers()))
+}
+
+/// Refuses a path whose percent-escapes do not decode to UTF-8 (`/api/v1/users/%FF`)
+/// before any route sees it: 400 `invalid_path` (problem+json under `/api`, the page of
+/// errors elsewhere).
+async fn reject_bad_paths(
+    req: Request<axum::body::Body>,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    if problem::path_is_utf8(req.uri().path()) {
+        return next.run(req).await;
+    }
+    if request::is_api(req.uri().path()) {
+        return problem::invalid_path(&req);
+    }
+    let mut r = shell::not_found_page(request::locale_of(req.headers()));
+    *r.status_mut() = axum::http::StatusCode::BAD_REQUEST;
+    r
 }
 
 async fn readyz(

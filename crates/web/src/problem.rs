@@ -3,6 +3,7 @@
 
 use crate::AppState;
 use crate::i18n::Tr;
+use crate::request::{locale_of, percent_decode, request_id_of};
 use aftersales_app::AppError;
 use aftersales_domain::Locale;
 use axum::extract::{Request, State};
@@ -10,6 +11,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use std::sync::Arc;
 use utoipa::ToSchema;
 
 /// A problem document. `code` is stable and meant for programs; `detail` is for people, in
@@ -72,23 +74,36 @@ pub fn status_of(e: &AppError) -> StatusCode {
     }
 }
 
-/// An application error on its way to an API client.
+/// An application error on its way to an API client: a problem document in the request's
+/// language, with the request's id. Handlers return it with `?` (`From<AppError>`); the
+/// language and the request id are filled in by [`api_error_bodies`], which sees the
+/// request, unless given with [`ApiError::new`].
 #[derive(Debug)]
 pub struct ApiError {
-    pub error: AppError,
-    pub locale: Locale,
-    pub request_id: Option<String>,
+    error: AppError,
+    /// The language and the request id, when the caller decided them.
+    given: Option<(Locale, Option<String>)>,
 }
 
 impl ApiError {
+    /// An error in the given language, with the given request id (or none).
     pub fn new(error: AppError, locale: Locale, request_id: Option<String>) -> Self {
         Self {
             error,
-            locale,
-            request_id,
+            given: Some((locale, request_id)),
         }
     }
 }
+
+impl From<AppError> for ApiError {
+    fn from(error: AppError) -> Self {
+        Self { error, given: None }
+    }
+}
+
+/// An error answered without its problem document yet (see [`api_error_bodies`]).
+#[derive(Clone)]
+struct Unrendered(Arc<AppError>);
 
 pub fn problem(status: StatusCode, code: &str, tr: Tr, request_id: Option<String>) -> Problem {
     Problem {
@@ -100,27 +115,6 @@ pub fn problem(status: StatusCode, code: &str, tr: Tr, request_id: Option<String
         errors: Vec::new(),
         current_version: None,
         request_id,
-    }
-}
-
-impl Tr {
-    /// The sentence for an error code; unknown codes fall back to a generic sentence.
-    pub fn t_error(&self, code: &str) -> String {
-        // Imports and exports keep their sentences in their own section (`io.error.*`).
-        for key in [format!("error.{code}"), format!("io.error.{code}")] {
-            let s = self.t_dyn(&key);
-            if s != key {
-                return s;
-            }
-        }
-        self.t_dyn("error.generic")
-    }
-
-    pub fn t_dyn(&self, key: &str) -> String {
-        crate::i18n::catalog(self.locale)
-            .get(key)
-            .cloned()
-            .unwrap_or_else(|| key.to_owned())
     }
 }
 
@@ -136,74 +130,100 @@ pub fn problem_response(p: Problem) -> Response {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let tr = Tr::new(self.locale);
-        let status = status_of(&self.error);
-        let mut p = problem(status, self.error.code(), tr, self.request_id.clone());
-        match &self.error {
-            AppError::Internal(cause) => {
-                tracing::error!(request_id = ?self.request_id, cause = %cause, "internal error");
+        match self.given {
+            Some((locale, request_id)) => render(&self.error, locale, request_id),
+            None => {
+                let mut r = status_of(&self.error).into_response();
+                r.extensions_mut().insert(Unrendered(Arc::new(self.error)));
+                r
             }
-            AppError::Validation(errs) | AppError::FieldConflict(errs) => {
-                p.errors = errs
-                    .0
-                    .iter()
-                    .map(|e| ProblemField {
-                        field: e.field.clone(),
-                        code: e.code.to_owned(),
-                        message: tr.field_error(e),
-                        row: None,
-                        column: None,
-                    })
-                    .collect();
-                if let Some(first) = p.errors.first() {
-                    p.detail = format!("{} {}: {}", p.detail, first.field, first.message);
-                }
-            }
-            AppError::StaleVersion { current } => p.current_version = Some(*current),
-            _ => {}
         }
-        let retry = match &self.error {
-            AppError::RateLimited { retry_after_secs } => Some(*retry_after_secs),
-            _ => None,
-        };
-        let mut r = problem_response(p);
-        if let Some(s) = retry
-            && let Ok(v) = HeaderValue::from_str(&s.to_string())
-        {
-            r.headers_mut().insert(header::RETRY_AFTER, v);
-        }
-        if status == StatusCode::UNAUTHORIZED && !matches!(self.error, AppError::BadSignature(_)) {
-            r.headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-        }
-        r
     }
 }
 
-/// Unknown paths: problem+json under `/api`, a page elsewhere.
-pub async fn fallback(req: Request) -> Response {
-    let locale = crate::extract::locale_of(req.headers());
-    if req.uri().path().starts_with("/api/") {
-        let rid = crate::extract::request_id_of(req.headers());
-        return problem_response(problem(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            Tr::new(locale),
-            rid,
-        ));
+/// The problem document of an application error, with its status and headers.
+fn render(error: &AppError, locale: Locale, request_id: Option<String>) -> Response {
+    let tr = Tr::new(locale);
+    let status = status_of(error);
+    let mut p = problem(status, error.code(), tr, request_id.clone());
+    match error {
+        AppError::Internal(cause) => {
+            tracing::error!(request_id = ?request_id, cause = %cause, "internal error");
+        }
+        AppError::Validation(errs) | AppError::FieldConflict(errs) => {
+            p.errors = errs
+                .0
+                .iter()
+                .map(|e| ProblemField {
+                    field: e.field.clone(),
+                    code: e.code.to_owned(),
+                    message: tr.field_error(e),
+                    row: None,
+                    column: None,
+                })
+                .collect();
+            if let Some(first) = p.errors.first() {
+                p.detail = format!("{} {}: {}", p.detail, first.field, first.message);
+            }
+        }
+        AppError::StaleVersion { current } => p.current_version = Some(*current),
+        _ => {}
     }
-    crate::shell::not_found_page(locale, req.headers()).await
+    let mut r = problem_response(p);
+    if let AppError::RateLimited { retry_after_secs } = error
+        && let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string())
+    {
+        r.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    if status == StatusCode::UNAUTHORIZED && !matches!(error, AppError::BadSignature(_)) {
+        r.headers_mut()
+            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    }
+    r
 }
 
-/// Gives error answers under `/api` that are not problem documents a problem+json body,
-/// keeping their status and headers (such as `Allow`): the framework's bodiless ones (405
-/// method not allowed, 413 too large, …) and its `text/plain` rejections (a body over the
-/// limit that arrived in chunks, a path that is not UTF-8, …).
+/// The answer to an unknown path under `/api`: 404 `not_found`.
+pub fn not_found(req: &Request) -> Response {
+    problem_response(problem(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        Tr::new(locale_of(req.headers())),
+        request_id_of(req.headers()),
+    ))
+}
+
+/// The answer to a path under `/api` whose escapes do not decode to UTF-8: 400
+/// `invalid_path`.
+pub fn invalid_path(req: &Request) -> Response {
+    problem_response(problem(
+        StatusCode::BAD_REQUEST,
+        "invalid_path",
+        Tr::new(locale_of(req.headers())),
+        request_id_of(req.headers()),
+    ))
+}
+
+/// Gives every [`ApiError`] its problem document, in the request's language and with its
+/// request id (pages' extractors answer them too: a NUL in a form). And gives error answers
+/// under `/api` that are not problem documents a problem+json body, keeping their status
+/// and headers (such as `Allow`): the framework's bodiless ones (405 method not allowed, 413
+/// too large, …) and its `text/plain` rejections (a body over the limit that arrived in
+/// chunks, a path that is not UTF-8, …).
 pub async fn api_error_bodies(State(_s): State<AppState>, req: Request, next: Next) -> Response {
-    let is_api = req.uri().path().starts_with("/api/");
-    let locale = crate::extract::locale_of(req.headers());
-    let rid = crate::extract::request_id_of(req.headers());
-    let resp = next.run(req).await;
+    let is_api = crate::request::is_api(req.uri().path());
+    let locale = locale_of(req.headers());
+    let rid = request_id_of(req.headers());
+    let mut resp = next.run(req).await;
+    if let Some(Unrendered(error)) = resp.extensions_mut().remove::<Unrendered>() {
+        let (parts, _) = resp.into_parts();
+        let mut out = render(&error, locale, rid);
+        for (k, v) in parts.headers.iter() {
+            if !out.headers().contains_key(k) && k != header::CONTENT_LENGTH {
+                out.headers_mut().insert(k.clone(), v.clone());
+            }
+        }
+        return out;
+    }
     let status = resp.status();
     let is_json = resp
         .headers()
@@ -235,31 +255,9 @@ pub async fn api_error_bodies(State(_s): State<AppState>, req: Request, next: Ne
     out
 }
 
-/// Refuses a path whose percent-escapes do not decode to UTF-8 (`/api/v1/users/%FF`)
-/// before any route sees it: 400 `invalid_path` (problem+json under `/api`, the page of
-/// errors elsewhere).
-pub async fn reject_bad_paths(req: Request, next: Next) -> Response {
-    if path_is_utf8(req.uri().path()) {
-        return next.run(req).await;
-    }
-    let locale = crate::extract::locale_of(req.headers());
-    if req.uri().path().starts_with("/api/") {
-        return problem_response(problem(
-            StatusCode::BAD_REQUEST,
-            "invalid_path",
-            Tr::new(locale),
-            crate::extract::request_id_of(req.headers()),
-        ));
-    }
-    let mut r = crate::shell::not_found_page(locale, req.headers()).await;
-    *r.status_mut() = StatusCode::BAD_REQUEST;
-    r
-}
-
 /// Whether the percent-decoded path is UTF-8.
 pub fn path_is_utf8(path: &str) -> bool {
-    !path.contains('%')
-        || std::str::from_utf8(&crate::extract::percent_decode(path.as_bytes(), false)).is_ok()
+    !path.contains('%') || std::str::from_utf8(&percent_decode(path.as_bytes(), false)).is_ok()
 }
 
 pub fn panic_response(err: Box<dyn std::any::Any + Send + 'static>) -> Response {

@@ -1,34 +1,42 @@
 //! What every page shares: the shell (navigation, user, language), the signed-in user
-//! extractor, form errors, the message page and page errors, safe redirects, and times as
-//! people here read them.
+//! extractor, form errors, choices and banners, the message page and page errors, safe
+//! redirects, and times as people here read them.
 
 use crate::AppState;
-use crate::csrf::CsrfToken;
-use crate::extract::{SESSION_COOKIE, cookie, locale_of, request_id_of};
 use crate::i18n::Tr;
+use crate::request::{Htmx, SESSION_COOKIE, cookie, locale_of, request_id_of};
 use aftersales_app::{Actor, AppError, Ctx};
 use aftersales_domain::{FieldErrors, Locale, Permission, Role};
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderValue, StatusCode};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+/// The CSRF token of this request (put there by the CSRF layer), for the forms.
+#[derive(Clone, Debug)]
+pub struct CsrfToken(pub String);
 
 /// A link of the navigation.
+#[derive(Clone)]
 pub struct NavItem {
     pub href: &'static str,
     pub label: String,
     pub current: bool,
 }
 
+#[derive(Clone)]
 pub struct ShellUser {
     pub display_name: String,
     pub role_label: String,
 }
 
 /// What every page's frame needs: language, CSRF token, the user and their navigation.
+#[derive(Clone)]
 pub struct Shell {
     pub tr: Tr,
     pub csrf: String,
@@ -197,15 +205,7 @@ impl FromRequestParts<AppState> for WebUser {
             } else {
                 format!("/login?next={}", encode_component(next))
             };
-            if parts.headers.contains_key("hx-request") {
-                let mut r = StatusCode::OK.into_response();
-                if let Ok(v) = HeaderValue::from_str(&target) {
-                    r.headers_mut().insert("hx-redirect", v);
-                }
-                r
-            } else {
-                redirect(&target).into_response()
-            }
+            redirect_for(Htmx::of(&parts.headers), &target)
         };
         let Some(token) = cookie(&parts.headers, SESSION_COOKIE).map(str::to_owned) else {
             return Err(to_login(parts));
@@ -213,6 +213,9 @@ impl FromRequestParts<AppState> for WebUser {
         match s.app.authenticate_session(&token).await {
             Ok(actor) => {
                 let shell = Shell::new(parts, Some(&actor));
+                if let Some(slot) = parts.extensions.get::<ShellSlot>() {
+                    slot.put(shell.clone());
+                }
                 let ctx = Ctx::user(actor.clone(), request_id_of(&parts.headers));
                 Ok(WebUser {
                     ctx,
@@ -223,6 +226,30 @@ impl FromRequestParts<AppState> for WebUser {
             }
             Err(AppError::Unauthenticated) => Err(to_login(parts)),
             Err(e) => Err(PageError::new(e, Tr::new(locale_of(&parts.headers))).into_response()),
+        }
+    }
+}
+
+/// A choice of a select box.
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+}
+
+/// A message above a form.
+pub enum Banner {
+    None,
+    Notice(String),
+    Alert(String),
+}
+
+impl Banner {
+    /// The banner as the templates take it: (alert, notice).
+    pub fn split(self) -> (Option<String>, Option<String>) {
+        match self {
+            Banner::None => (None, None),
+            Banner::Notice(n) => (None, Some(n)),
+            Banner::Alert(a) => (Some(a), None),
         }
     }
 }
@@ -259,59 +286,114 @@ pub struct MessagePage {
     pub kind: &'static str,
 }
 
-/// An error shown as a page.
+/// An error shown as a page, in the frame of the signed-in user (their navigation) when
+/// there is one. Handlers return it with `?` (`From<AppError>`): [`error_pages`] then puts
+/// it in the frame the request's [`WebUser`] had, or a bare one in the request's language.
 pub struct PageError {
     error: AppError,
-    tr: Tr,
-    shell: Option<Shell>,
+    /// Boxed: the frame is large, and the error travels in every page handler's `Result`.
+    shell: Option<Box<Shell>>,
 }
 
 impl PageError {
+    /// The error in a bare frame (no user, no navigation) in the given language.
     pub fn new(error: AppError, tr: Tr) -> Self {
         Self {
             error,
-            tr,
-            shell: None,
+            shell: Some(Box::new(Shell::bare(tr))),
         }
     }
 
     pub fn for_user(error: AppError, u: WebUser) -> Self {
         Self {
             error,
-            tr: u.shell.tr,
-            shell: Some(u.shell),
+            shell: Some(Box::new(u.shell)),
         }
+    }
+}
+
+impl From<AppError> for PageError {
+    fn from(error: AppError) -> Self {
+        Self { error, shell: None }
     }
 }
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
-        if matches!(self.error, AppError::Unauthenticated) {
-            return redirect("/login").into_response();
+        match self.shell {
+            Some(shell) => error_page(&self.error, *shell),
+            None => {
+                let mut r = crate::problem::status_of(&self.error).into_response();
+                r.extensions_mut()
+                    .insert(UnrenderedPage(Arc::new(self.error)));
+                r
+            }
         }
-        let status = crate::problem::status_of(&self.error);
-        if let AppError::Internal(cause) = &self.error {
-            tracing::error!(cause = %cause, "internal error on a page");
-        }
-        let tr = self.tr;
-        let shell = self.shell.unwrap_or_else(|| Shell::bare(tr));
-        let title = tr.t_dyn(&format!("status.{}", status.as_u16()));
-        let title = if title.starts_with("status.") {
-            status.to_string()
-        } else {
-            title
-        };
-        let page = MessagePage {
-            shell,
-            title,
-            message: tr.t_error(self.error.code()),
-            kind: "error",
-        };
-        (status, page).into_response()
     }
 }
 
-pub async fn not_found_page(locale: Locale, _headers: &HeaderMap) -> Response {
+/// A page error waiting for its frame (see [`error_pages`]).
+#[derive(Clone)]
+struct UnrenderedPage(Arc<AppError>);
+
+/// The frame of the request's signed-in user, kept by [`WebUser`] for [`error_pages`].
+#[derive(Clone, Default)]
+struct ShellSlot(Arc<Mutex<Option<Shell>>>);
+
+impl ShellSlot {
+    fn put(&self, shell: Shell) {
+        if let Ok(mut s) = self.0.lock() {
+            *s = Some(shell);
+        }
+    }
+
+    fn take(&self) -> Option<Shell> {
+        self.0.lock().ok().and_then(|mut s| s.take())
+    }
+}
+
+/// The layer of the pages that renders the errors their handlers return with `?`: in the
+/// frame of the request's signed-in user, else in a bare one in the request's language.
+pub async fn error_pages(mut req: Request, next: Next) -> Response {
+    let slot = ShellSlot::default();
+    req.extensions_mut().insert(slot.clone());
+    let tr = Tr::new(locale_of(req.headers()));
+    let mut resp = next.run(req).await;
+    match resp.extensions_mut().remove::<UnrenderedPage>() {
+        Some(UnrenderedPage(error)) => {
+            error_page(&error, slot.take().unwrap_or_else(|| Shell::bare(tr)))
+        }
+        None => resp,
+    }
+}
+
+/// The message page of an error (a sign-in for an expired session).
+fn error_page(error: &AppError, shell: Shell) -> Response {
+    if matches!(error, AppError::Unauthenticated) {
+        return redirect("/login").into_response();
+    }
+    let status = crate::problem::status_of(error);
+    if let AppError::Internal(cause) = error {
+        tracing::error!(cause = %cause, "internal error on a page");
+    }
+    let tr = shell.tr;
+    let title = tr.t_dyn(&format!("status.{}", status.as_u16()));
+    let title = if title.starts_with("status.") {
+        status.to_string()
+    } else {
+        title
+    };
+    let page = MessagePage {
+        shell,
+        title,
+        message: tr.t_error(error.code()),
+        kind: "error",
+    };
+    (status, page).into_response()
+}
+
+/// The page of an unknown path.
+pub fn not_found_page(locale: Locale) -> Response {
     PageError::new(AppError::NotFound("page"), Tr::new(locale)).into_response()
 }
 
@@ -391,12 +473,25 @@ fn target_form_is_local(t: &[u8], raw: bool) -> bool {
 }
 
 fn percent_decode(s: &[u8]) -> Vec<u8> {
-    crate::extract::percent_decode(s, false)
+    crate::request::percent_decode(s, false)
 }
 
 /// A redirect of the pages (303 See Other), always to a target [`safe_back`] accepts.
 pub fn redirect(target: &str) -> Redirect {
     Redirect::to(&safe_back(Some(target)))
+}
+
+/// A redirect that htmx follows too: to htmx, `HX-Redirect` (a followed 303 would swap the
+/// target's whole page into the element); to a browser, [`redirect`].
+pub fn redirect_for(htmx: Htmx, target: &str) -> Response {
+    if !htmx.request {
+        return redirect(target).into_response();
+    }
+    let mut r = StatusCode::OK.into_response();
+    if let Ok(v) = HeaderValue::from_str(&safe_back(Some(target))) {
+        r.headers_mut().insert("hx-redirect", v);
+    }
+    r
 }
 
 /// A time as people here read it: `2026-11-22 14:30` in the site's zone (see

@@ -4,8 +4,8 @@ use crate::{Actor, AppError, Ctx, Principal};
 use aftersales_domain::{DisplayName, FieldError, Permission, TokenId, UserId};
 use aftersales_store::accounts::sessions::SessionKind;
 use aftersales_store::{
-    accounts::sessions, accounts::throttle, accounts::tokens, network::org as org_store,
-    network::users as user_store,
+    StoreError, accounts::sessions, accounts::throttle, accounts::tokens,
+    network::org as org_store, network::users as user_store,
 };
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -63,6 +63,9 @@ pub(crate) fn hash_secret(s: &str) -> String {
     hex::encode(Sha256::digest(s.as_bytes()))
 }
 
+/// A configured lifetime as jiff counts it. Only a duration beyond `i64::MAX` seconds (no
+/// setting anyone writes) cannot be converted; it falls back to the default 12 hours rather
+/// than to a bound that would overflow every instant it is added to.
 fn ttl(d: std::time::Duration) -> SignedDuration {
     SignedDuration::try_from(d).unwrap_or(SignedDuration::from_hours(12))
 }
@@ -220,10 +223,11 @@ impl crate::App {
         let window = ttl(self.cfg.login_window);
         let expired = now - window;
         let refuse = |start: Timestamp| {
+            // At least one second, so the conversion cannot lose anything.
             let secs = (start + window).duration_since(now).as_secs().max(1);
             tracing::warn!(key = %k.account_address, "login throttled");
             AppError::RateLimited {
-                retry_after_secs: u64::try_from(secs).unwrap_or(1),
+                retry_after_secs: secs.unsigned_abs(),
             }
         };
         let mut tx = self.db.begin().await?;
@@ -333,9 +337,13 @@ impl crate::App {
     }
 
     async fn live_actor(&self, id: UserId) -> Result<Actor, AppError> {
+        // A user who is gone signs in no more; a failure to read is an error, not a sign-out.
         let u = user_store::get(self.db.pool(), id)
             .await
-            .map_err(|_| AppError::Unauthenticated)?;
+            .map_err(|e| match e {
+                StoreError::NotFound => AppError::Unauthenticated,
+                e => e.into(),
+            })?;
         if u.disabled {
             return Err(AppError::Unauthenticated);
         }
@@ -435,9 +443,10 @@ impl crate::App {
     pub async fn revoke_token(&self, ctx: &Ctx, id: TokenId) -> Result<TokenView, AppError> {
         ctx.require(Permission::OwnTokens)?;
         let mut tx = self.db.begin().await?;
-        let t = tokens::get(tx.conn(), id)
-            .await
-            .map_err(|_| AppError::NotFound("token"))?;
+        let t = tokens::get(tx.conn(), id).await.map_err(|e| match e {
+            StoreError::NotFound => AppError::NotFound("token"),
+            e => e.into(),
+        })?;
         let mine = match &ctx.principal {
             Principal::User(a) => a.id == t.user_id || a.role.can(Permission::UsersManage),
             Principal::System(_) => true,

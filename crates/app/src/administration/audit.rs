@@ -6,6 +6,13 @@ use aftersales_store::{Tx, administration::audit as store};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+/// A record as the audit trail keeps it (its view, serialized). Our views serialize without
+/// fail today; should one ever fail, the change is refused rather than written without its
+/// audit row.
+pub(crate) fn audit_value(view: &impl Serialize) -> Result<serde_json::Value, AppError> {
+    serde_json::to_value(view).map_err(|e| AppError::Internal(format!("audit snapshot: {e}")))
+}
+
 impl crate::App {
     /// Records one change in the caller's transaction.
     #[allow(clippy::too_many_arguments)]

@@ -250,7 +250,7 @@ impl crate::App {
                 let mut conn = self.db.acquire().await?;
                 let page = unit_store::list_lines(&mut conn, &f, after, PAGE).await?;
                 ExportPage {
-                    rows: page.items.iter().map(unit_row).collect(),
+                    rows: page.items.iter().map(unit_row).collect::<Result<_, _>>()?,
                     next: page.next,
                 }
             }
@@ -259,21 +259,7 @@ impl crate::App {
                     .list_products(ctx, after.map(cursor::encode).as_deref(), Some(200))
                     .await?;
                 ExportPage {
-                    rows: p
-                        .items
-                        .into_iter()
-                        .map(|p| {
-                            vec![
-                                ExportCell::text(p.code),
-                                ExportCell::text(p.name),
-                                ExportCell::text(p.product_line),
-                                p.maintenance_interval_months
-                                    .map(ExportCell::Int)
-                                    .unwrap_or(ExportCell::Empty),
-                                ExportCell::opt(p.policy_code),
-                            ]
-                        })
-                        .collect(),
+                    rows: p.items.into_iter().map(product_row).collect(),
                     next: decode_next(p.next_cursor)?,
                 }
             }
@@ -281,19 +267,7 @@ impl crate::App {
                 let mut rows = Vec::new();
                 for p in self.list_policies(ctx).await? {
                     for v in &p.versions {
-                        rows.push(vec![
-                            ExportCell::text(&p.code),
-                            ExportCell::text(&p.name),
-                            ExportCell::Date(v.effective_from.clone()),
-                            ExportCell::Int(v.months),
-                            ExportCell::Code("io.start_basis.", v.start_basis.clone()),
-                            ExportCell::Code("warranty.charge.", v.in_warranty.parts.clone()),
-                            ExportCell::Code("warranty.charge.", v.in_warranty.labor.clone()),
-                            ExportCell::Code("warranty.charge.", v.in_warranty.travel.clone()),
-                            ExportCell::Code("warranty.charge.", v.exclusion_charge.clone()),
-                            ExportCell::text(serde_json::to_string(&v.after).unwrap_or_default()),
-                            ExportCell::opt(v.note.clone()),
-                        ]);
+                        rows.push(policy_version_row(&p, v)?);
                     }
                 }
                 ExportPage { rows, next: None }
@@ -303,30 +277,8 @@ impl crate::App {
                 q.cursor = after.map(cursor::encode);
                 q.limit = Some(200);
                 let p = self.list_contracts(ctx, &q).await?;
-                let charge = |c: Option<String>| {
-                    c.map(|c| ExportCell::Code("warranty.charge.", c))
-                        .unwrap_or(ExportCell::Empty)
-                };
                 ExportPage {
-                    rows: p
-                        .items
-                        .into_iter()
-                        .map(|c| {
-                            vec![
-                                ExportCell::text(c.number),
-                                ExportCell::text(c.customer_id.to_string()),
-                                ExportCell::Date(c.start_date),
-                                ExportCell::Date(c.end_date),
-                                ExportCell::text(c.service_level),
-                                charge(c.parts),
-                                charge(c.labor),
-                                charge(c.travel),
-                                ExportCell::Int(c.unit_ids.len() as i64),
-                                ExportCell::Date(c.remind_on),
-                                ExportCell::opt(c.notes),
-                            ]
-                        })
-                        .collect(),
+                    rows: p.items.into_iter().map(contract_row).collect(),
                     next: decode_next(p.next_cursor)?,
                 }
             }
@@ -336,23 +288,7 @@ impl crate::App {
                     .await?;
                 let codes = self.org_codes(ctx).await?;
                 ExportPage {
-                    rows: p
-                        .items
-                        .into_iter()
-                        .map(|o| {
-                            vec![
-                                ExportCell::text(o.code),
-                                ExportCell::text(o.name),
-                                ExportCell::Code("org_kind.", o.kind.as_str().to_owned()),
-                                ExportCell::opt(
-                                    o.parent_id.and_then(|p| codes.get(&p.to_string()).cloned()),
-                                ),
-                                ExportCell::Int(o.depth),
-                                ExportCell::Bool(o.active),
-                                ExportCell::Instant(o.created_at),
-                            ]
-                        })
-                        .collect(),
+                    rows: p.items.into_iter().map(|o| org_row(o, &codes)).collect(),
                     next: decode_next(p.next_cursor)?,
                 }
             }
@@ -363,24 +299,7 @@ impl crate::App {
                 let p = self.list_users(ctx, &q).await?;
                 let codes = self.org_codes(ctx).await?;
                 ExportPage {
-                    rows: p
-                        .items
-                        .into_iter()
-                        .map(|u| {
-                            vec![
-                                ExportCell::text(u.username),
-                                ExportCell::text(u.display_name),
-                                ExportCell::Code("role.", u.role.as_str().to_owned()),
-                                ExportCell::opt(
-                                    u.org_unit_id
-                                        .and_then(|o| codes.get(&o.to_string()).cloned()),
-                                ),
-                                ExportCell::text(u.locale.as_str()),
-                                ExportCell::Bool(u.disabled),
-                                ExportCell::Instant(u.created_at),
-                            ]
-                        })
-                        .collect(),
+                    rows: p.items.into_iter().map(|u| user_row(u, &codes)).collect(),
                     next: decode_next(p.next_cursor)?,
                 }
             }
@@ -389,24 +308,8 @@ impl crate::App {
                 q.cursor = after.map(cursor::encode);
                 q.limit = Some(200);
                 let p = self.list_audit(ctx, &q).await?;
-                let json = |v: Option<serde_json::Value>| ExportCell::opt(v.map(|v| v.to_string()));
                 ExportPage {
-                    rows: p
-                        .items
-                        .into_iter()
-                        .map(|a| {
-                            vec![
-                                ExportCell::Instant(a.at),
-                                ExportCell::text(a.actor_name),
-                                ExportCell::text(a.entity),
-                                ExportCell::text(a.entity_id),
-                                ExportCell::text(a.action),
-                                ExportCell::opt(a.request_id),
-                                json(a.before),
-                                json(a.after),
-                            ]
-                        })
-                        .collect(),
+                    rows: p.items.into_iter().map(audit_row).collect(),
                     next: decode_next(p.next_cursor)?,
                 }
             }
@@ -439,6 +342,110 @@ fn decode_next(c: Option<String>) -> Result<Option<String>, AppError> {
     cursor::decode(c.as_deref())
 }
 
+fn product_row(p: crate::ProductView) -> Vec<ExportCell> {
+    vec![
+        ExportCell::text(p.code),
+        ExportCell::text(p.name),
+        ExportCell::text(p.product_line),
+        p.maintenance_interval_months
+            .map(ExportCell::Int)
+            .unwrap_or(ExportCell::Empty),
+        ExportCell::opt(p.policy_code),
+    ]
+}
+
+/// One version of a policy. After-terms that do not serialize are an error, not an empty cell.
+fn policy_version_row(
+    p: &crate::PolicyView,
+    v: &crate::PolicyVersionDto,
+) -> Result<Vec<ExportCell>, AppError> {
+    Ok(vec![
+        ExportCell::text(&p.code),
+        ExportCell::text(&p.name),
+        ExportCell::Date(v.effective_from.clone()),
+        ExportCell::Int(v.months),
+        ExportCell::Code("io.start_basis.", v.start_basis.clone()),
+        ExportCell::Code("warranty.charge.", v.in_warranty.parts.clone()),
+        ExportCell::Code("warranty.charge.", v.in_warranty.labor.clone()),
+        ExportCell::Code("warranty.charge.", v.in_warranty.travel.clone()),
+        ExportCell::Code("warranty.charge.", v.exclusion_charge.clone()),
+        ExportCell::text(
+            serde_json::to_string(&v.after)
+                .map_err(|e| AppError::Internal(format!("after-terms of {}: {e}", p.code)))?,
+        ),
+        ExportCell::opt(v.note.clone()),
+    ])
+}
+
+fn contract_row(c: crate::ContractView) -> Vec<ExportCell> {
+    let charge = |c: Option<String>| {
+        c.map(|c| ExportCell::Code("warranty.charge.", c))
+            .unwrap_or(ExportCell::Empty)
+    };
+    vec![
+        ExportCell::text(c.number),
+        ExportCell::text(c.customer_id.to_string()),
+        ExportCell::Date(c.start_date),
+        ExportCell::Date(c.end_date),
+        ExportCell::text(c.service_level),
+        charge(c.parts),
+        charge(c.labor),
+        charge(c.travel),
+        ExportCell::Int(c.unit_ids.len() as i64),
+        ExportCell::Date(c.remind_on),
+        ExportCell::opt(c.notes),
+    ]
+}
+
+/// `codes`: org unit id → code, for the parent's code.
+fn org_row(
+    o: crate::OrgUnitView,
+    codes: &std::collections::HashMap<String, String>,
+) -> Vec<ExportCell> {
+    vec![
+        ExportCell::text(o.code),
+        ExportCell::text(o.name),
+        ExportCell::Code("org_kind.", o.kind.as_str().to_owned()),
+        ExportCell::opt(o.parent_id.and_then(|p| codes.get(&p.to_string()).cloned())),
+        ExportCell::Int(o.depth),
+        ExportCell::Bool(o.active),
+        ExportCell::Instant(o.created_at),
+    ]
+}
+
+/// `codes`: org unit id → code, for the user's unit.
+fn user_row(
+    u: crate::UserView,
+    codes: &std::collections::HashMap<String, String>,
+) -> Vec<ExportCell> {
+    vec![
+        ExportCell::text(u.username),
+        ExportCell::text(u.display_name),
+        ExportCell::Code("role.", u.role.as_str().to_owned()),
+        ExportCell::opt(
+            u.org_unit_id
+                .and_then(|o| codes.get(&o.to_string()).cloned()),
+        ),
+        ExportCell::text(u.locale.as_str()),
+        ExportCell::Bool(u.disabled),
+        ExportCell::Instant(u.created_at),
+    ]
+}
+
+fn audit_row(a: crate::AuditView) -> Vec<ExportCell> {
+    let json = |v: Option<serde_json::Value>| ExportCell::opt(v.map(|v| v.to_string()));
+    vec![
+        ExportCell::Instant(a.at),
+        ExportCell::text(a.actor_name),
+        ExportCell::text(a.entity),
+        ExportCell::text(a.entity_id),
+        ExportCell::text(a.action),
+        ExportCell::opt(a.request_id),
+        json(a.before),
+        json(a.after),
+    ]
+}
+
 fn customer_row(f: &customer_store::CustomerFull) -> Vec<ExportCell> {
     let c = &f.customer;
     let site = f.sites.first();
@@ -452,11 +459,7 @@ fn customer_row(f: &customer_store::CustomerFull) -> Vec<ExportCell> {
             c.region_code
                 .as_deref()
                 .or(site.and_then(|s| s.region_code.as_deref()))
-                .and_then(|r| {
-                    aftersales_domain::region::RegionCode::parse("r", r)
-                        .ok()
-                        .map(|r| r.full_name())
-                }),
+                .and_then(crate::installed_base::customers::region_name),
         ),
         ExportCell::opt(f.contacts.first().map(|k| k.name.clone())),
         if f.phones.is_empty() {
@@ -476,8 +479,10 @@ fn customer_row(f: &customer_store::CustomerFull) -> Vec<ExportCell> {
     ]
 }
 
-fn unit_row(u: &unit_store::UnitLine) -> Vec<ExportCell> {
-    vec![
+/// A unit's line. A stored instant that does not read back is an error: an empty cell would
+/// pass for a unit without one.
+fn unit_row(u: &unit_store::UnitLine) -> Result<Vec<ExportCell>, AppError> {
+    Ok(vec![
         ExportCell::opt(u.serial.clone()),
         ExportCell::text(&u.manufacturer),
         ExportCell::text(&u.product_code),
@@ -493,8 +498,42 @@ fn unit_row(u: &unit_store::UnitLine) -> Vec<ExportCell> {
         ExportCell::opt(u.dealer.clone()),
         ExportCell::Bool(u.oem != 0),
         ExportCell::Bool(u.third_party != 0),
-        aftersales_store::time::from_db("units.created_at", &u.created_at)
-            .map(ExportCell::Instant)
-            .unwrap_or(ExportCell::Empty),
-    ]
+        ExportCell::Instant(aftersales_store::time::from_db(
+            "units.created_at",
+            &u.created_at,
+        )?),
+    ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_unit_whose_stored_instant_does_not_read_back_is_an_error_not_an_empty_cell() {
+        let mut u = unit_store::UnitLine {
+            id: "u1".into(),
+            serial: Some("KT5P-2023-000123".into()),
+            manufacturer: "self".into(),
+            product_code: "KT-5P".into(),
+            product_name: "柜式空调 5匹".into(),
+            product_line: "空调".into(),
+            customer_number: None,
+            customer_name: None,
+            manufacture_date: None,
+            ship_date: None,
+            sale_date: Some("2023-03-15".into()),
+            installation_date: None,
+            acceptance_date: None,
+            dealer: None,
+            oem: 0,
+            third_party: 0,
+            created_at: "2026-01-02T03:04:05Z".into(),
+        };
+        let row = unit_row(&u).expect("reads");
+        assert_eq!(row.len(), ExportList::Units.columns().len());
+        assert!(matches!(row.last(), Some(ExportCell::Instant(_))));
+        u.created_at = "yesterday".into();
+        assert!(matches!(unit_row(&u), Err(AppError::Internal(_))));
+    }
 }

@@ -2,13 +2,15 @@
 //! warranty per item, a service level name, an inspection plan, and renewal reminders.
 
 use crate::{AppError, Ctx, Idempotency, Page, cursor};
-use aftersales_domain::installed_base::{parse_date, parse_opt_notes, parse_text};
+use aftersales_domain::installed_base::{InspectionKind, parse_date, parse_opt_notes, parse_text};
 use aftersales_domain::warranty::ChargeBasis;
 use aftersales_domain::{CustomerId, FieldError, FieldErrors, Permission, UnitId};
 use aftersales_store::{
     StoreError, installed_base::contracts as store, installed_base::customers as customer_store,
     installed_base::units as unit_store,
 };
+#[cfg(test)]
+use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -124,10 +126,11 @@ fn view(c: &store::ContractRecord, unit_ids: Vec<String>) -> Result<ContractView
         .end_date
         .parse()
         .map_err(|_| AppError::Internal("stored end_date unreadable".into()))?;
+    // `remind_days_before` is checked to lie in 0..=365 when written, so only a contract
+    // ending in the first year of the calendar could reach its start; it is reminded then.
     let remind_on = end
-        .checked_sub(jiff::Span::new().days(c.remind_days_before))
-        .map(|d| d.to_string())
-        .unwrap_or_else(|_| c.end_date.clone());
+        .saturating_sub(jiff::Span::new().days(c.remind_days_before))
+        .to_string();
     Ok(ContractView {
         id: c.id.clone(),
         number: c.number.clone(),
@@ -148,34 +151,39 @@ fn view(c: &store::ContractRecord, unit_ids: Vec<String>) -> Result<ContractView
     })
 }
 
-impl crate::App {
-    pub async fn create_contract(
-        &self,
-        ctx: &Ctx,
-        input: &NewContract,
-        idem: Option<&Idempotency>,
-    ) -> Result<ContractView, AppError> {
-        ctx.require(Permission::UnitsManage)?;
-        if let Some(v) = self.idem_replay(ctx, idem).await? {
-            return Ok(v);
-        }
+/// A contract's input that passed the field rules, ready to check against the records.
+struct ValidContract {
+    customer_id: CustomerId,
+    start: Date,
+    end: Date,
+    level: String,
+    parts: Option<ChargeBasis>,
+    labor: Option<ChargeBasis>,
+    travel: Option<ChargeBasis>,
+    remind_days_before: i64,
+    unit_ids: Vec<UnitId>,
+    notes: Option<String>,
+}
+
+impl NewContract {
+    /// The field rules (invalid input, 422, with every fault at once); an end before the
+    /// start is well-formed input that cannot be applied (409).
+    fn parse(&self) -> Result<ValidContract, AppError> {
         let mut errs = FieldErrors::new();
         let customer_id = errs.take(
-            input
-                .customer_id
+            self.customer_id
                 .trim()
                 .parse::<CustomerId>()
                 .map_err(|_| FieldError::new("customer_id", "invalid_id")),
         );
-        let start = errs.take(parse_date("start_date", &input.start_date));
-        let end = errs.take(parse_date("end_date", &input.end_date));
-
-        let level = errs.take(parse_text("service_level", &input.service_level, 50));
-        let parts = charge("parts", input.parts.as_deref(), &mut errs);
-        let labor = charge("labor", input.labor.as_deref(), &mut errs);
-        let travel = charge("travel", input.travel.as_deref(), &mut errs);
-        for (i, step) in input.inspection_plan.iter().enumerate() {
-            if !matches!(step.kind.as_str(), "call" | "visit") {
+        let start = errs.take(parse_date("start_date", &self.start_date));
+        let end = errs.take(parse_date("end_date", &self.end_date));
+        let level = errs.take(parse_text("service_level", &self.service_level, 50));
+        let parts = charge("parts", self.parts.as_deref(), &mut errs);
+        let labor = charge("labor", self.labor.as_deref(), &mut errs);
+        let travel = charge("travel", self.travel.as_deref(), &mut errs);
+        for (i, step) in self.inspection_plan.iter().enumerate() {
+            if InspectionKind::parse(&step.kind).is_none() {
                 errs.push(FieldError::new(
                     format!("inspection_plan[{i}].kind"),
                     "invalid_choice",
@@ -189,15 +197,15 @@ impl crate::App {
                 );
             }
         }
-        let remind = input.remind_days_before.unwrap_or(30);
-        if !(0..=365).contains(&remind) {
+        let remind_days_before = self.remind_days_before.unwrap_or(30);
+        if !(0..=365).contains(&remind_days_before) {
             errs.push(
                 FieldError::new("remind_days_before", "out_of_range")
                     .with("min", 0)
                     .with("max", 365),
             );
         }
-        let unit_ids: Vec<UnitId> = input
+        let unit_ids: Vec<UnitId> = self
             .unit_ids
             .iter()
             .enumerate()
@@ -209,8 +217,9 @@ impl crate::App {
                 )
             })
             .collect();
-        let notes = errs.take(parse_opt_notes("notes", input.notes.as_deref(), 2000));
+        let notes = errs.take(parse_opt_notes("notes", self.notes.as_deref(), 2000));
         errs.clone().into_result()?;
+        // Every `None` above pushed its fault, so with no faults every part is here.
         let (
             Some(customer_id),
             Some(start),
@@ -228,54 +237,89 @@ impl crate::App {
         if end < start {
             return Err(AppError::conflict_on("end_date", "before_start"));
         }
+        Ok(ValidContract {
+            customer_id,
+            start,
+            end,
+            level,
+            parts,
+            labor,
+            travel,
+            remind_days_before,
+            unit_ids,
+            notes,
+        })
+    }
+}
+
+/// The customer exists and every unit is theirs (each a conflict, 409, when not).
+async fn check_parties(
+    conn: &mut aftersales_store::Conn,
+    v: &ValidContract,
+) -> Result<(), AppError> {
+    customer_store::get(&mut *conn, v.customer_id)
+        .await
+        .map_err(|e| match e {
+            StoreError::NotFound => AppError::conflict_on("customer_id", "unknown_customer"),
+            e => e.into(),
+        })?;
+    for (i, u) in v.unit_ids.iter().enumerate() {
+        let unit = unit_store::get(&mut *conn, *u).await.map_err(|e| match e {
+            StoreError::NotFound => {
+                AppError::conflict_on(&format!("unit_ids[{i}]"), "unknown_unit")
+            }
+            e => e.into(),
+        })?;
+        if unit.customer_id != Some(v.customer_id) {
+            return Err(AppError::conflict_on(
+                &format!("unit_ids[{i}]"),
+                "unit_of_another_customer",
+            ));
+        }
+    }
+    Ok(())
+}
+
+impl crate::App {
+    pub async fn create_contract(
+        &self,
+        ctx: &Ctx,
+        input: &NewContract,
+        idem: Option<&Idempotency>,
+    ) -> Result<ContractView, AppError> {
+        ctx.require(Permission::UnitsManage)?;
+        if let Some(v) = self.idem_replay(ctx, idem).await? {
+            return Ok(v);
+        }
+        let valid = input.parse()?;
+        let inspection_plan = serde_json::to_string(&input.inspection_plan)
+            .map_err(|e| AppError::Internal(e.to_string()))?;
         let now = self.now();
         let r = async {
             let mut tx = self.db.begin().await?;
             self.idem_claim(&mut tx, ctx, idem).await?;
-            customer_store::get(tx.conn(), customer_id)
-                .await
-                .map_err(|e| match e {
-                    StoreError::NotFound => {
-                        AppError::conflict_on("customer_id", "unknown_customer")
-                    }
-                    e => e.into(),
-                })?;
-            for (i, u) in unit_ids.iter().enumerate() {
-                let unit = unit_store::get(tx.conn(), *u).await.map_err(|e| match e {
-                    StoreError::NotFound => {
-                        AppError::conflict_on(&format!("unit_ids[{i}]"), "unknown_unit")
-                    }
-                    e => e.into(),
-                })?;
-                if unit.customer_id != Some(customer_id) {
-                    return Err(AppError::conflict_on(
-                        &format!("unit_ids[{i}]"),
-                        "unit_of_another_customer",
-                    ));
-                }
-            }
+            check_parties(tx.conn(), &valid).await?;
             let n = aftersales_store::counters::next(tx.conn(), "contract").await?;
             let rec = store::ContractRecord {
                 id: uuid::Uuid::now_v7().to_string(),
                 number: format!("HT{n:06}"),
-                customer_id,
-                start_date: start.to_string(),
-                end_date: end.to_string(),
-                service_level: level,
-                parts: parts.map(|c| c.as_str().to_owned()),
-                labor: labor.map(|c| c.as_str().to_owned()),
-                travel: travel.map(|c| c.as_str().to_owned()),
-                inspection_plan: serde_json::to_string(&input.inspection_plan)
-                    .map_err(|e| AppError::Internal(e.to_string()))?,
-                remind_days_before: remind,
-                notes,
+                customer_id: valid.customer_id,
+                start_date: valid.start.to_string(),
+                end_date: valid.end.to_string(),
+                service_level: valid.level.clone(),
+                parts: valid.parts.map(|c| c.as_str().to_owned()),
+                labor: valid.labor.map(|c| c.as_str().to_owned()),
+                travel: valid.travel.map(|c| c.as_str().to_owned()),
+                inspection_plan: inspection_plan.clone(),
+                remind_days_before: valid.remind_days_before,
+                notes: valid.notes.clone(),
                 version: 1,
                 created_at: now,
                 updated_at: now,
             };
             store::insert(tx.conn(), &rec).await?;
             let mut ids = Vec::new();
-            for u in &unit_ids {
+            for u in &valid.unit_ids {
                 if !ids.contains(&u.to_string()) {
                     store::add_unit(tx.conn(), &rec.id, *u).await?;
                     ids.push(u.to_string());
@@ -290,7 +334,7 @@ impl crate::App {
                 &rec.id,
                 "create",
                 None,
-                serde_json::to_value(&v).ok(),
+                Some(crate::administration::audit::audit_value(&v)?),
             )
             .await?;
             self.idem_complete(&mut tx, ctx, idem, &v).await?;
@@ -343,10 +387,13 @@ impl crate::App {
             }
             let today = self.today();
             f.ends_from = Some(today.to_string());
-            f.ends_until = today
-                .checked_add(jiff::Span::new().days(days))
-                .ok()
-                .map(|d| d.to_string());
+            // `days` is bounded above, so only the calendar's end can stop the addition,
+            // and then the list runs to it.
+            f.ends_until = Some(
+                today
+                    .saturating_add(jiff::Span::new().days(days))
+                    .to_string(),
+            );
         }
         let page = store::list(self.db.pool(), &f, after.as_deref(), limit).await?;
         let mut items = Vec::new();
@@ -357,5 +404,51 @@ impl crate::App {
             items,
             next_cursor: page.next.as_deref().map(cursor::encode),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::installed_base::cover;
+
+    fn record() -> store::ContractRecord {
+        store::ContractRecord {
+            id: "c1".into(),
+            number: "HT000001".into(),
+            customer_id: CustomerId::new(),
+            start_date: "2026-01-01".into(),
+            end_date: "2026-12-31".into(),
+            service_level: "gold".into(),
+            parts: Some("free".into()),
+            labor: None,
+            travel: None,
+            inspection_plan: "[]".into(),
+            remind_days_before: 30,
+            notes: None,
+            version: 1,
+            created_at: Timestamp::UNIX_EPOCH,
+            updated_at: Timestamp::UNIX_EPOCH,
+        }
+    }
+
+    #[test]
+    fn a_stored_contract_that_does_not_read_back_is_an_error_not_no_cover() {
+        let c = cover(&record()).expect("reads");
+        assert_eq!(c.end, jiff::civil::date(2026, 12, 31));
+        assert_eq!(c.parts, Some(ChargeBasis::Free));
+        assert_eq!(c.labor, None);
+        let mut bad_date = record();
+        bad_date.start_date = "2026-13-01".into();
+        assert!(matches!(cover(&bad_date), Err(AppError::Internal(_))));
+        let mut bad_basis = record();
+        bad_basis.travel = Some("gratis".into());
+        assert!(matches!(cover(&bad_basis), Err(AppError::Internal(_))));
+    }
+
+    #[test]
+    fn the_reminder_day_is_the_end_less_the_days_before() {
+        let v = view(&record(), Vec::new()).expect("view");
+        assert_eq!(v.remind_on, "2026-12-01");
     }
 }

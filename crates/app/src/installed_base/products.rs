@@ -381,7 +381,7 @@ impl crate::App {
             &rec.id,
             "create",
             None,
-            serde_json::to_value(&view).ok(),
+            Some(crate::administration::audit::audit_value(&view)?),
         )
         .await?;
         tx.commit().await?;
@@ -417,7 +417,9 @@ impl crate::App {
             &policy.id,
             "add_version",
             None,
-            serde_json::to_value(version_dto(&row)?).ok(),
+            Some(crate::administration::audit::audit_value(&version_dto(
+                &row,
+            )?)?),
         )
         .await?;
         let mut versions = existing
@@ -507,7 +509,7 @@ impl crate::App {
             &rec.id.to_string(),
             "create",
             None,
-            serde_json::to_value(&view).ok(),
+            Some(crate::administration::audit::audit_value(&view)?),
         )
         .await?;
         tx.commit().await?;

@@ -389,7 +389,7 @@ impl crate::App {
                 &rec.id.to_string(),
                 "create",
                 None,
-                serde_json::to_value(&view).ok(),
+                Some(crate::administration::audit::audit_value(&view)?),
             )
             .await?;
             self.idem_complete(&mut tx, ctx, idem, &view).await?;
@@ -635,16 +635,29 @@ impl crate::App {
             ),
             None => (Vec::new(), None),
         };
-        let d = |s: &Option<String>| s.as_deref().and_then(|s| s.parse::<Date>().ok());
+        // A stored date that does not read back is an error: as "no date" it would move the
+        // warranty's start to a fall-back date without a word.
+        let d = |column: &str, s: &Option<String>| {
+            s.as_deref()
+                .map(|s| {
+                    s.parse::<Date>().map_err(|_| {
+                        AppError::Internal(format!(
+                            "unit {}: stored {column} {s:?} unreadable",
+                            u.id
+                        ))
+                    })
+                })
+                .transpose()
+        };
         let facts = UnitFacts {
             has_serial: u.serial_norm.is_some(),
             made_by_us: !u.third_party,
             oem: u.oem,
-            manufacture_date: d(&u.manufacture_date),
-            ship_date: d(&u.ship_date),
-            sale_date: d(&u.sale_date),
-            installation_date: d(&u.installation_date),
-            acceptance_date: d(&u.acceptance_date),
+            manufacture_date: d("manufacture_date", &u.manufacture_date)?,
+            ship_date: d("ship_date", &u.ship_date)?,
+            sale_date: d("sale_date", &u.sale_date)?,
+            installation_date: d("installation_date", &u.installation_date)?,
+            acceptance_date: d("acceptance_date", &u.acceptance_date)?,
         };
         let version = warranty::select_version(&versions, &facts);
         // The contract covering the unit on that day, if any (the latest to start wins).
@@ -652,8 +665,8 @@ impl crate::App {
             aftersales_store::installed_base::contracts::for_unit(self.db.pool(), u.id)
                 .await?
                 .iter()
-                .filter_map(super::cover)
-                .collect();
+                .map(super::cover)
+                .collect::<Result<_, _>>()?;
         // Else the latest one, so the decision can say that it has expired or not begun.
         let contract = covers
             .iter()

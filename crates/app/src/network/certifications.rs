@@ -224,6 +224,85 @@ fn parse_date_required(field: &str, s: Option<&str>) -> Result<Date, FieldError>
     }
 }
 
+/// A patch that passed the field rules; each part `None` when it is left unchanged.
+struct ValidPatch {
+    product_line: Option<String>,
+    level: Option<CertLevel>,
+    number: Option<Option<String>>,
+    issuer: Option<Option<String>>,
+    issued_on: Option<Date>,
+    expires_on: Option<Option<Date>>,
+}
+
+impl CertificationPatch {
+    /// The field rules of the parts sent (invalid input, 422, with every fault at once).
+    fn parse(&self) -> Result<ValidPatch, AppError> {
+        let mut errs = FieldErrors::new();
+        let product_line = self
+            .product_line
+            .as_deref()
+            .and_then(|s| errs.take(rules::parse_product_line("product_line", s)));
+        let level = self
+            .level
+            .as_deref()
+            .and_then(|s| errs.take(rules::parse_level("level", s)));
+        let number = match self.number.as_deref() {
+            None => Some(None),
+            Some(s) => errs.take(rules::parse_number("number", Some(s))).map(Some),
+        };
+        let issuer = match self.issuer.as_deref() {
+            None => Some(None),
+            Some(s) => errs.take(rules::parse_issuer("issuer", Some(s))).map(Some),
+        };
+        let issued_on = match self.issued_on.as_deref() {
+            None => Some(None),
+            Some(v) => errs
+                .take(parse_date_required("issued_on", Some(v)))
+                .map(Some),
+        };
+        let expires_on = patch_date("expires_on", self.expires_on.as_deref(), &mut errs);
+        errs.clone().into_result()?;
+        // Every `None` above pushed its fault, so with no faults every part is here.
+        let (Some(number), Some(issuer), Some(issued_on), Some(expires_on)) =
+            (number, issuer, issued_on, expires_on)
+        else {
+            return Err(AppError::Validation(errs));
+        };
+        Ok(ValidPatch {
+            product_line,
+            level,
+            number,
+            issuer,
+            issued_on,
+            expires_on,
+        })
+    }
+}
+
+impl ValidPatch {
+    /// The record as the patch leaves it (version and time of change not yet moved).
+    fn apply(self, c: &mut store::CertificationRecord) {
+        if let Some(l) = self.product_line {
+            c.product_line = l;
+        }
+        if let Some(l) = self.level {
+            c.level = l;
+        }
+        if let Some(n) = self.number {
+            c.number = n;
+        }
+        if let Some(i) = self.issuer {
+            c.issuer = i;
+        }
+        if let Some(d) = self.issued_on {
+            c.issued_on = Some(d);
+        }
+        if let Some(d) = self.expires_on {
+            c.expires_on = d;
+        }
+    }
+}
+
 fn opt_date(field: &str, s: Option<&str>, errs: &mut FieldErrors) -> Option<Option<Date>> {
     match s.map(str::trim).filter(|s| !s.is_empty()) {
         None => Some(None),
@@ -373,11 +452,23 @@ impl crate::App {
         })
     }
 
-    /// Whether the caller may keep this person's records (for the pages' buttons).
-    pub async fn may_manage_certifications_of(&self, ctx: &Ctx, user: UserId) -> bool {
-        match self.cert_scope(ctx, Permission::CertificationsManage) {
-            Ok(scope) => self.holder_in_scope(&scope, user).await.is_ok(),
-            Err(_) => false,
+    /// Whether the caller may keep this person's records (for the pages' buttons). No right,
+    /// or a person outside the caller's part of the network, is `false`; a failure to read
+    /// is an error, never a silent "no".
+    pub async fn may_manage_certifications_of(
+        &self,
+        ctx: &Ctx,
+        user: UserId,
+    ) -> Result<bool, AppError> {
+        let scope = match self.cert_scope(ctx, Permission::CertificationsManage) {
+            Ok(scope) => scope,
+            Err(AppError::Forbidden) => return Ok(false),
+            Err(e) => return Err(e),
+        };
+        match self.holder_in_scope(&scope, user).await {
+            Ok(_) => Ok(true),
+            Err(AppError::NotFound(_)) => Ok(false),
+            Err(e) => Err(e),
         }
     }
 
@@ -511,36 +602,7 @@ impl crate::App {
         patch: &CertificationPatch,
     ) -> Result<CertificationView, AppError> {
         let scope = self.cert_scope(ctx, Permission::CertificationsManage)?;
-        let mut errs = FieldErrors::new();
-        let line = patch
-            .product_line
-            .as_deref()
-            .and_then(|s| errs.take(rules::parse_product_line("product_line", s)));
-        let level = patch
-            .level
-            .as_deref()
-            .and_then(|s| errs.take(rules::parse_level("level", s)));
-        let number = match patch.number.as_deref() {
-            None => Some(None),
-            Some(s) => errs.take(rules::parse_number("number", Some(s))).map(Some),
-        };
-        let issuer = match patch.issuer.as_deref() {
-            None => Some(None),
-            Some(s) => errs.take(rules::parse_issuer("issuer", Some(s))).map(Some),
-        };
-        let issued_on = match patch.issued_on.as_deref() {
-            None => Some(None),
-            Some(v) => errs
-                .take(parse_date_required("issued_on", Some(v)))
-                .map(|d| Some(Some(d))),
-        };
-        let expires_on = patch_date("expires_on", patch.expires_on.as_deref(), &mut errs);
-        errs.clone().into_result()?;
-        let (Some(number), Some(issuer), Some(issued_on), Some(expires_on)) =
-            (number, issuer, issued_on, expires_on)
-        else {
-            return Err(AppError::Validation(errs));
-        };
+        let valid = patch.parse()?;
         let known = self.known_lines().await?;
         let mut tx = self.db.begin().await?;
         let before = self.cert_of(tx.conn(), &scope, user, id).await?;
@@ -553,24 +615,7 @@ impl crate::App {
             });
         }
         let mut after = before.cert.clone();
-        if let Some(l) = line {
-            after.product_line = l;
-        }
-        if let Some(l) = level {
-            after.level = l;
-        }
-        if let Some(n) = number {
-            after.number = n;
-        }
-        if let Some(i) = issuer {
-            after.issuer = i;
-        }
-        if let Some(d) = issued_on {
-            after.issued_on = d;
-        }
-        if let Some(d) = expires_on {
-            after.expires_on = d;
-        }
+        valid.apply(&mut after);
         date_rules(&CertificationInput {
             product_line: after.product_line.clone(),
             level: after.level,
@@ -709,10 +754,13 @@ impl crate::App {
                 ));
             }
             let today = self.today();
-            f.expires_until = today
-                .checked_add(jiff::Span::new().days(days))
-                .ok()
-                .map(|d| d.to_string());
+            // `days` is bounded above, so only the calendar's end can stop the addition,
+            // and then the list runs to it.
+            f.expires_until = Some(
+                today
+                    .saturating_add(jiff::Span::new().days(days))
+                    .to_string(),
+            );
             if !q.include_expired.unwrap_or(false) {
                 f.expires_from = Some(today.to_string());
             }

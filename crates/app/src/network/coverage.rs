@@ -176,42 +176,61 @@ fn lookup_region(field: &str, raw: &str) -> Result<RegionCode, AppError> {
     RegionCode::parse(field, t).map_err(|_| AppError::NotFound("region"))
 }
 
-/// The units above a unit, from its materialized path `/root/…/self/`.
-fn ancestors(path: &str, me: OrgUnitId) -> Vec<OrgUnitId> {
-    path.split('/')
-        .filter(|s| !s.is_empty())
-        .filter_map(|s| s.parse::<OrgUnitId>().ok())
-        .filter(|id| *id != me)
-        .collect()
+/// The units above a unit, from its materialized path `/root/…/self/`. A segment that is
+/// not a unit id is a damaged path, an error: skipping it would rank the unit wrongly.
+fn ancestors(path: &str, me: OrgUnitId) -> Result<Vec<OrgUnitId>, AppError> {
+    let mut out = Vec::new();
+    for s in path.split('/').filter(|s| !s.is_empty()) {
+        let id = s.parse::<OrgUnitId>().map_err(|_| {
+            AppError::Internal(format!("org unit {me}: stored path {path:?} unreadable"))
+        })?;
+        if id != me {
+            out.push(id);
+        }
+    }
+    Ok(out)
+}
+
+/// A stored coverage row's region. Text that is not six digits is an error (the app never
+/// writes it; only a hand-made change could). A code of six digits that the table no longer
+/// has (a newer list dropped it) covers nothing: `None`, with a warning, so one retired code
+/// does not stop dispatch for every place.
+fn stored_region(r: &store::CoverageRow) -> Result<Option<RegionCode>, AppError> {
+    let c = r.region_code.as_bytes();
+    if c.len() != 6 || !c.iter().all(u8::is_ascii_digit) {
+        return Err(AppError::Internal(format!(
+            "org unit {}: stored region {:?} unreadable",
+            r.org_unit_id, r.region_code
+        )));
+    }
+    let n = c.iter().fold(0u32, |n, d| n * 10 + u32::from(d - b'0'));
+    let code = RegionCode::from_u32(n);
+    if code.is_none() {
+        tracing::warn!(unit = %r.org_unit_id, code = %r.region_code, "stored region not in the table");
+    }
+    Ok(code)
 }
 
 /// Stored coverage rows grouped per unit, for the domain's rules.
-pub(crate) fn group(rows: &[store::CoverageRow]) -> Vec<UnitCoverage> {
+pub(crate) fn group(rows: &[store::CoverageRow]) -> Result<Vec<UnitCoverage>, AppError> {
     let mut by_unit: BTreeMap<String, UnitCoverage> = BTreeMap::new();
     for r in rows {
-        let Some(code) = r
-            .region_code
-            .parse::<u32>()
-            .ok()
-            .and_then(RegionCode::from_u32)
-        else {
-            // A code the table no longer has (a newer list dropped it) covers nothing.
-            tracing::warn!(unit = %r.org_unit_id, code = %r.region_code, "stored region not in the table");
+        let Some(code) = stored_region(r)? else {
             continue;
         };
-        by_unit
-            .entry(r.path.clone())
-            .or_insert_with(|| UnitCoverage {
+        let unit = match by_unit.entry(r.path.clone()) {
+            std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::btree_map::Entry::Vacant(e) => e.insert(UnitCoverage {
                 unit: r.org_unit_id,
                 code: r.code.clone(),
-                ancestors: ancestors(&r.path, r.org_unit_id),
+                ancestors: ancestors(&r.path, r.org_unit_id)?,
                 active: r.active,
                 regions: Vec::new(),
-            })
-            .regions
-            .push(code);
+            }),
+        };
+        unit.regions.push(code);
     }
-    by_unit.into_values().collect()
+    Ok(by_unit.into_values().collect())
 }
 
 fn not_found(e: StoreError) -> AppError {
@@ -272,7 +291,7 @@ impl crate::App {
             .filter(|r| in_scope(r))
             .map(|r| (r.org_unit_id, (r.code.clone(), r.name.clone())))
             .collect();
-        let units = group(&rows);
+        let units = group(&rows)?;
         let overlaps = coverage::overlaps(&units);
         let mut out: BTreeMap<OrgUnitId, UnitCoverageSummary> = BTreeMap::new();
         for r in &rows {
@@ -285,12 +304,7 @@ impl crate::App {
                     regions: Vec::new(),
                     overlaps: Vec::new(),
                 });
-            if let Some(code) = r
-                .region_code
-                .parse::<u32>()
-                .ok()
-                .and_then(RegionCode::from_u32)
-            {
+            if let Some(code) = stored_region(r)? {
                 entry.regions.push(RegionView::of(code));
             }
         }
@@ -389,7 +403,7 @@ impl crate::App {
         }
         let codes: Vec<String> = above.iter().map(|r| r.to_string()).collect();
         let rows = store::holding_any(self.db.pool(), &codes).await?;
-        let units = group(&rows);
+        let units = group(&rows)?;
         let info: BTreeMap<OrgUnitId, &store::CoverageRow> =
             rows.iter().map(|r| (r.org_unit_id, r)).collect();
         let items = coverage::responsible_units(place, &units)
@@ -463,11 +477,46 @@ mod tests {
     }
 
     #[test]
+    fn a_stored_region_reads_back_is_skipped_when_retired_and_refused_when_damaged() {
+        let row = |code: &str| store::CoverageRow {
+            org_unit_id: OrgUnitId::new(),
+            region_code: code.into(),
+            code: "SY".into(),
+            name: "沈阳分公司".into(),
+            kind: aftersales_domain::OrgUnitKind::Branch,
+            path: "/x/".into(),
+            active: true,
+        };
+        assert_eq!(
+            stored_region(&row("210102")).expect("read"),
+            Some(RegionCode::from_u32(210102).expect("in the table"))
+        );
+        assert_eq!(stored_region(&row("999999")).expect("read"), None);
+        for damaged in ["21a102", "21010", ""] {
+            assert!(
+                matches!(stored_region(&row(damaged)), Err(AppError::Internal(_))),
+                "{damaged:?}"
+            );
+        }
+        assert!(matches!(
+            group(&[row("2101x2")]),
+            Err(AppError::Internal(_))
+        ));
+    }
+
+    #[test]
     fn ancestors_come_from_the_path_without_the_unit_itself() {
         let a = OrgUnitId::new();
         let b = OrgUnitId::new();
         let c = OrgUnitId::new();
-        assert_eq!(ancestors(&format!("/{a}/{b}/{c}/"), c), vec![a, b]);
-        assert!(ancestors(&format!("/{a}/"), a).is_empty());
+        assert_eq!(
+            ancestors(&format!("/{a}/{b}/{c}/"), c).expect("read"),
+            vec![a, b]
+        );
+        assert!(ancestors(&format!("/{a}/"), a).expect("read").is_empty());
+        assert!(matches!(
+            ancestors(&format!("/{a}/x/{c}/"), c),
+            Err(AppError::Internal(_))
+        ));
     }
 }

@@ -336,7 +336,7 @@ impl crate::App {
         let ranking = match region {
             Some(rc) => {
                 let rows = coverage_store::all(&mut *conn).await?;
-                coverage_rules::responsible_units(rc, &crate::network::coverage::group(&rows))
+                coverage_rules::responsible_units(rc, &crate::network::coverage::group(&rows)?)
             }
             None => Vec::new(),
         };

@@ -1,11 +1,13 @@
 //! `TestApp`: a fresh database (a temporary SQLite file, or a new PostgreSQL database on the
-//! server at `AFTERSALES_TEST_PG_URL`), the real router served on 127.0.0.1:0, the demo
-//! network and one user per role loaded, and typed helpers for requests.
+//! server at `AFTERSALES_TEST_PG_URL`), the server built by `Server::build` exactly as the
+//! binary builds it (router, job worker, mailer, webhook, housekeeping, defaults) and served
+//! on 127.0.0.1:0, the demo network and one user per role loaded, and typed helpers for
+//! requests.
 
-use aftersales_app::{App, AppConfig, Db, DbOptions, ManualClock, PasswordCost};
+use aftersales::{Config, Embedded, Secret, Server};
+use aftersales_app::{App, PasswordCost};
 use serde_json::{Value, json};
 use std::path::PathBuf;
-use std::sync::Arc;
 
 pub const ADMIN_PASSWORD: &str = "Admin-pass-2026";
 pub const DEMO_PASSWORD: &str = "demo-2026";
@@ -35,6 +37,38 @@ macro_rules! both {
     };
 }
 
+/// Runs each listed `async fn(TestApp)` on both backends, with the tests' configuration
+/// adjusted by the named `fn(&mut Config)`, in a module of the given name.
+#[macro_export]
+macro_rules! both_with {
+    ($module:ident, $adjust:ident; $($name:ident),* $(,)?) => {
+        mod $module {
+            mod sqlite {
+                $(
+                    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                    async fn $name() {
+                        super::super::$name(
+                            $crate::helpers::TestApp::sqlite_with(super::super::$adjust).await,
+                        )
+                        .await
+                    }
+                )*
+            }
+            mod postgres {
+                $(
+                    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                    async fn $name() {
+                        super::super::$name(
+                            $crate::helpers::TestApp::postgres_with(super::super::$adjust).await,
+                        )
+                        .await
+                    }
+                )*
+            }
+        }
+    };
+}
+
 /// The PostgreSQL server for tests. Never skipped: without a server the tests fail.
 pub fn pg_admin_url() -> String {
     std::env::var("AFTERSALES_TEST_PG_URL")
@@ -55,11 +89,18 @@ pub async fn fresh_pg_database() -> (String, String) {
         .await
         .expect("create database");
     let _ = c.close().await;
+    let url = pg_database_url(&name);
+    (name, url)
+}
+
+/// The URL of the database `name` on the test server.
+pub fn pg_database_url(name: &str) -> String {
+    let admin = pg_admin_url();
     let base = admin
         .rsplit_once('/')
         .map(|(b, _)| b.to_owned())
         .expect("url has a database");
-    (name.clone(), format!("{base}/{name}"))
+    format!("{base}/{name}")
 }
 
 pub fn drop_pg_database(name: String) {
@@ -98,6 +139,9 @@ pub struct TestApp {
     /// A client without cookies and without following redirects.
     pub http: reqwest::Client,
     pub backend: &'static str,
+    /// The job handlers the server was built with, for a test that runs the jobs itself
+    /// (with `jobs.enabled` off).
+    pub handlers: aftersales_jobs::Handlers,
     pg_db: Option<String>,
     dir: Option<PathBuf>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
@@ -105,24 +149,68 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn sqlite() -> TestApp {
-        Self::sqlite_with(None, AppConfig::default()).await
+        Self::sqlite_with(|_| {}).await
     }
 
     pub async fn postgres() -> TestApp {
-        Self::postgres_with(None, AppConfig::default()).await
+        Self::postgres_with(|_| {}).await
     }
 
-    /// On SQLite, with a test clock (else the system's) and settings (the tests' password
-    /// cost and alarm secret are set over them).
-    pub async fn sqlite_with(clock: Option<Arc<ManualClock>>, cfg: AppConfig) -> TestApp {
+    /// On SQLite, with the tests' configuration ([`TestApp::config`]) changed by `adjust`
+    /// (a test clock, other limits, the worker off, …).
+    pub async fn sqlite_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
         let dir = temp_dir();
         let url = format!("sqlite://{}", dir.join("aftersales.db").display());
-        Self::start(&url, "sqlite", None, Some(dir), clock, cfg).await
+        Self::start(&url, "sqlite", None, Some(dir), adjust).await
     }
 
-    pub async fn postgres_with(clock: Option<Arc<ManualClock>>, cfg: AppConfig) -> TestApp {
+    pub async fn postgres_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
         let (name, url) = fresh_pg_database().await;
-        Self::start(&url, "postgres", Some(name), None, clock, cfg).await
+        Self::start(&url, "postgres", Some(name), None, adjust).await
+    }
+
+    /// The configuration of a test server on the database at `url`: the defaults of the
+    /// binary, with the tests' admin password and alarm secret, a cheap password hash and a
+    /// small pool.
+    pub fn config(url: &str) -> Config {
+        Config {
+            database_url: Some(Secret::new(url)),
+            admin_password: Some(Secret::new(ADMIN_PASSWORD)),
+            alarm_secret: Some(Secret::new(ALARM_SECRET)),
+            db_max_connections: 5,
+            embedded: Embedded {
+                password_cost: PasswordCost::insecure_fast(),
+                ..Embedded::default()
+            },
+            ..Config::default()
+        }
+    }
+
+    /// Opens the SQLite file `dir/aftersales.db` made earlier (a copy of a fixture) as the
+    /// binary opens a database at start: migrations, the admin's password, the demo network
+    /// (what exists stays). The directory is removed on drop.
+    pub async fn sqlite_existing(
+        dir: PathBuf,
+        clock: Option<std::sync::Arc<aftersales_app::ManualClock>>,
+    ) -> TestApp {
+        let url = format!("sqlite://{}", dir.join("aftersales.db").display());
+        Self::start(&url, "sqlite", None, Some(dir), |c| {
+            c.embedded.clock = clock
+        })
+        .await
+    }
+
+    /// Opens the existing PostgreSQL database `name` on the test server (e.g. restored from
+    /// a dump) the same way; it is dropped on drop.
+    pub async fn postgres_existing(
+        name: String,
+        clock: Option<std::sync::Arc<aftersales_app::ManualClock>>,
+    ) -> TestApp {
+        let url = pg_database_url(&name);
+        Self::start(&url, "postgres", Some(name), None, |c| {
+            c.embedded.clock = clock
+        })
+        .await
     }
 
     async fn start(
@@ -130,42 +218,26 @@ impl TestApp {
         backend: &'static str,
         pg_db: Option<String>,
         dir: Option<PathBuf>,
-        clock: Option<Arc<ManualClock>>,
-        cfg: AppConfig,
+        adjust: impl FnOnce(&mut Config),
     ) -> TestApp {
-        let db = Db::connect(
-            url,
-            &DbOptions {
-                max_connections: 5,
-                ..DbOptions::default()
-            },
-        )
-        .await
-        .expect("connect");
-        db.migrate().await.expect("migrate");
-        let cfg = AppConfig {
-            password_cost: PasswordCost::insecure_fast(),
-            alarm_secret: Some(ALARM_SECRET.into()),
-            ..cfg
-        };
-        let app = match clock {
-            Some(c) => App::with_test_clock(db, c, cfg),
-            None => App::new(db, Arc::new(aftersales_app::SystemClock), cfg),
-        };
-        app.ensure_admin(Some(ADMIN_PASSWORD)).await.expect("admin");
+        let mut config = Self::config(url);
+        adjust(&mut config);
+        let server = Server::build(config).await.expect("server");
+        let app = server.app().clone();
+        let handlers = server.handlers().clone();
         // The network and one user per role; each test brings its own installed base.
         app.load_demo_network().await.expect("demo");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
-        let router = aftersales_web::router(app.clone(), aftersales_web::WebConfig::default());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(async move {
-            let _ = aftersales_web::serve(listener, router, async {
-                let _ = rx.await;
-            })
-            .await;
+            let _ = server
+                .serve(listener, async {
+                    let _ = rx.await;
+                })
+                .await;
         });
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
@@ -177,6 +249,7 @@ impl TestApp {
             url: url.to_owned(),
             http,
             backend,
+            handlers,
             pg_db,
             dir,
             stop: Some(tx),

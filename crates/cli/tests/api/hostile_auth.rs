@@ -3,9 +3,9 @@
 //! in every redirect target, credentials that must end with a password change, CSRF tokens
 //! that must not travel between sessions, and the passwords everyone guesses first.
 
-use crate::both;
 use crate::helpers::{ADMIN_PASSWORD, DEMO_PASSWORD, TestApp};
-use aftersales_app::AppConfig;
+use crate::{both, both_with};
+use aftersales::Config;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -25,53 +25,17 @@ both!(
     a_restart_keeps_an_admin_password_older_rules_allowed,
 );
 
-/// Runs each listed test on both backends with the `AppConfig` the named function makes.
-macro_rules! both_with {
-    ($module:ident, $cfg:ident; $($name:ident),* $(,)?) => {
-        mod $module {
-            mod sqlite {
-                $(
-                    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                    async fn $name() {
-                        super::super::$name(
-                            $crate::helpers::TestApp::sqlite_with(None, super::super::$cfg()).await,
-                        )
-                        .await
-                    }
-                )*
-            }
-            mod postgres {
-                $(
-                    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                    async fn $name() {
-                        super::super::$name(
-                            $crate::helpers::TestApp::postgres_with(None, super::super::$cfg()).await,
-                        )
-                        .await
-                    }
-                )*
-            }
-        }
-    };
-}
-
-fn small_limits() -> AppConfig {
-    AppConfig {
-        login_max_failures: 3,
-        login_max_failures_per_address: 50,
-        login_max_failures_per_account: 6,
-        ..AppConfig::default()
-    }
+fn small_limits(c: &mut Config) {
+    c.login.max_failures = 3;
+    c.login.max_failures_per_address = 50;
+    c.login.max_failures_per_account = 6;
 }
 
 both_with!(with_small_limits, small_limits; an_attack_from_many_addresses_does_not_lock_the_owner_out);
 
 /// Room for one wrong password per hostile target from the test's single address.
-fn roomy_address_limit() -> AppConfig {
-    AppConfig {
-        login_max_failures_per_address: 1000,
-        ..AppConfig::default()
-    }
+fn roomy_address_limit(c: &mut Config) {
+    c.login.max_failures_per_address = 1000;
 }
 
 both_with!(with_roomy_address_limit, roomy_address_limit; redirect_targets_never_leave_the_site_nor_fail);
@@ -222,7 +186,7 @@ async fn api_login(app: &TestApp, user: &str, password: &str) -> (u16, Option<St
 /// 401, every other one is 429 with Retry-After, and the password hash was checked exactly
 /// as often as the limit allows. The right password is then refused too.
 async fn concurrent_wrong_api_logins_check_at_most_the_limit(app: TestApp) {
-    let limit = AppConfig::default().login_max_failures;
+    let limit = Config::default().login.max_failures;
     let checks_before = app.app.login_checks();
     let app = Arc::new(app);
     let mut set = tokio::task::JoinSet::new();
@@ -253,7 +217,7 @@ async fn concurrent_wrong_api_logins_check_at_most_the_limit(app: TestApp) {
 
 /// The page login goes through the same throttle: 60 wrong at once, then the right one.
 async fn concurrent_page_logins_check_at_most_the_limit(app: TestApp) {
-    let limit = AppConfig::default().login_max_failures;
+    let limit = Config::default().login.max_failures;
     let checks_before = app.app.login_checks();
     let mut jar = Jar::default();
     let csrf = jar.csrf(&app, "/login").await;
@@ -318,7 +282,7 @@ async fn concurrent_page_logins_check_at_most_the_limit(app: TestApp) {
 /// One address trying many user names (a spray) is stopped by the per-address limit, and
 /// then even a right password from that address waits.
 async fn the_per_address_limit_holds_across_account_names(app: TestApp) {
-    let per_address = AppConfig::default().login_max_failures_per_address;
+    let per_address = Config::default().login.max_failures_per_address;
     let checks_before = app.app.login_checks();
     let app = Arc::new(app);
     let mut set = tokio::task::JoinSet::new();

@@ -3,10 +3,12 @@
 //! a job armed before a SIGKILL fires exactly once after the restart. Webhooks (`http.post`)
 //! go to a real HTTP receiver in the test that counts POSTs per `Idempotency-Key`.
 
-use crate::both;
 use crate::crash::start_with;
 use crate::helpers::{TestApp, drop_pg_database, fresh_pg_database, temp_dir};
+use crate::service_flow::{file_request, world};
 use crate::web::Browser;
+use crate::{both, both_with};
+use aftersales::Config;
 use aftersales_app::{App, AppConfig, Clock, Db, DbOptions, ManualClock};
 use aftersales_jobs::{HTTP_POST, Handlers, NewJob, WorkerOptions, http_post_payload, run_once};
 use aftersales_store::administration::jobs as store;
@@ -130,9 +132,73 @@ impl Drop for Receiver {
 
 both!(
     claims_from_separate_pools_never_overlap,
-    a_failing_webhook_is_retried_with_backoff_then_parked_and_an_admin_retries_it,
     the_jobs_page_shows_parked_jobs_with_their_error_and_retries_them,
 );
+
+/// The test runs the worker itself, on a clock it moves: the server's own stays off.
+fn without_the_servers_worker(c: &mut Config) {
+    c.jobs.enabled = false;
+}
+
+both_with!(
+    worker_off,
+    without_the_servers_worker;
+    a_failing_webhook_is_retried_with_backoff_then_parked_and_an_admin_retries_it,
+);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_the_servers_own_worker_runs_what_the_api_enqueued() {
+    the_servers_own_worker_runs_what_the_api_enqueued(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_the_servers_own_worker_runs_what_the_api_enqueued() {
+    the_servers_own_worker_runs_what_the_api_enqueued(true).await;
+}
+
+/// The test server is the one `Server::build` makes for the binary, worker and webhook
+/// included: the SMS that filing a request through the API enqueues for the customer goes
+/// out through the configured webhook, and the job is done, with nothing in the test
+/// running a job.
+async fn the_servers_own_worker_runs_what_the_api_enqueued(pg: bool) {
+    let sms = Receiver::start(Duration::ZERO).await;
+    let adjust = |c: &mut Config| c.sms_webhook_url = Some(sms.url.clone());
+    let app = if pg {
+        TestApp::postgres_with(adjust).await
+    } else {
+        TestApp::sqlite_with(adjust).await
+    };
+    let w = world(&app).await;
+    let r = file_request(&app, &w).await;
+    let number = r["number"].as_str().expect("number");
+    assert!(
+        sms.wait_for(Duration::from_secs(20), |h| h
+            .iter()
+            .any(|x| x.body["text"].as_str().unwrap_or("").contains(number)))
+            .await,
+        "on {}: the server's worker did not send the SMS the API enqueued",
+        app.backend
+    );
+    let admin = app.token("admin").await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let (_, done) = app.get("/api/v1/admin/jobs?status=done", &admin).await;
+        let delivered = done["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .any(|j| j["kind"] == "notify.deliver" && j["attempts"] == 1);
+        if delivered {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "on {}: the delivery is not recorded as done: {done}",
+            app.backend
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
 
 /// Three pools (on PostgreSQL: three sets of connections, as three servers would have)
 /// claim 120 due jobs at once; every job is claimed by exactly one of them.

@@ -15,6 +15,7 @@ mod sla;
 mod audit;
 mod auth;
 mod cli;
+mod compat;
 mod conventions;
 mod crash;
 mod hostile_openapi;

@@ -7,8 +7,9 @@
 use crate::helpers::TestApp;
 use crate::jobs::Receiver;
 use crate::service_flow::{act, file_request, on_site, world};
-use aftersales_app::{AppConfig, ManualClock};
-use aftersales_jobs::{Handlers, Mailer, MessageWebhook, SmtpTls, WorkerOptions, run_once};
+use aftersales::Config;
+use aftersales_app::ManualClock;
+use aftersales_jobs::{WorkerOptions, run_once};
 use jiff::{SignedDuration, Timestamp};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -58,18 +59,19 @@ mod site_time_zone {
     }
 }
 
-/// One setting (`AppConfig::site`) decides "today" and the zone of the shipped calendars:
-/// on a site in New York, Monday 10:00 in Shanghai is still Sunday 1 March.
+/// One setting (`site_time_zone`, `AppConfig::site`) decides "today" and the zone of the
+/// shipped calendars: on a site in New York, Monday 10:00 in Shanghai is still Sunday
+/// 1 March.
 async fn the_site_s_time_zone_decides_its_days(pg: bool) {
     let clock = Arc::new(ManualClock::new(MONDAY_10.parse().expect("instant")));
-    let cfg = AppConfig {
-        site: aftersales_app::Site::new("America/New_York").expect("zone"),
-        ..AppConfig::default()
+    let adjust = |c: &mut Config| {
+        c.embedded.clock = Some(clock);
+        c.site_time_zone = "America/New_York".into();
     };
     let t = if pg {
-        TestApp::postgres_with(Some(clock), cfg).await
+        TestApp::postgres_with(adjust).await
     } else {
-        TestApp::sqlite_with(Some(clock), cfg).await
+        TestApp::sqlite_with(adjust).await
     };
     let admin = t.token("admin").await;
     let (s, cals) = t.get("/api/v1/calendars", &admin).await;
@@ -199,7 +201,6 @@ fn decode_subject(text: &str) -> String {
 struct Env {
     t: TestApp,
     clock: Arc<ManualClock>,
-    handlers: Handlers,
     sink: Sink,
     sms: Receiver,
 }
@@ -209,35 +210,26 @@ impl Env {
         let sink = Sink::start();
         let sms = Receiver::start(Duration::ZERO).await;
         let clock = Arc::new(ManualClock::new(MONDAY_10.parse().expect("instant")));
-        let cfg = AppConfig {
-            email_enabled: true,
-            sms_enabled: true,
-            public_url: Some("https://service.example.com".into()),
-            ..AppConfig::default()
+        // The server's own mailer and webhook, at the sink and the receiver; the test runs
+        // the jobs itself, at the times it sets, with the server's handlers.
+        let adjust = |c: &mut Config| {
+            c.embedded.clock = Some(clock.clone());
+            c.jobs.enabled = false;
+            c.smtp.host = Some("127.0.0.1".into());
+            c.smtp.port = sink.port;
+            c.smtp.tls = "none".into();
+            c.smtp.from = Some("aftersales <noreply@example.com>".into());
+            c.sms_webhook_url = Some(sms.url.clone());
+            c.public_url = Some("https://service.example.com".into());
         };
         let t = if pg {
-            TestApp::postgres_with(Some(clock.clone()), cfg).await
+            TestApp::postgres_with(adjust).await
         } else {
-            TestApp::sqlite_with(Some(clock.clone()), cfg).await
+            TestApp::sqlite_with(adjust).await
         };
-        let mut handlers = Handlers::new();
-        let mailer = Mailer::new(
-            "127.0.0.1",
-            sink.port,
-            SmtpTls::None,
-            None,
-            "aftersales <noreply@example.com>",
-        )
-        .expect("mailer");
-        aftersales_jobs::register_service_handlers(
-            &mut handlers,
-            Some(mailer),
-            Some(MessageWebhook::new(&sms.url).expect("webhook")),
-        );
         Env {
             t,
             clock,
-            handlers,
             sink,
             sms,
         }
@@ -247,7 +239,7 @@ impl Env {
     async fn run_jobs(&self) {
         let opts = WorkerOptions::default();
         for _ in 0..50 {
-            if run_once(&self.t.app, &self.handlers, &opts)
+            if run_once(&self.t.app, &self.t.handlers, &opts)
                 .await
                 .expect("jobs")
                 == 0

@@ -2,8 +2,9 @@
 
 use crate::AppState;
 use crate::extract::Path;
-use crate::extract::{ApiCtx, AppJson, Lang, request_id_of};
+use crate::extract::{ApiCtx, AppJson};
 use crate::problem::ApiError;
+use crate::request::request_id_of;
 use aftersales_app::{NewToken, TokenView, UserView};
 use aftersales_domain::TokenId;
 use axum::Json;
@@ -38,7 +39,6 @@ pub struct LoginResponse {
     ))]
 pub async fn login(
     State(s): State<AppState>,
-    Lang(locale): Lang,
     parts: Parts,
     body: AppJson<LoginRequest>,
 ) -> Result<Json<LoginResponse>, ApiError> {
@@ -51,10 +51,9 @@ pub async fn login(
             &body.value.password,
             false,
             client,
-            rid.clone(),
+            rid,
         )
-        .await
-        .map_err(|e| ApiError::new(e, locale, rid))?;
+        .await?;
     Ok(Json(LoginResponse {
         token: out.token,
         expires_at: out.expires_at,
@@ -66,7 +65,7 @@ pub async fn login(
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth",
     responses((status = 204, description = "Signed out.")))]
 pub async fn logout(State(s): State<AppState>, c: ApiCtx) -> Result<StatusCode, ApiError> {
-    s.app.logout(&c.ctx, &c.token).await.map_err(|e| c.err(e))?;
+    s.app.logout(&c.ctx, &c.token).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -74,7 +73,7 @@ pub async fn logout(State(s): State<AppState>, c: ApiCtx) -> Result<StatusCode, 
 #[utoipa::path(get, path = "/api/v1/me", tag = "auth",
     responses((status = 200, description = "The signed-in user.", body = UserView)))]
 pub async fn me(State(s): State<AppState>, c: ApiCtx) -> Result<Json<UserView>, ApiError> {
-    s.app.me(&c.ctx).await.map(Json).map_err(|e| c.err(e))
+    Ok(s.app.me(&c.ctx).await.map(Json)?)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -101,8 +100,7 @@ pub async fn change_password(
             &body.value.new_password,
             Some(&c.token),
         )
-        .await
-        .map_err(|e| c.err(e))?;
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -120,7 +118,7 @@ pub async fn list_tokens(
     State(s): State<AppState>,
     c: ApiCtx,
 ) -> Result<Json<TokenList>, ApiError> {
-    let items = s.app.list_tokens(&c.ctx).await.map_err(|e| c.err(e))?;
+    let items = s.app.list_tokens(&c.ctx).await?;
     Ok(Json(TokenList {
         items,
         next_cursor: None,
@@ -152,8 +150,7 @@ pub async fn create_token(
     let t = s
         .app
         .create_token(&c.ctx, &body.value.name, body.value.expires_in_days)
-        .await
-        .map_err(|e| c.err(e))?;
+        .await?;
     Ok((StatusCode::CREATED, Json(t)))
 }
 
@@ -166,10 +163,6 @@ pub async fn revoke_token(
     c: ApiCtx,
     Path(id): Path<String>,
 ) -> Result<Json<TokenView>, ApiError> {
-    let id: TokenId = crate::api::parse_id(&id, "token", c.locale, c.ctx.request_id.clone())?;
-    s.app
-        .revoke_token(&c.ctx, id)
-        .await
-        .map(Json)
-        .map_err(|e| c.err(e))
+    let id: TokenId = crate::api::parse_id(&id, "token")?;
+    Ok(Json(s.app.revoke_token(&c.ctx, id).await?))
 }

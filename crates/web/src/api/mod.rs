@@ -14,9 +14,7 @@ use network::{org, users};
 use service::intake;
 
 use crate::AppState;
-use crate::problem::ApiError;
 use aftersales_app::AppError;
-use aftersales_domain::Locale;
 use axum::Router;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
@@ -144,26 +142,17 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
 }
 
 /// Parses an id from the path; a malformed id is simply "not found".
-pub(crate) fn parse_id<T: std::str::FromStr>(
-    s: &str,
-    what: &'static str,
-    locale: Locale,
-    rid: Option<String>,
-) -> Result<T, ApiError> {
-    s.parse()
-        .map_err(|_| ApiError::new(AppError::NotFound(what), locale, rid))
+pub(crate) fn parse_id<T: std::str::FromStr>(s: &str, what: &'static str) -> Result<T, AppError> {
+    s.parse().map_err(|_| AppError::NotFound(what))
 }
 
 /// Query parameters documented as ids or dates must not be empty on the API (the pages'
 /// forms send empty fields for "any", which the use-cases read as absent).
-pub(crate) fn not_empty(
-    c: &crate::extract::ApiCtx,
-    params: &[(&str, Option<&str>, &'static str)],
-) -> Result<(), crate::problem::ApiError> {
+pub(crate) fn not_empty(params: &[(&str, Option<&str>, &'static str)]) -> Result<(), AppError> {
     for (field, v, code) in params {
         if v.is_some_and(|v| v.trim().is_empty()) {
-            return Err(c.err(aftersales_app::AppError::invalid(
-                aftersales_domain::FieldError::new(*field, code),
+            return Err(AppError::invalid(aftersales_domain::FieldError::new(
+                *field, code,
             )));
         }
     }

@@ -27,11 +27,7 @@ pub async fn request_sla(
     c: ApiCtx,
     Path(id): Path<String>,
 ) -> Result<Json<RequestSla>, ApiError> {
-    s.app
-        .request_sla(&c.ctx, &id, c.locale)
-        .await
-        .map(Json)
-        .map_err(|e| c.err(e))
+    Ok(Json(s.app.request_sla(&c.ctx, &id, c.locale).await?))
 }
 
 /// Acknowledging a breach.
@@ -64,8 +60,7 @@ pub async fn acknowledge(
             &body.value.milestone,
             body.value.note.as_deref(),
         )
-        .await
-        .map_err(|e| c.err(e))?;
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -77,19 +72,12 @@ pub async fn board(
     c: ApiCtx,
     AppQuery(q): AppQuery<SlaBoardQuery>,
 ) -> Result<Json<Vec<SlaBoardRow>>, ApiError> {
-    crate::api::not_empty(
-        &c,
-        &[
-            ("org_unit_id", q.org_unit_id.as_deref(), "invalid_id"),
-            ("engineer_id", q.engineer_id.as_deref(), "invalid_id"),
-            ("milestone", q.milestone.as_deref(), "invalid_choice"),
-        ],
-    )?;
-    s.app
-        .sla_board(&c.ctx, &q, c.locale)
-        .await
-        .map(Json)
-        .map_err(|e| c.err(e))
+    crate::api::not_empty(&[
+        ("org_unit_id", q.org_unit_id.as_deref(), "invalid_id"),
+        ("engineer_id", q.engineer_id.as_deref(), "invalid_id"),
+        ("milestone", q.milestone.as_deref(), "invalid_choice"),
+    ])?;
+    Ok(Json(s.app.sla_board(&c.ctx, &q, c.locale).await?))
 }
 
 /// The calendars.
@@ -99,11 +87,7 @@ pub async fn calendars(
     State(s): State<AppState>,
     c: ApiCtx,
 ) -> Result<Json<Vec<CalendarView>>, ApiError> {
-    s.app
-        .list_calendars(&c.ctx)
-        .await
-        .map(Json)
-        .map_err(|e| c.err(e))
+    Ok(Json(s.app.list_calendars(&c.ctx).await?))
 }
 
 /// Change a calendar (with its version): names, time zone, 7×24 or weekly hours, whether
@@ -117,11 +101,9 @@ pub async fn update_calendar(
     Path(key): Path<String>,
     body: AppJson<CalendarInput>,
 ) -> Result<Json<CalendarView>, ApiError> {
-    s.app
-        .update_calendar(&c.ctx, &key, &body.value)
-        .await
-        .map(Json)
-        .map_err(|e| c.err(e))
+    Ok(Json(
+        s.app.update_calendar(&c.ctx, &key, &body.value).await?,
+    ))
 }
 
 /// Which special days.
@@ -136,11 +118,8 @@ pub struct DaysQuery {
 }
 
 impl DaysQuery {
-    fn check(&self, c: &ApiCtx) -> Result<(), ApiError> {
-        crate::api::not_empty(
-            c,
-            &[("org_unit_id", self.org_unit_id.as_deref(), "invalid_id")],
-        )
+    fn check(&self) -> Result<(), aftersales_app::AppError> {
+        crate::api::not_empty(&[("org_unit_id", self.org_unit_id.as_deref(), "invalid_id")])
     }
 }
 
@@ -155,12 +134,12 @@ pub async fn special_days(
     c: ApiCtx,
     AppQuery(q): AppQuery<DaysQuery>,
 ) -> Result<Json<Vec<SpecialDayView>>, ApiError> {
-    q.check(&c)?;
-    s.app
-        .special_days(&c.ctx, q.org_unit_id.as_deref(), q.year)
-        .await
-        .map(Json)
-        .map_err(|e| c.err(e))
+    q.check()?;
+    Ok(Json(
+        s.app
+            .special_days(&c.ctx, q.org_unit_id.as_deref(), q.year)
+            .await?,
+    ))
 }
 
 /// One day's kind and name.
@@ -188,18 +167,18 @@ pub async fn put_special_day(
     AppQuery(q): AppQuery<DaysQuery>,
     body: AppJson<DayInput>,
 ) -> Result<Json<SpecialDayView>, ApiError> {
-    q.check(&c)?;
-    s.app
-        .put_special_day(
-            &c.ctx,
-            q.org_unit_id.as_deref(),
-            &day,
-            &body.value.kind,
-            &body.value.name,
-        )
-        .await
-        .map(Json)
-        .map_err(|e| c.err(e))
+    q.check()?;
+    Ok(Json(
+        s.app
+            .put_special_day(
+                &c.ctx,
+                q.org_unit_id.as_deref(),
+                &day,
+                &body.value.kind,
+                &body.value.name,
+            )
+            .await?,
+    ))
 }
 
 /// Remove one day.
@@ -215,11 +194,10 @@ pub async fn delete_special_day(
     Path(day): Path<String>,
     AppQuery(q): AppQuery<DaysQuery>,
 ) -> Result<StatusCode, ApiError> {
-    q.check(&c)?;
+    q.check()?;
     s.app
         .delete_special_day(&c.ctx, q.org_unit_id.as_deref(), &day)
-        .await
-        .map_err(|e| c.err(e))?;
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -249,31 +227,24 @@ pub async fn import_special_days(
     AppQuery(q): AppQuery<ImportQuery>,
     body: Bytes,
 ) -> Result<Json<SpecialDaysImport>, ApiError> {
-    crate::api::not_empty(
-        &c,
-        &[("org_unit_id", q.org_unit_id.as_deref(), "invalid_id")],
-    )?;
-    s.app
-        .import_special_days(
-            &c.ctx,
-            q.org_unit_id.as_deref(),
-            q.file_name.as_deref().unwrap_or(""),
-            &body,
-        )
-        .await
-        .map(Json)
-        .map_err(|e| c.err(e))
+    crate::api::not_empty(&[("org_unit_id", q.org_unit_id.as_deref(), "invalid_id")])?;
+    Ok(Json(
+        s.app
+            .import_special_days(
+                &c.ctx,
+                q.org_unit_id.as_deref(),
+                q.file_name.as_deref().unwrap_or(""),
+                &body,
+            )
+            .await?,
+    ))
 }
 
 /// The rules that choose a request's targets.
 #[utoipa::path(get, path = "/api/v1/sla/rules", tag = "sla",
     responses((status = 200, description = "Every rule.", body = Vec<RuleView>)))]
 pub async fn rules(State(s): State<AppState>, c: ApiCtx) -> Result<Json<Vec<RuleView>>, ApiError> {
-    s.app
-        .list_sla_rules(&c.ctx)
-        .await
-        .map(Json)
-        .map_err(|e| c.err(e))
+    Ok(Json(s.app.list_sla_rules(&c.ctx).await?))
 }
 
 /// Create a rule (no `id`) or change one (`id` and `version`).
@@ -284,22 +255,14 @@ pub async fn save_rule(
     c: ApiCtx,
     body: AppJson<RuleView>,
 ) -> Result<Json<RuleView>, ApiError> {
-    s.app
-        .save_sla_rule(&c.ctx, &body.value)
-        .await
-        .map(Json)
-        .map_err(|e| c.err(e))
+    Ok(Json(s.app.save_sla_rule(&c.ctx, &body.value).await?))
 }
 
 /// The caller's notifications (the bell), newest first, with the unread count.
 #[utoipa::path(get, path = "/api/v1/notifications", tag = "notifications",
     responses((status = 200, description = "The bell.", body = Inbox)))]
 pub async fn inbox(State(s): State<AppState>, c: ApiCtx) -> Result<Json<Inbox>, ApiError> {
-    s.app
-        .inbox(&c.ctx, 50)
-        .await
-        .map(Json)
-        .map_err(|e| c.err(e))
+    Ok(Json(s.app.inbox(&c.ctx, 50).await?))
 }
 
 /// Which notifications to mark read.
@@ -325,11 +288,10 @@ pub async fn mark_read(
     c: ApiCtx,
     body: AppJson<ReadInput>,
 ) -> Result<Json<ReadResult>, ApiError> {
-    s.app
+    Ok(s.app
         .mark_notifications_read(&c.ctx, body.value.id.as_deref())
         .await
-        .map(|marked| Json(ReadResult { marked }))
-        .map_err(|e| c.err(e))
+        .map(|marked| Json(ReadResult { marked }))?)
 }
 
 /// Set a user's e-mail address and phone for notifications (admins, or oneself).
@@ -342,12 +304,8 @@ pub async fn user_contact(
     Path(id): Path<String>,
     body: AppJson<UserContactInput>,
 ) -> Result<Json<UserContactInput>, ApiError> {
-    let id = crate::api::parse_id(&id, "user", c.locale, c.ctx.request_id.clone())?;
-    s.app
-        .set_user_contact(&c.ctx, id, &body.value)
-        .await
-        .map(Json)
-        .map_err(|e| c.err(e))
+    let id = crate::api::parse_id(&id, "user")?;
+    Ok(Json(s.app.set_user_contact(&c.ctx, id, &body.value).await?))
 }
 
 /// The server's time.
@@ -388,10 +346,7 @@ pub async fn advance_clock(
     c: ApiCtx,
     body: AppJson<AdvanceInput>,
 ) -> Result<Json<ClockState>, ApiError> {
-    let now = s
-        .app
-        .advance_test_clock(&c.ctx, body.value.minutes)
-        .map_err(|e| c.err(e))?;
+    let now = s.app.advance_test_clock(&c.ctx, body.value.minutes)?;
     Ok(Json(ClockState {
         now,
         test_clock: true,
@@ -407,11 +362,7 @@ pub async fn overrides(
     c: ApiCtx,
     Path(key): Path<String>,
 ) -> Result<Json<Vec<OverrideView>>, ApiError> {
-    s.app
-        .calendar_overrides(&c.ctx, &key)
-        .await
-        .map(Json)
-        .map_err(|e| c.err(e))
+    Ok(Json(s.app.calendar_overrides(&c.ctx, &key).await?))
 }
 
 /// Set a unit's own time zone or hours for a calendar (it holds for the units below too,
@@ -425,11 +376,11 @@ pub async fn put_override(
     Path((key, unit)): Path<(String, String)>,
     body: AppJson<OverrideInput>,
 ) -> Result<Json<OverrideView>, ApiError> {
-    s.app
-        .put_calendar_override(&c.ctx, &key, &unit, &body.value)
-        .await
-        .map(Json)
-        .map_err(|e| c.err(e))
+    Ok(Json(
+        s.app
+            .put_calendar_override(&c.ctx, &key, &unit, &body.value)
+            .await?,
+    ))
 }
 
 /// Remove a unit's override: the calendar's own zone and hours hold again.
@@ -441,10 +392,7 @@ pub async fn delete_override(
     c: ApiCtx,
     Path((key, unit)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
-    s.app
-        .delete_calendar_override(&c.ctx, &key, &unit)
-        .await
-        .map_err(|e| c.err(e))?;
+    s.app.delete_calendar_override(&c.ctx, &key, &unit).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -462,11 +410,11 @@ pub async fn change_priority(
     Path(id): Path<String>,
     body: AppJson<PriorityChange>,
 ) -> Result<Json<ServiceRequestView>, ApiError> {
-    s.app
-        .change_request_priority(&c.ctx, &id, &body.value)
-        .await
-        .map(Json)
-        .map_err(|e| c.err(e))
+    Ok(Json(
+        s.app
+            .change_request_priority(&c.ctx, &id, &body.value)
+            .await?,
+    ))
 }
 
 /// Set a customer's tier for the SLA rules (`vip`, `key`, …; empty clears it). Open
@@ -480,9 +428,7 @@ pub async fn customer_tier(
     Path(id): Path<String>,
     body: AppJson<TierInput>,
 ) -> Result<Json<TierInput>, ApiError> {
-    s.app
-        .set_customer_tier(&c.ctx, &id, &body.value)
-        .await
-        .map(Json)
-        .map_err(|e| c.err(e))
+    Ok(Json(
+        s.app.set_customer_tier(&c.ctx, &id, &body.value).await?,
+    ))
 }

@@ -1,7 +1,7 @@
 //! Each role's home page.
 
 use crate::AppState;
-use crate::shell::{Shell, WebUser, nav_for};
+use crate::shell::{PageError, Shell, WebUser, nav_for};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
@@ -24,18 +24,16 @@ pub struct HomePage {
     pub links: Vec<Link>,
 }
 
-pub async fn home(State(s): State<AppState>, u: WebUser) -> Response {
+pub async fn home(State(s): State<AppState>, u: WebUser) -> Result<Response, PageError> {
     let tr = u.tr();
     let role = u.actor.role;
     let org_name = match u.actor.org_unit_id {
-        Some(id) => match s
-            .app
-            .get_org_unit(&aftersales_app::Ctx::system("home"), id)
-            .await
-        {
-            Ok(o) => o.name,
-            Err(e) => return crate::shell::PageError::for_user(e, u).into_response(),
-        },
+        Some(id) => {
+            s.app
+                .get_org_unit(&aftersales_app::Ctx::system("home"), id)
+                .await?
+                .name
+        }
         None => tr.t("common.none").to_owned(),
     };
     let links = nav_for(role)
@@ -46,7 +44,7 @@ pub async fn home(State(s): State<AppState>, u: WebUser) -> Response {
             label: tr.t_dyn(key),
         })
         .collect();
-    HomePage {
+    Ok(HomePage {
         title: tr.t_dyn(&format!("home.title.{role}")),
         role_label: tr.t_dyn(&format!("role.{role}")),
         intro: tr.t_dyn(&format!("home.intro.{role}")),
@@ -55,5 +53,5 @@ pub async fn home(State(s): State<AppState>, u: WebUser) -> Response {
         me: u.actor,
         shell: u.shell,
     }
-    .into_response()
+    .into_response())
 }

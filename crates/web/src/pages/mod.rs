@@ -11,9 +11,9 @@ mod service;
 mod sla;
 
 use accounts::{account, auth};
-use administration::{imports, jobs};
+use administration::{audit, imports, jobs};
 use installed_base::{catalog, customer_form, customers, unit_transfer};
-use network::{admin, coverage};
+use network::{coverage, org, users};
 use service::{dispatch, mobile, portal, records, requests};
 
 use crate::AppState;
@@ -39,13 +39,13 @@ pub fn router(state: AppState) -> Router<AppState> {
             get(account::tokens).post(account::create_token),
         )
         .route("/me/tokens/{id}/revoke", post(account::revoke_token))
-        .route("/admin/users", get(admin::users).post(admin::create_user))
-        .route("/admin/users/new", get(admin::new_user))
+        .route("/admin/users", get(users::users).post(users::create_user))
+        .route("/admin/users/new", get(users::new_user))
         .route(
             "/admin/users/{id}",
-            get(admin::edit_user).post(admin::update_user),
+            get(users::edit_user).post(users::update_user),
         )
-        .route("/admin/users/{id}/password", post(admin::reset_password))
+        .route("/admin/users/{id}/password", post(users::reset_password))
         .route(
             "/admin/users/{id}/customer",
             get(portal::admin_link_page).post(portal::admin_link),
@@ -64,7 +64,7 @@ pub fn router(state: AppState) -> Router<AppState> {
             get(portal::new_request).post(portal::file_request),
         )
         .route("/portal/requests/{id}", get(portal::request))
-        .route("/admin/audit", get(admin::audit))
+        .route("/admin/audit", get(audit::audit))
         .route("/admin/jobs", get(jobs::jobs))
         .route("/sla", get(sla::board))
         .route("/admin/calendars", get(sla::calendars))
@@ -76,10 +76,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/notifications/read", post(sla::read))
         .route("/notifications/bell", get(sla::bell))
         .route("/admin/jobs/{id}/retry", post(jobs::retry))
-        .route(
-            "/org-units",
-            get(admin::org_units).post(admin::create_org_unit),
-        )
+        .route("/org-units", get(org::org_units).post(org::create_org_unit))
         .route("/org-units/{id}", get(coverage::org_unit))
         .route("/org-units/{id}/regions/add", post(coverage::add_region))
         .route(
@@ -142,6 +139,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/m/orders/{id}/signature", post(mobile::sign))
         .route("/m/orders/{id}/complete", post(mobile::complete))
         .route("/m/orders/{id}/addenda", post(mobile::addendum))
+        .route_layer(axum::middleware::from_fn(crate::shell::error_pages))
         .route_layer(axum::middleware::from_fn_with_state(
             state,
             crate::csrf::layer,
@@ -160,7 +158,7 @@ async fn switch_lang(
     let secure = if s.cfg.secure_cookies { "; Secure" } else { "" };
     let c = format!(
         "{}={}; Path=/; Max-Age=31536000; SameSite=Lax{secure}",
-        crate::extract::LANG_COOKIE,
+        crate::request::LANG_COOKIE,
         locale.as_str()
     );
     if let Ok(v) = HeaderValue::from_str(&c) {

@@ -15,9 +15,5 @@ pub async fn list(
     c: ApiCtx,
     AppQuery(q): AppQuery<AuditQuery>,
 ) -> Result<Json<Page<AuditView>>, ApiError> {
-    s.app
-        .list_audit(&c.ctx, &q)
-        .await
-        .map(Json)
-        .map_err(|e| c.err(e))
+    Ok(Json(s.app.list_audit(&c.ctx, &q).await?))
 }

@@ -67,8 +67,8 @@ async fn import(
     body: Body,
 ) -> Result<Response, ApiError> {
     let tr = Tr::new(c.locale);
-    s.app.check_import(&c.ctx, kind).map_err(|e| c.err(e))?;
-    let mode = io::parse_mode(q.mode.as_deref()).map_err(|e| c.err(e))?;
+    s.app.check_import(&c.ctx, kind)?;
+    let mode = io::parse_mode(q.mode.as_deref())?;
     // The query's limits, as the schema states them.
     for (field, value, max) in [
         ("sheet", q.sheet.as_deref(), 100),
@@ -76,24 +76,21 @@ async fn import(
         ("mapping", q.mapping.as_deref(), 20_000),
     ] {
         if value.is_some_and(|v| v.chars().count() > max) {
-            return Err(c.err(aftersales_app::AppError::invalid(
+            return Err(ApiError::from(aftersales_app::AppError::invalid(
                 aftersales_domain::FieldError::new(field, "too_long").with("max", max as i64),
             )));
         }
     }
-    let up = io::read_upload(&headers, body)
-        .await
-        .map_err(|e| c.err(e))?;
+    let up = io::read_upload(&headers, body).await?;
     let mapping = io::parse_mapping(
         up.fields
             .get("mapping")
             .map(String::as_str)
             .or(q.mapping.as_deref()),
-    )
-    .map_err(|e| c.err(e))?;
+    )?;
     let sheet = up.fields.get("sheet").cloned().or(q.sheet);
     let req = io::request(kind, mode, up, q.file_name, sheet, mapping);
-    let mut report = s.app.import(&c.ctx, &req).await.map_err(|e| c.err(e))?;
+    let mut report = s.app.import(&c.ctx, &req).await?;
     io::localize(&mut report, tr);
     if mode == ImportMode::Strict && report.batch_id.is_none() {
         return Ok(rejected(&report, tr, c.ctx.request_id.clone()));
@@ -209,13 +206,9 @@ pub async fn rejects(
     Path(id): Path<String>,
     AppQuery(q): AppQuery<FormatQuery>,
 ) -> Result<Response, ApiError> {
-    let format = FileFormat::parse(q.format.as_deref()).map_err(|e| c.err(e))?;
-    let r = s
-        .app
-        .import_rejects(&c.ctx, &id)
-        .await
-        .map_err(|e| c.err(e))?;
-    io::rejects_file(r, format, Tr::new(c.locale)).map_err(|e| c.err(e))
+    let format = FileFormat::parse(q.format.as_deref())?;
+    let r = s.app.import_rejects(&c.ctx, &id).await?;
+    Ok(io::rejects_file(r, format, Tr::new(c.locale))?)
 }
 
 async fn export(
@@ -226,9 +219,9 @@ async fn export(
     filter: ExportFilter,
 ) -> Result<Response, ApiError> {
     // The permission first: a refused caller learns nothing about the format.
-    c.ctx.require(list.permission()).map_err(|e| c.err(e))?;
-    let format = FileFormat::parse(format.as_deref()).map_err(|e| c.err(e))?;
-    io::export(
+    c.ctx.require(list.permission())?;
+    let format = FileFormat::parse(format.as_deref())?;
+    Ok(io::export(
         s.app.clone(),
         c.ctx.clone(),
         list,
@@ -236,8 +229,7 @@ async fn export(
         format,
         Tr::new(c.locale),
     )
-    .await
-    .map_err(|e| c.err(e))
+    .await?)
 }
 
 macro_rules! plain_export {

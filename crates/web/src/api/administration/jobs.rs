@@ -17,11 +17,7 @@ pub async fn list(
     c: ApiCtx,
     AppQuery(q): AppQuery<JobQuery>,
 ) -> Result<Json<Page<JobView>>, ApiError> {
-    s.app
-        .list_jobs(&c.ctx, &q)
-        .await
-        .map(Json)
-        .map_err(|e| c.err(e))
+    Ok(Json(s.app.list_jobs(&c.ctx, &q).await?))
 }
 
 /// Retry a parked job: pending again, due now, with a fresh count of attempts.
@@ -36,10 +32,6 @@ pub async fn retry(
     c: ApiCtx,
     Path(id): Path<String>,
 ) -> Result<Json<JobView>, ApiError> {
-    let id: uuid::Uuid = crate::api::parse_id(&id, "job", c.locale, c.ctx.request_id.clone())?;
-    s.app
-        .retry_job(&c.ctx, id)
-        .await
-        .map(Json)
-        .map_err(|e| c.err(e))
+    let id: uuid::Uuid = crate::api::parse_id(&id, "job")?;
+    Ok(Json(s.app.retry_job(&c.ctx, id).await?))
 }

@@ -24,12 +24,8 @@ pub async fn update_customer(
     Path(id): Path<String>,
     body: AppJson<CustomerEdit>,
 ) -> Result<Json<CustomerView>, ApiError> {
-    let id: CustomerId = crate::api::parse_id(&id, "customer", c.locale, c.ctx.request_id.clone())?;
-    s.app
-        .update_customer(&c.ctx, id, &body.value)
-        .await
-        .map(Json)
-        .map_err(|e| c.err(e))
+    let id: CustomerId = crate::api::parse_id(&id, "customer")?;
+    Ok(Json(s.app.update_customer(&c.ctx, id, &body.value).await?))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -52,11 +48,11 @@ pub async fn incomplete(
     c: ApiCtx,
     AppQuery(q): AppQuery<IncompleteQuery>,
 ) -> Result<Json<Page<IncompleteView>>, ApiError> {
-    s.app
-        .list_incomplete_customers(&c.ctx, q.missing.as_deref(), q.cursor.as_deref(), q.limit)
-        .await
-        .map(Json)
-        .map_err(|e| c.err(e))
+    Ok(Json(
+        s.app
+            .list_incomplete_customers(&c.ctx, q.missing.as_deref(), q.cursor.as_deref(), q.limit)
+            .await?,
+    ))
 }
 
 /// The share of complete customer records against the target, and how often each item is
@@ -67,9 +63,5 @@ pub async fn completeness(
     State(s): State<AppState>,
     c: ApiCtx,
 ) -> Result<Json<CompletenessSummary>, ApiError> {
-    s.app
-        .completeness_summary(&c.ctx)
-        .await
-        .map(Json)
-        .map_err(|e| c.err(e))
+    Ok(Json(s.app.completeness_summary(&c.ctx).await?))
 }

@@ -5,7 +5,7 @@ pub(crate) mod customers;
 
 use crate::AppState;
 use crate::extract::Path;
-use crate::extract::{ApiCtx, AppJson, AppQuery, idempotency};
+use crate::extract::{ApiCtx, AppJson, AppQuery, IdempotentJson};
 use crate::problem::ApiError;
 use aftersales_app::{
     ContractView, CustomerView, NewContract, NewCustomer, NewPolicy, NewProduct, NewUnit, Page,
@@ -15,7 +15,7 @@ use aftersales_app::{
 use aftersales_domain::{CustomerId, UnitId};
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -42,7 +42,7 @@ pub async fn list_policies(
     State(s): State<AppState>,
     c: ApiCtx,
 ) -> Result<Json<PolicyList>, ApiError> {
-    let items = s.app.list_policies(&c.ctx).await.map_err(|e| c.err(e))?;
+    let items = s.app.list_policies(&c.ctx).await?;
     Ok(Json(PolicyList {
         items,
         next_cursor: None,
@@ -57,11 +57,7 @@ pub async fn create_policy(
     c: ApiCtx,
     body: AppJson<NewPolicy>,
 ) -> Result<(StatusCode, Json<PolicyView>), ApiError> {
-    let p = s
-        .app
-        .create_policy(&c.ctx, &body.value)
-        .await
-        .map_err(|e| c.err(e))?;
+    let p = s.app.create_policy(&c.ctx, &body.value).await?;
     Ok((StatusCode::CREATED, Json(p)))
 }
 
@@ -76,11 +72,7 @@ pub async fn add_policy_version(
     Path(code): Path<String>,
     body: AppJson<PolicyVersionDto>,
 ) -> Result<(StatusCode, Json<PolicyView>), ApiError> {
-    let p = s
-        .app
-        .add_policy_version(&c.ctx, &code, &body.value)
-        .await
-        .map_err(|e| c.err(e))?;
+    let p = s.app.add_policy_version(&c.ctx, &code, &body.value).await?;
     Ok((StatusCode::CREATED, Json(p)))
 }
 
@@ -92,11 +84,11 @@ pub async fn list_products(
     c: ApiCtx,
     AppQuery(q): AppQuery<ListQuery>,
 ) -> Result<Json<Page<ProductView>>, ApiError> {
-    s.app
-        .list_products(&c.ctx, q.cursor.as_deref(), q.limit)
-        .await
-        .map(Json)
-        .map_err(|e| c.err(e))
+    Ok(Json(
+        s.app
+            .list_products(&c.ctx, q.cursor.as_deref(), q.limit)
+            .await?,
+    ))
 }
 
 /// Create a product model.
@@ -107,11 +99,7 @@ pub async fn create_product(
     c: ApiCtx,
     body: AppJson<NewProduct>,
 ) -> Result<(StatusCode, Json<ProductView>), ApiError> {
-    let p = s
-        .app
-        .create_product(&c.ctx, &body.value)
-        .await
-        .map_err(|e| c.err(e))?;
+    let p = s.app.create_product(&c.ctx, &body.value).await?;
     Ok((StatusCode::CREATED, Json(p)))
 }
 
@@ -123,11 +111,11 @@ pub async fn list_customers(
     c: ApiCtx,
     AppQuery(q): AppQuery<ListQuery>,
 ) -> Result<Json<Page<CustomerView>>, ApiError> {
-    s.app
-        .list_customers(&c.ctx, q.cursor.as_deref(), q.limit)
-        .await
-        .map(Json)
-        .map_err(|e| c.err(e))
+    Ok(Json(
+        s.app
+            .list_customers(&c.ctx, q.cursor.as_deref(), q.limit)
+            .await?,
+    ))
 }
 
 /// Create a customer record with contacts, phones and sites. The answer lists likely
@@ -138,15 +126,12 @@ pub async fn list_customers(
 pub async fn create_customer(
     State(s): State<AppState>,
     c: ApiCtx,
-    headers: HeaderMap,
-    body: AppJson<NewCustomer>,
+    body: IdempotentJson<NewCustomer>,
 ) -> Result<(StatusCode, Json<CustomerView>), ApiError> {
-    let idem = idempotency(&headers, &body.fingerprint).map_err(|e| c.err(e))?;
     let v = s
         .app
-        .create_customer(&c.ctx, &body.value, idem.as_ref())
-        .await
-        .map_err(|e| c.err(e))?;
+        .create_customer(&c.ctx, &body.value, body.idempotency.as_ref())
+        .await?;
     Ok((StatusCode::CREATED, Json(v)))
 }
 
@@ -159,12 +144,8 @@ pub async fn get_customer(
     c: ApiCtx,
     Path(id): Path<String>,
 ) -> Result<Json<CustomerView>, ApiError> {
-    let id: CustomerId = crate::api::parse_id(&id, "customer", c.locale, c.ctx.request_id.clone())?;
-    s.app
-        .get_customer(&c.ctx, id)
-        .await
-        .map(Json)
-        .map_err(|e| c.err(e))
+    let id: CustomerId = crate::api::parse_id(&id, "customer")?;
+    Ok(Json(s.app.get_customer(&c.ctx, id).await?))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -196,8 +177,7 @@ pub async fn search(
     let items = s
         .app
         .search_customers(&c.ctx, &q.q, q.limit.unwrap_or(10))
-        .await
-        .map_err(|e| c.err(e))?;
+        .await?;
     Ok(Json(SearchResult {
         items,
         next_cursor: None,
@@ -212,11 +192,7 @@ pub async fn list_units(
     c: ApiCtx,
     AppQuery(q): AppQuery<UnitQuery>,
 ) -> Result<Json<Page<UnitView>>, ApiError> {
-    s.app
-        .list_units(&c.ctx, &q)
-        .await
-        .map(Json)
-        .map_err(|e| c.err(e))
+    Ok(Json(s.app.list_units(&c.ctx, &q).await?))
 }
 
 /// Register a unit.
@@ -226,15 +202,12 @@ pub async fn list_units(
 pub async fn create_unit(
     State(s): State<AppState>,
     c: ApiCtx,
-    headers: HeaderMap,
-    body: AppJson<NewUnit>,
+    body: IdempotentJson<NewUnit>,
 ) -> Result<(StatusCode, Json<UnitView>), ApiError> {
-    let idem = idempotency(&headers, &body.fingerprint).map_err(|e| c.err(e))?;
     let v = s
         .app
-        .create_unit(&c.ctx, &body.value, idem.as_ref())
-        .await
-        .map_err(|e| c.err(e))?;
+        .create_unit(&c.ctx, &body.value, body.idempotency.as_ref())
+        .await?;
     Ok((StatusCode::CREATED, Json(v)))
 }
 
@@ -251,18 +224,11 @@ pub async fn get_unit(
     Path(serial): Path<String>,
 ) -> Result<Json<UnitView>, ApiError> {
     if let Ok(id) = serial.parse::<UnitId>() {
-        return s
-            .app
-            .get_unit(&c.ctx, id)
-            .await
-            .map(Json)
-            .map_err(|e| c.err(e));
+        return Ok(Json(s.app.get_unit(&c.ctx, id).await?));
     }
-    s.app
-        .find_unit_by_serial(&c.ctx, &serial, None)
-        .await
-        .map(Json)
-        .map_err(|e| c.err(e))
+    Ok(Json(
+        s.app.find_unit_by_serial(&c.ctx, &serial, None).await?,
+    ))
 }
 
 /// The warranty decision for a unit on a service date for a reported cause: class A/B/C,
@@ -280,11 +246,7 @@ pub async fn warranty(
     Path(serial): Path<String>,
     AppQuery(q): AppQuery<WarrantyQuery>,
 ) -> Result<Json<WarrantyView>, ApiError> {
-    s.app
-        .warranty_for_serial(&c.ctx, &serial, &q)
-        .await
-        .map(Json)
-        .map_err(|e| c.err(e))
+    Ok(Json(s.app.warranty_for_serial(&c.ctx, &serial, &q).await?))
 }
 
 /// Service contracts by end date; `expiring_within_days` gives the renewal reminders.
@@ -295,11 +257,7 @@ pub async fn list_contracts(
     c: ApiCtx,
     AppQuery(q): AppQuery<aftersales_app::ContractQuery>,
 ) -> Result<Json<Page<ContractView>>, ApiError> {
-    s.app
-        .list_contracts(&c.ctx, &q)
-        .await
-        .map(Json)
-        .map_err(|e| c.err(e))
+    Ok(Json(s.app.list_contracts(&c.ctx, &q).await?))
 }
 
 /// Create a service contract covering some of a customer's units.
@@ -309,15 +267,12 @@ pub async fn list_contracts(
 pub async fn create_contract(
     State(s): State<AppState>,
     c: ApiCtx,
-    headers: HeaderMap,
-    body: AppJson<NewContract>,
+    body: IdempotentJson<NewContract>,
 ) -> Result<(StatusCode, Json<ContractView>), ApiError> {
-    let idem = idempotency(&headers, &body.fingerprint).map_err(|e| c.err(e))?;
     let v = s
         .app
-        .create_contract(&c.ctx, &body.value, idem.as_ref())
-        .await
-        .map_err(|e| c.err(e))?;
+        .create_contract(&c.ctx, &body.value, body.idempotency.as_ref())
+        .await?;
     Ok((StatusCode::CREATED, Json(v)))
 }
 
@@ -330,11 +285,7 @@ pub async fn get_contract(
     c: ApiCtx,
     Path(id): Path<String>,
 ) -> Result<Json<ContractView>, ApiError> {
-    s.app
-        .get_contract(&c.ctx, &id)
-        .await
-        .map(Json)
-        .map_err(|e| c.err(e))
+    Ok(Json(s.app.get_contract(&c.ctx, &id).await?))
 }
 
 /// Move a unit to another owner (or back to stock); the ownership history keeps every owner.
@@ -350,9 +301,7 @@ pub async fn transfer_unit(
     Path(serial): Path<String>,
     body: AppJson<aftersales_app::UnitTransfer>,
 ) -> Result<Json<UnitView>, ApiError> {
-    s.app
-        .transfer_unit(&c.ctx, &serial, &body.value)
-        .await
-        .map(Json)
-        .map_err(|e| c.err(e))
+    Ok(Json(
+        s.app.transfer_unit(&c.ctx, &serial, &body.value).await?,
+    ))
 }

@@ -6,7 +6,7 @@ pub(crate) mod users;
 
 use crate::AppState;
 use crate::extract::Path;
-use crate::extract::{ApiCtx, AppJson, AppQuery, idempotency};
+use crate::extract::{ApiCtx, AppJson, AppQuery, IdempotentJson};
 use crate::problem::ApiError;
 use aftersales_app::{
     CertificationPatch, CertificationQuery, CertificationView, CoveragePut, CoverageView,
@@ -15,7 +15,7 @@ use aftersales_app::{
 use aftersales_domain::{CertificationId, OrgUnitId, UserId};
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -57,7 +57,7 @@ pub async fn regions(
         None => 20,
         Some(n @ 1..=200) => n as usize,
         Some(_) => {
-            return Err(c.err(aftersales_app::AppError::invalid(
+            return Err(ApiError::from(aftersales_app::AppError::invalid(
                 aftersales_domain::FieldError::new("limit", "out_of_range")
                     .with("min", 1)
                     .with("max", 200),
@@ -66,8 +66,7 @@ pub async fn regions(
     };
     let items = s
         .app
-        .regions(&c.ctx, q.parent.as_deref(), q.q.as_deref(), limit)
-        .map_err(|e| c.err(e))?;
+        .regions(&c.ctx, q.parent.as_deref(), q.q.as_deref(), limit)?;
     Ok(Json(RegionList {
         items,
         next_cursor: None,
@@ -95,11 +94,7 @@ pub async fn covering(
     c: ApiCtx,
     AppQuery(q): AppQuery<CoveringQuery>,
 ) -> Result<Json<CoveringView>, ApiError> {
-    s.app
-        .covering_units(&c.ctx, &q.region)
-        .await
-        .map(Json)
-        .map_err(|e| c.err(e))
+    Ok(Json(s.app.covering_units(&c.ctx, &q.region).await?))
 }
 
 /// The regions a unit covers, and its overlaps with units elsewhere in the tree.
@@ -111,12 +106,8 @@ pub async fn get_regions(
     c: ApiCtx,
     Path(id): Path<String>,
 ) -> Result<Json<CoverageView>, ApiError> {
-    let id: OrgUnitId = crate::api::parse_id(&id, "org_unit", c.locale, c.ctx.request_id.clone())?;
-    s.app
-        .unit_coverage(&c.ctx, id)
-        .await
-        .map(Json)
-        .map_err(|e| c.err(e))
+    let id: OrgUnitId = crate::api::parse_id(&id, "org_unit")?;
+    Ok(Json(s.app.unit_coverage(&c.ctx, id).await?))
 }
 
 /// Replace the regions a unit covers. `version` is the unit's version; the change bumps it.
@@ -134,12 +125,8 @@ pub async fn put_regions(
     Path(id): Path<String>,
     body: AppJson<CoveragePut>,
 ) -> Result<Json<CoverageView>, ApiError> {
-    let id: OrgUnitId = crate::api::parse_id(&id, "org_unit", c.locale, c.ctx.request_id.clone())?;
-    s.app
-        .set_unit_regions(&c.ctx, id, &body.value)
-        .await
-        .map(Json)
-        .map_err(|e| c.err(e))
+    let id: OrgUnitId = crate::api::parse_id(&id, "org_unit")?;
+    Ok(Json(s.app.set_unit_regions(&c.ctx, id, &body.value).await?))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -166,12 +153,11 @@ pub async fn list_user_certs(
     Path(id): Path<String>,
     AppQuery(q): AppQuery<UserCertQuery>,
 ) -> Result<Json<CertificationList>, ApiError> {
-    let id: UserId = crate::api::parse_id(&id, "user", c.locale, c.ctx.request_id.clone())?;
+    let id: UserId = crate::api::parse_id(&id, "user")?;
     let items = s
         .app
         .user_certifications(&c.ctx, id, q.include_removed.unwrap_or(false))
-        .await
-        .map_err(|e| c.err(e))?;
+        .await?;
     Ok(Json(CertificationList {
         items,
         next_cursor: None,
@@ -192,16 +178,13 @@ pub async fn add_cert(
     State(s): State<AppState>,
     c: ApiCtx,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: AppJson<NewCertification>,
+    body: IdempotentJson<NewCertification>,
 ) -> Result<(StatusCode, Json<CertificationView>), ApiError> {
-    let id: UserId = crate::api::parse_id(&id, "user", c.locale, c.ctx.request_id.clone())?;
-    let idem = idempotency(&headers, &body.fingerprint).map_err(|e| c.err(e))?;
+    let id: UserId = crate::api::parse_id(&id, "user")?;
     let v = s
         .app
-        .add_certification(&c.ctx, id, &body.value, idem.as_ref())
-        .await
-        .map_err(|e| c.err(e))?;
+        .add_certification(&c.ctx, id, &body.value, body.idempotency.as_ref())
+        .await?;
     Ok((StatusCode::CREATED, Json(v)))
 }
 
@@ -218,14 +201,13 @@ pub async fn update_cert(
     Path((id, cert_id)): Path<(String, String)>,
     body: AppJson<CertificationPatch>,
 ) -> Result<Json<CertificationView>, ApiError> {
-    let rid = c.ctx.request_id.clone();
-    let id: UserId = crate::api::parse_id(&id, "user", c.locale, rid.clone())?;
-    let cert_id: CertificationId = crate::api::parse_id(&cert_id, "certification", c.locale, rid)?;
-    s.app
-        .update_certification(&c.ctx, id, cert_id, &body.value)
-        .await
-        .map(Json)
-        .map_err(|e| c.err(e))
+    let id: UserId = crate::api::parse_id(&id, "user")?;
+    let cert_id: CertificationId = crate::api::parse_id(&cert_id, "certification")?;
+    Ok(Json(
+        s.app
+            .update_certification(&c.ctx, id, cert_id, &body.value)
+            .await?,
+    ))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -249,13 +231,11 @@ pub async fn remove_cert(
     Path((id, cert_id)): Path<(String, String)>,
     AppQuery(q): AppQuery<RemoveQuery>,
 ) -> Result<StatusCode, ApiError> {
-    let rid = c.ctx.request_id.clone();
-    let id: UserId = crate::api::parse_id(&id, "user", c.locale, rid.clone())?;
-    let cert_id: CertificationId = crate::api::parse_id(&cert_id, "certification", c.locale, rid)?;
+    let id: UserId = crate::api::parse_id(&id, "user")?;
+    let cert_id: CertificationId = crate::api::parse_id(&cert_id, "certification")?;
     s.app
         .remove_certification(&c.ctx, id, cert_id, q.version)
-        .await
-        .map_err(|e| c.err(e))?;
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -268,9 +248,5 @@ pub async fn list_certs(
     c: ApiCtx,
     AppQuery(q): AppQuery<CertificationQuery>,
 ) -> Result<Json<Page<CertificationView>>, ApiError> {
-    s.app
-        .list_certifications(&c.ctx, &q)
-        .await
-        .map(Json)
-        .map_err(|e| c.err(e))
+    Ok(Json(s.app.list_certifications(&c.ctx, &q).await?))
 }

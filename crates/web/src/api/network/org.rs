@@ -2,13 +2,13 @@
 
 use crate::AppState;
 use crate::extract::Path;
-use crate::extract::{ApiCtx, AppJson, AppQuery, idempotency};
+use crate::extract::{ApiCtx, AppJson, AppQuery, IdempotentJson};
 use crate::problem::ApiError;
 use aftersales_app::{NewOrgUnit, OrgUnitPatch, OrgUnitView, Page};
 use aftersales_domain::OrgUnitId;
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -28,11 +28,11 @@ pub async fn list(
     c: ApiCtx,
     AppQuery(q): AppQuery<ListQuery>,
 ) -> Result<Json<Page<OrgUnitView>>, ApiError> {
-    s.app
-        .list_org_units(&c.ctx, q.cursor.as_deref(), q.limit)
-        .await
-        .map(Json)
-        .map_err(|e| c.err(e))
+    Ok(Json(
+        s.app
+            .list_org_units(&c.ctx, q.cursor.as_deref(), q.limit)
+            .await?,
+    ))
 }
 
 /// Create a unit below a parent (the center has none).
@@ -45,15 +45,12 @@ pub async fn list(
 pub async fn create(
     State(s): State<AppState>,
     c: ApiCtx,
-    headers: HeaderMap,
-    body: AppJson<NewOrgUnit>,
+    body: IdempotentJson<NewOrgUnit>,
 ) -> Result<(StatusCode, Json<OrgUnitView>), ApiError> {
-    let idem = idempotency(&headers, &body.fingerprint).map_err(|e| c.err(e))?;
     let o = s
         .app
-        .create_org_unit(&c.ctx, &body.value, idem.as_ref())
-        .await
-        .map_err(|e| c.err(e))?;
+        .create_org_unit(&c.ctx, &body.value, body.idempotency.as_ref())
+        .await?;
     Ok((StatusCode::CREATED, Json(o)))
 }
 
@@ -66,12 +63,8 @@ pub async fn get(
     c: ApiCtx,
     Path(id): Path<String>,
 ) -> Result<Json<OrgUnitView>, ApiError> {
-    let id: OrgUnitId = crate::api::parse_id(&id, "org_unit", c.locale, c.ctx.request_id.clone())?;
-    s.app
-        .get_org_unit(&c.ctx, id)
-        .await
-        .map(Json)
-        .map_err(|e| c.err(e))
+    let id: OrgUnitId = crate::api::parse_id(&id, "org_unit")?;
+    Ok(Json(s.app.get_org_unit(&c.ctx, id).await?))
 }
 
 /// Change a unit's code, name or active flag; `version` must be the one read.
@@ -87,10 +80,6 @@ pub async fn update(
     Path(id): Path<String>,
     body: AppJson<OrgUnitPatch>,
 ) -> Result<Json<OrgUnitView>, ApiError> {
-    let id: OrgUnitId = crate::api::parse_id(&id, "org_unit", c.locale, c.ctx.request_id.clone())?;
-    s.app
-        .update_org_unit(&c.ctx, id, &body.value)
-        .await
-        .map(Json)
-        .map_err(|e| c.err(e))
+    let id: OrgUnitId = crate::api::parse_id(&id, "org_unit")?;
+    Ok(Json(s.app.update_org_unit(&c.ctx, id, &body.value).await?))
 }

@@ -2,13 +2,13 @@
 
 use crate::AppState;
 use crate::extract::Path;
-use crate::extract::{ApiCtx, AppJson, AppQuery, idempotency};
+use crate::extract::{ApiCtx, AppJson, AppQuery, IdempotentJson};
 use crate::problem::ApiError;
 use aftersales_app::{NewUser, Page, UserPatch, UserQuery, UserView};
 use aftersales_domain::UserId;
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -20,11 +20,7 @@ pub async fn list(
     c: ApiCtx,
     AppQuery(q): AppQuery<UserQuery>,
 ) -> Result<Json<Page<UserView>>, ApiError> {
-    s.app
-        .list_users(&c.ctx, &q)
-        .await
-        .map(Json)
-        .map_err(|e| c.err(e))
+    Ok(Json(s.app.list_users(&c.ctx, &q).await?))
 }
 
 /// Create a user. Send `Idempotency-Key` to make retries safe.
@@ -37,15 +33,12 @@ pub async fn list(
 pub async fn create(
     State(s): State<AppState>,
     c: ApiCtx,
-    headers: HeaderMap,
-    body: AppJson<NewUser>,
+    body: IdempotentJson<NewUser>,
 ) -> Result<(StatusCode, Json<UserView>), ApiError> {
-    let idem = idempotency(&headers, &body.fingerprint).map_err(|e| c.err(e))?;
     let u = s
         .app
-        .create_user(&c.ctx, &body.value, idem.as_ref())
-        .await
-        .map_err(|e| c.err(e))?;
+        .create_user(&c.ctx, &body.value, body.idempotency.as_ref())
+        .await?;
     Ok((StatusCode::CREATED, Json(u)))
 }
 
@@ -58,12 +51,8 @@ pub async fn get(
     c: ApiCtx,
     Path(id): Path<String>,
 ) -> Result<Json<UserView>, ApiError> {
-    let id: UserId = crate::api::parse_id(&id, "user", c.locale, c.ctx.request_id.clone())?;
-    s.app
-        .get_user(&c.ctx, id)
-        .await
-        .map(Json)
-        .map_err(|e| c.err(e))
+    let id: UserId = crate::api::parse_id(&id, "user")?;
+    Ok(Json(s.app.get_user(&c.ctx, id).await?))
 }
 
 /// Change a user: display name, role, unit, language, disabled. `version` must be the one
@@ -80,12 +69,8 @@ pub async fn update(
     Path(id): Path<String>,
     body: AppJson<UserPatch>,
 ) -> Result<Json<UserView>, ApiError> {
-    let id: UserId = crate::api::parse_id(&id, "user", c.locale, c.ctx.request_id.clone())?;
-    s.app
-        .update_user(&c.ctx, id, &body.value)
-        .await
-        .map(Json)
-        .map_err(|e| c.err(e))
+    let id: UserId = crate::api::parse_id(&id, "user")?;
+    Ok(Json(s.app.update_user(&c.ctx, id, &body.value).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -108,10 +93,9 @@ pub async fn reset_password(
     Path(id): Path<String>,
     body: AppJson<ResetPassword>,
 ) -> Result<StatusCode, ApiError> {
-    let id: UserId = crate::api::parse_id(&id, "user", c.locale, c.ctx.request_id.clone())?;
+    let id: UserId = crate::api::parse_id(&id, "user")?;
     s.app
         .reset_password(&c.ctx, id, &body.value.password, Some(&c.token))
-        .await
-        .map_err(|e| c.err(e))?;
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -4,9 +4,10 @@
 
 use crate::AppState;
 use crate::extract::Path;
-use crate::extract::{ApiCtx, AppJson, AppQuery, locale_of, not_json, request_id_of};
+use crate::extract::{ApiCtx, AppJson, AppQuery, not_json};
 use crate::i18n::Tr;
 use crate::problem::{ApiError, problem, problem_response};
+use crate::request::{locale_of, request_id_of};
 use aftersales_app::{
     AlarmInput, AlarmResult, CatalogCode, CodeQuery, Ctx, UserCustomerInput, UserCustomerLink,
 };
@@ -40,7 +41,7 @@ use utoipa::ToSchema;
 pub async fn alarm(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let locale = locale_of(&headers);
     let rid = request_id_of(&headers);
-    let err = |e| ApiError::new(e, locale, rid.clone()).into_response();
+    let err = |e: aftersales_app::AppError| ApiError::from(e).into_response();
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     // The signature first: an unsigned caller learns nothing else.
     if let Err(e) = s.app.verify_alarm_signature(
@@ -102,8 +103,7 @@ pub async fn codes(
     let items = s
         .app
         .list_codes(&c.ctx, &q.kind, q.product_line.as_deref())
-        .await
-        .map_err(|e| c.err(e))?;
+        .await?;
     Ok(Json(CodeList {
         items,
         next_cursor: None,
@@ -124,10 +124,8 @@ pub async fn link_customer(
     Path(id): Path<String>,
     body: AppJson<UserCustomerInput>,
 ) -> Result<Json<UserCustomerLink>, ApiError> {
-    let id: UserId = crate::api::parse_id(&id, "user", c.locale, c.ctx.request_id.clone())?;
-    s.app
-        .link_user_customer(&c.ctx, id, &body.value)
-        .await
-        .map(Json)
-        .map_err(|e| c.err(e))
+    let id: UserId = crate::api::parse_id(&id, "user")?;
+    Ok(Json(
+        s.app.link_user_customer(&c.ctx, id, &body.value).await?,
+    ))
 }

@@ -7,7 +7,7 @@ pub(crate) mod intake;
 use crate::AppState;
 use crate::api::not_empty;
 use crate::extract::Path;
-use crate::extract::{ApiCtx, AppJson, AppQuery, idempotency};
+use crate::extract::{ApiCtx, AppJson, AppQuery, IdempotentJson};
 use crate::problem::ApiError;
 use aftersales_app::{
     AddendumInput, AppointmentInput, CancelInput, CompleteInput, DeclineInput, DispatchInput,
@@ -36,15 +36,12 @@ use utoipa::ToSchema;
 pub async fn create_request(
     State(s): State<AppState>,
     c: ApiCtx,
-    headers: HeaderMap,
-    body: AppJson<NewServiceRequest>,
+    body: IdempotentJson<NewServiceRequest>,
 ) -> Result<(StatusCode, Json<ServiceRequestView>), ApiError> {
-    let idem = idempotency(&headers, &body.fingerprint).map_err(|e| c.err(e))?;
     let v = s
         .app
-        .create_service_request(&c.ctx, &body.value, idem.as_ref())
-        .await
-        .map_err(|e| c.err(e))?;
+        .create_service_request(&c.ctx, &body.value, body.idempotency.as_ref())
+        .await?;
     Ok((StatusCode::CREATED, Json(v)))
 }
 
@@ -56,27 +53,20 @@ pub async fn list_requests(
     c: ApiCtx,
     AppQuery(q): AppQuery<RequestQuery>,
 ) -> Result<Json<Page<ServiceRequestView>>, ApiError> {
-    not_empty(
-        &c,
-        &[
-            ("customer_id", q.customer_id.as_deref(), "invalid_id"),
-            ("unit_id", q.unit_id.as_deref(), "invalid_id"),
-            ("org_unit_id", q.org_unit_id.as_deref(), "invalid_id"),
-            ("owner_id", q.owner_id.as_deref(), "invalid_id"),
-            ("created_from", q.created_from.as_deref(), "invalid_instant"),
-            ("created_to", q.created_to.as_deref(), "invalid_instant"),
-        ],
-    )?;
+    not_empty(&[
+        ("customer_id", q.customer_id.as_deref(), "invalid_id"),
+        ("unit_id", q.unit_id.as_deref(), "invalid_id"),
+        ("org_unit_id", q.org_unit_id.as_deref(), "invalid_id"),
+        ("owner_id", q.owner_id.as_deref(), "invalid_id"),
+        ("created_from", q.created_from.as_deref(), "invalid_instant"),
+        ("created_to", q.created_to.as_deref(), "invalid_instant"),
+    ])?;
     if q.number.as_deref().is_some_and(|n| n.chars().count() > 32) {
-        return Err(c.err(aftersales_app::AppError::invalid(
+        return Err(ApiError::from(aftersales_app::AppError::invalid(
             aftersales_domain::FieldError::new("number", "too_long").with("max", 32),
         )));
     }
-    s.app
-        .list_service_requests(&c.ctx, &q)
-        .await
-        .map(Json)
-        .map_err(|e| c.err(e))
+    Ok(Json(s.app.list_service_requests(&c.ctx, &q).await?))
 }
 
 /// One request, by id or number.
@@ -88,11 +78,7 @@ pub async fn get_request(
     c: ApiCtx,
     Path(id): Path<String>,
 ) -> Result<Json<ServiceRequestView>, ApiError> {
-    s.app
-        .get_service_request(&c.ctx, &id)
-        .await
-        .map(Json)
-        .map_err(|e| c.err(e))
+    Ok(Json(s.app.get_service_request(&c.ctx, &id).await?))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -112,11 +98,7 @@ pub async fn request_events(
     c: ApiCtx,
     Path(id): Path<String>,
 ) -> Result<Json<EventList>, ApiError> {
-    let items = s
-        .app
-        .request_events(&c.ctx, &id)
-        .await
-        .map_err(|e| c.err(e))?;
+    let items = s.app.request_events(&c.ctx, &id).await?;
     Ok(Json(EventList {
         items,
         next_cursor: None,
@@ -136,11 +118,9 @@ macro_rules! request_action {
             Path(id): Path<String>,
             body: AppJson<$body>,
         ) -> Result<Json<ServiceRequestView>, ApiError> {
-            s.app
+            Ok(Json(s.app
                 .$method(&c.ctx, &id, &body.value)
-                .await
-                .map(Json)
-                .map_err(|e| c.err(e))
+                .await?))
         }
     };
 }
@@ -206,11 +186,7 @@ pub async fn reopen(
     Path(id): Path<String>,
     body: AppJson<RequestNote>,
 ) -> Result<(StatusCode, Json<ServiceRequestView>), ApiError> {
-    let v = s
-        .app
-        .reopen_request(&c.ctx, &id, &body.value)
-        .await
-        .map_err(|e| c.err(e))?;
+    let v = s.app.reopen_request(&c.ctx, &id, &body.value).await?;
     Ok((StatusCode::CREATED, Json(v)))
 }
 
@@ -222,19 +198,12 @@ pub async fn list_orders(
     c: ApiCtx,
     AppQuery(q): AppQuery<WorkOrderQuery>,
 ) -> Result<Json<Page<WorkOrderView>>, ApiError> {
-    not_empty(
-        &c,
-        &[
-            ("org_unit_id", q.org_unit_id.as_deref(), "invalid_id"),
-            ("request_id", q.request_id.as_deref(), "invalid_id"),
-            ("day", q.day.as_deref(), "invalid_date"),
-        ],
-    )?;
-    s.app
-        .list_work_orders(&c.ctx, &q)
-        .await
-        .map(Json)
-        .map_err(|e| c.err(e))
+    not_empty(&[
+        ("org_unit_id", q.org_unit_id.as_deref(), "invalid_id"),
+        ("request_id", q.request_id.as_deref(), "invalid_id"),
+        ("day", q.day.as_deref(), "invalid_date"),
+    ])?;
+    Ok(Json(s.app.list_work_orders(&c.ctx, &q).await?))
 }
 
 /// One work order with its appointments, record, photos and addenda.
@@ -246,11 +215,7 @@ pub async fn get_order(
     c: ApiCtx,
     Path(id): Path<String>,
 ) -> Result<Json<WorkOrderView>, ApiError> {
-    s.app
-        .get_work_order(&c.ctx, &id)
-        .await
-        .map(Json)
-        .map_err(|e| c.err(e))
+    Ok(Json(s.app.get_work_order(&c.ctx, &id).await?))
 }
 
 /// A work order action: `POST {path}` with a JSON body, answering the changed order.
@@ -266,11 +231,9 @@ macro_rules! order_action {
             Path(id): Path<String>,
             body: AppJson<$body>,
         ) -> Result<Json<WorkOrderView>, ApiError> {
-            s.app
+            Ok(Json(s.app
                 .$method(&c.ctx, &id, &body.value)
-                .await
-                .map(Json)
-                .map_err(|e| c.err(e))
+                .await?))
         }
     };
 }
@@ -375,8 +338,7 @@ pub async fn add_photo(
     let v = s
         .app
         .add_photo(&c.ctx, &id, &body, q.caption.as_deref())
-        .await
-        .map_err(|e| c.err(e))?;
+        .await?;
     Ok((StatusCode::CREATED, Json(v)))
 }
 
@@ -389,11 +351,7 @@ pub async fn photo(
     c: ApiCtx,
     Path((id, photo_id)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    let (ct, bytes) = s
-        .app
-        .photo(&c.ctx, &id, &photo_id)
-        .await
-        .map_err(|e| c.err(e))?;
+    let (ct, bytes) = s.app.photo(&c.ctx, &id, &photo_id).await?;
     Ok(crate::security::upload_response(ct, bytes, &photo_id))
 }
 
@@ -411,9 +369,7 @@ pub async fn record_pdf(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let (number, bytes) = crate::records::pdf(&s, &c.ctx, &id, c.locale, &headers)
-        .await
-        .map_err(|e| c.err(e))?;
+    let (number, bytes) = crate::records::pdf(&s, &c.ctx, &id, c.locale, &headers).await?;
     Ok(crate::records::pdf_response(&number, bytes))
 }
 
@@ -426,12 +382,8 @@ pub async fn reconciliation(
     c: ApiCtx,
     AppQuery(q): AppQuery<ReconciliationQuery>,
 ) -> Result<Json<ReconciliationView>, ApiError> {
-    not_empty(&c, &[("day", q.day.as_deref(), "invalid_date")])?;
-    s.app
-        .reconciliation(&c.ctx, q.day.as_deref())
-        .await
-        .map(Json)
-        .map_err(|e| c.err(e))
+    not_empty(&[("day", q.day.as_deref(), "invalid_date")])?;
+    Ok(Json(s.app.reconciliation(&c.ctx, q.day.as_deref()).await?))
 }
 
 /// Record the outcome of a call-back to the customer of a completed visit.
@@ -444,11 +396,7 @@ pub async fn callback(
     Path(id): Path<String>,
     body: AppJson<CallbackInput>,
 ) -> Result<(StatusCode, Json<CallbackView>), ApiError> {
-    let v = s
-        .app
-        .record_callback(&c.ctx, &id, &body.value)
-        .await
-        .map_err(|e| c.err(e))?;
+    let v = s.app.record_callback(&c.ctx, &id, &body.value).await?;
     Ok((StatusCode::CREATED, Json(v)))
 }
 
@@ -463,11 +411,7 @@ pub async fn suggestions(
     c: ApiCtx,
     Path(id): Path<String>,
 ) -> Result<Json<SuggestionsView>, ApiError> {
-    s.app
-        .suggest_engineers(&c.ctx, &id)
-        .await
-        .map(Json)
-        .map_err(|e| c.err(e))
+    Ok(Json(s.app.suggest_engineers(&c.ctx, &id).await?))
 }
 
 /// The dispatcher's board: work orders waiting for an engineer (most urgent, then longest
@@ -480,10 +424,6 @@ pub async fn board(
     c: ApiCtx,
     AppQuery(q): AppQuery<BoardQuery>,
 ) -> Result<Json<BoardView>, ApiError> {
-    not_empty(&c, &[("day", q.day.as_deref(), "invalid_date")])?;
-    s.app
-        .dispatch_board(&c.ctx, &q)
-        .await
-        .map(Json)
-        .map_err(|e| c.err(e))
+    not_empty(&[("day", q.day.as_deref(), "invalid_date")])?;
+    Ok(Json(s.app.dispatch_board(&c.ctx, &q).await?))
 }

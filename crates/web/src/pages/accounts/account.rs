@@ -46,27 +46,24 @@ pub async fn change_password(
     State(s): State<AppState>,
     u: WebUser,
     Form(f): Form<PasswordForm>,
-) -> Response {
+) -> Result<Response, PageError> {
     match s
         .app
         .change_own_password(&u.ctx, &f.current_password, &f.new_password, Some(&u.token))
         .await
     {
         // Every other session and token of the account ended; this one goes on.
-        Ok(()) => crate::shell::redirect("/me/password?changed=1").into_response(),
+        Ok(()) => Ok(crate::shell::redirect("/me/password?changed=1").into_response()),
         Err(AppError::Validation(errs) | AppError::FieldConflict(errs)) => {
             let errors = FormErrors::from_fields(&errs, u.tr());
-            (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                PasswordPage {
-                    shell: u.shell,
-                    errors,
-                    changed: false,
-                },
-            )
-                .into_response()
+            let page = PasswordPage {
+                shell: u.shell,
+                errors,
+                changed: false,
+            };
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
-        Err(e) => PageError::for_user(e, u).into_response(),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -86,31 +83,24 @@ async fn tokens_page(
     created: Option<NewToken>,
     errors: FormErrors,
     name: String,
-) -> Response {
-    match s.app.list_tokens(&u.ctx).await {
-        Ok(tokens) => {
-            let status = if errors.is_empty() {
-                StatusCode::OK
-            } else {
-                StatusCode::UNPROCESSABLE_ENTITY
-            };
-            (
-                status,
-                TokensPage {
-                    shell: u.shell,
-                    tokens,
-                    created,
-                    errors,
-                    name,
-                },
-            )
-                .into_response()
-        }
-        Err(e) => PageError::for_user(e, u).into_response(),
-    }
+) -> Result<Response, PageError> {
+    let tokens = s.app.list_tokens(&u.ctx).await?;
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let page = TokensPage {
+        shell: u.shell,
+        tokens,
+        created,
+        errors,
+        name,
+    };
+    Ok((status, page).into_response())
 }
 
-pub async fn tokens(State(s): State<AppState>, u: WebUser) -> Response {
+pub async fn tokens(State(s): State<AppState>, u: WebUser) -> Result<Response, PageError> {
     tokens_page(&s, u, None, FormErrors::default(), String::new()).await
 }
 
@@ -125,7 +115,7 @@ pub async fn create_token(
     State(s): State<AppState>,
     u: WebUser,
     Form(f): Form<TokenForm>,
-) -> Response {
+) -> Result<Response, PageError> {
     let days = match f.expires_in_days.trim() {
         "" => None,
         d => match d.parse::<i64>() {
@@ -145,7 +135,7 @@ pub async fn create_token(
             let errors = FormErrors::from_fields(&errs, u.tr());
             tokens_page(&s, u, None, errors, f.name).await
         }
-        Err(e) => PageError::for_user(e, u).into_response(),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -153,12 +143,10 @@ pub async fn revoke_token(
     State(s): State<AppState>,
     u: WebUser,
     Path(id): Path<String>,
-) -> Response {
+) -> Result<Response, PageError> {
     let Ok(id) = id.parse() else {
-        return PageError::for_user(AppError::NotFound("token"), u).into_response();
+        return Err(AppError::NotFound("token").into());
     };
-    match s.app.revoke_token(&u.ctx, id).await {
-        Ok(_) => crate::shell::redirect("/me/tokens").into_response(),
-        Err(e) => PageError::for_user(e, u).into_response(),
-    }
+    s.app.revoke_token(&u.ctx, id).await?;
+    Ok(crate::shell::redirect("/me/tokens").into_response())
 }

@@ -1,8 +1,8 @@
 //! The login page and signing out.
 
 use crate::AppState;
-use crate::extract::{SESSION_COOKIE, cookie, request_id_of};
-use crate::shell::{Shell, WebUser, safe_back};
+use crate::request::{SESSION_COOKIE, cookie, request_id_of};
+use crate::shell::{PageError, Shell, WebUser, safe_back};
 use aftersales_app::AppError;
 use askama::Template;
 use askama_web::WebTemplate;
@@ -142,14 +142,12 @@ pub async fn login(State(s): State<AppState>, req: Request) -> Response {
 
 use axum::extract::FromRequest;
 
-pub async fn logout(State(s): State<AppState>, u: WebUser) -> Response {
-    if let Err(e) = s.app.logout(&u.ctx, &u.token).await {
-        return crate::shell::PageError::for_user(e, u).into_response();
-    }
+pub async fn logout(State(s): State<AppState>, u: WebUser) -> Result<Response, PageError> {
+    s.app.logout(&u.ctx, &u.token).await?;
     let mut r = crate::shell::redirect("/login").into_response();
     let c = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
     if let Ok(v) = HeaderValue::from_str(&c) {
         r.headers_mut().append(header::SET_COOKIE, v);
     }
-    r
+    Ok(r)
 }

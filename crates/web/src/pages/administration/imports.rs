@@ -5,6 +5,7 @@
 use crate::AppState;
 use crate::extract::{Path, Query};
 use crate::io::{self, FileFormat};
+use crate::request::Htmx;
 use crate::shell::{PageError, Shell, WebUser};
 use aftersales_app::{
     AppError, AuditQuery, ContractQuery, ExportFilter, ExportList, ImportKind, ImportMode,
@@ -94,17 +95,17 @@ fn kinds(u: &WebUser, selected: &str) -> Vec<KindChoice> {
         .collect()
 }
 
-pub async fn page(State(_s): State<AppState>, u: WebUser) -> Response {
+pub async fn page(State(_s): State<AppState>, u: WebUser) -> Result<Response, PageError> {
     if !ImportKind::ALL.iter().any(|k| k.allowed_for(u.actor.role)) {
-        return PageError::for_user(AppError::Forbidden, u).into_response();
+        return Err(AppError::Forbidden.into());
     }
-    ImportPage {
+    Ok(ImportPage {
         kinds: kinds(&u, "customers"),
         shell: u.shell,
         outcome: None,
         error: None,
     }
-    .into_response()
+    .into_response())
 }
 
 fn outcome(u: &WebUser, report: ImportReport) -> Outcome {
@@ -225,11 +226,11 @@ fn outcome(u: &WebUser, report: ImportReport) -> Outcome {
 pub async fn upload(
     State(s): State<AppState>,
     u: WebUser,
+    htmx: Htmx,
     headers: HeaderMap,
     body: Body,
-) -> Response {
+) -> Result<Response, PageError> {
     let tr = u.tr();
-    let htmx = headers.contains_key("hx-request");
     let result = async {
         let up = io::read_upload(&headers, body).await?;
         let kind = up
@@ -260,9 +261,7 @@ pub async fn upload(
     .await;
     let (outcome, error) = match result {
         Ok(r) => (Some(outcome(&u, r)), None),
-        Err(AppError::Unauthenticated) => {
-            return PageError::for_user(AppError::Unauthenticated, u).into_response();
-        }
+        Err(AppError::Unauthenticated) => return Err(AppError::Unauthenticated.into()),
         Err(AppError::Validation(errs)) => {
             let msg = errs
                 .0
@@ -275,26 +274,25 @@ pub async fn upload(
                 .join("; ");
             (None, Some(msg))
         }
-        Err(e @ AppError::Internal(_)) => return PageError::for_user(e, u).into_response(),
+        Err(e @ AppError::Internal(_)) => return Err(e.into()),
         Err(e) => (None, Some(tr.t_error(e.code()))),
     };
-    if htmx {
-        ImportResult {
+    if htmx.request {
+        let fragment = ImportResult {
             shell: u.shell,
             outcome,
             error,
-        }
-        .into_response()
-    } else {
-        let selected = outcome.as_ref().map(|o| o.kind).unwrap_or("customers");
-        ImportPage {
-            kinds: kinds(&u, selected),
-            shell: u.shell,
-            outcome,
-            error,
-        }
-        .into_response()
+        };
+        return Ok(fragment.into_response());
     }
+    let selected = outcome.as_ref().map(|o| o.kind).unwrap_or("customers");
+    let page = ImportPage {
+        kinds: kinds(&u, selected),
+        shell: u.shell,
+        outcome,
+        error,
+    };
+    Ok(page.into_response())
 }
 
 #[derive(serde::Deserialize)]
@@ -308,18 +306,10 @@ pub async fn rejects(
     u: WebUser,
     Path(id): Path<String>,
     Query(q): Query<FormatForm>,
-) -> Response {
-    let tr = u.tr();
-    let r = async {
-        let format = FileFormat::parse(q.format.as_deref())?;
-        let r = s.app.import_rejects(&u.ctx, &id).await?;
-        io::rejects_file(r, format, tr)
-    }
-    .await;
-    match r {
-        Ok(resp) => resp,
-        Err(e) => PageError::for_user(e, u).into_response(),
-    }
+) -> Result<Response, PageError> {
+    let format = FileFormat::parse(q.format.as_deref())?;
+    let r = s.app.import_rejects(&u.ctx, &id).await?;
+    Ok(io::rejects_file(r, format, u.tr())?)
 }
 
 /// An export of a list, with the list page's filters as query parameters.
@@ -328,10 +318,10 @@ pub async fn export(
     u: WebUser,
     Path(list): Path<String>,
     Query(q): Query<HashMap<String, String>>,
-) -> Response {
+) -> Result<Response, PageError> {
     let tr = u.tr();
     let Some(list) = ExportList::parse(&list) else {
-        return PageError::for_user(AppError::NotFound("page"), u).into_response();
+        return Err(AppError::NotFound("page").into());
     };
     let get = |k: &str| {
         q.get(k)
@@ -362,14 +352,7 @@ pub async fn export(
             ..AuditQuery::default()
         },
     };
-    let r = async {
-        u.ctx.require(list.permission())?;
-        let format = FileFormat::parse(get("format").as_deref())?;
-        io::export(s.app.clone(), u.ctx.clone(), list, filter, format, tr).await
-    }
-    .await;
-    match r {
-        Ok(resp) => resp,
-        Err(e) => PageError::for_user(e, u).into_response(),
-    }
+    u.ctx.require(list.permission())?;
+    let format = FileFormat::parse(get("format").as_deref())?;
+    Ok(io::export(s.app.clone(), u.ctx.clone(), list, filter, format, tr).await?)
 }

@@ -33,21 +33,19 @@ pub struct JobsForm {
     retried: String,
 }
 
-pub async fn jobs(State(s): State<AppState>, u: WebUser, Query(f): Query<JobsForm>) -> Response {
+pub async fn jobs(
+    State(s): State<AppState>,
+    u: WebUser,
+    Query(f): Query<JobsForm>,
+) -> Result<Response, PageError> {
     let status = f.status.unwrap_or_else(|| "parked".into());
-    let counts = match s.app.job_counts(&u.ctx).await {
-        Ok(c) => c,
-        Err(e) => return PageError::for_user(e, u).into_response(),
-    };
+    let counts = s.app.job_counts(&u.ctx).await?;
     let q = JobQuery {
         status: Some(status.clone()),
         cursor: Some(f.cursor),
         limit: None,
     };
-    let page = match s.app.list_jobs(&u.ctx, &q).await {
-        Ok(p) => p,
-        Err(e) => return PageError::for_user(e, u).into_response(),
-    };
+    let page = s.app.list_jobs(&u.ctx, &q).await?;
     let next_url = page.next_cursor.map(|c| {
         format!(
             "/admin/jobs?status={}&cursor={c}",
@@ -55,7 +53,7 @@ pub async fn jobs(State(s): State<AppState>, u: WebUser, Query(f): Query<JobsFor
         )
     });
     let notice = (!f.retried.is_empty()).then(|| u.tr().t_dyn("jobs.retried"));
-    JobsPage {
+    Ok(JobsPage {
         shell: u.shell,
         counts,
         status,
@@ -63,16 +61,22 @@ pub async fn jobs(State(s): State<AppState>, u: WebUser, Query(f): Query<JobsFor
         next_url,
         notice,
     }
-    .into_response()
+    .into_response())
 }
 
-pub async fn retry(State(s): State<AppState>, u: WebUser, Path(id): Path<String>) -> Response {
+pub async fn retry(
+    State(s): State<AppState>,
+    u: WebUser,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
     let Ok(id) = id.parse() else {
-        return PageError::for_user(AppError::NotFound("job"), u).into_response();
+        return Err(AppError::NotFound("job").into());
     };
     match s.app.retry_job(&u.ctx, id).await {
-        Ok(j) => crate::shell::redirect(&format!("/admin/jobs?retried={}", j.id)).into_response(),
-        Err(e) => PageError::for_user(e, u).into_response(),
+        Ok(j) => {
+            Ok(crate::shell::redirect(&format!("/admin/jobs?retried={}", j.id)).into_response())
+        }
+        Err(e) => Err(e.into()),
     }
 }
 

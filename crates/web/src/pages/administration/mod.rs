@@ -1,4 +1,5 @@
-//! Running the system: imports and background jobs.
+//! Running the system: the audit trail, imports and background jobs.
 
+pub(crate) mod audit;
 pub(crate) mod imports;
 pub(crate) mod jobs;

@@ -62,7 +62,11 @@ async fn all_products(
     }
 }
 
-pub async fn units(State(s): State<AppState>, u: WebUser, Query(f): Query<UnitsForm>) -> Response {
+pub async fn units(
+    State(s): State<AppState>,
+    u: WebUser,
+    Query(f): Query<UnitsForm>,
+) -> Result<Response, PageError> {
     let opt = |v: &str| Some(v.trim().to_owned()).filter(|v| !v.is_empty());
     let q = UnitQuery {
         serial: opt(&f.serial),
@@ -71,14 +75,8 @@ pub async fn units(State(s): State<AppState>, u: WebUser, Query(f): Query<UnitsF
         cursor: opt(&f.cursor),
         limit: Some(50),
     };
-    let page = match s.app.list_units(&u.ctx, &q).await {
-        Ok(p) => p,
-        Err(e) => return PageError::for_user(e, u).into_response(),
-    };
-    let products = match all_products(&s, &u).await {
-        Ok(p) => p,
-        Err(e) => return PageError::for_user(e, u).into_response(),
-    };
+    let page = s.app.list_units(&u.ctx, &q).await?;
+    let products = all_products(&s, &u).await?;
     let today = crate::pages::installed_base::customers::today(&s);
     let mut rows = Vec::new();
     for unit in page.items {
@@ -101,7 +99,7 @@ pub async fn units(State(s): State<AppState>, u: WebUser, Query(f): Query<UnitsF
             crate::shell::encode_component(f.customer_id.trim()),
         )
     });
-    UnitsPage {
+    Ok(UnitsPage {
         rows,
         products,
         serial: f.serial.trim().to_owned(),
@@ -110,7 +108,7 @@ pub async fn units(State(s): State<AppState>, u: WebUser, Query(f): Query<UnitsF
         next_url,
         shell: u.shell,
     }
-    .into_response()
+    .into_response())
 }
 
 #[derive(Template, WebTemplate)]
@@ -191,21 +189,15 @@ impl ProductsPage {
     }
 }
 
-pub async fn products(State(s): State<AppState>, u: WebUser) -> Response {
-    let products = match all_products(&s, &u).await {
-        Ok(p) => p,
-        Err(e) => return PageError::for_user(e, u).into_response(),
-    };
-    let policies = match s.app.list_policies(&u.ctx).await {
-        Ok(p) => p,
-        Err(e) => return PageError::for_user(e, u).into_response(),
-    };
-    ProductsPage {
+pub async fn products(State(s): State<AppState>, u: WebUser) -> Result<Response, PageError> {
+    let products = all_products(&s, &u).await?;
+    let policies = s.app.list_policies(&u.ctx).await?;
+    Ok(ProductsPage {
         products,
         policies,
         shell: u.shell,
     }
-    .into_response()
+    .into_response())
 }
 
 /// A contract row with its customer's name and where it stands today.
@@ -263,7 +255,7 @@ pub async fn contracts(
     State(s): State<AppState>,
     u: WebUser,
     Query(f): Query<ContractsForm>,
-) -> Response {
+) -> Result<Response, PageError> {
     let expiring = f.expiring.trim().parse::<i64>().ok();
     let q = ContractQuery {
         expiring_within_days: expiring,
@@ -271,17 +263,11 @@ pub async fn contracts(
         limit: Some(50),
         ..Default::default()
     };
-    let page = match s.app.list_contracts(&u.ctx, &q).await {
-        Ok(p) => p,
-        Err(e) => return PageError::for_user(e, u).into_response(),
-    };
+    let page = s.app.list_contracts(&u.ctx, &q).await?;
     let today = crate::pages::installed_base::customers::today(&s).to_string();
     let mut rows = Vec::new();
     for contract in page.items {
-        let c = match s.app.get_customer(&u.ctx, contract.customer_id).await {
-            Ok(c) => c,
-            Err(e) => return PageError::for_user(e, u).into_response(),
-        };
+        let c = s.app.get_customer(&u.ctx, contract.customer_id).await?;
         // Dates are ISO text, so they compare as text.
         let state = if contract.start_date > today {
             "future"
@@ -305,11 +291,11 @@ pub async fn contracts(
             expiring.map(|d| d.to_string()).unwrap_or_default()
         )
     });
-    ContractsPage {
+    Ok(ContractsPage {
         rows,
         expiring: expiring.map(|d| d.to_string()).unwrap_or_default(),
         next_url,
         shell: u.shell,
     }
-    .into_response()
+    .into_response())
 }

@@ -288,10 +288,10 @@ fn form_page(
     form: CustomerForm,
     errors: FormErrors,
     status: StatusCode,
-) -> Response {
+) -> Result<Response, PageError> {
     let tr = u.tr();
     if !u.actor.role.can(Permission::CustomersManage) {
-        return PageError::for_user(AppError::Forbidden, u).into_response();
+        return Err(AppError::Forbidden.into());
     }
     let title = match &customer {
         Some(c) => tr.f("customers.edit_title", &[("name", &c.name)]),
@@ -306,7 +306,7 @@ fn form_page(
         alert,
         shell: u.shell,
     };
-    (status, page).into_response()
+    Ok((status, page).into_response())
 }
 
 #[derive(Deserialize, Default)]
@@ -317,7 +317,7 @@ pub struct NewQuery {
     phone: String,
 }
 
-pub async fn new_customer(u: WebUser, Query(q): Query<NewQuery>) -> Response {
+pub async fn new_customer(u: WebUser, Query(q): Query<NewQuery>) -> Result<Response, PageError> {
     let form = CustomerForm {
         kind: "individual".into(),
         name: q.name.clone(),
@@ -339,19 +339,21 @@ pub async fn create_customer(
     State(s): State<AppState>,
     u: WebUser,
     Form(pairs): Form<Vec<(String, String)>>,
-) -> Response {
+) -> Result<Response, PageError> {
     let form = CustomerForm::from_pairs(&pairs);
     match s
         .app
         .create_customer(&u.ctx, &form.new_customer(), None)
         .await
     {
-        Ok(c) => crate::shell::redirect(&format!("/customers/{}?saved=1", c.id)).into_response(),
+        Ok(c) => {
+            Ok(crate::shell::redirect(&format!("/customers/{}?saved=1", c.id)).into_response())
+        }
         Err(AppError::Validation(errs) | AppError::FieldConflict(errs)) => {
             let errors = FormErrors::from_fields(&errs, u.tr());
             form_page(u, None, form, errors, StatusCode::UNPROCESSABLE_ENTITY)
         }
-        Err(e) => PageError::for_user(e, u).into_response(),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -359,17 +361,13 @@ pub async fn edit_customer(
     State(s): State<AppState>,
     u: WebUser,
     Path(id): Path<String>,
-) -> Response {
+) -> Result<Response, PageError> {
     let Ok(id) = id.parse() else {
-        return PageError::for_user(AppError::NotFound("customer"), u).into_response();
+        return Err(AppError::NotFound("customer").into());
     };
-    match s.app.get_customer(&u.ctx, id).await {
-        Ok(c) => {
-            let form = CustomerForm::of(&c);
-            form_page(u, Some(c), form, FormErrors::default(), StatusCode::OK)
-        }
-        Err(e) => PageError::for_user(e, u).into_response(),
-    }
+    let c = s.app.get_customer(&u.ctx, id).await?;
+    let form = CustomerForm::of(&c);
+    form_page(u, Some(c), form, FormErrors::default(), StatusCode::OK)
 }
 
 pub async fn update_customer(
@@ -377,21 +375,20 @@ pub async fn update_customer(
     u: WebUser,
     Path(id): Path<String>,
     Form(pairs): Form<Vec<(String, String)>>,
-) -> Response {
+) -> Result<Response, PageError> {
     let Ok(id) = id.parse() else {
-        return PageError::for_user(AppError::NotFound("customer"), u).into_response();
+        return Err(AppError::NotFound("customer").into());
     };
-    let existing = match s.app.get_customer(&u.ctx, id).await {
-        Ok(c) => c,
-        Err(e) => return PageError::for_user(e, u).into_response(),
-    };
+    let existing = s.app.get_customer(&u.ctx, id).await?;
     let form = CustomerForm::from_pairs(&pairs);
     match s
         .app
         .update_customer(&u.ctx, id, &form.edit(&existing))
         .await
     {
-        Ok(c) => crate::shell::redirect(&format!("/customers/{}?saved=1", c.id)).into_response(),
+        Ok(c) => {
+            Ok(crate::shell::redirect(&format!("/customers/{}?saved=1", c.id)).into_response())
+        }
         Err(AppError::Validation(errs) | AppError::FieldConflict(errs)) => {
             let errors = FormErrors::from_fields(&errs, u.tr());
             form_page(
@@ -409,14 +406,11 @@ pub async fn update_customer(
             errors
                 .0
                 .insert("version".into(), tr.t("error.stale_version").to_owned());
-            let current = match s.app.get_customer(&u.ctx, id).await {
-                Ok(c) => c,
-                Err(e) => return PageError::for_user(e, u).into_response(),
-            };
+            let current = s.app.get_customer(&u.ctx, id).await?;
             let form = CustomerForm::of(&current);
             form_page(u, Some(current), form, errors, StatusCode::CONFLICT)
         }
-        Err(e) => PageError::for_user(e, u).into_response(),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -461,27 +455,20 @@ pub async fn incomplete(
     State(s): State<AppState>,
     u: WebUser,
     Query(f): Query<IncompleteForm>,
-) -> Response {
+) -> Result<Response, PageError> {
     let missing = Some(f.missing.trim()).filter(|m| !m.is_empty());
-    let summary = match s.app.completeness_summary(&u.ctx).await {
-        Ok(x) => x,
-        Err(e) => return PageError::for_user(e, u).into_response(),
-    };
-    let page = match s
+    let summary = s.app.completeness_summary(&u.ctx).await?;
+    let page = s
         .app
         .list_incomplete_customers(&u.ctx, missing, Some(f.cursor.as_str()), Some(50))
-        .await
-    {
-        Ok(p) => p,
-        Err(e) => return PageError::for_user(e, u).into_response(),
-    };
+        .await?;
     let next_url = page.next_cursor.as_deref().map(|c| {
         format!(
             "/customers/incomplete?missing={}&cursor={c}",
             crate::shell::encode_component(missing.unwrap_or(""))
         )
     });
-    IncompletePage {
+    Ok(IncompletePage {
         summary,
         rows: page.items,
         missing: missing.unwrap_or("").to_owned(),
@@ -489,5 +476,5 @@ pub async fn incomplete(
         can_manage: u.actor.role.can(Permission::CustomersManage),
         shell: u.shell,
     }
-    .into_response()
+    .into_response())
 }

@@ -52,28 +52,23 @@ pub async fn search(
     State(s): State<AppState>,
     u: WebUser,
     Query(f): Query<SearchForm>,
-) -> Response {
+) -> Result<Response, PageError> {
     let q = f.q.trim().to_owned();
     let hits = if q.is_empty() {
         // Opening the page is allowed only to those who may search.
-        if let Err(e) = s.app.search_customers(&u.ctx, "", 1).await {
-            return PageError::for_user(e, u).into_response();
-        }
+        s.app.search_customers(&u.ctx, "", 1).await?;
         Vec::new()
     } else {
-        match s.app.search_customers(&u.ctx, &q, 20).await {
-            Ok(h) => h,
-            Err(e) => return PageError::for_user(e, u).into_response(),
-        }
+        s.app.search_customers(&u.ctx, &q, 20).await?
     };
-    SearchPage {
+    Ok(SearchPage {
         can_manage: u.actor.role.can(Permission::CustomersManage),
         searched: !q.is_empty(),
         q,
         hits,
         shell: u.shell,
     }
-    .into_response()
+    .into_response())
 }
 
 /// A unit line on the customer's page, with today's warranty decision.
@@ -223,18 +218,12 @@ pub async fn customer(
     u: WebUser,
     Path(id): Path<String>,
     Query(q): Query<CustomerQuery>,
-) -> Response {
+) -> Result<Response, PageError> {
     let Ok(id) = id.parse() else {
-        return PageError::for_user(AppError::NotFound("customer"), u).into_response();
+        return Err(AppError::NotFound("customer").into());
     };
-    let c = match s.app.get_customer(&u.ctx, id).await {
-        Ok(c) => c,
-        Err(e) => return PageError::for_user(e, u).into_response(),
-    };
-    let units = match s.app.customer_units(&u.ctx, id).await {
-        Ok(x) => x,
-        Err(e) => return PageError::for_user(e, u).into_response(),
-    };
+    let c = s.app.get_customer(&u.ctx, id).await?;
+    let units = s.app.customer_units(&u.ctx, id).await?;
     let today = today(&s);
     let mut lines = Vec::new();
     for unit in units {
@@ -245,11 +234,8 @@ pub async fn customer(
             .ok();
         lines.push(UnitLine { unit, warranty });
     }
-    let history = match s.app.customer_history(&u.ctx, id).await {
-        Ok(h) => h,
-        Err(e) => return PageError::for_user(e, u).into_response(),
-    };
-    let contracts = match s
+    let history = s.app.customer_history(&u.ctx, id).await?;
+    let contracts = s
         .app
         .list_contracts(
             &u.ctx,
@@ -259,12 +245,9 @@ pub async fn customer(
                 ..Default::default()
             },
         )
-        .await
-    {
-        Ok(p) => p.items,
-        Err(e) => return PageError::for_user(e, u).into_response(),
-    };
-    CustomerPage {
+        .await?
+        .items;
+    Ok(CustomerPage {
         can_manage: u.actor.role.can(Permission::CustomersManage),
         saved: q.saved.is_some(),
         shell: u.shell,
@@ -273,7 +256,7 @@ pub async fn customer(
         contracts,
         history,
     }
-    .into_response()
+    .into_response())
 }
 
 pub(crate) fn today(s: &AppState) -> jiff::civil::Date {
@@ -321,23 +304,17 @@ pub async fn unit(
     u: WebUser,
     Path(id): Path<String>,
     Query(f): Query<WarrantyForm>,
-) -> Response {
+) -> Result<Response, PageError> {
     let Ok(id) = id.parse() else {
-        return PageError::for_user(AppError::NotFound("unit"), u).into_response();
+        return Err(AppError::NotFound("unit").into());
     };
-    let unit = match s.app.get_unit(&u.ctx, id).await {
-        Ok(x) => x,
-        Err(e) => return PageError::for_user(e, u).into_response(),
-    };
+    let unit = s.app.get_unit(&u.ctx, id).await?;
     let on =
         f.on.trim()
             .parse::<jiff::civil::Date>()
             .unwrap_or_else(|_| today(&s));
     let cause = Cause::parse(f.cause.trim()).unwrap_or(Cause::NormalFailure);
-    let w = match s.app.warranty_for_unit(&u.ctx, id, on, cause).await {
-        Ok(w) => w,
-        Err(e) => return PageError::for_user(e, u).into_response(),
-    };
+    let w = s.app.warranty_for_unit(&u.ctx, id, on, cause).await?;
     let tr = u.tr();
     let causes = Cause::ALL
         .iter()
@@ -348,7 +325,7 @@ pub async fn unit(
             )
         })
         .collect();
-    UnitPage {
+    Ok(UnitPage {
         can_manage: u.actor.role.can(Permission::UnitsManage),
         saved: f.saved.is_some(),
         shell: u.shell,
@@ -358,5 +335,5 @@ pub async fn unit(
         cause: cause.as_str().to_owned(),
         causes,
     }
-    .into_response()
+    .into_response())
 }

@@ -62,22 +62,16 @@ async fn page(
     form: TransferForm,
     errors: FormErrors,
     status: StatusCode,
-) -> Response {
+) -> Result<Response, PageError> {
     let q = lookup.q.trim().to_owned();
     let customer_id = lookup.customer_id;
     let hits = if q.is_empty() {
         Vec::new()
     } else {
-        match s.app.search_customers(&u.ctx, &q, 10).await {
-            Ok(h) => h,
-            Err(e) => return PageError::for_user(e, u).into_response(),
-        }
+        s.app.search_customers(&u.ctx, &q, 10).await?
     };
     let to = match customer_id.trim().parse::<CustomerId>() {
-        Ok(c) => match s.app.get_customer(&u.ctx, c).await {
-            Ok(v) => Some(v),
-            Err(e) => return PageError::for_user(e, u).into_response(),
-        },
+        Ok(c) => Some(s.app.get_customer(&u.ctx, c).await?),
         Err(_) => None,
     };
     let p = TransferPage {
@@ -90,7 +84,7 @@ async fn page(
         errors,
         shell: u.shell,
     };
-    (status, p).into_response()
+    Ok((status, p).into_response())
 }
 
 pub async fn transfer_form(
@@ -98,11 +92,8 @@ pub async fn transfer_form(
     u: WebUser,
     Path(id): Path<String>,
     Query(q): Query<TransferQuery>,
-) -> Response {
-    let (_, unit) = match load_unit(&s, &u, &id).await {
-        Ok(x) => x,
-        Err(e) => return PageError::for_user(e, u).into_response(),
-    };
+) -> Result<Response, PageError> {
+    let (_, unit) = load_unit(&s, &u, &id).await?;
     let form = TransferForm {
         version: unit.version,
         customer_id: q.customer_id.clone(),
@@ -116,11 +107,8 @@ pub async fn transfer(
     u: WebUser,
     Path(id): Path<String>,
     Form(f): Form<TransferForm>,
-) -> Response {
-    let (uid, unit) = match load_unit(&s, &u, &id).await {
-        Ok(x) => x,
-        Err(e) => return PageError::for_user(e, u).into_response(),
-    };
+) -> Result<Response, PageError> {
+    let (uid, unit) = load_unit(&s, &u, &id).await?;
     let opt = |v: &str| Some(v.trim().to_owned()).filter(|v| !v.is_empty());
     let t = UnitTransfer {
         version: f.version,
@@ -130,7 +118,7 @@ pub async fn transfer(
         note: opt(&f.note),
     };
     match s.app.transfer_unit(&u.ctx, &uid.to_string(), &t).await {
-        Ok(_) => crate::shell::redirect(&format!("/units/{uid}?saved=1")).into_response(),
+        Ok(_) => Ok(crate::shell::redirect(&format!("/units/{uid}?saved=1")).into_response()),
         Err(AppError::Validation(errs) | AppError::FieldConflict(errs)) => {
             let errors = FormErrors::from_fields(&errs, u.tr());
             let lookup = TransferQuery {
@@ -163,6 +151,6 @@ pub async fn transfer(
             };
             page(&s, u, unit, lookup, form, errors, StatusCode::CONFLICT).await
         }
-        Err(e) => PageError::for_user(e, u).into_response(),
+        Err(e) => Err(e.into()),
     }
 }

@@ -4,8 +4,7 @@
 use crate::AppState;
 use crate::extract::{Form, Path, Query};
 use crate::i18n::Tr;
-use crate::pages::network::admin::{Banner, Choice};
-use crate::shell::{FormErrors, PageError, Shell, WebUser};
+use crate::shell::{Banner, Choice, FormErrors, PageError, Shell, WebUser};
 use aftersales_app::{
     AppError, CertHolderView, CertificationPatch, CertificationQuery, CertificationView,
     CoveragePut, CoverageView, CoveringView, NewCertification, OrgUnitView, OverlapView,
@@ -97,25 +96,15 @@ async fn unit_page(
     id: OrgUnitId,
     banner: Banner,
     status: StatusCode,
-) -> Response {
-    let unit = match s.app.get_org_unit(&u.ctx, id).await {
-        Ok(x) => x,
-        Err(e) => return PageError::for_user(e, u).into_response(),
-    };
-    let coverage = match s.app.unit_coverage(&u.ctx, id).await {
-        Ok(x) => x,
-        Err(e) => return PageError::for_user(e, u).into_response(),
-    };
+) -> Result<Response, PageError> {
+    let unit = s.app.get_org_unit(&u.ctx, id).await?;
+    let coverage = s.app.unit_coverage(&u.ctx, id).await?;
     let parent_name = match unit.parent_id {
         Some(p) => s.app.get_org_unit(&u.ctx, p).await.ok().map(|p| p.name),
         None => None,
     };
     let provinces = s.app.regions(&u.ctx, None, None, 50).unwrap_or_default();
-    let (notice, alert) = match banner {
-        Banner::None => (None, None),
-        Banner::Notice(n) => (Some(n), None),
-        Banner::Alert(a) => (None, Some(a)),
-    };
+    let (alert, notice) = banner.split();
     let page = OrgUnitPage {
         can_manage: u.actor.role.can(Permission::OrgManage),
         unit,
@@ -126,7 +115,7 @@ async fn unit_page(
         alert,
         shell: u.shell,
     };
-    (status, page).into_response()
+    Ok((status, page).into_response())
 }
 
 pub async fn org_unit(
@@ -134,9 +123,9 @@ pub async fn org_unit(
     u: WebUser,
     Path(id): Path<String>,
     Query(q): Query<SavedQuery>,
-) -> Response {
+) -> Result<Response, PageError> {
     let Ok(id) = id.parse() else {
-        return PageError::for_user(AppError::NotFound("org_unit"), u).into_response();
+        return Err(AppError::NotFound("org_unit").into());
     };
     let banner = if q.saved.is_some() {
         Banner::Notice(u.tr().t_dyn("common.saved"))
@@ -183,18 +172,15 @@ async fn change_regions(
     id: OrgUnitId,
     version: i64,
     change: impl FnOnce(Vec<String>) -> Vec<String>,
-) -> Response {
-    let current = match s.app.unit_coverage(&u.ctx, id).await {
-        Ok(c) => c,
-        Err(e) => return PageError::for_user(e, u).into_response(),
-    };
+) -> Result<Response, PageError> {
+    let current = s.app.unit_coverage(&u.ctx, id).await?;
     let codes = change(current.regions.into_iter().map(|r| r.code).collect());
     let input = CoveragePut {
         version,
         regions: codes,
     };
     match s.app.set_unit_regions(&u.ctx, id, &input).await {
-        Ok(_) => crate::shell::redirect(&format!("/org-units/{id}?saved=1")).into_response(),
+        Ok(_) => Ok(crate::shell::redirect(&format!("/org-units/{id}?saved=1")).into_response()),
         Err(
             e @ (AppError::Validation(_)
             | AppError::FieldConflict(_)
@@ -205,7 +191,7 @@ async fn change_regions(
             let status = crate::problem::status_of(&e);
             unit_page(s, u, id, Banner::Alert(alert), status).await
         }
-        Err(e) => PageError::for_user(e, u).into_response(),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -214,9 +200,9 @@ pub async fn add_region(
     u: WebUser,
     Path(id): Path<String>,
     Form(f): Form<AddRegionForm>,
-) -> Response {
+) -> Result<Response, PageError> {
     let Ok(id) = id.parse() else {
-        return PageError::for_user(AppError::NotFound("org_unit"), u).into_response();
+        return Err(AppError::NotFound("org_unit").into());
     };
     let picked = [&f.region, &f.district, &f.city, &f.province]
         .into_iter()
@@ -246,9 +232,9 @@ pub async fn remove_region(
     u: WebUser,
     Path(id): Path<String>,
     Form(f): Form<RemoveRegionForm>,
-) -> Response {
+) -> Result<Response, PageError> {
     let Ok(id) = id.parse() else {
-        return PageError::for_user(AppError::NotFound("org_unit"), u).into_response();
+        return Err(AppError::NotFound("org_unit").into());
     };
     let gone = f.code.trim().to_owned();
     change_regions(&s, u, id, f.version, |codes| {
@@ -346,7 +332,7 @@ pub async fn certifications(
     State(s): State<AppState>,
     u: WebUser,
     Query(f): Query<CertListForm>,
-) -> Response {
+) -> Result<Response, PageError> {
     // Managers come for what expires soon; an engineer for all of their own records.
     let default_days = if u.actor.role == aftersales_domain::Role::Engineer {
         ""
@@ -363,7 +349,7 @@ pub async fn certifications(
     };
     let Ok(within) = within else {
         let error = Some(u.tr().t_error("invalid_query"));
-        return CertListPage {
+        return Ok(CertListPage {
             shell: u.shell,
             rows: Vec::new(),
             days,
@@ -371,7 +357,7 @@ pub async fn certifications(
             next_url: None,
             error,
         }
-        .into_response();
+        .into_response());
     };
     let q = CertificationQuery {
         expiring_within_days: within,
@@ -382,7 +368,7 @@ pub async fn certifications(
     let (rows, next, error) = match s.app.list_certifications(&u.ctx, &q).await {
         Ok(p) => (p.items, p.next_cursor, None),
         Err(e @ AppError::Validation(_)) => (Vec::new(), None, Some(coverage_alert(&e, u.tr()))),
-        Err(e) => return PageError::for_user(e, u).into_response(),
+        Err(e) => return Err(e.into()),
     };
     let next_url = next.map(|c| {
         format!(
@@ -395,7 +381,7 @@ pub async fn certifications(
             }
         )
     });
-    CertListPage {
+    Ok(CertListPage {
         shell: u.shell,
         rows,
         days,
@@ -403,7 +389,7 @@ pub async fn certifications(
         next_url,
         error,
     }
-    .into_response()
+    .into_response())
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -489,17 +475,11 @@ async fn certs_page(
     banner: Banner,
     failed: Option<Failed>,
     status: StatusCode,
-) -> Response {
+) -> Result<Response, PageError> {
     let tr = u.tr();
-    let person = match s.app.certification_holder(&u.ctx, user).await {
-        Ok(p) => p,
-        Err(e) => return PageError::for_user(e, u).into_response(),
-    };
-    let all = match s.app.user_certifications(&u.ctx, user, true).await {
-        Ok(x) => x,
-        Err(e) => return PageError::for_user(e, u).into_response(),
-    };
-    let can_manage = person.technician && s.app.may_manage_certifications_of(&u.ctx, user).await;
+    let person = s.app.certification_holder(&u.ctx, user).await?;
+    let all = s.app.user_certifications(&u.ctx, user, true).await?;
+    let can_manage = person.technician && s.app.may_manage_certifications_of(&u.ctx, user).await?;
     let product_lines = s.app.product_lines(&u.ctx).await.unwrap_or_default();
     let (mut rows, mut removed) = (Vec::new(), Vec::new());
     let mut failed = failed;
@@ -545,11 +525,7 @@ async fn certs_page(
             open: false,
         },
     };
-    let (notice, alert) = match banner {
-        Banner::None => (None, None),
-        Banner::Notice(n) => (Some(n), None),
-        Banner::Alert(a) => (None, Some(a)),
-    };
+    let (alert, notice) = banner.split();
     let page = UserCertsPage {
         role_label: tr.t_dyn(&format!("role.{}", person.role)),
         person,
@@ -569,7 +545,7 @@ async fn certs_page(
         alert,
         shell: u.shell,
     };
-    (status, page).into_response()
+    Ok((status, page).into_response())
 }
 
 #[derive(Deserialize, Default)]
@@ -585,9 +561,9 @@ pub async fn user_certifications(
     u: WebUser,
     Path(id): Path<String>,
     Query(q): Query<CertDone>,
-) -> Response {
+) -> Result<Response, PageError> {
     let Ok(id) = id.parse() else {
-        return PageError::for_user(AppError::NotFound("user"), u).into_response();
+        return Err(AppError::NotFound("user").into());
     };
     let tr = u.tr();
     let banner = if q.added.is_some() {
@@ -614,7 +590,7 @@ async fn cert_failure(
     target: Option<CertificationId>,
     values: CertForm,
     e: AppError,
-) -> Response {
+) -> Result<Response, PageError> {
     let tr = u.tr();
     let status = crate::problem::status_of(&e);
     match &e {
@@ -631,7 +607,7 @@ async fn cert_failure(
             let banner = Banner::Alert(tr.t_error(e.code()));
             certs_page(s, u, user, banner, None, status).await
         }
-        _ => PageError::for_user(e, u).into_response(),
+        _ => Err(e.into()),
     }
 }
 
@@ -640,9 +616,9 @@ pub async fn add_certification(
     u: WebUser,
     Path(id): Path<String>,
     Form(f): Form<CertForm>,
-) -> Response {
+) -> Result<Response, PageError> {
     let Ok(user) = id.parse() else {
-        return PageError::for_user(AppError::NotFound("user"), u).into_response();
+        return Err(AppError::NotFound("user").into());
     };
     let input = NewCertification {
         product_line: f.product_line.clone(),
@@ -653,9 +629,10 @@ pub async fn add_certification(
         issuer: opt(&f.issuer),
     };
     match s.app.add_certification(&u.ctx, user, &input, None).await {
-        Ok(_) => {
-            crate::shell::redirect(&format!("/users/{user}/certifications?added=1")).into_response()
-        }
+        Ok(_) => Ok(
+            crate::shell::redirect(&format!("/users/{user}/certifications?added=1"))
+                .into_response(),
+        ),
         Err(e) => cert_failure(&s, u, user, None, f, e).await,
     }
 }
@@ -665,9 +642,9 @@ pub async fn update_certification(
     u: WebUser,
     Path((id, cert)): Path<(String, String)>,
     Form(f): Form<CertForm>,
-) -> Response {
+) -> Result<Response, PageError> {
     let (Ok(user), Ok(cert)) = (id.parse::<UserId>(), cert.parse::<CertificationId>()) else {
-        return PageError::for_user(AppError::NotFound("certification"), u).into_response();
+        return Err(AppError::NotFound("certification").into());
     };
     let patch = CertificationPatch {
         version: f.version,
@@ -679,9 +656,10 @@ pub async fn update_certification(
         issuer: Some(f.issuer.clone()),
     };
     match s.app.update_certification(&u.ctx, user, cert, &patch).await {
-        Ok(_) => {
-            crate::shell::redirect(&format!("/users/{user}/certifications?saved=1")).into_response()
-        }
+        Ok(_) => Ok(
+            crate::shell::redirect(&format!("/users/{user}/certifications?saved=1"))
+                .into_response(),
+        ),
         Err(e) => cert_failure(&s, u, user, Some(cert), f, e).await,
     }
 }
@@ -697,17 +675,19 @@ pub async fn remove_certification(
     u: WebUser,
     Path((id, cert)): Path<(String, String)>,
     Form(f): Form<RemoveCertForm>,
-) -> Response {
+) -> Result<Response, PageError> {
     let (Ok(user), Ok(cert)) = (id.parse::<UserId>(), cert.parse::<CertificationId>()) else {
-        return PageError::for_user(AppError::NotFound("certification"), u).into_response();
+        return Err(AppError::NotFound("certification").into());
     };
     match s
         .app
         .remove_certification(&u.ctx, user, cert, Some(f.version))
         .await
     {
-        Ok(()) => crate::shell::redirect(&format!("/users/{user}/certifications?removed=1"))
-            .into_response(),
+        Ok(()) => Ok(
+            crate::shell::redirect(&format!("/users/{user}/certifications?removed=1"))
+                .into_response(),
+        ),
         Err(e) => cert_failure(&s, u, user, None, CertForm::default(), e).await,
     }
 }

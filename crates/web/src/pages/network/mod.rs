@@ -1,4 +1,5 @@
-//! The service network: org units, users, the audit trail, coverage and certifications.
+//! The service network: users, org units, coverage and certifications.
 
-pub(crate) mod admin;
 pub(crate) mod coverage;
+pub(crate) mod org;
+pub(crate) mod users;

@@ -258,15 +258,12 @@ async fn render(
     p: &BoardParams,
     error: Option<AssignError>,
     status: StatusCode,
-) -> Response {
+) -> Result<Response, PageError> {
     let tr = u.tr();
     let q = BoardQuery {
         day: Some(p.day.clone()).filter(|d| !d.trim().is_empty()),
     };
-    let board = match s.app.dispatch_board(&u.ctx, &q).await {
-        Ok(b) => b,
-        Err(e) => return PageError::for_user(e, u).into_response(),
-    };
+    let board = s.app.dispatch_board(&u.ctx, &q).await?;
     let today = wo_fmt::local_date(s.app.now());
     let job_key = p.job.trim();
     let mut alert = None;
@@ -280,7 +277,7 @@ async fn render(
             (Ok(j), Ok(sg)) => (Some(job_row(tr, &j, job_key, today)), Some(sg)),
             (Err(e), _) | (_, Err(e)) => {
                 if !matches!(e, AppError::NotFound(_)) {
-                    return PageError::for_user(e, u).into_response();
+                    return Err(e.into());
                 }
                 alert = Some(tr.t_error(e.code()));
                 (None, None)
@@ -378,7 +375,7 @@ async fn render(
         refresh_url,
         shell: u.shell,
     };
-    (status, page).into_response()
+    Ok((status, page).into_response())
 }
 
 /// "3 单 · 已约 2小时30分" / "3 jobs · 2 h 30 min booked"; "尚无工单" / "No jobs yet".
@@ -405,7 +402,7 @@ pub async fn board(
     State(s): State<AppState>,
     u: WebUser,
     Query(p): Query<BoardParams>,
-) -> Response {
+) -> Result<Response, PageError> {
     render(&s, u, &p, None, StatusCode::OK).await
 }
 
@@ -421,7 +418,11 @@ pub struct AssignForm {
 }
 
 /// Assigns (or reassigns) the selected job; refusals come back beside the control used.
-pub async fn assign(State(s): State<AppState>, u: WebUser, Form(f): Form<AssignForm>) -> Response {
+pub async fn assign(
+    State(s): State<AppState>,
+    u: WebUser,
+    Form(f): Form<AssignForm>,
+) -> Result<Response, PageError> {
     let input = DispatchInput {
         version: f.version.trim().parse().unwrap_or(0),
         engineer_id: f.engineer_id.clone(),
@@ -438,9 +439,12 @@ pub async fn assign(State(s): State<AppState>, u: WebUser, Form(f): Form<AssignF
                 "" => String::new(),
                 d => format!("&day={}", crate::shell::encode_component(d)),
             };
-            crate::shell::redirect(&format!("/dispatch?assigned={}{day}", v.number)).into_response()
+            Ok(
+                crate::shell::redirect(&format!("/dispatch?assigned={}{day}", v.number))
+                    .into_response(),
+            )
         }
-        Err(e) if is_page_error(&e) => PageError::for_user(e, u).into_response(),
+        Err(e) if is_page_error(&e) => Err(e.into()),
         Err(e) => {
             let status = crate::problem::status_of(&e);
             let error = AssignError {

@@ -3,11 +3,11 @@
 //! form to file a request for one of their units (channel `portal`).
 
 use crate::AppState;
-use crate::extract::{Form, Path, Query};
+use crate::extract::{Form, IdempotentForm, Path, Query};
 use crate::shell::{FormErrors, PageError, Shell, WebUser, encode_component};
 use aftersales_app::{
-    AppError, Idempotency, NewServiceRequest, PortalOverview, PortalUnit, RequestEventView,
-    ServiceRequestView, WorkOrderLine,
+    AppError, NewServiceRequest, PortalOverview, PortalUnit, RequestEventView, ServiceRequestView,
+    WorkOrderLine,
 };
 use aftersales_domain::Role;
 use askama::Template;
@@ -33,14 +33,12 @@ impl PortalPage {
     }
 }
 
-pub async fn home(State(s): State<AppState>, u: WebUser) -> Response {
+pub async fn home(State(s): State<AppState>, u: WebUser) -> Result<Response, PageError> {
     if !is_customer(&u) {
-        return PageError::for_user(AppError::Forbidden, u).into_response();
+        return Err(AppError::Forbidden.into());
     }
-    match s.app.portal_overview(&u.ctx).await {
-        Ok(o) => PortalPage { o, shell: u.shell }.into_response(),
-        Err(e) => PageError::for_user(e, u).into_response(),
-    }
+    let o = s.app.portal_overview(&u.ctx).await?;
+    Ok(PortalPage { o, shell: u.shell }.into_response())
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -94,11 +92,8 @@ async fn new_page(
     form: PortalForm,
     errors: FormErrors,
     status: axum::http::StatusCode,
-) -> Response {
-    let o = match s.app.portal_overview(&u.ctx).await {
-        Ok(o) => o,
-        Err(e) => return PageError::for_user(e, u).into_response(),
-    };
+) -> Result<Response, PageError> {
+    let o = s.app.portal_overview(&u.ctx).await?;
     let tr = u.tr();
     let mut form = form;
     if form.idem.is_empty() {
@@ -112,16 +107,16 @@ async fn new_page(
         errors,
         shell: u.shell,
     };
-    (status, page).into_response()
+    Ok((status, page).into_response())
 }
 
 pub async fn new_request(
     State(s): State<AppState>,
     u: WebUser,
     Query(q): Query<NewQuery>,
-) -> Response {
+) -> Result<Response, PageError> {
     if !is_customer(&u) {
-        return PageError::for_user(AppError::Forbidden, u).into_response();
+        return Err(AppError::Forbidden.into());
     }
     let form = PortalForm {
         unit_id: q.unit,
@@ -141,15 +136,16 @@ pub async fn new_request(
 pub async fn file_request(
     State(s): State<AppState>,
     u: WebUser,
-    Form(f): Form<PortalForm>,
-) -> Response {
+    IdempotentForm {
+        value: f,
+        idempotency: idem,
+    }: IdempotentForm<PortalForm>,
+) -> Result<Response, PageError> {
     if !is_customer(&u) {
-        return PageError::for_user(AppError::Forbidden, u).into_response();
+        return Err(AppError::Forbidden.into());
     }
-    let customer = match s.app.portal_customer(&u.ctx).await {
-        Ok(Some(c)) => c,
-        Ok(None) => return PageError::for_user(AppError::Forbidden, u).into_response(),
-        Err(e) => return PageError::for_user(e, u).into_response(),
+    let Some(customer) = s.app.portal_customer(&u.ctx).await? else {
+        return Err(AppError::Forbidden.into());
     };
     let opt = |v: &str| Some(v.trim().to_owned()).filter(|v| !v.is_empty());
     let input = NewServiceRequest {
@@ -164,40 +160,23 @@ pub async fn file_request(
         preferred_to: crate::pages::service::requests::local_instant(&f.preferred_to),
         ..Default::default()
     };
-    let idem = opt(&f.idem).map(|key| Idempotency {
-        key: format!("portal:{}", key.chars().take(100).collect::<String>()),
-        fingerprint: crate::extract::sha2_free::fingerprint(
-            "portal",
-            format!(
-                "{}|{}|{}|{}|{}|{}|{}",
-                f.unit_id,
-                f.kind,
-                f.symptom,
-                f.customer_request,
-                f.contact_phone,
-                f.preferred_from,
-                f.preferred_to
-            )
-            .as_bytes(),
-        ),
-    });
     match s
         .app
         .create_service_request(&u.ctx, &input, idem.as_ref())
         .await
     {
-        Ok(r) => crate::shell::redirect(&format!(
+        Ok(r) => Ok(crate::shell::redirect(&format!(
             "/portal/requests/{}?filed=1",
             encode_component(&r.number)
         ))
-        .into_response(),
+        .into_response()),
         Err(e @ (AppError::Validation(_) | AppError::FieldConflict(_))) => {
             let errs = e.field_errors().cloned().unwrap_or_default();
             let errors = FormErrors::from_fields(&errs, u.tr());
             let status = crate::problem::status_of(&e);
             new_page(&s, u, f, errors, status).await
         }
-        Err(e) => PageError::for_user(e, u).into_response(),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -239,25 +218,19 @@ pub async fn request(
     u: WebUser,
     Path(id): Path<String>,
     Query(q): Query<FiledQuery>,
-) -> Response {
+) -> Result<Response, PageError> {
     if !is_customer(&u) {
-        return PageError::for_user(AppError::Forbidden, u).into_response();
+        return Err(AppError::Forbidden.into());
     }
-    let r = match s.app.get_service_request(&u.ctx, &id).await {
-        Ok(r) => r,
-        Err(e) => return PageError::for_user(e, u).into_response(),
-    };
-    let events = match s.app.request_events(&u.ctx, &r.id).await {
-        Ok(e) => e,
-        Err(e) => return PageError::for_user(e, u).into_response(),
-    };
-    PortalRequestPage {
+    let r = s.app.get_service_request(&u.ctx, &id).await?;
+    let events = s.app.request_events(&u.ctx, &r.id).await?;
+    Ok(PortalRequestPage {
         r,
         events,
         filed: !q.filed.is_empty(),
         shell: u.shell,
     }
-    .into_response()
+    .into_response())
 }
 
 // ---------------------------------------------------------------------------------------
@@ -290,21 +263,15 @@ async fn link_page(
     q: String,
     error: Option<String>,
     saved: bool,
-) -> Response {
+) -> Result<Response, PageError> {
     let Ok(uid) = id.parse() else {
-        return PageError::for_user(AppError::NotFound("user"), u).into_response();
+        return Err(AppError::NotFound("user").into());
     };
     if !u.actor.role.can(aftersales_domain::Permission::UsersManage) {
-        return PageError::for_user(AppError::Forbidden, u).into_response();
+        return Err(AppError::Forbidden.into());
     }
-    let user = match s.app.get_user(&u.ctx, uid).await {
-        Ok(x) => x,
-        Err(e) => return PageError::for_user(e, u).into_response(),
-    };
-    let link = match s.app.user_customer(&u.ctx, uid).await {
-        Ok(x) => x,
-        Err(e) => return PageError::for_user(e, u).into_response(),
-    };
+    let user = s.app.get_user(&u.ctx, uid).await?;
+    let link = s.app.user_customer(&u.ctx, uid).await?;
     let searched = !q.trim().is_empty();
     let hits = if searched {
         s.app
@@ -329,7 +296,7 @@ async fn link_page(
         saved,
         shell: u.shell,
     };
-    (status, page).into_response()
+    Ok((status, page).into_response())
 }
 
 pub async fn admin_link_page(
@@ -337,7 +304,7 @@ pub async fn admin_link_page(
     u: WebUser,
     Path(id): Path<String>,
     Query(q): Query<LinkQuery>,
-) -> Response {
+) -> Result<Response, PageError> {
     link_page(&s, u, &id, q.q, None, !q.saved.is_empty()).await
 }
 
@@ -352,17 +319,17 @@ pub async fn admin_link(
     u: WebUser,
     Path(id): Path<String>,
     Form(f): Form<LinkForm>,
-) -> Response {
+) -> Result<Response, PageError> {
     let Ok(uid) = id.parse() else {
-        return PageError::for_user(AppError::NotFound("user"), u).into_response();
+        return Err(AppError::NotFound("user").into());
     };
     let input = aftersales_app::UserCustomerInput {
         customer_id: Some(f.customer_id.trim().to_owned()).filter(|c| !c.is_empty()),
     };
     match s.app.link_user_customer(&u.ctx, uid, &input).await {
-        Ok(_) => {
-            crate::shell::redirect(&format!("/admin/users/{id}/customer?saved=1")).into_response()
-        }
+        Ok(_) => Ok(
+            crate::shell::redirect(&format!("/admin/users/{id}/customer?saved=1")).into_response(),
+        ),
         Err(e @ (AppError::Validation(_) | AppError::FieldConflict(_))) => {
             let tr = u.tr();
             let msg = e
@@ -372,6 +339,6 @@ pub async fn admin_link(
                 .unwrap_or_else(|| tr.t_error(e.code()));
             link_page(&s, u, &id, String::new(), Some(msg), false).await
         }
-        Err(e) => PageError::for_user(e, u).into_response(),
+        Err(e) => Err(e.into()),
     }
 }

@@ -3,9 +3,9 @@
 //! reconciliation with random call-backs (R-DSP-8).
 
 use crate::AppState;
-use crate::extract::locale_of;
 use crate::extract::{Form, Path, Query};
 use crate::i18n::Tr;
+use crate::request::locale_of;
 use crate::shell::{FormErrors, PageError, Shell, WebUser};
 use aftersales_app::{
     AppError, CallbackInput, ReconciliationView, RecordVerification, WorkOrderView,
@@ -76,11 +76,8 @@ pub async fn record_page(
     u: WebUser,
     Path(id): Path<String>,
     headers: HeaderMap,
-) -> Response {
-    let wo = match s.app.get_work_order(&u.ctx, &id).await {
-        Ok(w) => w,
-        Err(e) => return PageError::for_user(e, u).into_response(),
-    };
+) -> Result<Response, PageError> {
+    let wo = s.app.get_work_order(&u.ctx, &id).await?;
     let (qr, verify_url) = match wo.record.as_ref().and_then(|r| r.content_hash.clone()) {
         Some(hash) => {
             let url = crate::records::verify_url(
@@ -92,22 +89,20 @@ pub async fn record_page(
         }
         None => (None, None),
     };
-    let signature = match s.app.record_signature(&u.ctx, &wo.id).await {
-        Ok(Some(png)) => Some(format!(
+    let signature = s.app.record_signature(&u.ctx, &wo.id).await?.map(|png| {
+        format!(
             "data:image/png;base64,{}",
             base64::engine::general_purpose::STANDARD.encode(png)
-        )),
-        Ok(None) => None,
-        Err(e) => return PageError::for_user(e, u).into_response(),
-    };
-    RecordPage {
+        )
+    });
+    Ok(RecordPage {
         shell: u.shell,
         wo,
         qr,
         verify_url,
         signature,
     }
-    .into_response()
+    .into_response())
 }
 
 pub async fn record_pdf(
@@ -115,11 +110,9 @@ pub async fn record_pdf(
     u: WebUser,
     Path(id): Path<String>,
     headers: HeaderMap,
-) -> Response {
-    match crate::records::pdf(&s, &u.ctx, &id, u.shell.tr.locale, &headers).await {
-        Ok((number, bytes)) => crate::records::pdf_response(&number, bytes),
-        Err(e) => PageError::for_user(e, u).into_response(),
-    }
+) -> Result<Response, PageError> {
+    let (number, bytes) = crate::records::pdf(&s, &u.ctx, &id, u.shell.tr.locale, &headers).await?;
+    Ok(crate::records::pdf_response(&number, bytes))
 }
 
 #[derive(Template, WebTemplate)]
@@ -211,28 +204,23 @@ async fn recon_page(
     error_for: String,
     saved: bool,
     status: StatusCode,
-) -> Response {
-    match s.app.reconciliation(&u.ctx, Some(day)).await {
-        Ok(r) => (
-            status,
-            ReconciliationPage {
-                shell: u.shell,
-                r,
-                errors,
-                error_for,
-                saved,
-            },
-        )
-            .into_response(),
-        Err(e) => PageError::for_user(e, u).into_response(),
-    }
+) -> Result<Response, PageError> {
+    let r = s.app.reconciliation(&u.ctx, Some(day)).await?;
+    let page = ReconciliationPage {
+        shell: u.shell,
+        r,
+        errors,
+        error_for,
+        saved,
+    };
+    Ok((status, page).into_response())
 }
 
 pub async fn reconciliation(
     State(s): State<AppState>,
     u: WebUser,
     Query(q): Query<ReconQuery>,
-) -> Response {
+) -> Result<Response, PageError> {
     recon_page(
         &s,
         u,
@@ -258,17 +246,17 @@ pub async fn callback(
     u: WebUser,
     Path(id): Path<String>,
     Form(f): Form<CallbackForm>,
-) -> Response {
+) -> Result<Response, PageError> {
     let input = CallbackInput {
         outcome: f.outcome.clone(),
         notes: Some(f.notes.clone()).filter(|n| !n.trim().is_empty()),
     };
     match s.app.record_callback(&u.ctx, &id, &input).await {
-        Ok(_) => crate::shell::redirect(&format!(
+        Ok(_) => Ok(crate::shell::redirect(&format!(
             "/reconciliation?day={}&saved=1#wo-{id}",
             crate::shell::encode_component(&f.day)
         ))
-        .into_response(),
+        .into_response()),
         Err(AppError::Validation(errs) | AppError::FieldConflict(errs)) => {
             let errors = FormErrors::from_fields(&errs, u.tr());
             recon_page(
@@ -282,6 +270,6 @@ pub async fn callback(
             )
             .await
         }
-        Err(e) => PageError::for_user(e, u).into_response(),
+        Err(e) => Err(e.into()),
     }
 }

@@ -8,12 +8,12 @@
 //! which rewrites those helpers (splitting them before would move code that issue replaces).
 
 use crate::AppState;
-use crate::extract::{Form, Path, Query};
+use crate::extract::{Form, IdempotentForm, Path, Query};
 use crate::i18n::Tr;
 use crate::shell::{FormErrors, PageError, Shell, WebUser, encode_component, fmt_time};
 use aftersales_app::{
-    AppError, CancelInput, CatalogCode, CustomerView, Idempotency, NamedRef, NewContact,
-    NewCustomer, NewServiceRequest, NewSite, NewVisit, OrgUnitView, OwnerChange, RemoteOutcome,
+    AppError, CancelInput, CatalogCode, CustomerView, NamedRef, NewContact, NewCustomer,
+    NewServiceRequest, NewSite, NewVisit, OrgUnitView, OwnerChange, RemoteOutcome,
     RequestEventView, RequestNote, RequestQuery, ServiceRequestView, TriageInput, UnitView,
     WarrantyView, WorkOrderLine,
 };
@@ -804,7 +804,10 @@ pub async fn console(
 pub async fn file_request(
     State(s): State<AppState>,
     u: WebUser,
-    Form(f): Form<RequestForm>,
+    IdempotentForm {
+        value: f,
+        idempotency: idem,
+    }: IdempotentForm<RequestForm>,
 ) -> Response {
     if !can_use_console(&u) {
         return PageError::for_user(AppError::Forbidden, u).into_response();
@@ -829,30 +832,6 @@ pub async fn file_request(
         org_unit_id: None,
         external_ref: None,
     };
-    let idem = opt(&f.idem).map(|key| Idempotency {
-        key: format!("console:{}", key.chars().take(100).collect::<String>()),
-        fingerprint: crate::extract::sha2_free::fingerprint(
-            "console",
-            format!(
-                "{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}",
-                f.customer_id,
-                f.unit_id,
-                f.kind,
-                f.channel,
-                f.priority,
-                f.symptom_code,
-                f.symptom,
-                f.customer_request,
-                f.contact_name,
-                f.contact_phone,
-                f.site_id,
-                f.address,
-                f.preferred_from,
-                f.preferred_to
-            )
-            .as_bytes(),
-        ),
-    });
     match s
         .app
         .create_service_request(&u.ctx, &input, idem.as_ref())
@@ -980,7 +959,7 @@ pub struct RequestsPage {
     pub shell: Shell,
     pub f: ListForm,
     pub items: Vec<ServiceRequestView>,
-    pub org_units: Vec<crate::pages::network::admin::Choice>,
+    pub org_units: Vec<crate::shell::Choice>,
     pub next_url: Option<String>,
     pub errors: FormErrors,
 }
@@ -1032,7 +1011,7 @@ pub async fn list(State(s): State<AppState>, u: WebUser, Query(f): Query<ListFor
         }
         Err(e) => return PageError::for_user(e, u).into_response(),
     };
-    let org_units: Vec<OrgUnitView> = crate::pages::network::admin::all_units(&s, &u)
+    let org_units: Vec<OrgUnitView> = crate::pages::network::org::all_units(&s, &u)
         .await
         .unwrap_or_default();
     let next_url = next.map(|c| {
@@ -1047,7 +1026,7 @@ pub async fn list(State(s): State<AppState>, u: WebUser, Query(f): Query<ListFor
         )
     });
     RequestsPage {
-        org_units: crate::pages::network::admin::unit_choices(&org_units),
+        org_units: crate::pages::network::org::unit_choices(&org_units),
         f,
         items,
         next_url,

@@ -1,25 +1,10 @@
-//! The demo installed base: warranty policies (R-WAR-1), product models, about 200 customers
-//! (R-CUS-1..3) and 500 serial-numbered units (R-WAR-2) in Liaoning, in Chinese.
-//!
-//! Everything comes from a fixed-seed generator and fixed dates, never the clock, so every
-//! demo database holds the same records (only ids and timestamps differ). The whole plan is
-//! built in memory first, then written through the use-cases, so the audit trail shows it.
-//!
-//! Safe to run again: policies and products are looked up by code; the customers and units
-//! are skipped when the first demo unit's serial is already on file (the first customer and
-//! its units are written first, so a second run never creates a second copy of them).
-//!
-//! Over 1,200 lines on purpose: it is data (names, addresses, models) written as code so the
-//! demo needs no files; splitting it would only scatter one table.
+//! The demo installed base as a plan: a small seeded generator, phone numbers and serials
+//! that never repeat, and the customers with their units built from `data`, the same on
+//! every call.
 
-use crate::{
-    AfterTermDto, AppError, CoverageDto, Ctx, DemoSummary, NewContact, NewCustomer, NewPolicy,
-    NewProduct, NewSite, NewUnit, PolicyVersionDto,
-};
+use super::data::*;
+use crate::{NewContact, NewCustomer, NewSite, NewUnit};
 use aftersales_domain::installed_base::Serial;
-use aftersales_store::{
-    installed_base::products as product_store, installed_base::units as unit_store,
-};
 use jiff::civil::{Date, date};
 use std::collections::HashSet;
 
@@ -90,417 +75,6 @@ impl Rng {
         }
     }
 }
-
-// ---------------------------------------------------------------------------------------
-// Policies and product models
-
-const FREE: &str = "free";
-const COST: &str = "cost_price";
-const LIST: &str = "list_price";
-
-fn cov(parts: &str, labor: &str, travel: &str) -> CoverageDto {
-    CoverageDto {
-        parts: parts.into(),
-        labor: labor.into(),
-        travel: travel.into(),
-    }
-}
-
-fn version(
-    effective_from: &str,
-    months: u32,
-    start_basis: &str,
-    in_warranty: CoverageDto,
-    after: Vec<AfterTermDto>,
-    note: &str,
-) -> PolicyVersionDto {
-    PolicyVersionDto {
-        effective_from: effective_from.into(),
-        months: months.into(),
-        start_basis: start_basis.into(),
-        in_warranty,
-        after,
-        exclusion_charge: COST.into(),
-        note: Some(note.into()),
-    }
-}
-
-fn after_from(month: u32, coverage: CoverageDto) -> Vec<AfterTermDto> {
-    vec![AfterTermDto {
-        from_month: month.into(),
-        months: None,
-        coverage,
-    }]
-}
-
-/// The demo's warranty policies, one version each, effective 2018-01-01.
-pub(crate) fn policies() -> Vec<NewPolicy> {
-    vec![
-        NewPolicy {
-            code: "STD12".into(),
-            name: "一年保修".into(),
-            version: version(
-                "2018-01-01",
-                12,
-                "sale_date",
-                cov(FREE, FREE, FREE),
-                Vec::new(),
-                "自销售日期起保修一年，保修期内配件、人工、上门均免费；保修期满后按标准价格收费。",
-            ),
-        },
-        NewPolicy {
-            code: "INST18".into(),
-            name: "安装后18个月保修".into(),
-            version: version(
-                "2018-01-01",
-                18,
-                "installation_date",
-                cov(FREE, FREE, LIST),
-                Vec::new(),
-                "自安装日期起保修18个月，配件和人工免费，上门费按标准收取。",
-            ),
-        },
-        NewPolicy {
-            code: "LIFE3".into(),
-            name: "三年保修、终身服务".into(),
-            version: version(
-                "2018-01-01",
-                36,
-                "sale_date",
-                cov(FREE, FREE, FREE),
-                after_from(36, cov(COST, FREE, LIST)),
-                "三年内配件、人工、上门全免；第4年起终身服务：配件按成本价，人工免费，上门费按标准收取。",
-            ),
-        },
-        NewPolicy {
-            code: "ACC24".into(),
-            name: "验收后两年保修".into(),
-            version: version(
-                "2018-01-01",
-                24,
-                "day_after_acceptance",
-                cov(FREE, FREE, FREE),
-                after_from(24, cov(COST, FREE, LIST)),
-                "自验收签字次日起保修两年；期满后配件按成本价，人工免费，上门费按标准收取。",
-            ),
-        },
-    ]
-}
-
-pub(crate) const ACC24_V2_FROM: &str = "2025-01-01";
-
-/// The second version of ACC24: units sold from 2025 get three years.
-pub(crate) fn acc24_2025() -> PolicyVersionDto {
-    version(
-        ACC24_V2_FROM,
-        36,
-        "day_after_acceptance",
-        cov(FREE, FREE, FREE),
-        after_from(36, cov(COST, FREE, LIST)),
-        "2025年起销售的设备：自验收签字次日起保修三年；期满后配件按成本价，人工免费，上门费按标准收取。",
-    )
-}
-
-/// (code, name, product line, maintenance interval in months, policy)
-pub(crate) const PRODUCTS: &[(&str, &str, &str, i64, &str)] = &[
-    ("KT-2P", "2匹壁挂式空调", "空调", 12, "STD12"),
-    ("KT-5P", "5匹柜式空调", "空调", 6, "LIFE3"),
-    ("JSQ-400", "400G家用净水器", "水处理设备", 6, "STD12"),
-    ("SC-20T", "20吨/时反渗透纯水设备", "水处理设备", 3, "ACC24"),
-    ("DT-1000", "1000kg乘客电梯", "电梯", 1, "ACC24"),
-    ("CNC-650", "VMC650立式加工中心", "数控机床", 6, "INST18"),
-];
-
-pub(crate) fn products() -> Vec<NewProduct> {
-    PRODUCTS
-        .iter()
-        .map(|(code, name, line, months, policy)| NewProduct {
-            code: (*code).into(),
-            name: (*name).into(),
-            product_line: (*line).into(),
-            maintenance_interval_months: Some(*months),
-            policy_code: Some((*policy).into()),
-        })
-        .collect()
-}
-
-// ---------------------------------------------------------------------------------------
-// Places, names and dealers
-
-struct District {
-    code: &'static str,
-    city: &'static str,
-    district: &'static str,
-    /// Area code and length of local numbers.
-    area: &'static str,
-    local_len: u32,
-    dealer: &'static str,
-    streets: &'static [&'static str],
-    /// How often a customer lives here.
-    weight: usize,
-}
-
-const SY_DEALER: &str = "沈阳恒通机电";
-const DL_DEALER: &str = "大连华信设备";
-const AS_DEALER: &str = "鞍山宏达";
-
-/// Real GB/T 2260 district codes of Liaoning (checked by a test).
-const DISTRICTS: &[District] = &[
-    District {
-        code: "210102",
-        city: "沈阳市",
-        district: "和平区",
-        area: "024",
-        local_len: 8,
-        dealer: SY_DEALER,
-        streets: &["南京北街", "中华路", "太原北街", "三好街", "南五马路"],
-        weight: 14,
-    },
-    District {
-        code: "210103",
-        city: "沈阳市",
-        district: "沈河区",
-        area: "024",
-        local_len: 8,
-        dealer: SY_DEALER,
-        streets: &["青年大街", "北站路", "大西路", "小河沿路"],
-        weight: 10,
-    },
-    District {
-        code: "210106",
-        city: "沈阳市",
-        district: "铁西区",
-        area: "024",
-        local_len: 8,
-        dealer: SY_DEALER,
-        streets: &["兴华南街", "北二中路", "建设西路", "重工街", "保工南街"],
-        weight: 12,
-    },
-    District {
-        code: "210112",
-        city: "沈阳市",
-        district: "浑南区",
-        area: "024",
-        local_len: 8,
-        dealer: SY_DEALER,
-        streets: &["浑南中路", "世纪路", "创新路", "全运路"],
-        weight: 10,
-    },
-    District {
-        code: "210202",
-        city: "大连市",
-        district: "中山区",
-        area: "0411",
-        local_len: 8,
-        dealer: DL_DEALER,
-        streets: &["人民路", "中山路", "鲁迅路", "解放街", "友好路"],
-        weight: 12,
-    },
-    District {
-        code: "210213",
-        city: "大连市",
-        district: "金州区",
-        area: "0411",
-        local_len: 8,
-        dealer: DL_DEALER,
-        streets: &["斯大林路", "金马路", "五一路", "南山路"],
-        weight: 9,
-    },
-    District {
-        code: "210302",
-        city: "鞍山市",
-        district: "铁东区",
-        area: "0412",
-        local_len: 7,
-        dealer: AS_DEALER,
-        streets: &["二道街", "胜利南路", "五一路", "园林路", "建国南路"],
-        weight: 9,
-    },
-    District {
-        code: "210802",
-        city: "营口市",
-        district: "站前区",
-        area: "0417",
-        local_len: 7,
-        dealer: AS_DEALER,
-        streets: &["渤海大街", "金牛山大街", "新兴大街", "学府路"],
-        weight: 6,
-    },
-    District {
-        code: "210804",
-        city: "营口市",
-        district: "鲅鱼圈区",
-        area: "0417",
-        local_len: 7,
-        dealer: AS_DEALER,
-        streets: &["平安大街", "黄河路", "新港大街", "青龙山大街"],
-        weight: 5,
-    },
-    District {
-        code: "211103",
-        city: "盘锦市",
-        district: "兴隆台区",
-        area: "0427",
-        local_len: 7,
-        dealer: AS_DEALER,
-        streets: &["兴隆台街", "石油大街", "惠宾大街", "泰山路"],
-        weight: 7,
-    },
-    District {
-        code: "211104",
-        city: "盘锦市",
-        district: "大洼区",
-        area: "0427",
-        local_len: 7,
-        dealer: AS_DEALER,
-        streets: &["向海大道", "建设街", "新立大街"],
-        weight: 4,
-    },
-];
-
-const SURNAMES: &[&str] = &[
-    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭",
-    "何", "高", "林", "罗", "郑", "梁", "谢", "宋", "唐", "许", "韩", "冯", "邓", "曹", "彭", "曾",
-    "肖", "田", "董", "袁", "潘", "于", "蒋", "蔡", "杜", "叶", "程", "苏", "魏", "吕", "丁", "任",
-    "沈", "姚", "卢", "姜", "崔", "钟", "谭", "陆", "范", "金", "石", "贾", "夏", "付", "方", "白",
-    "邹", "孟", "熊", "秦", "邱", "江", "尹", "薛", "闫", "段", "雷", "侯", "龙", "史", "陶", "贺",
-    "顾", "毛", "郝", "邵", "万", "常", "关", "佟", "那", "富",
-];
-
-const GIVEN_NAMES: &[&str] = &[
-    "伟", "芳", "娜", "秀英", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟",
-    "涛", "明", "超", "秀兰", "霞", "平", "刚", "桂英", "建华", "建国", "玉兰", "志强", "海燕",
-    "红梅", "文博", "子涵", "浩然", "雨桐", "晓东", "春生", "丽华", "国庆", "金凤", "淑珍", "宏伟",
-    "立新", "振华", "晓燕", "凤英", "德福", "玉珍", "长青", "宝山", "秀梅", "海波", "春雨", "冬梅",
-    "铁柱", "永刚", "雪莹", "思远", "佳怡", "俊杰", "欣然", "一鸣", "淑芬", "国华", "桂兰", "德胜",
-    "丽娟", "树林", "玉梅", "成", "鹏", "博", "岩", "爽", "丹", "旭",
-];
-
-/// Trade names (字号) of demo companies.
-const TRADE_NAMES: &[&str] = &[
-    "鑫达",
-    "华锐",
-    "恒信",
-    "东方",
-    "金桥",
-    "北方",
-    "新世纪",
-    "宏远",
-    "天成",
-    "盛京",
-    "海天",
-    "辽河",
-    "永安",
-    "瑞丰",
-    "嘉和",
-    "中立",
-    "博远",
-    "远航",
-    "利民",
-    "兴业",
-    "富华",
-    "长城",
-    "诚信",
-    "聚源",
-    "华晨",
-    "万通",
-    "德润",
-    "安泰",
-    "银河",
-    "启明",
-    "同创",
-    "鼎盛",
-];
-
-/// What a company does, and the models it buys (each once or more).
-struct Industry {
-    business: &'static str,
-    sites: &'static [&'static str],
-    models: &'static [(&'static str, usize)],
-}
-
-const INDUSTRIES: &[Industry] = &[
-    Industry {
-        business: "物业管理有限公司",
-        sites: &["小区", "写字楼"],
-        models: &[("DT-1000", 6), ("KT-5P", 3)],
-    },
-    Industry {
-        business: "精密机械有限公司",
-        sites: &["厂区", "二号厂房"],
-        models: &[("CNC-650", 6), ("KT-5P", 2)],
-    },
-    Industry {
-        business: "汽车零部件有限公司",
-        sites: &["厂区", "机加车间"],
-        models: &[("CNC-650", 5), ("SC-20T", 1), ("KT-5P", 2)],
-    },
-    Industry {
-        business: "食品有限公司",
-        sites: &["厂区", "仓库"],
-        models: &[("SC-20T", 4), ("KT-5P", 3)],
-    },
-    Industry {
-        business: "制药有限公司",
-        sites: &["厂区", "研发楼"],
-        models: &[("SC-20T", 5), ("KT-5P", 2), ("DT-1000", 1)],
-    },
-    Industry {
-        business: "酒店管理有限公司",
-        sites: &["酒店", "分店"],
-        models: &[("KT-5P", 4), ("DT-1000", 3), ("SC-20T", 1)],
-    },
-    Industry {
-        business: "商贸有限公司",
-        sites: &["门店", "仓库"],
-        models: &[("KT-5P", 5), ("KT-2P", 3)],
-    },
-];
-
-const TITLES: &[&str] = &[
-    "设备科长",
-    "采购",
-    "设备主管",
-    "总经理",
-    "工程部经理",
-    "厂长",
-    "物业经理",
-    "办公室主任",
-];
-
-/// Household models and how often individuals own them.
-const HOUSEHOLD_MODELS: &[(&str, usize)] = &[("KT-2P", 45), ("JSQ-400", 30), ("KT-5P", 25)];
-
-/// Sale years and how many units were sold in each (recent years sell more).
-const SALE_YEARS: &[(i16, usize)] = &[
-    (2018, 6),
-    (2019, 7),
-    (2020, 7),
-    (2021, 9),
-    (2022, 10),
-    (2023, 12),
-    (2024, 14),
-    (2025, 17),
-    (2026, 16),
-];
-
-/// The last sale day: installations (≤ 20 days later) are all in the past by late 2026.
-const LAST_SALE: Date = date(2026, 10, 31);
-/// Acceptances after this day are not signed yet in the demo.
-const LAST_ACCEPTANCE: Date = date(2026, 11, 20);
-
-const INDIVIDUALS: usize = 168;
-const COMPANIES: usize = 30;
-const DUPLICATE_PAIRS: usize = 2;
-pub(crate) const UNITS: usize = 500;
-const THIRD_PARTY_UNITS: usize = 20;
-const OEM_UNITS: usize = 20;
-const UNITS_WITHOUT_SERIAL: usize = 10;
-/// Of each kind of gap: no phone, no site, no region.
-const INCOMPLETE_EACH: usize = 5;
-
-// ---------------------------------------------------------------------------------------
-// Generators
 
 /// Mobile and landline numbers, never the same twice.
 pub(crate) struct Phones {
@@ -784,29 +358,52 @@ fn has_acceptance(model: &str) -> bool {
         .any(|(code, _, _, _, policy)| *code == model && *policy == "ACC24")
 }
 
-/// The whole demo installed base, the same on every call.
+/// The whole demo installed base, the same on every call. The steps below draw from one
+/// generator in a fixed order: reordering them changes every record, and the demo's
+/// marker (the first unit's serial) with them.
 pub(crate) fn plan() -> Vec<PlannedCustomer> {
     let mut rng = Rng::new(Rng::SEED);
     let mut phones = Phones::new();
     let mut serials = Serials::new();
+    let mut drafts = customers(&mut rng, &mut phones);
+    open_gaps(&mut rng, &mut drafts);
+    add_duplicates(&mut drafts);
+    // Records were opened over the years in no particular order: mix persons and companies
+    // (the first stays first).
+    rng.shuffle(&mut drafts[1..]);
+    share_units(&mut rng, &mut drafts);
+    let mut kinds = unit_kinds(&mut rng, &drafts).into_iter();
+    drafts
+        .iter()
+        .map(|d| PlannedCustomer {
+            customer: d.customer.clone(),
+            units: units_of(&mut rng, &mut serials, d, &mut kinds),
+        })
+        .collect()
+}
 
-    // Customers. The first is the demo `customer` user's person.
+/// The persons, then the companies. The first is the demo `customer` user's person.
+fn customers(rng: &mut Rng, phones: &mut Phones) -> Vec<Draft> {
     let mut drafts: Vec<Draft> = Vec::new();
     for i in 0..INDIVIDUALS {
         let name = if i == 0 {
             "孙建国".to_owned()
         } else {
-            person_name(&mut rng)
+            person_name(rng)
         };
-        drafts.push(individual(&mut rng, &mut phones, name));
+        drafts.push(individual(rng, phones, name));
     }
     let mut trades: Vec<&str> = TRADE_NAMES.to_vec();
     rng.shuffle(&mut trades);
     for trade in trades.iter().take(COMPANIES) {
-        drafts.push(company(&mut rng, &mut phones, trade));
+        drafts.push(company(rng, phones, trade));
     }
+    drafts
+}
 
-    // Gaps, for the "incomplete records" list: never the first customer.
+/// Gaps, for the "incomplete records" list: no phone, no site, no region; never the first
+/// customer.
+fn open_gaps(rng: &mut Rng, drafts: &mut [Draft]) {
     let mut order: Vec<usize> = (1..drafts.len()).collect();
     rng.shuffle(&mut order);
     let mut gaps = order.into_iter();
@@ -827,8 +424,11 @@ pub(crate) fn plan() -> Vec<PlannedCustomer> {
             }
         }
     }
-    // Likely duplicates: the same person registered again with the same phone and another
-    // spelling of the address (without the city; one also writes 3-502 for 3单元502室).
+}
+
+/// Likely duplicates: the same person registered again with the same phone and another
+/// spelling of the address (without the city; one also writes 3-502 for 3单元502室).
+fn add_duplicates(drafts: &mut Vec<Draft>) {
     let complete: Vec<usize> = (1..INDIVIDUALS)
         .filter(|i| {
             let c = &drafts[*i].customer;
@@ -862,13 +462,11 @@ pub(crate) fn plan() -> Vec<PlannedCustomer> {
             units: 1,
         });
     }
+}
 
-    // Records were opened over the years in no particular order: mix persons and companies
-    // (the first stays first).
-    rng.shuffle(&mut drafts[1..]);
-
-    // How many units each owns: 1 per person and 3 per company to start, then the rest
-    // mostly to companies (a person has at most 3).
+/// How many units each owns: 1 per person and 3 per company to start, then the rest mostly
+/// to companies (a person has at most 3).
+fn share_units(rng: &mut Rng, drafts: &mut [Draft]) {
     let mut total: usize = drafts.iter().map(|d| d.units).sum();
     let companies: Vec<usize> = (0..drafts.len()).filter(|i| drafts[*i].company).collect();
     while total < UNITS {
@@ -883,9 +481,12 @@ pub(crate) fn plan() -> Vec<PlannedCustomer> {
             total += 1;
         }
     }
+}
 
-    // Which units are special: OEM only at companies; third-party and serial-less anywhere
-    // but the very first unit (the marker of a loaded demo).
+/// Which units are special, in the order the units are made: OEM only at companies;
+/// third-party and serial-less anywhere but the very first unit (the marker of a loaded
+/// demo).
+fn unit_kinds(rng: &mut Rng, drafts: &[Draft]) -> Vec<UnitKind> {
     let slots: Vec<(usize, usize)> = drafts
         .iter()
         .enumerate()
@@ -910,143 +511,89 @@ pub(crate) fn plan() -> Vec<PlannedCustomer> {
             bare += 1;
         }
     }
-
-    // The units, customer by customer. Companies often buy several of a model at once.
-    let mut out = Vec::with_capacity(drafts.len());
-    let mut k = 0;
-    for d in &drafts {
-        let district = &DISTRICTS[d.district];
-        let mut units = Vec::with_capacity(d.units);
-        let mut last: Option<(&str, Date)> = None;
-        for _ in 0..d.units {
-            let kind = kinds[k];
-            k += 1;
-            let (model, sold) = match last {
-                Some(batch) if d.company && kind != UnitKind::ThirdParty && rng.chance(40) => batch,
-                _ => {
-                    let model = if kind == UnitKind::ThirdParty {
-                        *rng.pick(&["KT-2P", "KT-5P"])
-                    } else {
-                        *rng.weighted(d.models)
-                    };
-                    (model, sale_date(&mut rng))
-                }
-            };
-            if kind != UnitKind::ThirdParty {
-                last = Some((model, sold));
-            }
-            let made = days(sold, -rng.range(20, 120));
-            let shipped = days(sold, -rng.range(2, 12));
-            let installed = days(sold, rng.range(3, 20));
-            let accepted = if has_acceptance(model) && kind != UnitKind::ThirdParty {
-                // Some of this year's are still waiting for the acceptance signature.
-                let pending = sold.year() == LAST_SALE.year() && rng.chance(30);
-                Some(days(installed, rng.range(5, 30)))
-                    .filter(|a| !pending && *a <= LAST_ACCEPTANCE)
-            } else {
-                None
-            };
-            let maker = match kind {
-                UnitKind::ThirdParty => Some(if rng.chance(50) { "格力" } else { "美的" }),
-                _ => None,
-            };
-            let serial = match (kind, maker) {
-                (UnitKind::NoSerial, _) => None,
-                (UnitKind::ThirdParty, Some(m)) => Some(serials.third_party(&mut rng, m, made)),
-                _ => Some(serials.own(&mut rng, model, made.year())),
-            };
-            let dealer = (kind != UnitKind::ThirdParty && rng.chance(55))
-                .then(|| district.dealer.to_owned());
-            let site = match d.customer.sites.len() {
-                0 => None,
-                n => Some(rng.below(n)),
-            };
-            units.push(PlannedUnit {
-                unit: NewUnit {
-                    serial,
-                    manufacturer: maker.map(str::to_owned),
-                    product_code: model.into(),
-                    customer_id: None,
-                    site_id: None,
-                    manufacture_date: Some(made.to_string()),
-                    ship_date: Some(shipped.to_string()),
-                    sale_date: Some(sold.to_string()),
-                    installation_date: Some(installed.to_string()),
-                    acceptance_date: accepted.map(|a| a.to_string()),
-                    dealer,
-                    oem: kind == UnitKind::Oem,
-                    third_party: kind == UnitKind::ThirdParty,
-                },
-                site,
-            });
-        }
-        out.push(PlannedCustomer {
-            customer: d.customer.clone(),
-            units,
-        });
-    }
-    out
+    kinds
 }
 
-impl crate::App {
-    /// Loads the demo policies, product models, customers and units. What exists stays.
-    pub(crate) async fn load_demo_installed_base(
-        &self,
-        s: &mut DemoSummary,
-    ) -> Result<(), AppError> {
-        let ctx = Ctx::system("demo");
-        let pool = self.db.pool();
-        for p in policies() {
-            if product_store::find_policy_by_code(pool, &p.code)
-                .await?
-                .is_none()
-            {
-                self.create_policy(&ctx, &p).await?;
-                s.policies_created += 1;
+/// A customer's units, each of the next kind. Companies often buy several of a model at once.
+fn units_of(
+    rng: &mut Rng,
+    serials: &mut Serials,
+    d: &Draft,
+    kinds: &mut impl Iterator<Item = UnitKind>,
+) -> Vec<PlannedUnit> {
+    let mut units = Vec::with_capacity(d.units);
+    let mut last: Option<(&str, Date)> = None;
+    for kind in kinds.take(d.units) {
+        let (model, sold) = match last {
+            Some(batch) if d.company && kind != UnitKind::ThirdParty && rng.chance(40) => batch,
+            _ => {
+                let model = if kind == UnitKind::ThirdParty {
+                    *rng.pick(&["KT-2P", "KT-5P"])
+                } else {
+                    *rng.weighted(d.models)
+                };
+                (model, sale_date(rng))
             }
+        };
+        if kind != UnitKind::ThirdParty {
+            last = Some((model, sold));
         }
-        if let Some(acc) = product_store::find_policy_by_code(pool, "ACC24").await?
-            && !product_store::versions(pool, &acc.id)
-                .await?
-                .iter()
-                .any(|v| v.effective_from == ACC24_V2_FROM)
-        {
-            self.add_policy_version(&ctx, "ACC24", &acc24_2025())
-                .await?;
-        }
-        for p in products() {
-            if self.find_product_by_code(&p.code).await?.is_none() {
-                self.create_product(&ctx, &p).await?;
-                s.products_created += 1;
-            }
-        }
-        let plan = plan();
-        let marker = plan
-            .first()
-            .and_then(|c| c.units.first())
-            .and_then(|u| u.unit.serial.as_deref());
-        if let Some(serial) = marker
-            && !unit_store::by_serial(pool, &Serial::normalize(serial))
-                .await?
-                .is_empty()
-        {
-            return Ok(());
-        }
-        for c in &plan {
-            let view = self.create_customer(&ctx, &c.customer, None).await?;
-            s.customers_created += 1;
-            for u in &c.units {
-                let mut input = u.unit.clone();
-                input.customer_id = Some(view.id.to_string());
-                input.site_id = u
-                    .site
-                    .and_then(|i| view.sites.get(i))
-                    .map(|site| site.id.clone());
-                self.create_unit(&ctx, &input, None).await?;
-                s.units_created += 1;
-            }
-        }
-        Ok(())
+        units.push(unit(rng, serials, d, kind, model, sold));
+    }
+    units
+}
+
+/// One unit of `model` sold on `sold`: its dates around the sale, serial, dealer and site.
+fn unit(
+    rng: &mut Rng,
+    serials: &mut Serials,
+    d: &Draft,
+    kind: UnitKind,
+    model: &str,
+    sold: Date,
+) -> PlannedUnit {
+    let made = days(sold, -rng.range(20, 120));
+    let shipped = days(sold, -rng.range(2, 12));
+    let installed = days(sold, rng.range(3, 20));
+    let accepted = if has_acceptance(model) && kind != UnitKind::ThirdParty {
+        // Some of this year's are still waiting for the acceptance signature.
+        let pending = sold.year() == LAST_SALE.year() && rng.chance(30);
+        Some(days(installed, rng.range(5, 30))).filter(|a| !pending && *a <= LAST_ACCEPTANCE)
+    } else {
+        None
+    };
+    let maker = match kind {
+        UnitKind::ThirdParty => Some(if rng.chance(50) { "格力" } else { "美的" }),
+        _ => None,
+    };
+    let serial = match (kind, maker) {
+        (UnitKind::NoSerial, _) => None,
+        (UnitKind::ThirdParty, Some(m)) => Some(serials.third_party(rng, m, made)),
+        _ => Some(serials.own(rng, model, made.year())),
+    };
+    let dealer = (kind != UnitKind::ThirdParty && rng.chance(55))
+        .then(|| DISTRICTS[d.district].dealer.to_owned());
+    let site = match d.customer.sites.len() {
+        0 => None,
+        n => Some(rng.below(n)),
+    };
+    PlannedUnit {
+        unit: NewUnit {
+            serial,
+            manufacturer: maker.map(str::to_owned),
+            product_code: model.into(),
+            customer_id: None,
+            site_id: None,
+            manufacture_date: Some(made.to_string()),
+            ship_date: Some(shipped.to_string()),
+            sale_date: Some(sold.to_string()),
+            installation_date: Some(installed.to_string()),
+            acceptance_date: accepted.map(|a| a.to_string()),
+            dealer,
+            oem: kind == UnitKind::Oem,
+            third_party: kind == UnitKind::ThirdParty,
+        },
+        site,
     }
 }
 
