@@ -5,9 +5,10 @@
 //! free helpers that write times without any state at hand — [`crate::shell::fmt_time`],
 //! which templates call, the work orders' times on the board and the phone, exported
 //! cells, printed records — read the copy the binary keeps here once at start ([`init`],
-//! right after it opens the app). Process-wide: a process serves one site. Until it is
-//! set (tests that build a router themselves) the helpers use the default site; a second
-//! `init` with another zone keeps the first and logs an error.
+//! first thing of every command, from the same configuration the app is built from).
+//! Process-wide: a process serves one site. Until it is set (the tests' servers, built in
+//! one process with different settings) the helpers use the default site; a second `init`
+//! with another zone keeps the first and logs an error.
 
 use aftersales_app::Site;
 use std::sync::OnceLock;
