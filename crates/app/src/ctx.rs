@@ -52,12 +52,21 @@ impl Ctx {
         }
     }
 
-    /// Refuses unless the caller holds `p`. The system holds everything.
-    pub fn require(&self, p: Permission) -> Result<(), AppError> {
+    /// Whether the caller holds `p` (for the flags pages show or hide a form by). The
+    /// system holds everything.
+    pub fn can(&self, p: Permission) -> bool {
         match &self.principal {
-            Principal::System(_) => Ok(()),
-            Principal::User(a) if a.role.can(p) => Ok(()),
-            Principal::User(_) => Err(AppError::Forbidden),
+            Principal::System(_) => true,
+            Principal::User(a) => a.role.can(p),
+        }
+    }
+
+    /// Refuses unless the caller holds `p`.
+    pub fn require(&self, p: Permission) -> Result<(), AppError> {
+        if self.can(p) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
         }
     }
 

@@ -15,6 +15,7 @@ mod network;
 mod notifications;
 pub mod schema;
 mod service;
+mod site;
 mod sla;
 
 pub use accounts::auth::{LoginOutcome, NewToken, TokenView};
@@ -78,6 +79,7 @@ pub use service::work_orders::{
     DispatchInput, MAX_PHOTO_BYTES, PartUsed, PhotoView, PositionInput, RecordInput, RecordView,
     SignatureInput, TransitionInput, WorkOrderQuery, WorkOrderRequest, WorkOrderView,
 };
+pub use site::{DEFAULT_SITE_TIME_ZONE, Site, UnknownTimeZone};
 pub use sla::board::{BoardClock, SlaBoardQuery, SlaBoardRow};
 pub use sla::calendars::{
     CalendarInput, CalendarView, OverrideInput, OverrideView, SpecialDayView, SpecialDaysImport,
@@ -136,6 +138,9 @@ pub struct AppConfig {
     pub sla_ladder_minutes: [i64; 3],
     /// The address of the web UI as users reach it, for links in e-mails.
     pub public_url: Option<String>,
+    /// The site's time zone: where "today" is decided, days start and end, and times are
+    /// shown (default Asia/Shanghai; `site_time_zone` in the configuration).
+    pub site: Site,
 }
 
 impl Default for AppConfig {
@@ -156,6 +161,7 @@ impl Default for AppConfig {
             sms_enabled: false,
             sla_ladder_minutes: [0, 30, 60],
             public_url: None,
+            site: Site::default(),
         }
     }
 }
@@ -227,6 +233,16 @@ impl App {
 
     pub fn now(&self) -> jiff::Timestamp {
         self.clock.now()
+    }
+
+    /// The site's time zone and what is read in it ([`AppConfig::site`]).
+    pub fn site(&self) -> &Site {
+        &self.cfg.site
+    }
+
+    /// Today on the site's calendar.
+    pub fn today(&self) -> jiff::civil::Date {
+        self.cfg.site.date(self.now())
     }
 
     /// Is the database reachable?

@@ -697,7 +697,8 @@ async fn load_history(
     base: &BaseData,
     rng: &mut Rng,
 ) -> Result<()> {
-    let tz = jiff::tz::TimeZone::get("Asia/Shanghai")?;
+    // The history is numbered by the days of the default site (AppConfig::default()).
+    let tz = aftersales_app::Site::default().tz().clone();
     let today = Timestamp::now().to_zoned(tz.clone()).date();
     let start = today
         .saturating_sub(3.years())

@@ -77,6 +77,9 @@ pub struct Config {
     /// Minutes after a breach before the dispatcher, then the station manager, then the
     /// center head are told (each after the step before), unless acknowledged.
     pub sla_ladder_minutes: [i64; 3],
+    /// The site's time zone (an IANA name): where "today" is decided, a day starts and
+    /// ends, and times are shown; also the zone of a calendar that names none.
+    pub site_time_zone: String,
     /// Run on a test clock that only moves through `POST /api/v1/test-clock/advance`
     /// (tests and demos of deadlines). Never in production.
     pub test_clock: bool,
@@ -213,6 +216,7 @@ impl Default for Config {
             },
             sms_webhook_url: None,
             sla_ladder_minutes: [0, 30, 60],
+            site_time_zone: aftersales_app::DEFAULT_SITE_TIME_ZONE.into(),
             test_clock: false,
             embedded: Embedded::default(),
         }
@@ -321,6 +325,7 @@ impl Config {
                 "configuration error: `sla_ladder_minutes` (AFTERSALES_SLA_LADDER_MINUTES): each step must be 0–10080 minutes"
             );
         }
+        self.site()?;
         if let Some(u) = &self.sms_webhook_url
             && !(u.starts_with("http://") || u.starts_with("https://"))
         {
@@ -400,9 +405,11 @@ impl Config {
         Ok(())
     }
 
-    /// The settings of the application layer that this configuration decides.
-    pub fn app_config(&self) -> AppConfig {
-        AppConfig {
+    /// The settings of the application layer that this configuration decides (an unknown
+    /// site time zone is refused, as [`Config::load`] does).
+    pub fn app_config(&self) -> anyhow::Result<AppConfig> {
+        let site = self.site()?;
+        Ok(AppConfig {
             web_session_ttl: Duration::from_secs(self.session_ttl_hours * 3600),
             password_cost: self.embedded.password_cost,
             alarm_secret: self.alarm_secret.as_ref().map(|s| s.expose().to_owned()),
@@ -416,8 +423,18 @@ impl Config {
             login_max_failures_per_address: self.login.max_failures_per_address,
             login_max_failures_per_account: self.login.max_failures_per_account,
             login_window: Duration::from_secs(self.login.window_minutes * 60),
+            site,
             ..AppConfig::default()
-        }
+        })
+    }
+
+    /// The site's time zone; an unknown one is a configuration error naming the key.
+    pub fn site(&self) -> anyhow::Result<aftersales_app::Site> {
+        aftersales_app::Site::new(&self.site_time_zone).map_err(|e| {
+            anyhow::anyhow!(
+                "configuration error: `site_time_zone` (AFTERSALES_SITE_TIME_ZONE): {e}"
+            )
+        })
     }
 
     /// The database URL to use: the configured one, else the embedded SQLite file.
@@ -587,6 +604,28 @@ mod tests {
             jail.set_env("AFTERSALES_HTTP__MAX_CONNECTIONS", "0");
             let e = Config::load(None).expect_err("must fail").to_string();
             assert!(e.contains("http.max_connections"), "{e}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_site_time_zone_comes_from_the_file_and_environment_and_is_checked() {
+        Jail::expect_with(|jail| {
+            let c = Config::load(None).map_err(|e| e.to_string())?;
+            assert_eq!(c.site_time_zone, aftersales_app::DEFAULT_SITE_TIME_ZONE);
+            jail.create_file("z.toml", "site_time_zone = \"Asia/Urumqi\"\n")?;
+            let c = Config::load(Some(Path::new("z.toml"))).map_err(|e| e.to_string())?;
+            assert_eq!(c.site_time_zone, "Asia/Urumqi");
+            jail.set_env("AFTERSALES_SITE_TIME_ZONE", "Mars/Olympus");
+            let e = Config::load(Some(Path::new("z.toml")))
+                .expect_err("an unknown zone stops the start")
+                .to_string();
+            assert!(
+                e.contains("`site_time_zone`")
+                    && e.contains("AFTERSALES_SITE_TIME_ZONE")
+                    && e.contains("Mars/Olympus"),
+                "{e}"
+            );
             Ok(())
         });
     }

@@ -162,6 +162,9 @@ fn uuid_bytes() -> [u8; 16] {
 }
 
 async fn run(cmd: Command, cfg: Config) -> anyhow::Result<()> {
+    // The web's helpers write times (pages, exports) in the site's zone: set once, here,
+    // at start, for every command (the zone was checked when the configuration loaded).
+    aftersales_web::site::init(&cfg.site()?);
     match cmd {
         Command::Serve { demo } => serve(cfg, demo).await,
         Command::Migrate => {

@@ -26,7 +26,7 @@ pub async fn open_app(cfg: &Config) -> anyhow::Result<App> {
         .with_context(|| format!("cannot open database {}", redact_url(&url)))?;
     db.migrate().await.context("migration failed")?;
     tracing::info!(database = %redact_url(&url), "database ready");
-    let app_cfg = cfg.app_config();
+    let app_cfg = cfg.app_config()?;
     if let Some(clock) = &cfg.embedded.clock {
         return Ok(App::with_test_clock(db, clock.clone(), app_cfg));
     }

@@ -67,8 +67,24 @@ impl Role {
             AuditRead => self == Role::Admin,
             // Background jobs: seeing the parked ones with their errors, retrying them.
             JobsManage => self == Role::Admin,
-            // Service levels: calendars, holidays and rules are kept by admins and managers.
-            SlaManage => matches!(self, Role::Admin | Role::Manager),
+            // Service levels (docs/sla.md, "Who keeps them"). Those who read requests read
+            // the calendars, the special days, the rules and a request's clocks (each
+            // request within their scope); customers do not.
+            SlaRead => matches!(
+                self,
+                Role::Admin
+                    | Role::Agent
+                    | Role::Dispatcher
+                    | Role::Engineer
+                    | Role::Manager
+                    | Role::Partner
+            ),
+            // The calendars, the national schedule and the rules hold for the whole
+            // network: only admins change them (and any unit's days and overrides).
+            CalendarsManage => self == Role::Admin,
+            // A unit's own special days and calendar overrides: admins, and managers for
+            // the units of their own subtree (the subtree is checked in `app`).
+            UnitCalendarsManage => matches!(self, Role::Admin | Role::Manager),
             // The installed base: staff read it; the front office (agents, dispatchers,
             // managers) keeps it; admins set up products and warranty policies. Partners
             // and customers get their own scoped views later.
@@ -139,7 +155,9 @@ pub enum Permission {
     UsersManage,
     AuditRead,
     JobsManage,
-    SlaManage,
+    SlaRead,
+    CalendarsManage,
+    UnitCalendarsManage,
     CustomersRead,
     CustomersManage,
     ProductsRead,
@@ -160,7 +178,7 @@ pub enum Permission {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 26] = [
+    pub const ALL: [Permission; 28] = [
         Permission::OwnProfile,
         Permission::OwnTokens,
         Permission::OrgRead,
@@ -169,7 +187,9 @@ impl Permission {
         Permission::UsersManage,
         Permission::AuditRead,
         Permission::JobsManage,
-        Permission::SlaManage,
+        Permission::SlaRead,
+        Permission::CalendarsManage,
+        Permission::UnitCalendarsManage,
         Permission::CustomersRead,
         Permission::CustomersManage,
         Permission::ProductsRead,
@@ -236,7 +256,19 @@ mod tests {
             (UsersManage, &[Role::Admin]),
             (AuditRead, &[Role::Admin]),
             (JobsManage, &[Role::Admin]),
-            (SlaManage, &[Role::Admin, Role::Manager]),
+            (
+                SlaRead,
+                &[
+                    Role::Admin,
+                    Role::Agent,
+                    Role::Dispatcher,
+                    Role::Engineer,
+                    Role::Manager,
+                    Role::Partner,
+                ],
+            ),
+            (CalendarsManage, &[Role::Admin]),
+            (UnitCalendarsManage, &[Role::Admin, Role::Manager]),
             (CustomersRead, STAFF),
             (UnitsRead, STAFF),
             (CustomersManage, FRONT_OFFICE),

@@ -240,11 +240,10 @@ impl FileFormat {
 }
 
 fn today() -> String {
-    crate::shell::fmt_time(jiff::Timestamp::now())
-        .split(' ')
-        .next()
-        .unwrap_or_default()
-        .replace('-', "")
+    crate::site::get()
+        .date(jiff::Timestamp::now())
+        .strftime("%Y%m%d")
+        .to_string()
 }
 
 fn attachment(format: FileFormat, stem: &str, body: Body) -> Response {
@@ -275,11 +274,7 @@ fn out(tr: Tr, c: ExportCell) -> Out {
             Ok(d) => Out::Date(d),
             Err(_) => Out::Text(d),
         },
-        ExportCell::Instant(t) => {
-            let tz = jiff::tz::TimeZone::get("Asia/Shanghai")
-                .unwrap_or_else(|_| jiff::tz::TimeZone::fixed(jiff::tz::offset(8)));
-            Out::DateTime(t.to_zoned(tz).datetime())
-        }
+        ExportCell::Instant(t) => Out::DateTime(crate::site::get().local(t).datetime()),
         ExportCell::Bool(b) => Out::Text(tr.t_dyn(if b { "io.yes" } else { "io.no" })),
         ExportCell::Code(prefix, code) => {
             let key = format!("{prefix}{code}");

@@ -18,6 +18,7 @@ mod request;
 mod security;
 mod server;
 mod shell;
+pub mod site;
 
 use aftersales_app::App;
 use axum::Router;

@@ -20,7 +20,8 @@ pub fn verify_url(base: &str, number: &str, hash: &str) -> String {
 }
 
 fn local(t: Option<jiff::Timestamp>) -> String {
-    t.map(crate::shell::fmt_time).unwrap_or_default()
+    t.map(|t| crate::site::get().minute_text(t))
+        .unwrap_or_default()
 }
 
 /// "2小时15分" / "2 h 15 min".
@@ -163,7 +164,7 @@ pub async fn document(
             .addenda
             .iter()
             .map(|a| docs::Addendum {
-                at: crate::shell::fmt_time(a.at),
+                at: crate::site::get().minute_text(a.at),
                 by: a.by_name.clone(),
                 text: a.body.clone(),
             })

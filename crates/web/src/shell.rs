@@ -99,7 +99,7 @@ pub fn nav_for(role: Role) -> Vec<(&'static str, &'static str)> {
     if role.can(Permission::JobsManage) {
         v.push(("/admin/jobs", "nav.jobs"));
     }
-    if role.can(Permission::SlaManage) || role.can(Permission::Dispatch) {
+    if role.can(Permission::UnitCalendarsManage) || role.can(Permission::Dispatch) {
         v.push(("/admin/calendars", "sla.calendars_nav"));
     }
     v.push(("/me/tokens", "nav.tokens"));
@@ -496,11 +496,8 @@ pub fn redirect_for(htmx: Htmx, target: &str) -> Response {
     r
 }
 
-/// A time as people here read it: `2026-11-22 14:30` in the site's zone (Asia/Shanghai,
-/// UTC+8 all year; the fixed offset is the fallback where no tz database is installed).
+/// A time as people here read it: `2026-11-22 14:30` in the site's zone (see
+/// [`crate::site`]: templates call this without any state at hand).
 pub fn fmt_time(t: impl std::borrow::Borrow<jiff::Timestamp>) -> String {
-    let t = *t.borrow();
-    let tz = jiff::tz::TimeZone::get("Asia/Shanghai")
-        .unwrap_or_else(|_| jiff::tz::TimeZone::fixed(jiff::tz::offset(8)));
-    t.to_zoned(tz).strftime("%Y-%m-%d %H:%M").to_string()
+    crate::site::get().minute_text(*t.borrow())
 }

@@ -140,7 +140,7 @@ impl crate::App {
         if !existing.items.is_empty() {
             return Ok(0);
         }
-        let today = crate::installed_base::units::today(self.now());
+        let today = self.today();
         // Company customers with units, in number order: the demo is deterministic.
         let mut chosen = Vec::new();
         let mut cursor: Option<String> = None;

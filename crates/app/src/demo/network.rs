@@ -114,7 +114,7 @@ impl crate::App {
             self.set_unit_regions(&ctx, unit.id, &input).await?;
             s.units_with_regions += 1;
         }
-        let today = crate::installed_base::units::today(self.now());
+        let today = self.today();
         for (user, line, level, number, issued, expires, issuer) in DEMO_CERTIFICATIONS {
             let Some(u) = self.find_user_by_username(user).await? else {
                 continue;

@@ -3,7 +3,7 @@
 
 use crate::{AppError, Ctx, Idempotency, Page, cursor};
 use aftersales_domain::installed_base::{InspectionKind, parse_date, parse_opt_notes, parse_text};
-use aftersales_domain::warranty::{ChargeBasis, ContractCover};
+use aftersales_domain::warranty::ChargeBasis;
 use aftersales_domain::{CustomerId, FieldError, FieldErrors, Permission, UnitId};
 use aftersales_store::{
     StoreError, installed_base::contracts as store, installed_base::customers as customer_store,
@@ -148,30 +148,6 @@ fn view(c: &store::ContractRecord, unit_ids: Vec<String>) -> Result<ContractView
         unit_ids,
         notes: c.notes.clone(),
         version: c.version,
-    })
-}
-
-/// The domain's view of a stored contract. A stored date or charge basis that does not read
-/// back is an error, never a contract that covers nothing.
-pub(crate) fn cover(c: &store::ContractRecord) -> Result<ContractCover, AppError> {
-    let unreadable = |column: &str, v: &str| {
-        AppError::Internal(format!(
-            "contract {}: stored {column} {v:?} unreadable",
-            c.id
-        ))
-    };
-    let date = |column: &str, v: &str| v.parse::<Date>().map_err(|_| unreadable(column, v));
-    let p = |column: &str, s: &Option<String>| {
-        s.as_deref()
-            .map(|v| ChargeBasis::parse(v).ok_or_else(|| unreadable(column, v)))
-            .transpose()
-    };
-    Ok(ContractCover {
-        start: date("start_date", &c.start_date)?,
-        end: date("end_date", &c.end_date)?,
-        parts: p("parts", &c.parts)?,
-        labor: p("labor", &c.labor)?,
-        travel: p("travel", &c.travel)?,
     })
 }
 
@@ -412,7 +388,7 @@ impl crate::App {
                         .with("max", 3650),
                 ));
             }
-            let today = crate::installed_base::units::today(self.now());
+            let today = self.today();
             f.ends_from = Some(today.to_string());
             // `days` is bounded above, so only the calendar's end can stop the addition,
             // and then the list runs to it.
@@ -437,6 +413,7 @@ impl crate::App {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::installed_base::cover;
 
     fn record() -> store::ContractRecord {
         store::ContractRecord {

@@ -284,6 +284,7 @@ pub(crate) fn unit_rows(
     v: &ValidUnit,
     product_id: aftersales_domain::ProductId,
     now: Timestamp,
+    site: &crate::Site,
 ) -> Result<(store::UnitRecord, store::OwnershipRow), AppError> {
     let [
         manufacture_date,
@@ -316,7 +317,7 @@ pub(crate) fn unit_rows(
         .sale_date
         .clone()
         .or(rec.installation_date.clone())
-        .unwrap_or_else(|| today(now).to_string());
+        .unwrap_or_else(|| site.date(now).to_string());
     let own = store::OwnershipRow {
         id: uuid::Uuid::now_v7().to_string(),
         unit_id: rec.id.to_string(),
@@ -340,7 +341,7 @@ impl crate::App {
         if let Some(v) = self.idem_replay(ctx, idem).await? {
             return Ok(v);
         }
-        let valid = validate_unit(input, today(self.now()))?;
+        let valid = validate_unit(input, self.today())?;
         let now = self.now();
         let r = async {
             let mut tx = self.db.begin().await?;
@@ -375,7 +376,7 @@ impl crate::App {
             {
                 return Err(AppError::conflict_on("serial", "serial_taken"));
             }
-            let (rec, own) = unit_rows(&valid, product.id, now)?;
+            let (rec, own) = unit_rows(&valid, product.id, now, self.site())?;
             store::insert(tx.conn(), &rec).await.map_err(|e| match e {
                 StoreError::Constraint(_) => AppError::conflict_on("serial", "serial_taken"),
                 e => e.into(),
@@ -590,7 +591,7 @@ impl crate::App {
         let mut errs = FieldErrors::new();
         let on = match q.on.as_deref() {
             Some(s) => errs.take(parse_date("on", s)),
-            None => Some(today(self.now())),
+            None => Some(self.today()),
         };
         let cause = match q.cause.as_deref() {
             Some(s) => {
@@ -670,7 +671,7 @@ impl crate::App {
             aftersales_store::installed_base::contracts::for_unit(self.db.pool(), u.id)
                 .await?
                 .iter()
-                .map(crate::installed_base::contracts::cover)
+                .map(super::cover)
                 .collect::<Result<_, _>>()?;
         // Else the latest one, so the decision can say that it has expired or not begun.
         let contract = covers
@@ -688,13 +689,6 @@ impl crate::App {
             decision,
         })
     }
-}
-
-/// Today in the site's time zone (Asia/Shanghai).
-pub(crate) fn today(now: Timestamp) -> Date {
-    let tz = jiff::tz::TimeZone::get("Asia/Shanghai")
-        .unwrap_or_else(|_| jiff::tz::TimeZone::fixed(jiff::tz::offset(8)));
-    now.to_zoned(tz).date()
 }
 
 /// A change of owner (and site) of a unit; the history keeps every owner.
@@ -741,7 +735,7 @@ impl crate::App {
                 .map(Some),
             None => Some(None),
         };
-        let since = opt_date("since", t.since.as_deref(), today(self.now()), &mut errs);
+        let since = opt_date("since", t.since.as_deref(), self.today(), &mut errs);
         let note = errs.take(aftersales_domain::installed_base::parse_opt_notes(
             "note",
             t.note.as_deref(),
@@ -797,7 +791,7 @@ impl crate::App {
             let v = store::get(tx.conn(), current.id).await?.version;
             return Err(AppError::StaleVersion { current: v });
         }
-        let since = since.unwrap_or_else(|| today(now)).to_string();
+        let since = since.unwrap_or_else(|| self.site().date(now)).to_string();
         store::insert_ownership(
             tx.conn(),
             &store::OwnershipRow {

@@ -173,10 +173,6 @@ impl CertScope {
     }
 }
 
-fn today(app: &crate::App) -> Date {
-    crate::installed_base::units::today(app.now())
-}
-
 fn snapshot(c: &store::CertificationRecord, h: &store::Holder) -> serde_json::Value {
     serde_json::json!({
         "user_id": c.user_id.to_string(), "username": h.username,
@@ -370,7 +366,7 @@ impl crate::App {
 
     fn cert_view(&self, h: &store::HeldCertification, known: &[String]) -> CertificationView {
         let c = &h.cert;
-        let today = today(self);
+        let today = self.today();
         let as_rule = Certification {
             product_line: c.product_line.clone(),
             level: c.level,
@@ -765,7 +761,7 @@ impl crate::App {
                         .with("max", 3650),
                 ));
             }
-            let today = today(self);
+            let today = self.today();
             // `days` is bounded above, so only the calendar's end can stop the addition,
             // and then the list runs to it.
             f.expires_until = Some(

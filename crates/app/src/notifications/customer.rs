@@ -18,15 +18,21 @@ use aftersales_store::sla as sla_store;
 use jiff::Timestamp;
 
 /// The template of a notice and what it names: (template, engineer, window).
-fn wording(notice: CustomerNotice, actor_name: &str) -> (&'static str, String, String) {
+fn wording(
+    site: &crate::Site,
+    notice: CustomerNotice,
+    actor_name: &str,
+) -> (&'static str, String, String) {
     match notice {
         CustomerNotice::RequestReceived => ("request_received", String::new(), String::new()),
         CustomerNotice::EngineerAssigned { engineer_name } => {
             ("engineer_assigned", engineer_name, String::new())
         }
-        CustomerNotice::Appointment { starts_at, ends_at } => {
-            ("appointment", String::new(), window(starts_at, ends_at))
-        }
+        CustomerNotice::Appointment { starts_at, ends_at } => (
+            "appointment",
+            String::new(),
+            window(site, starts_at, ends_at),
+        ),
         CustomerNotice::EngineerOnTheWay => {
             ("engineer_on_the_way", actor_name.to_owned(), String::new())
         }
@@ -35,15 +41,12 @@ fn wording(notice: CustomerNotice, actor_name: &str) -> (&'static str, String, S
 }
 
 /// `2026-11-23 09:00–11:00` in the site's time zone.
-fn window(from: Timestamp, to: Timestamp) -> String {
-    match jiff::tz::TimeZone::get(crate::sla::DEFAULT_TIME_ZONE) {
-        Ok(tz) => format!(
-            "{}–{}",
-            from.to_zoned(tz.clone()).strftime("%Y-%m-%d %H:%M"),
-            to.to_zoned(tz).strftime("%H:%M")
-        ),
-        Err(_) => format!("{from}–{to}"),
-    }
+fn window(site: &crate::Site, from: Timestamp, to: Timestamp) -> String {
+    format!(
+        "{}–{}",
+        site.minute_text(from),
+        site.local(to).strftime("%H:%M")
+    )
 }
 
 impl crate::App {
@@ -59,7 +62,7 @@ impl crate::App {
         let Some(notice) = event.customer_notice() else {
             return Ok(());
         };
-        let (template, engineer, window) = wording(notice, actor_name);
+        let (template, engineer, window) = wording(self.site(), notice, actor_name);
         let r = service_store::get_request(tx.conn(), request_id).await?;
         let params = [
             same("number", r.number.clone()),
@@ -92,11 +95,13 @@ mod tests {
     #[test]
     fn each_notice_has_its_template_and_names() {
         let t = |s: &str| s.parse::<Timestamp>().expect("instant");
+        let site = crate::Site::default();
         assert_eq!(
-            wording(CustomerNotice::EngineerOnTheWay, "张伟"),
+            wording(&site, CustomerNotice::EngineerOnTheWay, "张伟"),
             ("engineer_on_the_way", "张伟".to_owned(), String::new())
         );
         let (template, _, window) = wording(
+            &site,
             CustomerNotice::Appointment {
                 starts_at: t("2026-11-23T01:00:00Z"),
                 ends_at: t("2026-11-23T03:00:00Z"),
@@ -114,7 +119,7 @@ mod tests {
             },
             CustomerNotice::WorkCompleted,
         ] {
-            let (template, _, _) = wording(notice, "x");
+            let (template, _, _) = wording(&site, notice, "x");
             let (subject, _) = crate::notifications::render(template, Locale::ZhCn, &[]);
             assert_ne!(subject, template, "a template exists for {template}");
         }

@@ -13,7 +13,7 @@
 
 use crate::network::coverage::{ReasonView, RegionView};
 use crate::service::requests::{NamedRef, stored};
-use crate::service::work_orders::{WorkOrderView, day_bounds};
+use crate::service::work_orders::WorkOrderView;
 use crate::{AppError, Ctx, Principal};
 use aftersales_domain::certification::{Certification, Standing, standing};
 use aftersales_domain::coverage::{self as coverage_rules, Responsible};
@@ -181,7 +181,7 @@ pub struct BoardView {
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct BoardQuery {
-    /// The day of the timelines (`YYYY-MM-DD`, Asia/Shanghai); today by default.
+    /// The day of the timelines (`YYYY-MM-DD`, in the site's time zone); today by default.
     /// Years 2000–2100 (as written); an instant needs a UTC offset from −12:00 to +14:00.
     #[param(value_type = Option<String>, format = Date, pattern = r"^$|^(20[0-9]{2}|2100)-")]
     pub day: Option<String>,
@@ -193,11 +193,6 @@ fn reason_view(r: &Reason) -> ReasonView {
         zh: r.zh.clone(),
         en: r.en.clone(),
     }
-}
-
-fn tz() -> jiff::tz::TimeZone {
-    jiff::tz::TimeZone::get("Asia/Shanghai")
-        .unwrap_or_else(|_| jiff::tz::TimeZone::fixed(jiff::tz::offset(8)))
 }
 
 /// A stored instant of a board or a suggestion: an unreadable one (a damaged database) is
@@ -329,7 +324,7 @@ impl crate::App {
         r: &RequestRow,
     ) -> Result<DispatchJob, AppError> {
         let now = self.now();
-        let today = crate::installed_base::units::today(now);
+        let today = self.site().date(now);
         let region = r
             .region_code
             .as_deref()
@@ -340,8 +335,8 @@ impl crate::App {
             instant(w.appointment_end.as_deref()),
         ) {
             (Some(s), Some(e)) => Some(Window {
-                start: s.to_zoned(tz()).datetime(),
-                end: e.to_zoned(tz()).datetime(),
+                start: self.site().local(s).datetime(),
+                end: self.site().local(e).datetime(),
             }),
             _ => None,
         };
@@ -392,8 +387,8 @@ impl crate::App {
         let dj = self.dispatch_job(&mut conn, &w, &r).await?;
         let job = &dj.job;
         let (day, today) = (job.work_day(), job.today);
-        let (from, to) = day_bounds(day)?;
-        let (today_from, _) = day_bounds(today)?;
+        let (from, to) = self.site().day_bounds(day)?;
+        let (today_from, _) = self.site().day_bounds(today)?;
         let techs = user_store::active_technicians(&mut *conn, scope.as_deref()).await?;
         let orders =
             store::engineer_orders(&mut *conn, None, &time::to_db(from)?, &time::to_db(to)?)
@@ -582,15 +577,15 @@ impl crate::App {
     pub async fn dispatch_board(&self, ctx: &Ctx, q: &BoardQuery) -> Result<BoardView, AppError> {
         ctx.require(Permission::Dispatch)?;
         let scope = Self::technician_scope(ctx)?;
-        let today = crate::installed_base::units::today(self.now());
+        let today = self.today();
         let day = match q.day.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             None => today,
             Some(d) => {
                 aftersales_domain::bounds::parse_service_day("day", d).map_err(AppError::invalid)?
             }
         };
-        let (from, to) = day_bounds(day)?;
-        let (today_from, _) = day_bounds(today)?;
+        let (from, to) = self.site().day_bounds(day)?;
+        let (today_from, _) = self.site().day_bounds(today)?;
         let mut conn = self.db.acquire().await?;
         let unassigned = self.board_unassigned(&mut conn, scope.as_deref()).await?;
         // Everything the engineers' rows show, loaded a few queries at a time rather than
@@ -703,7 +698,7 @@ impl crate::App {
         let Some(me) = ctx.actor().map(|a| a.id.to_string()) else {
             return Err(AppError::Forbidden);
         };
-        let (from, to) = day_bounds(crate::installed_base::units::today(self.now()))?;
+        let (from, to) = self.site().day_bounds(self.today())?;
         let mut conn = self.db.acquire().await?;
         let mut rows = store::engineer_orders(
             &mut *conn,
@@ -825,7 +820,11 @@ mod tests {
 
     #[test]
     fn the_load_of_a_day_counts_its_appointments_and_the_work_in_hand() {
-        let day = |d: &str| day_bounds(d.parse().expect("date")).expect("bounds");
+        let day = |d: &str| {
+            crate::Site::default()
+                .day_bounds(d.parse().expect("date"))
+                .expect("bounds")
+        };
         let (from, to) = day("2026-11-30");
         // Local times (+08:00): 09:00–11:00 and 14:00–15:30 that day; one open order not
         // yet scheduled; one scheduled the day before and still open (waiting for parts);

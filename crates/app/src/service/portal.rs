@@ -74,7 +74,7 @@ impl crate::App {
             ..Default::default()
         };
         let page = unit_store::list(pool, &f, None, crate::MAX_LIMIT).await?;
-        let today = crate::installed_base::units::today(self.now());
+        let today = self.today();
         let mut units = Vec::new();
         for u in &page.items {
             units.push(PortalUnit {

@@ -3,7 +3,7 @@
 //! random call-backs (R-DSP-7, R-DSP-8).
 
 use crate::service::requests::{opt_ts, ts};
-use crate::service::work_orders::{content_hash, day_bounds, record_content, status_of};
+use crate::service::work_orders::{content_hash, record_content, status_of};
 use crate::{AppError, Ctx, Principal};
 use aftersales_domain::installed_base::parse_opt_notes;
 use aftersales_domain::service::{CallbackOutcome, RequestEvent, WoStatus};
@@ -97,7 +97,7 @@ pub struct CallbackInput {
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ReconciliationQuery {
-    /// The local day (`YYYY-MM-DD`, Asia/Shanghai); today when absent.
+    /// The local day (`YYYY-MM-DD`, in the site's time zone); today when absent.
     /// Years 2000–2100 (as written); an instant needs a UTC offset from −12:00 to +14:00.
     #[param(value_type = Option<String>, format = Date, pattern = r"^$|^(20[0-9]{2}|2100)-")]
     pub day: Option<String>,
@@ -293,9 +293,9 @@ impl crate::App {
             Some(d) => {
                 aftersales_domain::bounds::parse_service_day("day", d).map_err(AppError::invalid)?
             }
-            None => crate::installed_base::units::today(self.now()),
+            None => self.today(),
         };
-        let (from, to) = day_bounds(day)?;
+        let (from, to) = self.site().day_bounds(day)?;
         let (from, to) = (time::to_db(from)?, time::to_db(to)?);
         let mut conn = self.db.acquire().await?;
         let mut completed = Vec::new();
@@ -357,7 +357,7 @@ impl crate::App {
         let row = store::CallbackRow {
             id: uuid::Uuid::now_v7().to_string(),
             work_order_id: w.id.clone(),
-            day: crate::installed_base::units::today(now).to_string(),
+            day: self.site().date(now).to_string(),
             outcome: outcome.as_str().to_owned(),
             notes: notes.clone(),
             by_id,

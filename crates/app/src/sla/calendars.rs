@@ -2,12 +2,12 @@
 //! unit's own, one by one or imported from a file) and the per-unit overrides; and the
 //! calendars as they hold for a unit, which the clocks count in.
 
-use super::{DEFAULT_TIME_ZONE, admins_only, internal, parse_hours, staff_reads, unit_chain, zone};
-use crate::{AppError, Ctx, Principal};
+use super::{internal, parse_hours, unit_chain, zone};
+use crate::{AppError, Ctx};
 use aftersales_domain::calendar::{Calendar, DayKind, Hours, Span, SpecialDay, SpecialDays};
 use aftersales_domain::holidays::{self, Format};
 use aftersales_domain::locale::Locale;
-use aftersales_domain::{FieldError, FieldErrors, OrgUnitId, Permission, Role};
+use aftersales_domain::{FieldError, FieldErrors, OrgUnitId, Permission};
 use aftersales_store::sla::{self as store, CalendarRow, SpecialDayRow};
 use aftersales_store::{Conn, network::org as org_store, time};
 use jiff::civil::Date;
@@ -179,17 +179,16 @@ async fn scope_of(conn: &mut Conn, unit: Option<&str>) -> Result<String, AppErro
     }
 }
 
-/// Managers keep the SLA data of their own part of the network only: a unit's own days
-/// and overrides within their subtree. The national schedule, the calendars and the rules
-/// are the admins'.
+/// Who keeps a scope's days and overrides (docs/sla.md, "Who keeps them"): those who keep
+/// the calendars for the whole network (`CalendarsManage`) any scope; those who keep a
+/// unit's own (`UnitCalendarsManage`, managers) only the units of their own subtree, never
+/// the national schedule.
 async fn check_sla_scope(ctx: &Ctx, conn: &mut Conn, scope: &str) -> Result<(), AppError> {
-    let Principal::User(a) = &ctx.principal else {
-        return Ok(());
-    };
-    if a.role == Role::Admin {
+    if ctx.can(Permission::CalendarsManage) {
         return Ok(());
     }
-    let Some(mine) = a.org_path.as_deref() else {
+    ctx.require(Permission::UnitCalendarsManage)?;
+    let Some(mine) = ctx.actor().and_then(|a| a.org_path.as_deref()) else {
         return Err(AppError::Forbidden);
     };
     let Ok(id) = scope.parse::<OrgUnitId>() else {
@@ -209,15 +208,35 @@ impl crate::App {
         let mut conn = self.db.acquire().await?;
         let scope = match scope_of(&mut conn, org_unit).await {
             Ok(s) => s,
-            // A manager naming a unit that does not exist may not learn that it does not.
-            Err(e) if matches!(&ctx.principal, Principal::User(a) if a.role != Role::Admin) => {
-                let _ = e;
+            // One who keeps only their own units, naming a unit that does not exist, may not
+            // learn that it does not.
+            Err(AppError::NotFound(_) | AppError::Validation(_))
+                if !ctx.can(Permission::CalendarsManage) =>
+            {
                 return Err(AppError::Forbidden);
             }
             Err(e) => return Err(e),
         };
         check_sla_scope(ctx, &mut conn, &scope).await?;
         Ok(scope)
+    }
+
+    /// Whether the caller may change the special days of a scope (none: the national
+    /// schedule), for the calendar page's forms. The same check as the change itself.
+    #[tracing::instrument(skip_all)]
+    pub async fn can_keep_special_days(
+        &self,
+        ctx: &Ctx,
+        org_unit: Option<&str>,
+    ) -> Result<bool, AppError> {
+        if !ctx.can(Permission::UnitCalendarsManage) {
+            return Ok(false);
+        }
+        match self.sla_scope(ctx, org_unit).await {
+            Ok(_) => Ok(true),
+            Err(AppError::Forbidden) => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 }
 
@@ -234,7 +253,7 @@ impl crate::App {
     /// Every calendar. Staff read them (a dispatcher reads a trace against them).
     #[tracing::instrument(skip_all)]
     pub async fn list_calendars(&self, ctx: &Ctx) -> Result<Vec<CalendarView>, AppError> {
-        staff_reads(ctx)?;
+        ctx.require(Permission::SlaRead)?;
         let mut conn = self.db.acquire().await?;
         store::calendars(&mut *conn)
             .await?
@@ -243,7 +262,8 @@ impl crate::App {
             .collect()
     }
 
-    /// Changes a calendar's names, zone, hours or holiday setting (admins and managers).
+    /// Changes a calendar's names, zone, hours or holiday setting (those who keep the
+    /// calendars for the whole network).
     #[tracing::instrument(skip_all)]
     pub async fn update_calendar(
         &self,
@@ -251,8 +271,7 @@ impl crate::App {
         key: &str,
         input: &CalendarInput,
     ) -> Result<CalendarView, AppError> {
-        ctx.require(Permission::SlaManage)?;
-        admins_only(ctx)?;
+        ctx.require(Permission::CalendarsManage)?;
         let mut errs = FieldErrors::new();
         let name_zh = input.name_zh.trim();
         let name_en = input.name_en.trim();
@@ -267,7 +286,7 @@ impl crate::App {
             .as_deref()
             .map(str::trim)
             .filter(|s| !s.is_empty())
-            .unwrap_or(DEFAULT_TIME_ZONE)
+            .unwrap_or(self.site().time_zone())
             .to_owned();
         if TimeZone::get(&tz).is_err() {
             errs.push(FieldError::new("time_zone", "unknown_time_zone"));
@@ -328,7 +347,7 @@ impl crate::App {
         org_unit: Option<&str>,
         year: Option<i32>,
     ) -> Result<Vec<SpecialDayView>, AppError> {
-        staff_reads(ctx)?;
+        ctx.require(Permission::SlaRead)?;
         if let Some(y) = year {
             use aftersales_domain::bounds::{SERVICE_FIRST_YEAR, SERVICE_LAST_YEAR};
             aftersales_domain::bounds::check_int(
@@ -358,7 +377,7 @@ impl crate::App {
         file_name: &str,
         content: &[u8],
     ) -> Result<SpecialDaysImport, AppError> {
-        ctx.require(Permission::SlaManage)?;
+        ctx.require(Permission::UnitCalendarsManage)?;
         self.sla_scope(ctx, org_unit).await?;
         let text = std::str::from_utf8(content).map_err(|_| AppError::BadFile("not_utf8"))?;
         if text.trim().is_empty() {
@@ -439,7 +458,7 @@ impl crate::App {
         kind: &str,
         name: &str,
     ) -> Result<SpecialDayView, AppError> {
-        ctx.require(Permission::SlaManage)?;
+        ctx.require(Permission::UnitCalendarsManage)?;
         self.sla_scope(ctx, org_unit).await?;
         let mut errs = FieldErrors::new();
         let date: Option<Date> =
@@ -496,7 +515,7 @@ impl crate::App {
         org_unit: Option<&str>,
         day: &str,
     ) -> Result<(), AppError> {
-        ctx.require(Permission::SlaManage)?;
+        ctx.require(Permission::UnitCalendarsManage)?;
         self.sla_scope(ctx, org_unit).await?;
         let mut tx = self.db.begin().await?;
         let scope = scope_of_tx(&mut tx, org_unit).await?;
@@ -613,7 +632,7 @@ impl crate::App {
         ctx: &Ctx,
         key: &str,
     ) -> Result<Vec<OverrideView>, AppError> {
-        staff_reads(ctx)?;
+        ctx.require(Permission::SlaRead)?;
         let mut conn = self.db.acquire().await?;
         store::all_overrides(&mut *conn)
             .await?
@@ -623,7 +642,7 @@ impl crate::App {
             .collect()
     }
 
-    /// Sets a unit's own zone or hours for a calendar (admins and managers).
+    /// Sets a unit's own zone or hours for a calendar (admins; managers for their subtree).
     #[tracing::instrument(skip_all)]
     pub async fn put_calendar_override(
         &self,
@@ -632,7 +651,7 @@ impl crate::App {
         org_unit: &str,
         input: &OverrideInput,
     ) -> Result<OverrideView, AppError> {
-        ctx.require(Permission::SlaManage)?;
+        ctx.require(Permission::UnitCalendarsManage)?;
         self.sla_scope(ctx, Some(org_unit)).await?;
         let mut errs = FieldErrors::new();
         let tz = input
@@ -691,7 +710,7 @@ impl crate::App {
         key: &str,
         org_unit: &str,
     ) -> Result<(), AppError> {
-        ctx.require(Permission::SlaManage)?;
+        ctx.require(Permission::UnitCalendarsManage)?;
         self.sla_scope(ctx, Some(org_unit)).await?;
         let mut tx = self.db.begin().await?;
         if !store::delete_override(tx.conn(), org_unit.trim(), key).await? {

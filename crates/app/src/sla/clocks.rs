@@ -3,9 +3,8 @@
 
 use super::calendars::calendars_for;
 use super::rules::rule_of;
-use super::{DEFAULT_TIME_ZONE, internal, staff_reads, unit_chain, zone};
+use super::{internal, unit_chain};
 use crate::{AppError, Ctx};
-use aftersales_domain::OrgUnitId;
 use aftersales_domain::calendar::Calendar;
 use aftersales_domain::locale::Locale;
 use aftersales_domain::region::{RegionClass, RegionCode, region_class};
@@ -13,6 +12,7 @@ use aftersales_domain::service::{LoggedEvent, Priority, RequestKind, RequestStat
 use aftersales_domain::sla::{
     self as rules, ClockState, Facts, LogEvent, MilestoneClock, PolicyRule, SlaState,
 };
+use aftersales_domain::{OrgUnitId, Permission};
 use aftersales_store::service::{self as service_store, RequestRow};
 use aftersales_store::sla as store;
 use aftersales_store::{Conn, network::coverage as coverage_store, time};
@@ -166,10 +166,7 @@ impl crate::App {
         let chain = unit_chain(conn, r.org_unit_id.as_deref()).await?;
         let calendars = calendars_for(conn, r.org_unit_id.as_deref(), locale).await?;
         let created = time::from_db("service_requests.created_at", &r.created_at)?;
-        let day = created
-            .to_zoned(zone(DEFAULT_TIME_ZONE)?)
-            .date()
-            .to_string();
+        let day = self.site().date(created).to_string();
         let contract_level = match &r.unit_id {
             Some(u) => store::contract_level_of_unit(&mut *conn, u, &day).await?,
             None => None,
@@ -219,7 +216,7 @@ impl crate::App {
         key: &str,
         locale: Locale,
     ) -> Result<RequestSla, AppError> {
-        staff_reads(ctx)?;
+        ctx.require(Permission::SlaRead)?;
         let scope = self.request_scope(ctx).await?;
         let mut conn = self.db.acquire().await?;
         let r = service_store::get_request(&mut *conn, key.trim())

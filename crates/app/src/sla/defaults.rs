@@ -2,7 +2,7 @@
 //! national schedule of 2026 and the default rules of the source documents.
 
 use super::escalation::SLA_CHECK;
-use super::{DEFAULT_TIME_ZONE, internal};
+use super::internal;
 use crate::{AppError, Ctx};
 use aftersales_domain::calendar::{Hours, Span};
 use aftersales_domain::holidays::{self, Format};
@@ -88,7 +88,7 @@ impl crate::App {
                         key: key.into(),
                         name_zh: zh.into(),
                         name_en: en.into(),
-                        time_zone: DEFAULT_TIME_ZONE.into(),
+                        time_zone: self.site().time_zone().into(),
                         hours: serde_json::to_string(&hours).map_err(|e| internal("hours", e))?,
                         observes_holidays: holidays,
                         version: 1,

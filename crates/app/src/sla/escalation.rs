@@ -13,13 +13,13 @@ use crate::{AppError, Ctx, Principal};
 use aftersales_domain::locale::Locale;
 use aftersales_domain::service::events::{LadderStep, MilestoneDue};
 use aftersales_domain::service::{EventKind, LoggedEvent, RequestEvent, RequestStatus};
+use aftersales_domain::sla::escalation::{self as ladder, LadderAction, LadderMark, Reach};
 use aftersales_domain::sla::{ClockState, Milestone};
 use aftersales_domain::{Permission, Role};
 use aftersales_store::administration::jobs::{self as job_store, NewJob};
 use aftersales_store::service::{self as service_store, RequestRow};
 use aftersales_store::sla as sla_store;
 use aftersales_store::{Conn, StoreError, Tx, time};
-use jiff::{SignedDuration, Timestamp};
 
 /// The job kind that checks a request's clocks.
 pub const SLA_CHECK: &str = "sla.check";
@@ -28,35 +28,28 @@ pub const SLA_CHECK: &str = "sla.check";
 /// or rules changed.
 pub const SLA_RECALC: &str = "sla.recalc";
 
-/// Who each step of the ladder tells: the role and whether it is looked for in the
-/// responsible unit (and up) or at the root of the network.
-const STEPS: [(&str, &str, &str, bool); 3] = [
-    ("dispatcher", "调度员", "dispatcher", false),
-    ("manager", "服务站经理", "station manager", false),
-    ("manager", "服务中心负责人", "service center head", true),
-];
-
-/// Whether an event of `kind` for this milestone (and step) was recorded. Keyed by the
-/// milestone, not its due time: a due time that moves (a pause, a new priority) neither
-/// repeats a warning or a step nor loses an acknowledgement.
-fn recorded(
-    events: &[LoggedEvent],
-    kind: EventKind,
-    milestone: Milestone,
-    step: Option<i64>,
-) -> bool {
-    events.iter().any(|e| {
-        e.event.ladder_mark().is_some_and(|m| {
-            m.kind == kind && m.milestone == milestone && step.is_none_or(|s| m.step == Some(s))
+/// What the ladder already did for a request, as its events record it (keyed by the
+/// milestone and the step, not the due time: a due time that moves, a pause or a new
+/// priority, neither repeats a warning or a step nor loses an acknowledgement; see
+/// `domain::sla::escalation`).
+fn ladder_marks(events: &[LoggedEvent]) -> Vec<LadderMark> {
+    events
+        .iter()
+        .filter_map(|e| {
+            let mark = e.event.ladder_mark()?;
+            let m = mark.milestone;
+            match mark.kind {
+                EventKind::SlaWarning => Some(LadderMark::Warned(m)),
+                EventKind::SlaBreached | EventKind::SlaEscalated => {
+                    let step = u8::try_from(mark.step?).ok()?;
+                    Some(LadderMark::Stepped(m, step))
+                }
+                EventKind::SlaAcknowledged => Some(LadderMark::Acknowledged(m)),
+                EventKind::EmergencyPlanOpened => Some(LadderMark::EmergencyPlanOpened(m)),
+                _ => None,
+            }
         })
-    })
-}
-
-fn local(t: Timestamp) -> String {
-    match jiff::tz::TimeZone::get(super::DEFAULT_TIME_ZONE) {
-        Ok(tz) => t.to_zoned(tz).strftime("%Y-%m-%d %H:%M").to_string(),
-        Err(_) => t.to_string(),
-    }
+        .collect()
 }
 
 impl crate::App {
@@ -163,11 +156,23 @@ impl crate::App {
             .await?
             .unwrap_or_default();
         let link = self.request_link(&r.number);
-        let ladder = self.cfg.sla_ladder_minutes;
-        let mut next: Vec<Timestamp> = vec![];
-        for k in &c.clocks {
-            let Some(due) = k.due_at else { continue };
-            let m = k.milestone;
+        // What is due is the domain's answer; here it is recorded and told.
+        let plan = ladder::due_now(
+            &c.clocks,
+            self.cfg.sla_ladder_minutes,
+            &ladder_marks(&events),
+            now,
+        );
+        for action in &plan.actions {
+            let (m, due) = match action {
+                LadderAction::Warn {
+                    milestone, due_at, ..
+                }
+                | LadderAction::Step {
+                    milestone, due_at, ..
+                }
+                | LadderAction::EmergencyPlan { milestone, due_at } => (*milestone, *due_at),
+            };
             let params = |extra: &[Param<'static>]| {
                 let mut p: Vec<Param<'static>> = vec![
                     same("number", r.number.clone()),
@@ -177,150 +182,98 @@ impl crate::App {
                         m.label(Locale::ZhCn).to_owned(),
                         m.label(Locale::En).to_lowercase(),
                     ),
-                    same("due", local(due)),
+                    same("due", self.site().minute_text(due)),
                     same("link", link.clone()),
                 ];
                 p.extend_from_slice(extra);
                 p
             };
-            match k.state {
-                ClockState::Running => {
-                    if let Some(w) = k.warn_at {
-                        if w <= now {
-                            if !recorded(&events, EventKind::SlaWarning, m, None) {
-                                self.event(
-                                    &mut tx,
-                                    &ctx,
-                                    &r.id,
-                                    None,
-                                    RequestEvent::SlaWarning {
-                                        milestone: m,
-                                        due_at: due,
-                                        warn_at: w,
-                                    },
-                                    None,
-                                )
-                                .await?;
-                                let owner = users_as_recipients(
-                                    tx.conn(),
-                                    std::slice::from_ref(&r.owner_id),
-                                )
-                                .await?;
-                                for o in &owner {
-                                    self.notify(
-                                        &mut tx,
-                                        o,
-                                        "sla_warning",
-                                        Some(&r.id),
-                                        Some(&link),
-                                        &params(&[]),
-                                    )
-                                    .await?;
-                                }
-                            }
-                        } else {
-                            next.push(w);
-                        }
+            match action {
+                LadderAction::Warn { warn_at, .. } => {
+                    let event = RequestEvent::SlaWarning {
+                        milestone: m,
+                        due_at: due,
+                        warn_at: *warn_at,
+                    };
+                    self.event(&mut tx, &ctx, &r.id, None, event, None).await?;
+                    let owner =
+                        users_as_recipients(tx.conn(), std::slice::from_ref(&r.owner_id)).await?;
+                    for o in &owner {
+                        self.notify(
+                            &mut tx,
+                            o,
+                            "sla_warning",
+                            Some(&r.id),
+                            Some(&link),
+                            &params(&[]),
+                        )
+                        .await?;
                     }
-                    next.push(due);
                 }
-                ClockState::Breached if k.met_at.is_none() => {
-                    let acknowledged = recorded(&events, EventKind::SlaAcknowledged, m, None);
-                    let mut at = due;
-                    for (i, (role, role_zh, role_en, at_root)) in STEPS.iter().enumerate() {
-                        let step = i as i64 + 1;
-                        at += SignedDuration::from_mins(ladder[i].max(0));
-                        if i > 0 && acknowledged {
-                            break;
-                        }
-                        if at > now {
-                            next.push(at);
-                            break;
-                        }
-                        let kind = if step == 1 {
-                            EventKind::SlaBreached
-                        } else {
-                            EventKind::SlaEscalated
-                        };
-                        if recorded(&events, kind, m, Some(step)) {
-                            continue;
-                        }
-                        let to = self
-                            .ladder_recipients(tx.conn(), &r, role, *at_root)
+                LadderAction::Step { step, .. } => {
+                    let to = self
+                        .ladder_recipients(tx.conn(), &r, step.role, step.reach)
+                        .await?;
+                    let entry = LadderStep {
+                        milestone: m,
+                        due_at: due,
+                        step: i64::from(step.number),
+                        to: to.iter().map(|t| t.name.clone()).collect(),
+                    };
+                    let event = if step.number == 1 {
+                        RequestEvent::SlaBreached(entry)
+                    } else {
+                        RequestEvent::SlaEscalated(entry)
+                    };
+                    self.event(&mut tx, &ctx, &r.id, None, event, None).await?;
+                    let p = params(&[
+                        same("step", step.number.to_string()),
+                        (
+                            "role",
+                            step.label(Locale::ZhCn).to_owned(),
+                            step.label(Locale::En).to_owned(),
+                        ),
+                    ]);
+                    for t in &to {
+                        self.notify(&mut tx, t, "sla_breached", Some(&r.id), Some(&link), &p)
                             .await?;
-                        let names: Vec<String> = to.iter().map(|t| t.name.clone()).collect();
-                        let entry = LadderStep {
-                            milestone: m,
-                            due_at: due,
-                            step,
-                            to: names,
-                        };
-                        let event = if step == 1 {
-                            RequestEvent::SlaBreached(entry)
-                        } else {
-                            RequestEvent::SlaEscalated(entry)
-                        };
+                    }
+                }
+                LadderAction::EmergencyPlan { .. } => {
+                    let plan = MilestoneDue {
+                        milestone: m,
+                        due_at: due,
+                    };
+                    for event in [
+                        RequestEvent::EmergencyPlanOpened(plan.clone()),
+                        RequestEvent::LoanerProposed(plan),
+                    ] {
                         self.event(&mut tx, &ctx, &r.id, None, event, None).await?;
-                        let p = params(&[
-                            same("step", step.to_string()),
-                            ("role", (*role_zh).to_owned(), (*role_en).to_owned()),
-                        ]);
-                        for t in &to {
-                            self.notify(&mut tx, t, "sla_breached", Some(&r.id), Some(&link), &p)
-                                .await?;
-                        }
                     }
-                    if m == Milestone::Resolution
-                        && !recorded(&events, EventKind::EmergencyPlanOpened, m, None)
-                    {
-                        let plan = MilestoneDue {
-                            milestone: m,
-                            due_at: due,
-                        };
-                        self.event(
+                    // The owner and the station managers.
+                    let mut to =
+                        users_as_recipients(tx.conn(), std::slice::from_ref(&r.owner_id)).await?;
+                    let managers = self
+                        .ladder_recipients(tx.conn(), &r, Role::Manager, Reach::Nearest)
+                        .await?;
+                    to.extend(managers);
+                    to.sort_by(|a, b| a.user_id.cmp(&b.user_id));
+                    to.dedup_by(|a, b| a.user_id == b.user_id);
+                    for t in &to {
+                        self.notify(
                             &mut tx,
-                            &ctx,
-                            &r.id,
-                            None,
-                            RequestEvent::EmergencyPlanOpened(plan.clone()),
-                            None,
+                            t,
+                            "emergency_plan",
+                            Some(&r.id),
+                            Some(&link),
+                            &params(&[]),
                         )
                         .await?;
-                        self.event(
-                            &mut tx,
-                            &ctx,
-                            &r.id,
-                            None,
-                            RequestEvent::LoanerProposed(plan),
-                            None,
-                        )
-                        .await?;
-                        let mut to =
-                            users_as_recipients(tx.conn(), std::slice::from_ref(&r.owner_id))
-                                .await?;
-                        to.extend(
-                            self.ladder_recipients(tx.conn(), &r, "manager", false)
-                                .await?,
-                        );
-                        to.sort_by(|a, b| a.user_id.cmp(&b.user_id));
-                        to.dedup_by(|a, b| a.user_id == b.user_id);
-                        for t in &to {
-                            self.notify(
-                                &mut tx,
-                                t,
-                                "emergency_plan",
-                                Some(&r.id),
-                                Some(&link),
-                                &params(&[]),
-                            )
-                            .await?;
-                        }
                     }
                 }
-                _ => {}
             }
         }
-        if let Some(at) = next.into_iter().filter(|t| *t > now).min() {
+        if let Some(at) = plan.next_check {
             // Re-armed even if a job of this key exists (parked after failures): the
             // instant must not be lost.
             job_store::rearm(
@@ -345,17 +298,16 @@ impl crate::App {
         &self,
         conn: &mut Conn,
         r: &RequestRow,
-        role: &str,
-        at_root: bool,
+        role: Role,
+        reach: Reach,
     ) -> Result<Vec<Recipient>, AppError> {
         let chain = super::unit_chain(conn, r.org_unit_id.as_deref()).await?;
-        let units: Vec<&String> = if at_root {
-            chain.first().into_iter().collect()
-        } else {
-            chain.iter().rev().collect()
+        let units: Vec<&String> = match reach {
+            Reach::Root => chain.first().into_iter().collect(),
+            Reach::Nearest => chain.iter().rev().collect(),
         };
         for u in units {
-            let users = sla_store::users_with_role_in_unit(&mut *conn, role, u).await?;
+            let users = sla_store::users_with_role_in_unit(&mut *conn, role.as_str(), u).await?;
             if !users.is_empty() {
                 let ids: Vec<String> = users.into_iter().map(|u| u.id).collect();
                 return users_as_recipients(conn, &ids).await;
@@ -402,7 +354,7 @@ impl crate::App {
         let due_at = clock.due_at;
         let mut tx = self.db.begin().await?;
         let events = service_store::events_of_request(tx.conn(), &r.id).await?;
-        if recorded(&events, EventKind::SlaAcknowledged, m, None) {
+        if ladder_marks(&events).contains(&LadderMark::Acknowledged(m)) {
             return Err(AppError::Conflict("already_acknowledged"));
         }
         let note = note.map(str::trim).filter(|n| !n.is_empty());

@@ -18,14 +18,11 @@ pub(crate) mod defaults;
 pub(crate) mod escalation;
 pub(crate) mod rules;
 
-use crate::{AppError, Ctx, Principal};
+use crate::AppError;
+use aftersales_domain::OrgUnitId;
 use aftersales_domain::calendar::Hours;
-use aftersales_domain::{OrgUnitId, Permission, Role};
 use aftersales_store::{Conn, network::org as org_store};
 use jiff::tz::TimeZone;
-
-/// The zone of a calendar that names none.
-pub const DEFAULT_TIME_ZONE: &str = "Asia/Shanghai";
 
 fn internal(what: &str, e: impl std::fmt::Display) -> AppError {
     AppError::Internal(format!("{what}: {e}"))
@@ -56,22 +53,5 @@ pub(crate) async fn unit_chain(
             .collect()),
         Err(aftersales_store::StoreError::NotFound) => Ok(vec![]),
         Err(e) => Err(e.into()),
-    }
-}
-
-/// Staff read the SLA data (calendars, days, rules, clocks); customers do not.
-fn staff_reads(ctx: &Ctx) -> Result<(), AppError> {
-    ctx.require(Permission::RequestsRead)?;
-    match &ctx.principal {
-        Principal::User(a) if a.role == Role::Customer => Err(AppError::Forbidden),
-        _ => Ok(()),
-    }
-}
-
-/// Only admins change what holds for the whole network.
-fn admins_only(ctx: &Ctx) -> Result<(), AppError> {
-    match &ctx.principal {
-        Principal::User(a) if a.role != Role::Admin => Err(AppError::Forbidden),
-        _ => Ok(()),
     }
 }

@@ -1,7 +1,7 @@
 //! SLA rules (docs/sla.md, "Rules"): their admin, and the facts they choose by that are
 //! kept here (a customer's tier).
 
-use super::{admins_only, internal, staff_reads};
+use super::internal;
 use crate::{AppError, Ctx};
 use aftersales_domain::region::RegionClass;
 use aftersales_domain::service::{Priority, RequestKind};
@@ -98,7 +98,7 @@ fn rule_view(r: &RuleRow) -> Result<RuleView, AppError> {
 impl crate::App {
     #[tracing::instrument(skip_all)]
     pub async fn list_sla_rules(&self, ctx: &Ctx) -> Result<Vec<RuleView>, AppError> {
-        staff_reads(ctx)?;
+        ctx.require(Permission::SlaRead)?;
         let mut conn = self.db.acquire().await?;
         store::rules(&mut *conn, false)
             .await?
@@ -110,8 +110,7 @@ impl crate::App {
     /// Creates a rule (`input.id` empty) or changes one (with its version).
     #[tracing::instrument(skip_all)]
     pub async fn save_sla_rule(&self, ctx: &Ctx, input: &RuleView) -> Result<RuleView, AppError> {
-        ctx.require(Permission::SlaManage)?;
-        admins_only(ctx)?;
+        ctx.require(Permission::CalendarsManage)?;
         let mut conn = self.db.acquire().await?;
         let calendars: Vec<String> = store::calendars(&mut *conn)
             .await?

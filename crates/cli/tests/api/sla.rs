@@ -41,11 +41,59 @@ macro_rules! clocked {
 clocked!(
     clocks_pause_while_waiting_and_say_why,
     the_ladder_climbs_until_acknowledged_and_speaks_each_reader_s_language,
+    a_missed_resolution_opens_the_emergency_plan_once,
     calendars_and_special_days_are_data_admins_keep,
 );
 
 /// Monday 2026-03-02 10:00 in Shanghai: a working day, so due times are known.
 const MONDAY_10: &str = "2026-03-02T02:00:00Z";
+
+mod site_time_zone {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        super::the_site_s_time_zone_decides_its_days(false).await
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        super::the_site_s_time_zone_decides_its_days(true).await
+    }
+}
+
+/// One setting (`site_time_zone`, `AppConfig::site`) decides "today" and the zone of the
+/// shipped calendars: on a site in New York, Monday 10:00 in Shanghai is still Sunday
+/// 1 March.
+async fn the_site_s_time_zone_decides_its_days(pg: bool) {
+    let clock = Arc::new(ManualClock::new(MONDAY_10.parse().expect("instant")));
+    let adjust = |c: &mut Config| {
+        c.embedded.clock = Some(clock);
+        c.site_time_zone = "America/New_York".into();
+    };
+    let t = if pg {
+        TestApp::postgres_with(adjust).await
+    } else {
+        TestApp::sqlite_with(adjust).await
+    };
+    let admin = t.token("admin").await;
+    let (s, cals) = t.get("/api/v1/calendars", &admin).await;
+    assert_eq!(s, 200, "{cals}");
+    let zones: Vec<&str> = cals
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|c| c["time_zone"].as_str())
+        .collect();
+    assert_eq!(zones, vec!["America/New_York"; 2], "{cals}");
+    let w = world(&t).await;
+    let r = file_request(&t, &w).await;
+    let number = r["number"].as_str().expect("number");
+    assert!(number.starts_with("SR20260301"), "{number}");
+    let (s, board) = t.get("/api/v1/dispatch/board", &w.dispatcher).await;
+    assert_eq!(
+        (s, board["day"].as_str()),
+        (200, Some("2026-03-01")),
+        "{board}"
+    );
+}
 
 /// The real SMTP server: scripts/smtp-sink.py, one file per message.
 struct Sink {
@@ -687,6 +735,47 @@ async fn the_ladder_climbs_until_acknowledged_and_speaks_each_reader_s_language(
     );
 }
 
+/// The resolution (12 working hours from Monday 10:00: Tuesday 11:30) missed: the
+/// emergency plan is opened and a loaner proposed, once, and the owner is told.
+async fn a_missed_resolution_opens_the_emergency_plan_once(e: Env) {
+    let w = world(&e.t).await;
+    let r = file_request(&e.t, &w).await;
+    let id = r["id"].as_str().expect("id");
+    let opened = |ev: &[Value]| -> Vec<(String, String)> {
+        ev.iter()
+            .filter(|x| x["kind"] == "emergency_plan_opened" || x["kind"] == "loaner_proposed")
+            .map(|x| {
+                (
+                    x["kind"].as_str().unwrap_or("").to_owned(),
+                    x["data"]["milestone"].as_str().unwrap_or("").to_owned(),
+                )
+            })
+            .collect()
+    };
+    // Tuesday 11:29: not yet (tokens last a day: fresh ones after the clock moved).
+    e.advance(25 * 60 + 29).await;
+    let admin = e.t.token("admin").await;
+    assert_eq!(opened(&e.events(&admin, id).await), vec![]);
+    e.advance(1).await;
+    let plan = vec![
+        ("emergency_plan_opened".to_owned(), "resolution".to_owned()),
+        ("loaner_proposed".to_owned(), "resolution".to_owned()),
+    ];
+    assert_eq!(opened(&e.events(&admin, id).await), plan);
+    let (_, bell) =
+        e.t.get("/api/v1/notifications", &e.t.token("agent").await)
+            .await;
+    assert!(
+        bell["items"]
+            .as_array()
+            .is_some_and(|i| i.iter().any(|n| n["event"] == "emergency_plan")),
+        "{bell}"
+    );
+    // Later checks (the ladder's further steps) do not open it again.
+    e.advance(3 * 60).await;
+    assert_eq!(opened(&e.events(&admin, id).await), plan);
+}
+
 async fn calendars_and_special_days_are_data_admins_keep(e: Env) {
     let admin = e.t.token("admin").await;
     let dispatcher = e.t.token("dispatcher").await;
@@ -897,6 +986,66 @@ async fn calendars_and_special_days_are_data_admins_keep(e: Env) {
         )
         .await;
     assert_eq!((s, b["code"].as_str()), (409, Some("stale_version")), "{b}");
+    // The calendars hold for the whole network: a manager, who keeps the days of their own
+    // units, does not change them (nor the rules, below).
+    let (s, b) =
+        e.t.send(
+            "PUT",
+            "/api/v1/calendars/workdays",
+            &manager,
+            Some(body(2, "Asia/Shanghai", "08:00-17:00")),
+        )
+        .await;
+    assert_eq!((s, b["code"].as_str()), (403, Some("forbidden")), "{b}");
+
+    // The calendar page asks the same rights of the app: a manager sees no form for a
+    // calendar, a rule or the national days, but the day forms of a unit of their own;
+    // a calendar posted anyway is refused. An admin sees every form.
+    let page = crate::web::Browser::new(&e.t, "en");
+    page.login("manager").await;
+    let (s, html, _) = page.get("/admin/calendars").await;
+    assert_eq!(s, 200);
+    for form in [
+        "data-calendar-form",
+        "id=\"new-rule\"",
+        "id=\"day-form\"",
+        "data-delete-day",
+    ] {
+        assert!(!html.contains(form), "a manager sees {form}");
+    }
+    let (s, html, _) = page
+        .get(&format!("/admin/calendars?year=2026&org_unit_id={sy_id}"))
+        .await;
+    assert_eq!(s, 200);
+    assert!(
+        html.contains("id=\"day-form\"") && !html.contains("data-calendar-form"),
+        "a manager keeps their own unit's days only"
+    );
+    let csrf = page.csrf("/admin/calendars").await;
+    let (s, html, _) = page
+        .post(
+            "/admin/calendars/workdays",
+            &[
+                ("_csrf", csrf.as_str()),
+                ("name_zh", "工作日"),
+                ("name_en", "Working days"),
+                ("version", "2"),
+                ("always", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(s, 403, "{html}");
+    let admin_page = crate::web::Browser::new(&e.t, "en");
+    admin_page.login("admin").await;
+    let (_, html, _) = admin_page.get("/admin/calendars").await;
+    for form in [
+        "data-calendar-form",
+        "id=\"new-rule\"",
+        "id=\"day-form\"",
+        "data-delete-day",
+    ] {
+        assert!(html.contains(form), "an admin misses {form}");
+    }
 
     // Rules: a new one must name known calendars; then it is chosen as the most specific.
     let rule = |cal: &str| {
@@ -912,6 +1061,10 @@ async fn calendars_and_special_days_are_data_admins_keep(e: Env) {
         (422, Some("unknown_calendar")),
         "{b}"
     );
+    let (s, b) =
+        e.t.send("POST", "/api/v1/sla/rules", &manager, Some(rule("7x24")))
+            .await;
+    assert_eq!((s, b["code"].as_str()), (403, Some("forbidden")), "{b}");
     let (s, b) =
         e.t.send("POST", "/api/v1/sla/rules", &admin, Some(rule("7x24")))
             .await;

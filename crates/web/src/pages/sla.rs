@@ -6,6 +6,7 @@ use crate::extract::{Form, Path, Query};
 use crate::io;
 use crate::shell::{PageError, Shell, WebUser};
 use aftersales_app::{AppError, CalendarView, Inbox, SlaBoardQuery, SlaBoardRow, SpecialDayView};
+use aftersales_domain::Permission;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::body::Body;
@@ -70,7 +71,10 @@ pub async fn board(State(s): State<AppState>, u: WebUser, Query(f): Query<BoardF
         Ok(r) => r,
         Err(e) => return PageError::for_user(e, u).into_response(),
     };
-    let units = s.app.org_unit_choices(&u.ctx).await.unwrap_or_default();
+    let units = match s.app.org_unit_choices(&u.ctx).await {
+        Ok(x) => x,
+        Err(e) => return PageError::for_user(e, u).into_response(),
+    };
     let milestones = aftersales_domain::sla::Milestone::ALL
         .iter()
         .map(|m| (m.as_str().to_owned(), m.label(tr.locale).to_owned()))
@@ -107,7 +111,10 @@ pub struct CalendarsPage {
     pub years: Vec<i32>,
     pub units: Vec<(String, String)>,
     pub org_unit_id: String,
-    pub can_manage: bool,
+    /// May change the calendars and the rules (the whole network's).
+    pub can_edit_calendars: bool,
+    /// May change the special days of the scope shown (the national ones, or a unit's).
+    pub can_keep_days: bool,
     pub notice: Option<String>,
     pub error: Option<String>,
     pub rules: Vec<aftersales_app::RuleView>,
@@ -204,11 +211,6 @@ impl CalendarsPage {
         }
     }
 
-    /// Whether the caller may change calendars (admins).
-    pub fn can_edit_calendars(&self) -> bool {
-        self.shell.role == "admin"
-    }
-
     /// A weekday's spans as the form shows them.
     pub fn day_spans(&self, c: &CalendarView, i: &usize) -> String {
         c.weekly.get(*i).map(|d| d.join(", ")).unwrap_or_default()
@@ -241,12 +243,7 @@ async fn calendars_page(
     error: Option<String>,
 ) -> Response {
     let tr = u.tr();
-    let this_year = i32::from(
-        s.app
-            .now()
-            .to_zoned(jiff::tz::TimeZone::get("Asia/Shanghai").unwrap_or(jiff::tz::TimeZone::UTC))
-            .year(),
-    );
+    let this_year = i32::from(s.app.today().year());
     let year = q.year.trim().parse().unwrap_or(this_year);
     let calendars = match s.app.list_calendars(&u.ctx).await {
         Ok(c) => c,
@@ -257,14 +254,25 @@ async fn calendars_page(
         Ok(d) => d,
         Err(e) => return PageError::for_user(e, u).into_response(),
     };
-    let units = s.app.org_unit_choices(&u.ctx).await.unwrap_or_default();
-    let rules = s.app.list_sla_rules(&u.ctx).await.unwrap_or_default();
+    let can_keep_days = match s.app.can_keep_special_days(&u.ctx, unit).await {
+        Ok(b) => b,
+        Err(e) => return PageError::for_user(e, u).into_response(),
+    };
+    let units = match s.app.org_unit_choices(&u.ctx).await {
+        Ok(x) => x,
+        Err(e) => return PageError::for_user(e, u).into_response(),
+    };
+    let rules = match s.app.list_sla_rules(&u.ctx).await {
+        Ok(x) => x,
+        Err(e) => return PageError::for_user(e, u).into_response(),
+    };
     let notice = match q.done.as_str() {
         "" => None,
         d => Some(tr.t_dyn(&format!("sla.done.{d}"))),
     };
     CalendarsPage {
-        can_manage: u.actor.role.can(aftersales_domain::Permission::SlaManage),
+        can_edit_calendars: u.ctx.can(Permission::CalendarsManage),
+        can_keep_days,
         shell: u.shell,
         calendars,
         days,
@@ -342,7 +350,7 @@ pub struct RuleForm {
     loaner_calendar: String,
 }
 
-/// Creates or changes a rule (admins).
+/// Creates or changes a rule (those who keep the calendars for the whole network).
 pub async fn save_rule(State(s): State<AppState>, u: WebUser, Form(f): Form<RuleForm>) -> Response {
     let opt = |v: &str| Some(v.trim().to_owned()).filter(|v| !v.is_empty());
     let mut targets = vec![];
@@ -413,7 +421,7 @@ pub struct CalendarForm {
     d6: String,
 }
 
-/// Saves a calendar (admins).
+/// Saves a calendar (those who keep the calendars for the whole network).
 pub async fn save_calendar(
     State(s): State<AppState>,
     u: WebUser,

@@ -17,6 +17,8 @@ use std::collections::HashSet;
 pub(super) struct BatchWriter<'a> {
     pub(super) id: &'a str,
     pub(super) now: Timestamp,
+    /// The site, whose date at `now` is "today" for the records written.
+    pub(super) site: &'a crate::Site,
     ctx: &'a Ctx,
     actor: (Option<String>, String),
     audits: Vec<audit_store::AuditEntry>,
@@ -24,10 +26,11 @@ pub(super) struct BatchWriter<'a> {
 }
 
 impl<'a> BatchWriter<'a> {
-    pub(super) fn new(id: &'a str, now: Timestamp, ctx: &'a Ctx) -> Self {
+    pub(super) fn new(id: &'a str, now: Timestamp, site: &'a crate::Site, ctx: &'a Ctx) -> Self {
         BatchWriter {
             id,
             now,
+            site,
             ctx,
             actor: ctx.audit_actor(),
             audits: Vec::new(),

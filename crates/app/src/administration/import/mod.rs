@@ -347,7 +347,7 @@ impl crate::App {
                     .collect(),
             )));
         }
-        let today = crate::installed_base::units::today(self.now());
+        let today = self.today();
         let mut prepared = Prepared::prepare(req.kind, &table, &cols, today);
         // The checks against the database run in the transaction that writes, so what
         // they saw is what the writes meet (a dry run reads outside any transaction).
@@ -374,7 +374,7 @@ impl crate::App {
         };
         if let (true, Some(mut tx)) = (write, tx) {
             let batch_id = uuid::Uuid::now_v7().to_string();
-            let mut w = BatchWriter::new(&batch_id, self.now(), ctx);
+            let mut w = BatchWriter::new(&batch_id, self.now(), self.site(), ctx);
             report.created = prepared.write(tx.conn(), &mut w).await?;
             w.finish(tx.conn(), &mut report).await?;
             let rejects = (report.invalid_rows > 0).then(|| batch::rejects(req, &table, &report));

@@ -177,11 +177,12 @@ impl crate::App {
             return Err(AppError::Conflict("illegal_transition"));
         }
         let now = self.now();
-        let resolved_on =
-            crate::installed_base::units::today(ts("service_requests.resolved_at", resolved_at)?);
+        let resolved_on = self
+            .site()
+            .date(ts("service_requests.resolved_at", resolved_at)?);
         if !rules::may_reopen(
             resolved_on,
-            crate::installed_base::units::today(now),
+            self.site().date(now),
             self.cfg.reopen_window_days,
         ) {
             return Err(AppError::Conflict("reopen_window_passed"));

@@ -390,7 +390,7 @@ impl crate::App {
         let now = self.now();
         let warranty = match &unit {
             Some(u) => {
-                let today = crate::installed_base::units::today(now);
+                let today = self.site().date(now);
                 Some(self.warranty_of(u, today, Cause::NormalFailure).await?)
             }
             None => None,

@@ -219,7 +219,7 @@ impl crate::App {
 
     /// The next document number of `prefix` for today (local day), in the transaction.
     pub(crate) async fn next_number(&self, tx: &mut Tx, prefix: &str) -> Result<String, AppError> {
-        let day = crate::installed_base::units::today(self.now());
+        let day = self.today();
         let n = aftersales_store::counters::next(
             tx.conn(),
             &format!("{prefix}{}", day.strftime("%Y%m%d")),

@@ -137,7 +137,7 @@ pub struct WorkOrderQuery {
     pub org_unit_id: Option<String>,
     #[param(value_type = Option<String>, format = Uuid)]
     pub request_id: Option<String>,
-    /// Orders with an appointment on this local day (`YYYY-MM-DD`, Asia/Shanghai).
+    /// Orders with an appointment on this local day (`YYYY-MM-DD`, in the site's time zone).
     /// Years 2000–2100 (as written); an instant needs a UTC offset from −12:00 to +14:00.
     #[param(value_type = Option<String>, format = Date, pattern = r"^$|^(20[0-9]{2}|2100)-")]
     pub day: Option<String>,
@@ -493,7 +493,7 @@ impl crate::App {
         if let Some(d) = q.day.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             match aftersales_domain::bounds::parse_service_day("day", d) {
                 Ok(day) => {
-                    let (from, to) = day_bounds(day)?;
+                    let (from, to) = self.site().day_bounds(day)?;
                     f.appointment_from = Some(time::to_db(from)?);
                     f.appointment_to = Some(time::to_db(to)?);
                 }
@@ -588,21 +588,4 @@ fn not_found(e: StoreError) -> AppError {
         StoreError::NotFound => AppError::NotFound("work_order"),
         e => e.into(),
     }
-}
-
-/// The instants bounding a local day in Asia/Shanghai.
-pub(crate) fn day_bounds(day: jiff::civil::Date) -> Result<(Timestamp, Timestamp), AppError> {
-    let tz = jiff::tz::TimeZone::get("Asia/Shanghai")
-        .unwrap_or_else(|_| jiff::tz::TimeZone::fixed(jiff::tz::offset(8)));
-    let start = day
-        .to_zoned(tz.clone())
-        .map_err(|e| AppError::Internal(e.to_string()))?
-        .timestamp();
-    let next = day
-        .tomorrow()
-        .map_err(|e| AppError::Internal(e.to_string()))?
-        .to_zoned(tz)
-        .map_err(|e| AppError::Internal(e.to_string()))?
-        .timestamp();
-    Ok((start, next))
 }

@@ -33,7 +33,7 @@ pub struct AuditQueryForm {
     pub cursor: String,
 }
 
-/// The start of a calendar day in the site's zone (Asia/Shanghai), for date filters.
+/// The start of a calendar day in the site's zone, for date filters.
 fn day_start(s: &str, next: bool) -> Result<Option<jiff::Timestamp>, ()> {
     let s = s.trim();
     if s.is_empty() {
@@ -45,8 +45,7 @@ fn day_start(s: &str, next: bool) -> Result<Option<jiff::Timestamp>, ()> {
     } else {
         d
     };
-    let tz = jiff::tz::TimeZone::get("Asia/Shanghai")
-        .unwrap_or_else(|_| jiff::tz::TimeZone::fixed(jiff::tz::offset(8)));
+    let tz = crate::site::get().tz().clone();
     d.to_zoned(tz).map(|z| Some(z.timestamp())).map_err(|_| ())
 }
 

@@ -260,9 +260,7 @@ pub async fn customer(
 }
 
 pub(crate) fn today(s: &AppState) -> jiff::civil::Date {
-    let tz = jiff::tz::TimeZone::get("Asia/Shanghai")
-        .unwrap_or_else(|_| jiff::tz::TimeZone::fixed(jiff::tz::offset(8)));
-    s.app.now().to_zoned(tz).date()
+    s.app.today()
 }
 
 #[derive(Template, WebTemplate)]

@@ -338,7 +338,7 @@ impl<T: Instant + ?Sized> Instant for &T {
     }
 }
 
-/// `2026-11-22 14:30` (Asia/Shanghai), for the templates.
+/// `2026-11-22 14:30` (the site's zone), for the templates.
 pub fn at(t: impl Instant) -> String {
     fmt_time(t.instant())
 }
@@ -347,15 +347,14 @@ fn opt(s: &str) -> Option<String> {
     Some(s.trim().to_owned()).filter(|s| !s.is_empty())
 }
 
-/// A `datetime-local` value (Asia/Shanghai wall time) as an RFC 3339 instant; anything
+/// A `datetime-local` value (the site's wall time) as an RFC 3339 instant; anything
 /// else goes through as typed (the use-case says what is wrong with it).
 pub(super) fn local_instant(s: &str) -> Option<String> {
     let s = s.trim();
     if s.is_empty() {
         return None;
     }
-    let tz = jiff::tz::TimeZone::get("Asia/Shanghai")
-        .unwrap_or_else(|_| jiff::tz::TimeZone::fixed(jiff::tz::offset(8)));
+    let tz = crate::site::get().tz().clone();
     match s.parse::<jiff::civil::DateTime>() {
         Ok(dt) => dt
             .to_zoned(tz)
@@ -370,8 +369,7 @@ pub(super) fn local_instant(s: &str) -> Option<String> {
 fn day_bound(s: &str, next: bool) -> Option<String> {
     let d = s.trim().parse::<jiff::civil::Date>().ok()?;
     let d = if next { d.tomorrow().ok()? } else { d };
-    let tz = jiff::tz::TimeZone::get("Asia/Shanghai")
-        .unwrap_or_else(|_| jiff::tz::TimeZone::fixed(jiff::tz::offset(8)));
+    let tz = crate::site::get().tz().clone();
     d.to_zoned(tz).ok().map(|z| z.timestamp().to_string())
 }
 

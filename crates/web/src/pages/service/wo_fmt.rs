@@ -11,9 +11,9 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 
-/// The service's time zone (UTC+8 all year; the fixed offset where no tz database exists).
+/// The site's time zone (`site_time_zone`; see [`crate::site`]).
 pub fn tz() -> TimeZone {
-    TimeZone::get("Asia/Shanghai").unwrap_or_else(|_| TimeZone::fixed(jiff::tz::offset(8)))
+    crate::site::get().tz().clone()
 }
 
 pub fn local_date(t: Timestamp) -> Date {
