@@ -4,9 +4,9 @@
 //! the actions the caller may take.
 //!
 //! Over 1,200 lines: the console, the list and the request page share their row and
-//! timeline helpers. The typed event log (issue 12) has rewritten those helpers; the move into
-//! a `requests/` folder (console, list, page, timeline) waits for the same issue's other edits
-//! of this file (idempotent forms, the shared choices) to land, so the two do not collide.
+//! timeline helpers. Not split yet: the move into a `requests/` folder (console, list, page,
+//! timeline) is left for the next session of issue 12, which lands it with its own browser
+//! run; the typed event log and the idempotent forms that rewrote these helpers landed first.
 
 use crate::AppState;
 use crate::extract::{Form, IdempotentForm, Path, Query};
