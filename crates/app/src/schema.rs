@@ -53,6 +53,93 @@ pub enum MilestoneName {
     Loaner,
 }
 
+/// Where a milestone's clock stands.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum ClockStateName {
+    Pending,
+    Running,
+    Paused,
+    Met,
+    Breached,
+    NotRequired,
+    Cancelled,
+}
+
+/// Where a live clock stands on the SLA board.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum BoardStateName {
+    Paused,
+    Running,
+    Warning,
+    Breached,
+}
+
+/// How near a certification is to its end.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum ExpiryName {
+    Never,
+    Valid,
+    Soon,
+    Expired,
+}
+
+/// How soon a job waiting for an engineer is in danger.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum WaitRiskName {
+    Ok,
+    AtRisk,
+    Late,
+}
+
+/// Where a column of an imported file goes.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum ColumnSourceName {
+    Mapping,
+    Default,
+    Ignored,
+    Unknown,
+}
+
+/// What the customer search matched.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum SearchMatchName {
+    Phone,
+    Serial,
+    Name,
+}
+
+/// Where a notification in the bell's list stands.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum InboxStatusName {
+    Unread,
+    Read,
+}
+
+/// Where a background job stands.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum JobStatusName {
+    Pending,
+    Running,
+    Done,
+    Parked,
+}
+
 /// The kinds of special days.
 #[derive(ToSchema)]
 #[schema(rename_all = "snake_case")]

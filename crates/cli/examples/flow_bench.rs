@@ -962,17 +962,34 @@ impl Tokens {
                 .await?;
             Ok::<_, anyhow::Error>(Auth::Bearer(s(&v, "token")?))
         };
-        // The request page is HTML: a browser session.
-        let csrf = "flowbenchflowbenchflowbenchflowbench";
+        // The request page is HTML: a browser session, signed in through the login form
+        // with the CSRF token of its pre-session cookie (`web/src/csrf.rs`).
+        let form = c.http.get(format!("{}/login", c.base)).send().await?;
+        let pre_session = form
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with("as_csrf="))
+            .and_then(|v| v.split(';').next())
+            .context("no as_csrf cookie from /login")?
+            .to_owned();
+        let html = form.text().await?;
+        let marker = "name=\"csrf-token\" content=\"";
+        let csrf = html
+            .split_once(marker)
+            .and_then(|(_, rest)| rest.split('"').next())
+            .context("no CSRF token on /login")?
+            .to_owned();
         let r = c
             .http
             .post(format!("{}/login", c.base))
-            .header("cookie", format!("as_csrf={csrf}"))
+            .header("cookie", pre_session)
             .form(&[
                 ("username", "agent"),
                 ("password", PASSWORD),
                 ("next", "/"),
-                ("_csrf", csrf),
+                ("_csrf", csrf.as_str()),
             ])
             .send()
             .await?;

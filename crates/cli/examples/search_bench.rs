@@ -195,7 +195,7 @@ async fn run(args: &Args, plan: &Plan, url: &str) -> Result<Results> {
         for h in &hits {
             digest.write(b"\t");
             digest.write(h.number.as_bytes());
-            digest.write(h.matched.as_bytes());
+            digest.write(h.matched.as_str().as_bytes());
         }
         digest.write(b"\n");
         samples.push((kind, q, ms, hits.len()));

@@ -452,7 +452,7 @@ async fn import(
         aftersales_domain::Locale::En
     };
     let tr = aftersales_web::i18n::Tr::new(locale);
-    for c in report.columns.iter().filter(|c| c.source == "unknown") {
+    for c in report.columns.iter().filter(|c| c.source.is_unknown()) {
         println!(
             "column {:?} is not imported (not recognized; map it with --mapping)",
             c.column

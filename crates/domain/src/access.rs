@@ -48,6 +48,21 @@ impl Role {
         Role::ALL.into_iter().find(|r| r.as_str() == s)
     }
 
+    /// Partner technicians and the manufacturer's engineers hold certifications.
+    pub fn holds_certifications(self) -> bool {
+        matches!(self, Role::Engineer | Role::Partner)
+    }
+
+    /// A partner's technician (a service partner's, not the manufacturer's own).
+    pub fn is_partner(self) -> bool {
+        self == Role::Partner
+    }
+
+    /// A customer's account on the portal.
+    pub fn is_customer(self) -> bool {
+        self == Role::Customer
+    }
+
     /// Staff of the manufacturer's own network (not partners, not customers).
     pub fn is_staff(self) -> bool {
         !matches!(self, Role::Partner | Role::Customer)
@@ -220,6 +235,17 @@ mod tests {
             assert_eq!(Role::parse(r.as_str()), Some(r));
         }
         assert_eq!(Role::parse("root"), None);
+    }
+
+    #[test]
+    fn engineers_and_partners_hold_certifications() {
+        let holders: Vec<Role> = Role::ALL
+            .into_iter()
+            .filter(|r| r.holds_certifications())
+            .collect();
+        assert_eq!(holders, vec![Role::Engineer, Role::Partner]);
+        assert!(Role::Partner.is_partner() && !Role::Engineer.is_partner());
+        assert!(Role::Customer.is_customer() && !Role::Agent.is_customer());
     }
 
     const STAFF: &[Role] = &[

@@ -90,6 +90,8 @@ pub enum DayKind {
 }
 
 impl DayKind {
+    pub const ALL: &'static [DayKind] = &[DayKind::Holiday, DayKind::Workday];
+
     pub fn as_str(self) -> &'static str {
         match self {
             DayKind::Holiday => "holiday",
@@ -103,6 +105,12 @@ impl DayKind {
             "workday" | "班" | "上班" | "补班" | "work" => Some(DayKind::Workday),
             _ => None,
         }
+    }
+}
+
+impl std::fmt::Display for DayKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 

@@ -156,13 +156,45 @@ pub enum Expiry {
 }
 
 impl Expiry {
-    pub fn code(self) -> &'static str {
+    /// Which of the four it is, without the days.
+    pub fn state(self) -> ExpiryState {
         match self {
-            Expiry::Never => "never",
-            Expiry::Valid { .. } => "valid",
-            Expiry::Soon { .. } => "soon",
-            Expiry::Expired { .. } => "expired",
+            Expiry::Never => ExpiryState::Never,
+            Expiry::Valid { .. } => ExpiryState::Valid,
+            Expiry::Soon { .. } => ExpiryState::Soon,
+            Expiry::Expired { .. } => ExpiryState::Expired,
         }
+    }
+
+    pub fn code(self) -> &'static str {
+        self.state().as_str()
+    }
+}
+
+/// [`Expiry`] without its days, as the API names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExpiryState {
+    Never,
+    Valid,
+    Soon,
+    Expired,
+}
+
+impl ExpiryState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExpiryState::Never => "never",
+            ExpiryState::Valid => "valid",
+            ExpiryState::Soon => "soon",
+            ExpiryState::Expired => "expired",
+        }
+    }
+}
+
+impl std::fmt::Display for ExpiryState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -394,6 +426,10 @@ mod tests {
             assert_eq!(expiry(*last, today, 30), *expected, "{last:?}");
         }
         assert_eq!(Expiry::Soon { days_left: 3 }.code(), "soon");
+        assert_eq!(
+            serde_json::to_value(Expiry::Expired { days_ago: 2 }.state()).expect("name"),
+            serde_json::json!("expired")
+        );
     }
 
     #[test]

@@ -66,7 +66,7 @@ use crate::service::Priority;
 use crate::warranty::Reason;
 use crate::{OrgUnitId, Permission, Role, UserId};
 use jiff::civil::{Date, DateTime};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
 
 /// Mean earth radius (IUGG), km.
@@ -595,7 +595,7 @@ fn load_reason(job: &Job, day: Date, load: Load) -> Reason {
 }
 
 /// How soon a job waiting for an engineer is in danger, for the dispatcher's board.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum WaitRisk {
     /// Within the first half of its target.
@@ -613,6 +613,12 @@ impl WaitRisk {
             WaitRisk::AtRisk => "at_risk",
             WaitRisk::Late => "late",
         }
+    }
+}
+
+impl std::fmt::Display for WaitRisk {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 

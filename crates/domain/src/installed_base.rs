@@ -134,6 +134,8 @@ pub enum CustomerKind {
 }
 
 impl CustomerKind {
+    pub const ALL: &'static [CustomerKind] = &[CustomerKind::Individual, CustomerKind::Company];
+
     pub fn as_str(self) -> &'static str {
         match self {
             CustomerKind::Individual => "individual",
@@ -147,6 +149,77 @@ impl CustomerKind {
             "company" => Some(CustomerKind::Company),
             _ => None,
         }
+    }
+}
+
+/// What the agent's search box matched a customer by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SearchMatch {
+    /// A phone number of one of their contacts.
+    Phone,
+    /// The serial number of one of their units.
+    Serial,
+    /// Their name, company or customer number.
+    Name,
+}
+
+impl SearchMatch {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SearchMatch::Phone => "phone",
+            SearchMatch::Serial => "serial",
+            SearchMatch::Name => "name",
+        }
+    }
+}
+
+impl fmt::Display for SearchMatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where a service contract stands on a day, for the contracts list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContractStanding {
+    /// Starts later.
+    Future,
+    Active,
+    /// Within its reminder period before the end (time to renew).
+    Ending,
+    Ended,
+}
+
+impl ContractStanding {
+    /// The standing on `today`, from the first day, the last day and the reminder day
+    /// (dates, or ISO date texts, which order the same).
+    pub fn on<D: Ord + ?Sized>(start: &D, end: &D, remind_on: &D, today: &D) -> Self {
+        if start > today {
+            ContractStanding::Future
+        } else if end < today {
+            ContractStanding::Ended
+        } else if remind_on <= today {
+            ContractStanding::Ending
+        } else {
+            ContractStanding::Active
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ContractStanding::Future => "future",
+            ContractStanding::Active => "active",
+            ContractStanding::Ending => "ending",
+            ContractStanding::Ended => "ended",
+        }
+    }
+}
+
+impl fmt::Display for ContractStanding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -268,6 +341,28 @@ pub fn parse_date(field: &str, raw: &str) -> Result<jiff::civil::Date, FieldErro
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_contract_stands_by_its_days() {
+        let on =
+            |today: &str| ContractStanding::on("2026-01-01", "2026-12-31", "2026-12-01", today);
+        assert_eq!(on("2025-12-31"), ContractStanding::Future);
+        assert_eq!(on("2026-01-01"), ContractStanding::Active);
+        assert_eq!(on("2026-11-30"), ContractStanding::Active);
+        assert_eq!(on("2026-12-01"), ContractStanding::Ending);
+        assert_eq!(on("2026-12-31"), ContractStanding::Ending);
+        assert_eq!(on("2027-01-01"), ContractStanding::Ended);
+        let d = |s: &str| s.parse::<jiff::civil::Date>().expect("date");
+        assert_eq!(
+            ContractStanding::on(
+                &d("2026-01-01"),
+                &d("2026-12-31"),
+                &d("2026-12-01"),
+                &d("2026-06-01")
+            ),
+            ContractStanding::Active
+        );
+    }
 
     #[test]
     fn completeness_counts_what_applies_to_the_kind() {

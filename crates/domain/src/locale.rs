@@ -21,6 +21,22 @@ impl Locale {
         }
     }
 
+    /// The language's name in itself, as a language switcher shows it.
+    pub fn own_name(self) -> &'static str {
+        match self {
+            Locale::ZhCn => "中文",
+            Locale::En => "English",
+        }
+    }
+
+    /// Of a text kept in both languages, the one in this language.
+    pub fn pick<'a, T: ?Sized>(self, zh: &'a T, en: &'a T) -> &'a T {
+        match self {
+            Locale::ZhCn => zh,
+            Locale::En => en,
+        }
+    }
+
     /// Parses a language tag we offer: `zh`, `zh-CN`, `zh-Hans…` → zh-CN; `en`, `en-US`… → en.
     pub fn from_tag(tag: &str) -> Option<Locale> {
         let primary = tag

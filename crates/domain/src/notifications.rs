@@ -41,6 +41,51 @@ impl NotificationStatus {
     }
 }
 
+impl std::fmt::Display for NotificationStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where a notification goes: the bell in the product, or out by e-mail, SMS or WeChat.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NotificationChannel {
+    InApp,
+    Email,
+    Sms,
+    Wechat,
+}
+
+impl NotificationChannel {
+    pub const ALL: [NotificationChannel; 4] = [
+        NotificationChannel::InApp,
+        NotificationChannel::Email,
+        NotificationChannel::Sms,
+        NotificationChannel::Wechat,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NotificationChannel::InApp => "in_app",
+            NotificationChannel::Email => "email",
+            NotificationChannel::Sms => "sms",
+            NotificationChannel::Wechat => "wechat",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<NotificationChannel> {
+        NotificationChannel::ALL
+            .into_iter()
+            .find(|x| x.as_str() == s)
+    }
+
+    /// Sent out by the delivery job (everything but the bell).
+    pub fn is_outward(self) -> bool {
+        self != NotificationChannel::InApp
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -52,12 +52,28 @@ pub enum RegionClass {
 }
 
 impl RegionClass {
+    pub const ALL: &'static [RegionClass] = &[
+        RegionClass::SameCity,
+        RegionClass::SameProvince,
+        RegionClass::OtherProvince,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             RegionClass::SameCity => "same_city",
             RegionClass::SameProvince => "same_province",
             RegionClass::OtherProvince => "other_province",
         }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|c| c.as_str() == s)
+    }
+}
+
+impl std::fmt::Display for RegionClass {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -359,6 +375,16 @@ mod tests {
 
     fn code(s: &str) -> RegionCode {
         RegionCode::parse("region", s).expect("a code in the table")
+    }
+
+    #[test]
+    fn region_classes_read_back_by_their_names() {
+        for c in RegionClass::ALL {
+            assert_eq!(RegionClass::parse(c.as_str()), Some(*c));
+            let json = serde_json::to_value(c).expect("name");
+            assert_eq!(json.as_str(), Some(c.as_str()));
+        }
+        assert_eq!(RegionClass::parse("same city"), None);
     }
 
     #[test]

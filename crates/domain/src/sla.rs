@@ -14,6 +14,7 @@ use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+pub mod board;
 pub mod escalation;
 
 /// The milestones of a request's promise.
@@ -71,6 +72,12 @@ impl Milestone {
     }
 }
 
+impl std::fmt::Display for Milestone {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Where a milestone's clock stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -103,9 +110,20 @@ impl ClockState {
         }
     }
 
+    /// Breached and not met since: a breach still open, to acknowledge and act on.
+    pub fn is_open_breach(self, met_at: Option<Timestamp>) -> bool {
+        self == ClockState::Breached && met_at.is_none()
+    }
+
     /// Still counting (a warning or a breach may still come).
     pub fn is_open(self) -> bool {
         matches!(self, ClockState::Running | ClockState::Paused)
+    }
+}
+
+impl std::fmt::Display for ClockState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 

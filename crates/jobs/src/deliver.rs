@@ -4,6 +4,7 @@
 
 use crate::{Handlers, JobError};
 use aftersales_app::{App, Job, NOTIFY_DELIVER, Outgoing, SLA_CHECK, SLA_RECALC};
+use aftersales_domain::notifications::NotificationChannel;
 use lettre::message::{Mailbox, header::ContentType};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use std::time::Duration;
@@ -174,22 +175,22 @@ pub fn register(h: &mut Handlers, mailer: Option<Mailer>, webhook: Option<Messag
             if n.already_sent {
                 return Ok(());
             }
-            let sent = match n.channel.as_str() {
-                "email" => match &mailer {
+            let sent = match n.channel {
+                NotificationChannel::Email => match &mailer {
                     Some(m) => m.send(&n).await,
                     None => Err(JobError::retry(
                         "no SMTP server is configured (AFTERSALES_SMTP_URL)",
                     )),
                 },
-                "sms" | "wechat" => match &webhook {
+                NotificationChannel::Sms | NotificationChannel::Wechat => match &webhook {
                     Some(w) => w.send(&n).await,
                     None => Err(JobError::retry(
                         "no SMS webhook is configured (AFTERSALES_SMS_WEBHOOK_URL)",
                     )),
                 },
-                other => Err(JobError::permanent(format!(
-                    "no delivery for channel {other}"
-                ))),
+                NotificationChannel::InApp => Err(JobError::permanent(
+                    "an in-app notification is not delivered",
+                )),
             };
             if let Err(e) = app
                 .record_delivery(&id, sent.as_ref().err().map(|e| e.message.as_str()))

@@ -27,7 +27,7 @@ fn local(t: Option<jiff::Timestamp>) -> String {
 /// "2小时15分" / "2 h 15 min".
 pub fn duration_text(tr: Tr, minutes: i64) -> String {
     let (h, m) = (minutes / 60, minutes % 60);
-    match (tr.lang() == "en", h, m) {
+    match (tr.locale == aftersales_domain::Locale::En, h, m) {
         (true, 0, m) => format!("{m} min"),
         (true, h, 0) => format!("{h} h"),
         (true, h, m) => format!("{h} h {m} min"),

@@ -238,6 +238,49 @@ pub struct Choice {
     pub label: String,
 }
 
+/// A language of the switcher in the top bar.
+pub struct Language {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub current: bool,
+}
+
+impl Shell {
+    /// The languages of the switcher, the page's own marked current.
+    pub fn languages(&self) -> Vec<Language> {
+        Locale::ALL
+            .into_iter()
+            .map(|l| Language {
+                code: l.as_str(),
+                name: l.own_name(),
+                current: l == self.tr.locale,
+            })
+            .collect()
+    }
+}
+
+/// One option of a select over a closed vocabulary: its name, its words and whether it is
+/// the current value (templates ask the flag, never compare names).
+pub struct Pick {
+    pub value: &'static str,
+    pub label: String,
+    pub selected: bool,
+}
+
+impl Pick {
+    /// Every name with its words from the catalog (`{words}.{name}`), `current` selected.
+    pub fn all(tr: Tr, names: &[&'static str], words: &str, current: Option<&str>) -> Vec<Pick> {
+        names
+            .iter()
+            .map(|v| Pick {
+                value: v,
+                label: tr.t_dyn(&format!("{words}.{v}")),
+                selected: current == Some(*v),
+            })
+            .collect()
+    }
+}
+
 /// A message above a form.
 pub enum Banner {
     None,

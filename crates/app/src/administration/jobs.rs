@@ -7,11 +7,10 @@
 //! the change or not at all, and then [`App::wake_jobs`] when it is due at once.
 
 use crate::{AppError, Ctx, Page, cursor};
-use aftersales_domain::{FieldError, Permission};
+use aftersales_domain::{FieldError, JobId, Permission};
 use aftersales_store::administration::jobs as store;
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
 pub use aftersales_store::administration::jobs::{
     Backoff, DEFAULT_MAX_ATTEMPTS, Failed, Job, JobStatus, MAX_ERROR_CHARS, NewJob,
@@ -121,7 +120,7 @@ impl crate::App {
         Ok(JobStatus::ALL
             .iter()
             .map(|s| JobCount {
-                status: s.as_str().to_owned(),
+                status: *s,
                 count: counts.iter().find(|(x, _)| x == s).map_or(0, |(_, n)| *n),
             })
             .collect())
@@ -130,8 +129,9 @@ impl crate::App {
     /// Puts a parked job back in the queue, due now with a fresh count of attempts.
     /// Unknown id: `not_found`; a job that is not parked: `job_not_parked`.
     #[tracing::instrument(skip_all)]
-    pub async fn retry_job(&self, ctx: &Ctx, id: Uuid) -> Result<JobView, AppError> {
+    pub async fn retry_job(&self, ctx: &Ctx, id: JobId) -> Result<JobView, AppError> {
         ctx.require(Permission::JobsManage)?;
+        let JobId(id) = id;
         let now = self.now();
         let mut tx = self.db.begin().await?;
         let before = store::get(tx.conn(), id)
@@ -183,13 +183,14 @@ pub struct JobQuery {
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct JobView {
     #[schema(value_type = String, format = Uuid)]
-    pub id: Uuid,
+    pub id: JobId,
     /// What the job does, e.g. `http.post`.
     pub kind: String,
     /// The logical job: one job per key.
     pub key: String,
     /// `pending`, `running`, `done` or `parked`.
-    pub status: String,
+    #[schema(value_type = crate::schema::JobStatusName)]
+    pub status: JobStatus,
     /// When it is (or was last) due.
     #[schema(value_type = String, format = DateTime)]
     pub due_at: Timestamp,
@@ -212,10 +213,10 @@ pub struct JobView {
 impl From<Job> for JobView {
     fn from(j: Job) -> Self {
         JobView {
-            id: j.id,
+            id: JobId(j.id),
             kind: j.kind,
             key: j.key,
-            status: j.status.as_str().to_owned(),
+            status: j.status,
             due_at: j.due_at,
             attempts: j.attempts,
             max_attempts: j.max_attempts,
@@ -232,6 +233,7 @@ impl From<Job> for JobView {
 /// How many jobs are in one status.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct JobCount {
-    pub status: String,
+    #[schema(value_type = crate::schema::JobStatusName)]
+    pub status: JobStatus,
     pub count: i64,
 }

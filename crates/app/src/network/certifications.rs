@@ -6,7 +6,7 @@
 use crate::{AppError, Ctx, Idempotency, Page, Principal, cursor};
 use aftersales_domain::certification::{
     self as rules, CertLevel, Certification, CertificationInput, DateProblem, EXPIRY_WARNING_DAYS,
-    Expiry,
+    Expiry, ExpiryState,
 };
 use aftersales_domain::installed_base::parse_date;
 use aftersales_domain::{
@@ -52,8 +52,8 @@ pub struct CertificationView {
     /// Whether this record allows dispatch today (a counting level, valid today).
     pub valid_today: bool,
     /// `never`, `valid`, `soon` (within 30 days, today included) or `expired`.
-    #[schema(example = "soon")]
-    pub expiry: String,
+    #[schema(value_type = crate::schema::ExpiryName, example = "soon")]
+    pub expiry: ExpiryState,
     /// Days from today to the last valid day (0 on it, negative once expired).
     pub days_left: Option<i64>,
     #[schema(value_type = Option<String>, format = DateTime)]
@@ -196,11 +196,6 @@ fn not_found_user(e: StoreError) -> AppError {
         StoreError::NotFound => AppError::NotFound("user"),
         e => e.into(),
     }
-}
-
-/// Partner technicians and the manufacturer's engineers hold certifications.
-fn holds_certifications(role: Role) -> bool {
-    matches!(role, Role::Engineer | Role::Partner)
 }
 
 /// An optional date of a patch: `None` unchanged, `Some(None)` cleared.
@@ -397,7 +392,7 @@ impl crate::App {
             issuer: c.issuer.clone(),
             valid_today: c.removed_at.is_none()
                 && rules::is_certified(&[as_rule], &c.product_line, today),
-            expiry: exp.code().to_owned(),
+            expiry: exp.state(),
             days_left,
             removed_at: c.removed_at,
             removed_by: c.removed_by.clone(),
@@ -451,7 +446,7 @@ impl crate::App {
             display_name: u.display_name,
             role: u.role,
             org_unit_name,
-            technician: holds_certifications(u.role),
+            technician: u.role.holds_certifications(),
         })
     }
 
@@ -522,7 +517,7 @@ impl crate::App {
         };
         date_rules(&parsed)?;
         let holder = self.holder_in_scope(&scope, user).await?;
-        if !holds_certifications(holder.role) {
+        if !holder.role.holds_certifications() {
             return Err(AppError::Conflict("not_a_technician"));
         }
         let known = self.known_lines().await?;

@@ -10,7 +10,7 @@ mod customer;
 
 use crate::{AppError, Ctx, Principal};
 use aftersales_domain::Locale;
-use aftersales_domain::notifications::NotificationStatus;
+use aftersales_domain::notifications::{NotificationChannel, NotificationStatus};
 use aftersales_store::administration::jobs::{self as job_store, NewJob};
 use aftersales_store::sla::{self as store, NotificationRow};
 use aftersales_store::{Conn, Tx, time};
@@ -149,7 +149,8 @@ pub struct NotificationView {
     pub link: Option<String>,
     pub request_id: Option<String>,
     /// `unread` or `read`.
-    pub status: String,
+    #[schema(value_type = crate::schema::InboxStatusName)]
+    pub status: NotificationStatus,
     #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
 }
@@ -165,7 +166,7 @@ pub struct Inbox {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outgoing {
     pub id: String,
-    pub channel: String,
+    pub channel: NotificationChannel,
     pub address: String,
     pub subject: String,
     pub body: String,
@@ -188,49 +189,63 @@ impl crate::App {
         let now = self.now();
         let (subject, body) = render(event, to.locale, params);
         let created_at = time::to_db(now)?;
-        let row = |channel: &str, address: Option<String>, status: &str| NotificationRow {
-            id: uuid::Uuid::now_v7().to_string(),
-            user_id: to.user_id.clone(),
-            channel: channel.to_owned(),
-            address,
-            locale: to.locale.as_str().to_owned(),
-            event: event.to_owned(),
-            request_id: request_id.map(str::to_owned),
-            subject: subject.clone(),
-            body: body.clone(),
-            link: link.map(str::to_owned),
-            status: status.to_owned(),
-            last_error: None,
-            created_at: created_at.clone(),
-            read_at: None,
-            sent_at: None,
-        };
+        let row =
+            |channel: NotificationChannel, address: Option<String>, status: &str| NotificationRow {
+                id: uuid::Uuid::now_v7().to_string(),
+                user_id: to.user_id.clone(),
+                channel: channel.as_str().to_owned(),
+                address,
+                locale: to.locale.as_str().to_owned(),
+                event: event.to_owned(),
+                request_id: request_id.map(str::to_owned),
+                subject: subject.clone(),
+                body: body.clone(),
+                link: link.map(str::to_owned),
+                status: status.to_owned(),
+                last_error: None,
+                created_at: created_at.clone(),
+                read_at: None,
+                sent_at: None,
+            };
         let mut rows = vec![];
         if to.user_id.is_some() {
-            rows.push(row("in_app", None, NotificationStatus::Unread.as_str()));
+            rows.push((
+                NotificationChannel::InApp,
+                row(
+                    NotificationChannel::InApp,
+                    None,
+                    NotificationStatus::Unread.as_str(),
+                ),
+            ));
         }
         if self.cfg.email_enabled
             && let Some(e) = to.email.as_deref().filter(|e| !e.trim().is_empty())
         {
-            rows.push(row(
-                "email",
-                Some(e.trim().to_owned()),
-                NotificationStatus::Queued.as_str(),
+            rows.push((
+                NotificationChannel::Email,
+                row(
+                    NotificationChannel::Email,
+                    Some(e.trim().to_owned()),
+                    NotificationStatus::Queued.as_str(),
+                ),
             ));
         }
         if self.cfg.sms_enabled
             && to.user_id.is_none()
             && let Some(p) = to.phone.as_deref().filter(|p| !p.trim().is_empty())
         {
-            rows.push(row(
-                "sms",
-                Some(p.trim().to_owned()),
-                NotificationStatus::Queued.as_str(),
+            rows.push((
+                NotificationChannel::Sms,
+                row(
+                    NotificationChannel::Sms,
+                    Some(p.trim().to_owned()),
+                    NotificationStatus::Queued.as_str(),
+                ),
             ));
         }
-        for n in rows {
+        for (channel, n) in rows {
             store::insert_notification(tx.conn(), &n).await?;
-            if n.channel != "in_app" {
+            if channel.is_outward() {
                 job_store::arm(
                     tx.conn(),
                     &NewJob::new(
@@ -257,8 +272,12 @@ impl crate::App {
         Ok(Some(Outgoing {
             already_sent: NotificationStatus::parse(&n.status) == Some(NotificationStatus::Sent),
             address: n.address.clone().unwrap_or_default(),
+            channel: crate::service::requests::stored(
+                "notifications.channel",
+                &n.channel,
+                NotificationChannel::parse,
+            )?,
             id: n.id,
-            channel: n.channel,
             subject: n.subject,
             body: n.body,
             locale: n.locale,
@@ -339,7 +358,11 @@ fn view(n: NotificationRow) -> Result<NotificationView, AppError> {
         body: n.body,
         link: n.link,
         request_id: n.request_id,
-        status: n.status,
+        status: crate::service::requests::stored(
+            "notifications.status",
+            &n.status,
+            NotificationStatus::parse,
+        )?,
     })
 }
 

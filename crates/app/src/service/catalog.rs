@@ -3,7 +3,7 @@
 //! engineer's service record causes. The demo seed covers the demo product lines.
 
 use crate::{AppError, Ctx};
-use aftersales_domain::{FieldError, Permission};
+use aftersales_domain::{FieldError, Locale, Permission};
 use aftersales_store::service::catalog::{self as store, CodeRow};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -22,13 +22,9 @@ pub struct CatalogCode {
 }
 
 impl CatalogCode {
-    /// The name in a language (`en`, else Chinese).
-    pub fn name(&self, lang: &str) -> &str {
-        if lang == "en" {
-            &self.name_en
-        } else {
-            &self.name_zh
-        }
+    /// The name in a language.
+    pub fn name(&self, locale: Locale) -> &str {
+        locale.pick(&self.name_zh, &self.name_en)
     }
 }
 

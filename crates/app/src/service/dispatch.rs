@@ -18,7 +18,7 @@ use crate::{AppError, Ctx, Principal};
 use aftersales_domain::certification::{Certification, Standing, standing};
 use aftersales_domain::coverage::{self as coverage_rules, Responsible};
 use aftersales_domain::dispatch::{
-    self as rules, Candidate, Coverage, CoverageMatch, GeoPoint, Job, Load, Window,
+    self as rules, Candidate, Coverage, CoverageMatch, GeoPoint, Job, Load, WaitRisk, Window,
 };
 use aftersales_domain::region::RegionCode;
 use aftersales_domain::service::{Priority, WoAction, WoStatus, wo_transition};
@@ -58,7 +58,8 @@ pub struct SuggestionView {
     /// The engineer: id, user name (`code`) and display name.
     pub engineer: NamedRef,
     /// `engineer` or `partner` (a partner's technician).
-    pub role: String,
+    #[schema(value_type = crate::schema::RoleName)]
+    pub role: Role,
     pub org_unit: Option<NamedRef>,
     /// 1 for the best; null when excluded.
     pub rank: Option<i64>,
@@ -124,7 +125,8 @@ pub struct BoardJob {
     /// Minutes it may wait for dispatch by its priority (until the SLA clocks come).
     pub target_minutes: i64,
     /// `ok`, `at_risk` (half the target passed) or `late`.
-    pub risk: String,
+    #[schema(value_type = crate::schema::WaitRiskName)]
+    pub risk: WaitRisk,
     /// The agreed appointment, else the window the customer asked for.
     #[schema(value_type = Option<String>, format = DateTime)]
     pub window_start: Option<Timestamp>,
@@ -156,7 +158,8 @@ pub struct BoardBlock {
 pub struct BoardEngineer {
     pub engineer: NamedRef,
     /// `engineer` or `partner`.
-    pub role: String,
+    #[schema(value_type = crate::schema::RoleName)]
+    pub role: Role,
     pub org_unit: Option<NamedRef>,
     /// Product lines they are certified for on the day.
     pub product_lines: Vec<String>,
@@ -433,13 +436,13 @@ impl crate::App {
         }
         let items = rules::suggest(job, &candidates)
             .into_iter()
-            .filter_map(|s| {
-                let t = info.get(&s.engineer)?;
+            .filter_map(|s| info.get(&s.engineer).map(|t| (s, t)))
+            .map(|(s, t)| -> Result<SuggestionView, AppError> {
                 let (engineer, org_unit) = tech_ref(t);
-                Some(SuggestionView {
+                Ok(SuggestionView {
                     current: w.engineer_id.as_deref() == Some(t.id.as_str()),
                     engineer,
-                    role: t.role.clone(),
+                    role: stored("users.role", &t.role, Role::parse)?,
                     org_unit,
                     rank: s.rank.map(|r| r as i64),
                     score: s.score.and_then(|x| i64::try_from(x).ok()),
@@ -452,7 +455,7 @@ impl crate::App {
                     exclusions: s.exclusions.iter().map(reason_view).collect(),
                 })
             })
-            .collect();
+            .collect::<Result<Vec<_>, AppError>>()?;
         Ok(SuggestionsView {
             work_order: WorkOrderRef {
                 id: w.id.clone(),
@@ -538,7 +541,7 @@ impl crate::App {
             created_at: created,
             waited_minutes: waited.max(0),
             target_minutes: rules::dispatch_target_minutes(priority),
-            risk: rules::wait_risk(priority, waited).as_str().to_owned(),
+            risk: rules::wait_risk(priority, waited),
             window_start,
             window_end,
             window_agreed: agreed,
@@ -775,7 +778,7 @@ fn board_engineer(
     let (engineer, org_unit) = tech_ref(t);
     Ok(BoardEngineer {
         engineer,
-        role: t.role.clone(),
+        role: stored("users.role", &t.role, Role::parse)?,
         org_unit,
         product_lines: lines,
         open_orders,

@@ -2,11 +2,11 @@
 //! signature image for print, and the information clerk's daily reconciliation with its
 //! random call-backs (R-DSP-7, R-DSP-8).
 
-use crate::service::requests::{opt_ts, ts};
+use crate::service::requests::{opt_ts, stored, stored_opt, ts};
 use crate::service::work_orders::{content_hash, record_content, status_of};
 use crate::{AppError, Ctx, Principal};
 use aftersales_domain::installed_base::parse_opt_notes;
-use aftersales_domain::service::{CallbackOutcome, RequestEvent, WoStatus};
+use aftersales_domain::service::{CallbackOutcome, Outcome, RequestEvent, WoStatus};
 use aftersales_domain::{FieldError, OrgUnitId, Permission, Role};
 use aftersales_store::service::reconciliation as store;
 use aftersales_store::service::{self as flow, WorkOrderRow};
@@ -38,7 +38,8 @@ pub struct RecordVerification {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct CallbackView {
     /// `confirmed`, `discrepancy` or `unreachable`.
-    pub outcome: String,
+    #[schema(value_type = crate::schema::CallbackOutcomeName)]
+    pub outcome: CallbackOutcome,
     pub notes: Option<String>,
     pub by_name: String,
     #[schema(value_type = String, format = DateTime)]
@@ -61,7 +62,8 @@ pub struct ReconLine {
     pub appointment_start: Option<Timestamp>,
     #[schema(value_type = Option<String>, format = DateTime)]
     pub completed_at: Option<Timestamp>,
-    pub outcome: Option<String>,
+    #[schema(value_type = Option<crate::schema::OutcomeName>)]
+    pub outcome: Option<Outcome>,
     /// Signed by the customer on the engineer's screen.
     pub signed: bool,
     pub signature_declined_reason: Option<String>,
@@ -228,7 +230,7 @@ impl crate::App {
             .map(|c| {
                 Ok(CallbackView {
                     at: ts("callbacks.at", &c.at)?,
-                    outcome: c.outcome,
+                    outcome: stored("callbacks.outcome", &c.outcome, CallbackOutcome::parse)?,
                     notes: c.notes,
                     by_name: c.by_name,
                 })
@@ -251,7 +253,7 @@ impl crate::App {
                 w.appointment_start.as_deref(),
             )?,
             completed_at: opt_ts("work_orders.completed_at", w.completed_at.as_deref())?,
-            outcome: w.outcome.clone(),
+            outcome: stored_opt("work_orders.outcome", w.outcome.as_deref(), Outcome::parse)?,
             signed: rec
                 .as_ref()
                 .is_some_and(|r| r.signature_png.is_some() && r.signed_at.is_some()),
@@ -379,7 +381,7 @@ impl crate::App {
         .await?;
         tx.commit().await?;
         Ok(CallbackView {
-            outcome: outcome.as_str().to_owned(),
+            outcome,
             notes,
             by_name,
             at: now,

@@ -4,6 +4,7 @@
 use crate::{AppError, Ctx};
 use aftersales_domain::locale::Locale;
 use aftersales_domain::sla::Milestone;
+use aftersales_domain::sla::board::{BoardState, KeptClock};
 use aftersales_domain::{FieldError, Permission};
 use aftersales_store::network::org as org_store;
 use aftersales_store::sla as store;
@@ -31,9 +32,11 @@ pub struct SlaBoardQuery {
 /// One milestone on the board.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct BoardClock {
-    pub milestone: String,
+    #[schema(value_type = crate::schema::MilestoneName)]
+    pub milestone: Milestone,
     pub label: String,
-    pub state: String,
+    #[schema(value_type = crate::schema::BoardStateName)]
+    pub state: BoardState,
     #[schema(value_type = Option<String>, format = DateTime)]
     pub due_at: Option<Timestamp>,
 }
@@ -50,14 +53,16 @@ pub struct SlaBoardRow {
     pub engineer_id: Option<String>,
     pub engineer_name: Option<String>,
     /// The open milestone due first.
-    pub next_milestone: Option<String>,
+    #[schema(value_type = Option<crate::schema::MilestoneName>)]
+    pub next_milestone: Option<Milestone>,
     pub next_label: Option<String>,
     #[schema(value_type = Option<String>, format = DateTime)]
     pub next_due_at: Option<Timestamp>,
     /// Seconds from now to that due time (negative once past).
     pub seconds_left: Option<i64>,
     /// The worst state now: `breached`, `warning` (past 80 %), `running` or `paused`.
-    pub state: String,
+    #[schema(value_type = crate::schema::BoardStateName)]
+    pub state: BoardState,
     pub clocks: Vec<BoardClock>,
 }
 
@@ -132,61 +137,38 @@ impl crate::App {
         let now = self.now();
         let mut out = vec![];
         for r in rows {
-            let clocks: Vec<serde_json::Value> =
-                serde_json::from_str(&r.clocks).unwrap_or_default();
-            let ts = |v: &serde_json::Value, k: &str| {
-                v.get(k)
-                    .and_then(|x| x.as_str())
-                    .and_then(|s| s.parse::<Timestamp>().ok())
-            };
-            let mut board_clocks = vec![];
-            let mut worst = 0u8;
-            for c in &clocks {
-                let Some(m) = c
-                    .get("milestone")
-                    .and_then(|v| v.as_str())
-                    .and_then(Milestone::parse)
-                else {
-                    continue;
-                };
-                let stored = c.get("state").and_then(|v| v.as_str()).unwrap_or("");
-                let met = c.get("met_at").is_some_and(|v| !v.is_null());
-                let due = ts(c, "due_at");
-                // The state now: a running clock past its due time is breached, past its
-                // warning share a warning, whatever the last computation said.
-                let state = match stored {
-                    "running" if due.is_some_and(|d| d <= now) => "breached",
-                    "running" if ts(c, "warn_at").is_some_and(|w| w <= now) => "warning",
-                    "breached" if met => continue,
-                    "running" | "paused" | "breached" => stored,
-                    _ => continue,
-                };
-                worst = worst.max(match state {
-                    "breached" => 4,
-                    "warning" => 3,
-                    "running" => 2,
-                    _ => 1,
-                });
-                board_clocks.push(BoardClock {
-                    milestone: m.as_str().to_owned(),
-                    label: m.label(locale).to_owned(),
-                    state: state.to_owned(),
-                    due_at: due,
-                });
-            }
-            if board_clocks.is_empty() {
+            let kept: Vec<KeptClock> = serde_json::from_str(&r.clocks)
+                .map_err(|e| super::internal("sla_status.clocks", e))?;
+            let board_clocks: Vec<BoardClock> = kept
+                .iter()
+                .filter_map(|c| {
+                    Some(BoardClock {
+                        state: c.board_state(now)?,
+                        milestone: c.milestone,
+                        label: c.milestone.label(locale).to_owned(),
+                        due_at: c.due_at,
+                    })
+                })
+                .collect();
+            let Some(worst) = board_clocks.iter().map(|c| c.state).max() else {
                 continue;
-            }
+            };
             if let Some(m) = milestone
-                && !board_clocks.iter().any(|c| c.milestone == m.as_str())
+                && !board_clocks.iter().any(|c| c.milestone == m)
             {
                 continue;
             }
             let next_due_at = r
                 .next_due_at
                 .as_deref()
-                .and_then(|s| s.parse::<Timestamp>().ok());
-            let next = r.next_milestone.as_deref().and_then(Milestone::parse);
+                .map(str::parse::<Timestamp>)
+                .transpose()
+                .map_err(|e| super::internal("sla_status.next_due_at", e))?;
+            let next = crate::service::requests::stored_opt(
+                "sla_status.next_milestone",
+                r.next_milestone.as_deref(),
+                Milestone::parse,
+            )?;
             out.push(SlaBoardRow {
                 request_id: r.request_id,
                 number: r.number,
@@ -196,12 +178,11 @@ impl crate::App {
                 owner_name: r.owner_name,
                 engineer_id: r.engineer_id,
                 engineer_name: r.engineer_name,
-                next_milestone: next.map(|m| m.as_str().to_owned()),
+                next_milestone: next,
                 next_label: next.map(|m| m.label(locale).to_owned()),
                 seconds_left: next_due_at.map(|d| d.duration_since(now).as_secs()),
                 next_due_at,
-                state: ["paused", "paused", "running", "warning", "breached"][worst as usize]
-                    .to_owned(),
+                state: worst,
                 clocks: board_clocks,
             });
         }

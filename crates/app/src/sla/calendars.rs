@@ -108,7 +108,8 @@ pub struct SpecialDayView {
     #[schema(value_type = String, format = Date)]
     pub day: Date,
     /// `holiday` or `workday` (调休上班).
-    pub kind: String,
+    #[schema(value_type = crate::schema::DayKindName)]
+    pub kind: DayKind,
     pub name: String,
     /// The org unit whose own day it is; null for the national schedule.
     pub org_unit_id: Option<String>,
@@ -243,7 +244,7 @@ impl crate::App {
 fn special_day_view(r: &SpecialDayRow) -> Result<SpecialDayView, AppError> {
     Ok(SpecialDayView {
         day: r.day.parse().map_err(|e| internal("special day", e))?,
-        kind: r.kind.clone(),
+        kind: DayKind::parse(&r.kind).ok_or_else(|| internal("special day kind", &r.kind))?,
         name: r.name.clone(),
         org_unit_id: (!r.scope.is_empty()).then(|| r.scope.clone()),
     })

@@ -10,7 +10,8 @@ use aftersales_domain::locale::Locale;
 use aftersales_domain::region::{RegionClass, RegionCode, region_class};
 use aftersales_domain::service::{LoggedEvent, Priority, RequestKind, RequestStatus};
 use aftersales_domain::sla::{
-    self as rules, ClockState, Facts, LogEvent, MilestoneClock, PolicyRule, SlaState,
+    self as rules, ClockState, Facts, LogEvent, Milestone, MilestoneClock, PolicyRule, SlaState,
+    board::KeptClock,
 };
 use aftersales_domain::{OrgUnitId, Permission};
 use aftersales_store::service::{self as service_store, RequestRow};
@@ -31,7 +32,8 @@ pub const WARN_PERCENT: u8 = 80;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ClockView {
     /// `response`, `arrival`, `diagnosis`, `resolution` or `loaner`.
-    pub milestone: String,
+    #[schema(value_type = crate::schema::MilestoneName)]
+    pub milestone: Milestone,
     pub label: String,
     pub target_minutes: i64,
     /// The calendar's key.
@@ -50,9 +52,17 @@ pub struct ClockView {
     /// Working time left while a pause holds the clock.
     pub remaining_seconds: Option<i64>,
     /// `pending`, `running`, `paused`, `met`, `breached`, `not_required` or `cancelled`.
-    pub state: String,
+    #[schema(value_type = crate::schema::ClockStateName)]
+    pub state: ClockState,
     /// Why the due time is where it is, in the caller's language.
     pub trace: Vec<String>,
+}
+
+impl ClockView {
+    /// A breach not met since: the dispatcher may acknowledge it.
+    pub fn is_open_breach(&self) -> bool {
+        self.state.is_open_breach(self.met_at)
+    }
 }
 
 /// The rule a request falls under, and why.
@@ -240,9 +250,7 @@ impl crate::App {
         let live: Vec<&MilestoneClock> = c
             .clocks
             .iter()
-            .filter(|k| {
-                k.state.is_open() || (k.state == ClockState::Breached && k.met_at.is_none())
-            })
+            .filter(|k| k.state.is_open() || k.state.is_open_breach(k.met_at))
             .collect();
         // The board's order: the earliest due time among the clocks not met, so an overdue
         // one (due in the past) comes first.
@@ -265,19 +273,24 @@ impl crate::App {
             } else {
                 ClockState::NotRequired
             });
-        let clocks: Vec<serde_json::Value> = c
+        let kept: Vec<KeptClock> = c
             .clocks
             .iter()
-            .map(|k| -> Result<serde_json::Value, AppError> {
-                Ok(serde_json::json!({
-                    "milestone": k.milestone.as_str(),
-                    "state": k.state.as_str(),
-                    "due_at": k.due_at.map(time::to_db).transpose()?,
-                    "warn_at": k.warn_at.map(time::to_db).transpose()?,
-                    "met_at": k.met_at.map(time::to_db).transpose()?,
-                }))
+            .map(|k| -> Result<KeptClock, AppError> {
+                // Only instants the store can keep are kept (the years it bounds).
+                for t in [k.due_at, k.warn_at, k.met_at].into_iter().flatten() {
+                    time::to_db(t)?;
+                }
+                Ok(KeptClock {
+                    milestone: k.milestone,
+                    state: k.state,
+                    due_at: k.due_at,
+                    warn_at: k.warn_at,
+                    met_at: k.met_at,
+                })
             })
             .collect::<Result<_, _>>()?;
+        let clocks = serde_json::to_string(&kept).map_err(|e| internal("sla_status.clocks", e))?;
         store::upsert_status(
             &mut *conn,
             &store::StatusRow {
@@ -287,7 +300,7 @@ impl crate::App {
                 next_milestone: next.map(|(_, m)| m.as_str().to_owned()),
                 state: worst.as_str().to_owned(),
                 open: i64::from(open_request && !live.is_empty()),
-                clocks: serde_json::Value::Array(clocks).to_string(),
+                clocks,
                 computed_at: time::to_db(now)?,
             },
         )
@@ -336,7 +349,7 @@ fn sla_view(r: &RequestRow, c: &Computed, locale: Locale, now: Timestamp) -> Req
                 .map(|cal| rules::trace_text(k, cal, locale))
                 .unwrap_or_default();
             ClockView {
-                milestone: k.milestone.as_str().to_owned(),
+                milestone: k.milestone,
                 label: k.milestone.label(locale).to_owned(),
                 target_minutes: k.target_minutes,
                 calendar: k.calendar.clone(),
@@ -346,7 +359,7 @@ fn sla_view(r: &RequestRow, c: &Computed, locale: Locale, now: Timestamp) -> Req
                 met_at: k.met_at,
                 paused_seconds: k.paused_seconds,
                 remaining_seconds: k.remaining_seconds,
-                state: k.state.as_str().to_owned(),
+                state: k.state,
                 trace,
             }
         })

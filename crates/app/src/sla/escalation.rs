@@ -13,8 +13,8 @@ use crate::{AppError, Ctx, Principal};
 use aftersales_domain::locale::Locale;
 use aftersales_domain::service::events::{LadderStep, MilestoneDue};
 use aftersales_domain::service::{EventKind, LoggedEvent, RequestEvent, RequestStatus};
+use aftersales_domain::sla::Milestone;
 use aftersales_domain::sla::escalation::{self as ladder, LadderAction, LadderMark, Reach};
-use aftersales_domain::sla::{ClockState, Milestone};
 use aftersales_domain::{Permission, Role};
 use aftersales_store::administration::jobs::{self as job_store, NewJob};
 use aftersales_store::service::{self as service_store, RequestRow};
@@ -349,7 +349,7 @@ impl crate::App {
         let clock = c
             .clocks
             .iter()
-            .find(|k| k.milestone == m && k.state == ClockState::Breached && k.met_at.is_none())
+            .find(|k| k.milestone == m && k.state.is_open_breach(k.met_at))
             .ok_or(AppError::Conflict("not_breached"))?;
         let due_at = clock.due_at;
         let mut tx = self.db.begin().await?;

@@ -18,21 +18,12 @@ pub(crate) fn rule_of(r: &RuleRow) -> Result<PolicyRule, AppError> {
         name: r.name.clone(),
         contract_level: r.contract_level.clone(),
         customer_tier: r.customer_tier.clone(),
-        region_class: r.region_class.as_deref().and_then(region_class_of),
+        region_class: r.region_class.as_deref().and_then(RegionClass::parse),
         priority: r.priority.as_deref().and_then(Priority::parse),
         kind: r.kind.as_deref().and_then(RequestKind::parse),
         rank: r.rank as i32,
         targets: serde_json::from_str(&r.targets).map_err(|e| internal("rule targets", e))?,
     })
-}
-
-pub(crate) fn region_class_of(s: &str) -> Option<RegionClass> {
-    match s {
-        "same_city" => Some(RegionClass::SameCity),
-        "same_province" => Some(RegionClass::SameProvince),
-        "other_province" => Some(RegionClass::OtherProvince),
-        _ => None,
-    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -132,7 +123,7 @@ impl crate::App {
         let region = opt(&input.region_class);
         if region
             .as_deref()
-            .is_some_and(|r| region_class_of(r).is_none())
+            .is_some_and(|r| RegionClass::parse(r).is_none())
         {
             errs.push(FieldError::new("region_class", "invalid_choice"));
         }

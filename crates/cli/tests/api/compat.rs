@@ -9,7 +9,7 @@
 //! compared whole. Nothing is normalized: the clock stands still, and the ids, numbers and
 //! times are the stored ones.
 
-mod read;
+pub(crate) mod read;
 
 use crate::helpers::{ADMIN_PASSWORD, DEMO_PASSWORD, TestApp, fresh_pg_database, temp_dir};
 use aftersales_app::ManualClock;
@@ -46,8 +46,10 @@ async fn a_sqlite_database_made_by_c538bd8_reads_back_the_same() {
     let dir = temp_dir();
     std::fs::write(dir.join("aftersales.db"), fixture("demo.sqlite.gz")).expect("copy");
     let app = TestApp::sqlite_existing(dir, read_clock()).await;
+    let board = board(&app.base, ADMIN_PASSWORD).await;
     let got = read::read_back(&app.base, ADMIN_PASSWORD, DEMO_PASSWORD).await;
     same(&expected("expected.sqlite.json.gz"), &got);
+    board_agrees(&board, &got);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -67,8 +69,75 @@ async fn a_postgres_database_made_by_c538bd8_reads_back_the_same() {
         .expect("restore");
     assert!(psql.wait().expect("psql").success(), "the dump restores");
     let app = TestApp::postgres_existing(name, read_clock()).await;
+    let board = board(&app.base, ADMIN_PASSWORD).await;
     let got = read::read_back(&app.base, ADMIN_PASSWORD, DEMO_PASSWORD).await;
     same(&expected("expected.postgres.json.gz"), &got);
+    board_agrees(&board, &got);
+}
+
+/// The SLA board as the admin reads it (`GET /api/v1/sla/board`): read from the clocks the
+/// last computation kept (`sla_status.clocks`), not recomputed, so it shows how the stored
+/// clocks read back.
+async fn board(base: &str, admin_password: &str) -> Value {
+    let api = reqwest::Client::new();
+    let token = read::api_token(&api, base, "admin", admin_password).await;
+    read::api_get(&api, base, "/api/v1/sla/board?limit=1000", &token, "zh-CN").await
+}
+
+/// The board, read from the clocks c538bd8 kept, agrees with each request's clocks computed
+/// now: every clock it shows is a live clock of that request with the same due time, and
+/// every request with a live clock is on it.
+fn board_agrees(board: &Value, read: &Value) {
+    let rows = board.as_array().expect("board rows");
+    let live = |c: &Value| {
+        matches!(c["state"].as_str(), Some("running" | "paused"))
+            || (c["state"] == "breached" && c["met_at"].is_null())
+    };
+    let mut with_live = Vec::new();
+    for r in read["requests"].as_array().expect("requests") {
+        let clocks = r["sla"]["zh-CN"]["clocks"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        let open = !matches!(
+            r["request"]["status"].as_str(),
+            Some("resolved" | "closed" | "cancelled")
+        );
+        if open && clocks.iter().any(live) {
+            with_live.push(r["number"].as_str().expect("number").to_owned());
+        }
+        let Some(row) = rows.iter().find(|x| x["number"] == r["number"]) else {
+            continue;
+        };
+        for c in row["clocks"].as_array().expect("board clocks") {
+            let now = clocks
+                .iter()
+                .find(|k| k["milestone"] == c["milestone"])
+                .unwrap_or_else(|| panic!("{}: {} on the board only", r["number"], c["milestone"]));
+            assert!(
+                live(now),
+                "{}: {} is on the board but not live",
+                r["number"],
+                c["milestone"]
+            );
+            assert_eq!(
+                c["due_at"], now["due_at"],
+                "{}: {}",
+                r["number"], c["milestone"]
+            );
+        }
+    }
+    let mut on_board: Vec<String> = rows
+        .iter()
+        .map(|x| x["number"].as_str().expect("number").to_owned())
+        .collect();
+    on_board.sort();
+    with_live.sort();
+    assert!(
+        !on_board.is_empty(),
+        "the demo has open requests with running clocks"
+    );
+    assert_eq!(on_board, with_live, "the requests on the board");
 }
 
 /// What the typed event log changed on purpose, applied to what c538bd8 read back:

@@ -27,4 +27,5 @@ mod network;
 mod observability;
 mod org_and_users;
 mod requests_ui;
+mod site_zone;
 mod web;

@@ -16,40 +16,7 @@ use jiff::{SignedDuration, Timestamp};
 use sqlx::{Any, Executor, FromRow};
 use uuid::Uuid;
 
-/// Where a job stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum JobStatus {
-    /// Waiting for its due time (or for a retry after a failed attempt).
-    Pending,
-    /// Claimed by a worker, until `locked_until`.
-    Running,
-    Done,
-    /// Failed `max_attempts` times (or failed permanently): waits for an admin's retry.
-    Parked,
-}
-
-impl JobStatus {
-    /// In the order admins see them: what needs attention first.
-    pub const ALL: [JobStatus; 4] = [
-        JobStatus::Parked,
-        JobStatus::Running,
-        JobStatus::Pending,
-        JobStatus::Done,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            JobStatus::Pending => "pending",
-            JobStatus::Running => "running",
-            JobStatus::Done => "done",
-            JobStatus::Parked => "parked",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<JobStatus> {
-        JobStatus::ALL.into_iter().find(|x| x.as_str() == s)
-    }
-}
+pub use aftersales_domain::jobs::JobStatus;
 
 /// A job as stored.
 #[derive(Debug, Clone, PartialEq)]

@@ -4,9 +4,13 @@
 use crate::AppState;
 use crate::extract::{Form, Path, Query};
 use crate::io;
-use crate::shell::{PageError, Shell, WebUser};
+use crate::shell::{PageError, Pick, Shell, WebUser};
 use aftersales_app::{AppError, CalendarView, Inbox, SlaBoardQuery, SlaBoardRow, SpecialDayView};
 use aftersales_domain::Permission;
+use aftersales_domain::calendar::DayKind;
+use aftersales_domain::region::RegionClass;
+use aftersales_domain::service::{Priority, RequestKind};
+use aftersales_domain::sla::Milestone;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::body::Body;
@@ -33,7 +37,7 @@ pub struct BoardPage {
 }
 
 impl BoardPage {
-    pub fn state_label(&self, s: &str) -> String {
+    pub fn state_label(&self, s: impl std::fmt::Display) -> String {
         self.shell.tr.t_dyn(&format!("sla.state.{s}"))
     }
 
@@ -59,7 +63,11 @@ pub struct BoardForm {
     milestone: String,
 }
 
-pub async fn board(State(s): State<AppState>, u: WebUser, Query(f): Query<BoardForm>) -> Response {
+pub async fn board(
+    State(s): State<AppState>,
+    u: WebUser,
+    Query(f): Query<BoardForm>,
+) -> Result<Response, PageError> {
     let tr = u.tr();
     let q = SlaBoardQuery {
         org_unit_id: Some(f.org_unit_id.clone()),
@@ -67,14 +75,8 @@ pub async fn board(State(s): State<AppState>, u: WebUser, Query(f): Query<BoardF
         milestone: Some(f.milestone.clone()),
         limit: Some(300),
     };
-    let rows = match s.app.sla_board(&u.ctx, &q, tr.locale).await {
-        Ok(r) => r,
-        Err(e) => return PageError::for_user(e, u).into_response(),
-    };
-    let units = match s.app.org_unit_choices(&u.ctx).await {
-        Ok(x) => x,
-        Err(e) => return PageError::for_user(e, u).into_response(),
-    };
+    let rows = s.app.sla_board(&u.ctx, &q, tr.locale).await?;
+    let units = s.app.org_unit_choices(&u.ctx).await?;
     let milestones = aftersales_domain::sla::Milestone::ALL
         .iter()
         .map(|m| (m.as_str().to_owned(), m.label(tr.locale).to_owned()))
@@ -85,7 +87,7 @@ pub async fn board(State(s): State<AppState>, u: WebUser, Query(f): Query<BoardF
         .collect();
     engineers.sort();
     engineers.dedup();
-    BoardPage {
+    Ok(BoardPage {
         shell: u.shell,
         engineers,
         rows,
@@ -95,7 +97,7 @@ pub async fn board(State(s): State<AppState>, u: WebUser, Query(f): Query<BoardF
         milestone: f.milestone,
         milestones,
     }
-    .into_response()
+    .into_response())
 }
 
 // ---------------------------------------------------------------------------------------
@@ -188,10 +190,40 @@ impl CalendarsPage {
 
     /// The milestones with their words, for the rule forms.
     pub fn milestones(&self) -> Vec<(&'static str, String)> {
-        ["response", "arrival", "diagnosis", "resolution", "loaner"]
+        Milestone::ALL
             .into_iter()
-            .map(|m| (m, self.shell.tr.t_dyn(&format!("sla.milestone.{m}"))))
+            .map(|m| {
+                (
+                    m.as_str(),
+                    self.shell.tr.t_dyn(&format!("sla.milestone.{m}")),
+                )
+            })
             .collect()
+    }
+
+    /// The choices of a rule's criterion, the rule's own value selected.
+    fn picks(&self, current: &Option<String>, names: &[&'static str], words: &str) -> Vec<Pick> {
+        Pick::all(self.shell.tr, names, words, current.as_deref())
+    }
+
+    pub fn region_picks(&self, r: &aftersales_app::RuleView) -> Vec<Pick> {
+        let names: Vec<_> = RegionClass::ALL.iter().map(|c| c.as_str()).collect();
+        self.picks(&r.region_class, &names, "sla.region")
+    }
+
+    pub fn priority_picks(&self, r: &aftersales_app::RuleView) -> Vec<Pick> {
+        let names: Vec<_> = Priority::ALL.iter().map(|c| c.as_str()).collect();
+        self.picks(&r.priority, &names, "requests.priority")
+    }
+
+    pub fn kind_picks(&self, r: &aftersales_app::RuleView) -> Vec<Pick> {
+        let names: Vec<_> = RequestKind::ALL.iter().map(|c| c.as_str()).collect();
+        self.picks(&r.kind, &names, "requests.kind")
+    }
+
+    /// The kinds of special days to choose from.
+    pub fn day_kinds(&self) -> &'static [DayKind] {
+        DayKind::ALL
     }
 
     /// A blank rule for the "new rule" form.
@@ -216,8 +248,16 @@ impl CalendarsPage {
         c.weekly.get(*i).map(|d| d.join(", ")).unwrap_or_default()
     }
 
-    pub fn kind_label(&self, k: &str) -> String {
+    pub fn kind_label(&self, k: &DayKind) -> String {
         self.shell.tr.t_dyn(&format!("sla.day.{k}"))
+    }
+
+    /// The badge's color: a make-up workday stands out.
+    pub fn kind_class(&self, k: &DayKind) -> &'static str {
+        match k {
+            DayKind::Workday => "warn",
+            DayKind::Holiday => "off",
+        }
     }
 
     pub fn name(&self, c: &CalendarView) -> String {
@@ -241,36 +281,21 @@ async fn calendars_page(
     u: WebUser,
     q: CalendarsQuery,
     error: Option<String>,
-) -> Response {
+) -> Result<Response, PageError> {
     let tr = u.tr();
     let this_year = i32::from(s.app.today().year());
     let year = q.year.trim().parse().unwrap_or(this_year);
-    let calendars = match s.app.list_calendars(&u.ctx).await {
-        Ok(c) => c,
-        Err(e) => return PageError::for_user(e, u).into_response(),
-    };
+    let calendars = s.app.list_calendars(&u.ctx).await?;
     let unit = (!q.org_unit_id.trim().is_empty()).then_some(q.org_unit_id.trim());
-    let days = match s.app.special_days(&u.ctx, unit, Some(year)).await {
-        Ok(d) => d,
-        Err(e) => return PageError::for_user(e, u).into_response(),
-    };
-    let can_keep_days = match s.app.can_keep_special_days(&u.ctx, unit).await {
-        Ok(b) => b,
-        Err(e) => return PageError::for_user(e, u).into_response(),
-    };
-    let units = match s.app.org_unit_choices(&u.ctx).await {
-        Ok(x) => x,
-        Err(e) => return PageError::for_user(e, u).into_response(),
-    };
-    let rules = match s.app.list_sla_rules(&u.ctx).await {
-        Ok(x) => x,
-        Err(e) => return PageError::for_user(e, u).into_response(),
-    };
+    let days = s.app.special_days(&u.ctx, unit, Some(year)).await?;
+    let can_keep_days = s.app.can_keep_special_days(&u.ctx, unit).await?;
+    let units = s.app.org_unit_choices(&u.ctx).await?;
+    let rules = s.app.list_sla_rules(&u.ctx).await?;
     let notice = match q.done.as_str() {
         "" => None,
         d => Some(tr.t_dyn(&format!("sla.done.{d}"))),
     };
-    CalendarsPage {
+    Ok(CalendarsPage {
         can_edit_calendars: u.ctx.can(Permission::CalendarsManage),
         can_keep_days,
         shell: u.shell,
@@ -284,25 +309,30 @@ async fn calendars_page(
         error,
         rules,
     }
-    .into_response()
+    .into_response())
 }
 
 pub async fn calendars(
     State(s): State<AppState>,
     u: WebUser,
     Query(q): Query<CalendarsQuery>,
-) -> Response {
+) -> Result<Response, PageError> {
     calendars_page(&s, u, q, None).await
 }
 
 /// A refused form of the calendar page: the page again with what was wrong (each field
 /// named in the reader's language), or the error page for anything else.
-async fn refused(s: &AppState, u: WebUser, back: CalendarsQuery, e: AppError) -> Response {
+async fn refused(
+    s: &AppState,
+    u: WebUser,
+    back: CalendarsQuery,
+    e: AppError,
+) -> Result<Response, PageError> {
     if !matches!(
         e,
         AppError::Validation(_) | AppError::FieldConflict(_) | AppError::StaleVersion { .. }
     ) {
-        return PageError::for_user(e, u).into_response();
+        return Err(e.into());
     }
     let tr = u.tr();
     let msg = match e.field_errors() {
@@ -320,7 +350,7 @@ async fn refused(s: &AppState, u: WebUser, back: CalendarsQuery, e: AppError) ->
         None => tr.t_error(e.code()),
     };
     let status = crate::problem::status_of(&e);
-    (status, calendars_page(s, u, back, Some(msg)).await).into_response()
+    Ok((status, calendars_page(s, u, back, Some(msg)).await?).into_response())
 }
 
 /// A rule's form: criteria (empty = any), rank, active, and minutes and a calendar per
@@ -351,23 +381,39 @@ pub struct RuleForm {
 }
 
 /// Creates or changes a rule (those who keep the calendars for the whole network).
-pub async fn save_rule(State(s): State<AppState>, u: WebUser, Form(f): Form<RuleForm>) -> Response {
+pub async fn save_rule(
+    State(s): State<AppState>,
+    u: WebUser,
+    Form(f): Form<RuleForm>,
+) -> Result<Response, PageError> {
     let opt = |v: &str| Some(v.trim().to_owned()).filter(|v| !v.is_empty());
     let mut targets = vec![];
     let mut bad_minutes = false;
     for (m, minutes, cal) in [
-        ("response", &f.response_minutes, &f.response_calendar),
-        ("arrival", &f.arrival_minutes, &f.arrival_calendar),
-        ("diagnosis", &f.diagnosis_minutes, &f.diagnosis_calendar),
-        ("resolution", &f.resolution_minutes, &f.resolution_calendar),
-        ("loaner", &f.loaner_minutes, &f.loaner_calendar),
+        (
+            Milestone::Response,
+            &f.response_minutes,
+            &f.response_calendar,
+        ),
+        (Milestone::Arrival, &f.arrival_minutes, &f.arrival_calendar),
+        (
+            Milestone::Diagnosis,
+            &f.diagnosis_minutes,
+            &f.diagnosis_calendar,
+        ),
+        (
+            Milestone::Resolution,
+            &f.resolution_minutes,
+            &f.resolution_calendar,
+        ),
+        (Milestone::Loaner, &f.loaner_minutes, &f.loaner_calendar),
     ] {
         if minutes.trim().is_empty() {
             continue;
         }
         match minutes.trim().parse::<i64>() {
             Ok(n) => targets.push(aftersales_app::TargetView {
-                milestone: m.into(),
+                milestone: m.as_str().into(),
                 minutes: n,
                 calendar: cal.trim().to_owned(),
             }),
@@ -397,7 +443,7 @@ pub async fn save_rule(State(s): State<AppState>, u: WebUser, Form(f): Form<Rule
         s.app.save_sla_rule(&u.ctx, &input).await
     };
     match result {
-        Ok(_) => crate::shell::redirect("/admin/calendars?done=rule#sla-rules").into_response(),
+        Ok(_) => Ok(crate::shell::redirect("/admin/calendars?done=rule#sla-rules").into_response()),
         Err(e) => refused(&s, u, CalendarsQuery::default(), e).await,
     }
 }
@@ -427,7 +473,7 @@ pub async fn save_calendar(
     u: WebUser,
     Path(key): Path<String>,
     Form(f): Form<CalendarForm>,
-) -> Response {
+) -> Result<Response, PageError> {
     let split = |d: &str| -> Vec<String> {
         d.split([',', '，', ' '])
             .map(str::trim)
@@ -448,7 +494,7 @@ pub async fn save_calendar(
         version: f.version.trim().parse().unwrap_or(0),
     };
     match s.app.update_calendar(&u.ctx, &key, &input).await {
-        Ok(_) => crate::shell::redirect("/admin/calendars?done=calendar").into_response(),
+        Ok(_) => Ok(crate::shell::redirect("/admin/calendars?done=calendar").into_response()),
         Err(e) => refused(&s, u, CalendarsQuery::default(), e).await,
     }
 }
@@ -464,7 +510,11 @@ pub struct DayForm {
     op: String,
 }
 
-pub async fn day(State(s): State<AppState>, u: WebUser, Form(f): Form<DayForm>) -> Response {
+pub async fn day(
+    State(s): State<AppState>,
+    u: WebUser,
+    Form(f): Form<DayForm>,
+) -> Result<Response, PageError> {
     let unit = (!f.org_unit_id.trim().is_empty()).then_some(f.org_unit_id.trim());
     let result = if f.op == "delete" {
         s.app.delete_special_day(&u.ctx, unit, &f.day).await
@@ -481,13 +531,13 @@ pub async fn day(State(s): State<AppState>, u: WebUser, Form(f): Form<DayForm>) 
         done: String::new(),
     };
     match result {
-        Ok(()) => crate::shell::redirect(&format!(
+        Ok(()) => Ok(crate::shell::redirect(&format!(
             "/admin/calendars?year={}&org_unit_id={}&done={}",
             crate::shell::encode_component(&year),
             crate::shell::encode_component(&f.org_unit_id),
             if f.op == "delete" { "deleted" } else { "saved" }
         ))
-        .into_response(),
+        .into_response()),
         Err(e) => refused(&s, u, back, e).await,
     }
 }
@@ -589,20 +639,17 @@ pub struct NotificationsPage {
 impl NotificationsPage {
     /// Not read yet (the bell counts it).
     pub fn unread(&self, n: &aftersales_app::NotificationView) -> bool {
-        aftersales_domain::notifications::NotificationStatus::parse(&n.status)
-            == Some(aftersales_domain::notifications::NotificationStatus::Unread)
+        n.status == aftersales_domain::notifications::NotificationStatus::Unread
     }
 }
 
-pub async fn notifications(State(s): State<AppState>, u: WebUser) -> Response {
-    match s.app.inbox(&u.ctx, 100).await {
-        Ok(inbox) => NotificationsPage {
-            shell: u.shell,
-            inbox,
-        }
-        .into_response(),
-        Err(e) => PageError::for_user(e, u).into_response(),
+pub async fn notifications(State(s): State<AppState>, u: WebUser) -> Result<Response, PageError> {
+    let inbox = s.app.inbox(&u.ctx, 100).await?;
+    Ok(NotificationsPage {
+        shell: u.shell,
+        inbox,
     }
+    .into_response())
 }
 
 #[derive(Deserialize, Default)]
@@ -611,19 +658,26 @@ pub struct ReadForm {
     id: String,
 }
 
-pub async fn read(State(s): State<AppState>, u: WebUser, Form(f): Form<ReadForm>) -> Response {
+pub async fn read(
+    State(s): State<AppState>,
+    u: WebUser,
+    Form(f): Form<ReadForm>,
+) -> Result<Response, PageError> {
     let id = (!f.id.trim().is_empty()).then_some(f.id.trim());
-    match s.app.mark_notifications_read(&u.ctx, id).await {
-        Ok(_) => crate::shell::redirect("/notifications").into_response(),
-        Err(e) => PageError::for_user(e, u).into_response(),
-    }
+    s.app.mark_notifications_read(&u.ctx, id).await?;
+    Ok(crate::shell::redirect("/notifications").into_response())
 }
 
 /// The bell's count, for the top bar (htmx swaps it in).
-pub async fn bell(State(s): State<AppState>, u: WebUser) -> Response {
-    let n = s.app.inbox(&u.ctx, 1).await.map(|i| i.unread).unwrap_or(0);
+pub async fn bell(State(s): State<AppState>, u: WebUser) -> Result<Response, PageError> {
+    let n = match s.app.inbox(&u.ctx, 1).await {
+        Ok(i) => i.unread,
+        // Someone without an inbox has nothing to count.
+        Err(AppError::Forbidden) => 0,
+        Err(e) => return Err(e.into()),
+    };
     let tr = u.tr();
-    Html(format!(
+    Ok(Html(format!(
         "<a href=\"/notifications\" id=\"bell\" class=\"bell\" aria-label=\"{}\">🔔{}</a>",
         esc(&tr.t_dyn("sla.bell")),
         if n > 0 {
@@ -632,5 +686,5 @@ pub async fn bell(State(s): State<AppState>, u: WebUser) -> Response {
             String::new()
         }
     ))
-    .into_response()
+    .into_response())
 }

@@ -10,6 +10,7 @@ use crate::installed_base::customers::{
     NewContact, NewCustomer, NewSite, ValidCustomer, customer_rows, snapshot,
 };
 use aftersales_domain::CustomerId;
+use aftersales_domain::installed_base::CustomerKind;
 use aftersales_domain::{FieldError, FieldErrors};
 use aftersales_sheets::Table;
 use aftersales_store::installed_base::customers as customer_store;
@@ -100,13 +101,13 @@ pub const CUSTOMER_FIELDS: &[FieldDef] = &[
 
 fn customer_kind(s: &str, has_company: bool) -> String {
     match s.trim().to_lowercase().as_str() {
-        "" if has_company => "company".into(),
-        "" => "individual".into(),
+        "" if has_company => CustomerKind::Company.as_str().into(),
+        "" => CustomerKind::Individual.as_str().into(),
         "个人" | "个体" | "私人" | "家庭" | "individual" | "person" | "personal" => {
-            "individual".into()
+            CustomerKind::Individual.as_str().into()
         }
         "企业" | "公司" | "单位" | "机构" | "company" | "business" | "organization"
-        | "organisation" => "company".into(),
+        | "organisation" => CustomerKind::Company.as_str().into(),
         other => other.to_owned(),
     }
 }

@@ -4,6 +4,7 @@
 use super::ImportKind;
 use super::report::ColumnMap;
 use crate::AppError;
+use aftersales_domain::import::ColumnSource;
 use aftersales_domain::{FieldError, FieldErrors};
 use aftersales_sheets::Table;
 use std::collections::{BTreeMap, HashSet};
@@ -88,7 +89,7 @@ pub(super) fn resolve_columns(
         }
     }
     let mut field_of: Vec<Option<&'static FieldDef>> = vec![None; headers.len()];
-    let mut source: Vec<&str> = vec!["unknown"; headers.len()];
+    let mut source: Vec<ColumnSource> = vec![ColumnSource::Unknown; headers.len()];
     let mut taken: HashSet<&str> = HashSet::new();
     // The caller's mapping first.
     for (i, h) in headers.iter().enumerate() {
@@ -97,7 +98,7 @@ pub(super) fn resolve_columns(
         };
         let target = target.trim();
         if target.is_empty() || target == "ignore" {
-            source[i] = "mapping";
+            source[i] = ColumnSource::Mapping;
             continue;
         }
         match fields.iter().find(|f| f.name == target) {
@@ -108,7 +109,7 @@ pub(super) fn resolve_columns(
             Some(f) => {
                 taken.insert(f.name);
                 field_of[i] = Some(f);
-                source[i] = "mapping";
+                source[i] = ColumnSource::Mapping;
             }
         }
     }
@@ -121,12 +122,12 @@ pub(super) fn resolve_columns(
         .map(|h| normalize_header(h))
         .collect();
     for (i, h) in headers.iter().enumerate() {
-        if source[i] != "unknown" {
+        if !source[i].is_unknown() {
             continue;
         }
         let n = normalize_header(h);
         if ignored.contains(&n) {
-            source[i] = "ignored";
+            source[i] = ColumnSource::Ignored;
             continue;
         }
         let found = fields.iter().find(|f| {
@@ -137,7 +138,7 @@ pub(super) fn resolve_columns(
         {
             taken.insert(f.name);
             field_of[i] = Some(f);
-            source[i] = "default";
+            source[i] = ColumnSource::Default;
         }
     }
     let maps = headers
@@ -146,7 +147,7 @@ pub(super) fn resolve_columns(
         .map(|(i, h)| ColumnMap {
             column: h.clone(),
             field: field_of[i].map(|f| f.name.to_owned()),
-            source: source[i].to_owned(),
+            source: source[i],
         })
         .collect();
     Ok(Columns { field_of, maps })
@@ -193,8 +194,8 @@ mod tests {
                 None
             ]
         );
-        assert_eq!(c.maps[6].source, "ignored");
-        assert_eq!(c.maps[7].source, "unknown");
+        assert_eq!(c.maps[6].source, ColumnSource::Ignored);
+        assert_eq!(c.maps[7].source, ColumnSource::Unknown);
         let u = resolve_columns(
             ImportKind::Units,
             &[

@@ -179,7 +179,7 @@ fn first_report(req: &ImportRequest, table: &Table, cols: &Columns) -> ImportRep
         unknown_columns: cols
             .maps
             .iter()
-            .filter(|m| m.source == "unknown")
+            .filter(|m| m.source.is_unknown())
             .map(|m| m.column.clone())
             .collect(),
         columns: cols.maps.clone(),

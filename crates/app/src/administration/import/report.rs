@@ -3,6 +3,7 @@
 
 use super::{ImportKind, ImportMode};
 use aftersales_domain::FieldError;
+use aftersales_domain::import::ColumnSource;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -17,7 +18,8 @@ pub struct ColumnMap {
     pub field: Option<String>,
     /// `mapping` (the caller's), `default` (recognized header), `ignored` (a column this
     /// product adds, like the error column), or `unknown`.
-    pub source: String,
+    #[schema(value_type = crate::schema::ColumnSourceName)]
+    pub source: ColumnSource,
 }
 
 /// A field of the kind, for mapping screens.

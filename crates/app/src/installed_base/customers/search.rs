@@ -3,7 +3,7 @@
 
 use super::display_phone;
 use crate::{AppError, Ctx};
-use aftersales_domain::installed_base::{Phone, Serial};
+use aftersales_domain::installed_base::{Phone, SearchMatch, Serial};
 use aftersales_domain::{CustomerId, FieldError, Permission};
 use aftersales_store::installed_base::customers as store;
 use serde::{Deserialize, Serialize};
@@ -18,7 +18,8 @@ pub struct SearchHit {
     pub name: String,
     pub company: Option<String>,
     /// `phone`, `serial` or `name`: what the query matched.
-    pub matched: String,
+    #[schema(value_type = crate::schema::SearchMatchName)]
+    pub matched: SearchMatch,
     /// The first phone, grouped.
     pub phone: Option<String>,
 }
@@ -54,27 +55,28 @@ impl crate::App {
             return Ok(hits);
         }
         let pool = self.db.pool();
-        let push = |found: Vec<store::CustomerRecord>, matched: &str, hits: &mut Vec<SearchHit>| {
-            for c in found {
-                if hits.len() as i64 >= limit || hits.iter().any(|h| h.customer_id == c.id) {
-                    continue;
+        let push =
+            |found: Vec<store::CustomerRecord>, matched: SearchMatch, hits: &mut Vec<SearchHit>| {
+                for c in found {
+                    if hits.len() as i64 >= limit || hits.iter().any(|h| h.customer_id == c.id) {
+                        continue;
+                    }
+                    hits.push(SearchHit {
+                        customer_id: c.id,
+                        number: c.number,
+                        name: c.name,
+                        company: c.company,
+                        matched,
+                        phone: None,
+                    });
                 }
-                hits.push(SearchHit {
-                    customer_id: c.id,
-                    number: c.number,
-                    name: c.name,
-                    company: c.company,
-                    matched: matched.to_owned(),
-                    phone: None,
-                });
-            }
-        };
+            };
         let digits = Phone::digits_of(q);
         let mostly_digits = q.chars().filter(char::is_ascii_digit).count() * 2 > q.chars().count();
         if mostly_digits && digits.len() >= 3 {
             push(
                 store::by_phone_digits(pool, &digits, limit).await?,
-                "phone",
+                SearchMatch::Phone,
                 &mut hits,
             );
         }
@@ -82,13 +84,13 @@ impl crate::App {
         if serial.len() >= 3 && serial.chars().all(|c| c.is_ascii_alphanumeric()) {
             push(
                 store::by_serial_prefix(pool, &serial, limit).await?,
-                "serial",
+                SearchMatch::Serial,
                 &mut hits,
             );
         }
         push(
             store::by_text(pool, &q.to_lowercase(), limit).await?,
-            "name",
+            SearchMatch::Name,
             &mut hits,
         );
         for h in &mut hits {

@@ -106,7 +106,7 @@ pub async fn read_back(base: &str, admin_password: &str, demo_password: &str) ->
     json!({"read_at": READ_AT, "requests": requests})
 }
 
-async fn api_token(api: &reqwest::Client, base: &str, user: &str, password: &str) -> String {
+pub async fn api_token(api: &reqwest::Client, base: &str, user: &str, password: &str) -> String {
     let r = api
         .post(format!("{base}/api/v1/auth/login"))
         .json(&json!({"username": user, "password": password}))
@@ -120,7 +120,13 @@ async fn api_token(api: &reqwest::Client, base: &str, user: &str, password: &str
         .to_owned()
 }
 
-async fn api_get(api: &reqwest::Client, base: &str, path: &str, token: &str, lang: &str) -> Value {
+pub async fn api_get(
+    api: &reqwest::Client,
+    base: &str,
+    path: &str,
+    token: &str,
+    lang: &str,
+) -> Value {
     let r = api
         .get(format!("{base}{path}"))
         .bearer_auth(token)
@@ -135,7 +141,7 @@ async fn api_get(api: &reqwest::Client, base: &str, path: &str, token: &str, lan
 }
 
 /// A browser-like client signed in through the login form.
-async fn signed_in(base: &str, lang: &str, user: &str, password: &str) -> reqwest::Client {
+pub async fn signed_in(base: &str, lang: &str, user: &str, password: &str) -> reqwest::Client {
     let http = reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
@@ -163,7 +169,7 @@ async fn signed_in(base: &str, lang: &str, user: &str, password: &str) -> reqwes
     http
 }
 
-async fn page_get(http: &reqwest::Client, base: &str, path: &str, lang: &str) -> (u16, String) {
+pub async fn page_get(http: &reqwest::Client, base: &str, path: &str, lang: &str) -> (u16, String) {
     let r = http
         .get(format!("{base}{path}"))
         .header("accept-language", lang)

@@ -32,6 +32,6 @@ pub async fn retry(
     c: ApiCtx,
     Path(id): Path<String>,
 ) -> Result<Json<JobView>, ApiError> {
-    let id: uuid::Uuid = crate::api::parse_id(&id, "job")?;
+    let id: aftersales_domain::JobId = crate::api::parse_id(&id, "job")?;
     Ok(Json(s.app.retry_job(&c.ctx, id).await?))
 }

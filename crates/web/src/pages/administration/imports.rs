@@ -36,7 +36,7 @@ pub struct ColumnLine {
     pub index: usize,
     pub column: String,
     pub field: String,
-    pub source: String,
+    pub source: aftersales_domain::import::ColumnSource,
 }
 
 pub struct ErrorLine {
@@ -131,7 +131,7 @@ fn outcome(u: &WebUser, report: ImportReport) -> Outcome {
             index: i,
             column: c.column.clone(),
             field: c.field.clone().unwrap_or_default(),
-            source: c.source.clone(),
+            source: c.source,
         })
         .collect();
     let errors = report

@@ -38,7 +38,9 @@ pub async fn jobs(
     u: WebUser,
     Query(f): Query<JobsForm>,
 ) -> Result<Response, PageError> {
-    let status = f.status.unwrap_or_else(|| "parked".into());
+    let status = f
+        .status
+        .unwrap_or_else(|| JobStatus::Parked.as_str().to_owned());
     let counts = s.app.job_counts(&u.ctx).await?;
     let q = JobQuery {
         status: Some(status.clone()),
@@ -81,21 +83,21 @@ pub async fn retry(
 }
 
 impl JobsPage {
-    pub fn status_label(&self, status: &str) -> String {
+    pub fn status_label(&self, status: &JobStatus) -> String {
         self.shell.tr.t_dyn(&format!("jobs.status.{status}"))
     }
 
-    /// Parked: it waits for an admin's retry.
-    pub fn parked(&self, status: &str) -> bool {
-        JobStatus::parse(status) == Some(JobStatus::Parked)
+    /// The status whose jobs are shown.
+    pub fn is_shown(&self, status: &JobStatus) -> bool {
+        self.status == status.as_str()
     }
 
     /// The badge's color class of a status (with its name beside it).
-    pub fn badge(&self, status: &str) -> &'static str {
-        match JobStatus::parse(status) {
-            Some(JobStatus::Parked) => " danger",
-            Some(JobStatus::Done) => " ok",
-            _ => "",
+    pub fn badge(&self, status: &JobStatus) -> &'static str {
+        match status {
+            JobStatus::Parked => " danger",
+            JobStatus::Done => " ok",
+            JobStatus::Pending | JobStatus::Running => "",
         }
     }
 }

@@ -7,6 +7,7 @@ use crate::shell::{PageError, Shell, WebUser};
 use aftersales_app::{
     ContractQuery, ContractView, PolicyVersionDto, PolicyView, ProductView, UnitQuery, UnitView,
 };
+use aftersales_domain::installed_base::ContractStanding;
 use aftersales_domain::warranty::Cause;
 use askama::Template;
 use askama_web::WebTemplate;
@@ -205,8 +206,7 @@ pub struct ContractRow {
     pub contract: ContractView,
     pub customer_name: String,
     pub customer_number: String,
-    /// `active`, `ending` (within its reminder period), `ended` or `future`.
-    pub state: &'static str,
+    pub state: ContractStanding,
 }
 
 #[derive(Template, WebTemplate)]
@@ -219,8 +219,17 @@ pub struct ContractsPage {
 }
 
 impl ContractsPage {
-    pub fn state_label(&self, s: &str) -> String {
+    pub fn state_label(&self, s: &ContractStanding) -> String {
         self.shell.tr.t_dyn(&format!("contracts.state.{s}"))
+    }
+
+    /// The badge's color beside the words.
+    pub fn state_class(&self, s: &ContractStanding) -> &'static str {
+        match s {
+            ContractStanding::Active => "ok",
+            ContractStanding::Ending => "warn",
+            ContractStanding::Future | ContractStanding::Ended => "off",
+        }
     }
 
     pub fn charge_or_warranty(&self, c: &Option<String>) -> String {
@@ -269,15 +278,12 @@ pub async fn contracts(
     for contract in page.items {
         let c = s.app.get_customer(&u.ctx, contract.customer_id).await?;
         // Dates are ISO text, so they compare as text.
-        let state = if contract.start_date > today {
-            "future"
-        } else if contract.end_date < today {
-            "ended"
-        } else if contract.remind_on <= today {
-            "ending"
-        } else {
-            "active"
-        };
+        let state = ContractStanding::on(
+            contract.start_date.as_str(),
+            contract.end_date.as_str(),
+            contract.remind_on.as_str(),
+            today.as_str(),
+        );
         rows.push(ContractRow {
             customer_name: c.name,
             customer_number: c.number,

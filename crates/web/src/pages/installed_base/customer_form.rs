@@ -3,12 +3,13 @@
 
 use crate::AppState;
 use crate::extract::{Form, Path, Query};
-use crate::shell::{FormErrors, PageError, Shell, WebUser};
+use crate::shell::{FormErrors, PageError, Pick, Shell, WebUser};
 use aftersales_app::{
     AppError, CompletenessSummary, ContactEdit, CustomerEdit, CustomerView, IncompleteView,
     NewContact, NewCustomer, NewSite, SiteEdit,
 };
 use aftersales_domain::Permission;
+use aftersales_domain::installed_base::CustomerKind;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
@@ -246,6 +247,17 @@ pub struct CustomerFormPage {
 }
 
 impl CustomerFormPage {
+    /// The kinds of customer to choose from, the form's own selected.
+    pub fn kinds(&self) -> Vec<Pick> {
+        let names: Vec<_> = CustomerKind::ALL.iter().map(|k| k.as_str()).collect();
+        Pick::all(
+            self.shell.tr,
+            &names,
+            "customers.kind",
+            Some(&self.form.kind),
+        )
+    }
+
     /// The error of a contact's or site's field, as the use-case names it
     /// (`contacts[0].name`, or any of `contacts[0].phones[n]` for the phones line).
     pub fn row_error(&self, list: &str, i: &usize, field: &str) -> Option<String> {
@@ -319,7 +331,7 @@ pub struct NewQuery {
 
 pub async fn new_customer(u: WebUser, Query(q): Query<NewQuery>) -> Result<Response, PageError> {
     let form = CustomerForm {
-        kind: "individual".into(),
+        kind: CustomerKind::Individual.as_str().into(),
         name: q.name.clone(),
         contacts: if q.phone.trim().is_empty() && q.name.trim().is_empty() {
             Vec::new()

@@ -43,7 +43,7 @@ impl SearchPage {
         }
     }
 
-    pub fn matched_label(&self, m: &str) -> String {
+    pub fn matched_label(&self, m: impl std::fmt::Display) -> String {
         self.shell.tr.t_dyn(&format!("customers.matched.{m}"))
     }
 }
@@ -283,11 +283,7 @@ impl UnitPage {
 
     /// The reason's sentence in the page's language.
     pub fn reason_text(&self, zh: &str, en: &str) -> String {
-        if self.shell.tr.lang() == "en" {
-            en.to_owned()
-        } else {
-            zh.to_owned()
-        }
+        self.shell.tr.locale.pick(zh, en).to_owned()
     }
 }
 

@@ -10,7 +10,7 @@ use aftersales_app::{
     CoveragePut, CoverageView, CoveringView, NewCertification, OrgUnitView, OverlapView,
     RegionView,
 };
-use aftersales_domain::certification::CertLevel;
+use aftersales_domain::certification::{CertLevel, ExpiryState};
 use aftersales_domain::{CertificationId, OrgUnitId, Permission, UserId};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -273,25 +273,36 @@ pub async fn covering_for_page(
 // ---------------------------------------------------------------------------------------
 // Certifications
 
-/// How a record's expiry reads on a page: a class for the color and words for the text
-/// (never color alone).
-pub fn expiry_badge(tr: Tr, c: &CertificationView) -> (&'static str, String) {
+/// How a record's expiry reads on a page: a color and words (never color alone), and a
+/// warning sign when it needs attention.
+pub struct ExpiryBadge {
+    pub class: &'static str,
+    pub text: String,
+    pub warn: bool,
+}
+
+pub fn expiry_badge(tr: Tr, c: &CertificationView) -> ExpiryBadge {
+    let badge = |class: &'static str, text: String| ExpiryBadge {
+        class,
+        text,
+        warn: class != "ok",
+    };
     if c.removed_at.is_some() {
-        return ("off", tr.t_dyn("network.cert.removed"));
+        return badge("off", tr.t_dyn("network.cert.removed"));
     }
     let n = c.days_left.unwrap_or(0);
-    match c.expiry.as_str() {
-        "expired" => (
+    match c.expiry {
+        ExpiryState::Expired => badge(
             "danger",
             tr.f("network.cert.expired_days", &[("n", &(-n).to_string())]),
         ),
-        "soon" if n == 0 => ("warn", tr.t_dyn("network.cert.expires_today")),
-        "soon" => (
+        ExpiryState::Soon if n == 0 => badge("warn", tr.t_dyn("network.cert.expires_today")),
+        ExpiryState::Soon => badge(
             "warn",
             tr.f("network.cert.expires_in", &[("n", &n.to_string())]),
         ),
-        "valid" => ("ok", tr.t_dyn("network.cert.valid")),
-        _ => ("ok", tr.t_dyn("network.cert.no_expiry")),
+        ExpiryState::Valid => badge("ok", tr.t_dyn("network.cert.valid")),
+        ExpiryState::Never => badge("ok", tr.t_dyn("network.cert.no_expiry")),
     }
 }
 
@@ -311,7 +322,7 @@ pub struct CertListPage {
 }
 
 impl CertListPage {
-    pub fn badge(&self, c: &CertificationView) -> (&'static str, String) {
+    pub fn badge(&self, c: &CertificationView) -> ExpiryBadge {
         expiry_badge(self.shell.tr, c)
     }
 
@@ -431,7 +442,7 @@ pub struct CertFormView {
 
 pub struct CertRow {
     pub cert: CertificationView,
-    pub badge: (&'static str, String),
+    pub badge: ExpiryBadge,
     pub level: String,
     pub form: CertFormView,
 }

@@ -128,11 +128,7 @@ impl OrgUnitsPage {
     }
 
     pub fn reason_text(&self, r: &aftersales_app::ReasonView) -> String {
-        if self.shell.tr.lang() == "en" {
-            r.en.clone()
-        } else {
-            r.zh.clone()
-        }
+        self.shell.tr.locale.pick(&r.zh, &r.en).clone()
     }
 }
 

@@ -6,7 +6,7 @@ use crate::extract::{Form, Path, Query};
 use crate::pages::network::org::{all_units, unit_choices};
 use crate::shell::{Banner, Choice, FormErrors, PageError, Shell, WebUser};
 use aftersales_app::{AppError, NewUser, UserPatch, UserQuery, UserView};
-use aftersales_domain::{Permission, Role};
+use aftersales_domain::{Locale, Permission, Role};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
@@ -104,6 +104,20 @@ pub struct UserFormPage {
     pub notice: Option<String>,
 }
 
+impl UserFormPage {
+    /// The languages to choose from, each named in itself, the form's own selected.
+    pub fn locales(&self) -> Vec<crate::shell::Pick> {
+        Locale::ALL
+            .into_iter()
+            .map(|l| crate::shell::Pick {
+                value: l.as_str(),
+                label: l.own_name().to_owned(),
+                selected: self.form.locale == l.as_str(),
+            })
+            .collect()
+    }
+}
+
 #[derive(Deserialize, Default, Clone)]
 #[serde(default)]
 pub struct UserFormValues {
@@ -153,7 +167,7 @@ async fn user_form_page(
 pub async fn new_user(State(s): State<AppState>, u: WebUser) -> Result<Response, PageError> {
     let form = UserFormValues {
         role: "agent".into(),
-        locale: "zh-CN".into(),
+        locale: Locale::default().as_str().into(),
         ..Default::default()
     };
     user_form_page(

@@ -13,6 +13,7 @@ use aftersales_app::{
     AppError, BoardBlock, BoardEngineer, BoardJob, BoardQuery, DispatchInput, SuggestionView,
     SuggestionsView,
 };
+use aftersales_domain::dispatch::WaitRisk;
 use aftersales_domain::service::WoStatus;
 use askama::Template;
 use askama_web::WebTemplate;
@@ -43,6 +44,7 @@ pub struct JobRow {
     /// Still waiting for an engineer (how long it waited is shown).
     pub pending: bool,
     pub waited: String,
+    /// How soon it is in danger, in words.
     pub risk: String,
     pub window: String,
     pub window_agreed: bool,
@@ -77,11 +79,22 @@ pub struct EngineerCard {
     pub current: bool,
 }
 
+/// The control an assignment was sent from (the error goes beside it).
+#[derive(Deserialize, Default, Clone, Copy, PartialEq, Eq, Debug)]
+#[serde(rename_all = "snake_case")]
+pub enum Via {
+    /// A button beside the engineer.
+    Row,
+    /// The "assign to" list (also anything unknown).
+    #[default]
+    #[serde(other)]
+    Select,
+}
+
 /// A refused assignment: which engineer, from which control, and why.
 pub struct AssignError {
     pub engineer_id: String,
-    /// `row` (a button beside the engineer) or `select` (the "assign to" list).
-    pub via: String,
+    pub via: Via,
     pub message: String,
 }
 
@@ -109,7 +122,7 @@ impl DispatchPage {
     pub fn row_error(&self, engineer_id: &str) -> Option<&str> {
         self.error
             .as_ref()
-            .filter(|e| e.via == "row" && e.engineer_id == engineer_id)
+            .filter(|e| e.via == Via::Row && e.engineer_id == engineer_id)
             .map(|e| e.message.as_str())
     }
 
@@ -119,7 +132,7 @@ impl DispatchPage {
         self.error
             .as_ref()
             .filter(|e| {
-                e.via != "row"
+                e.via != Via::Row
                     || !self
                         .eligible
                         .iter()
@@ -229,19 +242,19 @@ fn block_view(
 
 fn job_row(tr: Tr, j: &BoardJob, selected: &str, today: jiff::civil::Date) -> JobRow {
     let waited = wo_fmt::minutes(tr, j.waited_minutes);
-    let risk = match j.risk.as_str() {
-        "late" => tr.f(
+    let risk = match j.risk {
+        WaitRisk::Late => tr.f(
             "dispatch.risk.late",
             &[("target", &wo_fmt::minutes(tr, j.target_minutes))],
         ),
-        "at_risk" => tr.f(
+        WaitRisk::AtRisk => tr.f(
             "dispatch.risk.at_risk",
             &[(
                 "left",
                 &wo_fmt::minutes(tr, j.target_minutes - j.waited_minutes),
             )],
         ),
-        _ => tr.t("dispatch.risk.ok").to_owned(),
+        WaitRisk::Ok => tr.t("dispatch.risk.ok").to_owned(),
     };
     JobRow {
         selected: j.number == selected || j.id == selected,
@@ -416,8 +429,8 @@ pub struct AssignForm {
     work_order: String,
     version: String,
     engineer_id: String,
-    /// `row` or `select`: which control sent it (the error goes beside it).
-    via: String,
+    /// Which control sent it (the error goes beside it).
+    via: Via,
     day: String,
 }
 
@@ -453,7 +466,7 @@ pub async fn assign(
             let status = crate::problem::status_of(&e);
             let error = AssignError {
                 engineer_id: f.engineer_id.trim().to_owned(),
-                via: f.via.clone(),
+                via: f.via,
                 message: error_message(u.tr(), &e),
             };
             let p = BoardParams {

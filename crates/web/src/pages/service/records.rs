@@ -10,7 +10,7 @@ use crate::shell::{FormErrors, PageError, Shell, WebUser};
 use aftersales_app::{
     AppError, CallbackInput, ReconciliationView, RecordVerification, WorkOrderView,
 };
-use aftersales_domain::service::WoStatus;
+use aftersales_domain::service::{CallbackOutcome, WoStatus};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Request, State};
@@ -181,8 +181,22 @@ impl ReconciliationPage {
         t.map(crate::shell::fmt_time).unwrap_or_else(|| "—".into())
     }
 
-    pub fn outcome(&self, o: &str) -> String {
+    pub fn outcome(&self, o: &CallbackOutcome) -> String {
         self.shell.tr.t_dyn(&format!("recon.outcome.{o}"))
+    }
+
+    /// The call-back outcomes to choose from.
+    pub fn outcomes(&self) -> &'static [CallbackOutcome] {
+        CallbackOutcome::ALL
+    }
+
+    /// The badge's color beside the outcome's words.
+    pub fn outcome_class(&self, o: &CallbackOutcome) -> &'static str {
+        match o {
+            CallbackOutcome::Confirmed => "ok",
+            CallbackOutcome::Discrepancy => "danger",
+            CallbackOutcome::Unreachable => "off",
+        }
     }
 
     pub fn status(&self, s: &WoStatus) -> String {

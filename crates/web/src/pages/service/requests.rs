@@ -485,7 +485,7 @@ impl ConsolePage {
     }
 
     pub fn symptom_name(&self, c: &CatalogCode) -> String {
-        c.name(self.shell.tr.lang()).to_owned()
+        c.name(self.shell.tr.locale).to_owned()
     }
 
     pub fn req_status(&self, s: &RequestStatus) -> String {
@@ -561,7 +561,7 @@ async fn console_hits(s: &AppState, u: &WebUser, q: &str) -> Result<Vec<ConsoleH
     let hits = s.app.search_customers(&u.ctx, q, 10).await?;
     for h in hits {
         let mut href = format!("/console?customer={}", h.customer_id);
-        if h.matched == "serial" {
+        if h.matched == aftersales_domain::installed_base::SearchMatch::Serial {
             href.push_str(&format!("&serial={}", encode_component(q.trim())));
         }
         out.push(ConsoleHit {
@@ -1101,7 +1101,7 @@ pub struct RequestPage {
 
 impl RequestPage {
     /// A clock's state as a word.
-    pub fn clock_state(&self, state: &str) -> String {
+    pub fn clock_state(&self, state: impl std::fmt::Display) -> String {
         self.shell.tr.t_dyn(&format!("sla.state.{state}"))
     }
 
