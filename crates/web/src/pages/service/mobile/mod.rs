@@ -33,7 +33,6 @@ use aftersales_domain::service::{self, NextStep, WoStatus};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -261,13 +260,9 @@ async fn home_page(
     u: WebUser,
     flash: Option<String>,
     error: Option<(String, StepError, BTreeMap<String, String>)>,
-    status: StatusCode,
-) -> Response {
+) -> Result<HomePage, PageError> {
     let tr = u.tr();
-    let orders = match s.app.engineer_day(&u.ctx).await {
-        Ok(o) => o,
-        Err(e) => return PageError::for_user(e, u).into_response(),
-    };
+    let orders = s.app.engineer_day(&u.ctx).await?;
     let now = s.app.now();
     let today = wo_fmt::local_date(now);
     let mut error = error;
@@ -298,12 +293,16 @@ async fn home_page(
             page.unscheduled.push(c);
         }
     }
-    (status, page).into_response()
+    Ok(page)
 }
 
-pub async fn home(State(s): State<AppState>, u: WebUser, Query(q): Query<DoneQuery>) -> Response {
+pub async fn home(
+    State(s): State<AppState>,
+    u: WebUser,
+    Query(q): Query<DoneQuery>,
+) -> Result<Response, PageError> {
     let flash = flash_of(u.tr(), &q.done);
-    home_page(&s, u, flash, None, StatusCode::OK).await
+    Ok(home_page(&s, u, flash, None).await?.into_response())
 }
 
 // ---------------------------------------------------------------------------------------

@@ -16,7 +16,6 @@ use aftersales_domain::{FieldError, FieldErrors};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use std::collections::BTreeMap;
 
@@ -309,16 +308,10 @@ pub(super) async fn order_page(
     u: WebUser,
     key: &str,
     st: OrderState,
-    status: StatusCode,
-) -> Response {
+) -> Result<OrderPage, PageError> {
     let tr = u.tr();
-    if let Err(e) = u.ctx.require(aftersales_domain::Permission::FieldWork) {
-        return PageError::for_user(e, u).into_response();
-    }
-    let v = match s.app.get_work_order(&u.ctx, key).await {
-        Ok(v) => v,
-        Err(e) => return PageError::for_user(e, u).into_response(),
-    };
+    u.ctx.require(aftersales_domain::Permission::FieldWork)?;
+    let v = s.app.get_work_order(&u.ctx, key).await?;
     let now = s.app.now();
     let mut card = card_of(tr, &v, now, "order");
     card.error = st.error;
@@ -347,7 +340,7 @@ pub(super) async fn order_page(
         .and_then(|r| r.labor_minutes)
         .map(|m| wo_fmt::minutes(tr, m))
         .unwrap_or_default();
-    let page = OrderPage {
+    Ok(OrderPage {
         record: st.record.unwrap_or_else(|| RecordForm::of(&v)),
         sign: st.sign.unwrap_or_else(|| SignForm {
             signer_name: v.request.contact_name.clone(),
@@ -366,8 +359,7 @@ pub(super) async fn order_page(
         card,
         v,
         shell: u.shell,
-    };
-    (status, page).into_response()
+    })
 }
 
 pub async fn order(
@@ -375,11 +367,11 @@ pub async fn order(
     u: WebUser,
     Path(id): Path<String>,
     Query(q): Query<DoneQuery>,
-) -> Response {
+) -> Result<Response, PageError> {
     let flash = flash_of(u.tr(), &q.done);
     let mut st = OrderState::plain(flash);
     st.clear = q.done.trim() == "record";
-    order_page(&s, u, &id, st, StatusCode::OK).await
+    Ok(order_page(&s, u, &id, st).await?.into_response())
 }
 
 /// After a step: on success back to where it came from, on refusal the same page with
@@ -394,10 +386,12 @@ pub(super) async fn after_step(
     done: &str,
     anchor: &str,
     res: Result<WorkOrderView, AppError>,
-) -> Response {
+) -> Result<Response, PageError> {
     match res {
-        Ok(v) => crate::shell::redirect(&back_url(pairs, &v.number, done, anchor)).into_response(),
-        Err(e) if is_page_error(&e) => PageError::for_user(e, u).into_response(),
+        Ok(v) => {
+            Ok(crate::shell::redirect(&back_url(pairs, &v.number, done, anchor)).into_response())
+        }
+        Err(e) if is_page_error(&e) => Err(e.into()),
         Err(e) => {
             let status = crate::problem::status_of(&e);
             let err = step_error(u.tr(), form, &e);
@@ -408,16 +402,15 @@ pub(super) async fn after_step(
                 .collect();
             if field(pairs, "back") == "list" {
                 // The card is found by id: resolve a number first.
-                let id = match s.app.get_work_order(&u.ctx, key).await {
-                    Ok(v) => v.id,
-                    Err(e) => return PageError::for_user(e, u).into_response(),
-                };
-                home_page(s, u, None, Some((id, err, typed)), status).await
+                let id = s.app.get_work_order(&u.ctx, key).await?.id;
+                let page = home_page(s, u, None, Some((id, err, typed))).await?;
+                Ok((status, page).into_response())
             } else {
                 let mut st = OrderState::plain(None);
                 st.error = Some(err);
                 st.typed = typed;
-                order_page(s, u, key, st, status).await
+                let page = order_page(s, u, key, st).await?;
+                Ok((status, page).into_response())
             }
         }
     }

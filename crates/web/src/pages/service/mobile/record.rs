@@ -24,7 +24,7 @@ async fn record_refused(
     key: &str,
     form: RecordForm,
     e: AppError,
-) -> Response {
+) -> Result<Response, PageError> {
     let status = crate::problem::status_of(&e);
     let tr = u.tr();
     let mut err = step_error(tr, "record", &e);
@@ -41,7 +41,8 @@ async fn record_refused(
     if !matches!(e, AppError::StaleVersion { .. }) {
         st.record = Some(form);
     }
-    order_page(s, u, key, st, status).await
+    let page = order_page(s, u, key, st).await?;
+    Ok((status, page).into_response())
 }
 
 pub async fn save_record(
@@ -49,16 +50,19 @@ pub async fn save_record(
     u: WebUser,
     Path(id): Path<String>,
     Form(p): Form<Pairs>,
-) -> Response {
+) -> Result<Response, PageError> {
     let form = RecordForm::from_pairs(&p);
     let input = match form.input() {
         Ok(i) => i,
         Err(errs) => return record_refused(&s, u, &id, form, AppError::Validation(errs)).await,
     };
     match s.app.save_record(&u.ctx, &id, &input).await {
-        Ok(v) => crate::shell::redirect(&format!("/m/orders/{}?done=record#signature", v.number))
-            .into_response(),
-        Err(e) if is_page_error(&e) => PageError::for_user(e, u).into_response(),
+        Ok(v) => Ok(crate::shell::redirect(&format!(
+            "/m/orders/{}?done=record#signature",
+            v.number
+        ))
+        .into_response()),
+        Err(e) if is_page_error(&e) => Err(e.into()),
         Err(e) => record_refused(&s, u, &id, form, e).await,
     }
 }
@@ -115,11 +119,9 @@ pub async fn photo(
     State(s): State<AppState>,
     u: WebUser,
     Path((id, photo_id)): Path<(String, String)>,
-) -> Response {
-    match s.app.photo(&u.ctx, &id, &photo_id).await {
-        Ok((ct, bytes)) => crate::security::upload_response(ct, bytes, &photo_id),
-        Err(e) => PageError::for_user(e, u).into_response(),
-    }
+) -> Result<Response, PageError> {
+    let (ct, bytes) = s.app.photo(&u.ctx, &id, &photo_id).await?;
+    Ok(crate::security::upload_response(ct, bytes, &photo_id))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -130,7 +132,7 @@ pub async fn sign(
     u: WebUser,
     Path(id): Path<String>,
     Form(p): Form<Pairs>,
-) -> Response {
+) -> Result<Response, PageError> {
     let tr = u.tr();
     let typed = SignForm {
         signer_name: field(&p, "signer_name").to_owned(),
@@ -151,10 +153,7 @@ pub async fn sign(
         (st, status)
     };
     // The customer signs the record they were shown: refuse if it changed since.
-    let current = match s.app.get_work_order(&u.ctx, &id).await {
-        Ok(v) => v,
-        Err(e) => return PageError::for_user(e, u).into_response(),
-    };
+    let current = s.app.get_work_order(&u.ctx, &id).await?;
     let shown: i64 = field(&p, "record_version").trim().parse().unwrap_or(-1);
     let now_version = current.record.as_ref().map(|r| r.version);
     if now_version.is_some() && now_version != Some(shown) {
@@ -163,7 +162,7 @@ pub async fn sign(
             tr.t("error.record_changed").to_owned(),
             StatusCode::CONFLICT,
         );
-        return order_page(&s, u, &id, st, status).await;
+        return Ok((status, order_page(&s, u, &id, st).await?).into_response());
     }
     let input = if declined {
         if typed.declined_reason.trim().is_empty() {
@@ -172,7 +171,7 @@ pub async fn sign(
                 tr.t("engineer.decline_reason_needed").to_owned(),
                 StatusCode::UNPROCESSABLE_ENTITY,
             );
-            return order_page(&s, u, &id, st, status).await;
+            return Ok((status, order_page(&s, u, &id, st).await?).into_response());
         }
         SignatureInput {
             signature_png: None,
@@ -186,7 +185,7 @@ pub async fn sign(
                 tr.t("engineer.signature_needed").to_owned(),
                 StatusCode::UNPROCESSABLE_ENTITY,
             );
-            return order_page(&s, u, &id, st, status).await;
+            return Ok((status, order_page(&s, u, &id, st).await?).into_response());
         }
         SignatureInput {
             signature_png: Some(typed.signature_png.clone()),
@@ -195,19 +194,20 @@ pub async fn sign(
         }
     };
     match s.app.sign_record(&u.ctx, &id, &input).await {
-        Ok(v) => crate::shell::redirect(&format!(
+        Ok(v) => Ok(crate::shell::redirect(&format!(
             "/m/orders/{}?done={}#complete",
             v.number,
             if declined { "declined" } else { "signed" }
         ))
-        .into_response(),
-        Err(e) if is_page_error(&e) => PageError::for_user(e, u).into_response(),
+        .into_response()),
+        Err(e) if is_page_error(&e) => Err(e.into()),
         Err(e) => {
             let status = crate::problem::status_of(&e);
             let mut st = OrderState::plain(None);
             st.error = Some(step_error(tr, "signature", &e));
             st.sign = Some(typed);
-            order_page(&s, u, &id, st, status).await
+            let page = order_page(&s, u, &id, st).await?;
+            Ok((status, page).into_response())
         }
     }
 }
@@ -217,7 +217,7 @@ pub async fn complete(
     u: WebUser,
     Path(id): Path<String>,
     Form(p): Form<Pairs>,
-) -> Response {
+) -> Result<Response, PageError> {
     let input = CompleteInput {
         version: version(&p),
         outcome: field(&p, "outcome").trim().to_owned(),
@@ -234,7 +234,7 @@ pub async fn addendum(
     u: WebUser,
     Path(id): Path<String>,
     Form(p): Form<Pairs>,
-) -> Response {
+) -> Result<Response, PageError> {
     let input = AddendumInput {
         body: field(&p, "body").to_owned(),
     };

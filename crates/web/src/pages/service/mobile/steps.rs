@@ -6,7 +6,7 @@ use super::{Pairs, field, opt_f64, opt_text, version};
 use crate::AppState;
 use crate::extract::{Form, Path};
 use crate::pages::service::wo_fmt;
-use crate::shell::WebUser;
+use crate::shell::{PageError, WebUser};
 use aftersales_app::{AppointmentInput, DeclineInput, PositionInput, TransitionInput};
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
@@ -16,7 +16,7 @@ pub async fn accept(
     u: WebUser,
     Path(id): Path<String>,
     Form(p): Form<Pairs>,
-) -> Response {
+) -> Result<Response, PageError> {
     let input = PositionInput {
         version: version(&p),
         latitude: opt_f64(&p, "latitude"),
@@ -31,7 +31,7 @@ pub async fn decline(
     u: WebUser,
     Path(id): Path<String>,
     Form(p): Form<Pairs>,
-) -> Response {
+) -> Result<Response, PageError> {
     let input = DeclineInput {
         version: version(&p),
         reason: field(&p, "reason").to_owned(),
@@ -39,9 +39,9 @@ pub async fn decline(
     let res = s.app.decline_work_order(&u.ctx, &id, &input).await;
     // A declined order is no longer the engineer's: always back to the list.
     match res {
-        Ok(v) => {
-            crate::shell::redirect(&format!("/m?done=decline&number={}", v.number)).into_response()
-        }
+        Ok(v) => Ok(
+            crate::shell::redirect(&format!("/m?done=decline&number={}", v.number)).into_response(),
+        ),
         Err(e) => after_step(&s, u, &id, &p, "decline", "decline", "", Err(e)).await,
     }
 }
@@ -66,7 +66,7 @@ pub async fn appointment(
     u: WebUser,
     Path(id): Path<String>,
     Form(p): Form<Pairs>,
-) -> Response {
+) -> Result<Response, PageError> {
     let date = field(&p, "date");
     let input = AppointmentInput {
         version: version(&p),
@@ -84,7 +84,7 @@ pub async fn transition(
     u: WebUser,
     Path(id): Path<String>,
     Form(p): Form<Pairs>,
-) -> Response {
+) -> Result<Response, PageError> {
     let action = field(&p, "action").trim().to_owned();
     let input = TransitionInput {
         version: version(&p),

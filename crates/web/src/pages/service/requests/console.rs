@@ -239,14 +239,15 @@ async fn console_page(
     filed: Option<Filed>,
     caller: NewCallerForm,
     caller_errors: FormErrors,
-) -> Result<ConsolePage, (AppError, WebUser)> {
+) -> Result<ConsolePage, PageError> {
     let tr = u.tr();
     let searched = !q.trim().is_empty();
     let hits = if searched {
         match console_hits(s, &u, &q).await {
             Ok(h) => h,
+            // A search the use-case refuses as typed finds nobody.
             Err(AppError::Validation(_)) => Vec::new(),
-            Err(e) => return Err((e, u)),
+            Err(e) => return Err(e.into()),
         }
     } else {
         Vec::new()
@@ -272,14 +273,8 @@ async fn console_page(
         shell: Shell::bare(tr),
     };
     if let Ok(cid) = customer_id.trim().parse() {
-        let c = match s.app.get_customer(&u.ctx, cid).await {
-            Ok(c) => c,
-            Err(e) => return Err((e, u)),
-        };
-        let units = match s.app.customer_units(&u.ctx, cid).await {
-            Ok(x) => x,
-            Err(e) => return Err((e, u)),
-        };
+        let c = s.app.get_customer(&u.ctx, cid).await?;
+        let units = s.app.customer_units(&u.ctx, cid).await?;
         let today = crate::pages::installed_base::customers::today(s);
         let wanted_serial = Serial::normalize(serial);
         let chosen_id = if !unit_id.trim().is_empty() {
@@ -299,11 +294,16 @@ async fn console_page(
             None
         };
         for unit in units {
-            let warranty = s
+            let warranty = match s
                 .app
                 .warranty_for_unit(&u.ctx, unit.id, today, Cause::NormalFailure)
                 .await
-                .ok();
+            {
+                Ok(w) => Some(w),
+                // A role that does not read the installed base sees the units without it.
+                Err(AppError::Forbidden) => None,
+                Err(e) => return Err(e.into()),
+            };
             let chosen = chosen_id.as_deref() == Some(unit.id.to_string().as_str());
             let line = ConsoleUnit {
                 href: format!("/console?customer={}&unit={}", c.id, unit.id),
@@ -321,7 +321,7 @@ async fn console_page(
             }
             page.units.push(line);
         }
-        let requests = match s
+        let requests = s
             .app
             .list_service_requests(
                 &u.ctx,
@@ -331,11 +331,8 @@ async fn console_page(
                     ..Default::default()
                 },
             )
-            .await
-        {
-            Ok(p) => p.items,
-            Err(e) => return Err((e, u)),
-        };
+            .await?
+            .items;
         let (open, closed): (Vec<_>, Vec<_>) =
             requests.into_iter().partition(|r| r.status.is_active());
         page.open_requests = open;
@@ -355,11 +352,12 @@ async fn console_page(
             .chosen
             .as_ref()
             .map(|x| x.unit.product.product_line.clone());
-        page.symptoms = s
-            .app
-            .list_codes(&u.ctx, "symptom", line.as_deref())
-            .await
-            .unwrap_or_default();
+        page.symptoms = match s.app.list_codes(&u.ctx, "symptom", line.as_deref()).await {
+            Ok(codes) => codes,
+            // A role that does not read the catalog types the symptom in words.
+            Err(AppError::Forbidden) => Vec::new(),
+            Err(e) => return Err(e.into()),
+        };
         if form.is_none() {
             // Prefilled from the record and the chosen unit (R-REQ-2).
             let first = c.contacts.first();
@@ -396,55 +394,55 @@ async fn console_page(
     Ok(page)
 }
 
+/// The banner of the request just filed: its number, and what to tell the caller (another
+/// open request for the unit, the warranty that does not cover it). `None` for a number
+/// from an old link, or one the caller no longer sees.
+async fn filed(s: &AppState, u: &WebUser, number: &str) -> Result<Option<Filed>, AppError> {
+    let tr = u.tr();
+    let r = match s.app.get_service_request(&u.ctx, number).await {
+        Ok(r) => r,
+        Err(AppError::NotFound(_)) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let mut warnings = Vec::new();
+    if let Some(unit) = &r.unit {
+        let others = s
+            .app
+            .list_service_requests(
+                &u.ctx,
+                &RequestQuery {
+                    unit_id: Some(unit.id.clone()),
+                    status: Some("open,in_progress".into()),
+                    limit: Some(20),
+                    ..Default::default()
+                },
+            )
+            .await?
+            .items;
+        for o in others.iter().filter(|o| o.id != r.id) {
+            warnings.push(tr.f("console.open_request_for_unit", &[("number", &o.number)]));
+        }
+    }
+    if let Some(w) = r.warranty.as_ref().and_then(|w| warning_of_stored(tr, w)) {
+        warnings.push(w);
+    }
+    Ok(Some(Filed {
+        number: r.number,
+        warnings,
+    }))
+}
+
 pub async fn console(
     State(s): State<AppState>,
     u: WebUser,
     Query(q): Query<ConsoleQuery>,
-) -> Response {
+) -> Result<Response, PageError> {
     if !can_use_console(&u) {
-        return PageError::for_user(AppError::Forbidden, u).into_response();
+        return Err(AppError::Forbidden.into());
     }
-    let tr = u.tr();
-    let filed = if q.filed.trim().is_empty() {
-        None
-    } else {
-        match s.app.get_service_request(&u.ctx, q.filed.trim()).await {
-            Ok(r) => {
-                let mut warnings = Vec::new();
-                if let Some(unit) = &r.unit {
-                    let others = match s
-                        .app
-                        .list_service_requests(
-                            &u.ctx,
-                            &RequestQuery {
-                                unit_id: Some(unit.id.clone()),
-                                status: Some("open,in_progress".into()),
-                                limit: Some(20),
-                                ..Default::default()
-                            },
-                        )
-                        .await
-                    {
-                        Ok(p) => p.items,
-                        Err(e) => return PageError::for_user(e, u).into_response(),
-                    };
-                    for o in others.iter().filter(|o| o.id != r.id) {
-                        warnings
-                            .push(tr.f("console.open_request_for_unit", &[("number", &o.number)]));
-                    }
-                }
-                if let Some(w) = r.warranty.as_ref().and_then(|w| warning_of_stored(tr, w)) {
-                    warnings.push(w);
-                }
-                Some(Filed {
-                    number: r.number,
-                    warnings,
-                })
-            }
-            // A number from an old link, or one the caller no longer sees: no banner.
-            Err(AppError::NotFound(_)) => None,
-            Err(e) => return PageError::for_user(e, u).into_response(),
-        }
+    let filed = match q.filed.trim() {
+        "" => None,
+        number => filed(&s, &u, number).await?,
     };
     let caller = NewCallerForm {
         name: if q.new_caller.is_empty() {
@@ -454,7 +452,7 @@ pub async fn console(
         },
         ..Default::default()
     };
-    match console_page(
+    let page = console_page(
         &s,
         u,
         q.q,
@@ -467,11 +465,8 @@ pub async fn console(
         caller,
         FormErrors::default(),
     )
-    .await
-    {
-        Ok(p) => p.into_response(),
-        Err((e, u)) => PageError::for_user(e, u).into_response(),
-    }
+    .await?;
+    Ok(page.into_response())
 }
 
 /// Files the request typed in the console; the number is shown big on the console
@@ -483,9 +478,9 @@ pub async fn file_request(
         value: f,
         idempotency: idem,
     }: IdempotentForm<RequestForm>,
-) -> Response {
+) -> Result<Response, PageError> {
     if !can_use_console(&u) {
-        return PageError::for_user(AppError::Forbidden, u).into_response();
+        return Err(AppError::Forbidden.into());
     }
     let input = NewServiceRequest {
         customer_id: f.customer_id.trim().to_owned(),
@@ -512,12 +507,12 @@ pub async fn file_request(
         .create_service_request(&u.ctx, &input, idem.as_ref())
         .await
     {
-        Ok(r) => crate::shell::redirect(&format!(
+        Ok(r) => Ok(crate::shell::redirect(&format!(
             "/console?customer={}&filed={}",
             encode_component(&r.customer.id),
             encode_component(&r.number)
         ))
-        .into_response(),
+        .into_response()),
         Err(e @ (AppError::Validation(_) | AppError::FieldConflict(_))) => {
             let errs = e.field_errors().cloned().unwrap_or_else(FieldErrors::new);
             let mut errors = FormErrors::from_fields(&errs, u.tr());
@@ -529,7 +524,7 @@ pub async fn file_request(
             let status = crate::problem::status_of(&e);
             let customer = f.customer_id.clone();
             let unit = f.unit_id.clone();
-            match console_page(
+            let page = console_page(
                 &s,
                 u,
                 String::new(),
@@ -542,13 +537,10 @@ pub async fn file_request(
                 NewCallerForm::default(),
                 FormErrors::default(),
             )
-            .await
-            {
-                Ok(p) => (status, p).into_response(),
-                Err((e, u)) => PageError::for_user(e, u).into_response(),
-            }
+            .await?;
+            Ok((status, page).into_response())
         }
-        Err(e) => PageError::for_user(e, u).into_response(),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -558,9 +550,9 @@ pub async fn new_caller(
     State(s): State<AppState>,
     u: WebUser,
     Form(f): Form<NewCallerForm>,
-) -> Response {
+) -> Result<Response, PageError> {
     if !can_use_console(&u) {
-        return PageError::for_user(AppError::Forbidden, u).into_response();
+        return Err(AppError::Forbidden.into());
     }
     let input = NewCustomer {
         kind: "individual".into(),
@@ -586,10 +578,10 @@ pub async fn new_caller(
         },
     };
     match s.app.create_customer(&u.ctx, &input, None).await {
-        Ok(c) => crate::shell::redirect(&format!("/console?customer={}", c.id)).into_response(),
+        Ok(c) => Ok(crate::shell::redirect(&format!("/console?customer={}", c.id)).into_response()),
         Err(AppError::Validation(errs) | AppError::FieldConflict(errs)) => {
             let errors = FormErrors::from_fields(&errs, u.tr());
-            match console_page(
+            let page = console_page(
                 &s,
                 u,
                 String::new(),
@@ -602,12 +594,9 @@ pub async fn new_caller(
                 f,
                 errors,
             )
-            .await
-            {
-                Ok(p) => (StatusCode::UNPROCESSABLE_ENTITY, p).into_response(),
-                Err((e, u)) => PageError::for_user(e, u).into_response(),
-            }
+            .await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
-        Err(e) => PageError::for_user(e, u).into_response(),
+        Err(e) => Err(e.into()),
     }
 }

@@ -70,9 +70,13 @@ impl RequestsPage {
     }
 }
 
-pub async fn list(State(s): State<AppState>, u: WebUser, Query(f): Query<ListForm>) -> Response {
+pub async fn list(
+    State(s): State<AppState>,
+    u: WebUser,
+    Query(f): Query<ListForm>,
+) -> Result<Response, PageError> {
     if !can_list(&u) {
-        return PageError::for_user(AppError::Forbidden, u).into_response();
+        return Err(AppError::Forbidden.into());
     }
     let q = RequestQuery {
         status: opt(&f.status),
@@ -90,11 +94,14 @@ pub async fn list(State(s): State<AppState>, u: WebUser, Query(f): Query<ListFor
         Err(AppError::Validation(errs)) => {
             (Vec::new(), None, FormErrors::from_fields(&errs, u.tr()))
         }
-        Err(e) => return PageError::for_user(e, u).into_response(),
+        Err(e) => return Err(e.into()),
     };
-    let org_units: Vec<OrgUnitView> = crate::pages::network::org::all_units(&s, &u)
-        .await
-        .unwrap_or_default();
+    let org_units: Vec<OrgUnitView> = match crate::pages::network::org::all_units(&s, &u).await {
+        Ok(units) => units,
+        // A partner without a unit of their own filters by none.
+        Err(AppError::Forbidden) => Vec::new(),
+        Err(e) => return Err(e.into()),
+    };
     let next_url = next.map(|c| {
         format!(
             "/requests?status={}&owner={}&org_unit_id={}&from={}&to={}&number={}&cursor={c}",
@@ -106,7 +113,7 @@ pub async fn list(State(s): State<AppState>, u: WebUser, Query(f): Query<ListFor
             encode_component(&f.number),
         )
     });
-    RequestsPage {
+    Ok(RequestsPage {
         org_units: crate::pages::network::org::unit_choices(&org_units),
         f,
         items,
@@ -114,5 +121,5 @@ pub async fn list(State(s): State<AppState>, u: WebUser, Query(f): Query<ListFor
         errors,
         shell: u.shell,
     }
-    .into_response()
+    .into_response())
 }

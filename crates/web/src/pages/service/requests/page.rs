@@ -135,30 +135,26 @@ async fn request_page(
     errors: FormErrors,
     alert: Option<String>,
     notice: Option<String>,
-) -> Response {
-    let r = match s.app.get_service_request(&u.ctx, key).await {
-        Ok(r) => r,
-        Err(e) => return PageError::for_user(e, u).into_response(),
-    };
-    let events = match s.app.request_events(&u.ctx, &r.id).await {
-        Ok(e) => e,
-        Err(e) => return PageError::for_user(e, u).into_response(),
-    };
+) -> Result<RequestPage, PageError> {
+    let r = s.app.get_service_request(&u.ctx, key).await?;
+    let events = s.app.request_events(&u.ctx, &r.id).await?;
     let reopened_as = events.iter().rev().find_map(|e| match &e.event {
         RequestEvent::Reopened { as_number, .. } => Some(as_number.clone()),
         _ => None,
     });
     let can_manage = u.actor.role.can(Permission::RequestsManage);
     let owners = if can_manage {
-        s.app
-            .request_owner_candidates(&u.ctx)
-            .await
-            .unwrap_or_default()
+        s.app.request_owner_candidates(&u.ctx).await?
     } else {
         Vec::new()
     };
-    let sla = s.app.request_sla(&u.ctx, &r.id, u.tr().locale).await.ok();
-    RequestPage {
+    let sla = match s.app.request_sla(&u.ctx, &r.id, u.tr().locale).await {
+        Ok(sla) => Some(sla),
+        // A role that does not read the clocks sees the request without them.
+        Err(AppError::Forbidden) => None,
+        Err(e) => return Err(e.into()),
+    };
+    Ok(RequestPage {
         r,
         events,
         reopened_as,
@@ -171,8 +167,7 @@ async fn request_page(
         notice,
         failed: failed.to_owned(),
         shell: u.shell,
-    }
-    .into_response()
+    })
 }
 
 pub async fn request(
@@ -180,16 +175,17 @@ pub async fn request(
     u: WebUser,
     Path(id): Path<String>,
     Query(q): Query<DoneQuery>,
-) -> Response {
+) -> Result<Response, PageError> {
     if !can_list(&u) {
-        return PageError::for_user(AppError::Forbidden, u).into_response();
+        return Err(AppError::Forbidden.into());
     }
     let tr = u.tr();
     let notice = match q.done.as_str() {
         "" => None,
         d => Some(tr.t_dyn(&format!("requests.done.{d}"))).filter(|t| !t.starts_with("requests.")),
     };
-    request_page(&s, u, &id, "", FormErrors::default(), None, notice).await
+    let page = request_page(&s, u, &id, "", FormErrors::default(), None, notice).await?;
+    Ok(page.into_response())
 }
 
 /// Every action's form: a version and the fields of that action.
@@ -212,7 +208,7 @@ pub async fn action(
     u: WebUser,
     Path((id, action)): Path<(String, String)>,
     Form(f): Form<ActionForm>,
-) -> Response {
+) -> Result<Response, PageError> {
     let version: i64 = f.version.trim().parse().unwrap_or(0);
     let note = opt(&f.note);
     let ctx = &u.ctx;
@@ -312,12 +308,12 @@ pub async fn action(
     };
     let tr = u.tr();
     match result {
-        Ok(r) => crate::shell::redirect(&format!(
+        Ok(r) => Ok(crate::shell::redirect(&format!(
             "/requests/{}?done={}",
             encode_component(&r.number),
             encode_component(&action)
         ))
-        .into_response(),
+        .into_response()),
         Err(e @ (AppError::Validation(_) | AppError::FieldConflict(_))) => {
             let errs = e.field_errors().cloned().unwrap_or_else(FieldErrors::new);
             let errors = FormErrors::from_fields(&errs, tr);
@@ -331,8 +327,8 @@ pub async fn action(
                 Some(tr.t_error(e.code())),
                 None,
             )
-            .await;
-            (status, page).into_response()
+            .await?;
+            Ok((status, page).into_response())
         }
         // Someone changed it in between: show it as it is now and say so.
         Err(e @ (AppError::StaleVersion { .. } | AppError::Conflict(_))) => {
@@ -346,9 +342,9 @@ pub async fn action(
                 Some(tr.t_error(e.code())),
                 None,
             )
-            .await;
-            (status, page).into_response()
+            .await?;
+            Ok((status, page).into_response())
         }
-        Err(e) => PageError::for_user(e, u).into_response(),
+        Err(e) => Err(e.into()),
     }
 }
