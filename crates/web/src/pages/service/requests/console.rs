@@ -3,7 +3,8 @@
 //! prefilled from the record and the chosen unit; a new caller's short record.
 
 use super::{
-    local_instant, opt, request_status_label, warning_of_stored, warning_of_view, wo_status_label,
+    Pick, local_instant, opt, request_status_label, unfinished_statuses, warning_of_stored,
+    warning_of_view, wo_status_label,
 };
 use crate::AppState;
 use crate::extract::{Form, IdempotentForm, Query};
@@ -12,8 +13,8 @@ use aftersales_app::{
     AppError, CatalogCode, CustomerView, NewContact, NewCustomer, NewServiceRequest, NewSite,
     RequestQuery, ServiceRequestView, UnitView, WarrantyView, WorkOrderLine,
 };
-use aftersales_domain::installed_base::Serial;
-use aftersales_domain::service::RequestStatus;
+use aftersales_domain::installed_base::{CustomerKind, Serial};
+use aftersales_domain::service::{Channel, Priority, RequestKind, RequestStatus};
 use aftersales_domain::warranty::Cause;
 use aftersales_domain::{FieldErrors, Permission};
 use askama::Template;
@@ -109,25 +110,40 @@ impl ConsolePage {
         self.shell.tr.t_dyn(&format!("{prefix}.{v}"))
     }
 
-    pub fn kinds(&self) -> Vec<(String, String)> {
-        aftersales_domain::service::RequestKind::ALL
+    pub fn kinds(&self) -> Vec<Pick> {
+        let chosen = RequestKind::parse(&self.form.kind);
+        RequestKind::ALL
             .iter()
-            .map(|k| (k.as_str().to_owned(), self.label("requests.kind", k)))
+            .map(|k| Pick {
+                value: k.as_str().to_owned(),
+                label: self.label("requests.kind", k),
+                selected: chosen == Some(*k),
+            })
             .collect()
     }
 
     /// The channels an agent records (the portal, the API and alarms file by themselves).
-    pub fn channels(&self) -> Vec<(String, String)> {
-        ["phone", "fax", "email", "onsite", "partner"]
+    pub fn channels(&self) -> Vec<Pick> {
+        let chosen = Channel::parse(&self.form.channel);
+        Channel::AGENT_RECORDED
             .iter()
-            .map(|c| ((*c).to_owned(), self.label("requests.channel", c)))
+            .map(|c| Pick {
+                value: c.as_str().to_owned(),
+                label: self.label("requests.channel", c),
+                selected: chosen == Some(*c),
+            })
             .collect()
     }
 
-    pub fn priorities(&self) -> Vec<(String, String)> {
-        aftersales_domain::service::Priority::ALL
+    pub fn priorities(&self) -> Vec<Pick> {
+        let chosen = Priority::parse(&self.form.priority);
+        Priority::ALL
             .iter()
-            .map(|p| (p.as_str().to_owned(), self.label("requests.priority", p)))
+            .map(|p| Pick {
+                value: p.as_str().to_owned(),
+                label: self.label("requests.priority", p),
+                selected: chosen == Some(*p),
+            })
             .collect()
     }
 
@@ -368,9 +384,9 @@ async fn console_page(
                     .as_ref()
                     .map(|x| x.unit.id.to_string())
                     .unwrap_or_default(),
-                kind: "repair".into(),
-                channel: "phone".into(),
-                priority: "normal".into(),
+                kind: RequestKind::Repair.as_str().into(),
+                channel: Channel::Phone.as_str().into(),
+                priority: Priority::Normal.as_str().into(),
                 contact_name: first.map(|k| k.name.clone()).unwrap_or_default(),
                 contact_phone: first
                     .and_then(|k| k.phones.first())
@@ -412,7 +428,7 @@ async fn filed(s: &AppState, u: &WebUser, number: &str) -> Result<Option<Filed>,
                 &u.ctx,
                 &RequestQuery {
                     unit_id: Some(unit.id.clone()),
-                    status: Some("open,in_progress".into()),
+                    status: Some(unfinished_statuses()),
                     limit: Some(20),
                     ..Default::default()
                 },
@@ -555,7 +571,7 @@ pub async fn new_caller(
         return Err(AppError::Forbidden.into());
     }
     let input = NewCustomer {
-        kind: "individual".into(),
+        kind: CustomerKind::Individual.as_str().into(),
         name: f.name.clone(),
         company: None,
         region_code: opt(&f.region_code),

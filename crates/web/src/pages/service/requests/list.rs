@@ -1,7 +1,9 @@
 //! The list of requests with its filters (status, owner, service unit, created between,
 //! number).
 
-use super::{can_list, day_bound, opt, request_status_label, wo_status_label};
+use super::{
+    Pick, can_list, day_bound, opt, request_status_label, unfinished_statuses, wo_status_label,
+};
 use crate::AppState;
 use crate::extract::Query;
 use crate::shell::{FormErrors, PageError, Shell, WebUser, encode_component};
@@ -52,20 +54,22 @@ impl RequestsPage {
 
     /// The status filter's choices (value, words): each status, then the unfinished ones
     /// together (open and in progress).
-    pub fn statuses(&self) -> Vec<(String, String)> {
-        let mut out: Vec<(String, String)> = RequestStatus::ALL
+    pub fn statuses(&self) -> Vec<Pick> {
+        let chosen = RequestStatus::parse(&self.f.status);
+        let mut out: Vec<Pick> = RequestStatus::ALL
             .iter()
-            .map(|st| (st.as_str().to_owned(), self.req_status(st)))
+            .map(|st| Pick {
+                value: st.as_str().to_owned(),
+                label: self.req_status(st),
+                selected: chosen == Some(*st),
+            })
             .collect();
-        let unfinished: Vec<&str> = RequestStatus::ALL
-            .iter()
-            .filter(|s| s.is_active())
-            .map(|s| s.as_str())
-            .collect();
-        out.push((
-            unfinished.join(","),
-            self.shell.tr.t("requests.unfinished").to_owned(),
-        ));
+        let unfinished = unfinished_statuses();
+        out.push(Pick {
+            selected: self.f.status == unfinished,
+            value: unfinished,
+            label: self.shell.tr.t("requests.unfinished").to_owned(),
+        });
         out
     }
 }

@@ -43,6 +43,26 @@ pub fn wo_status_label(tr: Tr, status: WoStatus, waiting: Option<WaitReason>) ->
     }
 }
 
+/// The unfinished statuses (open, in progress) as one value of the status filter
+/// (`open,in_progress`): the list offers it, the console looks for a unit's other requests
+/// with it.
+fn unfinished_statuses() -> String {
+    RequestStatus::ALL
+        .iter()
+        .filter(|s| s.is_active())
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// A choice of a select box and whether it is the one selected (computed here, so the
+/// templates ask the flag rather than compare names).
+pub struct Pick {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
 /// The CSS class of a status badge (a request's or a work order's): one color per status
 /// (with the name beside it, never the color alone).
 pub fn status_class(status: &impl std::fmt::Display) -> String {

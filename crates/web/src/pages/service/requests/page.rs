@@ -2,7 +2,9 @@
 //! may take (owner, priority, triage, remote outcome, visit, resolve, close, reopen,
 //! cancel, acknowledging a breach).
 
-use super::{can_list, event_text, opt, request_status_label, warning_of_stored, wo_status_label};
+use super::{
+    Pick, can_list, event_text, opt, request_status_label, warning_of_stored, wo_status_label,
+};
 use crate::AppState;
 use crate::extract::{Form, Path, Query};
 use crate::shell::{FormErrors, PageError, Shell, WebUser, encode_component};
@@ -10,7 +12,7 @@ use aftersales_app::{
     AppError, CancelInput, NamedRef, NewVisit, OwnerChange, RemoteOutcome, RequestEventView,
     RequestNote, ServiceRequestView, TriageInput, WorkOrderLine,
 };
-use aftersales_domain::service::{RequestEvent, RequestStatus, Triage};
+use aftersales_domain::service::{Priority, RequestEvent, RequestStatus, Triage};
 use aftersales_domain::{FieldErrors, Permission};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -54,6 +56,19 @@ impl RequestPage {
 
     pub fn label(&self, prefix: &str, v: &dyn std::fmt::Display) -> String {
         self.shell.tr.t_dyn(&format!("{prefix}.{v}"))
+    }
+
+    /// The priorities to change to, the request's own selected.
+    pub fn priorities(&self) -> Vec<Pick> {
+        let current = Priority::parse(&self.r.priority);
+        Priority::ALL
+            .iter()
+            .map(|p| Pick {
+                value: p.as_str().to_owned(),
+                label: self.label("requests.priority", p),
+                selected: current == Some(*p),
+            })
+            .collect()
     }
 
     pub fn event_text(&self, e: &RequestEventView) -> String {
