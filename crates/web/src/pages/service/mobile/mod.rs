@@ -29,7 +29,7 @@ use crate::pages::service::dispatch::error_message;
 use crate::pages::service::wo_fmt;
 use crate::shell::{FormErrors, PageError, Shell, WebUser};
 use aftersales_app::{AppError, WorkOrderView};
-use aftersales_domain::service::{self, NextStep, WoStatus};
+use aftersales_domain::service::{self, NextStep, WaitReason, WoAction, WoStatus};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
@@ -48,9 +48,30 @@ pub struct StepError {
 
 /// The big button: a form posting the step, or a link to the part of the page to fill in.
 pub struct Next {
-    pub action: String,
+    /// The step the form posts; `None` for a link.
+    pub action: Option<WoAction>,
     pub label: String,
     pub href: Option<String>,
+}
+
+impl Next {
+    /// The step's name as the form posts it and the button is marked (`data-next`); `link`
+    /// for a link.
+    pub fn name(&self) -> &'static str {
+        self.action.map_or("link", WoAction::as_str)
+    }
+
+    /// Accepting has an address of its own; the other steps post a transition.
+    pub fn is_accept(&self) -> bool {
+        self.action == Some(WoAction::Accept)
+    }
+}
+
+/// A wait reason as the wait form offers it, selected when it was typed before a refusal.
+pub struct ReasonChoice {
+    pub value: &'static str,
+    pub label: String,
+    pub selected: bool,
 }
 
 /// One job as the phone shows it.
@@ -140,19 +161,32 @@ impl Card {
     pub fn has_menu(&self) -> bool {
         self.can_decline || self.can_wait || self.can_schedule
     }
+
+    /// The wait form's reasons (`WaitReason::ALL`), the one typed before a refusal selected.
+    pub fn wait_reasons(&self, tr: &Tr) -> Vec<ReasonChoice> {
+        let typed = WaitReason::parse(self.typed_or("wait_reason", ""));
+        WaitReason::ALL
+            .iter()
+            .map(|w| ReasonChoice {
+                value: w.as_str(),
+                label: tr.t_dyn(&format!("wo.waiting.{}", w.as_str())),
+                selected: typed == Some(*w),
+            })
+            .collect()
+    }
 }
 
 /// The big button for the domain's next step (`service::next_step`).
 fn next_step(tr: Tr, v: &WorkOrderView) -> Option<Next> {
     let locked = v.record.as_ref().is_some_and(|r| r.locked);
     let link = |key: &str, anchor: &str| Next {
-        action: "link".into(),
+        action: None,
         label: tr.t_dyn(key),
         href: Some(format!("/m/orders/{}#{anchor}", v.number)),
     };
     Some(match service::next_step(v.status, locked)? {
         NextStep::Act(a) => Next {
-            action: a.as_str().to_owned(),
+            action: Some(a),
             label: tr.t_dyn(&format!("engineer.next.{}", a.as_str())),
             href: None,
         },
@@ -189,7 +223,7 @@ fn appointment_defaults(v: &WorkOrderView, now: jiff::Timestamp) -> (String, Str
 fn card_of(tr: Tr, v: &WorkOrderView, now: jiff::Timestamp, back: &'static str) -> Card {
     let today = wo_fmt::local_date(now);
     let req = &v.request;
-    let has = |a: &str| v.actions.iter().any(|x| x == a);
+    let has = |a: WoAction| v.actions.iter().any(|x| WoAction::parse(x) == Some(a));
     let (appt_date, appt_start, appt_end) = appointment_defaults(v, now);
     let product = match &req.unit {
         Some(u) => match &u.serial {
@@ -216,9 +250,9 @@ fn card_of(tr: Tr, v: &WorkOrderView, now: jiff::Timestamp, back: &'static str) 
         in_warranty: req.in_warranty,
         warranty_class: req.warranty_class.clone().unwrap_or_default(),
         next: next_step(tr, v),
-        can_decline: has("decline"),
-        can_wait: has("wait"),
-        can_schedule: has("schedule"),
+        can_decline: has(WoAction::Decline),
+        can_wait: has(WoAction::Wait),
+        can_schedule: has(WoAction::Schedule),
         has_appointment: v.appointment_start.is_some(),
         appt_date,
         appt_start,

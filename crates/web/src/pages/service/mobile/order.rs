@@ -199,6 +199,16 @@ pub struct SignForm {
     pub declined_reason: String,
 }
 
+/// A way a visit may end (`Outcome::ALL`), as the completion form offers it.
+pub struct OutcomeChoice {
+    pub value: &'static str,
+    pub label: String,
+    /// Chosen before a refusal.
+    pub checked: bool,
+    /// The unit goes to the depot: the tick "loaner left" follows it.
+    pub takes_loaner: bool,
+}
+
 pub struct Appt {
     pub window: String,
     pub reason: String,
@@ -270,6 +280,20 @@ impl OrderPage {
 
     pub fn outcome_label(&self, o: &Outcome) -> String {
         self.shell.tr.t_dyn(&format!("wo.outcome.{}", o.as_str()))
+    }
+
+    /// The completion form's outcomes, the one typed before a refusal checked.
+    pub fn outcomes(&self) -> Vec<OutcomeChoice> {
+        let typed = Outcome::parse(self.card.typed_or("outcome", ""));
+        Outcome::ALL
+            .iter()
+            .map(|o| OutcomeChoice {
+                value: o.as_str(),
+                label: self.outcome_label(o),
+                checked: typed == Some(*o),
+                takes_loaner: *o == Outcome::Depot,
+            })
+            .collect()
     }
 
     pub fn when(&self, t: &jiff::Timestamp) -> String {

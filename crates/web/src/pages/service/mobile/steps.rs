@@ -8,6 +8,7 @@ use crate::extract::{Form, Path};
 use crate::pages::service::wo_fmt;
 use crate::shell::{PageError, WebUser};
 use aftersales_app::{AppointmentInput, DeclineInput, PositionInput, TransitionInput};
+use aftersales_domain::service::WoAction;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 
@@ -95,10 +96,16 @@ pub async fn transition(
         longitude: opt_f64(&p, "longitude"),
     };
     let res = s.app.transition_work_order(&u.ctx, &id, &input).await;
-    let form = match action.as_str() {
-        "wait" => "wait",
-        _ => "next",
+    let step = WoAction::parse(&action);
+    let form = if step == Some(WoAction::Wait) {
+        "wait"
+    } else {
+        "next"
     };
-    let anchor = if action == "start" { "#record" } else { "" };
+    let anchor = if step == Some(WoAction::Start) {
+        "#record"
+    } else {
+        ""
+    };
     after_step(&s, u, &id, &p, form, &action, anchor, res).await
 }
