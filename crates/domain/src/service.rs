@@ -50,6 +50,15 @@ pub use events::{
 };
 
 named_enum!(
+    /// What a code of the service catalog names: a symptom the caller reports, or a fault
+    /// cause the engineer finds.
+    CodeKind {
+        Symptom => "symptom",
+        Cause => "cause",
+    }
+);
+
+named_enum!(
     /// What the customer asks for (R-REQ-4).
     RequestKind {
         /// 维修
@@ -87,6 +96,18 @@ named_enum!(
         Alarm => "alarm",
     }
 );
+
+impl Channel {
+    /// The channels an agent records at the desk, in the order of [`Channel::ALL`]; the
+    /// portal, the API and alarms file their requests by themselves.
+    pub const AGENT_RECORDED: &'static [Channel] = &[
+        Channel::Phone,
+        Channel::Fax,
+        Channel::Email,
+        Channel::Onsite,
+        Channel::Partner,
+    ];
+}
 
 named_enum!(
     /// How urgent the request is; the SLA rules use it.
@@ -447,6 +468,24 @@ mod tests {
             assert_eq!(WoAction::parse(a.as_str()), Some(a));
         }
         assert_eq!(RequestKind::parse("bogus"), None);
+    }
+
+    #[test]
+    fn an_agent_records_every_channel_but_those_that_file_by_themselves() {
+        let by_themselves = [Channel::Portal, Channel::Api, Channel::Alarm];
+        for c in Channel::ALL {
+            assert_eq!(
+                Channel::AGENT_RECORDED.contains(c),
+                !by_themselves.contains(c),
+                "{c}"
+            );
+        }
+        let in_order: Vec<Channel> = Channel::ALL
+            .iter()
+            .copied()
+            .filter(|c| Channel::AGENT_RECORDED.contains(c))
+            .collect();
+        assert_eq!(Channel::AGENT_RECORDED, in_order.as_slice());
     }
 
     #[test]

@@ -262,7 +262,7 @@ impl Shell {
 /// One option of a select over a closed vocabulary: its name, its words and whether it is
 /// the current value (templates ask the flag, never compare names).
 pub struct Pick {
-    pub value: &'static str,
+    pub value: String,
     pub label: String,
     pub selected: bool,
 }
@@ -273,7 +273,7 @@ impl Pick {
         names
             .iter()
             .map(|v| Pick {
-                value: v,
+                value: (*v).to_owned(),
                 label: tr.t_dyn(&format!("{words}.{v}")),
                 selected: current == Some(*v),
             })
@@ -346,13 +346,6 @@ impl PageError {
         Self {
             error,
             shell: Some(Box::new(Shell::bare(tr))),
-        }
-    }
-
-    pub fn for_user(error: AppError, u: WebUser) -> Self {
-        Self {
-            error,
-            shell: Some(Box::new(u.shell)),
         }
     }
 }

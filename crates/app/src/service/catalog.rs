@@ -3,6 +3,7 @@
 //! engineer's service record causes. The demo seed covers the demo product lines.
 
 use crate::{AppError, Ctx};
+use aftersales_domain::service::CodeKind;
 use aftersales_domain::{FieldError, Locale, Permission};
 use aftersales_store::service::catalog::{self as store, CodeRow};
 use serde::{Deserialize, Serialize};
@@ -60,17 +61,15 @@ impl crate::App {
         product_line: Option<&str>,
     ) -> Result<Vec<CatalogCode>, AppError> {
         ctx.require(Permission::ProductsRead)?;
-        let kind = kind.trim();
-        if !matches!(kind, "symptom" | "cause") {
-            return Err(AppError::invalid(FieldError::new("kind", "invalid_choice")));
-        }
+        let kind = CodeKind::parse(kind.trim())
+            .ok_or_else(|| AppError::invalid(FieldError::new("kind", "invalid_choice")))?;
         let line = product_line.map(str::trim).filter(|l| !l.is_empty());
         if line.is_some_and(|l| l.chars().count() > 50) {
             return Err(AppError::invalid(
                 FieldError::new("product_line", "too_long").with("max", 50),
             ));
         }
-        Ok(store::list(self.db.pool(), kind, line)
+        Ok(store::list(self.db.pool(), kind.as_str(), line)
             .await?
             .into_iter()
             .map(view)

@@ -285,7 +285,12 @@ pub fn expiry_badge(tr: Tr, c: &CertificationView) -> ExpiryBadge {
     let badge = |class: &'static str, text: String| ExpiryBadge {
         class,
         text,
-        warn: class != "ok",
+        warn: true,
+    };
+    let fine = |text: String| ExpiryBadge {
+        class: "ok",
+        text,
+        warn: false,
     };
     if c.removed_at.is_some() {
         return badge("off", tr.t_dyn("network.cert.removed"));
@@ -301,8 +306,8 @@ pub fn expiry_badge(tr: Tr, c: &CertificationView) -> ExpiryBadge {
             "warn",
             tr.f("network.cert.expires_in", &[("n", &n.to_string())]),
         ),
-        ExpiryState::Valid => badge("ok", tr.t_dyn("network.cert.valid")),
-        ExpiryState::Never => badge("ok", tr.t_dyn("network.cert.no_expiry")),
+        ExpiryState::Valid => fine(tr.t_dyn("network.cert.valid")),
+        ExpiryState::Never => fine(tr.t_dyn("network.cert.no_expiry")),
     }
 }
 

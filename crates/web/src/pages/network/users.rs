@@ -110,7 +110,7 @@ impl UserFormPage {
         Locale::ALL
             .into_iter()
             .map(|l| crate::shell::Pick {
-                value: l.as_str(),
+                value: l.as_str().to_owned(),
                 label: l.own_name().to_owned(),
                 selected: self.form.locale == l.as_str(),
             })
