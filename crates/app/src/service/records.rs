@@ -166,18 +166,26 @@ impl crate::App {
         let r = flow::get_request(&mut *conn, &w.request_id).await?;
         let rec = flow::get_record(&mut *conn, &w.id).await?;
         let req = self.request_view(&mut conn, &r).await?;
+        // Only the holder of the signed copy (its hash, printed in the QR code) learns
+        // anything about the record: a wrong hash reads exactly as an unknown number, so the
+        // sequential numbers cannot be walked to list who was served.
         let (genuine, signed_at, declined) = match &rec {
-            Some(rec) if rec.signed_at.is_some() => {
+            Some(rec)
+                if rec.signed_at.is_some()
+                    && rec
+                        .content_hash
+                        .as_deref()
+                        .is_some_and(|stored| stored.eq_ignore_ascii_case(hash.trim())) =>
+            {
                 let photos = self.photo_hashes(&mut conn, &w.id).await?;
                 let now_hash = content_hash(&record_content(&w.number, rec, &photos));
-                let stored = rec.content_hash.as_deref().unwrap_or_default();
                 (
-                    now_hash == stored && stored.eq_ignore_ascii_case(hash.trim()),
+                    rec.content_hash.as_deref() == Some(now_hash.as_str()),
                     opt_ts("service_records.signed_at", rec.signed_at.as_deref())?,
                     rec.signature_declined_reason.is_some(),
                 )
             }
-            _ => (false, None, false),
+            _ => return Err(AppError::NotFound("work_order")),
         };
         Ok(RecordVerification {
             genuine,

@@ -120,9 +120,18 @@ async fn a_signed_record_prints_as_a_pdf_and_its_qr_code_verifies_it(app: TestAp
         !html.contains("138 0013 8000"),
         "no phone number on the public page"
     );
+    // A wrong hash tells nothing about the record: the same answer as an unknown number
+    // (issue 13: sequential numbers must not list who was served).
     let (s, _, html) = get_raw(&app, &format!("/verify/{number}/{}", "0".repeat(64)), None).await;
     assert_eq!(s, 404);
-    assert!(String::from_utf8_lossy(&html).contains("无法核验"));
+    let html = String::from_utf8_lossy(&html);
+    assert!(html.contains("没有这份报告"), "{html}");
+    for secret in ["张伟", "柜式空调", "KT-0001", "SR20"] {
+        assert!(
+            !html.contains(secret),
+            "a wrong hash shows {secret}: {html}"
+        );
+    }
 
     // An addendum keeps the record genuine; the printable page shows both and the QR code.
     let (s, b) = act(
