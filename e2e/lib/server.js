@@ -5,7 +5,7 @@
 // dropped when the server stops.
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -163,4 +163,17 @@ export const CHROMIUM_ARGS = [
 // Debian's chromium via playwright-core; playwright gives it a fresh temp profile.
 export function launchBrowser() {
   return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+}
+
+// Screenshots kept by the test run (issue 13): e2e/screenshots/<backend>/<name>.png, or under
+// $AFTERSALES_E2E_SHOTS. Full page, so a reviewer sees what the user would scroll to.
+const SHOTS_DIR = process.env.AFTERSALES_E2E_SHOTS
+  ? resolve(process.env.AFTERSALES_E2E_SHOTS)
+  : resolve(new URL('..', import.meta.url).pathname, 'screenshots', BACKEND);
+
+export async function shot(page, name) {
+  mkdirSync(SHOTS_DIR, { recursive: true });
+  const path = join(SHOTS_DIR, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return path;
 }
