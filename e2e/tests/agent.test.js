@@ -64,7 +64,7 @@ describe('agent finds a caller and the warranty of their unit', () => {
       await page.goto(`${base}/login`);
       await page.fill('#login-form input[name=username]', 'agent');
       await page.fill('#login-form input[name=password]', DEMO_PASSWORD);
-      await Promise.all([page.waitForURL((u) => u.pathname === '/'), page.click('#login-form button[type=submit]')]);
+      await Promise.all([page.waitForURL((u) => u.pathname !== '/login'), page.click('#login-form button[type=submit]')]);
 
       await page.click('a[href="/customers"]');
       // Part of the number, typed the way the caller reads it out; results appear while typing.

@@ -24,7 +24,7 @@ async function login(page, base, username) {
   await page.goto(`${base}/login`);
   await page.fill('#login-form input[name=username]', username);
   await page.fill('#login-form input[name=password]', username === 'admin' ? ADMIN_PASSWORD : DEMO_PASSWORD);
-  await Promise.all([page.waitForURL((u) => u.pathname === '/'), page.click('#login-form button[type=submit]')]);
+  await Promise.all([page.waitForURL((u) => u.pathname !== '/login'), page.click('#login-form button[type=submit]')]);
 }
 
 async function noHorizontalScroll(page, what) {
@@ -71,7 +71,9 @@ describe('agent console and customer portal', () => {
       const page = await context.newPage();
       page.setDefaultTimeout(15_000);
       await login(page, base, 'agent');
-      await Promise.all([page.waitForURL((u) => u.pathname === '/console'), page.click('nav a[href="/console"]')]);
+      // The agent's home is the console (issue 13).
+      assert.equal(new URL(page.url()).pathname, '/console');
+      await page.locator('#q').waitFor();
       assert.equal(await page.evaluate(() => document.activeElement && document.activeElement.id), 'q', 'the search box has the focus');
 
       // Part of the number, as the caller reads it out; results appear while typing.

@@ -37,7 +37,7 @@ describe('agent keeps a customer record', () => {
       await page.goto(`${base}/login`);
       await page.fill('#login-form input[name=username]', 'agent');
       await page.fill('#login-form input[name=password]', DEMO_PASSWORD);
-      await Promise.all([page.waitForURL((u) => u.pathname === '/'), page.click('#login-form button[type=submit]')]);
+      await Promise.all([page.waitForURL((u) => u.pathname !== '/login'), page.click('#login-form button[type=submit]')]);
 
       await page.goto(`${base}/customers`);
       await page.locator('#q').pressSequentially(phone, { delay: 20 });

@@ -47,7 +47,7 @@ describe('admin imports customers from a file', () => {
       await page.goto(`${base}/login`);
       await page.fill('#login-form input[name=username]', 'admin');
       await page.fill('#login-form input[name=password]', ADMIN_PASSWORD);
-      await Promise.all([page.waitForURL((u) => u.pathname === '/'), page.click('#login-form button[type=submit]')]);
+      await Promise.all([page.waitForURL((u) => u.pathname !== '/login'), page.click('#login-form button[type=submit]')]);
 
       await page.goto(`${base}/imports`);
       await page.selectOption('#kind', 'customers');

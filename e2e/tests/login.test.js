@@ -4,16 +4,16 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ADMIN_PASSWORD, DEMO_PASSWORD, launchBrowser, startServer } from '../lib/server.js';
 
-// Each role's home title: [zh-CN, en].
+// Each role's home is its work (issue 13): where it lands and the title there, [zh-CN, en].
 const ROLES = {
-  admin: ['系统管理', 'Administration'],
-  agent: ['坐席工作台', 'Agent console'],
-  dispatcher: ['调度台', 'Dispatch board'],
-  engineer: ['我的工单', 'My jobs'],
-  warehouse: ['库房管理', 'Warehouse'],
-  manager: ['主管看板', 'Manager dashboard'],
-  partner: ['服务商门户', 'Partner portal'],
-  customer: ['我的服务', 'My service'],
+  admin: ['/', '服务概况', 'Service overview'],
+  agent: ['/console', '坐席受理', 'Agent console'],
+  dispatcher: ['/dispatch', '调度台', 'Dispatch board'],
+  engineer: ['/m', '我的工单', 'My jobs'],
+  warehouse: ['/', '库房管理', 'Warehouse'],
+  manager: ['/', '主管看板', 'Manager dashboard'],
+  partner: ['/m', '我的工单', 'My jobs'],
+  customer: ['/portal', '我的设备与报修', 'My units and requests'],
 };
 const passwordOf = (role) => (role === 'admin' ? ADMIN_PASSWORD : DEMO_PASSWORD);
 const T = { timeout: 90_000 };
@@ -55,7 +55,7 @@ describe('login pages', () => {
   async function login(page, username, password) {
     await fillLogin(page, username, password);
     await Promise.all([
-      page.waitForURL((u) => u.pathname === '/'),
+      page.waitForURL((u) => u.pathname !== '/login'),
       page.click('#login-form button[type=submit]'),
     ]);
   }
@@ -116,10 +116,11 @@ describe('login pages', () => {
     await failLogin(page, `nobody-${Date.now()}`, 'Wrong username or password');
   });
 
-  for (const [role, [zh, en]] of Object.entries(ROLES)) {
-    test(`${role}: log in (zh-CN), switch to English, log out`, T, async (t) => {
+  for (const [role, [home, zh, en]] of Object.entries(ROLES)) {
+    test(`${role}: log in (zh-CN) lands on the role's work, switch to English, log out`, T, async (t) => {
       const page = await newPage(t, { locale: 'zh-CN' });
       await login(page, role, passwordOf(role));
+      assert.equal(pathOf(page), home, `${role} lands on ${home}`);
       assert.equal(await page.getAttribute('body', 'data-role'), role);
       assert.equal(await htmlLang(page), 'zh-CN');
       assert.ok((await title(page)).includes(zh), `zh title for ${role}`);
@@ -197,9 +198,9 @@ describe('login pages', () => {
     await login(page, 'dispatcher', DEMO_PASSWORD);
     const res = await page.request.post(`${base}/logout`, { maxRedirects: 0 });
     assert.equal(res.status(), 403);
-    // Still logged in.
+    // Still logged in: home is the dispatcher's board.
     await page.goto(`${base}/`);
-    assert.equal(pathOf(page), '/');
+    assert.equal(pathOf(page), '/dispatch');
     assert.equal(await page.getAttribute('body', 'data-role'), 'dispatcher');
   });
 });

@@ -41,7 +41,7 @@ describe('service network: coverage and certifications', () => {
     await page.goto(`${base}/login`);
     await page.fill('#login-form input[name=username]', username);
     await page.fill('#login-form input[name=password]', username === 'admin' ? ADMIN_PASSWORD : DEMO_PASSWORD);
-    await Promise.all([page.waitForURL((u) => u.pathname === '/'), page.click('#login-form button[type=submit]')]);
+    await Promise.all([page.waitForURL((u) => u.pathname !== '/login'), page.click('#login-form button[type=submit]')]);
   }
 
   async function switchTo(page, lang) {

@@ -28,7 +28,7 @@ async function signIn(page, base, username) {
   await page.goto(`${base}/login`);
   await page.fill('#login-form input[name=username]', username);
   await page.fill('#login-form input[name=password]', DEMO_PASSWORD);
-  await Promise.all([page.waitForURL((u) => u.pathname === '/'), page.click('#login-form button[type=submit]')]);
+  await Promise.all([page.waitForURL((u) => u.pathname !== '/login'), page.click('#login-form button[type=submit]')]);
 }
 
 async function submitAndWait(page, selector, urlPart) {
@@ -87,7 +87,9 @@ describe('the whole road: call, dispatch, visit, signed record, timeline', () =>
       const agent = await desk.newPage();
       agent.setDefaultTimeout(15_000);
       await signIn(agent, base, 'agent');
-      await Promise.all([agent.waitForURL((u) => u.pathname === '/console'), agent.click('nav a[href="/console"]')]);
+      // The agent's home is the console (issue 13).
+      assert.equal(new URL(agent.url()).pathname, '/console');
+      await agent.locator('#q').waitFor();
       await agent.keyboard.type(w.phone.replace(/\D/g, '').slice(-8, -2), { delay: 30 });
       await agent.locator('#console-hits a.hit').first().waitFor();
       assert.match(await agent.locator('#console-hits').textContent(), new RegExp(w.name));

@@ -140,7 +140,7 @@ describe('SLA: a breach escalates on the timeline and by e-mail in the recipient
     await page.goto(`${base}/login`);
     await page.fill('#login-form input[name=username]', 'dispatcher');
     await page.fill('#login-form input[name=password]', DEMO_PASSWORD);
-    await Promise.all([page.waitForURL((u) => u.pathname === '/'), page.click('#login-form button[type=submit]')]);
+    await Promise.all([page.waitForURL((u) => u.pathname !== '/login'), page.click('#login-form button[type=submit]')]);
     await page.goto(`${base}/sla`);
     const boardRow = page.locator(`#sla-board tr[data-number="${number}"]`);
     assert.match(await boardRow.getAttribute('data-state'), /running|warning/);
@@ -201,7 +201,7 @@ describe('SLA: a breach escalates on the timeline and by e-mail in the recipient
     await page.goto(`${base}/login`);
     await page.fill('#login-form input[name=username]', 'admin');
     await page.fill('#login-form input[name=password]', ADMIN_PASSWORD);
-    await Promise.all([page.waitForURL((u) => u.pathname === '/'), page.click('#login-form button[type=submit]')]);
+    await Promise.all([page.waitForURL((u) => u.pathname !== '/login'), page.click('#login-form button[type=submit]')]);
     await page.goto(`${base}/admin/calendars?year=2026`);
     // The 2026 notice is there: Saturday 2026-02-14 is a make-up workday of 春节.
     assert.equal(await page.locator('#special-days tr[data-day="2026-02-14"]').getAttribute('data-kind'), 'workday');

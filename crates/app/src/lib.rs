@@ -11,6 +11,7 @@ mod demo;
 mod error;
 mod idempotency;
 mod installed_base;
+mod kpis;
 mod network;
 mod notifications;
 pub mod schema;
@@ -48,6 +49,7 @@ pub use installed_base::units::{
     NewUnit, OWN_MANUFACTURER, OwnershipView, UnitOwner, UnitProduct, UnitQuery, UnitTransfer,
     UnitView, WarrantyQuery, WarrantyView,
 };
+pub use kpis::{BacklogBand, HomeFigures};
 pub use network::certifications::{
     CertHolderView, CertificationPatch, CertificationQuery, CertificationView, NewCertification,
 };

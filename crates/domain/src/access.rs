@@ -150,6 +150,8 @@ impl Role {
             // Field work on the orders assigned to oneself: engineers and partner technicians.
             FieldWork => matches!(self, Role::Engineer | Role::Partner),
             Reconcile => matches!(self, Role::Admin | Role::Dispatcher | Role::Manager),
+            // The figures of the service (the manager's home; KPIs), within one's scope.
+            FiguresRead => matches!(self, Role::Admin | Role::Manager),
         }
     }
 }
@@ -190,10 +192,11 @@ pub enum Permission {
     Dispatch,
     FieldWork,
     Reconcile,
+    FiguresRead,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 28] = [
+    pub const ALL: [Permission; 29] = [
         Permission::OwnProfile,
         Permission::OwnTokens,
         Permission::OrgRead,
@@ -222,6 +225,7 @@ impl Permission {
         Permission::Dispatch,
         Permission::FieldWork,
         Permission::Reconcile,
+        Permission::FiguresRead,
     ];
 }
 
@@ -352,6 +356,7 @@ mod tests {
             (Dispatch, &[Role::Admin, Role::Dispatcher, Role::Manager]),
             (FieldWork, &[Role::Engineer, Role::Partner]),
             (Reconcile, &[Role::Admin, Role::Dispatcher, Role::Manager]),
+            (FiguresRead, &[Role::Admin, Role::Manager]),
         ];
         assert_eq!(expected.len(), Permission::ALL.len());
         for (p, holders) in expected {

@@ -46,7 +46,7 @@ pub mod events;
 pub use events::{
     AlarmFacts, Appointment, Assignment, CallbackOutcome, Creation, CustomerNotice,
     EventDecodeError, EventKind, FieldStep, FollowUpReason, LadderMark, LadderStep, LoggedEvent,
-    MilestoneDue, RequestEvent, Resolution, Signing, StatusChange, StoredEvent,
+    MilestoneDue, RequestEvent, Resolution, Signing, StaffNotice, StatusChange, StoredEvent,
 };
 
 named_enum!(
@@ -107,6 +107,24 @@ impl Channel {
         Channel::Onsite,
         Channel::Partner,
     ];
+
+    /// The channel's name in a message (notifications are worded by the app, not the pages).
+    pub fn label(self, locale: crate::Locale) -> &'static str {
+        let (zh, en) = match self {
+            Channel::Phone => ("电话", "phone"),
+            Channel::Fax => ("传真", "fax"),
+            Channel::Email => ("邮件", "e-mail"),
+            Channel::Portal => ("客户门户", "customer portal"),
+            Channel::Onsite => ("现场", "on site"),
+            Channel::Partner => ("服务商转来", "from a partner"),
+            Channel::Api => ("接口", "API"),
+            Channel::Alarm => ("设备报警", "device alarm"),
+        };
+        match locale {
+            crate::Locale::ZhCn => zh,
+            crate::Locale::En => en,
+        }
+    }
 }
 
 named_enum!(
@@ -446,6 +464,56 @@ pub fn document_number(prefix: &str, day: jiff::civil::Date, seq: i64) -> String
     format!("{prefix}{}{seq:04}", day.strftime("%Y%m%d"))
 }
 
+/// How long an unfinished request has been waiting, in the bands a manager reads the
+/// backlog by (the home page's "backlog by age").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AgeBand {
+    /// Under a day.
+    UnderDay,
+    /// One to three days.
+    Days1To3,
+    /// Three to seven days.
+    Days3To7,
+    /// A week or more.
+    OverWeek,
+}
+
+impl AgeBand {
+    pub const ALL: [AgeBand; 4] = [
+        AgeBand::UnderDay,
+        AgeBand::Days1To3,
+        AgeBand::Days3To7,
+        AgeBand::OverWeek,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AgeBand::UnderDay => "under_day",
+            AgeBand::Days1To3 => "days_1_3",
+            AgeBand::Days3To7 => "days_3_7",
+            AgeBand::OverWeek => "over_week",
+        }
+    }
+
+    /// The band of a request filed at `created` (elapsed time, not working time).
+    pub fn of(created: jiff::Timestamp, now: jiff::Timestamp) -> AgeBand {
+        let hours = now.duration_since(created).as_secs() / 3600;
+        match hours {
+            h if h < 24 => AgeBand::UnderDay,
+            h if h < 72 => AgeBand::Days1To3,
+            h if h < 168 => AgeBand::Days3To7,
+            _ => AgeBand::OverWeek,
+        }
+    }
+}
+
+impl fmt::Display for AgeBand {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -685,5 +753,20 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn backlog_age_bands_split_at_one_three_and_seven_days() {
+        let now: jiff::Timestamp = "2026-12-07T12:00:00Z".parse().expect("instant");
+        let ago = |h: i64| now - jiff::SignedDuration::from_hours(h);
+        assert_eq!(AgeBand::of(ago(0), now), AgeBand::UnderDay);
+        assert_eq!(AgeBand::of(ago(23), now), AgeBand::UnderDay);
+        assert_eq!(AgeBand::of(ago(24), now), AgeBand::Days1To3);
+        assert_eq!(AgeBand::of(ago(71), now), AgeBand::Days1To3);
+        assert_eq!(AgeBand::of(ago(72), now), AgeBand::Days3To7);
+        assert_eq!(AgeBand::of(ago(167), now), AgeBand::Days3To7);
+        assert_eq!(AgeBand::of(ago(168), now), AgeBand::OverWeek);
+        // A clock set back (created "in the future") is the youngest band.
+        assert_eq!(AgeBand::of(ago(-5), now), AgeBand::UnderDay);
     }
 }

@@ -16,6 +16,7 @@ mod db;
 mod error;
 pub mod idempotency;
 pub mod installed_base;
+pub mod kpis;
 pub mod network;
 pub mod service;
 pub mod sla;

@@ -709,6 +709,19 @@ pub async fn users_with_role_in_unit<'e, E: Executor<'e, Database = Any>>(
     .await?)
 }
 
+/// Active users of a role anywhere, by user name (dispatchers when a request has no unit).
+pub async fn users_with_role<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    role: &str,
+) -> Result<Vec<UserContact>, StoreError> {
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {CONTACT_COLUMNS} FROM users WHERE role = $1 AND disabled = 0 ORDER BY username"
+    )))
+    .bind(role)
+    .fetch_all(e)
+    .await?)
+}
+
 /// Sets a user's e-mail address and phone.
 pub async fn set_user_contact<'e, E: Executor<'e, Database = Any>>(
     e: E,

@@ -26,6 +26,30 @@
       btn.setAttribute('aria-expanded', open ? 'true' : 'false');
     }
   });
+  // The menu's areas on wide screens: a button opens its area's links (one at a time);
+  // a click elsewhere or Escape closes it. On narrow screens every area is listed open.
+  function closeNavGroups(except) {
+    document.querySelectorAll('[data-nav-group].open').forEach(function (g) {
+      if (g === except) { return; }
+      g.classList.remove('open');
+      var b = g.querySelector('.nav-group-btn');
+      if (b) { b.setAttribute('aria-expanded', 'false'); }
+    });
+  }
+  document.addEventListener('click', function (e) {
+    var btn = e.target.closest('.nav-group-btn');
+    if (!btn) {
+      if (!e.target.closest('[data-nav-group]')) { closeNavGroups(null); }
+      return;
+    }
+    var g = btn.closest('[data-nav-group]');
+    closeNavGroups(g);
+    var open = g.classList.toggle('open');
+    btn.setAttribute('aria-expanded', open ? 'true' : 'false');
+  });
+  document.addEventListener('keydown', function (e) {
+    if (e.key === 'Escape') { closeNavGroups(null); }
+  });
   // Enter in a search box opens the first result instead of searching again.
   document.addEventListener('keydown', function (e) {
     var input = e.target.closest && e.target.closest('[data-enter-opens-first]');

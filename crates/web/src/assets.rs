@@ -22,6 +22,11 @@ const FILES: &[(&str, &str, &[u8])] = &[
         include_bytes!("../assets/field.js"),
     ),
     (
+        "favicon.svg",
+        "image/svg+xml",
+        include_bytes!("../assets/favicon.svg"),
+    ),
+    (
         "htmx.min.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../assets/htmx.min.js"),
@@ -29,7 +34,13 @@ const FILES: &[(&str, &str, &[u8])] = &[
 ];
 
 pub fn router() -> Router<crate::AppState> {
-    Router::new().route("/assets/{file}", axum::routing::get(asset))
+    Router::new()
+        .route("/assets/{file}", axum::routing::get(asset))
+        // Browsers ask for it whatever the page says; the same icon, not a 404 per page.
+        .route(
+            "/favicon.ico",
+            axum::routing::get(|| asset(Path("favicon.svg".to_owned()))),
+        )
 }
 
 async fn asset(Path(file): Path<String>) -> Response {

@@ -29,6 +29,30 @@ pub struct NavItem {
     pub current: bool,
 }
 
+/// An area of the menu (front office, dispatch, installed base, …) and its links.
+#[derive(Clone)]
+pub struct NavGroup {
+    /// The area's name in the markup (`nav-g-front`).
+    pub key: &'static str,
+    pub label: String,
+    pub items: Vec<NavItem>,
+}
+
+impl NavGroup {
+    /// The current page lies in this area.
+    pub fn current(&self) -> bool {
+        self.items.iter().any(|i| i.current)
+    }
+
+    /// An area of one link is shown as that link.
+    pub fn single(&self) -> Option<&NavItem> {
+        match self.items.as_slice() {
+            [one] => Some(one),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct ShellUser {
     pub display_name: String,
@@ -41,70 +65,113 @@ pub struct Shell {
     pub tr: Tr,
     pub csrf: String,
     pub user: Option<ShellUser>,
-    pub nav: Vec<NavItem>,
+    pub nav: Vec<NavGroup>,
     /// The current path and query, URL-encoded, for the language links to come back to.
     pub back: String,
     pub role: String,
 }
 
-/// The pages a role may open, in menu order (permission decided by `Role::can`).
-pub fn nav_for(role: Role) -> Vec<(&'static str, &'static str)> {
-    let mut v = vec![("/", "nav.home")];
-    if role.can(Permission::RequestsIntake) {
-        v.push(("/console", "console.nav"));
+/// Where a role lands (`/`): its work (issue 13). `None`: the home page itself (the
+/// figures of a manager or an admin; the account page of the warehouse until it has work).
+pub fn home_of(role: Role) -> Option<&'static str> {
+    match role {
+        Role::Agent => Some("/console"),
+        Role::Dispatcher => Some("/dispatch"),
+        Role::Engineer | Role::Partner => Some("/m"),
+        Role::Customer => Some("/portal"),
+        Role::Admin | Role::Manager | Role::Warehouse => None,
     }
-    if role.can(Permission::RequestsManage) {
-        v.push(("/requests", "requests.nav"));
-    }
-    if role == Role::Customer {
-        v.push(("/portal", "portal.nav"));
-    }
-    if role.can(Permission::Dispatch) {
-        v.push(("/dispatch", "dispatch.nav"));
-        v.push(("/sla", "sla.nav"));
-    }
-    if role.can(Permission::FieldWork) {
-        v.push(("/m", "engineer.nav"));
-    }
-    if role.can(Permission::CustomersRead) {
-        v.push(("/customers", "nav.customers"));
-    }
-    if role.can(Permission::UnitsRead) {
-        v.push(("/units", "nav.units"));
-    }
-    if role.can(Permission::UnitsRead) {
-        v.push(("/contracts", "nav.contracts"));
-    }
-    if role.can(Permission::ProductsRead) {
-        v.push(("/products", "nav.products"));
-    }
-    if role.can(Permission::ImportData) {
-        v.push(("/imports", "io.nav"));
-    }
-    if role.can(Permission::UsersRead) {
-        v.push(("/admin/users", "nav.users"));
-    }
-    if role.can(Permission::OrgRead) {
-        v.push(("/org-units", "nav.org_units"));
-    }
-    if role.can(Permission::CertificationsRead) {
-        v.push(("/certifications", "network.nav"));
-    }
-    if role.can(Permission::Reconcile) {
-        v.push(("/reconciliation", "nav.reconciliation"));
-    }
-    if role.can(Permission::AuditRead) {
-        v.push(("/admin/audit", "nav.audit"));
-    }
-    if role.can(Permission::JobsManage) {
-        v.push(("/admin/jobs", "nav.jobs"));
-    }
-    if role.can(Permission::UnitCalendarsManage) || role.can(Permission::Dispatch) {
-        v.push(("/admin/calendars", "sla.calendars_nav"));
-    }
-    v.push(("/me/tokens", "nav.tokens"));
-    v.push(("/me/password", "nav.password"));
-    v
+}
+
+/// The pages a role may open, by area, in menu order (permission decided by `Role::can`):
+/// (area, its links as (path, name's key)); an area's name is `nav.group.<area>`. Areas
+/// without a link are left out.
+pub type NavArea = (&'static str, Vec<(&'static str, &'static str)>);
+
+pub fn nav_for(role: Role) -> Vec<NavArea> {
+    let mut groups = vec![];
+    let mut group = |key: &'static str, links: &[(bool, &'static str, &'static str)]| {
+        let items: Vec<_> = links
+            .iter()
+            .filter(|(may, _, _)| *may)
+            .map(|(_, href, label)| (*href, *label))
+            .collect();
+        if !items.is_empty() {
+            groups.push((key, items));
+        }
+    };
+    let can = |p| role.can(p);
+    group(
+        "front",
+        &[
+            (can(Permission::RequestsIntake), "/console", "console.nav"),
+            (can(Permission::RequestsManage), "/requests", "requests.nav"),
+            (
+                can(Permission::Reconcile),
+                "/reconciliation",
+                "nav.reconciliation",
+            ),
+        ],
+    );
+    group(
+        "dispatch",
+        &[
+            (can(Permission::Dispatch), "/dispatch", "dispatch.nav"),
+            (can(Permission::Dispatch), "/sla", "sla.nav"),
+            (
+                can(Permission::UnitCalendarsManage) || can(Permission::Dispatch),
+                "/admin/calendars",
+                "sla.calendars_nav",
+            ),
+        ],
+    );
+    group(
+        "field",
+        &[(can(Permission::FieldWork), "/m", "engineer.nav")],
+    );
+    group("portal", &[(role.is_customer(), "/portal", "portal.nav")]);
+    group(
+        "installed_base",
+        &[
+            (
+                can(Permission::CustomersRead),
+                "/customers",
+                "nav.customers",
+            ),
+            (can(Permission::UnitsRead), "/units", "nav.units"),
+            (can(Permission::UnitsRead), "/contracts", "nav.contracts"),
+            (can(Permission::ProductsRead), "/products", "nav.products"),
+            (can(Permission::ImportData), "/imports", "io.nav"),
+        ],
+    );
+    group(
+        "network",
+        &[
+            (can(Permission::OrgRead), "/org-units", "nav.org_units"),
+            (can(Permission::UsersRead), "/admin/users", "nav.users"),
+            (
+                can(Permission::CertificationsRead),
+                "/certifications",
+                "network.nav",
+            ),
+        ],
+    );
+    group(
+        "system",
+        &[
+            (can(Permission::AuditRead), "/admin/audit", "nav.audit"),
+            (can(Permission::JobsManage), "/admin/jobs", "nav.jobs"),
+        ],
+    );
+    group(
+        "account",
+        &[
+            (true, "/me/password", "nav.password"),
+            // API tokens are for staff's and partners' integrations, not the portal's users.
+            (!role.is_customer(), "/me/tokens", "nav.tokens"),
+        ],
+    );
+    groups
 }
 
 pub fn encode_component(s: &str) -> String {
@@ -156,11 +223,17 @@ impl Shell {
                 }),
                 nav_for(a.role)
                     .into_iter()
-                    .map(|(href, key)| NavItem {
-                        href,
-                        label: tr.t_dyn(key),
-                        current: href == path
-                            || (href != "/" && path.starts_with(&format!("{href}/"))),
+                    .map(|(key, links)| NavGroup {
+                        key,
+                        label: tr.t_dyn(&format!("nav.group.{key}")),
+                        items: links
+                            .into_iter()
+                            .map(|(href, label)| NavItem {
+                                href,
+                                label: tr.t_dyn(label),
+                                current: href == path || path.starts_with(&format!("{href}/")),
+                            })
+                            .collect(),
                     })
                     .collect(),
                 a.role.as_str().to_owned(),

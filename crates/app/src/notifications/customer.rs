@@ -76,6 +76,7 @@ impl crate::App {
             locale: Locale::ZhCn,
             email: None,
             phone: Some(r.contact_phone.clone()),
+            texts: true,
         }];
         let portal = sla_store::portal_users(tx.conn(), &r.customer_id).await?;
         to.extend(users_as_recipients(tx.conn(), &portal).await?);

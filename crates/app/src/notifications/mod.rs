@@ -7,6 +7,7 @@
 //! for a change that did not commit, and nothing committed is forgotten.
 
 mod customer;
+mod staff;
 
 use crate::{AppError, Ctx, Principal};
 use aftersales_domain::Locale;
@@ -29,6 +30,9 @@ pub struct Recipient {
     pub locale: Locale,
     pub email: Option<String>,
     pub phone: Option<String>,
+    /// Whether a text goes to `phone`: always for a customer; for staff only when the
+    /// notice says so ([`aftersales_domain::service::StaffNotice::texts_the_engineer`]).
+    pub texts: bool,
 }
 
 /// The templates: (event, zh-CN subject, zh-CN body, en subject, en body). `{name}` is
@@ -68,6 +72,34 @@ const TEMPLATES: &[(&str, &str, &str, &str, &str)] = &[
         "您的服务单 {number} 已完成。感谢您的支持，欢迎对本次服务进行评价。",
         "Work completed: {number}",
         "The work on your service request {number} is completed. Thank you; we welcome your rating of the service.",
+    ),
+    (
+        "new_request",
+        "新报修：{number}",
+        "{customer}报修（{channel}）：{symptom}\n地址：{address}\n请及时处理。\n{link}",
+        "New service request: {number}",
+        "{customer} ({channel}): {symptom}\nAddress: {address}\nPlease take it.\n{link}",
+    ),
+    (
+        "job_assigned",
+        "新工单：{wo}",
+        "您有新的工单 {wo}：{customer}，{address}。故障：{symptom}。{window}请在手机上接单或拒单。\n{link}",
+        "New job: {wo}",
+        "You have a new job {wo}: {customer}, {address}. Fault: {symptom}. {window}Please accept or decline it on your phone.\n{link}",
+    ),
+    (
+        "job_withdrawn",
+        "工单已改派：{wo}",
+        "工单 {wo}（{customer}）已改派给其他工程师，您无需再前往。",
+        "Job reassigned: {wo}",
+        "Job {wo} ({customer}) has been given to another engineer; you need not go.",
+    ),
+    (
+        "job_declined",
+        "工单被拒：{wo}",
+        "工程师 {engineer} 拒绝了工单 {wo}（{customer}）：{reason}\n请重新派工。\n{link}",
+        "Job declined: {wo}",
+        "Engineer {engineer} declined job {wo} ({customer}): {reason}\nPlease assign it again.\n{link}",
     ),
     (
         "sla_warning",
@@ -231,7 +263,7 @@ impl crate::App {
             ));
         }
         if self.cfg.sms_enabled
-            && to.user_id.is_none()
+            && to.texts
             && let Some(p) = to.phone.as_deref().filter(|p| !p.trim().is_empty())
         {
             rows.push((
@@ -339,13 +371,18 @@ impl crate::App {
 
     /// A link to a request's page, absolute when the public address is known.
     pub(crate) fn request_link(&self, number: &str) -> String {
+        self.link(&format!("/requests/{number}"))
+    }
+
+    /// A link to a page of this site, absolute when the public address is known.
+    pub(crate) fn link(&self, path: &str) -> String {
         let base = self
             .cfg
             .public_url
             .as_deref()
             .unwrap_or("")
             .trim_end_matches('/');
-        format!("{base}/requests/{number}")
+        format!("{base}{path}")
     }
 }
 
@@ -380,6 +417,7 @@ pub(crate) async fn users_as_recipients(
             locale: Locale::from_tag(&u.locale).unwrap_or_default(),
             email: u.email,
             phone: u.phone,
+            texts: false,
         })
         .collect())
 }

@@ -2,7 +2,8 @@
 //! unit's own, one by one or imported from a file) and the per-unit overrides; and the
 //! calendars as they hold for a unit, which the clocks count in.
 
-use super::{internal, parse_hours, unit_chain, zone};
+use super::{internal, parse_hours, zone};
+use crate::network::unit_chain;
 use crate::{AppError, Ctx};
 use aftersales_domain::calendar::{Calendar, DayKind, Hours, Span, SpecialDay, SpecialDays};
 use aftersales_domain::holidays::{self, Format};

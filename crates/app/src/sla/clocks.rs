@@ -2,8 +2,9 @@
 //! fits its facts and the calendars, at "now"; and the last computation kept for the board.
 
 use super::calendars::calendars_for;
+use super::internal;
 use super::rules::rule_of;
-use super::{internal, unit_chain};
+use crate::network::unit_chain;
 use crate::{AppError, Ctx};
 use aftersales_domain::calendar::Calendar;
 use aftersales_domain::locale::Locale;

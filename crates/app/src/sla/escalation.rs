@@ -301,7 +301,7 @@ impl crate::App {
         role: Role,
         reach: Reach,
     ) -> Result<Vec<Recipient>, AppError> {
-        let chain = super::unit_chain(conn, r.org_unit_id.as_deref()).await?;
+        let chain = crate::network::unit_chain(conn, r.org_unit_id.as_deref()).await?;
         let units: Vec<&String> = match reach {
             Reach::Root => chain.first().into_iter().collect(),
             Reach::Nearest => chain.iter().rev().collect(),

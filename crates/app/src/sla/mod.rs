@@ -19,9 +19,7 @@ pub(crate) mod escalation;
 pub(crate) mod rules;
 
 use crate::AppError;
-use aftersales_domain::OrgUnitId;
 use aftersales_domain::calendar::Hours;
-use aftersales_store::{Conn, network::org as org_store};
 use jiff::tz::TimeZone;
 
 fn internal(what: &str, e: impl std::fmt::Display) -> AppError {
@@ -34,24 +32,4 @@ fn zone(name: &str) -> Result<TimeZone, AppError> {
 
 fn parse_hours(json: &str) -> Result<Hours, AppError> {
     serde_json::from_str(json).map_err(|e| internal("calendar hours", e))
-}
-
-/// The ids of a unit and the units above it, the root first.
-pub(crate) async fn unit_chain(
-    conn: &mut Conn,
-    unit: Option<&str>,
-) -> Result<Vec<String>, AppError> {
-    let Some(id) = unit.and_then(|u| u.parse::<OrgUnitId>().ok()) else {
-        return Ok(vec![]);
-    };
-    match org_store::get(&mut *conn, id).await {
-        Ok(o) => Ok(o
-            .path
-            .split('/')
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-            .collect()),
-        Err(aftersales_store::StoreError::NotFound) => Ok(vec![]),
-        Err(e) => Err(e.into()),
-    }
 }

@@ -6,7 +6,7 @@
 
 use crate::helpers::TestApp;
 use crate::jobs::Receiver;
-use crate::service_flow::{act, file_request, on_site, world};
+use crate::service_flow::{act, file_request, on_site, pending_order, world};
 use aftersales::Config;
 use aftersales_app::ManualClock;
 use aftersales_jobs::{WorkerOptions, run_once};
@@ -43,6 +43,7 @@ clocked!(
     the_ladder_climbs_until_acknowledged_and_speaks_each_reader_s_language,
     a_missed_resolution_opens_the_emergency_plan_once,
     calendars_and_special_days_are_data_admins_keep,
+    work_that_arrives_is_told_to_those_who_take_it,
 );
 
 /// Monday 2026-03-02 10:00 in Shanghai: a working day, so due times are known.
@@ -557,11 +558,16 @@ async fn the_ladder_climbs_until_acknowledged_and_speaks_each_reader_s_language(
     assert_eq!(breached.len(), 1, "{ev:?}");
     assert_eq!(breached[0]["data"]["milestone"], "response");
     assert_eq!(breached[0]["data"]["step"], 1);
+    // The dispatcher's bell: the new request when it was filed (issue 13), then the breach.
     let (_, bell) = e.t.get("/api/v1/notifications", &w.dispatcher).await;
-    assert_eq!(bell["unread"], 1, "{bell}");
+    assert_eq!(bell["unread"], 2, "{bell}");
     assert_eq!(
         bell["items"][0]["subject"],
         format!("[SLA breach] {number}: response overdue")
+    );
+    assert_eq!(
+        bell["items"][1]["subject"],
+        format!("New service request: {number}")
     );
     // Running the check again changes nothing: each step once.
     e.t.app.run_sla_check(id).await.expect("check");
@@ -645,9 +651,15 @@ async fn the_ladder_climbs_until_acknowledged_and_speaks_each_reader_s_language(
     let mails = e.sink.messages();
     let to_dispatcher: Vec<_> = mails
         .iter()
-        .filter(|m| m.0 == "dispatcher@example.com")
+        .filter(|m| m.0 == "dispatcher@example.com" && m.1.starts_with("[SLA"))
         .collect();
     assert_eq!(to_dispatcher.len(), 1, "{mails:?}");
+    // The new request reached the dispatcher by e-mail too, once, in English.
+    let new_request: Vec<_> = mails
+        .iter()
+        .filter(|m| m.0 == "dispatcher@example.com" && m.1.starts_with("New service request"))
+        .collect();
+    assert_eq!(new_request.len(), 1, "{mails:?}");
     assert_eq!(
         to_dispatcher[0].1,
         format!("[SLA breach] {number}: response overdue")
@@ -1238,4 +1250,128 @@ async fn calendars_and_special_days_are_data_admins_keep(e: Env) {
         (Some("high"), Some("normal")),
         "{ev:?}"
     );
+}
+
+/// Issue 13, defect 8: a new request reaches the dispatchers' bell, a job the engineer's
+/// bell and phone (a text: the bell is not seen on the road), a declined job the
+/// dispatchers again; nobody is told of their own act, and the customer hears of the
+/// request once.
+async fn work_that_arrives_is_told_to_those_who_take_it(e: Env) {
+    let w = world_on_the_test_clock(&e).await;
+    let engineer_id = w.engineer_id.clone();
+    // The engineer gives a mobile number on their own account.
+    let (s, b) =
+        e.t.send(
+            "PUT",
+            &format!("/api/v1/users/{engineer_id}/contact"),
+            &w.engineer,
+            Some(json!({"phone": "139 0000 7777"})),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    let events = |bell: &Value| -> Vec<(String, String, String)> {
+        bell["items"]
+            .as_array()
+            .map(|i| {
+                i.iter()
+                    .map(|n| {
+                        (
+                            n["event"].as_str().unwrap_or("").to_owned(),
+                            n["subject"].as_str().unwrap_or("").to_owned(),
+                            n["link"].as_str().unwrap_or("").to_owned(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+
+    // The agent files a request: the dispatchers are told, in their language, with a
+    // link to it; the agent is not.
+    let (r, wo) = pending_order(&e.t, &w).await;
+    let number = r["number"].as_str().expect("number");
+    let (_, bell) = e.t.get("/api/v1/notifications", &w.dispatcher).await;
+    let told = events(&bell);
+    assert_eq!(
+        told.iter().filter(|n| n.0 == "new_request").count(),
+        1,
+        "{bell}"
+    );
+    let n = told.iter().find(|n| n.0 == "new_request").expect("told");
+    assert_eq!(n.1, format!("新报修：{number}"));
+    assert_eq!(
+        n.2,
+        format!("https://service.example.com/requests/{number}")
+    );
+    let (_, bell) = e.t.get("/api/v1/notifications", &w.agent).await;
+    assert!(events(&bell).iter().all(|n| n.0 != "new_request"), "{bell}");
+
+    // The dispatcher puts the job on the engineer: their bell rings with a link to the job
+    // on the phone, and a text goes to their phone; the dispatcher is not told.
+    let id = wo["id"].as_str().expect("id");
+    let wo_number = wo["number"].as_str().expect("number");
+    let (s, o) = act(
+        &e.t,
+        &w.dispatcher,
+        id,
+        "dispatch",
+        json!({"version": 1, "engineer_id": engineer_id}),
+    )
+    .await;
+    assert_eq!(s, 200, "{o}");
+    let (_, bell) = e.t.get("/api/v1/notifications", &w.engineer).await;
+    assert_eq!(bell["unread"], 1, "{bell}");
+    let job = &events(&bell)[0];
+    assert_eq!(job.0, "job_assigned");
+    assert_eq!(job.1, format!("新工单：{wo_number}"));
+    assert_eq!(job.2, format!("https://service.example.com/m/orders/{id}"));
+    let (_, bell) = e.t.get("/api/v1/notifications", &w.dispatcher).await;
+    assert!(
+        events(&bell).iter().all(|n| n.0 != "job_assigned"),
+        "{bell}"
+    );
+    e.run_jobs().await;
+    assert!(
+        e.sms
+            .wait_for(Duration::from_secs(10), |h| h
+                .iter()
+                .any(|x| x.body["to"] == "139 0000 7777"
+                    && x.body["text"].as_str().unwrap_or("").contains(wo_number)))
+            .await,
+        "{:?}",
+        e.sms.hits()
+    );
+    // The customer: one text that the request was received, one that an engineer comes.
+    let to_customer = |needle: &str| {
+        e.sms
+            .hits()
+            .iter()
+            .filter(|x| {
+                x.body["to"] == "138 0013 8000"
+                    && x.body["text"].as_str().unwrap_or("").contains(needle)
+            })
+            .count()
+    };
+    assert_eq!(to_customer("报修已受理"), 1, "{:?}", e.sms.hits());
+    assert_eq!(to_customer("已安排工程师"), 1, "{:?}", e.sms.hits());
+
+    // The engineer declines: the dispatchers hear why.
+    let (s, o) = act(
+        &e.t,
+        &w.engineer,
+        id,
+        "decline",
+        json!({"version": o["version"], "reason": "今天在大连，赶不回沈阳"}),
+    )
+    .await;
+    assert_eq!(s, 200, "{o}");
+    let (_, bell) = e.t.get("/api/v1/notifications", &w.dispatcher).await;
+    let declined: Vec<_> = events(&bell)
+        .into_iter()
+        .filter(|n| n.0 == "job_declined")
+        .collect();
+    assert_eq!(declined.len(), 1, "{bell}");
+    assert_eq!(declined[0].1, format!("工单被拒：{wo_number}"));
+    let body = bell["items"][0]["body"].as_str().unwrap_or("");
+    assert!(body.contains("今天在大连，赶不回沈阳"), "{body}");
 }

@@ -522,6 +522,33 @@ pub enum CustomerNotice {
     WorkCompleted,
 }
 
+/// What someone on staff is told of an event (the bell, and e-mail or SMS where they set
+/// an address), so work that arrives does not wait for someone to look. Decided here, from
+/// the event; the app finds the people and words it (`app::notifications::staff`).
+#[derive(Clone, Debug, PartialEq)]
+pub enum StaffNotice {
+    /// A request was filed (desk, portal, API, alarm) or reopened: the dispatchers of its
+    /// service unit (the nearest unit up the tree that has dispatchers) take it from here.
+    NewRequest,
+    /// A work order was put on an engineer: they accept or decline it on their phone.
+    JobAssigned { engineer_id: UserId },
+    /// A work order was taken off an engineer (reassigned to someone else).
+    JobWithdrawn { engineer_id: UserId },
+    /// The engineer declined the job: the dispatchers must find someone else.
+    JobDeclined { reason: String },
+}
+
+impl StaffNotice {
+    /// Whether the engineer's phone should also get a text: a job put on them or taken off
+    /// them changes where they drive today, and the bell is not seen on the road.
+    pub fn texts_the_engineer(&self) -> bool {
+        matches!(
+            self,
+            StaffNotice::JobAssigned { .. } | StaffNotice::JobWithdrawn { .. }
+        )
+    }
+}
+
 /// Which escalation-ladder entry an event is, for "was this step recorded already".
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LadderMark {
@@ -815,6 +842,30 @@ impl RequestEvent {
             E::Completed { .. } => CustomerNotice::WorkCompleted,
             _ => return None,
         })
+    }
+
+    /// What staff are told of the event, if anything (see [`StaffNotice`]).
+    pub fn staff_notices(&self) -> Vec<StaffNotice> {
+        use RequestEvent as E;
+        match self {
+            E::Created(_) => vec![StaffNotice::NewRequest],
+            E::Dispatched(a) => vec![StaffNotice::JobAssigned {
+                engineer_id: a.engineer_id,
+            }],
+            E::Reassigned(a) => {
+                let mut v = vec![StaffNotice::JobAssigned {
+                    engineer_id: a.engineer_id,
+                }];
+                if let Some(from) = a.from_engineer_id.filter(|f| *f != a.engineer_id) {
+                    v.push(StaffNotice::JobWithdrawn { engineer_id: from });
+                }
+                v
+            }
+            E::Declined { reason, .. } => vec![StaffNotice::JobDeclined {
+                reason: reason.clone(),
+            }],
+            _ => vec![],
+        }
     }
 
     /// Which ladder entry this is, for the ladder's "recorded already" (keyed by milestone

@@ -76,6 +76,65 @@ impl KeptClock {
     }
 }
 
+/// How well the promise was kept over a period (the manager's home, issue 13; the KPI
+/// issue deepens it): milestones met on time, and milestones missed — met after their due
+/// time, or still unmet past it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attainment {
+    pub on_time: u32,
+    pub late: u32,
+}
+
+impl Attainment {
+    /// The share met on time, in whole per cent (rounded down); `None` when nothing fell
+    /// due in the period.
+    pub fn percent(&self) -> Option<u32> {
+        let total = self.on_time + self.late;
+        (total > 0).then(|| self.on_time * 100 / total)
+    }
+}
+
+impl KeptClock {
+    /// Whether the clock was kept, and when that was decided, as of `now`: met (on time
+    /// when met by its due time) at its met time; missed at its due time when still unmet
+    /// past it. `None` while it may still be kept, or when nothing was promised (not
+    /// required, cancelled, pending, paused).
+    pub fn verdict(&self, now: Timestamp) -> Option<(bool, Timestamp)> {
+        match (self.met_at, self.due_at) {
+            (Some(met), due) => Some((due.is_none_or(|d| met <= d), met)),
+            (None, Some(due)) if due <= now => match self.state {
+                ClockState::Running | ClockState::Breached => Some((false, due)),
+                ClockState::Paused
+                | ClockState::Pending
+                | ClockState::Met
+                | ClockState::NotRequired
+                | ClockState::Cancelled => None,
+            },
+            (None, _) => None,
+        }
+    }
+}
+
+/// The clocks decided in `[from, to)` as of `now`, kept and missed.
+pub fn attainment<'a>(
+    clocks: impl IntoIterator<Item = &'a KeptClock>,
+    from: Timestamp,
+    to: Timestamp,
+    now: Timestamp,
+) -> Attainment {
+    let mut a = Attainment::default();
+    for (kept, at) in clocks.into_iter().filter_map(|c| c.verdict(now)) {
+        if at >= from && at < to {
+            if kept {
+                a.on_time += 1;
+            } else {
+                a.late += 1;
+            }
+        }
+    }
+    a
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -161,5 +220,48 @@ mod tests {
             .collect();
         let texts: Vec<&str> = BoardState::ALL.iter().map(|s| s.as_str()).collect();
         assert_eq!(names, texts);
+    }
+
+    #[test]
+    fn attainment_counts_what_was_decided_in_the_period() {
+        let now = at("2026-12-07T12:00:00Z");
+        let day = (at("2026-12-07T00:00:00Z"), at("2026-12-08T00:00:00Z"));
+        let met_late = clock(ClockState::Breached, true); // met 11:00, due 10:00
+        let mut met_on_time = clock(ClockState::Met, true);
+        met_on_time.due_at = Some(at("2026-12-07T11:30:00Z"));
+        let missed_open = clock(ClockState::Running, false); // due 10:00, unmet at 12:00
+        let mut not_yet = clock(ClockState::Running, false);
+        not_yet.due_at = Some(at("2026-12-07T13:00:00Z"));
+        let paused = clock(ClockState::Paused, false);
+        let mut yesterday = clock(ClockState::Met, true);
+        yesterday.met_at = Some(at("2026-12-06T09:00:00Z"));
+        let all = [
+            met_late,
+            met_on_time,
+            missed_open,
+            not_yet,
+            paused,
+            yesterday,
+        ];
+        let a = attainment(&all, day.0, day.1, now);
+        assert_eq!(
+            a,
+            Attainment {
+                on_time: 1,
+                late: 2
+            }
+        );
+        assert_eq!(a.percent(), Some(33));
+        // The day before holds only yesterday's clock, met on time.
+        let before = attainment(&all, at("2026-12-06T00:00:00Z"), day.0, now);
+        assert_eq!(
+            before,
+            Attainment {
+                on_time: 1,
+                late: 0
+            }
+        );
+        assert_eq!(before.percent(), Some(100));
+        assert_eq!(Attainment::default().percent(), None);
     }
 }

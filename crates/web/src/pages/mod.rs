@@ -14,7 +14,7 @@ use accounts::{account, auth};
 use administration::{audit, imports, jobs};
 use installed_base::{catalog, customer_form, customers, unit_transfer};
 use network::{coverage, org, users};
-use service::{dispatch, mobile, portal, records, requests};
+use service::{dispatch, mobile, portal, records, requests, work_order};
 
 use crate::AppState;
 use crate::shell::redirect;
@@ -108,6 +108,7 @@ pub fn router(state: AppState) -> Router<AppState> {
             "/customers/{id}/edit",
             get(customer_form::edit_customer).post(customer_form::update_customer),
         )
+        .route("/work-orders/{id}", get(work_order::work_order))
         .route("/work-orders/{id}/record", get(records::record_page))
         .route("/work-orders/{id}/record.pdf", get(records::record_pdf))
         .route("/verify/{number}/{hash}", get(records::verify))

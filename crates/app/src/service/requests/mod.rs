@@ -183,7 +183,8 @@ impl crate::App {
     }
 
     /// Appends one event to a request's log, in the caller's transaction, with what follows
-    /// from it there: the customer told what concerns them (`notifications::customer`) and
+    /// from it there: the customer told what concerns them (`notifications::customer`), staff
+    /// told of work that arrives (`notifications::staff`), and
     /// a check of the SLA clocks armed. `position`: where the engineer's phone was.
     pub(crate) async fn event(
         &self,
@@ -213,6 +214,15 @@ impl crate::App {
         store::append_event(tx.conn(), &logged).await?;
         self.tell_customer(tx, request_id, &logged.event, &logged.actor_name)
             .await?;
+        self.tell_staff(
+            tx,
+            request_id,
+            work_order_id,
+            &logged.event,
+            logged.actor_id,
+            &logged.actor_name,
+        )
+        .await?;
         self.after_event(tx, request_id, &logged.id.to_string(), &logged.event)
             .await
     }

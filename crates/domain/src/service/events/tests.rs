@@ -585,3 +585,44 @@ fn ladder_entries_are_marked_by_milestone_and_step() {
         6
     );
 }
+
+#[test]
+fn what_staff_are_told() {
+    let told: Vec<(EventKind, StaffNotice)> = samples()
+        .iter()
+        .flat_map(|e| e.staff_notices().into_iter().map(|n| (e.kind(), n)))
+        .collect();
+    use EventKind as K;
+    let kinds: Vec<EventKind> = told.iter().map(|(k, _)| *k).collect();
+    // Filed and reopened requests reach the dispatchers; a job put on an engineer reaches
+    // them, one taken off reaches the one who had it; a decline goes back to dispatch.
+    assert_eq!(
+        kinds,
+        vec![
+            K::Created,
+            K::Created,
+            K::Dispatched,
+            K::Reassigned,
+            K::Reassigned,
+            K::Declined
+        ]
+    );
+    assert!(told.contains(&(
+        K::Dispatched,
+        StaffNotice::JobAssigned {
+            engineer_id: user(2)
+        }
+    )));
+    let withdrawn = told
+        .iter()
+        .find(|(_, n)| matches!(n, StaffNotice::JobWithdrawn { .. }))
+        .expect("the former engineer is told");
+    assert!(withdrawn.1.texts_the_engineer());
+    assert!(!StaffNotice::NewRequest.texts_the_engineer());
+    // Reassigning to the same engineer withdraws nothing.
+    let same = RequestEvent::Reassigned(Assignment {
+        from_engineer_id: Some(user(2)),
+        ..assignment()
+    });
+    assert_eq!(same.staff_notices().len(), 1);
+}

@@ -6,3 +6,4 @@ pub(crate) mod portal;
 pub(crate) mod records;
 pub(crate) mod requests;
 pub(crate) mod wo_fmt;
+pub(crate) mod work_order;
