@@ -4,6 +4,7 @@
 
 use super::{internal, parse_hours, unit_chain, zone};
 use crate::{AppError, Ctx};
+use aftersales_domain::audit::{AuditAction, AuditEntity};
 use aftersales_domain::calendar::{Calendar, DayKind, Hours, Span, SpecialDay, SpecialDays};
 use aftersales_domain::holidays::{self, Format};
 use aftersales_domain::locale::Locale;
@@ -328,9 +329,9 @@ impl crate::App {
         self.audit(
             &mut tx,
             ctx,
-            "calendar",
+            AuditEntity::Calendar,
             key,
-            "update",
+            AuditAction::Update,
             serde_json::to_value(&view_before).ok(),
             serde_json::to_value(&view_after).ok(),
         )
@@ -437,9 +438,9 @@ impl crate::App {
         self.audit(
             &mut tx,
             ctx,
-            "special_days",
+            AuditEntity::SpecialDays,
             if scope.is_empty() { "national" } else { &scope },
-            "import",
+            AuditAction::Import,
             None,
             Some(serde_json::json!({"file": file_name, "years": years, "holidays": result.holidays, "workdays": result.workdays})),
         )
@@ -493,13 +494,13 @@ impl crate::App {
         self.audit(
             &mut tx,
             ctx,
-            "special_day",
+            AuditEntity::SpecialDay,
             &format!(
                 "{}:{}",
                 if scope.is_empty() { "national" } else { &scope },
                 row.day
             ),
-            "put",
+            AuditAction::Put,
             None,
             serde_json::to_value(&view).ok(),
         )
@@ -526,13 +527,13 @@ impl crate::App {
         self.audit(
             &mut tx,
             ctx,
-            "special_day",
+            AuditEntity::SpecialDay,
             &format!(
                 "{}:{}",
                 if scope.is_empty() { "national" } else { &scope },
                 day.trim()
             ),
-            "delete",
+            AuditAction::Delete,
             None,
             None,
         )
@@ -692,9 +693,9 @@ impl crate::App {
         self.audit(
             &mut tx,
             ctx,
-            "calendar_override",
+            AuditEntity::CalendarOverride,
             &format!("{key}:{unit}"),
-            "put",
+            AuditAction::Put,
             None,
             serde_json::to_value(&view).ok(),
         )
@@ -720,9 +721,9 @@ impl crate::App {
         self.audit(
             &mut tx,
             ctx,
-            "calendar_override",
+            AuditEntity::CalendarOverride,
             &format!("{key}:{}", org_unit.trim()),
-            "delete",
+            AuditAction::Delete,
             None,
             None,
         )
