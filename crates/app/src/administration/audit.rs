@@ -347,7 +347,10 @@ impl TrailEntry {
             .subject
             .name
             .or_else(|| snap(&["name", "display_name", "label", "file_name"]));
-        let changes = if matches!(a.action, AuditAction::Create | AuditAction::Import) {
+        // A creation is its record (named in the sentence); a sign-in changes no record.
+        let changes = if matches!(a.action, AuditAction::Create | AuditAction::Import)
+            || a.action.is_sign_in()
+        {
             Vec::new()
         } else {
             field_changes(a.before.as_ref(), a.after.as_ref())
@@ -390,7 +393,9 @@ impl TrailEntry {
             actor_name: e.actor_name.clone(),
             kind: e.event.kind(),
             work_order_id: e.work_order_id.clone(),
-            work_order_number: e.work_order_number.clone(),
+            // The trail names the work order as the entry's record; its timeline words
+            // need not say it again.
+            work_order_number: None,
             from_status: change.and_then(|c| c.from_text()),
             to_status: change.map(|c| c.to_text()),
             data: None,
