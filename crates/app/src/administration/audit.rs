@@ -449,8 +449,8 @@ fn stored_role(r: Option<String>) -> Result<Option<Role>, AppError> {
     .transpose()
 }
 
-/// The fields of a snapshot that differ between `before` and `after`, in the order of
-/// `after` (then those only `before` had), leaving out internal ones (ids, versions, stamps,
+/// The fields of a snapshot that differ between `before` and `after`, by field name
+/// (`after`'s, then those only `before` had), leaving out internal ones (ids, versions, stamps,
 /// secrets: `is_internal_field`). A snapshot that is not an object changes nothing here.
 pub fn field_changes(before: Option<&Value>, after: Option<&Value>) -> Vec<FieldChange> {
     let empty = serde_json::Map::new();
@@ -483,11 +483,11 @@ mod tests {
         let after = json!({"name": "王伟", "phone": "138", "version": 2, "org_unit_id": "b", "notes": "", "kind": "company"});
         let c = field_changes(Some(&before), Some(&after));
         let fields: Vec<&str> = c.iter().map(|c| c.field.as_str()).collect();
-        assert_eq!(fields, ["phone", "notes", "kind"]);
-        assert_eq!(c[0].before, Some(json!("139")));
-        assert_eq!(c[0].after, Some(json!("138")));
+        assert_eq!(fields, ["kind", "notes", "phone"], "by field name");
+        assert_eq!(c[2].before, Some(json!("139")));
+        assert_eq!(c[2].after, Some(json!("138")));
         assert_eq!(c[1].before, None, "null reads as absent");
-        assert_eq!(c[2].before, None);
+        assert_eq!(c[0].before, None);
     }
 
     #[test]
