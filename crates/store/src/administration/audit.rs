@@ -180,10 +180,19 @@ struct ListedRow {
     subject_name_en: Option<String>,
 }
 
+/// (kind, table, alias, code column, name column).
+type SubjectJoin = (
+    AuditEntity,
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    Option<&'static str>,
+);
+
 /// The kinds whose records are joined for their number and name: (kind, table, alias,
 /// code column, name column). One LEFT JOIN each, on the kind and the id, so a page of
 /// entries is read in one query whatever it holds.
-const SUBJECTS: &[(AuditEntity, &str, &str, Option<&str>, Option<&str>)] = &[
+const SUBJECTS: &[SubjectJoin] = &[
     (
         AuditEntity::User,
         "users",
