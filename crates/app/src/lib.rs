@@ -21,7 +21,9 @@ mod sla;
 
 pub use accounts::auth::{LoginOutcome, NewToken, TokenView};
 pub use accounts::passwords::PasswordCost;
-pub use administration::audit::{AuditQuery, AuditView};
+pub use administration::audit::{
+    AuditQuery, AuditView, FieldChange, TrailActor, TrailDeed, TrailEntry, TrailQuery, TrailSubject,
+};
 pub use administration::export::{ExportCell, ExportFilter, ExportList, ExportPage};
 pub use administration::import::{
     ColumnMap, FieldInfo, ImportFileInfo, ImportKind, ImportMode, ImportRejects, ImportReport,

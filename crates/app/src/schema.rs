@@ -401,7 +401,7 @@ pub enum OutcomeName {
 }
 
 /// A closed vocabulary of text, its values taken from the domain's enum.
-fn text_enum<'a>(
+pub(crate) fn text_enum<'a>(
     description: &str,
     values: impl IntoIterator<Item = &'a str>,
 ) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {

@@ -5,6 +5,7 @@
 //! of the unit and property tests.
 
 pub mod access;
+pub mod audit;
 pub mod bounds;
 pub mod calendar;
 pub mod certification;

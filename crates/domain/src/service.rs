@@ -40,6 +40,7 @@ macro_rules! named_enum {
         }
     };
 }
+pub(crate) use named_enum;
 
 pub mod events;
 

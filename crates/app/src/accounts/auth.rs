@@ -1,6 +1,7 @@
 //! Signing in and out, sessions, bearer tokens and personal API tokens.
 
 use crate::{Actor, AppError, Ctx, Principal};
+use aftersales_domain::audit::{AuditAction, AuditEntity};
 use aftersales_domain::{DisplayName, FieldError, Permission, TokenId, UserId};
 use aftersales_store::accounts::sessions::SessionKind;
 use aftersales_store::{
@@ -192,9 +193,9 @@ impl crate::App {
         self.audit(
             &mut tx,
             &ctx,
-            "user",
+            AuditEntity::User,
             &user.id.to_string(),
-            "login",
+            AuditAction::Login,
             None,
             Some(via),
         )
@@ -302,9 +303,9 @@ impl crate::App {
             self.audit(
                 &mut tx,
                 ctx,
-                "user",
+                AuditEntity::User,
                 &a.id.to_string(),
-                "logout",
+                AuditAction::Logout,
                 None,
                 None,
             )
@@ -432,9 +433,9 @@ impl crate::App {
         self.audit(
             &mut tx,
             ctx,
-            "api_token",
+            AuditEntity::ApiToken,
             &rec.id.to_string(),
-            "create",
+            AuditAction::Create,
             None,
             Some(after),
         )
@@ -470,9 +471,9 @@ impl crate::App {
         self.audit(
             &mut tx,
             ctx,
-            "api_token",
+            AuditEntity::ApiToken,
             &id.to_string(),
-            "revoke",
+            AuditAction::Revoke,
             None,
             None,
         )

@@ -2,6 +2,7 @@
 
 use crate::{AppError, Ctx, NewUser};
 use aftersales_domain::Password;
+use aftersales_domain::audit::AuditAction;
 use aftersales_store::network::users as user_store;
 use base64::Engine;
 
@@ -34,7 +35,7 @@ impl crate::App {
                     // A new password: today's rules apply.
                     let p = Password::parse("AFTERSALES_ADMIN_PASSWORD", p, "admin")
                         .map_err(AppError::invalid)?;
-                    self.set_password(&ctx, admin.id, &p, "reset_password", None)
+                    self.set_password(&ctx, admin.id, &p, AuditAction::ResetPassword, None)
                         .await?;
                 }
                 Ok(None)

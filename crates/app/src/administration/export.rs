@@ -438,9 +438,9 @@ fn audit_row(a: crate::AuditView) -> Vec<ExportCell> {
     vec![
         ExportCell::Instant(a.at),
         ExportCell::text(a.actor_name),
-        ExportCell::text(a.entity),
+        ExportCell::text(a.entity.as_str()),
         ExportCell::text(a.entity_id),
-        ExportCell::text(a.action),
+        ExportCell::text(a.action.as_str()),
         ExportCell::opt(a.request_id),
         json(a.before),
         json(a.after),

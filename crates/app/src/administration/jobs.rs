@@ -7,6 +7,7 @@
 //! the change or not at all, and then [`App::wake_jobs`] when it is due at once.
 
 use crate::{AppError, Ctx, Page, cursor};
+use aftersales_domain::audit::{AuditAction, AuditEntity};
 use aftersales_domain::{FieldError, JobId, Permission};
 use aftersales_store::administration::jobs as store;
 use jiff::{SignedDuration, Timestamp};
@@ -152,9 +153,9 @@ impl crate::App {
         self.audit(
             &mut tx,
             ctx,
-            "job",
+            AuditEntity::Job,
             &id.to_string(),
-            "retry",
+            AuditAction::Retry,
             Some(snapshot(&before)),
             Some(snapshot(&after)),
         )

@@ -2,6 +2,7 @@
 //! warranty per item, a service level name, an inspection plan, and renewal reminders.
 
 use crate::{AppError, Ctx, Idempotency, Page, cursor};
+use aftersales_domain::audit::{AuditAction, AuditEntity};
 use aftersales_domain::installed_base::{InspectionKind, parse_date, parse_opt_notes, parse_text};
 use aftersales_domain::warranty::ChargeBasis;
 use aftersales_domain::{CustomerId, FieldError, FieldErrors, Permission, UnitId};
@@ -331,9 +332,9 @@ impl crate::App {
             self.audit(
                 &mut tx,
                 ctx,
-                "contract",
+                AuditEntity::Contract,
                 &rec.id,
-                "create",
+                AuditAction::Create,
                 None,
                 Some(crate::administration::audit::audit_value(&v)?),
             )

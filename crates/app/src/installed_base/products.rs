@@ -1,6 +1,7 @@
 //! Warranty policies (versioned by effective date) and product models (R-WAR-1).
 
 use crate::{AppError, Ctx, Page, cursor};
+use aftersales_domain::audit::{AuditAction, AuditEntity};
 use aftersales_domain::installed_base::{parse_date, parse_text};
 use aftersales_domain::warranty::{AfterTerm, ChargeBasis, Coverage, PolicyVersion, StartBasis};
 use aftersales_domain::{FieldError, FieldErrors, Permission, ProductId};
@@ -378,9 +379,9 @@ impl crate::App {
         self.audit(
             &mut tx,
             ctx,
-            "warranty_policy",
+            AuditEntity::WarrantyPolicy,
             &rec.id,
-            "create",
+            AuditAction::Create,
             None,
             Some(crate::administration::audit::audit_value(&view)?),
         )
@@ -415,9 +416,9 @@ impl crate::App {
         self.audit(
             &mut tx,
             ctx,
-            "warranty_policy",
+            AuditEntity::WarrantyPolicy,
             &policy.id,
-            "add_version",
+            AuditAction::AddVersion,
             None,
             Some(crate::administration::audit::audit_value(&version_dto(
                 &row,
@@ -509,9 +510,9 @@ impl crate::App {
         self.audit(
             &mut tx,
             ctx,
-            "product",
+            AuditEntity::Product,
             &rec.id.to_string(),
-            "create",
+            AuditAction::Create,
             None,
             Some(crate::administration::audit::audit_value(&view)?),
         )

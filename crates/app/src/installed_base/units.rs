@@ -2,6 +2,7 @@
 //! decision for a service date and a reported cause.
 
 use crate::{AppError, Ctx, Idempotency, Page, cursor};
+use aftersales_domain::audit::{AuditAction, AuditEntity};
 use aftersales_domain::installed_base::{Serial, parse_date, parse_opt_text};
 use aftersales_domain::warranty::{self, Cause, ContractCover, UnitFacts, WarrantyDecision};
 use aftersales_domain::{CustomerId, FieldError, FieldErrors, Permission, UnitId};
@@ -386,9 +387,9 @@ impl crate::App {
             self.audit(
                 &mut tx,
                 ctx,
-                "unit",
+                AuditEntity::Unit,
                 &rec.id.to_string(),
-                "create",
+                AuditAction::Create,
                 None,
                 Some(crate::administration::audit::audit_value(&view)?),
             )
@@ -810,9 +811,9 @@ impl crate::App {
         self.audit(
             &mut tx,
             ctx,
-            "unit",
+            AuditEntity::Unit,
             &current.id.to_string(),
-            "transfer",
+            AuditAction::Transfer,
             Some(before),
             Some(after_json),
         )

@@ -4,6 +4,7 @@
 //! transaction; a removed record stays, marked removed.
 
 use crate::{AppError, Ctx, Idempotency, Page, Principal, cursor};
+use aftersales_domain::audit::{AuditAction, AuditEntity};
 use aftersales_domain::certification::{
     self as rules, CertLevel, Certification, CertificationInput, DateProblem, EXPIRY_WARNING_DAYS,
     Expiry, ExpiryState,
@@ -560,9 +561,9 @@ impl crate::App {
             self.audit(
                 &mut tx,
                 ctx,
-                "certification",
+                AuditEntity::Certification,
                 &rec.id.to_string(),
-                "create",
+                AuditAction::Create,
                 None,
                 Some(snapshot(&rec, &held.holder)),
             )
@@ -655,9 +656,9 @@ impl crate::App {
         self.audit(
             &mut tx,
             ctx,
-            "certification",
+            AuditEntity::Certification,
             &id.to_string(),
-            "update",
+            AuditAction::Update,
             Some(snapshot(&before.cert, &before.holder)),
             Some(snapshot(&after, &before.holder)),
         )
@@ -706,9 +707,9 @@ impl crate::App {
         self.audit(
             &mut tx,
             ctx,
-            "certification",
+            AuditEntity::Certification,
             &id.to_string(),
-            "remove",
+            AuditAction::Remove,
             Some(snapshot(&before.cert, &before.holder)),
             Some(snapshot(&after, &before.holder)),
         )

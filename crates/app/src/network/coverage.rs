@@ -2,6 +2,7 @@
 //! (for dispatch, R-DSP-1), and the GB/T 2260 table for region pickers.
 
 use crate::{AppError, Ctx};
+use aftersales_domain::audit::{AuditAction, AuditEntity};
 use aftersales_domain::coverage::{self, UnitCoverage};
 use aftersales_domain::region::{self, RegionCode};
 use aftersales_domain::{FieldError, FieldErrors, OrgUnitId, OrgUnitKind, Permission};
@@ -381,9 +382,9 @@ impl crate::App {
         self.audit(
             &mut tx,
             ctx,
-            "org_unit",
+            AuditEntity::OrgUnit,
             &id.to_string(),
-            "set_regions",
+            AuditAction::SetRegions,
             Some(serde_json::json!({"regions": region_codes_json(&before_codes), "version": before.version})),
             Some(serde_json::json!({"regions": region_codes_json(&codes), "version": after.version})),
         )

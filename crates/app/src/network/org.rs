@@ -1,6 +1,7 @@
 //! The service network: list, read, create and change units.
 
 use crate::{AppError, Ctx, Idempotency, Page, Principal, cursor};
+use aftersales_domain::audit::{AuditAction, AuditEntity};
 use aftersales_domain::{
     FieldError, FieldErrors, OrgCode, OrgUnitId, OrgUnitKind, OrgUnitName, Permission, Role,
 };
@@ -227,9 +228,9 @@ impl crate::App {
             self.audit(
                 &mut tx,
                 ctx,
-                "org_unit",
+                AuditEntity::OrgUnit,
                 &id.to_string(),
-                "create",
+                AuditAction::Create,
                 None,
                 Some(snapshot(&rec)),
             )
@@ -296,9 +297,9 @@ impl crate::App {
         self.audit(
             &mut tx,
             ctx,
-            "org_unit",
+            AuditEntity::OrgUnit,
             &id.to_string(),
-            "update",
+            AuditAction::Update,
             Some(snapshot(&before)),
             Some(snapshot(&after)),
         )

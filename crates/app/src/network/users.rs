@@ -1,6 +1,7 @@
 //! Accounts: list, read, create, change, reset password.
 
 use crate::{AppError, Ctx, Idempotency, Page, Principal, cursor};
+use aftersales_domain::audit::{AuditAction, AuditEntity};
 use aftersales_domain::{
     DisplayName, FieldError, FieldErrors, Locale, OrgUnitId, OrgUnitKind, Password, Permission,
     Role, UserId, Username,
@@ -346,9 +347,9 @@ impl crate::App {
         self.audit(
             &mut tx,
             ctx,
-            "user",
+            AuditEntity::User,
             &rec.id.to_string(),
-            "create",
+            AuditAction::Create,
             None,
             Some(snapshot(&rec)),
         )
@@ -442,14 +443,14 @@ impl crate::App {
             tokens::revoke_all_for_user(tx.conn(), id, after.updated_at).await?;
         }
         let action = match (before.disabled, after.disabled) {
-            (false, true) => "disable",
-            (true, false) => "enable",
-            _ => "update",
+            (false, true) => AuditAction::Disable,
+            (true, false) => AuditAction::Enable,
+            _ => AuditAction::Update,
         };
         self.audit(
             &mut tx,
             ctx,
-            "user",
+            AuditEntity::User,
             &id.to_string(),
             action,
             Some(snapshot(&before)),
@@ -480,7 +481,7 @@ impl crate::App {
         let rec = store::get(self.db.pool(), id).await.map_err(not_found)?;
         let password =
             Password::parse("password", new_password, &rec.username).map_err(AppError::invalid)?;
-        self.set_password(ctx, id, &password, "reset_password", keep)
+        self.set_password(ctx, id, &password, AuditAction::ResetPassword, keep)
             .await
     }
 
@@ -515,9 +516,9 @@ impl crate::App {
         self.audit(
             &mut tx,
             ctx,
-            "user",
+            AuditEntity::User,
             &id.to_string(),
-            "link_customer",
+            AuditAction::LinkCustomer,
             Some(serde_json::json!({"customer_id": before})),
             Some(serde_json::json!({"customer_id": after})),
         )
@@ -545,7 +546,7 @@ impl crate::App {
         if !self.cfg.password_cost.verify(current, &rec.password_hash)? {
             return Err(AppError::conflict_on("current_password", "wrong_password"));
         }
-        self.set_password(ctx, me.id, &password, "change_password", keep)
+        self.set_password(ctx, me.id, &password, AuditAction::ChangePassword, keep)
             .await
     }
 
@@ -554,7 +555,7 @@ impl crate::App {
         ctx: &Ctx,
         id: UserId,
         password: &Password,
-        action: &str,
+        action: AuditAction,
         keep: Option<&str>,
     ) -> Result<(), AppError> {
         let hash = self.cfg.password_cost.hash(password.expose())?;
@@ -585,7 +586,7 @@ impl crate::App {
         self.audit(
             &mut tx,
             ctx,
-            "user",
+            AuditEntity::User,
             &id.to_string(),
             action,
             Some(snapshot(&before)),

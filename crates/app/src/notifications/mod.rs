@@ -11,6 +11,7 @@ mod staff;
 
 use crate::{AppError, Ctx, Principal};
 use aftersales_domain::Locale;
+use aftersales_domain::audit::{AuditAction, AuditEntity};
 use aftersales_domain::notifications::{NotificationChannel, NotificationStatus};
 use aftersales_store::administration::jobs::{self as job_store, NewJob};
 use aftersales_store::sla::{self as store, NotificationRow};
@@ -500,9 +501,9 @@ impl crate::App {
         self.audit(
             &mut tx,
             ctx,
-            "user",
+            AuditEntity::User,
             &user_id.to_string(),
-            "set_contact",
+            AuditAction::SetContact,
             None,
             serde_json::to_value(&out).ok(),
         )

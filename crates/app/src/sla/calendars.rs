@@ -5,6 +5,7 @@
 use super::{internal, parse_hours, zone};
 use crate::network::unit_chain;
 use crate::{AppError, Ctx};
+use aftersales_domain::audit::{AuditAction, AuditEntity};
 use aftersales_domain::calendar::{Calendar, DayKind, Hours, Span, SpecialDay, SpecialDays};
 use aftersales_domain::holidays::{self, Format};
 use aftersales_domain::locale::Locale;
@@ -329,9 +330,9 @@ impl crate::App {
         self.audit(
             &mut tx,
             ctx,
-            "calendar",
+            AuditEntity::Calendar,
             key,
-            "update",
+            AuditAction::Update,
             serde_json::to_value(&view_before).ok(),
             serde_json::to_value(&view_after).ok(),
         )
@@ -438,9 +439,9 @@ impl crate::App {
         self.audit(
             &mut tx,
             ctx,
-            "special_days",
+            AuditEntity::SpecialDays,
             if scope.is_empty() { "national" } else { &scope },
-            "import",
+            AuditAction::Import,
             None,
             Some(serde_json::json!({"file": file_name, "years": years, "holidays": result.holidays, "workdays": result.workdays})),
         )
@@ -494,13 +495,13 @@ impl crate::App {
         self.audit(
             &mut tx,
             ctx,
-            "special_day",
+            AuditEntity::SpecialDay,
             &format!(
                 "{}:{}",
                 if scope.is_empty() { "national" } else { &scope },
                 row.day
             ),
-            "put",
+            AuditAction::Put,
             None,
             serde_json::to_value(&view).ok(),
         )
@@ -527,13 +528,13 @@ impl crate::App {
         self.audit(
             &mut tx,
             ctx,
-            "special_day",
+            AuditEntity::SpecialDay,
             &format!(
                 "{}:{}",
                 if scope.is_empty() { "national" } else { &scope },
                 day.trim()
             ),
-            "delete",
+            AuditAction::Delete,
             None,
             None,
         )
@@ -693,9 +694,9 @@ impl crate::App {
         self.audit(
             &mut tx,
             ctx,
-            "calendar_override",
+            AuditEntity::CalendarOverride,
             &format!("{key}:{unit}"),
-            "put",
+            AuditAction::Put,
             None,
             serde_json::to_value(&view).ok(),
         )
@@ -721,9 +722,9 @@ impl crate::App {
         self.audit(
             &mut tx,
             ctx,
-            "calendar_override",
+            AuditEntity::CalendarOverride,
             &format!("{key}:{}", org_unit.trim()),
-            "delete",
+            AuditAction::Delete,
             None,
             None,
         )

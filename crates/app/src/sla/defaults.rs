@@ -4,6 +4,7 @@
 use super::escalation::SLA_CHECK;
 use super::internal;
 use crate::{AppError, Ctx};
+use aftersales_domain::audit::{AuditAction, AuditEntity};
 use aftersales_domain::calendar::{Hours, Span};
 use aftersales_domain::holidays::{self, Format};
 use aftersales_domain::sla::{Milestone, Target};
@@ -114,8 +115,16 @@ impl crate::App {
                 )
                 .await?;
             }
-            self.audit(&mut tx, &ctx, "calendar", "defaults", "create", None, None)
-                .await?;
+            self.audit(
+                &mut tx,
+                &ctx,
+                AuditEntity::Calendar,
+                "defaults",
+                AuditAction::Create,
+                None,
+                None,
+            )
+            .await?;
         }
         if store::rules(tx.conn(), false).await?.is_empty() {
             for (id, name, region, priority, arrival) in DEFAULT_RULES {
@@ -152,8 +161,16 @@ impl crate::App {
                 )
                 .await?;
             }
-            self.audit(&mut tx, &ctx, "sla_rule", "defaults", "create", None, None)
-                .await?;
+            self.audit(
+                &mut tx,
+                &ctx,
+                AuditEntity::SlaRule,
+                "defaults",
+                AuditAction::Create,
+                None,
+                None,
+            )
+            .await?;
         }
         // Open requests filed before there were clocks get their first check.
         let now_ts = self.now();

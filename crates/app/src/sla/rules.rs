@@ -3,6 +3,7 @@
 
 use super::internal;
 use crate::{AppError, Ctx};
+use aftersales_domain::audit::{AuditAction, AuditEntity};
 use aftersales_domain::region::RegionClass;
 use aftersales_domain::service::{Priority, RequestKind};
 use aftersales_domain::sla::{Milestone, PolicyRule, Target};
@@ -221,9 +222,13 @@ impl crate::App {
         self.audit(
             &mut tx,
             ctx,
-            "sla_rule",
+            AuditEntity::SlaRule,
             &row.id,
-            if before.is_some() { "update" } else { "create" },
+            if before.is_some() {
+                AuditAction::Update
+            } else {
+                AuditAction::Create
+            },
             before.and_then(|b| serde_json::to_value(b).ok()),
             serde_json::to_value(&view).ok(),
         )
@@ -275,9 +280,9 @@ impl crate::App {
         self.audit(
             &mut tx,
             ctx,
-            "customer",
+            AuditEntity::Customer,
             customer_id.trim(),
-            "set_tier",
+            AuditAction::SetTier,
             None,
             Some(serde_json::json!({ "tier": tier })),
         )

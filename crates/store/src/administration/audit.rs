@@ -5,6 +5,8 @@
 use crate::Page;
 use crate::error::{StoreError, corrupt};
 use crate::time;
+use aftersales_domain::audit::{AuditAction, AuditEntity};
+use aftersales_domain::service::RequestEvent;
 use jiff::Timestamp;
 use sqlx::{Any, Executor, FromRow};
 use uuid::Uuid;
@@ -15,9 +17,9 @@ pub struct AuditEntry {
     pub at: Timestamp,
     pub actor_id: Option<String>,
     pub actor_name: String,
-    pub entity: String,
+    pub entity: AuditEntity,
     pub entity_id: String,
-    pub action: String,
+    pub action: AuditAction,
     pub before: Option<serde_json::Value>,
     pub after: Option<serde_json::Value>,
     pub request_id: Option<String>,
@@ -49,11 +51,13 @@ impl TryFrom<Row> for AuditEntry {
             at: time::from_db("audit_log.at", &r.at)?,
             before: json("audit_log.before_json", r.before_json)?,
             after: json("audit_log.after_json", r.after_json)?,
+            entity: AuditEntity::parse(&r.entity)
+                .ok_or_else(|| corrupt("audit_log.entity", &r.entity))?,
+            action: AuditAction::parse(&r.action)
+                .ok_or_else(|| corrupt("audit_log.action", &r.action))?,
             actor_id: r.actor_id,
             actor_name: r.actor_name,
-            entity: r.entity,
             entity_id: r.entity_id,
-            action: r.action,
             request_id: r.request_id,
         })
     }
@@ -71,9 +75,9 @@ pub async fn append<'e, E: Executor<'e, Database = Any>>(
     .bind(time::to_db(a.at)?)
     .bind(a.actor_id.clone())
     .bind(&a.actor_name)
-    .bind(&a.entity)
+    .bind(a.entity.as_str())
     .bind(&a.entity_id)
-    .bind(&a.action)
+    .bind(a.action.as_str())
     .bind(a.before.as_ref().map(|v| v.to_string()))
     .bind(a.after.as_ref().map(|v| v.to_string()))
     .bind(a.request_id.clone())
@@ -84,12 +88,30 @@ pub async fn append<'e, E: Executor<'e, Database = Any>>(
 
 #[derive(Debug, Default, Clone)]
 pub struct AuditFilter {
-    pub entity: Option<String>,
+    pub entity: Option<AuditEntity>,
     pub entity_id: Option<String>,
+    /// The actor's user name, display name or user id.
     pub actor: Option<String>,
-    pub action: Option<String>,
+    pub action: Option<AuditAction>,
     pub from: Option<Timestamp>,
     pub to: Option<Timestamp>,
+    /// Leaves out signing in and out (`AuditAction::SIGN_INS`).
+    pub hide_sign_ins: bool,
+}
+
+impl AuditFilter {
+    /// The actions left out, as SQL text literals (names of the domain's enum).
+    fn hidden_actions(&self) -> String {
+        let hidden: &[AuditAction] = if self.hide_sign_ins {
+            AuditAction::SIGN_INS
+        } else {
+            &[]
+        };
+        let mut names: Vec<String> = hidden.iter().map(|a| format!("'{a}'")).collect();
+        // `NOT IN ()` is not SQL; a name no row has stands for "none".
+        names.push("''".into());
+        names.join(", ")
+    }
 }
 
 /// Newest first, continuing before `before_id` (ids are time-ordered UUIDv7).
@@ -99,29 +121,330 @@ pub async fn list<'e, E: Executor<'e, Database = Any>>(
     before_id: Option<&str>,
     limit: i64,
 ) -> Result<Page<AuditEntry>, StoreError> {
-    let rows: Vec<Row> = sqlx::query_as(
+    let sql = format!(
         "SELECT id, at, actor_id, actor_name, entity, entity_id, action, before_json, after_json, request_id \
          FROM audit_log \
          WHERE ($1 IS NULL OR entity = $1) AND ($2 IS NULL OR entity_id = $2) \
            AND ($3 IS NULL OR actor_name = $3 OR actor_id = $3) AND ($4 IS NULL OR action = $4) \
            AND ($5 IS NULL OR at >= $5) AND ($6 IS NULL OR at < $6) AND ($7 IS NULL OR id < $7) \
+           AND action NOT IN ({}) \
          ORDER BY id DESC LIMIT $8",
-    )
-    .bind(f.entity.clone())
-    .bind(f.entity_id.clone())
-    .bind(f.actor.clone())
-    .bind(f.action.clone())
-    .bind(f.from.map(time::to_db).transpose()?)
-    .bind(f.to.map(time::to_db).transpose()?)
-    .bind(before_id.map(str::to_owned))
-    .bind(limit + 1)
-    .fetch_all(e)
-    .await?;
+        f.hidden_actions()
+    );
+    let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(f.entity.map(AuditEntity::as_str))
+        .bind(f.entity_id.clone())
+        .bind(f.actor.clone())
+        .bind(f.action.map(AuditAction::as_str))
+        .bind(f.from.map(time::to_db).transpose()?)
+        .bind(f.to.map(time::to_db).transpose()?)
+        .bind(before_id.map(str::to_owned))
+        .bind(limit + 1)
+        .fetch_all(e)
+        .await?;
     let items = rows
         .into_iter()
         .map(TryInto::try_into)
         .collect::<Result<Vec<AuditEntry>, _>>()?;
     Ok(Page::from_rows(items, limit, |a| a.id.to_string()))
+}
+
+/// What the trail page shows of a record beside its kind: its human number or code and its
+/// name, read from the record as it is now (absent when it is gone; the page then reads the
+/// entry's own snapshot). `name_en` is the English name of a record that keeps one.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Subject {
+    pub code: Option<String>,
+    pub name: Option<String>,
+    pub name_en: Option<String>,
+}
+
+/// An entry with the names the trail page shows: the actor's display name and the record's.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Listed {
+    pub entry: AuditEntry,
+    pub actor_display: Option<String>,
+    /// The actor's role now (`users.role`), when the account exists.
+    pub actor_role: Option<String>,
+    pub subject: Subject,
+}
+
+#[derive(FromRow)]
+struct ListedRow {
+    #[sqlx(flatten)]
+    row: Row,
+    actor_display: Option<String>,
+    actor_role: Option<String>,
+    subject_code: Option<String>,
+    subject_name: Option<String>,
+    subject_name_en: Option<String>,
+}
+
+/// (kind, table, alias, code column, name column).
+type SubjectJoin = (
+    AuditEntity,
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    Option<&'static str>,
+);
+
+/// The kinds whose records are joined for their number and name: (kind, table, alias,
+/// code column, name column). One LEFT JOIN each, on the kind and the id, so a page of
+/// entries is read in one query whatever it holds.
+const SUBJECTS: &[SubjectJoin] = &[
+    (
+        AuditEntity::User,
+        "users",
+        "s_user",
+        Some("username"),
+        Some("display_name"),
+    ),
+    (
+        AuditEntity::ApiToken,
+        "api_tokens",
+        "s_token",
+        None,
+        Some("name"),
+    ),
+    (
+        AuditEntity::OrgUnit,
+        "org_units",
+        "s_org",
+        Some("code"),
+        Some("name"),
+    ),
+    (
+        AuditEntity::Certification,
+        "certifications",
+        "s_cert",
+        Some("number"),
+        None,
+    ),
+    (
+        AuditEntity::Customer,
+        "customers",
+        "s_customer",
+        Some("number"),
+        Some("name"),
+    ),
+    (AuditEntity::Unit, "units", "s_unit", Some("serial"), None),
+    (
+        AuditEntity::Product,
+        "product_models",
+        "s_product",
+        Some("code"),
+        Some("name"),
+    ),
+    (
+        AuditEntity::WarrantyPolicy,
+        "warranty_policies",
+        "s_policy",
+        Some("code"),
+        Some("name"),
+    ),
+    (
+        AuditEntity::Contract,
+        "service_contracts",
+        "s_contract",
+        Some("number"),
+        None,
+    ),
+    (
+        AuditEntity::SlaRule,
+        "sla_rules",
+        "s_rule",
+        None,
+        Some("name"),
+    ),
+    (
+        AuditEntity::ImportBatch,
+        "import_batches",
+        "s_batch",
+        None,
+        Some("file_name"),
+    ),
+];
+
+/// Newest first, continuing before `before_id`, with the actor's display name and each
+/// record's number and name (one query; `limit` rows at most).
+pub async fn trail<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    f: &AuditFilter,
+    before_id: Option<&str>,
+    limit: i64,
+) -> Result<Vec<Listed>, StoreError> {
+    let mut joins = String::new();
+    let (mut codes, mut names) = (Vec::new(), Vec::new());
+    for (kind, table, alias, code, name) in SUBJECTS {
+        joins.push_str(&format!(
+            " LEFT JOIN {table} {alias} ON a.entity = '{kind}' AND {alias}.id = a.entity_id"
+        ));
+        if let Some(c) = code {
+            codes.push(format!("{alias}.{c}"));
+        }
+        if let Some(n) = name {
+            names.push(format!("{alias}.{n}"));
+        }
+    }
+    // A unit is named by its product model; a calendar by its key, in both languages.
+    joins.push_str(&format!(
+        " LEFT JOIN product_models s_unit_model ON s_unit_model.id = s_unit.product_id \
+          LEFT JOIN calendars s_cal ON a.entity = '{}' AND s_cal.key = a.entity_id",
+        AuditEntity::Calendar
+    ));
+    names.push("s_unit_model.name".into());
+    names.push("s_cal.name_zh".into());
+    let sql = format!(
+        "SELECT a.id, a.at, a.actor_id, a.actor_name, a.entity, a.entity_id, a.action, a.before_json, \
+           a.after_json, a.request_id, actor.display_name AS actor_display, actor.role AS actor_role, \
+           COALESCE({codes}) AS subject_code, COALESCE({names}) AS subject_name, \
+           s_cal.name_en AS subject_name_en \
+         FROM audit_log a LEFT JOIN users actor ON actor.id = a.actor_id{joins} \
+         WHERE ($1 IS NULL OR a.entity = $1) AND ($2 IS NULL OR a.entity_id = $2) \
+           AND ($3 IS NULL OR a.actor_name = $3 OR a.actor_id = $3 OR actor.display_name = $3) \
+           AND ($4 IS NULL OR a.action = $4) \
+           AND ($5 IS NULL OR a.at >= $5) AND ($6 IS NULL OR a.at < $6) AND ($7 IS NULL OR a.id < $7) \
+           AND a.action NOT IN ({hidden}) \
+         ORDER BY a.id DESC LIMIT $8",
+        codes = codes.join(", "),
+        names = names.join(", "),
+        hidden = f.hidden_actions(),
+    );
+    let rows: Vec<ListedRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(f.entity.map(AuditEntity::as_str))
+        .bind(f.entity_id.clone())
+        .bind(f.actor.clone())
+        .bind(f.action.map(AuditAction::as_str))
+        .bind(f.from.map(time::to_db).transpose()?)
+        .bind(f.to.map(time::to_db).transpose()?)
+        .bind(before_id.map(str::to_owned))
+        .bind(limit)
+        .fetch_all(e)
+        .await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(Listed {
+                entry: r.row.try_into()?,
+                actor_display: r.actor_display,
+                actor_role: r.actor_role,
+                subject: Subject {
+                    code: r.subject_code,
+                    name: r.subject_name,
+                    name_en: r.subject_name_en,
+                },
+            })
+        })
+        .collect()
+}
+
+/// Which of the service event log's entries the trail page shows.
+#[derive(Debug, Default, Clone)]
+pub struct EventFilter {
+    /// The actor's user name, display name or user id.
+    pub actor: Option<String>,
+    pub from: Option<Timestamp>,
+    pub to: Option<Timestamp>,
+    /// Only the entries of work orders (`Some(true)`), or of requests themselves
+    /// (`Some(false)`).
+    pub of_work_orders: Option<bool>,
+}
+
+/// An entry of a request's event log, with the numbers and names the trail page shows.
+#[derive(Debug, Clone)]
+pub struct ServiceEvent {
+    pub id: String,
+    pub at: Timestamp,
+    pub actor_id: Option<String>,
+    pub actor_name: String,
+    pub actor_display: Option<String>,
+    /// The actor's role now (`users.role`), when the account exists.
+    pub actor_role: Option<String>,
+    pub request_id: String,
+    pub request_number: String,
+    pub customer_name: Option<String>,
+    pub work_order_id: Option<String>,
+    pub work_order_number: Option<String>,
+    pub event: RequestEvent,
+}
+
+#[derive(FromRow)]
+struct ServiceEventRow {
+    id: String,
+    at: String,
+    actor_id: Option<String>,
+    actor_name: String,
+    actor_display: Option<String>,
+    actor_role: Option<String>,
+    request_id: String,
+    request_number: String,
+    customer_name: Option<String>,
+    work_order_id: Option<String>,
+    work_order_number: Option<String>,
+    kind: String,
+    from_status: Option<String>,
+    to_status: Option<String>,
+    data: Option<String>,
+}
+
+/// The service event log newest first, continuing before `before_id` (its ids are
+/// time-ordered UUIDv7 as the audit trail's are, so the two merge by id), with the request's
+/// number and customer and the work order's number (one query; `limit` rows at most).
+pub async fn service_events<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    f: &EventFilter,
+    before_id: Option<&str>,
+    limit: i64,
+) -> Result<Vec<ServiceEvent>, StoreError> {
+    let rows: Vec<ServiceEventRow> = sqlx::query_as(
+        "SELECT e.id, e.at, e.actor_id, e.actor_name, actor.display_name AS actor_display, actor.role AS actor_role, \
+           e.request_id, sr.number AS request_number, c.name AS customer_name, \
+           e.work_order_id, wo.number AS work_order_number, e.kind, e.from_status, e.to_status, e.data \
+         FROM request_events e \
+         JOIN service_requests sr ON sr.id = e.request_id \
+         LEFT JOIN customers c ON c.id = sr.customer_id \
+         LEFT JOIN work_orders wo ON wo.id = e.work_order_id \
+         LEFT JOIN users actor ON actor.id = e.actor_id \
+         WHERE ($1 IS NULL OR e.actor_name = $1 OR e.actor_id = $1 OR actor.display_name = $1) \
+           AND ($2 IS NULL OR e.at >= $2) AND ($3 IS NULL OR e.at < $3) \
+           AND ($4 = 0 OR e.work_order_id IS NOT NULL) AND ($5 = 0 OR e.work_order_id IS NULL) \
+           AND ($6 IS NULL OR e.id < $6) \
+         ORDER BY e.id DESC LIMIT $7",
+    )
+    .bind(f.actor.clone())
+    .bind(f.from.map(time::to_db).transpose()?)
+    .bind(f.to.map(time::to_db).transpose()?)
+    .bind(i64::from(f.of_work_orders == Some(true)))
+    .bind(i64::from(f.of_work_orders == Some(false)))
+    .bind(before_id.map(str::to_owned))
+    .bind(limit)
+    .fetch_all(e)
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            let event = RequestEvent::from_stored(
+                &r.kind,
+                r.from_status.as_deref(),
+                r.to_status.as_deref(),
+                r.data.as_deref(),
+            )
+            .map_err(|err| corrupt("request_events.data", format!("{}: {err}", r.id)))?;
+            Ok(ServiceEvent {
+                at: time::from_db("request_events.at", &r.at)?,
+                id: r.id,
+                actor_id: r.actor_id,
+                actor_name: r.actor_name,
+                actor_display: r.actor_display,
+                actor_role: r.actor_role,
+                request_id: r.request_id,
+                request_number: r.request_number,
+                customer_name: r.customer_name,
+                work_order_id: r.work_order_id,
+                work_order_number: r.work_order_number,
+                event,
+            })
+        })
+        .collect()
 }
 
 /// Appends many entries in a few statements (an import's records).
@@ -153,9 +476,9 @@ pub async fn append_many(
                     Val::text(time::to_db(a.at)?),
                     Val::Text(a.actor_id.clone()),
                     Val::text(&a.actor_name),
-                    Val::text(&a.entity),
+                    Val::text(a.entity.as_str()),
                     Val::text(&a.entity_id),
-                    Val::text(&a.action),
+                    Val::text(a.action.as_str()),
                     Val::Text(a.before.as_ref().map(|v| v.to_string())),
                     Val::Text(a.after.as_ref().map(|v| v.to_string())),
                     Val::Text(a.request_id.clone()),

@@ -5,6 +5,7 @@
 use super::report::{ImportRejects, ImportReport, PreviewRow, RejectedRow};
 use super::{ImportRequest, PREVIEW_ROWS};
 use crate::{AppError, Ctx};
+use aftersales_domain::audit::{AuditAction, AuditEntity};
 use aftersales_sheets::Table;
 use aftersales_store::{
     StoreError, administration::audit as audit_store, administration::imports as batch_store,
@@ -39,16 +40,16 @@ impl<'a> BatchWriter<'a> {
     }
 
     /// The audit row of one created record: its snapshot with the batch id.
-    pub(super) fn created(&mut self, entity: &str, id: String, mut after: Value) {
+    pub(super) fn created(&mut self, entity: AuditEntity, id: String, mut after: Value) {
         after["batch"] = json!(self.id);
         self.audits.push(audit_store::AuditEntry {
             id: uuid::Uuid::now_v7(),
             at: self.now,
             actor_id: self.actor.0.clone(),
             actor_name: self.actor.1.clone(),
-            entity: entity.to_owned(),
+            entity,
             entity_id: id,
-            action: "import".into(),
+            action: AuditAction::Import,
             before: None,
             after: Some(after),
             request_id: self.ctx.request_id.clone(),
@@ -146,9 +147,9 @@ impl crate::App {
         self.audit(
             tx,
             ctx,
-            "import_batch",
+            AuditEntity::ImportBatch,
             batch_id,
-            "create",
+            AuditAction::Create,
             None,
             Some(json!({
                 "kind": req.kind.as_str(), "mode": req.mode.as_str(), "file_name": req.file_name,

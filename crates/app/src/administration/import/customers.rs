@@ -368,7 +368,11 @@ pub(super) async fn write_customers(
         let number = format!("CU{:06}", first + i as i64);
         w.preview(line, || customer_preview(&d.valid, Some(&number)));
         let rows = customer_rows(d.valid, id, number, w.now);
-        w.created("customer", id.to_string(), snapshot(&rows));
+        w.created(
+            aftersales_domain::audit::AuditEntity::Customer,
+            id.to_string(),
+            snapshot(&rows),
+        );
         records.push(rows.record);
         contacts.extend(rows.contacts);
         phones.extend(rows.phones);

@@ -212,7 +212,11 @@ pub(super) async fn write_products(
             updated_at: w.now,
         };
         w.preview(c.line, || product_preview(&d));
-        w.created("product", rec.id.to_string(), product_preview(&d));
+        w.created(
+            aftersales_domain::audit::AuditEntity::Product,
+            rec.id.to_string(),
+            product_preview(&d),
+        );
         products.push(rec);
     }
     product_store::insert_many(conn, &products)

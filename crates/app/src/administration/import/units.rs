@@ -432,7 +432,11 @@ pub(super) async fn write_units(
             .and_then(|o| sites.get(&o.0.to_string()).cloned());
         let (rec, own) = unit_rows(&d.valid, product_id, w.now, w.site)?;
         w.preview(line, || unit_preview(&d));
-        w.created("unit", rec.id.to_string(), unit_preview(&d));
+        w.created(
+            aftersales_domain::audit::AuditEntity::Unit,
+            rec.id.to_string(),
+            unit_preview(&d),
+        );
         units.push(rec);
         owns.push(own);
     }

@@ -6,6 +6,7 @@ use super::record::{
     CustomerRows, NewContact, NewCustomer, NewSite, customer_rows, refused, snapshot,
 };
 use crate::{AppError, Ctx};
+use aftersales_domain::audit::{AuditAction, AuditEntity};
 use aftersales_domain::{CustomerId, FieldError, FieldErrors, Permission};
 use aftersales_store::installed_base::customers as store;
 use serde::Deserialize;
@@ -278,9 +279,9 @@ impl crate::App {
         self.audit(
             &mut tx,
             ctx,
-            "customer",
+            AuditEntity::Customer,
             &id.to_string(),
-            "update",
+            AuditAction::Update,
             Some(view_snapshot(&before)),
             Some(snapshot(&rows)),
         )

@@ -22,6 +22,7 @@ pub(crate) use record::{ValidCustomer, customer_rows, snapshot};
 pub use search::SearchHit;
 
 use crate::{AppError, Ctx, Idempotency, Page, cursor};
+use aftersales_domain::audit::{AuditAction, AuditEntity};
 use aftersales_domain::installed_base::{CustomerKind, Phone};
 use aftersales_domain::region::RegionCode;
 use aftersales_domain::{CustomerId, Permission};
@@ -117,9 +118,9 @@ impl crate::App {
             self.audit(
                 &mut tx,
                 ctx,
-                "customer",
+                AuditEntity::Customer,
                 &id.to_string(),
-                "create",
+                AuditAction::Create,
                 None,
                 Some(snapshot(&rows)),
             )
@@ -305,7 +306,7 @@ impl crate::App {
         let pool = self.db.pool();
         let mut entries = Vec::new();
         let f = aftersales_store::administration::audit::AuditFilter {
-            entity: Some("customer".into()),
+            entity: Some(AuditEntity::Customer),
             entity_id: Some(id.to_string()),
             ..Default::default()
         };
@@ -326,7 +327,7 @@ impl crate::App {
         .await?;
         for u in units.items {
             let f = aftersales_store::administration::audit::AuditFilter {
-                entity: Some("unit".into()),
+                entity: Some(AuditEntity::Unit),
                 entity_id: Some(u.id.to_string()),
                 ..Default::default()
             };

@@ -9,6 +9,7 @@ use aftersales_app::{
     WarrantyView,
 };
 use aftersales_domain::Permission;
+use aftersales_domain::audit::AuditEntity;
 use aftersales_domain::warranty::Cause;
 use askama::Template;
 use askama_web::WebTemplate;
@@ -106,7 +107,7 @@ impl CustomerPage {
         let (Some(before), Some(after)) = (&a.before, &a.after) else {
             return Vec::new();
         };
-        if a.entity != "customer" {
+        if a.entity != AuditEntity::Customer {
             return Vec::new();
         }
         let tr = self.shell.tr;
@@ -201,7 +202,7 @@ impl CustomerPage {
             .and_then(|v| v.get("serial"))
             .and_then(|v| v.as_str())
         {
-            Some(serial) if a.entity == "unit" => format!("{s} {serial}"),
+            Some(serial) if a.entity == AuditEntity::Unit => format!("{s} {serial}"),
             _ => s,
         }
     }

@@ -1,0 +1,136 @@
+//! The audit trail's vocabulary (R-REC-1, docs/operations.md "The audit trail"): which kind of
+//! record an entry is about and what was done to it. Both are stored as text with a CHECK in
+//! both schemas; the names are those the trail has always written, so the audit API reads the
+//! same.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+crate::service::named_enum!(
+    /// The kind of record an audit entry is about.
+    AuditEntity {
+        User => "user",
+        ApiToken => "api_token",
+        OrgUnit => "org_unit",
+        Certification => "certification",
+        Customer => "customer",
+        Unit => "unit",
+        Product => "product",
+        WarrantyPolicy => "warranty_policy",
+        Contract => "contract",
+        /// A service request (SR). Its changes are kept in the request's event log, which
+        /// the audit page merges in.
+        ServiceRequest => "service_request",
+        /// A work order (WO), with its request's event log as above.
+        WorkOrder => "work_order",
+        SlaRule => "sla_rule",
+        Calendar => "calendar",
+        /// One scope's special days as a whole (an import of the national schedule).
+        SpecialDays => "special_days",
+        /// One special day of a scope (`scope:YYYY-MM-DD`).
+        SpecialDay => "special_day",
+        /// A unit's own calendar for a calendar key (`key:org unit id`).
+        CalendarOverride => "calendar_override",
+        Job => "job",
+        ImportBatch => "import_batch",
+    }
+);
+
+crate::service::named_enum!(
+    /// What was done to the record.
+    AuditAction {
+        Create => "create",
+        Update => "update",
+        /// Created by an import (the entry's `after` names the batch).
+        Import => "import",
+        Put => "put",
+        Delete => "delete",
+        Remove => "remove",
+        Disable => "disable",
+        Enable => "enable",
+        Login => "login",
+        Logout => "logout",
+        ChangePassword => "change_password",
+        ResetPassword => "reset_password",
+        LinkCustomer => "link_customer",
+        SetContact => "set_contact",
+        SetRegions => "set_regions",
+        SetTier => "set_tier",
+        Transfer => "transfer",
+        AddVersion => "add_version",
+        Revoke => "revoke",
+        Retry => "retry",
+    }
+);
+
+impl AuditAction {
+    /// Signing in and out: many a day, and seldom what a reader of the trail looks for, so
+    /// the audit page hides them unless asked.
+    pub const SIGN_INS: &'static [AuditAction] = &[AuditAction::Login, AuditAction::Logout];
+
+    pub fn is_sign_in(self) -> bool {
+        AuditAction::SIGN_INS.contains(&self)
+    }
+}
+
+impl AuditEntity {
+    /// Kept in the service event log rather than in `audit_log`: the audit page reads these
+    /// from there.
+    pub fn in_event_log(self) -> bool {
+        matches!(self, AuditEntity::ServiceRequest | AuditEntity::WorkOrder)
+    }
+}
+
+/// A snapshot's field that a reader of the trail never needs (ids, versions, stamps,
+/// secrets): left out of the field-level changes. Ids are shown as links to the record, never
+/// as text.
+pub fn is_internal_field(key: &str) -> bool {
+    key == "id"
+        || key.ends_with("_id")
+        || key.ends_with("_ids")
+        || matches!(
+            key,
+            "version" | "created_at" | "updated_at" | "password_hash" | "search_text" | "batch"
+        )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_read_back_and_serialize_as_stored() {
+        for e in AuditEntity::ALL {
+            assert_eq!(AuditEntity::parse(e.as_str()), Some(*e));
+            assert_eq!(serde_json::to_value(e).ok(), Some(e.as_str().into()));
+        }
+        for a in AuditAction::ALL {
+            assert_eq!(AuditAction::parse(a.as_str()), Some(*a));
+            assert_eq!(serde_json::to_value(a).ok(), Some(a.as_str().into()));
+        }
+        assert_eq!(AuditEntity::parse("forged"), None);
+        assert_eq!(AuditAction::parse("Login"), None);
+    }
+
+    #[test]
+    fn only_signing_in_and_out_are_sign_ins() {
+        let sign_ins: Vec<_> = AuditAction::ALL.iter().filter(|a| a.is_sign_in()).collect();
+        assert_eq!(sign_ins, [&AuditAction::Login, &AuditAction::Logout]);
+    }
+
+    #[test]
+    fn ids_versions_and_secrets_are_internal_names_are_not() {
+        for k in [
+            "id",
+            "org_unit_id",
+            "version",
+            "password_hash",
+            "updated_at",
+        ] {
+            assert!(is_internal_field(k), "{k}");
+        }
+        for k in ["name", "display_name", "role", "phones", "identity"] {
+            assert!(!is_internal_field(k), "{k}");
+        }
+    }
+}
