@@ -171,6 +171,56 @@ pub struct Criterion {
     pub value: String,
 }
 
+impl Criterion {
+    /// The criterion as people say it: "同城", "优先级：紧急" / "same city", "priority: urgent".
+    /// Free-text criteria (contract level, customer tier) keep their value.
+    pub fn words(&self, locale: crate::Locale) -> String {
+        let zh = locale == crate::Locale::ZhCn;
+        let pick = |z: &str, e: &str| if zh { z.to_owned() } else { e.to_owned() };
+        let labelled = |z: &str, e: &str, v: String| {
+            if zh {
+                format!("{z}：{v}")
+            } else {
+                format!("{e}: {v}")
+            }
+        };
+        match self.name {
+            "region_class" => match RegionClass::parse(&self.value) {
+                Some(RegionClass::SameCity) => pick("同城", "same city"),
+                Some(RegionClass::SameProvince) => pick("省内", "same province"),
+                Some(RegionClass::OtherProvince) => pick("省外", "another province"),
+                None => self.value.clone(),
+            },
+            "priority" => {
+                let v = match Priority::parse(&self.value) {
+                    Some(Priority::Low) => pick("低", "low"),
+                    Some(Priority::Normal) => pick("普通", "normal"),
+                    Some(Priority::High) => pick("高", "high"),
+                    Some(Priority::Urgent) => pick("紧急", "urgent"),
+                    None => self.value.clone(),
+                };
+                labelled("优先级", "priority", v)
+            }
+            "kind" => {
+                let v = match RequestKind::parse(&self.value) {
+                    Some(RequestKind::Repair) => pick("维修", "repair"),
+                    Some(RequestKind::Installation) => pick("安装调试", "installation"),
+                    Some(RequestKind::Maintenance) => pick("保养", "maintenance"),
+                    Some(RequestKind::Inspection) => pick("巡检", "inspection"),
+                    Some(RequestKind::Consultation) => pick("咨询", "consultation"),
+                    Some(RequestKind::ReturnExchange) => pick("退换货", "return or exchange"),
+                    Some(RequestKind::Complaint) => pick("投诉", "complaint"),
+                    None => self.value.clone(),
+                };
+                labelled("服务类型", "kind", v)
+            }
+            "contract_level" => labelled("合同级别", "contract level", self.value.clone()),
+            "customer_tier" => labelled("客户等级", "customer tier", self.value.clone()),
+            _ => format!("{}={}", self.name, self.value),
+        }
+    }
+}
+
 /// The chosen rule and why.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Selection {
@@ -729,4 +779,30 @@ pub fn trace_text(c: &MilestoneClock, cal: &Calendar, locale: Locale) -> Vec<Str
         });
     }
     lines
+}
+
+#[cfg(test)]
+mod criterion_tests {
+    use super::*;
+
+    #[test]
+    fn a_matched_criterion_reads_as_words_in_each_language() {
+        let c = |name: &'static str, value: &str| Criterion {
+            name,
+            value: value.to_owned(),
+        };
+        assert_eq!(c("region_class", "same_city").words(Locale::ZhCn), "同城");
+        assert_eq!(
+            c("region_class", "other_province").words(Locale::En),
+            "another province"
+        );
+        assert_eq!(c("priority", "urgent").words(Locale::ZhCn), "优先级：紧急");
+        assert_eq!(c("kind", "repair").words(Locale::En), "kind: repair");
+        assert_eq!(
+            c("contract_level", "gold").words(Locale::ZhCn),
+            "合同级别：gold"
+        );
+        // A value the rules could not hold stays as it was, not guessed.
+        assert_eq!(c("priority", "soon").words(Locale::En), "priority: soon");
+    }
 }

@@ -120,7 +120,9 @@ impl crate::App {
             (StaffNotice::JobDeclined { .. }, _) => "/dispatch".to_owned(),
             _ => format!("/requests/{}", r.number),
         };
-        Ok((self.link(&path), p))
+        let link = self.link(&path);
+        p.push(same("link", link.clone()));
+        Ok((link, p))
     }
 }
 

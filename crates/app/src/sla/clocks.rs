@@ -322,15 +322,14 @@ fn sla_view(r: &RequestRow, c: &Computed, locale: Locale, now: Timestamp) -> Req
             .iter()
             .map(|m| criterion_text(m.name, &m.value))
             .collect();
-        let why = match (zh, matched.is_empty()) {
-            (true, true) => format!("适用默认规则“{}”（无更具体的规则）", p.name),
-            (true, false) => format!("规则“{}”最具体：符合 {}", p.name, matched.join("、")),
-            (false, true) => format!("default rule '{}' (no more specific rule applies)", p.name),
-            (false, false) => format!(
-                "rule '{}' is the most specific: {}",
-                p.name,
-                matched.join(", ")
-            ),
+        // Why, in words; the rule's name (data, in whatever language it was given) is shown
+        // beside it.
+        let words: Vec<String> = s.matched.iter().map(|m| m.words(locale)).collect();
+        let why = match (zh, words.is_empty()) {
+            (true, true) => "默认规则（没有更具体的规则）".to_owned(),
+            (true, false) => format!("最具体的规则，符合：{}", words.join("、")),
+            (false, true) => "the default rule (no more specific rule applies)".to_owned(),
+            (false, false) => format!("the most specific rule: {}", words.join(", ")),
         };
         RuleChoice {
             id: p.id.clone(),

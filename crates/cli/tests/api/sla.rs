@@ -1325,6 +1325,12 @@ async fn work_that_arrives_is_told_to_those_who_take_it(e: Env) {
     assert_eq!(job.0, "job_assigned");
     assert_eq!(job.1, format!("新工单：{wo_number}"));
     assert_eq!(job.2, format!("https://service.example.com/m/orders/{id}"));
+    let body = bell["items"][0]["body"].as_str().unwrap_or("");
+    assert!(
+        body.ends_with(&job.2),
+        "the message carries the link: {body}"
+    );
+    assert!(!body.contains('{'), "no placeholder left: {body}");
     let (_, bell) = e.t.get("/api/v1/notifications", &w.dispatcher).await;
     assert!(
         events(&bell).iter().all(|n| n.0 != "job_assigned"),

@@ -159,7 +159,7 @@ impl CalendarsPage {
                     "{} {} ({})",
                     tr.t_dyn(&format!("sla.milestone.{}", t.milestone)),
                     aftersales_domain::sla::duration_text(t.minutes * 60, tr.locale),
-                    t.calendar
+                    self.calendar_name(&t.calendar)
                 )
             })
             .collect::<Vec<_>>()
@@ -258,6 +258,14 @@ impl CalendarsPage {
             DayKind::Workday => "warn",
             DayKind::Holiday => "off",
         }
+    }
+
+    /// A calendar by its key, in words (the key itself when no such calendar exists).
+    pub fn calendar_name(&self, key: &str) -> String {
+        self.calendars
+            .iter()
+            .find(|c| c.key == key)
+            .map_or_else(|| key.to_owned(), |c| self.name(c))
     }
 
     pub fn name(&self, c: &CalendarView) -> String {

@@ -147,7 +147,7 @@ async fn user_form_page(
     }
     let units = all_units(s, &u).await?;
     let title = match &user {
-        Some(x) => tr.f("users.edit_title", &[("name", &x.username)]),
+        Some(_) => tr.t_dyn("users.edit_title"),
         None => tr.t_dyn("users.new_title"),
     };
     let page = UserFormPage {
