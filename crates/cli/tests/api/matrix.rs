@@ -718,7 +718,8 @@ fn body_for(c: &Case) -> Option<Value> {
         ("POST", "/api/v1/work-orders/{id}/booking-check") => {
             Some(json!({"engineer_id": "x", "starts_at": "x", "ends_at": "y"}))
         }
-        ("POST", "/api/v1/work-orders/{id}/escalate") => Some(json!({"note": "\u{0}"})),
+        // Passes the body's schema: allowed roles escalate (a bell entry, nothing else).
+        ("POST", "/api/v1/work-orders/{id}/escalate") => Some(json!({})),
         ("POST", "/api/v1/work-orders/{id}/decline") => Some(json!({"version": 1, "reason": ""})),
         ("POST", "/api/v1/work-orders/{id}/appointment") => {
             Some(json!({"version": 1, "starts_at": "x", "ends_at": "y", "customer_agreed": true}))

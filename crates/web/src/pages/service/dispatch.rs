@@ -227,7 +227,7 @@ fn parse_hm(s: &str) -> Option<(i8, i8)> {
     let s = s.trim().replace('：', ":");
     let (h, m) = match s.split_once(':') {
         Some((h, m)) => (h.to_owned(), m.to_owned()),
-        None if s.len() == 4 => (s[..2].to_owned(), s[2..].to_owned()),
+        None if s.len() == 4 && s.is_ascii() => (s[..2].to_owned(), s[2..].to_owned()),
         None => return None,
     };
     let digits = |t: &str| !t.is_empty() && t.len() <= 2 && t.bytes().all(|b| b.is_ascii_digit());
@@ -967,7 +967,7 @@ mod tests {
         assert_eq!(parse_hm("0930"), Some((9, 30)));
         assert_eq!(parse_hm("00:00"), Some((0, 0)));
         for bad in [
-            "24:00", "12:60", "2:3", "noon", "", "1:2:3", "-1:00", "2pm", "123:00",
+            "24:00", "12:60", "2:3", "noon", "", "1:2:3", "-1:00", "2pm", "123:00", "9点", "９:00",
         ] {
             assert_eq!(parse_hm(bad), None, "{bad}");
         }
