@@ -55,12 +55,10 @@ describe('the dispatcher books a visit on tomorrow\'s timeline', () => {
   });
 
   test('zh-CN, 1366 px: next day, book with a window, conflict warned', T, async (t) => {
-    const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1366, height: 900 } });
+    const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1366, height: 900 } });
     t.after(() => context.close());
     const page = await context.newPage();
     page.setDefaultTimeout(15_000);
-    // The page's language, not the browser's (en-US here): Chinese, 24-hour times.
-    await context.setExtraHTTPHeaders({ 'accept-language': 'zh-CN' });
     await signIn(page, base, 'dispatcher');
     await page.goto(`${base}/dispatch`);
     assert.equal(await page.getAttribute('html', 'lang'), 'zh-CN');
@@ -77,7 +75,9 @@ describe('the dispatcher books a visit on tomorrow\'s timeline', () => {
 
     // The first visit: 14:00–16:00 tomorrow with 张伟.
     const first = await selectJobFor(page, ENGINEER);
+    // Text fields in the page's formats, whatever the browser's: no mm/dd/yyyy, no AM/PM.
     assert.equal(await page.locator('#appt-start').getAttribute('type'), 'text', 'no AM/PM time picker');
+    assert.equal(await page.locator('#appt-date').getAttribute('type'), 'text', 'no mm/dd/yyyy date picker');
     assert.match(await page.inputValue('#appt-start'), /^\d{2}:\d{2}$/, 'pre-filled, 24 h');
     await page.fill('#appt-date', tomorrow);
     await fillWindow(page, '14:00', '16:00');

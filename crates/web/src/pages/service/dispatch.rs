@@ -72,6 +72,38 @@ pub struct BlockView {
     pub place: Option<(String, String)>,
     pub status: String,
     pub selected: bool,
+    /// Shares time with another block of the engineer: drawn in the lower half of the
+    /// line (the other in the upper half) and said in words.
+    pub overlaps: bool,
+    /// Which half of the line an overlapping block takes (0 upper, 1 lower).
+    pub lane: u8,
+}
+
+/// Marks the blocks of one engineer's line that share time, alternating their lanes so
+/// neither hides the other.
+fn mark_overlaps(blocks: &mut [BlockView]) {
+    let span = |b: &BlockView| {
+        b.b.starts_at.map(|s| {
+            (
+                s,
+                b.b.ends_at
+                    .unwrap_or(s + jiff::SignedDuration::from_mins(60)),
+            )
+        })
+    };
+    let spans: Vec<_> = blocks.iter().map(span).collect();
+    let mut lane = 0;
+    for (i, b) in blocks.iter_mut().enumerate() {
+        let Some((s, e)) = spans[i] else { continue };
+        b.overlaps = spans
+            .iter()
+            .enumerate()
+            .any(|(j, o)| j != i && o.is_some_and(|(a, z)| a < e && s < z));
+        if b.overlaps {
+            b.lane = lane;
+            lane = 1 - lane;
+        }
+    }
 }
 
 pub struct EngineerCard {
@@ -120,6 +152,12 @@ pub struct Booking {
     pub note: String,
 }
 
+/// A day offered by the date fields' list: `2026-12-08` and `2026-12-08 周二`.
+pub struct DayOption {
+    pub value: String,
+    pub label: String,
+}
+
 /// What came back from a booking form: the form as typed, the refusals beside its fields,
 /// and the conflicts found (after a check, or an assignment refused for them).
 #[derive(Default)]
@@ -152,6 +190,11 @@ pub struct DispatchPage {
     pub next_day: String,
     /// `&day=…` for links that keep the day (empty on today's board).
     pub day_q: String,
+    /// The board's day with its weekday (`2026-12-08 周二`).
+    pub day_label: String,
+    /// The days the date fields offer (today and the next three weeks): typed as
+    /// `YYYY-MM-DD` text, never the browser's own date format.
+    pub day_options: Vec<DayOption>,
     pub booking: Booking,
     /// Refusals beside the booking form's fields: (field, message).
     pub field_errors: Vec<(String, String)>,
@@ -411,6 +454,8 @@ fn block_view(
         selected: b.number == selected || b.id == selected,
         b: b.clone(),
         place,
+        overlaps: false,
+        lane: 0,
     }
 }
 
@@ -605,11 +650,12 @@ async fn render(
             let sg = suggestions
                 .as_ref()
                 .and_then(|sg| sg.items.iter().find(|x| x.engineer.id == e.engineer.id));
-            let (blocks, unscheduled): (Vec<BlockView>, Vec<BlockView>) = e
+            let (mut blocks, unscheduled): (Vec<BlockView>, Vec<BlockView>) = e
                 .orders
                 .iter()
                 .map(|b| block_view(tr, b, (board.day, today), (first_h, last_h), job_key))
                 .partition(|b| b.b.starts_at.is_some());
+            mark_overlaps(&mut blocks);
             EngineerCard {
                 load: load_text(tr, e.open_orders, e.booked_minutes),
                 suggested: sg.is_some_and(|x| x.rank == Some(1)),
@@ -662,7 +708,23 @@ async fn render(
         }
         (None, None) => Booking::default(),
     };
+    let day_label = |d: Date| DayOption {
+        value: d.to_string(),
+        label: format!(
+            "{d} {}",
+            tr.t_dyn(&format!(
+                "sla.weekday.{}",
+                d.weekday().to_monday_zero_offset()
+            ))
+        ),
+    };
+    let day_options = (0..21)
+        .filter_map(|n| today.checked_add(jiff::Span::new().days(n)).ok())
+        .map(day_label)
+        .collect();
     let page = DispatchPage {
+        day_label: day_label(board.day).label,
+        day_options,
         prev_day: board.day.yesterday().unwrap_or(board.day).to_string(),
         next_day: board.day.tomorrow().unwrap_or(board.day).to_string(),
         day_q,
