@@ -63,6 +63,10 @@ pub use network::org::{NewOrgUnit, OrgUnitPatch, OrgUnitView};
 pub use network::users::{NewUser, UserPatch, UserQuery, UserView};
 pub use notifications::{Inbox, NOTIFY_DELIVER, NotificationView, Outgoing, UserContactInput};
 pub use service::alarms::{ALARM_CLOCK_SKEW_SECS, AlarmInput, AlarmResult, alarm_signature};
+pub use service::booking::{
+    BookingCheckInput, BookingCheckView, ConflictView, EscalationInput, EscalationView,
+    SHIFT_CALENDAR,
+};
 pub use service::catalog::{CatalogCode, CodeQuery};
 pub use service::dispatch::{
     BOARD_MAX_JOBS, BoardBlock, BoardEngineer, BoardJob, BoardQuery, BoardView, SuggestionView,

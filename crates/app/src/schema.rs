@@ -99,6 +99,17 @@ pub enum WaitRiskName {
     Late,
 }
 
+/// What a booking window runs into (`domain::dispatch::booking::ConflictKind`).
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum ConflictKindName {
+    Overlap,
+    TravelTooShort,
+    OffDay,
+    OutsideShift,
+}
+
 /// Where a column of an imported file goes.
 #[derive(ToSchema)]
 #[schema(rename_all = "snake_case")]

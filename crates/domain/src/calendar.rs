@@ -365,6 +365,12 @@ impl Calendar {
             .map(|z| z.timestamp())
     }
 
+    /// The working intervals of a local date, as instants, in order (none on a day off;
+    /// the whole day for 7×24). Read by the dispatcher's booking check as the shift.
+    pub fn working_intervals(&self, date: Date) -> Vec<(Timestamp, Timestamp)> {
+        self.intervals(date)
+    }
+
     pub fn local_date(&self, at: Timestamp) -> Date {
         at.to_zoned(self.tz.clone()).date()
     }

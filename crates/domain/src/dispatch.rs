@@ -59,6 +59,8 @@
 //! Over 1,200 lines, about half of them table tests of the ranking; the rules themselves are
 //! one concept (who to send and why) and read best in one place.
 
+pub mod booking;
+
 use crate::certification::{CertLevel, Certification, Standing, standing};
 use crate::coverage::Responsible;
 use crate::region::{RegionCode, RegionLevel};

@@ -583,6 +583,8 @@ fn dispatched() -> RequestEvent {
         from_engineer_id: None,
         org_unit_id: None,
         note: None,
+        appointment_start: None,
+        appointment_end: None,
     })
 }
 

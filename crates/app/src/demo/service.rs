@@ -191,6 +191,7 @@ impl crate::App {
                         engineer_id: engineer_id.clone(),
                         org_unit_id: None,
                         note: None,
+                        ..DispatchInput::default()
                     },
                 )
                 .await?;

@@ -117,6 +117,13 @@ const TEMPLATES: &[(&str, &str, &str, &str, &str)] = &[
         "Service request {number} ({customer}): {milestone} was due {due} and is overdue. Escalation step {step}: {role}. Please act and acknowledge on the request's page.\n{link}",
     ),
     (
+        "dispatch_escalated",
+        "【派工升级】{number} 无人可派",
+        "调度 {by} 为工单 {number} 找不到可派的工程师（资质、区域或排班不符），请协调：转派服务商或其他服务站，或安排人员。{note}\n{link}",
+        "[Dispatch escalated] {number}: nobody can be sent",
+        "Dispatcher {by} found nobody who may be sent to work order {number} (certification, territory or shift). Please arrange it: hand it to a partner or another station, or staff it. {note}\n{link}",
+    ),
+    (
         "emergency_plan",
         "【应急方案】{number} 未在时限内修复",
         "服务单 {number}（{customer}）未在 {due} 前修复，已启动应急方案，并建议为客户提供备用机。\n{link}",

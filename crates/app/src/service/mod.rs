@@ -4,6 +4,7 @@
 //! customer portal's view of it all.
 
 pub(crate) mod alarms;
+pub(crate) mod booking;
 pub(crate) mod catalog;
 pub(crate) mod dispatch;
 pub(crate) mod images;

@@ -1,6 +1,7 @@
 //! The integration suite: the real router on a real socket, over SQLite and over
 //! PostgreSQL. Every test runs on both backends (see `both!`); each gets a fresh database.
 
+mod booking;
 mod customer_records;
 mod dispatch_ui;
 mod helpers;

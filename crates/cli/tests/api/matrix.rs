@@ -579,6 +579,16 @@ const CASES: &[Case] = &[
     },
     Case {
         method: "POST",
+        template: "/api/v1/work-orders/{id}/booking-check",
+        allowed: DISPATCHERS,
+    },
+    Case {
+        method: "POST",
+        template: "/api/v1/work-orders/{id}/escalate",
+        allowed: DISPATCHERS,
+    },
+    Case {
+        method: "POST",
         template: "/api/v1/work-orders/{id}/accept",
         allowed: FIELD,
     },
@@ -705,6 +715,11 @@ fn body_for(c: &Case) -> Option<Value> {
         ("POST", "/api/v1/work-orders/{id}/dispatch") => {
             Some(json!({"version": 1, "engineer_id": "x"}))
         }
+        ("POST", "/api/v1/work-orders/{id}/booking-check") => {
+            Some(json!({"engineer_id": "x", "starts_at": "x", "ends_at": "y"}))
+        }
+        // Passes the body's schema: allowed roles escalate (a bell entry, nothing else).
+        ("POST", "/api/v1/work-orders/{id}/escalate") => Some(json!({})),
         ("POST", "/api/v1/work-orders/{id}/decline") => Some(json!({"version": 1, "reason": ""})),
         ("POST", "/api/v1/work-orders/{id}/appointment") => {
             Some(json!({"version": 1, "starts_at": "x", "ends_at": "y", "customer_agreed": true}))

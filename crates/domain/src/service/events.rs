@@ -362,6 +362,11 @@ pub struct Assignment {
     pub from_engineer_id: Option<UserId>,
     pub org_unit_id: Option<OrgUnitId>,
     pub note: Option<String>,
+    /// The visit's window booked with the assignment, if one was.
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "opt_instant")]
+    pub appointment_start: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "opt_instant")]
+    pub appointment_end: Option<Timestamp>,
 }
 
 impl Assignment {

@@ -117,6 +117,8 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(intake::codes))
         .routes(routes!(intake::link_customer))
         .routes(routes!(service::suggestions))
+        .routes(routes!(service::booking_check))
+        .routes(routes!(service::escalate))
         .routes(routes!(service::board))
         .routes(routes!(sla::request_sla))
         .routes(routes!(sla::acknowledge))

@@ -2,14 +2,16 @@
 //! technician certified for the unit's product line; accepted, or declined with a reason.
 
 use super::{OrderChange, PositionInput, Who, WorkOrderView, note};
+use crate::service::booking::{parse_window, window_error};
 use crate::service::requests::{required_notes, stored_id};
 use crate::{AppError, Ctx};
 use aftersales_domain::certification::Certification;
-use aftersales_domain::dispatch::{self as dispatch_rules, Assignee, Ineligible};
+use aftersales_domain::dispatch::{self as dispatch_rules, Assignee, Ineligible, booking};
 use aftersales_domain::service::{Assignment, RequestEvent, WoAction};
 use aftersales_domain::{FieldError, FieldErrors, OrgUnitId, Permission, UserId};
 use aftersales_store::network::users::{self as user_store, UserRecord};
 use aftersales_store::{Conn, StoreError, network::certifications as cert_store, time};
+use jiff::Timestamp;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -28,6 +30,20 @@ pub struct DispatchInput {
         pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
     )]
     pub note: Option<String>,
+    /// The visit's window, booked with the assignment as the order's appointment (both
+    /// ends or neither; without them the appointment stays as it is). Years 2000–2100
+    /// (as written); an instant needs a UTC offset from −12:00 to +14:00.
+    #[schema(value_type = Option<String>, format = DateTime, pattern = r"^(20[0-9]{2}|2100)-")]
+    pub starts_at: Option<String>,
+    #[schema(value_type = Option<String>, format = DateTime, pattern = r"^(20[0-9]{2}|2100)-")]
+    pub ends_at: Option<String>,
+    /// Assign although the window runs into something (`schedule_conflict` otherwise;
+    /// see `POST /api/v1/work-orders/{id}/booking-check`).
+    #[serde(default)]
+    pub confirm_conflicts: bool,
+    /// The customer agreed to the window.
+    #[serde(default)]
+    pub customer_agreed: bool,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
@@ -49,6 +65,8 @@ pub struct ValidDispatch {
     pub engineer: UserId,
     pub org_unit: Option<OrgUnitId>,
     pub note: Option<String>,
+    /// The window to book with it.
+    pub window: Option<(Timestamp, Timestamp)>,
 }
 
 impl DispatchInput {
@@ -75,11 +93,17 @@ impl DispatchInput {
                 .map(Some),
         };
         let note = note("note", self.note.as_deref(), &mut errs);
+        let window = parse_window(
+            self.starts_at.as_deref(),
+            self.ends_at.as_deref(),
+            &mut errs,
+        );
         errs.finish(|| {
             Some(ValidDispatch {
                 engineer: engineer?,
                 org_unit: org?,
                 note: note?,
+                window: window?,
             })
         })
     }
@@ -120,12 +144,21 @@ impl crate::App {
             engineer,
             org_unit: org,
             note: note_text,
+            window,
         } = input.parse()?;
+        if let Some((start, end)) = window {
+            booking::check_window(start, end, self.now()).map_err(window_error)?;
+        }
         let mut c = self
             .change_order(ctx, key, Some(input.version), Who::Dispatcher)
             .await?;
         c.step(WoAction::Dispatch)?;
         let u = self.assignee(&mut c, engineer).await?;
+        if let Some(w) = window {
+            let flags = (input.confirm_conflicts, input.customer_agreed);
+            self.book_with_assignment(ctx, &mut c, &u, w, flags, note_text.as_deref())
+                .await?;
+        }
         if let Some(o) = org {
             aftersales_store::network::org::get(c.tx.conn(), o)
                 .await
@@ -161,6 +194,8 @@ impl crate::App {
                 .map(|o| stored_id("work_orders.org_unit_id", o))
                 .transpose()?,
             note: note_text,
+            appointment_start: window.map(|w| w.0),
+            appointment_end: window.map(|w| w.1),
         };
         let event = if before.engineer_id.is_some() {
             RequestEvent::Reassigned(assignment)

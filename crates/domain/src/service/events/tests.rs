@@ -21,6 +21,8 @@ fn assignment() -> Assignment {
         from_engineer_id: None,
         org_unit_id: Some(org()),
         note: None,
+        appointment_start: None,
+        appointment_end: None,
     }
 }
 

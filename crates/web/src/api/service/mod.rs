@@ -16,8 +16,8 @@ use aftersales_app::{
     TransitionInput, TriageInput, WorkOrderQuery, WorkOrderView,
 };
 use aftersales_app::{
-    BoardQuery, BoardView, CallbackInput, CallbackView, ReconciliationQuery, ReconciliationView,
-    SuggestionsView,
+    BoardQuery, BoardView, BookingCheckInput, BookingCheckView, CallbackInput, CallbackView,
+    EscalationInput, EscalationView, ReconciliationQuery, ReconciliationView, SuggestionsView,
 };
 use axum::Json;
 use axum::body::Bytes;
@@ -412,6 +412,40 @@ pub async fn suggestions(
     Path(id): Path<String>,
 ) -> Result<Json<SuggestionsView>, ApiError> {
     Ok(Json(s.app.suggest_engineers(&c.ctx, &id).await?))
+}
+
+/// What assigning the order to an engineer with a visit window would run into, before
+/// assigning (nothing changes): overlapping bookings, too little travel time between
+/// consecutive sites, outside the engineer's working hours. A bad window is refused
+/// (`before_start`, `window_too_short`, `window_too_long`, `in_past`).
+#[utoipa::path(post, path = "/api/v1/work-orders/{id}/booking-check", tag = "service",
+    request_body = BookingCheckInput,
+    params(("id" = String, Path, description = "Work order id or number")),
+    responses((status = 200, description = "The conflicts (empty: none).", body = BookingCheckView)))]
+pub async fn booking_check(
+    State(s): State<AppState>,
+    c: ApiCtx,
+    Path(id): Path<String>,
+    body: AppJson<BookingCheckInput>,
+) -> Result<Json<BookingCheckView>, ApiError> {
+    Ok(Json(s.app.check_booking(&c.ctx, &id, &body.value).await?))
+}
+
+/// Nobody may take the job: tell the managers of the order's unit (bell, and their
+/// channels), with a link to the job on the board. `no_manager` when there is none.
+#[utoipa::path(post, path = "/api/v1/work-orders/{id}/escalate", tag = "service",
+    request_body = EscalationInput,
+    params(("id" = String, Path, description = "Work order id or number")),
+    responses((status = 200, description = "Who was told.", body = EscalationView)))]
+pub async fn escalate(
+    State(s): State<AppState>,
+    c: ApiCtx,
+    Path(id): Path<String>,
+    body: AppJson<EscalationInput>,
+) -> Result<Json<EscalationView>, ApiError> {
+    Ok(Json(
+        s.app.escalate_dispatch(&c.ctx, &id, &body.value).await?,
+    ))
 }
 
 /// The dispatcher's board: work orders waiting for an engineer (most urgent, then longest

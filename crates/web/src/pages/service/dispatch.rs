@@ -10,21 +10,28 @@ use crate::i18n::Tr;
 use crate::pages::service::wo_fmt;
 use crate::shell::{PageError, Shell, WebUser};
 use aftersales_app::{
-    AppError, BoardBlock, BoardEngineer, BoardJob, BoardQuery, DispatchInput, SuggestionView,
-    SuggestionsView,
+    AppError, BoardBlock, BoardEngineer, BoardJob, BoardQuery, BookingCheckInput, ConflictView,
+    DispatchInput, EscalationInput, SuggestionView, SuggestionsView,
 };
 use aftersales_domain::dispatch::WaitRisk;
+use aftersales_domain::dispatch::booking::ConflictKind;
 use aftersales_domain::service::WoStatus;
+use aftersales_domain::{FieldError, FieldErrors};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use jiff::Timestamp;
+use jiff::civil::Date;
 use serde::Deserialize;
 
-/// The hours the timeline spans (local time).
+/// The hours the timeline spans at least (local time); it widens to every appointment of
+/// the day, in whole hours, an even number of them (labels every 2 hours).
 const DAY_START_H: i64 = 8;
 const DAY_END_H: i64 = 20;
+/// A booking's default length when nothing else says (the next free slot).
+const SLOT_MINUTES: i64 = 120;
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -34,6 +41,8 @@ pub struct BoardParams {
     /// The job just assigned (for the confirmation).
     assigned: String,
     day: String,
+    /// The managers told after an escalation (the confirmation).
+    escalated: String,
 }
 
 pub struct JobRow {
@@ -63,6 +72,38 @@ pub struct BlockView {
     pub place: Option<(String, String)>,
     pub status: String,
     pub selected: bool,
+    /// Shares time with another block of the engineer: drawn in the lower half of the
+    /// line (the other in the upper half) and said in words.
+    pub overlaps: bool,
+    /// Which half of the line an overlapping block takes (0 upper, 1 lower).
+    pub lane: u8,
+}
+
+/// Marks the blocks of one engineer's line that share time, alternating their lanes so
+/// neither hides the other.
+fn mark_overlaps(blocks: &mut [BlockView]) {
+    let span = |b: &BlockView| {
+        b.b.starts_at.map(|s| {
+            (
+                s,
+                b.b.ends_at
+                    .unwrap_or(s + jiff::SignedDuration::from_mins(60)),
+            )
+        })
+    };
+    let spans: Vec<_> = blocks.iter().map(span).collect();
+    let mut lane = 0;
+    for (i, b) in blocks.iter_mut().enumerate() {
+        let Some((s, e)) = spans[i] else { continue };
+        b.overlaps = spans
+            .iter()
+            .enumerate()
+            .any(|(j, o)| j != i && o.is_some_and(|(a, z)| a < e && s < z));
+        if b.overlaps {
+            b.lane = lane;
+            lane = 1 - lane;
+        }
+    }
 }
 
 pub struct EngineerCard {
@@ -98,6 +139,35 @@ pub struct AssignError {
     pub message: String,
 }
 
+/// The booking form as shown: pre-filled, or as typed when it comes back.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Booking {
+    pub engineer_id: String,
+    /// `YYYY-MM-DD`
+    pub date: String,
+    /// `HH:MM`, 24 h.
+    pub start: String,
+    pub end: String,
+    pub customer_agreed: bool,
+    pub note: String,
+}
+
+/// A day offered by the date fields' list: `2026-12-08` and `2026-12-08 周二`.
+pub struct DayOption {
+    pub value: String,
+    pub label: String,
+}
+
+/// What came back from a booking form: the form as typed, the refusals beside its fields,
+/// and the conflicts found (after a check, or an assignment refused for them).
+#[derive(Default)]
+pub struct Outcome {
+    pub error: Option<AssignError>,
+    pub booking: Option<Booking>,
+    pub field_errors: Vec<(String, String)>,
+    pub conflicts: Option<Vec<ConflictView>>,
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "service/dispatch.html")]
 pub struct DispatchPage {
@@ -115,6 +185,26 @@ pub struct DispatchPage {
     pub alert: Option<String>,
     pub error: Option<AssignError>,
     pub refresh_url: String,
+    /// Previous and next day (`YYYY-MM-DD`).
+    pub prev_day: String,
+    pub next_day: String,
+    /// `&day=…` for links that keep the day (empty on today's board).
+    pub day_q: String,
+    /// The board's day with its weekday (`2026-12-08 周二`).
+    pub day_label: String,
+    /// The days the date fields offer (today and the next three weeks): typed as
+    /// `YYYY-MM-DD` text, never the browser's own date format.
+    pub day_options: Vec<DayOption>,
+    pub booking: Booking,
+    /// Refusals beside the booking form's fields: (field, message).
+    pub field_errors: Vec<(String, String)>,
+    /// After a check: the conflicts in words (empty: none found); `None` before a check.
+    pub conflicts: Option<Vec<String>>,
+    /// The selected job may still be escalated (not finished).
+    pub can_escalate: bool,
+    /// Nothing typed comes back (no check, no refusal): the board may refresh itself
+    /// without losing what the dispatcher is reading.
+    pub fresh: bool,
 }
 
 impl DispatchPage {
@@ -165,6 +255,133 @@ impl DispatchPage {
     pub fn timeline_label(&self, name: &str) -> String {
         self.shell.tr.f("dispatch.timeline_of", &[("name", name)])
     }
+
+    /// The refusal beside a field of the booking form.
+    pub fn field_error(&self, field: &str) -> Option<&str> {
+        self.field_errors
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, m)| m.as_str())
+    }
+}
+
+/// `HH:MM` (also `H:MM`, a full-width colon, or `HHMM`) as hour and minute of the day.
+fn parse_hm(s: &str) -> Option<(i8, i8)> {
+    let s = s.trim().replace('：', ":");
+    let (h, m) = match s.split_once(':') {
+        Some((h, m)) => (h.to_owned(), m.to_owned()),
+        None if s.len() == 4 && s.is_ascii() => (s[..2].to_owned(), s[2..].to_owned()),
+        None => return None,
+    };
+    let digits = |t: &str| !t.is_empty() && t.len() <= 2 && t.bytes().all(|b| b.is_ascii_digit());
+    if !digits(&h) || m.len() != 2 || !digits(&m) {
+        return None;
+    }
+    let (h, m): (i8, i8) = (h.parse().ok()?, m.parse().ok()?);
+    (h < 24 && m < 60).then_some((h, m))
+}
+
+/// The booking form's window as instants of the site, every field's error at once.
+fn window_of(b: &Booking) -> Result<(Timestamp, Timestamp), FieldErrors> {
+    let mut errs = FieldErrors::new();
+    let date = errs.take(aftersales_domain::bounds::parse_service_day(
+        "appt_date",
+        b.date.trim(),
+    ));
+    let mut time = |field: &str, v: &str| {
+        let t = if v.trim().is_empty() {
+            Err(FieldError::new(field, "required"))
+        } else {
+            parse_hm(v).ok_or_else(|| FieldError::new(field, "invalid_time"))
+        };
+        errs.take(t)
+    };
+    let start = time("starts_at", &b.start);
+    let end = time("ends_at", &b.end);
+    let at = |d: Date, (h, m): (i8, i8)| {
+        d.at(h, m, 0, 0)
+            .to_zoned(wo_fmt::tz())
+            .ok()
+            .map(|z| z.timestamp())
+    };
+    match (date, start, end) {
+        (Some(d), Some(s), Some(e)) if errs.is_empty() => match (at(d, s), at(d, e)) {
+            (Some(s), Some(e)) => Ok((s, e)),
+            _ => Err(FieldError::new("starts_at", "invalid_time").into()),
+        },
+        _ => Err(errs),
+    }
+}
+
+/// A conflict in the reader's language.
+fn conflict_text(tr: Tr, c: &ConflictView) -> String {
+    let number = c.work_order.clone().unwrap_or_default();
+    let span = match (c.starts_at, c.ends_at) {
+        (Some(a), Some(b)) => format!("{}–{}", wo_fmt::hm(a), wo_fmt::hm(b)),
+        _ => String::new(),
+    };
+    match c.kind {
+        ConflictKind::Overlap => tr.f(
+            "dispatch.conflict.overlap",
+            &[("number", &number), ("time", &span)],
+        ),
+        ConflictKind::TravelTooShort => {
+            let key = if c.after == Some(true) {
+                "dispatch.conflict.travel_after"
+            } else {
+                "dispatch.conflict.travel_before"
+            };
+            tr.f(
+                key,
+                &[
+                    ("number", &number),
+                    ("gap", &wo_fmt::minutes(tr, c.gap_minutes.unwrap_or(0))),
+                    (
+                        "needed",
+                        &wo_fmt::minutes(tr, c.needed_minutes.unwrap_or(0)),
+                    ),
+                    ("km", &format!("{:.1}", c.distance_km.unwrap_or(0.0))),
+                ],
+            )
+        }
+        ConflictKind::OffDay => tr.t("dispatch.conflict.off_day").to_owned(),
+        ConflictKind::OutsideShift => tr.f("dispatch.conflict.outside_shift", &[("time", &span)]),
+    }
+}
+
+/// The first and the last hour of the axis, covering `[DAY_START_H, DAY_END_H]`
+/// and every block of the day (a block from the day before starts the axis at 00:00, one
+/// running into the next day ends it at 24:00); an even number of hours.
+fn axis(blocks: &[(Option<Timestamp>, Option<Timestamp>)], day: Date) -> (i64, i64) {
+    let (mut first, mut last) = (DAY_START_H, DAY_END_H);
+    for (s, e) in blocks {
+        let Some(s) = *s else { continue };
+        let zs = s.to_zoned(wo_fmt::tz());
+        let start_min = if zs.date() < day {
+            0
+        } else {
+            i64::from(zs.hour()) * 60 + i64::from(zs.minute())
+        };
+        let end = e.unwrap_or(s + jiff::SignedDuration::from_mins(60));
+        let ze = end.to_zoned(wo_fmt::tz());
+        let end_min = if ze.date() > day {
+            24 * 60
+        } else {
+            i64::from(ze.hour()) * 60 + i64::from(ze.minute())
+        };
+        if zs.date() <= day && ze.date() >= day {
+            first = first.min(start_min / 60);
+            last = last.max((end_min + 59) / 60);
+        }
+    }
+    if (last - first) % 2 == 1 {
+        if first > 0 {
+            first -= 1;
+        } else {
+            last += 1;
+        }
+    }
+    (first, last.min(24).max(first + 2))
 }
 
 /// The sentence of a refusal, in the user's language.
@@ -193,16 +410,16 @@ pub(crate) fn is_page_error(e: &AppError) -> bool {
 fn block_view(
     tr: Tr,
     b: &BoardBlock,
-    day: jiff::civil::Date,
-    today: jiff::civil::Date,
+    (day, today): (Date, Date),
+    (first_h, last_h): (i64, i64),
     selected: &str,
 ) -> BlockView {
-    let span = (DAY_END_H - DAY_START_H) * 60;
+    let span = (last_h - first_h) * 60;
     let place = match b.starts_at {
         Some(s) => {
             let z = s.to_zoned(wo_fmt::tz());
             let start = if z.date() == day {
-                i64::from(z.hour()) * 60 + i64::from(z.minute()) - DAY_START_H * 60
+                i64::from(z.hour()) * 60 + i64::from(z.minute()) - first_h * 60
             } else {
                 0
             };
@@ -210,7 +427,7 @@ fn block_view(
                 Some(e) => {
                     let ze = e.to_zoned(wo_fmt::tz());
                     if ze.date() == day {
-                        i64::from(ze.hour()) * 60 + i64::from(ze.minute()) - DAY_START_H * 60
+                        i64::from(ze.hour()) * 60 + i64::from(ze.minute()) - first_h * 60
                     } else {
                         span
                     }
@@ -237,6 +454,8 @@ fn block_view(
         selected: b.number == selected || b.id == selected,
         b: b.clone(),
         place,
+        overlaps: false,
+        lane: 0,
     }
 }
 
@@ -269,13 +488,94 @@ fn job_row(tr: Tr, j: &BoardJob, selected: &str, today: jiff::civil::Date) -> Jo
     }
 }
 
+/// The booking form pre-filled: the job's window (its appointment, else the customer's
+/// wish) when it is still ahead; else the next free slot of `SLOT_MINUTES` on the board's
+/// day (tomorrow when the board's day is past) for the suggested engineer, from 09:00 or
+/// the next whole hour, before 20:00.
+fn prefill(
+    job: &BoardJob,
+    suggested: Option<&BoardEngineer>,
+    engineer_id: &str,
+    (day, now): (Date, Timestamp),
+) -> Booking {
+    let mut b = Booking {
+        engineer_id: engineer_id.to_owned(),
+        ..Booking::default()
+    };
+    if let (Some(s), Some(e)) = (job.window_start, job.window_end)
+        && s >= now
+        && e > s
+    {
+        b.date = wo_fmt::local_date(s).to_string();
+        b.start = wo_fmt::hm(s);
+        b.end = wo_fmt::hm(e);
+        b.customer_agreed = job.window_agreed;
+        return b;
+    }
+    let today = wo_fmt::local_date(now);
+    let day = if day < today { today } else { day };
+    let busy: Vec<(Timestamp, Timestamp)> = suggested
+        .map(|e| {
+            e.orders
+                .iter()
+                .filter_map(|o| {
+                    let s = o.starts_at?;
+                    Some((
+                        s,
+                        o.ends_at.unwrap_or(s + jiff::SignedDuration::from_mins(60)),
+                    ))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut candidates = (DAY_START_H + 1..=DAY_END_H - SLOT_MINUTES / 60)
+        .filter_map(|h| {
+            let s = day
+                .at(h as i8, 0, 0, 0)
+                .to_zoned(wo_fmt::tz())
+                .ok()?
+                .timestamp();
+            Some((s, s + jiff::SignedDuration::from_mins(SLOT_MINUTES)))
+        })
+        .filter(|(s, _)| *s >= now);
+    let free = candidates
+        .clone()
+        .find(|(s, e)| !busy.iter().any(|(a, b)| a < e && s < b))
+        .or_else(|| candidates.next());
+    match free {
+        Some((s, e)) => {
+            b.date = wo_fmt::local_date(s).to_string();
+            b.start = wo_fmt::hm(s);
+            b.end = wo_fmt::hm(e);
+        }
+        None => {
+            // Late in the day: the next day's first slot.
+            let next = day.tomorrow().unwrap_or(day);
+            b.date = next.to_string();
+            b.start = format!("{:02}:00", DAY_START_H + 1);
+            b.end = format!("{:02}:00", DAY_START_H + 1 + SLOT_MINUTES / 60);
+        }
+    }
+    b
+}
+
 async fn render(
     s: &AppState,
     u: WebUser,
     p: &BoardParams,
-    error: Option<AssignError>,
+    outcome: Outcome,
     status: StatusCode,
 ) -> Result<Response, PageError> {
+    let fresh = outcome.error.is_none()
+        && outcome.booking.is_none()
+        && outcome.field_errors.is_empty()
+        && outcome.conflicts.is_none();
+    let Outcome {
+        error,
+        booking,
+        field_errors,
+        conflicts,
+    } = outcome;
     let tr = u.tr();
     let q = BoardQuery {
         day: Some(p.day.clone()).filter(|d| !d.trim().is_empty()),
@@ -314,6 +614,13 @@ async fn render(
             Err(_) => None,
         },
     };
+    let flash = match p.escalated.trim() {
+        "" => flash,
+        names => {
+            let names: String = names.chars().take(200).collect();
+            Some(tr.f("dispatch.escalated", &[("names", &names)]))
+        }
+    };
     let line = |x: &SuggestionView| Line {
         reasons: x.reasons.iter().map(|r| wo_fmt::reason(tr, r)).collect(),
         exclusions: x.exclusions.iter().map(|r| wo_fmt::reason(tr, r)).collect(),
@@ -330,6 +637,12 @@ async fn render(
         }
         None => (Vec::new(), Vec::new()),
     };
+    let all_blocks: Vec<(Option<Timestamp>, Option<Timestamp>)> = board
+        .engineers
+        .iter()
+        .flat_map(|e| e.orders.iter().map(|b| (b.starts_at, b.ends_at)))
+        .collect();
+    let (first_h, last_h) = axis(&all_blocks, board.day);
     let engineers = board
         .engineers
         .iter()
@@ -337,11 +650,12 @@ async fn render(
             let sg = suggestions
                 .as_ref()
                 .and_then(|sg| sg.items.iter().find(|x| x.engineer.id == e.engineer.id));
-            let (blocks, unscheduled): (Vec<BlockView>, Vec<BlockView>) = e
+            let (mut blocks, unscheduled): (Vec<BlockView>, Vec<BlockView>) = e
                 .orders
                 .iter()
-                .map(|b| block_view(tr, b, board.day, today, job_key))
+                .map(|b| block_view(tr, b, (board.day, today), (first_h, last_h), job_key))
                 .partition(|b| b.b.starts_at.is_some());
+            mark_overlaps(&mut blocks);
             EngineerCard {
                 load: load_text(tr, e.open_orders, e.booked_minutes),
                 suggested: sg.is_some_and(|x| x.rank == Some(1)),
@@ -373,7 +687,54 @@ async fn render(
             sep = '&';
         }
     }
+    let day_q = if board.day == today {
+        String::new()
+    } else {
+        format!("&day={}", board.day)
+    };
+    let booking = match (booking, &selected) {
+        (Some(b), _) => b,
+        (None, Some(j)) => {
+            let top = eligible.first().map(|l| l.s.engineer.id.clone());
+            let suggested = top
+                .as_deref()
+                .and_then(|id| board.engineers.iter().find(|e| e.engineer.id == id));
+            prefill(
+                &j.job,
+                suggested,
+                top.as_deref().unwrap_or(""),
+                (board.day, s.app.now()),
+            )
+        }
+        (None, None) => Booking::default(),
+    };
+    let day_label = |d: Date| DayOption {
+        value: d.to_string(),
+        label: format!(
+            "{d} {}",
+            tr.t_dyn(&format!(
+                "sla.weekday.{}",
+                d.weekday().to_monday_zero_offset()
+            ))
+        ),
+    };
+    let day_options = (0..21)
+        .filter_map(|n| today.checked_add(jiff::Span::new().days(n)).ok())
+        .map(day_label)
+        .collect();
     let page = DispatchPage {
+        day_label: day_label(board.day).label,
+        day_options,
+        prev_day: board.day.yesterday().unwrap_or(board.day).to_string(),
+        next_day: board.day.tomorrow().unwrap_or(board.day).to_string(),
+        day_q,
+        booking,
+        field_errors,
+        conflicts: conflicts.map(|c| c.iter().map(|x| conflict_text(tr, x)).collect()),
+        fresh,
+        can_escalate: selected
+            .as_ref()
+            .is_some_and(|j| !matches!(j.job.status, WoStatus::Completed | WoStatus::Cancelled)),
         day: board.day.to_string(),
         is_today: board.day == today,
         jobs,
@@ -382,7 +743,7 @@ async fn render(
         eligible,
         excluded,
         engineers,
-        hours: (DAY_START_H..=DAY_END_H)
+        hours: (first_h..=last_h)
             .step_by(2)
             .map(|h| format!("{h:02}:00"))
             .collect(),
@@ -420,7 +781,7 @@ pub async fn board(
     u: WebUser,
     Query(p): Query<BoardParams>,
 ) -> Result<Response, PageError> {
-    render(&s, u, &p, None, StatusCode::OK).await
+    render(&s, u, &p, Outcome::default(), StatusCode::OK).await
 }
 
 #[derive(Deserialize, Default)]
@@ -432,27 +793,133 @@ pub struct AssignForm {
     /// Which control sent it (the error goes beside it).
     via: Via,
     day: String,
+    /// The booking form's window: date and 24 h times of the site (empty: no window).
+    appt_date: String,
+    starts_at: String,
+    ends_at: String,
+    customer_agreed: String,
+    note: String,
+    /// `1`: assign although the check found conflicts.
+    confirm_conflicts: String,
+    /// `check`: only check the window; anything else assigns.
+    action: String,
 }
 
-/// Assigns (or reassigns) the selected job; refusals come back beside the control used.
+impl AssignForm {
+    fn booking(&self) -> Booking {
+        Booking {
+            engineer_id: self.engineer_id.trim().to_owned(),
+            date: self.appt_date.trim().to_owned(),
+            start: self.starts_at.trim().to_owned(),
+            end: self.ends_at.trim().to_owned(),
+            customer_agreed: !self.customer_agreed.is_empty(),
+            note: self.note.clone(),
+        }
+    }
+
+    /// Whether the booking form was used (a window given), not a one-click row.
+    fn books(&self) -> bool {
+        self.via != Via::Row
+            && [&self.appt_date, &self.starts_at, &self.ends_at]
+                .iter()
+                .any(|v| !v.trim().is_empty())
+    }
+
+    fn params(&self) -> BoardParams {
+        BoardParams {
+            job: self.work_order.trim().to_owned(),
+            day: self.day.clone(),
+            ..BoardParams::default()
+        }
+    }
+}
+
+/// Field errors as (field, message) in the reader's language; the engineer's goes beside
+/// the list (`AssignError`), the others beside the booking form's fields.
+fn split_errors(tr: Tr, f: &AssignForm, errs: &FieldErrors) -> Outcome {
+    let mut out = Outcome {
+        booking: Some(f.booking()),
+        ..Outcome::default()
+    };
+    for e in &errs.0 {
+        let message = tr.field_error(e);
+        if e.field == "engineer_id" || e.field == "version" {
+            out.error.get_or_insert(AssignError {
+                engineer_id: f.engineer_id.trim().to_owned(),
+                via: f.via,
+                message,
+            });
+        } else if !out.field_errors.iter().any(|(x, _)| x == &e.field) {
+            out.field_errors.push((e.field.clone(), message));
+        }
+    }
+    out
+}
+
+/// Assigns (or reassigns) the selected job, with the booking form's window when given;
+/// "check" only looks for conflicts. Refusals come back beside the control used.
 pub async fn assign(
     State(s): State<AppState>,
     u: WebUser,
     Form(f): Form<AssignForm>,
 ) -> Result<Response, PageError> {
+    let tr = u.tr();
+    let window = if f.books() {
+        match window_of(&f.booking()) {
+            Ok(w) => Some(w),
+            Err(errs) => {
+                let out = split_errors(tr, &f, &errs);
+                return render(&s, u, &f.params(), out, StatusCode::UNPROCESSABLE_ENTITY).await;
+            }
+        }
+    } else {
+        None
+    };
+    let key = f.work_order.trim();
+    let check = |(start, end): (Timestamp, Timestamp)| BookingCheckInput {
+        engineer_id: f.engineer_id.trim().to_owned(),
+        starts_at: start.to_string(),
+        ends_at: end.to_string(),
+    };
+    if f.action == "check"
+        && let Some(w) = window
+    {
+        return match s.app.check_booking(&u.ctx, key, &check(w)).await {
+            Ok(v) => {
+                let out = Outcome {
+                    booking: Some(f.booking()),
+                    conflicts: Some(v.conflicts),
+                    ..Outcome::default()
+                };
+                render(&s, u, &f.params(), out, StatusCode::OK).await
+            }
+            Err(e) if is_page_error(&e) => Err(e.into()),
+            Err(e) => {
+                let status = crate::problem::status_of(&e);
+                let out = refusal(tr, &f, &e);
+                render(&s, u, &f.params(), out, status).await
+            }
+        };
+    }
+    let note = f.note.trim();
     let input = DispatchInput {
         version: f.version.trim().parse().unwrap_or(0),
         engineer_id: f.engineer_id.clone(),
         org_unit_id: None,
-        note: None,
+        note: (!note.is_empty()).then(|| note.to_owned()),
+        starts_at: window.map(|w| w.0.to_string()),
+        ends_at: window.map(|w| w.1.to_string()),
+        confirm_conflicts: f.confirm_conflicts == "1",
+        customer_agreed: !f.customer_agreed.is_empty(),
     };
-    match s
-        .app
-        .dispatch_work_order(&u.ctx, f.work_order.trim(), &input)
-        .await
-    {
+    match s.app.dispatch_work_order(&u.ctx, key, &input).await {
         Ok(v) => {
-            let day = match f.day.trim() {
+            // Back to the day of the visit, where its block now shows.
+            let day = match window {
+                Some((start, _)) => wo_fmt::local_date(start).to_string(),
+                None => f.day.trim().to_owned(),
+            };
+            let day = match day.as_str() {
                 "" => String::new(),
                 d => format!("&day={}", crate::shell::encode_component(d)),
             };
@@ -464,17 +931,142 @@ pub async fn assign(
         Err(e) if is_page_error(&e) => Err(e.into()),
         Err(e) => {
             let status = crate::problem::status_of(&e);
-            let error = AssignError {
+            let mut out = refusal(tr, &f, &e);
+            // Refused for its conflicts: show them, with the confirmation.
+            if let (Some(w), Some(errs)) = (window, e.field_errors())
+                && errs.0.iter().any(|x| x.code == "schedule_conflict")
+            {
+                match s.app.check_booking(&u.ctx, key, &check(w)).await {
+                    Ok(v) => out.conflicts = Some(v.conflicts),
+                    Err(e) if is_page_error(&e) => return Err(e.into()),
+                    Err(e) => tracing::warn!(error = %e, "conflict check after a refusal"),
+                }
+            }
+            render(&s, u, &f.params(), out, status).await
+        }
+    }
+}
+
+/// A refusal of the booking form or a row's button, beside the control concerned.
+fn refusal(tr: Tr, f: &AssignForm, e: &AppError) -> Outcome {
+    match e.field_errors() {
+        Some(errs) if f.books() => split_errors(tr, f, errs),
+        _ => Outcome {
+            booking: f.books().then(|| f.booking()),
+            error: Some(AssignError {
                 engineer_id: f.engineer_id.trim().to_owned(),
                 via: f.via,
-                message: error_message(u.tr(), &e),
-            };
+                message: error_message(tr, e),
+            }),
+            ..Outcome::default()
+        },
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct EscalateForm {
+    work_order: String,
+    note: String,
+    day: String,
+}
+
+/// Nobody may take the job: the managers are told; the board confirms who.
+pub async fn escalate(
+    State(s): State<AppState>,
+    u: WebUser,
+    Form(f): Form<EscalateForm>,
+) -> Result<Response, PageError> {
+    let note = f.note.trim();
+    let input = EscalationInput {
+        note: (!note.is_empty()).then(|| note.to_owned()),
+    };
+    match s
+        .app
+        .escalate_dispatch(&u.ctx, f.work_order.trim(), &input)
+        .await
+    {
+        Ok(v) => {
+            let mut to = format!(
+                "/dispatch?job={}&escalated={}",
+                crate::shell::encode_component(&v.work_order),
+                crate::shell::encode_component(&v.told.join("、"))
+            );
+            if !f.day.trim().is_empty() {
+                to.push_str(&format!(
+                    "&day={}",
+                    crate::shell::encode_component(f.day.trim())
+                ));
+            }
+            Ok(crate::shell::redirect(&to).into_response())
+        }
+        Err(e) if is_page_error(&e) => Err(e.into()),
+        Err(e) => {
+            let status = crate::problem::status_of(&e);
             let p = BoardParams {
                 job: f.work_order.trim().to_owned(),
-                assigned: String::new(),
                 day: f.day,
+                ..BoardParams::default()
             };
-            render(&s, u, &p, Some(error), status).await
+            let out = Outcome {
+                field_errors: vec![("escalate".to_owned(), error_message(u.tr(), &e))],
+                ..Outcome::default()
+            };
+            render(&s, u, &p, out, status).await
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_read_on_a_24_hour_clock() {
+        assert_eq!(parse_hm("14:30"), Some((14, 30)));
+        assert_eq!(parse_hm(" 9:05 "), Some((9, 5)));
+        assert_eq!(parse_hm("09：05"), Some((9, 5)));
+        assert_eq!(parse_hm("0930"), Some((9, 30)));
+        assert_eq!(parse_hm("00:00"), Some((0, 0)));
+        for bad in [
+            "24:00", "12:60", "2:3", "noon", "", "1:2:3", "-1:00", "2pm", "123:00", "9点", "９:00",
+        ] {
+            assert_eq!(parse_hm(bad), None, "{bad}");
+        }
+    }
+
+    fn at(s: &str) -> Option<Timestamp> {
+        Some(format!("2026-12-01T{s}:00+08:00").parse().expect("instant"))
+    }
+
+    #[test]
+    fn the_axis_covers_every_appointment_of_the_day() {
+        let day: Date = "2026-12-01".parse().expect("date");
+        assert_eq!(axis(&[], day), (8, 20));
+        assert_eq!(axis(&[(at("09:00"), at("11:00"))], day), (8, 20));
+        // 04:57 and 07:57 start the axis at 04:00; an even number of hours.
+        assert_eq!(
+            axis(&[(at("04:57"), at("05:57")), (at("07:57"), None)], day),
+            (4, 20)
+        );
+        assert_eq!(axis(&[(at("05:10"), at("06:00"))], day), (4, 20));
+        assert_eq!(axis(&[(at("19:00"), at("21:30"))], day), (8, 22));
+        assert_eq!(axis(&[(at("18:00"), at("20:30"))], day), (7, 21));
+        // Another day's appointment does not widen it; one running past midnight does.
+        let next: Date = "2026-12-02".parse().expect("date");
+        assert_eq!(axis(&[(at("03:00"), at("04:00"))], next), (8, 20));
+        assert_eq!(axis(&[(at("22:00"), at("23:59"))], day), (8, 24));
+        assert_eq!(
+            axis(
+                &[(
+                    at("22:00"),
+                    Some("2026-12-02T02:00:00+08:00".parse().expect("t"))
+                )],
+                next
+            ),
+            (0, 20)
+        );
+        // Not an unscheduled order.
+        assert_eq!(axis(&[(None, None)], day), (8, 20));
     }
 }
