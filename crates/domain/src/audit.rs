@@ -60,6 +60,8 @@ crate::service::named_enum!(
         AddVersion => "add_version",
         Revoke => "revoke",
         Retry => "retry",
+        /// A job nobody may be sent on, handed to the manager (issue 13, defect 6).
+        Escalate => "escalate",
     }
 );
 

@@ -425,9 +425,9 @@ impl crate::App {
         self.audit(
             &mut tx,
             ctx,
-            "work_order",
+            aftersales_domain::audit::AuditEntity::WorkOrder,
             &w.id,
-            "escalate",
+            aftersales_domain::audit::AuditAction::Escalate,
             None,
             Some(serde_json::json!({"number": w.number, "told": told, "note": note})),
         )

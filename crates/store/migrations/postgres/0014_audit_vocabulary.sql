@@ -15,4 +15,4 @@ ALTER TABLE audit_log ADD CONSTRAINT audit_log_entity_check CHECK (entity IN (
 ALTER TABLE audit_log ADD CONSTRAINT audit_log_action_check CHECK (action IN (
         'create', 'update', 'import', 'put', 'delete', 'remove', 'disable', 'enable', 'login',
         'logout', 'change_password', 'reset_password', 'link_customer', 'set_contact',
-        'set_regions', 'set_tier', 'transfer', 'add_version', 'revoke', 'retry'));
+        'set_regions', 'set_tier', 'transfer', 'add_version', 'revoke', 'retry', 'escalate'));

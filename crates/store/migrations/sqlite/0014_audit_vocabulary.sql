@@ -23,7 +23,7 @@ CREATE TABLE audit_log_new (
     action       TEXT NOT NULL CHECK (action IN (
         'create', 'update', 'import', 'put', 'delete', 'remove', 'disable', 'enable', 'login',
         'logout', 'change_password', 'reset_password', 'link_customer', 'set_contact',
-        'set_regions', 'set_tier', 'transfer', 'add_version', 'revoke', 'retry')),
+        'set_regions', 'set_tier', 'transfer', 'add_version', 'revoke', 'retry', 'escalate')),
     before_json  TEXT,
     after_json   TEXT,
     request_id   TEXT
