@@ -178,9 +178,25 @@ fn without_ladder_labels(mut v: Value) -> Value {
     v
 }
 
+/// The SLA rule's reason in words (`rule.why`) was reworded on purpose in issue 13 (the
+/// criteria in words, the rule's name beside it rather than inside): the words are left
+/// out of the comparison; the facts behind them (`rule.name`, `rule.matched`,
+/// `rule.also_applied`) are still compared.
+fn without_rule_words(mut v: Value) -> Value {
+    for r in v["requests"].as_array_mut().into_iter().flatten() {
+        for lang in ["zh-CN", "en"] {
+            if let Some(rule) = r["sla"][lang]["rule"].as_object_mut() {
+                rule.remove("why");
+            }
+        }
+    }
+    v
+}
+
 /// Exact equality; on a difference, the first few differing places by path.
 fn same(expected: &Value, got: &Value) {
-    let expected = &without_ladder_labels(expected.clone());
+    let expected = &without_rule_words(without_ladder_labels(expected.clone()));
+    let got = &without_rule_words(got.clone());
     let mut diffs = Vec::new();
     diff("", expected, got, &mut diffs);
     assert!(

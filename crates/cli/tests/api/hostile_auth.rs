@@ -622,8 +622,14 @@ async fn a_password_change_ends_every_other_credential(app: TestApp) {
     );
     assert_eq!(app.get("/api/v1/me", &other_login).await.0, 401);
     assert_eq!(app.get("/api/v1/me", &personal).await.0, 401);
-    let a = web.get(&app, "/").await;
+    // A page every signed-in user opens (the home redirects some roles to their work).
+    let a = web.get(&app, "/me/password").await;
     assert_eq!(a.status, 303, "the web session ended");
+    assert!(
+        a.location.as_deref().is_some_and(|l| l.starts_with("/login")),
+        "{:?}",
+        a.location
+    );
     let entry = last_audit(&app, "agent", "change_password").await;
     let revoked = &entry["after"]["revoked"];
     assert_eq!(revoked["login_tokens"], 1, "{entry}");
@@ -669,11 +675,9 @@ async fn a_password_change_on_the_page_keeps_only_this_session(app: TestApp) {
     let a = here.get(&app, &loc).await;
     assert_eq!(a.status, 200);
     assert!(a.body.contains("id=\"password-changed\""), "{}", a.body);
-    assert_eq!(
-        there.get(&app, "/").await.status,
-        303,
-        "the other session ended"
-    );
+    let gone = there.get(&app, "/me/password").await;
+    assert_eq!(gone.status, 303, "the other session ended");
+    assert!(gone.location.as_deref().is_some_and(|l| l.starts_with("/login")));
     assert_eq!(app.get("/api/v1/me", &login).await.0, 401);
     assert_eq!(app.get("/api/v1/me", &personal).await.0, 401);
     let entry = last_audit(&app, "dispatcher", "change_password").await;
@@ -707,7 +711,9 @@ async fn an_admin_reset_ends_every_credential_of_the_user(app: TestApp) {
     assert_eq!(s, 204, "{b}");
     assert_eq!(app.get("/api/v1/me", &login).await.0, 401);
     assert_eq!(app.get("/api/v1/me", &personal).await.0, 401);
-    assert_eq!(web.get(&app, "/").await.status, 303);
+    let gone = web.get(&app, "/me/password").await;
+    assert_eq!(gone.status, 303);
+    assert!(gone.location.as_deref().is_some_and(|l| l.starts_with("/login")));
     assert_eq!(app.get("/api/v1/me", &admin).await.0, 200);
     assert_eq!(
         app.get("/api/v1/me", &admin_other).await.0,
@@ -796,7 +802,7 @@ async fn a_csrf_token_is_bound_to_its_session_and_rotated_at_login(app: TestApp)
             .await;
         assert_eq!(r.status, 403, "the pre-login token after login");
     }
-    let token_a = a.csrf(&app, "/").await;
+    let token_a = a.csrf(&app, "/me/password").await;
     assert_ne!(token_a, pre);
     // Session B (another user, and the same user in another browser).
     for user in ["dispatcher", "agent"] {
@@ -825,7 +831,7 @@ async fn a_csrf_token_is_bound_to_its_session_and_rotated_at_login(app: TestApp)
             .expect("request");
         assert_eq!(r.status(), 403);
         // B is still signed in, and B's own token works.
-        let token_b = b.csrf(&app, "/").await;
+        let token_b = b.csrf(&app, "/me/password").await;
         assert_ne!(token_b, token_a);
         let r = b.post(&app, "/logout", &[("_csrf", &token_b)]).await;
         assert_eq!((r.status, r.location.as_deref()), (303, Some("/login")));

@@ -509,7 +509,7 @@ async fn the_jobs_page_shows_parked_jobs_with_their_error_and_retries_them(app: 
     // Another role cannot retry through the page either.
     let agent = Browser::new(&app, "zh-CN");
     agent.login("agent").await;
-    let csrf = agent.csrf("/").await;
+    let csrf = agent.csrf("/me/password").await;
     let (status, _, _) = agent
         .post(&format!("/admin/jobs/{}/retry", j.id), &[("_csrf", &csrf)])
         .await;

@@ -17,7 +17,6 @@ const ALL: &[&str] = &[
 
 /// (page, roles that may open it)
 const PAGES: &[(&str, &[&str])] = &[
-    ("/", ALL),
     ("/me/tokens", ALL),
     ("/me/password", ALL),
     ("/admin/users", &["admin", "manager"]),
@@ -225,7 +224,7 @@ both!(
 
 async fn every_role_opens_exactly_its_pages_and_strangers_go_to_login(app: TestApp) {
     let stranger = Browser::new(&app, "zh-CN");
-    for (page, _) in PAGES {
+    for (page, _) in [("/", ALL)].iter().chain(PAGES) {
         let (status, _, location) = stranger.get(page).await;
         assert_eq!(status, 303, "{page}");
         assert!(
@@ -247,6 +246,26 @@ async fn every_role_opens_exactly_its_pages_and_strangers_go_to_login(app: TestA
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+    // Home is each role's work (issue 13): the front desk, dispatch, the field and the
+    // portal are sent there; managers, admins and the warehouse have a page of their own.
+    for (role, home) in [
+        ("agent", Some("/console")),
+        ("dispatcher", Some("/dispatch")),
+        ("engineer", Some("/m")),
+        ("partner", Some("/m")),
+        ("customer", Some("/portal")),
+        ("manager", None),
+        ("admin", None),
+        ("warehouse", None),
+    ] {
+        let b = Browser::new(&app, "zh-CN");
+        b.login(role).await;
+        let (status, _, location) = b.get("/").await;
+        match home {
+            Some(h) => assert_eq!((status, location.as_deref()), (303, Some(h)), "{role}"),
+            None => assert_eq!(status, 200, "{role}"),
+        }
+    }
 }
 
 async fn forms_without_the_csrf_token_are_refused(app: TestApp) {
@@ -270,7 +289,7 @@ async fn forms_without_the_csrf_token_are_refused(app: TestApp) {
             .is_none()
     );
     // Still signed in: the refused logout did nothing.
-    assert_eq!(b.get("/").await.0, 200);
+    assert_eq!(b.get("/me/password").await.0, 200);
 }
 
 async fn a_wrong_password_shows_the_error_in_the_pages_language(app: TestApp) {
