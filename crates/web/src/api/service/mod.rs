@@ -16,8 +16,8 @@ use aftersales_app::{
     TransitionInput, TriageInput, WorkOrderQuery, WorkOrderView,
 };
 use aftersales_app::{
-    BoardQuery, BoardView, CallbackInput, CallbackView, ReconciliationQuery, ReconciliationView,
-    SuggestionsView,
+    BoardQuery, BoardView, CallbackInput, CallbackView, CenterCompletionInput, ReconciliationQuery,
+    ReconciliationView, SuggestionsView,
 };
 use axum::Json;
 use axum::body::Bytes;
@@ -301,6 +301,14 @@ order_action!(
     CompleteInput,
     complete_work_order,
     "Complete the visit with its outcome (fixed, taken to the depot, not fixed)."
+);
+order_action!(
+    center_record,
+    post,
+    "/api/v1/work-orders/{id}/record/center",
+    CenterCompletionInput,
+    complete_record_at_center,
+    "Complete fault cause and action of a signed record marked \"completed at the center\" (the office or the engineer; once)."
 );
 order_action!(
     addendum,
