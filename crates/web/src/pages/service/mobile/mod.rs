@@ -56,9 +56,12 @@ pub struct SummaryItem {
     pub href: String,
 }
 
-/// The fields of each form, in the order the form shows them: (field, label key, the
-/// control's id; `{n}` stands for the work order's number).
-const SUMMARY_FIELDS: &[(&str, &[(&str, &str, &str)])] = &[
+/// A field of a form as the summary names it: (field, label key, the control's id; `{n}`
+/// stands for the work order's number).
+type SummaryField = (&'static str, &'static str, &'static str);
+
+/// The fields of each form, in the order the form shows them.
+const SUMMARY_FIELDS: &[(&str, &[SummaryField])] = &[
     (
         "record",
         &[
