@@ -187,7 +187,7 @@ describe('dispatch and the engineer\'s phone', () => {
       // The service record.
       await page.locator('#record-form').waitFor();
       await assertNoHorizontalScroll(page, 'the record form');
-      await page.fill('#fault_cause_code', 'CAP');
+      await page.fill('#fault_cause_code', 'C-AC-CAP');
       await page.fill('#diagnosis', locale === 'zh-CN' ? '启动电容损坏' : 'Start capacitor failed');
       await page.fill('#action_taken', locale === 'zh-CN' ? '更换启动电容' : 'Replaced the capacitor');
       await page.fill('#parts-0-part_no', 'C-35UF');

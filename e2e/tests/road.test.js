@@ -146,6 +146,8 @@ describe('the whole road: call, dispatch, visit, signed record, timeline', () =>
       }
       assert.equal((await p.textContent(`${card} a[data-next="link"]`)).trim(), w.record);
       await Promise.all([p.waitForURL((u) => u.pathname === `/m/orders/${wo}`), p.click(`${card} a[data-next="link"]`)]);
+      // A filled record (docs/service-flow.md): the cause from the catalog, then the rest.
+      await p.fill('#fault_cause_code', 'C-AC-CAP');
       await p.fill('#diagnosis', locale === 'zh-CN' ? '启动电容击穿' : 'Start capacitor burnt out');
       await p.fill('#action_taken', locale === 'zh-CN' ? '更换启动电容，试机正常' : 'Replaced it; test run fine');
       await p.fill('#parts-0-part_no', 'C-35UF');

@@ -27,6 +27,11 @@ pub enum AppError {
     /// A rule refused the change; the code says which (e.g. `last_admin`).
     #[error("conflict: {0}")]
     Conflict(&'static str),
+    /// Well-formed input that is not complete enough for the step asked, field by field;
+    /// the code says which step (`record_incomplete`: a service record offered for
+    /// signature while blank, docs/service-flow.md).
+    #[error("incomplete: {0}")]
+    Incomplete(&'static str, FieldErrors),
     #[error("the record was changed by someone else (now version {current})")]
     StaleVersion { current: i64 },
     #[error("idempotency key reused with a different request")]
@@ -55,7 +60,9 @@ impl AppError {
     /// The field errors of `Validation` and `FieldConflict`.
     pub fn field_errors(&self) -> Option<&FieldErrors> {
         match self {
-            AppError::Validation(e) | AppError::FieldConflict(e) => Some(e),
+            AppError::Validation(e) | AppError::FieldConflict(e) | AppError::Incomplete(_, e) => {
+                Some(e)
+            }
             _ => None,
         }
     }
@@ -70,6 +77,7 @@ impl AppError {
             AppError::Validation(_) => "validation_failed",
             AppError::FieldConflict(_) => "conflict",
             AppError::Conflict(code) => code,
+            AppError::Incomplete(code, _) => code,
             AppError::StaleVersion { .. } => "stale_version",
             AppError::IdempotencyKeyReused => "idempotency_key_reused",
             AppError::RateLimited { .. } => "too_many_attempts",

@@ -83,9 +83,10 @@ pub use service::requests::{
     TriageInput, WorkOrderLine,
 };
 pub use service::work_orders::{
-    AddendumInput, AddendumView, AppointmentInput, AppointmentView, CompleteInput, DeclineInput,
-    DispatchInput, MAX_PHOTO_BYTES, PartUsed, PhotoView, PositionInput, RecordInput, RecordView,
-    SignatureInput, TransitionInput, WorkOrderQuery, WorkOrderRequest, WorkOrderView,
+    AddendumInput, AddendumView, AppointmentInput, AppointmentView, CenterCompletionInput,
+    CenterCompletionView, CompleteInput, DeclineInput, DispatchInput, MAX_PHOTO_BYTES, PartUsed,
+    PhotoView, PositionInput, RecordInput, RecordView, SignatureInput, TransitionInput,
+    WorkOrderQuery, WorkOrderRequest, WorkOrderView,
 };
 pub use site::{DEFAULT_SITE_TIME_ZONE, Site, UnknownTimeZone};
 pub use sla::board::{BoardClock, SlaBoardQuery, SlaBoardRow};

@@ -43,6 +43,7 @@ macro_rules! named_enum {
 pub(crate) use named_enum;
 
 pub mod events;
+pub mod record;
 
 pub use events::{
     AlarmFacts, Appointment, Assignment, CallbackOutcome, Creation, CustomerNotice,

@@ -89,6 +89,31 @@
     var first = copy.querySelector('input:not([type="hidden"])');
     if (first) { first.focus(); }
   });
+  // After a refusal, the summary naming each refused field ([data-error-summary], at the
+  // top of the page) is where the eye is: scrolled into view and focused.
+  function showErrorSummary() {
+    var box = document.querySelector('[data-error-summary]');
+    if (!box) { return; }
+    box.scrollIntoView({ block: 'start' });
+    box.focus({ preventScroll: true });
+  }
+  if (document.readyState === 'loading') {
+    document.addEventListener('DOMContentLoaded', showErrorSummary);
+  } else {
+    showErrorSummary();
+  }
+  // A code picker (an input with a datalist and [data-code-name]) names the chosen code.
+  document.addEventListener('input', function (e) {
+    var input = e.target.closest && e.target.closest('[data-code-name]');
+    if (!input || !input.list) { return; }
+    var out = document.querySelector(input.getAttribute('data-code-name'));
+    if (!out) { return; }
+    var name = '';
+    Array.prototype.forEach.call(input.list.options, function (o) {
+      if (o.value === input.value.trim()) { name = o.label; }
+    });
+    out.textContent = name;
+  });
 })();
 
 // Region pickers (GB/T 2260): choosing a province fills the cities, a city the districts,

@@ -53,7 +53,7 @@ pub fn status_of(e: &AppError) -> StatusCode {
         }
         AppError::Forbidden => StatusCode::FORBIDDEN,
         AppError::NotFound(_) => StatusCode::NOT_FOUND,
-        AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        AppError::Validation(_) | AppError::Incomplete(..) => StatusCode::UNPROCESSABLE_ENTITY,
         // A key reused for another request conflicts with what the key already stands for
         // (409, like a request still in progress with that key).
         AppError::Conflict(_)
@@ -150,7 +150,9 @@ fn render(error: &AppError, locale: Locale, request_id: Option<String>) -> Respo
         AppError::Internal(cause) => {
             tracing::error!(request_id = ?request_id, cause = %cause, "internal error");
         }
-        AppError::Validation(errs) | AppError::FieldConflict(errs) => {
+        AppError::Validation(errs)
+        | AppError::FieldConflict(errs)
+        | AppError::Incomplete(_, errs) => {
             p.errors = errs
                 .0
                 .iter()
@@ -306,6 +308,7 @@ mod tests {
             AppError::Conflict("not_breached"),
             AppError::Conflict("already_acknowledged"),
             AppError::FieldConflict(FieldErrors::new()),
+            AppError::Incomplete("record_incomplete", FieldErrors::new()),
         ];
         let extra = [
             "method_not_allowed",

@@ -121,11 +121,24 @@ pub async fn document(
         },
         engineers: wo.engineer.iter().map(|e| e.name.clone()).collect(),
         fault_symptom: wo.request.symptom.clone(),
-        fault_cause: docs::FaultCause {
-            code: rec.fault_cause_code.clone().unwrap_or_default(),
-            text: rec.diagnosis.clone().unwrap_or_default(),
+        // The customer's copy: fault cause and action marked "completed at the center" are
+        // left off (reference 003), whatever the center completes later.
+        fault_cause: if rec.cause_at_center {
+            docs::FaultCause {
+                code: String::new(),
+                text: tr.t("engineer.at_center_copy").to_owned(),
+            }
+        } else {
+            docs::FaultCause {
+                code: rec.fault_cause_code.clone().unwrap_or_default(),
+                text: rec.diagnosis.clone().unwrap_or_default(),
+            }
         },
-        action_taken: rec.action_taken.clone().unwrap_or_default(),
+        action_taken: if rec.cause_at_center {
+            tr.t("engineer.at_center_copy").to_owned()
+        } else {
+            rec.action_taken.clone().unwrap_or_default()
+        },
         notes: rec.notes.clone().unwrap_or_default(),
         parts: rec
             .parts

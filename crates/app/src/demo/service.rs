@@ -261,7 +261,7 @@ impl crate::App {
                     &wo_id,
                     &RecordInput {
                         version: 0,
-                        fault_cause_code: Some("CAP".into()),
+                        fault_cause_code: Some("C-AC-CAP".into()),
                         diagnosis: Some("外机风扇电机启动电容击穿".into()),
                         action_taken: Some("更换启动电容，清洗冷凝器，试机运行正常".into()),
                         notes: Some("建议每季度清洗滤网".into()),
@@ -275,6 +275,9 @@ impl crate::App {
                         customer_trained: Some(true),
                         rating_quality: Some(5),
                         rating_attitude: Some(if i == 11 { 4 } else { 5 }),
+                        no_parts: false,
+                        cause_at_center: false,
+                        ready: true,
                     },
                 )
                 .await?;

@@ -66,6 +66,9 @@ pub struct ReconLine {
     pub outcome: Option<Outcome>,
     /// Signed by the customer on the engineer's screen.
     pub signed: bool,
+    /// When the record was signed (or signing declined).
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub signed_at: Option<Timestamp>,
     pub signature_declined_reason: Option<String>,
     pub callbacks: Vec<CallbackView>,
 }
@@ -83,6 +86,10 @@ pub struct ReconciliationView {
     pub not_reported: Vec<ReconLine>,
     /// The day's random sample of completed visits to call back: the same sample all day.
     pub sample: Vec<ReconLine>,
+    /// Records signed by the end of the day whose fault cause and action were marked
+    /// "completed at the center" and are not completed yet: every one, earlier days' too,
+    /// oldest first (they are due the day they were signed).
+    pub center_pending: Vec<ReconLine>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
@@ -265,6 +272,10 @@ impl crate::App {
             signed: rec
                 .as_ref()
                 .is_some_and(|r| r.signature_png.is_some() && r.signed_at.is_some()),
+            signed_at: opt_ts(
+                "service_records.signed_at",
+                rec.as_ref().and_then(|r| r.signed_at.as_deref()),
+            )?,
             signature_declined_reason: rec.and_then(|r| r.signature_declined_reason),
             callbacks,
         })
@@ -320,8 +331,15 @@ impl crate::App {
                 not_reported.push(self.recon_line(&mut conn, &w).await?);
             }
         }
+        let mut center_pending = Vec::new();
+        for w in store::center_pending(&mut *conn, &to).await? {
+            if self.in_recon_scope(&mut conn, &scope, &w).await? {
+                center_pending.push(self.recon_line(&mut conn, &w).await?);
+            }
+        }
         let day_text = day.to_string();
         Ok(ReconciliationView {
+            center_pending,
             not_signed: completed.iter().filter(|l| !l.signed).cloned().collect(),
             sample: sample_of(&day_text, &completed),
             day: day_text,

@@ -138,6 +138,8 @@ pub(crate) async fn world(app: &TestApp) -> World {
         .await;
     assert_eq!(s, 201, "{unit}");
     set_regions(app, &admin, "SY-HP", &["210102"]).await;
+    // The fault-cause catalog the record picks from (C-AC-CAP for 空调).
+    app.app.load_demo_catalog().await.expect("catalog");
     set_regions(app, &admin, "SY-TX", &["210106"]).await;
     let engineer_id = app.user_id("engineer").await;
     let wang_id = add_engineer(app, &admin, "wangwu", "王五", "SY-TX").await;
@@ -984,7 +986,7 @@ async fn each_step_through_the_phone_pages_moves_the_order(app: TestApp) {
     let record = [
         ("_csrf", csrf.as_str()),
         ("version", "1"),
-        ("fault_cause_code", "CAP"),
+        ("fault_cause_code", "C-AC-CAP"),
         ("diagnosis", "启动电容损坏"),
         ("action_taken", "更换启动电容"),
         ("parts.0.part_no", "C-35UF"),
@@ -1171,7 +1173,8 @@ async fn with_record(app: &TestApp, w: &World) -> String {
             "PUT",
             &format!("/api/v1/work-orders/{n}/record"),
             &w.engineer,
-            Some(json!({"version": 0, "diagnosis": "主板故障", "test_run_done": false})),
+            Some(json!({"version": 0, "diagnosis": "主板故障", "fault_cause_code": "C-AC-CAP", "action_taken": "更换主板",
+                "no_parts": true, "labor_minutes": 45, "test_run_done": false})),
         )
         .await;
     assert_eq!(s, 200, "{o}");

@@ -556,7 +556,7 @@ async fn signed_order(app: &TestApp, w: &World) -> String {
     let id = o["id"].as_str().expect("id").to_owned();
     let (s, b) = app
         .send("PUT", &format!("/api/v1/work-orders/{id}/record"), &w.engineer, Some(json!({
-            "version": 0, "fault_cause_code": "CAP", "diagnosis": "启动电容损坏", "action_taken": "更换启动电容",
+            "version": 0, "fault_cause_code": "C-AC-CAP", "diagnosis": "启动电容损坏", "action_taken": "更换启动电容",
             "parts": [{"part_no": "C-35UF", "name": "启动电容", "qty": 1}], "labor_minutes": 75,
             "test_run_done": true, "customer_trained": true, "rating_quality": 5, "rating_attitude": 4})))
         .await;

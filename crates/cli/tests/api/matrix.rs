@@ -629,6 +629,11 @@ const CASES: &[Case] = &[
     },
     Case {
         method: "POST",
+        template: "/api/v1/work-orders/{id}/record/center",
+        allowed: FIELD_OR_DISPATCH,
+    },
+    Case {
+        method: "POST",
         template: "/api/v1/work-orders/{id}/photos",
         allowed: FIELD,
     },
@@ -735,6 +740,9 @@ fn body_for(c: &Case) -> Option<Value> {
             Some(json!({"version": 1, "outcome": "magic"}))
         }
         ("POST", "/api/v1/work-orders/{id}/addenda") => Some(json!({"body": ""})),
+        ("POST", "/api/v1/work-orders/{id}/record/center") => {
+            Some(json!({"fault_cause_code": "", "action_taken": ""}))
+        }
         ("POST", "/api/v1/work-orders/{id}/callbacks") => Some(json!({"outcome": "maybe"})),
         ("POST", "/api/v1/service-requests/{id}/remote-outcome") => {
             Some(json!({"version": 1, "solved": true, "note": "\u{1}"}))

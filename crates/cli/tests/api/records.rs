@@ -4,12 +4,15 @@
 use crate::both;
 use crate::helpers::TestApp;
 use crate::service_flow::{World, act, on_site, png_data_url, world};
+use crate::web::Browser;
 use serde_json::{Value, json};
 
 both!(
     a_signed_record_prints_as_a_pdf_and_its_qr_code_verifies_it,
     tampering_is_detected_and_unknown_records_are_not_verified,
     the_daily_reconciliation_lists_the_day_and_keeps_call_backs,
+    a_blank_record_is_never_put_to_the_customer_and_every_gap_is_named_at_once,
+    fault_cause_and_action_completed_at_the_center_stay_off_the_customers_copy_until_completed,
 );
 
 /// Fills in, signs (or declines) and completes an order on site.
@@ -18,7 +21,7 @@ async fn finish(app: &TestApp, w: &World, decline: Option<&str>) -> Value {
     let id = o["id"].as_str().expect("id").to_owned();
     let (s, b) = app
         .send("PUT", &format!("/api/v1/work-orders/{id}/record"), &w.engineer, Some(json!({
-            "version": 0, "fault_cause_code": "CAP", "diagnosis": "启动电容损坏", "action_taken": "更换启动电容",
+            "version": 0, "fault_cause_code": "C-AC-CAP", "diagnosis": "启动电容损坏", "action_taken": "更换启动电容",
             "parts": [{"part_no": "C-35UF", "name": "启动电容", "qty": 1}], "labor_minutes": 75,
             "test_run_done": true, "customer_trained": true, "rating_quality": 5, "rating_attitude": 4})))
         .await;
@@ -176,7 +179,8 @@ async fn tampering_is_detected_and_unknown_records_are_not_verified(app: TestApp
             "PUT",
             &format!("/api/v1/work-orders/{id}/record"),
             &w.engineer,
-            Some(json!({"version": 0, "diagnosis": "x", "test_run_done": true})),
+            Some(json!({"version": 0, "diagnosis": "x", "fault_cause_code": "C-AC-CAP", "action_taken": "更换电容",
+                "no_parts": true, "labor_minutes": 30, "test_run_done": true})),
         )
         .await;
     assert_eq!(s, 200, "{b}");
@@ -358,4 +362,334 @@ async fn the_daily_reconciliation_lists_the_day_and_keeps_call_backs(app: TestAp
         .get("/api/v1/reconciliation?day=2026-13-40", &w.dispatcher)
         .await;
     assert_eq!(s, 422, "{b}");
+}
+
+/// The fields named by a problem's errors, with their codes, sorted.
+fn error_codes(b: &Value) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = b["errors"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|e| {
+                    (
+                        e["field"].as_str().unwrap_or_default().to_owned(),
+                        e["code"].as_str().unwrap_or_default().to_owned(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = v
+        .iter()
+        .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+        .collect();
+    v.sort();
+    v
+}
+
+async fn a_blank_record_is_never_put_to_the_customer_and_every_gap_is_named_at_once(app: TestApp) {
+    let w = world(&app).await;
+    let (_, o) = on_site(&app, &w).await;
+    let id = o["id"].as_str().expect("id").to_owned();
+    let path = format!("/api/v1/work-orders/{id}/record");
+    // Offered for signature blank: every gap at once, with a stable code.
+    let (s, b) = app
+        .send(
+            "PUT",
+            &path,
+            &w.engineer,
+            Some(json!({"version": 0, "ready": true})),
+        )
+        .await;
+    assert_eq!(
+        (s, b["code"].as_str()),
+        (422, Some("record_incomplete")),
+        "{b}"
+    );
+    let blank = pairs(&[
+        ("fault_cause_code", "cause_or_center"),
+        ("action_taken", "action_or_center"),
+        ("parts", "parts_or_none"),
+        ("labor_minutes", "required"),
+        ("test_run_done", "answer_required"),
+    ]);
+    assert_eq!(error_codes(&b), blank, "{b}");
+    // A draft may be partial (saved as the engineer goes) but is not offered for signature.
+    let (s, b) = app
+        .send(
+            "PUT",
+            &path,
+            &w.engineer,
+            Some(json!({"version": 0, "diagnosis": "外机不转"})),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(b["record"]["filled"], false);
+    for sign in [
+        json!({"signature_png": png_data_url()}),
+        json!({"declined_reason": "客户不在"}),
+    ] {
+        let (s, b) = act(&app, &w.engineer, &id, "signature", sign).await;
+        assert_eq!(
+            (s, b["code"].as_str()),
+            (422, Some("record_incomplete")),
+            "{b}"
+        );
+        assert_eq!(error_codes(&b), blank, "{b}");
+    }
+    // Malformed fields, a code not in the catalog and the gaps, all in one answer.
+    let (s, b) = app
+        .send(
+            "PUT",
+            &path,
+            &w.engineer,
+            Some(json!({"version": 1, "ready": true,
+            "fault_cause_code": "<script>x</script>", "labor_minutes": 999 * 60,
+            "parts": [{"name": "电容", "qty": 1}], "no_parts": true})),
+        )
+        .await;
+    assert_eq!(
+        (s, b["code"].as_str()),
+        (422, Some("validation_failed")),
+        "{b}"
+    );
+    assert_eq!(
+        error_codes(&b),
+        pairs(&[
+            ("fault_cause_code", "not_in_catalog"),
+            ("labor_minutes", "out_of_range"),
+            ("action_taken", "action_or_center"),
+            ("no_parts", "parts_and_no_parts"),
+            ("test_run_done", "answer_required"),
+        ]),
+        "{b}"
+    );
+    // A cause of another product line (lifts) is not offered for an air conditioner.
+    let (s, b) = app
+        .send(
+            "PUT",
+            &path,
+            &w.engineer,
+            Some(json!({"version": 1, "fault_cause_code": "C-EL-DOORLOCK"})),
+        )
+        .await;
+    assert_eq!(
+        error_codes(&b),
+        pairs(&[("fault_cause_code", "not_in_catalog")]),
+        "{s} {b}"
+    );
+    let (s, b) = act(
+        &app,
+        &w.engineer,
+        &id,
+        "complete",
+        json!({"version": o["version"], "outcome": "fixed"}),
+    )
+    .await;
+    assert_eq!(
+        (s, b["code"].as_str()),
+        (409, Some("record_not_signed")),
+        "{b}"
+    );
+    // Filled: a cause of every line, the action, "no parts", the hours, the test-run answer.
+    let (s, b) = app
+        .send(
+            "PUT",
+            &path,
+            &w.engineer,
+            Some(json!({"version": 1, "ready": true,
+            "fault_cause_code": "C-WEAR", "action_taken": "清洗滤网", "no_parts": true,
+            "labor_minutes": 40, "test_run_done": false})),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(b["record"]["filled"], true);
+    assert_eq!(b["record"]["no_parts"], true);
+    let (s, b) = act(
+        &app,
+        &w.engineer,
+        &id,
+        "signature",
+        json!({"signature_png": png_data_url()}),
+    )
+    .await;
+    assert_eq!(s, 200, "{b}");
+}
+
+async fn fault_cause_and_action_completed_at_the_center_stay_off_the_customers_copy_until_completed(
+    app: TestApp,
+) {
+    let w = world(&app).await;
+    let (_, o) = on_site(&app, &w).await;
+    let id = o["id"].as_str().expect("id").to_owned();
+    // Cause and action left for the center; the rest is filled.
+    let (s, b) = app
+        .send(
+            "PUT",
+            &format!("/api/v1/work-orders/{id}/record"),
+            &w.engineer,
+            Some(json!({
+            "version": 0, "ready": true, "cause_at_center": true, "diagnosis": "内部：用户私改线路",
+            "parts": [{"name": "保险管", "qty": 2}], "labor_minutes": 50, "test_run_done": true})),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(
+        (
+            b["record"]["filled"].as_bool(),
+            b["record"]["awaits_center"].as_bool()
+        ),
+        (Some(true), Some(true))
+    );
+    let (s, signed) = act(
+        &app,
+        &w.engineer,
+        &id,
+        "signature",
+        json!({"signature_png": png_data_url(), "signer_name": "张伟"}),
+    )
+    .await;
+    assert_eq!(s, 200, "{signed}");
+    let number = signed["number"].as_str().expect("number").to_owned();
+    let hash = signed["record"]["content_hash"]
+        .as_str()
+        .expect("hash")
+        .to_owned();
+    let (s, b) = act(
+        &app,
+        &w.engineer,
+        &id,
+        "complete",
+        json!({"version": o["version"], "outcome": "fixed"}),
+    )
+    .await;
+    assert_eq!(s, 200, "{b}");
+
+    // The customer's copy leaves them off: the printable page says so, the PDF is made.
+    let browser = Browser::new(&app, "zh-CN");
+    browser.login("dispatcher").await;
+    let (s, html, _) = browser.get(&format!("/work-orders/{id}/record")).await;
+    assert_eq!(s, 200);
+    assert!(
+        html.contains("id=\"cause-at-center\"") && html.contains("回服务中心后填写"),
+        "{html}"
+    );
+    assert!(
+        !html.contains("用户私改线路"),
+        "the diagnosis is not on the customer's copy"
+    );
+    let (s, _, pdf) = get_raw(
+        &app,
+        &format!("/api/v1/work-orders/{number}/record.pdf"),
+        Some(&w.dispatcher),
+    )
+    .await;
+    assert_eq!(s, 200);
+    assert!(pdf.starts_with(b"%PDF-"));
+
+    // The day's reconciliation lists it until the center completes it.
+    let (s, r) = app.get("/api/v1/reconciliation", &w.dispatcher).await;
+    assert_eq!(s, 200, "{r}");
+    let pending: Vec<&str> = r["center_pending"]
+        .as_array()
+        .expect("center_pending")
+        .iter()
+        .filter_map(|l| l["number"].as_str())
+        .collect();
+    assert_eq!(pending, [number.as_str()], "{r}");
+    let (s, html, _) = browser.get("/reconciliation").await;
+    assert_eq!(s, 200);
+    assert!(
+        html.contains(&format!("data-number=\"{number}\"")),
+        "the page lists it"
+    );
+
+    // Who may complete it: not the agent (403); every error of the form at once.
+    let (s, b) = center(
+        &app,
+        &id,
+        &w.agent,
+        json!({"fault_cause_code": "C-AC-CAP", "action_taken": "x"}),
+    )
+    .await;
+    assert_eq!(s, 403, "{b}");
+    let (s, b) = center(
+        &app,
+        &id,
+        &w.dispatcher,
+        json!({"fault_cause_code": "NOPE"}),
+    )
+    .await;
+    assert_eq!(s, 422, "{b}");
+    assert_eq!(
+        error_codes(&b),
+        pairs(&[
+            ("fault_cause_code", "not_in_catalog"),
+            ("action_taken", "required")
+        ]),
+        "{b}"
+    );
+    let (s, b) = center(
+        &app,
+        &id,
+        &w.dispatcher,
+        json!({"fault_cause_code": "C-AC-CAP",
+        "diagnosis": "用户私改线路导致电容击穿", "action_taken": "恢复原线路，更换电容"}),
+    )
+    .await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(b["record"]["center"]["fault_cause_code"], "C-AC-CAP");
+    assert_eq!(b["record"]["awaits_center"], false);
+    assert_eq!(
+        b["record"]["content_hash"],
+        hash.as_str(),
+        "the signed record is unchanged"
+    );
+    let (s, _, _) = get_raw(&app, &format!("/verify/{number}/{hash}"), None).await;
+    assert_eq!(s, 200, "still genuine");
+    let (_, html, _) = browser.get(&format!("/work-orders/{id}/record")).await;
+    assert!(
+        !html.contains("恢复原线路"),
+        "the completion stays off the customer's copy"
+    );
+    let (_, r) = app.get("/api/v1/reconciliation", &w.dispatcher).await;
+    assert_eq!(r["center_pending"], json!([]), "{r}");
+    // Once.
+    let (s, b) = center(
+        &app,
+        &id,
+        &w.dispatcher,
+        json!({"fault_cause_code": "C-AC-CAP", "action_taken": "again"}),
+    )
+    .await;
+    assert_eq!(
+        (s, b["code"].as_str()),
+        (409, Some("completed_at_center")),
+        "{b}"
+    );
+    // A record not marked for the center has nothing to complete.
+    let done = finish(&app, &w, None).await;
+    let (s, b) = act(
+        &app,
+        &w.dispatcher,
+        done["id"].as_str().expect("id"),
+        "record/center",
+        json!({"fault_cause_code": "C-AC-CAP", "action_taken": "x"}),
+    )
+    .await;
+    assert_eq!(
+        (s, b["code"].as_str()),
+        (409, Some("not_for_the_center")),
+        "{b}"
+    );
+}
+
+/// Completes fault cause and action of a record at the center.
+async fn center(app: &TestApp, id: &str, token: &str, body: Value) -> (u16, Value) {
+    act(app, token, id, "record/center", body).await
 }

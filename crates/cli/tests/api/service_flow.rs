@@ -77,6 +77,8 @@ pub(crate) async fn world(app: &TestApp) -> World {
     assert_eq!(s, 201, "{unit}");
     let engineer_id = app.user_id("engineer").await;
     certify(app, &admin, &engineer_id, "空调").await;
+    // The fault-cause catalog the record picks from (C-AC-CAP for 空调).
+    app.app.load_demo_catalog().await.expect("catalog");
     World {
         dispatcher: app.token("dispatcher").await,
         engineer: app.token("engineer").await,
@@ -287,7 +289,7 @@ async fn the_main_road_from_the_call_to_a_resolved_request(app: TestApp) {
     }
     let (s, o2) = app
         .send("PUT", &format!("/api/v1/work-orders/{wo}/record"), &w.engineer, Some(json!({
-            "version": 0, "fault_cause_code": "CAP", "diagnosis": "启动电容损坏", "action_taken": "更换启动电容",
+            "version": 0, "fault_cause_code": "C-AC-CAP", "diagnosis": "启动电容损坏", "action_taken": "更换启动电容",
             "parts": [{"part_no": "C-35UF", "name": "启动电容 35μF", "qty": 1}], "labor_minutes": 45,
             "test_run_done": true, "customer_trained": true, "rating_quality": 5, "rating_attitude": 5})))
         .await;
@@ -702,7 +704,8 @@ async fn a_signed_record_is_locked_and_corrections_are_addenda(app: TestApp) {
             "PUT",
             &path,
             &w.engineer,
-            Some(json!({"version": 0, "diagnosis": "主板故障", "test_run_done": false})),
+            Some(json!({"version": 0, "diagnosis": "主板故障", "fault_cause_code": "C-AC-CAP", "action_taken": "更换主板",
+                "no_parts": true, "labor_minutes": 45, "test_run_done": false})),
         )
         .await;
     assert_eq!(s, 200, "{b}");

@@ -861,11 +861,15 @@ pub struct RecordRow {
     pub content_hash: Option<String>,
     pub version: i64,
     pub updated_at: String,
+    /// The engineer says no part was used (0/1, migration 0014).
+    pub no_parts: i64,
+    /// Fault cause and action are completed at the center (0/1, migration 0014).
+    pub cause_at_center: i64,
 }
 
 const RECORD_COLS: &str = "work_order_id, fault_cause_code, diagnosis, action_taken, notes, parts_json, labor_minutes, \
     test_run_done, follow_up_due_at, customer_trained, rating_quality, rating_attitude, signature_png, signer_name, \
-    signature_declined_reason, signed_at, content_hash, version, updated_at";
+    signature_declined_reason, signed_at, content_hash, version, updated_at, no_parts, cause_at_center";
 
 pub async fn get_record<'e, E: Executor<'e, Database = Any>>(
     e: E,
@@ -885,7 +889,7 @@ pub async fn insert_record<'e, E: Executor<'e, Database = Any>>(
 ) -> Result<(), StoreError> {
     sqlx::query(sqlx::AssertSqlSafe(format!(
         "INSERT INTO service_records ({RECORD_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, \
-         $14, $15, $16, $17, $18, $19)"
+         $14, $15, $16, $17, $18, $19, $20, $21)"
     )))
     .bind(&r.work_order_id)
     .bind(r.fault_cause_code.clone())
@@ -906,6 +910,8 @@ pub async fn insert_record<'e, E: Executor<'e, Database = Any>>(
     .bind(r.content_hash.clone())
     .bind(r.version)
     .bind(&r.updated_at)
+    .bind(r.no_parts)
+    .bind(r.cause_at_center)
     .execute(e)
     .await?;
     Ok(())
@@ -922,8 +928,8 @@ pub async fn update_record<'e, E: Executor<'e, Database = Any>>(
         "UPDATE service_records SET fault_cause_code = $1, diagnosis = $2, action_taken = $3, notes = $4, \
          parts_json = $5, labor_minutes = $6, test_run_done = $7, follow_up_due_at = $8, customer_trained = $9, \
          rating_quality = $10, rating_attitude = $11, signature_png = $12, signer_name = $13, \
-         signature_declined_reason = $14, signed_at = $15, content_hash = $16, version = $17, updated_at = $18 \
-         WHERE work_order_id = $19 AND version = $20",
+         signature_declined_reason = $14, signed_at = $15, content_hash = $16, version = $17, updated_at = $18, \
+         no_parts = $19, cause_at_center = $20 WHERE work_order_id = $21 AND version = $22",
     )
     .bind(r.fault_cause_code.clone())
     .bind(r.diagnosis.clone())
@@ -943,11 +949,59 @@ pub async fn update_record<'e, E: Executor<'e, Database = Any>>(
     .bind(r.content_hash.clone())
     .bind(r.version)
     .bind(&r.updated_at)
+    .bind(r.no_parts)
+    .bind(r.cause_at_center)
     .bind(&r.work_order_id)
     .bind(expected)
     .execute(e)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// Fault cause and action of a record marked "completed at the center", completed after
+/// signing (migration 0014): kept beside the signed record, which never changes.
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct CenterCompletionRow {
+    pub work_order_id: String,
+    pub fault_cause_code: String,
+    pub diagnosis: Option<String>,
+    pub action_taken: String,
+    pub by_id: Option<String>,
+    pub by_name: String,
+    pub at: String,
+}
+
+pub async fn insert_center_completion<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    r: &CenterCompletionRow,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO record_center_completions (work_order_id, fault_cause_code, diagnosis, action_taken, \
+         by_id, by_name, at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(&r.work_order_id)
+    .bind(&r.fault_cause_code)
+    .bind(r.diagnosis.clone())
+    .bind(&r.action_taken)
+    .bind(r.by_id.clone())
+    .bind(&r.by_name)
+    .bind(&r.at)
+    .execute(e)
+    .await?;
+    Ok(())
+}
+
+pub async fn center_completion_of<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    work_order_id: &str,
+) -> Result<Option<CenterCompletionRow>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT work_order_id, fault_cause_code, diagnosis, action_taken, by_id, by_name, at \
+         FROM record_center_completions WHERE work_order_id = $1",
+    )
+    .bind(work_order_id)
+    .fetch_optional(e)
+    .await?)
 }
 
 #[derive(Debug, Clone, PartialEq, FromRow)]

@@ -44,6 +44,24 @@ pub async fn booked_not_done<'e, E: Executor<'e, Database = Any>>(
     .await?)
 }
 
+/// Orders whose record was locked (signed or declined) before `to` with fault cause and
+/// action marked "completed at the center" and not completed yet, oldest first: every one,
+/// whatever its day, until the center completes it.
+pub async fn center_pending<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    to: &str,
+) -> Result<Vec<WorkOrderRow>, StoreError> {
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {WO_COLS} FROM work_orders w JOIN service_records r ON r.work_order_id = w.id \
+         WHERE r.cause_at_center = 1 AND r.signed_at IS NOT NULL AND r.signed_at < $1 \
+         AND NOT EXISTS (SELECT 1 FROM record_center_completions c WHERE c.work_order_id = w.id) \
+         ORDER BY r.signed_at, w.id"
+    )))
+    .bind(to)
+    .fetch_all(e)
+    .await?)
+}
+
 #[derive(Debug, Clone, PartialEq, FromRow)]
 pub struct CallbackRow {
     pub id: String,

@@ -108,6 +108,7 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(service::sign))
         .routes(routes!(service::complete))
         .routes(routes!(service::addendum))
+        .routes(routes!(service::center_record))
         .routes(routes!(service::add_photo))
         .routes(routes!(service::photo))
         .routes(routes!(service::record_pdf))

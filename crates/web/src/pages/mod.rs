@@ -114,6 +114,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/verify/{number}/{hash}", get(records::verify))
         .route("/reconciliation", get(records::reconciliation))
         .route("/reconciliation/{id}/callback", post(records::callback))
+        .route("/reconciliation/{id}/center", post(records::center))
         .route("/units", get(catalog::units))
         .route("/products", get(catalog::products))
         .route("/contracts", get(catalog::contracts))
@@ -141,6 +142,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/m/orders/{id}/signature", post(mobile::sign))
         .route("/m/orders/{id}/complete", post(mobile::complete))
         .route("/m/orders/{id}/addenda", post(mobile::addendum))
+        .route("/m/orders/{id}/record/center", post(mobile::center))
         .route_layer(axum::middleware::from_fn(crate::shell::error_pages))
         .route_layer(axum::middleware::from_fn_with_state(
             state,

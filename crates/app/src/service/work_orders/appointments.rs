@@ -7,7 +7,7 @@ use crate::{AppError, Ctx, Principal};
 use aftersales_domain::bounds::parse_instant;
 use aftersales_domain::installed_base::parse_opt_notes;
 use aftersales_domain::service::{Appointment, RequestEvent, WoAction, WoStatus};
-use aftersales_domain::{FieldErrors, Permission};
+use aftersales_domain::{FieldError, FieldErrors, Permission};
 use aftersales_store::service::{self as store, AppointmentRow};
 use aftersales_store::time;
 use jiff::Timestamp;
@@ -93,17 +93,22 @@ impl crate::App {
             ends_at: end,
             reason,
         } = input.parse()?;
-        if end <= start {
-            return Err(AppError::conflict_on("ends_at", "before_start"));
-        }
         let mut c = self
             .change_order(ctx, key, Some(input.version), Who::FieldOrDispatcher)
             .await?;
         c.step(WoAction::Schedule)?;
         let first = c.before.appointment_start.is_none();
-        // Moving an agreed window needs its reason (R-DSP-2): required by the state.
+        // Both conflicts at once (issue 13): the end follows the start, and moving an agreed
+        // window needs its reason (R-DSP-2).
+        let mut conflicts = FieldErrors::new();
+        if end <= start {
+            conflicts.push(FieldError::new("ends_at", "before_start"));
+        }
         if !first && reason.is_none() {
-            return Err(AppError::conflict_on("reason", "required"));
+            conflicts.push(FieldError::new("reason", "required"));
+        }
+        if !conflicts.is_empty() {
+            return Err(AppError::FieldConflict(conflicts));
         }
         c.after.appointment_start = Some(time::to_db(start)?);
         c.after.appointment_end = Some(time::to_db(end)?);

@@ -20,8 +20,8 @@ pub(crate) use assignment::as_rule;
 pub use assignment::{DeclineInput, DispatchInput};
 use record::record_view;
 pub use record::{
-    AddendumInput, AddendumView, MAX_PHOTO_BYTES, PartUsed, PhotoView, RecordInput, RecordView,
-    SignatureInput,
+    AddendumInput, AddendumView, CenterCompletionInput, CenterCompletionView, MAX_PHOTO_BYTES,
+    PartUsed, PhotoView, RecordInput, RecordView, SignatureInput,
 };
 pub(crate) use record::{content_hash, record_content};
 pub use visit::{CompleteInput, PositionInput, TransitionInput};
@@ -312,7 +312,10 @@ impl crate::App {
     ) -> Result<WorkOrderView, AppError> {
         let req = self.request_view(conn, r).await?;
         let record = match store::get_record(&mut *conn, &w.id).await? {
-            Some(rec) => Some(record_view(&rec)?),
+            Some(rec) => {
+                let center = store::center_completion_of(&mut *conn, &w.id).await?;
+                Some(record_view(&rec, center)?)
+            }
             None => None,
         };
         let appointments = store::appointments_of(&mut *conn, &w.id)

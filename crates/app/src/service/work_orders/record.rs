@@ -7,9 +7,10 @@ use crate::service::requests::required_notes;
 use crate::service::requests::{opt_ts, ts};
 use crate::{AppError, Ctx, Principal};
 use aftersales_domain::installed_base::{parse_opt_text, parse_text};
-use aftersales_domain::service::{RequestEvent, Signing};
-use aftersales_domain::{FieldError, FieldErrors, Permission};
-use aftersales_store::service::{self as store, RecordRow};
+use aftersales_domain::service::record::{RecordFill, awaits_center, record_gaps};
+use aftersales_domain::service::{CodeKind, RequestEvent, Signing};
+use aftersales_domain::{FieldError, FieldErrors, Permission, UnitId};
+use aftersales_store::service::{self as store, CenterCompletionRow, RecordRow, RequestRow};
 use aftersales_store::{Conn, StoreError, time};
 use base64::Engine;
 use jiff::Timestamp;
@@ -63,6 +64,49 @@ pub struct RecordView {
     /// SHA-256 of the record as signed (hex); the QR code's verification link carries it.
     pub content_hash: Option<String>,
     pub version: i64,
+    /// The engineer says no part was used.
+    pub no_parts: bool,
+    /// Fault cause and action are completed at the center (reference 003): the customer's
+    /// copy leaves them off.
+    pub cause_at_center: bool,
+    /// Everything the customer signs for is there (docs/service-flow.md, "What a filled
+    /// record is"): the record may be offered for signature.
+    pub filled: bool,
+    /// Marked "completed at the center" and not completed yet.
+    pub awaits_center: bool,
+    /// Fault cause and action as completed at the center, after signing.
+    pub center: Option<CenterCompletionView>,
+}
+
+/// Fault cause and action of a record marked "completed at the center", as completed.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CenterCompletionView {
+    pub fault_cause_code: String,
+    pub diagnosis: Option<String>,
+    pub action_taken: String,
+    pub by_name: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub at: Timestamp,
+}
+
+/// Fault cause and action of a record marked "completed at the center", completed later the
+/// same day by the office or the engineer.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+pub struct CenterCompletionInput {
+    /// A fault-cause code of the catalog for the unit's product line.
+    #[schema(min_length = 1, max_length = 32)]
+    pub fault_cause_code: Option<String>,
+    #[schema(
+        max_length = 2000,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
+    pub diagnosis: Option<String>,
+    #[schema(
+        min_length = 1,
+        max_length = 2000,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
+    pub action_taken: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -90,6 +134,8 @@ pub struct RecordInput {
     #[serde(deserialize_with = "crate::schema::int")]
     #[schema(minimum = 0)]
     pub version: i64,
+    /// A fault-cause code of the catalog for the unit's product line
+    /// (`GET /api/v1/catalog/codes?kind=cause&product_line=…`).
     #[schema(max_length = 32, pattern = r"^[A-Za-z0-9_.-]*$")]
     pub fault_cause_code: Option<String>,
     #[schema(
@@ -121,6 +167,17 @@ pub struct RecordInput {
     #[serde(default, deserialize_with = "crate::schema::opt_int")]
     #[schema(minimum = 1, maximum = 5)]
     pub rating_attitude: Option<i64>,
+    /// No part was used (instead of listing parts; not both).
+    #[serde(default)]
+    pub no_parts: bool,
+    /// Fault cause and action are completed at the center (reference 003): they may be left
+    /// blank, are left off the customer's copy, and are completed the same day.
+    #[serde(default)]
+    pub cause_at_center: bool,
+    /// The engineer offers the record for signature: a record that is not filled is refused
+    /// (`record_incomplete`, every gap at once). Without it the record is saved as a draft.
+    #[serde(default)]
+    pub ready: bool,
 }
 
 /// The customer's signature (a PNG, as a `data:image/png;base64,…` URL or plain base64),
@@ -165,6 +222,8 @@ pub struct ValidRecord {
     pub customer_trained: Option<bool>,
     pub rating_quality: Option<i64>,
     pub rating_attitude: Option<i64>,
+    pub no_parts: bool,
+    pub cause_at_center: bool,
 }
 
 /// `v` within `min..=max`, else `out_of_range` on `field`.
@@ -227,8 +286,72 @@ impl RecordInput {
                 customer_trained: self.customer_trained,
                 rating_quality: self.rating_quality,
                 rating_attitude: self.rating_attitude,
+                no_parts: self.no_parts,
+                cause_at_center: self.cause_at_center,
             })
         })
+    }
+
+    /// What decides whether the record as given is filled.
+    pub fn fill(&self) -> RecordFill<'_> {
+        RecordFill {
+            fault_cause_code: self.fault_cause_code.as_deref(),
+            action_taken: self.action_taken.as_deref(),
+            parts: self.parts.len(),
+            no_parts: self.no_parts,
+            labor_minutes: self.labor_minutes,
+            test_run_done: self.test_run_done,
+            cause_at_center: self.cause_at_center,
+        }
+    }
+}
+
+/// What decides whether a stored record is filled.
+fn fill_of(r: &RecordRow) -> RecordFill<'_> {
+    RecordFill {
+        fault_cause_code: r.fault_cause_code.as_deref(),
+        action_taken: r.action_taken.as_deref(),
+        parts: serde_json::from_str::<Vec<serde_json::Value>>(&r.parts_json).map_or(0, |p| p.len()),
+        no_parts: r.no_parts != 0,
+        labor_minutes: r.labor_minutes,
+        test_run_done: r.test_run_done.map(|v| v != 0),
+        cause_at_center: r.cause_at_center != 0,
+    }
+}
+
+/// Adds the errors of `more` on fields `errs` does not name yet.
+fn merge(errs: &mut FieldErrors, more: FieldErrors) {
+    for e in more.0 {
+        if !errs.0.iter().any(|x| x.field == e.field) {
+            errs.push(e);
+        }
+    }
+}
+
+impl CenterCompletionInput {
+    /// Cause code and action required, diagnosis optional; all errors at once.
+    pub fn parse(&self) -> Result<(String, Option<String>, String), FieldErrors> {
+        let mut errs = FieldErrors::new();
+        let code = match errs.take(parse_opt_text(
+            "fault_cause_code",
+            self.fault_cause_code.as_deref(),
+            32,
+        )) {
+            Some(None) => {
+                errs.push(FieldError::new("fault_cause_code", "required"));
+                None
+            }
+            other => other.flatten(),
+        };
+        let diagnosis = note("diagnosis", self.diagnosis.as_deref(), &mut errs);
+        let action = match note("action_taken", self.action_taken.as_deref(), &mut errs) {
+            Some(None) => {
+                errs.push(FieldError::new("action_taken", "required"));
+                None
+            }
+            other => other.flatten(),
+        };
+        errs.finish(|| Some((code?, diagnosis?, action?)))
     }
 }
 
@@ -308,7 +431,7 @@ pub(crate) fn record_content(
     r: &RecordRow,
     photo_hashes: &[String],
 ) -> serde_json::Value {
-    serde_json::json!({
+    let mut content = serde_json::json!({
         "work_order": wo_number,
         "fault_cause_code": r.fault_cause_code,
         "diagnosis": r.diagnosis,
@@ -325,7 +448,21 @@ pub(crate) fn record_content(
         "signer_name": r.signer_name,
         "signature_declined_reason": r.signature_declined_reason,
         "signed_at": r.signed_at,
-    })
+    });
+    // Added only when set, so records signed before these existed keep their hashes.
+    if r.no_parts != 0 {
+        content["no_parts"] = serde_json::Value::Bool(true);
+    }
+    if r.cause_at_center != 0 {
+        // Left off the customer's copy: not what the customer signed.
+        if let Some(o) = content.as_object_mut() {
+            for k in ["fault_cause_code", "diagnosis", "action_taken"] {
+                o.remove(k);
+            }
+        }
+        content["cause_at_center"] = serde_json::Value::Bool(true);
+    }
+    content
 }
 
 pub(crate) fn content_hash(content: &serde_json::Value) -> String {
@@ -342,7 +479,6 @@ impl crate::App {
         input: &RecordInput,
     ) -> Result<WorkOrderView, AppError> {
         ctx.require(Permission::FieldWork)?;
-        let rec = input.parse()?;
         let mut c = self.change_order(ctx, key, None, Who::Field).await?;
         if !c.from.is_on_site() {
             return Err(AppError::Conflict("illegal_transition"));
@@ -355,6 +491,7 @@ impl crate::App {
         if existing.as_ref().is_some_and(is_locked) {
             return Err(AppError::Conflict("record_locked"));
         }
+        let rec = self.valid_record(c.tx.conn(), &c.request, input).await?;
         let parts = rec.parts.len() as i64;
         let row = new_record_row(&c.before.id, rec, current + 1, self.now())?;
         match existing {
@@ -370,6 +507,53 @@ impl crate::App {
             parts,
         };
         self.commit_order_change(ctx, c, event, None).await
+    }
+
+    /// The errors saving `input` would answer, every one at once, without saving: the
+    /// phone's form asks when it has refused fields of its own (hours, ratings).
+    #[tracing::instrument(skip_all)]
+    pub async fn check_record(
+        &self,
+        ctx: &Ctx,
+        key: &str,
+        input: &RecordInput,
+    ) -> Result<(), AppError> {
+        ctx.require(Permission::FieldWork)?;
+        let mut conn = self.db.acquire().await?;
+        let (_, r) = self.load_order(&mut conn, ctx, key).await?;
+        self.valid_record(&mut conn, &r, input).await.map(|_| ())
+    }
+
+    /// The record as given, with every error at once: the fields' own, a cause code not in
+    /// the catalog, and (offered for signature) every gap of the record.
+    async fn valid_record(
+        &self,
+        conn: &mut Conn,
+        request: &RequestRow,
+        input: &RecordInput,
+    ) -> Result<ValidRecord, AppError> {
+        let parsed = input.parse();
+        let mut errs = parsed.as_ref().err().cloned().unwrap_or_default();
+        // The code is checked whenever it is well-formed itself, whatever the other fields.
+        if let Ok(Some(code)) =
+            parse_opt_text("fault_cause_code", input.fault_cause_code.as_deref(), 32)
+            && !self.cause_in_catalog(conn, request, &code).await?
+        {
+            errs.push(FieldError::new("fault_cause_code", "not_in_catalog"));
+        }
+        let gaps = if input.ready {
+            record_gaps(&input.fill())
+        } else {
+            FieldErrors::new()
+        };
+        match parsed {
+            Ok(rec) if errs.is_empty() && gaps.is_empty() => Ok(rec),
+            Ok(_) if errs.is_empty() => Err(AppError::Incomplete("record_incomplete", gaps)),
+            _ => {
+                merge(&mut errs, gaps);
+                Err(AppError::Validation(errs))
+            }
+        }
     }
 
     /// Adds a photo (JPEG, PNG or WebP, by content) to an order not yet completed.
@@ -502,6 +686,11 @@ impl crate::App {
         if is_locked(&rec) {
             return Err(AppError::Conflict("record_locked"));
         }
+        // Never put to the customer blank (signed or declined alike).
+        let gaps = record_gaps(&fill_of(&rec));
+        if !gaps.is_empty() {
+            return Err(AppError::Incomplete("record_incomplete", gaps));
+        }
         let mut after = rec.clone();
         after.signature_png = png;
         // A signature names its signer: the one given, else the request's contact.
@@ -530,6 +719,108 @@ impl crate::App {
             RequestEvent::RecordSigned(signing)
         };
         self.commit_order_change(ctx, c, event, None).await
+    }
+
+    /// Whether `code` is an active fault-cause code of the catalog for the request's unit's
+    /// product line (or for every line); any active cause code when no unit is known.
+    pub(crate) async fn cause_in_catalog(
+        &self,
+        conn: &mut Conn,
+        request: &RequestRow,
+        code: &str,
+    ) -> Result<bool, AppError> {
+        use aftersales_store::installed_base::{products, units};
+        let Some(row) =
+            aftersales_store::service::catalog::get(&mut *conn, CodeKind::Cause.as_str(), code)
+                .await?
+        else {
+            return Ok(false);
+        };
+        let line = match request.unit_id.as_deref().map(str::parse::<UnitId>) {
+            Some(Ok(u)) => {
+                let unit = units::get(&mut *conn, u).await?;
+                Some(
+                    products::get_product(&mut *conn, unit.product_id)
+                        .await?
+                        .product_line,
+                )
+            }
+            _ => None,
+        };
+        Ok(row.active != 0
+            && (row.product_line.is_empty() || line.is_none_or(|l| l == row.product_line)))
+    }
+
+    /// Completes fault cause and action of a signed record the engineer marked "completed
+    /// at the center" (reference 003): by the office (those who reconcile, within their
+    /// scope) or the engineer who holds the order. Kept beside the signed record, which never
+    /// changes; once.
+    #[tracing::instrument(skip_all)]
+    pub async fn complete_record_at_center(
+        &self,
+        ctx: &Ctx,
+        key: &str,
+        input: &CenterCompletionInput,
+    ) -> Result<WorkOrderView, AppError> {
+        let office = ctx.require(Permission::Reconcile).is_ok();
+        if !office {
+            ctx.require(Permission::FieldWork)?;
+        }
+        let who = if office { Who::Dispatcher } else { Who::Field };
+        let mut c = self.change_order(ctx, key, None, who).await?;
+        let parsed = input.parse();
+        let mut errs = parsed.as_ref().err().cloned().unwrap_or_default();
+        if let Ok(Some(code)) =
+            parse_opt_text("fault_cause_code", input.fault_cause_code.as_deref(), 32)
+            && !self
+                .cause_in_catalog(c.tx.conn(), &c.request, &code)
+                .await?
+        {
+            errs.push(FieldError::new("fault_cause_code", "not_in_catalog"));
+        }
+        let (code, diagnosis, action) = match parsed {
+            Ok(v) if errs.is_empty() => v,
+            _ => return Err(AppError::Validation(errs)),
+        };
+        let order = c.before.id.clone();
+        let Some(rec) = store::get_record(c.tx.conn(), &order).await? else {
+            return Err(AppError::Conflict("record_missing"));
+        };
+        if rec.cause_at_center == 0 {
+            return Err(AppError::Conflict("not_for_the_center"));
+        }
+        if !is_locked(&rec) {
+            return Err(AppError::Conflict("record_not_signed"));
+        }
+        if store::center_completion_of(c.tx.conn(), &order)
+            .await?
+            .is_some()
+        {
+            return Err(AppError::Conflict("completed_at_center"));
+        }
+        let (by_id, by_name) = match &ctx.principal {
+            Principal::User(a) => (Some(a.id.to_string()), a.display_name.clone()),
+            Principal::System(n) => (None, format!("system:{n}")),
+        };
+        let row = CenterCompletionRow {
+            work_order_id: order,
+            fault_cause_code: code.clone(),
+            diagnosis: diagnosis.clone(),
+            action_taken: action.clone(),
+            by_id,
+            by_name,
+            at: time::to_db(self.now())?,
+        };
+        store::insert_center_completion(c.tx.conn(), &row).await?;
+        // On the request's timeline as an addendum (the event log's kinds are a closed
+        // vocabulary; this is a completion kept beside the signed record, like one).
+        let body = [Some(code), diagnosis, Some(action)]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" · ");
+        self.commit_order_change(ctx, c, RequestEvent::Addendum { body }, None)
+            .await
     }
 
     pub(crate) async fn photo_hashes(
@@ -589,8 +880,26 @@ impl crate::App {
     }
 }
 
-pub(super) fn record_view(r: &RecordRow) -> Result<RecordView, AppError> {
+pub(super) fn record_view(
+    r: &RecordRow,
+    center: Option<CenterCompletionRow>,
+) -> Result<RecordView, AppError> {
+    let center = match center {
+        Some(c) => Some(CenterCompletionView {
+            at: ts("record_center_completions.at", &c.at)?,
+            fault_cause_code: c.fault_cause_code,
+            diagnosis: c.diagnosis,
+            action_taken: c.action_taken,
+            by_name: c.by_name,
+        }),
+        None => None,
+    };
     Ok(RecordView {
+        no_parts: r.no_parts != 0,
+        cause_at_center: r.cause_at_center != 0,
+        filled: record_gaps(&fill_of(r)).is_empty(),
+        awaits_center: awaits_center(r.cause_at_center != 0, center.is_some()),
+        center,
         fault_cause_code: r.fault_cause_code.clone(),
         diagnosis: r.diagnosis.clone(),
         action_taken: r.action_taken.clone(),
@@ -656,5 +965,7 @@ fn new_record_row(
         content_hash: None,
         version,
         updated_at: time::to_db(now)?,
+        no_parts: i64::from(rec.no_parts),
+        cause_at_center: i64::from(rec.cause_at_center),
     })
 }

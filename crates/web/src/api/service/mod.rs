@@ -17,7 +17,8 @@ use aftersales_app::{
 };
 use aftersales_app::{
     BoardQuery, BoardView, BookingCheckInput, BookingCheckView, CallbackInput, CallbackView,
-    EscalationInput, EscalationView, ReconciliationQuery, ReconciliationView, SuggestionsView,
+    CenterCompletionInput, EscalationInput, EscalationView, ReconciliationQuery,
+    ReconciliationView, SuggestionsView,
 };
 use axum::Json;
 use axum::body::Bytes;
@@ -301,6 +302,14 @@ order_action!(
     CompleteInput,
     complete_work_order,
     "Complete the visit with its outcome (fixed, taken to the depot, not fixed)."
+);
+order_action!(
+    center_record,
+    post,
+    "/api/v1/work-orders/{id}/record/center",
+    CenterCompletionInput,
+    complete_record_at_center,
+    "Complete fault cause and action of a signed record marked \"completed at the center\" (the office or the engineer; once)."
 );
 order_action!(
     addendum,

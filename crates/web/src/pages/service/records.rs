@@ -8,9 +8,10 @@ use crate::i18n::Tr;
 use crate::request::locale_of;
 use crate::shell::{FormErrors, PageError, Shell, WebUser};
 use aftersales_app::{
-    AppError, CallbackInput, ReconciliationView, RecordVerification, WorkOrderView,
+    AppError, CallbackInput, CenterCompletionInput, ReconciliationView, RecordVerification,
+    WorkOrderView,
 };
-use aftersales_domain::service::{CallbackOutcome, WoStatus};
+use aftersales_domain::service::{CallbackOutcome, CodeKind, WoStatus};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Request, State};
@@ -174,6 +175,11 @@ pub struct ReconciliationPage {
     /// The order a form error belongs to.
     pub error_for: String,
     pub saved: bool,
+    /// What was typed into the refused form (of `error_for`).
+    pub typed: std::collections::BTreeMap<String, String>,
+    /// Every fault cause of the catalog (the center-completion picker; the server checks
+    /// the code against the unit's product line).
+    pub causes: Vec<aftersales_app::CatalogCode>,
 }
 
 impl ReconciliationPage {
@@ -183,6 +189,34 @@ impl ReconciliationPage {
 
     pub fn outcome(&self, o: &CallbackOutcome) -> String {
         self.shell.tr.t_dyn(&format!("recon.outcome.{o}"))
+    }
+
+    /// A field of the refused form of order `id`, as typed.
+    pub fn typed_for(&self, id: &str, field: &str) -> &str {
+        if self.error_for == id {
+            self.typed.get(field).map_or("", String::as_str)
+        } else {
+            ""
+        }
+    }
+
+    /// A field's error in the form of order `id`.
+    pub fn error_of(&self, id: &str, field: &str) -> Option<&str> {
+        if self.error_for == id {
+            self.errors.of(field)
+        } else {
+            None
+        }
+    }
+
+    /// A cause's name in the reader's language.
+    pub fn cause_label(&self, c: &aftersales_app::CatalogCode) -> String {
+        format!("{} · {}", c.name(self.shell.tr.locale), c.code)
+    }
+
+    /// Signed before the reconciled day: its completion is overdue.
+    pub fn overdue(&self, t: &Option<jiff::Timestamp>) -> bool {
+        t.is_some_and(|t| crate::site::get().date(t).to_string() < self.r.day)
     }
 
     /// The call-back outcomes to choose from.
@@ -213,6 +247,7 @@ pub struct ReconQuery {
     saved: Option<String>,
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn recon_page(
     s: &AppState,
     u: WebUser,
@@ -221,14 +256,24 @@ async fn recon_page(
     error_for: String,
     saved: bool,
     status: StatusCode,
+    typed: std::collections::BTreeMap<String, String>,
 ) -> Result<Response, PageError> {
     let r = s.app.reconciliation(&u.ctx, Some(day)).await?;
+    let causes = if r.center_pending.is_empty() {
+        Vec::new()
+    } else {
+        s.app
+            .list_codes(&u.ctx, CodeKind::Cause.as_str(), None)
+            .await?
+    };
     let page = ReconciliationPage {
         shell: u.shell,
         r,
         errors,
         error_for,
         saved,
+        typed,
+        causes,
     };
     Ok((status, page).into_response())
 }
@@ -246,6 +291,7 @@ pub async fn reconciliation(
         String::new(),
         q.saved.is_some(),
         StatusCode::OK,
+        Default::default(),
     )
     .await
 }
@@ -284,9 +330,76 @@ pub async fn callback(
                 id,
                 false,
                 StatusCode::UNPROCESSABLE_ENTITY,
+                Default::default(),
             )
             .await
         }
         Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct CenterForm {
+    fault_cause_code: String,
+    diagnosis: String,
+    action_taken: String,
+    day: String,
+}
+
+/// The office completes fault cause and action of a record marked "completed at the
+/// center" (reference 003); refused, the page comes back with every error beside its field
+/// and what was typed.
+pub async fn center(
+    State(s): State<AppState>,
+    u: WebUser,
+    Path(id): Path<String>,
+    Form(f): Form<CenterForm>,
+) -> Result<Response, PageError> {
+    let input = CenterCompletionInput {
+        fault_cause_code: Some(f.fault_cause_code.clone()),
+        diagnosis: Some(f.diagnosis.clone()),
+        action_taken: Some(f.action_taken.clone()),
+    };
+    match s.app.complete_record_at_center(&u.ctx, &id, &input).await {
+        Ok(_) => Ok(crate::shell::redirect(&format!(
+            "/reconciliation?day={}&saved=1",
+            crate::shell::encode_component(&f.day)
+        ))
+        .into_response()),
+        Err(e) if crate::pages::service::dispatch::is_page_error(&e) => Err(e.into()),
+        Err(e) => {
+            let tr = u.tr();
+            let mut errors = e
+                .field_errors()
+                .map(|f| FormErrors::from_fields(f, tr))
+                .unwrap_or_default();
+            if errors.is_empty() {
+                // A refusal of the record's state (already completed, not signed): said
+                // beside the form.
+                errors.0.insert("form".into(), tr.t_error(e.code()));
+            }
+            let typed = [
+                ("fault_cause_code", &f.fault_cause_code),
+                ("diagnosis", &f.diagnosis),
+                ("action_taken", &f.action_taken),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.clone()))
+            .collect();
+            // The id of the order as the page lists it.
+            let wo = s.app.get_work_order(&u.ctx, &id).await?;
+            recon_page(
+                &s,
+                u,
+                &f.day,
+                errors,
+                wo.id,
+                false,
+                crate::problem::status_of(&e),
+                typed,
+            )
+            .await
+        }
     }
 }

@@ -19,7 +19,7 @@ mod steps;
 mod tests;
 
 pub use order::order;
-pub use record::{add_photo, addendum, complete, photo, record_draft, save_record, sign};
+pub use record::{add_photo, addendum, center, complete, photo, record_draft, save_record, sign};
 pub use steps::{accept, appointment, decline, transition};
 
 use crate::AppState;
@@ -44,6 +44,151 @@ pub struct StepError {
     pub form: String,
     pub message: String,
     pub fields: FormErrors,
+}
+
+/// A refused field as the error summary at the top of the page names it (issue 13: after
+/// a refusal the error is where the eye is, naming each field).
+pub struct SummaryItem {
+    /// The field's label; empty for an error of the form as a whole.
+    pub label: String,
+    pub message: String,
+    /// Where the field is on the page (`#id`); empty when it has no control.
+    pub href: String,
+}
+
+/// A field of a form as the summary names it: (field, label key, the control's id; `{n}`
+/// stands for the work order's number).
+type SummaryField = (&'static str, &'static str, &'static str);
+
+/// The fields of each form, in the order the form shows them.
+const SUMMARY_FIELDS: &[(&str, &[SummaryField])] = &[
+    (
+        "record",
+        &[
+            (
+                "fault_cause_code",
+                "engineer.fault_cause_code",
+                "fault_cause_code",
+            ),
+            (
+                "cause_at_center",
+                "engineer.cause_at_center",
+                "cause_at_center",
+            ),
+            ("diagnosis", "engineer.diagnosis", "diagnosis"),
+            ("action_taken", "engineer.action_taken", "action_taken"),
+            ("parts", "engineer.parts", "parts-0-name"),
+            ("no_parts", "engineer.no_parts", "no_parts"),
+            ("labor_hours", "engineer.labor_hours", "labor_hours"),
+            ("test_run_done", "engineer.test_run_done", "test_run_done"),
+            ("rating_quality", "engineer.rating_quality", "rq-1"),
+            ("rating_attitude", "engineer.rating_attitude", "ra-1"),
+            ("notes", "engineer.notes", "notes"),
+        ],
+    ),
+    (
+        "signature",
+        &[
+            ("signature_png", "engineer.signature", "signature-form"),
+            ("signer_name", "engineer.signer_name", "signer_name"),
+            (
+                "declined_reason",
+                "engineer.refused_reason",
+                "declined_reason",
+            ),
+        ],
+    ),
+    (
+        "appointment",
+        &[
+            ("starts_at", "engineer.appt_start", "appt-start-{n}"),
+            ("ends_at", "engineer.appt_end", "appt-end-{n}"),
+            ("reason", "engineer.appt_reason", "appt-reason-{n}"),
+        ],
+    ),
+    (
+        "wait",
+        &[("wait_reason", "engineer.wait_reason", "wait-reason-{n}")],
+    ),
+    (
+        "decline",
+        &[("reason", "engineer.decline_reason", "decline-reason-{n}")],
+    ),
+    (
+        "complete",
+        &[("outcome", "engineer.outcome", "complete-form")],
+    ),
+    (
+        "addendum",
+        &[("body", "engineer.addendum", "addendum-body")],
+    ),
+    (
+        "center",
+        &[
+            (
+                "fault_cause_code",
+                "engineer.fault_cause_code",
+                "center-fault_cause_code",
+            ),
+            ("diagnosis", "engineer.diagnosis", "center-diagnosis"),
+            (
+                "action_taken",
+                "engineer.action_taken",
+                "center-action_taken",
+            ),
+        ],
+    ),
+];
+
+impl StepError {
+    /// Each refused field, in the order of its form, with its label and where it is; a
+    /// part row's field as the part's number and the field (`parts[1].qty`: 配件 2 数量).
+    pub fn summary(&self, tr: Tr, number: &str) -> Vec<SummaryItem> {
+        let known = SUMMARY_FIELDS
+            .iter()
+            .find(|(f, _)| *f == self.form)
+            .map_or(&[][..], |(_, fields)| *fields);
+        let mut out = Vec::new();
+        for (field, key, id) in known {
+            if let Some(m) = self.fields.of(field) {
+                out.push(SummaryItem {
+                    label: tr.t_dyn(key),
+                    message: m.to_owned(),
+                    href: format!("#{}", id.replace("{n}", number)),
+                });
+            }
+        }
+        for (field, m) in &self.fields.0 {
+            if known.iter().any(|(f, _, _)| *f == field.as_str()) {
+                continue;
+            }
+            let part = field
+                .strip_prefix("parts[")
+                .and_then(|r| r.split_once("]."))
+                .and_then(|(i, f)| i.parse::<usize>().ok().map(|i| (i, f)));
+            out.push(match part {
+                Some((i, f)) => SummaryItem {
+                    label: format!(
+                        "{} {} · {}",
+                        tr.t("engineer.parts"),
+                        i + 1,
+                        tr.t_dyn(&match f {
+                            "part_no" => "engineer.part_no".to_owned(),
+                            f => format!("engineer.part_{f}"),
+                        })
+                    ),
+                    message: m.clone(),
+                    href: format!("#parts-{i}-{f}"),
+                },
+                None => SummaryItem {
+                    label: String::new(),
+                    message: m.clone(),
+                    href: String::new(),
+                },
+            });
+        }
+        out
+    }
 }
 
 /// The big button: a form posting the step, or a link to the part of the page to fill in.
@@ -270,6 +415,9 @@ fn card_of(tr: Tr, v: &WorkOrderView, now: jiff::Timestamp, back: &'static str) 
 #[template(path = "service/m_home.html")]
 pub struct HomePage {
     pub shell: Shell,
+    /// A refusal of a card's form, said at the top of the page (the card may be far down).
+    pub error: Option<String>,
+    pub summary: Vec<SummaryItem>,
     pub today: Vec<Card>,
     pub unscheduled: Vec<Card>,
     pub later: Vec<Card>,
@@ -300,7 +448,19 @@ async fn home_page(
     let now = s.app.now();
     let today = wo_fmt::local_date(now);
     let mut error = error;
+    let (error_message, summary) = match &error {
+        Some((_, e, _)) => {
+            let number = orders
+                .iter()
+                .find(|v| error.as_ref().is_some_and(|(id, _, _)| *id == v.id))
+                .map_or("", |v| v.number.as_str());
+            (Some(e.message.clone()), e.summary(tr, number))
+        }
+        None => (None, Vec::new()),
+    };
     let mut page = HomePage {
+        error: error_message,
+        summary,
         today: Vec::new(),
         unscheduled: Vec::new(),
         later: Vec::new(),

@@ -11,7 +11,7 @@ use crate::pages::service::dispatch::is_page_error;
 use crate::pages::service::wo_fmt;
 use crate::shell::{PageError, Shell, WebUser};
 use aftersales_app::{AppError, PartUsed, RecordInput, WorkOrderView};
-use aftersales_domain::service::{Outcome, WoAction};
+use aftersales_domain::service::{CodeKind, Outcome, WoAction};
 use aftersales_domain::{FieldError, FieldErrors};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -36,10 +36,13 @@ pub struct RecordForm {
     pub notes: String,
     pub parts: Vec<PartLine>,
     pub labor_hours: String,
-    pub test_run_done: bool,
+    /// `None`: not answered yet (the customer signs for the answer).
+    pub test_run_done: Option<bool>,
     pub customer_trained: bool,
     pub rating_quality: String,
     pub rating_attitude: String,
+    pub no_parts: bool,
+    pub cause_at_center: bool,
 }
 
 pub(super) fn hours_of(minutes: i64) -> String {
@@ -71,10 +74,12 @@ impl RecordForm {
                 })
                 .collect(),
             labor_hours: r.labor_minutes.map(hours_of).unwrap_or_default(),
-            test_run_done: r.test_run_done == Some(true),
+            test_run_done: r.test_run_done,
             customer_trained: r.customer_trained == Some(true),
             rating_quality: r.rating_quality.map(|x| x.to_string()).unwrap_or_default(),
             rating_attitude: r.rating_attitude.map(|x| x.to_string()).unwrap_or_default(),
+            no_parts: r.no_parts,
+            cause_at_center: r.cause_at_center,
         }
     }
 
@@ -90,7 +95,16 @@ impl RecordForm {
                 "action_taken" => f.action_taken = v.clone(),
                 "notes" => f.notes = v.clone(),
                 "labor_hours" => f.labor_hours = v.clone(),
-                "test_run_done" => f.test_run_done = !v.is_empty(),
+                // Yes (`1`) or no (`0`); nothing chosen is no answer.
+                "test_run_done" => {
+                    f.test_run_done = match v.trim() {
+                        "1" => Some(true),
+                        "0" => Some(false),
+                        _ => None,
+                    }
+                }
+                "no_parts" => f.no_parts = !v.is_empty(),
+                "cause_at_center" => f.cause_at_center = !v.is_empty(),
                 "customer_trained" => f.customer_trained = !v.is_empty(),
                 "rating_quality" => f.rating_quality = v.clone(),
                 "rating_attitude" => f.rating_attitude = v.clone(),
@@ -125,8 +139,15 @@ impl RecordForm {
         f
     }
 
-    /// The use-case's input; hours typed as a decimal (`1.5`, `1,5`) become minutes.
-    pub(super) fn input(&self) -> Result<RecordInput, FieldErrors> {
+    /// Whether the test run was answered yes / no (for the radio buttons).
+    pub fn test_run_is(&self, answer: bool) -> bool {
+        self.test_run_done == Some(answer)
+    }
+
+    /// The use-case's input (offered for signature when `ready`) and the errors of the
+    /// form's own fields (hours, ratings), which are left out of the input; hours typed as
+    /// a decimal (`1.5`, `1,5`) become minutes.
+    pub(super) fn input(&self, ready: bool) -> (RecordInput, FieldErrors) {
         let opt = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
         let mut errs = FieldErrors::new();
         let labor = match self.labor_hours.trim().replace(',', ".") {
@@ -174,8 +195,7 @@ impl RecordForm {
                 },
             })
             .collect();
-        errs.into_result()?;
-        Ok(RecordInput {
+        let input = RecordInput {
             version: self.version,
             fault_cause_code: opt(&self.fault_cause_code),
             diagnosis: opt(&self.diagnosis),
@@ -183,11 +203,15 @@ impl RecordForm {
             notes: opt(&self.notes),
             parts,
             labor_minutes: labor,
-            test_run_done: Some(self.test_run_done),
+            test_run_done: self.test_run_done,
             customer_trained: Some(self.customer_trained),
             rating_quality,
             rating_attitude,
-        })
+            no_parts: self.no_parts,
+            cause_at_center: self.cause_at_center,
+            ready,
+        };
+        (input, errs)
     }
 }
 
@@ -207,6 +231,12 @@ pub struct OutcomeChoice {
     pub checked: bool,
     /// The unit goes to the depot: the tick "loaner left" follows it.
     pub takes_loaner: bool,
+}
+
+/// A fault cause of the catalog as the picker offers it.
+pub struct CauseOption {
+    pub code: String,
+    pub name: String,
 }
 
 pub struct Appt {
@@ -237,22 +267,36 @@ pub struct OrderPage {
     pub has_record: bool,
     pub record_labor: String,
     pub ratings: Vec<String>,
+    /// The catalog's fault causes for the unit's product line (the picker).
+    pub causes: Vec<CauseOption>,
+    /// The saved record has everything the customer signs for: it may be signed.
+    pub filled: bool,
+    /// Marked "completed at the center" and not completed yet: the engineer may complete it.
+    pub awaits_center: bool,
+    /// A refusal, said at the top of the page with each refused field named.
+    pub summary: Vec<super::SummaryItem>,
 }
 
 impl OrderPage {
-    /// A refusal of a part of the page this state does not show (e.g. a record saved
-    /// after the visit ended): said at the top instead.
-    pub fn orphan_error(&self) -> Option<&str> {
-        let e = self.card.error.as_ref()?;
-        let on_site_open = self.on_site && !self.locked;
-        let shown = match e.form.as_str() {
-            "record" => on_site_open || self.locked,
-            "signature" => (on_site_open && self.has_record) || self.locked,
-            "complete" => self.locked && self.can_complete,
-            "addendum" => self.locked,
-            _ => true,
-        };
-        (!shown).then_some(e.message.as_str())
+    /// The refusal's sentence for the summary at the top of the page.
+    pub fn error_summary(&self) -> Option<&str> {
+        self.card.error.as_ref().map(|e| e.message.as_str())
+    }
+
+    /// The name of a fault cause code of the catalog (empty when unknown).
+    pub fn cause_name(&self, code: &str) -> &str {
+        self.causes
+            .iter()
+            .find(|c| c.code == code)
+            .map_or("", |c| c.name.as_str())
+    }
+
+    /// What the center-completion form shows: as typed before a refusal, else empty.
+    pub fn center_typed(&self, field: &str) -> &str {
+        match &self.card.error {
+            Some(e) if e.form == "center" => self.card.typed_or(field, ""),
+            _ => "",
+        }
     }
 
     pub fn part_rows(&self) -> Vec<PartLine> {
@@ -358,6 +402,27 @@ pub(super) async fn order_page(
             at: crate::shell::fmt_time(a.at),
         })
         .collect();
+    let line = v.request.unit.as_ref().map(|u| u.product_line.clone());
+    let filled = v.record.as_ref().is_some_and(|r| r.filled);
+    let awaits_center = v.record.as_ref().is_some_and(|r| r.awaits_center);
+    let causes = if (v.status.is_on_site() && !locked) || awaits_center {
+        s.app
+            .list_codes(&u.ctx, CodeKind::Cause.as_str(), line.as_deref())
+            .await?
+            .into_iter()
+            .map(|c| CauseOption {
+                name: c.name(tr.locale).to_owned(),
+                code: c.code,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let summary = card
+        .error
+        .as_ref()
+        .map(|e| e.summary(tr, &v.number))
+        .unwrap_or_default();
     let record_labor = v
         .record
         .as_ref()
@@ -380,6 +445,10 @@ pub(super) async fn order_page(
         has_record: v.record.is_some(),
         record_labor,
         ratings: (1..=5).map(|n| n.to_string()).collect(),
+        causes,
+        filled,
+        awaits_center,
+        summary,
         card,
         v,
         shell: u.shell,

@@ -8,7 +8,9 @@ use crate::extract::{Form, Path};
 use crate::pages::service::dispatch::is_page_error;
 use crate::problem::ApiError;
 use crate::shell::{FormErrors, PageError, WebUser};
-use aftersales_app::{AddendumInput, AppError, CompleteInput, SignatureInput};
+use aftersales_app::{
+    AddendumInput, AppError, CenterCompletionInput, CompleteInput, SignatureInput,
+};
 use aftersales_domain::Locale;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -30,6 +32,15 @@ async fn record_refused(
     let mut err = step_error(tr, "record", &e);
     // The use-case speaks of minutes; the form asks for hours.
     if let Some(m) = err.fields.0.remove("labor_minutes") {
+        let out_of_range = e.field_errors().is_some_and(|f| {
+            f.0.iter()
+                .any(|x| x.field == "labor_minutes" && x.code == "out_of_range")
+        });
+        let m = if out_of_range {
+            tr.t("engineer.labor_range").to_owned()
+        } else {
+            m
+        };
         err.fields.0.entry("labor_hours".into()).or_insert(m);
     }
     if matches!(e, AppError::Validation(_) | AppError::FieldConflict(_)) {
@@ -52,10 +63,24 @@ pub async fn save_record(
     Form(p): Form<Pairs>,
 ) -> Result<Response, PageError> {
     let form = RecordForm::from_pairs(&p);
-    let input = match form.input() {
-        Ok(i) => i,
-        Err(errs) => return record_refused(&s, u, &id, form, AppError::Validation(errs)).await,
-    };
+    // Saved from the form, the record is offered for signature: it must be filled.
+    let (input, form_errs) = form.input(true);
+    if !form_errs.is_empty() {
+        // Every error at once: the form's own fields and what the use-case would answer.
+        let e = match s.app.check_record(&u.ctx, &id, &input).await {
+            Ok(()) => AppError::Validation(form_errs),
+            Err(e) if is_page_error(&e) => return Err(e.into()),
+            Err(e) => match e.field_errors() {
+                Some(more) => {
+                    let mut all = form_errs;
+                    all.0.extend(more.0.iter().cloned());
+                    AppError::Validation(all)
+                }
+                None => e,
+            },
+        };
+        return record_refused(&s, u, &id, form, e).await;
+    }
     match s.app.save_record(&u.ctx, &id, &input).await {
         Ok(v) => Ok(crate::shell::redirect(&format!(
             "/m/orders/{}?done=record#signature",
@@ -83,10 +108,10 @@ pub async fn record_draft(
     let Ok(user) = &u else {
         return json_error(&u, AppError::Unauthenticated);
     };
-    let input = match RecordForm::from_pairs(&p).input() {
-        Ok(i) => i,
-        Err(errs) => return json_error(&u, AppError::Validation(errs)),
-    };
+    let (input, errs) = RecordForm::from_pairs(&p).input(false);
+    if !errs.is_empty() {
+        return json_error(&u, AppError::Validation(errs));
+    }
     match s.app.save_record(&user.ctx, &id, &input).await {
         Ok(v) => axum::Json(serde_json::json!({
             "version": v.record.as_ref().map_or(0, |r| r.version),
@@ -227,6 +252,23 @@ pub async fn complete(
     };
     let res = s.app.complete_work_order(&u.ctx, &id, &input).await;
     after_step(&s, u, &id, &p, "complete", "complete", "", res).await
+}
+
+/// Fault cause and action of a record marked "completed at the center", completed by the
+/// engineer back at the center (the office does it from the reconciliation page).
+pub async fn center(
+    State(s): State<AppState>,
+    u: WebUser,
+    Path(id): Path<String>,
+    Form(p): Form<Pairs>,
+) -> Result<Response, PageError> {
+    let input = CenterCompletionInput {
+        fault_cause_code: Some(field(&p, "fault_cause_code").to_owned()),
+        diagnosis: Some(field(&p, "diagnosis").to_owned()),
+        action_taken: Some(field(&p, "action_taken").to_owned()),
+    };
+    let res = s.app.complete_record_at_center(&u.ctx, &id, &input).await;
+    after_step(&s, u, &id, &p, "center", "center", "#record-view", res).await
 }
 
 pub async fn addendum(

@@ -25,9 +25,13 @@ fn the_record_form_reads_rows_hours_and_ticks() {
         ("labor_hours", "1,5"),
         ("test_run_done", "1"),
         ("rating_quality", "5"),
+        ("no_parts", "1"),
+        ("cause_at_center", "1"),
     ]));
     assert_eq!(f.parts.len(), 2, "the empty row is dropped");
-    let i = f.input().expect("valid");
+    let (i, errs) = f.input(true);
+    assert!(errs.is_empty(), "{errs:?}");
+    assert!(i.ready && i.no_parts && i.cause_at_center);
     assert_eq!(i.version, 3);
     assert_eq!(i.labor_minutes, Some(90));
     assert_eq!(i.parts[0].qty, 1, "a named part without a quantity is one");
@@ -42,8 +46,15 @@ fn the_record_form_reads_rows_hours_and_ticks() {
         labor_hours: "25".into(),
         ..RecordForm::default()
     };
-    let errs = bad.input().expect_err("over a day");
+    let (i, errs) = bad.input(false);
     assert_eq!(errs.0[0].field, "labor_hours");
+    assert_eq!(i.labor_minutes, None, "refused hours are left out");
+    assert!(!i.ready);
+    // The test run: yes, no, or not answered.
+    for (v, want) in [("1", Some(true)), ("0", Some(false)), ("", None)] {
+        let f = RecordForm::from_pairs(&pairs(&[("test_run_done", v)]));
+        assert_eq!(f.input(false).0.test_run_done, want, "{v:?}");
+    }
     assert_eq!(hours_of(90), "1.5");
     assert_eq!(hours_of(45), "0.75");
     assert_eq!(hours_of(120), "2");
