@@ -37,9 +37,9 @@ pub use error::AppError;
 pub use idempotency::Idempotency;
 pub use installed_base::contracts::{ContractQuery, ContractView, InspectionStep, NewContract};
 pub use installed_base::customers::{
-    COMPLETENESS_TARGET_PERCENT, Completeness, CompletenessSummary, ContactEdit, ContactView,
-    CustomerEdit, CustomerView, DuplicateHint, IncompleteView, MissingCount, NewContact,
-    NewCustomer, NewSite, PhoneView, SearchHit, SiteEdit, SiteView,
+    CALLER_NAME_MAX, COMPLETENESS_TARGET_PERCENT, Completeness, CompletenessSummary, ContactEdit,
+    ContactView, CustomerEdit, CustomerView, DuplicateHint, IncompleteView, MissingCount,
+    NewCaller, NewContact, NewCustomer, NewSite, PhoneView, SearchHit, SiteEdit, SiteView,
 };
 pub use installed_base::products::{
     AfterTermDto, CoverageDto, NewPolicy, NewProduct, PolicyVersionDto, PolicyView, ProductView,
@@ -70,9 +70,10 @@ pub use service::records::{
     RecordVerification, sample_size,
 };
 pub use service::requests::{
-    CancelInput, IntakeWarning, NamedRef, NewServiceRequest, NewVisit, OwnerChange, PriorityChange,
-    RemoteOutcome, RequestEventView, RequestNote, RequestQuery, RequestUnit, ServiceRequestView,
-    TriageInput, WorkOrderLine,
+    CancelInput, HISTORY_LIMIT, HistoryEntry, HistoryVisit, IntakeWarning, NamedRef,
+    NewServiceRequest, NewVisit, OwnerChange, PriorityChange, RemoteOutcome, RequestEventView,
+    RequestNote, RequestQuery, RequestUnit, ServiceHistory, ServiceRequestView, TriageInput,
+    WorkOrderLine,
 };
 pub use service::work_orders::{
     AddendumInput, AddendumView, AppointmentInput, AppointmentView, CompleteInput, DeclineInput,

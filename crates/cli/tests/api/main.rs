@@ -3,6 +3,7 @@
 
 mod customer_records;
 mod dispatch_ui;
+mod front_office;
 mod helpers;
 mod hostile_auth;
 mod hostile_http;
