@@ -347,6 +347,10 @@ async fn the_history_lists_requests_newest_first_with_their_visits_and_parts(app
         .await;
     assert_eq!(s, 200, "{h}");
     assert_eq!(h["items"].as_array().expect("items").len(), 1);
+    // By serial too.
+    let (s, h) = app.get("/api/v1/units/KT-0001/history", &w.agent).await;
+    assert_eq!(s, 200, "{h}");
+    assert_eq!(h["items"][0]["request"]["number"], r1["number"]);
     // Unknown records are 404, malformed ids too.
     let (s, _) = app
         .get(
@@ -363,6 +367,8 @@ async fn the_history_lists_requests_newest_first_with_their_visits_and_parts(app
         .await;
     assert_eq!(s, 404);
     let (s, _) = app.get("/api/v1/customers/nope/history", &w.agent).await;
+    assert_eq!(s, 404);
+    let (s, _) = app.get("/api/v1/units/NO-SUCH/history", &w.agent).await;
     assert_eq!(s, 404);
 
     // The pages: both requests on the customer's, with the visit, the engineer and the part.

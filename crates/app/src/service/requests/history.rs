@@ -3,8 +3,9 @@
 //! and the parts used on each visit as its service record lists them. Complaints, payments
 //! and follow-ups join when their issues add them.
 //!
-//! Who sees it: those who may read the customer record (or the unit), and of the requests
-//! only those their request scope shows (an engineer: the requests with an order of theirs).
+//! Who sees it: those who may read the customer record (or the unit) and requests, and of
+//! the requests only those their request scope shows (an engineer: the requests with an
+//! order of theirs).
 
 use super::{RequestQuery, ServiceRequestView, WorkOrderLine};
 use crate::service::work_orders::PartUsed;
@@ -51,6 +52,7 @@ impl crate::App {
         id: CustomerId,
     ) -> Result<ServiceHistory, AppError> {
         ctx.require(Permission::CustomersRead)?;
+        ctx.require(Permission::RequestsRead)?;
         match customer_store::get(self.db.pool(), id).await {
             Ok(_) => {}
             Err(aftersales_store::StoreError::NotFound) => {
@@ -69,19 +71,25 @@ impl crate::App {
         .await
     }
 
-    /// A unit's service history; see the module.
+    /// A unit's service history, the unit named by its id or its serial; see the module.
     #[tracing::instrument(skip_all)]
     pub async fn unit_service_history(
         &self,
         ctx: &Ctx,
-        id: UnitId,
+        key: &str,
     ) -> Result<ServiceHistory, AppError> {
         ctx.require(Permission::UnitsRead)?;
-        match unit_store::get(self.db.pool(), id).await {
-            Ok(_) => {}
-            Err(aftersales_store::StoreError::NotFound) => return Err(AppError::NotFound("unit")),
-            Err(e) => return Err(e.into()),
-        }
+        ctx.require(Permission::RequestsRead)?;
+        let id = match key.trim().parse::<UnitId>() {
+            Ok(id) => match unit_store::get(self.db.pool(), id).await {
+                Ok(_) => id,
+                Err(aftersales_store::StoreError::NotFound) => {
+                    return Err(AppError::NotFound("unit"));
+                }
+                Err(e) => return Err(e.into()),
+            },
+            Err(_) => self.find_unit_by_serial(ctx, key, None).await?.id,
+        };
         self.service_history(
             ctx,
             RequestQuery {

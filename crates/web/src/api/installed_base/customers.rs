@@ -10,7 +10,7 @@ use aftersales_app::{
     CompletenessSummary, CustomerEdit, CustomerView, IncompleteView, Page, SearchHit,
     ServiceHistory,
 };
-use aftersales_domain::{CustomerId, UnitId};
+use aftersales_domain::CustomerId;
 use axum::Json;
 use axum::extract::State;
 use serde::Deserialize;
@@ -116,14 +116,14 @@ pub async fn history(
 }
 
 /// A unit's service history: its requests, newest first, with their work orders and parts.
-#[utoipa::path(get, path = "/api/v1/units/{id}/history", tag = "units",
-    params(("id" = String, Path, description = "Unit id")),
+/// The unit by its id or its serial, as `GET /api/v1/units/{serial}`.
+#[utoipa::path(get, path = "/api/v1/units/{serial}/history", tag = "units",
+    params(("serial" = String, Path, description = "Unit id or serial")),
     responses((status = 200, description = "The history, newest request first.", body = ServiceHistory)))]
 pub async fn unit_history(
     State(s): State<AppState>,
     c: ApiCtx,
-    Path(id): Path<String>,
+    Path(serial): Path<String>,
 ) -> Result<Json<ServiceHistory>, ApiError> {
-    let id: UnitId = crate::api::parse_id(&id, "unit")?;
-    Ok(Json(s.app.unit_service_history(&c.ctx, id).await?))
+    Ok(Json(s.app.unit_service_history(&c.ctx, &serial).await?))
 }

@@ -324,7 +324,7 @@ pub async fn unit(
     let w = s.app.warranty_for_unit(&u.ctx, id, on, cause).await?;
     let service = history::section(
         u.tr(),
-        s.app.unit_service_history(&u.ctx, id).await,
+        s.app.unit_service_history(&u.ctx, &id.to_string()).await,
         format!("/requests?unit={id}"),
     )?;
     let tr = u.tr();
