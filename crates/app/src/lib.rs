@@ -64,16 +64,16 @@ pub use service::dispatch::{
     BOARD_MAX_JOBS, BoardBlock, BoardEngineer, BoardJob, BoardQuery, BoardView, SuggestionView,
     SuggestionsView, WorkOrderRef,
 };
+pub use service::history::{HISTORY_LIMIT, HistoryEntry, HistoryVisit, ServiceHistory};
 pub use service::portal::{PortalOverview, PortalUnit, UserCustomerInput, UserCustomerLink};
 pub use service::records::{
     CallbackInput, CallbackView, ReconLine, ReconciliationQuery, ReconciliationView,
     RecordVerification, sample_size,
 };
 pub use service::requests::{
-    CancelInput, HISTORY_LIMIT, HistoryEntry, HistoryVisit, IntakeWarning, NamedRef,
-    NewServiceRequest, NewVisit, OwnerChange, PriorityChange, RemoteOutcome, RequestEventView,
-    RequestNote, RequestQuery, RequestUnit, ServiceHistory, ServiceRequestView, TriageInput,
-    WorkOrderLine,
+    CancelInput, IntakeWarning, NamedRef, NewServiceRequest, NewVisit, OwnerChange, PriorityChange,
+    RemoteOutcome, RequestEventView, RequestNote, RequestQuery, RequestUnit, ServiceRequestView,
+    TriageInput, WorkOrderLine,
 };
 pub use service::work_orders::{
     AddendumInput, AddendumView, AppointmentInput, AppointmentView, CompleteInput, DeclineInput,

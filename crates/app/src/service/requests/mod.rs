@@ -6,20 +6,17 @@
 //! - [`intake`]: a new request from any channel (R-REQ-1, R-REQ-2);
 //! - [`triage`]: who owns it and how urgent it is, remote help or a visit (R-REQ-3, R-REQ-5);
 //! - [`closure`]: resolved, closed, cancelled, reopened;
-//! - [`views`]: a request as its page and the API show it, the list, the timeline;
-//! - [`history`]: a customer's or a unit's requests with their visits and parts (R-CUS-2).
+//! - [`views`]: a request as its page and the API show it, the list, the timeline.
 //!
 //! Here: who sees which requests, the event log writer, document numbers, and the shared
 //! steps of a change (load for a change, save, step the state machine).
 
 mod closure;
-mod history;
 mod intake;
 mod triage;
 mod views;
 
 pub use closure::{CancelInput, RequestNote};
-pub use history::{HISTORY_LIMIT, HistoryEntry, HistoryVisit, ServiceHistory};
 pub use intake::NewServiceRequest;
 pub use triage::{NewVisit, OwnerChange, PriorityChange, RemoteOutcome, TriageInput};
 pub use views::{

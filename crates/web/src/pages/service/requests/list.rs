@@ -114,7 +114,6 @@ pub async fn list(
         created_to: day_bound(&f.to, true),
         cursor: opt(&f.cursor),
         limit: Some(50),
-        ..Default::default()
     };
     let (items, next, errors) = match s.app.list_service_requests(&u.ctx, &q).await {
         Ok(p) => (p.items, p.next_cursor, FormErrors::default()),

@@ -7,7 +7,7 @@
 //! the requests only those their request scope shows (an engineer: the requests with an
 //! order of theirs).
 
-use super::{RequestQuery, ServiceRequestView, WorkOrderLine};
+use crate::service::requests::{RequestQuery, ServiceRequestView, WorkOrderLine};
 use crate::service::work_orders::PartUsed;
 use crate::{AppError, Ctx};
 use aftersales_domain::{CustomerId, Permission, UnitId};
