@@ -40,9 +40,9 @@ pub use error::AppError;
 pub use idempotency::Idempotency;
 pub use installed_base::contracts::{ContractQuery, ContractView, InspectionStep, NewContract};
 pub use installed_base::customers::{
-    COMPLETENESS_TARGET_PERCENT, Completeness, CompletenessSummary, ContactEdit, ContactView,
-    CustomerEdit, CustomerView, DuplicateHint, IncompleteView, MissingCount, NewContact,
-    NewCustomer, NewSite, PhoneView, SearchHit, SiteEdit, SiteView,
+    CALLER_NAME_MAX, COMPLETENESS_TARGET_PERCENT, Completeness, CompletenessSummary, ContactEdit,
+    ContactView, CustomerEdit, CustomerView, DuplicateHint, IncompleteView, MissingCount,
+    NewCaller, NewContact, NewCustomer, NewSite, PhoneView, SearchHit, SiteEdit, SiteView,
 };
 pub use installed_base::products::{
     AfterTermDto, CoverageDto, NewPolicy, NewProduct, PolicyVersionDto, PolicyView, ProductView,
@@ -72,6 +72,7 @@ pub use service::dispatch::{
     BOARD_MAX_JOBS, BoardBlock, BoardEngineer, BoardJob, BoardQuery, BoardView, SuggestionView,
     SuggestionsView, WorkOrderRef,
 };
+pub use service::history::{HISTORY_LIMIT, HistoryEntry, HistoryVisit, ServiceHistory};
 pub use service::portal::{PortalOverview, PortalUnit, UserCustomerInput, UserCustomerLink};
 pub use service::records::{
     CallbackInput, CallbackView, ReconLine, ReconciliationQuery, ReconciliationView,

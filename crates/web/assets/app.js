@@ -55,7 +55,13 @@
     var input = e.target.closest && e.target.closest('[data-enter-opens-first]');
     if (!input || e.key !== 'Enter') { return; }
     var first = document.querySelector(input.getAttribute('data-enter-opens-first'));
-    if (first) { e.preventDefault(); window.location.href = first.href; }
+    // Results for another query (typed faster than they arrive) are not the ones meant:
+    // with `data-enter-open`, the server opens the first hit of what is typed now.
+    var box = input.getAttribute('data-results') && document.querySelector(input.getAttribute('data-results'));
+    var current = !box || (box.getAttribute('data-q') || '').trim() === input.value.trim();
+    if (first && current) { e.preventDefault(); window.location.href = first.href; return; }
+    var open = input.getAttribute('data-enter-open');
+    if (open && input.value.trim()) { e.preventDefault(); window.location.href = open + encodeURIComponent(input.value.trim()); }
   });
   // Copy buttons (e.g. a new API token).
   document.addEventListener('click', function (e) {

@@ -260,7 +260,22 @@ async fn a_likely_duplicate_is_pointed_out_and_completeness_is_measured(app: Tes
             .expect("list")
             .is_empty()
     );
-    let second = customer(&app, &agent, "赵敏敏", "137-0000-1234", "别处").await;
+    // The same number is refused until the agent confirms it is someone else
+    // (tests/api/front_office.rs has the details).
+    let body = |confirm: bool| {
+        json!({"kind": "individual", "name": "赵敏敏", "region_code": "210102",
+            "contacts": [{"name": "赵敏敏", "phones": ["137-0000-1234"]}],
+            "sites": [{"address": "别处", "region_code": "210102"}], "confirm_duplicate": confirm})
+    };
+    let (s, b) = app
+        .send("POST", "/api/v1/customers", &agent, Some(body(false)))
+        .await;
+    assert_eq!(s, 409, "{b}");
+    assert_eq!(b["errors"][0]["code"], "duplicate_phone");
+    let (s, second) = app
+        .send("POST", "/api/v1/customers", &agent, Some(body(true)))
+        .await;
+    assert_eq!(s, 201, "{second}");
     assert_eq!(second["likely_duplicates"][0]["number"], first["number"]);
     assert_eq!(second["likely_duplicates"][0]["matched"], "phone");
     let (s, bare) = app

@@ -4,6 +4,7 @@
 mod booking;
 mod customer_records;
 mod dispatch_ui;
+mod front_office;
 mod helpers;
 mod hostile_auth;
 mod hostile_http;

@@ -46,6 +46,7 @@ const REQ_READ: &[&str] = &[
     "partner",
     "customer",
 ];
+const HISTORY: &[&str] = &["admin", "agent", "dispatcher", "engineer", "manager"];
 const REQ_CREATE: &[&str] = &["admin", "agent", "dispatcher", "manager", "customer"];
 const DISPATCHERS: &[&str] = &["admin", "dispatcher", "manager"];
 const FIELD: &[&str] = &["engineer", "partner"];
@@ -333,6 +334,22 @@ const CASES: &[Case] = &[
         method: "GET",
         template: "/api/v1/customers/completeness",
         allowed: STAFF,
+    },
+    Case {
+        method: "GET",
+        template: "/api/v1/customers/by-phone",
+        allowed: STAFF,
+    },
+    // A service history: the record and its requests (the warehouse reads no requests).
+    Case {
+        method: "GET",
+        template: "/api/v1/customers/{id}/history",
+        allowed: HISTORY,
+    },
+    Case {
+        method: "GET",
+        template: "/api/v1/units/{serial}/history",
+        allowed: HISTORY,
     },
     Case {
         method: "GET",
@@ -842,6 +859,7 @@ async fn every_role_gets_exactly_the_api_operations_of_the_matrix(app: TestApp) 
                 .replace("{serial}", "NOSUCH");
             let path = match c.template {
                 "/api/v1/search" => format!("{path}?q=zz"),
+                "/api/v1/customers/by-phone" => format!("{path}?phone=13800138000"),
                 "/api/v1/org-units/covering" => format!("{path}?region=210102"),
                 "/api/v1/catalog/codes" => format!("{path}?kind=nope"),
                 _ => path,

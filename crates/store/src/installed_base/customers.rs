@@ -352,6 +352,25 @@ pub async fn by_phone_digits<'e, E: Executor<'e, Database = Any> + Copy>(
     rows.into_iter().map(record).collect()
 }
 
+/// Customers having a phone with exactly these digits (as stored: separators and a +86
+/// dropped), by number: the owners of a number before a new record is filed with it.
+pub async fn by_phone_exact<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    digits: &str,
+    limit: i64,
+) -> Result<Vec<CustomerRecord>, StoreError> {
+    let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLS} FROM customers c WHERE c.id IN \
+         (SELECT p.customer_id FROM customer_phones p WHERE p.digits = $1) \
+         ORDER BY c.number LIMIT $2"
+    )))
+    .bind(digits)
+    .bind(limit)
+    .fetch_all(e)
+    .await?;
+    rows.into_iter().map(record).collect()
+}
+
 /// Customers whose name, company or pinyin initials contain `text` (lower case), or whose
 /// number is `text` in capitals. Runs two queries, hence an executor that can be used
 /// twice (the pool).

@@ -54,6 +54,9 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
             customers::update_customer
         ))
         .routes(routes!(customers::incomplete))
+        .routes(routes!(customers::by_phone))
+        .routes(routes!(customers::history))
+        .routes(routes!(customers::unit_history))
         .routes(routes!(customers::completeness))
         .routes(routes!(installed_base::search))
         .routes(routes!(

@@ -163,6 +163,8 @@ pub(super) fn prepare_customer(r: &RowCells, line: u32) -> Candidate<CustomerCan
         notes: r.text("notes"),
         contacts,
         sites,
+        // Imports judge duplicates themselves (their own rules, see the module).
+        confirm_duplicate: false,
     };
     match input.parse() {
         Ok(valid) => {

@@ -286,6 +286,8 @@ fn individual(rng: &mut Rng, phones: &mut Phones, name: String) -> Draft {
                 phones: numbers,
             }],
             sites,
+            // The demo adds its records beside whatever is already on file.
+            confirm_duplicate: true,
         },
         district: di,
         models: HOUSEHOLD_MODELS,
@@ -332,6 +334,8 @@ fn company(rng: &mut Rng, phones: &mut Phones, trade: &str) -> Draft {
             notes: None,
             contacts,
             sites,
+            // The demo adds its records beside whatever is already on file.
+            confirm_duplicate: true,
         },
         district: di,
         models: ind.models,

@@ -111,6 +111,9 @@ impl CustomerEdit {
                     longitude: s.longitude,
                 })
                 .collect(),
+            // Read only for the record's field rules; an edit's shared phone stays a
+            // warning (likely duplicates), as the record is the customer's already.
+            confirm_duplicate: true,
         }
     }
 }

@@ -2,16 +2,19 @@
 //! sites; likely duplicates; completeness; the agent's search box.
 //!
 //! The folder: `record` (the input of a new record, its rules and the rows that store it),
-//! `edit` (changing a record as a whole), `search` (the agent's search box), `completeness`
+//! `edit` (changing a record as a whole), `search` (the agent's search box), `caller` (a new
+//! caller filed from the console), `completeness`
 //! (R-CUS-3: per record and for all), `duplicates` (records that look like the same
 //! customer), and here the record as read, creating it and its units and history.
 
+mod caller;
 mod completeness;
 mod duplicates;
 mod edit;
 mod record;
 mod search;
 
+pub use caller::{CALLER_NAME_MAX, NewCaller};
 pub use completeness::{
     COMPLETENESS_TARGET_PERCENT, Completeness, CompletenessSummary, IncompleteView, MissingCount,
 };
@@ -25,7 +28,7 @@ use crate::{AppError, Ctx, Idempotency, Page, cursor};
 use aftersales_domain::audit::{AuditAction, AuditEntity};
 use aftersales_domain::installed_base::{CustomerKind, Phone};
 use aftersales_domain::region::RegionCode;
-use aftersales_domain::{CustomerId, Permission};
+use aftersales_domain::{CustomerId, FieldError, FieldErrors, Permission};
 use aftersales_store::{installed_base::customers as store, installed_base::units as unit_store};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -97,6 +100,13 @@ impl crate::App {
             return Ok(v);
         }
         let valid = input.parse().map_err(record::refused)?;
+        if !input.confirm_duplicate {
+            let mut conn = self.db.acquire().await?;
+            let taken = duplicate_phones(&mut conn, &valid).await?;
+            if !taken.is_empty() {
+                return Err(AppError::FieldConflict(taken));
+            }
+        }
         let now = self.now();
         let id = CustomerId::new();
         let r = async {
@@ -271,6 +281,42 @@ impl crate::App {
         }
         Ok(out)
     }
+}
+
+/// A fault `duplicate_phone` on every phone of a new record that is already on another
+/// customer's record (the stored digits compared: separators and +86 dropped). A conflict
+/// with what is on file, so it comes back as `FieldConflict` (409).
+async fn duplicate_phones(
+    conn: &mut aftersales_store::Conn,
+    valid: &ValidCustomer,
+) -> Result<FieldErrors, AppError> {
+    let mut digits: Vec<String> = valid
+        .contacts
+        .iter()
+        .flat_map(|(_, _, phones)| phones.iter().map(|p| p.digits().to_owned()))
+        .collect();
+    let mut errs = FieldErrors::new();
+    if digits.is_empty() {
+        return Ok(errs);
+    }
+    digits.sort();
+    digits.dedup();
+    let taken: std::collections::HashSet<String> = store::owners_of_phones(&mut *conn, &digits)
+        .await?
+        .into_iter()
+        .map(|(d, _, _)| d)
+        .collect();
+    for (i, (_, _, phones)) in valid.contacts.iter().enumerate() {
+        for (j, p) in phones.iter().enumerate() {
+            if taken.contains(p.digits()) {
+                errs.push(FieldError::new(
+                    format!("contacts[{i}].phones[{j}]"),
+                    "duplicate_phone",
+                ));
+            }
+        }
+    }
+    Ok(errs)
 }
 
 /// A stored phone number grouped for reading aloud. Every number is checked when written; one

@@ -69,6 +69,12 @@ pub struct NewCustomer {
     pub contacts: Vec<NewContact>,
     #[serde(default)]
     pub sites: Vec<NewSite>,
+    /// File the record even though one of its phones is already on another customer's
+    /// record. Without it such a record is refused (409, `duplicate_phone` on each phone
+    /// concerned), so a caller is not filed twice; `GET /api/v1/customers/by-phone` lists
+    /// who has the number.
+    #[serde(default)]
+    pub confirm_duplicate: bool,
 }
 
 fn region(field: &str, s: Option<&str>, errs: &mut FieldErrors) -> Option<Option<RegionCode>> {

@@ -100,3 +100,36 @@ impl crate::App {
         Ok(hits)
     }
 }
+
+impl crate::App {
+    /// The customers who already have this phone number (exactly, compared as stored
+    /// digits: separators and a +86 dropped), by number: the check before a new record is
+    /// filed with it. A number that is not a phone number has no owners.
+    #[tracing::instrument(skip_all)]
+    pub async fn customers_with_phone(
+        &self,
+        ctx: &Ctx,
+        phone: &str,
+    ) -> Result<Vec<SearchHit>, AppError> {
+        ctx.require(Permission::CustomersRead)?;
+        let phone = Phone::parse("phone", phone).map_err(AppError::invalid)?;
+        let pool = self.db.pool();
+        let mut hits = Vec::new();
+        for c in store::by_phone_exact(pool, phone.digits(), 20).await? {
+            let phones = store::phones(pool, c.id).await?;
+            hits.push(SearchHit {
+                customer_id: c.id,
+                number: c.number,
+                name: c.name,
+                company: c.company,
+                matched: SearchMatch::Phone,
+                phone: phones
+                    .iter()
+                    .find(|p| p.digits == phone.digits())
+                    .or(phones.first())
+                    .map(|p| display_phone(&p.number)),
+            });
+        }
+        Ok(hits)
+    }
+}

@@ -45,6 +45,11 @@ pub struct CustomerForm {
     pub notes: String,
     pub contacts: Vec<ContactLine>,
     pub sites: Vec<SiteLine>,
+    /// A new record is filed although a phone of it is already on file (ticked after the
+    /// refusal that offered it).
+    pub confirm_duplicate: bool,
+    /// The last submit was refused for a phone already on file: offer the confirmation.
+    pub offer_confirm: bool,
 }
 
 impl CustomerForm {
@@ -81,6 +86,8 @@ impl CustomerForm {
                     region_code: s.region_code.clone().unwrap_or_default(),
                 })
                 .collect(),
+            confirm_duplicate: false,
+            offer_confirm: false,
         }
     }
 
@@ -98,6 +105,7 @@ impl CustomerForm {
                 "company" => f.company = v.clone(),
                 "region_code" => f.region_code = v.clone(),
                 "notes" => f.notes = v.clone(),
+                "confirm_duplicate" => f.confirm_duplicate = v == "1",
                 _ => {
                     let mut parts = k.splitn(3, '.');
                     let (Some(list), Some(i), Some(field)) =
@@ -193,6 +201,7 @@ impl CustomerForm {
                     longitude: None,
                 })
                 .collect(),
+            confirm_duplicate: self.confirm_duplicate,
         }
     }
 
@@ -352,7 +361,7 @@ pub async fn create_customer(
     u: WebUser,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
-    let form = CustomerForm::from_pairs(&pairs);
+    let mut form = CustomerForm::from_pairs(&pairs);
     match s
         .app
         .create_customer(&u.ctx, &form.new_customer(), None)
@@ -361,7 +370,9 @@ pub async fn create_customer(
         Ok(c) => {
             Ok(crate::shell::redirect(&format!("/customers/{}?saved=1", c.id)).into_response())
         }
-        Err(AppError::Validation(errs) | AppError::FieldConflict(errs)) => {
+        Err(e @ (AppError::Validation(_) | AppError::FieldConflict(_))) => {
+            let errs = e.field_errors().cloned().unwrap_or_default();
+            form.offer_confirm = errs.0.iter().any(|x| x.code == "duplicate_phone");
             let errors = FormErrors::from_fields(&errs, u.tr());
             form_page(u, None, form, errors, StatusCode::UNPROCESSABLE_ENTITY)
         }

@@ -1,6 +1,7 @@
 //! The agent's pages: find a customer while the caller talks, the customer's page with
 //! units and history, and a unit's page with its warranty decision.
 
+use super::history::{self, HistorySection};
 use crate::AppState;
 use crate::extract::{Path, Query};
 use crate::shell::{PageError, Shell, WebUser};
@@ -86,6 +87,8 @@ pub struct CustomerPage {
     pub units: Vec<UnitLine>,
     pub contracts: Vec<ContractView>,
     pub history: Vec<AuditView>,
+    /// The customer's requests and visits; none for a reader who may not see requests.
+    pub service: Option<HistorySection>,
     pub can_manage: bool,
     pub saved: bool,
 }
@@ -236,6 +239,11 @@ pub async fn customer(
         lines.push(UnitLine { unit, warranty });
     }
     let history = s.app.customer_history(&u.ctx, id).await?;
+    let service = history::section(
+        u.tr(),
+        s.app.customer_service_history(&u.ctx, id).await,
+        format!("/requests?customer={id}"),
+    )?;
     let contracts = s
         .app
         .list_contracts(
@@ -256,6 +264,7 @@ pub async fn customer(
         units: lines,
         contracts,
         history,
+        service,
     }
     .into_response())
 }
@@ -275,6 +284,8 @@ pub struct UnitPage {
     pub on: String,
     pub cause: String,
     pub causes: Vec<(String, String)>,
+    /// The unit's requests and visits; none for a reader who may not see requests.
+    pub service: Option<HistorySection>,
 }
 
 impl UnitPage {
@@ -312,6 +323,11 @@ pub async fn unit(
             .unwrap_or_else(|_| today(&s));
     let cause = Cause::parse(f.cause.trim()).unwrap_or(Cause::NormalFailure);
     let w = s.app.warranty_for_unit(&u.ctx, id, on, cause).await?;
+    let service = history::section(
+        u.tr(),
+        s.app.unit_service_history(&u.ctx, &id.to_string()).await,
+        format!("/requests?unit={id}"),
+    )?;
     let tr = u.tr();
     let causes = Cause::ALL
         .iter()
@@ -331,6 +347,7 @@ pub async fn unit(
         on: on.to_string(),
         cause: cause.as_str().to_owned(),
         causes,
+        service,
     }
     .into_response())
 }

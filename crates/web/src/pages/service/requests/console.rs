@@ -10,17 +10,16 @@ use crate::AppState;
 use crate::extract::{Form, IdempotentForm, Query};
 use crate::shell::{FormErrors, PageError, Shell, WebUser, encode_component};
 use aftersales_app::{
-    AppError, CatalogCode, CustomerView, NewContact, NewCustomer, NewServiceRequest, NewSite,
-    RequestQuery, ServiceRequestView, UnitView, WarrantyView, WorkOrderLine,
+    AppError, CALLER_NAME_MAX, CatalogCode, CustomerView, NewCaller, NewServiceRequest,
+    RequestQuery, SearchHit, ServiceRequestView, UnitView, WarrantyView, WorkOrderLine,
 };
-use aftersales_domain::installed_base::{CustomerKind, SearchMatch, Serial};
+use aftersales_domain::installed_base::{Phone, SearchMatch, Serial};
 use aftersales_domain::service::{Channel, CodeKind, Priority, RequestKind, RequestStatus};
 use aftersales_domain::warranty::Cause;
 use aftersales_domain::{FieldErrors, Permission};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
@@ -76,6 +75,37 @@ pub struct NewCallerForm {
     pub phone: String,
     pub address: String,
     pub region_code: String,
+    /// `1` when the agent ticked "someone else, file anyway" after a duplicate warning.
+    pub confirm_duplicate: String,
+}
+
+impl NewCallerForm {
+    /// The form opened from a search that found nobody: a query that reads as a phone
+    /// number goes to the phone field, anything else to the name.
+    fn from_search(q: &str) -> Self {
+        let q = q.trim();
+        if Phone::parse("phone", q).is_ok() {
+            Self {
+                phone: q.to_owned(),
+                ..Default::default()
+            }
+        } else {
+            Self {
+                name: q.to_owned(),
+                ..Default::default()
+            }
+        }
+    }
+
+    fn input(&self) -> NewCaller {
+        NewCaller {
+            name: self.name.clone(),
+            phone: self.phone.clone(),
+            address: self.address.clone(),
+            region_code: self.region_code.clone(),
+            confirm_duplicate: self.confirm_duplicate == "1",
+        }
+    }
 }
 
 #[derive(Template, WebTemplate)]
@@ -98,6 +128,10 @@ pub struct ConsolePage {
     pub filed: Option<Filed>,
     pub caller: NewCallerForm,
     pub caller_errors: FormErrors,
+    /// The new caller's form is shown (opened from a search, or refused).
+    pub caller_open: bool,
+    /// The customers who already have the typed phone, after a refused new caller.
+    pub phone_owners: Vec<SearchHit>,
     pub can_create_customer: bool,
 }
 
@@ -163,18 +197,23 @@ impl ConsolePage {
         self.shell.tr.t_dyn(&format!("warranty.charge.{c}"))
     }
 
-    /// The caller's field error of the compact customer form (the use-case names the
-    /// contact's phone `contacts[0].phones[0]`, the site's address `sites[0].address`).
+    /// The caller's field error of the compact customer form.
     pub fn caller_error(&self, field: &str) -> Option<String> {
-        let keys: &[&str] = match field {
-            "name" => &["name", "contacts[0].name"],
-            "phone" => &["contacts[0].phones[0]", "contacts[0].phones"],
-            "address" => &["sites[0].address", "sites"],
-            "region_code" => &["sites[0].region_code", "region_code"],
-            _ => &[],
-        };
-        keys.iter()
-            .find_map(|k| self.caller_errors.of(k).map(str::to_owned))
+        self.caller_errors.of(field).map(str::to_owned)
+    }
+
+    /// The typed phone, for the search box of the console a picked owner opens.
+    pub fn caller_phone_encoded(&self) -> String {
+        encode_component(self.caller.phone.trim())
+    }
+
+    pub fn caller_name_max(&self) -> usize {
+        CALLER_NAME_MAX
+    }
+
+    /// The form's first field to type in: the phone when the name is there, else the name.
+    pub fn caller_focus_phone(&self) -> bool {
+        !self.caller.name.trim().is_empty() && self.caller.phone.trim().is_empty()
     }
 }
 
@@ -188,6 +227,8 @@ pub struct ConsoleQuery {
     serial: String,
     filed: String,
     new_caller: String,
+    /// Enter pressed before the results arrived: open the first hit of `q` at once.
+    open: String,
 }
 
 /// The console files requests for any customer: the permission of that use-case.
@@ -223,7 +264,12 @@ async fn console_hits(s: &AppState, u: &WebUser, q: &str) -> Result<Vec<ConsoleH
     }
     let hits = s.app.search_customers(&u.ctx, q, 10).await?;
     for h in hits {
-        let mut href = format!("/console?customer={}", h.customer_id);
+        // The query stays in the search box after the customer is opened.
+        let mut href = format!(
+            "/console?customer={}&q={}",
+            h.customer_id,
+            encode_component(q.trim())
+        );
         if h.matched == SearchMatch::Serial {
             href.push_str(&format!("&serial={}", encode_component(q.trim())));
         }
@@ -253,7 +299,7 @@ async fn console_page(
     form: Option<RequestForm>,
     errors: FormErrors,
     filed: Option<Filed>,
-    caller: NewCallerForm,
+    caller: Option<NewCallerForm>,
     caller_errors: FormErrors,
 ) -> Result<ConsolePage, PageError> {
     let tr = u.tr();
@@ -283,8 +329,10 @@ async fn console_page(
         alert: (!errors.is_empty()).then(|| tr.t("error.validation_failed").to_owned()),
         errors,
         filed,
-        caller,
+        caller_open: caller.is_some(),
+        caller: caller.unwrap_or_default(),
         caller_errors,
+        phone_owners: Vec::new(),
         can_create_customer: u.actor.role.can(Permission::CustomersManage),
         shell: Shell::bare(tr),
     };
@@ -460,18 +508,23 @@ pub async fn console(
     if !can_use_console(&u) {
         return Err(AppError::Forbidden.into());
     }
+    if !q.open.is_empty() && !q.q.trim().is_empty() {
+        match console_hits(&s, &u, &q.q).await {
+            Ok(hits) => {
+                if let Some(first) = hits.first() {
+                    return Ok(crate::shell::redirect(&first.href).into_response());
+                }
+            }
+            // A query the search refuses finds nobody: the page says so.
+            Err(AppError::Validation(_)) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
     let filed = match q.filed.trim() {
         "" => None,
         number => filed(&s, &u, number).await?,
     };
-    let caller = NewCallerForm {
-        name: if q.new_caller.is_empty() {
-            String::new()
-        } else {
-            q.q.clone()
-        },
-        ..Default::default()
-    };
+    let caller = (!q.new_caller.is_empty()).then(|| NewCallerForm::from_search(&q.q));
     let page = console_page(
         &s,
         u,
@@ -554,7 +607,7 @@ pub async fn file_request(
                 Some(f),
                 errors,
                 None,
-                NewCallerForm::default(),
+                None,
                 FormErrors::default(),
             )
             .await?;
@@ -565,7 +618,8 @@ pub async fn file_request(
 }
 
 /// A new caller: a short record (name, phone, address, region), then back to the console
-/// with it chosen.
+/// with it chosen. A phone already on file comes back with its owners to pick from, and
+/// a box to tick when the caller is someone else.
 pub async fn new_caller(
     State(s): State<AppState>,
     u: WebUser,
@@ -574,34 +628,24 @@ pub async fn new_caller(
     if !can_use_console(&u) {
         return Err(AppError::Forbidden.into());
     }
-    let input = NewCustomer {
-        kind: CustomerKind::Individual.as_str().into(),
-        name: f.name.clone(),
-        company: None,
-        region_code: opt(&f.region_code),
-        notes: None,
-        contacts: vec![NewContact {
-            name: f.name.clone(),
-            title: None,
-            phones: opt(&f.phone).into_iter().collect(),
-        }],
-        sites: if f.address.trim().is_empty() && f.region_code.trim().is_empty() {
-            Vec::new()
-        } else {
-            vec![NewSite {
-                label: None,
-                address: f.address.clone(),
-                region_code: opt(&f.region_code),
-                latitude: None,
-                longitude: None,
-            }]
-        },
-    };
-    match s.app.create_customer(&u.ctx, &input, None).await {
-        Ok(c) => Ok(crate::shell::redirect(&format!("/console?customer={}", c.id)).into_response()),
-        Err(AppError::Validation(errs) | AppError::FieldConflict(errs)) => {
+    match s.app.file_new_caller(&u.ctx, &f.input(), None).await {
+        Ok(c) => Ok(crate::shell::redirect(&format!(
+            "/console?customer={}&q={}",
+            c.id,
+            encode_component(f.phone.trim())
+        ))
+        .into_response()),
+        Err(e @ (AppError::Validation(_) | AppError::FieldConflict(_))) => {
+            let status = crate::problem::status_of(&e);
+            let errs = e.field_errors().cloned().unwrap_or_default();
+            let taken = errs.0.iter().any(|x| x.code == "duplicate_phone");
             let errors = FormErrors::from_fields(&errs, u.tr());
-            let page = console_page(
+            let owners = if taken {
+                s.app.customers_with_phone(&u.ctx, &f.phone).await?
+            } else {
+                Vec::new()
+            };
+            let mut page = console_page(
                 &s,
                 u,
                 String::new(),
@@ -611,11 +655,12 @@ pub async fn new_caller(
                 None,
                 FormErrors::default(),
                 None,
-                f,
+                Some(f),
                 errors,
             )
             .await?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+            page.phone_owners = owners;
+            Ok((status, page).into_response())
         }
         Err(e) => Err(e.into()),
     }

@@ -1,5 +1,5 @@
 //! The list of requests with its filters (status, owner, service unit, created between,
-//! number).
+//! number, one customer's or one unit's).
 
 use super::{
     Pick, can_list, day_bound, opt, request_status_label, unfinished_statuses, wo_status_label,
@@ -8,7 +8,7 @@ use crate::AppState;
 use crate::extract::Query;
 use crate::shell::{FormErrors, PageError, Shell, WebUser, encode_component};
 use aftersales_app::{AppError, OrgUnitView, RequestQuery, ServiceRequestView, WorkOrderLine};
-use aftersales_domain::service::RequestStatus;
+use aftersales_domain::service::{Priority, RequestStatus};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
@@ -25,6 +25,10 @@ pub struct ListForm {
     pub from: String,
     pub to: String,
     pub number: String,
+    /// One customer's requests (the customer page links here).
+    pub customer: String,
+    /// One unit's requests (the unit page links here).
+    pub unit: String,
     pub cursor: String,
 }
 
@@ -37,6 +41,9 @@ pub struct RequestsPage {
     pub org_units: Vec<crate::shell::Choice>,
     pub next_url: Option<String>,
     pub errors: FormErrors,
+    /// The customer the list is narrowed to: (name and number, their page), when the reader
+    /// may see the record.
+    pub customer: Option<(String, String)>,
 }
 
 impl RequestsPage {
@@ -50,6 +57,20 @@ impl RequestsPage {
 
     pub fn kind(&self, k: &str) -> String {
         self.shell.tr.t_dyn(&format!("requests.kind.{k}"))
+    }
+
+    pub fn priority(&self, p: &str) -> String {
+        self.shell.tr.t_dyn(&format!("requests.priority.{p}"))
+    }
+
+    /// The priority's badge: the two that ask for haste stand out, normal is plain.
+    pub fn priority_class(&self, p: &str) -> &'static str {
+        match Priority::parse(p) {
+            Some(Priority::Urgent) => "badge prio-urgent",
+            Some(Priority::High) => "badge prio-high",
+            Some(Priority::Low) => "badge prio-low",
+            Some(Priority::Normal) | None => "badge",
+        }
     }
 
     /// The status filter's choices (value, words): each status, then the unfinished ones
@@ -87,11 +108,12 @@ pub async fn list(
         owner_id: (f.owner == "me").then(|| u.actor.id.to_string()),
         org_unit_id: opt(&f.org_unit_id),
         number: opt(&f.number),
+        customer_id: opt(&f.customer),
+        unit_id: opt(&f.unit),
         created_from: day_bound(&f.from, false),
         created_to: day_bound(&f.to, true),
         cursor: opt(&f.cursor),
         limit: Some(50),
-        ..Default::default()
     };
     let (items, next, errors) = match s.app.list_service_requests(&u.ctx, &q).await {
         Ok(p) => (p.items, p.next_cursor, FormErrors::default()),
@@ -108,21 +130,36 @@ pub async fn list(
     };
     let next_url = next.map(|c| {
         format!(
-            "/requests?status={}&owner={}&org_unit_id={}&from={}&to={}&number={}&cursor={c}",
+            "/requests?status={}&owner={}&org_unit_id={}&from={}&to={}&number={}&customer={}&unit={}&cursor={c}",
             encode_component(&f.status),
             encode_component(&f.owner),
             encode_component(&f.org_unit_id),
             encode_component(&f.from),
             encode_component(&f.to),
             encode_component(&f.number),
+            encode_component(&f.customer),
+            encode_component(&f.unit),
         )
     });
+    let customer = match f.customer.trim().parse() {
+        Ok(id) => match s.app.get_customer(&u.ctx, id).await {
+            Ok(c) => Some((
+                format!("{} {}", c.name, c.number),
+                format!("/customers/{}", c.id),
+            )),
+            // The list itself says what the reader may see; the name is a courtesy.
+            Err(AppError::Forbidden | AppError::NotFound(_)) => None,
+            Err(e) => return Err(e.into()),
+        },
+        Err(_) => None,
+    };
     Ok(RequestsPage {
         org_units: crate::pages::network::org::unit_choices(&org_units),
         f,
         items,
         next_url,
         errors,
+        customer,
         shell: u.shell,
     }
     .into_response())
