@@ -25,7 +25,7 @@ async function signIn(page, base, username) {
   await page.goto(`${base}/login`);
   await page.fill('#login-form input[name=username]', username);
   await page.fill('#login-form input[name=password]', DEMO_PASSWORD);
-  await Promise.all([page.waitForURL((u) => u.pathname === '/'), page.click('#login-form button[type=submit]')]);
+  await Promise.all([page.waitForURL((u) => u.pathname !== '/login'), page.click('#login-form button[type=submit]')]);
 }
 
 async function submitAndWait(page, selector, urlPart) {
