@@ -174,6 +174,17 @@ pub fn nav_for(role: Role) -> Vec<NavArea> {
     groups
 }
 
+/// Who acted, as the reader says it: a person by their name (data), the system's own
+/// processes (the app names them `system:<process>`) as "系统" / "System".
+pub fn actor_words(tr: impl std::borrow::Borrow<Tr>, name: impl AsRef<str>) -> String {
+    let name = name.as_ref();
+    if name.starts_with("system:") {
+        tr.borrow().t("common.system").to_owned()
+    } else {
+        name.to_owned()
+    }
+}
+
 pub fn encode_component(s: &str) -> String {
     let mut out = String::new();
     for b in s.bytes() {

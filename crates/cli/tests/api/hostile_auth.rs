@@ -626,7 +626,9 @@ async fn a_password_change_ends_every_other_credential(app: TestApp) {
     let a = web.get(&app, "/me/password").await;
     assert_eq!(a.status, 303, "the web session ended");
     assert!(
-        a.location.as_deref().is_some_and(|l| l.starts_with("/login")),
+        a.location
+            .as_deref()
+            .is_some_and(|l| l.starts_with("/login")),
         "{:?}",
         a.location
     );
@@ -677,7 +679,11 @@ async fn a_password_change_on_the_page_keeps_only_this_session(app: TestApp) {
     assert!(a.body.contains("id=\"password-changed\""), "{}", a.body);
     let gone = there.get(&app, "/me/password").await;
     assert_eq!(gone.status, 303, "the other session ended");
-    assert!(gone.location.as_deref().is_some_and(|l| l.starts_with("/login")));
+    assert!(
+        gone.location
+            .as_deref()
+            .is_some_and(|l| l.starts_with("/login"))
+    );
     assert_eq!(app.get("/api/v1/me", &login).await.0, 401);
     assert_eq!(app.get("/api/v1/me", &personal).await.0, 401);
     let entry = last_audit(&app, "dispatcher", "change_password").await;
@@ -713,7 +719,11 @@ async fn an_admin_reset_ends_every_credential_of_the_user(app: TestApp) {
     assert_eq!(app.get("/api/v1/me", &personal).await.0, 401);
     let gone = web.get(&app, "/me/password").await;
     assert_eq!(gone.status, 303);
-    assert!(gone.location.as_deref().is_some_and(|l| l.starts_with("/login")));
+    assert!(
+        gone.location
+            .as_deref()
+            .is_some_and(|l| l.starts_with("/login"))
+    );
     assert_eq!(app.get("/api/v1/me", &admin).await.0, 200);
     assert_eq!(
         app.get("/api/v1/me", &admin_other).await.0,

@@ -289,6 +289,11 @@ pub struct UnitPage {
 }
 
 impl UnitPage {
+    /// Made by us (the record says `self`): named in words, not by the stored mark.
+    pub fn own_make(&self) -> bool {
+        self.unit.manufacturer == aftersales_app::OWN_MANUFACTURER
+    }
+
     pub fn charge_label(&self, c: &str) -> String {
         self.shell.tr.t_dyn(&format!("warranty.charge.{c}"))
     }
