@@ -634,6 +634,28 @@ async fn fault_cause_and_action_completed_at_the_center_stay_off_the_customers_c
         ]),
         "{b}"
     );
+    // The office's form on the reconciliation page: refused beside the fields, what was
+    // typed kept; then completed.
+    let csrf = browser.csrf("/reconciliation").await;
+    let path = format!("/reconciliation/{id}/center");
+    let (s, html, _) = browser
+        .post(
+            &path,
+            &[
+                ("_csrf", &csrf),
+                ("fault_cause_code", "C-AC-CAP"),
+                ("diagnosis", "线路被改"),
+                ("action_taken", " "),
+            ],
+        )
+        .await;
+    assert_eq!(s, 422, "{html}");
+    assert!(html.contains("id=\"error-summary\""), "said at the top");
+    assert!(
+        html.contains(">线路被改</textarea>"),
+        "what was typed stays"
+    );
+    assert!(html.contains("必填"), "the action is required");
     let (s, b) = center(
         &app,
         &id,
