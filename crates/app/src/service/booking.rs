@@ -373,7 +373,7 @@ impl crate::App {
             return Err(AppError::Conflict("illegal_transition"));
         }
         let unit = w.org_unit_id.as_deref().or(r.org_unit_id.as_deref());
-        let chain = crate::sla::unit_chain(tx.conn(), unit).await?;
+        let chain = crate::network::unit_chain(tx.conn(), unit).await?;
         let mut ids = Vec::new();
         for u in chain.iter().rev() {
             let users = aftersales_store::sla::users_with_role_in_unit(
