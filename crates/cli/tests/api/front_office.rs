@@ -511,7 +511,7 @@ async fn roles_that_may_not_read_customers_get_no_history_nor_owners(app: TestAp
     // Engineers do not file new callers.
     let b = Browser::new(&app, "zh-CN");
     b.login("engineer").await;
-    let csrf = b.csrf("/").await;
+    let csrf = b.csrf("/me/password").await;
     let (s, _, _) = b
         .post(
             "/console/customers",
