@@ -177,3 +177,14 @@ export async function shot(page, name) {
   await page.screenshot({ path, fullPage: true });
   return path;
 }
+
+// A link of the menu, its area opened first when the area's links are folded away (the
+// menu is grouped by area since issue 13).
+export async function menuLink(page, href) {
+  const link = page.locator(`#main-nav a[href="${href}"]`);
+  if (!(await link.isVisible())) {
+    const inArea = page.locator(`a[href="${href}"]`); // `has` is matched inside each area
+    await page.locator('#main-nav li.nav-group', { has: inArea }).locator('.nav-group-btn').click();
+  }
+  return link;
+}

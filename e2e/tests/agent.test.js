@@ -3,7 +3,7 @@
 // reasons, in zh-CN and in English.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { ADMIN_PASSWORD, DEMO_PASSWORD, launchBrowser, startServer } from '../lib/server.js';
+import { ADMIN_PASSWORD, DEMO_PASSWORD, launchBrowser, startServer, menuLink } from '../lib/server.js';
 
 const T = { timeout: 90_000 };
 
@@ -66,7 +66,7 @@ describe('agent finds a caller and the warranty of their unit', () => {
       await page.fill('#login-form input[name=password]', DEMO_PASSWORD);
       await Promise.all([page.waitForURL((u) => u.pathname !== '/login'), page.click('#login-form button[type=submit]')]);
 
-      await page.click('a[href="/customers"]');
+      await (await menuLink(page, '/customers')).click();
       // Part of the number, typed the way the caller reads it out; results appear while typing.
       await page.locator('#q').pressSequentially('4567 08', { delay: 30 });
       const hit = page.locator('#search-results a.hit');

@@ -4,7 +4,7 @@
 // screen shows them without horizontal scrolling.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { ADMIN_PASSWORD, DEMO_PASSWORD, launchBrowser, startServer } from '../lib/server.js';
+import { ADMIN_PASSWORD, DEMO_PASSWORD, launchBrowser, startServer, menuLink } from '../lib/server.js';
 
 const T = { timeout: 120_000 };
 
@@ -57,7 +57,7 @@ describe('service network: coverage and certifications', () => {
     await login(page, 'admin');
 
     // The network page lists each unit's regions; open 大连金州服务站.
-    await page.click('a[href="/org-units"]');
+    await (await menuLink(page, '/org-units')).click();
     const row = page.locator('tr[data-unit="DL-JZ"]');
     assert.match(await row.locator('td.regions').textContent(), /金州区/);
     // The demo has 沈河区 on two stations: the overlap is pointed out in words.
