@@ -1,0 +1,132 @@
+// DRAFT, not part of the suite (scripts/test runs e2e/tests/*.test.js only): it still finds
+// words out of language on some pages (issue 13, defect 14); it moves to e2e/tests/ when it
+// passes. Run it by hand: AFTERSALES_BIN=… node --test e2e/drafts/language.test.js
+// One language per page (issue 13, defect 14): every page a role can reach from its menu
+// and its home, and the detail pages they link to, in zh-CN and in English, read in the
+// page's language. A zh-CN page may show no English word outside a list of allowed terms
+// (acronyms and codes); an English page may show no Chinese in its own words (headings,
+// labels, table and list heads, buttons, the menu, field errors). Data — names, addresses,
+// symptoms typed in Chinese — is the user's, not the page's: it may be in either language,
+// and templates mark it `translate="no"` where it sits among the page's own words.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { ADMIN_PASSWORD, DEMO_PASSWORD, launchBrowser, startServer } from '../lib/server.js';
+
+const T = { timeout: 600_000 };
+const ROLES = ['admin', 'agent', 'dispatcher', 'engineer', 'manager', 'partner', 'customer', 'warehouse'];
+const passwordOf = (role) => (role === 'admin' ? ADMIN_PASSWORD : DEMO_PASSWORD);
+// Detail pages worth a visit: the first link of each kind found on the pages visited.
+const DETAIL = [/^\/requests\/SR\d+$/, /^\/customers\/[0-9a-f-]{36}$/, /^\/units\/[0-9a-f-]{36}$/, /^\/work-orders\/[0-9a-f-]{36}$/,
+  /^\/work-orders\/[0-9a-f-]{36}\/record$/, /^\/m\/orders\/[^/]+$/, /^\/org-units\/[0-9a-f-]{36}$/, /^\/portal\/requests\/SR\d+$/,
+  /^\/admin\/users\/[0-9a-f-]{36}$/, /^\/users\/[0-9a-f-]{36}\/certifications$/, /^\/customers\/[0-9a-f-]{36}\/edit$/];
+// Never followed: actions, downloads, other sites, the language switch, signing out.
+const SKIP = /^\/(lang|logout|exports|assets|verify|api)\b|\.pdf$|\/rejects$/;
+
+// Runs in the page: the words of the page that break its language.
+function offenders(lang) {
+  const out = [];
+  const skipEl = (el) => el.closest('[translate="no"], script, style, code, kbd, pre, .langs, svg, [hidden]');
+  const visible = (el) => {
+    const r = el.getBoundingClientRect();
+    const s = getComputedStyle(el);
+    return s.visibility !== 'hidden' && s.display !== 'none' && (r.width > 0 || r.height > 0);
+  };
+  // zh-CN: English words. Allowed: acronyms and codes (upper case, digits, hyphens), e-mail
+  // addresses and links, and the few terms users here say in English.
+  const ALLOWED = new Set(['English', 'Excel', 'WeChat', 'Email']);
+  const englishWords = (text) =>
+    (text.match(/[A-Za-z][A-Za-z0-9_'’.@/-]*[A-Za-z0-9]/g) || []).filter((w) => {
+      if (/[@/]|^https?/.test(w)) return false; // addresses, links, paths
+      if (/\d/.test(w) && !/_/.test(w)) return false; // codes: KT-5P, SN2024, GB/T
+      if (/^[A-Z0-9-]+$/.test(w)) return false; // acronyms: SLA, PDF, XLSX
+      if (ALLOWED.has(w)) return false;
+      return w.replace(/[^A-Za-z]/g, '').length >= 3 || /_/.test(w);
+    });
+  const cjk = (text) => text.match(/[\u3400-\u9fff\uff00-\uffef\u3000-\u303f]+/g) || [];
+  // English pages: the page's own words only.
+  const OWN = 'h2, h3, th, dt, label, legend, button, summary, nav a, .field-error';
+  if (lang === 'zh-CN') {
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      const el = n.parentElement;
+      if (!el || skipEl(el) || !visible(el)) continue;
+      for (const w of englishWords(n.textContent)) out.push(`${w} ‹${n.textContent.trim().slice(0, 80)}›`);
+    }
+    for (const el of document.querySelectorAll('[placeholder], [title], [aria-label]')) {
+      if (skipEl(el)) continue;
+      for (const a of ['placeholder', 'title', 'aria-label']) {
+        const v = el.getAttribute(a);
+        if (v) for (const w of englishWords(v)) out.push(`${w} ‹@${a}: ${v.slice(0, 80)}›`);
+      }
+    }
+  } else {
+    for (const el of document.querySelectorAll(OWN)) {
+      if (skipEl(el) || !visible(el)) continue;
+      // Own text nodes only: data nested in the element is checked where it is marked.
+      const own = [...el.childNodes].filter((c) => c.nodeType === 3).map((c) => c.textContent).join(' ');
+      for (const w of cjk(own)) out.push(`${w} ‹${el.tagName.toLowerCase()}: ${own.trim().slice(0, 80)}›`);
+    }
+  }
+  return out;
+}
+
+describe('one language per page', () => {
+  let server;
+  let browser;
+  let base;
+
+  before(async () => {
+    server = await startServer();
+    base = server.baseUrl;
+    browser = await launchBrowser();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  for (const locale of ['zh-CN', 'en']) {
+    test(`every reachable page reads in ${locale}`, T, async (t) => {
+      const problems = [];
+      let pages = 0;
+      for (const role of ROLES) {
+        const context = await browser.newContext({ locale: locale === 'en' ? 'en-US' : 'zh-CN', viewport: { width: 1366, height: 900 } });
+        t.after(() => context.close());
+        context.setDefaultTimeout(15_000);
+        const page = await context.newPage();
+        await page.goto(`${base}/login`);
+        await page.fill('#login-form input[name=username]', role);
+        await page.fill('#login-form input[name=password]', passwordOf(role));
+        await Promise.all([page.waitForURL((u) => u.pathname !== '/login'), page.click('#login-form button[type=submit]')]);
+        assert.equal(await page.getAttribute('html', 'lang'), locale);
+        const home = new URL(page.url()).pathname;
+        const menu = await page.$$eval('#main-nav a[href]', (as) => as.map((a) => a.getAttribute('href')));
+        const queue = [home, '/notifications', ...menu];
+        const seen = new Set();
+        const found = new Set();
+        while (queue.length) {
+          const path = queue.shift();
+          if (seen.has(path) || SKIP.test(path)) continue;
+          seen.add(path);
+          const res = await page.goto(`${base}${path}`);
+          if (!res || res.status() !== 200) continue;
+          await page.waitForLoadState('load');
+          pages++;
+          for (const p of await page.evaluate(offenders, locale)) problems.push(`${role} ${path}: ${p}`);
+          const links = await page.$$eval('main a[href^="/"]', (as) => as.map((a) => a.getAttribute('href').split('#')[0]));
+          for (const l of links) {
+            const kind = DETAIL.find((re) => re.test(l));
+            if (kind && !found.has(kind)) {
+              found.add(kind);
+              queue.push(l);
+            }
+          }
+        }
+      }
+      assert.ok(pages >= 40, `visited ${pages} pages`);
+      const unique = [...new Set(problems)];
+      assert.deepEqual(unique, [], `${unique.length} words out of ${locale}:\n${unique.join('\n')}`);
+    });
+  }
+});
