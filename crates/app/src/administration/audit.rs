@@ -167,14 +167,16 @@ fn check_instants(from: Option<Timestamp>, to: Option<Timestamp>) -> Result<(), 
 #[derive(Debug, Default, Clone, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
-    /// Kind of record, e.g. `user`, `org_unit` (a name outside the list matches nothing).
-    #[param(value_type = Option<AuditEntityName>)]
+    /// Kind of record, one of the names of `AuditEntityName`, e.g. `user`, `org_unit` (a
+    /// name outside the list matches nothing, so it is not refused).
+    #[param(value_type = Option<String>)]
     pub entity: Option<String>,
     pub entity_id: Option<String>,
     /// User name or user id of the actor.
     pub actor: Option<String>,
-    /// e.g. `create`, `update`, `login` (a name outside the list matches nothing).
-    #[param(value_type = Option<AuditActionName>)]
+    /// One of the names of `AuditActionName`, e.g. `create`, `update`, `login` (a name
+    /// outside the list matches nothing, so it is not refused).
+    #[param(value_type = Option<String>)]
     pub action: Option<String>,
     /// From this instant (inclusive, RFC 3339; years 2000–2100).
     /// Years 2000–2100 (as written); an instant needs a UTC offset from −12:00 to +14:00.

@@ -323,6 +323,10 @@ impl crate::App {
             Some(input.ends_at.as_str()),
             &mut errs,
         );
+        // A check needs a window: both times empty is "required", not "nothing to check".
+        if matches!(window, Some(None)) {
+            errs.push(FieldError::new("starts_at", "required"));
+        }
         errs.into_result()?;
         let (Some(engineer), Some(Some((start, end)))) = (engineer, window) else {
             return Err(AppError::Internal("parsed input without its values".into()));

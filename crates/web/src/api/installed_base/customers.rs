@@ -74,7 +74,7 @@ pub async fn completeness(
 #[into_params(parameter_in = Query)]
 pub struct ByPhoneQuery {
     /// A phone number as typed (`139 0000 1234`, `+86 139-0000-1234`): compared as digits.
-    #[param(max_length = 40)]
+    #[param(max_length = 40, pattern = r"^[ +()-]*(?:[0-9][ +()-]*){5,20}$")]
     pub phone: String,
 }
 
