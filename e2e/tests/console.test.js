@@ -62,8 +62,8 @@ describe('agent console and customer portal', () => {
   });
 
   for (const [locale, words] of [
-    ['zh-CN', { badge: /保修期内|保修期外/, created: '受理报修', agent: '王丽(坐席)', filed: '报修已提交' }],
-    ['en-US', { badge: /In warranty|Out of warranty/, created: 'Filed', agent: '王丽(坐席)', filed: 'Your request is filed' }],
+    ['zh-CN', { badge: /保修期内|保修期外/, created: '受理报修', agent: '王丽', filed: '报修已提交' }],
+    ['en-US', { badge: /In warranty|Out of warranty/, created: 'Filed', agent: '王丽', filed: 'Your request is filed' }],
   ]) {
     test(`${locale}: a call from a known customer, filed with the keyboard`, T, async (t) => {
       const context = await browser.newContext({ locale, viewport: { width: 1280, height: 900 } });

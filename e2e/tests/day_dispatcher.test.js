@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { DEMO_PASSWORD, launchBrowser, shot, startServer } from '../lib/server.js';
 
 const T = { timeout: 180_000 };
-const ENGINEER = '张伟(工程师)';
+const ENGINEER = '张伟';
 
 async function signIn(page, base, username) {
   await page.goto(`${base}/login`);

@@ -94,7 +94,7 @@ describe('dispatch and the engineer\'s phone', () => {
     }],
     ['en-US', {
       suggested: 'Suggested', certified: 'Certified for 空调', covers: 'covers the district', assign: 'Assign to', assigned: 'assigned to',
-      accept: 'Accept', depart: 'Leave', arrive: 'Arrived', start: 'Start repair', record: 'Fill in the record',
+      accept: 'Accept', depart: 'Set off', arrive: 'Arrived', start: 'Start repair', record: 'Fill in the record',
       agreed: 'Customer agreed', completed: 'Completed', done: 'The work order is completed.',
     }],
   ]) {

@@ -60,12 +60,12 @@ describe('the whole road: call, dispatch, visit, signed record, timeline', () =>
     ['zh-CN', {
       name: '路测客户甲', phone: '139 8800 1101', serial: 'ROAD-ZH-0001', symptom: '不制冷，外机不转',
       suggested: '推荐', accept: '接单', record: '填写服务报告', completed: '已完成',
-      agent: '王丽(坐席)', dispatcher: '调度', engineer: '张伟(工程师)',
+      agent: '王丽', dispatcher: '调度', engineer: '张伟',
     }],
     ['en-US', {
       name: '路测客户乙', phone: '139 8800 1102', serial: 'ROAD-EN-0001', symptom: 'No cooling, outdoor fan silent',
       suggested: 'Suggested', accept: 'Accept', record: 'Fill in the record', completed: 'Completed',
-      agent: '王丽(坐席)', dispatcher: '调度', engineer: '张伟(工程师)',
+      agent: '王丽', dispatcher: '调度', engineer: '张伟',
     }],
   ]) {
     test(`${locale}: from the call to the signed PDF and the timeline`, T, async (t) => {

@@ -73,7 +73,16 @@ impl Ctx {
     pub(crate) fn audit_actor(&self) -> (Option<String>, String) {
         match &self.principal {
             Principal::User(a) => (Some(a.id.to_string()), a.username.clone()),
-            Principal::System(name) => (None, format!("system:{name}")),
+            Principal::System(name) => (None, aftersales_domain::user::system_actor_name(name)),
+        }
+    }
+
+    /// Who acts, as events record it: a person's id and display name, or the system's
+    /// process by its name.
+    pub(crate) fn event_actor(&self) -> (Option<String>, String) {
+        match &self.principal {
+            Principal::User(a) => (Some(a.id.to_string()), a.display_name.clone()),
+            Principal::System(n) => (None, aftersales_domain::user::system_actor_name(n)),
         }
     }
 }

@@ -4,6 +4,17 @@ use crate::validation::{FieldError, char_len};
 use serde::Serialize;
 use std::fmt;
 
+/// The name events and the audit trail record for one of the system's own processes
+/// (`system:sla`, `system:demo`): pages name it "系统" / "System".
+pub fn system_actor_name(process: &str) -> String {
+    format!("system:{process}")
+}
+
+/// Whether a recorded actor name is one of the system's processes.
+pub fn is_system_actor(name: &str) -> bool {
+    name.starts_with("system:")
+}
+
 /// A login name: 3–64 characters of `a-z 0-9 . _ -`, stored lowercase.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(transparent)]
@@ -245,5 +256,17 @@ mod tests {
             let u = Username::parse("u", &s).expect("valid by construction");
             prop_assert_eq!(Username::parse("u", u.as_str()).expect("reparse"), u);
         }
+    }
+}
+
+#[cfg(test)]
+mod actor_tests {
+    use super::*;
+
+    #[test]
+    fn system_actors_are_told_from_people() {
+        assert!(is_system_actor(&system_actor_name("sla")));
+        assert!(!is_system_actor("张伟"));
+        assert!(!is_system_actor("system"));
     }
 }

@@ -57,6 +57,13 @@ pub fn catalog(l: Locale) -> &'static Catalog {
     }
 }
 
+/// A message's text before and after its placeholder ([`Tr::around`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Around {
+    pub before: String,
+    pub after: String,
+}
+
 /// A translator for one language.
 #[derive(Clone, Copy, Debug)]
 pub struct Tr {
@@ -89,6 +96,22 @@ impl Tr {
             s = s.replace(&format!("{{{k}}}"), v);
         }
         s
+    }
+
+    /// The message for `key` split around its `{placeholder}`, so that a page can show the
+    /// value between the halves marked as data (`translate="no"`): "修改客户档案：" + name.
+    pub fn around(&self, key: &str, placeholder: &str) -> Around {
+        let s = self.t_dyn(key);
+        match s.split_once(&format!("{{{placeholder}}}")) {
+            Some((before, after)) => Around {
+                before: before.to_owned(),
+                after: after.to_owned(),
+            },
+            None => Around {
+                before: s,
+                after: String::new(),
+            },
+        }
     }
 
     /// The sentence for a field error, e.g. "至少 8 个字符".

@@ -103,7 +103,7 @@ pub async fn document(
             name: wo.request.customer.name.clone(),
             number: wo.request.customer.code.clone(),
             contact_person: wo.request.contact_name.clone(),
-            phone: wo.request.contact_phone.clone(),
+            phone: crate::pages::service::wo_fmt::phone(&wo.request.contact_phone),
             address: wo.request.address.clone(),
         },
         unit: docs::Unit {

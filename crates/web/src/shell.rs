@@ -178,7 +178,7 @@ pub fn nav_for(role: Role) -> Vec<NavArea> {
 /// processes (the app names them `system:<process>`) as "系统" / "System".
 pub fn actor_words(tr: impl std::borrow::Borrow<Tr>, name: impl AsRef<str>) -> String {
     let name = name.as_ref();
-    if name.starts_with("system:") {
+    if aftersales_domain::user::is_system_actor(name) {
         tr.borrow().t("common.system").to_owned()
     } else {
         name.to_owned()

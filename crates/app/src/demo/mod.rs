@@ -46,7 +46,7 @@ pub struct DemoSummary {
 /// Liaoning, nine stations, a parts warehouse and a partner dealer.
 /// (code, parent code, kind, name)
 const DEMO_UNITS: &[(&str, &str, &str, &str)] = &[
-    ("HQ", "", "center", "客服中心"),
+    ("HQ", "", "center", "辽宁客服中心"),
     ("WH", "HQ", "warehouse", "中心备件库"),
     ("SY", "HQ", "branch", "沈阳分公司"),
     ("DL", "HQ", "branch", "大连分公司"),
@@ -62,23 +62,18 @@ const DEMO_UNITS: &[(&str, &str, &str, &str)] = &[
     ("YK-ZQ", "YK", "station", "营口站前服务站"),
     ("YK-BYQ", "YK", "station", "营口鲅鱼圈服务站"),
     ("PJ-XLT", "PJ", "station", "盘锦兴隆台服务站"),
-    (
-        "P-HT",
-        "SY",
-        "partner",
-        "沈阳恒通机电设备有限公司(委托服务商)",
-    ),
+    ("P-HT", "SY", "partner", "沈阳恒通机电设备有限公司"),
 ];
 
 /// (user name, display name, role, unit code)
 const DEMO_USERS: &[(&str, &str, &str, &str)] = &[
-    ("agent", "王丽(坐席)", "agent", "HQ"),
-    ("dispatcher", "李强(调度)", "dispatcher", "HQ"),
-    ("engineer", "张伟(工程师)", "engineer", "SY-HP"),
-    ("warehouse", "赵敏(库管)", "warehouse", "WH"),
-    ("manager", "刘洋(主管)", "manager", "SY"),
-    ("partner", "陈刚(服务商)", "partner", "P-HT"),
-    ("customer", "孙建国(客户)", "customer", ""),
+    ("agent", "王丽", "agent", "HQ"),
+    ("dispatcher", "李强", "dispatcher", "HQ"),
+    ("engineer", "张伟", "engineer", "SY-HP"),
+    ("warehouse", "赵敏", "warehouse", "WH"),
+    ("manager", "刘洋", "manager", "SY"),
+    ("partner", "陈刚", "partner", "P-HT"),
+    ("customer", "孙建国", "customer", ""),
 ];
 
 impl crate::App {

@@ -186,6 +186,10 @@ pub struct NotificationView {
     pub event: String,
     pub subject: String,
     pub body: String,
+    /// The language the message was written in (the recipient's when it was sent): pages
+    /// in the other language mark it as such.
+    #[schema(value_type = String, example = "zh-CN")]
+    pub locale: Locale,
     pub link: Option<String>,
     pub request_id: Option<String>,
     /// `unread` or `read`.
@@ -401,6 +405,9 @@ fn view(n: NotificationRow) -> Result<NotificationView, AppError> {
         event: n.event,
         subject: n.subject,
         body: n.body,
+        locale: crate::service::requests::stored("notifications.locale", &n.locale, |s| {
+            Locale::ALL.into_iter().find(|l| l.as_str() == s)
+        })?,
         link: n.link,
         request_id: n.request_id,
         status: crate::service::requests::stored(

@@ -12,7 +12,7 @@
 use crate::notifications::{Param, same, users_as_recipients};
 use crate::service::requests::NamedRef;
 use crate::service::work_orders::OrderChange;
-use crate::{AppError, Ctx, Principal};
+use crate::{AppError, Ctx};
 use aftersales_domain::bounds::parse_instant;
 use aftersales_domain::dispatch::GeoPoint;
 use aftersales_domain::dispatch::booking::{
@@ -278,10 +278,7 @@ impl crate::App {
         }
         c.after.appointment_start = Some(time::to_db(start)?);
         c.after.appointment_end = Some(time::to_db(end)?);
-        let (by_id, by_name) = match &ctx.principal {
-            Principal::User(a) => (Some(a.id.to_string()), a.display_name.clone()),
-            Principal::System(n) => (None, format!("system:{n}")),
-        };
+        let (by_id, by_name) = ctx.event_actor();
         store::insert_appointment(
             c.tx.conn(),
             &AppointmentRow {
@@ -395,10 +392,7 @@ impl crate::App {
             return Err(AppError::Conflict("no_manager"));
         }
         let to = users_as_recipients(tx.conn(), &ids).await?;
-        let by = match &ctx.principal {
-            Principal::User(a) => a.display_name.clone(),
-            Principal::System(n) => format!("system:{n}"),
-        };
+        let (_, by) = ctx.event_actor();
         let link = format!(
             "{}/dispatch?job={}",
             self.cfg

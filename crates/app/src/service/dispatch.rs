@@ -13,7 +13,7 @@
 
 use crate::network::coverage::{ReasonView, RegionView};
 use crate::service::requests::{NamedRef, stored};
-use crate::service::work_orders::WorkOrderView;
+use crate::service::work_orders::{WorkOrderView, waiting_of};
 use crate::{AppError, Ctx, Principal};
 use aftersales_domain::certification::{Certification, Standing, standing};
 use aftersales_domain::coverage::{self as coverage_rules, Responsible};
@@ -21,7 +21,7 @@ use aftersales_domain::dispatch::{
     self as rules, Candidate, Coverage, CoverageMatch, GeoPoint, Job, Load, WaitRisk, Window,
 };
 use aftersales_domain::region::RegionCode;
-use aftersales_domain::service::{Priority, WoAction, WoStatus, wo_transition};
+use aftersales_domain::service::{Priority, WaitReason, WoAction, WoStatus, wo_transition};
 use aftersales_domain::warranty::Reason;
 use aftersales_domain::{CustomerId, OrgUnitId, Permission, Role, UnitId, UserId};
 use aftersales_store::network::users::{self as user_store, TechnicianRow};
@@ -106,6 +106,9 @@ pub struct BoardJob {
     pub number: String,
     #[schema(value_type = crate::schema::WoStatusName)]
     pub status: WoStatus,
+    /// What a waiting order waits for.
+    #[schema(value_type = Option<crate::schema::WaitReasonName>)]
+    pub waiting_reason: Option<WaitReason>,
     pub version: i64,
     #[schema(value_type = crate::schema::PriorityName)]
     pub priority: String,
@@ -143,6 +146,9 @@ pub struct BoardBlock {
     pub number: String,
     #[schema(value_type = crate::schema::WoStatusName)]
     pub status: WoStatus,
+    /// What a waiting order waits for.
+    #[schema(value_type = Option<crate::schema::WaitReasonName>)]
+    pub waiting_reason: Option<WaitReason>,
     pub version: i64,
     pub customer_name: String,
     /// Null for an order not yet scheduled.
@@ -512,6 +518,7 @@ impl crate::App {
             id: w.id.clone(),
             number: w.number.clone(),
             status: stored("work_orders.status", &w.status, WoStatus::parse)?,
+            waiting_reason: waiting_of(w)?,
             version: w.version,
             priority: priority.as_str().to_owned(),
             request: NamedRef {
@@ -767,6 +774,11 @@ fn board_engineer(
             id: o.id.clone(),
             number: o.number.clone(),
             status,
+            waiting_reason: crate::service::requests::stored_opt(
+                "work_orders.waiting_reason",
+                o.waiting_reason.as_deref(),
+                WaitReason::parse,
+            )?,
             version: o.version,
             customer_name: o.customer_name.clone(),
             starts_at: start,

@@ -3,10 +3,10 @@
 //! random call-backs (R-DSP-7, R-DSP-8).
 
 use crate::service::requests::{opt_ts, stored, stored_opt, ts};
-use crate::service::work_orders::{content_hash, record_content, status_of};
+use crate::service::work_orders::{content_hash, record_content, status_of, waiting_of};
 use crate::{AppError, Ctx, Principal};
 use aftersales_domain::installed_base::parse_opt_notes;
-use aftersales_domain::service::{CallbackOutcome, Outcome, RequestEvent, WoStatus};
+use aftersales_domain::service::{CallbackOutcome, Outcome, RequestEvent, WaitReason, WoStatus};
 use aftersales_domain::{FieldError, OrgUnitId, Permission, Role};
 use aftersales_store::service::reconciliation as store;
 use aftersales_store::service::{self as flow, WorkOrderRow};
@@ -58,6 +58,9 @@ pub struct ReconLine {
     pub engineer_name: Option<String>,
     #[schema(value_type = crate::schema::WoStatusName)]
     pub status: WoStatus,
+    /// What a waiting order waits for.
+    #[schema(value_type = Option<crate::schema::WaitReasonName>)]
+    pub waiting_reason: Option<WaitReason>,
     #[schema(value_type = Option<String>, format = DateTime)]
     pub appointment_start: Option<Timestamp>,
     #[schema(value_type = Option<String>, format = DateTime)]
@@ -263,6 +266,7 @@ impl crate::App {
                 None => None,
             },
             status: status_of(w)?,
+            waiting_reason: waiting_of(w)?,
             appointment_start: opt_ts(
                 "work_orders.appointment_start",
                 w.appointment_start.as_deref(),
@@ -378,10 +382,7 @@ impl crate::App {
             return Err(AppError::Conflict("illegal_transition"));
         }
         let now = self.now();
-        let (by_id, by_name) = match &ctx.principal {
-            Principal::User(a) => (Some(a.id.to_string()), a.display_name.clone()),
-            Principal::System(n) => (None, format!("system:{n}")),
-        };
+        let (by_id, by_name) = ctx.event_actor();
         let row = store::CallbackRow {
             id: uuid::Uuid::now_v7().to_string(),
             work_order_id: w.id.clone(),

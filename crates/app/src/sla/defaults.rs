@@ -109,7 +109,7 @@ impl crate::App {
                         day: d.date.to_string(),
                         kind: d.kind.as_str().into(),
                         name: d.name,
-                        updated_by: Some("system:bootstrap".into()),
+                        updated_by: Some(aftersales_domain::user::system_actor_name("bootstrap")),
                         updated_at: now.clone(),
                     },
                 )

@@ -626,6 +626,7 @@ pub struct BoardOrderRow {
     pub number: String,
     pub engineer_id: String,
     pub status: String,
+    pub waiting_reason: Option<String>,
     pub appointment_start: Option<String>,
     pub appointment_end: Option<String>,
     pub version: i64,
@@ -634,7 +635,7 @@ pub struct BoardOrderRow {
     pub org_path: Option<String>,
 }
 
-const BOARD_COLS: &str = "w.id, w.number, w.engineer_id, w.status, w.appointment_start, \
+const BOARD_COLS: &str = "w.id, w.number, w.engineer_id, w.status, w.waiting_reason, w.appointment_start, \
     w.appointment_end, w.version, c.name AS customer_name, \
     (SELECT o.path FROM org_units o WHERE o.id = w.org_unit_id) AS org_path";
 

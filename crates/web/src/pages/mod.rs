@@ -7,7 +7,7 @@ mod administration;
 mod home;
 mod installed_base;
 mod network;
-mod service;
+pub(crate) mod service;
 mod sla;
 
 use accounts::{account, auth};

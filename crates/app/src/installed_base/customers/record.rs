@@ -307,13 +307,9 @@ pub(crate) fn customer_rows(
         .map(|(i, (label, address, rc, lat, lng))| store::SiteRow {
             id: uuid::Uuid::now_v7().to_string(),
             customer_id: id.to_string(),
-            label: label.unwrap_or_else(|| {
-                if i == 0 {
-                    "主地址".into()
-                } else {
-                    format!("地址{}", i + 1)
-                }
-            }),
+            // No label given: none stored; pages name the site in the reader's language
+            // ("主地址" / "Main address", "地址 2" / "Address 2").
+            label: label.unwrap_or_default(),
             address,
             region_code: rc.map(|r| r.to_string()),
             latitude: lat,

@@ -197,7 +197,7 @@ impl crate::App {
     ) -> Result<(), AppError> {
         let (actor_id, actor_name) = match &ctx.principal {
             Principal::User(a) => (Some(a.id), a.display_name.clone()),
-            Principal::System(n) => (None, format!("system:{n}")),
+            Principal::System(n) => (None, aftersales_domain::user::system_actor_name(n)),
         };
         let logged = LoggedEvent {
             id: EventId::new(),

@@ -2,10 +2,10 @@
 //! timeline of its events.
 
 use super::{Lenient, RequestScope, not_found, parse_instant, request_status_of, stored_opt, ts};
-use crate::service::work_orders::status_of;
+use crate::service::work_orders::{status_of, waiting_of};
 use crate::{AppError, Ctx, Page, cursor};
 use aftersales_domain::service::{
-    EventKind, Outcome, RequestEvent, RequestStatus, Triage, WoStatus,
+    EventKind, Outcome, RequestEvent, RequestStatus, Triage, WaitReason, WoStatus,
 };
 use aftersales_domain::{CustomerId, FieldError, FieldErrors, OrgUnitId, Role, UnitId, UserId};
 use aftersales_store::service::{self as store, RequestRow, WorkOrderRow};
@@ -50,6 +50,9 @@ pub struct WorkOrderLine {
     pub number: String,
     #[schema(value_type = crate::schema::WoStatusName)]
     pub status: WoStatus,
+    /// What a waiting order waits for.
+    #[schema(value_type = Option<crate::schema::WaitReasonName>)]
+    pub waiting_reason: Option<WaitReason>,
     pub engineer: Option<NamedRef>,
     pub org_unit: Option<NamedRef>,
     #[schema(value_type = Option<String>, format = DateTime)]
@@ -303,6 +306,7 @@ impl crate::App {
             id: w.id.clone(),
             number: w.number.clone(),
             status: status_of(w)?,
+            waiting_reason: waiting_of(w)?,
             engineer: match w.engineer_id.as_deref() {
                 Some(e) => Some(self.user_ref(conn, e).await?),
                 None => None,

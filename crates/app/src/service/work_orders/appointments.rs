@@ -3,7 +3,7 @@
 
 use super::{Who, WorkOrderView};
 use crate::service::requests::opt_ts;
-use crate::{AppError, Ctx, Principal};
+use crate::{AppError, Ctx};
 use aftersales_domain::bounds::parse_instant;
 use aftersales_domain::installed_base::parse_opt_notes;
 use aftersales_domain::service::{Appointment, RequestEvent, WoAction, WoStatus};
@@ -116,10 +116,7 @@ impl crate::App {
             c.after.waiting_reason = None;
             c.after.resume_status = None;
         }
-        let (by_id, by_name) = match &ctx.principal {
-            Principal::User(a) => (Some(a.id.to_string()), a.display_name.clone()),
-            Principal::System(n) => (None, format!("system:{n}")),
-        };
+        let (by_id, by_name) = ctx.event_actor();
         let row = AppointmentRow {
             id: uuid::Uuid::now_v7().to_string(),
             work_order_id: c.before.id.clone(),

@@ -178,6 +178,15 @@ pub(crate) fn status_of(w: &WorkOrderRow) -> Result<WoStatus, AppError> {
     stored("work_orders.status", &w.status, WoStatus::parse)
 }
 
+/// What a waiting order waits for (parts, the customer, a quote or payment).
+pub(crate) fn waiting_of(w: &WorkOrderRow) -> Result<Option<WaitReason>, AppError> {
+    stored_opt(
+        "work_orders.waiting_reason",
+        w.waiting_reason.as_deref(),
+        WaitReason::parse,
+    )
+}
+
 impl crate::App {
     /// A work order (by id or number) and its request, within the caller's request scope.
     pub(crate) async fn load_order(
@@ -362,11 +371,7 @@ impl crate::App {
             id: w.id.clone(),
             number: w.number.clone(),
             status,
-            waiting_reason: stored_opt(
-                "work_orders.waiting_reason",
-                w.waiting_reason.as_deref(),
-                WaitReason::parse,
-            )?,
+            waiting_reason: waiting_of(w)?,
             priority: w.priority.clone(),
             request: WorkOrderRequest {
                 id: req.id,

@@ -5,7 +5,7 @@
 use super::{Who, WorkOrderView, note};
 use crate::service::requests::required_notes;
 use crate::service::requests::{opt_ts, ts};
-use crate::{AppError, Ctx, Principal};
+use crate::{AppError, Ctx};
 use aftersales_domain::installed_base::{parse_opt_text, parse_text};
 use aftersales_domain::service::record::{RecordFill, awaits_center, record_gaps};
 use aftersales_domain::service::{CodeKind, RequestEvent, Signing};
@@ -798,10 +798,7 @@ impl crate::App {
         {
             return Err(AppError::Conflict("completed_at_center"));
         }
-        let (by_id, by_name) = match &ctx.principal {
-            Principal::User(a) => (Some(a.id.to_string()), a.display_name.clone()),
-            Principal::System(n) => (None, format!("system:{n}")),
-        };
+        let (by_id, by_name) = ctx.event_actor();
         let row = CenterCompletionRow {
             work_order_id: order,
             fault_cause_code: code.clone(),
@@ -862,10 +859,7 @@ impl crate::App {
         if !is_locked(&rec) {
             return Err(AppError::Conflict("record_not_signed"));
         }
-        let (by_id, by_name) = match &ctx.principal {
-            Principal::User(a) => (Some(a.id.to_string()), a.display_name.clone()),
-            Principal::System(n) => (None, format!("system:{n}")),
-        };
+        let (by_id, by_name) = ctx.event_actor();
         let row = store::AddendumRow {
             id: uuid::Uuid::now_v7().to_string(),
             work_order_id: c.before.id.clone(),

@@ -94,6 +94,10 @@ pub struct CustomerPage {
 }
 
 impl CustomerPage {
+    pub fn site_label(&self, label: &str, index0: &usize) -> String {
+        super::site_label(self.shell.tr, label, *index0)
+    }
+
     pub fn kind_label(&self) -> String {
         self.shell
             .tr

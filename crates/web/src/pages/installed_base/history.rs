@@ -75,7 +75,7 @@ pub fn section(
                     .visits
                     .into_iter()
                     .map(|v| VisitRow {
-                        status: wo_status_label(tr, v.order.status, None),
+                        status: wo_status_label(tr, v.order.status, v.order.waiting_reason),
                         status_class: status_class(&v.order.status),
                         engineer: v.order.engineer.map(|x| x.name),
                         when: v.order.appointment_start.map(at),

@@ -27,6 +27,12 @@ pub struct TransferPage {
     pub errors: FormErrors,
 }
 
+impl TransferPage {
+    pub fn site_label(&self, label: &str, index0: &usize) -> String {
+        super::site_label(self.shell.tr, label, *index0)
+    }
+}
+
 #[derive(Deserialize, Default, Clone)]
 #[serde(default)]
 pub struct TransferForm {

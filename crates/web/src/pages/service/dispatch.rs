@@ -450,7 +450,7 @@ fn block_view(
     };
     BlockView {
         time,
-        status: wo_fmt::status_label(tr, b.status, None),
+        status: wo_fmt::status_label(tr, b.status, b.waiting_reason),
         selected: b.number == selected || b.id == selected,
         b: b.clone(),
         place,
@@ -478,7 +478,7 @@ fn job_row(tr: Tr, j: &BoardJob, selected: &str, today: jiff::civil::Date) -> Jo
     JobRow {
         selected: j.number == selected || j.id == selected,
         priority: wo_fmt::priority_label(tr, &j.priority),
-        status: wo_fmt::status_label(tr, j.status, None),
+        status: wo_fmt::status_label(tr, j.status, j.waiting_reason),
         pending: j.status == WoStatus::Pending,
         waited,
         risk,

@@ -196,7 +196,7 @@ impl PortalRequestPage {
     }
 
     pub fn wo_status(&self, w: &WorkOrderLine) -> String {
-        crate::pages::service::requests::wo_status_label(self.shell.tr, w.status, None)
+        crate::pages::service::requests::wo_status_label(self.shell.tr, w.status, w.waiting_reason)
     }
 
     pub fn event_text(&self, e: &RequestEventView) -> String {

@@ -11,7 +11,7 @@ use aftersales_app::{
     AppError, CallbackInput, CenterCompletionInput, ReconciliationView, RecordVerification,
     WorkOrderView,
 };
-use aftersales_domain::service::{CallbackOutcome, CodeKind, WoStatus};
+use aftersales_domain::service::{CallbackOutcome, CodeKind};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Request, State};
@@ -48,9 +48,7 @@ impl RecordPage {
     }
 
     pub fn status(&self) -> String {
-        self.shell
-            .tr
-            .t_dyn(&format!("record.wo_status.{}", self.wo.status))
+        super::wo_fmt::status_label(self.shell.tr, self.wo.status, self.wo.waiting_reason)
     }
 
     pub fn stars(&self, r: &Option<i64>) -> String {
@@ -233,10 +231,8 @@ impl ReconciliationPage {
         }
     }
 
-    pub fn status(&self, s: &WoStatus) -> String {
-        self.shell
-            .tr
-            .t_dyn(&format!("record.wo_status.{}", s.as_str()))
+    pub fn status(&self, l: &aftersales_app::ReconLine) -> String {
+        super::wo_fmt::status_label(self.shell.tr, l.status, l.waiting_reason)
     }
 }
 

@@ -190,7 +190,7 @@ impl ConsolePage {
     }
 
     pub fn wo_status(&self, w: &WorkOrderLine) -> String {
-        wo_status_label(self.shell.tr, w.status, None)
+        wo_status_label(self.shell.tr, w.status, w.waiting_reason)
     }
 
     pub fn charge(&self, c: &str) -> String {

@@ -52,7 +52,7 @@ impl RequestsPage {
     }
 
     pub fn wo_status(&self, w: &WorkOrderLine) -> String {
-        wo_status_label(self.shell.tr, w.status, None)
+        wo_status_label(self.shell.tr, w.status, w.waiting_reason)
     }
 
     pub fn kind(&self, k: &str) -> String {

@@ -33,14 +33,9 @@ pub fn request_status_label(tr: Tr, status: RequestStatus) -> String {
 }
 
 /// The work order status as service centers say it; waiting says what for (待配件,
-/// 待客户确认, 待报价付款).
+/// 待客户确认, 待报价付款). One vocabulary everywhere: [`super::wo_fmt::status_label`].
 pub fn wo_status_label(tr: Tr, status: WoStatus, waiting: Option<WaitReason>) -> String {
-    match (status, waiting) {
-        (WoStatus::Waiting, Some(w)) => {
-            tr.t_dyn(&format!("requests.wo_status.waiting_{}", w.as_str()))
-        }
-        _ => tr.t_dyn(&format!("requests.wo_status.{}", status.as_str())),
-    }
+    super::wo_fmt::status_label(tr, status, waiting)
 }
 
 /// The unfinished statuses (open, in progress) as one value of the status filter
@@ -75,14 +70,23 @@ fn warranty_warning(
     if in_warranty {
         return None;
     }
-    let terms = format!(
-        "{}:{}, {}:{}, {}:{}",
-        tr.t("warranty.parts"),
-        tr.t_dyn(&format!("warranty.charge.{parts}")),
-        tr.t("warranty.labor"),
-        tr.t_dyn(&format!("warranty.charge.{labor}")),
-        tr.t("warranty.travel"),
-        tr.t_dyn(&format!("warranty.charge.{travel}")),
+    // "配件：收费" / "Parts: charged", in the catalogs' punctuation.
+    let term = |what: &str, how: &str| {
+        tr.f(
+            "warranty.term",
+            &[
+                ("what", tr.t_dyn(&format!("warranty.{what}")).as_str()),
+                ("how", tr.t_dyn(&format!("warranty.charge.{how}")).as_str()),
+            ],
+        )
+    };
+    let terms = tr.f(
+        "warranty.terms",
+        &[
+            ("parts", &term("parts", parts)),
+            ("labor", &term("labor", labor)),
+            ("travel", &term("travel", travel)),
+        ],
     );
     Some(match end {
         Some(end) => tr.f(

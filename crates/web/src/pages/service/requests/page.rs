@@ -51,7 +51,7 @@ impl RequestPage {
     }
 
     pub fn wo_status(&self, w: &WorkOrderLine) -> String {
-        wo_status_label(self.shell.tr, w.status, None)
+        wo_status_label(self.shell.tr, w.status, w.waiting_reason)
     }
 
     pub fn label(&self, prefix: &str, v: &dyn std::fmt::Display) -> String {

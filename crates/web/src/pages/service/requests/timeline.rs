@@ -135,10 +135,11 @@ pub fn event_text(tr: Tr, e: &RequestEventView) -> String {
             reason,
             ..
         } => with_note(
-            tr.t_dyn(&format!(
-                "requests.wo_status.waiting_{}",
-                wait_reason.as_str()
-            )),
+            crate::pages::service::wo_fmt::status_label(
+                tr,
+                aftersales_domain::service::WoStatus::Waiting,
+                Some(*wait_reason),
+            ),
             reason.as_deref(),
         ),
         E::RecordSigned(s) => tr.f(
