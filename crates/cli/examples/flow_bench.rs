@@ -414,6 +414,8 @@ async fn setup(args: &Args, app: &App, c: &Client) -> Result<World> {
         )
         .await?;
     let admin = Auth::Bearer(s(&login, "token")?);
+    // The fault-cause catalog the service record picks its code from.
+    app.load_demo_catalog().await?;
     c.call("POST", "/api/v1/warranty-policies", &admin, Some(json!({"code": "P3", "name": "三年保修",
         "version": {"effective_from": "2015-01-01", "months": 36, "start_basis": "sale_date",
         "in_warranty": {"parts": "free", "labor": "free", "travel": "free"}, "after": [], "exclusion_charge": "cost_price"}})))
@@ -944,6 +946,8 @@ fn event(
 struct Tokens {
     agent: Auth,
     agent_cookie: Auth,
+    /// The manager's browser session: their home is the figures page.
+    manager_cookie: Auth,
     dispatcher: Auth,
     /// (id, token) of the engineers the clients act as, one per client.
     engineers: Vec<(String, Auth)>,
@@ -962,8 +966,22 @@ impl Tokens {
                 .await?;
             Ok::<_, anyhow::Error>(Auth::Bearer(s(&v, "token")?))
         };
-        // The request page is HTML: a browser session, signed in through the login form
-        // with the CSRF token of its pre-session cookie (`web/src/csrf.rs`).
+        let mut engineers = Vec::new();
+        for (id, username, _) in w.engineers.iter().take(args.clients) {
+            engineers.push((id.clone(), token(username.clone()).await?));
+        }
+        Ok(Arc::new(Tokens {
+            agent: token("agent".into()).await?,
+            agent_cookie: Self::session(c, "agent").await?,
+            manager_cookie: Self::session(c, "manager").await?,
+            dispatcher: token("dispatcher".into()).await?,
+            engineers,
+        }))
+    }
+
+    /// A browser session (pages are HTML), signed in through the login form with the
+    /// CSRF token of its pre-session cookie (`web/src/csrf.rs`).
+    async fn session(c: &Client, username: &str) -> Result<Auth> {
         let form = c.http.get(format!("{}/login", c.base)).send().await?;
         let pre_session = form
             .headers()
@@ -986,7 +1004,7 @@ impl Tokens {
             .post(format!("{}/login", c.base))
             .header("cookie", pre_session)
             .form(&[
-                ("username", "agent"),
+                ("username", username),
                 ("password", PASSWORD),
                 ("next", "/"),
                 ("_csrf", csrf.as_str()),
@@ -1002,16 +1020,7 @@ impl Tokens {
             .and_then(|v| v.split(';').next())
             .context("no session cookie from /login")?
             .to_owned();
-        let mut engineers = Vec::new();
-        for (id, username, _) in w.engineers.iter().take(args.clients) {
-            engineers.push((id.clone(), token(username.clone()).await?));
-        }
-        Ok(Arc::new(Tokens {
-            agent: token("agent".into()).await?,
-            agent_cookie: Auth::Cookie(cookie),
-            dispatcher: token("dispatcher".into()).await?,
-            engineers,
-        }))
+        Ok(Auth::Cookie(cookie))
     }
 }
 
@@ -1098,7 +1107,7 @@ async fn one_flow(
     }
     let (_, ms) = c
         .call("PUT", &format!("/api/v1/work-orders/{wo}/record"), eng, Some(json!({
-            "version": 0, "fault_cause_code": "CAP", "diagnosis": "启动电容损坏", "action_taken": "更换启动电容",
+            "version": 0, "fault_cause_code": "C-WEAR", "diagnosis": "启动电容损坏", "action_taken": "更换启动电容",
             "parts": [{"part_no": "C-35UF", "name": "启动电容 35μF", "qty": 1}], "labor_minutes": 45,
             "test_run_done": true, "customer_trained": true, "rating_quality": 5, "rating_attitude": 5})))
         .await?;
@@ -1351,6 +1360,10 @@ async fn reads_phase(
         out.push(("request (API)", ms));
         let (_, ms) = c.call("GET", "/requests", &tk.agent_cookie, None).await?;
         out.push(("request list page", ms));
+        // The manager's home: SLA attainment, backlog by age and today's breaches of the
+        // branch, from every unfinished request and the clocks of the last 30 days.
+        let (_, ms) = c.call("GET", "/", &tk.manager_cookie, None).await?;
+        out.push(("manager's home (figures)", ms));
     }
     Ok(into_phase(
         "reads",
