@@ -590,7 +590,12 @@ async fn fault_cause_and_action_completed_at_the_center_stay_off_the_customers_c
     )
     .await;
     assert_eq!(s, 200);
-    assert!(pdf.starts_with(b"%PDF-"));
+    let text = pdf_text(&pdf);
+    assert!(text.contains("回服务中心后填写"), "{text}");
+    assert!(
+        !text.contains("用户私改线路") && !text.contains("C-AC-CAP"),
+        "the PDF leaves the cause and action off: {text}"
+    );
 
     // The day's reconciliation lists it until the center completes it.
     let (s, r) = app.get("/api/v1/reconciliation", &w.dispatcher).await;
@@ -679,6 +684,17 @@ async fn fault_cause_and_action_completed_at_the_center_stay_off_the_customers_c
         !html.contains("恢复原线路"),
         "the completion stays off the customer's copy"
     );
+    let (_, _, pdf) = get_raw(
+        &app,
+        &format!("/api/v1/work-orders/{number}/record.pdf"),
+        Some(&w.dispatcher),
+    )
+    .await;
+    let text = pdf_text(&pdf);
+    assert!(
+        text.contains("回服务中心后填写") && !text.contains("恢复原线路") && !text.contains("击穿"),
+        "the PDF too: {text}"
+    );
     let (_, r) = app.get("/api/v1/reconciliation", &w.dispatcher).await;
     assert_eq!(r["center_pending"], json!([]), "{r}");
     // Once.
@@ -714,4 +730,12 @@ async fn fault_cause_and_action_completed_at_the_center_stay_off_the_customers_c
 /// Completes fault cause and action of a record at the center.
 async fn center(app: &TestApp, id: &str, token: &str, body: Value) -> (u16, Value) {
     act(app, token, id, "record/center", body).await
+}
+
+/// The text of every page of a PDF, read back through its fonts' /ToUnicode maps by an
+/// independent parser.
+fn pdf_text(pdf: &[u8]) -> String {
+    let doc = lopdf::Document::load_mem(pdf).expect("a PDF lopdf can read");
+    let pages: Vec<u32> = doc.get_pages().keys().copied().collect();
+    doc.extract_text(&pages).expect("text extracted")
 }
