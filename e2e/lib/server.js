@@ -188,3 +188,31 @@ export async function menuLink(page, href) {
   }
   return link;
 }
+
+/** The password of a user of the demo: the admin's, or the demo users' shared one. */
+export const passwordOf = (username) => (username === 'admin' ? ADMIN_PASSWORD : DEMO_PASSWORD);
+
+/** A JSON API call; throws on anything but 2xx, with the problem's body. */
+export async function api(base, token, method, path, body) {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const json = res.status === 204 ? null : await res.json().catch(() => null);
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+/** An API token of a user, signed in through the API. */
+export async function apiToken(base, username, password = passwordOf(username)) {
+  return (await api(base, null, 'POST', '/api/v1/auth/login', { username, password })).token;
+}
+
+/** Signs a page in through the login form and waits until it has left the form. */
+export async function signIn(page, base, username, password = passwordOf(username)) {
+  await page.goto(`${base}/login`);
+  await page.fill('#login-form input[name=username]', username);
+  await page.fill('#login-form input[name=password]', password);
+  await Promise.all([page.waitForURL((u) => u.pathname !== '/login'), page.click('#login-form button[type=submit]')]);
+}

@@ -6,7 +6,7 @@
 // checked on a page, an API answer, an asset and a 404.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { ADMIN_PASSWORD, DEMO_PASSWORD, launchBrowser, startServer } from '../lib/server.js';
+import { ADMIN_PASSWORD, DEMO_PASSWORD, launchBrowser, startServer, signIn as login } from '../lib/server.js';
 
 const T = { timeout: 240_000 };
 const PHONE = { width: 390, height: 844 };
@@ -29,13 +29,6 @@ const RECORDER = () => {
     });
   });
 };
-
-async function login(page, base, username) {
-  await page.goto(`${base}/login`);
-  await page.fill('#login-form input[name=username]', username);
-  await page.fill('#login-form input[name=password]', username === 'admin' ? ADMIN_PASSWORD : DEMO_PASSWORD);
-  await Promise.all([page.waitForURL((u) => u.pathname !== '/login'), page.click('#login-form button[type=submit]')]);
-}
 
 describe('Content Security Policy on every console page', () => {
   let server;

@@ -7,16 +7,9 @@
 // history, and the request list narrowed to that customer shows it.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { DEMO_PASSWORD, launchBrowser, shot, startServer } from '../lib/server.js';
+import { DEMO_PASSWORD, launchBrowser, shot, startServer, signIn as login } from '../lib/server.js';
 
 const T = { timeout: 180_000 };
-
-async function login(page, base, username) {
-  await page.goto(`${base}/login`);
-  await page.fill('#login-form input[name=username]', username);
-  await page.fill('#login-form input[name=password]', DEMO_PASSWORD);
-  await Promise.all([page.waitForURL((u) => u.pathname !== '/login'), page.click('#login-form button[type=submit]')]);
-}
 
 describe("the agent's day: a new caller and the customer's history", () => {
   let server;

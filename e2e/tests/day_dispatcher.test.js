@@ -5,17 +5,10 @@
 // anything changes; confirming assigns it. Screenshots: dispatcher-*.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { DEMO_PASSWORD, launchBrowser, shot, startServer } from '../lib/server.js';
+import { DEMO_PASSWORD, launchBrowser, shot, startServer, signIn } from '../lib/server.js';
 
 const T = { timeout: 180_000 };
 const ENGINEER = '张伟';
-
-async function signIn(page, base, username) {
-  await page.goto(`${base}/login`);
-  await page.fill('#login-form input[name=username]', username);
-  await page.fill('#login-form input[name=password]', DEMO_PASSWORD);
-  await Promise.all([page.waitForURL((u) => u.pathname !== '/login'), page.click('#login-form button[type=submit]')]);
-}
 
 // Selects a waiting job (not `except`) that the engineer may take: its number.
 async function selectJobFor(page, engineer, except) {

@@ -5,28 +5,10 @@
 // the completed visit. Screenshots of the main screens are kept (shot()).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { DEMO_PASSWORD, launchBrowser, shot, startServer } from '../lib/server.js';
+import { DEMO_PASSWORD, launchBrowser, shot, startServer, api, signIn } from '../lib/server.js';
 
 const T = { timeout: 240_000 };
 const PHONE = { width: 360, height: 740 };
-
-async function api(base, token, method, path, body) {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const json = await res.json().catch(() => null);
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
-
-async function signIn(page, base, username) {
-  await page.goto(`${base}/login`);
-  await page.fill('#login-form input[name=username]', username);
-  await page.fill('#login-form input[name=password]', DEMO_PASSWORD);
-  await Promise.all([page.waitForURL((u) => u.pathname !== '/login'), page.click('#login-form button[type=submit]')]);
-}
 
 async function submitAndWait(page, selector, urlPart) {
   await Promise.all([

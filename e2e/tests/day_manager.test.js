@@ -5,29 +5,11 @@
 // page in English shows no Chinese outside the names and values people typed.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { ADMIN_PASSWORD, launchBrowser, shot, startServer } from '../lib/server.js';
+import { ADMIN_PASSWORD, launchBrowser, shot, startServer, api, signIn } from '../lib/server.js';
 
 const T = { timeout: 120_000 };
 const DESKTOP = { width: 1366, height: 900 };
 const CJK = /[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]/;
-
-async function api(base, token, method, path, body) {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const json = await res.json().catch(() => null);
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
-
-async function signIn(page, base) {
-  await page.goto(`${base}/login`);
-  await page.fill('#login-form input[name=username]', 'admin');
-  await page.fill('#login-form input[name=password]', ADMIN_PASSWORD);
-  await Promise.all([page.waitForURL((u) => u.pathname !== '/login'), page.click('#login-form button[type=submit]')]);
-}
 
 describe('manager reads the audit trail', () => {
   let server;
@@ -57,7 +39,7 @@ describe('manager reads the audit trail', () => {
     t.after(() => context.close());
     const page = await context.newPage();
     page.setDefaultTimeout(15_000);
-    await signIn(page, base);
+    await signIn(page, base, 'admin');
 
     await page.goto(`${base}/customers/${customer.id}/edit`);
     await page.fill('#name', '赵秋华');
@@ -104,7 +86,7 @@ describe('manager reads the audit trail', () => {
     t.after(() => context.close());
     const page = await context.newPage();
     page.setDefaultTimeout(15_000);
-    await signIn(page, base);
+    await signIn(page, base, 'admin');
     await page.goto(`${base}/admin/audit?kind=customer`);
     const first = page.locator('#audit-trail > li.audit-entry').first();
     assert.match(await first.locator('.audit-deed').textContent(), /^updated customer$/);

@@ -6,33 +6,11 @@
 // the engineer completes. The request's timeline has every step by the engineer.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { DEMO_PASSWORD, launchBrowser, startServer } from '../lib/server.js';
+import { DEMO_PASSWORD, launchBrowser, startServer, api, signIn, apiToken as login } from '../lib/server.js';
 
 const T = { timeout: 180_000 };
 const PHONE = { width: 360, height: 740 };
 const SITE = { latitude: 41.7968, longitude: 123.4290 };
-
-async function api(base, token, method, path, body) {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const json = await res.json().catch(() => null);
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
-
-async function login(base, username, password = DEMO_PASSWORD) {
-  return (await api(base, null, 'POST', '/api/v1/auth/login', { username, password })).token;
-}
-
-async function signIn(page, base, username) {
-  await page.goto(`${base}/login`);
-  await page.fill('#login-form input[name=username]', username);
-  await page.fill('#login-form input[name=password]', DEMO_PASSWORD);
-  await Promise.all([page.waitForURL((u) => u.pathname !== '/login'), page.click('#login-form button[type=submit]')]);
-}
 
 // Neither the document nor the body is wider than the screen.
 async function assertNoHorizontalScroll(page, where) {

@@ -4,7 +4,7 @@
 // kept under e2e/screenshots/<backend>/.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { ADMIN_PASSWORD, DEMO_PASSWORD, launchBrowser, shot, startServer } from '../lib/server.js';
+import { ADMIN_PASSWORD, DEMO_PASSWORD, launchBrowser, shot, startServer, api } from '../lib/server.js';
 
 const T = { timeout: 240_000 };
 const DESK = { viewport: { width: 1366, height: 900 } };
@@ -23,17 +23,6 @@ const HOMES = {
   warehouse: { path: '/', shows: '#page-title' },
 };
 const passwordOf = (role) => (role === 'admin' ? ADMIN_PASSWORD : DEMO_PASSWORD);
-
-async function api(base, token, method, path, body) {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const json = await res.json().catch(() => null);
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
 
 describe('homes that lead to the work, the menu by area, staff told of work', () => {
   let server;

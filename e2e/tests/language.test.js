@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { readFileSync } from 'node:fs';
-import { ADMIN_PASSWORD, DEMO_PASSWORD, launchBrowser, startServer } from '../lib/server.js';
+import { launchBrowser, signIn, startServer } from '../lib/server.js';
 
 // The page's own Chinese words: every run of Chinese characters in the zh-CN catalog's texts.
 // On an English page, such a run is the UI speaking Chinese; other Chinese is the users' data
@@ -23,7 +23,6 @@ const UI_ZH = [...new Set(zhRuns('zh-CN.toml'))].filter((w) => !EXAMPLES.has(w))
 
 const T = { timeout: 600_000 };
 const ROLES = ['admin', 'agent', 'dispatcher', 'engineer', 'manager', 'partner', 'customer', 'warehouse'];
-const passwordOf = (role) => (role === 'admin' ? ADMIN_PASSWORD : DEMO_PASSWORD);
 // Detail pages worth a visit: the first link of each kind found on the pages visited.
 const DETAIL = [/^\/requests\/SR\d+$/, /^\/customers\/[0-9a-f-]{36}$/, /^\/units\/[0-9a-f-]{36}$/, /^\/work-orders\/[0-9a-f-]{36}$/,
   /^\/work-orders\/[0-9a-f-]{36}\/record$/, /^\/m\/orders\/[^/]+$/, /^\/org-units\/[0-9a-f-]{36}$/, /^\/portal\/requests\/SR\d+$/,
@@ -115,10 +114,7 @@ describe('one language per page', () => {
         t.after(() => context.close());
         context.setDefaultTimeout(15_000);
         const page = await context.newPage();
-        await page.goto(`${base}/login`);
-        await page.fill('#login-form input[name=username]', role);
-        await page.fill('#login-form input[name=password]', passwordOf(role));
-        await Promise.all([page.waitForURL((u) => u.pathname !== '/login'), page.click('#login-form button[type=submit]')]);
+        await signIn(page, base, role);
         assert.equal(await page.getAttribute('html', 'lang'), locale);
         const home = new URL(page.url()).pathname;
         const menu = await page.$$eval('#main-nav a[href]', (as) => as.map((a) => a.getAttribute('href')));

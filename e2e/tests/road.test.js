@@ -7,29 +7,11 @@
 // the signature; the request's timeline shows each step with who did it and when.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { DEMO_PASSWORD, launchBrowser, startServer } from '../lib/server.js';
+import { DEMO_PASSWORD, launchBrowser, startServer, api, signIn } from '../lib/server.js';
 
 const T = { timeout: 240_000 };
 const PHONE = { width: 360, height: 740 };
 const SITE = { latitude: 41.7968, longitude: 123.429 };
-
-async function api(base, token, method, path, body) {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const json = await res.json().catch(() => null);
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
-
-async function signIn(page, base, username) {
-  await page.goto(`${base}/login`);
-  await page.fill('#login-form input[name=username]', username);
-  await page.fill('#login-form input[name=password]', DEMO_PASSWORD);
-  await Promise.all([page.waitForURL((u) => u.pathname !== '/login'), page.click('#login-form button[type=submit]')]);
-}
 
 async function submitAndWait(page, selector, urlPart) {
   await Promise.all([
@@ -60,12 +42,12 @@ describe('the whole road: call, dispatch, visit, signed record, timeline', () =>
     ['zh-CN', {
       name: '路测客户甲', phone: '139 8800 1101', serial: 'ROAD-ZH-0001', symptom: '不制冷，外机不转',
       suggested: '推荐', accept: '接单', record: '填写服务报告', completed: '已完成',
-      agent: '王丽', dispatcher: '调度', engineer: '张伟',
+      agent: '王丽', dispatcher: '李强', engineer: '张伟',
     }],
     ['en-US', {
       name: '路测客户乙', phone: '139 8800 1102', serial: 'ROAD-EN-0001', symptom: 'No cooling, outdoor fan silent',
       suggested: 'Suggested', accept: 'Accept', record: 'Fill in the record', completed: 'Completed',
-      agent: '王丽', dispatcher: '调度', engineer: '张伟',
+      agent: '王丽', dispatcher: '李强', engineer: '张伟',
     }],
   ]) {
     test(`${locale}: from the call to the signed PDF and the timeline`, T, async (t) => {

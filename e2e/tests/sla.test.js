@@ -10,21 +10,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
-import { ADMIN_PASSWORD, DEMO_PASSWORD, launchBrowser, startServer } from '../lib/server.js';
+import { ADMIN_PASSWORD, DEMO_PASSWORD, launchBrowser, startServer, api } from '../lib/server.js';
 
 const T = { timeout: 180_000 };
 const SINK = resolve(import.meta.dirname, '../../scripts/smtp-sink.py');
-
-async function api(base, token, method, path, body) {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const json = res.status === 204 ? null : await res.json().catch(() => null);
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
 
 // The real SMTP server: scripts/smtp-sink.py writes each message to DIR/<n>.eml.
 async function startSink() {
@@ -157,8 +146,8 @@ describe('SLA: a breach escalates on the timeline and by e-mail in the recipient
     assert.equal(await boardRow.getAttribute('data-state'), 'breached');
     await page.goto(`${base}/requests/${number}`);
     const timeline = await page.locator('#timeline').innerText();
-    assert.match(timeline, /Response overdue since .*; escalated to the dispatcher: 李强\(调度\)/);
-    assert.match(timeline, /Response still overdue; escalation step 2 to the station manager: 刘洋\(主管\)/);
+    assert.match(timeline, /Response overdue since .*; escalated to the dispatcher: 李强/);
+    assert.match(timeline, /Response still overdue; escalation step 2 to the station manager: 刘洋/);
     assert.equal(await page.locator('#sla-clocks tr[data-milestone=response]').getAttribute('data-state'), 'breached');
     await page.locator('#sla-clocks tr[data-milestone=response] summary').click();
     assert.match(await page.locator('#sla-clocks tr[data-milestone=response] .sla-trace').innerText(), /started .* in '24\/7'/);
