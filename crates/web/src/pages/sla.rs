@@ -686,8 +686,9 @@ pub async fn bell(State(s): State<AppState>, u: WebUser) -> Result<Response, Pag
     };
     let tr = u.tr();
     Ok(Html(format!(
-        "<a href=\"/notifications\" id=\"bell\" class=\"bell\" aria-label=\"{}\">🔔{}</a>",
+        "<a href=\"/notifications\" id=\"bell\" class=\"bell\" aria-label=\"{}\">{}{}</a>",
         esc(&tr.t_dyn("sla.bell")),
+        crate::shell::BELL_SVG,
         if n > 0 {
             format!("<span class=\"badge danger\" id=\"bell-count\">{n}</span>")
         } else {
