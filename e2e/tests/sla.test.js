@@ -210,12 +210,16 @@ describe('SLA: a breach escalates on the timeline and by e-mail in the recipient
     // Import next year's notice typed as CSV: a bad file first, then a good one.
     await page.goto(`${base}/admin/calendars?year=2027`);
     await page.setInputFiles('#file', { name: 'cn-2027.csv', mimeType: 'text/csv', buffer: Buffer.from('date,kind,name\n2027-02-30,holiday,春节\n') });
+    // Importing replaces a year: it asks first.
     await page.click('#days-import button[type=submit]');
+    assert.match(await page.locator('dialog[data-confirm-dialog]').innerText(), /整体替换/);
+    await page.click('dialog[data-confirm-dialog] [data-confirm-yes]');
     await page.waitForSelector('#import-outcome.error');
     assert.match(await page.locator('#import-outcome').innerText(), /第 2 行/);
     const good = 'date,kind,name\n2027-02-06..2027-02-14,holiday,春节\n2027-02-20,班,春节\n';
     await page.setInputFiles('#file', { name: 'cn-2027.csv', mimeType: 'text/csv', buffer: Buffer.from(good) });
     await page.click('#days-import button[type=submit]');
+    await page.click('dialog[data-confirm-dialog] [data-confirm-yes]');
     await page.waitForSelector('#import-outcome.ok');
     assert.match(await page.locator('#import-outcome').innerText(), /放假 9 天，调休上班 1 天/);
     await page.goto(`${base}/admin/calendars?year=2027`);
