@@ -199,12 +199,16 @@ describe('SLA: a breach escalates on the timeline and by e-mail in the recipient
     // Import next year's notice typed as CSV: a bad file first, then a good one.
     await page.goto(`${base}/admin/calendars?year=2027`);
     await page.setInputFiles('#file', { name: 'cn-2027.csv', mimeType: 'text/csv', buffer: Buffer.from('date,kind,name\n2027-02-30,holiday,春节\n') });
+    // Importing replaces a year: it asks first.
     await page.click('#days-import button[type=submit]');
+    assert.match(await page.locator('dialog[data-confirm-dialog]').innerText(), /整体替换/);
+    await page.click('dialog[data-confirm-dialog] [data-confirm-yes]');
     await page.waitForSelector('#import-outcome.error');
     assert.match(await page.locator('#import-outcome').innerText(), /第 2 行/);
     const good = 'date,kind,name\n2027-02-06..2027-02-14,holiday,春节\n2027-02-20,班,春节\n';
     await page.setInputFiles('#file', { name: 'cn-2027.csv', mimeType: 'text/csv', buffer: Buffer.from(good) });
     await page.click('#days-import button[type=submit]');
+    await page.click('dialog[data-confirm-dialog] [data-confirm-yes]');
     await page.waitForSelector('#import-outcome.ok');
     assert.match(await page.locator('#import-outcome').innerText(), /放假 9 天，调休上班 1 天/);
     await page.goto(`${base}/admin/calendars?year=2027`);
@@ -230,7 +234,20 @@ describe('SLA: a breach escalates on the timeline and by e-mail in the recipient
     const rule = page.locator('#new-rule form');
     await rule.locator('input[name=name]').fill('VIP 客户');
     await rule.locator('input[name=customer_tier]').fill('vip');
-    await rule.locator('input[name=response_minutes]').fill('15');
+    // Targets in days, hours and minutes: a bad one comes back as typed, the error beside it.
+    await rule.locator('input[name=response_mins]').fill('15');
+    await rule.locator('input[name=arrival_days]').fill('2x');
+    await rule.locator('input[name=resolution_days]').fill('100');
+    await Promise.all([page.waitForURL((u) => u.pathname === '/admin/calendars/rules'), rule.locator('button[type=submit]').click()]);
+    const refused = page.locator('#new-rule form');
+    assert.equal(await page.locator('#new-rule').getAttribute('open'), '', 'the refused form is open');
+    assert.equal(await refused.locator('input[name=name]').inputValue(), 'VIP 客户', 'the name as typed');
+    assert.equal(await refused.locator('input[name=arrival_days]').inputValue(), '2x', 'the days as typed');
+    assert.match(await refused.locator('[data-field-error="arrival_duration"]').innerText(), /整数/);
+    assert.match(await refused.locator('[data-field-error="resolution_duration"]').innerText(), /90 天/);
+    assert.doesNotMatch(await page.locator('#form-alert').innerText(), /targets\./, 'no field keys at the top');
+    await refused.locator('input[name=arrival_days]').fill('');
+    await refused.locator('input[name=resolution_days]').fill('');
     await Promise.all([page.waitForURL((u) => u.search.includes('done=rule')), rule.locator('button[type=submit]').click()]);
     const rules = await api(base, admin, 'GET', '/api/v1/sla/rules');
     const vip = rules.find((r) => r.name === 'VIP 客户');
@@ -243,8 +260,20 @@ describe('SLA: a breach escalates on the timeline and by e-mail in the recipient
     await page.fill('#name', '劳动节');
     await Promise.all([page.waitForURL((u) => u.search.includes('done=saved')), page.click('#day-form button[type=submit]')]);
     assert.equal(await page.locator('#special-days tr[data-day="2027-05-03"]').getAttribute('data-kind'), 'holiday');
-    await Promise.all([page.waitForURL((u) => u.search.includes('done=deleted')), page.click('button[data-delete-day="2027-05-03"]')]);
+    // Removing asks first (in Chinese); "cancel" keeps the day.
+    await page.click('button[data-delete-day="2027-05-03"]');
+    const ask = page.locator('dialog[data-confirm-dialog]');
+    assert.match(await ask.innerText(), /2027-05-03 劳动节 — 删除这一天/);
+    assert.equal(await ask.locator('[data-confirm-no]').innerText(), '取消');
+    await ask.locator('[data-confirm-no]').click();
+    assert.equal(await page.locator('#special-days tr[data-day="2027-05-03"]').count(), 1, 'cancel keeps the day');
+    await page.click('button[data-delete-day="2027-05-03"]');
+    await Promise.all([page.waitForURL((u) => u.search.includes('done=deleted')), ask.locator('[data-confirm-yes]').click()]);
     assert.equal(await page.locator('#special-days tr[data-day="2027-05-03"]').count(), 0);
+    // …and can be undone: the day comes back as it was.
+    assert.match(await page.locator('#notice').innerText(), /已删除 2027-05-03（劳动节）/);
+    await Promise.all([page.waitForURL((u) => u.search.includes('done=restored')), page.click('#undo-delete button[type=submit]')]);
+    assert.equal(await page.locator('#special-days tr[data-day="2027-05-03"]').getAttribute('data-kind'), 'holiday');
     await ctx.close();
   });
 });

@@ -257,3 +257,57 @@
     window.htmx.trigger(board, 'board-refresh');
   }, 30000);
 })();
+
+// A destructive action asks first: a form (or its submit button) with `data-confirm="…"`
+// opens a dialog with that question and the buttons `data-confirm-ok` / `data-confirm-cancel`
+// (texts from the template, in the page's language; never the browser's own words). Only
+// "OK" sends the form, with the same button. Without script the form is sent at once (the
+// actions that cannot be confirmed without script can be undone: docs/decisions.md).
+(function () {
+  'use strict';
+  var confirmed = null;
+  function ask(source, onOk) {
+    var dlg = document.createElement('dialog');
+    dlg.className = 'confirm-dialog';
+    dlg.setAttribute('data-confirm-dialog', '');
+    dlg.setAttribute('aria-labelledby', 'confirm-dialog-text');
+    var p = document.createElement('p');
+    p.id = 'confirm-dialog-text';
+    p.textContent = source.getAttribute('data-confirm');
+    dlg.appendChild(p);
+    var row = document.createElement('div');
+    row.className = 'actions';
+    var ok = document.createElement('button');
+    ok.type = 'button';
+    ok.className = 'danger';
+    ok.setAttribute('data-confirm-yes', '');
+    ok.textContent = source.getAttribute('data-confirm-ok') || 'OK';
+    var no = document.createElement('button');
+    no.type = 'button';
+    no.className = 'secondary';
+    no.setAttribute('data-confirm-no', '');
+    no.textContent = source.getAttribute('data-confirm-cancel') || '×';
+    row.appendChild(no);
+    row.appendChild(ok);
+    dlg.appendChild(row);
+    document.body.appendChild(dlg);
+    function close() { dlg.close(); dlg.remove(); }
+    no.addEventListener('click', close);
+    dlg.addEventListener('cancel', function () { dlg.remove(); });
+    ok.addEventListener('click', function () { close(); onOk(); });
+    dlg.showModal();
+    no.focus();
+  }
+  document.addEventListener('submit', function (e) {
+    var form = e.target;
+    var btn = e.submitter || null;
+    var source = (btn && btn.hasAttribute('data-confirm')) ? btn : (form.hasAttribute('data-confirm') ? form : null);
+    if (!source || confirmed === form) { confirmed = null; return; }
+    e.preventDefault();
+    e.stopImmediatePropagation();
+    ask(source, function () {
+      confirmed = form;
+      if (form.requestSubmit) { form.requestSubmit(btn || undefined); } else { form.submit(); }
+    });
+  }, true);
+})();

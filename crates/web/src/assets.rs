@@ -22,6 +22,11 @@ const FILES: &[(&str, &str, &[u8])] = &[
         include_bytes!("../assets/field.js"),
     ),
     (
+        "picker.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../assets/picker.js"),
+    ),
+    (
         "favicon.svg",
         "image/svg+xml",
         include_bytes!("../assets/favicon.svg"),

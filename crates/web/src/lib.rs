@@ -19,6 +19,7 @@ mod security;
 mod server;
 mod shell;
 pub mod site;
+mod when;
 
 use aftersales_app::App;
 use axum::Router;

@@ -120,6 +120,63 @@ pub struct CalendarsPage {
     pub notice: Option<String>,
     pub error: Option<String>,
     pub rules: Vec<aftersales_app::RuleView>,
+    /// A refused rule form, shown again as typed with its errors beside the fields.
+    pub draft: Option<RuleFields>,
+    /// The day just removed, offered back ("undo").
+    pub undo: Option<DayForm>,
+}
+
+/// A rule's form as shown: the values as text (a refused form keeps what was typed), each
+/// target in days, hours and minutes, and the errors of its fields.
+pub struct RuleFields {
+    pub id: String,
+    pub version: String,
+    pub name: String,
+    pub contract_level: String,
+    pub customer_tier: String,
+    pub region_class: String,
+    pub priority: String,
+    pub kind: String,
+    pub rank: String,
+    pub active: bool,
+    /// One per milestone, in `Milestone::ALL` order.
+    pub targets: Vec<TargetFields>,
+    /// (field, message): `name`, `rank`, `{milestone}_duration`, `{milestone}_calendar`,
+    /// `targets` …
+    pub errors: Vec<(String, String)>,
+}
+
+pub struct TargetFields {
+    pub milestone: &'static str,
+    pub label: String,
+    pub days: String,
+    pub hours: String,
+    pub minutes: String,
+    pub calendar: String,
+}
+
+impl RuleFields {
+    /// The form's key in element ids: the rule's id, or `new`.
+    pub fn key(&self) -> &str {
+        if self.id.is_empty() { "new" } else { &self.id }
+    }
+
+    pub fn error(&self, field: &str) -> Option<&str> {
+        self.errors
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, m)| m.as_str())
+    }
+}
+
+/// Minutes as whole days, hours and minutes ("" for a zero part).
+fn split_minutes(total: i64) -> (String, String, String) {
+    let part = |n: i64| if n == 0 { String::new() } else { n.to_string() };
+    (
+        part(total / 1440),
+        part(total % 1440 / 60),
+        part(total % 60),
+    )
 }
 
 impl CalendarsPage {
@@ -170,53 +227,123 @@ impl CalendarsPage {
         self.shell.tr.t_dyn(&format!("sla.weekday.{i}"))
     }
 
-    /// A rule's minutes for a milestone ("" when it has no target for it).
-    pub fn target_minutes(&self, r: &aftersales_app::RuleView, m: &str) -> String {
-        r.targets
-            .iter()
-            .find(|t| t.milestone == m)
-            .map(|t| t.minutes.to_string())
-            .unwrap_or_default()
+    /// A rule's form: the refused one as typed when it is this rule's, else the rule's
+    /// values.
+    pub fn rule_fields(&self, r: &aftersales_app::RuleView) -> RuleFields {
+        if let Some(d) = self.draft.as_ref().filter(|d| d.id == r.id) {
+            return self.copy_fields(d);
+        }
+        let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+        RuleFields {
+            id: r.id.clone(),
+            version: r.version.to_string(),
+            name: r.name.clone(),
+            contract_level: opt(&r.contract_level),
+            customer_tier: opt(&r.customer_tier),
+            region_class: opt(&r.region_class),
+            priority: opt(&r.priority),
+            kind: opt(&r.kind),
+            rank: r.rank.to_string(),
+            active: r.active,
+            targets: Milestone::ALL
+                .into_iter()
+                .map(|m| {
+                    let t = r.targets.iter().find(|t| t.milestone == m.as_str());
+                    let (days, hours, minutes) =
+                        t.map_or_else(Default::default, |t| split_minutes(t.minutes));
+                    TargetFields {
+                        milestone: m.as_str(),
+                        label: self.shell.tr.t_dyn(&format!("sla.milestone.{m}")),
+                        days,
+                        hours,
+                        minutes,
+                        calendar: t.map_or_else(|| "7x24".to_owned(), |t| t.calendar.clone()),
+                    }
+                })
+                .collect(),
+            errors: vec![],
+        }
     }
 
-    /// A rule's calendar for a milestone (`7x24` when it has none).
-    pub fn target_calendar(&self, r: &aftersales_app::RuleView, m: &str) -> String {
-        r.targets
-            .iter()
-            .find(|t| t.milestone == m)
-            .map(|t| t.calendar.clone())
-            .unwrap_or_else(|| "7x24".into())
+    /// The "new rule" form: the refused new rule as typed, else blank.
+    pub fn new_rule_fields(&self) -> RuleFields {
+        match self.draft.as_ref().filter(|d| d.id.is_empty()) {
+            Some(d) => self.copy_fields(d),
+            None => self.rule_fields(&aftersales_app::RuleView {
+                id: String::new(),
+                name: String::new(),
+                contract_level: None,
+                customer_tier: None,
+                region_class: None,
+                priority: None,
+                kind: None,
+                rank: 0,
+                targets: vec![],
+                active: true,
+                version: 0,
+            }),
+        }
     }
 
-    /// The milestones with their words, for the rule forms.
-    pub fn milestones(&self) -> Vec<(&'static str, String)> {
-        Milestone::ALL
-            .into_iter()
-            .map(|m| {
-                (
-                    m.as_str(),
-                    self.shell.tr.t_dyn(&format!("sla.milestone.{m}")),
-                )
-            })
-            .collect()
+    /// Whether the "new rule" form is the refused one (shown open).
+    pub fn new_rule_refused(&self) -> bool {
+        self.draft.as_ref().is_some_and(|d| d.id.is_empty())
     }
 
-    /// The choices of a rule's criterion, the rule's own value selected.
-    fn picks(&self, current: &Option<String>, names: &[&'static str], words: &str) -> Vec<Pick> {
-        Pick::all(self.shell.tr, names, words, current.as_deref())
+    /// Whether a rule's form is the refused one (shown open).
+    pub fn rule_refused(&self, r: &aftersales_app::RuleView) -> bool {
+        self.draft.as_ref().is_some_and(|d| d.id == r.id)
     }
 
-    pub fn region_picks(&self, r: &aftersales_app::RuleView) -> Vec<Pick> {
+    fn copy_fields(&self, d: &RuleFields) -> RuleFields {
+        RuleFields {
+            id: d.id.clone(),
+            version: d.version.clone(),
+            name: d.name.clone(),
+            contract_level: d.contract_level.clone(),
+            customer_tier: d.customer_tier.clone(),
+            region_class: d.region_class.clone(),
+            priority: d.priority.clone(),
+            kind: d.kind.clone(),
+            rank: d.rank.clone(),
+            active: d.active,
+            targets: d
+                .targets
+                .iter()
+                .map(|t| TargetFields {
+                    milestone: t.milestone,
+                    label: t.label.clone(),
+                    days: t.days.clone(),
+                    hours: t.hours.clone(),
+                    minutes: t.minutes.clone(),
+                    calendar: t.calendar.clone(),
+                })
+                .collect(),
+            errors: d.errors.clone(),
+        }
+    }
+
+    /// The choices of a rule's criterion, the form's value selected.
+    fn picks(&self, current: &str, names: &[&'static str], words: &str) -> Vec<Pick> {
+        Pick::all(
+            self.shell.tr,
+            names,
+            words,
+            Some(current).filter(|c| !c.is_empty()),
+        )
+    }
+
+    pub fn region_picks(&self, r: &RuleFields) -> Vec<Pick> {
         let names: Vec<_> = RegionClass::ALL.iter().map(|c| c.as_str()).collect();
         self.picks(&r.region_class, &names, "sla.region")
     }
 
-    pub fn priority_picks(&self, r: &aftersales_app::RuleView) -> Vec<Pick> {
+    pub fn priority_picks(&self, r: &RuleFields) -> Vec<Pick> {
         let names: Vec<_> = Priority::ALL.iter().map(|c| c.as_str()).collect();
         self.picks(&r.priority, &names, "requests.priority")
     }
 
-    pub fn kind_picks(&self, r: &aftersales_app::RuleView) -> Vec<Pick> {
+    pub fn kind_picks(&self, r: &RuleFields) -> Vec<Pick> {
         let names: Vec<_> = RequestKind::ALL.iter().map(|c| c.as_str()).collect();
         self.picks(&r.kind, &names, "requests.kind")
     }
@@ -226,21 +353,11 @@ impl CalendarsPage {
         DayKind::ALL
     }
 
-    /// A blank rule for the "new rule" form.
-    pub fn blank_rule(&self) -> aftersales_app::RuleView {
-        aftersales_app::RuleView {
-            id: String::new(),
-            name: String::new(),
-            contract_level: None,
-            customer_tier: None,
-            region_class: None,
-            priority: None,
-            kind: None,
-            rank: 0,
-            targets: vec![],
-            active: true,
-            version: 0,
-        }
+    /// The undo form's notice: "已删除 2026-10-01（国庆节）。"
+    pub fn undo_notice(&self, d: &DayForm) -> String {
+        self.shell
+            .tr
+            .f("sla.form.deleted", &[("day", &d.day), ("name", &d.name)])
     }
 
     /// A weekday's spans as the form shows them.
@@ -282,6 +399,10 @@ pub struct CalendarsQuery {
     year: String,
     org_unit_id: String,
     done: String,
+    /// The day removed or restored (with `done`), its kind and name.
+    day: String,
+    kind: String,
+    name: String,
 }
 
 async fn calendars_page(
@@ -289,6 +410,7 @@ async fn calendars_page(
     u: WebUser,
     q: CalendarsQuery,
     error: Option<String>,
+    draft: Option<RuleFields>,
 ) -> Result<Response, PageError> {
     let tr = u.tr();
     let this_year = i32::from(s.app.today().year());
@@ -299,8 +421,21 @@ async fn calendars_page(
     let can_keep_days = s.app.can_keep_special_days(&u.ctx, unit).await?;
     let units = s.app.org_unit_choices(&u.ctx).await?;
     let rules = s.app.list_sla_rules(&u.ctx).await?;
+    // "deleted" comes with the removed day, offered back; "restored" names it.
+    let undo = (q.done == "deleted" && !q.day.is_empty()).then(|| DayForm {
+        day: q.day.clone(),
+        kind: q.kind.clone(),
+        name: q.name.clone(),
+        org_unit_id: q.org_unit_id.clone(),
+        op: String::new(),
+    });
     let notice = match q.done.as_str() {
         "" => None,
+        "deleted" if undo.is_some() => None,
+        "restored" => Some(tr.f(
+            "sla.form.restored",
+            &[("day", q.day.as_str()), ("name", q.name.as_str())],
+        )),
         d => Some(tr.t_dyn(&format!("sla.done.{d}"))),
     };
     Ok(CalendarsPage {
@@ -316,6 +451,8 @@ async fn calendars_page(
         notice,
         error,
         rules,
+        draft,
+        undo,
     }
     .into_response())
 }
@@ -325,7 +462,7 @@ pub async fn calendars(
     u: WebUser,
     Query(q): Query<CalendarsQuery>,
 ) -> Result<Response, PageError> {
-    calendars_page(&s, u, q, None).await
+    calendars_page(&s, u, q, None, None).await
 }
 
 /// A refused form of the calendar page: the page again with what was wrong (each field
@@ -358,101 +495,167 @@ async fn refused(
         None => tr.t_error(e.code()),
     };
     let status = crate::problem::status_of(&e);
-    Ok((status, calendars_page(s, u, back, Some(msg)).await?).into_response())
+    Ok((status, calendars_page(s, u, back, Some(msg), None).await?).into_response())
 }
 
-/// A rule's form: criteria (empty = any), rank, active, and minutes and a calendar per
-/// milestone (empty minutes: no target for it).
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct RuleForm {
-    id: String,
-    version: String,
-    name: String,
-    contract_level: String,
-    customer_tier: String,
-    region_class: String,
-    priority: String,
-    kind: String,
-    rank: String,
-    active: String,
-    response_minutes: String,
-    response_calendar: String,
-    arrival_minutes: String,
-    arrival_calendar: String,
-    diagnosis_minutes: String,
-    diagnosis_calendar: String,
-    resolution_minutes: String,
-    resolution_calendar: String,
-    loaner_minutes: String,
-    loaner_calendar: String,
+/// A rule's form: criteria (empty = any), rank, active, and per milestone a target in
+/// days, hours and minutes (`{milestone}_days|_hours|_mins`, all empty: no target) and a
+/// calendar (`{milestone}_calendar`).
+type RuleForm = Vec<(String, String)>;
+
+fn form_value<'a>(f: &'a RuleForm, name: &str) -> &'a str {
+    f.iter()
+        .find(|(k, _)| k == name)
+        .map_or("", |(_, v)| v.as_str())
 }
 
-/// Creates or changes a rule (those who keep the calendars for the whole network).
+/// The most a target may be (90 days), as the use-case bounds it.
+const MAX_TARGET_MINUTES: i64 = 60 * 24 * 90;
+
+/// Creates or changes a rule (those who keep the calendars for the whole network). A
+/// refused form comes back as typed, every error beside its field.
 pub async fn save_rule(
     State(s): State<AppState>,
     u: WebUser,
     Form(f): Form<RuleForm>,
 ) -> Result<Response, PageError> {
-    let opt = |v: &str| Some(v.trim().to_owned()).filter(|v| !v.is_empty());
+    let tr = u.tr();
+    let v = |name: &str| form_value(&f, name).to_owned();
+    let opt = |name: &str| Some(v(name).trim().to_owned()).filter(|v| !v.is_empty());
+    let mut fields = RuleFields {
+        id: v("id").trim().to_owned(),
+        version: v("version"),
+        name: v("name"),
+        contract_level: v("contract_level"),
+        customer_tier: v("customer_tier"),
+        region_class: v("region_class"),
+        priority: v("priority"),
+        kind: v("kind"),
+        rank: v("rank"),
+        active: !v("active").is_empty(),
+        targets: vec![],
+        errors: vec![],
+    };
+    // The targets: each part a whole number; their sum in minutes. `sent[i]` is the
+    // milestone of the use-case's `targets.{i}`.
     let mut targets = vec![];
-    let mut bad_minutes = false;
-    for (m, minutes, cal) in [
-        (
-            Milestone::Response,
-            &f.response_minutes,
-            &f.response_calendar,
-        ),
-        (Milestone::Arrival, &f.arrival_minutes, &f.arrival_calendar),
-        (
-            Milestone::Diagnosis,
-            &f.diagnosis_minutes,
-            &f.diagnosis_calendar,
-        ),
-        (
-            Milestone::Resolution,
-            &f.resolution_minutes,
-            &f.resolution_calendar,
-        ),
-        (Milestone::Loaner, &f.loaner_minutes, &f.loaner_calendar),
-    ] {
-        if minutes.trim().is_empty() {
-            continue;
-        }
-        match minutes.trim().parse::<i64>() {
-            Ok(n) => targets.push(aftersales_app::TargetView {
+    let mut sent = vec![];
+    for m in Milestone::ALL {
+        let t = TargetFields {
+            milestone: m.as_str(),
+            label: tr.t_dyn(&format!("sla.milestone.{m}")),
+            days: v(&format!("{m}_days")).trim().to_owned(),
+            hours: v(&format!("{m}_hours")).trim().to_owned(),
+            minutes: v(&format!("{m}_mins")).trim().to_owned(),
+            calendar: v(&format!("{m}_calendar")).trim().to_owned(),
+        };
+        if [&t.days, &t.hours, &t.minutes]
+            .iter()
+            .any(|p| !p.is_empty())
+        {
+            let part = |p: &str| -> Option<i64> {
+                if p.is_empty() {
+                    return Some(0);
+                }
+                p.parse::<i64>()
+                    .ok()
+                    .filter(|n| (0..=MAX_TARGET_MINUTES).contains(n))
+            };
+            // A part that is not a whole number goes on as 0 minutes, which the use-case
+            // refuses too: nothing is saved, and its other errors show at the same time.
+            let total = match (part(&t.days), part(&t.hours), part(&t.minutes)) {
+                (Some(d), Some(h), Some(mi)) => d * 1440 + h * 60 + mi,
+                _ => {
+                    fields
+                        .errors
+                        .push((format!("{m}_duration"), tr.t_dyn("sla.form.whole_number")));
+                    0
+                }
+            };
+            sent.push(m.as_str());
+            targets.push(aftersales_app::TargetView {
                 milestone: m.as_str().into(),
-                minutes: n,
-                calendar: cal.trim().to_owned(),
-            }),
-            Err(_) => bad_minutes = true,
+                minutes: total,
+                calendar: t.calendar.clone(),
+            });
         }
+        fields.targets.push(t);
+    }
+    let rank = match fields.rank.trim() {
+        "" => Some(0),
+        r => r.parse::<i64>().ok(),
+    };
+    if rank.is_none() {
+        fields
+            .errors
+            .push(("rank".into(), tr.t_dyn("sla.form.whole_number")));
     }
     let input = aftersales_app::RuleView {
-        id: f.id.trim().to_owned(),
-        name: f.name.clone(),
-        contract_level: opt(&f.contract_level),
-        customer_tier: opt(&f.customer_tier),
-        region_class: opt(&f.region_class),
-        priority: opt(&f.priority),
-        kind: opt(&f.kind),
-        rank: f.rank.trim().parse().unwrap_or(0),
+        id: fields.id.clone(),
+        name: fields.name.clone(),
+        contract_level: opt("contract_level"),
+        customer_tier: opt("customer_tier"),
+        region_class: opt("region_class"),
+        priority: opt("priority"),
+        kind: opt("kind"),
+        // An unreadable rank goes on as -1, which the use-case refuses as well.
+        rank: rank.unwrap_or(-1),
         targets,
-        active: !f.active.is_empty(),
-        version: f.version.trim().parse().unwrap_or(0),
+        active: fields.active,
+        version: fields.version.trim().parse().unwrap_or(0),
     };
-    let result = if bad_minutes {
-        Err(AppError::invalid(
-            aftersales_domain::FieldError::new("targets", "out_of_range")
-                .with("min", 1)
-                .with("max", 60 * 24 * 90),
-        ))
-    } else {
-        s.app.save_sla_rule(&u.ctx, &input).await
-    };
+    // The use-case's own checks run too, so every error shows at once.
+    let result = s.app.save_sla_rule(&u.ctx, &input).await;
     match result {
-        Ok(_) => Ok(crate::shell::redirect("/admin/calendars?done=rule#sla-rules").into_response()),
-        Err(e) => refused(&s, u, CalendarsQuery::default(), e).await,
+        Ok(_) if fields.errors.is_empty() => {
+            Ok(crate::shell::redirect("/admin/calendars?done=rule#sla-rules").into_response())
+        }
+        // Every error found here is also one the use-case refuses (above), so a rule is
+        // never saved with a part of its form refused.
+        Ok(_) => Err(AppError::Internal("rule saved with a refused field".into()).into()),
+        Err(e @ (AppError::Validation(_) | AppError::StaleVersion { .. })) => {
+            if let Some(fe) = e.field_errors() {
+                for x in &fe.0 {
+                    let field = rule_field(&x.field, &sent);
+                    let msg = if field == "targets" {
+                        tr.t_dyn("sla.form.targets_required")
+                    } else if field.ends_with("_duration") {
+                        tr.t_dyn("sla.form.duration_range")
+                    } else {
+                        tr.field_error(x)
+                    };
+                    if fields.error(&field).is_none() {
+                        fields.errors.push((field, msg));
+                    }
+                }
+            } else {
+                fields.errors.push(("form".into(), tr.t_error(e.code())));
+            }
+            let status = crate::problem::status_of(&e);
+            let error = Some(tr.t_dyn("sla.form.fix_below"));
+            Ok((
+                status,
+                calendars_page(&s, u, CalendarsQuery::default(), error, Some(fields)).await?,
+            )
+                .into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The form field of a use-case's error: `targets.{i}.minutes` is the duration of the
+/// `i`-th milestone sent, `targets.{i}.calendar` its calendar.
+fn rule_field(field: &str, sent: &[&str]) -> String {
+    let mut parts = field.split('.');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some("targets"), Some(i), Some(what)) => {
+            match i.parse::<usize>().ok().and_then(|i| sent.get(i)) {
+                Some(m) if what == "calendar" => format!("{m}_calendar"),
+                Some(m) => format!("{m}_duration"),
+                None => "targets".into(),
+            }
+        }
+        _ => field.to_owned(),
     }
 }
 
@@ -510,20 +713,23 @@ pub async fn save_calendar(
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct DayForm {
-    day: String,
-    kind: String,
-    name: String,
-    org_unit_id: String,
-    /// "delete" removes the day.
-    op: String,
+    pub day: String,
+    pub kind: String,
+    pub name: String,
+    pub org_unit_id: String,
+    /// "delete" removes the day (its kind and name come along, for the undo); "restore"
+    /// puts a removed day back.
+    pub op: String,
 }
 
 pub async fn day(
     State(s): State<AppState>,
     u: WebUser,
-    Form(f): Form<DayForm>,
+    Form(mut f): Form<DayForm>,
 ) -> Result<Response, PageError> {
     let unit = (!f.org_unit_id.trim().is_empty()).then_some(f.org_unit_id.trim());
+    // The picker's `YYYY-MM-DD`, or a date typed as `2026/10/1`.
+    f.day = crate::when::normalize_date(&f.day);
     let result = if f.op == "delete" {
         s.app.delete_special_day(&u.ctx, unit, &f.day).await
     } else {
@@ -536,14 +742,24 @@ pub async fn day(
     let back = CalendarsQuery {
         year: year.clone(),
         org_unit_id: f.org_unit_id.clone(),
-        done: String::new(),
+        ..Default::default()
+    };
+    let enc = crate::shell::encode_component;
+    // A removal names the day, its kind and name on the page it returns to, with a form
+    // that puts it back (undo); an undone removal says so.
+    let done = match f.op.as_str() {
+        "delete" => "deleted",
+        "restore" => "restored",
+        _ => "saved",
     };
     match result {
         Ok(()) => Ok(crate::shell::redirect(&format!(
-            "/admin/calendars?year={}&org_unit_id={}&done={}",
-            crate::shell::encode_component(&year),
-            crate::shell::encode_component(&f.org_unit_id),
-            if f.op == "delete" { "deleted" } else { "saved" }
+            "/admin/calendars?year={}&org_unit_id={}&done={done}&day={}&kind={}&name={}",
+            enc(&year),
+            enc(&f.org_unit_id),
+            enc(f.day.trim()),
+            enc(f.kind.trim()),
+            enc(f.name.trim()),
         ))
         .into_response()),
         Err(e) => refused(&s, u, back, e).await,

@@ -47,14 +47,16 @@ pub async fn decline(
     }
 }
 
-/// `2026-11-30` and `09:00` in the service's zone as an instant; empty when unreadable
-/// (the use-case then names the field).
+/// `2026-11-30` and `09:00` (as `crate::when` reads them) in the service's zone as an
+/// instant; empty when no time is given, else as typed (the use-case names the field).
 pub(super) fn local_instant(date: &str, hm: &str) -> String {
-    let (Ok(d), Ok(t)) = (
-        date.trim().parse::<jiff::civil::Date>(),
-        hm.trim().parse::<jiff::civil::Time>(),
-    ) else {
-        return String::new();
+    let (Some(d), Some(t)) = (crate::when::date(date), crate::when::time(hm)) else {
+        // Nothing typed is "required"; anything else goes as typed, so the use-case
+        // refuses it as not a time (beside the field) rather than as missing.
+        if hm.trim().is_empty() {
+            return String::new();
+        }
+        return format!("{} {}", date.trim(), hm.trim()).trim().to_owned();
     };
     d.to_datetime(t)
         .to_zoned(wo_fmt::tz())

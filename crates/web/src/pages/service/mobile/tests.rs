@@ -64,6 +64,12 @@ fn the_record_form_reads_rows_hours_and_ticks() {
 #[test]
 fn local_times_become_instants_in_the_service_zone() {
     assert_eq!(local_instant("2026-11-30", "09:00"), "2026-11-30T01:00:00Z");
-    assert_eq!(local_instant("2026-11-30", "9点"), "");
-    assert_eq!(local_instant("", "09:00"), "");
+    // The picker's text and what people type without it.
+    assert_eq!(local_instant("2026/11/30", "9：00"), "2026-11-30T01:00:00Z");
+    assert_eq!(local_instant("2026-11-30", "0900"), "2026-11-30T01:00:00Z");
+    // Not a time: passed on as typed, so the use-case says "not a time", not "missing".
+    assert_eq!(local_instant("2026-11-30", "9点"), "2026-11-30 9点");
+    assert_eq!(local_instant("2026-11-30", "2:30 PM"), "2026-11-30 2:30 PM");
+    assert_eq!(local_instant("", "09:00"), "09:00");
+    assert_eq!(local_instant("2026-11-30", " "), "");
 }

@@ -132,27 +132,28 @@ fn opt(s: &str) -> Option<String> {
     Some(s.trim().to_owned()).filter(|s| !s.is_empty())
 }
 
-/// A `datetime-local` value (the site's wall time) as an RFC 3339 instant; anything
-/// else goes through as typed (the use-case says what is wrong with it).
+/// A date-and-time picker's value (`YYYY-MM-DD HH:MM`, the site's wall time; see
+/// `crate::when`) as an RFC 3339 instant; anything else goes through as typed (the
+/// use-case says what is wrong with it).
 pub(super) fn local_instant(s: &str) -> Option<String> {
     let s = s.trim();
     if s.is_empty() {
         return None;
     }
     let tz = crate::site::get().tz().clone();
-    match s.parse::<jiff::civil::DateTime>() {
-        Ok(dt) => dt
+    match crate::when::date_time(s) {
+        Some(dt) => dt
             .to_zoned(tz)
             .ok()
             .map(|z| z.timestamp().to_string())
             .or_else(|| Some(s.to_owned())),
-        Err(_) => Some(s.to_owned()),
+        None => Some(s.to_owned()),
     }
 }
 
 /// A local day's start (or the next day's start) as an RFC 3339 instant.
 fn day_bound(s: &str, next: bool) -> Option<String> {
-    let d = s.trim().parse::<jiff::civil::Date>().ok()?;
+    let d = crate::when::date(s)?;
     let d = if next { d.tomorrow().ok()? } else { d };
     let tz = crate::site::get().tz().clone();
     d.to_zoned(tz).ok().map(|z| z.timestamp().to_string())
