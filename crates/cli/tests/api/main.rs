@@ -28,6 +28,7 @@ mod matrix;
 mod network;
 mod observability;
 mod org_and_users;
+mod request_list;
 mod requests_ui;
 mod site_zone;
 mod web;
