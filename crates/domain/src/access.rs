@@ -80,6 +80,10 @@ impl Role {
             UsersRead => matches!(self, Role::Admin | Role::Manager),
             UsersManage => self == Role::Admin,
             AuditRead => self == Role::Admin,
+            // The trail of the records of one's own subtree (requests, work orders,
+            // customers, units, certifications, units of the network), not sign-ins nor
+            // user administration: managers (issue 13, defect 11); admins read it all.
+            AuditReadUnits => matches!(self, Role::Admin | Role::Manager),
             // Background jobs: seeing the parked ones with their errors, retrying them.
             JobsManage => self == Role::Admin,
             // Service levels (docs/sla.md, "Who keeps them"). Those who read requests read
@@ -171,6 +175,7 @@ pub enum Permission {
     UsersRead,
     UsersManage,
     AuditRead,
+    AuditReadUnits,
     JobsManage,
     SlaRead,
     CalendarsManage,
@@ -196,7 +201,7 @@ pub enum Permission {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 29] = [
+    pub const ALL: [Permission; 30] = [
         Permission::OwnProfile,
         Permission::OwnTokens,
         Permission::OrgRead,
@@ -204,6 +209,7 @@ impl Permission {
         Permission::UsersRead,
         Permission::UsersManage,
         Permission::AuditRead,
+        Permission::AuditReadUnits,
         Permission::JobsManage,
         Permission::SlaRead,
         Permission::CalendarsManage,
@@ -285,6 +291,7 @@ mod tests {
             (UsersRead, &[Role::Admin, Role::Manager]),
             (UsersManage, &[Role::Admin]),
             (AuditRead, &[Role::Admin]),
+            (AuditReadUnits, &[Role::Admin, Role::Manager]),
             (JobsManage, &[Role::Admin]),
             (
                 SlaRead,
