@@ -151,6 +151,9 @@ impl Role {
                 Role::Admin | Role::Agent | Role::Dispatcher | Role::Manager
             ),
             Dispatch => matches!(self, Role::Admin | Role::Dispatcher | Role::Manager),
+            // Handing a job nobody here may take to another station or a partner covering
+            // the place (issue 13, defect 6): those who dispatch.
+            DispatchTransfer => matches!(self, Role::Admin | Role::Dispatcher | Role::Manager),
             // Field work on the orders assigned to oneself: engineers and partner technicians.
             FieldWork => matches!(self, Role::Engineer | Role::Partner),
             Reconcile => matches!(self, Role::Admin | Role::Dispatcher | Role::Manager),
@@ -195,13 +198,14 @@ pub enum Permission {
     RequestsIntake,
     RequestsManage,
     Dispatch,
+    DispatchTransfer,
     FieldWork,
     Reconcile,
     FiguresRead,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 30] = [
+    pub const ALL: [Permission; 31] = [
         Permission::OwnProfile,
         Permission::OwnTokens,
         Permission::OrgRead,
@@ -229,6 +233,7 @@ impl Permission {
         Permission::RequestsIntake,
         Permission::RequestsManage,
         Permission::Dispatch,
+        Permission::DispatchTransfer,
         Permission::FieldWork,
         Permission::Reconcile,
         Permission::FiguresRead,
@@ -361,6 +366,10 @@ mod tests {
             (RequestsIntake, FRONT_OFFICE),
             (RequestsManage, FRONT_OFFICE),
             (Dispatch, &[Role::Admin, Role::Dispatcher, Role::Manager]),
+            (
+                DispatchTransfer,
+                &[Role::Admin, Role::Dispatcher, Role::Manager],
+            ),
             (FieldWork, &[Role::Engineer, Role::Partner]),
             (Reconcile, &[Role::Admin, Role::Dispatcher, Role::Manager]),
             (FiguresRead, &[Role::Admin, Role::Manager]),

@@ -13,6 +13,7 @@ mod installed_base;
 mod records;
 mod service_flow;
 mod sla;
+mod transfer;
 
 mod audit;
 mod auth;
