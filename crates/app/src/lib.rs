@@ -83,6 +83,7 @@ pub use service::requests::{
     RemoteOutcome, RequestEventView, RequestNote, RequestQuery, RequestUnit, ServiceRequestView,
     TriageInput, WorkOrderLine,
 };
+pub use service::transfer::{TransferInput, TransferTarget, TransferView};
 pub use service::work_orders::{
     AddendumInput, AddendumView, AppointmentInput, AppointmentView, CenterCompletionInput,
     CenterCompletionView, CompleteInput, DeclineInput, DispatchInput, MAX_PHOTO_BYTES, PartUsed,

@@ -78,6 +78,16 @@ pub enum BoardStateName {
     Breached,
 }
 
+/// How a request stands against its service levels (the request list's SLA column).
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum SlaStandingName {
+    OnTime,
+    AtRisk,
+    Breached,
+}
+
 /// How near a certification is to its end.
 #[derive(ToSchema)]
 #[schema(rename_all = "snake_case")]

@@ -955,6 +955,7 @@ enum Kind {
     Initials,
     Company,
     SerialPrefix,
+    SerialTail,
     CustomerNumber,
     Miss,
 }
@@ -968,7 +969,8 @@ impl Kind {
         (Kind::FullName, 12),
         (Kind::Initials, 10),
         (Kind::Company, 6),
-        (Kind::SerialPrefix, 16),
+        (Kind::SerialPrefix, 12),
+        (Kind::SerialTail, 4),
         (Kind::CustomerNumber, 8),
         (Kind::Miss, 10),
     ];
@@ -982,6 +984,7 @@ impl Kind {
             Kind::Initials => "pinyin initials",
             Kind::Company => "company name",
             Kind::SerialPrefix => "serial prefix (5–10 chars)",
+            Kind::SerialTail => "serial tail (4–8 chars)",
             Kind::CustomerNumber => "customer number",
             Kind::Miss => "miss (nothing matches)",
         }
@@ -1071,6 +1074,13 @@ fn query(plan: &Plan, rng: &mut Rng, kind: Kind) -> String {
                     1 => Serial::normalize(p),
                     _ => p.to_owned(),
                 };
+            }
+        },
+        Kind::SerialTail => loop {
+            let u = &plan.units[rng.below(plan.units.len())];
+            if let Some(s) = &u.serial {
+                let len = (4 + rng.below(5)).min(s.len());
+                return s[s.len() - len..].to_owned();
             }
         },
         Kind::CustomerNumber => {

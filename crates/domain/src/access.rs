@@ -80,6 +80,10 @@ impl Role {
             UsersRead => matches!(self, Role::Admin | Role::Manager),
             UsersManage => self == Role::Admin,
             AuditRead => self == Role::Admin,
+            // The trail of the records of one's own subtree (requests, work orders,
+            // customers, units, certifications, units of the network), not sign-ins nor
+            // user administration: managers (issue 13, defect 11); admins read it all.
+            AuditReadUnits => matches!(self, Role::Admin | Role::Manager),
             // Background jobs: seeing the parked ones with their errors, retrying them.
             JobsManage => self == Role::Admin,
             // Service levels (docs/sla.md, "Who keeps them"). Those who read requests read
@@ -147,6 +151,9 @@ impl Role {
                 Role::Admin | Role::Agent | Role::Dispatcher | Role::Manager
             ),
             Dispatch => matches!(self, Role::Admin | Role::Dispatcher | Role::Manager),
+            // Handing a job nobody here may take to another station or a partner covering
+            // the place (issue 13, defect 6): those who dispatch.
+            DispatchTransfer => matches!(self, Role::Admin | Role::Dispatcher | Role::Manager),
             // Field work on the orders assigned to oneself: engineers and partner technicians.
             FieldWork => matches!(self, Role::Engineer | Role::Partner),
             Reconcile => matches!(self, Role::Admin | Role::Dispatcher | Role::Manager),
@@ -171,6 +178,7 @@ pub enum Permission {
     UsersRead,
     UsersManage,
     AuditRead,
+    AuditReadUnits,
     JobsManage,
     SlaRead,
     CalendarsManage,
@@ -190,13 +198,14 @@ pub enum Permission {
     RequestsIntake,
     RequestsManage,
     Dispatch,
+    DispatchTransfer,
     FieldWork,
     Reconcile,
     FiguresRead,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 29] = [
+    pub const ALL: [Permission; 31] = [
         Permission::OwnProfile,
         Permission::OwnTokens,
         Permission::OrgRead,
@@ -204,6 +213,7 @@ impl Permission {
         Permission::UsersRead,
         Permission::UsersManage,
         Permission::AuditRead,
+        Permission::AuditReadUnits,
         Permission::JobsManage,
         Permission::SlaRead,
         Permission::CalendarsManage,
@@ -223,6 +233,7 @@ impl Permission {
         Permission::RequestsIntake,
         Permission::RequestsManage,
         Permission::Dispatch,
+        Permission::DispatchTransfer,
         Permission::FieldWork,
         Permission::Reconcile,
         Permission::FiguresRead,
@@ -285,6 +296,7 @@ mod tests {
             (UsersRead, &[Role::Admin, Role::Manager]),
             (UsersManage, &[Role::Admin]),
             (AuditRead, &[Role::Admin]),
+            (AuditReadUnits, &[Role::Admin, Role::Manager]),
             (JobsManage, &[Role::Admin]),
             (
                 SlaRead,
@@ -354,6 +366,10 @@ mod tests {
             (RequestsIntake, FRONT_OFFICE),
             (RequestsManage, FRONT_OFFICE),
             (Dispatch, &[Role::Admin, Role::Dispatcher, Role::Manager]),
+            (
+                DispatchTransfer,
+                &[Role::Admin, Role::Dispatcher, Role::Manager],
+            ),
             (FieldWork, &[Role::Engineer, Role::Partner]),
             (Reconcile, &[Role::Admin, Role::Dispatcher, Role::Manager]),
             (FiguresRead, &[Role::Admin, Role::Manager]),

@@ -76,6 +76,23 @@ impl AuditAction {
 }
 
 impl AuditEntity {
+    /// The kinds of record a manager reads in the trail of their subtree (issue 13, defect
+    /// 11): the work of their units and what it touches. Never sign-ins, users, tokens, nor
+    /// what holds for the whole network (products, policies, rules, calendars, jobs,
+    /// imports). Which records of these kinds lie in a subtree is the store's query.
+    pub const IN_UNIT_SCOPE: &'static [AuditEntity] = &[
+        AuditEntity::ServiceRequest,
+        AuditEntity::WorkOrder,
+        AuditEntity::Customer,
+        AuditEntity::Unit,
+        AuditEntity::Certification,
+        AuditEntity::OrgUnit,
+    ];
+
+    pub fn in_unit_scope(self) -> bool {
+        AuditEntity::IN_UNIT_SCOPE.contains(&self)
+    }
+
     /// Kept in the service event log rather than in `audit_log`: the audit page reads these
     /// from there.
     pub fn in_event_log(self) -> bool {
@@ -98,6 +115,33 @@ pub fn is_internal_field(key: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_manager_s_trail_holds_the_work_not_accounts() {
+        use super::AuditEntity::*;
+        for k in [
+            ServiceRequest,
+            WorkOrder,
+            Customer,
+            Unit,
+            Certification,
+            OrgUnit,
+        ] {
+            assert!(k.in_unit_scope(), "{k}");
+        }
+        for k in [
+            User,
+            ApiToken,
+            Product,
+            WarrantyPolicy,
+            SlaRule,
+            Calendar,
+            Job,
+            ImportBatch,
+        ] {
+            assert!(!k.in_unit_scope(), "{k}");
+        }
+    }
+
     use super::*;
 
     #[test]

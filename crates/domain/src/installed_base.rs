@@ -43,6 +43,18 @@ impl Serial {
             .collect()
     }
 
+    /// The shortest tail of a serial the search box looks up ("0450" finds
+    /// KT5P-2023-000450): shorter tails match too many units to be a useful answer.
+    pub const SEARCH_TAIL_MIN: usize = 4;
+
+    /// What a search query is as a serial's tail (normalized), if it can be one: at least
+    /// [`Self::SEARCH_TAIL_MIN`] characters, letters and digits only once normalized.
+    pub fn search_tail(q: &str) -> Option<String> {
+        let n = Self::normalize(q);
+        (n.len() >= Self::SEARCH_TAIL_MIN && n.chars().all(|c| c.is_ascii_alphanumeric()))
+            .then_some(n)
+    }
+
     pub fn raw(&self) -> &str {
         &self.raw
     }
@@ -339,6 +351,16 @@ pub fn parse_date(field: &str, raw: &str) -> Result<jiff::civil::Date, FieldErro
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_serial_tail_is_four_letters_or_digits_at_least() {
+        assert_eq!(Serial::search_tail("000450").as_deref(), Some("000450"));
+        assert_eq!(Serial::search_tail(" 0-450 ").as_deref(), Some("0450"));
+        assert_eq!(Serial::search_tail("p2a1").as_deref(), Some("P2A1"));
+        assert_eq!(Serial::search_tail("450"), None);
+        assert_eq!(Serial::search_tail("张伟张伟"), None);
+        assert_eq!(Serial::search_tail("04%50"), None);
+    }
+
     use super::*;
     use proptest::prelude::*;
 

@@ -432,6 +432,19 @@ pub async fn upsert_status<'e, E: Executor<'e, Database = Any>>(
     Ok(())
 }
 
+/// (request id, kept clocks as JSON) of these requests, for those that have a status row.
+pub async fn clocks_of_requests(
+    conn: &mut sqlx::AnyConnection,
+    ids: &[String],
+) -> Result<Vec<(String, String)>, StoreError> {
+    crate::bulk::fetch_in(
+        conn,
+        "SELECT s.request_id, s.clocks FROM sla_status s WHERE s.request_id IN ({in})",
+        ids,
+    )
+    .await
+}
+
 /// One row of the SLA board.
 #[derive(Debug, Clone, PartialEq, FromRow)]
 pub struct BoardRow {

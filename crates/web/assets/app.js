@@ -90,6 +90,10 @@
     });
     copy.querySelectorAll('.field-error').forEach(function (el) { el.remove(); });
     copy.querySelectorAll('.region-results').forEach(function (el) { el.innerHTML = ''; });
+    // A copied region cascade is built anew for the new row (empty).
+    copy.querySelectorAll('.region-cascade').forEach(function (el) { el.innerHTML = ''; el.hidden = true; });
+    copy.querySelectorAll('[data-region-cascade]').forEach(function (el) { el.removeAttribute('data-cascade-ready'); });
+    if (window.regionCascades) { window.regionCascades(copy); }
     copy.querySelectorAll('.invalid').forEach(function (el) { el.classList.remove('invalid'); });
     last.after(copy);
     var first = copy.querySelector('input:not([type="hidden"])');
@@ -209,6 +213,82 @@
     var first = box.closest('[data-region-picker]').querySelector('.region-results button');
     if (first) { e.preventDefault(); first.click(); }
   });
+})();
+
+// Region cascades (issue 13, defect 17): in a [data-region-cascade] picker, a province →
+// city → district select in the page's words is built above the region code box; the
+// deepest choice fills the box, which is what the form posts. The selects have no name:
+// without script the box stays, with its plain-language hint.
+(function () {
+  'use strict';
+  function regions(parent) {
+    return fetch('/regions.json?' + new URLSearchParams({ parent: parent }), { credentials: 'same-origin' })
+      .then(function (r) { return r.ok ? r.json() : []; })
+      .catch(function () { return []; });
+  }
+  // The part of a code that its region's subregions start with (210100 → 2101).
+  function stem(code) { return code.replace(/(00)+$/, ''); }
+  function build(picker) {
+    if (picker.hasAttribute('data-cascade-ready')) { return; }
+    picker.setAttribute('data-cascade-ready', '');
+    var box = picker.querySelector('input[data-region-search]');
+    var holder = picker.querySelector('.region-cascade');
+    if (!box || !holder) { return; }
+    var words = (picker.getAttribute('data-levels') || '||').split('|');
+    var choose = picker.getAttribute('data-choose') || '';
+    var selects = words.map(function (w, i) {
+      var label = document.createElement('label');
+      label.className = 'region-level';
+      var span = document.createElement('span');
+      span.textContent = w;
+      var sel = document.createElement('select');
+      sel.setAttribute('data-level', String(i));
+      sel.add(new Option(choose, ''));
+      sel.disabled = i > 0;
+      label.appendChild(span);
+      label.appendChild(sel);
+      holder.appendChild(label);
+      return sel;
+    });
+    holder.hidden = false;
+    function fill(level, parent, want) {
+      var sel = selects[level];
+      if (!sel) { return Promise.resolve(); }
+      while (sel.options.length > 1) { sel.remove(1); }
+      return regions(parent).then(function (items) {
+        items.forEach(function (r) { sel.add(new Option(r.name, r.code)); });
+        sel.disabled = items.length === 0;
+        if (!want) { return; }
+        var hit = items.find(function (r) { return stem(r.code) && want.indexOf(stem(r.code)) === 0; });
+        if (hit) {
+          sel.value = hit.code;
+          if (hit.code !== want) { return fill(level + 1, hit.code, want); }
+        }
+      });
+    }
+    selects.forEach(function (sel, i) {
+      sel.addEventListener('change', function () {
+        for (var j = i + 1; j < selects.length; j++) {
+          while (selects[j].options.length > 1) { selects[j].remove(1); }
+          selects[j].disabled = true;
+        }
+        var chosen = sel.value || (i > 0 ? selects[i - 1].value : '');
+        box.value = chosen;
+        if (sel.value) { fill(i + 1, sel.value, null); }
+      });
+    });
+    var current = box.value.trim();
+    fill(0, '', /^[0-9]{6}$/.test(current) ? current : null);
+  }
+  function all(root) {
+    (root || document).querySelectorAll('[data-region-cascade]').forEach(build);
+  }
+  window.regionCascades = all;
+  if (document.readyState === 'loading') {
+    document.addEventListener('DOMContentLoaded', function () { all(); });
+  } else {
+    all();
+  }
 })();
 
 // A keyboard shortcut files a form marked [data-submit-shortcut]: Ctrl+Enter (⌘+Enter on

@@ -159,7 +159,8 @@ pub fn nav_for(role: Role) -> Vec<NavArea> {
     group(
         "system",
         &[
-            (can(Permission::AuditRead), "/admin/audit", "nav.audit"),
+            // Admins read the whole trail, managers their subtree's (issue 13, defect 11).
+            (can(Permission::AuditReadUnits), "/admin/audit", "nav.audit"),
             (can(Permission::JobsManage), "/admin/jobs", "nav.jobs"),
         ],
     );

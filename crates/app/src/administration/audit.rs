@@ -81,6 +81,7 @@ impl crate::App {
             from: q.from,
             to: q.to,
             hide_sign_ins: false,
+            org_path_prefix: None,
         };
         let page = store::list(self.db.pool(), &f, after.as_deref(), limit).await?;
         Ok(Page {
@@ -99,7 +100,10 @@ impl crate::App {
         ctx: &Ctx,
         q: &TrailQuery,
     ) -> Result<Page<TrailEntry>, AppError> {
-        ctx.require(Permission::AuditRead)?;
+        let scope = self.audit_scope(ctx)?;
+        if scope.is_some() && q.kind.is_some_and(|k| !k.in_unit_scope()) {
+            return Ok(nothing());
+        }
         let limit = cursor::limit(q.limit)?;
         let after = cursor::decode(q.cursor.as_deref())?;
         check_instants(q.from, q.to)?;
@@ -113,6 +117,7 @@ impl crate::App {
                 from: q.from,
                 to: q.to,
                 hide_sign_ins: q.hide_sign_ins,
+                org_path_prefix: scope.clone(),
                 ..Default::default()
             };
             let rows = store::trail(pool, &f, after.as_deref(), limit + 1).await?;
@@ -126,6 +131,7 @@ impl crate::App {
                 from: q.from,
                 to: q.to,
                 of_work_orders: q.kind.map(|k| k == AuditEntity::WorkOrder),
+                org_path_prefix: scope,
             };
             let rows = store::service_events(pool, &f, after.as_deref(), limit + 1).await?;
             for r in rows {
@@ -141,6 +147,35 @@ impl crate::App {
             None
         };
         Ok(Page { items, next_cursor })
+    }
+}
+
+impl crate::App {
+    /// Which part of the trail the caller reads: all of it (`None`: admins, `AuditRead`),
+    /// or the records of their own subtree (`Some(path)`: managers, `AuditReadUnits`).
+    fn audit_scope(&self, ctx: &Ctx) -> Result<Option<String>, AppError> {
+        if ctx.require(Permission::AuditRead).is_ok() {
+            return Ok(None);
+        }
+        ctx.require(Permission::AuditReadUnits)?;
+        match ctx.actor() {
+            Some(a) => a.org_path.clone().map(Some).ok_or(AppError::Forbidden),
+            None => Err(AppError::Forbidden),
+        }
+    }
+
+    /// The kinds of record the caller may filter the trail by (the page's choices).
+    pub fn audit_kinds(&self, ctx: &Ctx) -> Result<Vec<AuditEntity>, AppError> {
+        Ok(match self.audit_scope(ctx)? {
+            None => AuditEntity::ALL.to_vec(),
+            Some(_) => AuditEntity::IN_UNIT_SCOPE.to_vec(),
+        })
+    }
+
+    /// Whether the caller reads the whole trail (and may export it), not only their
+    /// subtree's.
+    pub fn reads_whole_audit(&self, ctx: &Ctx) -> bool {
+        ctx.require(Permission::AuditRead).is_ok()
     }
 }
 

@@ -124,6 +124,13 @@ const TEMPLATES: &[(&str, &str, &str, &str, &str)] = &[
         "Dispatcher {by} found nobody who may be sent to work order {number} (certification, territory or shift). Please arrange it: hand it to a partner or another station, or staff it. {note}\n{link}",
     ),
     (
+        "job_transferred",
+        "【转交工单】{number} 转交本单位",
+        "{by}（{from}）将工单 {number}（{customer}，{address}）转交给{to}：{reason}\n请在派工台安排。\n{link}",
+        "[Job handed over] {number} is now yours",
+        "{by} ({from}) handed work order {number} ({customer}, {address}) to {to}: {reason}\nPlease dispatch it from the board.\n{link}",
+    ),
+    (
         "emergency_plan",
         "【应急方案】{number} 未在时限内修复",
         "服务单 {number}（{customer}）未在 {due} 前修复，已启动应急方案，并建议为客户提供备用机。\n{link}",

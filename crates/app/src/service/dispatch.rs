@@ -597,7 +597,15 @@ impl crate::App {
         let (from, to) = self.site().day_bounds(day)?;
         let (today_from, _) = self.site().day_bounds(today)?;
         let mut conn = self.db.acquire().await?;
-        let unassigned = self.board_unassigned(&mut conn, scope.as_deref()).await?;
+        // A job handed to another unit shows on the boards of that unit's people (and
+        // below it) only; admins see every board (service/transfer.rs).
+        let viewer = match &ctx.principal {
+            Principal::User(a) if a.role != Role::Admin => a.org_path.clone(),
+            _ => None,
+        };
+        let unassigned = self
+            .board_unassigned(&mut conn, scope.as_deref(), viewer)
+            .await?;
         // Everything the engineers' rows show, loaded a few queries at a time rather than
         // a few per engineer: a board holds thousands of orders. The orders they show (with
         // the customer's name) and the open orders that count, aggregated by the database.
@@ -648,10 +656,12 @@ impl crate::App {
         &self,
         conn: &mut Conn,
         scope: Option<&str>,
+        viewer: Option<String>,
     ) -> Result<Vec<BoardJob>, AppError> {
         let filter = store::WorkOrderFilter {
             statuses: Some(vec![WoStatus::Pending.as_str().to_owned()]),
             org_path_prefix: scope.map(str::to_owned),
+            handed_visible_to: viewer,
             ..Default::default()
         };
         let pending =

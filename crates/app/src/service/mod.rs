@@ -12,4 +12,5 @@ pub(crate) mod images;
 pub(crate) mod portal;
 pub(crate) mod records;
 pub(crate) mod requests;
+pub(crate) mod transfer;
 pub(crate) mod work_orders;

@@ -16,7 +16,8 @@ both!(
     a_customer_edit_reads_as_a_sentence_with_its_changed_fields,
     sign_ins_are_hidden_unless_asked_for,
     request_and_work_order_changes_appear_with_their_numbers,
-    the_trail_is_for_admins_only,
+    the_trail_is_for_admins_and_managers_only,
+    a_manager_reads_the_trail_of_their_own_subtree_only,
 );
 
 async fn every_write_records_who_did_what_with_before_and_after(app: TestApp) {
@@ -355,11 +356,126 @@ async fn request_and_work_order_changes_appear_with_their_numbers(app: TestApp) 
     );
 }
 
-async fn the_trail_is_for_admins_only(app: TestApp) {
-    for who in ["agent", "manager", "dispatcher"] {
+async fn the_trail_is_for_admins_and_managers_only(app: TestApp) {
+    for who in [
+        "agent",
+        "dispatcher",
+        "engineer",
+        "warehouse",
+        "partner",
+        "customer",
+    ] {
         let b = Browser::new(&app, "zh-CN");
         b.login(who).await;
         let (s, _, _) = b.get("/admin/audit").await;
         assert_eq!(s, 403, "{who}");
     }
+    // The audit API (the rows as written, every kind) stays the admins'.
+    let (s, _) = app.get("/api/v1/audit", &app.token("manager").await).await;
+    assert_eq!(s, 403);
+}
+
+/// Issue 13, defect 11: the manager of 沈阳分公司 reads the trail of the records of their
+/// subtree (the request filed for 沈阳和平服务站, its work order, its customer), in words,
+/// with links; never sign-ins, users nor what holds network-wide; a manager of another
+/// branch reads none of it.
+async fn a_manager_reads_the_trail_of_their_own_subtree_only(app: TestApp) {
+    let w = crate::dispatch_ui::world(&app).await;
+    let wo = crate::dispatch_ui::pending_order(&app, &w, "normal").await;
+    let n = wo["number"].as_str().expect("number").to_owned();
+    let (s, o) = app
+        .send(
+            "POST",
+            &format!("/api/v1/work-orders/{n}/dispatch"),
+            &w.dispatcher,
+            Some(json!({"version": 1, "engineer_id": w.engineer_id})),
+        )
+        .await;
+    assert_eq!(s, 200, "{o}");
+    let request_number = o["request"]["number"].as_str().expect("request").to_owned();
+    let (_, r) = app
+        .get(
+            &format!("/api/v1/service-requests/{request_number}"),
+            &w.dispatcher,
+        )
+        .await;
+    assert_eq!(r["org_unit"]["code"], "SY-HP", "{r}");
+    let admin = app.token("admin").await;
+    let (s, b) = app
+        .send("POST", "/api/v1/users", &admin, Some(json!({"username": "dl.manager", "display_name": "大连主管",
+            "role": "manager", "org_unit_id": app.unit_id("DL").await, "password": "dl-manager-2026"})))
+        .await;
+    assert_eq!(s, 201, "{b}");
+    // A customer of no request of theirs: outside every subtree.
+    let (s, c) = app
+        .send(
+            "POST",
+            "/api/v1/customers",
+            &w.agent,
+            Some(json!({"kind": "individual", "name": "王建华",
+            "region_code": "210102", "contacts": [{"name": "王建华", "phones": ["139 0000 5678"]}],
+            "sites": [{"address": "沈阳市和平区南京北街3号", "region_code": "210102"}]})),
+        )
+        .await;
+    assert_eq!(s, 201, "{c}");
+
+    let sy = Browser::new(&app, "zh-CN");
+    sy.login("manager").await;
+    let (_, nav, _) = sy.get("/requests").await;
+    assert!(
+        nav.contains("href=\"/admin/audit\""),
+        "the menu leads there"
+    );
+    let (s, html, _) = sy.get("/admin/audit?filtered=1").await;
+    assert_eq!(s, 200);
+    let all = entries(&html);
+    assert!(
+        all.iter()
+            .any(|e| e.contains("受理报修") && e.contains(&request_number)),
+        "the request filed for their station: {all:?}"
+    );
+    assert!(
+        all.iter().any(|e| e.contains("派工给") && e.contains(&n)),
+        "its work order: {all:?}"
+    );
+    assert!(
+        all.iter()
+            .any(|e| e.contains("新建了客户") && e.contains("张伟民")),
+        "the customer of a request of theirs: {all:?}"
+    );
+    assert!(
+        all.iter()
+            .all(|e| !e.contains("登录了系统") && !e.contains("王建华") && !e.contains("大连主管")),
+        "no sign-ins (even when asked), no other customer, no user administration: {all:?}"
+    );
+    assert!(
+        !html.contains("id=\"export-links\""),
+        "the export reads the whole trail"
+    );
+    assert!(
+        !html.contains("<option value=\"user\""),
+        "no kind they cannot read"
+    );
+    assert!(html.contains("<option value=\"customer\""));
+    let (_, html, _) = sy.get("/admin/audit?kind=user").await;
+    assert!(entries(&html).is_empty(), "users are not theirs to read");
+
+    let dl = Browser::new(&app, "zh-CN");
+    dl.login_with("dl.manager", "dl-manager-2026").await;
+    let (s, html, _) = dl.get("/admin/audit?filtered=1").await;
+    assert_eq!(s, 200);
+    let theirs = entries(&html);
+    assert!(
+        theirs
+            .iter()
+            .all(|e| !e.contains(&request_number) && !e.contains(&n) && !e.contains("张伟民")),
+        "another branch's records are not theirs: {theirs:?}"
+    );
+    // The admin still reads it all.
+    let a = Browser::new(&app, "zh-CN");
+    a.login("admin").await;
+    let (_, html, _) = a.get("/admin/audit?filtered=1").await;
+    let every = entries(&html);
+    assert!(every.iter().any(|e| e.contains("王建华")), "{every:?}");
+    assert!(html.contains("id=\"export-links\""));
 }

@@ -267,12 +267,26 @@ fn without_new_waiting_reason(mut v: Value) -> Value {
     v
 }
 
+/// A request's `sla` standing (on time, at risk, breached) is new in issue 13 (defect 17,
+/// the request list's column): a reading of the kept clocks, which `sla` of each request
+/// compares whole. Left out of what this binary reads back.
+fn without_sla_standing(mut v: Value) -> Value {
+    for r in v["requests"].as_array_mut().into_iter().flatten() {
+        if let Some(request) = r["request"].as_object_mut() {
+            request.remove("sla");
+        }
+    }
+    v
+}
+
 /// Exact equality; on a difference, the first few differing places by path.
 fn same(expected: &Value, got: &Value) {
     let expected = &channels_capitalized(system_actor_in_words(without_rule_words(
         without_ladder_labels(expected.clone()),
     )));
-    let got = &without_new_waiting_reason(without_rule_words(got.clone()));
+    let got = &without_sla_standing(without_new_waiting_reason(without_rule_words(
+        got.clone(),
+    )));
     let mut diffs = Vec::new();
     diff("", expected, got, &mut diffs);
     assert!(

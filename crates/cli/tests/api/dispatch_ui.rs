@@ -55,7 +55,7 @@ fn at_today(hm: &str) -> String {
     format!("{}T{hm}:00+08:00", today())
 }
 
-async fn set_regions(app: &TestApp, admin: &str, unit: &str, regions: &[&str]) {
+pub(crate) async fn set_regions(app: &TestApp, admin: &str, unit: &str, regions: &[&str]) {
     let id = app.unit_id(unit).await;
     let (s, cur) = app
         .get(&format!("/api/v1/org-units/{id}/regions"), admin)

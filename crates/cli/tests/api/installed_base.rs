@@ -188,7 +188,7 @@ async fn the_search_box_finds_customers_by_phone_name_initials_and_serial(app: T
         "沈阳市和平区南京北街1号",
     )
     .await;
-    customer(
+    let wang = customer(
         &app,
         &agent,
         "王芳",
@@ -197,6 +197,7 @@ async fn the_search_box_finds_customers_by_phone_name_initials_and_serial(app: T
     )
     .await;
     unit(&app, &agent, "SN-7788-01", &zhang, "2024-05-01").await;
+    unit(&app, &agent, "KT5P-2023-000450", &wang, "2023-06-01").await;
     let hit = |q: &str| {
         let app = &app;
         let agent = agent.clone();
@@ -236,6 +237,21 @@ async fn the_search_box_finds_customers_by_phone_name_initials_and_serial(app: T
         "张伟"
     );
     assert!(hit("没有这个人").await.is_empty());
+    // A serial's tail, as read off a label (issue 13, defect 17): 4 characters at least.
+    assert_eq!(
+        hit("000450").await,
+        vec![("王芳".to_owned(), "serial".to_owned())]
+    );
+    assert_eq!(
+        hit("88-01").await,
+        vec![("张伟".to_owned(), "serial".to_owned())]
+    );
+    assert_eq!(hit("p2023000450").await[0].0, "王芳", "any tail, any case");
+    assert!(hit("450").await.is_empty(), "3 characters are too few");
+    assert!(
+        hit("0451").await.is_empty(),
+        "a tail is the end of a serial"
+    );
 }
 
 fn urlencode(s: &str) -> String {

@@ -14,6 +14,7 @@ mod records;
 mod service_flow;
 mod sla;
 mod staff_notices;
+mod transfer;
 
 mod audit;
 mod auth;
@@ -29,6 +30,7 @@ mod matrix;
 mod network;
 mod observability;
 mod org_and_users;
+mod request_list;
 mod requests_ui;
 mod site_zone;
 mod web;

@@ -605,6 +605,16 @@ const CASES: &[Case] = &[
         allowed: DISPATCHERS,
     },
     Case {
+        method: "GET",
+        template: "/api/v1/work-orders/{id}/transfer-targets",
+        allowed: DISPATCHERS,
+    },
+    Case {
+        method: "POST",
+        template: "/api/v1/work-orders/{id}/transfer",
+        allowed: DISPATCHERS,
+    },
+    Case {
         method: "POST",
         template: "/api/v1/work-orders/{id}/accept",
         allowed: FIELD,
@@ -742,6 +752,10 @@ fn body_for(c: &Case) -> Option<Value> {
         }
         // Passes the body's schema: allowed roles escalate (a bell entry, nothing else).
         ("POST", "/api/v1/work-orders/{id}/escalate") => Some(json!({})),
+        // Refused on its fields (a blank reason, not an id): nothing is handed over.
+        ("POST", "/api/v1/work-orders/{id}/transfer") => {
+            Some(json!({"version": 1, "org_unit_id": "x", "reason": ""}))
+        }
         ("POST", "/api/v1/work-orders/{id}/decline") => Some(json!({"version": 1, "reason": ""})),
         ("POST", "/api/v1/work-orders/{id}/appointment") => {
             Some(json!({"version": 1, "starts_at": "x", "ends_at": "y", "customer_agreed": true}))

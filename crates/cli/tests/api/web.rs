@@ -21,7 +21,8 @@ const PAGES: &[(&str, &[&str])] = &[
     ("/me/password", ALL),
     ("/admin/users", &["admin", "manager"]),
     ("/admin/users/new", &["admin"]),
-    ("/admin/audit", &["admin"]),
+    // Managers: their subtree's trail (issue 13, defect 11).
+    ("/admin/audit", &["admin", "manager"]),
     ("/admin/jobs", &["admin"]),
     (
         "/org-units",
@@ -183,12 +184,17 @@ impl Browser {
     }
 
     pub(crate) async fn login(&self, user: &str) {
-        let csrf = self.csrf("/login").await;
         let pw = if user == "admin" {
             ADMIN_PASSWORD
         } else {
             DEMO_PASSWORD
         };
+        self.login_with(user, pw).await
+    }
+
+    /// Signs in with a password of the test's own (a user it created).
+    pub(crate) async fn login_with(&self, user: &str, pw: &str) {
+        let csrf = self.csrf("/login").await;
         let (status, _, location) = self
             .post(
                 "/login",

@@ -68,6 +68,9 @@ named_enum!(
         SlaAcknowledged => "sla_acknowledged",
         EmergencyPlanOpened => "emergency_plan_opened",
         LoanerProposed => "loaner_proposed",
+        /// A job nobody here may take, handed to another station or a partner covering
+        /// the place (issue 13, defect 6).
+        Transferred => "transferred",
     }
 );
 
@@ -155,7 +158,8 @@ impl EventKind {
             | K::SlaEscalated
             | K::SlaAcknowledged
             | K::EmergencyPlanOpened
-            | K::LoanerProposed => return None,
+            | K::LoanerProposed
+            | K::Transferred => return None,
         })
     }
 }
@@ -204,6 +208,14 @@ pub enum Resolution {
 #[serde(tag = "kind", content = "data", rename_all = "snake_case")]
 pub enum RequestEvent {
     Created(Creation),
+    /// The work order (and its request) handed to another unit, with the reason.
+    Transferred {
+        from_unit: Option<OrgUnitId>,
+        to_unit: OrgUnitId,
+        /// The receiving unit's name then.
+        to_name: String,
+        reason: String,
+    },
     OwnerChanged {
         from: UserId,
         to: UserId,
@@ -589,6 +601,7 @@ impl RequestEvent {
         match self {
             E::Created(_) => K::Created,
             E::OwnerChanged { .. } => K::OwnerChanged,
+            E::Transferred { .. } => K::Transferred,
             E::PriorityChanged { .. } => K::PriorityChanged,
             E::TriagedRemote { .. } => K::TriagedRemote,
             E::TriagedOnsite { .. } => K::TriagedOnsite,
@@ -695,7 +708,8 @@ impl RequestEvent {
             | E::SlaEscalated(_)
             | E::SlaAcknowledged { .. }
             | E::EmergencyPlanOpened(_)
-            | E::LoanerProposed(_) => return None,
+            | E::LoanerProposed(_)
+            | E::Transferred { .. } => return None,
         })
     }
 
@@ -827,7 +841,8 @@ impl RequestEvent {
             | E::SlaEscalated(_)
             | E::SlaAcknowledged { .. }
             | E::EmergencyPlanOpened(_)
-            | E::LoanerProposed(_) => return None,
+            | E::LoanerProposed(_)
+            | E::Transferred { .. } => return None,
         })
     }
 

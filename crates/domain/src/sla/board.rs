@@ -135,6 +135,60 @@ pub fn attainment<'a>(
     a
 }
 
+/// How a request stands against its promise, for the request list's SLA column (issue 13,
+/// defect 17): breached when any milestone was missed (still unmet past its due time, or
+/// met late), at risk when a live clock is past its warning time, else on time. Not
+/// stored: judged from the kept clocks against "now" each time it is shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SlaStanding {
+    OnTime,
+    AtRisk,
+    Breached,
+}
+
+impl SlaStanding {
+    pub const ALL: &'static [SlaStanding] = &[
+        SlaStanding::OnTime,
+        SlaStanding::AtRisk,
+        SlaStanding::Breached,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SlaStanding::OnTime => "on_time",
+            SlaStanding::AtRisk => "at_risk",
+            SlaStanding::Breached => "breached",
+        }
+    }
+
+    /// The standing of a request with these clocks now; `None` when it has no clock that
+    /// counts (no rule applied, or every milestone not required or cancelled).
+    pub fn of(clocks: &[KeptClock], now: Timestamp) -> Option<SlaStanding> {
+        clocks
+            .iter()
+            .filter_map(|c| match c.state {
+                ClockState::Breached => Some(SlaStanding::Breached),
+                ClockState::Met => Some(SlaStanding::OnTime),
+                ClockState::Running | ClockState::Paused => Some(match c.board_state(now)? {
+                    BoardState::Breached => SlaStanding::Breached,
+                    BoardState::Warning => SlaStanding::AtRisk,
+                    BoardState::Running | BoardState::Paused => SlaStanding::OnTime,
+                }),
+                // Not started yet (diagnosis before arrival): on time so far.
+                ClockState::Pending => Some(SlaStanding::OnTime),
+                ClockState::NotRequired | ClockState::Cancelled => None,
+            })
+            .max()
+    }
+}
+
+impl std::fmt::Display for SlaStanding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -151,6 +205,49 @@ mod tests {
             warn_at: Some(at("2026-12-07T09:00:00Z")),
             met_at: met.then(|| at("2026-12-07T11:00:00Z")),
         }
+    }
+
+    #[test]
+    fn a_request_stands_by_its_worst_clock() {
+        let now = at("2026-12-07T09:30:00Z");
+        let met = KeptClock {
+            met_at: Some(at("2026-12-07T08:00:00Z")),
+            ..clock(ClockState::Met, false)
+        };
+        assert_eq!(SlaStanding::of(&[], now), None);
+        assert_eq!(
+            SlaStanding::of(&[clock(ClockState::NotRequired, false)], now),
+            None
+        );
+        assert_eq!(
+            SlaStanding::of(std::slice::from_ref(&met), now),
+            Some(SlaStanding::OnTime)
+        );
+        let running = clock(ClockState::Running, false);
+        assert_eq!(
+            SlaStanding::of(&[met.clone(), running.clone()], at("2026-12-07T08:30:00Z")),
+            Some(SlaStanding::OnTime)
+        );
+        assert_eq!(
+            SlaStanding::of(&[met.clone(), running.clone()], now),
+            Some(SlaStanding::AtRisk),
+            "past the warning time"
+        );
+        assert_eq!(
+            SlaStanding::of(&[met.clone(), running], at("2026-12-07T10:00:00Z")),
+            Some(SlaStanding::Breached),
+            "past due, not yet recomputed"
+        );
+        assert_eq!(
+            SlaStanding::of(&[met, clock(ClockState::Breached, true)], now),
+            Some(SlaStanding::Breached),
+            "met late stays a breach"
+        );
+        assert_eq!(
+            SlaStanding::of(&[clock(ClockState::Paused, false)], now),
+            Some(SlaStanding::OnTime),
+            "a held clock is not at risk"
+        );
     }
 
     #[test]

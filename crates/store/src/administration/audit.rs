@@ -97,6 +97,10 @@ pub struct AuditFilter {
     pub to: Option<Timestamp>,
     /// Leaves out signing in and out (`AuditAction::SIGN_INS`).
     pub hide_sign_ins: bool,
+    /// Only the records of this subtree (a materialized org path; `trail` only): the kinds
+    /// of `AuditEntity::IN_UNIT_SCOPE`, each placed in the network as [`subtree_clause`]
+    /// says.
+    pub org_path_prefix: Option<String>,
 }
 
 impl AuditFilter {
@@ -266,6 +270,47 @@ const SUBJECTS: &[SubjectJoin] = &[
     ),
 ];
 
+/// Whether the entry `a` is about a record of the subtree whose path pattern (`path/%`) is
+/// the parameter `p`: a request or work order by its request's responsible unit (or the
+/// order's own), a customer or unit by a request of theirs there, a certification by its
+/// holder's unit, a unit of the network by its path. Other kinds are never in a subtree.
+fn subtree_clause(p: &str) -> String {
+    let in_subtree =
+        |col: &str| format!("{col} IN (SELECT o.id FROM org_units o WHERE o.path LIKE {p})");
+    let mut kinds = Vec::new();
+    for k in AuditEntity::IN_UNIT_SCOPE {
+        let cond = match k {
+            AuditEntity::ServiceRequest => format!(
+                "EXISTS (SELECT 1 FROM service_requests r WHERE r.id = a.entity_id AND {})",
+                in_subtree("r.org_unit_id")
+            ),
+            AuditEntity::WorkOrder => format!(
+                "EXISTS (SELECT 1 FROM work_orders w JOIN service_requests r ON r.id = w.request_id \
+                 WHERE w.id = a.entity_id AND ({} OR {}))",
+                in_subtree("r.org_unit_id"),
+                in_subtree("w.org_unit_id")
+            ),
+            AuditEntity::Customer => format!(
+                "EXISTS (SELECT 1 FROM service_requests r WHERE r.customer_id = a.entity_id AND {})",
+                in_subtree("r.org_unit_id")
+            ),
+            AuditEntity::Unit => format!(
+                "EXISTS (SELECT 1 FROM service_requests r WHERE r.unit_id = a.entity_id AND {})",
+                in_subtree("r.org_unit_id")
+            ),
+            AuditEntity::Certification => format!(
+                "EXISTS (SELECT 1 FROM certifications c JOIN users cu ON cu.id = c.user_id \
+                 WHERE c.id = a.entity_id AND {})",
+                in_subtree("cu.org_unit_id")
+            ),
+            AuditEntity::OrgUnit => in_subtree("a.entity_id"),
+            _ => "1 = 0".to_owned(),
+        };
+        kinds.push(format!("(a.entity = '{k}' AND {cond})"));
+    }
+    format!("({})", kinds.join(" OR "))
+}
+
 /// Newest first, continuing before `before_id`, with the actor's display name and each
 /// record's number and name (one query; `limit` rows at most).
 pub async fn trail<'e, E: Executor<'e, Database = Any>>(
@@ -305,13 +350,18 @@ pub async fn trail<'e, E: Executor<'e, Database = Any>>(
            AND ($3 IS NULL OR a.actor_name = $3 OR a.actor_id = $3 OR actor.display_name = $3) \
            AND ($4 IS NULL OR a.action = $4) \
            AND ($5 IS NULL OR a.at >= $5) AND ($6 IS NULL OR a.at < $6) AND ($7 IS NULL OR a.id < $7) \
-           AND a.action NOT IN ({hidden}) \
+           AND a.action NOT IN ({hidden}){scope} \
          ORDER BY a.id DESC LIMIT $8",
         codes = codes.join(", "),
         names = names.join(", "),
         hidden = f.hidden_actions(),
+        scope = if f.org_path_prefix.is_some() {
+            format!(" AND {}", subtree_clause("$9"))
+        } else {
+            String::new()
+        },
     );
-    let rows: Vec<ListedRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+    let rows = sqlx::query_as::<_, ListedRow>(sqlx::AssertSqlSafe(sql))
         .bind(f.entity.map(AuditEntity::as_str))
         .bind(f.entity_id.clone())
         .bind(f.actor.clone())
@@ -319,9 +369,13 @@ pub async fn trail<'e, E: Executor<'e, Database = Any>>(
         .bind(f.from.map(time::to_db).transpose()?)
         .bind(f.to.map(time::to_db).transpose()?)
         .bind(before_id.map(str::to_owned))
-        .bind(limit)
-        .fetch_all(e)
-        .await?;
+        .bind(limit);
+    let rows: Vec<ListedRow> = match &f.org_path_prefix {
+        Some(p) => rows.bind(format!("{p}%")),
+        None => rows,
+    }
+    .fetch_all(e)
+    .await?;
     rows.into_iter()
         .map(|r| {
             Ok(Listed {
@@ -348,6 +402,8 @@ pub struct EventFilter {
     /// Only the entries of work orders (`Some(true)`), or of requests themselves
     /// (`Some(false)`).
     pub of_work_orders: Option<bool>,
+    /// Only the requests (and their orders) whose responsible unit lies in this subtree.
+    pub org_path_prefix: Option<String>,
 }
 
 /// An entry of a request's event log, with the numbers and names the trail page shows.
@@ -409,6 +465,8 @@ pub async fn service_events<'e, E: Executor<'e, Database = Any>>(
            AND ($2 IS NULL OR e.at >= $2) AND ($3 IS NULL OR e.at < $3) \
            AND ($4 = 0 OR e.work_order_id IS NOT NULL) AND ($5 = 0 OR e.work_order_id IS NULL) \
            AND ($6 IS NULL OR e.id < $6) \
+           AND ($8 IS NULL OR sr.org_unit_id IN (SELECT o.id FROM org_units o WHERE o.path LIKE $8) \
+             OR wo.org_unit_id IN (SELECT o.id FROM org_units o WHERE o.path LIKE $8)) \
          ORDER BY e.id DESC LIMIT $7",
     )
     .bind(f.actor.clone())
@@ -418,6 +476,7 @@ pub async fn service_events<'e, E: Executor<'e, Database = Any>>(
     .bind(i64::from(f.of_work_orders == Some(false)))
     .bind(before_id.map(str::to_owned))
     .bind(limit)
+    .bind(f.org_path_prefix.as_ref().map(|p| format!("{p}%")))
     .fetch_all(e)
     .await?;
     rows.into_iter()

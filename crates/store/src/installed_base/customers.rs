@@ -429,28 +429,50 @@ pub async fn by_serial_prefix<'e, E: Executor<'e, Database = Any> + Copy>(
     serial_norm: &str,
     limit: i64,
 ) -> Result<Vec<CustomerRecord>, StoreError> {
-    let (n,): (i64,) = sqlx::query_as(
-        "SELECT count(*) FROM (SELECT 1 FROM units u WHERE u.serial_norm >= $1 AND u.serial_norm < $1 || '~' LIMIT $2) t",
-    )
-    .bind(serial_norm)
+    by_serial_range(e, "serial_norm", serial_norm, limit).await
+}
+
+/// Customers owning a unit whose normalized serial ends with `tail` (normalized): a
+/// prefix of the reversed serial (`units.serial_rev`, migration 0016), on its index.
+pub async fn by_serial_tail<'e, E: Executor<'e, Database = Any> + Copy>(
+    e: E,
+    tail: &str,
+    limit: i64,
+) -> Result<Vec<CustomerRecord>, StoreError> {
+    let rev: String = tail.chars().rev().collect();
+    by_serial_range(e, "serial_rev", &rev, limit).await
+}
+
+/// Customers owning a unit whose `column` (`serial_norm` or `serial_rev`) starts with
+/// `prefix`.
+async fn by_serial_range<'e, E: Executor<'e, Database = Any> + Copy>(
+    e: E,
+    column: &'static str,
+    prefix: &str,
+    limit: i64,
+) -> Result<Vec<CustomerRecord>, StoreError> {
+    let (n,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT count(*) FROM (SELECT 1 FROM units u WHERE u.{column} >= $1 AND u.{column} < $1 || '~' LIMIT $2) t"
+    )))
+    .bind(prefix)
     .bind(MANY_UNITS + 1)
     .fetch_one(e)
     .await?;
     let sql = if n > MANY_UNITS {
         format!(
             "SELECT {COLS} FROM customers c WHERE EXISTS \
-             (SELECT 1 FROM units u WHERE u.customer_id = c.id AND u.serial_norm >= $1 AND u.serial_norm < $1 || '~') \
+             (SELECT 1 FROM units u WHERE u.customer_id = c.id AND u.{column} >= $1 AND u.{column} < $1 || '~') \
              ORDER BY c.name, c.id LIMIT $2"
         )
     } else {
         format!(
             "SELECT {COLS} FROM customers c WHERE c.id IN \
-             (SELECT u.customer_id FROM units u WHERE u.serial_norm >= $1 AND u.serial_norm < $1 || '~') \
+             (SELECT u.customer_id FROM units u WHERE u.{column} >= $1 AND u.{column} < $1 || '~') \
              ORDER BY c.name, c.id LIMIT $2"
         )
     };
     let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(serial_norm)
+        .bind(prefix)
         .bind(limit)
         .fetch_all(e)
         .await?;

@@ -84,19 +84,27 @@ fn record(r: Row) -> Result<UnitRecord, StoreError> {
     })
 }
 
+/// A normalized serial reversed (`units.serial_rev`): a serial's tail becomes a prefix,
+/// searched on an index like `serial_norm`'s prefixes. The serial never changes after
+/// the unit is recorded, so the two inserts here are the only writers.
+pub fn reversed(serial_norm: &str) -> String {
+    serial_norm.chars().rev().collect()
+}
+
 pub async fn insert<'e, E: Executor<'e, Database = Any>>(
     e: E,
     u: &UnitRecord,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "INSERT INTO units (id, manufacturer, serial, serial_norm, product_id, customer_id, site_id, manufacture_date, ship_date, \
+        "INSERT INTO units (id, manufacturer, serial, serial_norm, serial_rev, product_id, customer_id, site_id, manufacture_date, ship_date, \
          sale_date, installation_date, acceptance_date, dealer, oem, third_party, version, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
     )
     .bind(u.id.to_string())
     .bind(&u.manufacturer)
     .bind(u.serial.clone())
     .bind(u.serial_norm.clone())
+    .bind(u.serial_norm.as_deref().map(reversed))
     .bind(u.product_id.to_string())
     .bind(u.customer_id.map(|c| c.to_string()))
     .bind(u.site_id.clone())
@@ -254,6 +262,7 @@ pub async fn insert_many(
             "manufacturer",
             "serial",
             "serial_norm",
+            "serial_rev",
             "product_id",
             "customer_id",
             "site_id",
@@ -277,6 +286,7 @@ pub async fn insert_many(
                     Val::text(&u.manufacturer),
                     Val::Text(u.serial.clone()),
                     Val::Text(u.serial_norm.clone()),
+                    Val::Text(u.serial_norm.as_deref().map(reversed)),
                     Val::text(u.product_id.to_string()),
                     Val::Text(u.customer_id.map(|c| c.to_string())),
                     Val::Text(u.site_id.clone()),

@@ -478,6 +478,24 @@ pub struct WorkOrderFilter {
     pub appointment_from: Option<String>,
     pub appointment_to: Option<String>,
     pub org_path_prefix: Option<String>,
+    /// Leaves out the orders handed to a unit (`handed_to`) this materialized path does not
+    /// lie in: a job handed to another station leaves the board of the one that handed it.
+    pub handed_visible_to: Option<String>,
+}
+
+/// Records the unit a work order was handed to (issue 13, defect 6), in the caller's
+/// transaction; the order's row (and its version) is written by `update_work_order`.
+pub async fn set_handed_to<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    work_order_id: &str,
+    unit_id: &str,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE work_orders SET handed_to = $1 WHERE id = $2")
+        .bind(unit_id)
+        .bind(work_order_id)
+        .execute(e)
+        .await?;
+    Ok(())
 }
 
 /// Work orders by appointment (unscheduled last), then number; `after` is the number of
@@ -519,6 +537,13 @@ pub async fn list_work_orders<'e, E: Executor<'e, Database = Any>>(
         let p = arg(&format!("{prefix}%"), &mut binds);
         sql.push_str(&format!(
             " AND w.org_unit_id IN (SELECT o.id FROM org_units o WHERE o.path LIKE {p})"
+        ));
+    }
+    if let Some(path) = &f.handed_visible_to {
+        let p = arg(path, &mut binds);
+        sql.push_str(&format!(
+            " AND (w.handed_to IS NULL OR w.handed_to IN \
+             (SELECT o.id FROM org_units o WHERE {p} LIKE o.path || '%'))"
         ));
     }
     if let Some(a) = after {

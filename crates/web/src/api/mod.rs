@@ -123,6 +123,8 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(service::suggestions))
         .routes(routes!(service::booking_check))
         .routes(routes!(service::escalate))
+        .routes(routes!(service::transfer_targets))
+        .routes(routes!(service::transfer))
         .routes(routes!(service::board))
         .routes(routes!(sla::request_sla))
         .routes(routes!(sla::acknowledge))

@@ -129,6 +129,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/dispatch", get(dispatch::board))
         .route("/dispatch/assign", post(dispatch::assign))
         .route("/dispatch/escalate", post(dispatch::escalate))
+        .route("/dispatch/transfer", post(dispatch::transfer))
         .route("/m", get(mobile::home))
         .route("/m/orders/{id}", get(mobile::order))
         .route("/m/orders/{id}/accept", post(mobile::accept))

@@ -27,7 +27,8 @@ pub struct SearchHit {
 impl crate::App {
     /// The agent's search box: a phone number (any contact's, with or without +86 and
     /// separators), a serial number, a customer number, or part of a name or company
-    /// (pinyin initials too). Phone matches first, then serials, then names.
+    /// (pinyin initials too), or the tail of a serial (4 characters at least). Phone matches
+    /// first, then serials (by their start, then their end), then names.
     #[tracing::instrument(skip_all)]
     pub async fn search_customers(
         &self,
@@ -84,6 +85,14 @@ impl crate::App {
         if serial.len() >= 3 && serial.chars().all(|c| c.is_ascii_alphanumeric()) {
             push(
                 store::by_serial_prefix(pool, &serial, limit).await?,
+                SearchMatch::Serial,
+                &mut hits,
+            );
+        }
+        // A serial's tail as read off a label or said on the phone ("…000450").
+        if let Some(tail) = Serial::search_tail(q) {
+            push(
+                store::by_serial_tail(pool, &tail, limit).await?,
                 SearchMatch::Serial,
                 &mut hits,
             );

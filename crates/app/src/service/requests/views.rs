@@ -7,6 +7,7 @@ use crate::{AppError, Ctx, Page, cursor};
 use aftersales_domain::service::{
     EventKind, Outcome, RequestEvent, RequestStatus, Triage, WaitReason, WoStatus,
 };
+use aftersales_domain::sla::board::{KeptClock, SlaStanding};
 use aftersales_domain::{CustomerId, FieldError, FieldErrors, OrgUnitId, Role, UnitId, UserId};
 use aftersales_store::service::{self as store, RequestRow, WorkOrderRow};
 use aftersales_store::{
@@ -121,6 +122,10 @@ pub struct ServiceRequestView {
     #[schema(value_type = Option<String>, format = DateTime)]
     pub closed_at: Option<Timestamp>,
     pub work_orders: Vec<WorkOrderLine>,
+    /// How it stands against its service levels now: `on_time`, `at_risk` (a clock past its
+    /// warning time) or `breached` (a milestone missed); null without a clock that counts.
+    #[schema(value_type = Option<crate::schema::SlaStandingName>)]
+    pub sla: Option<SlaStanding>,
     /// Only in the answer to creating it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<IntakeWarning>,
@@ -198,6 +203,39 @@ impl crate::App {
         &self,
         conn: &mut Conn,
         r: &RequestRow,
+    ) -> Result<ServiceRequestView, AppError> {
+        let sla = self
+            .sla_standings(conn, std::slice::from_ref(&r.id))
+            .await?
+            .remove(&r.id);
+        self.request_view_with(conn, r, sla).await
+    }
+
+    /// How these requests stand against their service levels now, in one query (the
+    /// list's SLA column): requests without a clock that counts are absent.
+    pub(crate) async fn sla_standings(
+        &self,
+        conn: &mut Conn,
+        ids: &[String],
+    ) -> Result<std::collections::HashMap<String, SlaStanding>, AppError> {
+        let now = self.now();
+        let mut out = std::collections::HashMap::new();
+        for (id, clocks) in aftersales_store::sla::clocks_of_requests(conn, ids).await? {
+            let kept: Vec<KeptClock> = serde_json::from_str(&clocks)
+                .map_err(|e| AppError::Internal(format!("sla_status.clocks of {id}: {e}")))?;
+            if let Some(s) = SlaStanding::of(&kept, now) {
+                out.insert(id, s);
+            }
+        }
+        Ok(out)
+    }
+
+    /// A request as its page and the API show it, its SLA standing known.
+    pub(crate) async fn request_view_with(
+        &self,
+        conn: &mut Conn,
+        r: &RequestRow,
+        sla: Option<SlaStanding>,
     ) -> Result<ServiceRequestView, AppError> {
         let customer_id: CustomerId = r
             .customer_id
@@ -290,6 +328,7 @@ impl crate::App {
             resolved_at: bad.opt("service_requests.resolved_at", r.resolved_at.as_deref()),
             closed_at: bad.opt("service_requests.closed_at", r.closed_at.as_deref()),
             work_orders,
+            sla,
             warnings: Vec::new(),
             invalid_fields: bad.0,
             version: r.version,
@@ -440,9 +479,14 @@ impl crate::App {
         }
         let page = store::list_requests(self.db.pool(), &f, after.as_deref(), limit).await?;
         let mut conn = self.db.acquire().await?;
+        let ids: Vec<String> = page.items.iter().map(|r| r.id.clone()).collect();
+        let mut sla = self.sla_standings(&mut conn, &ids).await?;
         let mut items = Vec::new();
         for r in &page.items {
-            items.push(self.request_view(&mut conn, r).await?);
+            items.push(
+                self.request_view_with(&mut conn, r, sla.remove(&r.id))
+                    .await?,
+            );
         }
         Ok(Page {
             items,

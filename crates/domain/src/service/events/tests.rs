@@ -106,6 +106,12 @@ fn samples() -> Vec<RequestEvent> {
             to_name: "王芳".into(),
             note: None,
         },
+        E::Transferred {
+            from_unit: None,
+            to_unit: "0190a000-0000-7000-8000-000000000042".parse().expect("id"),
+            to_name: "沈阳铁西服务站".into(),
+            reason: "本站无电梯认证工程师".into(),
+        },
         E::PriorityChanged {
             from: Priority::Normal,
             to: Priority::Urgent,
@@ -470,6 +476,7 @@ fn what_the_customer_sees() {
         .collect();
     for hidden in [
         EventKind::OwnerChanged,
+        EventKind::Transferred,
         EventKind::Declined,
         EventKind::Addendum,
         EventKind::SlaBreached,

@@ -18,7 +18,7 @@ use aftersales_app::{
 use aftersales_app::{
     BoardQuery, BoardView, BookingCheckInput, BookingCheckView, CallbackInput, CallbackView,
     CenterCompletionInput, EscalationInput, EscalationView, ReconciliationQuery,
-    ReconciliationView, SuggestionsView,
+    ReconciliationView, SuggestionsView, TransferInput, TransferTarget, TransferView,
 };
 use axum::Json;
 use axum::body::Bytes;
@@ -454,6 +454,49 @@ pub async fn escalate(
 ) -> Result<Json<EscalationView>, ApiError> {
     Ok(Json(
         s.app.escalate_dispatch(&c.ctx, &id, &body.value).await?,
+    ))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TransferTargetList {
+    pub items: Vec<TransferTarget>,
+    /// Always null: the list comes whole.
+    pub next_cursor: Option<String>,
+}
+
+/// The units a job nobody here may take can be handed to: active stations and partners
+/// (not the order's own unit) covering the request's region, with a dispatcher or manager
+/// of their own to arrange it, best coverage first; who there would be told.
+#[utoipa::path(get, path = "/api/v1/work-orders/{id}/transfer-targets", tag = "service",
+    params(("id" = String, Path, description = "Work order id or number")),
+    responses((status = 200, description = "The units it may be handed to.", body = TransferTargetList)))]
+pub async fn transfer_targets(
+    State(s): State<AppState>,
+    c: ApiCtx,
+    Path(id): Path<String>,
+) -> Result<Json<TransferTargetList>, ApiError> {
+    Ok(Json(TransferTargetList {
+        items: s.app.transfer_targets(&c.ctx, &id).await?,
+        next_cursor: None,
+    }))
+}
+
+/// Hands a pending job to another station or partner covering the place, with the reason
+/// (required): the order and its request move to that unit, leave this board, and its
+/// dispatchers and managers are told. `not_a_transfer_target` (409 on `org_unit_id`) for a
+/// unit not offered; `illegal_transition` once the job is assigned.
+#[utoipa::path(post, path = "/api/v1/work-orders/{id}/transfer", tag = "service",
+    request_body = TransferInput,
+    params(("id" = String, Path, description = "Work order id or number")),
+    responses((status = 200, description = "The order as handed over, and who was told.", body = TransferView)))]
+pub async fn transfer(
+    State(s): State<AppState>,
+    c: ApiCtx,
+    Path(id): Path<String>,
+    body: AppJson<TransferInput>,
+) -> Result<Json<TransferView>, ApiError> {
+    Ok(Json(
+        s.app.transfer_work_order(&c.ctx, &id, &body.value).await?,
     ))
 }
 

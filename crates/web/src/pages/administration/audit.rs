@@ -28,6 +28,8 @@ pub struct AuditPage {
     pub hide_sign_ins: bool,
     /// The kind filtered on when it is one the export reads (`audit_log`'s own kinds).
     pub export_entity: String,
+    /// The export reads the whole trail: only for those who read it all (admins).
+    pub can_export: bool,
     pub next_url: Option<String>,
     pub error: Option<String>,
 }
@@ -102,8 +104,10 @@ pub async fn audit(
 ) -> Result<Response, PageError> {
     let tr = u.tr();
     let hide_sign_ins = f.filtered.is_empty() || !f.hide_sign_ins.is_empty();
+    // A manager filters by the kinds of their subtree's trail only (issue 13, defect 11).
+    let offered = s.app.audit_kinds(&u.ctx)?;
     let kind = AuditEntity::parse(f.kind.trim());
-    let names: Vec<&'static str> = AuditEntity::ALL.iter().map(|k| k.as_str()).collect();
+    let names: Vec<&'static str> = offered.iter().map(|k| k.as_str()).collect();
     let kinds = Pick::all(tr, &names, "audit.kind", kind.map(AuditEntity::as_str));
     let export_entity = kind
         .filter(|k| !k.in_event_log())
@@ -154,6 +158,7 @@ pub async fn audit(
         kinds,
         hide_sign_ins,
         export_entity,
+        can_export: s.app.reads_whole_audit(&u.ctx),
         next_url,
         error,
     }

@@ -11,7 +11,7 @@ use crate::pages::service::wo_fmt;
 use crate::shell::{PageError, Shell, WebUser};
 use aftersales_app::{
     AppError, BoardBlock, BoardEngineer, BoardJob, BoardQuery, BookingCheckInput, ConflictView,
-    DispatchInput, EscalationInput, SuggestionView, SuggestionsView,
+    DispatchInput, EscalationInput, SuggestionView, SuggestionsView, TransferInput,
 };
 use aftersales_domain::dispatch::WaitRisk;
 use aftersales_domain::dispatch::booking::ConflictKind;
@@ -43,6 +43,8 @@ pub struct BoardParams {
     day: String,
     /// The managers told after an escalation (the confirmation).
     escalated: String,
+    /// The unit a job was just handed to (the confirmation).
+    transferred: String,
 }
 
 pub struct JobRow {
@@ -166,6 +168,8 @@ pub struct Outcome {
     pub booking: Option<Booking>,
     pub field_errors: Vec<(String, String)>,
     pub conflicts: Option<Vec<ConflictView>>,
+    /// The hand-over's reason as typed, kept after a refusal.
+    pub transfer_reason: String,
 }
 
 #[derive(Template, WebTemplate)]
@@ -202,6 +206,11 @@ pub struct DispatchPage {
     pub conflicts: Option<Vec<String>>,
     /// The selected job may still be escalated (not finished).
     pub can_escalate: bool,
+    /// The hand-over's reason as typed (kept after a refusal).
+    pub transfer_reason: String,
+    /// Where the selected job may be handed (when nobody here may take it and the user may
+    /// hand jobs over): (unit id, the unit in words with its coverage and who is told).
+    pub transfer_targets: Vec<(String, String)>,
     /// Nothing typed comes back (no check, no refusal): the board may refresh itself
     /// without losing what the dispatcher is reading.
     pub fresh: bool,
@@ -575,6 +584,7 @@ async fn render(
         booking,
         field_errors,
         conflicts,
+        transfer_reason,
     } = outcome;
     let tr = u.tr();
     let q = BoardQuery {
@@ -614,6 +624,13 @@ async fn render(
             Err(_) => None,
         },
     };
+    let flash = match p.transferred.trim() {
+        "" => flash,
+        to => {
+            let to: String = to.chars().take(200).collect();
+            Some(tr.f("dispatch.transferred", &[("unit", &to)]))
+        }
+    };
     let flash = match p.escalated.trim() {
         "" => flash,
         names => {
@@ -636,6 +653,34 @@ async fn render(
             )
         }
         None => (Vec::new(), Vec::new()),
+    };
+    // The next step when nobody here may take the job: the units it may be handed to.
+    let transfer_targets = match (&selected, eligible.is_empty()) {
+        (Some(j), true)
+            if j.job.status == WoStatus::Pending
+                && u.ctx.can(aftersales_domain::Permission::DispatchTransfer) =>
+        {
+            s.app
+                .transfer_targets(&u.ctx, &j.job.number)
+                .await?
+                .into_iter()
+                .map(|t| {
+                    let coverage = tr.t_dyn(&format!("dispatch.coverage.{}", t.coverage));
+                    (
+                        t.unit.id,
+                        tr.f(
+                            "dispatch.transfer_target",
+                            &[
+                                ("unit", &t.unit.name),
+                                ("coverage", &coverage),
+                                ("people", &t.receivers.join("、")),
+                            ],
+                        ),
+                    )
+                })
+                .collect()
+        }
+        _ => Vec::new(),
     };
     let all_blocks: Vec<(Option<Timestamp>, Option<Timestamp>)> = board
         .engineers
@@ -732,6 +777,8 @@ async fn render(
         field_errors,
         conflicts: conflicts.map(|c| c.iter().map(|x| conflict_text(tr, x)).collect()),
         fresh,
+        transfer_targets,
+        transfer_reason,
         can_escalate: selected
             .as_ref()
             .is_some_and(|j| !matches!(j.job.status, WoStatus::Completed | WoStatus::Cancelled)),
@@ -1010,6 +1057,77 @@ pub async fn escalate(
             };
             let out = Outcome {
                 field_errors: vec![("escalate".to_owned(), error_message(u.tr(), &e))],
+                ..Outcome::default()
+            };
+            render(&s, u, &p, out, status).await
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct TransferForm {
+    work_order: String,
+    version: String,
+    org_unit_id: String,
+    reason: String,
+    day: String,
+}
+
+/// Nobody here may take the job: it is handed to another station or a partner; the board
+/// (without it now) confirms where.
+pub async fn transfer(
+    State(s): State<AppState>,
+    u: WebUser,
+    Form(f): Form<TransferForm>,
+) -> Result<Response, PageError> {
+    let input = TransferInput {
+        org_unit_id: f.org_unit_id.trim().to_owned(),
+        reason: f.reason.clone(),
+        version: f.version.trim().parse().unwrap_or(-1),
+    };
+    let out = s
+        .app
+        .transfer_work_order(&u.ctx, f.work_order.trim(), &input)
+        .await;
+    match out {
+        Ok(v) => {
+            let mut to = format!(
+                "/dispatch?transferred={}",
+                crate::shell::encode_component(&v.to.name)
+            );
+            if !f.day.trim().is_empty() {
+                to.push_str(&format!(
+                    "&day={}",
+                    crate::shell::encode_component(f.day.trim())
+                ));
+            }
+            Ok(crate::shell::redirect(&to).into_response())
+        }
+        Err(e) if is_page_error(&e) => Err(e.into()),
+        Err(e) => {
+            let status = crate::problem::status_of(&e);
+            let p = BoardParams {
+                job: f.work_order.trim().to_owned(),
+                day: f.day,
+                ..BoardParams::default()
+            };
+            // Every field's refusal beside it; anything else beside the button.
+            let tr = u.tr();
+            let mut field_errors: Vec<(String, String)> = match &e {
+                AppError::Validation(errs) | AppError::FieldConflict(errs) => errs
+                    .0
+                    .iter()
+                    .map(|x| (format!("transfer_{}", x.field), tr.field_error(x)))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            if field_errors.is_empty() {
+                field_errors.push(("transfer".to_owned(), error_message(tr, &e)));
+            }
+            let out = Outcome {
+                field_errors,
+                transfer_reason: f.reason,
                 ..Outcome::default()
             };
             render(&s, u, &p, out, status).await

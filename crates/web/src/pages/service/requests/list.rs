@@ -9,6 +9,7 @@ use crate::extract::Query;
 use crate::shell::{FormErrors, PageError, Shell, WebUser, encode_component};
 use aftersales_app::{AppError, OrgUnitView, RequestQuery, ServiceRequestView, WorkOrderLine};
 use aftersales_domain::service::{Priority, RequestStatus};
+use aftersales_domain::sla::board::SlaStanding;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
@@ -61,6 +62,25 @@ impl RequestsPage {
 
     pub fn priority(&self, p: &str) -> String {
         self.shell.tr.t_dyn(&format!("requests.priority.{p}"))
+    }
+
+    /// The SLA column's words: how the request stands now.
+    pub fn sla(&self, s: &SlaStanding) -> &'static str {
+        self.shell.tr.t(match s {
+            SlaStanding::OnTime => "requests.sla_standing.on_time",
+            SlaStanding::AtRisk => "requests.sla_standing.at_risk",
+            SlaStanding::Breached => "requests.sla_standing.breached",
+        })
+    }
+
+    /// The SLA column's badge: green on time, amber at risk, red breached (with the words,
+    /// never the color alone).
+    pub fn sla_class(&self, s: &SlaStanding) -> &'static str {
+        match s {
+            SlaStanding::OnTime => "badge sla-running",
+            SlaStanding::AtRisk => "badge sla-warning",
+            SlaStanding::Breached => "badge sla-breached",
+        }
     }
 
     /// The priority's badge: the two that ask for haste stand out, normal is plain.

@@ -89,6 +89,12 @@ pub fn event_text(tr: Tr, e: &RequestEventView) -> String {
             ),
             note.as_deref(),
         ),
+        E::Transferred {
+            to_name, reason, ..
+        } => with_note(
+            tr.f("requests.event.transferred", &[("name", to_name)]),
+            Some(reason.as_str()),
+        ),
         E::OwnerChanged { to_name, note, .. } => with_note(
             tr.f("requests.event.owner_changed", &[("name", to_name)]),
             note.as_deref(),
