@@ -22,7 +22,8 @@ mod sla;
 pub use accounts::auth::{LoginOutcome, NewToken, TokenView};
 pub use accounts::passwords::PasswordCost;
 pub use administration::audit::{
-    AuditQuery, AuditView, FieldChange, TrailActor, TrailDeed, TrailEntry, TrailQuery, TrailSubject,
+    AuditQuery, AuditView, FieldChange, TrailActor, TrailDeed, TrailEntry, TrailQuery,
+    TrailSubject, field_changes,
 };
 pub use administration::export::{ExportCell, ExportFilter, ExportList, ExportPage};
 pub use administration::import::{
@@ -38,14 +39,17 @@ pub use ctx::{Actor, Ctx, Principal};
 pub use demo::{DEMO_PASSWORD, DemoSummary};
 pub use error::AppError;
 pub use idempotency::Idempotency;
-pub use installed_base::contracts::{ContractQuery, ContractView, InspectionStep, NewContract};
+pub use installed_base::contracts::{
+    ContractEdit, ContractQuery, ContractView, InspectionStep, NewContract,
+};
 pub use installed_base::customers::{
     CALLER_NAME_MAX, COMPLETENESS_TARGET_PERCENT, Completeness, CompletenessSummary, ContactEdit,
     ContactView, CustomerEdit, CustomerView, DuplicateHint, IncompleteView, MissingCount,
     NewCaller, NewContact, NewCustomer, NewSite, PhoneView, SearchHit, SiteEdit, SiteView,
 };
 pub use installed_base::products::{
-    AfterTermDto, CoverageDto, NewPolicy, NewProduct, PolicyVersionDto, PolicyView, ProductView,
+    AfterTermDto, CoverageDto, NewPolicy, NewProduct, PolicyVersionDto, PolicyView, ProductEdit,
+    ProductView,
 };
 pub use installed_base::units::{
     NewUnit, OWN_MANUFACTURER, OwnershipView, UnitOwner, UnitProduct, UnitQuery, UnitTransfer,

@@ -141,6 +141,11 @@ pub fn nav_for(role: Role) -> Vec<NavArea> {
             (can(Permission::UnitsRead), "/units", "nav.units"),
             (can(Permission::UnitsRead), "/contracts", "nav.contracts"),
             (can(Permission::ProductsRead), "/products", "nav.products"),
+            (
+                can(Permission::ProductsRead),
+                "/warranty-policies",
+                "nav.policies",
+            ),
             (can(Permission::ImportData), "/imports", "io.nav"),
         ],
     );

@@ -68,6 +68,67 @@ pub struct NewContract {
     pub notes: Option<String>,
 }
 
+/// A contract as it should be after a change: the whole editable record with the version it
+/// is based on. The number and the customer never change; the covered units are those
+/// listed (each the customer's).
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct ContractEdit {
+    /// The version the change is based on; a stale one is refused with 409.
+    #[serde(deserialize_with = "crate::schema::int")]
+    #[schema(minimum = 1)]
+    pub version: i64,
+    /// Years 1990–2100.
+    #[schema(value_type = String, format = Date, pattern = r"^(199[0-9]|20[0-9]{2}|2100)-")]
+    pub start_date: String,
+    /// The last day covered (inclusive). Years 1990–2100.
+    #[schema(value_type = String, format = Date, pattern = r"^(199[0-9]|20[0-9]{2}|2100)-")]
+    pub end_date: String,
+    #[schema(
+        min_length = 1,
+        max_length = 50,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
+    pub service_level: String,
+    #[schema(value_type = Option<crate::schema::ChargeName>)]
+    pub parts: Option<String>,
+    #[schema(value_type = Option<crate::schema::ChargeName>)]
+    pub labor: Option<String>,
+    #[schema(value_type = Option<crate::schema::ChargeName>)]
+    pub travel: Option<String>,
+    #[serde(default)]
+    pub inspection_plan: Vec<InspectionStep>,
+    #[serde(default, deserialize_with = "crate::schema::opt_int")]
+    #[schema(minimum = 0, maximum = 365)]
+    pub remind_days_before: Option<i64>,
+    #[serde(default)]
+    #[schema(inline, value_type = Vec<crate::schema::UuidText>)]
+    pub unit_ids: Vec<String>,
+    #[schema(
+        max_length = 2000,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
+    pub notes: Option<String>,
+}
+
+impl ContractEdit {
+    /// The same field rules as a new contract, for the contract's own customer.
+    fn as_new(&self, customer_id: CustomerId) -> NewContract {
+        NewContract {
+            customer_id: customer_id.to_string(),
+            start_date: self.start_date.clone(),
+            end_date: self.end_date.clone(),
+            service_level: self.service_level.clone(),
+            parts: self.parts.clone(),
+            labor: self.labor.clone(),
+            travel: self.travel.clone(),
+            inspection_plan: self.inspection_plan.clone(),
+            remind_days_before: self.remind_days_before,
+            unit_ids: self.unit_ids.clone(),
+            notes: self.notes.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ContractView {
     pub id: String,
@@ -348,6 +409,83 @@ impl crate::App {
             Ok(v) => Ok(v),
             Err(e) => self.idem_replay_after_race(ctx, idem, e).await,
         }
+    }
+
+    /// Changes a contract's terms and covered units (not its number or customer); the audit
+    /// trail keeps it before and after.
+    #[tracing::instrument(skip_all)]
+    pub async fn update_contract(
+        &self,
+        ctx: &Ctx,
+        id: &str,
+        input: &ContractEdit,
+    ) -> Result<ContractView, AppError> {
+        ctx.require(Permission::UnitsManage)?;
+        let mut tx = self.db.begin().await?;
+        let current = store::get(tx.conn(), id).await.map_err(|e| match e {
+            StoreError::NotFound => AppError::NotFound("contract"),
+            e => e.into(),
+        })?;
+        let valid = input.as_new(current.customer_id).parse()?;
+        if current.version != input.version {
+            return Err(AppError::StaleVersion {
+                current: current.version,
+            });
+        }
+        check_parties(tx.conn(), &valid).await?;
+        let before = view(&current, store::units_of(tx.conn(), id).await?)?;
+        let rec = store::ContractRecord {
+            start_date: valid.start.to_string(),
+            end_date: valid.end.to_string(),
+            service_level: valid.level.clone(),
+            parts: valid.parts.map(|c| c.as_str().to_owned()),
+            labor: valid.labor.map(|c| c.as_str().to_owned()),
+            travel: valid.travel.map(|c| c.as_str().to_owned()),
+            inspection_plan: serde_json::to_string(&input.inspection_plan)
+                .map_err(|e| AppError::Internal(e.to_string()))?,
+            remind_days_before: valid.remind_days_before,
+            notes: valid.notes.clone(),
+            version: current.version + 1,
+            updated_at: self.now(),
+            ..current.clone()
+        };
+        if !store::update(tx.conn(), &rec, current.version).await? {
+            let v = store::get(tx.conn(), id).await?.version;
+            return Err(AppError::StaleVersion { current: v });
+        }
+        store::clear_units(tx.conn(), id).await?;
+        let mut ids = Vec::new();
+        for u in &valid.unit_ids {
+            if !ids.contains(&u.to_string()) {
+                store::add_unit(tx.conn(), id, *u).await?;
+                ids.push(u.to_string());
+            }
+        }
+        ids.sort();
+        let after = view(&rec, ids)?;
+        self.audit(
+            &mut tx,
+            ctx,
+            AuditEntity::Contract,
+            id,
+            AuditAction::Update,
+            Some(crate::administration::audit::audit_value(&before)?),
+            Some(crate::administration::audit::audit_value(&after)?),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    /// A contract's entries in the audit trail, newest first (its page's history).
+    #[tracing::instrument(skip_all)]
+    pub async fn contract_history(
+        &self,
+        ctx: &Ctx,
+        id: &str,
+    ) -> Result<Vec<crate::AuditView>, AppError> {
+        ctx.require(Permission::UnitsRead)?;
+        super::record_history(&self.db, AuditEntity::Contract, id).await
     }
 
     #[tracing::instrument(skip_all)]

@@ -11,6 +11,7 @@ pub(crate) mod products;
 pub(crate) mod units;
 
 use crate::AppError;
+use aftersales_domain::audit::AuditEntity;
 use aftersales_domain::warranty::{ChargeBasis, ContractCover};
 use aftersales_store::installed_base::contracts::ContractRecord;
 use jiff::civil::Date;
@@ -38,4 +39,22 @@ pub(crate) fn cover(c: &ContractRecord) -> Result<ContractCover, AppError> {
         labor: p("labor", &c.labor)?,
         travel: p("travel", &c.travel)?,
     })
+}
+
+/// A record's own entries in the audit trail, newest first (at most 100): what a product's or
+/// a contract's page shows as its history.
+pub(crate) async fn record_history(
+    db: &aftersales_store::Db,
+    entity: AuditEntity,
+    id: &str,
+) -> Result<Vec<crate::AuditView>, AppError> {
+    use aftersales_store::administration::audit as audit_store;
+    let f = audit_store::AuditFilter {
+        entity: Some(entity),
+        entity_id: Some(id.to_owned()),
+        ..Default::default()
+    };
+    let mut items = audit_store::list(db.pool(), &f, None, 100).await?.items;
+    items.sort_by_key(|a| std::cmp::Reverse(a.id));
+    Ok(items.into_iter().map(crate::AuditView::from).collect())
 }

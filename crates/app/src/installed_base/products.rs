@@ -285,6 +285,35 @@ pub struct ProductView {
     pub version: i64,
 }
 
+/// A product model as it should be after a change: the whole editable record with the
+/// version it is based on. The code never changes (imports, exports and printed records
+/// know the model by it).
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct ProductEdit {
+    /// The version the change is based on; a stale one is refused with 409.
+    #[serde(deserialize_with = "crate::schema::int")]
+    #[schema(minimum = 1)]
+    pub version: i64,
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
+    pub name: String,
+    #[schema(
+        min_length = 1,
+        max_length = 50,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
+    pub product_line: String,
+    #[serde(default, deserialize_with = "crate::schema::opt_int")]
+    #[schema(minimum = 1, maximum = 120)]
+    pub maintenance_interval_months: Option<i64>,
+    /// The warranty policy's code; absent or empty for none.
+    #[schema(pattern = r"^([A-Za-z0-9-]{1,32})?$")]
+    pub policy_code: Option<String>,
+}
+
 /// A product model's input that passed the rules of `create_product`; the policy and the
 /// uniqueness of the code are checked against the database by the caller.
 #[derive(Debug, Clone)]
@@ -542,6 +571,126 @@ impl crate::App {
         Ok(Page {
             items,
             next_cursor: page.next.as_deref().map(cursor::encode),
+        })
+    }
+
+    /// One product model.
+    #[tracing::instrument(skip_all)]
+    pub async fn get_product(&self, ctx: &Ctx, id: ProductId) -> Result<ProductView, AppError> {
+        ctx.require(Permission::ProductsRead)?;
+        let p = store::get_product(self.db.pool(), id)
+            .await
+            .map_err(|e| match e {
+                StoreError::NotFound => AppError::NotFound("product"),
+                e => e.into(),
+            })?;
+        let pc = self.policy_code(p.policy_id.as_deref()).await?;
+        Ok(product_view(&p, pc))
+    }
+
+    /// Changes a product model (not its code); the audit trail keeps it before and after.
+    #[tracing::instrument(skip_all)]
+    pub async fn update_product(
+        &self,
+        ctx: &Ctx,
+        id: ProductId,
+        input: &ProductEdit,
+    ) -> Result<ProductView, AppError> {
+        ctx.require(Permission::ProductsManage)?;
+        let mut tx = self.db.begin().await?;
+        let current = store::get_product(tx.conn(), id)
+            .await
+            .map_err(|e| match e {
+                StoreError::NotFound => AppError::NotFound("product"),
+                e => e.into(),
+            })?;
+        // The field rules of a new model, with the stored code (which never changes).
+        let ValidProduct {
+            name,
+            product_line,
+            policy_code,
+            ..
+        } = validate_product(&NewProduct {
+            code: current.code.clone(),
+            name: input.name.clone(),
+            product_line: input.product_line.clone(),
+            maintenance_interval_months: input.maintenance_interval_months,
+            policy_code: input.policy_code.clone(),
+        })?;
+        if current.version != input.version {
+            return Err(AppError::StaleVersion {
+                current: current.version,
+            });
+        }
+        let policy = match policy_code {
+            Some(pc) => Some(
+                store::find_policy_by_code(tx.conn(), &pc)
+                    .await?
+                    .ok_or_else(|| AppError::conflict_on("policy_code", "unknown_policy"))?,
+            ),
+            None => None,
+        };
+        let before_policy = match current.policy_id.as_deref() {
+            Some(pid) => Some(store::get_policy(tx.conn(), pid).await?.code),
+            None => None,
+        };
+        let before = product_view(&current, before_policy);
+        let rec = store::ProductRecord {
+            name,
+            product_line,
+            maintenance_interval_months: input.maintenance_interval_months,
+            policy_id: policy.as_ref().map(|p| p.id.clone()),
+            version: current.version + 1,
+            updated_at: self.now(),
+            ..current.clone()
+        };
+        if !store::update_product(tx.conn(), &rec, current.version).await? {
+            let v = store::get_product(tx.conn(), id).await?.version;
+            return Err(AppError::StaleVersion { current: v });
+        }
+        let view = product_view(&rec, policy.map(|p| p.code));
+        self.audit(
+            &mut tx,
+            ctx,
+            AuditEntity::Product,
+            &rec.id.to_string(),
+            AuditAction::Update,
+            Some(crate::administration::audit::audit_value(&before)?),
+            Some(crate::administration::audit::audit_value(&view)?),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(view)
+    }
+
+    /// A product model's entries in the audit trail, newest first (its page's history).
+    #[tracing::instrument(skip_all)]
+    pub async fn product_history(
+        &self,
+        ctx: &Ctx,
+        id: ProductId,
+    ) -> Result<Vec<crate::AuditView>, AppError> {
+        ctx.require(Permission::ProductsRead)?;
+        super::record_history(&self.db, AuditEntity::Product, &id.to_string()).await
+    }
+
+    /// One warranty policy with every version, oldest first.
+    #[tracing::instrument(skip_all)]
+    pub async fn get_policy(&self, ctx: &Ctx, code: &str) -> Result<PolicyView, AppError> {
+        ctx.require(Permission::ProductsRead)?;
+        let p = store::find_policy_by_code(self.db.pool(), &code.trim().to_uppercase())
+            .await?
+            .ok_or(AppError::NotFound("warranty_policy"))?;
+        let versions = store::versions(self.db.pool(), &p.id)
+            .await?
+            .iter()
+            .map(version_dto)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(PolicyView {
+            id: p.id,
+            code: p.code,
+            name: p.name,
+            versions,
         })
     }
 

@@ -2,6 +2,7 @@
 //! PostgreSQL. Every test runs on both backends (see `both!`); each gets a fresh database.
 
 mod booking;
+mod catalog_edits;
 mod customer_records;
 mod dispatch_ui;
 mod front_office;

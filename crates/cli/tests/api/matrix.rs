@@ -297,8 +297,23 @@ const CASES: &[Case] = &[
     },
     Case {
         method: "GET",
+        template: "/api/v1/warranty-policies/{code}",
+        allowed: STAFF_AND_PARTNER,
+    },
+    Case {
+        method: "GET",
         template: "/api/v1/products",
         allowed: STAFF_AND_PARTNER,
+    },
+    Case {
+        method: "GET",
+        template: "/api/v1/products/{id}",
+        allowed: STAFF_AND_PARTNER,
+    },
+    Case {
+        method: "PUT",
+        template: "/api/v1/products/{id}",
+        allowed: &["admin"],
     },
     Case {
         method: "POST",
@@ -390,6 +405,11 @@ const CASES: &[Case] = &[
         method: "GET",
         template: "/api/v1/contracts/{id}",
         allowed: STAFF,
+    },
+    Case {
+        method: "PUT",
+        template: "/api/v1/contracts/{id}",
+        allowed: FRONT_OFFICE,
     },
     Case {
         method: "POST",
@@ -718,6 +738,12 @@ fn body_for(c: &Case) -> Option<Value> {
         }
         ("POST", "/api/v1/warranty-policies/{code}/versions") => Some(bad_version()),
         ("POST", "/api/v1/products") => Some(json!({"code": "", "name": "", "product_line": ""})),
+        ("PUT", "/api/v1/products/{id}") => {
+            Some(json!({"version": 1, "name": "", "product_line": ""}))
+        }
+        ("PUT", "/api/v1/contracts/{id}") => {
+            Some(json!({"version": 1, "start_date": "x", "end_date": "x", "service_level": ""}))
+        }
         ("POST", "/api/v1/customers") => Some(json!({"kind": "alien", "name": ""})),
         ("PUT", "/api/v1/customers/{id}") => {
             Some(json!({"version": 1, "kind": "alien", "name": ""}))
@@ -846,6 +872,10 @@ async fn every_role_gets_exactly_the_api_operations_of_the_matrix(app: TestApp) 
                 .replace(
                     "/customers/{id}",
                     &format!("/customers/{}", uuid::Uuid::now_v7()),
+                )
+                .replace(
+                    "/products/{id}",
+                    &format!("/products/{}", uuid::Uuid::now_v7()),
                 )
                 .replace(
                     "/contracts/{id}",

@@ -716,7 +716,7 @@ async fn the_catalog_says_policies_in_words_and_units_filter_by_serial_and_model
     }
     let b = Browser::new(&app, "zh-CN");
     b.login("agent").await;
-    let (status, html, _) = b.get("/products").await;
+    let (status, html, _) = b.get("/warranty-policies/LIFE3").await;
     assert_eq!(status, 200);
     assert!(
         html.contains("36 个月，自验收签字次日起算。"),
@@ -733,7 +733,7 @@ async fn the_catalog_says_policies_in_words_and_units_filter_by_serial_and_model
     assert!(html.contains("JS-2024-0001") && !html.contains("KT-2024-0001"));
     let en = Browser::new(&app, "en");
     en.login("agent").await;
-    let (_, html, _) = en.get("/products").await;
+    let (_, html, _) = en.get("/warranty-policies/LIFE3").await;
     assert!(
         html.contains("From year 4: Parts charged at cost price"),
         "English too"

@@ -113,6 +113,48 @@ pub async fn add_unit<'e, E: Executor<'e, Database = Any>>(
     Ok(())
 }
 
+/// Changes a contract's terms if the version matches (number and customer never change);
+/// false when stale.
+pub async fn update<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    c: &ContractRecord,
+    expected: i64,
+) -> Result<bool, StoreError> {
+    let r = sqlx::query(
+        "UPDATE service_contracts SET start_date = $1, end_date = $2, service_level = $3, parts = $4, labor = $5, \
+         travel = $6, inspection_plan = $7, remind_days_before = $8, notes = $9, version = $10, updated_at = $11 \
+         WHERE id = $12 AND version = $13",
+    )
+    .bind(&c.start_date)
+    .bind(&c.end_date)
+    .bind(&c.service_level)
+    .bind(c.parts.clone())
+    .bind(c.labor.clone())
+    .bind(c.travel.clone())
+    .bind(&c.inspection_plan)
+    .bind(c.remind_days_before)
+    .bind(c.notes.clone())
+    .bind(c.version)
+    .bind(time::to_db(c.updated_at)?)
+    .bind(&c.id)
+    .bind(expected)
+    .execute(e)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Removes every covered unit of a contract (an edit then adds those it keeps).
+pub async fn clear_units<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    contract_id: &str,
+) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM contract_units WHERE contract_id = $1")
+        .bind(contract_id)
+        .execute(e)
+        .await?;
+    Ok(())
+}
+
 pub async fn get<'e, E: Executor<'e, Database = Any>>(
     e: E,
     id: &str,

@@ -207,6 +207,30 @@ pub async fn insert_product<'e, E: Executor<'e, Database = Any>>(
     Ok(())
 }
 
+/// Changes a product model's name, line, maintenance interval and policy if the version
+/// matches (the code never changes); false when stale.
+pub async fn update_product<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    p: &ProductRecord,
+    expected: i64,
+) -> Result<bool, StoreError> {
+    let r = sqlx::query(
+        "UPDATE product_models SET name = $1, product_line = $2, maintenance_interval_months = $3, policy_id = $4, \
+         version = $5, updated_at = $6 WHERE id = $7 AND version = $8",
+    )
+    .bind(&p.name)
+    .bind(&p.product_line)
+    .bind(p.maintenance_interval_months)
+    .bind(p.policy_id.clone())
+    .bind(p.version)
+    .bind(time::to_db(p.updated_at)?)
+    .bind(p.id.to_string())
+    .bind(expected)
+    .execute(e)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
 pub async fn get_product<'e, E: Executor<'e, Database = Any>>(
     e: E,
     id: ProductId,

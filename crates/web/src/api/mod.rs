@@ -41,6 +41,11 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
             installed_base::create_policy
         ))
         .routes(routes!(installed_base::add_policy_version))
+        .routes(routes!(installed_base::catalog::get_policy))
+        .routes(routes!(
+            installed_base::catalog::get_product,
+            installed_base::catalog::update_product
+        ))
         .routes(routes!(
             installed_base::list_products,
             installed_base::create_product
@@ -70,7 +75,10 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
             installed_base::list_contracts,
             installed_base::create_contract
         ))
-        .routes(routes!(installed_base::get_contract))
+        .routes(routes!(
+            installed_base::get_contract,
+            installed_base::catalog::update_contract
+        ))
         .routes(routes!(network::regions))
         .routes(routes!(network::covering))
         .routes(routes!(network::get_regions, network::put_regions))

@@ -12,7 +12,9 @@ mod sla;
 
 use accounts::{account, auth};
 use administration::{audit, imports, jobs};
-use installed_base::{catalog, customer_form, customers, unit_transfer};
+use installed_base::{
+    catalog, contract_pages, customer_form, customers, policies, product_pages, unit_transfer,
+};
 use network::{coverage, org, users};
 use service::{dispatch, mobile, portal, records, requests, work_order};
 
@@ -117,7 +119,35 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/reconciliation/{id}/center", post(records::center))
         .route("/units", get(catalog::units))
         .route("/products", get(catalog::products))
+        .route(
+            "/products/new",
+            get(product_pages::new_product).post(product_pages::create_product),
+        )
+        .route("/products/{id}", get(product_pages::product))
+        .route(
+            "/products/{id}/edit",
+            get(product_pages::edit_product).post(product_pages::update_product),
+        )
+        .route("/warranty-policies", get(policies::policies))
+        .route(
+            "/warranty-policies/new",
+            get(policies::new_policy).post(policies::create_policy),
+        )
+        .route("/warranty-policies/{code}", get(policies::policy))
+        .route(
+            "/warranty-policies/{code}/versions/new",
+            get(policies::new_version).post(policies::add_version),
+        )
         .route("/contracts", get(catalog::contracts))
+        .route(
+            "/contracts/new",
+            get(contract_pages::new_contract).post(contract_pages::create_contract),
+        )
+        .route("/contracts/{id}", get(contract_pages::contract))
+        .route(
+            "/contracts/{id}/edit",
+            get(contract_pages::edit_contract).post(contract_pages::update_contract),
+        )
         .route("/units/{id}", get(customers::unit))
         .route(
             "/units/{id}/transfer",

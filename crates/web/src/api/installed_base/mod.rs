@@ -1,6 +1,7 @@
 //! The installed base: warranty policies, product models, customers, units, search and
 //! the warranty decision.
 
+pub(crate) mod catalog;
 pub(crate) mod customers;
 
 use crate::AppState;

@@ -266,8 +266,12 @@ fn href(s: &TrailSubject) -> Option<String> {
             format!("/requests/{}", encode_component(s.request_id.as_deref()?))
         }
         AuditEntity::Certification => "/certifications".to_owned(),
-        AuditEntity::Product | AuditEntity::WarrantyPolicy => "/products".to_owned(),
-        AuditEntity::Contract => "/contracts".to_owned(),
+        AuditEntity::Product => format!("/products/{id}"),
+        AuditEntity::WarrantyPolicy => match s.code.as_deref() {
+            Some(code) => format!("/warranty-policies/{}", encode_component(code)),
+            None => "/warranty-policies".to_owned(),
+        },
+        AuditEntity::Contract => format!("/contracts/{id}"),
         AuditEntity::SlaRule
         | AuditEntity::Calendar
         | AuditEntity::SpecialDays
@@ -292,6 +296,7 @@ fn value_words(kind: AuditEntity, field: &str) -> Option<&'static str> {
         (_, "role") => Some("role"),
         (AuditEntity::Customer, "kind") => Some("customers.kind"),
         (AuditEntity::OrgUnit, "kind") => Some("org_kind"),
+        (AuditEntity::Contract, "parts" | "labor" | "travel") => Some("warranty.charge"),
         (_, "locale") => Some("audit.locale"),
         _ => None,
     }

@@ -4,9 +4,7 @@
 use crate::AppState;
 use crate::extract::Query;
 use crate::shell::{PageError, Shell, WebUser};
-use aftersales_app::{
-    ContractQuery, ContractView, PolicyVersionDto, PolicyView, ProductView, UnitQuery, UnitView,
-};
+use aftersales_app::{ContractQuery, ContractView, ProductView, UnitQuery, UnitView};
 use aftersales_domain::installed_base::ContractStanding;
 use aftersales_domain::warranty::Cause;
 use askama::Template;
@@ -117,85 +115,24 @@ pub async fn units(
 pub struct ProductsPage {
     pub shell: Shell,
     pub products: Vec<ProductView>,
-    pub policies: Vec<PolicyView>,
+    pub can_manage: bool,
 }
 
 impl ProductsPage {
-    pub fn charge(&self, c: &str) -> String {
-        self.shell.tr.t_dyn(&format!("warranty.charge.{c}"))
-    }
-
-    pub fn basis(&self, b: &str) -> String {
-        self.shell.tr.t_dyn(&format!("catalog.basis.{b}"))
-    }
-
     /// "36 个月" / "36 months".
     pub fn months(&self, m: &i64) -> String {
         self.shell.tr.f("catalog.months", &[("n", &m.to_string())])
-    }
-
-    /// A stage after the warranty in words: in whole years when it falls on years
-    /// ("第 4 年起", "years 4–5"), else in months.
-    pub fn span(&self, from_month: i64, months: Option<i64>) -> String {
-        let tr = self.shell.tr;
-        let years = from_month % 12 == 0 && months.is_none_or(|m| m % 12 == 0);
-        let (unit_from, unit_to) = if years {
-            (from_month / 12 + 1, months.map(|m| (from_month + m) / 12))
-        } else {
-            (from_month + 1, months.map(|m| from_month + m))
-        };
-        let key = match (years, unit_to) {
-            (true, None) => "catalog.from_year",
-            (true, Some(_)) => "catalog.years",
-            (false, None) => "catalog.from_month",
-            (false, Some(_)) => "catalog.month_span",
-        };
-        tr.f(
-            key,
-            &[
-                ("from", &unit_from.to_string()),
-                ("to", &unit_to.unwrap_or_default().to_string()),
-            ],
-        )
-    }
-
-    /// "36 个月，自销售日期起算。" / "36 months, counted from the sale date."
-    pub fn version_head(&self, v: &PolicyVersionDto) -> String {
-        self.shell.tr.f(
-            "catalog.version_head",
-            &[
-                ("months", &self.months(&v.months)),
-                ("basis", &self.basis(&v.start_basis)),
-            ],
-        )
-    }
-
-    /// The after-terms of a version in words, one line each.
-    pub fn after_lines(&self, v: &PolicyVersionDto) -> Vec<String> {
-        v.after
-            .iter()
-            .map(|a| {
-                let span = self.span(a.from_month, a.months);
-                format!(
-                    "{span}: {} {} · {} {} · {} {}",
-                    self.shell.tr.t("warranty.parts"),
-                    self.charge(&a.coverage.parts),
-                    self.shell.tr.t("warranty.labor"),
-                    self.charge(&a.coverage.labor),
-                    self.shell.tr.t("warranty.travel"),
-                    self.charge(&a.coverage.travel),
-                )
-            })
-            .collect()
     }
 }
 
 pub async fn products(State(s): State<AppState>, u: WebUser) -> Result<Response, PageError> {
     let products = all_products(&s, &u).await?;
-    let policies = s.app.list_policies(&u.ctx).await?;
     Ok(ProductsPage {
         products,
-        policies,
+        can_manage: u
+            .actor
+            .role
+            .can(aftersales_domain::Permission::ProductsManage),
         shell: u.shell,
     }
     .into_response())
@@ -216,6 +153,7 @@ pub struct ContractsPage {
     pub rows: Vec<ContractRow>,
     pub expiring: String,
     pub next_url: Option<String>,
+    pub can_manage: bool,
 }
 
 impl ContractsPage {
@@ -301,6 +239,7 @@ pub async fn contracts(
         rows,
         expiring: expiring.map(|d| d.to_string()).unwrap_or_default(),
         next_url,
+        can_manage: u.actor.role.can(aftersales_domain::Permission::UnitsManage),
         shell: u.shell,
     }
     .into_response())

@@ -90,6 +90,8 @@ pub struct CustomerPage {
     /// The customer's requests and visits; none for a reader who may not see requests.
     pub service: Option<HistorySection>,
     pub can_manage: bool,
+    /// May sign a service contract for the customer.
+    pub can_contract: bool,
     pub saved: bool,
 }
 
@@ -262,6 +264,7 @@ pub async fn customer(
         .items;
     Ok(CustomerPage {
         can_manage: u.actor.role.can(Permission::CustomersManage),
+        can_contract: u.actor.role.can(Permission::UnitsManage),
         saved: q.saved.is_some(),
         shell: u.shell,
         c,
