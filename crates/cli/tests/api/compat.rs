@@ -284,9 +284,7 @@ fn same(expected: &Value, got: &Value) {
     let expected = &channels_capitalized(system_actor_in_words(without_rule_words(
         without_ladder_labels(expected.clone()),
     )));
-    let got = &without_sla_standing(without_new_waiting_reason(without_rule_words(
-        got.clone(),
-    )));
+    let got = &without_sla_standing(without_new_waiting_reason(without_rule_words(got.clone())));
     let mut diffs = Vec::new();
     diff("", expected, got, &mut diffs);
     assert!(
