@@ -211,7 +211,7 @@ impl crate::App {
                     }
                 }
                 LadderAction::Step { step, .. } => {
-                    let to = self
+                    let (to, nobody) = self
                         .ladder_recipients(tx.conn(), &r, step.role, step.reach)
                         .await?;
                     let entry = LadderStep {
@@ -226,14 +226,35 @@ impl crate::App {
                         RequestEvent::SlaEscalated(entry)
                     };
                     self.event(&mut tx, &ctx, &r.id, None, event, None).await?;
-                    let p = params(&[
-                        same("step", step.number.to_string()),
+                    let names = |sep: &str| {
+                        to.iter()
+                            .map(|t| t.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(sep)
+                    };
+                    // Who was actually told: the role, or nobody holds it and the owner was.
+                    let role = if nobody {
                         (
                             "role",
-                            step.label(Locale::ZhCn).to_owned(),
-                            step.label(Locale::En).to_owned(),
-                        ),
-                    ]);
+                            format!(
+                                "{}（本级无人，已通知负责人 {}）",
+                                step.label(Locale::ZhCn),
+                                names("、")
+                            ),
+                            format!(
+                                "{} (nobody holds it; told the owner, {})",
+                                step.label(Locale::En),
+                                names(", ")
+                            ),
+                        )
+                    } else {
+                        (
+                            "role",
+                            format!("{} {}", step.label(Locale::ZhCn), names("、")),
+                            format!("{} {}", step.label(Locale::En), names(", ")),
+                        )
+                    };
+                    let p = params(&[same("step", step.number.to_string()), role]);
                     for t in &to {
                         self.notify(&mut tx, t, "sla_breached", Some(&r.id), Some(&link), &p)
                             .await?;
@@ -253,7 +274,7 @@ impl crate::App {
                     // The owner and the station managers.
                     let mut to =
                         users_as_recipients(tx.conn(), std::slice::from_ref(&r.owner_id)).await?;
-                    let managers = self
+                    let (managers, _) = self
                         .ladder_recipients(tx.conn(), &r, Role::Manager, Reach::Nearest)
                         .await?;
                     to.extend(managers);
@@ -293,14 +314,15 @@ impl crate::App {
     }
 
     /// The users a step tells: the role in the responsible unit or the nearest unit above
-    /// it that has one (or at the root); the owner when nobody holds the role.
+    /// it that has one (or at the root); the owner when nobody holds the role, and then
+    /// `true` (the message says so instead of naming a role nobody holds).
     async fn ladder_recipients(
         &self,
         conn: &mut Conn,
         r: &RequestRow,
         role: Role,
         reach: Reach,
-    ) -> Result<Vec<Recipient>, AppError> {
+    ) -> Result<(Vec<Recipient>, bool), AppError> {
         let chain = crate::network::unit_chain(conn, r.org_unit_id.as_deref()).await?;
         let units: Vec<&String> = match reach {
             Reach::Root => chain.first().into_iter().collect(),
@@ -310,10 +332,11 @@ impl crate::App {
             let users = sla_store::users_with_role_in_unit(&mut *conn, role.as_str(), u).await?;
             if !users.is_empty() {
                 let ids: Vec<String> = users.into_iter().map(|u| u.id).collect();
-                return users_as_recipients(conn, &ids).await;
+                return Ok((users_as_recipients(conn, &ids).await?, false));
             }
         }
-        users_as_recipients(conn, std::slice::from_ref(&r.owner_id)).await
+        let owner = users_as_recipients(conn, std::slice::from_ref(&r.owner_id)).await?;
+        Ok((owner, true))
     }
 
     /// Acknowledges a breach of a milestone: the ladder stops climbing. Dispatchers,
@@ -371,6 +394,8 @@ impl crate::App {
             None,
         )
         .await?;
+        // The ladder's entries arm no check: the board follows the acknowledgement now.
+        self.refresh_sla_status(tx.conn(), &r).await?;
         tx.commit().await?;
         Ok(())
     }

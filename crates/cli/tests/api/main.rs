@@ -3,6 +3,7 @@
 
 mod booking;
 mod customer_records;
+mod customer_side;
 mod dispatch_ui;
 mod front_office;
 mod helpers;
