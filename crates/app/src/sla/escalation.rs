@@ -28,6 +28,26 @@ pub const SLA_CHECK: &str = "sla.check";
 /// or rules changed.
 pub const SLA_RECALC: &str = "sla.recalc";
 
+/// Who a ladder step told, in words (zh-CN, English): the role and its people, or — when
+/// nobody holds the role — that the owner was told instead (issue 13: never a role nobody
+/// holds).
+fn told_words((zh, en): (&str, &str), names: &[&str], nobody: bool) -> (String, String) {
+    if nobody {
+        (
+            format!("{zh}（本级无人，已通知负责人 {}）", names.join("、")),
+            format!(
+                "{en} (nobody holds it; told the owner, {})",
+                names.join(", ")
+            ),
+        )
+    } else {
+        (
+            format!("{zh} {}", names.join("、")),
+            format!("{en} {}", names.join(", ")),
+        )
+    }
+}
+
 /// What the ladder already did for a request, as its events record it (keyed by the
 /// milestone and the step, not the due time: a due time that moves, a pause or a new
 /// priority, neither repeats a warning or a step nor loses an acknowledgement; see
@@ -226,34 +246,13 @@ impl crate::App {
                         RequestEvent::SlaEscalated(entry)
                     };
                     self.event(&mut tx, &ctx, &r.id, None, event, None).await?;
-                    let names = |sep: &str| {
-                        to.iter()
-                            .map(|t| t.name.as_str())
-                            .collect::<Vec<_>>()
-                            .join(sep)
-                    };
-                    // Who was actually told: the role, or nobody holds it and the owner was.
-                    let role = if nobody {
-                        (
-                            "role",
-                            format!(
-                                "{}（本级无人，已通知负责人 {}）",
-                                step.label(Locale::ZhCn),
-                                names("、")
-                            ),
-                            format!(
-                                "{} (nobody holds it; told the owner, {})",
-                                step.label(Locale::En),
-                                names(", ")
-                            ),
-                        )
-                    } else {
-                        (
-                            "role",
-                            format!("{} {}", step.label(Locale::ZhCn), names("、")),
-                            format!("{} {}", step.label(Locale::En), names(", ")),
-                        )
-                    };
+                    let names: Vec<&str> = to.iter().map(|t| t.name.as_str()).collect();
+                    let (zh, en) = told_words(
+                        (step.label(Locale::ZhCn), step.label(Locale::En)),
+                        &names,
+                        nobody,
+                    );
+                    let role = ("role", zh, en);
                     let p = params(&[same("step", step.number.to_string()), role]);
                     for t in &to {
                         self.notify(&mut tx, t, "sla_breached", Some(&r.id), Some(&link), &p)
@@ -398,5 +397,26 @@ impl crate::App {
         self.refresh_sla_status(tx.conn(), &r).await?;
         tx.commit().await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_step_says_who_was_actually_told() {
+        let role = ("服务站经理", "station manager");
+        assert_eq!(
+            super::told_words(role, &["刘洋(主管)"], false),
+            (
+                "服务站经理 刘洋(主管)".to_owned(),
+                "station manager 刘洋(主管)".to_owned()
+            )
+        );
+        let (zh, en) = super::told_words(role, &["王丽(坐席)"], true);
+        assert_eq!(zh, "服务站经理（本级无人，已通知负责人 王丽(坐席)）");
+        assert_eq!(
+            en,
+            "station manager (nobody holds it; told the owner, 王丽(坐席))"
+        );
     }
 }
