@@ -169,6 +169,10 @@ describe('SLA: a breach escalates on the timeline and by e-mail in the recipient
     assert.ok(Number(await page.locator('#bell-count').innerText()) >= 1);
     await page.goto(`${base}/notifications`);
     assert.match(await page.locator('#notifications').innerText(), new RegExp(`\\[SLA breach\\] ${number}: response overdue`));
+    // The message's link is a link, never a raw path printed as text (issue 13).
+    const breachNote = page.locator('#notifications li[data-event=sla_breached]', { hasText: number }).first();
+    assert.doesNotMatch(await breachNote.locator('.notification-body').innerText(), /\/requests\//);
+    assert.equal(await breachNote.locator(`a.notification-link[href$="/requests/${number}"]`).count(), 1);
     await page.goto(`${base}/requests/${number}`);
 
     // The dispatcher acknowledges: the ladder stops before the center head.
@@ -177,6 +181,14 @@ describe('SLA: a breach escalates on the timeline and by e-mail in the recipient
       page.click('#sla-clocks button[data-ack=response]'),
     ]);
     assert.match(await page.locator('#timeline').innerText(), /Breach of Response acknowledged/);
+    // The SLA panel and the board show the acknowledged state: who and when (issue 13).
+    assert.match(
+      await page.locator('#sla-clocks tr[data-milestone=response] .sla-ack').innerText(),
+      /Acknowledged by 李强 at \d{4}-\d{2}-\d{2} \d{2}:\d{2}/,
+    );
+    assert.equal(await page.locator('#sla-clocks button[data-ack=response]').count(), 0, 'no second acknowledgement offered');
+    await page.goto(`${base}/sla`);
+    assert.match(await boardRow.locator('.sla-ack[data-acked=response]').innerText(), /Acknowledged by 李强/);
     await api(base, admin, 'POST', '/api/v1/test-clock/advance', { minutes: 61 });
     await sleep(1500);
     const steps = (await eventsOf()).filter((e) => ['sla_breached', 'sla_escalated'].includes(e.kind) && e.data.milestone === 'response');

@@ -805,6 +805,8 @@ async fn load_history(
                     owner_id: w.agent_id.parse()?,
                     org_unit_id: Some(w.stations[u.station].parse()?),
                     open_requests_for_unit: vec![],
+                    preferred_from: None,
+                    preferred_to: None,
                 }),
             )?);
             if cancelled {

@@ -71,8 +71,11 @@ impl Role {
     pub fn can(self, p: Permission) -> bool {
         use Permission::*;
         match p {
-            // Everyone signed in manages their own profile and personal tokens.
-            OwnProfile | OwnTokens => true,
+            // Everyone signed in manages their own profile.
+            OwnProfile => true,
+            // Personal API tokens are for the integrations of staff and partners; a
+            // portal customer has none (issue 13: not in their menu, refused by the API).
+            OwnTokens => !self.is_customer(),
             // The service network is read by staff and by partners (their own subtree).
             OrgRead => self.is_staff() || self == Role::Partner,
             OrgManage => self == Role::Admin,
@@ -279,7 +282,18 @@ mod tests {
         // (permission, roles that hold it)
         let expected: &[(Permission, &[Role])] = &[
             (OwnProfile, &Role::ALL),
-            (OwnTokens, &Role::ALL),
+            (
+                OwnTokens,
+                &[
+                    Role::Admin,
+                    Role::Agent,
+                    Role::Dispatcher,
+                    Role::Engineer,
+                    Role::Warehouse,
+                    Role::Manager,
+                    Role::Partner,
+                ],
+            ),
             (
                 OrgRead,
                 &[

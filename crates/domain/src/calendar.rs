@@ -269,6 +269,13 @@ pub enum TraceStep {
     HolidaysSkipped { from: Date, to: Date, name: String },
     /// Days without working hours (weekends) on the way were skipped.
     RestDaysSkipped { from: Date, to: Date },
+    /// The customer asked for a visit window (the arrival clock): `moved` when it starts
+    /// after the rule's due time and the due time became its end (`sla::customer_window`).
+    CustomerWindow {
+        from: Timestamp,
+        to: Option<Timestamp>,
+        moved: bool,
+    },
     /// A pause; `working_seconds` is how much working time it took out.
     Paused {
         from: Timestamp,

@@ -516,10 +516,96 @@ impl fmt::Display for AgeBand {
     }
 }
 
+/// How far ahead a customer may ask for a visit (decision, issue 13: half a year covers an
+/// installation booked before a move; anything later is a typing slip).
+pub const MAX_PREFERRED_DAYS_AHEAD: i64 = 180;
+
+/// Whether the visit window a customer asks for at intake may be taken at `now`: it lies
+/// ahead (a start before the current minute is `in_past`), not more than
+/// [`MAX_PREFERRED_DAYS_AHEAD`] days ahead (`too_far_ahead`, with `max`), and its end is
+/// after its start (`before_start`). Every problem is reported, each beside its field.
+pub fn check_preferred_window(
+    from: Option<jiff::Timestamp>,
+    to: Option<jiff::Timestamp>,
+    now: jiff::Timestamp,
+) -> Result<(), crate::FieldErrors> {
+    let mut errs = crate::FieldErrors::new();
+    let minute = now.as_second() - now.as_second().rem_euclid(60);
+    let latest = now.as_second() + MAX_PREFERRED_DAYS_AHEAD * 86_400;
+    for (field, at) in [("preferred_from", from), ("preferred_to", to)] {
+        let Some(at) = at else { continue };
+        if at.as_second() < minute {
+            errs.push(crate::FieldError::new(field, "in_past"));
+        } else if at.as_second() > latest {
+            errs.push(
+                crate::FieldError::new(field, "too_far_ahead")
+                    .with("max", MAX_PREFERRED_DAYS_AHEAD),
+            );
+        }
+    }
+    if let (Some(f), Some(t)) = (from, to)
+        && t <= f
+        && !errs.0.iter().any(|e| e.field == "preferred_to")
+    {
+        errs.push(crate::FieldError::new("preferred_to", "before_start"));
+    }
+    errs.into_result()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_preferred_window_lies_ahead_within_half_a_year() {
+        let t = |s: &str| s.parse::<jiff::Timestamp>().expect("instant");
+        let now = t("2026-12-07T10:00:30Z");
+        let codes = |r: Result<(), crate::FieldErrors>| -> Vec<(String, &'static str)> {
+            r.err()
+                .map(|e| e.0.into_iter().map(|f| (f.field, f.code)).collect())
+                .unwrap_or_default()
+        };
+        // Ahead, or from the current minute on: taken.
+        assert!(check_preferred_window(Some(t("2026-12-07T10:00:00Z")), None, now).is_ok());
+        assert!(
+            check_preferred_window(
+                Some(t("2026-12-08T01:00:00Z")),
+                Some(t("2026-12-08T03:00:00Z")),
+                now
+            )
+            .is_ok()
+        );
+        assert!(check_preferred_window(None, None, now).is_ok());
+        // A minute before the current one, or 2020: in the past, each field beside itself.
+        assert_eq!(
+            codes(check_preferred_window(
+                Some(t("2026-12-07T09:59:00Z")),
+                Some(t("2020-01-01T00:00:00Z")),
+                now
+            )),
+            vec![
+                ("preferred_from".to_owned(), "in_past"),
+                ("preferred_to".to_owned(), "in_past")
+            ]
+        );
+        // Day 180 is the last one offered; a second later is too far ahead.
+        let last = jiff::Timestamp::from_second(now.as_second() + 180 * 86_400).expect("t");
+        assert!(check_preferred_window(Some(last), None, now).is_ok());
+        let beyond = jiff::Timestamp::from_second(last.as_second() + 1).expect("t");
+        let e = check_preferred_window(Some(beyond), None, now).expect_err("too far");
+        assert_eq!(e.0[0].code, "too_far_ahead");
+        assert_eq!(e.0[0].field, "preferred_from");
+        // An end before the start is named too.
+        assert_eq!(
+            codes(check_preferred_window(
+                Some(t("2026-12-08T03:00:00Z")),
+                Some(t("2026-12-08T01:00:00Z")),
+                now
+            )),
+            vec![("preferred_to".to_owned(), "before_start")]
+        );
+    }
 
     const STATES: &[WoStatus] = WoStatus::ALL;
 

@@ -338,6 +338,16 @@ pub struct PauseRecord {
     pub by: String,
 }
 
+/// A breach acknowledged (R-SLA-4; `sla_acknowledged`): the ladder stops climbing, and the
+/// request's clocks and the board say who took it on and when.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Acknowledgement {
+    pub milestone: Milestone,
+    pub at: Timestamp,
+    /// Who acknowledged (their name then).
+    pub by: String,
+}
+
 /// What the log says so far. Fold events in order with [`SlaState::apply`]; the state can
 /// be kept (it serializes) and more events applied later with the same result as a fold of
 /// all of them at once.
@@ -350,6 +360,13 @@ pub struct SlaState {
     pub resolved: Option<Timestamp>,
     pub loaner: Option<Timestamp>,
     pub cancelled: Option<Timestamp>,
+    /// The visit window the customer asked for at intake (start, end), read by the
+    /// arrival clock (see [`clocks`]).
+    #[serde(default)]
+    pub preferred: Option<(Timestamp, Option<Timestamp>)>,
+    /// Breaches acknowledged, the first per milestone.
+    #[serde(default)]
+    pub acknowledged: Vec<Acknowledgement>,
     /// Work orders' statuses and waiting reasons.
     work_orders: BTreeMap<WorkOrderId, (WoStatus, Option<WaitReason>)>,
     pub pauses: Vec<PauseRecord>,
@@ -404,6 +421,23 @@ impl SlaState {
         if self.created.is_none() {
             // The first event starts the clocks, whatever it is (it is `created`).
             self.created = Some(at);
+        }
+        if let RequestEvent::Created(crate::service::Creation::Intake {
+            preferred_from: Some(from),
+            preferred_to,
+            ..
+        }) = &e.event
+        {
+            self.preferred = Some((*from, *preferred_to));
+        }
+        if let RequestEvent::SlaAcknowledged { milestone, .. } = &e.event
+            && !self.acknowledged.iter().any(|a| a.milestone == *milestone)
+        {
+            self.acknowledged.push(Acknowledgement {
+                milestone: *milestone,
+                at,
+                by: e.actor.clone(),
+            });
         }
         if is_contact(k) {
             first(&mut self.contacted);
@@ -482,6 +516,9 @@ pub struct MilestoneClock {
     pub remaining_seconds: Option<i64>,
     pub state: ClockState,
     pub trace: Vec<TraceStep>,
+    /// The breach of this milestone acknowledged, by whom and when.
+    #[serde(default)]
+    pub acknowledged: Option<Acknowledgement>,
 }
 
 /// The clocks of a request under one rule's targets at `now`. `calendar` finds a target's
@@ -537,6 +574,11 @@ fn clock(
         remaining_seconds: None,
         state: ClockState::Pending,
         trace: vec![],
+        acknowledged: s
+            .acknowledged
+            .iter()
+            .find(|a| a.milestone == t.milestone)
+            .cloned(),
     };
     let Some(start) = start else {
         if s.resolved.is_some() || s.cancelled.is_some() {
@@ -570,10 +612,31 @@ fn clock(
         })
         .collect();
     let target = SignedDuration::from_mins(t.minutes);
-    let walk = cal.add_working_time(start, target, &pauses)?;
+    let mut walk = cal.add_working_time(start, target, &pauses)?;
     let warn = cal.add_working_time(start, target * i32::from(warn_percent) / 100, &pauses)?;
-    c.due_at = walk.due;
     c.warn_at = warn.due;
+    if t.milestone == Milestone::Arrival
+        && let (Some((from, to)), Some(due)) = (s.preferred, walk.due)
+    {
+        match customer_window(due, from, to, warn_percent) {
+            WindowEffect::Moved { due, warn } => {
+                walk.due = Some(due);
+                c.warn_at = Some(warn);
+                walk.trace.push(TraceStep::CustomerWindow {
+                    from,
+                    to,
+                    moved: true,
+                });
+            }
+            WindowEffect::EndsLate => walk.trace.push(TraceStep::CustomerWindow {
+                from,
+                to,
+                moved: false,
+            }),
+            WindowEffect::None => {}
+        }
+    }
+    c.due_at = walk.due;
     c.trace = walk.trace;
     let until = stop.unwrap_or(now).max(start);
     c.paused_seconds = pauses
@@ -621,6 +684,41 @@ fn clock(
         }
     };
     Ok(c)
+}
+
+/// What the visit window a customer asked for does to the arrival clock due at `due`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WindowEffect {
+    /// The window starts after the due time: the customer is not there before it, so the
+    /// promise is to arrive within it; due at its end (its start when it has no end),
+    /// warned when `warn_percent` of the window has passed.
+    Moved { due: Timestamp, warn: Timestamp },
+    /// The window starts before the due time but ends after it: the due time stays (the
+    /// visit must be early in the window); the intake and the clock's trace say so.
+    EndsLate,
+    /// The window ends by the due time: nothing changes.
+    None,
+}
+
+/// Decision (docs/sla.md, "The customer's window", issue 13): the arrival clock keeps the
+/// rule's due time unless the customer asked for a window that starts after it.
+pub fn customer_window(
+    due: Timestamp,
+    from: Timestamp,
+    to: Option<Timestamp>,
+    warn_percent: u8,
+) -> WindowEffect {
+    if from > due {
+        let end = to.filter(|t| *t > from).unwrap_or(from);
+        let span = end.as_second() - from.as_second();
+        let warn = Timestamp::from_second(from.as_second() + span * i64::from(warn_percent) / 100)
+            .unwrap_or(from);
+        WindowEffect::Moved { due: end, warn }
+    } else if to.is_some_and(|t| t > due) {
+        WindowEffect::EndsLate
+    } else {
+        WindowEffect::None
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -722,6 +820,26 @@ pub fn trace_text(c: &MilestoneClock, cal: &Calendar, locale: Locale) -> Vec<Str
                     t(*f)
                 ),
             },
+            TraceStep::CustomerWindow { from, to, moved } => {
+                let window = match to {
+                    Some(to) => format!("{}–{}", t(*from), t(*to)),
+                    None => t(*from),
+                };
+                match (zh, moved) {
+                    (true, true) => {
+                        format!("客户期望上门时段 {window} 晚于时限：按客户时段计，时段内到场即达成")
+                    }
+                    (true, false) => {
+                        format!("客户期望上门时段 {window} 结束晚于到场时限：请在到期前到场")
+                    }
+                    (false, true) => format!(
+                        "the customer asked for {window}, after the target: due within their window"
+                    ),
+                    (false, false) => format!(
+                        "the customer's window {window} ends after the due time: arrive before it is due"
+                    ),
+                }
+            }
             TraceStep::MakeupCounted { date, name } => {
                 if zh {
                     format!("{date} 调休上班，计入（{name}）")
@@ -804,5 +922,147 @@ mod criterion_tests {
         );
         // A value the rules could not hold stays as it was, not guessed.
         assert_eq!(c("priority", "soon").words(Locale::En), "priority: soon");
+    }
+}
+
+#[cfg(test)]
+mod window_tests {
+    use super::*;
+    use crate::ids::UserId;
+    use crate::service::{Channel, Creation};
+
+    fn t(s: &str) -> Timestamp {
+        s.parse().expect("instant")
+    }
+
+    fn created(at: &str, from: Option<&str>, to: Option<&str>) -> LogEvent {
+        LogEvent {
+            at: t(at),
+            work_order: None,
+            actor: "agent".into(),
+            event: RequestEvent::Created(Creation::Intake {
+                number: "SR1".into(),
+                channel: Channel::Portal,
+                kind: RequestKind::Repair,
+                priority: Priority::Normal,
+                warranty_class: None,
+                owner_id: UserId(uuid::Uuid::from_bytes([7; 16])),
+                org_unit_id: None,
+                open_requests_for_unit: vec![],
+                preferred_from: from.map(t),
+                preferred_to: to.map(t),
+            }),
+        }
+    }
+
+    fn arrival(log: &[LogEvent], now: &str) -> MilestoneClock {
+        let cal = Calendar::always("7x24", jiff::tz::TimeZone::UTC);
+        let targets = [Target {
+            milestone: Milestone::Arrival,
+            minutes: 180,
+            calendar: "7x24".into(),
+        }];
+        let state = SlaState::from_events(log);
+        clocks(&state, &targets, |_| Some(&cal), 80, t(now))
+            .expect("clocks")
+            .remove(0)
+    }
+
+    #[test]
+    fn the_window_moves_the_due_time_only_when_it_starts_after_it() {
+        let due = t("2026-12-07T13:00:00Z");
+        // Starts after the due time: due at its end, warned at 80 % of the window.
+        assert_eq!(
+            customer_window(
+                due,
+                t("2026-12-08T01:00:00Z"),
+                Some(t("2026-12-08T03:00:00Z")),
+                80
+            ),
+            WindowEffect::Moved {
+                due: t("2026-12-08T03:00:00Z"),
+                warn: t("2026-12-08T02:36:00Z")
+            }
+        );
+        // A start only: due at the start.
+        assert_eq!(
+            customer_window(due, t("2026-12-08T01:00:00Z"), None, 80),
+            WindowEffect::Moved {
+                due: t("2026-12-08T01:00:00Z"),
+                warn: t("2026-12-08T01:00:00Z")
+            }
+        );
+        // Starts before, ends after: the due time stays, with a warning.
+        assert_eq!(
+            customer_window(
+                due,
+                t("2026-12-07T12:00:00Z"),
+                Some(t("2026-12-07T14:00:00Z")),
+                80
+            ),
+            WindowEffect::EndsLate
+        );
+        // Within the target (or starting at the due time itself): nothing changes.
+        assert_eq!(
+            customer_window(
+                due,
+                t("2026-12-07T11:00:00Z"),
+                Some(t("2026-12-07T13:00:00Z")),
+                80
+            ),
+            WindowEffect::None
+        );
+        assert_eq!(customer_window(due, due, None, 80), WindowEffect::None);
+    }
+
+    #[test]
+    fn the_arrival_clock_runs_to_the_end_of_a_later_window() {
+        // Filed 10:00, 3 h target (13:00); the customer asks for tomorrow 01:00–03:00.
+        let log = [created(
+            "2026-12-07T10:00:00Z",
+            Some("2026-12-08T01:00:00Z"),
+            Some("2026-12-08T03:00:00Z"),
+        )];
+        // At 14:00 the rule's due time has passed, but the customer is not home yet.
+        let c = arrival(&log, "2026-12-07T14:00:00Z");
+        assert_eq!(c.state, ClockState::Running);
+        assert_eq!(c.due_at, Some(t("2026-12-08T03:00:00Z")));
+        assert!(
+            c.trace
+                .iter()
+                .any(|s| matches!(s, TraceStep::CustomerWindow { moved: true, .. }))
+        );
+        let words = trace_text(
+            &c,
+            &Calendar::always("7x24", jiff::tz::TimeZone::UTC),
+            Locale::ZhCn,
+        );
+        assert!(
+            words.iter().any(|l| l.contains("客户期望上门时段")),
+            "{words:?}"
+        );
+        // After the window's end it is breached.
+        let c = arrival(&log, "2026-12-08T03:00:01Z");
+        assert_eq!(c.state, ClockState::Breached);
+        // Without a window the rule's due time holds: breached at 14:00.
+        let c = arrival(
+            &[created("2026-12-07T10:00:00Z", None, None)],
+            "2026-12-07T14:00:00Z",
+        );
+        assert_eq!(c.state, ClockState::Breached);
+        assert_eq!(c.due_at, Some(t("2026-12-07T13:00:00Z")));
+        // A window that ends late keeps the due time and says so in the trace.
+        let log = [created(
+            "2026-12-07T10:00:00Z",
+            Some("2026-12-07T12:00:00Z"),
+            Some("2026-12-07T16:00:00Z"),
+        )];
+        let c = arrival(&log, "2026-12-07T11:00:00Z");
+        assert_eq!(c.due_at, Some(t("2026-12-07T13:00:00Z")));
+        assert!(
+            c.trace
+                .iter()
+                .any(|s| matches!(s, TraceStep::CustomerWindow { moved: false, .. }))
+        );
     }
 }

@@ -549,6 +549,8 @@ fn created() -> RequestEvent {
         owner_id: user(),
         org_unit_id: None,
         open_requests_for_unit: vec![],
+        preferred_from: None,
+        preferred_to: None,
     })
 }
 

@@ -174,7 +174,7 @@ pub fn nav_for(role: Role) -> Vec<NavArea> {
         &[
             (true, "/me/password", "nav.password"),
             // API tokens are for staff's and partners' integrations, not the portal's users.
-            (!role.is_customer(), "/me/tokens", "nav.tokens"),
+            (can(Permission::OwnTokens), "/me/tokens", "nav.tokens"),
         ],
     );
     groups

@@ -25,9 +25,15 @@ fn wording(
 ) -> (&'static str, String, String) {
     match notice {
         CustomerNotice::RequestReceived => ("request_received", String::new(), String::new()),
-        CustomerNotice::EngineerAssigned { engineer_name } => {
-            ("engineer_assigned", engineer_name, String::new())
-        }
+        CustomerNotice::EngineerAssigned {
+            engineer_name,
+            window: None,
+        } => ("engineer_assigned", engineer_name, String::new()),
+        // Booked at dispatch: the engineer and the window in one notice.
+        CustomerNotice::EngineerAssigned {
+            engineer_name,
+            window: Some((from, to)),
+        } => ("visit_booked", engineer_name, window(site, from, to)),
         CustomerNotice::Appointment { starts_at, ends_at } => (
             "appointment",
             String::new(),
@@ -69,17 +75,21 @@ impl crate::App {
             same("engineer", engineer),
             same("window", window),
         ];
-        // The customer by the contact's phone (SMS), and their portal accounts' bells.
+        // The customer by the contact's phone (SMS), and their portal accounts' bells,
+        // each in the customer's language: a portal account's own; the text in the
+        // language of the customer's first portal account, else Chinese (decision: the
+        // customer record has no language of its own).
+        let portal = sla_store::portal_users(tx.conn(), &r.customer_id).await?;
+        let accounts = users_as_recipients(tx.conn(), &portal).await?;
         let mut to = vec![Recipient {
             user_id: None,
             name: r.contact_name.clone(),
-            locale: Locale::ZhCn,
+            locale: accounts.first().map(|a| a.locale).unwrap_or(Locale::ZhCn),
             email: None,
             phone: Some(r.contact_phone.clone()),
             texts: true,
         }];
-        let portal = sla_store::portal_users(tx.conn(), &r.customer_id).await?;
-        to.extend(users_as_recipients(tx.conn(), &portal).await?);
+        to.extend(accounts);
         let link = format!("/portal/requests/{}", r.number);
         for t in &to {
             self.notify(tx, t, template, Some(&r.id), Some(&link), &params)
@@ -113,10 +123,40 @@ mod tests {
             (template, window.as_str()),
             ("appointment", "2026-11-23 09:00–11:00")
         );
+        // Booked with the assignment: one notice with the engineer and the window.
+        let booked = wording(
+            &site,
+            CustomerNotice::EngineerAssigned {
+                engineer_name: "张伟".into(),
+                window: Some((t("2026-11-23T01:00:00Z"), t("2026-11-23T03:00:00Z"))),
+            },
+            "x",
+        );
+        assert_eq!(
+            booked,
+            (
+                "visit_booked",
+                "张伟".to_owned(),
+                "2026-11-23 09:00–11:00".to_owned()
+            )
+        );
+        let params = [
+            same("number", "SR1"),
+            same("engineer", booked.1.clone()),
+            same("window", booked.2.clone()),
+        ];
+        let (_, zh) = crate::notifications::render("visit_booked", Locale::ZhCn, &params);
+        assert!(
+            zh.contains("张伟") && zh.contains("2026-11-23 09:00–11:00"),
+            "{zh}"
+        );
+        let (_, en) = crate::notifications::render("visit_booked", Locale::En, &params);
+        assert!(en.starts_with("Engineer 张伟 will visit"), "{en}");
         for notice in [
             CustomerNotice::RequestReceived,
             CustomerNotice::EngineerAssigned {
                 engineer_name: "李强".into(),
+                window: None,
             },
             CustomerNotice::WorkCompleted,
         ] {

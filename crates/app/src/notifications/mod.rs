@@ -54,6 +54,13 @@ const TEMPLATES: &[(&str, &str, &str, &str, &str)] = &[
         "Engineer {engineer} has been assigned to your service request {number}.",
     ),
     (
+        "visit_booked",
+        "上门已预约：{number}",
+        "您的服务单 {number} 已安排工程师 {engineer} 上门，时间：{window}。如需改约请联系客服。",
+        "Visit booked: {number}",
+        "Engineer {engineer} will visit for your service request {number} on {window}. Call us to change the time.",
+    ),
+    (
         "appointment",
         "上门时间已预约：{number}",
         "您的服务单 {number} 已预约上门时间：{window}。",

@@ -39,6 +39,10 @@ pub struct BoardClock {
     pub state: BoardState,
     #[schema(value_type = Option<String>, format = DateTime)]
     pub due_at: Option<Timestamp>,
+    /// When its breach was acknowledged, and by whom (null until then).
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub acknowledged_at: Option<Timestamp>,
+    pub acknowledged_by: Option<String>,
 }
 
 /// One open request on the SLA board.
@@ -147,6 +151,8 @@ impl crate::App {
                         milestone: c.milestone,
                         label: c.milestone.label(locale).to_owned(),
                         due_at: c.due_at,
+                        acknowledged_at: c.acknowledged.as_ref().map(|a| a.at),
+                        acknowledged_by: c.acknowledged.as_ref().map(|a| a.by.clone()),
                     })
                 })
                 .collect();

@@ -57,12 +57,24 @@ pub struct ClockView {
     pub state: ClockState,
     /// Why the due time is where it is, in the caller's language.
     pub trace: Vec<String>,
+    /// When the breach was acknowledged, and by whom (null until then).
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub acknowledged_at: Option<Timestamp>,
+    pub acknowledged_by: Option<String>,
+    /// Arrival: the window the customer asked for ends after the due time (the visit must
+    /// be early in it; the intake warns).
+    pub window_ends_after_due: bool,
 }
 
 impl ClockView {
-    /// A breach not met since: the dispatcher may acknowledge it.
+    /// A breach not met since.
     pub fn is_open_breach(&self) -> bool {
         self.state.is_open_breach(self.met_at)
+    }
+
+    /// An open breach nobody acknowledged yet: the dispatcher may acknowledge it.
+    pub fn can_acknowledge(&self) -> bool {
+        self.is_open_breach() && self.acknowledged_at.is_none()
     }
 }
 
@@ -288,6 +300,7 @@ impl crate::App {
                     due_at: k.due_at,
                     warn_at: k.warn_at,
                     met_at: k.met_at,
+                    acknowledged: k.acknowledged.clone(),
                 })
             })
             .collect::<Result<_, _>>()?;
@@ -361,6 +374,14 @@ fn sla_view(r: &RequestRow, c: &Computed, locale: Locale, now: Timestamp) -> Req
                 remaining_seconds: k.remaining_seconds,
                 state: k.state,
                 trace,
+                acknowledged_at: k.acknowledged.as_ref().map(|a| a.at),
+                acknowledged_by: k.acknowledged.as_ref().map(|a| a.by.clone()),
+                window_ends_after_due: k.trace.iter().any(|t| {
+                    matches!(
+                        t,
+                        aftersales_domain::calendar::TraceStep::CustomerWindow { moved: false, .. }
+                    )
+                }),
             }
         })
         .collect();

@@ -28,6 +28,26 @@ pub const SLA_CHECK: &str = "sla.check";
 /// or rules changed.
 pub const SLA_RECALC: &str = "sla.recalc";
 
+/// Who a ladder step told, in words (zh-CN, English): the role and its people, or — when
+/// nobody holds the role — that the owner was told instead (issue 13: never a role nobody
+/// holds).
+fn told_words((zh, en): (&str, &str), names: &[&str], nobody: bool) -> (String, String) {
+    if nobody {
+        (
+            format!("{zh}（本级无人，已通知负责人 {}）", names.join("、")),
+            format!(
+                "{en} (nobody holds it; told the owner, {})",
+                names.join(", ")
+            ),
+        )
+    } else {
+        (
+            format!("{zh} {}", names.join("、")),
+            format!("{en} {}", names.join(", ")),
+        )
+    }
+}
+
 /// What the ladder already did for a request, as its events record it (keyed by the
 /// milestone and the step, not the due time: a due time that moves, a pause or a new
 /// priority, neither repeats a warning or a step nor loses an acknowledgement; see
@@ -211,7 +231,7 @@ impl crate::App {
                     }
                 }
                 LadderAction::Step { step, .. } => {
-                    let to = self
+                    let (to, nobody) = self
                         .ladder_recipients(tx.conn(), &r, step.role, step.reach)
                         .await?;
                     let entry = LadderStep {
@@ -226,14 +246,14 @@ impl crate::App {
                         RequestEvent::SlaEscalated(entry)
                     };
                     self.event(&mut tx, &ctx, &r.id, None, event, None).await?;
-                    let p = params(&[
-                        same("step", step.number.to_string()),
-                        (
-                            "role",
-                            step.label(Locale::ZhCn).to_owned(),
-                            step.label(Locale::En).to_owned(),
-                        ),
-                    ]);
+                    let names: Vec<&str> = to.iter().map(|t| t.name.as_str()).collect();
+                    let (zh, en) = told_words(
+                        (step.label(Locale::ZhCn), step.label(Locale::En)),
+                        &names,
+                        nobody,
+                    );
+                    let role = ("role", zh, en);
+                    let p = params(&[same("step", step.number.to_string()), role]);
                     for t in &to {
                         self.notify(&mut tx, t, "sla_breached", Some(&r.id), Some(&link), &p)
                             .await?;
@@ -253,7 +273,7 @@ impl crate::App {
                     // The owner and the station managers.
                     let mut to =
                         users_as_recipients(tx.conn(), std::slice::from_ref(&r.owner_id)).await?;
-                    let managers = self
+                    let (managers, _) = self
                         .ladder_recipients(tx.conn(), &r, Role::Manager, Reach::Nearest)
                         .await?;
                     to.extend(managers);
@@ -293,14 +313,15 @@ impl crate::App {
     }
 
     /// The users a step tells: the role in the responsible unit or the nearest unit above
-    /// it that has one (or at the root); the owner when nobody holds the role.
+    /// it that has one (or at the root); the owner when nobody holds the role, and then
+    /// `true` (the message says so instead of naming a role nobody holds).
     async fn ladder_recipients(
         &self,
         conn: &mut Conn,
         r: &RequestRow,
         role: Role,
         reach: Reach,
-    ) -> Result<Vec<Recipient>, AppError> {
+    ) -> Result<(Vec<Recipient>, bool), AppError> {
         let chain = crate::network::unit_chain(conn, r.org_unit_id.as_deref()).await?;
         let units: Vec<&String> = match reach {
             Reach::Root => chain.first().into_iter().collect(),
@@ -310,10 +331,11 @@ impl crate::App {
             let users = sla_store::users_with_role_in_unit(&mut *conn, role.as_str(), u).await?;
             if !users.is_empty() {
                 let ids: Vec<String> = users.into_iter().map(|u| u.id).collect();
-                return users_as_recipients(conn, &ids).await;
+                return Ok((users_as_recipients(conn, &ids).await?, false));
             }
         }
-        users_as_recipients(conn, std::slice::from_ref(&r.owner_id)).await
+        let owner = users_as_recipients(conn, std::slice::from_ref(&r.owner_id)).await?;
+        Ok((owner, true))
     }
 
     /// Acknowledges a breach of a milestone: the ladder stops climbing. Dispatchers,
@@ -371,7 +393,30 @@ impl crate::App {
             None,
         )
         .await?;
+        // The ladder's entries arm no check: the board follows the acknowledgement now.
+        self.refresh_sla_status(tx.conn(), &r).await?;
         tx.commit().await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_step_says_who_was_actually_told() {
+        let role = ("服务站经理", "station manager");
+        assert_eq!(
+            super::told_words(role, &["刘洋"], false),
+            (
+                "服务站经理 刘洋".to_owned(),
+                "station manager 刘洋".to_owned()
+            )
+        );
+        let (zh, en) = super::told_words(role, &["王丽"], true);
+        assert_eq!(zh, "服务站经理（本级无人，已通知负责人 王丽）");
+        assert_eq!(
+            en,
+            "station manager (nobody holds it; told the owner, 王丽)"
+        );
     }
 }

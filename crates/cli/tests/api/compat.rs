@@ -279,12 +279,53 @@ fn without_sla_standing(mut v: Value) -> Value {
     v
 }
 
+/// Fields a request's clocks gained in issue 13 (who acknowledged a breach and when,
+/// whether the customer's window ends after the arrival due time): read from the same
+/// stored events, they are new in the answer, not a different reading; left out.
+fn without_new_clock_fields(mut v: Value) -> Value {
+    for r in v["requests"].as_array_mut().into_iter().flatten() {
+        for lang in ["zh-CN", "en"] {
+            for c in r["sla"][lang]["clocks"]
+                .as_array_mut()
+                .into_iter()
+                .flatten()
+            {
+                if let Some(c) = c.as_object_mut() {
+                    for k in [
+                        "acknowledged_at",
+                        "acknowledged_by",
+                        "window_ends_after_due",
+                    ] {
+                        c.remove(k);
+                    }
+                }
+            }
+        }
+    }
+    v
+}
+
+/// The portal's timeline speaks the customer's words since issue 13 (its own sentences,
+/// no work-order numbers): the entries and their times are compared, not the words.
+fn portal_times_only(mut v: Value) -> Value {
+    for r in v["requests"].as_array_mut().into_iter().flatten() {
+        for e in r["portal"]["timeline"].as_array_mut().into_iter().flatten() {
+            if let Some(text) = e["text"].as_str() {
+                e["text"] = Value::String(text.chars().take(16).collect());
+            }
+        }
+    }
+    v
+}
+
 /// Exact equality; on a difference, the first few differing places by path.
 fn same(expected: &Value, got: &Value) {
-    let expected = &channels_capitalized(system_actor_in_words(without_rule_words(
-        without_ladder_labels(expected.clone()),
+    let expected = &portal_times_only(channels_capitalized(system_actor_in_words(
+        without_rule_words(without_ladder_labels(expected.clone())),
     )));
-    let got = &without_sla_standing(without_new_waiting_reason(without_rule_words(got.clone())));
+    let got = &portal_times_only(without_new_clock_fields(without_sla_standing(
+        without_new_waiting_reason(without_rule_words(got.clone())),
+    )));
     let mut diffs = Vec::new();
     diff("", expected, got, &mut diffs);
     assert!(

@@ -52,6 +52,15 @@ fn assert_refused(what: &str, s: u16, b: &Value, field: &str, code: &str) {
     );
 }
 
+/// Tomorrow in Shanghai: a preferred window must lie ahead (issue 13).
+pub(crate) fn tomorrow() -> jiff::civil::Date {
+    jiff::Zoned::now()
+        .with_time_zone(jiff::tz::TimeZone::get("Asia/Shanghai").expect("tz"))
+        .date()
+        .tomorrow()
+        .expect("a tomorrow")
+}
+
 fn request_body(w: &World, preferred_from: &str) -> Value {
     json!({"customer_id": w.customer["id"], "unit_id": w.unit["id"], "kind": "repair",
         "symptom": "不制冷", "preferred_from": preferred_from})
@@ -80,7 +89,7 @@ async fn absurd_instants_of_a_request_are_refused_and_the_list_stays_readable(ap
         assert_refused(raw, s, &b, "preferred_from", code);
     }
     // The same bounds hold for the end of the window, and for the list's filters.
-    let mut body = request_body(&w, "2026-11-23T09:00:00+08:00");
+    let mut body = request_body(&w, &format!("{}T09:00:00+08:00", tomorrow()));
     body["preferred_to"] = json!("-000001-01-01T00:00:00Z");
     let (s, b) = app
         .send("POST", "/api/v1/service-requests", &w.agent, Some(body))
@@ -108,11 +117,14 @@ async fn absurd_instants_of_a_request_are_refused_and_the_list_stays_readable(ap
             "POST",
             "/api/v1/service-requests",
             &w.agent,
-            Some(request_body(&w, "2026-11-23T09:00:00+08:00")),
+            Some(request_body(&w, &format!("{}T09:00:00+08:00", tomorrow()))),
         )
         .await;
     assert_eq!(s, 201, "{b}");
-    assert_eq!(b["preferred_from"], "2026-11-23T01:00:00Z");
+    assert_eq!(
+        b["preferred_from"].as_str(),
+        Some(format!("{}T01:00:00Z", tomorrow()).as_str())
+    );
 
     // An appointment and an alarm's time are bounded the same way.
     let (_, wo) = pending_order(&app, &w).await;

@@ -4,6 +4,7 @@
 mod booking;
 mod catalog_edits;
 mod customer_records;
+mod customer_side;
 mod dispatch_ui;
 mod front_office;
 mod helpers;

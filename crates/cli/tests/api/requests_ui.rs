@@ -461,6 +461,7 @@ async fn console_form(b: &Browser, w: &World) -> (String, String) {
 
 async fn file_in_console(b: &Browser, w: &World, symptom: &str) -> (u16, String, Option<String>) {
     let (csrf, idem) = console_form(b, w).await;
+    let day = crate::hostile_values::tomorrow();
     b.post(
         "/console",
         &[
@@ -480,8 +481,8 @@ async fn file_in_console(b: &Browser, w: &World, symptom: &str) -> (u16, String,
                 w.customer["sites"][0]["id"].as_str().expect("site"),
             ),
             ("address", ""),
-            ("preferred_from", "2026-11-23T09:00"),
-            ("preferred_to", "2026-11-23T12:00"),
+            ("preferred_from", &format!("{day}T09:00")),
+            ("preferred_to", &format!("{day}T12:00")),
         ],
     )
     .await
@@ -595,7 +596,8 @@ async fn filing_through_the_console_shows_the_number_big_with_its_warnings(app: 
         "the site's address"
     );
     assert_eq!(
-        r["preferred_from"], "2026-11-23T01:00:00Z",
+        r["preferred_from"].as_str(),
+        Some(format!("{}T01:00:00Z", crate::hostile_values::tomorrow()).as_str()),
         "09:00 in Shanghai"
     );
     // The same unit again: filed, with the warning to read out.
@@ -1109,7 +1111,8 @@ async fn a_customer_sees_only_their_own_in_the_portal_and_files_a_request(app: T
     let lines = timeline(&html);
     assert_eq!(lines.len(), 1, "{lines:?}");
     assert!(
-        lines[0].contains("受理报修") && lines[0].contains("客户门户"),
+        // The customer's words (issue 13): received, with the number to quote.
+        lines[0].contains("报修已受理") && lines[0].contains("SR"),
         "{lines:?}"
     );
     // The customer's timeline leaves out internal notes and who acted.

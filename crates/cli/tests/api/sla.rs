@@ -634,6 +634,24 @@ async fn the_ladder_climbs_until_acknowledged_and_speaks_each_reader_s_language(
         (409, Some("already_acknowledged")),
         "{b}"
     );
+    // The request's clocks and the board say who acknowledged, and when (issue 13).
+    let sla = e.sla(&w.dispatcher, number, "zh-CN").await;
+    let response = clock(&sla, "response");
+    assert_eq!(response["acknowledged_by"], "李强", "{response}");
+    assert!(response["acknowledged_at"].is_string(), "{response}");
+    assert!(clock(&sla, "arrival")["acknowledged_by"].is_null());
+    let (_, board) = e.t.get("/api/v1/sla/board", &w.dispatcher).await;
+    let acked = board
+        .as_array()
+        .and_then(|b| b.iter().find(|x| x["number"] == number))
+        .and_then(|row| {
+            row["clocks"]
+                .as_array()
+                .and_then(|c| c.iter().find(|c| c["milestone"] == "response"))
+                .cloned()
+        })
+        .unwrap_or_default();
+    assert_eq!(acked["acknowledged_by"], "李强", "{board}");
     // An hour later the ladder has not climbed to step 3.
     e.advance(60).await;
     let ev = e.events(admin, id).await;

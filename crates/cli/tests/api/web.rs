@@ -17,7 +17,19 @@ const ALL: &[&str] = &[
 
 /// (page, roles that may open it)
 const PAGES: &[(&str, &[&str])] = &[
-    ("/me/tokens", ALL),
+    // API tokens are for staff's and partners' integrations (issue 13: not customers).
+    (
+        "/me/tokens",
+        &[
+            "admin",
+            "agent",
+            "dispatcher",
+            "engineer",
+            "warehouse",
+            "manager",
+            "partner",
+        ],
+    ),
     ("/me/password", ALL),
     ("/admin/users", &["admin", "manager"]),
     ("/admin/users/new", &["admin"]),

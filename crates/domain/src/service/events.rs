@@ -187,6 +187,12 @@ pub enum Creation {
         /// Numbers of the unit's other open requests the agent was warned of.
         #[serde(default)]
         open_requests_for_unit: Vec<String>,
+        /// The visit window the customer asked for (the arrival clock reads it, see
+        /// `sla::clocks`); absent in entries written before issue 13.
+        #[serde(default, skip_serializing_if = "Option::is_none", with = "opt_instant")]
+        preferred_from: Option<Timestamp>,
+        #[serde(default, skip_serializing_if = "Option::is_none", with = "opt_instant")]
+        preferred_to: Option<Timestamp>,
     },
 }
 
@@ -526,8 +532,13 @@ impl StatusChange {
 pub enum CustomerNotice {
     /// The request was taken (or reopened).
     RequestReceived,
-    /// An engineer is assigned (by name: they come to the door).
-    EngineerAssigned { engineer_name: String },
+    /// An engineer is assigned (by name: they come to the door), with the visit's window
+    /// when the dispatcher booked one with the assignment (issue 13: one notice per
+    /// booking change names both).
+    EngineerAssigned {
+        engineer_name: String,
+        window: Option<(Timestamp, Timestamp)>,
+    },
     /// A visit window is agreed or moved.
     Appointment {
         starts_at: Timestamp,
@@ -853,6 +864,7 @@ impl RequestEvent {
             E::Created(_) => CustomerNotice::RequestReceived,
             E::Dispatched(a) | E::Reassigned(a) => CustomerNotice::EngineerAssigned {
                 engineer_name: a.engineer_name.clone(),
+                window: a.appointment_start.zip(a.appointment_end),
             },
             E::Scheduled(a) | E::Rescheduled(a) => CustomerNotice::Appointment {
                 starts_at: a.starts_at,

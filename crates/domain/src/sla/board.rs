@@ -14,6 +14,9 @@ pub struct KeptClock {
     pub due_at: Option<Timestamp>,
     pub warn_at: Option<Timestamp>,
     pub met_at: Option<Timestamp>,
+    /// The breach acknowledged (absent in rows kept before issue 13).
+    #[serde(default)]
+    pub acknowledged: Option<super::Acknowledgement>,
 }
 
 /// Where a live clock stands on the board, from the least to the most urgent (the order
@@ -204,6 +207,7 @@ mod tests {
             due_at: Some(at("2026-12-07T10:00:00Z")),
             warn_at: Some(at("2026-12-07T09:00:00Z")),
             met_at: met.then(|| at("2026-12-07T11:00:00Z")),
+            acknowledged: None,
         }
     }
 

@@ -865,6 +865,44 @@ impl NotificationsPage {
     pub fn unread(&self, n: &aftersales_app::NotificationView) -> bool {
         n.status == aftersales_domain::notifications::NotificationStatus::Unread
     }
+
+    /// The message's lines without its link: an e-mail or a text carries the address as a
+    /// line, the page shows it as a link (issue 13: never a raw path as text).
+    pub fn lines(&self, n: &aftersales_app::NotificationView) -> Vec<String> {
+        body_lines(&n.body, n.link.as_deref())
+    }
+}
+
+/// `body` as lines, without those that are only the notification's link (absolute or the
+/// site's path).
+pub(crate) fn body_lines(body: &str, link: Option<&str>) -> Vec<String> {
+    let is_link = |l: &str| {
+        let l = l.trim();
+        link.is_some_and(|k| !k.is_empty() && (l == k || (l.starts_with("http") && l.ends_with(k))))
+    };
+    body.lines()
+        .filter(|l| !l.trim().is_empty() && !is_link(l))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[cfg(test)]
+mod bell_tests {
+    #[test]
+    fn the_link_line_is_left_to_the_link() {
+        let body = "服务单 SR1 已超时。\n/requests/SR1";
+        assert_eq!(
+            super::body_lines(body, Some("/requests/SR1")),
+            vec!["服务单 SR1 已超时。".to_owned()]
+        );
+        let body = "Overdue.\nhttps://x.example/requests/SR1";
+        assert_eq!(
+            super::body_lines(body, Some("https://x.example/requests/SR1")),
+            vec!["Overdue.".to_owned()]
+        );
+        // Without a link, every line stays.
+        assert_eq!(super::body_lines("a\nb", None).len(), 2);
+    }
 }
 
 pub async fn notifications(State(s): State<AppState>, u: WebUser) -> Result<Response, PageError> {

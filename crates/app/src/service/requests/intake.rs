@@ -284,13 +284,13 @@ impl crate::App {
             return Ok(v);
         }
         let mut req = input.parse()?;
-        // Each field is fine on its own; together they contradict each other (409, as
-        // contradictory contract dates).
-        if let (Some(f), Some(t)) = (req.preferred_from, req.preferred_to)
-            && t <= f
-        {
-            return Err(AppError::conflict_on("preferred_to", "before_start"));
-        }
+        // The window the customer asks for lies ahead, within half a year, its end after
+        // its start (the domain's rule, issue 13: every problem beside its field).
+        aftersales_domain::service::check_preferred_window(
+            req.preferred_from,
+            req.preferred_to,
+            self.now(),
+        )?;
         self.check_filer(ctx, &mut req).await?;
         let Intake {
             row,
@@ -320,6 +320,8 @@ impl crate::App {
                     .transpose()
                     .map_err(|_| internal("org unit"))?,
                 open_requests_for_unit: warnings.iter().map(|w| w.number.clone()).collect(),
+                preferred_from: req.preferred_from,
+                preferred_to: req.preferred_to,
             });
             self.event(&mut tx, ctx, &row.id, None, created, None)
                 .await?;

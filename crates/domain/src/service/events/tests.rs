@@ -94,6 +94,8 @@ fn samples() -> Vec<RequestEvent> {
             owner_id: user(1),
             org_unit_id: None,
             open_requests_for_unit: vec![],
+            preferred_from: None,
+            preferred_to: None,
         }),
         E::Created(Creation::Reopen {
             number: "SR202611220002".into(),
@@ -571,9 +573,31 @@ fn what_the_customer_is_told() {
     assert!(told.contains(&(
         K::Dispatched,
         CustomerNotice::EngineerAssigned {
-            engineer_name: "张伟".into()
+            engineer_name: "张伟".into(),
+            window: None,
         }
     )));
+    // Assigned with a booked window: one notice names the engineer and the window.
+    let booked = RequestEvent::Dispatched(Assignment {
+        from_status: WoStatus::Pending,
+        engineer_id: user(2),
+        engineer_name: "张伟".into(),
+        from_engineer_id: None,
+        org_unit_id: None,
+        note: Some("internal".into()),
+        appointment_start: Some("2026-12-08T01:00:00Z".parse().expect("t")),
+        appointment_end: Some("2026-12-08T03:00:00Z".parse().expect("t")),
+    });
+    assert_eq!(
+        booked.customer_notice(),
+        Some(CustomerNotice::EngineerAssigned {
+            engineer_name: "张伟".into(),
+            window: Some((
+                "2026-12-08T01:00:00Z".parse().expect("t"),
+                "2026-12-08T03:00:00Z".parse().expect("t")
+            )),
+        })
+    );
 }
 
 #[test]

@@ -199,12 +199,44 @@ impl PortalRequestPage {
         crate::pages::service::requests::wo_status_label(self.shell.tr, w.status, w.waiting_reason)
     }
 
+    /// The event in the customer's words (no work-order numbers, no notes).
     pub fn event_text(&self, e: &RequestEventView) -> String {
-        crate::pages::service::requests::event_text(self.shell.tr, e)
+        crate::pages::service::requests::customer_event_text(self.shell.tr, e)
+    }
+
+    /// The open visits (not cancelled), the newest last.
+    pub fn visits(&self) -> Vec<&WorkOrderLine> {
+        self.r
+            .work_orders
+            .iter()
+            .filter(|w| w.status != aftersales_domain::service::WoStatus::Cancelled)
+            .collect()
+    }
+
+    /// A visit's agreed window, "2026-12-08 09:00–11:00".
+    pub fn window(&self, w: &WorkOrderLine) -> Option<String> {
+        let (a, b) = w.appointment_start.zip(w.appointment_end)?;
+        Some(span_text(a, Some(b)))
+    }
+
+    /// The window the customer asked for, when they gave one.
+    pub fn preferred(&self) -> Option<String> {
+        Some(span_text(self.r.preferred_from?, self.r.preferred_to))
     }
 
     pub fn kind(&self, k: &str) -> String {
         self.shell.tr.t_dyn(&format!("requests.kind.{k}"))
+    }
+}
+
+/// "2026-12-08 09:00–11:00" (one day), "2026-12-08 09:00 – 2026-12-09 11:00" (two).
+fn span_text(a: jiff::Timestamp, b: Option<jiff::Timestamp>) -> String {
+    let a = crate::pages::service::requests::at(a);
+    let Some(b) = b else { return a };
+    let b = crate::pages::service::requests::at(b);
+    match (a.split_once(' '), b.split_once(' ')) {
+        (Some((da, _)), Some((db, tb))) if da == db => format!("{a}–{tb}"),
+        _ => format!("{a} – {b}"),
     }
 }
 

@@ -494,6 +494,19 @@ async fn filed(s: &AppState, u: &WebUser, number: &str) -> Result<Option<Filed>,
     if let Some(w) = r.warranty.as_ref().and_then(|w| warning_of_stored(tr, w)) {
         warnings.push(w);
     }
+    // The customer's window ends after the arrival due time (docs/sla.md, "The customer's
+    // window"): the agent books the visit early in it.
+    if u.actor.role.can(Permission::SlaRead) {
+        let sla = s.app.request_sla(&u.ctx, &r.id, tr.locale).await?;
+        for c in sla.clocks.iter().filter(|c| c.window_ends_after_due) {
+            if let Some(due) = c.due_at {
+                warnings.push(tr.f(
+                    "console.window_after_due",
+                    &[("due", &crate::shell::fmt_time(due))],
+                ));
+            }
+        }
+    }
     Ok(Some(Filed {
         number: r.number,
         warnings,

@@ -16,7 +16,7 @@ mod timeline;
 pub use console::{console, file_request, new_caller};
 pub use list::list;
 pub use page::{action, request};
-pub use timeline::{at, event_text};
+pub use timeline::{ack_text, at, customer_event_text, event_text};
 
 use crate::i18n::Tr;
 use crate::shell::WebUser;

@@ -234,6 +234,55 @@ impl<T: Instant + ?Sized> Instant for &T {
 }
 
 /// `2026-11-22 14:30` (the site's zone), for the templates.
+/// An event of a customer's timeline in the customer's words (the portal, issue 13): what
+/// happened to their request, never a work-order number, an internal note or who inside
+/// the network acted; the engineer by name and the agreed window where the event has them.
+/// Words from `portal.event.*`.
+pub fn customer_event_text(tr: Tr, e: &RequestEventView) -> String {
+    use aftersales_domain::service::RequestEvent as E;
+    let kind = e.event.kind();
+    let key = format!("portal.event.{}", kind.as_str());
+    let window = |a: jiff::Timestamp, b: jiff::Timestamp| {
+        let (a, b) = (fmt_time(a), fmt_time(b));
+        // The same day: "2026-12-08 09:00–11:00".
+        match (a.split_once(' '), b.split_once(' ')) {
+            (Some((da, _)), Some((db, tb))) if da == db => format!("{a}–{tb}"),
+            _ => format!("{a} – {b}"),
+        }
+    };
+    match &e.event {
+        E::Created(Creation::Reopen { number, .. })
+        | E::Created(Creation::Intake { number, .. }) => tr.f(&key, &[("number", number)]),
+        E::Dispatched(a) | E::Reassigned(a) => match a.appointment_start.zip(a.appointment_end) {
+            Some((from, to)) => tr.f(
+                "portal.event.booked",
+                &[("name", &a.engineer_name), ("window", &window(from, to))],
+            ),
+            None => tr.f(&key, &[("name", &a.engineer_name)]),
+        },
+        E::Scheduled(a) | E::Rescheduled(a) => {
+            tr.f(&key, &[("window", &window(a.starts_at, a.ends_at))])
+        }
+        E::Waiting { wait_reason, .. } => {
+            tr.t_dyn(&format!("portal.event.waiting_{}", wait_reason.as_str()))
+        }
+        E::Cancelled { reason, .. } => tr.f(&key, &[("reason", reason)]),
+        E::Reopened { as_number, .. } => tr.f(&key, &[("number", as_number)]),
+        E::AlarmReceived(a) | E::AlarmMerged(a) => {
+            tr.f(&key, &[("code", a.code.as_deref().unwrap_or("—"))])
+        }
+        _ => tr.t_dyn(&key),
+    }
+}
+
+/// "已确认：王经理，2026-12-07 14:30": who acknowledged an SLA breach, and when.
+pub fn ack_text(tr: &Tr, by: &str, at: &jiff::Timestamp) -> String {
+    tr.f(
+        "sla.acknowledged_by",
+        &[("name", by), ("at", &fmt_time(*at))],
+    )
+}
+
 pub fn at(t: impl Instant) -> String {
     fmt_time(t.instant())
 }
