@@ -376,14 +376,21 @@ impl TrailEntry {
                         .find_map(|k| v.get(*k).and_then(Value::as_str).map(str::to_owned))
                 })
         };
+        // A user is named by their login; anything else that mentions one (a certificate
+        // without a number names its holder's login) by its own fields.
         let code = l
             .subject
             .code
-            .or_else(|| snap(&["number", "code", "serial", "username"]));
+            .or_else(|| snap(&["number", "code", "serial"]))
+            .or_else(|| {
+                (a.entity == AuditEntity::User)
+                    .then(|| snap(&["username"]))
+                    .flatten()
+            });
         let name = l
             .subject
             .name
-            .or_else(|| snap(&["name", "display_name", "label", "file_name"]));
+            .or_else(|| snap(&["name", "display_name", "label", "file_name", "product_line"]));
         // A creation is its record (named in the sentence); a sign-in changes no record.
         let changes = if matches!(a.action, AuditAction::Create | AuditAction::Import)
             || a.action.is_sign_in()

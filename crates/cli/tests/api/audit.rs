@@ -253,7 +253,7 @@ async fn a_customer_edit_reads_as_a_sentence_with_its_changed_fields(app: TestAp
     );
     assert!(
         html.contains(&format!(
-            "<a class=\"audit-record\" href=\"/customers/{id}\">"
+            "<a class=\"audit-record\" href=\"/customers/{id}\" translate=\"no\">"
         )),
         "the record is a link"
     );

@@ -8,6 +8,7 @@ use crate::web::Browser;
 use serde_json::{Value, json};
 
 both!(
+    the_console_offers_a_lines_symptoms_once_its_unit_is_chosen,
     alarms_need_a_good_signature_and_a_fresh_timestamp,
     an_alarm_files_a_request_and_its_repeat_answers_the_first_result,
     a_second_alarm_within_the_window_merges_and_after_the_window_files_anew,
@@ -1188,4 +1189,46 @@ async fn an_admin_links_the_portal_account_on_the_users_page(app: TestApp) {
     let agent = Browser::new(&app, "zh-CN");
     agent.login("agent").await;
     assert_eq!(agent.get(&page).await.0, 403);
+}
+
+/// Issue 13, defect 17: before a unit is chosen the console offers only the symptoms of
+/// every product line; the unit's line brings its own.
+async fn the_console_offers_a_lines_symptoms_once_its_unit_is_chosen(app: TestApp) {
+    let w = world(&app).await;
+    app.app.load_demo_catalog().await.expect("catalog");
+    // A second unit: the console no longer picks the only one by itself.
+    let (s, second) = app
+        .send(
+            "POST",
+            "/api/v1/units",
+            &w.agent,
+            Some(json!({"serial": "AL-0002", "product_code": "KT",
+                "customer_id": w.customer["id"], "site_id": w.customer["sites"][0]["id"]})),
+        )
+        .await;
+    assert_eq!(s, 201, "{second}");
+    let b = Browser::new(&app, "zh-CN");
+    b.login("agent").await;
+    let customer = w.customer["id"].as_str().expect("id");
+    let symptoms = |html: &str| -> String {
+        let at = html.find("id=\"symptom_code\"").expect("the symptom list");
+        html[at..at + html[at..].find("</select>").expect("end")].to_owned()
+    };
+    let (s, html, _) = b.get(&format!("/console?customer={customer}")).await;
+    assert_eq!(s, 200);
+    let list = symptoms(&html);
+    assert!(list.contains("value=\"S-LEAK\""), "{list}");
+    assert!(!list.contains("S-AC-"), "no line's own symptom yet: {list}");
+    let (_, html, _) = b
+        .get(&format!(
+            "/console?customer={customer}&unit={}",
+            w.unit["id"].as_str().expect("id")
+        ))
+        .await;
+    let list = symptoms(&html);
+    assert!(
+        list.contains("value=\"S-AC-NOCOOL\"") && list.contains("value=\"S-LEAK\""),
+        "{list}"
+    );
+    assert!(!list.contains("S-EL-"), "not another line's: {list}");
 }

@@ -421,7 +421,12 @@ async fn console_page(
             .list_codes(&u.ctx, CodeKind::Symptom.as_str(), line.as_deref())
             .await
         {
-            Ok(codes) => codes,
+            // Before a unit is chosen, only the symptoms of every product line: a line's
+            // own symptoms come with its unit (issue 13, defect 17).
+            Ok(codes) => codes
+                .into_iter()
+                .filter(|c| line.is_some() || c.product_line.is_none())
+                .collect(),
             // A role that does not read the catalog types the symptom in words.
             Err(AppError::Forbidden) => Vec::new(),
             Err(e) => return Err(e.into()),
