@@ -78,6 +78,8 @@ describe('the whole road: call, dispatch, visit, signed record, timeline', () =>
       await Promise.all([agent.waitForURL((u) => u.searchParams.has('customer')), agent.press('#q', 'Enter')]);
       await agent.locator('#units a.unit-pick', { hasText: w.serial }).click();
       await agent.locator('#chosen-unit').waitFor();
+      // The unit's pick swaps the console in (htmx): type once the swap has settled.
+      await agent.waitForFunction(() => !document.querySelector('.htmx-request, .htmx-settling, .htmx-swapping'));
       await agent.locator('#symptom').click();
       await agent.keyboard.type(w.symptom);
       await Promise.all([agent.waitForURL((u) => u.searchParams.has('filed')), agent.keyboard.press('Control+Enter')]);
