@@ -397,6 +397,13 @@ impl Banner {
 pub struct FormErrors(pub BTreeMap<String, String>);
 
 impl FormErrors {
+    /// A stale edit: someone saved the record in between; said beside the version.
+    pub fn stale(tr: Tr) -> Self {
+        let mut m = BTreeMap::new();
+        m.insert("version".to_owned(), tr.t("error.stale_version").to_owned());
+        Self(m)
+    }
+
     pub fn from_fields(e: &FieldErrors, tr: Tr) -> Self {
         let mut m = BTreeMap::new();
         for f in &e.0 {
@@ -629,4 +636,30 @@ pub fn redirect_for(htmx: Htmx, target: &str) -> Response {
 /// [`crate::site`]: templates call this without any state at hand).
 pub fn fmt_time(t: impl std::borrow::Borrow<jiff::Timestamp>) -> String {
     crate::site::get().minute_text(*t.borrow())
+}
+
+/// A posted row field, `list.i.field` (`contacts.0.name`): its list, row and field, for a
+/// row at most `max` (a form never posts more; more is ignored).
+pub fn row_field(key: &str, max: usize) -> Option<(&str, usize, &str)> {
+    let mut parts = key.splitn(3, '.');
+    let (Some(list), Some(i), Some(field)) = (parts.next(), parts.next(), parts.next()) else {
+        return None;
+    };
+    let i = i.parse::<usize>().ok().filter(|i| *i <= max)?;
+    Some((list, i, field))
+}
+
+#[cfg(test)]
+mod row_field_tests {
+    #[test]
+    fn rows_are_read_and_bounded() {
+        assert_eq!(
+            super::row_field("plan.2.kind", 20),
+            Some(("plan", 2, "kind"))
+        );
+        assert_eq!(super::row_field("plan.21.kind", 20), None);
+        assert_eq!(super::row_field("plan.x.kind", 20), None);
+        assert_eq!(super::row_field("plan.2", 20), None);
+        assert_eq!(super::row_field("notes", 20), None);
+    }
 }

@@ -190,16 +190,9 @@ impl ContractForm {
                 "notes" => f.notes = v.clone(),
                 "unit_ids" if f.unit_ids.len() < 500 => f.unit_ids.push(v.clone()),
                 _ => {
-                    let mut parts = k.splitn(3, '.');
-                    let (Some("plan"), Some(i), Some(field)) =
-                        (parts.next(), parts.next(), parts.next())
-                    else {
+                    let Some(("plan", i, field)) = crate::shell::row_field(k, 20) else {
                         continue;
                     };
-                    let Ok(i) = i.parse::<usize>() else { continue };
-                    if i > 20 {
-                        continue;
-                    }
                     let p = plan.entry(i).or_default();
                     match field {
                         "kind" => p.kind = v.clone(),
@@ -605,10 +598,7 @@ pub async fn update_contract(
         }
         Err(AppError::StaleVersion { .. }) => {
             let tr = u.tr();
-            let mut errors = FormErrors::default();
-            errors
-                .0
-                .insert("version".into(), tr.t("error.stale_version").to_owned());
+            let errors = FormErrors::stale(tr);
             let current = s.app.get_contract(&u.ctx, &existing.id).await?;
             let form = ContractForm::of(&current);
             form_page(

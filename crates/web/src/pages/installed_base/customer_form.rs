@@ -107,16 +107,9 @@ impl CustomerForm {
                 "notes" => f.notes = v.clone(),
                 "confirm_duplicate" => f.confirm_duplicate = v == "1",
                 _ => {
-                    let mut parts = k.splitn(3, '.');
-                    let (Some(list), Some(i), Some(field)) =
-                        (parts.next(), parts.next(), parts.next())
-                    else {
+                    let Some((list, i, field)) = crate::shell::row_field(k, 50) else {
                         continue;
                     };
-                    let Ok(i) = i.parse::<usize>() else { continue };
-                    if i > 50 {
-                        continue;
-                    }
                     match list {
                         "contacts" => {
                             let c = contacts.entry(i).or_default();
@@ -425,10 +418,7 @@ pub async fn update_customer(
         Err(AppError::StaleVersion { .. }) => {
             // Someone saved in between: show their version, say so, keep nothing silently.
             let tr = u.tr();
-            let mut errors = FormErrors::default();
-            errors
-                .0
-                .insert("version".into(), tr.t("error.stale_version").to_owned());
+            let errors = FormErrors::stale(tr);
             let current = s.app.get_customer(&u.ctx, id).await?;
             let form = CustomerForm::of(&current);
             form_page(u, Some(current), form, errors, StatusCode::CONFLICT)

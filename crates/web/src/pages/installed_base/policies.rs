@@ -278,16 +278,9 @@ impl VersionForm {
                 "exclusion_charge" => f.exclusion_charge = v.clone(),
                 "note" => f.note = v.clone(),
                 _ => {
-                    let mut parts = k.splitn(3, '.');
-                    let (Some("after"), Some(i), Some(field)) =
-                        (parts.next(), parts.next(), parts.next())
-                    else {
+                    let Some(("after", i, field)) = crate::shell::row_field(k, 20) else {
                         continue;
                     };
-                    let Ok(i) = i.parse::<usize>() else { continue };
-                    if i > 20 {
-                        continue;
-                    }
                     let a = after.entry(i).or_default();
                     match field {
                         "from_month" => a.from_month = v.clone(),

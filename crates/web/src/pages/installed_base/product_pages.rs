@@ -275,10 +275,7 @@ pub async fn update_product(
         Err(AppError::StaleVersion { .. }) => {
             // Someone saved in between: show their version and say so.
             let tr = u.tr();
-            let mut errors = FormErrors::default();
-            errors
-                .0
-                .insert("version".into(), tr.t("error.stale_version").to_owned());
+            let errors = FormErrors::stale(tr);
             let current = s.app.get_product(&u.ctx, id).await?;
             let form = ProductForm::of(&current);
             form_page(&s, u, Some(current), form, errors, StatusCode::CONFLICT).await

@@ -109,15 +109,9 @@ impl RecordForm {
                 "rating_quality" => f.rating_quality = v.clone(),
                 "rating_attitude" => f.rating_attitude = v.clone(),
                 _ => {
-                    let mut it = k.splitn(3, '.');
-                    let (Some("parts"), Some(i), Some(field)) = (it.next(), it.next(), it.next())
-                    else {
+                    let Some(("parts", i, field)) = crate::shell::row_field(k, 60) else {
                         continue;
                     };
-                    let Ok(i) = i.parse::<usize>() else { continue };
-                    if i > 60 {
-                        continue;
-                    }
                     let p = parts.entry(i).or_default();
                     match field {
                         "part_no" => p.part_no = v.clone(),
