@@ -32,6 +32,10 @@ pub enum AppError {
     /// signature while blank, docs/service-flow.md).
     #[error("incomplete: {0}")]
     Incomplete(&'static str, FieldErrors),
+    /// A move would take a balance below zero; `on_hand` is what is there, in the part's
+    /// unit of measure.
+    #[error("insufficient stock: {on_hand} on hand")]
+    InsufficientStock { on_hand: String },
     #[error("the record was changed by someone else (now version {current})")]
     StaleVersion { current: i64 },
     #[error("idempotency key reused with a different request")]
@@ -79,6 +83,7 @@ impl AppError {
             AppError::Conflict(code) => code,
             AppError::Incomplete(code, _) => code,
             AppError::StaleVersion { .. } => "stale_version",
+            AppError::InsufficientStock { .. } => "insufficient_stock",
             AppError::IdempotencyKeyReused => "idempotency_key_reused",
             AppError::RateLimited { .. } => "too_many_attempts",
             AppError::BadFile(code) => code,

@@ -14,6 +14,7 @@ mod installed_base;
 mod kpis;
 mod network;
 mod notifications;
+mod parts;
 pub mod schema;
 mod service;
 mod site;
@@ -66,6 +67,11 @@ pub use network::coverage::{
 pub use network::org::{NewOrgUnit, OrgUnitPatch, OrgUnitView};
 pub use network::users::{NewUser, UserPatch, UserQuery, UserView};
 pub use notifications::{Inbox, NOTIFY_DELIVER, NotificationView, Outgoing, UserContactInput};
+pub use parts::catalog::{PartInput, PartView, SupplierInput, SupplierView};
+pub use parts::stock::{
+    BalanceQuery, BalanceView, LedgerQuery, LocationValue, LocationView, MoveView, NewLocation,
+    NewMove, Valuation,
+};
 pub use service::alarms::{ALARM_CLOCK_SKEW_SECS, AlarmInput, AlarmResult, alarm_signature};
 pub use service::booking::{
     BookingCheckInput, BookingCheckView, ConflictView, EscalationInput, EscalationView,

@@ -497,3 +497,81 @@ pub enum CallbackOutcomeName {
     /// Nobody answered.
     Unreachable,
 }
+
+/// The key-part categories of spare parts.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum PartCategoryName {
+    Motor,
+    Compressor,
+    Axle,
+    Frame,
+    ControlBoard,
+    Sensor,
+    Electrical,
+    Mechanical,
+    Consumable,
+    Other,
+}
+
+/// Units of measure of spare parts.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub enum UomName {
+    #[schema(rename = "pcs")]
+    Pcs,
+    #[schema(rename = "set")]
+    Set,
+    #[schema(rename = "pair")]
+    Pair,
+    #[schema(rename = "m")]
+    M,
+    #[schema(rename = "kg")]
+    Kg,
+    #[schema(rename = "l")]
+    L,
+}
+
+/// The condition stock is kept in.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum ConditionName {
+    New,
+    Refurbished,
+    Defective,
+}
+
+/// The kinds of stock location.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum LocationKindName {
+    Warehouse,
+    Store,
+    PartnerStore,
+    Van,
+    InTransit,
+    Supplier,
+    Customer,
+    Scrap,
+    Adjustment,
+}
+
+/// The kinds of stock move.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum MoveKindName {
+    Receipt,
+    Transfer,
+    TransferOut,
+    TransferIn,
+    Issue,
+    Return,
+    DefectiveIn,
+    Scrap,
+    CountGain,
+    CountLoss,
+}

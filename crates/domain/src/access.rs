@@ -162,6 +162,20 @@ impl Role {
             Reconcile => matches!(self, Role::Admin | Role::Dispatcher | Role::Manager),
             // The figures of the service (the manager's home; KPIs), within one's scope.
             FiguresRead => matches!(self, Role::Admin | Role::Manager),
+            // Spare parts (docs/parts.md). The catalog is read by staff and partners (who
+            // order and fit parts); the warehouse and admins keep it.
+            PartsRead => self.is_staff() || self == Role::Partner,
+            PartsManage => matches!(self, Role::Admin | Role::Warehouse),
+            // Stock: the warehouse and admins everywhere; managers and dispatchers their
+            // subtree's; engineers their own van; partners their own store (scope in `app`).
+            StockRead => self != Role::Customer && self != Role::Agent,
+            // Receipts, transfers and write-offs at any location: the warehouse and admins.
+            // Engineers and partner technicians post the moves of their own work orders
+            // from their own van or store (FieldWork, checked in `app`).
+            StockMove => matches!(self, Role::Admin | Role::Warehouse),
+            // A count difference is approved by a manager (or an admin), never by the clerk
+            // who counted.
+            StockApprove => matches!(self, Role::Admin | Role::Manager),
         }
     }
 }
@@ -205,10 +219,15 @@ pub enum Permission {
     FieldWork,
     Reconcile,
     FiguresRead,
+    PartsRead,
+    PartsManage,
+    StockRead,
+    StockMove,
+    StockApprove,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 31] = [
+    pub const ALL: [Permission; 36] = [
         Permission::OwnProfile,
         Permission::OwnTokens,
         Permission::OrgRead,
@@ -240,6 +259,11 @@ impl Permission {
         Permission::FieldWork,
         Permission::Reconcile,
         Permission::FiguresRead,
+        Permission::PartsRead,
+        Permission::PartsManage,
+        Permission::StockRead,
+        Permission::StockMove,
+        Permission::StockApprove,
     ];
 }
 
@@ -387,6 +411,32 @@ mod tests {
             (FieldWork, &[Role::Engineer, Role::Partner]),
             (Reconcile, &[Role::Admin, Role::Dispatcher, Role::Manager]),
             (FiguresRead, &[Role::Admin, Role::Manager]),
+            (
+                PartsRead,
+                &[
+                    Role::Admin,
+                    Role::Agent,
+                    Role::Dispatcher,
+                    Role::Engineer,
+                    Role::Warehouse,
+                    Role::Manager,
+                    Role::Partner,
+                ],
+            ),
+            (PartsManage, &[Role::Admin, Role::Warehouse]),
+            (
+                StockRead,
+                &[
+                    Role::Admin,
+                    Role::Dispatcher,
+                    Role::Engineer,
+                    Role::Warehouse,
+                    Role::Manager,
+                    Role::Partner,
+                ],
+            ),
+            (StockMove, &[Role::Admin, Role::Warehouse]),
+            (StockApprove, &[Role::Admin, Role::Manager]),
         ];
         assert_eq!(expected.len(), Permission::ALL.len());
         for (p, holders) in expected {

@@ -33,6 +33,15 @@ crate::service::named_enum!(
         CalendarOverride => "calendar_override",
         Job => "job",
         ImportBatch => "import_batch",
+        /// A spare part of the catalog.
+        Part => "part",
+        Supplier => "supplier",
+        StockLocation => "stock_location",
+        /// A stock move (its own row is the ledger; the trail says who posted it).
+        StockMove => "stock_move",
+        /// A part's reorder point at a location (`location id:part id`).
+        ReorderPoint => "reorder_point",
+        Loaner => "loaner",
     }
 );
 
@@ -62,6 +71,11 @@ crate::service::named_enum!(
         Retry => "retry",
         /// A job nobody may be sent on, handed to the manager (issue 13, defect 6).
         Escalate => "escalate",
+        /// A stock move written to the ledger.
+        Post => "post",
+        Issue => "issue",
+        Return => "return",
+        Inspect => "inspect",
     }
 );
 

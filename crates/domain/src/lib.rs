@@ -19,6 +19,7 @@ pub mod jobs;
 pub mod locale;
 pub mod notifications;
 pub mod org;
+pub mod parts;
 pub mod region;
 pub mod returns;
 pub mod service;

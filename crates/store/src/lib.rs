@@ -18,6 +18,7 @@ pub mod idempotency;
 pub mod installed_base;
 pub mod kpis;
 pub mod network;
+pub mod parts;
 pub mod service;
 pub mod sla;
 pub mod time;

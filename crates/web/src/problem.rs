@@ -28,6 +28,9 @@ pub struct Problem {
     pub errors: Vec<ProblemField>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub current_version: Option<i64>,
+    /// With `insufficient_stock`: what is on hand, in the part's unit of measure.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub on_hand: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
 }
@@ -59,6 +62,7 @@ pub fn status_of(e: &AppError) -> StatusCode {
         AppError::Conflict(_)
         | AppError::FieldConflict(_)
         | AppError::StaleVersion { .. }
+        | AppError::InsufficientStock { .. }
         | AppError::IdempotencyKeyReused => StatusCode::CONFLICT,
         AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
         AppError::BadFile(code) => match *code {
@@ -114,6 +118,7 @@ pub fn problem(status: StatusCode, code: &str, tr: Tr, request_id: Option<String
         detail: tr.t_error(code),
         errors: Vec::new(),
         current_version: None,
+        on_hand: None,
         request_id,
     }
 }
@@ -169,6 +174,10 @@ fn render(error: &AppError, locale: Locale, request_id: Option<String>) -> Respo
             }
         }
         AppError::StaleVersion { current } => p.current_version = Some(*current),
+        AppError::InsufficientStock { on_hand } => {
+            p.detail = format!("{} ({on_hand})", p.detail);
+            p.on_hand = Some(on_hand.clone());
+        }
         _ => {}
     }
     let mut r = problem_response(p);

@@ -6,6 +6,7 @@ mod catalog;
 mod contracts;
 mod installed_base;
 mod network;
+mod parts;
 mod service;
 
 use crate::{AppError, Ctx, NewOrgUnit, NewUser};
@@ -36,6 +37,8 @@ pub struct DemoSummary {
     pub requests_created: usize,
     /// Symptom and fault-cause codes of the catalog.
     pub catalog_codes_created: usize,
+    /// Spare parts of the demo catalog (with their stock).
+    pub parts_created: usize,
     /// Whether the demo `customer` account was linked to its customer record now.
     pub portal_account_linked: bool,
     /// (user name, role) of every demo account.
@@ -87,6 +90,7 @@ impl crate::App {
         s.contracts_created = self.load_demo_contracts().await?;
         self.load_demo_service_network(&mut s).await?;
         s.catalog_codes_created = self.load_demo_catalog().await?;
+        s.parts_created = self.load_demo_parts().await?;
         s.portal_account_linked = self.link_demo_portal_account().await?;
         // Last: it dispatches to the demo engineer, certified just above.
         s.requests_created = self.load_demo_service().await?;

@@ -5,6 +5,7 @@ mod administration;
 mod auth;
 mod installed_base;
 mod network;
+mod parts;
 mod service;
 mod sla;
 
@@ -138,6 +139,14 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(sla::acknowledge))
         .routes(routes!(sla::change_priority))
         .routes(routes!(sla::board))
+        .routes(routes!(parts::list_parts, parts::create_part))
+        .routes(routes!(parts::get_part, parts::update_part))
+        .routes(routes!(parts::list_suppliers, parts::create_supplier))
+        .routes(routes!(parts::update_supplier))
+        .routes(routes!(parts::list_locations, parts::create_location))
+        .routes(routes!(parts::balances))
+        .routes(routes!(parts::ledger, parts::post_move))
+        .routes(routes!(parts::valuation))
         .routes(routes!(sla::calendars))
         .routes(routes!(sla::update_calendar))
         .routes(routes!(sla::overrides))

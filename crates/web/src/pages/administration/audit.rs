@@ -279,6 +279,12 @@ fn href(s: &TrailSubject) -> Option<String> {
         | AuditEntity::CalendarOverride => "/admin/calendars".to_owned(),
         AuditEntity::Job => "/admin/jobs".to_owned(),
         AuditEntity::ImportBatch => "/imports".to_owned(),
+        AuditEntity::Part => format!("/parts/{}", encode_component(s.code.as_deref()?)),
+        AuditEntity::Supplier => "/parts/suppliers".to_owned(),
+        AuditEntity::StockLocation | AuditEntity::StockMove | AuditEntity::ReorderPoint => {
+            "/stock".to_owned()
+        }
+        AuditEntity::Loaner => "/loaners".to_owned(),
         AuditEntity::ApiToken => return None,
     })
 }

@@ -1,0 +1,4 @@
+//! Spare parts: the catalog and the stock ledger (docs/parts.md).
+
+pub mod catalog;
+pub mod stock;
