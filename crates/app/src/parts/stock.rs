@@ -255,6 +255,19 @@ impl crate::App {
 
     /// Parses a move, finds what it names and checks the caller may post it.
     async fn posting(&self, ctx: &Ctx, input: &NewMove) -> Result<Posting, AppError> {
+        // Who may post at all, before anything is read: the warehouse, field staff on their
+        // own orders, managers settling count differences.
+        let scope = StockScope::of(ctx)?;
+        if ![
+            Permission::StockMove,
+            Permission::FieldWork,
+            Permission::StockApprove,
+        ]
+        .into_iter()
+        .any(|p| ctx.can(p))
+        {
+            return Err(AppError::Forbidden);
+        }
         let actor = ctx.actor();
         let field_work = !ctx.can(Permission::StockMove);
         let mut errs = FieldErrors::new();
@@ -367,8 +380,7 @@ impl crate::App {
             reason.is_some(),
         )
         .map_err(AppError::invalid)?;
-        // Who may post it.
-        let scope = StockScope::of(ctx)?;
+        // Who may post this one.
         if kind.needs_approval() {
             ctx.require(Permission::StockApprove)?;
         } else if field_work {

@@ -37,6 +37,15 @@ const STAFF: &[&str] = &[
     "manager",
 ];
 const FRONT_OFFICE: &[&str] = &["admin", "agent", "dispatcher", "manager"];
+const PARTS_MANAGE: &[&str] = &["admin", "warehouse"];
+const STOCK_READ: &[&str] = &[
+    "admin",
+    "dispatcher",
+    "engineer",
+    "warehouse",
+    "manager",
+    "partner",
+];
 const REQ_READ: &[&str] = &[
     "admin",
     "agent",
@@ -711,6 +720,73 @@ const CASES: &[Case] = &[
         template: "/api/v1/dispatch/board",
         allowed: DISPATCHERS,
     },
+    // Spare parts and stock (issue 14, docs/parts.md).
+    Case {
+        method: "GET",
+        template: "/api/v1/parts",
+        allowed: STAFF_AND_PARTNER,
+    },
+    Case {
+        method: "POST",
+        template: "/api/v1/parts",
+        allowed: PARTS_MANAGE,
+    },
+    Case {
+        method: "GET",
+        template: "/api/v1/parts/{part_no}",
+        allowed: STAFF_AND_PARTNER,
+    },
+    Case {
+        method: "PUT",
+        template: "/api/v1/parts/{part_no}",
+        allowed: PARTS_MANAGE,
+    },
+    Case {
+        method: "GET",
+        template: "/api/v1/suppliers",
+        allowed: STAFF_AND_PARTNER,
+    },
+    Case {
+        method: "POST",
+        template: "/api/v1/suppliers",
+        allowed: PARTS_MANAGE,
+    },
+    Case {
+        method: "PUT",
+        template: "/api/v1/suppliers/{code}",
+        allowed: PARTS_MANAGE,
+    },
+    Case {
+        method: "GET",
+        template: "/api/v1/stock/locations",
+        allowed: STOCK_READ,
+    },
+    Case {
+        method: "POST",
+        template: "/api/v1/stock/locations",
+        allowed: PARTS_MANAGE,
+    },
+    Case {
+        method: "GET",
+        template: "/api/v1/stock/balances",
+        allowed: STOCK_READ,
+    },
+    Case {
+        method: "GET",
+        template: "/api/v1/stock/moves",
+        allowed: STOCK_READ,
+    },
+    // The warehouse; engineers and partners on their own orders; managers settling counts.
+    Case {
+        method: "POST",
+        template: "/api/v1/stock/moves",
+        allowed: &["admin", "engineer", "warehouse", "manager", "partner"],
+    },
+    Case {
+        method: "GET",
+        template: "/api/v1/stock/valuation",
+        allowed: STOCK_READ,
+    },
 ];
 
 /// Public operations, reachable without a token.
@@ -840,6 +916,16 @@ fn body_for(c: &Case) -> Option<Value> {
         ("PUT", "/api/v1/users/{id}/contact") => Some(json!({"email": "nope"})),
         ("PUT", "/api/v1/customers/{id}/tier") => Some(json!({"tier": "v i p"})),
         ("POST", "/api/v1/test-clock/advance") => Some(json!({"minutes": 0})),
+        ("POST", "/api/v1/parts") => Some(json!({"part_no": "", "name_zh": "", "name_en": "",
+            "category": "x", "cost_fen": -1, "list_price_fen": -1})),
+        ("PUT", "/api/v1/parts/{part_no}") => {
+            Some(json!({"version": 1, "name_zh": "", "name_en": "",
+            "category": "x", "cost_fen": -1, "list_price_fen": -1}))
+        }
+        ("POST", "/api/v1/suppliers") => Some(json!({"code": "", "name": ""})),
+        ("PUT", "/api/v1/suppliers/{code}") => Some(json!({"version": 1, "name": ""})),
+        ("POST", "/api/v1/stock/locations") => Some(json!({"code": "", "name": "", "kind": "x"})),
+        ("POST", "/api/v1/stock/moves") => Some(json!({"kind": "x", "part": "", "qty": 0})),
         _ => None,
     }
 }
@@ -900,7 +986,8 @@ async fn every_role_gets_exactly_the_api_operations_of_the_matrix(app: TestApp) 
                 .replace("{org_unit_id}", &unit_id)
                 .replace("{day}", "2026-02-30")
                 .replace("{code}", "NOPE")
-                .replace("{serial}", "NOSUCH");
+                .replace("{serial}", "NOSUCH")
+                .replace("{part_no}", "NOPE");
             let path = match c.template {
                 "/api/v1/search" => format!("{path}?q=zz"),
                 "/api/v1/customers/by-phone" => format!("{path}?phone=13800138000"),
