@@ -42,6 +42,14 @@ crate::service::named_enum!(
         /// A part's reorder point at a location (`location id:part id`).
         ReorderPoint => "reorder_point",
         Loaner => "loaner",
+        /// A request for parts from a store, a partner or an engineer.
+        Requisition => "requisition",
+        Shipment => "shipment",
+        /// A defective part owed back under old-for-new (R-PRT-3).
+        DefectReturn => "defect_return",
+        FailureCode => "failure_code",
+        /// A stocktaking count sheet.
+        StockCount => "stock_count",
     }
 );
 
@@ -76,6 +84,13 @@ crate::service::named_enum!(
         Issue => "issue",
         Return => "return",
         Inspect => "inspect",
+        Approve => "approve",
+        Reject => "reject",
+        Ship => "ship",
+        Receive => "receive",
+        Close => "close",
+        /// Charged to a unit (an overdue defective part, urgent freight).
+        Charge => "charge",
     }
 );
 

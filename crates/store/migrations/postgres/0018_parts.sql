@@ -164,10 +164,11 @@ ALTER TABLE audit_log ADD CONSTRAINT audit_log_entity_check CHECK (entity IN (
         'user', 'api_token', 'org_unit', 'certification', 'customer', 'unit', 'product',
         'warranty_policy', 'contract', 'service_request', 'work_order', 'sla_rule', 'calendar',
         'special_days', 'special_day', 'calendar_override', 'job', 'import_batch', 'part', 'supplier',
-        'stock_location', 'stock_move', 'reorder_point', 'loaner'));
+        'stock_location', 'stock_move', 'reorder_point', 'loaner',
+        'requisition', 'shipment', 'defect_return', 'failure_code', 'stock_count'));
 ALTER TABLE audit_log DROP CONSTRAINT audit_log_action_check;
 ALTER TABLE audit_log ADD CONSTRAINT audit_log_action_check CHECK (action IN (
         'create', 'update', 'import', 'put', 'delete', 'remove', 'disable', 'enable', 'login',
         'logout', 'change_password', 'reset_password', 'link_customer', 'set_contact',
         'set_regions', 'set_tier', 'transfer', 'add_version', 'revoke', 'retry', 'escalate', 'post',
-        'issue', 'return', 'inspect'));
+        'issue', 'return', 'inspect', 'approve', 'reject', 'ship', 'receive', 'close', 'charge'));
