@@ -86,7 +86,12 @@ pub async fn parts(
     let cursor = Some(f.cursor.trim()).filter(|c| !c.is_empty());
     let page = s
         .app
-        .list_parts(&u.ctx, Some(q.as_str()).filter(|q| !q.is_empty()), cursor, Some(50))
+        .list_parts(
+            &u.ctx,
+            Some(q.as_str()).filter(|q| !q.is_empty()),
+            cursor,
+            Some(50),
+        )
         .await?;
     let more = page.next_cursor.map(|c| {
         format!(
