@@ -2,10 +2,12 @@
 // finds /stock in the menu, posts a transfer of 2 × KT-SNS-T from WH-MAIN to the demo
 // engineer's van VAN-ZW and lands on the van's ledger with the running balance; a move
 // beyond what is on hand is refused beside the quantity, naming what is there; the
-// engineer, on a 360 × 740 phone, opens "my van" from the phone's home and sees 6.
+// engineer, on a 360 × 740 phone, opens "my van" from the phone's home and sees 6, then
+// issues from the van on a job on site: too many is refused naming what is there, one is
+// issued and the van holds 5.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { launchBrowser, menuLink, shot, signIn, startServer } from '../lib/server.js';
+import { api, apiToken, launchBrowser, menuLink, shot, signIn, startServer } from '../lib/server.js';
 
 const T = { timeout: 180_000 };
 const PHONE = { width: 360, height: 740 };
@@ -79,6 +81,23 @@ describe('stock pages', () => {
     }));
     assert.ok(scroll <= client, `/m/van: ${scroll} px of content in ${client} px`);
     await shot(m, 'stock-van-phone');
+
+    // An issue from the van on a job on site (the demo's waiting job).
+    const token = await apiToken(base, 'engineer');
+    const orders = await api(base, token, 'GET', '/api/v1/work-orders?limit=50');
+    const job = orders.items.find((w) => ['arrived', 'in_progress', 'waiting'].includes(w.status));
+    assert.ok(job, 'a job on site in the demo');
+    await m.goto(`${base}/m/orders/${job.number}`);
+    await m.fill('#issue-part', 'kt-sns-t');
+    await m.fill('#issue-qty', '100');
+    await Promise.all([m.waitForLoadState('load'), m.click('#issue button[type=submit]')]);
+    assert.match(await m.locator('#issue').innerText(), /库存不足.*6/);
+    assert.equal(await m.locator('#issue-part').inputValue(), 'kt-sns-t');
+    await m.fill('#issue-qty', '1');
+    await Promise.all([m.waitForURL((u) => u.search.includes('done=issued')), m.click('#issue button[type=submit]')]);
+    assert.match(await m.locator('#flash').innerText(), /已从车载库领用/);
+    await m.goto(`${base}/m/van`);
+    assert.equal((await item.locator('.qty').innerText()).trim(), '5');
     await phone.close();
   });
 });
