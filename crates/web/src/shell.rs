@@ -127,7 +127,10 @@ pub fn nav_for(role: Role) -> Vec<NavArea> {
     );
     group(
         "field",
-        &[(can(Permission::FieldWork), "/m", "engineer.nav")],
+        &[
+            (can(Permission::FieldWork), "/m", "engineer.nav"),
+            (can(Permission::FieldWork), "/m/van", "van.nav"),
+        ],
     );
     group("portal", &[(role.is_customer(), "/portal", "portal.nav")]);
     group(
@@ -147,6 +150,13 @@ pub fn nav_for(role: Role) -> Vec<NavArea> {
                 "nav.policies",
             ),
             (can(Permission::ImportData), "/imports", "io.nav"),
+        ],
+    );
+    group(
+        "parts",
+        &[
+            (can(Permission::StockRead), "/stock", "stock.nav"),
+            (can(Permission::PartsRead), "/parts", "parts.nav"),
         ],
     );
     group(

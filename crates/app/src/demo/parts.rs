@@ -164,8 +164,18 @@ const LOCATIONS: &[(&str, &str, &str, &str, &str)] = &[
     ("VAN-ZW", "张伟的车载库", "van", "", "engineer"),
 ];
 
-/// (kind, part, qty, from, to, unit cost, serial)
-const MOVES: &[(&str, &str, &str, &str, &str, Option<i64>, &str)] = &[
+/// A demo move: (kind, part, qty, from, to, unit cost, serial).
+type DemoMove = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<i64>,
+    &'static str,
+);
+
+const MOVES: &[DemoMove] = &[
     (
         "receipt",
         "KT-CAP-35UF",

@@ -346,7 +346,7 @@ impl crate::App {
         let mut errs = FieldErrors::new();
         let part_no = errs.take(parse_part_no("part_no", &input.part_no));
         let v = input.parse().map_err(|mut e| {
-            e.0.extend(errs.0.drain(..));
+            e.0.append(&mut errs.0);
             e
         });
         let (v, part_no) = match (v, part_no) {

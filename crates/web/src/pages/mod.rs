@@ -7,6 +7,7 @@ mod administration;
 mod home;
 mod installed_base;
 mod network;
+mod parts;
 pub(crate) mod service;
 mod sla;
 
@@ -174,6 +175,13 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/m/orders/{id}/complete", post(mobile::complete))
         .route("/m/orders/{id}/addenda", post(mobile::addendum))
         .route("/m/orders/{id}/record/center", post(mobile::center))
+        .route("/stock", get(parts::stock::stock))
+        .route("/stock/moves", post(parts::stock::post_move))
+        .route("/stock/ledger", get(parts::stock::ledger))
+        .route("/parts", get(parts::catalog::parts))
+        .route("/parts/{part_no}", get(parts::catalog::part))
+        .route("/m/van", get(parts::van::van))
+        .route("/m/orders/{id}/issue", post(parts::van::issue))
         .route_layer(axum::middleware::from_fn(crate::shell::error_pages))
         .route_layer(axum::middleware::from_fn_with_state(
             state,

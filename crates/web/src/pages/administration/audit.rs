@@ -281,9 +281,14 @@ fn href(s: &TrailSubject) -> Option<String> {
         AuditEntity::ImportBatch => "/imports".to_owned(),
         AuditEntity::Part => format!("/parts/{}", encode_component(s.code.as_deref()?)),
         AuditEntity::Supplier => "/parts/suppliers".to_owned(),
-        AuditEntity::StockLocation | AuditEntity::StockMove | AuditEntity::ReorderPoint => {
-            "/stock".to_owned()
-        }
+        AuditEntity::StockLocation
+        | AuditEntity::StockMove
+        | AuditEntity::ReorderPoint
+        | AuditEntity::Requisition
+        | AuditEntity::Shipment
+        | AuditEntity::DefectReturn
+        | AuditEntity::FailureCode
+        | AuditEntity::StockCount => "/stock".to_owned(),
         AuditEntity::Loaner => "/loaners".to_owned(),
         AuditEntity::ApiToken => return None,
     })

@@ -19,6 +19,7 @@ mod steps;
 mod tests;
 
 pub use order::order;
+pub(crate) use order::{OrderState, order_page};
 pub use record::{add_photo, addendum, center, complete, photo, record_draft, save_record, sign};
 pub use steps::{accept, appointment, decline, transition};
 

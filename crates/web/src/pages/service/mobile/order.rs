@@ -343,17 +343,17 @@ impl OrderPage {
     }
 }
 
-pub(super) struct OrderState {
+pub(crate) struct OrderState {
     pub(super) flash: Option<String>,
-    pub(super) error: Option<StepError>,
-    pub(super) typed: BTreeMap<String, String>,
+    pub(crate) error: Option<StepError>,
+    pub(crate) typed: BTreeMap<String, String>,
     pub(super) record: Option<RecordForm>,
     pub(super) sign: Option<SignForm>,
     pub(super) clear: bool,
 }
 
 impl OrderState {
-    pub(super) fn plain(flash: Option<String>) -> Self {
+    pub(crate) fn plain(flash: Option<String>) -> Self {
         OrderState {
             flash,
             error: None,
@@ -365,7 +365,7 @@ impl OrderState {
     }
 }
 
-pub(super) async fn order_page(
+pub(crate) async fn order_page(
     s: &AppState,
     u: WebUser,
     key: &str,
