@@ -574,4 +574,6 @@ pub enum MoveKindName {
     Scrap,
     CountGain,
     CountLoss,
+    TransitLoss,
+    TransitGain,
 }

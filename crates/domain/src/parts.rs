@@ -180,6 +180,11 @@ vocabulary!(
         CountGain = "count_gain", "盘盈", "Count gain";
         /// A stock count found less than the books (盘亏).
         CountLoss = "count_loss", "盘亏", "Count loss";
+        /// Shipped and not received: the shortfall of a shipment's line, written off transit
+        /// against the shipment (运输短少).
+        TransitLoss = "transit_loss", "运输短少", "Short on receipt";
+        /// Received beyond what was shipped: the surplus of a shipment's line (运输多收).
+        TransitGain = "transit_gain", "运输多收", "Over on receipt";
     }
 );
 
@@ -216,6 +221,8 @@ impl MoveKind {
             MoveKind::Scrap => (Physical, Exactly(L::Scrap)),
             MoveKind::CountGain => (Exactly(L::Adjustment), Physical),
             MoveKind::CountLoss => (Physical, Exactly(L::Adjustment)),
+            MoveKind::TransitLoss => (Exactly(L::InTransit), Exactly(L::Adjustment)),
+            MoveKind::TransitGain => (Exactly(L::Adjustment), Exactly(L::InTransit)),
         }
     }
 
@@ -231,7 +238,11 @@ impl MoveKind {
     pub fn needs_reason(self) -> bool {
         matches!(
             self,
-            MoveKind::Scrap | MoveKind::CountGain | MoveKind::CountLoss
+            MoveKind::Scrap
+                | MoveKind::CountGain
+                | MoveKind::CountLoss
+                | MoveKind::TransitLoss
+                | MoveKind::TransitGain
         )
     }
 
