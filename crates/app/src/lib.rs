@@ -67,11 +67,12 @@ pub use network::coverage::{
 pub use network::org::{NewOrgUnit, OrgUnitPatch, OrgUnitView};
 pub use network::users::{NewUser, UserPatch, UserQuery, UserView};
 pub use notifications::{Inbox, NOTIFY_DELIVER, NotificationView, Outgoing, UserContactInput};
-pub use parts::catalog::{PartInput, PartView, SupplierInput, SupplierView};
-pub use parts::stock::{
-    BalanceQuery, BalanceView, LedgerQuery, LocationValue, LocationView, MoveView, NewLocation,
-    NewMove, Valuation,
+pub use parts::balances::{
+    BalanceQuery, BalanceView, LedgerQuery, LocationValue, NewLocation, Valuation,
 };
+pub use parts::catalog::{PartInput, PartView, SupplierInput, SupplierView};
+pub use parts::stock::NewMove;
+pub use parts::{LocationView, MoveView};
 pub use service::alarms::{ALARM_CLOCK_SKEW_SECS, AlarmInput, AlarmResult, alarm_signature};
 pub use service::booking::{
     BookingCheckInput, BookingCheckView, ConflictView, EscalationInput, EscalationView,

@@ -5,13 +5,84 @@
 //! those kept by a unit of their subtree; engineers their own van and their unit's stores;
 //! partners their own unit's. [`StockScope`] is that rule, asked by every read and move.
 
+pub mod balances;
 pub mod catalog;
 pub mod stock;
 
 use crate::{AppError, Ctx};
 use aftersales_domain::Role;
-use aftersales_domain::parts::LocationKind;
+use aftersales_domain::parts::{Condition, LocationKind, MoveKind, Qty, Uom};
 use aftersales_store::parts::stock::LocationRow;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// A move of the ledger.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct MoveView {
+    pub id: String,
+    pub at: String,
+    #[schema(value_type = crate::schema::MoveKindName)]
+    pub kind: MoveKind,
+    pub part: String,
+    #[schema(value_type = crate::schema::UomName)]
+    pub uom: Uom,
+    #[schema(value_type = crate::schema::ConditionName)]
+    pub condition: Condition,
+    pub qty: f64,
+    pub from: String,
+    pub to: String,
+    /// What the quantity cost, in fen, fixed when the move was written.
+    pub value_fen: i64,
+    pub serial: Option<String>,
+    pub work_order: Option<String>,
+    pub reference: Option<String>,
+    pub reason: Option<String>,
+    pub actor_name: String,
+    pub note: Option<String>,
+    /// With a location asked: the balance there after this move.
+    pub balance_after: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct LocationView {
+    pub id: String,
+    pub code: String,
+    pub name: String,
+    #[schema(value_type = crate::schema::LocationKindName)]
+    pub kind: LocationKind,
+    /// The keeping unit's id.
+    pub org_unit_id: Option<String>,
+    /// A van's engineer's id.
+    pub user_id: Option<String>,
+    pub active: bool,
+}
+
+pub(crate) fn kind_of(l: &LocationRow) -> Result<LocationKind, AppError> {
+    stored("stock_locations.kind", &l.kind, LocationKind::parse)
+}
+
+pub(crate) fn location_view(l: LocationRow) -> Result<LocationView, AppError> {
+    Ok(LocationView {
+        kind: kind_of(&l)?,
+        id: l.id,
+        code: l.code,
+        name: l.name,
+        org_unit_id: l.org_unit_id,
+        user_id: l.user_id,
+        active: l.active != 0,
+    })
+}
+
+pub(crate) fn qty_f64(q: i64) -> f64 {
+    Qty(q).as_f64()
+}
+
+pub(crate) fn upper(s: &Option<String>) -> Option<String> {
+    s.as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_uppercase)
+}
 
 /// Reads a stored vocabulary value; a name the CHECK should have refused is an internal error.
 pub(crate) fn stored<T>(
