@@ -162,6 +162,18 @@ impl Role {
             Reconcile => matches!(self, Role::Admin | Role::Dispatcher | Role::Manager),
             // The figures of the service (the manager's home; KPIs), within one's scope.
             FiguresRead => matches!(self, Role::Admin | Role::Manager),
+            // Loaner units (R-PRT-6, docs/loaners.md): the front office reads the pool to
+            // promise one on the phone; the warehouse, dispatchers and managers keep it
+            // (register, issue against a request, take back), each within their scope
+            // (warehouse keepers and managers their unit's subtree).
+            LoanersRead => matches!(
+                self,
+                Role::Admin | Role::Agent | Role::Dispatcher | Role::Warehouse | Role::Manager
+            ),
+            LoanersManage => matches!(
+                self,
+                Role::Admin | Role::Dispatcher | Role::Warehouse | Role::Manager
+            ),
         }
     }
 }
@@ -205,10 +217,12 @@ pub enum Permission {
     FieldWork,
     Reconcile,
     FiguresRead,
+    LoanersRead,
+    LoanersManage,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 31] = [
+    pub const ALL: [Permission; 33] = [
         Permission::OwnProfile,
         Permission::OwnTokens,
         Permission::OrgRead,
@@ -240,6 +254,8 @@ impl Permission {
         Permission::FieldWork,
         Permission::Reconcile,
         Permission::FiguresRead,
+        Permission::LoanersRead,
+        Permission::LoanersManage,
     ];
 }
 
@@ -387,6 +403,25 @@ mod tests {
             (FieldWork, &[Role::Engineer, Role::Partner]),
             (Reconcile, &[Role::Admin, Role::Dispatcher, Role::Manager]),
             (FiguresRead, &[Role::Admin, Role::Manager]),
+            (
+                LoanersRead,
+                &[
+                    Role::Admin,
+                    Role::Agent,
+                    Role::Dispatcher,
+                    Role::Warehouse,
+                    Role::Manager,
+                ],
+            ),
+            (
+                LoanersManage,
+                &[
+                    Role::Admin,
+                    Role::Dispatcher,
+                    Role::Warehouse,
+                    Role::Manager,
+                ],
+            ),
         ];
         assert_eq!(expected.len(), Permission::ALL.len());
         for (p, holders) in expected {

@@ -33,6 +33,8 @@ crate::service::named_enum!(
         CalendarOverride => "calendar_override",
         Job => "job",
         ImportBatch => "import_batch",
+        /// A loaner unit of the pool (docs/loaners.md).
+        Loaner => "loaner",
     }
 );
 
@@ -62,6 +64,10 @@ crate::service::named_enum!(
         Retry => "retry",
         /// A job nobody may be sent on, handed to the manager (issue 13, defect 6).
         Escalate => "escalate",
+        /// A loaner lent to a customer against a request.
+        Issue => "issue",
+        /// A loaner taken back, with its inspection.
+        Return => "return",
     }
 );
 

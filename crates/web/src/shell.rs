@@ -150,6 +150,10 @@ pub fn nav_for(role: Role) -> Vec<NavArea> {
         ],
     );
     group(
+        "stock",
+        &[(can(Permission::LoanersManage), "/loaners", "loaners.nav")],
+    );
+    group(
         "network",
         &[
             (can(Permission::OrgRead), "/org-units", "nav.org_units"),

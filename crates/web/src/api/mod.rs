@@ -4,6 +4,7 @@
 mod administration;
 mod auth;
 mod installed_base;
+mod loaners;
 mod network;
 mod service;
 mod sla;
@@ -152,6 +153,10 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(sla::customer_tier))
         .routes(routes!(sla::clock))
         .routes(routes!(sla::advance_clock))
+        .routes(routes!(loaners::list, loaners::register))
+        .routes(routes!(loaners::get))
+        .routes(routes!(loaners::issue))
+        .routes(routes!(loaners::take_back))
         .split_for_parts();
     crate::openapi::finish(&mut doc);
     (router, doc)

@@ -279,6 +279,7 @@ fn href(s: &TrailSubject) -> Option<String> {
         | AuditEntity::CalendarOverride => "/admin/calendars".to_owned(),
         AuditEntity::Job => "/admin/jobs".to_owned(),
         AuditEntity::ImportBatch => "/imports".to_owned(),
+        AuditEntity::Loaner => format!("/loaners/{id}"),
         AuditEntity::ApiToken => return None,
     })
 }
