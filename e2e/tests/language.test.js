@@ -26,7 +26,7 @@ const ROLES = ['admin', 'agent', 'dispatcher', 'engineer', 'manager', 'partner',
 // Detail pages worth a visit: the first link of each kind found on the pages visited.
 const DETAIL = [/^\/requests\/SR\d+$/, /^\/customers\/[0-9a-f-]{36}$/, /^\/units\/[0-9a-f-]{36}$/, /^\/work-orders\/[0-9a-f-]{36}$/,
   /^\/work-orders\/[0-9a-f-]{36}\/record$/, /^\/m\/orders\/[^/]+$/, /^\/org-units\/[0-9a-f-]{36}$/, /^\/portal\/requests\/SR\d+$/,
-  /^\/admin\/users\/[0-9a-f-]{36}$/, /^\/users\/[0-9a-f-]{36}\/certifications$/, /^\/customers\/[0-9a-f-]{36}\/edit$/];
+  /^\/admin\/users\/[0-9a-f-]{36}$/, /^\/users\/[0-9a-f-]{36}\/certifications$/, /^\/customers\/[0-9a-f-]{36}\/edit$/, /^\/loaners\/[0-9a-f-]{36}$/];
 // Never followed: actions, downloads, other sites, the language switch, signing out.
 const SKIP = /^\/(lang|logout|exports|assets|verify|api)\b|\.pdf$|\/rejects$/;
 
