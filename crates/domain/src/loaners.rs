@@ -112,7 +112,8 @@ impl LoanerStatus {
     }
 
     pub fn may_return(self) -> bool {
-        self.step(LoanerAction::Return(ReturnCondition::Good)).is_ok()
+        self.step(LoanerAction::Return(ReturnCondition::Good))
+            .is_ok()
     }
 }
 
@@ -184,7 +185,9 @@ pub fn parse_opt_text(
     if s.chars().count() > max {
         return Err(FieldError::new(field, "too_long").with("max", max as i64));
     }
-    if s.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
+    if s.chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+    {
         return Err(FieldError::new(field, "control_chars"));
     }
     Ok(Some(s.to_owned()))
@@ -211,6 +214,12 @@ pub fn parse_accessories(field: &str, items: &[String]) -> Result<Vec<String>, F
         return Err(FieldError::new(field, "too_many").with("max", MAX_ACCESSORIES as i64));
     }
     Ok(out)
+}
+
+impl fmt::Display for LoanerRefusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
 }
 
 #[cfg(test)]
@@ -318,11 +327,5 @@ mod tests {
             assert_eq!(LoanerEventKind::parse(k.as_str()), Some(*k));
         }
         assert_eq!(LoanerStatus::parse("lost"), None);
-    }
-}
-
-impl fmt::Display for LoanerRefusal {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.code())
     }
 }

@@ -8,9 +8,24 @@ use crate::{AppError, Ctx, IssueLoaner, LoanerQuery, NewLoaner, RequestQuery};
 
 /// (serial, model, accessories, owner: the warehouse keeper or the branch manager)
 const POOL: &[(&str, &str, &[&str], &str)] = &[
-    ("LN2P001", "KT-2P 2匹柜式空调", &["遥控器", "电源线"], "warehouse"),
-    ("LN2P002", "KT-2P 2匹柜式空调", &["遥控器", "电源线"], "warehouse"),
-    ("LN5P001", "KT-5P 5匹柜式空调", &["遥控器", "电源线", "排水管"], "warehouse"),
+    (
+        "LN2P001",
+        "KT-2P 2匹柜式空调",
+        &["遥控器", "电源线"],
+        "warehouse",
+    ),
+    (
+        "LN2P002",
+        "KT-2P 2匹柜式空调",
+        &["遥控器", "电源线"],
+        "warehouse",
+    ),
+    (
+        "LN5P001",
+        "KT-5P 5匹柜式空调",
+        &["遥控器", "电源线", "排水管"],
+        "warehouse",
+    ),
     ("LN2P101", "KT-2P 2匹柜式空调", &["遥控器"], "manager"),
 ];
 
@@ -30,13 +45,18 @@ impl crate::App {
         if !any.items.is_empty() {
             return Ok(0);
         }
-        let (Ok(warehouse), Ok(manager)) = (self.ctx_as("warehouse").await, self.ctx_as("manager").await)
+        let (Ok(warehouse), Ok(manager)) =
+            (self.ctx_as("warehouse").await, self.ctx_as("manager").await)
         else {
             return Ok(0);
         };
         let mut made = vec![];
         for (serial, model, accessories, owner) in POOL {
-            let ctx = if *owner == "manager" { &manager } else { &warehouse };
+            let ctx = if *owner == "manager" {
+                &manager
+            } else {
+                &warehouse
+            };
             let d = self
                 .register_loaner(
                     ctx,
@@ -66,7 +86,12 @@ impl crate::App {
             .await?;
         let today = self.today();
         let lend = [
-            (0usize, today.checked_add(jiff::Span::new().days(14)).unwrap_or(today)),
+            (
+                0usize,
+                today
+                    .checked_add(jiff::Span::new().days(14))
+                    .unwrap_or(today),
+            ),
             (1usize, today),
         ];
         for ((loaner, due), r) in lend.iter().zip(open.items.iter().rev()) {

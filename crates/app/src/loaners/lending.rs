@@ -52,7 +52,11 @@ impl NewLoaner {
     pub(crate) fn parse(&self) -> Result<ValidLoaner, FieldErrors> {
         let mut errs = FieldErrors::new();
         let serial = errs.take(rules::parse_serial("serial", &self.serial));
-        let model = errs.take(rules::parse_text("model", &self.model, rules::MAX_MODEL_CHARS));
+        let model = errs.take(rules::parse_text(
+            "model",
+            &self.model,
+            rules::MAX_MODEL_CHARS,
+        ));
         let owner = match self
             .owner_unit_id
             .as_deref()
@@ -190,7 +194,12 @@ impl crate::App {
         let v = input.parse()?;
         let owner = match v.owner.or_else(|| ctx.actor().and_then(|a| a.org_unit_id)) {
             Some(o) => o,
-            None => return Err(AppError::invalid(FieldError::new("owner_unit_id", "required"))),
+            None => {
+                return Err(AppError::invalid(FieldError::new(
+                    "owner_unit_id",
+                    "required",
+                )));
+            }
         };
         let r = async {
             let mut tx = self.db.begin().await?;
@@ -229,8 +238,15 @@ impl crate::App {
                     }
                     e => e.into(),
                 })?;
-            self.loaner_history(&mut tx, ctx, &row.id, None, LoanerEventKind::Registered, None)
-                .await?;
+            self.loaner_history(
+                &mut tx,
+                ctx,
+                &row.id,
+                None,
+                LoanerEventKind::Registered,
+                None,
+            )
+            .await?;
             self.audit(
                 &mut tx,
                 ctx,
@@ -273,7 +289,10 @@ impl crate::App {
         let r = match service_store::get_request(tx.conn(), &v.request).await {
             Ok(r) => r,
             Err(StoreError::NotFound) => {
-                return Err(AppError::invalid(FieldError::new("request", "unknown_request")));
+                return Err(AppError::invalid(FieldError::new(
+                    "request",
+                    "unknown_request",
+                )));
             }
             Err(e) => return Err(e.into()),
         };
@@ -352,8 +371,10 @@ impl crate::App {
             &l.id,
             AuditAction::Issue,
             Some(json!({ "status": l.status })),
-            Some(json!({ "status": after.as_str(), "loan_id": loan.id, "request_id": r.id,
-                "expected_return": loan.expected_return })),
+            Some(
+                json!({ "status": after.as_str(), "loan_id": loan.id, "request_id": r.id,
+                "expected_return": loan.expected_return }),
+            ),
         )
         .await?;
         let view = self.loaner_detail_in(&mut tx, &l.id).await?;
@@ -432,7 +453,8 @@ impl crate::App {
 
     /// The loaner's status after `action`, or the domain's refusal as a 409.
     fn loaner_step(&self, l: &LoanerRow, action: LoanerAction) -> Result<LoanerStatus, AppError> {
-        let status = crate::service::requests::stored("loaners.status", &l.status, LoanerStatus::parse)?;
+        let status =
+            crate::service::requests::stored("loaners.status", &l.status, LoanerStatus::parse)?;
         status
             .step(action)
             .map_err(|refusal| AppError::Conflict(refusal.code()))

@@ -186,7 +186,10 @@ impl crate::App {
 
     pub(crate) fn loan_view(&self, n: &LoanRow) -> Result<LoanView, AppError> {
         let expected_return: Date = n.expected_return.parse().map_err(|_| {
-            AppError::Internal(format!("loans.expected_return holds {:?}", n.expected_return))
+            AppError::Internal(format!(
+                "loans.expected_return holds {:?}",
+                n.expected_return
+            ))
         })?;
         let returned_at = time::opt_from_db("loans.returned_at", n.returned_at.as_deref())?;
         Ok(LoanView {
@@ -233,9 +236,8 @@ impl crate::App {
         } else {
             None
         };
-        let accessories: Vec<String> = serde_json::from_str(&l.accessories).map_err(|e| {
-            AppError::Internal(format!("loaners.accessories unreadable: {e}"))
-        })?;
+        let accessories: Vec<String> = serde_json::from_str(&l.accessories)
+            .map_err(|e| AppError::Internal(format!("loaners.accessories unreadable: {e}")))?;
         Ok(LoanerView {
             id: stored_id("loaners.id", &l.id)?,
             serial: l.serial.clone(),
@@ -311,10 +313,7 @@ impl crate::App {
                 LoanerScope::All => None,
                 LoanerScope::Subtree(p) => Some(p),
             },
-            overdue_before: q
-                .overdue
-                .unwrap_or(false)
-                .then(|| self.today().to_string()),
+            overdue_before: q.overdue.unwrap_or(false).then(|| self.today().to_string()),
             after_serial: after,
             limit,
         };

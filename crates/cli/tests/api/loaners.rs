@@ -104,7 +104,10 @@ impl Env {
         self.t
             .send(
                 "POST",
-                &format!("/api/v1/loaners/{}/issue", loaner["id"].as_str().expect("id")),
+                &format!(
+                    "/api/v1/loaners/{}/issue",
+                    loaner["id"].as_str().expect("id")
+                ),
                 token,
                 Some(json!({"request": request, "expected_return": due, "note": "客户急用"})),
             )
@@ -149,9 +152,8 @@ async fn a_loaner_lent_against_a_request_meets_its_loaner_milestone_and_comes_ba
     assert_ne!(before["state"], "met", "{before}");
 
     // A second loaner of the same serial is refused.
-    let (s, b) = e
-        .t
-        .send(
+    let (s, b) =
+        e.t.send(
             "POST",
             "/api/v1/loaners",
             &warehouse,
@@ -162,7 +164,9 @@ async fn a_loaner_lent_against_a_request_meets_its_loaner_milestone_and_comes_ba
     assert_eq!(b["errors"][0]["field"], "serial", "{b}");
 
     e.clock.advance(SignedDuration::from_mins(90));
-    let (s, b) = e.issue(&warehouse, &l, &number.to_lowercase(), "2026-03-09").await;
+    let (s, b) = e
+        .issue(&warehouse, &l, &number.to_lowercase(), "2026-03-09")
+        .await;
     assert_eq!(s, 200, "{b}");
     assert_eq!(b["status"], "on_loan");
     assert_eq!(b["current_loan"]["request_number"], number.as_str());
@@ -170,10 +174,12 @@ async fn a_loaner_lent_against_a_request_meets_its_loaner_milestone_and_comes_ba
     assert_eq!(b["current_loan"]["customer_name"], "张伟");
 
     // The request's timeline says so, and its "loaner by" milestone is met at that moment.
-    let (s, ev) = e
-        .t
-        .get(
-            &format!("/api/v1/service-requests/{}/events", r["id"].as_str().expect("id")),
+    let (s, ev) =
+        e.t.get(
+            &format!(
+                "/api/v1/service-requests/{}/events",
+                r["id"].as_str().expect("id")
+            ),
             &w.dispatcher,
         )
         .await;
@@ -181,8 +187,16 @@ async fn a_loaner_lent_against_a_request_meets_its_loaner_milestone_and_comes_ba
     assert!(kinds(&ev).contains(&"loaner_issued".to_owned()), "{ev}");
     let after = e.loaner_clock(&w.dispatcher, &number).await;
     assert_eq!(after["state"], "met", "{after}");
-    let met: Timestamp = after["met_at"].as_str().expect("met").parse().expect("instant");
-    assert_eq!(met, "2026-03-02T03:30:00Z".parse::<Timestamp>().expect("t"), "{after}");
+    let met: Timestamp = after["met_at"]
+        .as_str()
+        .expect("met")
+        .parse()
+        .expect("instant");
+    assert_eq!(
+        met,
+        "2026-03-02T03:30:00Z".parse::<Timestamp>().expect("t"),
+        "{after}"
+    );
 
     // Lent once: a second lending of it is refused, whoever asks.
     let other = file_request(&e.t, &w).await;
@@ -214,9 +228,8 @@ async fn a_loaner_lent_against_a_request_meets_its_loaner_milestone_and_comes_ba
     assert_eq!(b["loans"][0]["condition"], "damaged");
     assert_eq!(b["loans"][0]["accessories_complete"], false);
     assert_eq!(b["loans"][0]["inspection_note"], "外壳有裂纹，缺遥控器");
-    let (s, b) = e
-        .t
-        .send(
+    let (s, b) =
+        e.t.send(
             "POST",
             &format!("/api/v1/loaners/{id}/return"),
             &warehouse,
@@ -227,7 +240,11 @@ async fn a_loaner_lent_against_a_request_meets_its_loaner_milestone_and_comes_ba
     assert_eq!(b["code"], "loaner_not_on_loan");
     // In repair, it is not lent either.
     let (s, b) = e.issue(&warehouse, &l, &number, "2026-03-09").await;
-    assert_eq!((s, b["code"].as_str()), (409, Some("loaner_not_available")), "{b}");
+    assert_eq!(
+        (s, b["code"].as_str()),
+        (409, Some("loaner_not_available")),
+        "{b}"
+    );
 
     // The history, oldest first, and the request's timeline with the return.
     let (s, d) = e.t.get(&format!("/api/v1/loaners/{id}"), &warehouse).await;
@@ -241,16 +258,20 @@ async fn a_loaner_lent_against_a_request_meets_its_loaner_milestone_and_comes_ba
     assert_eq!(history, ["registered", "issued", "returned"]);
     assert_eq!(d["history"][1]["data"]["request_number"], number.as_str());
     assert_eq!(d["history"][1]["actor_name"], "赵敏");
-    let (_, ev) = e
-        .t
-        .get(
-            &format!("/api/v1/service-requests/{}/events", r["id"].as_str().expect("id")),
+    let (_, ev) =
+        e.t.get(
+            &format!(
+                "/api/v1/service-requests/{}/events",
+                r["id"].as_str().expect("id")
+            ),
             &w.dispatcher,
         )
         .await;
     let k = kinds(&ev);
     assert_eq!(
-        k.iter().filter(|k| k.starts_with("loaner_")).collect::<Vec<_>>(),
+        k.iter()
+            .filter(|k| k.starts_with("loaner_"))
+            .collect::<Vec<_>>(),
         ["loaner_issued", "loaner_returned"],
         "{ev}"
     );
@@ -261,9 +282,13 @@ async fn a_loaner_lent_against_a_request_meets_its_loaner_milestone_and_comes_ba
         .expect("returned");
     assert_eq!(returned["data"]["condition"], "damaged", "{returned}");
     // The list filters by status.
-    let (_, list) = e.t.get("/api/v1/loaners?status=in_repair", &warehouse).await;
+    let (_, list) =
+        e.t.get("/api/v1/loaners?status=in_repair", &warehouse)
+            .await;
     assert_eq!(list["items"].as_array().map(Vec::len), Some(1), "{list}");
-    let (_, list) = e.t.get("/api/v1/loaners?status=available", &warehouse).await;
+    let (_, list) =
+        e.t.get("/api/v1/loaners?status=available", &warehouse)
+            .await;
     assert_eq!(list["items"].as_array().map(Vec::len), Some(0), "{list}");
 }
 
@@ -280,9 +305,8 @@ async fn only_the_keepers_of_the_pool_lend_and_each_sees_their_own_units_loaners
         assert_eq!((s, b["code"].as_str()), (403, Some("forbidden")), "{role}");
         let (s, b) = e.issue(&t, &l, number, "2026-03-09").await;
         assert_eq!((s, b["code"].as_str()), (403, Some("forbidden")), "{role}");
-        let (s, _) = e
-            .t
-            .send(
+        let (s, _) =
+            e.t.send(
                 "POST",
                 &format!("/api/v1/loaners/{id}/return"),
                 &t,
@@ -308,9 +332,8 @@ async fn only_the_keepers_of_the_pool_lend_and_each_sees_their_own_units_loaners
     // They keep their own subtree's pool: a loaner of 沈阳分公司, not one of the warehouse.
     let sy = e.t.unit_id("SY").await;
     let wh = e.t.unit_id("WH").await;
-    let (s, b) = e
-        .t
-        .send(
+    let (s, b) =
+        e.t.send(
             "POST",
             "/api/v1/loaners",
             &manager,
@@ -319,9 +342,8 @@ async fn only_the_keepers_of_the_pool_lend_and_each_sees_their_own_units_loaners
         .await;
     assert_eq!(s, 422, "{b}");
     assert_eq!(b["errors"][0]["field"], "owner_unit_id", "{b}");
-    let (s, b) = e
-        .t
-        .send(
+    let (s, b) =
+        e.t.send(
             "POST",
             "/api/v1/loaners",
             &manager,
@@ -345,8 +367,16 @@ async fn only_the_keepers_of_the_pool_lend_and_each_sees_their_own_units_loaners
         .iter()
         .map(|a| a["action"].as_str().unwrap_or_default())
         .collect();
-    assert_eq!(actions.iter().filter(|a| **a == "create").count(), 2, "{trail}");
-    assert_eq!(actions.iter().filter(|a| **a == "issue").count(), 1, "{trail}");
+    assert_eq!(
+        actions.iter().filter(|a| **a == "create").count(),
+        2,
+        "{trail}"
+    );
+    assert_eq!(
+        actions.iter().filter(|a| **a == "issue").count(),
+        1,
+        "{trail}"
+    );
 }
 
 async fn bad_input_is_refused_naming_the_field(e: Env) {
@@ -360,7 +390,12 @@ async fn bad_input_is_refused_naming_the_field(e: Env) {
         (number, "2027-03-03", "expected_return", "return_too_far"),
         (number, "2026-02-30", "expected_return", "invalid_date"),
         (number, "3026-03-05", "expected_return", "year_out_of_range"),
-        ("SR20990101-9999", "2026-03-09", "request", "unknown_request"),
+        (
+            "SR20990101-9999",
+            "2026-03-09",
+            "request",
+            "unknown_request",
+        ),
         ("", "2026-03-09", "request", "required"),
     ] {
         let (s, b) = e.issue(&warehouse, &l, request, due).await;
@@ -373,9 +408,8 @@ async fn bad_input_is_refused_naming_the_field(e: Env) {
     assert_eq!(s, 200, "{b}");
     assert_eq!(b["history"].as_array().map(Vec::len), Some(2), "{b}");
     let id = l["id"].as_str().expect("id");
-    let (s, b) = e
-        .t
-        .send(
+    let (s, b) =
+        e.t.send(
             "POST",
             &format!("/api/v1/loaners/{id}/return"),
             &warehouse,
@@ -389,16 +423,18 @@ async fn bad_input_is_refused_naming_the_field(e: Env) {
         (json!({"serial": "", "model": "m"}), "serial"),
         (json!({"serial": "备用1", "model": "m"}), "serial"),
         (json!({"serial": "LN301", "model": ""}), "model"),
-        (json!({"serial": "LN301", "model": "m", "note": long}), "note"),
+        (
+            json!({"serial": "LN301", "model": "m", "note": long}),
+            "note",
+        ),
         (
             json!({"serial": "LN301", "model": "m", "accessories": ["a", "a"]}),
             "accessories[1]",
         ),
     ] {
-        let (s, b) = e
-            .t
-            .send("POST", "/api/v1/loaners", &warehouse, Some(body.clone()))
-            .await;
+        let (s, b) =
+            e.t.send("POST", "/api/v1/loaners", &warehouse, Some(body.clone()))
+                .await;
         assert_eq!(s, 422, "{body}: {b}");
         assert_eq!(b["errors"][0]["field"], field, "{b}");
     }
@@ -439,8 +475,14 @@ async fn an_overdue_loan_alerts_its_owner_exactly_once(e: Env) {
         .and_then(|i| i.iter().find(|n| n["event"] == "loaner_overdue"))
         .cloned()
         .expect("alert");
-    assert!(n["subject"].as_str().unwrap_or_default().contains("LN400"), "{n}");
-    assert!(n["body"].as_str().unwrap_or_default().contains(number), "{n}");
+    assert!(
+        n["subject"].as_str().unwrap_or_default().contains("LN400"),
+        "{n}"
+    );
+    assert!(
+        n["body"].as_str().unwrap_or_default().contains(number),
+        "{n}"
+    );
     // Nobody outside the owning unit is told (the dispatcher lent it).
     let dispatcher = e.t.token("dispatcher").await;
     let (_, bell) = e.t.get("/api/v1/notifications", &dispatcher).await;
@@ -453,7 +495,10 @@ async fn an_overdue_loan_alerts_its_owner_exactly_once(e: Env) {
     assert_eq!(alerts(&bell), 1, "{bell}");
     let (_, d) = e.t.get(&format!("/api/v1/loaners/{id}"), &warehouse).await;
     assert_eq!(d["overdue"], true, "{d}");
-    assert!(d["current_loan"]["overdue_alert_sent_at"].is_string(), "{d}");
+    assert!(
+        d["current_loan"]["overdue_alert_sent_at"].is_string(),
+        "{d}"
+    );
     let alerted = d["history"]
         .as_array()
         .expect("history")
@@ -468,9 +513,8 @@ async fn an_overdue_loan_alerts_its_owner_exactly_once(e: Env) {
     let l2 = e.register(&warehouse, "LN401").await;
     let (s, b) = e.issue(&warehouse, &l2, number, "2026-03-10").await;
     assert_eq!(s, 200, "{b}");
-    let (s, b) = e
-        .t
-        .send(
+    let (s, b) =
+        e.t.send(
             "POST",
             &format!("/api/v1/loaners/{}/return", l2["id"].as_str().expect("id")),
             &warehouse,

@@ -15,10 +15,10 @@ use super::{
 };
 use crate::ids::{EventId, LoanId, LoanerId, OrgUnitId, RequestId, UserId, WorkOrderId};
 use crate::loaners::ReturnCondition;
-use jiff::civil::Date;
 use crate::sla::Milestone;
 use crate::warranty::WarrantyClass;
 use jiff::Timestamp;
+use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::fmt;

@@ -5,7 +5,9 @@ use crate::AppState;
 use crate::extract::Path;
 use crate::extract::{ApiCtx, AppJson, AppQuery, IdempotentJson};
 use crate::problem::ApiError;
-use aftersales_app::{IssueLoaner, LoanerDetail, LoanerQuery, LoanerView, NewLoaner, Page, ReturnLoaner};
+use aftersales_app::{
+    IssueLoaner, LoanerDetail, LoanerQuery, LoanerView, NewLoaner, Page, ReturnLoaner,
+};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;

@@ -411,9 +411,7 @@ pub async fn issue(
     };
     let (errors, banner) = match s.app.issue_loaner(&u.ctx, &id, &input).await {
         Ok(_) => {
-            return Ok(
-                crate::shell::redirect(&format!("/loaners/{id}?done=issue")).into_response()
-            );
+            return Ok(crate::shell::redirect(&format!("/loaners/{id}?done=issue")).into_response());
         }
         Err(AppError::Validation(errs) | AppError::FieldConflict(errs)) => {
             (FormErrors::from_fields(&errs, u.tr()), Banner::None)
@@ -448,7 +446,7 @@ pub async fn take_back(
     let (errors, banner) = match s.app.return_loaner(&u.ctx, &id, &input).await {
         Ok(_) => {
             return Ok(
-                crate::shell::redirect(&format!("/loaners/{id}?done=return")).into_response()
+                crate::shell::redirect(&format!("/loaners/{id}?done=return")).into_response(),
             );
         }
         Err(AppError::Validation(errs) | AppError::FieldConflict(errs)) => {

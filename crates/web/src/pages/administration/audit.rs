@@ -299,6 +299,8 @@ fn value_words(kind: AuditEntity, field: &str) -> Option<&'static str> {
         (AuditEntity::OrgUnit, "kind") => Some("org_kind"),
         (AuditEntity::Contract, "parts" | "labor" | "travel") => Some("warranty.charge"),
         (_, "locale") => Some("audit.locale"),
+        (AuditEntity::Loaner, "status") => Some("loaners.status"),
+        (AuditEntity::Loaner, "condition") => Some("loaners.condition"),
         _ => None,
     }
 }

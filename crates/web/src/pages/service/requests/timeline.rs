@@ -299,7 +299,10 @@ pub fn customer_event_text(tr: Tr, e: &RequestEventView) -> String {
         }
         E::LoanerIssued(l) => tr.f(
             &key,
-            &[("serial", &l.serial), ("due", &l.expected_return.to_string())],
+            &[
+                ("serial", &l.serial),
+                ("due", &l.expected_return.to_string()),
+            ],
         ),
         E::LoanerReturned(l) => tr.f(&key, &[("serial", &l.serial)]),
         _ => tr.t_dyn(&key),
