@@ -2,7 +2,7 @@
 // (赵敏) opens the loaner pool from the menu, lends LN5P001 against an open demo request
 // with its expected return date, and sees it on loan; the dispatcher finds the loaner on
 // the request's page and its lending on the timeline; the keeper takes it back damaged with
-// an accessory missing, and the history reads all three steps. A return date in the past
+// an accessory missing, marks it repaired, and the history reads all four steps. A return date in the past
 // comes back beside its field. In zh-CN on a desktop, the loaner's page in English at
 // 360 px. Screenshots: loaners-*.
 import assert from 'node:assert/strict';
@@ -90,6 +90,14 @@ describe('a warehouse keeper lends a loaner against a request and takes it back'
     assert.equal(await page.locator('#issue-form').count(), 0, 'a loaner in repair is not lent');
     await shot(page, 'loaners-returned');
 
+    // Repaired: back in the pool, and the lending form is offered again.
+    await page.fill('#status-note', '更换外壳');
+    await Promise.all([page.waitForURL(/done=status/), page.click('#repaired')]);
+    assert.equal(await page.textContent('#loaner-status'), '在库');
+    assert.equal(await page.locator('#issue-form').count(), 1);
+    const after = await page.$$eval('#loaner-history li', (li) => li.map((l) => l.dataset.kind));
+    assert.deepEqual(after, ['registered', 'issued', 'returned', 'repaired']);
+
     // The request's timeline says it came back.
     await dpage.reload();
     assert.match(await dpage.textContent('body'), /备用机 LN5P001 已归还：损坏，附件不全/);
@@ -99,7 +107,7 @@ describe('a warehouse keeper lends a loaner against a request and takes it back'
     await page.setViewportSize({ width: 360, height: 780 });
     await page.goto(`${base}/lang?to=en&back=${encodeURIComponent(new URL(loanerUrl).pathname)}`);
     assert.match(await page.textContent('h1'), /^Loaner/);
-    assert.equal(await page.textContent('#loaner-status'), 'In repair');
+    assert.equal(await page.textContent('#loaner-status'), 'Available');
     const wide = await page.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(wide <= 360, `the page is ${wide} px wide at 360`);
     await shot(page, 'loaners-en-360');

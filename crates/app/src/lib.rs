@@ -58,8 +58,8 @@ pub use installed_base::units::{
 };
 pub use kpis::{BacklogBand, HomeFigures};
 pub use loaners::{
-    IssueLoaner, LOANER_OVERDUE, LoanView, LoanerDetail, LoanerEventView, LoanerQuery, LoanerView,
-    NewLoaner, ReturnLoaner,
+    IssueLoaner, LOANER_OVERDUE, LoanView, LoanerDetail, LoanerEventView, LoanerQuery,
+    LoanerStatusChange, LoanerView, NewLoaner, ReturnLoaner,
 };
 pub use network::certifications::{
     CertHolderView, CertificationPatch, CertificationQuery, CertificationView, NewCertification,

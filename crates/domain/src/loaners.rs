@@ -6,7 +6,9 @@
 //! - A loaner is `available`, `on_loan`, `in_repair` (came back damaged) or `retired`
 //!   (came back unusable, or taken out of the pool). Only an available loaner is issued;
 //!   only a loaner on loan is returned. Issuing and returning are the state machine's
-//!   steps ([`LoanerStatus::step`]), so no caller decides a state by itself.
+//!   steps ([`LoanerStatus::step`]), so no caller decides a state by itself. A loaner in
+//!   repair goes back to the pool when fixed; one available or in repair may be retired
+//!   by hand (never one on loan: it comes back first).
 //! - The condition found at the return decides where the loaner goes: good → available,
 //!   damaged → in repair, unusable → retired. Missing accessories are recorded on the loan
 //!   and do not by themselves keep the loaner out of the pool (the keeper writes what is
@@ -63,6 +65,10 @@ named_enum!(
         Returned => "returned",
         /// The owner was told the loan is overdue (once per loan).
         OverdueAlerted => "overdue_alerted",
+        /// Repaired: back in the pool.
+        Repaired => "repaired",
+        /// Taken out of the pool by hand.
+        Retired => "retired",
     }
 );
 
@@ -71,6 +77,10 @@ named_enum!(
 pub enum LoanerAction {
     Issue,
     Return(ReturnCondition),
+    /// A loaner in repair is fixed: back in the pool.
+    Repaired,
+    /// Taken out of the pool (not while it is on loan: it comes back first).
+    Retire,
 }
 
 /// Why a step is refused: the stable codes of the 409 answers.
@@ -80,6 +90,10 @@ pub enum LoanerRefusal {
     NotAvailable,
     /// Only a loaner on loan comes back.
     NotOnLoan,
+    /// Only a loaner in repair is repaired.
+    NotInRepair,
+    /// A loaner on loan or retired already is not retired.
+    NotRetirable,
 }
 
 impl LoanerRefusal {
@@ -87,6 +101,8 @@ impl LoanerRefusal {
         match self {
             LoanerRefusal::NotAvailable => "loaner_not_available",
             LoanerRefusal::NotOnLoan => "loaner_not_on_loan",
+            LoanerRefusal::NotInRepair => "loaner_not_in_repair",
+            LoanerRefusal::NotRetirable => "loaner_not_retirable",
         }
     }
 }
@@ -104,6 +120,10 @@ impl LoanerStatus {
                 ReturnCondition::Unusable => S::Retired,
             }),
             (_, LoanerAction::Return(_)) => Err(LoanerRefusal::NotOnLoan),
+            (S::InRepair, LoanerAction::Repaired) => Ok(S::Available),
+            (_, LoanerAction::Repaired) => Err(LoanerRefusal::NotInRepair),
+            (S::Available | S::InRepair, LoanerAction::Retire) => Ok(S::Retired),
+            (_, LoanerAction::Retire) => Err(LoanerRefusal::NotRetirable),
         }
     }
 
@@ -114,6 +134,14 @@ impl LoanerStatus {
     pub fn may_return(self) -> bool {
         self.step(LoanerAction::Return(ReturnCondition::Good))
             .is_ok()
+    }
+
+    pub fn may_repair(self) -> bool {
+        self.step(LoanerAction::Repaired).is_ok()
+    }
+
+    pub fn may_retire(self) -> bool {
+        self.step(LoanerAction::Retire).is_ok()
     }
 }
 
@@ -248,6 +276,26 @@ mod tests {
             assert!(!s.may_return());
         }
         assert!(S::OnLoan.may_return() && S::Available.may_issue());
+    }
+
+    #[test]
+    fn a_repaired_loaner_goes_back_to_the_pool_and_one_on_loan_is_not_retired() {
+        use LoanerStatus as S;
+        assert_eq!(S::InRepair.step(LoanerAction::Repaired), Ok(S::Available));
+        for s in [S::Available, S::OnLoan, S::Retired] {
+            assert_eq!(
+                s.step(LoanerAction::Repaired),
+                Err(LoanerRefusal::NotInRepair)
+            );
+        }
+        assert_eq!(S::Available.step(LoanerAction::Retire), Ok(S::Retired));
+        assert_eq!(S::InRepair.step(LoanerAction::Retire), Ok(S::Retired));
+        for s in [S::OnLoan, S::Retired] {
+            assert_eq!(
+                s.step(LoanerAction::Retire),
+                Err(LoanerRefusal::NotRetirable)
+            );
+        }
     }
 
     #[test]

@@ -310,6 +310,8 @@ mod tests {
             AppError::Conflict("loaner_not_available"),
             AppError::Conflict("loaner_not_on_loan"),
             AppError::Conflict("request_not_open"),
+            AppError::Conflict("loaner_not_in_repair"),
+            AppError::Conflict("loaner_not_retirable"),
             AppError::FieldConflict(FieldErrors::new()),
             AppError::Incomplete("record_incomplete", FieldErrors::new()),
         ];

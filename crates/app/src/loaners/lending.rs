@@ -452,7 +452,11 @@ impl crate::App {
     }
 
     /// The loaner's status after `action`, or the domain's refusal as a 409.
-    fn loaner_step(&self, l: &LoanerRow, action: LoanerAction) -> Result<LoanerStatus, AppError> {
+    pub(crate) fn loaner_step(
+        &self,
+        l: &LoanerRow,
+        action: LoanerAction,
+    ) -> Result<LoanerStatus, AppError> {
         let status =
             crate::service::requests::stored("loaners.status", &l.status, LoanerStatus::parse)?;
         status
@@ -460,7 +464,7 @@ impl crate::App {
             .map_err(|refusal| AppError::Conflict(refusal.code()))
     }
 
-    async fn save_loaner_step(
+    pub(crate) async fn save_loaner_step(
         &self,
         tx: &mut Tx,
         l: &LoanerRow,
@@ -504,7 +508,11 @@ impl crate::App {
     }
 
     /// The loaner as it stands inside the transaction (what the caller is answered).
-    async fn loaner_detail_in(&self, tx: &mut Tx, id: &str) -> Result<LoanerDetail, AppError> {
+    pub(crate) async fn loaner_detail_in(
+        &self,
+        tx: &mut Tx,
+        id: &str,
+    ) -> Result<LoanerDetail, AppError> {
         let l = self
             .loaner_in_scope(tx.conn(), &LoanerScope::All, id)
             .await?;

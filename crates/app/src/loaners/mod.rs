@@ -10,9 +10,11 @@
 
 mod lending;
 mod overdue;
+mod upkeep;
 
 pub use lending::{IssueLoaner, NewLoaner, ReturnLoaner};
 pub use overdue::LOANER_OVERDUE;
+pub use upkeep::LoanerStatusChange;
 
 use crate::service::requests::{stored, stored_id};
 use crate::{AppError, Ctx, Page, Principal, cursor};

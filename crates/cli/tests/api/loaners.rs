@@ -281,15 +281,107 @@ async fn a_loaner_lent_against_a_request_meets_its_loaner_milestone_and_comes_ba
         .cloned()
         .expect("returned");
     assert_eq!(returned["data"]["condition"], "damaged", "{returned}");
+    // Repaired: back in the pool and lent again; retired by hand it stays out.
+    let (s, b) =
+        e.t.send(
+            "POST",
+            &format!("/api/v1/loaners/{id}/status"),
+            &warehouse,
+            Some(json!({"to": "retired"})),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(b["status"], "retired");
+    for (to, code) in [
+        ("available", "loaner_not_in_repair"),
+        ("retired", "loaner_not_retirable"),
+    ] {
+        let (s, b) =
+            e.t.send(
+                "POST",
+                &format!("/api/v1/loaners/{id}/status"),
+                &warehouse,
+                Some(json!({"to": to})),
+            )
+            .await;
+        assert_eq!((s, b["code"].as_str()), (409, Some(code)), "{to}: {b}");
+    }
+    let (s, b) =
+        e.t.send(
+            "POST",
+            &format!("/api/v1/loaners/{id}/status"),
+            &warehouse,
+            Some(json!({"to": "on_loan"})),
+        )
+        .await;
+    assert_eq!(s, 422, "{b}");
+    assert_eq!(b["errors"][0]["field"], "to", "{b}");
+    let fixed = e.register(&warehouse, "LN2026002").await;
+    let fid = fixed["id"].as_str().expect("id");
+    let (s, b) = e.issue(&warehouse, &fixed, &number, "2026-03-09").await;
+    assert_eq!(s, 200, "{b}");
+    let (s, b) =
+        e.t.send(
+            "POST",
+            &format!("/api/v1/loaners/{fid}/status"),
+            &warehouse,
+            Some(json!({"to": "retired"})),
+        )
+        .await;
+    assert_eq!(
+        (s, b["code"].as_str()),
+        (409, Some("loaner_not_retirable")),
+        "{b}"
+    );
+    let (s, b) =
+        e.t.send(
+            "POST",
+            &format!("/api/v1/loaners/{fid}/return"),
+            &warehouse,
+            Some(json!({"condition": "damaged", "accessories_complete": true})),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    let (s, b) =
+        e.t.send(
+            "POST",
+            &format!("/api/v1/loaners/{fid}/status"),
+            &warehouse,
+            Some(json!({"to": "available", "note": "更换外壳"})),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(b["status"], "available");
+    let kinds_of = |d: &Value| -> Vec<String> {
+        d["history"]
+            .as_array()
+            .expect("history")
+            .iter()
+            .map(|h| h["kind"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        kinds_of(&b),
+        ["registered", "issued", "returned", "repaired"]
+    );
+    let (s, b) = e.issue(&warehouse, &fixed, &number, "2026-03-09").await;
+    assert_eq!(s, 200, "{b}");
     // The list filters by status.
-    let (_, list) =
-        e.t.get("/api/v1/loaners?status=in_repair", &warehouse)
-            .await;
-    assert_eq!(list["items"].as_array().map(Vec::len), Some(1), "{list}");
-    let (_, list) =
-        e.t.get("/api/v1/loaners?status=available", &warehouse)
-            .await;
-    assert_eq!(list["items"].as_array().map(Vec::len), Some(0), "{list}");
+    for (status, n) in [
+        ("retired", 1),
+        ("on_loan", 1),
+        ("available", 0),
+        ("in_repair", 0),
+    ] {
+        let (_, list) =
+            e.t.get(&format!("/api/v1/loaners?status={status}"), &warehouse)
+                .await;
+        assert_eq!(
+            list["items"].as_array().map(Vec::len),
+            Some(n),
+            "{status}: {list}"
+        );
+    }
 }
 
 async fn only_the_keepers_of_the_pool_lend_and_each_sees_their_own_units_loaners(e: Env) {

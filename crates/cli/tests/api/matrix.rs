@@ -740,6 +740,11 @@ const CASES: &[Case] = &[
         template: "/api/v1/loaners/{id}/return",
         allowed: LOANERS_MANAGE,
     },
+    Case {
+        method: "POST",
+        template: "/api/v1/loaners/{id}/status",
+        allowed: LOANERS_MANAGE,
+    },
 ];
 
 /// Public operations, reachable without a token.
@@ -876,6 +881,7 @@ fn body_for(c: &Case) -> Option<Value> {
         ("POST", "/api/v1/loaners/{id}/return") => {
             Some(json!({"condition": "x", "accessories_complete": true}))
         }
+        ("POST", "/api/v1/loaners/{id}/status") => Some(json!({"to": "on_loan"})),
         _ => None,
     }
 }

@@ -60,7 +60,8 @@ CREATE TABLE loaner_events (
     at          TEXT NOT NULL,
     actor_id    TEXT,
     actor_name  TEXT NOT NULL,
-    kind        TEXT NOT NULL CHECK (kind IN ('registered', 'issued', 'returned', 'overdue_alerted')),
+    kind        TEXT NOT NULL CHECK (kind IN ('registered', 'issued', 'returned', 'overdue_alerted', 'repaired',
+        'retired')),
     data        TEXT
 );
 CREATE INDEX loaner_events_loaner ON loaner_events(loaner_id, at, id);

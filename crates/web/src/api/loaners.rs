@@ -1,12 +1,14 @@
 //! Loaner units (docs/loaners.md): the pool, one loaner with its loans and history,
-//! lending one against a service request and taking it back with an inspection.
+//! lending one against a service request, taking it back with an inspection, back to the
+//! pool after a repair or retired.
 
 use crate::AppState;
 use crate::extract::Path;
 use crate::extract::{ApiCtx, AppJson, AppQuery, IdempotentJson};
 use crate::problem::ApiError;
 use aftersales_app::{
-    IssueLoaner, LoanerDetail, LoanerQuery, LoanerView, NewLoaner, Page, ReturnLoaner,
+    IssueLoaner, LoanerDetail, LoanerQuery, LoanerStatusChange, LoanerView, NewLoaner, Page,
+    ReturnLoaner,
 };
 use axum::Json;
 use axum::extract::State;
@@ -93,4 +95,24 @@ pub async fn take_back(
     body: AppJson<ReturnLoaner>,
 ) -> Result<Json<LoanerDetail>, ApiError> {
     Ok(Json(s.app.return_loaner(&c.ctx, &id, &body.value).await?))
+}
+
+/// Move a loaner that is not on loan: `available` once a loaner in repair is fixed (else 409
+/// `loaner_not_in_repair`), `retired` to take one out of the pool for good (409
+/// `loaner_not_retirable` while it is on loan or retired already).
+#[utoipa::path(post, path = "/api/v1/loaners/{id}/status", tag = "loaners", request_body = LoanerStatusChange,
+    params(("id" = String, Path, description = "Loaner id")),
+    responses(
+        (status = 200, description = "The loaner, moved.", body = LoanerDetail),
+        (status = 409, description = "The loaner's status does not allow it.", body = crate::problem::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn set_status(
+    State(s): State<AppState>,
+    c: ApiCtx,
+    Path(id): Path<String>,
+    body: AppJson<LoanerStatusChange>,
+) -> Result<Json<LoanerDetail>, ApiError> {
+    Ok(Json(
+        s.app.set_loaner_status(&c.ctx, &id, &body.value).await?,
+    ))
 }

@@ -157,6 +157,7 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(loaners::get))
         .routes(routes!(loaners::issue))
         .routes(routes!(loaners::take_back))
+        .routes(routes!(loaners::set_status))
         .split_for_parts();
     crate::openapi::finish(&mut doc);
     (router, doc)

@@ -7,8 +7,8 @@ use crate::extract::{Form, Path, Query};
 use crate::pages::network::org::{all_units, unit_choices};
 use crate::shell::{Banner, Choice, FormErrors, PageError, Pick, Shell, WebUser};
 use aftersales_app::{
-    AppError, IssueLoaner, LoanView, LoanerDetail, LoanerEventView, LoanerQuery, LoanerView,
-    NewLoaner, ReturnLoaner,
+    AppError, IssueLoaner, LoanView, LoanerDetail, LoanerEventView, LoanerQuery,
+    LoanerStatusChange, LoanerView, NewLoaner, ReturnLoaner,
 };
 use aftersales_domain::Permission;
 use aftersales_domain::loaners::{LoanerEventKind, LoanerStatus, ReturnCondition};
@@ -187,6 +187,10 @@ pub struct LoanerPage {
     pub d: LoanerDetail,
     pub can_issue: bool,
     pub can_return: bool,
+    /// A loaner in repair may go back to the pool.
+    pub can_repair: bool,
+    /// One available or in repair may be retired.
+    pub can_retire: bool,
     pub conditions: Vec<Pick>,
     pub issue: IssueForm,
     pub back: ReturnForm,
@@ -233,7 +237,9 @@ impl LoanerPage {
         };
         let key = format!("loaners.event.{}", e.kind.as_str());
         match e.kind {
-            LoanerEventKind::Registered => tr.t_dyn(&key),
+            LoanerEventKind::Registered | LoanerEventKind::Repaired | LoanerEventKind::Retired => {
+                tr.t_dyn(&key)
+            }
             LoanerEventKind::Issued => tr.f(
                 &key,
                 &[
@@ -346,6 +352,8 @@ async fn loaner_page(
     let view = LoanerPage {
         can_issue: manage && d.loaner.status.may_issue(),
         can_return: manage && d.loaner.status.may_return(),
+        can_repair: manage && d.loaner.status.may_repair(),
+        can_retire: manage && d.loaner.status.may_retire(),
         conditions: Pick::all(tr, &names, "loaners.condition", Some(current)),
         d,
         issue,
@@ -365,7 +373,9 @@ pub async fn loaner(
     Query(q): Query<DoneQuery>,
 ) -> Result<Response, PageError> {
     let banner = match q.done.as_str() {
-        "issue" | "return" => Banner::Notice(u.tr().t_dyn(&format!("loaners.done.{}", q.done))),
+        "issue" | "return" | "status" => {
+            Banner::Notice(u.tr().t_dyn(&format!("loaners.done.{}", q.done)))
+        }
         _ => Banner::None,
     };
     let issue = IssueForm {
@@ -461,6 +471,49 @@ pub async fn take_back(
         &id,
         IssueForm::default(),
         f,
+        errors,
+        banner,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await
+}
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+pub struct StatusForm {
+    pub to: String,
+    pub note: String,
+}
+
+/// Back to the pool after a repair, or retired.
+pub async fn set_status(
+    State(s): State<AppState>,
+    u: WebUser,
+    Path(id): Path<String>,
+    Form(f): Form<StatusForm>,
+) -> Result<Response, PageError> {
+    let input = LoanerStatusChange {
+        to: f.to.clone(),
+        note: Some(f.note.clone()),
+    };
+    let (errors, banner) = match s.app.set_loaner_status(&u.ctx, &id, &input).await {
+        Ok(_) => {
+            return Ok(
+                crate::shell::redirect(&format!("/loaners/{id}?done=status")).into_response(),
+            );
+        }
+        Err(AppError::Validation(errs) | AppError::FieldConflict(errs)) => {
+            (FormErrors::from_fields(&errs, u.tr()), Banner::None)
+        }
+        Err(AppError::Conflict(code)) => (FormErrors::default(), conflict_banner(&u, code)),
+        Err(e) => return Err(e.into()),
+    };
+    loaner_page(
+        &s,
+        u,
+        &id,
+        IssueForm::default(),
+        ReturnForm::default(),
         errors,
         banner,
         StatusCode::UNPROCESSABLE_ENTITY,

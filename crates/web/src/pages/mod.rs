@@ -165,6 +165,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/loaners/{id}", get(loaners::loaner))
         .route("/loaners/{id}/issue", post(loaners::issue))
         .route("/loaners/{id}/return", post(loaners::take_back))
+        .route("/loaners/{id}/status", post(loaners::set_status))
         .route("/m", get(mobile::home))
         .route("/m/orders/{id}", get(mobile::order))
         .route("/m/orders/{id}/accept", post(mobile::accept))
