@@ -12,6 +12,7 @@ mod error;
 mod idempotency;
 mod installed_base;
 mod kpis;
+mod loaners;
 mod network;
 mod notifications;
 mod parts;
@@ -57,6 +58,10 @@ pub use installed_base::units::{
     UnitView, WarrantyQuery, WarrantyView,
 };
 pub use kpis::{BacklogBand, HomeFigures};
+pub use loaners::{
+    IssueLoaner, LOANER_OVERDUE, LoanView, LoanerDetail, LoanerEventView, LoanerQuery,
+    LoanerStatusChange, LoanerView, NewLoaner, ReturnLoaner,
+};
 pub use network::certifications::{
     CertHolderView, CertificationPatch, CertificationQuery, CertificationView, NewCertification,
 };

@@ -577,3 +577,47 @@ pub enum MoveKindName {
     TransitLoss,
     TransitGain,
 }
+/// Where a loaner stands (the domain's `LoanerStatus`).
+pub struct LoanerStatusName;
+
+impl utoipa::PartialSchema for LoanerStatusName {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use aftersales_domain::loaners::LoanerStatus;
+        text_enum(
+            "available, on loan, in repair (came back damaged) or retired.",
+            LoanerStatus::ALL.iter().map(|k| k.as_str()),
+        )
+    }
+}
+
+impl ToSchema for LoanerStatusName {}
+
+/// The state a loaner came back in (the domain's `ReturnCondition`).
+pub struct ReturnConditionName;
+
+impl utoipa::PartialSchema for ReturnConditionName {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use aftersales_domain::loaners::ReturnCondition;
+        text_enum(
+            "What the inspection at the return found.",
+            ReturnCondition::ALL.iter().map(|k| k.as_str()),
+        )
+    }
+}
+
+impl ToSchema for ReturnConditionName {}
+
+/// The kinds of entries of a loaner's history (the domain's `LoanerEventKind`).
+pub struct LoanerEventKindName;
+
+impl utoipa::PartialSchema for LoanerEventKindName {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use aftersales_domain::loaners::LoanerEventKind;
+        text_enum(
+            "What happened to the loaner.",
+            LoanerEventKind::ALL.iter().map(|k| k.as_str()),
+        )
+    }
+}
+
+impl ToSchema for LoanerEventKindName {}

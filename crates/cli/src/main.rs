@@ -177,7 +177,7 @@ async fn run(cmd: Command, cfg: Config) -> anyhow::Result<()> {
             let app = open_app(&cfg).await?;
             let s = app.load_demo().await?;
             println!(
-                "demo data: {} org units ({} with coverage regions), {} users, {} certifications, {} warranty policies, {} products, {} customers, {} units, {} contracts, {} service requests and {} symptom/cause codes created{}",
+                "demo data: {} org units ({} with coverage regions), {} users, {} certifications, {} warranty policies, {} products, {} customers, {} units, {} contracts, {} service requests, {} symptom/cause codes and {} loaners created{}",
                 s.org_units_created,
                 s.units_with_regions,
                 s.users_created,
@@ -189,6 +189,7 @@ async fn run(cmd: Command, cfg: Config) -> anyhow::Result<()> {
                 s.contracts_created,
                 s.requests_created,
                 s.catalog_codes_created,
+                s.loaners_created,
                 if s.portal_account_linked {
                     "; the `customer` account now acts for its customer record"
                 } else {
@@ -234,7 +235,7 @@ async fn serve(cfg: Config, demo: bool) -> anyhow::Result<()> {
         let s = server.app().load_demo().await?;
         println!("!!! DEMO DATA — not for production use !!!");
         println!(
-            "    demo data created now: {} org units ({} with coverage regions), {} warranty policies, {} products, {} customers, {} units, {} contracts, {} certifications, {} service requests, {} symptom/cause codes",
+            "    demo data created now: {} org units ({} with coverage regions), {} warranty policies, {} products, {} customers, {} units, {} contracts, {} certifications, {} service requests, {} symptom/cause codes, {} loaners",
             s.org_units_created,
             s.units_with_regions,
             s.policies_created,
@@ -244,7 +245,8 @@ async fn serve(cfg: Config, demo: bool) -> anyhow::Result<()> {
             s.contracts_created,
             s.certifications_created,
             s.requests_created,
-            s.catalog_codes_created
+            s.catalog_codes_created,
+            s.loaners_created
         );
         println!(
             "    demo users (password '{}'):",

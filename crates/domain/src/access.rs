@@ -176,6 +176,18 @@ impl Role {
             // A count difference is approved by a manager (or an admin), never by the clerk
             // who counted.
             StockApprove => matches!(self, Role::Admin | Role::Manager),
+            // Loaner units (R-PRT-6, docs/loaners.md): the front office reads the pool to
+            // promise one on the phone; the warehouse, dispatchers and managers keep it
+            // (register, issue against a request, take back), each within their scope
+            // (warehouse keepers and managers their unit's subtree).
+            LoanersRead => matches!(
+                self,
+                Role::Admin | Role::Agent | Role::Dispatcher | Role::Warehouse | Role::Manager
+            ),
+            LoanersManage => matches!(
+                self,
+                Role::Admin | Role::Dispatcher | Role::Warehouse | Role::Manager
+            ),
         }
     }
 }
@@ -224,10 +236,12 @@ pub enum Permission {
     StockRead,
     StockMove,
     StockApprove,
+    LoanersRead,
+    LoanersManage,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 36] = [
+    pub const ALL: [Permission; 38] = [
         Permission::OwnProfile,
         Permission::OwnTokens,
         Permission::OrgRead,
@@ -264,6 +278,8 @@ impl Permission {
         Permission::StockRead,
         Permission::StockMove,
         Permission::StockApprove,
+        Permission::LoanersRead,
+        Permission::LoanersManage,
     ];
 }
 
@@ -437,6 +453,25 @@ mod tests {
             ),
             (StockMove, &[Role::Admin, Role::Warehouse]),
             (StockApprove, &[Role::Admin, Role::Manager]),
+            (
+                LoanersRead,
+                &[
+                    Role::Admin,
+                    Role::Agent,
+                    Role::Dispatcher,
+                    Role::Warehouse,
+                    Role::Manager,
+                ],
+            ),
+            (
+                LoanersManage,
+                &[
+                    Role::Admin,
+                    Role::Dispatcher,
+                    Role::Warehouse,
+                    Role::Manager,
+                ],
+            ),
         ];
         assert_eq!(expected.len(), Permission::ALL.len());
         for (p, holders) in expected {

@@ -41,6 +41,7 @@ crate::service::named_enum!(
         StockMove => "stock_move",
         /// A part's reorder point at a location (`location id:part id`).
         ReorderPoint => "reorder_point",
+        /// A loaner unit of the pool (docs/loaners.md).
         Loaner => "loaner",
         /// A request for parts from a store, a partner or an engineer.
         Requisition => "requisition",
@@ -81,7 +82,9 @@ crate::service::named_enum!(
         Escalate => "escalate",
         /// A stock move written to the ledger.
         Post => "post",
+        /// A part or a loaner given out (a loaner lent against a request).
         Issue => "issue",
+        /// Taken back (a loaner, with its inspection).
         Return => "return",
         Inspect => "inspect",
         Approve => "approve",

@@ -85,3 +85,11 @@ id_type!(
     /// A background job.
     JobId
 );
+id_type!(
+    /// A loaner unit of the pool (备用机).
+    LoanerId
+);
+id_type!(
+    /// One lending of a loaner to a customer.
+    LoanId
+);

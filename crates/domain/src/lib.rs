@@ -16,6 +16,7 @@ pub mod ids;
 pub mod import;
 pub mod installed_base;
 pub mod jobs;
+pub mod loaners;
 pub mod locale;
 pub mod notifications;
 pub mod org;
@@ -30,8 +31,8 @@ pub mod warranty;
 
 pub use access::{Permission, Role};
 pub use ids::{
-    CertificationId, CustomerId, EventId, JobId, OrgUnitId, ProductId, RequestId, TokenId, UnitId,
-    UserId, WorkOrderId,
+    CertificationId, CustomerId, EventId, JobId, LoanId, LoanerId, OrgUnitId, ProductId, RequestId,
+    TokenId, UnitId, UserId, WorkOrderId,
 };
 pub use locale::Locale;
 pub use org::{OrgCode, OrgUnitKind, OrgUnitName};

@@ -47,8 +47,9 @@ pub mod record;
 
 pub use events::{
     AlarmFacts, Appointment, Assignment, CallbackOutcome, Creation, CustomerNotice,
-    EventDecodeError, EventKind, FieldStep, FollowUpReason, LadderMark, LadderStep, LoggedEvent,
-    MilestoneDue, RequestEvent, Resolution, Signing, StaffNotice, StatusChange, StoredEvent,
+    EventDecodeError, EventKind, FieldStep, FollowUpReason, LadderMark, LadderStep, LoanerBack,
+    LoanerLent, LoggedEvent, MilestoneDue, RequestEvent, Resolution, Signing, StaffNotice,
+    StatusChange, StoredEvent,
 };
 
 named_enum!(

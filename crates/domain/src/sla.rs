@@ -448,7 +448,12 @@ impl SlaState {
         if self.arrived.is_some() && is_diagnosis(k) {
             first(&mut self.diagnosed);
         }
-        if matches!(e.event, RequestEvent::TakenToDepot { loaner_left: true }) {
+        // A loaner left by the engineer at the depot decision, or issued from the pool
+        // against the request (docs/loaners.md): whichever comes first.
+        if matches!(
+            e.event,
+            RequestEvent::TakenToDepot { loaner_left: true } | RequestEvent::LoanerIssued(_)
+        ) {
             first(&mut self.loaner);
         }
         // Solved on the phone is a resolution too (that path writes `remote_solved`).

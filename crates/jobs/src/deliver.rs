@@ -3,7 +3,7 @@
 //! WeChat through an HTTP webhook (docs/sla.md, "Notifications").
 
 use crate::{Handlers, JobError};
-use aftersales_app::{App, Job, NOTIFY_DELIVER, Outgoing, SLA_CHECK, SLA_RECALC};
+use aftersales_app::{App, Job, LOANER_OVERDUE, NOTIFY_DELIVER, Outgoing, SLA_CHECK, SLA_RECALC};
 use aftersales_domain::notifications::NotificationChannel;
 use lettre::message::{Mailbox, header::ContentType};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -139,7 +139,7 @@ impl MessageWebhook {
     }
 }
 
-/// Registers `sla.check`, `sla.recalc` and `notify.deliver`.
+/// Registers `sla.check`, `sla.recalc`, `loaner.overdue` and `notify.deliver`.
 pub fn register(h: &mut Handlers, mailer: Option<Mailer>, webhook: Option<MessageWebhook>) {
     h.register(SLA_RECALC, |app: App, job: Job| async move {
         let marker = job
@@ -158,6 +158,15 @@ pub fn register(h: &mut Handlers, mailer: Option<Mailer>, webhook: Option<Messag
             .ok_or_else(|| JobError::permanent("sla.check without request_id"))?
             .to_owned();
         app.run_sla_check(&id).await.map_err(JobError::from)
+    });
+    h.register(LOANER_OVERDUE, |app: App, job: Job| async move {
+        let id = job
+            .payload
+            .get("loan_id")
+            .and_then(|v| v.as_str())
+            .ok_or_else(|| JobError::permanent("loaner.overdue without loan_id"))?
+            .to_owned();
+        app.run_loaner_overdue(&id).await.map_err(JobError::from)
     });
     h.register(NOTIFY_DELIVER, move |app: App, job: Job| {
         let mailer = mailer.clone();

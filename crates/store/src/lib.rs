@@ -17,6 +17,7 @@ mod error;
 pub mod idempotency;
 pub mod installed_base;
 pub mod kpis;
+pub mod loaners;
 pub mod network;
 pub mod parts;
 pub mod service;

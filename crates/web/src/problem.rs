@@ -316,6 +316,11 @@ mod tests {
             AppError::Conflict("job_not_parked"),
             AppError::Conflict("not_breached"),
             AppError::Conflict("already_acknowledged"),
+            AppError::Conflict("loaner_not_available"),
+            AppError::Conflict("loaner_not_on_loan"),
+            AppError::Conflict("request_not_open"),
+            AppError::Conflict("loaner_not_in_repair"),
+            AppError::Conflict("loaner_not_retirable"),
             AppError::FieldConflict(FieldErrors::new()),
             AppError::Incomplete("record_incomplete", FieldErrors::new()),
         ];

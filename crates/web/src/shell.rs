@@ -157,6 +157,7 @@ pub fn nav_for(role: Role) -> Vec<NavArea> {
         &[
             (can(Permission::StockRead), "/stock", "stock.nav"),
             (can(Permission::PartsRead), "/parts", "parts.nav"),
+            (can(Permission::LoanersManage), "/loaners", "loaners.nav"),
         ],
     );
     group(

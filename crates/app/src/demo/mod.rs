@@ -5,6 +5,7 @@
 mod catalog;
 mod contracts;
 mod installed_base;
+mod loaners;
 mod network;
 mod parts;
 mod service;
@@ -39,6 +40,8 @@ pub struct DemoSummary {
     pub catalog_codes_created: usize,
     /// Spare parts of the demo catalog (with their stock).
     pub parts_created: usize,
+    /// Loaner units of the pool (some lent against open requests).
+    pub loaners_created: usize,
     /// Whether the demo `customer` account was linked to its customer record now.
     pub portal_account_linked: bool,
     /// (user name, role) of every demo account.
@@ -94,6 +97,8 @@ impl crate::App {
         s.portal_account_linked = self.link_demo_portal_account().await?;
         // Last: it dispatches to the demo engineer, certified just above.
         s.requests_created = self.load_demo_service().await?;
+        // After the requests: some loaners are lent against them.
+        s.loaners_created = self.load_demo_loaners().await?;
         Ok(s)
     }
 

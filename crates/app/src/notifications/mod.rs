@@ -144,6 +144,13 @@ const TEMPLATES: &[(&str, &str, &str, &str, &str)] = &[
         "[Emergency plan] {number} not resolved in time",
         "Service request {number} ({customer}) was not resolved by {due}: the emergency plan is open and a loaner is proposed.\n{link}",
     ),
+    (
+        "loaner_overdue",
+        "【备用机逾期】{serial} 应于 {due} 归还",
+        "备用机 {serial}（{model}）借给 {customer}（服务单 {number}），应于 {due} 归还，至今未还。请联系客户取回。\n{link}",
+        "[Loaner overdue] {serial} was due back {due}",
+        "Loaner {serial} ({model}), lent to {customer} (service request {number}), was due back {due} and has not come back. Please contact the customer.\n{link}",
+    ),
 ];
 
 /// Subject and body of an event's message in a language.

@@ -12,6 +12,7 @@ mod hostile_auth;
 mod hostile_http;
 mod hostile_values;
 mod installed_base;
+mod loaners;
 mod parts;
 mod records;
 mod service_flow;

@@ -80,6 +80,9 @@ const WO_LIST: &[&str] = &[
     "manager",
     "partner",
 ];
+/// Who reads the loaner pool, and who keeps it (docs/loaners.md).
+const LOANERS_READ: &[&str] = &["admin", "agent", "dispatcher", "warehouse", "manager"];
+const LOANERS_MANAGE: &[&str] = &["admin", "dispatcher", "warehouse", "manager"];
 /// Who reads engineers' certifications (each within their scope).
 const CERT_READERS: &[&str] = &["admin", "dispatcher", "engineer", "manager", "partner"];
 
@@ -787,6 +790,37 @@ const CASES: &[Case] = &[
         template: "/api/v1/stock/valuation",
         allowed: STOCK_READ,
     },
+    // Loaners (docs/loaners.md): warehouse keepers and managers within their subtree.
+    Case {
+        method: "GET",
+        template: "/api/v1/loaners",
+        allowed: LOANERS_READ,
+    },
+    Case {
+        method: "POST",
+        template: "/api/v1/loaners",
+        allowed: LOANERS_MANAGE,
+    },
+    Case {
+        method: "GET",
+        template: "/api/v1/loaners/{id}",
+        allowed: LOANERS_READ,
+    },
+    Case {
+        method: "POST",
+        template: "/api/v1/loaners/{id}/issue",
+        allowed: LOANERS_MANAGE,
+    },
+    Case {
+        method: "POST",
+        template: "/api/v1/loaners/{id}/return",
+        allowed: LOANERS_MANAGE,
+    },
+    Case {
+        method: "POST",
+        template: "/api/v1/loaners/{id}/status",
+        allowed: LOANERS_MANAGE,
+    },
 ];
 
 /// Public operations, reachable without a token.
@@ -926,6 +960,14 @@ fn body_for(c: &Case) -> Option<Value> {
         ("PUT", "/api/v1/suppliers/{code}") => Some(json!({"version": 1, "name": ""})),
         ("POST", "/api/v1/stock/locations") => Some(json!({"code": "", "name": "", "kind": "x"})),
         ("POST", "/api/v1/stock/moves") => Some(json!({"kind": "x", "part": "", "qty": 0})),
+        ("POST", "/api/v1/loaners") => Some(json!({"serial": "", "model": ""})),
+        ("POST", "/api/v1/loaners/{id}/issue") => {
+            Some(json!({"request": "", "expected_return": "x"}))
+        }
+        ("POST", "/api/v1/loaners/{id}/return") => {
+            Some(json!({"condition": "x", "accessories_complete": true}))
+        }
+        ("POST", "/api/v1/loaners/{id}/status") => Some(json!({"to": "on_loan"})),
         _ => None,
     }
 }
@@ -982,6 +1024,10 @@ async fn every_role_gets_exactly_the_api_operations_of_the_matrix(app: TestApp) 
                 )
                 .replace("{cert_id}", &uuid::Uuid::now_v7().to_string())
                 .replace("/jobs/{id}", &format!("/jobs/{}", uuid::Uuid::now_v7()))
+                .replace(
+                    "/loaners/{id}",
+                    &format!("/loaners/{}", uuid::Uuid::now_v7()),
+                )
                 .replace("{key}", "workdays")
                 .replace("{org_unit_id}", &unit_id)
                 .replace("{day}", "2026-02-30")

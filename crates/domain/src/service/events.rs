@@ -13,10 +13,12 @@
 use super::{
     Channel, Outcome, Priority, RequestKind, RequestStatus, WaitReason, WoAction, WoStatus,
 };
-use crate::ids::{EventId, OrgUnitId, RequestId, UserId, WorkOrderId};
+use crate::ids::{EventId, LoanId, LoanerId, OrgUnitId, RequestId, UserId, WorkOrderId};
+use crate::loaners::ReturnCondition;
 use crate::sla::Milestone;
 use crate::warranty::WarrantyClass;
 use jiff::Timestamp;
+use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::fmt;
@@ -71,6 +73,11 @@ named_enum!(
         /// A job nobody here may take, handed to another station or a partner covering
         /// the place (issue 13, defect 6).
         Transferred => "transferred",
+        /// A loaner unit lent to the customer against this request (R-DSP-5): meets the
+        /// "loaner by" milestone (docs/loaners.md).
+        LoanerIssued => "loaner_issued",
+        /// The loaner taken back, with its inspection.
+        LoanerReturned => "loaner_returned",
     }
 );
 
@@ -131,6 +138,8 @@ impl EventKind {
             K::Reopened => &["as"],
             K::WorkOrderCreated => &["number"],
             K::AlarmReceived | K::AlarmMerged => &["code", "occurred_at"],
+            K::LoanerIssued => &["serial", "model", "expected_return"],
+            K::LoanerReturned => &["serial"],
             K::TriagedRemote
             | K::TriagedOnsite
             | K::RemoteSolved
@@ -357,6 +366,30 @@ pub enum RequestEvent {
     },
     EmergencyPlanOpened(MilestoneDue),
     LoanerProposed(MilestoneDue),
+    LoanerIssued(LoanerLent),
+    LoanerReturned(LoanerBack),
+}
+
+/// A loaner lent against the request.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LoanerLent {
+    pub loaner_id: LoanerId,
+    pub loan_id: LoanId,
+    pub serial: String,
+    /// The loaner's product model then.
+    pub model: String,
+    /// The day of the site's calendar it is due back.
+    pub expected_return: Date,
+}
+
+/// A loaner taken back, with what its inspection found.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LoanerBack {
+    pub loaner_id: LoanerId,
+    pub loan_id: LoanId,
+    pub serial: String,
+    pub condition: ReturnCondition,
+    pub accessories_complete: bool,
 }
 
 /// A device alarm from the monitoring center, as received.
@@ -652,6 +685,8 @@ impl RequestEvent {
             E::SlaAcknowledged { .. } => K::SlaAcknowledged,
             E::EmergencyPlanOpened(_) => K::EmergencyPlanOpened,
             E::LoanerProposed(_) => K::LoanerProposed,
+            E::LoanerIssued(_) => K::LoanerIssued,
+            E::LoanerReturned(_) => K::LoanerReturned,
         }
     }
 
@@ -720,6 +755,8 @@ impl RequestEvent {
             | E::SlaAcknowledged { .. }
             | E::EmergencyPlanOpened(_)
             | E::LoanerProposed(_)
+            | E::LoanerIssued(_)
+            | E::LoanerReturned(_)
             | E::Transferred { .. } => return None,
         })
     }
@@ -833,6 +870,8 @@ impl RequestEvent {
             | E::Rescheduled(_)
             | E::Completed { .. }
             | E::TakenToDepot { .. }
+            | E::LoanerIssued(_)
+            | E::LoanerReturned(_)
             | E::Cancelled { .. }
             | E::WorkOrderCancelled { .. }) => e,
             // Not shown (`customer_fields` said so above).

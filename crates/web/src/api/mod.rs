@@ -4,6 +4,7 @@
 mod administration;
 mod auth;
 mod installed_base;
+mod loaners;
 mod network;
 mod parts;
 mod service;
@@ -161,6 +162,11 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(sla::customer_tier))
         .routes(routes!(sla::clock))
         .routes(routes!(sla::advance_clock))
+        .routes(routes!(loaners::list, loaners::register))
+        .routes(routes!(loaners::get))
+        .routes(routes!(loaners::issue))
+        .routes(routes!(loaners::take_back))
+        .routes(routes!(loaners::set_status))
         .split_for_parts();
     crate::openapi::finish(&mut doc);
     (router, doc)

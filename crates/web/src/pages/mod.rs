@@ -6,6 +6,7 @@ mod accounts;
 mod administration;
 mod home;
 mod installed_base;
+mod loaners;
 mod network;
 mod parts;
 pub(crate) mod service;
@@ -161,6 +162,11 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/dispatch/assign", post(dispatch::assign))
         .route("/dispatch/escalate", post(dispatch::escalate))
         .route("/dispatch/transfer", post(dispatch::transfer))
+        .route("/loaners", get(loaners::list).post(loaners::register))
+        .route("/loaners/{id}", get(loaners::loaner))
+        .route("/loaners/{id}/issue", post(loaners::issue))
+        .route("/loaners/{id}/return", post(loaners::take_back))
+        .route("/loaners/{id}/status", post(loaners::set_status))
         .route("/m", get(mobile::home))
         .route("/m/orders/{id}", get(mobile::order))
         .route("/m/orders/{id}/accept", post(mobile::accept))

@@ -253,6 +253,20 @@ fn samples() -> Vec<RequestEvent> {
         },
         E::EmergencyPlanOpened(due()),
         E::LoanerProposed(due()),
+        E::LoanerIssued(crate::service::events::LoanerLent {
+            loaner_id: "0190e0a0-0000-7000-8000-000000000001".parse().expect("id"),
+            loan_id: "0190e0a0-0000-7000-8000-000000000002".parse().expect("id"),
+            serial: "LN001".into(),
+            model: "KFR-35GW".into(),
+            expected_return: jiff::civil::date(2026, 3, 9),
+        }),
+        E::LoanerReturned(crate::service::events::LoanerBack {
+            loaner_id: "0190e0a0-0000-7000-8000-000000000001".parse().expect("id"),
+            loan_id: "0190e0a0-0000-7000-8000-000000000002".parse().expect("id"),
+            serial: "LN001".into(),
+            condition: crate::loaners::ReturnCondition::Damaged,
+            accessories_complete: false,
+        }),
     ]
 }
 

@@ -289,7 +289,7 @@ fn href(s: &TrailSubject) -> Option<String> {
         | AuditEntity::DefectReturn
         | AuditEntity::FailureCode
         | AuditEntity::StockCount => "/stock".to_owned(),
-        AuditEntity::Loaner => "/loaners".to_owned(),
+        AuditEntity::Loaner => format!("/loaners/{id}"),
         AuditEntity::ApiToken => return None,
     })
 }
@@ -309,6 +309,8 @@ fn value_words(kind: AuditEntity, field: &str) -> Option<&'static str> {
         (AuditEntity::OrgUnit, "kind") => Some("org_kind"),
         (AuditEntity::Contract, "parts" | "labor" | "travel") => Some("warranty.charge"),
         (_, "locale") => Some("audit.locale"),
+        (AuditEntity::Loaner, "status") => Some("loaners.status"),
+        (AuditEntity::Loaner, "condition") => Some("loaners.condition"),
         _ => None,
     }
 }

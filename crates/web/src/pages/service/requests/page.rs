@@ -38,6 +38,10 @@ pub struct RequestPage {
     pub failed: String,
     /// The clocks of the request's promise (staff only).
     pub sla: Option<aftersales_app::RequestSla>,
+    /// Loaners out now against the request, with their serials (docs/loaners.md).
+    pub loaners: Vec<(aftersales_app::LoanView, String)>,
+    /// Whether the loaners' pages open for the caller.
+    pub can_read_loaners: bool,
 }
 
 impl RequestPage {
@@ -169,7 +173,10 @@ async fn request_page(
         Err(AppError::Forbidden) => None,
         Err(e) => return Err(e.into()),
     };
+    let loaners = s.app.loaners_on_request(&u.ctx, &r.id).await?;
     Ok(RequestPage {
+        loaners,
+        can_read_loaners: u.actor.role.can(Permission::LoanersRead),
         r,
         events,
         reopened_as,

@@ -183,6 +183,32 @@ pub fn event_text(tr: Tr, e: &RequestEventView) -> String {
             note,
         } => with_note(sla(*milestone, *due_at, None, &[]), note.as_deref()),
         E::EmergencyPlanOpened(m) => sla(m.milestone, Some(m.due_at), None, &[]),
+        E::LoanerIssued(l) => tr.f(
+            &key,
+            &[
+                ("serial", &l.serial),
+                ("model", &l.model),
+                ("due", &l.expected_return.to_string()),
+            ],
+        ),
+        E::LoanerReturned(l) => tr.f(
+            &key,
+            &[
+                ("serial", &l.serial),
+                (
+                    "condition",
+                    &tr.t_dyn(&format!("loaners.condition.{}", l.condition.as_str())),
+                ),
+                (
+                    "accessories",
+                    tr.t(if l.accessories_complete {
+                        "loaners.accessories_complete"
+                    } else {
+                        "loaners.accessories_missing"
+                    }),
+                ),
+            ],
+        ),
         E::Resolved { how, .. } => with_note(
             plain(),
             match how {
@@ -271,6 +297,14 @@ pub fn customer_event_text(tr: Tr, e: &RequestEventView) -> String {
         E::AlarmReceived(a) | E::AlarmMerged(a) => {
             tr.f(&key, &[("code", a.code.as_deref().unwrap_or("—"))])
         }
+        E::LoanerIssued(l) => tr.f(
+            &key,
+            &[
+                ("serial", &l.serial),
+                ("due", &l.expected_return.to_string()),
+            ],
+        ),
+        E::LoanerReturned(l) => tr.f(&key, &[("serial", &l.serial)]),
         _ => tr.t_dyn(&key),
     }
 }
