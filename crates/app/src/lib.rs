@@ -73,9 +73,11 @@ pub use network::org::{NewOrgUnit, OrgUnitPatch, OrgUnitView};
 pub use network::users::{NewUser, UserPatch, UserQuery, UserView};
 pub use notifications::{Inbox, NOTIFY_DELIVER, NotificationView, Outgoing, UserContactInput};
 pub use parts::balances::{
-    BalanceQuery, BalanceView, LedgerQuery, LocationValue, NewLocation, Valuation,
+    BalanceQuery, BalanceView, LedgerQuery, LocationValue, NewLocation, ReorderInput, ReorderView,
+    Valuation,
 };
 pub use parts::catalog::{PartInput, PartView, SupplierInput, SupplierView};
+pub use parts::low_stock::STOCK_LOW;
 pub use parts::stock::NewMove;
 pub use parts::{LocationView, MoveView};
 pub use service::alarms::{ALARM_CLOCK_SKEW_SECS, AlarmInput, AlarmResult, alarm_signature};

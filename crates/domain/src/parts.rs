@@ -459,6 +459,12 @@ impl Balance {
     }
 }
 
+/// An outflow that takes a balance from above its reorder point to at or below it: the one
+/// move that raises a low-stock alert (later outflows while it stays low raise none).
+pub fn crosses_reorder_point(before: Qty, after: Qty, point: Qty) -> bool {
+    before > point && after <= point
+}
+
 /// The most a price or cost may be: ten million yuan, in fen.
 pub const MAX_PRICE_FEN: i64 = 1_000_000_000;
 

@@ -3,7 +3,9 @@
 //! WeChat through an HTTP webhook (docs/sla.md, "Notifications").
 
 use crate::{Handlers, JobError};
-use aftersales_app::{App, Job, LOANER_OVERDUE, NOTIFY_DELIVER, Outgoing, SLA_CHECK, SLA_RECALC};
+use aftersales_app::{
+    App, Job, LOANER_OVERDUE, NOTIFY_DELIVER, Outgoing, SLA_CHECK, SLA_RECALC, STOCK_LOW,
+};
 use aftersales_domain::notifications::NotificationChannel;
 use lettre::message::{Mailbox, header::ContentType};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -139,7 +141,7 @@ impl MessageWebhook {
     }
 }
 
-/// Registers `sla.check`, `sla.recalc`, `loaner.overdue` and `notify.deliver`.
+/// Registers `sla.check`, `sla.recalc`, `loaner.overdue`, `stock.low` and `notify.deliver`.
 pub fn register(h: &mut Handlers, mailer: Option<Mailer>, webhook: Option<MessageWebhook>) {
     h.register(SLA_RECALC, |app: App, job: Job| async move {
         let marker = job
@@ -167,6 +169,19 @@ pub fn register(h: &mut Handlers, mailer: Option<Mailer>, webhook: Option<Messag
             .ok_or_else(|| JobError::permanent("loaner.overdue without loan_id"))?
             .to_owned();
         app.run_loaner_overdue(&id).await.map_err(JobError::from)
+    });
+    h.register(STOCK_LOW, |app: App, job: Job| async move {
+        let field = |k: &str| {
+            job.payload
+                .get(k)
+                .and_then(|v| v.as_str())
+                .map(str::to_owned)
+                .ok_or_else(|| JobError::permanent("stock.low without location_id or part_id"))
+        };
+        let (location, part) = (field("location_id")?, field("part_id")?);
+        app.run_stock_low(&location, &part)
+            .await
+            .map_err(JobError::from)
     });
     h.register(NOTIFY_DELIVER, move |app: App, job: Job| {
         let mailer = mailer.clone();

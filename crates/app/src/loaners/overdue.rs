@@ -5,15 +5,13 @@
 //! set in the same transaction as the messages, only where it is still empty, so a job run
 //! twice tells nobody twice. A loan returned before the day has its job cancelled.
 
-use crate::notifications::{same, users_as_recipients};
+use crate::notifications::{keepers_of, same};
 use crate::{AppError, Ctx};
-use aftersales_domain::Role;
 use aftersales_domain::audit::{AuditAction, AuditEntity};
 use aftersales_domain::loaners::{self as rules, LoanerEventKind};
 use aftersales_store::administration::jobs::{self as job_store, NewJob};
 use aftersales_store::loaners as store;
-use aftersales_store::sla as sla_store;
-use aftersales_store::{Conn, StoreError, time};
+use aftersales_store::{StoreError, time};
 use jiff::civil::Date;
 use serde_json::json;
 
@@ -108,28 +106,4 @@ impl crate::App {
         tx.commit().await?;
         Ok(())
     }
-}
-
-/// Who keeps a unit's loaners: its warehouse keepers and managers, else those of the nearest
-/// unit above it that has any.
-async fn keepers_of(
-    conn: &mut Conn,
-    unit: &str,
-) -> Result<Vec<crate::notifications::Recipient>, AppError> {
-    let chain = crate::network::unit_chain(conn, Some(unit)).await?;
-    for u in chain.iter().rev() {
-        let mut ids = vec![];
-        for role in [Role::Warehouse, Role::Manager] {
-            ids.extend(
-                sla_store::users_with_role_in_unit(&mut *conn, role.as_str(), u)
-                    .await?
-                    .into_iter()
-                    .map(|u| u.id),
-            );
-        }
-        if !ids.is_empty() {
-            return users_as_recipients(conn, &ids).await;
-        }
-    }
-    Ok(vec![])
 }

@@ -138,6 +138,13 @@ const TEMPLATES: &[(&str, &str, &str, &str, &str)] = &[
         "{by} ({from}) handed work order {number} ({customer}, {address}) to {to}: {reason}\nPlease dispatch it from the board.\n{link}",
     ),
     (
+        "stock_low",
+        "【低库存】{part} 在 {location} 仅剩 {on_hand}",
+        "备件 {part}（{name_zh}）在 {location} 的库存为 {on_hand}，已不高于补货点 {point}，建议补货 {qty}。\n{link}",
+        "[Low stock] {part} at {location}: {on_hand} left",
+        "Part {part} ({name_en}) at {location} is down to {on_hand}, at or below its reorder point of {point}; reorder {qty}.\n{link}",
+    ),
+    (
         "emergency_plan",
         "【应急方案】{number} 未在时限内修复",
         "服务单 {number}（{customer}）未在 {due} 前修复，已启动应急方案，并建议为客户提供备用机。\n{link}",
@@ -456,6 +463,30 @@ pub(crate) async fn users_as_recipients(
             texts: false,
         })
         .collect())
+}
+
+/// Who keeps a unit's stock and loaners: its warehouse keepers and managers, else those of
+/// the nearest unit above it that has any (loaners overdue, stock below its reorder point).
+pub(crate) async fn keepers_of(conn: &mut Conn, unit: &str) -> Result<Vec<Recipient>, AppError> {
+    let chain = crate::network::unit_chain(conn, Some(unit)).await?;
+    for u in chain.iter().rev() {
+        let mut ids = vec![];
+        for role in [
+            aftersales_domain::Role::Warehouse,
+            aftersales_domain::Role::Manager,
+        ] {
+            ids.extend(
+                store::users_with_role_in_unit(&mut *conn, role.as_str(), u)
+                    .await?
+                    .into_iter()
+                    .map(|u| u.id),
+            );
+        }
+        if !ids.is_empty() {
+            return users_as_recipients(conn, &ids).await;
+        }
+    }
+    Ok(vec![])
 }
 
 /// A user's addresses for notifications.

@@ -5,7 +5,7 @@ use super::{LocationView, MoveView, StockScope, kind_of, location_view, qty_f64,
 use crate::{AppError, Ctx};
 use aftersales_domain::audit::{AuditAction, AuditEntity};
 use aftersales_domain::installed_base::parse_text;
-use aftersales_domain::parts::{Condition, LocationKind, MoveKind, Uom};
+use aftersales_domain::parts::{Condition, LocationKind, MoveKind, Qty, Uom};
 use aftersales_domain::{FieldError, FieldErrors, OrgCode, Permission};
 use aftersales_store::parts::catalog::find_part;
 use aftersales_store::parts::stock::{self as store, LocationRow};
@@ -80,6 +80,25 @@ pub struct BalanceQuery {
     /// Only balances at or below their reorder point.
     #[serde(default)]
     pub low: bool,
+}
+
+/// A part's reorder point and quantity at a location, in its unit of measure.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct ReorderInput {
+    /// At or below this, new stock is low: the keepers are told once.
+    #[schema(value_type = f64, minimum = 0, maximum = 1000000)]
+    pub reorder_point: serde_json::Value,
+    /// What to order when low.
+    #[schema(value_type = f64, minimum = 0.001, maximum = 1000000)]
+    pub reorder_qty: serde_json::Value,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ReorderView {
+    pub location: String,
+    pub part: String,
+    pub reorder_point: f64,
+    pub reorder_qty: f64,
 }
 
 /// Filters of `GET /api/v1/stock/moves`.
@@ -394,5 +413,59 @@ impl crate::App {
             locations,
             total_fen,
         })
+    }
+
+    /// Sets a part's reorder point and quantity at a location (the warehouse's).
+    #[tracing::instrument(skip_all)]
+    pub async fn set_reorder_point(
+        &self,
+        ctx: &Ctx,
+        location: &str,
+        part_no: &str,
+        input: &ReorderInput,
+    ) -> Result<ReorderView, AppError> {
+        ctx.require(Permission::StockMove)?;
+        let l = self.readable_location(ctx, location).await?;
+        let part = find_part(self.db.pool(), &part_no.trim().to_uppercase())
+            .await?
+            .ok_or(AppError::NotFound("part"))?;
+        let uom = stored("parts.uom", &part.uom, Uom::parse)?;
+        let mut errs = FieldErrors::new();
+        // Zero is a point (alert when empty); the quantity to order is more than zero.
+        let point = match &input.reorder_point {
+            serde_json::Value::Number(n) if n.as_f64() == Some(0.0) => Some(Qty::ZERO),
+            v => errs.take(Qty::parse_json("reorder_point", v, uom)),
+        };
+        let qty = errs.take(Qty::parse_json("reorder_qty", &input.reorder_qty, uom));
+        let (point, qty) = errs.finish(|| Some((point?, qty?)))?;
+        let mut tx = self.db.begin().await?;
+        store::set_reorder_point(
+            tx.conn(),
+            &l.id,
+            &part.id,
+            point.0,
+            qty.0,
+            &time::to_db(self.now())?,
+        )
+        .await?;
+        let view = ReorderView {
+            location: l.code,
+            part: part.part_no,
+            reorder_point: point.as_f64(),
+            reorder_qty: qty.as_f64(),
+        };
+        let after = crate::administration::audit::audit_value(&view)?;
+        self.audit(
+            &mut tx,
+            ctx,
+            AuditEntity::ReorderPoint,
+            &format!("{}:{}", l.id, part.id),
+            AuditAction::Put,
+            None,
+            Some(after),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(view)
     }
 }

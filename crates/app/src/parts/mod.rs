@@ -7,6 +7,7 @@
 
 pub mod balances;
 pub mod catalog;
+pub mod low_stock;
 pub mod stock;
 
 use crate::{AppError, Ctx};

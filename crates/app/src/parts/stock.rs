@@ -463,6 +463,10 @@ impl crate::App {
             )
             .await?;
             after_here.get_or_insert(nb.on_hand);
+            if sign < 0 && p.condition == Condition::New {
+                self.arm_low_stock(tx, k, b.on_hand, nb.on_hand, &row.id)
+                    .await?;
+            }
         }
         if let Some(s) = &p.serial {
             store::put_serial(

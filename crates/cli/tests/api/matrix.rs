@@ -790,6 +790,11 @@ const CASES: &[Case] = &[
         template: "/api/v1/stock/valuation",
         allowed: STOCK_READ,
     },
+    Case {
+        method: "PUT",
+        template: "/api/v1/stock/locations/{code}/reorder-points/{part_no}",
+        allowed: PARTS_MANAGE,
+    },
     // Loaners (docs/loaners.md): warehouse keepers and managers within their subtree.
     Case {
         method: "GET",
@@ -960,6 +965,9 @@ fn body_for(c: &Case) -> Option<Value> {
         ("PUT", "/api/v1/suppliers/{code}") => Some(json!({"version": 1, "name": ""})),
         ("POST", "/api/v1/stock/locations") => Some(json!({"code": "", "name": "", "kind": "x"})),
         ("POST", "/api/v1/stock/moves") => Some(json!({"kind": "x", "part": "", "qty": 0})),
+        ("PUT", "/api/v1/stock/locations/{code}/reorder-points/{part_no}") => {
+            Some(json!({"reorder_point": -1, "reorder_qty": 0}))
+        }
         ("POST", "/api/v1/loaners") => Some(json!({"serial": "", "model": ""})),
         ("POST", "/api/v1/loaners/{id}/issue") => {
             Some(json!({"request": "", "expected_return": "x"}))

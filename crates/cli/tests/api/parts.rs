@@ -639,3 +639,113 @@ async fn readers_and_posters_are_who_the_matrix_says(app: TestApp) {
         .await;
     assert_eq!(s, 201, "{b}");
 }
+
+fn jobs_by_hand(c: &mut aftersales::Config) {
+    c.jobs.enabled = false;
+}
+
+crate::both_with!(with_jobs_by_hand, jobs_by_hand; the_move_that_goes_below_the_reorder_point_tells_the_keepers_once);
+
+/// Runs every job that is due now, as the worker would.
+async fn run_jobs(app: &TestApp) {
+    let opts = aftersales_jobs::WorkerOptions::default();
+    for _ in 0..50 {
+        if aftersales_jobs::run_once(&app.app, &app.handlers, &opts)
+            .await
+            .expect("jobs")
+            == 0
+        {
+            return;
+        }
+    }
+    panic!("jobs keep coming");
+}
+
+async fn low_alerts(app: &TestApp, token: &str) -> Vec<Value> {
+    let (s, b) = app.get("/api/v1/notifications", token).await;
+    assert_eq!(s, 200, "{b}");
+    b["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|n| n["event"] == "stock_low")
+        .cloned()
+        .collect()
+}
+
+async fn the_move_that_goes_below_the_reorder_point_tells_the_keepers_once(app: TestApp) {
+    let admin = app.token("admin").await;
+    let clerk = app.token("warehouse").await;
+    part(&app, &admin, "LOW-1", "pcs", 100).await;
+    location(
+        &app,
+        &admin,
+        json!({"code": "LOW-WH", "name": "总库", "kind": "warehouse", "org_unit": "WH"}),
+    )
+    .await;
+    location(
+        &app,
+        &admin,
+        json!({"code": "LOW-ST", "name": "站库", "kind": "store", "org_unit": "SY-HP"}),
+    )
+    .await;
+    receive(&app, &admin, "LOW-1", 8, "LOW-WH", 100).await;
+    let (s, b) = app
+        .send(
+            "PUT",
+            "/api/v1/stock/locations/LOW-WH/reorder-points/LOW-1",
+            &clerk,
+            Some(json!({"reorder_point": 5, "reorder_qty": 20})),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    let (s, b) = app
+        .send(
+            "PUT",
+            "/api/v1/stock/locations/LOW-WH/reorder-points/LOW-1",
+            &clerk,
+            Some(json!({"reorder_point": 5, "reorder_qty": 0})),
+        )
+        .await;
+    assert_eq!(
+        (s, b["errors"][0]["field"].as_str()),
+        (422, Some("reorder_qty")),
+        "{b}"
+    );
+    let take = |n: i64| json!({"kind": "transfer", "part": "LOW-1", "qty": n, "from": "LOW-WH", "to": "LOW-ST"});
+    // 8 → 6: still above.
+    assert_eq!(post(&app, &clerk, take(2)).await.0, 201);
+    run_jobs(&app).await;
+    assert!(low_alerts(&app, &clerk).await.is_empty());
+    // 6 → 5: at the point, the keeper of 中心备件库 is told, with what is left.
+    assert_eq!(post(&app, &clerk, take(1)).await.0, 201);
+    run_jobs(&app).await;
+    let alerts = low_alerts(&app, &clerk).await;
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    assert!(
+        alerts[0]["subject"]
+            .as_str()
+            .is_some_and(|s| s.contains("LOW-1") && s.contains('5')),
+        "{alerts:?}"
+    );
+    // Staying low tells nobody again; the balances page flags it.
+    assert_eq!(post(&app, &clerk, take(2)).await.0, 201);
+    run_jobs(&app).await;
+    assert_eq!(low_alerts(&app, &clerk).await.len(), 1);
+    let (_, low) = app.get("/api/v1/stock/balances?low=true", &clerk).await;
+    assert!(
+        low.as_array()
+            .expect("low")
+            .iter()
+            .any(|r| r["location"] == "LOW-WH" && r["low"] == true),
+        "{low}"
+    );
+    // Refilled above the point, then down again: a second alert.
+    receive(&app, &admin, "LOW-1", 10, "LOW-WH", 100).await;
+    assert_eq!(post(&app, &clerk, take(9)).await.0, 201);
+    run_jobs(&app).await;
+    assert_eq!(low_alerts(&app, &clerk).await.len(), 2);
+    // Somebody else's unit is not told.
+    let manager = app.token("manager").await;
+    assert!(low_alerts(&app, &manager).await.is_empty());
+}

@@ -202,3 +202,12 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn only_the_move_that_goes_below_the_reorder_point_alerts() {
+    let q = Qty::units;
+    assert!(crosses_reorder_point(q(6), q(5), q(5)));
+    assert!(crosses_reorder_point(q(9), q(0), q(5)));
+    assert!(!crosses_reorder_point(q(5), q(4), q(5)), "already low");
+    assert!(!crosses_reorder_point(q(9), q(6), q(5)), "still above");
+}

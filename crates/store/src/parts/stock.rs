@@ -516,3 +516,18 @@ pub async fn set_reorder_point(
     .await?;
     Ok(())
 }
+
+/// A part's reorder point and quantity at a location, in thousandths.
+pub async fn reorder_point<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    location_id: &str,
+    part_id: &str,
+) -> Result<Option<(i64, i64)>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT reorder_point, reorder_qty FROM reorder_points WHERE location_id = $1 AND part_id = $2",
+    )
+    .bind(location_id)
+    .bind(part_id)
+    .fetch_optional(e)
+    .await?)
+}

@@ -148,6 +148,7 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(parts::balances))
         .routes(routes!(parts::ledger, parts::post_move))
         .routes(routes!(parts::valuation))
+        .routes(routes!(parts::set_reorder_point))
         .routes(routes!(sla::calendars))
         .routes(routes!(sla::update_calendar))
         .routes(routes!(sla::overrides))

@@ -7,7 +7,7 @@ use crate::extract::{ApiCtx, AppJson, AppQuery};
 use crate::problem::ApiError;
 use aftersales_app::{
     BalanceQuery, BalanceView, LedgerQuery, LocationView, MoveView, NewLocation, NewMove, Page,
-    PartInput, PartView, SupplierInput, SupplierView, Valuation,
+    PartInput, PartView, ReorderInput, ReorderView, SupplierInput, SupplierView, Valuation,
 };
 use axum::Json;
 use axum::extract::State;
@@ -235,4 +235,23 @@ pub async fn post_move(
     responses((status = 200, description = "The valuation.", body = Valuation)))]
 pub async fn valuation(State(s): State<AppState>, c: ApiCtx) -> Result<Json<Valuation>, ApiError> {
     Ok(Json(s.app.stock_valuation(&c.ctx).await?))
+}
+
+/// Set a part's reorder point and quantity at a location: an outflow that takes new stock
+/// to or below the point tells the location's keepers once (a job).
+#[utoipa::path(put, path = "/api/v1/stock/locations/{code}/reorder-points/{part_no}", tag = "stock",
+    request_body = ReorderInput,
+    params(("code" = String, Path, description = "Location code"), ("part_no" = String, Path, description = "Part number")),
+    responses((status = 200, description = "The reorder point.", body = ReorderView)))]
+pub async fn set_reorder_point(
+    State(s): State<AppState>,
+    c: ApiCtx,
+    Path((code, part_no)): Path<(String, String)>,
+    body: AppJson<ReorderInput>,
+) -> Result<Json<ReorderView>, ApiError> {
+    Ok(Json(
+        s.app
+            .set_reorder_point(&c.ctx, &code, &part_no, &body.value)
+            .await?,
+    ))
 }
