@@ -68,6 +68,10 @@ pub use network::org::{NewOrgUnit, OrgUnitPatch, OrgUnitView};
 pub use network::users::{NewUser, UserPatch, UserQuery, UserView};
 pub use notifications::{Inbox, NOTIFY_DELIVER, NotificationView, Outgoing, UserContactInput};
 pub use parts::catalog::{PartInput, PartView, SupplierInput, SupplierView};
+pub use parts::requisitions::{
+    AccuracyView, ApproveInput, LineQty, NewRequisition, NewRequisitionLine, ReceiveInput,
+    RejectInput, RequisitionLineView, RequisitionView, ShipInput, ShipmentLineView, ShipmentView,
+};
 pub use parts::stock::{
     BalanceQuery, BalanceView, LedgerQuery, LocationValue, LocationView, MoveView, NewLocation,
     NewMove, Valuation,

@@ -577,3 +577,36 @@ pub enum MoveKindName {
     TransitLoss,
     TransitGain,
 }
+
+/// Where a requisition stands.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum RequisitionStatusName {
+    Submitted,
+    Approved,
+    Rejected,
+    Shipped,
+    Received,
+    Cancelled,
+}
+
+/// How soon requisitioned parts are needed.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum RequisitionPriorityName {
+    Monthly,
+    Urgent,
+}
+
+/// What a received shipment line found.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum DiscrepancyName {
+    None,
+    Short,
+    Over,
+    WrongPart,
+}

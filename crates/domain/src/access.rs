@@ -176,6 +176,13 @@ impl Role {
             // A count difference is approved by a manager (or an admin), never by the clerk
             // who counted.
             StockApprove => matches!(self, Role::Admin | Role::Manager),
+            // Asking for parts (a requisition) for one's own stock: stations' and partners'
+            // staff and engineers for their own van, store or unit (scope in `app`); the
+            // warehouse supplies and does not ask.
+            PartsRequest => matches!(
+                self,
+                Role::Admin | Role::Dispatcher | Role::Manager | Role::Engineer | Role::Partner
+            ),
         }
     }
 }
@@ -224,10 +231,11 @@ pub enum Permission {
     StockRead,
     StockMove,
     StockApprove,
+    PartsRequest,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 36] = [
+    pub const ALL: [Permission; 37] = [
         Permission::OwnProfile,
         Permission::OwnTokens,
         Permission::OrgRead,
@@ -264,6 +272,7 @@ impl Permission {
         Permission::StockRead,
         Permission::StockMove,
         Permission::StockApprove,
+        Permission::PartsRequest,
     ];
 }
 
@@ -437,6 +446,16 @@ mod tests {
             ),
             (StockMove, &[Role::Admin, Role::Warehouse]),
             (StockApprove, &[Role::Admin, Role::Manager]),
+            (
+                PartsRequest,
+                &[
+                    Role::Admin,
+                    Role::Dispatcher,
+                    Role::Manager,
+                    Role::Engineer,
+                    Role::Partner,
+                ],
+            ),
         ];
         assert_eq!(expected.len(), Permission::ALL.len());
         for (p, holders) in expected {
