@@ -14,6 +14,7 @@ mod hostile_values;
 mod installed_base;
 mod parts;
 mod records;
+mod requisitions;
 mod service_flow;
 mod sla;
 mod staff_notices;
