@@ -7,6 +7,7 @@ mod contracts;
 mod installed_base;
 mod network;
 mod parts;
+mod requisitions;
 mod service;
 
 use crate::{AppError, Ctx, NewOrgUnit, NewUser};
