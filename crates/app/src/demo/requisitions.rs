@@ -2,7 +2,7 @@
 //! approve, ship and receive, and one received shipment behind the accuracy figure.
 
 use crate::{
-    ApproveInput, AppError, Ctx, LineQty, NewRequisition, NewRequisitionLine, ReceiveInput,
+    AppError, ApproveInput, Ctx, LineQty, NewRequisition, NewRequisitionLine, ReceiveInput,
     ShipInput,
 };
 
@@ -15,8 +15,15 @@ enum Upto {
     Received,
 }
 
-/// (requesting location, priority, lines (part, qty), how far it goes)
-const REQUISITIONS: &[(&str, &str, &[(&str, i64)], Upto)] = &[
+/// A demo requisition: (requesting location, priority, lines (part, qty), how far it goes).
+type DemoRequisition = (
+    &'static str,
+    &'static str,
+    &'static [(&'static str, i64)],
+    Upto,
+);
+
+const REQUISITIONS: &[DemoRequisition] = &[
     (
         "ST-SY-HP",
         "monthly",
