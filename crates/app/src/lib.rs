@@ -78,6 +78,10 @@ pub use parts::balances::{
 };
 pub use parts::catalog::{PartInput, PartView, SupplierInput, SupplierView};
 pub use parts::low_stock::STOCK_LOW;
+pub use parts::requisitions::{
+    AccuracyView, ApproveInput, LineQty, NewRequisition, NewRequisitionLine, ReceiveInput,
+    RejectInput, RequisitionLineView, RequisitionView, ShipInput, ShipmentLineView, ShipmentView,
+};
 pub use parts::stock::NewMove;
 pub use parts::{LocationView, MoveView};
 pub use service::alarms::{ALARM_CLOCK_SKEW_SECS, AlarmInput, AlarmResult, alarm_signature};

@@ -621,3 +621,36 @@ impl utoipa::PartialSchema for LoanerEventKindName {
 }
 
 impl ToSchema for LoanerEventKindName {}
+
+/// Where a requisition stands.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum RequisitionStatusName {
+    Submitted,
+    Approved,
+    Rejected,
+    Shipped,
+    Received,
+    Cancelled,
+}
+
+/// How soon requisitioned parts are needed.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum RequisitionPriorityName {
+    Monthly,
+    Urgent,
+}
+
+/// What a received shipment line found.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum DiscrepancyName {
+    None,
+    Short,
+    Over,
+    WrongPart,
+}

@@ -188,6 +188,13 @@ impl Role {
                 self,
                 Role::Admin | Role::Dispatcher | Role::Warehouse | Role::Manager
             ),
+            // Asking for parts (a requisition) for one's own stock: stations' and partners'
+            // staff and engineers for their own van, store or unit (scope in `app`); the
+            // warehouse supplies and does not ask.
+            PartsRequest => matches!(
+                self,
+                Role::Admin | Role::Dispatcher | Role::Manager | Role::Engineer | Role::Partner
+            ),
         }
     }
 }
@@ -238,10 +245,11 @@ pub enum Permission {
     StockApprove,
     LoanersRead,
     LoanersManage,
+    PartsRequest,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 38] = [
+    pub const ALL: [Permission; 39] = [
         Permission::OwnProfile,
         Permission::OwnTokens,
         Permission::OrgRead,
@@ -280,6 +288,7 @@ impl Permission {
         Permission::StockApprove,
         Permission::LoanersRead,
         Permission::LoanersManage,
+        Permission::PartsRequest,
     ];
 }
 
@@ -470,6 +479,16 @@ mod tests {
                     Role::Dispatcher,
                     Role::Warehouse,
                     Role::Manager,
+                ],
+            ),
+            (
+                PartsRequest,
+                &[
+                    Role::Admin,
+                    Role::Dispatcher,
+                    Role::Manager,
+                    Role::Engineer,
+                    Role::Partner,
                 ],
             ),
         ];

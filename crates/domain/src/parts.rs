@@ -57,6 +57,8 @@ macro_rules! vocabulary {
     };
 }
 
+pub mod requisitions;
+
 vocabulary!(
     /// The key-part category of a part (R-PRT-4: failures are analysed by it).
     PartCategory {

@@ -156,6 +156,11 @@ pub fn nav_for(role: Role) -> Vec<NavArea> {
         "parts",
         &[
             (can(Permission::StockRead), "/stock", "stock.nav"),
+            (
+                can(Permission::StockRead),
+                "/requisitions",
+                "requisitions.nav",
+            ),
             (can(Permission::PartsRead), "/parts", "parts.nav"),
             (can(Permission::LoanersManage), "/loaners", "loaners.nav"),
         ],

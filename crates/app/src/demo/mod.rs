@@ -8,6 +8,7 @@ mod installed_base;
 mod loaners;
 mod network;
 mod parts;
+mod requisitions;
 mod service;
 
 use crate::{AppError, Ctx, NewOrgUnit, NewUser};

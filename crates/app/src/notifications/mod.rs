@@ -110,6 +110,13 @@ const TEMPLATES: &[(&str, &str, &str, &str, &str)] = &[
         "Engineer {engineer} declined job {wo} ({customer}): {reason}\nPlease assign it again.\n{link}",
     ),
     (
+        "parts_arrived",
+        "备件已到：{wo}",
+        "工单 {wo} 所需备件已到工程师车载库（申领单 {number}），可以安排继续维修。\n{link}",
+        "Parts arrived: {wo}",
+        "The parts work order {wo} waited for are in the engineer's van (requisition {number}); the repair can go on.\n{link}",
+    ),
+    (
         "sla_warning",
         "【时效预警】{number} {milestone}将于 {due} 到期",
         "服务单 {number}（{customer}）的{milestone}时限将于 {due} 到期，已用去 80%。请及时处理。\n{link}",

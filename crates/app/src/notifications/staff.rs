@@ -74,6 +74,49 @@ impl crate::App {
         Ok(())
     }
 
+    /// Tells the engineer and the dispatchers of a work order's unit that the parts it
+    /// waited for arrived at the engineer's van (issue 14 point 4); in the receipt's
+    /// transaction. The one who received them is not told.
+    pub(crate) async fn tell_parts_arrived(
+        &self,
+        tx: &mut Tx,
+        ctx: &crate::Ctx,
+        work_order_id: &str,
+        engineer_id: Option<&str>,
+        requisition: &str,
+    ) -> Result<(), AppError> {
+        let wo = service_store::get_work_order(tx.conn(), work_order_id).await?;
+        let mut to = match engineer_id.or(wo.engineer_id.as_deref()) {
+            Some(id) => users_as_recipients(tx.conn(), &[id.to_owned()]).await?,
+            None => Vec::new(),
+        };
+        for d in dispatchers_of(tx.conn(), wo.org_unit_id.as_deref()).await? {
+            if !to.iter().any(|t| t.user_id == d.user_id) {
+                to.push(d);
+            }
+        }
+        let me = ctx.actor().map(|a| a.id.to_string());
+        to.retain(|t| me.is_none() || t.user_id != me);
+        let link = self.link(&format!("/requisitions/{requisition}"));
+        let params = [
+            same("wo", wo.number.clone()),
+            same("number", requisition.to_owned()),
+            same("link", link.clone()),
+        ];
+        for t in &to {
+            self.notify(
+                tx,
+                t,
+                "parts_arrived",
+                Some(&wo.request_id),
+                Some(&link),
+                &params,
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
     /// The link and the named values of a staff message.
     fn staff_params(
         &self,

@@ -8,6 +8,7 @@
 pub mod balances;
 pub mod catalog;
 pub mod low_stock;
+pub mod requisitions;
 pub mod stock;
 
 use crate::{AppError, Ctx};

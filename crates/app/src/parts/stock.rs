@@ -335,7 +335,6 @@ impl crate::App {
     /// Posts a move in the caller's transaction for a use-case that checked its own
     /// permission (a shipment sent or received, a requisition picked): the move's rules
     /// hold, the role matrix of the moves API does not.
-    #[allow(dead_code)] // the requisitions and shipments of issue 14 post through it next
     pub(crate) async fn post_move_in(
         &self,
         tx: &mut aftersales_store::Tx,

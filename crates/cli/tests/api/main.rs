@@ -15,6 +15,7 @@ mod installed_base;
 mod loaners;
 mod parts;
 mod records;
+mod requisitions;
 mod service_flow;
 mod sla;
 mod staff_notices;

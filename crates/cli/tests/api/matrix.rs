@@ -46,6 +46,7 @@ const STOCK_READ: &[&str] = &[
     "manager",
     "partner",
 ];
+const PARTS_REQUEST: &[&str] = &["admin", "dispatcher", "engineer", "manager", "partner"];
 const REQ_READ: &[&str] = &[
     "admin",
     "agent",
@@ -826,6 +827,53 @@ const CASES: &[Case] = &[
         template: "/api/v1/loaners/{id}/status",
         allowed: LOANERS_MANAGE,
     },
+    // Requisitions and shipments (docs/requisitions.md): stations, partners and engineers
+    // ask; the warehouse approves, rejects and ships; the receiving side receives.
+    Case {
+        method: "GET",
+        template: "/api/v1/requisitions",
+        allowed: STOCK_READ,
+    },
+    Case {
+        method: "POST",
+        template: "/api/v1/requisitions",
+        allowed: PARTS_REQUEST,
+    },
+    Case {
+        method: "GET",
+        template: "/api/v1/requisitions/{number}",
+        allowed: STOCK_READ,
+    },
+    Case {
+        method: "POST",
+        template: "/api/v1/requisitions/{number}/approve",
+        allowed: PARTS_MANAGE,
+    },
+    Case {
+        method: "POST",
+        template: "/api/v1/requisitions/{number}/reject",
+        allowed: PARTS_MANAGE,
+    },
+    Case {
+        method: "POST",
+        template: "/api/v1/requisitions/{number}/ship",
+        allowed: PARTS_MANAGE,
+    },
+    Case {
+        method: "GET",
+        template: "/api/v1/shipments",
+        allowed: STOCK_READ,
+    },
+    Case {
+        method: "GET",
+        template: "/api/v1/shipments/accuracy",
+        allowed: STOCK_READ,
+    },
+    Case {
+        method: "POST",
+        template: "/api/v1/shipments/{number}/receive",
+        allowed: STOCK_READ,
+    },
 ];
 
 /// Public operations, reachable without a token.
@@ -976,6 +1024,11 @@ fn body_for(c: &Case) -> Option<Value> {
             Some(json!({"condition": "x", "accessories_complete": true}))
         }
         ("POST", "/api/v1/loaners/{id}/status") => Some(json!({"to": "on_loan"})),
+        ("POST", "/api/v1/requisitions") => Some(json!({"requesting": "", "lines": []})),
+        ("POST", "/api/v1/requisitions/{number}/approve")
+        | ("POST", "/api/v1/requisitions/{number}/reject")
+        | ("POST", "/api/v1/requisitions/{number}/ship")
+        | ("POST", "/api/v1/shipments/{number}/receive") => Some(json!({})),
         _ => None,
     }
 }
@@ -1041,7 +1094,8 @@ async fn every_role_gets_exactly_the_api_operations_of_the_matrix(app: TestApp) 
                 .replace("{day}", "2026-02-30")
                 .replace("{code}", "NOPE")
                 .replace("{serial}", "NOSUCH")
-                .replace("{part_no}", "NOPE");
+                .replace("{part_no}", "NOPE")
+                .replace("{number}", "NOPE");
             let path = match c.template {
                 "/api/v1/search" => format!("{path}?q=zz"),
                 "/api/v1/customers/by-phone" => format!("{path}?phone=13800138000"),

@@ -7,6 +7,7 @@ mod installed_base;
 mod loaners;
 mod network;
 mod parts;
+mod requisitions;
 mod service;
 mod sla;
 
@@ -149,6 +150,17 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(parts::ledger, parts::post_move))
         .routes(routes!(parts::valuation))
         .routes(routes!(parts::set_reorder_point))
+        .routes(routes!(
+            requisitions::list_requisitions,
+            requisitions::create_requisition
+        ))
+        .routes(routes!(requisitions::get_requisition))
+        .routes(routes!(requisitions::approve_requisition))
+        .routes(routes!(requisitions::reject_requisition))
+        .routes(routes!(requisitions::ship_requisition))
+        .routes(routes!(requisitions::list_shipments))
+        .routes(routes!(requisitions::accuracy))
+        .routes(routes!(requisitions::receive_shipment))
         .routes(routes!(sla::calendars))
         .routes(routes!(sla::update_calendar))
         .routes(routes!(sla::overrides))

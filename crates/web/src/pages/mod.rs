@@ -184,6 +184,24 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/stock", get(parts::stock::stock))
         .route("/stock/moves", post(parts::stock::post_move))
         .route("/stock/ledger", get(parts::stock::ledger))
+        .route("/requisitions", get(parts::requisitions::list))
+        .route("/requisitions/{number}", get(parts::requisitions::show))
+        .route(
+            "/requisitions/{number}/approve",
+            post(parts::requisitions::approve),
+        )
+        .route(
+            "/requisitions/{number}/reject",
+            post(parts::requisitions::reject),
+        )
+        .route(
+            "/requisitions/{number}/ship",
+            post(parts::requisitions::ship),
+        )
+        .route(
+            "/requisitions/{number}/receive",
+            post(parts::requisitions::receive),
+        )
         .route("/parts", get(parts::catalog::parts))
         .route("/parts/{part_no}", get(parts::catalog::part))
         .route("/m/van", get(parts::van::van))

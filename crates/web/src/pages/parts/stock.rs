@@ -58,6 +58,10 @@ pub struct StockPage {
     pub errors: FormErrors,
     /// A refusal of the move as a whole (e.g. not enough on hand).
     pub alert: Option<String>,
+    /// The parts-issue-accuracy figure (R-PRT-5): its heading and its sentence.
+    pub accuracy_title: String,
+    pub accuracy: String,
+    pub accuracy_below: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -139,6 +143,19 @@ async fn page(
             value: yuan(v.value_fen),
         })
         .collect();
+    let acc = s.app.shipment_accuracy(&u.ctx).await?;
+    let days = acc.days.to_string();
+    let accuracy = match acc.percent {
+        Some(p) => tr.f(
+            "stock.accuracy_figure",
+            &[
+                ("percent", &format!("{p:.2}")),
+                ("lines", &acc.received_lines.to_string()),
+                ("target", &format!("{}", acc.target)),
+            ],
+        ),
+        None => tr.f("stock.accuracy_none", &[("days", &days)]),
+    };
     let kind = if form.kind.is_empty() {
         MoveKind::Transfer.as_str()
     } else {
@@ -166,6 +183,9 @@ async fn page(
         kinds,
         errors,
         alert,
+        accuracy_title: tr.f("stock.accuracy", &[("days", &days)]),
+        accuracy,
+        accuracy_below: acc.below_target,
         shell: u.shell,
     };
     Ok((status, p).into_response())
