@@ -176,6 +176,9 @@ impl Role {
             // A count difference is approved by a manager (or an admin), never by the clerk
             // who counted.
             StockApprove => matches!(self, Role::Admin | Role::Manager),
+            // The defect report and quality alerts (R-PRT-4): quality control is the
+            // managers', the warehouse that classifies the failures, and admins.
+            QualityRead => matches!(self, Role::Admin | Role::Manager | Role::Warehouse),
         }
     }
 }
@@ -224,10 +227,11 @@ pub enum Permission {
     StockRead,
     StockMove,
     StockApprove,
+    QualityRead,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 36] = [
+    pub const ALL: [Permission; 37] = [
         Permission::OwnProfile,
         Permission::OwnTokens,
         Permission::OrgRead,
@@ -264,6 +268,7 @@ impl Permission {
         Permission::StockRead,
         Permission::StockMove,
         Permission::StockApprove,
+        Permission::QualityRead,
     ];
 }
 
@@ -437,6 +442,7 @@ mod tests {
             ),
             (StockMove, &[Role::Admin, Role::Warehouse]),
             (StockApprove, &[Role::Admin, Role::Manager]),
+            (QualityRead, &[Role::Admin, Role::Manager, Role::Warehouse]),
         ];
         assert_eq!(expected.len(), Permission::ALL.len());
         for (p, holders) in expected {

@@ -3,7 +3,7 @@
 //! WeChat through an HTTP webhook (docs/sla.md, "Notifications").
 
 use crate::{Handlers, JobError};
-use aftersales_app::{App, Job, NOTIFY_DELIVER, Outgoing, SLA_CHECK, SLA_RECALC};
+use aftersales_app::{App, DEFECT_OVERDUE, Job, NOTIFY_DELIVER, Outgoing, SLA_CHECK, SLA_RECALC};
 use aftersales_domain::notifications::NotificationChannel;
 use lettre::message::{Mailbox, header::ContentType};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -149,6 +149,15 @@ pub fn register(h: &mut Handlers, mailer: Option<Mailer>, webhook: Option<Messag
             .unwrap_or(&job.key)
             .to_owned();
         app.run_sla_recalc(&marker).await.map_err(JobError::from)
+    });
+    h.register(DEFECT_OVERDUE, |app: App, job: Job| async move {
+        let id = job
+            .payload
+            .get("return_id")
+            .and_then(|v| v.as_str())
+            .ok_or_else(|| JobError::permanent("defects.overdue without return_id"))?
+            .to_owned();
+        app.run_defect_overdue(&id).await.map_err(JobError::from)
     });
     h.register(SLA_CHECK, |app: App, job: Job| async move {
         let id = job

@@ -144,6 +144,13 @@ const TEMPLATES: &[(&str, &str, &str, &str, &str)] = &[
         "[Emergency plan] {number} not resolved in time",
         "Service request {number} ({customer}) was not resolved by {due}: the emergency plan is open and a loaner is proposed.\n{link}",
     ),
+    (
+        "quality_alert",
+        "质量预警：{part}",
+        "{part} 近 {days} 天已有 {failures} 件故障旧件入库，请质量部门分析批次。",
+        "Quality alert: {part}",
+        "{failures} defective {part} received in the last {days} days; please analyse the batches.",
+    ),
 ];
 
 /// Subject and body of an event's message in a language.

@@ -6,6 +6,7 @@
 //! partners their own unit's. [`StockScope`] is that rule, asked by every read and move.
 
 pub mod catalog;
+pub mod defects;
 pub mod stock;
 
 use crate::{AppError, Ctx};

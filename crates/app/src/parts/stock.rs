@@ -484,7 +484,6 @@ impl crate::App {
     /// Posts a move in the caller's transaction for a use-case that checked its own
     /// permission (a shipment sent or received, a requisition picked): the move's rules
     /// hold, the role matrix of the moves API does not.
-    #[allow(dead_code)] // the requisitions and shipments of issue 14 post through it next
     pub(crate) async fn post_move_in(
         &self,
         tx: &mut aftersales_store::Tx,
@@ -501,6 +500,14 @@ impl crate::App {
         let p = self.posting(ctx, input, Authority::Caller).await?;
         let mut tx = self.db.begin().await?;
         let view = self.write_move(&mut tx, ctx, &p).await?;
+        self.after_issue(
+            &mut tx,
+            &view,
+            p.work_order_id.as_deref(),
+            &p.part,
+            &p.from.0,
+        )
+        .await?;
         if p.kind.needs_reason() {
             let after = crate::administration::audit::audit_value(&view)?;
             self.audit(

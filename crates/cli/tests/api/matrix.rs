@@ -787,6 +787,46 @@ const CASES: &[Case] = &[
         template: "/api/v1/stock/valuation",
         allowed: STOCK_READ,
     },
+    // Old for new: everyone who reads stock sees their scope's obligations; the engineer
+    // hands in their own; the warehouse receives; quality control reads the report.
+    Case {
+        method: "GET",
+        template: "/api/v1/defect-returns",
+        allowed: STOCK_READ,
+    },
+    Case {
+        method: "POST",
+        template: "/api/v1/defect-returns/{number}/hand-in",
+        allowed: &["engineer", "partner"],
+    },
+    Case {
+        method: "POST",
+        template: "/api/v1/defect-returns/{number}/receive",
+        allowed: PARTS_MANAGE,
+    },
+    Case {
+        method: "GET",
+        template: "/api/v1/defect-returns/report",
+        allowed: &["admin", "warehouse", "manager"],
+    },
+    Case {
+        method: "GET",
+        template: "/api/v1/failure-codes",
+        allowed: &[
+            "admin",
+            "agent",
+            "dispatcher",
+            "engineer",
+            "warehouse",
+            "manager",
+            "partner",
+        ],
+    },
+    Case {
+        method: "POST",
+        template: "/api/v1/failure-codes",
+        allowed: PARTS_MANAGE,
+    },
 ];
 
 /// Public operations, reachable without a token.
@@ -926,6 +966,13 @@ fn body_for(c: &Case) -> Option<Value> {
         ("PUT", "/api/v1/suppliers/{code}") => Some(json!({"version": 1, "name": ""})),
         ("POST", "/api/v1/stock/locations") => Some(json!({"code": "", "name": "", "kind": "x"})),
         ("POST", "/api/v1/stock/moves") => Some(json!({"kind": "x", "part": "", "qty": 0})),
+        ("POST", "/api/v1/defect-returns/{number}/hand-in") => Some(json!({})),
+        ("POST", "/api/v1/defect-returns/{number}/receive") => {
+            Some(json!({"failure_code": "NOPE"}))
+        }
+        ("POST", "/api/v1/failure-codes") => {
+            Some(json!({"code": "", "name_zh": "", "name_en": ""}))
+        }
         _ => None,
     }
 }
@@ -987,7 +1034,8 @@ async fn every_role_gets_exactly_the_api_operations_of_the_matrix(app: TestApp) 
                 .replace("{day}", "2026-02-30")
                 .replace("{code}", "NOPE")
                 .replace("{serial}", "NOSUCH")
-                .replace("{part_no}", "NOPE");
+                .replace("{part_no}", "NOPE")
+                .replace("{number}", "DR00000000000");
             let path = match c.template {
                 "/api/v1/search" => format!("{path}?q=zz"),
                 "/api/v1/customers/by-phone" => format!("{path}?phone=13800138000"),

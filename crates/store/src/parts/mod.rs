@@ -1,4 +1,5 @@
 //! Spare parts: the catalog and the stock ledger (docs/parts.md).
 
 pub mod catalog;
+pub mod defects;
 pub mod stock;
