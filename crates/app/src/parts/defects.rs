@@ -230,7 +230,9 @@ impl crate::App {
                     .parse()
                     .map_err(|_| AppError::Internal(format!("service_requests.unit_id {id:?}")))?;
                 let u = aftersales_store::installed_base::units::get(tx.conn(), uid).await?;
-                let w = self.warranty_of(&u, today, Cause::NormalFailure).await?;
+                let w = self
+                    .warranty_of_on(tx.conn(), &u, today, Cause::NormalFailure)
+                    .await?;
                 let free = w.decision.in_warranty && w.decision.coverage.parts == ChargeBasis::Free;
                 (
                     if free {
