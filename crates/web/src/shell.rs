@@ -157,6 +157,8 @@ pub fn nav_for(role: Role) -> Vec<NavArea> {
         &[
             (can(Permission::StockRead), "/stock", "stock.nav"),
             (can(Permission::PartsRead), "/parts", "parts.nav"),
+            (can(Permission::StockMove), "/defect-returns", "defects.nav"),
+            (can(Permission::QualityRead), "/quality", "quality.nav"),
         ],
     );
     group(

@@ -370,6 +370,7 @@ impl crate::App {
                 .await?;
         }
         tx.commit().await?;
+        self.load_demo_defects().await?;
         Ok(PARTS.len())
     }
 }
