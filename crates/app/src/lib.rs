@@ -69,9 +69,11 @@ pub use network::users::{NewUser, UserPatch, UserQuery, UserView};
 pub use notifications::{Inbox, NOTIFY_DELIVER, NotificationView, Outgoing, UserContactInput};
 pub use parts::catalog::{PartInput, PartView, SupplierInput, SupplierView};
 pub use parts::defects::{
-    DEFECT_OVERDUE, DefectReport, DefectReportQuery, DefectReportRow, DefectReturnQuery,
-    DefectReturnView, FailureCodeInput, FailureCodeView, HandInInput, QualityAlertView,
-    ReceiveInput,
+    DEFECT_OVERDUE, DefectReturnQuery, DefectReturnView, HandInInput, ReceiveInput,
+};
+pub use parts::quality::{
+    DefectReport, DefectReportQuery, DefectReportRow, FailureCodeInput, FailureCodeView,
+    QualityAlertView,
 };
 pub use parts::stock::{
     BalanceQuery, BalanceView, LedgerQuery, LocationValue, LocationView, MoveView, NewLocation,

@@ -5,11 +5,36 @@ use crate::{AppError, Ctx, FailureCodeInput};
 
 /// (code, 中文, English, category or any)
 const CODES: &[(&str, &str, &str, Option<&str>)] = &[
-    ("M-WINDING", "电机绕组烧毁", "Motor winding burnt", Some("motor")),
-    ("M-BEARING", "电机轴承异响卡死", "Motor bearing noisy or seized", Some("motor")),
-    ("C-LEAK", "压缩机泄漏", "Compressor leaking", Some("compressor")),
-    ("B-BURNT", "控制板元件烧毁", "Control board component burnt", Some("control_board")),
-    ("B-SOLDER", "控制板虚焊", "Control board dry joint", Some("control_board")),
+    (
+        "M-WINDING",
+        "电机绕组烧毁",
+        "Motor winding burnt",
+        Some("motor"),
+    ),
+    (
+        "M-BEARING",
+        "电机轴承异响卡死",
+        "Motor bearing noisy or seized",
+        Some("motor"),
+    ),
+    (
+        "C-LEAK",
+        "压缩机泄漏",
+        "Compressor leaking",
+        Some("compressor"),
+    ),
+    (
+        "B-BURNT",
+        "控制板元件烧毁",
+        "Control board component burnt",
+        Some("control_board"),
+    ),
+    (
+        "B-SOLDER",
+        "控制板虚焊",
+        "Control board dry joint",
+        Some("control_board"),
+    ),
     ("S-DRIFT", "传感器漂移", "Sensor drift", Some("sensor")),
     ("X-WEAR", "正常磨损", "Normal wear", None),
     ("X-NFF", "复检无故障", "No fault found", None),

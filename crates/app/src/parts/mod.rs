@@ -7,6 +7,7 @@
 
 pub mod catalog;
 pub mod defects;
+pub mod quality;
 pub mod stock;
 
 use crate::{AppError, Ctx};

@@ -185,7 +185,10 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/m/defects", get(parts::defects::mobile))
         .route("/m/defects/{number}/hand-in", post(parts::defects::hand_in))
         .route("/defect-returns", get(parts::defects::warehouse))
-        .route("/defect-returns/{number}/receive", post(parts::defects::receive))
+        .route(
+            "/defect-returns/{number}/receive",
+            post(parts::defects::receive),
+        )
         .route("/quality", get(parts::defects::quality))
         .route_layer(axum::middleware::from_fn(crate::shell::error_pages))
         .route_layer(axum::middleware::from_fn_with_state(

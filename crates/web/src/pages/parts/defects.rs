@@ -110,8 +110,14 @@ pub async fn mobile(
     let p = MobilePage {
         open,
         rest,
-        notice: d.done.is_some().then(|| tr.t("defects.handed_in").to_owned()),
-        error: d.error.is_some().then(|| tr.t("defects.refused").to_owned()),
+        notice: d
+            .done
+            .is_some()
+            .then(|| tr.t("defects.handed_in").to_owned()),
+        error: d
+            .error
+            .is_some()
+            .then(|| tr.t("defects.refused").to_owned()),
         shell: u.shell,
     };
     Ok(p.into_response())
@@ -190,8 +196,14 @@ pub async fn warehouse(
     let p = WarehousePage {
         rows,
         codes,
-        notice: d.done.is_some().then(|| tr.t("defects.received").to_owned()),
-        error: d.error.is_some().then(|| tr.t("defects.receive_refused").to_owned()),
+        notice: d
+            .done
+            .is_some()
+            .then(|| tr.t("defects.received").to_owned()),
+        error: d
+            .error
+            .is_some()
+            .then(|| tr.t("defects.receive_refused").to_owned()),
         shell: u.shell,
     };
     Ok(p.into_response())
