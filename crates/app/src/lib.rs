@@ -77,13 +77,19 @@ pub use parts::balances::{
     Valuation,
 };
 pub use parts::catalog::{PartInput, PartView, SupplierInput, SupplierView};
+pub use parts::defects::{
+    DEFECT_OVERDUE, DefectReceiveInput, DefectReturnQuery, DefectReturnView, HandInInput,
+};
 pub use parts::low_stock::STOCK_LOW;
+pub use parts::quality::{
+    DefectReport, DefectReportQuery, DefectReportRow, FailureCodeInput, FailureCodeView,
+    QualityAlertView,
+};
 pub use parts::requisitions::{
     AccuracyView, ApproveInput, LineQty, NewRequisition, NewRequisitionLine, ReceiveInput,
     RejectInput, RequisitionLineView, RequisitionView, ShipInput, ShipmentLineView, ShipmentView,
 };
-pub use parts::stock::NewMove;
-pub use parts::{LocationView, MoveView};
+pub use parts::{LocationView, MoveView, NewMove};
 pub use service::alarms::{ALARM_CLOCK_SKEW_SECS, AlarmInput, AlarmResult, alarm_signature};
 pub use service::booking::{
     BookingCheckInput, BookingCheckView, ConflictView, EscalationInput, EscalationView,

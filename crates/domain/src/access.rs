@@ -195,6 +195,9 @@ impl Role {
                 self,
                 Role::Admin | Role::Dispatcher | Role::Manager | Role::Engineer | Role::Partner
             ),
+            // The defect report and quality alerts (R-PRT-4): quality control is the
+            // managers', the warehouse that classifies the failures, and admins.
+            QualityRead => matches!(self, Role::Admin | Role::Manager | Role::Warehouse),
         }
     }
 }
@@ -246,10 +249,11 @@ pub enum Permission {
     LoanersRead,
     LoanersManage,
     PartsRequest,
+    QualityRead,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 39] = [
+    pub const ALL: [Permission; 40] = [
         Permission::OwnProfile,
         Permission::OwnTokens,
         Permission::OrgRead,
@@ -289,6 +293,7 @@ impl Permission {
         Permission::LoanersRead,
         Permission::LoanersManage,
         Permission::PartsRequest,
+        Permission::QualityRead,
     ];
 }
 
@@ -491,6 +496,7 @@ mod tests {
                     Role::Partner,
                 ],
             ),
+            (QualityRead, &[Role::Admin, Role::Manager, Role::Warehouse]),
         ];
         assert_eq!(expected.len(), Permission::ALL.len());
         for (p, holders) in expected {

@@ -493,5 +493,7 @@ pub fn check_fen(field: &str, v: i64) -> Result<i64, FieldError> {
     crate::bounds::check_int(field, v, 0, MAX_PRICE_FEN)
 }
 
+pub mod defects;
+
 #[cfg(test)]
 mod tests;

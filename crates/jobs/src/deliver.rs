@@ -4,7 +4,8 @@
 
 use crate::{Handlers, JobError};
 use aftersales_app::{
-    App, Job, LOANER_OVERDUE, NOTIFY_DELIVER, Outgoing, SLA_CHECK, SLA_RECALC, STOCK_LOW,
+    App, DEFECT_OVERDUE, Job, LOANER_OVERDUE, NOTIFY_DELIVER, Outgoing, SLA_CHECK, SLA_RECALC,
+    STOCK_LOW,
 };
 use aftersales_domain::notifications::NotificationChannel;
 use lettre::message::{Mailbox, header::ContentType};
@@ -151,6 +152,15 @@ pub fn register(h: &mut Handlers, mailer: Option<Mailer>, webhook: Option<Messag
             .unwrap_or(&job.key)
             .to_owned();
         app.run_sla_recalc(&marker).await.map_err(JobError::from)
+    });
+    h.register(DEFECT_OVERDUE, |app: App, job: Job| async move {
+        let id = job
+            .payload
+            .get("return_id")
+            .and_then(|v| v.as_str())
+            .ok_or_else(|| JobError::permanent("defects.overdue without return_id"))?
+            .to_owned();
+        app.run_defect_overdue(&id).await.map_err(JobError::from)
     });
     h.register(SLA_CHECK, |app: App, job: Job| async move {
         let id = job

@@ -163,6 +163,8 @@ pub fn nav_for(role: Role) -> Vec<NavArea> {
             ),
             (can(Permission::PartsRead), "/parts", "parts.nav"),
             (can(Permission::LoanersManage), "/loaners", "loaners.nav"),
+            (can(Permission::StockMove), "/defect-returns", "defects.nav"),
+            (can(Permission::QualityRead), "/quality", "quality.nav"),
         ],
     );
     group(

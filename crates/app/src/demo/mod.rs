@@ -4,6 +4,7 @@
 
 mod catalog;
 mod contracts;
+mod defects;
 mod installed_base;
 mod loaners;
 mod network;

@@ -371,6 +371,7 @@ impl crate::App {
         }
         tx.commit().await?;
         self.load_demo_requisitions().await?;
+        self.load_demo_defects().await?;
         Ok(PARTS.len())
     }
 }

@@ -239,10 +239,10 @@ fn version_dto(r: &store::PolicyVersionRow) -> Result<PolicyVersionDto, AppError
 
 /// Every version of a policy, as the domain's type, oldest first.
 pub(crate) async fn domain_versions(
-    db: &aftersales_store::Db,
+    c: &mut aftersales_store::Conn,
     policy_id: &str,
 ) -> Result<Vec<PolicyVersion>, AppError> {
-    let rows = store::versions(db.pool(), policy_id).await?;
+    let rows = store::versions(&mut *c, policy_id).await?;
     rows.iter()
         .map(|r| parse_version(&version_dto(r)?))
         .collect()

@@ -634,11 +634,24 @@ impl crate::App {
         on: Date,
         cause: Cause,
     ) -> Result<WarrantyView, AppError> {
-        let p = product_store::get_product(self.db.pool(), u.product_id).await?;
+        let mut c = self.db.acquire().await?;
+        self.warranty_of_on(&mut c, u, on, cause).await
+    }
+
+    /// The warranty decision read through `c` (a use-case's own transaction, so a decision
+    /// taken inside one needs no second connection).
+    pub(crate) async fn warranty_of_on(
+        &self,
+        c: &mut aftersales_store::Conn,
+        u: &store::UnitRecord,
+        on: Date,
+        cause: Cause,
+    ) -> Result<WarrantyView, AppError> {
+        let p = product_store::get_product(&mut *c, u.product_id).await?;
         let (versions, policy_code) = match &p.policy_id {
             Some(id) => (
-                crate::installed_base::products::domain_versions(&self.db, id).await?,
-                Some(product_store::get_policy(self.db.pool(), id).await?.code),
+                crate::installed_base::products::domain_versions(&mut *c, id).await?,
+                Some(product_store::get_policy(&mut *c, id).await?.code),
             ),
             None => (Vec::new(), None),
         };
@@ -669,7 +682,7 @@ impl crate::App {
         let version = warranty::select_version(&versions, &facts);
         // The contract covering the unit on that day, if any (the latest to start wins).
         let covers: Vec<ContractCover> =
-            aftersales_store::installed_base::contracts::for_unit(self.db.pool(), u.id)
+            aftersales_store::installed_base::contracts::for_unit(&mut *c, u.id)
                 .await?
                 .iter()
                 .map(super::cover)

@@ -165,6 +165,13 @@ const TEMPLATES: &[(&str, &str, &str, &str, &str)] = &[
         "[Loaner overdue] {serial} was due back {due}",
         "Loaner {serial} ({model}), lent to {customer} (service request {number}), was due back {due} and has not come back. Please contact the customer.\n{link}",
     ),
+    (
+        "quality_alert",
+        "质量预警：{part}",
+        "{part} 近 {days} 天已有 {failures} 件故障旧件入库，请质量部门分析批次。",
+        "Quality alert: {part}",
+        "{failures} defective {part} received in the last {days} days; please analyse the batches.",
+    ),
 ];
 
 /// Subject and body of an event's message in a language.

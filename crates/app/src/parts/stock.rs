@@ -5,7 +5,7 @@
 //! quantity is there and what it is worth, then the move, its entries and the new balances
 //! are written. A refused move writes nothing.
 
-use super::{MoveView, StockScope, kind_of, stored, upper};
+use super::{MoveView, NewMove, StockScope, kind_of, stored, upper};
 use crate::{AppError, Ctx};
 use aftersales_domain::audit::{AuditAction, AuditEntity};
 use aftersales_domain::installed_base::{parse_opt_notes, parse_opt_text};
@@ -16,49 +16,6 @@ use aftersales_domain::{FieldError, FieldErrors, Permission, Role};
 use aftersales_store::parts::catalog::{PartRow, find_part};
 use aftersales_store::parts::stock::{self as store, BalanceKey, Held, LocationRow};
 use aftersales_store::time;
-use serde::Deserialize;
-use utoipa::ToSchema;
-
-/// A move as sent: `POST /api/v1/stock/moves`.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-pub struct NewMove {
-    #[schema(value_type = crate::schema::MoveKindName)]
-    pub kind: String,
-    /// The part number.
-    #[schema(max_length = 40)]
-    pub part: String,
-    /// `new` unless said; a defective part taken back is `defective`.
-    #[schema(value_type = Option<crate::schema::ConditionName>)]
-    pub condition: Option<String>,
-    /// How many, in the part's unit of measure: whole for counted units, at most three
-    /// decimals otherwise; more than 0 and at most 1,000,000.
-    #[schema(value_type = f64, minimum = 0.001, maximum = 1000000)]
-    pub qty: serde_json::Value,
-    /// The location's code; the virtual end of a move (supplier, customer, scrap, count
-    /// difference, in transit) may be left out. An engineer's issue comes from their van.
-    #[schema(max_length = 32)]
-    pub from: Option<String>,
-    #[schema(max_length = 32)]
-    pub to: Option<String>,
-    /// A receipt's cost per unit of measure in fen (the part's cost when absent).
-    #[serde(default, deserialize_with = "crate::schema::opt_int")]
-    #[schema(minimum = 0, maximum = 1000000000)]
-    pub unit_cost_fen: Option<i64>,
-    /// The serial number, for a serial-numbered part (then the quantity is 1).
-    #[schema(max_length = 64)]
-    pub serial: Option<String>,
-    /// The work order's number (issue, return, defective part taken back).
-    #[schema(max_length = 32)]
-    pub work_order: Option<String>,
-    /// A delivery note, a shipment, a count sheet.
-    #[schema(max_length = 64)]
-    pub reference: Option<String>,
-    /// Why (scrap and count differences).
-    #[schema(max_length = 200)]
-    pub reason: Option<String>,
-    #[schema(max_length = 500)]
-    pub note: Option<String>,
-}
 
 /// Whose permission a move is posted under.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -351,6 +308,14 @@ impl crate::App {
         let p = self.posting(ctx, input, Authority::Caller).await?;
         let mut tx = self.db.begin().await?;
         let view = self.write_move(&mut tx, ctx, &p).await?;
+        self.after_issue(
+            &mut tx,
+            &view,
+            p.work_order_id.as_deref(),
+            &p.part,
+            &p.from.0,
+        )
+        .await?;
         if p.kind.needs_reason() {
             let after = crate::administration::audit::audit_value(&view)?;
             self.audit(

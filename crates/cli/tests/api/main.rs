@@ -5,6 +5,7 @@ mod booking;
 mod catalog_edits;
 mod customer_records;
 mod customer_side;
+mod defects;
 mod dispatch_ui;
 mod front_office;
 mod helpers;

@@ -874,6 +874,46 @@ const CASES: &[Case] = &[
         template: "/api/v1/shipments/{number}/receive",
         allowed: STOCK_READ,
     },
+    // Old for new: everyone who reads stock sees their scope's obligations; the engineer
+    // hands in their own; the warehouse receives; quality control reads the report.
+    Case {
+        method: "GET",
+        template: "/api/v1/defect-returns",
+        allowed: STOCK_READ,
+    },
+    Case {
+        method: "POST",
+        template: "/api/v1/defect-returns/{number}/hand-in",
+        allowed: &["engineer", "partner"],
+    },
+    Case {
+        method: "POST",
+        template: "/api/v1/defect-returns/{number}/receive",
+        allowed: PARTS_MANAGE,
+    },
+    Case {
+        method: "GET",
+        template: "/api/v1/defect-returns/report",
+        allowed: &["admin", "warehouse", "manager"],
+    },
+    Case {
+        method: "GET",
+        template: "/api/v1/failure-codes",
+        allowed: &[
+            "admin",
+            "agent",
+            "dispatcher",
+            "engineer",
+            "warehouse",
+            "manager",
+            "partner",
+        ],
+    },
+    Case {
+        method: "POST",
+        template: "/api/v1/failure-codes",
+        allowed: PARTS_MANAGE,
+    },
 ];
 
 /// Public operations, reachable without a token.
@@ -1029,6 +1069,13 @@ fn body_for(c: &Case) -> Option<Value> {
         | ("POST", "/api/v1/requisitions/{number}/reject")
         | ("POST", "/api/v1/requisitions/{number}/ship")
         | ("POST", "/api/v1/shipments/{number}/receive") => Some(json!({})),
+        ("POST", "/api/v1/defect-returns/{number}/hand-in") => Some(json!({})),
+        ("POST", "/api/v1/defect-returns/{number}/receive") => {
+            Some(json!({"failure_code": "NOPE"}))
+        }
+        ("POST", "/api/v1/failure-codes") => {
+            Some(json!({"code": "", "name_zh": "", "name_en": ""}))
+        }
         _ => None,
     }
 }

@@ -139,6 +139,8 @@ CREATE TABLE stock_balances (
     PRIMARY KEY (location_id, part_id, condition)
 );
 CREATE INDEX stock_balances_part ON stock_balances(part_id);
+-- Valuation sums every location's balances from this index alone.
+CREATE INDEX stock_balances_value ON stock_balances(location_id, on_hand, value_fen);
 
 -- Where each serial-numbered part is now.
 CREATE TABLE stock_serials (

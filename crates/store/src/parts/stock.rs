@@ -349,19 +349,37 @@ pub async fn balances<'e, E: Executor<'e, Database = Any>>(
     } else {
         " AND b.on_hand > 0"
     };
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    // Only the filters given, each an equality the primary key (location, part, condition)
+    // or the part index answers: `($1 IS NULL OR …)` would make SQLite scan every balance.
+    let mut filters = String::new();
+    let mut n = 0;
+    let mut next = |col: &str| {
+        n += 1;
+        format!(" AND b.{col} = ${n}")
+    };
+    if f.location_id.is_some() {
+        filters.push_str(&next("location_id"));
+    }
+    if f.part_id.is_some() {
+        filters.push_str(&next("part_id"));
+    }
+    let limit_param = n + 1;
+    let sql = format!(
         "SELECT b.location_id, l.code AS location_code, l.name AS location_name, l.kind AS location_kind, \
          b.part_id, p.part_no, p.name_zh, p.name_en, p.uom, b.condition, b.on_hand, b.value_fen, r.reorder_point \
          FROM stock_balances b JOIN stock_locations l ON l.id = b.location_id JOIN parts p ON p.id = b.part_id \
          LEFT JOIN reorder_points r ON r.location_id = b.location_id AND r.part_id = b.part_id \
-         WHERE ($1 IS NULL OR b.location_id = $1) AND ($2 IS NULL OR b.part_id = $2){scope}{low}{zero} \
-         ORDER BY l.code, p.part_no, b.condition LIMIT $3"
-    )))
-    .bind(f.location_id.clone())
-    .bind(f.part_id.clone())
-    .bind(limit)
-    .fetch_all(e)
-    .await?)
+         WHERE 1 = 1{filters}{scope}{low}{zero} \
+         ORDER BY l.code, p.part_no, b.condition LIMIT ${limit_param}"
+    );
+    let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
+    if let Some(l) = &f.location_id {
+        q = q.bind(l.clone());
+    }
+    if let Some(p) = &f.part_id {
+        q = q.bind(p.clone());
+    }
+    Ok(q.bind(limit).fetch_all(e).await?)
 }
 
 /// One balance, read without a lock.
@@ -470,11 +488,12 @@ pub struct ValuationRow {
 pub async fn valuation<'e, E: Executor<'e, Database = Any>>(
     e: E,
 ) -> Result<Vec<ValuationRow>, StoreError> {
+    // Summed per location from the covering index on (location, on hand, value), then named.
     Ok(sqlx::query_as(
-        "SELECT l.id AS location_id, l.code, l.name, l.kind, \
-         CAST(COUNT(b.part_id) AS BIGINT) AS lines, CAST(COALESCE(SUM(b.value_fen), 0) AS BIGINT) AS value_fen \
-         FROM stock_locations l JOIN stock_balances b ON b.location_id = l.id AND b.on_hand > 0 \
-         GROUP BY l.id, l.code, l.name, l.kind ORDER BY l.code",
+        "SELECT l.id AS location_id, l.code, l.name, l.kind, t.lines, t.value_fen \
+         FROM (SELECT location_id, CAST(COUNT(*) AS BIGINT) AS lines, CAST(SUM(value_fen) AS BIGINT) AS value_fen \
+               FROM stock_balances WHERE on_hand > 0 GROUP BY location_id) t \
+         JOIN stock_locations l ON l.id = t.location_id ORDER BY l.code",
     )
     .fetch_all(e)
     .await?)

@@ -3,6 +3,7 @@
 
 mod administration;
 mod auth;
+mod defects;
 mod installed_base;
 mod loaners;
 mod network;
@@ -161,6 +162,14 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(requisitions::list_shipments))
         .routes(routes!(requisitions::accuracy))
         .routes(routes!(requisitions::receive_shipment))
+        .routes(routes!(defects::list))
+        .routes(routes!(defects::report))
+        .routes(routes!(defects::hand_in))
+        .routes(routes!(defects::receive))
+        .routes(routes!(
+            defects::failure_codes,
+            defects::create_failure_code
+        ))
         .routes(routes!(sla::calendars))
         .routes(routes!(sla::update_calendar))
         .routes(routes!(sla::overrides))

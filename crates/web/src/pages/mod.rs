@@ -206,6 +206,14 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/parts/{part_no}", get(parts::catalog::part))
         .route("/m/van", get(parts::van::van))
         .route("/m/orders/{id}/issue", post(parts::van::issue))
+        .route("/m/defects", get(parts::defects::mobile))
+        .route("/m/defects/{number}/hand-in", post(parts::defects::hand_in))
+        .route("/defect-returns", get(parts::defects::warehouse))
+        .route(
+            "/defect-returns/{number}/receive",
+            post(parts::defects::receive),
+        )
+        .route("/quality", get(parts::defects::quality))
         .route_layer(axum::middleware::from_fn(crate::shell::error_pages))
         .route_layer(axum::middleware::from_fn_with_state(
             state,

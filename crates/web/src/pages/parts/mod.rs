@@ -6,6 +6,7 @@
 //! a balance row. The files of the area import this module, never each other.
 
 pub mod catalog;
+pub mod defects;
 pub mod requisitions;
 pub mod stock;
 pub mod van;
