@@ -344,10 +344,12 @@ pub async fn balances<'e, E: Executor<'e, Database = Any>>(
     } else {
         ""
     };
+    // `+b.on_hand`: not a term for an index, so a lookup by location and part keeps to the
+    // primary key rather than the valuation's index.
     let zero = if f.include_zero || f.low_only {
         ""
     } else {
-        " AND b.on_hand > 0"
+        " AND +b.on_hand > 0"
     };
     // Only the filters given, each an equality the primary key (location, part, condition)
     // or the part index answers: `($1 IS NULL OR …)` would make SQLite scan every balance.
@@ -439,36 +441,62 @@ pub async fn ledger<'e, E: Executor<'e, Database = Any>>(
     f: &LedgerFilter,
     limit: i64,
 ) -> Result<Page<LedgerRow>, StoreError> {
-    let (b_at, b_id) = f.before.clone().unzip();
     let select = "m.id, m.at, m.kind, p.part_no, p.uom, m.condition, m.qty, fl.code AS from_code, tl.code AS to_code, \
         m.value_fen, m.serial, w.number AS work_order_number, m.reference, m.reason, m.actor_name, m.note";
     let joins = "JOIN parts p ON p.id = m.part_id JOIN stock_locations fl ON fl.id = m.from_location_id \
         JOIN stock_locations tl ON tl.id = m.to_location_id LEFT JOIN work_orders w ON w.id = m.work_order_id";
+    // Only the filters given, so that a location and a part read one range of the index on
+    // (location, part, at, move) newest first, with nothing to sort: `($1 IS NULL OR …)`
+    // would make SQLite read every entry of the location.
+    let (t, at, id) = if f.location_id.is_some() {
+        ("s", "s.at", "s.move_id")
+    } else {
+        ("m", "m.at", "m.id")
+    };
+    let mut binds: Vec<String> = Vec::new();
+    let mut filters = String::new();
+    let mut add = |cond: &str, v: &str, binds: &mut Vec<String>| {
+        binds.push(v.to_owned());
+        filters.push_str(&cond.replace('?', &format!("${}", binds.len())));
+    };
+    if let Some(l) = &f.location_id {
+        add(" AND s.location_id = ?", l, &mut binds);
+    }
+    if let Some(p) = &f.part_id {
+        add(&format!(" AND {t}.part_id = ?"), p, &mut binds);
+    }
+    if let Some(k) = &f.kind {
+        add(" AND m.kind = ?", k, &mut binds);
+    }
+    if let Some(w) = &f.work_order_id {
+        add(" AND m.work_order_id = ?", w, &mut binds);
+    }
+    if let Some((b_at, b_id)) = &f.before {
+        binds.push(b_at.clone());
+        let n = binds.len();
+        binds.push(b_id.clone());
+        filters.push_str(&format!(
+            " AND ({at} < ${n} OR ({at} = ${n} AND {id} < ${}))",
+            n + 1
+        ));
+    }
+    let limit_param = binds.len() + 1;
     let sql = if f.location_id.is_some() {
         format!(
             "SELECT {select}, s.balance_after FROM stock_entries s JOIN stock_moves m ON m.id = s.move_id {joins} \
-             WHERE s.location_id = $1 AND ($2 IS NULL OR s.part_id = $2) AND ($3 IS NULL OR m.kind = $3) \
-             AND ($4 IS NULL OR m.work_order_id = $4) AND ($5 IS NULL OR s.at < $5 OR (s.at = $5 AND s.move_id < $6)) \
-             ORDER BY s.at DESC, s.move_id DESC LIMIT $7"
+             WHERE 1 = 1{filters} ORDER BY s.at DESC, s.move_id DESC LIMIT ${limit_param}"
         )
     } else {
         format!(
             "SELECT {select}, CAST(NULL AS BIGINT) AS balance_after FROM stock_moves m {joins} \
-             WHERE ($1 IS NULL OR $1 = '') AND ($2 IS NULL OR m.part_id = $2) AND ($3 IS NULL OR m.kind = $3) \
-             AND ($4 IS NULL OR m.work_order_id = $4) AND ($5 IS NULL OR m.at < $5 OR (m.at = $5 AND m.id < $6)) \
-             ORDER BY m.at DESC, m.id DESC LIMIT $7"
+             WHERE 1 = 1{filters} ORDER BY m.at DESC, m.id DESC LIMIT ${limit_param}"
         )
     };
-    let rows: Vec<LedgerRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(f.location_id.clone())
-        .bind(f.part_id.clone())
-        .bind(f.kind.clone())
-        .bind(f.work_order_id.clone())
-        .bind(b_at)
-        .bind(b_id)
-        .bind(limit + 1)
-        .fetch_all(e)
-        .await?;
+    let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
+    for b in binds {
+        q = q.bind(b);
+    }
+    let rows: Vec<LedgerRow> = q.bind(limit + 1).fetch_all(e).await?;
     Ok(Page::from_rows(rows, limit, |r| {
         format!("{}|{}", r.at, r.id)
     }))
