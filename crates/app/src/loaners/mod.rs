@@ -123,7 +123,7 @@ pub struct LoanerQuery {
     #[param(pattern = r"^(available|on_loan|in_repair|retired)?$")]
     pub status: Option<String>,
     /// The owning unit's id; empty for any.
-    #[param(value_type = Option<String>)]
+    #[param(value_type = Option<String>, format = Uuid)]
     pub owner: Option<String>,
     /// Only loaners out past their expected return.
     pub overdue: Option<bool>,

@@ -15,6 +15,7 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PartsQuery {
     /// Part number or name contains this.
     #[param(max_length = 100)]
@@ -147,6 +148,7 @@ pub async fn create_location(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct BalanceParams {
     /// A location's code.
     #[param(max_length = 32)]
@@ -175,6 +177,7 @@ pub async fn balances(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LedgerParams {
     /// A location's code: its moves with the running balance there (required unless the
     /// caller reads every location).

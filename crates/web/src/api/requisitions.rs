@@ -16,6 +16,7 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RequisitionQuery {
     #[param(value_type = Option<aftersales_app::schema::RequisitionStatusName>)]
     pub status: Option<String>,
@@ -122,6 +123,7 @@ pub async fn ship_requisition(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ShipmentQuery {
     /// Only shipments not yet received.
     #[serde(default)]
