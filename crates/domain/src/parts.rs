@@ -314,6 +314,16 @@ impl Qty {
     /// A quantity of a move as typed or sent: positive, at most [`Qty::MAX_UNITS`], whole
     /// for a counted unit and with at most three decimals otherwise.
     pub fn parse(field: &str, raw: &str, uom: Uom) -> Result<Qty, FieldError> {
+        Qty::read(field, raw, uom, false)
+    }
+
+    /// A level rather than a move: like [`Qty::parse`], but zero is allowed (a reorder point
+    /// that alerts when empty, a shelf counted empty).
+    pub fn parse_level(field: &str, raw: &str, uom: Uom) -> Result<Qty, FieldError> {
+        Qty::read(field, raw, uom, true)
+    }
+
+    fn read(field: &str, raw: &str, uom: Uom, zero_ok: bool) -> Result<Qty, FieldError> {
         let s = raw.trim();
         if s.is_empty() {
             return Err(FieldError::new(field, "required"));
@@ -358,7 +368,7 @@ impl Qty {
             f *= 10;
         }
         let q = w * Qty::SCALE + f;
-        if neg || q == 0 {
+        if neg && q != 0 || q == 0 && !zero_ok {
             return Err(FieldError::new(field, "must_be_positive"));
         }
         if q > Qty::MAX_UNITS * Qty::SCALE {
@@ -369,9 +379,27 @@ impl Qty {
 
     /// Reads a JSON number the way it was written (`12`, `1.5`) through [`Qty::parse`].
     pub fn parse_json(field: &str, v: &serde_json::Value, uom: Uom) -> Result<Qty, FieldError> {
+        Qty::read_json(field, v, uom, false)
+    }
+
+    /// A level from JSON through [`Qty::parse_level`] (zero allowed).
+    pub fn parse_json_level(
+        field: &str,
+        v: &serde_json::Value,
+        uom: Uom,
+    ) -> Result<Qty, FieldError> {
+        Qty::read_json(field, v, uom, true)
+    }
+
+    fn read_json(
+        field: &str,
+        v: &serde_json::Value,
+        uom: Uom,
+        zero_ok: bool,
+    ) -> Result<Qty, FieldError> {
         match v {
-            serde_json::Value::Number(n) => Qty::parse(field, &n.to_string(), uom),
-            serde_json::Value::String(s) => Qty::parse(field, s, uom),
+            serde_json::Value::Number(n) => Qty::read(field, &n.to_string(), uom, zero_ok),
+            serde_json::Value::String(s) => Qty::read(field, s, uom, zero_ok),
             serde_json::Value::Null => Err(FieldError::new(field, "required")),
             _ => Err(FieldError::new(field, "invalid_number")),
         }

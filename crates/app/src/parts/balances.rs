@@ -345,7 +345,11 @@ impl crate::App {
                     Err(e) => return Err(e.into()),
                 }
             }
-            Some(_) => Some(String::new()),
+            Some(_) => {
+                return Err(AppError::invalid(
+                    FieldError::new("work_order", "too_long").with("max", 32),
+                ));
+            }
             None => None,
         };
         let f = store::LedgerFilter {
@@ -432,10 +436,11 @@ impl crate::App {
         let uom = stored("parts.uom", &part.uom, Uom::parse)?;
         let mut errs = FieldErrors::new();
         // Zero is a point (alert when empty); the quantity to order is more than zero.
-        let point = match &input.reorder_point {
-            serde_json::Value::Number(n) if n.as_f64() == Some(0.0) => Some(Qty::ZERO),
-            v => errs.take(Qty::parse_json("reorder_point", v, uom)),
-        };
+        let point = errs.take(Qty::parse_json_level(
+            "reorder_point",
+            &input.reorder_point,
+            uom,
+        ));
         let qty = errs.take(Qty::parse_json("reorder_qty", &input.reorder_qty, uom));
         let (point, qty) = errs.finish(|| Some((point?, qty?)))?;
         let mut tx = self.db.begin().await?;

@@ -421,17 +421,13 @@ impl crate::App {
             note: None,
         };
         if held < r.qty {
-            // Taken out of the unit now: a fact of its own, written before the shipment.
-            drop(tx);
-            let mut t = self.db.begin().await?;
+            // Taken out of the unit now: into the van, then on its way, in one transaction.
             self.post_move_in(
-                &mut t,
+                &mut tx,
                 ctx,
                 &mv("defective_in", None, Some(r.van_code.clone())),
             )
             .await?;
-            t.commit().await?;
-            tx = self.db.begin().await?;
         }
         self.post_move_in(
             &mut tx,

@@ -17,15 +17,6 @@ use aftersales_store::parts::catalog::{PartRow, find_part};
 use aftersales_store::parts::stock::{self as store, BalanceKey, Held, LocationRow};
 use aftersales_store::time;
 
-/// Whose permission a move is posted under.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Authority {
-    /// The caller's own: the role matrix and their scope decide (the moves API).
-    Caller,
-    /// A use-case that checked its own permission and posts in the caller's name.
-    UseCase,
-}
-
 /// A move that passed its rules and found what it names.
 struct Posting {
     kind: MoveKind,
@@ -70,17 +61,10 @@ impl crate::App {
         Ok((l, k))
     }
 
-    /// Parses a move, finds what it names and, under the caller's own authority, checks
-    /// they may post it.
-    async fn posting(
-        &self,
-        ctx: &Ctx,
-        input: &NewMove,
-        authority: Authority,
-    ) -> Result<Posting, AppError> {
-        if authority == Authority::UseCase {
-            return self.parse_move(ctx, input, None).await;
-        }
+    /// Parses a move, finds what it names and checks the caller may post it under their own
+    /// authority (the moves API: the role matrix and their scope decide). A use-case that
+    /// checked its own permission posts through [`Self::post_move_in`] instead.
+    async fn posting(&self, ctx: &Ctx, input: &NewMove) -> Result<Posting, AppError> {
         // Who may post at all, before anything is read: the warehouse, field staff on their
         // own orders, managers settling count differences.
         let scope = StockScope::of(ctx)?;
@@ -94,13 +78,17 @@ impl crate::App {
         {
             return Err(AppError::Forbidden);
         }
-        self.parse_move(ctx, input, Some(scope)).await
+        // Read on a connection of its own, outside the writers' queue: what could change
+        // before the write (a serial's place) is checked again inside it.
+        let mut c = self.db.acquire().await?;
+        self.parse_move(&mut c, ctx, input, Some(scope)).await
     }
 
     /// Parses a move and finds what it names; with a scope (the caller's own authority),
     /// checks who may post it.
     async fn parse_move(
         &self,
+        c: &mut aftersales_store::Conn,
         ctx: &Ctx,
         input: &NewMove,
         scope: Option<StockScope>,
@@ -135,7 +123,6 @@ impl crate::App {
         {
             errs.push(FieldError::new("work_order", "too_long").with("max", 32));
         }
-        let mut c = self.db.acquire().await?;
         let part = match &part_no {
             Some(p) => match find_part(&mut *c, p).await? {
                 Some(r) => Some(r),
@@ -191,8 +178,8 @@ impl crate::App {
                 .then_some(van)
                 .flatten()
         });
-        let from = self.move_end(&mut c, "from", from_code, from_side).await?;
-        let to = self.move_end(&mut c, "to", to_code, to_side).await?;
+        let from = self.move_end(c, "from", from_code, from_side).await?;
+        let to = self.move_end(c, "to", to_code, to_side).await?;
         if from.0.id == to.0.id {
             return Err(AppError::invalid(FieldError::new("to", "same_location")));
         }
@@ -229,14 +216,7 @@ impl crate::App {
             )?;
         }
         if let Some(s) = &serial {
-            let at = store::serial_at(&mut *c, &part.id, s).await?;
-            let here = at.as_ref().is_some_and(|(l, _)| *l == from.0.id);
-            if from.1.holds_stock() && !here {
-                return Err(AppError::conflict_on("serial", "serial_not_here"));
-            }
-            if !from.1.holds_stock() && at.as_ref().is_some_and(|(l, _)| l != &from.0.id) {
-                return Err(AppError::conflict_on("serial", "serial_in_stock"));
-            }
+            serial_may_leave(c, &part.id, s, &from).await?;
         }
         Ok(Posting {
             kind,
@@ -298,14 +278,15 @@ impl crate::App {
         ctx: &Ctx,
         input: &NewMove,
     ) -> Result<MoveView, AppError> {
-        let p = self.posting(ctx, input, Authority::UseCase).await?;
+        // Read in the use-case's transaction, so a move it wrote before counts.
+        let p = self.parse_move(tx.conn(), ctx, input, None).await?;
         self.write_move(tx, ctx, &p).await
     }
 
     /// Posts a move to the ledger (`POST /api/v1/stock/moves`).
     #[tracing::instrument(skip_all)]
     pub async fn post_move(&self, ctx: &Ctx, input: &NewMove) -> Result<MoveView, AppError> {
-        let p = self.posting(ctx, input, Authority::Caller).await?;
+        let p = self.posting(ctx, input).await?;
         let mut tx = self.db.begin().await?;
         let view = self.write_move(&mut tx, ctx, &p).await?;
         self.after_issue(
@@ -348,6 +329,10 @@ impl crate::App {
             condition: p.condition.as_str().into(),
         };
         let (fk, tk) = (key(&p.from.0), key(&p.to.0));
+        if let Some(s) = &p.serial {
+            // Again inside the transaction: another move of this serial may have gone first.
+            serial_may_leave(tx.conn(), &p.part.id, s, &p.from).await?;
+        }
         let held =
             store::lock_balances(tx.conn(), self.db.backend(), &[fk.clone(), tk.clone()], &at)
                 .await?;
@@ -463,4 +448,23 @@ impl crate::App {
             balance_after: after_here.map(Qty::as_f64),
         })
     }
+}
+
+/// A serial leaves a stock-holding place only from where it is, and comes from outside
+/// (a supplier, a customer) only when no place holds it.
+async fn serial_may_leave(
+    c: &mut aftersales_store::Conn,
+    part_id: &str,
+    serial: &str,
+    from: &(LocationRow, LocationKind),
+) -> Result<(), AppError> {
+    let at = store::serial_at(&mut *c, part_id, serial).await?;
+    let here = at.as_ref().is_some_and(|(l, _)| *l == from.0.id);
+    if from.1.holds_stock() && !here {
+        return Err(AppError::conflict_on("serial", "serial_not_here"));
+    }
+    if !from.1.holds_stock() && at.is_some() && !here {
+        return Err(AppError::conflict_on("serial", "serial_in_stock"));
+    }
+    Ok(())
 }

@@ -43,6 +43,26 @@ fn quantities_parse_as_people_write_them() {
 }
 
 #[test]
+fn levels_take_zero_but_nothing_below() {
+    let level = |s: &str| Qty::parse_level("counted", s, Uom::Piece);
+    assert_eq!(level("0"), Ok(Qty::ZERO));
+    assert_eq!(level("-0"), Ok(Qty::ZERO));
+    assert_eq!(level("3"), Ok(Qty(3_000)));
+    assert_eq!(level("-1").expect_err("-1").code, "must_be_positive");
+    assert_eq!(level("1.5").expect_err("1.5").code, "whole_number");
+    let json = |v: serde_json::Value| Qty::parse_json_level("reorder_point", &v, Uom::Metre);
+    assert_eq!(json(serde_json::json!(0)), Ok(Qty::ZERO));
+    assert_eq!(json(serde_json::json!("0.000")), Ok(Qty::ZERO));
+    assert_eq!(json(serde_json::json!(0.5)), Ok(Qty(500)));
+    assert_eq!(
+        Qty::parse_json("qty", &serde_json::json!("0"), Uom::Piece)
+            .expect_err("a move of nothing")
+            .code,
+        "must_be_positive"
+    );
+}
+
+#[test]
 fn quantities_read_from_json_numbers_and_strings() {
     let j = |v: serde_json::Value| Qty::parse_json("qty", &v, Uom::Piece);
     assert_eq!(j(serde_json::json!(3)), Ok(Qty(3_000)));

@@ -328,17 +328,6 @@ pub async fn balances<'e, E: Executor<'e, Database = Any>>(
     f: &BalanceFilter,
     limit: i64,
 ) -> Result<Vec<BalanceRow>, StoreError> {
-    let scope = match &f.locations {
-        None => String::new(),
-        Some(ids) if ids.is_empty() => " AND 1 = 0".into(),
-        Some(ids) => format!(
-            " AND b.location_id IN ({})",
-            ids.iter()
-                .map(|i| format!("'{}'", i.replace('\'', "")))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    };
     let low = if f.low_only {
         " AND r.reorder_point IS NOT NULL AND b.condition = 'new' AND b.on_hand <= r.reorder_point"
     } else {
@@ -365,6 +354,21 @@ pub async fn balances<'e, E: Executor<'e, Database = Any>>(
     if f.part_id.is_some() {
         filters.push_str(&next("part_id"));
     }
+    // A reader's scope: its location ids, each bound.
+    let scope = match &f.locations {
+        None => String::new(),
+        Some(ids) if ids.is_empty() => " AND 1 = 0".into(),
+        Some(ids) => {
+            let marks: Vec<String> = ids
+                .iter()
+                .map(|_| {
+                    n += 1;
+                    format!("${n}")
+                })
+                .collect();
+            format!(" AND b.location_id IN ({})", marks.join(", "))
+        }
+    };
     let limit_param = n + 1;
     let sql = format!(
         "SELECT b.location_id, l.code AS location_code, l.name AS location_name, l.kind AS location_kind, \
@@ -380,6 +384,9 @@ pub async fn balances<'e, E: Executor<'e, Database = Any>>(
     }
     if let Some(p) = &f.part_id {
         q = q.bind(p.clone());
+    }
+    for id in f.locations.iter().flatten() {
+        q = q.bind(id.clone());
     }
     Ok(q.bind(limit).fetch_all(e).await?)
 }

@@ -23,6 +23,11 @@ pub async fn list(
     c: ApiCtx,
     AppQuery(q): AppQuery<LoanerQuery>,
 ) -> Result<Json<Page<LoanerView>>, ApiError> {
+    // An empty filter is the page form's "any"; on the API it is a mistake.
+    crate::api::not_empty(&[
+        ("status", q.status.as_deref(), "invalid_choice"),
+        ("owner", q.owner.as_deref(), "invalid_id"),
+    ])?;
     Ok(Json(s.app.list_loaners(&c.ctx, &q).await?))
 }
 

@@ -162,7 +162,10 @@ pub struct BalanceParams {
 
 /// What is on hand, by location, part and condition, with its value at cost.
 #[utoipa::path(get, path = "/api/v1/stock/balances", tag = "stock", params(BalanceParams),
-    responses((status = 200, description = "The balances above zero.", body = Vec<BalanceView>)))]
+    responses(
+        (status = 200, description = "The balances above zero.", body = Vec<BalanceView>),
+        (status = 404, description = "No such location or part, or not one the caller reads.", body = crate::problem::Problem, content_type = "application/problem+json"),
+    ))]
 pub async fn balances(
     State(s): State<AppState>,
     c: ApiCtx,
@@ -198,12 +201,19 @@ pub struct LedgerParams {
 
 /// The ledger of moves, newest first.
 #[utoipa::path(get, path = "/api/v1/stock/moves", tag = "stock", params(LedgerParams),
-    responses((status = 200, description = "A page of moves.", body = Page<MoveView>)))]
+    responses(
+        (status = 200, description = "A page of moves.", body = Page<MoveView>),
+        (status = 404, description = "No such location or part, or not one the caller reads.", body = crate::problem::Problem, content_type = "application/problem+json"),
+    ))]
 pub async fn ledger(
     State(s): State<AppState>,
     c: ApiCtx,
     AppQuery(q): AppQuery<LedgerParams>,
 ) -> Result<Json<Page<MoveView>>, ApiError> {
+    crate::api::not_empty(&[
+        ("kind", q.kind.as_deref(), "invalid_choice"),
+        ("work_order", q.work_order.as_deref(), "required"),
+    ])?;
     let q = LedgerQuery {
         location: q.location,
         part: q.part,

@@ -30,6 +30,7 @@ pub async fn list_requisitions(
     c: ApiCtx,
     AppQuery(q): AppQuery<RequisitionQuery>,
 ) -> Result<Json<Vec<RequisitionView>>, ApiError> {
+    crate::api::not_empty(&[("status", q.status.as_deref(), "invalid_choice")])?;
     Ok(Json(
         s.app.list_requisitions(&c.ctx, q.status.as_deref()).await?,
     ))
