@@ -102,4 +102,34 @@ describe('defective parts', () => {
     await shot(q, 'quality');
     await mgr.close();
   });
+
+  test('the warehouse keeps the failure-code catalog: a refusal beside the field, a rename, a retired code no longer offered', T, async () => {
+    const desk = await browser.newContext({ locale: 'zh-CN', viewport: DESK });
+    const page = await desk.newPage();
+    await signIn(page, base, 'warehouse');
+    await page.goto(`${base}/quality`);
+    await Promise.all([page.waitForURL((u) => u.pathname === '/failure-codes'), page.click('#codes-link')]);
+    // Adding without an English name is refused beside that field, the rest kept.
+    await page.fill('#c-code', 'e-short');
+    await page.fill('#c-zh', '线路短路');
+    await page.selectOption('#c-cat', 'electrical');
+    await Promise.all([page.waitForLoadState('load'), page.click('#new-code-submit')]);
+    assert.match(await page.locator('#new-code .field.invalid').innerText(), /英文名称/);
+    assert.equal(await page.inputValue('#c-zh'), '线路短路');
+    await page.fill('#c-en', 'Short circuit');
+    await Promise.all([page.waitForURL((u) => u.search.includes('done')), page.click('#new-code-submit')]);
+    assert.equal(await page.locator('tr[data-code="E-SHORT"]').count(), 1);
+    // Retiring X-NFF: still listed, no longer offered when a defective part is received.
+    const row = page.locator('tr[data-code="X-NFF"]');
+    await row.locator('input[name=active]').uncheck();
+    await Promise.all([page.waitForURL((u) => u.search.includes('done')), row.locator('button[type=submit]').click()]);
+    assert.equal(await page.locator('tr[data-code="X-NFF"] input[name=active]').isChecked(), false);
+    const token = await apiToken(base, 'warehouse');
+    const offered = (await api(base, token, 'GET', '/api/v1/failure-codes')).map((c) => c.code);
+    assert.ok(offered.includes('E-SHORT') && !offered.includes('X-NFF'), offered.join());
+    const trail = await api(base, await apiToken(base, 'admin'), 'GET', '/api/v1/audit?entity=failure_code&action=update');
+    assert.equal(trail.items[0].before.active, true);
+    assert.equal(trail.items[0].after.active, false);
+    await desk.close();
+  });
 });

@@ -70,4 +70,48 @@ describe('requisition pages', () => {
     await desk.close();
     await phone.close();
   });
+
+  test('an engineer asks for parts on the phone, is told what is wrong, then withdraws it', T, async () => {
+    const phone = await browser.newContext({ locale: 'zh-CN', viewport: PHONE, isMobile: true, hasTouch: true });
+    const mp = await phone.newPage();
+    await signIn(mp, base, 'engineer');
+    await mp.goto(`${base}/requisitions`);
+    await Promise.all([mp.waitForURL((u) => u.pathname === '/requisitions/new'), mp.click('#new-requisition-link')]);
+    // The engineer's own van comes chosen; their station's store is offered too.
+    const places = await mp.locator('#n-requesting option').allTextContents();
+    assert.deepEqual(places.map((p) => p.split(' · ')[0].trim()).sort(), ['ST-SY-HP', 'VAN-ZW']);
+    assert.equal(await mp.inputValue('#n-requesting'), 'VAN-ZW');
+    await mp.selectOption('#n-priority', 'urgent');
+    await mp.fill('#n-part-1', 'jsq-ro-400');
+    await mp.fill('#n-qty-1', '0');
+    await mp.fill('#n-part-2', 'NO-SUCH-PART');
+    await mp.fill('#n-qty-2', '1');
+    await Promise.all([mp.waitForLoadState('load'), mp.click('#new-submit')]);
+    // Each refusal beside its own line, what was typed kept.
+    assert.match(await mp.locator('[data-line="1"] .field-error').innerText(), /\S/);
+    assert.match(await mp.locator('[data-line="2"] .field-error').innerText(), /\S/);
+    assert.equal(await mp.inputValue('#n-part-2'), 'NO-SUCH-PART');
+    assert.equal(await mp.inputValue('#n-priority'), 'urgent');
+    const width = await mp.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= 360, `page is ${width}px wide`);
+    await mp.fill('#n-qty-1', '2');
+    await mp.fill('#n-part-2', '');
+    await mp.fill('#n-qty-2', '');
+    await Promise.all([mp.waitForURL((u) => u.search.includes('done')), mp.click('#new-submit')]);
+    assert.match(await mp.locator('#status').innerText(), /已提交/);
+    assert.match(await mp.locator('#lines').innerText(), /JSQ-RO-400/);
+    const number = (await mp.locator('#page-title').innerText()).split(/\s/)[0];
+
+    // Withdrawing asks first; then the requisition is cancelled and the form is gone.
+    await mp.click('#cancel-submit');
+    assert.match(await mp.locator('dialog[data-confirm-dialog]').innerText(), /撤回/);
+    await Promise.all([mp.waitForURL((u) => u.search.includes('done')), mp.click('dialog[data-confirm-dialog] [data-confirm-yes]')]);
+    assert.match(await mp.locator('#status').innerText(), /已取消/);
+    assert.equal(await mp.locator('#cancel-form').count(), 0);
+    const token = await apiToken(base, 'engineer');
+    const r = await api(base, token, 'GET', `/api/v1/requisitions/${number}`);
+    assert.equal(r.status, 'cancelled');
+    assert.equal(r.priority, 'urgent');
+    await phone.close();
+  });
 });

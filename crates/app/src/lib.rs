@@ -82,8 +82,8 @@ pub use parts::defects::{
 };
 pub use parts::low_stock::STOCK_LOW;
 pub use parts::quality::{
-    DefectReport, DefectReportQuery, DefectReportRow, FailureCodeInput, FailureCodeView,
-    QualityAlertView,
+    DefectReport, DefectReportQuery, DefectReportRow, FailureCodeInput, FailureCodeUpdate,
+    FailureCodeView, QualityAlertView,
 };
 pub use parts::requisitions::{
     AccuracyView, ApproveInput, LineQty, NewRequisition, NewRequisitionLine, ReceiveInput,
@@ -143,6 +143,8 @@ use std::time::Duration;
 /// Settings of the application layer.
 #[derive(Clone, Debug)]
 pub struct AppConfig {
+    /// Old for new and the quality alert (docs/defects.md).
+    pub defects: aftersales_domain::parts::defects::DefectRules,
     pub web_session_ttl: Duration,
     pub api_login_ttl: Duration,
     /// Failed logins allowed per user name and client address within `login_window`
@@ -195,6 +197,7 @@ impl Default for AppConfig {
             reopen_window_days: 30,
             alarm_secret: None,
             alarm_merge_window: Duration::from_secs(24 * 3600),
+            defects: aftersales_domain::parts::defects::DefectRules::default(),
             alarm_owner: None,
             email_enabled: false,
             sms_enabled: false,
@@ -374,16 +377,11 @@ pub(crate) mod cursor {
         let bytes = engine
             .decode(c)
             .map_err(|_| AppError::invalid(FieldError::new("cursor", "invalid_cursor")))?;
-        // A key is text the store compares with its columns: no NUL, which PostgreSQL
-        // refuses in text outright (bytes that are not UTF-8 become U+FFFD; other control
-        // characters compare like any others).
-        let key = String::from_utf8_lossy(&bytes).into_owned();
-        if key.contains('\0') {
-            return Err(AppError::invalid(FieldError::new(
-                "cursor",
-                "invalid_cursor",
-            )));
-        }
+        // A key is text the store compares with its columns. Bytes that are not UTF-8, and
+        // NUL (which PostgreSQL refuses in text outright), become U+FFFD: the cursor still
+        // names a position, and NUL never reaches the database. (Refusing them would turn
+        // away cursors the documented pattern allows.)
+        let key = String::from_utf8_lossy(&bytes).replace('\0', "\u{FFFD}");
         Ok(Some(key))
     }
 
@@ -416,10 +414,15 @@ pub(crate) mod cursor {
             }
             assert!(decode(Some("not base64!")).is_err());
             assert!(decode(Some("%%%")).is_err());
-            // NUL never reaches the database.
-            for ctl in ["AA", "AAAA", "MjAyNnwA", &encode("2026|\0x")] {
-                assert!(decode(Some(ctl)).is_err(), "{ctl}");
+            // NUL never reaches the database, yet the cursor is still a position.
+            for ctl in ["AA", "AAAA", "MjAyNnwA", "T_AAv5b", &encode("2026|\0x")] {
+                let key = decode(Some(ctl)).expect(ctl).expect("a key");
+                assert!(!key.contains('\0'), "{ctl}");
             }
+            assert_eq!(
+                decode(Some(&encode("2026|\0x"))).expect("decodes"),
+                Some("2026|\u{FFFD}x".to_owned())
+            );
         }
     }
 }

@@ -69,6 +69,9 @@ pub struct Config {
     pub smtp: SmtpConfig,
     pub jobs: JobsConfig,
     pub login: LoginConfig,
+    /// Old for new and the quality alert: `return_days` (30, 1–365), `alert_window_days`
+    /// (90, 1–730), `alert_threshold` (3, 1–1000).
+    pub defects: aftersales_domain::parts::defects::DefectRules,
     /// Limits of the HTTP server against slow or hoarding clients.
     pub http: HttpConfig,
     /// Where SMS (and WeChat) messages go: a gateway's webhook that takes
@@ -209,6 +212,7 @@ impl Default for Config {
                 window_minutes: 15,
                 client_ip_header: None,
             },
+            defects: aftersales_domain::parts::defects::DefectRules::default(),
             http: HttpConfig {
                 header_read_timeout_secs: 10,
                 idle_timeout_secs: 60,
@@ -382,6 +386,12 @@ impl Config {
                 "configuration error: `login.client_ip_header` (AFTERSALES_LOGIN__CLIENT_IP_HEADER): '{h}' is not a header name"
             );
         }
+        if let Err((key, v, min, max)) = self.defects.check() {
+            bail!(
+                "configuration error: `defects.{key}` (AFTERSALES_DEFECTS__{}): {v} must be between {min} and {max}",
+                key.to_uppercase()
+            );
+        }
         if !(1..=300).contains(&self.http.header_read_timeout_secs) {
             bail!(
                 "configuration error: `http.header_read_timeout_secs` (AFTERSALES_HTTP__HEADER_READ_TIMEOUT_SECS): {} must be between 1 and 300",
@@ -423,6 +433,7 @@ impl Config {
             login_max_failures_per_address: self.login.max_failures_per_address,
             login_max_failures_per_account: self.login.max_failures_per_account,
             login_window: Duration::from_secs(self.login.window_minutes * 60),
+            defects: self.defects,
             site,
             ..AppConfig::default()
         })
@@ -529,6 +540,36 @@ mod tests {
             jail.set_env("AFTERSALES_ALARM_SECRET", "short");
             let e = Config::load(None).expect_err("must fail").to_string();
             assert!(e.contains("alarm_secret") && !e.contains("short"), "{e}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn defect_rules_come_from_the_file_and_environment_and_are_checked() {
+        Jail::expect_with(|jail| {
+            let c = Config::load(None).map_err(|e| e.to_string())?;
+            assert_eq!(c.defects.return_days, 30);
+            jail.create_file("d.toml", "[defects]\nreturn_days = 45\n")?;
+            jail.set_env("AFTERSALES_DEFECTS__ALERT_THRESHOLD", "5");
+            let c = Config::load(Some(Path::new("d.toml"))).map_err(|e| e.to_string())?;
+            assert_eq!(
+                (
+                    c.defects.return_days,
+                    c.defects.alert_window_days,
+                    c.defects.alert_threshold
+                ),
+                (45, 90, 5)
+            );
+            assert_eq!(
+                c.app_config().map_err(|e| e.to_string())?.defects,
+                c.defects
+            );
+            jail.set_env("AFTERSALES_DEFECTS__ALERT_WINDOW_DAYS", "0");
+            let e = Config::load(None).expect_err("must fail").to_string();
+            assert!(e.contains("defects.alert_window_days"), "{e}");
+            jail.create_file("typo.toml", "[defects]\nreturn_dayz = 45\n")?;
+            jail.set_env("AFTERSALES_DEFECTS__ALERT_WINDOW_DAYS", "90");
+            assert!(Config::load(Some(Path::new("typo.toml"))).is_err());
             Ok(())
         });
     }

@@ -119,10 +119,10 @@ pub struct LoanerDetail {
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct LoanerQuery {
-    /// `available`, `on_loan`, `in_repair` or `retired`; empty for any.
-    #[param(pattern = r"^(available|on_loan|in_repair|retired)?$")]
+    /// Only loaners in this status (the page's form sends it empty for any).
+    #[param(value_type = Option<crate::schema::LoanerStatusName>)]
     pub status: Option<String>,
-    /// The owning unit's id; empty for any.
+    /// Only the loaners this unit owns.
     #[param(value_type = Option<String>, format = Uuid)]
     pub owner: Option<String>,
     /// Only loaners out past their expected return.

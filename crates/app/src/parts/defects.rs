@@ -12,9 +12,7 @@ use super::{MoveView, NewMove};
 use crate::notifications::{same, users_as_recipients};
 use crate::{AppError, Ctx};
 use aftersales_domain::audit::{AuditAction, AuditEntity};
-use aftersales_domain::parts::defects::{
-    self as rules, ALERT_WINDOW_DAYS, PartCharge, RETURN_DAYS, ReturnStatus,
-};
+use aftersales_domain::parts::defects::{self as rules, PartCharge, ReturnStatus};
 use aftersales_domain::parts::{Condition, LocationKind, Qty};
 use aftersales_domain::warranty::{Cause, ChargeBasis};
 use aftersales_domain::{FieldError, Permission, Role};
@@ -184,7 +182,7 @@ impl crate::App {
             return Ok(());
         }
         let n = aftersales_store::counters::next(tx.conn(), "defect_return").await?;
-        let due = today.saturating_add(RETURN_DAYS.days());
+        let due = today.saturating_add(self.cfg.defects.return_days.days());
         let ret = store::NewReturn {
             id: uuid::Uuid::now_v7().to_string(),
             number: format!("DR{}{n:05}", today.strftime("%Y%m")),
@@ -203,7 +201,9 @@ impl crate::App {
         store::insert_return(tx.conn(), &ret).await?;
         // Checked the day after the due date (and again daily until it is settled).
         let check = now
-            .checked_add(SignedDuration::from_hours(24 * (RETURN_DAYS + 1)))
+            .checked_add(SignedDuration::from_hours(
+                24 * (self.cfg.defects.return_days + 1),
+            ))
             .unwrap_or(now);
         job_store::arm(
             tx.conn(),
@@ -579,11 +579,15 @@ impl crate::App {
         now: jiff::Timestamp,
     ) -> Result<(), AppError> {
         let since = time::to_db(
-            now.checked_sub(SignedDuration::from_hours(24 * ALERT_WINDOW_DAYS))
-                .unwrap_or(now),
+            now.checked_sub(SignedDuration::from_hours(
+                24 * self.cfg.defects.alert_window_days,
+            ))
+            .unwrap_or(now),
         )?;
         let n = store::failures_since(tx.conn(), &r.part_id, &since).await?;
-        if !rules::raises_alert(n) || store::alerted_since(tx.conn(), &r.part_id, &since).await? {
+        if !self.cfg.defects.raises_alert(n)
+            || store::alerted_since(tx.conn(), &r.part_id, &since).await?
+        {
             return Ok(());
         }
         let id = uuid::Uuid::now_v7().to_string();
@@ -604,7 +608,7 @@ impl crate::App {
                         format!("{} {}", r.part_no, r.part_name_en),
                     ),
                     same("failures", n.to_string()),
-                    same("days", ALERT_WINDOW_DAYS.to_string()),
+                    same("days", self.cfg.defects.alert_window_days.to_string()),
                 ],
             )
             .await?;

@@ -33,6 +33,21 @@ pub struct FailureCodeView {
     /// The key-part category it fits; absent: any.
     #[schema(value_type = Option<String>)]
     pub category: Option<PartCategory>,
+    /// Offered when a defective part is received; a retired code stays on the returns
+    /// that have it.
+    pub active: bool,
+}
+
+/// A failure code's names, category and whether it is still offered: `PUT
+/// /api/v1/failure-codes/{code}` (the code itself never changes: reports group by it).
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct FailureCodeUpdate {
+    #[schema(min_length = 1, max_length = 100)]
+    pub name_zh: String,
+    #[schema(min_length = 1, max_length = 100)]
+    pub name_en: String,
+    pub category: Option<String>,
+    pub active: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -104,28 +119,102 @@ fn month_bound(
     Ok(Some(if end { d.saturating_add(1.month()) } else { d }))
 }
 
+fn code_view(f: store::FailureCodeRow) -> Result<FailureCodeView, AppError> {
+    Ok(FailureCodeView {
+        category: f
+            .category
+            .as_deref()
+            .map(|c| stored("failure_codes.category", c, PartCategory::parse))
+            .transpose()?,
+        active: f.active != 0,
+        code: f.code,
+        name_zh: f.name_zh,
+        name_en: f.name_en,
+    })
+}
+
+/// A failure code's two names and its category (blank: any part), each named when wrong.
+fn code_fields(
+    name_zh: &str,
+    name_en: &str,
+    category: Option<&str>,
+) -> Result<(String, String, Option<PartCategory>), AppError> {
+    let mut errs = FieldErrors::new();
+    let name_zh = errs.take(parse_text("name_zh", name_zh, 100));
+    let name_en = errs.take(parse_text("name_en", name_en, 100));
+    let category = match category.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(c) => errs
+            .take(
+                PartCategory::parse(c).ok_or_else(|| FieldError::new("category", "invalid_choice")),
+            )
+            .map(Some),
+        None => Some(None),
+    };
+    match (name_zh, name_en, category) {
+        (Some(a), Some(b), Some(c)) if errs.is_empty() => Ok((a, b, c)),
+        _ => Err(AppError::Validation(errs)),
+    }
+}
+
 impl crate::App {
-    /// The failure-code catalog.
+    /// The failure-code catalog (`GET /api/v1/failure-codes`): the active codes, or with
+    /// `retired_too` every code.
     #[tracing::instrument(skip_all)]
-    pub async fn failure_codes(&self, ctx: &Ctx) -> Result<Vec<FailureCodeView>, AppError> {
+    pub async fn failure_codes(
+        &self,
+        ctx: &Ctx,
+        retired_too: bool,
+    ) -> Result<Vec<FailureCodeView>, AppError> {
         ctx.require(Permission::PartsRead)?;
         store::failure_codes(self.db.pool())
             .await?
             .into_iter()
-            .filter(|f| f.active != 0)
-            .map(|f| {
-                Ok(FailureCodeView {
-                    category: f
-                        .category
-                        .as_deref()
-                        .map(|c| stored("failure_codes.category", c, PartCategory::parse))
-                        .transpose()?,
-                    code: f.code,
-                    name_zh: f.name_zh,
-                    name_en: f.name_en,
-                })
-            })
+            .filter(|f| retired_too || f.active != 0)
+            .map(code_view)
             .collect()
+    }
+
+    /// Renames, recategorizes, retires or restores a failure code (the warehouse and
+    /// admins); receipts from then on offer only active codes.
+    #[tracing::instrument(skip_all)]
+    pub async fn update_failure_code(
+        &self,
+        ctx: &Ctx,
+        code: &str,
+        input: &FailureCodeUpdate,
+    ) -> Result<FailureCodeView, AppError> {
+        ctx.require(Permission::PartsManage)?;
+        let (name_zh, name_en, category) =
+            code_fields(&input.name_zh, &input.name_en, input.category.as_deref())?;
+        let code = code.trim().to_uppercase();
+        if code.chars().count() > 32 {
+            return Err(AppError::NotFound("failure_code"));
+        }
+        let mut tx = self.db.begin().await?;
+        let before = store::find_failure_code(tx.conn(), &code)
+            .await?
+            .ok_or(AppError::NotFound("failure_code"))?;
+        let after = store::FailureCodeRow {
+            name_zh,
+            name_en,
+            category: category.map(|c| c.as_str().to_owned()),
+            active: i64::from(input.active),
+            ..before.clone()
+        };
+        store::update_failure_code(tx.conn(), &after).await?;
+        let (id, before, after) = (after.id.clone(), code_view(before)?, code_view(after)?);
+        self.audit(
+            &mut tx,
+            ctx,
+            AuditEntity::FailureCode,
+            &id,
+            AuditAction::Update,
+            Some(crate::administration::audit::audit_value(&before)?),
+            Some(crate::administration::audit::audit_value(&after)?),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(after)
     }
 
     /// Adds a failure code (the warehouse and admins).
@@ -146,33 +235,16 @@ impl crate::App {
         {
             errs.push(FieldError::new("code", "invalid_code"));
         }
-        let name_zh = errs.take(parse_text("name_zh", &input.name_zh, 100));
-        let name_en = errs.take(parse_text("name_en", &input.name_en, 100));
-        let category = match input
-            .category
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-        {
-            Some(c) => errs.take(
-                PartCategory::parse(c).ok_or_else(|| FieldError::new("category", "invalid_choice")),
-            ),
-            None => None,
-        };
-        if input
-            .category
-            .as_deref()
-            .is_some_and(|c| !c.trim().is_empty())
-            && category.is_none()
-        {
-            return Err(AppError::Validation(errs));
-        }
-        let (Some(name_zh), Some(name_en)) = (name_zh, name_en) else {
-            return Err(AppError::Validation(errs));
-        };
+        let fields = code_fields(&input.name_zh, &input.name_en, input.category.as_deref());
         if !errs.is_empty() {
+            if let Err(AppError::Validation(more)) = fields {
+                for e in more.0 {
+                    errs.push(e);
+                }
+            }
             return Err(AppError::Validation(errs));
         }
+        let (name_zh, name_en, category) = fields?;
         let mut tx = self.db.begin().await?;
         if store::find_failure_code(tx.conn(), &code).await?.is_some() {
             return Err(AppError::conflict_on("code", "code_taken"));
@@ -187,12 +259,7 @@ impl crate::App {
             created_at: time::to_db(self.now())?,
         };
         store::insert_failure_code(tx.conn(), &row).await?;
-        let v = FailureCodeView {
-            code: row.code.clone(),
-            name_zh: row.name_zh.clone(),
-            name_en: row.name_en.clone(),
-            category,
-        };
+        let v = code_view(row.clone())?;
         self.audit(
             &mut tx,
             ctx,

@@ -21,11 +21,17 @@ both!(
 mod overdue {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn sqlite() {
-        super::an_overdue_obligation_is_charged_once(false).await
+        super::an_overdue_obligation_is_charged_once(false, 30).await
+    }
+
+    /// The term is the site's (`defects.return_days`), not a constant.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite_with_a_term_of_twelve_days() {
+        super::an_overdue_obligation_is_charged_once(false, 12).await
     }
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn postgres() {
-        super::an_overdue_obligation_is_charged_once(true).await
+        super::an_overdue_obligation_is_charged_once(true, 30).await
     }
 }
 
@@ -344,6 +350,83 @@ async fn who_may_hand_in_receive_and_read_the_report(app: TestApp) {
         )
         .await;
     assert_eq!(s, 409);
+    // The catalog is kept: renamed, then retired; a retired code is no longer offered.
+    let put = |token: String, code: &'static str, body: Value| {
+        let app = &app;
+        async move {
+            app.send(
+                "PUT",
+                &format!("/api/v1/failure-codes/{code}"),
+                &token,
+                Some(body),
+            )
+            .await
+        }
+    };
+    let (s, _) = put(
+        w.engineer.clone(),
+        "M-X",
+        json!({"name_zh": "y", "name_en": "y", "active": false}),
+    )
+    .await;
+    assert_eq!(s, 403);
+    let (s, b) = put(
+        warehouse.clone(),
+        "M-X",
+        json!({"name_zh": " ", "name_en": "y", "category": "nope", "active": true}),
+    )
+    .await;
+    let fields: Vec<&str> = b["errors"]
+        .as_array()
+        .map(|e| e.iter().filter_map(|x| x["field"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!((s, fields), (422, vec!["name_zh", "category"]), "{b}");
+    let (s, _) = put(
+        warehouse.clone(),
+        "NO-SUCH",
+        json!({"name_zh": "y", "name_en": "y", "active": true}),
+    )
+    .await;
+    assert_eq!(s, 404);
+    let (s, b) = put(
+        warehouse.clone(),
+        "m-x",
+        json!({"name_zh": "电机烧毁", "name_en": "Motor burnt out", "active": false}),
+    )
+    .await;
+    assert_eq!(
+        (s, b["name_en"].as_str(), &b["active"]),
+        (200, Some("Motor burnt out"), &json!(false)),
+        "{b}"
+    );
+    let (_, active) = app.get("/api/v1/failure-codes", &warehouse).await;
+    assert!(
+        !active.to_string().contains("\"M-X\""),
+        "retired codes are not offered: {active}"
+    );
+    let (_, all) = app.get("/api/v1/failure-codes?all=true", &warehouse).await;
+    let mx = all
+        .as_array()
+        .and_then(|a| a.iter().find(|c| c["code"] == "M-X"))
+        .expect("kept");
+    assert_eq!(mx["active"], json!(false));
+    let (s, b) = app
+        .send("POST", &hand_in, &w.engineer, Some(json!({})))
+        .await;
+    assert_eq!(s, 200, "{b}");
+    let (s, b) = app
+        .send(
+            "POST",
+            &format!("/api/v1/defect-returns/{number}/receive"),
+            &warehouse,
+            Some(json!({"failure_code": "M-X"})),
+        )
+        .await;
+    assert_eq!(
+        (s, b["errors"][0]["code"].as_str()),
+        (409, Some("unknown_failure_code")),
+        "{b}"
+    );
 }
 
 async fn run_jobs(app: &TestApp) {
@@ -360,11 +443,12 @@ async fn run_jobs(app: &TestApp) {
     panic!("jobs keep coming");
 }
 
-async fn an_overdue_obligation_is_charged_once(pg: bool) {
+async fn an_overdue_obligation_is_charged_once(pg: bool, term_days: i64) {
     let clock = Arc::new(ManualClock::new(Timestamp::now()));
     let adjust = |c: &mut aftersales::Config| {
         c.embedded.clock = Some(clock.clone());
         c.jobs.enabled = false;
+        c.defects.return_days = term_days;
     };
     let app = if pg {
         TestApp::postgres_with(adjust).await
@@ -374,8 +458,8 @@ async fn an_overdue_obligation_is_charged_once(pg: bool) {
     let w = world(&app).await;
     stocked(&app).await;
     let wo = issue_on_site(&app, &w).await;
-    // Thirty days on, still within the term.
-    clock.advance(SignedDuration::from_hours(24 * 30));
+    // The whole term on, still within it.
+    clock.advance(SignedDuration::from_hours(24 * term_days));
     run_jobs(&app).await;
     // Signed in again: a session does not last a month.
     let warehouse = app.token("warehouse").await;

@@ -332,10 +332,14 @@ async fn a_cursor_holding_nul_is_refused_on_every_list(app: TestApp) {
         &doc["components"]["schemas"]["NewServiceRequest"]["properties"]["preferred_from"];
     assert!(preferred.to_string().contains("2000–2100"), "{preferred}");
     for path in &lists {
+        // Cursors that spell NUL are positions like any other (NUL never reaches the
+        // database, which PostgreSQL would answer with an error); other characters are not.
         for cursor in ["AA", "AAAA", "MjAyNnwA"] {
             let (s, b) = app.get(&format!("{path}?cursor={cursor}"), &admin).await;
-            assert_refused(path, s, &b, "cursor", "invalid_cursor");
+            assert_eq!(s, 200, "{path}?cursor={cursor}: {b}");
         }
+        let (s, b) = app.get(&format!("{path}?cursor=no%21"), &admin).await;
+        assert_refused(path, s, &b, "cursor", "invalid_cursor");
         let (s, b) = app.get(path, &admin).await;
         assert_eq!(s, 200, "{path}: {b}");
     }

@@ -860,6 +860,11 @@ const CASES: &[Case] = &[
         allowed: PARTS_MANAGE,
     },
     Case {
+        method: "POST",
+        template: "/api/v1/requisitions/{number}/cancel",
+        allowed: PARTS_REQUEST,
+    },
+    Case {
         method: "GET",
         template: "/api/v1/shipments",
         allowed: STOCK_READ,
@@ -912,6 +917,11 @@ const CASES: &[Case] = &[
     Case {
         method: "POST",
         template: "/api/v1/failure-codes",
+        allowed: PARTS_MANAGE,
+    },
+    Case {
+        method: "PUT",
+        template: "/api/v1/failure-codes/{code}",
         allowed: PARTS_MANAGE,
     },
 ];
@@ -1072,6 +1082,9 @@ fn body_for(c: &Case) -> Option<Value> {
         ("POST", "/api/v1/defect-returns/{number}/hand-in") => Some(json!({})),
         ("POST", "/api/v1/defect-returns/{number}/receive") => {
             Some(json!({"failure_code": "NOPE"}))
+        }
+        ("PUT", "/api/v1/failure-codes/{code}") => {
+            Some(json!({"name_zh": "", "name_en": "", "active": true}))
         }
         ("POST", "/api/v1/failure-codes") => {
             Some(json!({"code": "", "name_zh": "", "name_en": ""}))

@@ -14,6 +14,7 @@ both!(
     the_receipt_at_the_van_tells_the_engineer_and_the_dispatcher,
     a_discontinued_part_is_requested_as_its_successor,
     who_may_raise_approve_ship_and_receive,
+    the_requester_withdraws_before_the_warehouse_decides,
     bad_input_is_named_by_field,
 );
 
@@ -376,6 +377,43 @@ async fn who_may_raise_approve_ship_and_receive(app: TestApp) {
         )
         .await;
     assert_eq!(s, 404);
+}
+
+async fn the_requester_withdraws_before_the_warehouse_decides(app: TestApp) {
+    let w = world(&app).await;
+    let admin = stocked(&app).await;
+    let clerk = app.token("warehouse").await;
+    let partner = app.token("partner").await;
+    let body = json!({"requesting": "VAN-E", "lines": [{"part": "RQ-P", "qty": 2}]});
+    let r = raise(&app, &w.engineer, body.clone()).await;
+    let number = r["number"].as_str().expect("number");
+    // Not the warehouse's to withdraw, and not another requester's.
+    let (s, _) = step(&app, &clerk, number, "cancel", json!({})).await;
+    assert_eq!(s, 403);
+    let (s, _) = step(&app, &partner, number, "cancel", json!({})).await;
+    assert_eq!(s, 404);
+    let (s, b) = step(&app, &w.engineer, number, "cancel", json!({})).await;
+    assert_eq!((s, b["status"].as_str()), (200, Some("cancelled")), "{b}");
+    // Gone from the warehouse's work: it can be neither approved nor cancelled again.
+    let (s, b) = step(&app, &clerk, number, "approve", json!({})).await;
+    assert_eq!((s, b["code"].as_str()), (409, Some("illegal_transition")));
+    let (s, b) = step(&app, &w.engineer, number, "cancel", json!({})).await;
+    assert_eq!((s, b["code"].as_str()), (409, Some("illegal_transition")));
+    // Once approved, the requester can no longer withdraw it.
+    let r = raise(&app, &w.engineer, body).await;
+    let number = r["number"].as_str().expect("number");
+    let (s, _) = step(&app, &clerk, number, "approve", json!({})).await;
+    assert_eq!(s, 200);
+    let (s, b) = step(&app, &w.engineer, number, "cancel", json!({})).await;
+    assert_eq!((s, b["code"].as_str()), (409, Some("illegal_transition")));
+    // The withdrawal is in the audit trail with the status after it.
+    let (s, log) = app
+        .get("/api/v1/audit?entity=requisition&action=close", &admin)
+        .await;
+    assert_eq!(s, 200, "{log}");
+    let items = log["items"].as_array().expect("items");
+    assert_eq!(items.len(), 1, "{log}");
+    assert_eq!(items[0]["after"]["status"], "cancelled", "{log}");
 }
 
 async fn bad_input_is_named_by_field(app: TestApp) {

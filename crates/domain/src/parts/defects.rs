@@ -6,24 +6,60 @@
 //! - **One obligation per free issue.** A part issued under warranty (parts free by the
 //!   unit's warranty decision on the service date) opens one obligation for the quantity
 //!   issued; a chargeable issue opens none and is recorded as chargeable.
-//! - **Due** [`RETURN_DAYS`] days after the issue date (the site's date); overdue from the day
+//! - **Due** [`DefectRules::return_days`] days after the issue date (the site's date); overdue from the day
 //!   after. An overdue obligation is charged once, at the part's list price times the
 //!   quantity, to the responsible unit (the work order's station or partner).
 //! - **Batch**: the unit's manufacture month (`2025-07`) when the installed base has it, else
 //!   the serial's prefix (see [`batch_of`]).
-//! - **Quality alert**: [`ALERT_THRESHOLD`] received failures of one part within
-//!   [`ALERT_WINDOW_DAYS`] days raise one alert; the next one for that part only once the
+//! - **Quality alert**: [`DefectRules::alert_threshold`] received failures of one part
+//!   within [`DefectRules::alert_window_days`] days raise one alert; the next one for that part only once the
 //!   window holds no earlier alert of it.
 
 use crate::Locale;
 use serde::{Deserialize, Serialize};
 
-/// Days from the issue to the return's due date (R-PRT-3; "default 30").
-pub const RETURN_DAYS: i64 = 30;
-/// The rolling window of the quality alert, in days.
-pub const ALERT_WINDOW_DAYS: i64 = 90;
-/// Failures of one part within the window that raise a quality alert.
-pub const ALERT_THRESHOLD: i64 = 3;
+/// The site's numbers of old for new and the quality alert (configuration `defects.*`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DefectRules {
+    /// Days from the issue to the return's due date (R-PRT-3; "default 30"), 1–365.
+    pub return_days: i64,
+    /// The rolling window of the quality alert, in days, 1–730.
+    pub alert_window_days: i64,
+    /// Failures of one part within the window that raise a quality alert, 1–1000.
+    pub alert_threshold: i64,
+}
+
+impl Default for DefectRules {
+    fn default() -> Self {
+        DefectRules {
+            return_days: 30,
+            alert_window_days: 90,
+            alert_threshold: 3,
+        }
+    }
+}
+
+impl DefectRules {
+    /// Each number with its key and bounds; the first out of bounds is named.
+    pub fn check(&self) -> Result<(), (&'static str, i64, i64, i64)> {
+        for (key, v, max) in [
+            ("return_days", self.return_days, 365),
+            ("alert_window_days", self.alert_window_days, 730),
+            ("alert_threshold", self.alert_threshold, 1000),
+        ] {
+            if !(1..=max).contains(&v) {
+                return Err((key, v, 1, max));
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether `failures` within the window reach the threshold.
+    pub fn raises_alert(&self, failures: i64) -> bool {
+        failures >= self.alert_threshold
+    }
+}
 
 vocabulary!(
     /// Where an old-for-new obligation stands.
@@ -94,11 +130,6 @@ pub fn batch_of(
     }
 }
 
-/// Whether `failures` within the window reach the threshold.
-pub fn raises_alert(failures: i64) -> bool {
-    failures >= ALERT_THRESHOLD
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -148,7 +179,29 @@ mod tests {
 
     #[test]
     fn the_threshold_is_inclusive() {
-        assert!(!raises_alert(ALERT_THRESHOLD - 1));
-        assert!(raises_alert(ALERT_THRESHOLD));
+        let r = DefectRules::default();
+        assert!(!r.raises_alert(2));
+        assert!(r.raises_alert(3));
+        let r = DefectRules {
+            alert_threshold: 1,
+            ..r
+        };
+        assert!(r.raises_alert(1));
+        assert!(!r.raises_alert(0));
+    }
+
+    #[test]
+    fn the_numbers_are_bounded() {
+        assert_eq!(DefectRules::default().check(), Ok(()));
+        let r = DefectRules {
+            return_days: 0,
+            ..DefectRules::default()
+        };
+        assert_eq!(r.check(), Err(("return_days", 0, 1, 365)));
+        let r = DefectRules {
+            alert_threshold: 1001,
+            ..DefectRules::default()
+        };
+        assert_eq!(r.check(), Err(("alert_threshold", 1001, 1, 1000)));
     }
 }

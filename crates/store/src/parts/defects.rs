@@ -328,6 +328,24 @@ pub async fn insert_failure_code(
     Ok(())
 }
 
+/// Renames, recategorizes, retires or restores a failure code (its code never changes).
+pub async fn update_failure_code(
+    c: &mut AnyConnection,
+    f: &FailureCodeRow,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE failure_codes SET name_zh = $2, name_en = $3, category = $4, active = $5 WHERE id = $1",
+    )
+    .bind(&f.id)
+    .bind(&f.name_zh)
+    .bind(&f.name_en)
+    .bind(f.category.clone())
+    .bind(f.active)
+    .execute(c)
+    .await?;
+    Ok(())
+}
+
 pub async fn failure_codes<'e, E: Executor<'e, Database = Any>>(
     e: E,
 ) -> Result<Vec<FailureCodeRow>, StoreError> {

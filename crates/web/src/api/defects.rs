@@ -8,7 +8,7 @@ use crate::extract::{ApiCtx, AppJson, AppQuery};
 use crate::problem::ApiError;
 use aftersales_app::{
     DefectReceiveInput, DefectReport, DefectReportQuery, DefectReturnQuery, DefectReturnView,
-    FailureCodeInput, FailureCodeView, HandInInput,
+    FailureCodeInput, FailureCodeUpdate, FailureCodeView, HandInInput,
 };
 use axum::Json;
 use axum::extract::State;
@@ -75,14 +75,45 @@ pub async fn report(
     Ok(Json(s.app.defect_report(&c.ctx, &q).await?))
 }
 
-/// The failure-code catalog.
-#[utoipa::path(get, path = "/api/v1/failure-codes", tag = "parts",
-    responses((status = 200, description = "Active failure codes.", body = Vec<FailureCodeView>)))]
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FailureCodesQuery {
+    /// Retired codes too.
+    #[serde(default)]
+    pub all: bool,
+}
+
+/// The failure-code catalog: the active codes, or every code with `all=true`.
+#[utoipa::path(get, path = "/api/v1/failure-codes", tag = "parts", params(FailureCodesQuery),
+    responses((status = 200, description = "Failure codes by code.", body = Vec<FailureCodeView>)))]
 pub async fn failure_codes(
     State(s): State<AppState>,
     c: ApiCtx,
+    AppQuery(q): AppQuery<FailureCodesQuery>,
 ) -> Result<Json<Vec<FailureCodeView>>, ApiError> {
-    Ok(Json(s.app.failure_codes(&c.ctx).await?))
+    Ok(Json(s.app.failure_codes(&c.ctx, q.all).await?))
+}
+
+/// Rename a failure code, change its category, retire or restore it (the code stays).
+#[utoipa::path(put, path = "/api/v1/failure-codes/{code}", tag = "parts",
+    request_body = FailureCodeUpdate,
+    params(("code" = String, Path, description = "The failure code")),
+    responses(
+        (status = 200, description = "Saved.", body = FailureCodeView),
+        (status = 404, description = "No such failure code.", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A missing or too long name, an unknown category.", body = crate::problem::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn update_failure_code(
+    State(s): State<AppState>,
+    c: ApiCtx,
+    Path(code): Path<String>,
+    body: AppJson<FailureCodeUpdate>,
+) -> Result<Json<FailureCodeView>, ApiError> {
+    Ok(Json(
+        s.app
+            .update_failure_code(&c.ctx, &code, &body.value)
+            .await?,
+    ))
 }
 
 /// Add a failure code.

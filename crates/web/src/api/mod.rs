@@ -158,6 +158,7 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(requisitions::get_requisition))
         .routes(routes!(requisitions::approve_requisition))
         .routes(routes!(requisitions::reject_requisition))
+        .routes(routes!(requisitions::cancel_requisition))
         .routes(routes!(requisitions::ship_requisition))
         .routes(routes!(requisitions::list_shipments))
         .routes(routes!(requisitions::accuracy))
@@ -170,6 +171,7 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
             defects::failure_codes,
             defects::create_failure_code
         ))
+        .routes(routes!(defects::update_failure_code))
         .routes(routes!(sla::calendars))
         .routes(routes!(sla::update_calendar))
         .routes(routes!(sla::overrides))

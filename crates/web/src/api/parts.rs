@@ -191,7 +191,7 @@ pub struct LedgerParams {
     #[param(value_type = Option<aftersales_app::schema::MoveKindName>)]
     pub kind: Option<String>,
     /// A work order's number.
-    #[param(max_length = 32)]
+    #[param(min_length = 1, max_length = 32)]
     pub work_order: Option<String>,
     #[param(pattern = r"^[A-Za-z0-9_-]*$")]
     pub cursor: Option<String>,

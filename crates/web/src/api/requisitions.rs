@@ -104,6 +104,22 @@ pub async fn reject_requisition(
     ))
 }
 
+/// Withdraw a requisition the warehouse has not decided yet (its requester's side).
+#[utoipa::path(post, path = "/api/v1/requisitions/{number}/cancel", tag = "stock",
+    params(("number" = String, Path, description = "Requisition number")),
+    responses(
+        (status = 200, description = "Cancelled.", body = RequisitionView),
+        (status = 404, description = "No such requisition, or not one of the caller's places.", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Decided already (`illegal_transition`).", body = crate::problem::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn cancel_requisition(
+    State(s): State<AppState>,
+    c: ApiCtx,
+    Path(number): Path<String>,
+) -> Result<Json<RequisitionView>, ApiError> {
+    Ok(Json(s.app.cancel_requisition(&c.ctx, &number).await?))
+}
+
 /// Ship an approved requisition: the parts leave the supplying location into transit.
 #[utoipa::path(post, path = "/api/v1/requisitions/{number}/ship", tag = "stock",
     request_body = ShipInput,

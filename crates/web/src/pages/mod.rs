@@ -184,7 +184,15 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/stock", get(parts::stock::stock))
         .route("/stock/moves", post(parts::stock::post_move))
         .route("/stock/ledger", get(parts::stock::ledger))
-        .route("/requisitions", get(parts::requisitions::list))
+        .route(
+            "/requisitions",
+            get(parts::requisitions::list).post(parts::requisitions::create),
+        )
+        .route("/requisitions/new", get(parts::requisitions::new_form))
+        .route(
+            "/requisitions/{number}/cancel",
+            post(parts::requisitions::cancel),
+        )
         .route("/requisitions/{number}", get(parts::requisitions::show))
         .route(
             "/requisitions/{number}/approve",
@@ -209,6 +217,11 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/m/defects", get(parts::defects::mobile))
         .route("/m/defects/{number}/hand-in", post(parts::defects::hand_in))
         .route("/defect-returns", get(parts::defects::warehouse))
+        .route(
+            "/failure-codes",
+            get(parts::defects::codes).post(parts::defects::create_code),
+        )
+        .route("/failure-codes/{code}", post(parts::defects::update_code))
         .route(
             "/defect-returns/{number}/receive",
             post(parts::defects::receive),

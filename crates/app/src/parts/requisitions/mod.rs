@@ -767,6 +767,35 @@ impl crate::App {
         Ok(view)
     }
 
+    /// Withdraws a requisition still waiting for the warehouse (`POST
+    /// /api/v1/requisitions/{number}/cancel`): by whoever may ask for parts for the
+    /// requesting place. Audited as `close`, the status after it saying `cancelled`.
+    #[tracing::instrument(skip_all)]
+    pub async fn cancel_requisition(
+        &self,
+        ctx: &Ctx,
+        number: &str,
+    ) -> Result<RequisitionView, AppError> {
+        ctx.require(Permission::PartsRequest)?;
+        let scope = StockScope::of(ctx)?;
+        let mut c = self.db.acquire().await?;
+        let r = self.requisition_row(&mut c, number).await?;
+        let (req, k) = self.place_by_id(&mut c, &r.requesting_location_id).await?;
+        if !scope.allows(&req, k) {
+            return Err(AppError::NotFound("requisition"));
+        }
+        drop(c);
+        let from = stored("requisitions.status", &r.status, RequisitionStatus::parse)?;
+        let to = from
+            .step(RequisitionAction::Cancel)
+            .map_err(|_| AppError::Conflict("illegal_transition"))?;
+        let mut tx = self.db.begin().await?;
+        let before = audit_value(&self.requisition_view(tx.conn(), r.clone()).await?)?;
+        self.write_step(&mut tx, ctx, &r, (from, to), None).await?;
+        self.finish_step(tx, ctx, &r.id, AuditAction::Close, before)
+            .await
+    }
+
     /// Rejects a submitted requisition, with a reason.
     #[tracing::instrument(skip_all)]
     pub async fn reject_requisition(

@@ -7,16 +7,18 @@ use super::{qty_text, yuan};
 use crate::AppState;
 use crate::extract::{Form, Path};
 use crate::i18n::Tr;
-use crate::shell::{PageError, Shell, WebUser, redirect};
+use crate::shell::{FormErrors, PageError, Shell, WebUser, redirect};
 use aftersales_app::{
     AppError, DefectReceiveInput, DefectReportQuery, DefectReturnQuery, DefectReturnView,
-    HandInInput,
+    FailureCodeInput, FailureCodeUpdate, FailureCodeView, HandInInput,
 };
 use aftersales_domain::Permission;
+use aftersales_domain::parts::PartCategory;
 use aftersales_domain::parts::defects::ReturnStatus;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Query, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
@@ -179,7 +181,7 @@ pub async fn warehouse(
         .collect();
     let codes = s
         .app
-        .failure_codes(&u.ctx)
+        .failure_codes(&u.ctx, false)
         .await?
         .into_iter()
         .map(|c| CodeOption {
@@ -334,4 +336,162 @@ pub async fn quality(
         shell: u.shell,
     };
     Ok(p.into_response())
+}
+
+/// A failure code on its page, with the edit form's values.
+pub struct CodeRow {
+    pub code: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub category: String,
+    pub category_words: &'static str,
+    pub active: bool,
+    pub errors: FormErrors,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "parts/failure_codes.html")]
+pub struct CodesPage {
+    pub shell: Shell,
+    pub rows: Vec<CodeRow>,
+    pub categories: Vec<(&'static str, &'static str)>,
+    pub can_manage: bool,
+    pub new: CodeForm,
+    pub new_errors: FormErrors,
+    pub done: bool,
+}
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+pub struct CodeForm {
+    pub code: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub category: String,
+    pub active: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct CodesQuery {
+    pub done: String,
+}
+
+/// The page again, with a refusal beside the form it came from (`Some(code)`: that row's).
+async fn codes_page(
+    s: &AppState,
+    u: WebUser,
+    failed: Option<(Option<String>, CodeForm, FormErrors)>,
+    done: bool,
+) -> Result<CodesPage, PageError> {
+    let l = u.tr().locale;
+    let codes = s.app.failure_codes(&u.ctx, true).await?;
+    let (failed_code, failed_form, mut failed_errors) = match failed {
+        Some((c, f, e)) => (c, Some(f), Some(e)),
+        None => (None, None, None),
+    };
+    let rows = codes
+        .into_iter()
+        .map(|c| {
+            let mine = failed_code.as_deref() == Some(c.code.as_str());
+            let typed = failed_form.as_ref().filter(|_| mine);
+            CodeRow {
+                name_zh: typed.map_or(c.name_zh.clone(), |f| f.name_zh.clone()),
+                name_en: typed.map_or(c.name_en.clone(), |f| f.name_en.clone()),
+                category: typed.map_or(
+                    c.category
+                        .map(|k| k.as_str().to_owned())
+                        .unwrap_or_default(),
+                    |f| f.category.clone(),
+                ),
+                category_words: c.category.map(|k| k.words(l)).unwrap_or(""),
+                active: typed.map_or(c.active, |f| !f.active.is_empty()),
+                errors: if mine {
+                    failed_errors.take().unwrap_or_default()
+                } else {
+                    FormErrors::default()
+                },
+                code: c.code,
+            }
+        })
+        .collect();
+    let (new, new_errors) = match (failed_code, failed_form) {
+        (None, Some(f)) => (f, failed_errors.unwrap_or_default()),
+        _ => (CodeForm::default(), FormErrors::default()),
+    };
+    Ok(CodesPage {
+        categories: PartCategory::ALL
+            .iter()
+            .map(|c| (c.as_str(), c.words(l)))
+            .collect(),
+        can_manage: u.ctx.can(Permission::PartsManage),
+        shell: u.shell,
+        rows,
+        new,
+        new_errors,
+        done,
+    })
+}
+
+/// `GET /failure-codes`: the catalog, retired codes included, with add and edit forms for
+/// the warehouse.
+pub async fn codes(
+    State(s): State<AppState>,
+    u: WebUser,
+    Query(q): Query<CodesQuery>,
+) -> Result<Response, PageError> {
+    Ok(codes_page(&s, u, None, !q.done.is_empty())
+        .await?
+        .into_response())
+}
+
+async fn code_answer(
+    s: &AppState,
+    u: WebUser,
+    code: Option<String>,
+    form: CodeForm,
+    result: Result<FailureCodeView, AppError>,
+) -> Result<Response, PageError> {
+    let errors = match result {
+        Ok(_) => return Ok(redirect("/failure-codes?done=1").into_response()),
+        Err(AppError::Validation(e) | AppError::FieldConflict(e)) => {
+            FormErrors::from_fields(&e, u.tr())
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let page = codes_page(s, u, Some((code, form, errors)), false).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+}
+
+/// `POST /failure-codes`: adds one.
+pub async fn create_code(
+    State(s): State<AppState>,
+    u: WebUser,
+    Form(f): Form<CodeForm>,
+) -> Result<Response, PageError> {
+    let input = FailureCodeInput {
+        code: f.code.clone(),
+        name_zh: f.name_zh.clone(),
+        name_en: f.name_en.clone(),
+        category: Some(f.category.clone()),
+    };
+    let r = s.app.create_failure_code(&u.ctx, &input).await;
+    code_answer(&s, u, None, f, r).await
+}
+
+/// `POST /failure-codes/{code}`: renames, recategorizes, retires or restores one.
+pub async fn update_code(
+    State(s): State<AppState>,
+    u: WebUser,
+    Path(code): Path<String>,
+    Form(f): Form<CodeForm>,
+) -> Result<Response, PageError> {
+    let input = FailureCodeUpdate {
+        name_zh: f.name_zh.clone(),
+        name_en: f.name_en.clone(),
+        category: Some(f.category.clone()),
+        active: !f.active.is_empty(),
+    };
+    let r = s.app.update_failure_code(&u.ctx, &code, &input).await;
+    code_answer(&s, u, Some(code.trim().to_uppercase()), f, r).await
 }

@@ -8,7 +8,8 @@ use crate::AppState;
 use crate::extract::{Form, Path, Query};
 use crate::shell::{FormErrors, PageError, Shell, WebUser, actor_words};
 use aftersales_app::{
-    AppError, ApproveInput, LineQty, ReceiveInput, RejectInput, RequisitionView, ShipInput,
+    AppError, ApproveInput, LineQty, NewRequisition, NewRequisitionLine, ReceiveInput, RejectInput,
+    RequisitionView, ShipInput,
 };
 use aftersales_domain::Permission;
 use aftersales_domain::parts::requisitions::{Discrepancy, Priority, RequisitionStatus};
@@ -54,6 +55,7 @@ pub struct ListRow {
 pub struct ListPage {
     pub shell: Shell,
     pub rows: Vec<ListRow>,
+    pub can_raise: bool,
 }
 
 pub async fn list(State(s): State<AppState>, u: WebUser) -> Result<Response, PageError> {
@@ -77,10 +79,207 @@ pub async fn list(State(s): State<AppState>, u: WebUser) -> Result<Response, Pag
         })
         .collect();
     Ok(ListPage {
+        can_raise: u.ctx.can(Permission::PartsRequest),
         shell: u.shell,
         rows,
     }
     .into_response())
+}
+
+/// How many part lines the new-requisition form offers; blank ones are left out.
+const FORM_LINES: usize = 6;
+
+/// The new-requisition form as typed.
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+pub struct NewForm {
+    pub requesting: String,
+    pub supplying: String,
+    pub priority: String,
+    pub work_order: String,
+    pub note: String,
+    #[serde(flatten)]
+    pub rest: std::collections::HashMap<String, String>,
+}
+
+pub struct PlaceOption {
+    pub code: String,
+    pub name: String,
+    pub selected: bool,
+}
+
+pub struct FormLine {
+    pub n: usize,
+    pub part: String,
+    pub qty: String,
+    pub part_error: Option<String>,
+    pub qty_error: Option<String>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "parts/requisition_new.html")]
+pub struct NewPage {
+    pub shell: Shell,
+    pub places: Vec<PlaceOption>,
+    pub priorities: Vec<(&'static str, &'static str, bool)>,
+    pub form: NewForm,
+    pub lines: Vec<FormLine>,
+    pub errors: FormErrors,
+}
+
+/// The form's line `n` (1-based) as typed: part number and quantity.
+fn typed_line(f: &NewForm, n: usize) -> (String, String) {
+    let get = |k: String| {
+        f.rest
+            .get(&k)
+            .map(|v| v.trim().to_owned())
+            .unwrap_or_default()
+    };
+    (get(format!("part_{n}")), get(format!("qty_{n}")))
+}
+
+async fn new_page(
+    s: &AppState,
+    u: WebUser,
+    form: NewForm,
+    errors: FormErrors,
+    sent: &[usize],
+) -> Result<NewPage, PageError> {
+    let l = u.tr().locale;
+    let me = u.ctx.actor().map(|a| a.id.to_string());
+    let places = s
+        .app
+        .stock_locations(&u.ctx)
+        .await?
+        .into_iter()
+        .filter(|p| p.active && p.kind.is_physical())
+        .map(|p| PlaceOption {
+            // One's own van first of all when nothing was chosen yet.
+            selected: if form.requesting.is_empty() {
+                me.is_some() && p.user_id == me
+            } else {
+                p.code == form.requesting
+            },
+            code: p.code,
+            name: p.name,
+        })
+        .collect();
+    let priorities = Priority::ALL
+        .iter()
+        .map(|p| {
+            let chosen = if form.priority.is_empty() {
+                *p == Priority::Monthly
+            } else {
+                p.as_str() == form.priority
+            };
+            (p.as_str(), p.words(l), chosen)
+        })
+        .collect();
+    // Errors name lines by their place among the lines sent (`lines[i]`).
+    let lines = (1..=FORM_LINES)
+        .map(|n| {
+            let (part, qty) = typed_line(&form, n);
+            let i = sent.iter().position(|m| *m == n);
+            let of =
+                |f: &str| i.and_then(|i| errors.of(&format!("lines[{i}].{f}")).map(str::to_owned));
+            FormLine {
+                n,
+                part_error: of("part"),
+                qty_error: of("qty"),
+                part,
+                qty,
+            }
+        })
+        .collect();
+    Ok(NewPage {
+        shell: u.shell,
+        places,
+        priorities,
+        form,
+        lines,
+        errors,
+    })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct NewQuery {
+    work_order: String,
+}
+
+/// `GET /requisitions/new`: ask for parts for one's own van or store (`?work_order=` fills
+/// in the job they are for).
+pub async fn new_form(
+    State(s): State<AppState>,
+    u: WebUser,
+    Query(q): Query<NewQuery>,
+) -> Result<Response, PageError> {
+    u.ctx.require(Permission::PartsRequest)?;
+    let form = NewForm {
+        work_order: q.work_order.chars().take(32).collect(),
+        ..NewForm::default()
+    };
+    Ok(new_page(&s, u, form, FormErrors::default(), &[])
+        .await?
+        .into_response())
+}
+
+/// `POST /requisitions`: raises it, then shows it; a refusal comes back beside the fields.
+pub async fn create(
+    State(s): State<AppState>,
+    u: WebUser,
+    Form(f): Form<NewForm>,
+) -> Result<Response, PageError> {
+    let opt = |v: &str| Some(v.trim().to_owned()).filter(|v| !v.is_empty());
+    let sent: Vec<usize> = (1..=FORM_LINES)
+        .filter(|n| {
+            let (p, q) = typed_line(&f, *n);
+            !p.is_empty() || !q.is_empty()
+        })
+        .collect();
+    let input = NewRequisition {
+        requesting: f.requesting.trim().to_owned(),
+        supplying: opt(&f.supplying),
+        priority: opt(&f.priority),
+        work_order: opt(&f.work_order),
+        note: opt(&f.note),
+        lines: sent
+            .iter()
+            .map(|n| {
+                let (part, qty) = typed_line(&f, *n);
+                NewRequisitionLine {
+                    part,
+                    qty: serde_json::Value::String(qty),
+                }
+            })
+            .collect(),
+    };
+    let tr = u.tr();
+    let errors = match s.app.create_requisition(&u.ctx, &input).await {
+        Ok(r) => {
+            let target = format!(
+                "/requisitions/{}?done=1",
+                crate::shell::encode_component(&r.number)
+            );
+            return Ok(crate::shell::redirect(&target).into_response());
+        }
+        Err(AppError::Validation(e) | AppError::FieldConflict(e)) => {
+            FormErrors::from_fields(&e, tr)
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let page = new_page(&s, u, f, errors, &sent).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+}
+
+/// `POST /requisitions/{number}/cancel`: the requester withdraws it.
+pub async fn cancel(
+    State(s): State<AppState>,
+    u: WebUser,
+    Path(number): Path<String>,
+) -> Result<Response, PageError> {
+    let r = s.app.cancel_requisition(&u.ctx, &number).await;
+    answer(&s, u, &number, r, StepForm::default(), &[]).await
 }
 
 /// A line of the requisition with its shipment's figures.
@@ -123,6 +322,7 @@ pub struct DetailPage {
     pub can_ship: bool,
     pub urgent: bool,
     pub can_receive: bool,
+    pub can_cancel: bool,
     pub form: StepForm,
     pub errors: FormErrors,
     pub done: bool,
@@ -239,6 +439,7 @@ fn detail(
         can_decide: stock_move && r.status == RequisitionStatus::Submitted,
         can_ship: stock_move && r.status == RequisitionStatus::Approved,
         can_receive,
+        can_cancel: u.ctx.can(Permission::PartsRequest) && r.status == RequisitionStatus::Submitted,
         number: r.number,
         lines,
         shipment,
