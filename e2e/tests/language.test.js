@@ -28,7 +28,7 @@ const DETAIL = [/^\/requests\/SR\d+$/, /^\/customers\/[0-9a-f-]{36}$/, /^\/units
   /^\/work-orders\/[0-9a-f-]{36}\/record$/, /^\/m\/orders\/[^/]+$/, /^\/org-units\/[0-9a-f-]{36}$/, /^\/portal\/requests\/SR\d+$/,
   /^\/admin\/users\/[0-9a-f-]{36}$/, /^\/users\/[0-9a-f-]{36}\/certifications$/, /^\/customers\/[0-9a-f-]{36}\/edit$/,
   /^\/parts\/[A-Z0-9._-]+$/, /^\/stock\/ledger\?location=[^&]+&part=[^&]+$/, /^\/loaners\/[0-9a-f-]{36}$/,
-  /^\/requisitions\/RQ\d+$/, /^\/m\/defects$/];
+  /^\/requisitions\/RQ\d+$/, /^\/m\/defects$/, /^\/requisitions\/new$/, /^\/failure-codes$/];
 // Never followed: actions, downloads, other sites, the language switch, signing out.
 const SKIP = /^\/(lang|logout|exports|assets|verify|api)\b|\.pdf$|\/rejects$/;
 
