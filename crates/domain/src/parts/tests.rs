@@ -248,7 +248,10 @@ fn categories_and_units_read_by_name_or_words() {
         PartCategory::parse_words(" Control board "),
         Some(PartCategory::ControlBoard)
     );
-    assert_eq!(PartCategory::parse_words("MOTOR"), Some(PartCategory::Motor));
+    assert_eq!(
+        PartCategory::parse_words("MOTOR"),
+        Some(PartCategory::Motor)
+    );
     assert_eq!(Uom::parse_words("个"), Some(Uom::Piece));
     assert_eq!(Uom::parse_words("L"), Some(Uom::Litre));
     assert_eq!(PartCategory::parse_words("engine"), None);
