@@ -377,7 +377,11 @@ async fn exported_parts_and_suppliers_import_back_unchanged(app: TestApp) {
     }
     let strip = |v: &Value| {
         let mut v = v.clone();
-        let list = if v.is_array() { &mut v } else { &mut v["items"] };
+        let list = if v.is_array() {
+            &mut v
+        } else {
+            &mut v["items"]
+        };
         for x in list.as_array_mut().into_iter().flatten() {
             x["version"] = Value::Null;
         }
