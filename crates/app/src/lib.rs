@@ -29,8 +29,8 @@ pub use administration::audit::{
 };
 pub use administration::export::{ExportCell, ExportFilter, ExportList, ExportPage};
 pub use administration::import::{
-    ColumnMap, FieldInfo, ImportFileInfo, ImportKind, ImportMode, ImportRejects, ImportReport,
-    ImportRequest, PREVIEW_ROWS, PreviewRow, RejectedRow, RowError, normalize_header,
+    ColumnMap, FieldInfo, ImportAction, ImportFileInfo, ImportKind, ImportMode, ImportRejects,
+    ImportReport, ImportRequest, PREVIEW_ROWS, PreviewRow, RejectedRow, RowError, normalize_header,
 };
 pub use administration::jobs::{
     Backoff, DEFAULT_MAX_ATTEMPTS, Failed, Job, JobCount, JobQuery, JobStatus, JobView,

@@ -223,6 +223,7 @@ async fn timed(
     let req = ImportRequest {
         kind,
         mode,
+        action: aftersales_app::ImportAction::Create,
         bytes: bytes.to_vec(),
         file_name: Some(format!("{label}.xlsx")),
         sheet: None,

@@ -77,6 +77,8 @@ enum KindArg {
     Customers,
     Units,
     Products,
+    Parts,
+    Suppliers,
 }
 
 #[derive(Subcommand)]
@@ -436,12 +438,15 @@ async fn import(
         KindArg::Customers => ImportKind::Customers,
         KindArg::Units => ImportKind::Units,
         KindArg::Products => ImportKind::Products,
+        KindArg::Parts => ImportKind::Parts,
+        KindArg::Suppliers => ImportKind::Suppliers,
     };
     let app = open_app(&cfg).await?;
     let ctx = Ctx::system("cli");
     let req = ImportRequest {
         kind,
         mode,
+        action: aftersales_app::ImportAction::Create,
         bytes,
         file_name: file.file_name().map(|n| n.to_string_lossy().into_owned()),
         sheet,

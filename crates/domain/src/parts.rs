@@ -46,6 +46,16 @@ macro_rules! vocabulary {
                 $name::ALL.iter().copied().find(|v| v.as_str() == s)
             }
 
+            /// The value by its name or by its words in either language, case and
+            /// surrounding blanks aside (as a spreadsheet someone typed holds it).
+            pub fn parse_words(s: &str) -> Option<$name> {
+                let s = s.trim();
+                $name::ALL.iter().copied().find(|v| {
+                    v.as_str().eq_ignore_ascii_case(s)
+                        || Locale::ALL.iter().any(|l| v.words(*l).eq_ignore_ascii_case(s))
+                })
+            }
+
             /// The value in the reader's words.
             pub fn words(self, locale: Locale) -> &'static str {
                 match (self, locale) {
@@ -519,6 +529,41 @@ pub fn parse_part_no(field: &str, raw: &str) -> Result<String, FieldError> {
 /// A price or cost in fen: 0 ..= [`MAX_PRICE_FEN`].
 pub fn check_fen(field: &str, v: i64) -> Result<i64, FieldError> {
     crate::bounds::check_int(field, v, 0, MAX_PRICE_FEN)
+}
+
+/// Yuan as typed (`12`, `12.5`, `1,280.00`) into fen: at most two decimals, 0 or more;
+/// `None` when it is not such a number (the caller says so beside the field).
+pub fn parse_yuan(raw: &str) -> Option<i64> {
+    let s: String = raw
+        .trim()
+        .trim_start_matches('¥')
+        .chars()
+        .filter(|c| *c != ',')
+        .collect();
+    if s.is_empty() || s.len() > 16 {
+        return None;
+    }
+    let (w, f) = s.split_once('.').unwrap_or((&s, ""));
+    if w.is_empty() && f.is_empty() {
+        return None;
+    }
+    if !w.chars().all(|c| c.is_ascii_digit()) || !f.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    if f.len() > 2 {
+        return None;
+    }
+    let whole: i64 = if w.is_empty() { 0 } else { w.parse().ok()? };
+    let frac: i64 = format!("{f:0<2}").parse().ok()?;
+    whole.checked_mul(100)?.checked_add(frac)
+}
+
+/// Fen as yuan with two decimals and nothing else (`1280.05`), as a file holds it for
+/// [`parse_yuan`] to read back.
+pub fn yuan_plain(fen: i64) -> String {
+    let sign = if fen < 0 { "-" } else { "" };
+    let a = fen.unsigned_abs();
+    format!("{sign}{}.{:02}", a / 100, a % 100)
 }
 
 pub mod defects;

@@ -162,6 +162,7 @@ pub fn request(
     ImportRequest {
         kind,
         mode,
+        action: aftersales_app::ImportAction::Create,
         bytes: up.bytes,
         file_name: up.file_name.or(file_name),
         sheet: sheet.filter(|s| !s.trim().is_empty()),
@@ -281,6 +282,13 @@ fn out(tr: Tr, c: ExportCell) -> Out {
             let label = tr.t_dyn(&key);
             Out::Text(if label == key { code } else { label })
         }
+        ExportCell::Words(zh, en) => Out::Text(
+            match tr.locale {
+                aftersales_domain::Locale::ZhCn => zh,
+                aftersales_domain::Locale::En => en,
+            }
+            .to_owned(),
+        ),
     }
 }
 
@@ -533,6 +541,8 @@ mod tests {
             (ExportList::Customers, aftersales_app::ImportKind::Customers),
             (ExportList::Units, aftersales_app::ImportKind::Units),
             (ExportList::Products, aftersales_app::ImportKind::Products),
+            (ExportList::Parts, aftersales_app::ImportKind::Parts),
+            (ExportList::Suppliers, aftersales_app::ImportKind::Suppliers),
         ] {
             for l in Locale::ALL {
                 let tr = Tr::new(l);

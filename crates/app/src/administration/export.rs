@@ -25,10 +25,13 @@ pub enum ExportList {
     OrgUnits,
     Users,
     Audit,
+    /// The parts catalog, as its import reads it back (docs/parts.md).
+    Parts,
+    Suppliers,
 }
 
 impl ExportList {
-    pub const ALL: [ExportList; 8] = [
+    pub const ALL: [ExportList; 10] = [
         ExportList::Customers,
         ExportList::Units,
         ExportList::Products,
@@ -37,6 +40,8 @@ impl ExportList {
         ExportList::OrgUnits,
         ExportList::Users,
         ExportList::Audit,
+        ExportList::Parts,
+        ExportList::Suppliers,
     ];
 
     /// As in the URL (`/api/v1/exports/{list}`) and the file name.
@@ -50,6 +55,8 @@ impl ExportList {
             ExportList::OrgUnits => "org-units",
             ExportList::Users => "users",
             ExportList::Audit => "audit",
+            ExportList::Parts => "parts",
+            ExportList::Suppliers => "suppliers",
         }
     }
 
@@ -153,6 +160,33 @@ impl ExportList {
                 ("before", 40.0),
                 ("after", 40.0),
             ],
+            ExportList::Parts => &[
+                ("part_no", 16.0),
+                ("name_zh", 20.0),
+                ("name_en", 24.0),
+                ("category", 12.0),
+                ("uom", 6.0),
+                ("cost", 12.0),
+                ("list_price", 12.0),
+                ("original_only", 8.0),
+                ("serialized", 8.0),
+                ("supplier_code", 12.0),
+                ("supplier_warranty_months", 10.0),
+                ("models", 24.0),
+                ("discontinued", 8.0),
+                ("successor", 16.0),
+                ("note", 24.0),
+            ],
+            ExportList::Suppliers => &[
+                ("supplier_code", 12.0),
+                ("name", 24.0),
+                ("contact", 12.0),
+                ("phone", 16.0),
+                ("email", 24.0),
+                ("address", 36.0),
+                ("warranty_months", 10.0),
+                ("note", 24.0),
+            ],
         }
     }
 }
@@ -170,6 +204,8 @@ pub enum ExportCell {
     Bool(bool),
     /// A code whose label is the message `{prefix}{code}` (e.g. `role.` + `agent`).
     Code(&'static str, String),
+    /// A value of a domain vocabulary: its words in Chinese and in English.
+    Words(&'static str, &'static str),
 }
 
 impl ExportCell {
@@ -217,6 +253,9 @@ impl ExportList {
             ExportList::OrgUnits => Permission::OrgRead,
             ExportList::Users => Permission::UsersRead,
             ExportList::Audit => Permission::AuditRead,
+            // Costs and supplier contacts are the warehouse's, and the file is meant to be
+            // imported again (docs/parts.md "Import and export").
+            ExportList::Parts | ExportList::Suppliers => Permission::PartsManage,
         }
     }
 }
@@ -314,6 +353,25 @@ impl crate::App {
                     next: decode_next(p.next_cursor)?,
                 }
             }
+            ExportList::Parts => {
+                let p = self
+                    .list_parts(ctx, None, after.map(cursor::encode).as_deref(), Some(200))
+                    .await?;
+                ExportPage {
+                    rows: p.items.into_iter().map(part_row).collect(),
+                    next: decode_next(p.next_cursor)?,
+                }
+            }
+            ExportList::Suppliers => {
+                let rows = self.suppliers_after(ctx, after, PAGE).await?;
+                let next = (rows.len() as i64 == PAGE)
+                    .then(|| rows.last().map(|s| s.code.clone()))
+                    .flatten();
+                ExportPage {
+                    rows: rows.into_iter().map(supplier_row).collect(),
+                    next,
+                }
+            }
         };
         Ok(page)
     }
@@ -341,6 +399,45 @@ impl crate::App {
 /// The list use-cases answer an encoded cursor; exports pass the plain key around.
 fn decode_next(c: Option<String>) -> Result<Option<String>, AppError> {
     cursor::decode(c.as_deref())
+}
+
+fn part_row(p: crate::PartView) -> Vec<ExportCell> {
+    use aftersales_domain::Locale;
+    use aftersales_domain::parts::yuan_plain;
+    vec![
+        ExportCell::text(p.part_no),
+        ExportCell::text(p.name_zh),
+        ExportCell::text(p.name_en),
+        ExportCell::Words(p.category.words(Locale::ZhCn), p.category.words(Locale::En)),
+        ExportCell::Words(p.uom.words(Locale::ZhCn), p.uom.words(Locale::En)),
+        ExportCell::text(yuan_plain(p.cost_fen)),
+        ExportCell::text(yuan_plain(p.list_price_fen)),
+        ExportCell::Bool(p.original_only),
+        ExportCell::Bool(p.serialized),
+        ExportCell::opt(p.supplier_code),
+        p.supplier_warranty_months
+            .map(ExportCell::Int)
+            .unwrap_or(ExportCell::Empty),
+        ExportCell::text(p.models.join(", ")),
+        ExportCell::Bool(p.discontinued),
+        ExportCell::opt(p.successor),
+        ExportCell::opt(p.note),
+    ]
+}
+
+fn supplier_row(s: crate::SupplierView) -> Vec<ExportCell> {
+    vec![
+        ExportCell::text(s.code),
+        ExportCell::text(s.name),
+        ExportCell::opt(s.contact),
+        ExportCell::opt(s.phone),
+        ExportCell::opt(s.email),
+        ExportCell::opt(s.address),
+        s.warranty_months
+            .map(ExportCell::Int)
+            .unwrap_or(ExportCell::Empty),
+        ExportCell::opt(s.note),
+    ]
 }
 
 fn product_row(p: crate::ProductView) -> Vec<ExportCell> {

@@ -71,7 +71,7 @@ fn supplier_view(r: store::SupplierRow) -> SupplierView {
 }
 
 /// The fields of a supplier that passed their rules.
-struct ValidSupplier {
+pub(crate) struct ValidSupplier {
     name: String,
     contact: Option<String>,
     phone: Option<String>,
@@ -81,8 +81,44 @@ struct ValidSupplier {
     note: Option<String>,
 }
 
+impl ValidSupplier {
+    /// A new supplier's row (the form and imports).
+    pub(crate) fn new_row(self, code: String, now: String) -> store::SupplierRow {
+        store::SupplierRow {
+            id: uuid::Uuid::now_v7().to_string(),
+            code,
+            name: self.name,
+            contact: self.contact,
+            phone: self.phone,
+            email: self.email,
+            address: self.address,
+            warranty_months: self.warranty_months,
+            note: self.note,
+            version: 1,
+            created_at: now.clone(),
+            updated_at: now,
+        }
+    }
+
+    /// The row of `old` changed to these fields, one version on.
+    pub(crate) fn updated_row(self, old: store::SupplierRow, now: String) -> store::SupplierRow {
+        store::SupplierRow {
+            name: self.name,
+            contact: self.contact,
+            phone: self.phone,
+            email: self.email,
+            address: self.address,
+            warranty_months: self.warranty_months,
+            note: self.note,
+            version: old.version + 1,
+            updated_at: now,
+            ..old
+        }
+    }
+}
+
 impl SupplierInput {
-    fn parse(&self) -> Result<ValidSupplier, FieldErrors> {
+    pub(crate) fn parse(&self) -> Result<ValidSupplier, FieldErrors> {
         let mut errs = FieldErrors::new();
         let name = errs.take(parse_text("name", &self.name, 100));
         let contact = errs.take(parse_opt_text("contact", self.contact.as_deref(), 50));
@@ -194,7 +230,7 @@ pub struct PartView {
     pub version: i64,
 }
 
-struct ValidPart {
+pub(crate) struct ValidPart {
     name_zh: String,
     name_en: String,
     category: PartCategory,
@@ -206,7 +242,7 @@ struct ValidPart {
 }
 
 impl PartInput {
-    fn parse(&self) -> Result<ValidPart, FieldErrors> {
+    pub(crate) fn parse(&self) -> Result<ValidPart, FieldErrors> {
         let mut errs = FieldErrors::new();
         let name_zh = errs.take(parse_text("name_zh", &self.name_zh, 100));
         let name_en = errs.take(parse_text("name_en", &self.name_en, 100));
@@ -245,65 +281,123 @@ impl PartInput {
 }
 
 /// The ids of what a part refers to, looked up by the codes typed.
-struct Refs {
-    supplier_id: Option<String>,
-    successor_id: Option<String>,
-    model_ids: Vec<String>,
+pub(crate) struct Refs {
+    pub(crate) supplier_id: Option<String>,
+    pub(crate) successor_id: Option<String>,
+    pub(crate) model_ids: Vec<String>,
+}
+
+impl ValidPart {
+    /// A new part's row (the form and imports).
+    pub(crate) fn new_row(
+        self,
+        part_no: String,
+        input: &PartInput,
+        refs: &Refs,
+        now: String,
+    ) -> store::PartRow {
+        store::PartRow {
+            id: uuid::Uuid::now_v7().to_string(),
+            part_no,
+            name_zh: self.name_zh,
+            name_en: self.name_en,
+            category: self.category.as_str().into(),
+            uom: self.uom.as_str().into(),
+            serialized: i64::from(input.serialized),
+            original_only: i64::from(input.original_only),
+            cost_fen: self.cost_fen,
+            list_price_fen: self.list_price_fen,
+            supplier_id: refs.supplier_id.clone(),
+            supplier_warranty_months: self.supplier_warranty_months,
+            discontinued: i64::from(input.discontinued),
+            successor_id: refs.successor_id.clone(),
+            note: self.note,
+            version: 1,
+            created_at: now.clone(),
+            updated_at: now,
+        }
+    }
+
+    /// The row of `old` changed to these fields, one version on: the number, the unit and
+    /// whether it is serialized stay (the ledger counts the part by them).
+    pub(crate) fn updated_row(
+        self,
+        old: store::PartRow,
+        input: &PartInput,
+        refs: &Refs,
+        now: String,
+    ) -> store::PartRow {
+        store::PartRow {
+            name_zh: self.name_zh,
+            name_en: self.name_en,
+            category: self.category.as_str().into(),
+            original_only: i64::from(input.original_only),
+            cost_fen: self.cost_fen,
+            list_price_fen: self.list_price_fen,
+            supplier_id: refs.supplier_id.clone(),
+            supplier_warranty_months: self.supplier_warranty_months,
+            discontinued: i64::from(input.discontinued),
+            successor_id: refs.successor_id.clone(),
+            note: self.note,
+            version: old.version + 1,
+            updated_at: now,
+            ..old
+        }
+    }
+}
+
+/// What a part refers to (supplier, successor, models), looked up by the codes typed; an
+/// unknown one is a field error. `own_id` is the part itself on update.
+pub(crate) async fn part_refs(
+    c: &mut aftersales_store::Conn,
+    input: &PartInput,
+    own_id: Option<&str>,
+) -> Result<Refs, AppError> {
+    let mut errs = FieldErrors::new();
+    let code = |s: &Option<String>| {
+        s.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_uppercase)
+    };
+    let mut supplier_id = None;
+    if let Some(s) = code(&input.supplier) {
+        match store::find_supplier(&mut *c, &s).await? {
+            Some(r) => supplier_id = Some(r.id),
+            None => errs.push(FieldError::new("supplier", "unknown_supplier")),
+        }
+    }
+    let mut successor_id = None;
+    if let Some(s) = code(&input.successor) {
+        match store::find_part(&mut *c, &s).await? {
+            Some(r) if Some(r.id.as_str()) != own_id => successor_id = Some(r.id),
+            Some(_) => errs.push(FieldError::new("successor", "is_itself")),
+            None => errs.push(FieldError::new("successor", "unknown_part")),
+        }
+    }
+    let mut model_ids = Vec::new();
+    for (i, m) in input.models.iter().enumerate() {
+        let m = m.trim().to_uppercase();
+        if m.is_empty() {
+            continue;
+        }
+        match products::find_product_by_code(&mut *c, &m).await? {
+            Some(p) if !model_ids.contains(&p.id.to_string()) => model_ids.push(p.id.to_string()),
+            Some(_) => {}
+            None => errs.push(FieldError::new(format!("models[{i}]"), "unknown_product")),
+        }
+    }
+    if !errs.is_empty() {
+        return Err(AppError::FieldConflict(errs));
+    }
+    Ok(Refs {
+        supplier_id,
+        successor_id,
+        model_ids,
+    })
 }
 
 impl crate::App {
-    async fn part_refs(
-        &self,
-        c: &mut aftersales_store::Conn,
-        input: &PartInput,
-        own_id: Option<&str>,
-    ) -> Result<Refs, AppError> {
-        let mut errs = FieldErrors::new();
-        let code = |s: &Option<String>| {
-            s.as_deref()
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_uppercase)
-        };
-        let mut supplier_id = None;
-        if let Some(s) = code(&input.supplier) {
-            match store::find_supplier(&mut *c, &s).await? {
-                Some(r) => supplier_id = Some(r.id),
-                None => errs.push(FieldError::new("supplier", "unknown_supplier")),
-            }
-        }
-        let mut successor_id = None;
-        if let Some(s) = code(&input.successor) {
-            match store::find_part(&mut *c, &s).await? {
-                Some(r) if Some(r.id.as_str()) != own_id => successor_id = Some(r.id),
-                Some(_) => errs.push(FieldError::new("successor", "is_itself")),
-                None => errs.push(FieldError::new("successor", "unknown_part")),
-            }
-        }
-        let mut model_ids = Vec::new();
-        for (i, m) in input.models.iter().enumerate() {
-            let m = m.trim().to_uppercase();
-            if m.is_empty() {
-                continue;
-            }
-            match products::find_product_by_code(&mut *c, &m).await? {
-                Some(p) if !model_ids.contains(&p.id.to_string()) => {
-                    model_ids.push(p.id.to_string())
-                }
-                Some(_) => {}
-                None => errs.push(FieldError::new(format!("models[{i}]"), "unknown_product")),
-            }
-        }
-        if !errs.is_empty() {
-            return Err(AppError::FieldConflict(errs));
-        }
-        Ok(Refs {
-            supplier_id,
-            successor_id,
-            model_ids,
-        })
-    }
-
     async fn part_view(
         &self,
         c: &mut aftersales_store::Conn,
@@ -359,27 +453,8 @@ impl crate::App {
         if store::find_part(tx.conn(), &part_no).await?.is_some() {
             return Err(AppError::conflict_on("part_no", "part_no_taken"));
         }
-        let refs = self.part_refs(tx.conn(), input, None).await?;
-        let row = store::PartRow {
-            id: uuid::Uuid::now_v7().to_string(),
-            part_no,
-            name_zh: v.name_zh,
-            name_en: v.name_en,
-            category: v.category.as_str().into(),
-            uom: v.uom.as_str().into(),
-            serialized: i64::from(input.serialized),
-            original_only: i64::from(input.original_only),
-            cost_fen: v.cost_fen,
-            list_price_fen: v.list_price_fen,
-            supplier_id: refs.supplier_id,
-            supplier_warranty_months: v.supplier_warranty_months,
-            discontinued: i64::from(input.discontinued),
-            successor_id: refs.successor_id,
-            note: v.note,
-            version: 1,
-            created_at: now.clone(),
-            updated_at: now,
-        };
+        let refs = part_refs(tx.conn(), input, None).await?;
+        let row = v.new_row(part_no, input, &refs, now);
         store::insert_part(tx.conn(), &row).await?;
         store::set_part_models(tx.conn(), &row.id, &refs.model_ids).await?;
         let id = row.id.clone();
@@ -420,24 +495,9 @@ impl crate::App {
                 current: old.version,
             });
         }
-        let refs = self.part_refs(tx.conn(), input, Some(&old.id)).await?;
+        let refs = part_refs(tx.conn(), input, Some(&old.id)).await?;
         let before = self.part_view(tx.conn(), old.clone()).await?;
-        let row = store::PartRow {
-            name_zh: v.name_zh,
-            name_en: v.name_en,
-            category: v.category.as_str().into(),
-            original_only: i64::from(input.original_only),
-            cost_fen: v.cost_fen,
-            list_price_fen: v.list_price_fen,
-            supplier_id: refs.supplier_id,
-            supplier_warranty_months: v.supplier_warranty_months,
-            discontinued: i64::from(input.discontinued),
-            successor_id: refs.successor_id,
-            note: v.note,
-            version: old.version + 1,
-            updated_at: time::to_db(self.now())?,
-            ..old
-        };
+        let row = v.updated_row(old, input, &refs, time::to_db(self.now())?);
         if !store::update_part(tx.conn(), &row, expected).await? {
             return Err(AppError::StaleVersion {
                 current: expected + 1,
@@ -532,20 +592,7 @@ impl crate::App {
         {
             return Err(AppError::conflict_on("code", "code_taken"));
         }
-        let row = store::SupplierRow {
-            id: uuid::Uuid::now_v7().to_string(),
-            code: code.as_str().into(),
-            name: v.name,
-            contact: v.contact,
-            phone: v.phone,
-            email: v.email,
-            address: v.address,
-            warranty_months: v.warranty_months,
-            note: v.note,
-            version: 1,
-            created_at: now.clone(),
-            updated_at: now,
-        };
+        let row = v.new_row(code.as_str().into(), now);
         store::insert_supplier(tx.conn(), &row).await?;
         let view = supplier_view(row);
         let after = crate::administration::audit::audit_value(&view)?;
@@ -585,18 +632,7 @@ impl crate::App {
             });
         }
         let before = crate::administration::audit::audit_value(&supplier_view(old.clone()))?;
-        let row = store::SupplierRow {
-            name: v.name,
-            contact: v.contact,
-            phone: v.phone,
-            email: v.email,
-            address: v.address,
-            warranty_months: v.warranty_months,
-            note: v.note,
-            version: old.version + 1,
-            updated_at: time::to_db(self.now())?,
-            ..old
-        };
+        let row = v.updated_row(old, time::to_db(self.now())?);
         if !store::update_supplier(tx.conn(), &row, expected).await? {
             return Err(AppError::StaleVersion {
                 current: expected + 1,
@@ -616,6 +652,18 @@ impl crate::App {
         .await?;
         tx.commit().await?;
         Ok(view)
+    }
+
+    /// Suppliers by code after `after`, `limit` at a time (exports).
+    pub async fn suppliers_after(
+        &self,
+        ctx: &Ctx,
+        after: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<SupplierView>, AppError> {
+        ctx.require(Permission::PartsRead)?;
+        let rows = store::suppliers_after(self.db.pool(), after, limit).await?;
+        Ok(rows.into_iter().map(supplier_view).collect())
     }
 
     #[tracing::instrument(skip_all)]

@@ -34,7 +34,7 @@ fn fixture(name: &str) -> Vec<u8> {
 }
 
 /// Uploads `bytes` as the multipart `file` part (with an optional mapping part).
-async fn upload(
+pub(crate) async fn upload(
     app: &TestApp,
     token: &str,
     path: &str,
@@ -62,7 +62,7 @@ async fn upload(
     crate::helpers::split(r).await
 }
 
-async fn count(app: &TestApp, table: &str) -> i64 {
+pub(crate) async fn count(app: &TestApp, table: &str) -> i64 {
     sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
         .fetch_one(app.app.db().pool())
         .await
@@ -94,7 +94,12 @@ async fn footprint(app: &TestApp) -> Vec<(String, i64)> {
     out
 }
 
-async fn get_bytes(app: &TestApp, path: &str, token: &str, lang: &str) -> (u16, String, Vec<u8>) {
+pub(crate) async fn get_bytes(
+    app: &TestApp,
+    path: &str,
+    token: &str,
+    lang: &str,
+) -> (u16, String, Vec<u8>) {
     let r = app
         .http
         .get(app.url(path))
@@ -113,7 +118,7 @@ async fn get_bytes(app: &TestApp, path: &str, token: &str, lang: &str) -> (u16, 
     (status, ct, r.bytes().await.expect("body").to_vec())
 }
 
-fn table(bytes: &[u8]) -> Table {
+pub(crate) fn table(bytes: &[u8]) -> Table {
     let f = sniff(bytes).expect("a spreadsheet");
     read_sheet(bytes, f, None).expect("readable")
 }
@@ -552,7 +557,7 @@ async fn a_mapping_overrides_the_headers_and_a_missing_required_column_is_named(
     assert_eq!((s, r["total_rows"].as_u64()), (200, Some(5)), "{r}");
 }
 
-async fn seed_product(app: &TestApp, admin: &str) {
+pub(crate) async fn seed_product(app: &TestApp, admin: &str) {
     let (s, b) = app
         .send(
             "POST",

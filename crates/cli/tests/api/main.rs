@@ -15,6 +15,7 @@ mod hostile_values;
 mod installed_base;
 mod loaners;
 mod parts;
+mod parts_io;
 mod records;
 mod requisitions;
 mod service_flow;

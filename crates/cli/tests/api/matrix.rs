@@ -490,10 +490,21 @@ const CASES: &[Case] = &[
         template: "/api/v1/imports/products",
         allowed: &["admin"],
     },
+    // The parts catalog: its manager (the warehouse is not front office).
+    Case {
+        method: "POST",
+        template: "/api/v1/imports/parts",
+        allowed: PARTS_MANAGE,
+    },
+    Case {
+        method: "POST",
+        template: "/api/v1/imports/suppliers",
+        allowed: PARTS_MANAGE,
+    },
     Case {
         method: "GET",
         template: "/api/v1/imports/{id}/rejects",
-        allowed: FRONT_OFFICE,
+        allowed: &["admin", "agent", "dispatcher", "manager", "warehouse"],
     },
     // Exports: the permission of reading the list.
     Case {
@@ -510,6 +521,16 @@ const CASES: &[Case] = &[
         method: "GET",
         template: "/api/v1/exports/products",
         allowed: STAFF_AND_PARTNER,
+    },
+    Case {
+        method: "GET",
+        template: "/api/v1/exports/parts",
+        allowed: PARTS_MANAGE,
+    },
+    Case {
+        method: "GET",
+        template: "/api/v1/exports/suppliers",
+        allowed: PARTS_MANAGE,
     },
     Case {
         method: "GET",

@@ -231,3 +231,28 @@ fn only_the_move_that_goes_below_the_reorder_point_alerts() {
     assert!(!crosses_reorder_point(q(5), q(4), q(5)), "already low");
     assert!(!crosses_reorder_point(q(9), q(6), q(5)), "still above");
 }
+
+#[test]
+fn yuan_in_a_file_reads_back_to_the_same_fen() {
+    for fen in [0, 5, 50, 128_005, MAX_PRICE_FEN] {
+        assert_eq!(parse_yuan(&yuan_plain(fen)), Some(fen), "{fen}");
+    }
+    assert_eq!(yuan_plain(128_005), "1280.05");
+    assert_eq!(parse_yuan("1.234"), None);
+}
+
+#[test]
+fn categories_and_units_read_by_name_or_words() {
+    assert_eq!(PartCategory::parse_words("电机"), Some(PartCategory::Motor));
+    assert_eq!(
+        PartCategory::parse_words(" Control board "),
+        Some(PartCategory::ControlBoard)
+    );
+    assert_eq!(
+        PartCategory::parse_words("MOTOR"),
+        Some(PartCategory::Motor)
+    );
+    assert_eq!(Uom::parse_words("个"), Some(Uom::Piece));
+    assert_eq!(Uom::parse_words("L"), Some(Uom::Litre));
+    assert_eq!(PartCategory::parse_words("engine"), None);
+}

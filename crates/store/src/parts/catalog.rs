@@ -92,6 +92,21 @@ pub async fn supplier_by_id<'e, E: Executor<'e, Database = Any>>(
     .await?)
 }
 
+/// Suppliers by code after `after`, `limit` at a time (exports).
+pub async fn suppliers_after<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<SupplierRow>, StoreError> {
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {SUPPLIER_COLS} FROM suppliers WHERE code > $1 ORDER BY code LIMIT $2"
+    )))
+    .bind(after.unwrap_or(""))
+    .bind(limit)
+    .fetch_all(e)
+    .await?)
+}
+
 pub async fn list_suppliers<'e, E: Executor<'e, Database = Any>>(
     e: E,
 ) -> Result<Vec<SupplierRow>, StoreError> {

@@ -56,6 +56,14 @@ impl<'a> BatchWriter<'a> {
         });
     }
 
+    /// The audit row of one record an import changed: before and after, with the batch id.
+    pub(super) fn updated(&mut self, entity: AuditEntity, id: String, before: Value, after: Value) {
+        self.created(entity, id, after);
+        if let Some(last) = self.audits.last_mut() {
+            last.before = Some(before);
+        }
+    }
+
     /// A stored row for the report, while the preview has room.
     pub(super) fn preview(&mut self, row: u32, values: impl FnOnce() -> Value) {
         if self.preview.len() < PREVIEW_ROWS {
@@ -134,7 +142,7 @@ impl crate::App {
                 actor_id,
                 actor_name,
                 total_rows: report.total_rows as i64,
-                created_rows: report.created as i64,
+                created_rows: (report.created + report.updated) as i64,
                 rejected_rows: report.invalid_rows as i64,
                 rejects_json: rejects
                     .map(|r| serde_json::to_string(&r))
@@ -153,7 +161,7 @@ impl crate::App {
             None,
             Some(json!({
                 "kind": req.kind.as_str(), "mode": req.mode.as_str(), "file_name": req.file_name,
-                "total_rows": report.total_rows, "created": report.created, "rejected": report.invalid_rows,
+                "total_rows": report.total_rows, "created": report.created, "updated": report.updated, "rejected": report.invalid_rows,
             })),
         )
         .await

@@ -1,4 +1,4 @@
-//! Imports of customers, units and products from CSV and Excel files as people export them
+//! Imports of customers, units, products, parts and suppliers from CSV and Excel files as people export them
 //! from their ERP.
 //!
 //! One use-case, [`App::import`](crate::App::import): read the file (`aftersales-sheets`),
@@ -32,9 +32,11 @@
 mod batch;
 mod customers;
 mod mapping;
+mod parts;
 mod products;
 mod report;
 mod rows;
+mod suppliers;
 mod units;
 
 pub use mapping::{FieldDef, normalize_header};
@@ -53,12 +55,17 @@ use customers::{
     write_customers,
 };
 use mapping::{Columns, resolve_columns};
+use parts::{PART_FIELDS, PartCand, check_parts, part_preview, prepare_part, write_parts};
 use products::{
     PRODUCT_FIELDS, ProductCand, check_products, prepare_product, product_preview, write_products,
 };
 use rows::{Candidate, RowCells};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use suppliers::{
+    SUPPLIER_FIELDS, SupplierCand, check_suppliers, prepare_supplier, supplier_preview,
+    write_suppliers,
+};
 use units::{UNIT_FIELDS, UnitCand, check_units, prepare_unit, unit_preview, write_units};
 use utoipa::ToSchema;
 
@@ -69,13 +76,18 @@ pub enum ImportKind {
     Customers,
     Units,
     Products,
+    /// The parts catalog (issue 14; docs/parts.md "Import and export").
+    Parts,
+    Suppliers,
 }
 
 impl ImportKind {
-    pub const ALL: [ImportKind; 3] = [
+    pub const ALL: [ImportKind; 5] = [
         ImportKind::Customers,
         ImportKind::Units,
         ImportKind::Products,
+        ImportKind::Parts,
+        ImportKind::Suppliers,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -83,6 +95,8 @@ impl ImportKind {
             ImportKind::Customers => "customers",
             ImportKind::Units => "units",
             ImportKind::Products => "products",
+            ImportKind::Parts => "parts",
+            ImportKind::Suppliers => "suppliers",
         }
     }
 
@@ -96,12 +110,26 @@ impl ImportKind {
             ImportKind::Customers => Permission::CustomersManage,
             ImportKind::Units => Permission::UnitsManage,
             ImportKind::Products => Permission::ProductsManage,
+            ImportKind::Parts | ImportKind::Suppliers => Permission::PartsManage,
         }
+    }
+
+    /// The parts catalog is the warehouse's: managing it is enough to import it (the
+    /// warehouse is not front office and has no `ImportData`). The other kinds need
+    /// `ImportData` as well.
+    fn needs_import_data(self) -> bool {
+        !matches!(self, ImportKind::Parts | ImportKind::Suppliers)
+    }
+
+    /// Whether a row may update the record its key names (`update`, `upsert`).
+    pub fn updatable(self) -> bool {
+        matches!(self, ImportKind::Parts | ImportKind::Suppliers)
     }
 
     /// May `role` import this kind?
     pub fn allowed_for(self, role: Role) -> bool {
-        role.can(Permission::ImportData) && role.can(self.manage_permission())
+        (!self.needs_import_data() || role.can(Permission::ImportData))
+            && role.can(self.manage_permission())
     }
 
     pub fn fields(self) -> &'static [FieldDef] {
@@ -109,7 +137,43 @@ impl ImportKind {
             ImportKind::Customers => CUSTOMER_FIELDS,
             ImportKind::Units => UNIT_FIELDS,
             ImportKind::Products => PRODUCT_FIELDS,
+            ImportKind::Parts => PART_FIELDS,
+            ImportKind::Suppliers => SUPPLIER_FIELDS,
         }
+    }
+}
+
+/// What a row does to the record its key names (parts and suppliers; the other kinds only
+/// create).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportAction {
+    /// New records only; a key on file is a row error.
+    #[default]
+    Create,
+    /// Records on file only; an unknown key is a row error.
+    Update,
+    /// Updates what is on file, creates the rest.
+    Upsert,
+}
+
+impl ImportAction {
+    pub const ALL: [ImportAction; 3] = [
+        ImportAction::Create,
+        ImportAction::Update,
+        ImportAction::Upsert,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ImportAction::Create => "create",
+            ImportAction::Update => "update",
+            ImportAction::Upsert => "upsert",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ImportAction> {
+        ImportAction::ALL.into_iter().find(|a| a.as_str() == s)
     }
 }
 
@@ -145,6 +209,8 @@ impl ImportMode {
 pub struct ImportRequest {
     pub kind: ImportKind,
     pub mode: ImportMode,
+    /// Create (the default), update or upsert; only parts and suppliers update.
+    pub action: ImportAction,
     pub bytes: Vec<u8>,
     pub file_name: Option<String>,
     /// A sheet of a workbook (the first when absent).
@@ -168,6 +234,7 @@ fn first_report(req: &ImportRequest, table: &Table, cols: &Columns) -> ImportRep
     ImportReport {
         kind: req.kind,
         mode: req.mode,
+        action: req.action,
         batch_id: None,
         file: ImportFileInfo {
             format: table.format.as_str().into(),
@@ -205,6 +272,7 @@ fn first_report(req: &ImportRequest, table: &Table, cols: &Columns) -> ImportRep
         valid_rows: 0,
         invalid_rows: 0,
         created: 0,
+        updated: 0,
         errors: Vec::new(),
         preview: Vec::new(),
         duration_ms: 0,
@@ -216,6 +284,8 @@ enum Prepared {
     Customers(Vec<Candidate<CustomerCand>>),
     Units(Vec<Candidate<UnitCand>>),
     Products(Vec<Candidate<ProductCand>>),
+    Parts(Vec<Candidate<PartCand>>),
+    Suppliers(Vec<Candidate<SupplierCand>>),
 }
 
 impl Prepared {
@@ -246,6 +316,14 @@ impl Prepared {
                 rows.map(|(l, r)| prepare_product(&r, l).refuse_control_chars(&r))
                     .collect(),
             ),
+            ImportKind::Parts => Prepared::Parts(
+                rows.map(|(l, r)| prepare_part(&r, l).refuse_control_chars(&r))
+                    .collect(),
+            ),
+            ImportKind::Suppliers => Prepared::Suppliers(
+                rows.map(|(l, r)| prepare_supplier(&r, l).refuse_control_chars(&r))
+                    .collect(),
+            ),
         }
     }
 
@@ -255,24 +333,29 @@ impl Prepared {
         conn: &mut aftersales_store::Conn,
         table: &Table,
         cols: &Columns,
+        action: ImportAction,
     ) -> Result<(), AppError> {
         match self {
             Prepared::Customers(v) => check_customers(conn, table, cols, v).await,
             Prepared::Units(v) => check_units(conn, table, cols, v).await,
             Prepared::Products(v) => check_products(conn, table, cols, v).await,
+            Prepared::Parts(v) => check_parts(conn, table, cols, action, v).await,
+            Prepared::Suppliers(v) => check_suppliers(conn, table, cols, action, v).await,
         }
     }
 
-    /// Writes the valid rows; returns how many records were created.
+    /// Writes the valid rows; returns how many records were created and updated.
     async fn write(
         self,
         conn: &mut aftersales_store::Conn,
         w: &mut BatchWriter<'_>,
-    ) -> Result<u64, AppError> {
+    ) -> Result<(u64, u64), AppError> {
         match self {
-            Prepared::Customers(v) => write_customers(conn, v, w).await,
-            Prepared::Units(v) => write_units(conn, v, w).await,
-            Prepared::Products(v) => write_products(conn, v, w).await,
+            Prepared::Customers(v) => Ok((write_customers(conn, v, w).await?, 0)),
+            Prepared::Units(v) => Ok((write_units(conn, v, w).await?, 0)),
+            Prepared::Products(v) => Ok((write_products(conn, v, w).await?, 0)),
+            Prepared::Parts(v) => write_parts(conn, v, w).await,
+            Prepared::Suppliers(v) => write_suppliers(conn, v, w).await,
         }
     }
 
@@ -286,6 +369,8 @@ impl Prepared {
             Prepared::Customers(v) => of(v),
             Prepared::Units(v) => of(v),
             Prepared::Products(v) => of(v),
+            Prepared::Parts(v) => of(v),
+            Prepared::Suppliers(v) => of(v),
         }
     }
 
@@ -313,6 +398,18 @@ impl Prepared {
                 .take(n)
                 .map(|(row, values)| PreviewRow { row, values })
                 .collect(),
+            Prepared::Parts(v) => v
+                .iter()
+                .filter_map(|c| c.data.as_ref().map(|d| (c.line, part_preview(d))))
+                .take(n)
+                .map(|(row, values)| PreviewRow { row, values })
+                .collect(),
+            Prepared::Suppliers(v) => v
+                .iter()
+                .filter_map(|c| c.data.as_ref().map(|d| (c.line, supplier_preview(d))))
+                .take(n)
+                .map(|(row, values)| PreviewRow { row, values })
+                .collect(),
         }
     }
 }
@@ -320,7 +417,9 @@ impl Prepared {
 impl crate::App {
     /// Refuses unless the caller may import `kind` (before an upload is even read).
     pub fn check_import(&self, ctx: &Ctx, kind: ImportKind) -> Result<(), AppError> {
-        ctx.require(Permission::ImportData)?;
+        if kind.needs_import_data() {
+            ctx.require(Permission::ImportData)?;
+        }
         ctx.require(kind.manage_permission())
     }
 
@@ -328,6 +427,12 @@ impl crate::App {
     #[tracing::instrument(skip_all)]
     pub async fn import(&self, ctx: &Ctx, req: &ImportRequest) -> Result<ImportReport, AppError> {
         self.check_import(ctx, req.kind)?;
+        if req.action != ImportAction::Create && !req.kind.updatable() {
+            return Err(AppError::invalid(FieldError::new(
+                "action",
+                "invalid_choice",
+            )));
+        }
         let started = std::time::Instant::now();
         let format = sheets::sniff(&req.bytes).map_err(bad_file)?;
         let table = sheets::read(&req.bytes, format, req.sheet.as_deref()).map_err(bad_file)?;
@@ -356,10 +461,10 @@ impl crate::App {
             _ => Some(self.db.begin().await?),
         };
         match tx.as_mut() {
-            Some(tx) => prepared.check(tx.conn(), &table, &cols).await?,
+            Some(tx) => prepared.check(tx.conn(), &table, &cols, req.action).await?,
             None => {
                 let mut conn = self.db.acquire().await?;
-                prepared.check(&mut conn, &table, &cols).await?;
+                prepared.check(&mut conn, &table, &cols, req.action).await?;
             }
         }
         let summary = prepared.lines_and_errors();
@@ -375,7 +480,7 @@ impl crate::App {
         if let (true, Some(mut tx)) = (write, tx) {
             let batch_id = uuid::Uuid::now_v7().to_string();
             let mut w = BatchWriter::new(&batch_id, self.now(), self.site(), ctx);
-            report.created = prepared.write(tx.conn(), &mut w).await?;
+            (report.created, report.updated) = prepared.write(tx.conn(), &mut w).await?;
             w.finish(tx.conn(), &mut report).await?;
             let rejects = (report.invalid_rows > 0).then(|| batch::rejects(req, &table, &report));
             self.record_batch(&mut tx, ctx, req, &batch_id, &report, rejects)
@@ -389,6 +494,7 @@ impl crate::App {
             mode = req.mode.as_str(),
             rows = report.total_rows,
             created = report.created,
+            updated = report.updated,
             rejected = report.invalid_rows,
             ms = report.duration_ms,
             "import"
@@ -403,7 +509,10 @@ impl crate::App {
         ctx: &Ctx,
         batch_id: &str,
     ) -> Result<ImportRejects, AppError> {
-        ctx.require(Permission::ImportData)?;
+        // Anyone who may import some kind; the batch's own kind is checked once it is read.
+        if !ctx.can(Permission::ImportData) {
+            ctx.require(Permission::PartsManage)?;
+        }
         let b = batch_store::get(self.db.pool(), batch_id)
             .await
             .map_err(|e| match e {
@@ -418,6 +527,9 @@ impl crate::App {
         }
         let kind = ImportKind::parse(&b.kind)
             .ok_or_else(|| AppError::Internal(format!("import kind {}", b.kind)))?;
+        if ctx.actor().is_some() && self.check_import(ctx, kind).is_err() {
+            return Err(AppError::NotFound("import_batch"));
+        }
         match b.rejects_json {
             Some(j) => serde_json::from_str(&j).map_err(|e| AppError::Internal(e.to_string())),
             None => Ok(ImportRejects {

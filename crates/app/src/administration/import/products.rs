@@ -64,7 +64,7 @@ pub(super) struct ProductCand {
 
 /// Months as written: `6`, `6.0`, `6个月`, `6 months`. Anything else is `None`, which the row
 /// reports as `invalid_number`.
-fn parse_months(s: &str) -> Option<i64> {
+pub(super) fn parse_months(s: &str) -> Option<i64> {
     let t = s
         .trim()
         .trim_end_matches("个月")

@@ -1,7 +1,7 @@
 //! What an import answers: where each column went, the errors of each row, a preview, the
 //! counts, and the rejected rows of a lenient import.
 
-use super::{ImportKind, ImportMode};
+use super::{ImportAction, ImportKind, ImportMode};
 use aftersales_domain::FieldError;
 use aftersales_domain::import::ColumnSource;
 use serde::{Deserialize, Serialize};
@@ -73,6 +73,8 @@ pub struct ImportFileInfo {
 pub struct ImportReport {
     pub kind: ImportKind,
     pub mode: ImportMode,
+    /// What rows do to records on file (parts and suppliers; `create` for the others).
+    pub action: ImportAction,
     /// The batch, when rows were written; its rejected rows are at
     /// `/api/v1/imports/{batch_id}/rejects`.
     pub batch_id: Option<String>,
@@ -86,8 +88,10 @@ pub struct ImportReport {
     pub total_rows: u64,
     pub valid_rows: u64,
     pub invalid_rows: u64,
-    /// Records written (0 for a dry run and for a refused strict import).
+    /// Records created (0 for a dry run and for a refused strict import).
     pub created: u64,
+    /// Records on file that rows updated (`update`, `upsert`).
+    pub updated: u64,
     pub errors: Vec<RowError>,
     /// The first valid rows as they would be (or were) stored.
     pub preview: Vec<PreviewRow>,

@@ -7,8 +7,8 @@ use crate::i18n::Tr;
 use crate::io::{self, FileFormat};
 use crate::problem::{ApiError, ProblemField, problem, problem_response};
 use aftersales_app::{
-    AuditQuery, ContractQuery, ExportFilter, ExportList, ImportKind, ImportMode, ImportReport,
-    UnitQuery, UserQuery,
+    AuditQuery, ContractQuery, ExportFilter, ExportList, ImportAction, ImportKind, ImportMode,
+    ImportReport, UnitQuery, UserQuery,
 };
 use axum::Json;
 use axum::body::Body;
@@ -25,6 +25,10 @@ pub struct ImportQuery {
     /// `lenient` (the good rows; the bad ones as a file).
     #[param(value_type = Option<ImportMode>)]
     pub mode: Option<String>,
+    /// Parts and suppliers: `create` (the default: a key on file is a row error), `update`
+    /// (records on file only) or `upsert`. The other kinds only create.
+    #[param(value_type = Option<ImportAction>)]
+    pub action: Option<String>,
     /// The sheet of a workbook to read (the first when absent).
     #[param(max_length = 100)]
     pub sheet: Option<String>,
@@ -69,6 +73,16 @@ async fn import(
     let tr = Tr::new(c.locale);
     s.app.check_import(&c.ctx, kind)?;
     let mode = io::parse_mode(q.mode.as_deref())?;
+    crate::api::not_empty(&[("action", q.action.as_deref(), "invalid_choice")])?;
+    let action = match q.action.as_deref() {
+        None => ImportAction::Create,
+        Some(a) => ImportAction::parse(a.trim()).ok_or_else(|| {
+            aftersales_app::AppError::invalid(aftersales_domain::FieldError::new(
+                "action",
+                "invalid_choice",
+            ))
+        })?,
+    };
     // The query's limits, as the schema states them.
     for (field, value, max) in [
         ("sheet", q.sheet.as_deref(), 100),
@@ -89,7 +103,8 @@ async fn import(
             .or(q.mapping.as_deref()),
     )?;
     let sheet = up.fields.get("sheet").cloned().or(q.sheet);
-    let req = io::request(kind, mode, up, q.file_name, sheet, mapping);
+    let mut req = io::request(kind, mode, up, q.file_name, sheet, mapping);
+    req.action = action;
     let mut report = s.app.import(&c.ctx, &req).await?;
     io::localize(&mut report, tr);
     if mode == ImportMode::Strict && report.batch_id.is_none() {
@@ -175,6 +190,18 @@ import_route!(
     ImportKind::Products,
     "/api/v1/imports/products",
     "product models"
+);
+import_route!(
+    import_parts,
+    ImportKind::Parts,
+    "/api/v1/imports/parts",
+    "parts of the catalog (`action`: create, update or upsert; docs/parts.md)"
+);
+import_route!(
+    import_suppliers,
+    ImportKind::Suppliers,
+    "/api/v1/imports/suppliers",
+    "suppliers of parts (`action`: create, update or upsert)"
 );
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -266,6 +293,18 @@ plain_export!(
     ExportList::WarrantyPolicies,
     "/api/v1/exports/warranty-policies",
     "the warranty policies (one row per version)"
+);
+plain_export!(
+    export_parts,
+    ExportList::Parts,
+    "/api/v1/exports/parts",
+    "the parts catalog (read back by `POST /api/v1/imports/parts`)"
+);
+plain_export!(
+    export_suppliers,
+    ExportList::Suppliers,
+    "/api/v1/exports/suppliers",
+    "the suppliers of parts (read back by `POST /api/v1/imports/suppliers`)"
 );
 plain_export!(
     export_org_units,

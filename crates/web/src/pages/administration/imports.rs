@@ -8,8 +8,8 @@ use crate::io::{self, FileFormat};
 use crate::request::Htmx;
 use crate::shell::{PageError, Shell, WebUser};
 use aftersales_app::{
-    AppError, AuditQuery, ContractQuery, ExportFilter, ExportList, ImportKind, ImportMode,
-    ImportReport, UnitQuery, UserQuery,
+    AppError, AuditQuery, ContractQuery, ExportFilter, ExportList, ImportAction, ImportKind,
+    ImportMode, ImportReport, UnitQuery, UserQuery,
 };
 use askama::Template;
 use askama_web::WebTemplate;
@@ -68,6 +68,8 @@ pub struct Outcome {
 pub struct ImportPage {
     pub shell: Shell,
     pub kinds: Vec<KindChoice>,
+    /// Create, update or upsert (parts and suppliers).
+    pub actions: Vec<KindChoice>,
     pub outcome: Option<Outcome>,
     pub error: Option<String>,
 }
@@ -83,6 +85,24 @@ pub struct ImportResult {
 /// Errors shown on the page at most; the rest are in the rejects file.
 const SHOWN_ERRORS: usize = 500;
 
+/// What rows do to records on file; offered when a kind that can update is allowed.
+fn actions(u: &WebUser) -> Vec<KindChoice> {
+    if !ImportKind::ALL
+        .iter()
+        .any(|k| k.updatable() && k.allowed_for(u.actor.role))
+    {
+        return Vec::new();
+    }
+    ImportAction::ALL
+        .into_iter()
+        .map(|a| KindChoice {
+            value: a.as_str(),
+            label: u.tr().t_dyn(&format!("io.action.{}", a.as_str())),
+            selected: a == ImportAction::Create,
+        })
+        .collect()
+}
+
 fn kinds(u: &WebUser, selected: &str) -> Vec<KindChoice> {
     ImportKind::ALL
         .into_iter()
@@ -95,12 +115,30 @@ fn kinds(u: &WebUser, selected: &str) -> Vec<KindChoice> {
         .collect()
 }
 
-pub async fn page(State(_s): State<AppState>, u: WebUser) -> Result<Response, PageError> {
-    if !ImportKind::ALL.iter().any(|k| k.allowed_for(u.actor.role)) {
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct KindQuery {
+    kind: String,
+}
+
+pub async fn page(
+    State(_s): State<AppState>,
+    u: WebUser,
+    Query(q): Query<KindQuery>,
+) -> Result<Response, PageError> {
+    let Some(first) = ImportKind::ALL
+        .into_iter()
+        .find(|k| k.allowed_for(u.actor.role))
+    else {
         return Err(AppError::Forbidden.into());
-    }
+    };
+    // A link may name the kind (the parts page does); otherwise the first allowed.
+    let selected = ImportKind::parse(q.kind.trim())
+        .filter(|k| k.allowed_for(u.actor.role))
+        .unwrap_or(first);
     Ok(ImportPage {
-        kinds: kinds(&u, "customers"),
+        kinds: kinds(&u, selected.as_str()),
+        actions: actions(&u),
         shell: u.shell,
         outcome: None,
         error: None,
@@ -253,7 +291,20 @@ pub async fn upload(
             }
         }
         let sheet = up.fields.get("sheet").cloned();
-        let req = io::request(kind, mode, up, None, sheet, mapping);
+        // The kinds that only create ignore the select.
+        let action = match up.fields.get("action").map(|a| a.trim()) {
+            Some(a) if kind.updatable() && !a.is_empty() => {
+                ImportAction::parse(a).ok_or_else(|| {
+                    AppError::invalid(aftersales_domain::FieldError::new(
+                        "action",
+                        "invalid_choice",
+                    ))
+                })?
+            }
+            _ => ImportAction::Create,
+        };
+        let mut req = io::request(kind, mode, up, None, sheet, mapping);
+        req.action = action;
         let mut report = s.app.import(&u.ctx, &req).await?;
         io::localize(&mut report, tr);
         Ok::<_, AppError>(report)
@@ -288,6 +339,7 @@ pub async fn upload(
     let selected = outcome.as_ref().map(|o| o.kind).unwrap_or("customers");
     let page = ImportPage {
         kinds: kinds(&u, selected),
+        actions: actions(&u),
         shell: u.shell,
         outcome,
         error,

@@ -67,6 +67,8 @@ pub struct PartsPage {
     pub q: String,
     pub rows: Vec<PartRow>,
     pub more: Option<String>,
+    /// Import and export of the catalog (docs/parts.md "Import and export").
+    pub can_io: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -104,6 +106,7 @@ pub async fn parts(
         rows: page.items.iter().map(|p| PartRow::of(p, tr)).collect(),
         q,
         more,
+        can_io: u.ctx.can(Permission::PartsManage),
         shell: u.shell,
     };
     Ok(p.into_response())

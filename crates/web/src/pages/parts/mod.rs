@@ -35,32 +35,7 @@ pub fn yuan(fen: i64) -> String {
     format!("{sign}¥{grouped}.{:02}", a % 100)
 }
 
-/// Yuan as typed (`12`, `12.5`, `1,280.00`) into fen: at most two decimals, 0 or more;
-/// `None` when it is not such a number (the caller says so beside the field).
-pub fn parse_yuan(raw: &str) -> Option<i64> {
-    let s: String = raw
-        .trim()
-        .trim_start_matches('¥')
-        .chars()
-        .filter(|c| *c != ',')
-        .collect();
-    if s.is_empty() || s.len() > 16 {
-        return None;
-    }
-    let (w, f) = s.split_once('.').unwrap_or((&s, ""));
-    if w.is_empty() && f.is_empty() {
-        return None;
-    }
-    if !w.chars().all(|c| c.is_ascii_digit()) || !f.chars().all(|c| c.is_ascii_digit()) {
-        return None;
-    }
-    if f.len() > 2 {
-        return None;
-    }
-    let whole: i64 = if w.is_empty() { 0 } else { w.parse().ok()? };
-    let frac: i64 = format!("{f:0<2}").parse().ok()?;
-    whole.checked_mul(100)?.checked_add(frac)
-}
+pub use aftersales_domain::parts::parse_yuan;
 
 /// A balance as a row of a table: every word in the reader's language.
 pub struct BalanceRow {
