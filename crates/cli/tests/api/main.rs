@@ -19,6 +19,7 @@ mod records;
 mod requisitions;
 mod service_flow;
 mod sla;
+mod stocktakes;
 mod staff_notices;
 mod transfer;
 
