@@ -14,7 +14,9 @@ use crate::administration::audit::audit_value;
 use crate::{AppError, Ctx, NewMove};
 use aftersales_domain::audit::{AuditAction, AuditEntity};
 use aftersales_domain::installed_base::{parse_opt_notes, parse_text};
-use aftersales_domain::parts::stocktakes::{CountAction, CountDifference, CountStatus, may_approve};
+use aftersales_domain::parts::stocktakes::{
+    CountAction, CountDifference, CountStatus, may_approve,
+};
 use aftersales_domain::parts::{
     Balance, Condition, LocationKind, MoveKind, Qty, Uom, parse_part_no, value_of,
 };
@@ -153,7 +155,11 @@ impl crate::App {
             let p = part_by_id(&mut *c, &l.part_id)
                 .await?
                 .ok_or_else(|| AppError::Internal(format!("part {} missing", l.part_id)))?;
-            let condition = stored("stock_count_lines.condition", &l.condition, Condition::parse)?;
+            let condition = stored(
+                "stock_count_lines.condition",
+                &l.condition,
+                Condition::parse,
+            )?;
             let (mut difference, mut value) = (None, None);
             if let (Some(counted), Some(book)) = (l.counted, l.book) {
                 counted_n += 1;
@@ -221,12 +227,13 @@ impl crate::App {
         status: Option<&str>,
     ) -> Result<Vec<CountView>, AppError> {
         let scope = StockScope::of(ctx)?;
-        let status = match status.map(str::trim).filter(|s| !s.is_empty()) {
-            Some(s) => Some(CountStatus::parse(s).ok_or_else(|| {
-                AppError::invalid(FieldError::new("status", "invalid_choice"))
-            })?),
-            None => None,
-        };
+        let status =
+            match status.map(str::trim).filter(|s| !s.is_empty()) {
+                Some(s) => Some(CountStatus::parse(s).ok_or_else(|| {
+                    AppError::invalid(FieldError::new("status", "invalid_choice"))
+                })?),
+                None => None,
+            };
         let mut c = self.db.acquire().await?;
         let rows = store::list_counts(&mut *c, status.map(|s| s.as_str()), LIST_LIMIT).await?;
         let mut out = Vec::new();
@@ -301,13 +308,15 @@ impl crate::App {
             version: 1,
             updated_at: now,
         };
-        store::insert_count(tx.conn(), &row).await.map_err(|e| match e {
-            // Another clerk opened one first (the partial unique index).
-            aftersales_store::StoreError::Constraint(_) => {
-                AppError::conflict_on("location", "count_open")
-            }
-            e => e.into(),
-        })?;
+        store::insert_count(tx.conn(), &row)
+            .await
+            .map_err(|e| match e {
+                // Another clerk opened one first (the partial unique index).
+                aftersales_store::StoreError::Constraint(_) => {
+                    AppError::conflict_on("location", "count_open")
+                }
+                e => e.into(),
+            })?;
         for (i, (part_id, condition)) in parts.iter().take(MAX_LINES).enumerate() {
             store::insert_line(
                 tx.conn(),
@@ -398,7 +407,11 @@ impl crate::App {
                 continue;
             }
             let uom = stored("parts.uom", &p.uom, Uom::parse)?;
-            let qty = errs.take(Qty::parse_json_level(&format!("lines[{i}].qty"), &e.qty, uom));
+            let qty = errs.take(Qty::parse_json_level(
+                &format!("lines[{i}].qty"),
+                &e.qty,
+                uom,
+            ));
             let (Some(condition), Some(qty)) = (condition, qty) else {
                 continue;
             };
@@ -418,8 +431,15 @@ impl crate::App {
         let mut tx = self.db.begin().await?;
         let at = time::to_db(self.now())?;
         // Guard the status inside the write, so a count submitted meanwhile is not changed.
-        if !store::step_count(tx.conn(), &r.id, from.as_str(), from.as_str(), &Step::default(), &at)
-            .await?
+        if !store::step_count(
+            tx.conn(),
+            &r.id,
+            from.as_str(),
+            from.as_str(),
+            &Step::default(),
+            &at,
+        )
+        .await?
         {
             return Err(AppError::Conflict("illegal_transition"));
         }
@@ -555,8 +575,8 @@ impl crate::App {
         let (r, place, from, to) = self
             .count_step(ctx, number, CountAction::Approve, Permission::StockApprove)
             .await?;
-        let note = parse_opt_notes("reason", input.reason.as_deref(), 200)
-            .map_err(AppError::invalid)?;
+        let note =
+            parse_opt_notes("reason", input.reason.as_deref(), 200).map_err(AppError::invalid)?;
         let me = ctx.actor().map(|a| a.id.to_string());
         let admin = ctx.actor().is_none_or(|a| a.role == Role::Admin);
         if !may_approve(r.submitted_by.as_deref(), me.as_deref(), admin) {
@@ -586,7 +606,11 @@ impl crate::App {
             let p = part_by_id(tx.conn(), &l.part_id)
                 .await?
                 .ok_or_else(|| AppError::Internal(format!("part {} missing", l.part_id)))?;
-            let condition = stored("stock_count_lines.condition", &l.condition, Condition::parse)?;
+            let condition = stored(
+                "stock_count_lines.condition",
+                &l.condition,
+                Condition::parse,
+            )?;
             let held = stock::balance(
                 tx.conn(),
                 &BalanceKey {

@@ -19,8 +19,8 @@ mod records;
 mod requisitions;
 mod service_flow;
 mod sla;
-mod stocktakes;
 mod staff_notices;
+mod stocktakes;
 mod transfer;
 
 mod audit;

@@ -115,7 +115,13 @@ async fn enter(app: &TestApp, token: &str, number: &str, lines: Value) -> (u16, 
     .await
 }
 
-async fn step(app: &TestApp, token: &str, number: &str, what: &str, body: Option<Value>) -> (u16, Value) {
+async fn step(
+    app: &TestApp,
+    token: &str,
+    number: &str,
+    what: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
     app.send(
         "POST",
         &format!("/api/v1/stock/counts/{number}/{what}"),
@@ -263,7 +269,12 @@ async fn who_may_open_count_and_approve(app: TestApp) {
     let engineer = app.token("engineer").await;
     // Only the warehouse (and admins) open and count.
     let (s, b) = app
-        .send("POST", "/api/v1/stock/counts", &manager, Some(json!({"location": "ST-HP"})))
+        .send(
+            "POST",
+            "/api/v1/stock/counts",
+            &manager,
+            Some(json!({"location": "ST-HP"})),
+        )
         .await;
     assert_eq!(s, 403, "{b}");
     let number = open(&app, &clerk, "ST-HP").await;
@@ -299,9 +310,19 @@ async fn who_may_open_count_and_approve(app: TestApp) {
         .iter()
         .map(|c| c["number"].as_str().expect("number"))
         .collect();
-    assert!(seen.contains(&number.as_str()) && !seen.contains(&wh.as_str()), "{seen:?}");
+    assert!(
+        seen.contains(&number.as_str()) && !seen.contains(&wh.as_str()),
+        "{seen:?}"
+    );
     // A reject sends it back to counting with the reason.
-    let (s, b) = step(&app, &manager, &number, "reject", Some(json!({"reason": "再数一遍"}))).await;
+    let (s, b) = step(
+        &app,
+        &manager,
+        &number,
+        "reject",
+        Some(json!({"reason": "再数一遍"})),
+    )
+    .await;
     assert_eq!(s, 200, "{b}");
     assert_eq!(b["status"], "counting");
     assert_eq!(b["decision_note"], "再数一遍");
@@ -321,7 +342,12 @@ async fn bad_input_is_named_by_field(app: TestApp) {
     let number = open(&app, &clerk, "ST-HP").await;
     // One open count per location.
     let (s, b) = app
-        .send("POST", "/api/v1/stock/counts", &clerk, Some(json!({"location": "ST-HP"})))
+        .send(
+            "POST",
+            "/api/v1/stock/counts",
+            &clerk,
+            Some(json!({"location": "ST-HP"})),
+        )
         .await;
     assert_eq!(s, 409, "{b}");
     assert_eq!(b["errors"][0]["field"], "location");
@@ -352,7 +378,13 @@ async fn bad_input_is_named_by_field(app: TestApp) {
     let (s, b) = enter(&app, &clerk, &number, json!([{"part": "NOPE", "qty": 1}])).await;
     assert_eq!(s, 422);
     assert_eq!(b["errors"][0]["field"], "lines[0].part");
-    let (s, b) = enter(&app, &clerk, &number, json!([{"part": "SC-A", "qty": 1, "condition": "used"}])).await;
+    let (s, b) = enter(
+        &app,
+        &clerk,
+        &number,
+        json!([{"part": "SC-A", "qty": 1, "condition": "used"}]),
+    )
+    .await;
     assert_eq!(s, 422);
     assert_eq!(b["errors"][0]["field"], "lines[0].condition");
     // Not all counted: submit names the lines missing.
@@ -387,7 +419,12 @@ async fn bad_input_is_named_by_field(app: TestApp) {
     assert_eq!(s, 404);
     // A virtual location is not counted.
     let (s, b) = app
-        .send("POST", "/api/v1/stock/counts", &clerk, Some(json!({"location": "SCRAP"})))
+        .send(
+            "POST",
+            "/api/v1/stock/counts",
+            &clerk,
+            Some(json!({"location": "SCRAP"})),
+        )
         .await;
     assert_eq!(s, 422, "{b}");
 }
