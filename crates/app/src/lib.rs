@@ -89,6 +89,9 @@ pub use parts::requisitions::{
     AccuracyView, ApproveInput, LineQty, NewRequisition, NewRequisitionLine, ReceiveInput,
     RejectInput, RequisitionLineView, RequisitionView, ShipInput, ShipmentLineView, ShipmentView,
 };
+pub use parts::stocktakes::{
+    CountDecision, CountEntry, CountLineView, CountLinesInput, CountView, NewCount,
+};
 pub use parts::{LocationView, MoveView, NewMove};
 pub use service::alarms::{ALARM_CLOCK_SKEW_SECS, AlarmInput, AlarmResult, alarm_signature};
 pub use service::booking::{

@@ -626,6 +626,16 @@ impl ToSchema for LoanerEventKindName {}
 #[derive(ToSchema)]
 #[schema(rename_all = "snake_case")]
 #[allow(dead_code)]
+pub enum CountStatusName {
+    Counting,
+    Submitted,
+    Approved,
+    Cancelled,
+}
+
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
 pub enum RequisitionStatusName {
     Submitted,
     Approved,

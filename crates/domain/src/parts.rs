@@ -68,6 +68,7 @@ macro_rules! vocabulary {
 }
 
 pub mod requisitions;
+pub mod stocktakes;
 
 vocabulary!(
     /// The key-part category of a part (R-PRT-4: failures are analysed by it).

@@ -12,6 +12,7 @@ pub mod low_stock;
 pub mod quality;
 pub mod requisitions;
 pub mod stock;
+pub mod stocktakes;
 
 use crate::{AppError, Ctx};
 use aftersales_domain::Role;

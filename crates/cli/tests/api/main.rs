@@ -21,6 +21,7 @@ mod requisitions;
 mod service_flow;
 mod sla;
 mod staff_notices;
+mod stocktakes;
 mod transfer;
 
 mod audit;

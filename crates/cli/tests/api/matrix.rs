@@ -38,6 +38,7 @@ const STAFF: &[&str] = &[
 ];
 const FRONT_OFFICE: &[&str] = &["admin", "agent", "dispatcher", "manager"];
 const PARTS_MANAGE: &[&str] = &["admin", "warehouse"];
+const STOCK_APPROVE: &[&str] = &["admin", "manager"];
 const STOCK_READ: &[&str] = &[
     "admin",
     "dispatcher",
@@ -900,6 +901,48 @@ const CASES: &[Case] = &[
         template: "/api/v1/shipments/{number}/receive",
         allowed: STOCK_READ,
     },
+    // Stocktaking (docs/parts.md): the warehouse opens, counts and submits; a manager
+    // approves or rejects; whoever reads stock reads the sheets of their scope.
+    Case {
+        method: "GET",
+        template: "/api/v1/stock/counts",
+        allowed: STOCK_READ,
+    },
+    Case {
+        method: "POST",
+        template: "/api/v1/stock/counts",
+        allowed: PARTS_MANAGE,
+    },
+    Case {
+        method: "GET",
+        template: "/api/v1/stock/counts/{number}",
+        allowed: STOCK_READ,
+    },
+    Case {
+        method: "PUT",
+        template: "/api/v1/stock/counts/{number}/lines",
+        allowed: PARTS_MANAGE,
+    },
+    Case {
+        method: "POST",
+        template: "/api/v1/stock/counts/{number}/submit",
+        allowed: PARTS_MANAGE,
+    },
+    Case {
+        method: "POST",
+        template: "/api/v1/stock/counts/{number}/cancel",
+        allowed: PARTS_MANAGE,
+    },
+    Case {
+        method: "POST",
+        template: "/api/v1/stock/counts/{number}/approve",
+        allowed: STOCK_APPROVE,
+    },
+    Case {
+        method: "POST",
+        template: "/api/v1/stock/counts/{number}/reject",
+        allowed: STOCK_APPROVE,
+    },
     // Old for new: everyone who reads stock sees their scope's obligations; the engineer
     // hands in their own; the warehouse receives; quality control reads the report.
     Case {
@@ -1100,6 +1143,10 @@ fn body_for(c: &Case) -> Option<Value> {
         | ("POST", "/api/v1/requisitions/{number}/reject")
         | ("POST", "/api/v1/requisitions/{number}/ship")
         | ("POST", "/api/v1/shipments/{number}/receive") => Some(json!({})),
+        ("POST", "/api/v1/stock/counts") => Some(json!({"location": ""})),
+        ("PUT", "/api/v1/stock/counts/{number}/lines") => Some(json!({"lines": []})),
+        ("POST", "/api/v1/stock/counts/{number}/approve")
+        | ("POST", "/api/v1/stock/counts/{number}/reject") => Some(json!({})),
         ("POST", "/api/v1/defect-returns/{number}/hand-in") => Some(json!({})),
         ("POST", "/api/v1/defect-returns/{number}/receive") => {
             Some(json!({"failure_code": "NOPE"}))

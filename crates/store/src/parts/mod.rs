@@ -4,3 +4,4 @@ pub mod catalog;
 pub mod defects;
 pub mod requisitions;
 pub mod stock;
+pub mod stocktakes;

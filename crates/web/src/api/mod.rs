@@ -11,6 +11,7 @@ mod parts;
 mod requisitions;
 mod service;
 mod sla;
+mod stocktakes;
 
 use administration::{audit, io, jobs};
 use installed_base::customers;
@@ -167,6 +168,13 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(requisitions::list_shipments))
         .routes(routes!(requisitions::accuracy))
         .routes(routes!(requisitions::receive_shipment))
+        .routes(routes!(stocktakes::list_counts, stocktakes::open_count))
+        .routes(routes!(stocktakes::get_count))
+        .routes(routes!(stocktakes::enter_counts))
+        .routes(routes!(stocktakes::submit_count))
+        .routes(routes!(stocktakes::cancel_count))
+        .routes(routes!(stocktakes::approve_count))
+        .routes(routes!(stocktakes::reject_count))
         .routes(routes!(defects::list))
         .routes(routes!(defects::report))
         .routes(routes!(defects::hand_in))
