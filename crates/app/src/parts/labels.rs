@@ -144,7 +144,7 @@ impl crate::App {
                     && b.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
                 if !ok {
                     return Err(AppError::invalid(
-                        FieldError::new("bin", "invalid_format")
+                        FieldError::new("bin", "invalid_bin")
                             .with("max", MAX_BIN_CHARS as i64),
                     ));
                 }
@@ -235,7 +235,8 @@ impl crate::App {
             rows
         };
         if rows.is_empty() {
-            return Err(AppError::NotFound("loaner"));
+            // Only when none was chosen and the caller's scope holds none.
+            return Err(AppError::conflict_on("id", "no_loaners"));
         }
         let labels = rows
             .into_iter()

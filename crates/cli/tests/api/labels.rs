@@ -138,7 +138,9 @@ async fn parts_bins_and_loaners_print_as_label_pdfs(app: TestApp) {
     assert_eq!(s, 200);
     assert_eq!(read(&pdf).1, 1, "only the bin label");
 
-    // Loaners: chosen ones, or every one in scope.
+    // Loaners: chosen ones, or every one in scope; none in scope is nothing to print.
+    let (s, b) = app.get("/api/v1/loaners/labels", &warehouse).await;
+    assert_eq!((s, b["code"].as_str()), (409, Some("no_loaners")), "{b}");
     let (s, l) = app
         .send(
             "POST",

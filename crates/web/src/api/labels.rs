@@ -58,7 +58,7 @@ pub(crate) fn label_print(s: &AppState, locale: Locale) -> LabelPrint {
 }
 
 /// The values of `key`, and refuses keys given twice that take one value.
-fn values(pairs: &[(String, String)], key: &str) -> Vec<String> {
+pub(crate) fn values(pairs: &[(String, String)], key: &str) -> Vec<String> {
     pairs
         .iter()
         .filter(|(k, _)| k == key)
@@ -66,7 +66,7 @@ fn values(pairs: &[(String, String)], key: &str) -> Vec<String> {
         .collect()
 }
 
-fn single(pairs: &[(String, String)], key: &str) -> Result<Option<String>, AppError> {
+pub(crate) fn single(pairs: &[(String, String)], key: &str) -> Result<Option<String>, AppError> {
     let mut v = values(pairs, key);
     match v.len() {
         0 => Ok(None),
@@ -75,7 +75,7 @@ fn single(pairs: &[(String, String)], key: &str) -> Result<Option<String>, AppEr
     }
 }
 
-fn number(pairs: &[(String, String)], key: &str) -> Result<Option<i64>, AppError> {
+pub(crate) fn number(pairs: &[(String, String)], key: &str) -> Result<Option<i64>, AppError> {
     single(pairs, key)?
         .map(|v| {
             v.trim()
@@ -85,7 +85,7 @@ fn number(pairs: &[(String, String)], key: &str) -> Result<Option<i64>, AppError
         .transpose()
 }
 
-fn flag(pairs: &[(String, String)], key: &str) -> Result<Option<bool>, AppError> {
+pub(crate) fn flag(pairs: &[(String, String)], key: &str) -> Result<Option<bool>, AppError> {
     single(pairs, key)?
         .map(|v| match v.trim() {
             "true" | "1" => Ok(true),
@@ -152,7 +152,8 @@ pub async fn location_labels(
 #[utoipa::path(get, path = "/api/v1/loaners/labels", tag = "loaners", params(LoanerLabelsQuery),
     responses(
         (status = 200, description = "An A4 PDF of labels.", content((String = "application/pdf"))),
-        (status = 404, description = "No such loaner in the caller's scope, or none at all.", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such loaner in the caller's scope.", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "None chosen and none in the caller's scope (`no_loaners`).", body = crate::problem::Problem, content_type = "application/problem+json"),
         (status = 422, description = "An empty or malformed id, more than 100 ids or 240 labels.", body = crate::problem::Problem, content_type = "application/problem+json"),
     ))]
 pub async fn loaner_labels(

@@ -5,7 +5,7 @@ mod administration;
 mod auth;
 mod defects;
 mod installed_base;
-mod labels;
+pub(crate) mod labels;
 mod loaners;
 mod network;
 mod parts;
