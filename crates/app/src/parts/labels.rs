@@ -6,7 +6,7 @@
 use crate::loaners::LoanerScope;
 use crate::{AppError, Ctx};
 use aftersales_documents::{self as docs, Label, LabelKind, LabelSheetDoc, MAX_LABELS};
-use aftersales_domain::{FieldError, FieldErrors, Locale, LoanerId, Permission};
+use aftersales_domain::{FieldError, FieldErrors, LoanerId, Locale, Permission};
 use aftersales_store::loaners::{self as loaner_store, LoanerFilter};
 use aftersales_store::parts::catalog::find_part;
 use aftersales_store::parts::stock as store;
@@ -144,8 +144,7 @@ impl crate::App {
                     && b.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
                 if !ok {
                     return Err(AppError::invalid(
-                        FieldError::new("bin", "invalid_bin")
-                            .with("max", MAX_BIN_CHARS as i64),
+                        FieldError::new("bin", "invalid_bin").with("max", MAX_BIN_CHARS as i64),
                     ));
                 }
                 Some(b.to_uppercase())

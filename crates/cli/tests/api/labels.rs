@@ -82,8 +82,10 @@ async fn setup(app: &TestApp) -> String {
             "POST",
             "/api/v1/stock/moves",
             &admin,
-            Some(json!({"kind": "receipt", "part": "LB-1", "qty": 5, "to": "WH-L",
-                "unit_cost_fen": 100})),
+            Some(
+                json!({"kind": "receipt", "part": "LB-1", "qty": 5, "to": "WH-L",
+                "unit_cost_fen": 100}),
+            ),
         )
         .await;
     assert_eq!(s, 201, "{b}");
@@ -111,7 +113,10 @@ async fn parts_bins_and_loaners_print_as_label_pdfs(app: TestApp) {
     assert_eq!(s, 200);
     let (text, codes) = read(&pdf);
     assert_eq!(codes, 1);
-    assert!(text.contains("Reversing valve") && text.contains("Part"), "{text}");
+    assert!(
+        text.contains("Reversing valve") && text.contains("Part"),
+        "{text}"
+    );
     assert!(!text.contains("四通阀"));
 
     // The bin label and one per part held there (LB-2 has none there).
@@ -161,7 +166,10 @@ async fn parts_bins_and_loaners_print_as_label_pdfs(app: TestApp) {
     assert_eq!((s, ct.as_str()), (200, "application/pdf"));
     let (text, codes) = read(&pdf);
     assert_eq!(codes, 1);
-    assert!(text.contains("LNLABEL01") && text.contains("备用机"), "{text}");
+    assert!(
+        text.contains("LNLABEL01") && text.contains("备用机"),
+        "{text}"
+    );
     let (s, _, pdf) = get_pdf(&app, "/api/v1/loaners/labels", &warehouse, "zh-CN").await;
     assert_eq!(s, 200);
     assert!(read(&pdf).0.contains("LNLABEL01"));
@@ -196,7 +204,12 @@ async fn bad_label_requests_are_refused_naming_the_field(app: TestApp) {
         assert_eq!((s, field(&b)), (422, f), "{path}: {b}");
     }
     let long = "X".repeat(65);
-    let (s, b) = problem(&app, &format!("/api/v1/parts/labels?part={long}"), &engineer).await;
+    let (s, b) = problem(
+        &app,
+        &format!("/api/v1/parts/labels?part={long}"),
+        &engineer,
+    )
+    .await;
     assert_eq!((s, field(&b)), (422, "part"), "{b}");
     let (s, b) = problem(&app, "/api/v1/parts/labels?part=LB-1&part=NOPE", &engineer).await;
     assert_eq!(s, 404, "{b}");
