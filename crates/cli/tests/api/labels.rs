@@ -145,7 +145,11 @@ async fn parts_bins_and_loaners_print_as_label_pdfs(app: TestApp) {
 
     // Loaners: chosen ones, or every one in scope; none in scope is nothing to print.
     let (s, b) = app.get("/api/v1/loaners/labels", &warehouse).await;
-    assert_eq!((s, b["code"].as_str()), (409, Some("no_loaners")), "{b}");
+    assert_eq!(
+        (s, b["errors"][0]["code"].as_str()),
+        (409, Some("no_loaners")),
+        "{b}"
+    );
     let (s, l) = app
         .send(
             "POST",
