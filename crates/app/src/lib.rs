@@ -80,6 +80,7 @@ pub use parts::catalog::{PartInput, PartView, SupplierInput, SupplierView};
 pub use parts::defects::{
     DEFECT_OVERDUE, DefectReceiveInput, DefectReturnQuery, DefectReturnView, HandInInput,
 };
+pub use parts::labels::{LabelPrint, MAX_BIN_CHARS, MAX_LABEL_COPIES, MAX_LABEL_ITEMS};
 pub use parts::low_stock::STOCK_LOW;
 pub use parts::quality::{
     DefectReport, DefectReportQuery, DefectReportRow, FailureCodeInput, FailureCodeUpdate,

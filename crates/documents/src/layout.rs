@@ -56,7 +56,10 @@ pub(crate) struct Layout {
     /// The page drawn on.
     current: usize,
     pub images: Vec<Raster>,
-    pub qr: Option<Matrix>,
+    /// The QR codes of the document, drawn with [`Self::qr_code`] by index.
+    pub qrs: Vec<Matrix>,
+    /// Which QR codes each page draws (its resources name only those).
+    page_qrs: Vec<Vec<usize>>,
     running: Running,
     /// The top of the next block, in PDF coordinates (from the bottom of the page).
     pub y: f32,
@@ -67,7 +70,8 @@ pub(crate) struct Finished {
     pub fonts: [FontUse; 2],
     pub pages: Vec<Vec<u8>>,
     pub images: Vec<Raster>,
-    pub qr: Option<Matrix>,
+    pub qrs: Vec<Matrix>,
+    pub page_qrs: Vec<Vec<usize>>,
 }
 
 impl Layout {
@@ -77,7 +81,8 @@ impl Layout {
             pages: vec![Content::new()],
             current: 0,
             images: Vec::new(),
-            qr: None,
+            qrs: Vec::new(),
+            page_qrs: vec![Vec::new()],
             running,
             y: PAGE_H - MARGIN_TOP,
         })
@@ -96,11 +101,17 @@ impl Layout {
         self.y - MARGIN_BOTTOM
     }
 
-    /// Starts a new page with the running header.
-    pub(crate) fn new_page(&mut self) {
+    /// Starts a new page with nothing on it (no running header).
+    pub(crate) fn new_blank_page(&mut self) {
         self.pages.push(Content::new());
+        self.page_qrs.push(Vec::new());
         self.current = self.pages.len() - 1;
         self.y = PAGE_H - MARGIN_TOP;
+    }
+
+    /// Starts a new page with the running header.
+    pub(crate) fn new_page(&mut self) {
+        self.new_blank_page();
         let (left, right) = (
             self.running.head_left.clone(),
             self.running.head_right.clone(),
@@ -307,13 +318,34 @@ impl Layout {
             .restore_state();
     }
 
-    /// Places the QR code (its quiet zone included) as a `side`-point square.
-    pub(crate) fn qr_code(&mut self, x: f32, top: f32, side: f32) {
+    /// Places QR code `index` (of [`Self::qrs`], its quiet zone included) as a `side`-point
+    /// square.
+    pub(crate) fn qr_code(&mut self, index: usize, x: f32, top: f32, side: f32) {
+        let used = &mut self.page_qrs[self.current];
+        if !used.contains(&index) {
+            used.push(index);
+        }
+        let name = qr_name(index);
         self.page()
             .save_state()
             .transform([side, 0.0, 0.0, side, x, top - side])
-            .x_object(Name(b"Qr"))
+            .x_object(Name(name.as_bytes()))
             .restore_state();
+    }
+
+    /// Hands the pages over as drawn, without running footers (a sheet of labels).
+    pub(crate) fn finish_bare(self) -> Finished {
+        Finished {
+            fonts: self.fonts,
+            pages: self
+                .pages
+                .into_iter()
+                .map(|p| p.finish().into_vec())
+                .collect(),
+            images: self.images,
+            qrs: self.qrs,
+            page_qrs: self.page_qrs,
+        }
     }
 
     /// Adds the footers (which need the page count) and hands the pages over.
@@ -339,16 +371,17 @@ impl Layout {
                 &number,
             );
         }
-        Finished {
-            fonts: self.fonts,
-            pages: self
-                .pages
-                .into_iter()
-                .map(|p| p.finish().into_vec())
-                .collect(),
-            images: self.images,
-            qr: self.qr,
-        }
+        self.finish_bare()
+    }
+}
+
+/// The resource name of QR code `index`: `Qr` for the first (the service record's only
+/// one), then `Qr1`, `Qr2`…
+pub(crate) fn qr_name(index: usize) -> String {
+    if index == 0 {
+        "Qr".to_owned()
+    } else {
+        format!("Qr{index}")
     }
 }
 

@@ -1,4 +1,5 @@
-//! Printable documents as PDF. For now one: the **service record** (派工单/服务报告, R-DSP-7)
+//! Printable documents as PDF: sheets of part, bin and loaner **labels** with QR codes
+//! ([`label_sheet_pdf`], docs/labels.md), and the **service record** (派工单/服务报告, R-DSP-7)
 //! of a finished field visit, on A4, as the customer signed it, with the corrections made
 //! after signing printed after it (R-REC-1: nothing is silently changed).
 //!
@@ -22,6 +23,7 @@
 
 mod font;
 mod image;
+mod label_sheet;
 mod labels;
 mod layout;
 mod pdf;
@@ -30,6 +32,7 @@ mod record;
 
 use serde::{Deserialize, Serialize};
 
+pub use label_sheet::{MAX_CODE_CHARS, MAX_LABELS};
 pub use qr::{qr_png, qr_svg};
 
 /// The language of a document: its labels, and how its page numbers read.
@@ -242,6 +245,56 @@ pub enum DocError {
     /// The embedded font could not be subset (a bug, not the caller's fault).
     #[error("the font could not be subset: {0}")]
     Font(String),
+    /// A label sheet with no labels.
+    #[error("a label sheet needs at least one label")]
+    NoLabels,
+    /// More labels than one sheet takes ([`MAX_LABELS`]).
+    #[error("at most {MAX_LABELS} labels at once, not {0}")]
+    TooManyLabels(usize),
+    /// A label's code is empty or longer than [`MAX_CODE_CHARS`].
+    #[error("a label's code must be 1 to {MAX_CODE_CHARS} characters: {0:?}")]
+    LabelCode(String),
+}
+
+/// A sheet of labels to print: A4, 3 × 8 labels of 70 × 37 mm (docs/labels.md).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct LabelSheetDoc {
+    /// The language of the printed words (the kind of label).
+    pub lang: Lang,
+    /// The PDF's author (the company).
+    pub author: String,
+    /// The labels, in order: left to right, then top to bottom, then the next page.
+    pub labels: Vec<Label>,
+}
+
+/// What a label is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LabelKind {
+    /// A part: the QR code carries its part number.
+    #[default]
+    Part,
+    /// A stock location or a bin in it: the QR code carries the location code (and the bin).
+    Bin,
+    /// A loaner unit: the QR code carries its serial.
+    Loaner,
+}
+
+/// One label.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Label {
+    pub kind: LabelKind,
+    /// What the QR code carries, printed in bold beside it (1 to 64 characters).
+    pub code: String,
+    /// The name, in the sheet's language; up to three lines, cut with "…".
+    pub name: String,
+    /// A further line in grey (a model, a location's name), if there is room.
+    pub detail: Option<String>,
+}
+
+/// Renders a sheet (or several pages) of labels as an A4 PDF.
+pub fn label_sheet_pdf(doc: &LabelSheetDoc) -> Result<Vec<u8>, DocError> {
+    label_sheet::render(doc)
 }
 
 /// Renders the service record as an A4 PDF.

@@ -8,7 +8,7 @@ use pdf_writer::{Filter, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
 
 use crate::DocError;
 use crate::font::FontUse;
-use crate::layout::{Finished, PAGE_H, PAGE_W};
+use crate::layout::{Finished, PAGE_H, PAGE_W, qr_name};
 use crate::qr::{Matrix, QUIET_ZONE};
 
 /// Document information: title and author are shown by PDF readers.
@@ -39,7 +39,7 @@ pub(crate) fn write(doc: Finished, info: &Info) -> Result<Vec<u8>, DocError> {
     let content_ids: Vec<Ref> = doc.pages.iter().map(|_| refs.next()).collect();
     let font_ids: Vec<Ref> = doc.fonts.iter().map(|_| refs.next()).collect();
     let image_ids: Vec<Ref> = doc.images.iter().map(|_| refs.next()).collect();
-    let qr_id = doc.qr.as_ref().map(|_| refs.next());
+    let qr_ids: Vec<Ref> = doc.qrs.iter().map(|_| refs.next()).collect();
 
     let mut pdf = Pdf::new();
     pdf.catalog(catalog_id).pages(tree_id);
@@ -69,8 +69,9 @@ pub(crate) fn write(doc: Finished, info: &Info) -> Result<Vec<u8>, DocError> {
             let name = format!("Im{}", n + 1);
             xobjects.pair(Name(name.as_bytes()), *id);
         }
-        if let Some(id) = qr_id {
-            xobjects.pair(Name(b"Qr"), id);
+        for &q in &doc.page_qrs[i] {
+            let name = qr_name(q);
+            xobjects.pair(Name(name.as_bytes()), qr_ids[q]);
         }
         xobjects.finish();
         resources.finish();
@@ -110,9 +111,9 @@ pub(crate) fn write(doc: Finished, info: &Info) -> Result<Vec<u8>, DocError> {
             mask.color_space().device_gray();
         }
     }
-    if let (Some(id), Some(matrix)) = (qr_id, &doc.qr) {
+    for (matrix, id) in doc.qrs.iter().zip(&qr_ids) {
         let content = deflate(&qr_content(matrix));
-        let mut form = pdf.form_xobject(id, &content);
+        let mut form = pdf.form_xobject(*id, &content);
         form.filter(Filter::FlateDecode);
         form.bbox(Rect::new(0.0, 0.0, 1.0, 1.0));
     }

@@ -49,7 +49,7 @@ pub(crate) fn render(doc: &ServiceRecordDoc) -> Result<Vec<u8>, DocError> {
     if let Signature::Signed { png, .. } = &doc.signature {
         l.images.push(decode_png(png)?);
     }
-    l.qr = Some(Matrix::encode(&doc.verify_url)?);
+    l.qrs.push(Matrix::encode(&doc.verify_url)?);
 
     let mut f = Form::new(doc.lang);
     header(&mut l, doc, t);
@@ -773,7 +773,7 @@ fn signature_block(l: &mut Layout, doc: &ServiceRecordDoc, t: &Labels) {
         &[t.verify.to_owned()],
     );
     let code_top = top - caption_h;
-    l.qr_code(qr_x + (qr_col - qr_side) / 2.0, code_top, qr_side);
+    l.qr_code(0, qr_x + (qr_col - qr_side) / 2.0, code_top, qr_side);
     let url_top = code_top - qr_side - 2.0;
     l.lines(
         qr_x,

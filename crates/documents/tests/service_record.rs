@@ -276,11 +276,16 @@ fn a_declined_signature_prints_the_reason_and_no_image() {
 #[test]
 fn the_qr_code_in_the_pdf_decodes_to_the_verification_url() {
     let (_, pdf) = render(&sample(Lang::En));
-    let page = pdf.get_pages()[&1];
-    let (_, qr_id) = xobjects(&pdf, page)
-        .into_iter()
-        .find(|(n, _)| n == b"Qr")
-        .expect("the QR form XObject");
+    // Only the page that draws the code names it among its resources.
+    let with_qr: Vec<ObjectId> = pdf
+        .get_pages()
+        .values()
+        .flat_map(|page| xobjects(&pdf, *page))
+        .filter(|(n, _)| n == b"Qr")
+        .map(|(_, id)| id)
+        .collect();
+    assert_eq!(with_qr.len(), 1, "one page draws the QR code");
+    let qr_id = with_qr[0];
     let content = pdf
         .get_object(qr_id)
         .and_then(Object::as_stream)

@@ -22,6 +22,11 @@ const FILES: &[(&str, &str, &[u8])] = &[
         include_bytes!("../assets/field.js"),
     ),
     (
+        "scan.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../assets/scan.js"),
+    ),
+    (
         "picker.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../assets/picker.js"),

@@ -142,7 +142,11 @@ impl crate::App {
     }
 
     /// A location the caller may read, by code.
-    async fn readable_location(&self, ctx: &Ctx, code: &str) -> Result<LocationRow, AppError> {
+    pub(crate) async fn readable_location(
+        &self,
+        ctx: &Ctx,
+        code: &str,
+    ) -> Result<LocationRow, AppError> {
         let scope = StockScope::of(ctx)?;
         let code = code.trim().to_uppercase();
         if code.chars().count() > 32 {

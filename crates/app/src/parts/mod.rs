@@ -8,6 +8,7 @@
 pub mod balances;
 pub mod catalog;
 pub mod defects;
+pub mod labels;
 pub mod low_stock;
 pub mod quality;
 pub mod requisitions;

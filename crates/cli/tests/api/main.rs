@@ -13,6 +13,7 @@ mod hostile_auth;
 mod hostile_http;
 mod hostile_values;
 mod installed_base;
+mod labels;
 mod loaners;
 mod parts;
 mod parts_io;

@@ -762,6 +762,23 @@ const CASES: &[Case] = &[
         template: "/api/v1/parts/{part_no}",
         allowed: STAFF_AND_PARTNER,
     },
+    // Labels (docs/labels.md): part labels for whoever reads the catalog, bin labels for
+    // stock readers, loaner labels for loaner readers.
+    Case {
+        method: "GET",
+        template: "/api/v1/parts/labels",
+        allowed: STAFF_AND_PARTNER,
+    },
+    Case {
+        method: "GET",
+        template: "/api/v1/stock/locations/{code}/labels",
+        allowed: STOCK_READ,
+    },
+    Case {
+        method: "GET",
+        template: "/api/v1/loaners/labels",
+        allowed: LOANERS_READ,
+    },
     Case {
         method: "PUT",
         template: "/api/v1/parts/{part_no}",

@@ -5,6 +5,7 @@ mod administration;
 mod auth;
 mod defects;
 mod installed_base;
+pub(crate) mod labels;
 mod loaners;
 mod network;
 mod parts;
@@ -148,6 +149,9 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(sla::change_priority))
         .routes(routes!(sla::board))
         .routes(routes!(parts::list_parts, parts::create_part))
+        .routes(routes!(labels::part_labels))
+        .routes(routes!(labels::location_labels))
+        .routes(routes!(labels::loaner_labels))
         .routes(routes!(parts::get_part, parts::update_part))
         .routes(routes!(parts::list_suppliers, parts::create_supplier))
         .routes(routes!(parts::update_supplier))

@@ -163,6 +163,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/dispatch/escalate", post(dispatch::escalate))
         .route("/dispatch/transfer", post(dispatch::transfer))
         .route("/loaners", get(loaners::list).post(loaners::register))
+        .route("/loaners/labels.pdf", get(parts::labels::loaners))
         .route("/loaners/{id}", get(loaners::loaner))
         .route("/loaners/{id}/issue", post(loaners::issue))
         .route("/loaners/{id}/return", post(loaners::take_back))
@@ -182,6 +183,10 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/m/orders/{id}/addenda", post(mobile::addendum))
         .route("/m/orders/{id}/record/center", post(mobile::center))
         .route("/stock", get(parts::stock::stock))
+        .route(
+            "/stock/locations/{code}/labels.pdf",
+            get(parts::labels::location),
+        )
         .route("/stock/moves", post(parts::stock::post_move))
         .route("/stock/ledger", get(parts::stock::ledger))
         .route(
@@ -211,6 +216,7 @@ pub fn router(state: AppState) -> Router<AppState> {
             post(parts::requisitions::receive),
         )
         .route("/parts", get(parts::catalog::parts))
+        .route("/parts/labels.pdf", get(parts::labels::parts))
         .route("/parts/{part_no}", get(parts::catalog::part))
         .route("/m/van", get(parts::van::van))
         .route("/m/orders/{id}/issue", post(parts::van::issue))

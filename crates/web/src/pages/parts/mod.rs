@@ -7,6 +7,7 @@
 
 pub mod catalog;
 pub mod defects;
+pub mod labels;
 pub mod requisitions;
 pub mod stock;
 pub mod van;
