@@ -156,6 +156,7 @@ pub fn nav_for(role: Role) -> Vec<NavArea> {
         "parts",
         &[
             (can(Permission::StockRead), "/stock", "stock.nav"),
+            (can(Permission::StockRead), "/stock/counts", "stocktake.nav"),
             (
                 can(Permission::StockRead),
                 "/requisitions",

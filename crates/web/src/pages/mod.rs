@@ -190,6 +190,27 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/stock/moves", post(parts::stock::post_move))
         .route("/stock/ledger", get(parts::stock::ledger))
         .route(
+            "/stock/counts",
+            get(parts::stocktakes::list).post(parts::stocktakes::open),
+        )
+        .route("/stock/counts/{number}", get(parts::stocktakes::show))
+        .route(
+            "/stock/counts/{number}/lines",
+            post(parts::stocktakes::save),
+        )
+        .route(
+            "/stock/counts/{number}/cancel",
+            post(parts::stocktakes::cancel),
+        )
+        .route(
+            "/stock/counts/{number}/approve",
+            post(parts::stocktakes::approve),
+        )
+        .route(
+            "/stock/counts/{number}/reject",
+            post(parts::stocktakes::reject),
+        )
+        .route(
             "/requisitions",
             get(parts::requisitions::list).post(parts::requisitions::create),
         )

@@ -10,6 +10,7 @@ pub mod defects;
 pub mod labels;
 pub mod requisitions;
 pub mod stock;
+pub mod stocktakes;
 pub mod van;
 
 use crate::i18n::Tr;
