@@ -202,10 +202,7 @@ struct Typed(Vec<(String, String)>);
 
 impl Typed {
     fn get(&self, key: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.trim())
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v.trim())
     }
 }
 
