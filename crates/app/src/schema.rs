@@ -664,3 +664,23 @@ pub enum DiscrepancyName {
     Over,
     WrongPart,
 }
+
+/// A part number as the catalog takes it: 1–40 letters, digits, `-`, `_`, `.` or `/` (the
+/// domain's `parse_part_no`; lower case is read as upper).
+pub struct PartNumberText;
+
+impl utoipa::PartialSchema for PartNumberText {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
+        ObjectBuilder::new()
+            .schema_type(SchemaType::Type(Type::String))
+            .description(Some("A part number."))
+            .min_length(Some(1))
+            .max_length(Some(40))
+            .pattern(Some(r"^[A-Za-z0-9._/-]{1,40}$"))
+            .build()
+            .into()
+    }
+}
+
+impl ToSchema for PartNumberText {}
