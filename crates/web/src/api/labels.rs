@@ -16,7 +16,7 @@ use axum::response::Response;
 #[allow(dead_code)]
 pub struct PartLabelsQuery {
     /// A part number; repeat for several parts (1 to 100).
-    #[param(min_items = 1, max_items = 100, style = Form, explode,
+    #[param(inline, min_items = 1, max_items = 100, style = Form, explode,
         value_type = Vec<aftersales_app::schema::PartNumberText>)]
     pub part: Vec<String>,
     /// Labels of each part (default 1); at most 240 labels in all.
