@@ -9,6 +9,7 @@ pub mod audit;
 pub mod bounds;
 pub mod calendar;
 pub mod certification;
+pub mod charges;
 pub mod coverage;
 pub mod dispatch;
 pub mod holidays;
