@@ -51,6 +51,14 @@ crate::service::named_enum!(
         FailureCode => "failure_code",
         /// A stocktaking count sheet.
         StockCount => "stock_count",
+        /// A version of the fee schedule (docs/charges.md).
+        FeeSchedule => "fee_schedule",
+        /// A quote (QT…), one entry per version.
+        Quote => "quote",
+        /// A payment or refund; its receipt (RC…) is part of it.
+        Payment => "payment",
+        /// Cash an engineer handed to accounting.
+        CashHandover => "cash_handover",
     }
 );
 
@@ -94,6 +102,16 @@ crate::service::named_enum!(
         Close => "close",
         /// Charged to a unit (an overdue defective part, urgent freight).
         Charge => "charge",
+        /// A quote confirmed (by the customer's link or signature).
+        Confirm => "confirm",
+        Decline => "decline",
+        /// A manager let paid work go on without confirmation or payment.
+        Override => "override",
+        Refund => "refund",
+        /// The invoice (发票) number recorded on a payment.
+        Invoice => "invoice",
+        /// Cash handed over to accounting.
+        HandOver => "hand_over",
     }
 );
 
