@@ -48,8 +48,8 @@ pub mod record;
 pub use events::{
     AlarmFacts, Appointment, Assignment, CallbackOutcome, Creation, CustomerNotice,
     EventDecodeError, EventKind, FieldStep, FollowUpReason, LadderMark, LadderStep, LoanerBack,
-    LoanerLent, LoggedEvent, MilestoneDue, RequestEvent, Resolution, Signing, StaffNotice,
-    StatusChange, StoredEvent,
+    LoanerLent, LoggedEvent, MilestoneDue, PaymentFacts, QuoteAnswer, QuoteFacts, RequestEvent,
+    Resolution, Signing, StaffNotice, StatusChange, StoredEvent,
 };
 
 named_enum!(

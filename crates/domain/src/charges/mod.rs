@@ -107,7 +107,8 @@ pub fn answer_quote(
 }
 
 /// Why paid work may not start yet (R-FEE-3): the stable codes of the 409.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum GateRefusal {
     /// Chargeable, and no confirmed quote.
     QuoteNotConfirmed,

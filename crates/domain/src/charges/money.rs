@@ -59,8 +59,9 @@ impl Rate {
         for (i, c) in frac.chars().enumerate() {
             frac_val += u64::from(c as u8 - b'0') * 10u64.pow((max_decimals - 1 - i) as u32);
         }
+        // One percent is 10,000 ppm; the fraction is already in ppm either way.
         let scale = if percent { 10_000 } else { 1_000_000 };
-        let ppm = (whole * scale + frac_val) * (1_000_000 / scale);
+        let ppm = whole.saturating_mul(scale).saturating_add(frac_val);
         if ppm > u64::from(Rate::MAX.0) {
             return Err(FieldError::new(field, "out_of_range").with("max", 10));
         }

@@ -13,6 +13,7 @@
 use super::{
     Channel, Outcome, Priority, RequestKind, RequestStatus, WaitReason, WoAction, WoStatus,
 };
+use crate::charges::{ConfirmedVia, GateRefusal, PaymentMethod};
 use crate::ids::{EventId, LoanId, LoanerId, OrgUnitId, RequestId, UserId, WorkOrderId};
 use crate::loaners::ReturnCondition;
 use crate::sla::Milestone;
@@ -78,6 +79,14 @@ named_enum!(
         LoanerIssued => "loaner_issued",
         /// The loaner taken back, with its inspection.
         LoanerReturned => "loaner_returned",
+        /// A quote (a new version of it) sent to the customer (R-FEE-3, docs/charges.md).
+        QuoteIssued => "quote_issued",
+        QuoteConfirmed => "quote_confirmed",
+        QuoteDeclined => "quote_declined",
+        /// A manager let paid work go on without confirmation or payment, with a reason.
+        ChargesOverridden => "charges_overridden",
+        /// A payment (or a refund, negative) recorded against a work order.
+        PaymentRecorded => "payment_recorded",
     }
 );
 
@@ -140,6 +149,9 @@ impl EventKind {
             K::AlarmReceived | K::AlarmMerged => &["code", "occurred_at"],
             K::LoanerIssued => &["serial", "model", "expected_return"],
             K::LoanerReturned => &["serial"],
+            K::QuoteIssued => &["number", "version", "total_fen", "valid_until"],
+            K::QuoteConfirmed | K::QuoteDeclined => &["number", "version", "via"],
+            K::PaymentRecorded => &["receipt", "amount_fen", "method"],
             K::TriagedRemote
             | K::TriagedOnsite
             | K::RemoteSolved
@@ -168,6 +180,7 @@ impl EventKind {
             | K::SlaAcknowledged
             | K::EmergencyPlanOpened
             | K::LoanerProposed
+            | K::ChargesOverridden
             | K::Transferred => return None,
         })
     }
@@ -368,6 +381,46 @@ pub enum RequestEvent {
     LoanerProposed(MilestoneDue),
     LoanerIssued(LoanerLent),
     LoanerReturned(LoanerBack),
+    QuoteIssued(QuoteFacts),
+    QuoteConfirmed(QuoteAnswer),
+    QuoteDeclined(QuoteAnswer),
+    ChargesOverridden {
+        /// What the gate refused when the manager let the work go on.
+        refused: GateRefusal,
+        reason: String,
+    },
+    PaymentRecorded(PaymentFacts),
+}
+
+/// A quote version as issued.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct QuoteFacts {
+    pub number: String,
+    pub version: i64,
+    /// What the customer is asked to pay, VAT included, in fen.
+    pub total_fen: i64,
+    /// The last day it holds.
+    pub valid_until: Date,
+}
+
+/// The customer's answer to a quote version.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct QuoteAnswer {
+    pub number: String,
+    pub version: i64,
+    pub via: ConfirmedVia,
+    /// Why, when declined (what the customer said).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// A payment (negative: a refund) and its receipt.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PaymentFacts {
+    /// The receipt's number (RC…).
+    pub receipt: String,
+    pub amount_fen: i64,
+    pub method: PaymentMethod,
 }
 
 /// A loaner lent against the request.
@@ -687,6 +740,11 @@ impl RequestEvent {
             E::LoanerProposed(_) => K::LoanerProposed,
             E::LoanerIssued(_) => K::LoanerIssued,
             E::LoanerReturned(_) => K::LoanerReturned,
+            E::QuoteIssued(_) => K::QuoteIssued,
+            E::QuoteConfirmed(_) => K::QuoteConfirmed,
+            E::QuoteDeclined(_) => K::QuoteDeclined,
+            E::ChargesOverridden { .. } => K::ChargesOverridden,
+            E::PaymentRecorded(_) => K::PaymentRecorded,
         }
     }
 
@@ -757,6 +815,11 @@ impl RequestEvent {
             | E::LoanerProposed(_)
             | E::LoanerIssued(_)
             | E::LoanerReturned(_)
+            | E::QuoteIssued(_)
+            | E::QuoteConfirmed(_)
+            | E::QuoteDeclined(_)
+            | E::ChargesOverridden { .. }
+            | E::PaymentRecorded(_)
             | E::Transferred { .. } => return None,
         })
     }
@@ -865,6 +928,8 @@ impl RequestEvent {
             },
             E::AlarmReceived(a) => E::AlarmReceived(a.for_customer()),
             E::AlarmMerged(a) => E::AlarmMerged(a.for_customer()),
+            E::QuoteConfirmed(a) => E::QuoteConfirmed(QuoteAnswer { note: None, ..a }),
+            E::QuoteDeclined(a) => E::QuoteDeclined(QuoteAnswer { note: None, ..a }),
             // Shown as they are (their fields are all the customer's).
             e @ (E::Scheduled(_)
             | E::Rescheduled(_)
@@ -872,6 +937,8 @@ impl RequestEvent {
             | E::TakenToDepot { .. }
             | E::LoanerIssued(_)
             | E::LoanerReturned(_)
+            | E::QuoteIssued(_)
+            | E::PaymentRecorded(_)
             | E::Cancelled { .. }
             | E::WorkOrderCancelled { .. }) => e,
             // Not shown (`customer_fields` said so above).
@@ -892,6 +959,7 @@ impl RequestEvent {
             | E::SlaAcknowledged { .. }
             | E::EmergencyPlanOpened(_)
             | E::LoanerProposed(_)
+            | E::ChargesOverridden { .. }
             | E::Transferred { .. } => return None,
         })
     }

@@ -267,6 +267,33 @@ fn samples() -> Vec<RequestEvent> {
             condition: crate::loaners::ReturnCondition::Damaged,
             accessories_complete: false,
         }),
+        E::QuoteIssued(crate::service::events::QuoteFacts {
+            number: "QT202612070001".into(),
+            version: 2,
+            total_fen: 45_200,
+            valid_until: jiff::civil::date(2026, 12, 14),
+        }),
+        E::QuoteConfirmed(crate::service::events::QuoteAnswer {
+            number: "QT202612070001".into(),
+            version: 2,
+            via: crate::charges::ConfirmedVia::Link,
+            note: None,
+        }),
+        E::QuoteDeclined(crate::service::events::QuoteAnswer {
+            number: "QT202612070001".into(),
+            version: 1,
+            via: crate::charges::ConfirmedVia::Signature,
+            note: Some("too dear".into()),
+        }),
+        E::ChargesOverridden {
+            refused: crate::charges::GateRefusal::PaymentRequired,
+            reason: "hospital, cannot wait".into(),
+        },
+        E::PaymentRecorded(crate::service::events::PaymentFacts {
+            receipt: "RC202612070001".into(),
+            amount_fen: -1_000,
+            method: crate::charges::PaymentMethod::WechatPay,
+        }),
     ]
 }
 

@@ -290,6 +290,9 @@ fn href(s: &TrailSubject) -> Option<String> {
         | AuditEntity::FailureCode
         | AuditEntity::StockCount => "/stock".to_owned(),
         AuditEntity::Loaner => format!("/loaners/{id}"),
+        AuditEntity::FeeSchedule => "/fee-schedules".to_owned(),
+        AuditEntity::Quote => format!("/quotes/{}", encode_component(s.code.as_deref()?)),
+        AuditEntity::Payment | AuditEntity::CashHandover => "/cash".to_owned(),
         AuditEntity::ApiToken => return None,
     })
 }

@@ -209,6 +209,47 @@ pub fn event_text(tr: Tr, e: &RequestEventView) -> String {
                 ),
             ],
         ),
+        E::QuoteIssued(q) => tr.f(
+            &key,
+            &[
+                ("number", &q.number),
+                ("version", &q.version.to_string()),
+                ("total", &aftersales_domain::charges::yuan(q.total_fen)),
+                ("until", &q.valid_until.to_string()),
+            ],
+        ),
+        E::QuoteConfirmed(a) | E::QuoteDeclined(a) => with_note(
+            tr.f(
+                &key,
+                &[
+                    ("number", &a.number),
+                    ("version", &a.version.to_string()),
+                    ("via", &tr.t_dyn(&format!("charges.via.{}", a.via.as_str()))),
+                ],
+            ),
+            a.note.as_deref(),
+        ),
+        E::ChargesOverridden { refused, reason } => with_note(
+            tr.f(
+                &key,
+                &[(
+                    "refused",
+                    &tr.t_dyn(&format!("charges.gate.{}", refused.code())),
+                )],
+            ),
+            Some(reason.as_str()),
+        ),
+        E::PaymentRecorded(p) => tr.f(
+            &key,
+            &[
+                ("receipt", &p.receipt),
+                ("amount", &aftersales_domain::charges::yuan(p.amount_fen)),
+                (
+                    "method",
+                    &tr.t_dyn(&format!("charges.method.{}", p.method.as_str())),
+                ),
+            ],
+        ),
         E::Resolved { how, .. } => with_note(
             plain(),
             match how {
@@ -305,6 +346,20 @@ pub fn customer_event_text(tr: Tr, e: &RequestEventView) -> String {
             ],
         ),
         E::LoanerReturned(l) => tr.f(&key, &[("serial", &l.serial)]),
+        E::QuoteIssued(q) => tr.f(
+            &key,
+            &[
+                ("total", &aftersales_domain::charges::yuan(q.total_fen)),
+                ("until", &q.valid_until.to_string()),
+            ],
+        ),
+        E::PaymentRecorded(p) => tr.f(
+            &key,
+            &[
+                ("receipt", &p.receipt),
+                ("amount", &aftersales_domain::charges::yuan(p.amount_fen)),
+            ],
+        ),
         _ => tr.t_dyn(&key),
     }
 }
