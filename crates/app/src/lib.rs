@@ -5,6 +5,7 @@
 
 mod accounts;
 mod administration;
+mod charges;
 mod clock;
 mod ctx;
 mod demo;
@@ -35,6 +36,15 @@ pub use administration::import::{
 pub use administration::jobs::{
     Backoff, DEFAULT_MAX_ATTEMPTS, Failed, Job, JobCount, JobQuery, JobStatus, JobView,
     MAX_ERROR_CHARS, NewJob,
+};
+pub use charges::gate::ChargesOverrideInput;
+pub use charges::link::{PublicQuote, payer_words};
+pub use charges::pricing::{
+    ChargeReasonView, ChargesQuery, ChargesView, GateView, LineView, PayerTotalView, TotalsView,
+};
+pub use charges::quotes::{
+    NewQuoteInput, PlannedPartInput, QuoteAnswerInput, QuoteDetail, QuoteIssued, QuoteQuery,
+    QuoteView,
 };
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use ctx::{Actor, Ctx, Principal};

@@ -28,6 +28,7 @@ mod labels;
 mod layout;
 mod pdf;
 mod qr;
+mod quote;
 mod record;
 
 use serde::{Deserialize, Serialize};
@@ -295,6 +296,45 @@ pub struct Label {
 /// Renders a sheet (or several pages) of labels as an A4 PDF.
 pub fn label_sheet_pdf(doc: &LabelSheetDoc) -> Result<Vec<u8>, DocError> {
     label_sheet::render(doc)
+}
+
+/// A quote as printed (docs/charges.md "Quotes"): every text already formatted for the
+/// reader (amounts in yuan, dates, who pays).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct QuoteDoc {
+    pub lang: Lang,
+    pub company: String,
+    pub number: String,
+    pub version: i64,
+    pub issued: String,
+    pub valid_until: String,
+    pub customer: String,
+    pub request: String,
+    pub work_order: String,
+    pub unit: String,
+    pub lines: Vec<QuoteLine>,
+    pub net: String,
+    pub vat: String,
+    pub gross: String,
+    /// Why each kind of item is charged as it is, one sentence each.
+    pub reasons: Vec<String>,
+    /// How the customer confirms (the link, or signing on the engineer's phone).
+    pub how_to_answer: String,
+}
+
+/// One line of a quote as printed.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct QuoteLine {
+    pub item: String,
+    pub qty: String,
+    pub unit_price: String,
+    pub amount: String,
+    pub payer: String,
+}
+
+/// Renders a quote as an A4 PDF.
+pub fn quote_pdf(doc: &QuoteDoc) -> Result<Vec<u8>, DocError> {
+    quote::render(doc)
 }
 
 /// Renders the service record as an A4 PDF.

@@ -86,11 +86,7 @@ pub async fn document(
             docs::Lang::ZhCn
         },
         company: docs::Company {
-            name: s
-                .cfg
-                .company_name
-                .clone()
-                .unwrap_or_else(|| tr.t("app.name").to_owned()),
+            name: company_name(s, locale),
             contact_line: s.cfg.company_contact.clone(),
         },
         record_number: wo.number.clone(),
@@ -198,6 +194,14 @@ pub async fn pdf(
     let bytes = docs::service_record_pdf(&doc)
         .map_err(|e| AppError::Internal(format!("service record PDF: {e}")))?;
     Ok((wo.number, bytes))
+}
+
+/// The company heading documents: the configured name, else the product's name.
+pub fn company_name(s: &AppState, locale: Locale) -> String {
+    s.cfg
+        .company_name
+        .clone()
+        .unwrap_or_else(|| crate::i18n::Tr::new(locale).t("app.name").to_owned())
 }
 
 /// A PDF as a download named after the record.

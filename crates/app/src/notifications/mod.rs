@@ -61,6 +61,13 @@ const TEMPLATES: &[(&str, &str, &str, &str, &str)] = &[
         "Engineer {engineer} will visit for your service request {number} on {window}. Call us to change the time.",
     ),
     (
+        "quote_sent",
+        "报价单：{number}",
+        "您的服务报价单 {number}：应付 {total} 元，有效期至 {until}。请打开链接查看并确认：{url}",
+        "Quote {number}",
+        "Your service quote {number}: {total} yuan to pay, valid until {until}. Open the link to read and confirm it: {url}",
+    ),
+    (
         "appointment",
         "上门时间已预约：{number}",
         "您的服务单 {number} 已预约上门时间：{window}。",

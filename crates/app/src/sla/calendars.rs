@@ -26,15 +26,12 @@ fn special_day(r: &SpecialDayRow) -> Result<SpecialDay, AppError> {
     })
 }
 
-/// The calendars as they hold for a unit: its own (or its nearest parent's) time zone and
-/// hours, the national special days overlaid with those of the units down to it.
-pub(crate) async fn calendars_for(
+/// The special days as they hold for a unit (its `chain` from the root): the national
+/// ones overlaid with those of each unit down to it.
+pub(crate) async fn special_days_for(
     conn: &mut Conn,
-    unit: Option<&str>,
-    locale: Locale,
-) -> Result<HashMap<String, Calendar>, AppError> {
-    let chain = unit_chain(conn, unit).await?;
-    let rows = store::calendars(&mut *conn).await?;
+    chain: &[String],
+) -> Result<SpecialDays, AppError> {
     let mut scopes = vec![String::new()];
     scopes.extend(chain.iter().cloned());
     let days = store::special_days(&mut *conn, &scopes).await?;
@@ -47,6 +44,19 @@ pub(crate) async fn calendars_for(
             .collect::<Result<_, _>>()?;
         special.overlay(&SpecialDays::new(of_scope).map_err(|e| internal("special days", e))?);
     }
+    Ok(special)
+}
+
+/// The calendars as they hold for a unit: its own (or its nearest parent's) time zone and
+/// hours, the national special days overlaid with those of the units down to it.
+pub(crate) async fn calendars_for(
+    conn: &mut Conn,
+    unit: Option<&str>,
+    locale: Locale,
+) -> Result<HashMap<String, Calendar>, AppError> {
+    let chain = unit_chain(conn, unit).await?;
+    let rows = store::calendars(&mut *conn).await?;
+    let special = special_days_for(conn, &chain).await?;
     let overrides = store::overrides_of_units(&mut *conn, &chain).await?;
     let mut out = HashMap::new();
     for r in rows {

@@ -147,7 +147,7 @@ fn closeness(c: RegionClass) -> u8 {
 
 /// How far the request's place is from its responsible unit: the closest of the regions
 /// the unit covers (or, when it covers none, the nearest unit above it that does).
-async fn region_class_for(
+pub(crate) async fn region_class_for(
     conn: &mut Conn,
     r: &RequestRow,
     chain: &[String],

@@ -3,6 +3,7 @@
 
 mod administration;
 mod auth;
+mod charges;
 mod defects;
 mod installed_base;
 pub(crate) mod labels;
@@ -207,6 +208,13 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(loaners::issue))
         .routes(routes!(loaners::take_back))
         .routes(routes!(loaners::set_status))
+        .routes(routes!(charges::quotes::charges))
+        .routes(routes!(charges::quotes::override_gate))
+        .routes(routes!(charges::quotes::list, charges::quotes::create))
+        .routes(routes!(charges::quotes::get))
+        .routes(routes!(charges::quotes::confirm))
+        .routes(routes!(charges::quotes::decline))
+        .routes(routes!(charges::quotes::pdf))
         .split_for_parts();
     crate::openapi::finish(&mut doc);
     (router, doc)

@@ -4,6 +4,7 @@
 
 mod accounts;
 mod administration;
+mod charges;
 mod home;
 mod installed_base;
 mod loaners;
@@ -116,6 +117,9 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/work-orders/{id}/record", get(records::record_page))
         .route("/work-orders/{id}/record.pdf", get(records::record_pdf))
         .route("/verify/{number}/{hash}", get(records::verify))
+        .route("/q/{token}", get(charges::link::show))
+        .route("/q/{token}/pdf", get(charges::link::pdf))
+        .route("/q/{token}/{action}", post(charges::link::answer))
         .route("/reconciliation", get(records::reconciliation))
         .route("/reconciliation/{id}/callback", post(records::callback))
         .route("/reconciliation/{id}/center", post(records::center))

@@ -12,7 +12,7 @@
 
 mod appointments;
 mod assignment;
-mod record;
+pub(crate) mod record;
 mod visit;
 
 pub use appointments::{AppointmentInput, AppointmentView};

@@ -367,7 +367,7 @@ pub struct ValidSignature {
 
 /// A signature image: a `data:image/png;base64,…` URL or plain base64 of a PNG of at most
 /// [`MAX_SIGNATURE_BYTES`] and 4000 × 4000 pixels.
-fn signature_png(s: &str) -> Result<Vec<u8>, FieldError> {
+pub(crate) fn signature_png(s: &str) -> Result<Vec<u8>, FieldError> {
     let invalid = || FieldError::new("signature_png", "invalid_image");
     let b64 = s.strip_prefix("data:image/png;base64,").unwrap_or(s);
     let bytes = base64::engine::general_purpose::STANDARD

@@ -6,7 +6,7 @@ use crate::service::requests::request_status_of;
 use crate::{AppError, Ctx};
 use aftersales_domain::service::{
     self as rules, FieldStep, FollowUpReason, Outcome, RequestAction, RequestEvent, RequestStatus,
-    Resolution, WaitReason, WoAction,
+    Resolution, WaitReason, WoAction, WoStatus,
 };
 use aftersales_domain::{FieldError, FieldErrors, Permission};
 use aftersales_store::service as store;
@@ -169,6 +169,12 @@ impl crate::App {
             .change_order(ctx, key, Some(input.version), who)
             .await?;
         let to = c.step(action)?;
+        // Paid work starts once its quote is confirmed (and paid, where the schedule says
+        // pay first): entering "in service" by a start or a resume (docs/charges.md).
+        if to == WoStatus::InService {
+            self.check_start_gate(c.tx.conn(), &c.before, &c.request)
+                .await?;
+        }
         let now = time::to_db(self.now())?;
         let from = c.from;
         let step = FieldStep {

@@ -1,0 +1,3 @@
+//! Charges (docs/charges.md): quotes and overrides of the charges gate.
+
+pub mod quotes;

@@ -1,0 +1,3 @@
+//! Charges pages (docs/charges.md): the customer's quote link.
+
+pub(crate) mod link;
