@@ -17,7 +17,9 @@
 //!   started half hour), at least the minimum; the amount is `rate × minutes / 60`, rounded
 //!   half up. The line's quantity is the hours to three decimals, for reading.
 //! - **Surcharges** (urgent, night, holiday) are percentages of the labor line, paid by
-//!   whoever pays the labor: a free visit stays free on a holiday.
+//!   whoever pays the labor: a free visit stays free on a holiday. A holiday is a statutory
+//!   day off of the SLA calendar ([`holiday_on`]); a make-up workday (调休上班) or a plain
+//!   weekend is not.
 //! - **Travel**: by distance band when the distance is known, else by region class; a
 //!   partner's flat fee replaces both. No visit (remote help, depot), no travel line.
 //! - **VAT** is charged on what the customer pays, **per document**: the sum of the
@@ -29,9 +31,11 @@
 
 use super::money::{Rate, apply_rate, prorate};
 use super::schedule::FeeSchedule;
+use crate::calendar::{DayKind, SpecialDays};
 use crate::parts::{Qty, value_of};
 use crate::region::RegionClass;
 use crate::warranty::{ChargeBasis, Reason, WarrantyDecision};
+use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -182,6 +186,15 @@ impl Priced {
 pub enum PriceError {
     /// The schedule has no labor rate for this skill and no default.
     NoLaborRate,
+}
+
+/// The festival whose statutory holiday falls on `date` (for [`JobFacts::holiday`]): its
+/// name for a day off (放假), `None` for an ordinary day and for a make-up workday (调休上班),
+/// which is worked and charged as any other.
+pub fn holiday_on(days: &SpecialDays, date: Date) -> Option<String> {
+    days.get(date)
+        .filter(|d| d.kind == DayKind::Holiday)
+        .map(|d| d.name.clone())
 }
 
 /// Billed minutes: rounded up to the step, at least the minimum; 0 stays 0.
@@ -536,5 +549,36 @@ impl Context<'_> {
                 (Payer::Customer, reason)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::calendar::SpecialDay;
+
+    fn d(s: &str) -> Date {
+        s.parse().expect("date")
+    }
+
+    #[test]
+    fn only_a_day_off_is_a_holiday() {
+        let day = |date: &str, kind, name: &str| SpecialDay {
+            date: d(date),
+            kind,
+            name: name.into(),
+        };
+        let days = SpecialDays::new([
+            day("2026-10-02", DayKind::Holiday, "国庆节"),
+            day("2026-10-10", DayKind::Workday, "国庆节"),
+        ])
+        .expect("days");
+        assert_eq!(
+            holiday_on(&days, d("2026-10-02")).as_deref(),
+            Some("国庆节")
+        );
+        assert_eq!(holiday_on(&days, d("2026-10-10")), None);
+        assert_eq!(holiday_on(&days, d("2026-10-11")), None);
+        assert_eq!(holiday_on(&SpecialDays::default(), d("2026-10-02")), None);
     }
 }

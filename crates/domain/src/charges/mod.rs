@@ -8,7 +8,7 @@ pub mod schedule;
 
 pub use engine::{
     Freight, JobFacts, Line, LineKind, PartFact, Payer, PayerTotal, PriceError, Priced,
-    ServiceType, Totals, Travel, price,
+    ServiceType, Totals, Travel, holiday_on, price,
 };
 pub use money::{Currency, MAX_DOCUMENT_FEN, Rate, apply_rate, yuan};
 pub use schedule::{

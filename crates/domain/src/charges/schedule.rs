@@ -122,7 +122,8 @@ pub struct FeeSchedule {
     pub labor: LaborTerms,
     pub travel: TravelFees,
     pub surcharges: Surcharges,
-    /// VAT on what the customer (or a partner) pays; rounded per document (engine).
+    /// VAT on what the customer pays, rounded half up once per document (engine); a
+    /// partner's lines are invoiced in its settlement.
     pub vat: Rate,
     /// Paid work waits for payment as well as confirmation before it starts (R-FEE-3:
     /// 先付款后维修).
