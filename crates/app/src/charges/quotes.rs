@@ -181,8 +181,9 @@ pub struct QuoteIssued {
 #[into_params(parameter_in = Query)]
 pub struct QuoteQuery {
     /// The work order's id or number: its quote's versions, newest first.
+    /// Required (422 `required` without it).
     #[param(min_length = 1, max_length = 64)]
-    pub work_order: String,
+    pub work_order: Option<String>,
 }
 
 /// The customer's answer given on the engineer's phone (or recorded by staff).
@@ -459,7 +460,7 @@ impl crate::App {
     #[tracing::instrument(skip_all)]
     pub async fn list_quotes(&self, ctx: &Ctx, q: &QuoteQuery) -> Result<Vec<QuoteView>, AppError> {
         ctx.require(Permission::ChargesRead)?;
-        let key = q.work_order.trim();
+        let key = q.work_order.as_deref().unwrap_or_default().trim();
         if key.is_empty() {
             return Err(AppError::invalid(FieldError::new("work_order", "required")));
         }

@@ -61,6 +61,15 @@ const HISTORY: &[&str] = &["admin", "agent", "dispatcher", "engineer", "manager"
 const REQ_CREATE: &[&str] = &["admin", "agent", "dispatcher", "manager", "customer"];
 const DISPATCHERS: &[&str] = &["admin", "dispatcher", "manager"];
 const FIELD: &[&str] = &["engineer", "partner"];
+/// Those who price work and read its charges (docs/charges.md).
+const PRICERS: &[&str] = &[
+    "admin",
+    "agent",
+    "dispatcher",
+    "engineer",
+    "manager",
+    "partner",
+];
 /// SLA data of the whole network (calendars, rules, the national schedule) and of units
 /// outside a manager's subtree (the matrix names HQ): admins only. Managers keep their own
 /// subtree's days and overrides (tests/api/sla.rs).
@@ -1005,6 +1014,48 @@ const CASES: &[Case] = &[
         template: "/api/v1/failure-codes/{code}",
         allowed: PARTS_MANAGE,
     },
+    // Charges (docs/charges.md): those who price work read a work order's charges and
+    // make quotes; a manager (or an admin) overrides the start gate.
+    Case {
+        method: "GET",
+        template: "/api/v1/work-orders/{id}/charges",
+        allowed: PRICERS,
+    },
+    Case {
+        method: "POST",
+        template: "/api/v1/work-orders/{id}/charges/override",
+        allowed: STOCK_APPROVE,
+    },
+    Case {
+        method: "GET",
+        template: "/api/v1/quotes",
+        allowed: PRICERS,
+    },
+    Case {
+        method: "POST",
+        template: "/api/v1/quotes",
+        allowed: PRICERS,
+    },
+    Case {
+        method: "GET",
+        template: "/api/v1/quotes/{number}",
+        allowed: PRICERS,
+    },
+    Case {
+        method: "POST",
+        template: "/api/v1/quotes/{number}/confirm",
+        allowed: PRICERS,
+    },
+    Case {
+        method: "POST",
+        template: "/api/v1/quotes/{number}/decline",
+        allowed: PRICERS,
+    },
+    Case {
+        method: "GET",
+        template: "/api/v1/quotes/{number}/pdf",
+        allowed: PRICERS,
+    },
 ];
 
 /// Public operations, reachable without a token.
@@ -1155,6 +1206,12 @@ fn body_for(c: &Case) -> Option<Value> {
             Some(json!({"condition": "x", "accessories_complete": true}))
         }
         ("POST", "/api/v1/loaners/{id}/status") => Some(json!({"to": "on_loan"})),
+        ("POST", "/api/v1/work-orders/{id}/charges/override") => Some(json!({"reason": ""})),
+        ("POST", "/api/v1/quotes") => Some(json!({"work_order": ""})),
+        ("POST", "/api/v1/quotes/{number}/confirm")
+        | ("POST", "/api/v1/quotes/{number}/decline") => {
+            Some(json!({"version": 1, "signature_png": "not base64"}))
+        }
         ("POST", "/api/v1/requisitions") => Some(json!({"requesting": "", "lines": []})),
         ("POST", "/api/v1/requisitions/{number}/approve")
         | ("POST", "/api/v1/requisitions/{number}/reject")

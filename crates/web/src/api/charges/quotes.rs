@@ -61,6 +61,7 @@ pub async fn override_gate(
 #[utoipa::path(get, path = "/api/v1/quotes", tag = "charges", params(QuoteQuery),
     responses(
         (status = 200, description = "The versions.", body = Vec<QuoteView>),
+        (status = 422, description = "No work order named.", body = crate::problem::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such work order in the caller's scope.", body = crate::problem::Problem, content_type = "application/problem+json"),
     ))]
 pub async fn list(
