@@ -184,6 +184,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/m/orders/{id}/photos/{photo_id}", get(mobile::photo))
         .route("/m/orders/{id}/signature", post(mobile::sign))
         .route("/m/orders/{id}/complete", post(mobile::complete))
+        .route("/m/orders/{id}/quote", post(mobile::send_quote))
+        .route("/m/orders/{id}/quote/sign", post(mobile::sign_quote))
         .route("/m/orders/{id}/addenda", post(mobile::addendum))
         .route("/m/orders/{id}/record/center", post(mobile::center))
         .route("/stock", get(parts::stock::stock))

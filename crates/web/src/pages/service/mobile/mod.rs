@@ -12,12 +12,14 @@
 //! decline, appointment, transition), `record` the service record, photos, signature,
 //! completion and addenda.
 
+mod charges;
 mod order;
 mod record;
 mod steps;
 #[cfg(test)]
 mod tests;
 
+pub use charges::{send_quote, sign_quote};
 pub use order::order;
 pub(crate) use order::{OrderState, order_page};
 pub use record::{add_photo, addendum, center, complete, photo, record_draft, save_record, sign};

@@ -269,6 +269,8 @@ pub struct OrderPage {
     pub awaits_center: bool,
     /// A refusal, said at the top of the page with each refused field named.
     pub summary: Vec<super::SummaryItem>,
+    /// The job's charges and quote (docs/charges.md), when it has any.
+    pub charges: Option<super::charges::ChargesCard>,
 }
 
 impl OrderPage {
@@ -350,6 +352,8 @@ pub(crate) struct OrderState {
     pub(super) record: Option<RecordForm>,
     pub(super) sign: Option<SignForm>,
     pub(super) clear: bool,
+    /// A quote's one-time link, just issued (shown once).
+    pub(super) quote_link: Option<String>,
 }
 
 impl OrderState {
@@ -360,6 +364,7 @@ impl OrderState {
             typed: BTreeMap::new(),
             record: None,
             sign: None,
+            quote_link: None,
             clear: false,
         }
     }
@@ -423,7 +428,9 @@ pub(crate) async fn order_page(
         .and_then(|r| r.labor_minutes)
         .map(|m| wo_fmt::minutes(tr, m))
         .unwrap_or_default();
+    let charges = super::charges::card(s, &u, &v, st.quote_link).await?;
     Ok(OrderPage {
+        charges,
         record: st.record.unwrap_or_else(|| RecordForm::of(&v)),
         sign: st.sign.unwrap_or_else(|| SignForm {
             signer_name: v.request.contact_name.clone(),
