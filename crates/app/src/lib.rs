@@ -5,6 +5,7 @@
 
 mod accounts;
 mod administration;
+pub mod charges;
 mod clock;
 mod ctx;
 mod demo;
@@ -35,6 +36,10 @@ pub use administration::import::{
 pub use administration::jobs::{
     Backoff, DEFAULT_MAX_ATTEMPTS, Failed, Job, JobCount, JobQuery, JobStatus, JobView,
     MAX_ERROR_CHARS, NewJob,
+};
+pub use charges::{
+    FeeScheduleInput, FeeScheduleVersionView, LaborInput, LaborRateInput, PartnerInput,
+    SurchargesInput, TravelBandInput, TravelInput,
 };
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use ctx::{Actor, Ctx, Principal};

@@ -3,6 +3,7 @@
 
 mod administration;
 mod auth;
+mod charges;
 mod defects;
 mod installed_base;
 pub(crate) mod labels;
@@ -207,6 +208,9 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(loaners::issue))
         .routes(routes!(loaners::take_back))
         .routes(routes!(loaners::set_status))
+        .routes(routes!(charges::schedules::list, charges::schedules::add))
+        .routes(routes!(charges::schedules::current))
+        .routes(routes!(charges::schedules::get))
         .split_for_parts();
     crate::openapi::finish(&mut doc);
     (router, doc)

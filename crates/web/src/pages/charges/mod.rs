@@ -1,0 +1,3 @@
+//! Charges as pages (issue 15, docs/charges.md): fee schedules.
+
+pub(crate) mod schedules;
