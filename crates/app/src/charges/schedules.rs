@@ -270,7 +270,11 @@ impl FeeScheduleInput {
         let t = &self.travel;
         let same_city = fen(&mut errs, "travel.same_city_fen", &t.same_city_fen);
         let same_province = fen(&mut errs, "travel.same_province_fen", &t.same_province_fen);
-        let other_province = fen(&mut errs, "travel.other_province_fen", &t.other_province_fen);
+        let other_province = fen(
+            &mut errs,
+            "travel.other_province_fen",
+            &t.other_province_fen,
+        );
         let per_km = opt_fen(&mut errs, "travel.per_km_beyond_fen", &t.per_km_beyond_fen);
         let bands: Vec<Option<DistanceBand>> = t
             .bands
@@ -325,13 +329,7 @@ impl FeeScheduleInput {
         if no_serial.is_none() {
             errs.push(FieldError::new("no_serial", "invalid_choice"));
         }
-        let valid_days = small(
-            &mut errs,
-            "quote_valid_days",
-            &self.quote_valid_days,
-            1,
-            90,
-        );
+        let valid_days = small(&mut errs, "quote_valid_days", &self.quote_valid_days, 1, 90);
         let partners: Vec<Option<PartnerOverride>> = self
             .partners
             .iter()

@@ -79,7 +79,9 @@ async fn an_admin_adds_a_version_and_reads_it_back(app: TestApp) {
     assert!(sc["partners"][0]["travel_fen"].is_null());
     let id = v["id"].as_str().expect("id").to_owned();
 
-    let (s, got) = app.get(&format!("/api/v1/fee-schedules/{id}"), &admin).await;
+    let (s, got) = app
+        .get(&format!("/api/v1/fee-schedules/{id}"), &admin)
+        .await;
     assert_eq!(s, 200);
     assert_eq!(got, v);
     // The version reads back as a body: posting it again makes an equal version.
@@ -182,8 +184,18 @@ async fn bad_input_is_refused_field_by_field_and_nothing_is_written(app: TestApp
     let from = day(today, 5);
     let (_, before) = app.get("/api/v1/fee-schedules", &admin).await;
     let cases: Vec<(&str, Value, &str, &str)> = vec![
-        ("rate with 7 decimals", json!({"vat": "0.1300001"}), "vat", "too_many_decimals"),
-        ("unknown currency", json!({"currency": "USD"}), "currency", "unknown_currency"),
+        (
+            "rate with 7 decimals",
+            json!({"vat": "0.1300001"}),
+            "vat",
+            "too_many_decimals",
+        ),
+        (
+            "unknown currency",
+            json!({"currency": "USD"}),
+            "currency",
+            "unknown_currency",
+        ),
         (
             "negative fen",
             json!({"travel": {"same_city_fen": -1, "same_province_fen": 0, "other_province_fen": 0}}),
@@ -217,7 +229,12 @@ async fn bad_input_is_refused_field_by_field_and_nothing_is_written(app: TestApp
             "travel.bands[1].up_to_km",
             "not_ascending",
         ),
-        ("an unknown policy", json!({"no_serial": "maybe"}), "no_serial", "invalid_choice"),
+        (
+            "an unknown policy",
+            json!({"no_serial": "maybe"}),
+            "no_serial",
+            "invalid_choice",
+        ),
     ];
     for (what, patch, field, code) in cases {
         let mut b = body(&from, "0.13");

@@ -58,9 +58,7 @@ pub async fn current(
 ) -> Result<Json<FeeScheduleVersionView>, ApiError> {
     super::super::not_empty(&[("on", q.on.as_deref(), "invalid_date")])?;
     Ok(Json(
-        s.app
-            .current_fee_schedule(&c.ctx, q.on.as_deref())
-            .await?,
+        s.app.current_fee_schedule(&c.ctx, q.on.as_deref()).await?,
     ))
 }
 

@@ -70,10 +70,7 @@ impl Terms {
             minimum: minutes(s.labor.minimum_minutes),
             step: minutes(s.labor.step_minutes),
             travel: vec![
-                (
-                    tr.t("fees.same_city").to_owned(),
-                    y(s.travel.same_city_fen),
-                ),
+                (tr.t("fees.same_city").to_owned(), y(s.travel.same_city_fen)),
                 (
                     tr.t("fees.same_province").to_owned(),
                     y(s.travel.same_province_fen),
@@ -91,7 +88,10 @@ impl Terms {
                 .collect(),
             per_km_beyond: y(s.travel.per_km_beyond_fen),
             surcharges: vec![
-                (tr.t("fees.urgent").to_owned(), s.surcharges.urgent.percent()),
+                (
+                    tr.t("fees.urgent").to_owned(),
+                    s.surcharges.urgent.percent(),
+                ),
                 (tr.t("fees.night").to_owned(), s.surcharges.night.percent()),
                 (
                     tr.t("fees.holiday").to_owned(),
@@ -485,11 +485,7 @@ impl ScheduleForm {
                         ),
                     })
                     .collect(),
-                minimum_minutes: typed_number(
-                    own,
-                    "labor.minimum_minutes",
-                    &self.minimum_minutes,
-                ),
+                minimum_minutes: typed_number(own, "labor.minimum_minutes", &self.minimum_minutes),
                 step_minutes: typed_number(own, "labor.step_minutes", &self.step_minutes),
             },
             travel: TravelInput {
@@ -658,11 +654,10 @@ pub async fn new_schedule(
     };
     let form = match &from {
         Some(v) => ScheduleForm::of(v),
-        None => {
-            let mut f = ScheduleForm::default();
-            f.currency = "CNY".into();
-            f
-        }
+        None => ScheduleForm {
+            currency: "CNY".into(),
+            ..Default::default()
+        },
     };
     form_page(u, from, form, FormErrors::default(), StatusCode::OK)
 }
