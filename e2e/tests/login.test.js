@@ -165,7 +165,7 @@ describe('login pages', () => {
     for (const locale of ['zh-CN', 'en-US']) {
       const page = await newPage(t, { locale, viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true });
       await login(page, 'admin', ADMIN_PASSWORD);
-      for (const path of ['/admin/users', '/admin/users/new', '/admin/audit', '/admin/jobs', '/admin/calendars', '/sla', '/notifications', '/org-units', '/imports', '/me/tokens', '/me/password']) {
+      for (const path of ['/admin/users', '/admin/users/new', '/admin/audit', '/admin/jobs', '/admin/calendars', '/fee-schedules', '/fee-schedules/new', '/sla', '/notifications', '/org-units', '/imports', '/me/tokens', '/me/password']) {
         await page.goto(`${base}${path}`);
         const width = await page.evaluate(() => document.documentElement.scrollWidth);
         assert.ok(width <= 360, `${locale} ${path}: scrollWidth ${width} <= 360`);

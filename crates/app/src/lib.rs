@@ -46,6 +46,10 @@ pub use charges::quotes::{
     NewQuoteInput, PlannedPartInput, QuoteAnswerInput, QuoteDetail, QuoteIssued, QuoteQuery,
     QuoteView,
 };
+pub use charges::{
+    FeeScheduleInput, FeeScheduleVersionView, LaborInput, LaborRateInput, PartnerInput,
+    SurchargesInput, TravelBandInput, TravelInput,
+};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use ctx::{Actor, Ctx, Principal};
 pub use demo::{DEMO_PASSWORD, DemoSummary};

@@ -123,6 +123,11 @@ pub fn nav_for(role: Role) -> Vec<NavArea> {
                 "/admin/calendars",
                 "sla.calendars_nav",
             ),
+            (
+                can(Permission::FeeSchedulesManage),
+                "/fee-schedules",
+                "fees.nav",
+            ),
         ],
     );
     group(

@@ -1,8 +1,10 @@
-//! First start: the admin account.
+//! First start: the admin account and the starter fee schedule.
 
 use crate::{AppError, Ctx, NewUser};
 use aftersales_domain::Password;
 use aftersales_domain::audit::AuditAction;
+use aftersales_domain::charges::FeeSchedule;
+use aftersales_store::charges::schedules as schedule_store;
 use aftersales_store::network::users as user_store;
 use base64::Engine;
 
@@ -19,6 +21,7 @@ impl crate::App {
     #[tracing::instrument(skip_all)]
     pub async fn ensure_admin(&self, password: Option<&str>) -> Result<Option<String>, AppError> {
         let ctx = Ctx::system("bootstrap");
+        self.ensure_fee_schedule().await?;
         match user_store::find_by_username(self.db.pool(), "admin").await? {
             Some(admin) => {
                 let Some(p) = password else { return Ok(None) };
@@ -58,5 +61,26 @@ impl crate::App {
                 Ok(generated.then_some(p))
             }
         }
+    }
+
+    /// A site without any fee schedule gets the starter one (`FeeSchedule::starter`), in
+    /// force from the day of its first start; a site with one is left as it is. True when
+    /// it was added now.
+    #[tracing::instrument(skip_all)]
+    pub async fn ensure_fee_schedule(&self) -> Result<bool, AppError> {
+        let mut tx = self.db.begin().await?;
+        if schedule_store::any(tx.conn()).await? {
+            return Ok(false);
+        }
+        self.insert_fee_schedule(
+            &mut tx,
+            &Ctx::system("bootstrap"),
+            self.today(),
+            &FeeSchedule::starter(),
+            None,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
     }
 }

@@ -3,6 +3,7 @@
 //! regions and certifications, the catalog and the service requests in the modules below.
 
 mod catalog;
+mod charges;
 mod contracts;
 mod defects;
 mod installed_base;
@@ -44,6 +45,8 @@ pub struct DemoSummary {
     pub parts_created: usize,
     /// Loaner units of the pool (some lent against open requests).
     pub loaners_created: usize,
+    /// Fee schedule versions (the starter one and the demo partner's terms).
+    pub fee_schedules_created: usize,
     /// Whether the demo `customer` account was linked to its customer record now.
     pub portal_account_linked: bool,
     /// (user name, role) of every demo account.
@@ -101,6 +104,7 @@ impl crate::App {
         s.requests_created = self.load_demo_service().await?;
         // After the requests: some loaners are lent against them.
         s.loaners_created = self.load_demo_loaners().await?;
+        s.fee_schedules_created = self.load_demo_fee_schedules().await?;
         Ok(s)
     }
 

@@ -4,6 +4,7 @@
 mod booking;
 mod catalog_edits;
 mod charges_quotes;
+mod charges_schedules;
 mod customer_records;
 mod customer_side;
 mod defects;

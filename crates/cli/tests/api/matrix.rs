@@ -94,6 +94,16 @@ const WO_LIST: &[&str] = &[
 /// Who reads the loaner pool, and who keeps it (docs/loaners.md).
 const LOANERS_READ: &[&str] = &["admin", "agent", "dispatcher", "warehouse", "manager"];
 const LOANERS_MANAGE: &[&str] = &["admin", "dispatcher", "warehouse", "manager"];
+/// Who reads the fee schedule (docs/charges.md): staff who price work and partners;
+/// admins keep it.
+const FEE_SCHEDULES_READ: &[&str] = &[
+    "admin",
+    "agent",
+    "dispatcher",
+    "engineer",
+    "manager",
+    "partner",
+];
 /// Who reads engineers' certifications (each within their scope).
 const CERT_READERS: &[&str] = &["admin", "dispatcher", "engineer", "manager", "partner"];
 
@@ -1056,6 +1066,27 @@ const CASES: &[Case] = &[
         template: "/api/v1/quotes/{number}/pdf",
         allowed: PRICERS,
     },
+    // Fee schedules (docs/charges.md): read by those who price work, kept by admins.
+    Case {
+        method: "GET",
+        template: "/api/v1/fee-schedules",
+        allowed: FEE_SCHEDULES_READ,
+    },
+    Case {
+        method: "POST",
+        template: "/api/v1/fee-schedules",
+        allowed: &["admin"],
+    },
+    Case {
+        method: "GET",
+        template: "/api/v1/fee-schedules/current",
+        allowed: FEE_SCHEDULES_READ,
+    },
+    Case {
+        method: "GET",
+        template: "/api/v1/fee-schedules/{id}",
+        allowed: FEE_SCHEDULES_READ,
+    },
 ];
 
 /// Public operations, reachable without a token.
@@ -1231,8 +1262,19 @@ fn body_for(c: &Case) -> Option<Value> {
         ("POST", "/api/v1/failure-codes") => {
             Some(json!({"code": "", "name_zh": "", "name_en": ""}))
         }
+        ("POST", "/api/v1/fee-schedules") => Some(bad_fee_schedule()),
         _ => None,
     }
+}
+
+/// A fee schedule of the right shape that fails validation (the day and the currency).
+fn bad_fee_schedule() -> Value {
+    json!({"effective_from": "someday", "currency": "XXX",
+        "labor": {"rates": [], "minimum_minutes": 60, "step_minutes": 30},
+        "travel": {"same_city_fen": 0, "same_province_fen": 0, "other_province_fen": 0},
+        "surcharges": {"urgent": "0", "night": "0", "holiday": "0",
+            "night_from_hour": 20, "night_until_hour": 8},
+        "vat": "0.13", "pay_first": true, "no_serial": "refuse", "quote_valid_days": 7})
 }
 
 /// A policy version with every value wrong, but of the right shape.
@@ -1290,6 +1332,10 @@ async fn every_role_gets_exactly_the_api_operations_of_the_matrix(app: TestApp) 
                 .replace(
                     "/loaners/{id}",
                     &format!("/loaners/{}", uuid::Uuid::now_v7()),
+                )
+                .replace(
+                    "/fee-schedules/{id}",
+                    &format!("/fee-schedules/{}", uuid::Uuid::now_v7()),
                 )
                 .replace("{key}", "workdays")
                 .replace("{org_unit_id}", &unit_id)

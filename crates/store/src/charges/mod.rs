@@ -1,3 +1,5 @@
-//! Charges (docs/charges.md): quotes and overrides of the charges gate.
+//! Charges (docs/charges.md): the fee schedule's versions, quotes and overrides of the
+//! charges gate.
 
 pub mod quotes;
+pub mod schedules;

@@ -215,6 +215,9 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(charges::quotes::confirm))
         .routes(routes!(charges::quotes::decline))
         .routes(routes!(charges::quotes::pdf))
+        .routes(routes!(charges::schedules::list, charges::schedules::add))
+        .routes(routes!(charges::schedules::current))
+        .routes(routes!(charges::schedules::get))
         .split_for_parts();
     crate::openapi::finish(&mut doc);
     (router, doc)

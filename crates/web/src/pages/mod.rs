@@ -73,6 +73,12 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/admin/jobs", get(jobs::jobs))
         .route("/sla", get(sla::board))
         .route("/admin/calendars", get(sla::calendars))
+        .route("/fee-schedules", get(charges::schedules::schedules))
+        .route(
+            "/fee-schedules/new",
+            get(charges::schedules::new_schedule).post(charges::schedules::add_schedule),
+        )
+        .route("/fee-schedules/{id}", get(charges::schedules::schedule))
         .route("/admin/calendars/days", post(sla::day))
         .route("/admin/calendars/rules", post(sla::save_rule))
         .route("/admin/calendars/{key}", post(sla::save_calendar))

@@ -1,3 +1,5 @@
-//! Charges (docs/charges.md): a work order's charges and its start gate, quotes.
+//! Charges (issue 15, docs/charges.md): fee schedules, a work order's charges and its start
+//! gate, quotes.
 
 pub(crate) mod quotes;
+pub(crate) mod schedules;

@@ -1,3 +1,4 @@
-//! Charges pages (docs/charges.md): the customer's quote link.
+//! Charges as pages (issue 15, docs/charges.md): fee schedules, the customer's quote link.
 
 pub(crate) mod link;
+pub(crate) mod schedules;
