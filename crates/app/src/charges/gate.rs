@@ -8,6 +8,7 @@ use crate::{AppError, Ctx};
 use aftersales_domain::FieldError;
 use aftersales_domain::Permission;
 use aftersales_domain::audit::{AuditAction, AuditEntity};
+use aftersales_domain::charges::NoSerialPolicy;
 use aftersales_domain::installed_base::parse_opt_notes;
 use aftersales_domain::service::RequestEvent;
 use aftersales_store::charges::quotes::{self as store, OverrideRow};
@@ -29,6 +30,25 @@ pub struct ChargesOverrideInput {
 }
 
 impl crate::App {
+    /// A unit of ours without a serial (机身编码): served or refused as the fee schedule in
+    /// force says (seed 004: 凡是无机身编码的我司产品，一律不提供售后服务). Refused, the
+    /// agent reads why beside the unit: `no_serial_no_service`.
+    pub(crate) async fn serve_without_serial(
+        &self,
+        unit: &aftersales_store::installed_base::units::UnitRecord,
+    ) -> Result<(), AppError> {
+        if unit.serial_norm.is_some() || unit.third_party {
+            return Ok(());
+        }
+        let mut conn = self.db.acquire().await?;
+        match self.fee_schedule_on(&mut conn, self.today()).await? {
+            Some((_, s)) if s.no_serial == NoSerialPolicy::Refuse => {
+                Err(AppError::conflict_on("unit_id", "no_serial_no_service"))
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// Refuses entering "in service" while the gate is closed: 409 with
     /// `quote_not_confirmed` or `payment_required`.
     pub(crate) async fn check_start_gate(

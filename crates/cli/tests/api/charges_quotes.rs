@@ -554,6 +554,33 @@ async fn bad_quotes_and_other_peoples_orders_are_refused_and_nothing_is_written(
         .get(&format!("/api/v1/work-orders/{wo}/charges"), &partner)
         .await;
     assert_eq!(s, 404);
+    // A unit of ours without a serial gets no service (the starter schedule's policy):
+    // intake refuses it, naming the unit, and files nothing.
+    let (s, bare) = app
+        .send("POST", "/api/v1/units", &w.agent, Some(json!({"product_code": "KT",
+            "customer_id": w.customer["id"], "site_id": w.customer["sites"][0]["id"], "sale_date": "2025-03-01"})))
+        .await;
+    assert_eq!(s, 201, "{bare}");
+    let (s, p) = app
+        .send("POST", "/api/v1/service-requests", &w.agent, Some(json!({
+            "customer_id": w.customer["id"], "unit_id": bare["id"], "kind": "repair", "symptom": "不制冷"})))
+        .await;
+    assert_eq!(s, 409, "{p}");
+    assert!(
+        p["errors"]
+            .as_array()
+            .expect("errors")
+            .iter()
+            .any(|x| x["field"] == "unit_id" && x["code"] == "no_serial_no_service"),
+        "{p}"
+    );
+    assert!(
+        p["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("机身编码")),
+        "{p}"
+    );
+
     // An in-warranty job has nothing to quote.
     let (_, wo_free) = crate::service_flow::pending_order(app, &w).await;
     let (s, p) = app

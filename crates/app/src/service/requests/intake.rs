@@ -384,6 +384,7 @@ impl crate::App {
                 if rec.customer_id != Some(req.customer_id) {
                     return Err(AppError::conflict_on("unit_id", "unit_of_another_customer"));
                 }
+                self.serve_without_serial(&rec).await?;
                 Some(rec)
             }
             None => None,
