@@ -11,6 +11,7 @@
 pub mod accounts;
 pub mod administration;
 pub mod bulk;
+pub mod charges;
 pub mod counters;
 mod db;
 mod error;
