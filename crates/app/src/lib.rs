@@ -44,6 +44,7 @@ pub use charges::payments::{
     InvoiceInput, InvoiceType, NewPayment, PaymentMethodName, PaymentView, RefundInput,
 };
 pub use charges::provider::{PaymentProvider, ProviderError, TestProvider, Verified};
+pub use charges::receipts::ReceiptCheck;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use ctx::{Actor, Ctx, Principal};
 pub use demo::{DEMO_PASSWORD, DemoSummary};

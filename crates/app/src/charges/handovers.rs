@@ -232,8 +232,8 @@ impl crate::App {
         let mut errs = FieldErrors::new();
         let counted = errs.take(match input.counted_fen.as_i64() {
             None => Err(FieldError::new("counted_fen", "not_an_integer")),
-            Some(n) if n < 0 => Err(FieldError::new("counted_fen", "must_not_be_negative")),
-            Some(n) if n > MAX_DOCUMENT_FEN => Err(FieldError::new("counted_fen", "too_large")),
+            Some(n) if n < 0 => Err(FieldError::new("counted_fen", "out_of_range").with("min", 0).with("max", MAX_DOCUMENT_FEN)),
+            Some(n) if n > MAX_DOCUMENT_FEN => Err(FieldError::new("counted_fen", "out_of_range").with("min", 0).with("max", MAX_DOCUMENT_FEN)),
             Some(n) => Ok(n),
         });
         let note = errs.take(parse_note(input.note.as_deref()));

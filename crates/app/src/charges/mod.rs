@@ -4,3 +4,4 @@
 pub mod handovers;
 pub mod payments;
 pub mod provider;
+pub mod receipts;

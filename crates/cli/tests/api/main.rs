@@ -3,6 +3,7 @@
 
 mod booking;
 mod catalog_edits;
+mod charges_payments;
 mod customer_records;
 mod customer_side;
 mod defects;

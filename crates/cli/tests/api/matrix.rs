@@ -85,6 +85,17 @@ const WO_LIST: &[&str] = &[
 /// Who reads the loaner pool, and who keeps it (docs/loaners.md).
 const LOANERS_READ: &[&str] = &["admin", "agent", "dispatcher", "warehouse", "manager"];
 const LOANERS_MANAGE: &[&str] = &["admin", "dispatcher", "warehouse", "manager"];
+/// Who records payments and sees their own cash (docs/charges-payments.md), and who
+/// refunds, records invoices and confirms hand-overs.
+const PAYMENTS_RECORD: &[&str] = &[
+    "admin",
+    "agent",
+    "dispatcher",
+    "engineer",
+    "manager",
+    "partner",
+];
+const PAYMENTS_MANAGE: &[&str] = &["admin", "manager"];
 /// Who reads engineers' certifications (each within their scope).
 const CERT_READERS: &[&str] = &["admin", "dispatcher", "engineer", "manager", "partner"];
 
@@ -866,6 +877,52 @@ const CASES: &[Case] = &[
         template: "/api/v1/loaners/{id}/status",
         allowed: LOANERS_MANAGE,
     },
+    // Payments, receipts and cash hand-over (docs/charges-payments.md).
+    Case {
+        method: "GET",
+        template: "/api/v1/payments",
+        allowed: PAYMENTS_RECORD,
+    },
+    Case {
+        method: "POST",
+        template: "/api/v1/payments",
+        allowed: PAYMENTS_RECORD,
+    },
+    Case {
+        method: "POST",
+        template: "/api/v1/payments/{receipt}/refund",
+        allowed: PAYMENTS_MANAGE,
+    },
+    Case {
+        method: "PUT",
+        template: "/api/v1/payments/{receipt}/invoice",
+        allowed: PAYMENTS_MANAGE,
+    },
+    Case {
+        method: "GET",
+        template: "/api/v1/receipts/{receipt}/pdf",
+        allowed: PAYMENTS_RECORD,
+    },
+    Case {
+        method: "GET",
+        template: "/api/v1/cash-handovers",
+        allowed: PAYMENTS_RECORD,
+    },
+    Case {
+        method: "POST",
+        template: "/api/v1/cash-handovers",
+        allowed: PAYMENTS_RECORD,
+    },
+    Case {
+        method: "GET",
+        template: "/api/v1/cash-handovers/held",
+        allowed: PAYMENTS_RECORD,
+    },
+    Case {
+        method: "POST",
+        template: "/api/v1/cash-handovers/{id}/confirm",
+        allowed: PAYMENTS_MANAGE,
+    },
     // Requisitions and shipments (docs/requisitions.md): stations, partners and engineers
     // ask; the warehouse approves, rejects and ships; the receiving side receives.
     Case {
@@ -1148,6 +1205,17 @@ fn body_for(c: &Case) -> Option<Value> {
             Some(json!({"reorder_point": -1, "reorder_qty": 0}))
         }
         ("POST", "/api/v1/loaners") => Some(json!({"serial": "", "model": ""})),
+        ("POST", "/api/v1/payments") => {
+            Some(json!({"work_order": "WONOPE", "amount_fen": 1.5, "method": "barter"}))
+        }
+        ("POST", "/api/v1/payments/{receipt}/refund") => {
+            Some(json!({"amount_fen": -1, "reason": ""}))
+        }
+        ("PUT", "/api/v1/payments/{receipt}/invoice") => {
+            Some(json!({"invoice_no": "", "invoice_type": "x"}))
+        }
+        ("POST", "/api/v1/cash-handovers") => Some(json!({})),
+        ("POST", "/api/v1/cash-handovers/{id}/confirm") => Some(json!({"counted_fen": -5})),
         ("POST", "/api/v1/loaners/{id}/issue") => {
             Some(json!({"request": "", "expected_return": "x"}))
         }
@@ -1234,6 +1302,11 @@ async fn every_role_gets_exactly_the_api_operations_of_the_matrix(app: TestApp) 
                     "/loaners/{id}",
                     &format!("/loaners/{}", uuid::Uuid::now_v7()),
                 )
+                .replace(
+                    "/cash-handovers/{id}",
+                    &format!("/cash-handovers/{}", uuid::Uuid::now_v7()),
+                )
+                .replace("{receipt}", "RC000000000000")
                 .replace("{key}", "workdays")
                 .replace("{org_unit_id}", &unit_id)
                 .replace("{day}", "2026-02-30")
@@ -1246,6 +1319,7 @@ async fn every_role_gets_exactly_the_api_operations_of_the_matrix(app: TestApp) 
                 "/api/v1/customers/by-phone" => format!("{path}?phone=13800138000"),
                 "/api/v1/org-units/covering" => format!("{path}?region=210102"),
                 "/api/v1/catalog/codes" => format!("{path}?kind=nope"),
+                "/api/v1/payments" => format!("{path}?work_order=WONOPE"),
                 _ => path,
             };
             let (status, body) = app.send(c.method, &path, &token, body_for(c)).await;

@@ -9,6 +9,7 @@ mod installed_base;
 mod loaners;
 mod network;
 mod parts;
+mod payments;
 pub(crate) mod service;
 mod sla;
 
@@ -116,6 +117,15 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/work-orders/{id}/record", get(records::record_page))
         .route("/work-orders/{id}/record.pdf", get(records::record_pdf))
         .route("/verify/{number}/{hash}", get(records::verify))
+        .route("/r/{receipt}", get(payments::verify))
+        .route("/receipts/{receipt}/pdf", get(payments::receipt_pdf))
+        .route(
+            "/m/orders/{id}/payments",
+            get(payments::phone).post(payments::record),
+        )
+        .route("/cash", get(payments::cash))
+        .route("/cash/hand-over", post(payments::hand_over))
+        .route("/cash/{id}/confirm", post(payments::confirm))
         .route("/reconciliation", get(records::reconciliation))
         .route("/reconciliation/{id}/callback", post(records::callback))
         .route("/reconciliation/{id}/center", post(records::center))
