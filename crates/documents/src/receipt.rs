@@ -4,7 +4,9 @@
 //! (printed under it) so anyone can check the receipt on the public page `/r/{number}`.
 
 use crate::font::Weight;
-use crate::layout::{Align, INK, LEADING, Layout, MARGIN_TOP, MARGIN_X, MUTED, PAGE_H, PAGE_W, Running};
+use crate::layout::{
+    Align, INK, LEADING, Layout, MARGIN_TOP, MARGIN_X, MUTED, PAGE_H, PAGE_W, Running,
+};
 use crate::pdf::{self, Info};
 use crate::qr::Matrix;
 use crate::{DocError, Lang, ReceiptDoc};
@@ -78,11 +80,29 @@ pub(crate) fn render(doc: &ReceiptDoc) -> Result<Vec<u8>, DocError> {
     let width = PAGE_W - 2.0 * MARGIN_X;
     let mut y = PAGE_H - MARGIN_TOP;
     if !doc.company.trim().is_empty() {
-        l.lines(MARGIN_X, width, Align::Center, y, Weight::Regular, BODY_SIZE, MUTED, &[doc.company.clone()]);
+        l.lines(
+            MARGIN_X,
+            width,
+            Align::Center,
+            y,
+            Weight::Regular,
+            BODY_SIZE,
+            MUTED,
+            std::slice::from_ref(&doc.company),
+        );
         y -= BODY_SIZE * LEADING + 4.0;
     }
     let title = if doc.refund { w.refund_title } else { w.title };
-    l.lines(MARGIN_X, width, Align::Center, y, Weight::Bold, TITLE_SIZE, INK, &[title.to_owned()]);
+    l.lines(
+        MARGIN_X,
+        width,
+        Align::Center,
+        y,
+        Weight::Bold,
+        TITLE_SIZE,
+        INK,
+        &[title.to_owned()],
+    );
     y -= TITLE_SIZE * LEADING + 8.0 * MM;
     let label_w = 32.0 * MM;
     let value_x = MARGIN_X + label_w;
@@ -101,11 +121,30 @@ pub(crate) fn render(doc: &ReceiptDoc) -> Result<Vec<u8>, DocError> {
         rows.push((w.reason, r, Weight::Regular, BODY_SIZE));
     }
     rows.push((w.amount, &doc.amount, Weight::Bold, AMOUNT_SIZE));
-    rows.push((w.collected_by, &doc.collected_by, Weight::Regular, BODY_SIZE));
-    rows.push((w.collected_at, &doc.collected_at, Weight::Regular, BODY_SIZE));
+    rows.push((
+        w.collected_by,
+        &doc.collected_by,
+        Weight::Regular,
+        BODY_SIZE,
+    ));
+    rows.push((
+        w.collected_at,
+        &doc.collected_at,
+        Weight::Regular,
+        BODY_SIZE,
+    ));
     let qr_top = y;
     for (label, value, weight, size) in rows {
-        l.lines(MARGIN_X, label_w, Align::Left, y, Weight::Regular, BODY_SIZE, MUTED, &[label.to_owned()]);
+        l.lines(
+            MARGIN_X,
+            label_w,
+            Align::Left,
+            y,
+            Weight::Regular,
+            BODY_SIZE,
+            MUTED,
+            &[label.to_owned()],
+        );
         let lines = l.wrap(weight, size, value_w, value.trim());
         l.lines(value_x, value_w, Align::Left, y, weight, size, INK, &lines);
         y -= lines.len().max(1) as f32 * size * LEADING + 3.0 * MM;
@@ -113,9 +152,27 @@ pub(crate) fn render(doc: &ReceiptDoc) -> Result<Vec<u8>, DocError> {
     let qr_x = PAGE_W - MARGIN_X - QR_SIDE;
     l.qr_code(0, qr_x, qr_top, QR_SIDE);
     let under = qr_top - QR_SIDE - 2.0;
-    l.lines(qr_x, QR_SIDE, Align::Center, under, Weight::Regular, 7.0, MUTED, &[w.verify.to_owned()]);
+    l.lines(
+        qr_x,
+        QR_SIDE,
+        Align::Center,
+        under,
+        Weight::Regular,
+        7.0,
+        MUTED,
+        &[w.verify.to_owned()],
+    );
     let url = l.wrap(Weight::Regular, 6.0, QR_SIDE, &doc.verify_url);
-    l.lines(qr_x, QR_SIDE, Align::Center, under - 7.0 * LEADING, Weight::Regular, 6.0, MUTED, &url);
+    l.lines(
+        qr_x,
+        QR_SIDE,
+        Align::Center,
+        under - 7.0 * LEADING,
+        Weight::Regular,
+        6.0,
+        MUTED,
+        &url,
+    );
     pdf::write(
         l.finish_bare(),
         &Info {

@@ -139,7 +139,10 @@ impl crate::App {
                 Some(h) => {
                     h.total_fen += p.amount_fen;
                     h.overdue |= overdue;
-                    h.payments.push(HeldPayment { payment: view, overdue });
+                    h.payments.push(HeldPayment {
+                        payment: view,
+                        overdue,
+                    });
                 }
                 None => out.push(CashHolding {
                     engineer_id: by,
@@ -147,20 +150,31 @@ impl crate::App {
                     total_fen: p.amount_fen,
                     total_yuan: String::new(),
                     overdue,
-                    payments: vec![HeldPayment { payment: view, overdue }],
+                    payments: vec![HeldPayment {
+                        payment: view,
+                        overdue,
+                    }],
                 }),
             }
         }
         for h in &mut out {
             h.total_yuan = yuan(h.total_fen);
         }
-        out.sort_by(|a, b| b.overdue.cmp(&a.overdue).then(a.engineer_name.cmp(&b.engineer_name)));
+        out.sort_by(|a, b| {
+            b.overdue
+                .cmp(&a.overdue)
+                .then(a.engineer_name.cmp(&b.engineer_name))
+        });
         Ok(out)
     }
 
     /// The caller hands over every cash payment they hold (409 `nothing_to_hand_over`).
     #[tracing::instrument(skip_all)]
-    pub async fn hand_over_cash(&self, ctx: &Ctx, input: &NewHandover) -> Result<HandoverView, AppError> {
+    pub async fn hand_over_cash(
+        &self,
+        ctx: &Ctx,
+        input: &NewHandover,
+    ) -> Result<HandoverView, AppError> {
         ctx.require(Permission::PaymentsRecord)?;
         let note = parse_note(input.note.as_deref()).map_err(AppError::invalid)?;
         let (me, name) = ctx.event_actor();
@@ -232,17 +246,23 @@ impl crate::App {
         let mut errs = FieldErrors::new();
         let counted = errs.take(match input.counted_fen.as_i64() {
             None => Err(FieldError::new("counted_fen", "not_an_integer")),
-            Some(n) if n < 0 => Err(FieldError::new("counted_fen", "out_of_range").with("min", 0).with("max", MAX_DOCUMENT_FEN)),
-            Some(n) if n > MAX_DOCUMENT_FEN => Err(FieldError::new("counted_fen", "out_of_range").with("min", 0).with("max", MAX_DOCUMENT_FEN)),
+            Some(n) if n < 0 => Err(FieldError::new("counted_fen", "out_of_range")
+                .with("min", 0)
+                .with("max", MAX_DOCUMENT_FEN)),
+            Some(n) if n > MAX_DOCUMENT_FEN => Err(FieldError::new("counted_fen", "out_of_range")
+                .with("min", 0)
+                .with("max", MAX_DOCUMENT_FEN)),
             Some(n) => Ok(n),
         });
         let note = errs.take(parse_note(input.note.as_deref()));
         let (counted, note) = errs.finish(|| Some((counted?, note?)))?;
         let mut tx = self.db.begin().await?;
-        let h = store::get(tx.conn(), id.trim()).await.map_err(|e| match e {
-            aftersales_store::StoreError::NotFound => AppError::NotFound("cash_handover"),
-            e => e.into(),
-        })?;
+        let h = store::get(tx.conn(), id.trim())
+            .await
+            .map_err(|e| match e {
+                aftersales_store::StoreError::NotFound => AppError::NotFound("cash_handover"),
+                e => e.into(),
+            })?;
         let (by, by_name) = ctx.event_actor();
         let row = HandoverRow {
             counted_fen: Some(counted),

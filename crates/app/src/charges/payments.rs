@@ -107,7 +107,10 @@ pub struct PaymentView {
     pub handed_over: bool,
 }
 
-pub(crate) fn payment_view(p: &PaymentRow, refund_of: Option<String>) -> Result<PaymentView, AppError> {
+pub(crate) fn payment_view(
+    p: &PaymentRow,
+    refund_of: Option<String>,
+) -> Result<PaymentView, AppError> {
     Ok(PaymentView {
         receipt_no: p.receipt_no.clone(),
         work_order_id: p.work_order_id.clone(),
@@ -144,7 +147,9 @@ fn parse_fen(field: &str, v: &serde_json::Value) -> Result<i64, FieldError> {
         return Err(FieldError::new(field, "must_be_positive"));
     }
     if n > MAX_DOCUMENT_FEN {
-        return Err(FieldError::new(field, "out_of_range").with("min", 1).with("max", MAX_DOCUMENT_FEN));
+        return Err(FieldError::new(field, "out_of_range")
+            .with("min", 1)
+            .with("max", MAX_DOCUMENT_FEN));
     }
     Ok(n)
 }
@@ -206,14 +211,14 @@ impl NewPayment {
                 .ok_or_else(|| FieldError::new("method", "invalid_choice")),
         );
         let reference = errs.take(
-            parse_text("reference", self.reference.as_deref(), MAX_REFERENCE_CHARS).and_then(
-                |r| match (method, &r) {
+            parse_text("reference", self.reference.as_deref(), MAX_REFERENCE_CHARS).and_then(|r| {
+                match (method, &r) {
                     (Some(m), None) if m != PaymentMethod::Cash => {
                         Err(FieldError::new("reference", "required"))
                     }
                     _ => Ok(r),
-                },
-            ),
+                }
+            }),
         );
         let quote_number = errs.take(parse_text(
             "quote_number",
@@ -279,7 +284,11 @@ impl crate::App {
     /// provider checks the reference, the receipt is numbered, the request's timeline
     /// shows `payment_recorded`.
     #[tracing::instrument(skip_all)]
-    pub async fn record_payment(&self, ctx: &Ctx, input: &NewPayment) -> Result<PaymentView, AppError> {
+    pub async fn record_payment(
+        &self,
+        ctx: &Ctx,
+        input: &NewPayment,
+    ) -> Result<PaymentView, AppError> {
         ctx.require(Permission::PaymentsRecord)?;
         let v = input.parse()?;
         let mut tx = self.db.begin().await?;
@@ -296,7 +305,8 @@ impl crate::App {
             reference: verified.reference,
             ..row
         };
-        self.write_payment(&mut tx, ctx, &row, AuditAction::Create).await?;
+        self.write_payment(&mut tx, ctx, &row, AuditAction::Create)
+            .await?;
         let view = self.payment_in(tx.conn(), &row.receipt_no).await?;
         tx.commit().await?;
         Ok(view)
@@ -337,7 +347,14 @@ impl crate::App {
         let method = stored("payments.method", &paid.method, PaymentMethod::parse)?;
         let reference = reference.or_else(|| paid.reference.clone());
         let row = self
-            .new_payment_row(&mut tx, ctx, &paid.work_order_id, &paid.request_id, -amount, method)
+            .new_payment_row(
+                &mut tx,
+                ctx,
+                &paid.work_order_id,
+                &paid.request_id,
+                -amount,
+                method,
+            )
             .await?;
         let row = PaymentRow {
             reference,
@@ -346,7 +363,8 @@ impl crate::App {
             quote_number: paid.quote_number.clone(),
             ..row
         };
-        self.write_payment(&mut tx, ctx, &row, AuditAction::Refund).await?;
+        self.write_payment(&mut tx, ctx, &row, AuditAction::Refund)
+            .await?;
         let view = self.payment_in(tx.conn(), &row.receipt_no).await?;
         tx.commit().await?;
         Ok(view)
@@ -394,7 +412,11 @@ impl crate::App {
 
     /// The payments and refunds of a work order the caller sees, oldest first.
     #[tracing::instrument(skip_all)]
-    pub async fn work_order_payments(&self, ctx: &Ctx, work_order: &str) -> Result<Vec<PaymentView>, AppError> {
+    pub async fn work_order_payments(
+        &self,
+        ctx: &Ctx,
+        work_order: &str,
+    ) -> Result<Vec<PaymentView>, AppError> {
         ctx.require(Permission::PaymentsRecord)?;
         let mut conn = self.db.acquire().await?;
         let (w, _) = self.load_order(&mut conn, ctx, work_order).await?;
@@ -506,8 +528,15 @@ impl crate::App {
             amount_fen: row.amount_fen,
             method,
         });
-        self.event(tx, ctx, &row.request_id, Some(&row.work_order_id), event, None)
-            .await?;
+        self.event(
+            tx,
+            ctx,
+            &row.request_id,
+            Some(&row.work_order_id),
+            event,
+            None,
+        )
+        .await?;
         self.audit(
             tx,
             ctx,

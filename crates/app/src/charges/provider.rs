@@ -61,8 +61,7 @@ impl PaymentProvider for TestProvider {
             }
             (_, Some(r))
                 if (4..=64).contains(&r.len())
-                    && r
-                        .chars()
+                    && r.chars()
                         .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '/')) =>
             {
                 Ok(Verified {

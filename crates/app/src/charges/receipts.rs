@@ -44,7 +44,11 @@ fn method_words(locale: Locale, m: PaymentMethod) -> &'static str {
 
 impl crate::App {
     /// The signature of a receipt's verification link.
-    pub(crate) async fn receipt_signature(&self, receipt_no: &str, amount_fen: i64) -> Result<String, AppError> {
+    pub(crate) async fn receipt_signature(
+        &self,
+        receipt_no: &str,
+        amount_fen: i64,
+    ) -> Result<String, AppError> {
         let key = self
             .receipt_key
             .get_or_try_init(|| async {
@@ -84,7 +88,12 @@ impl crate::App {
         ctx.require(Permission::PaymentsRecord)?;
         let p = self.payment(ctx, receipt_no).await?;
         let path = self.receipt_verify_path(&p).await?;
-        let base = self.cfg.public_url.as_deref().unwrap_or("").trim_end_matches('/');
+        let base = self
+            .cfg
+            .public_url
+            .as_deref()
+            .unwrap_or("")
+            .trim_end_matches('/');
         docs::receipt_pdf(&ReceiptDoc {
             lang: match locale {
                 Locale::ZhCn => docs::Lang::ZhCn,
@@ -110,16 +119,22 @@ impl crate::App {
     /// The public check of a receipt's QR code: the receipt's amount and day when the
     /// signature matches, else 404 (a wrong signature tells nothing about the receipt).
     #[tracing::instrument(skip_all)]
-    pub async fn verify_receipt(&self, receipt_no: &str, signature: &str) -> Result<ReceiptCheck, AppError> {
+    pub async fn verify_receipt(
+        &self,
+        receipt_no: &str,
+        signature: &str,
+    ) -> Result<ReceiptCheck, AppError> {
         let no = receipt_no.trim();
         if no.len() > 40 || signature.len() > 64 {
             return Err(AppError::NotFound("receipt"));
         }
         let mut conn = self.db.acquire().await?;
-        let p = store::by_receipt(&mut *conn, no).await.map_err(|e| match e {
-            aftersales_store::StoreError::NotFound => AppError::NotFound("receipt"),
-            e => e.into(),
-        })?;
+        let p = store::by_receipt(&mut *conn, no)
+            .await
+            .map_err(|e| match e {
+                aftersales_store::StoreError::NotFound => AppError::NotFound("receipt"),
+                e => e.into(),
+            })?;
         let expected = self.receipt_signature(&p.receipt_no, p.amount_fen).await?;
         let same = expected.len() == signature.len()
             && expected

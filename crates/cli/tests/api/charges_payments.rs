@@ -32,7 +32,8 @@ async fn engineers_order(app: &TestApp, w: &World) -> (Value, String) {
 }
 
 async fn pay(app: &TestApp, token: &str, body: Value) -> (u16, Value) {
-    app.send("POST", "/api/v1/payments", token, Some(body)).await
+    app.send("POST", "/api/v1/payments", token, Some(body))
+        .await
 }
 
 async fn a_payment_is_numbered_on_the_timeline_and_refunds_never_exceed_it(app: TestApp) {
@@ -50,12 +51,18 @@ async fn a_payment_is_numbered_on_the_timeline_and_refunds_never_exceed_it(app: 
     assert!(receipt.starts_with("RC"), "{p}");
     assert_eq!(p["amount_yuan"], "1,280.50");
     assert_eq!(p["work_order_number"], wo.as_str());
-    assert_eq!(p["collected_by_name"].as_str().map(|n| !n.is_empty()), Some(true));
+    assert_eq!(
+        p["collected_by_name"].as_str().map(|n| !n.is_empty()),
+        Some(true)
+    );
 
     // The request's timeline shows it.
     let (s, ev) = app
         .get(
-            &format!("/api/v1/service-requests/{}/events", r["id"].as_str().expect("id")),
+            &format!(
+                "/api/v1/service-requests/{}/events",
+                r["id"].as_str().expect("id")
+            ),
             &w.dispatcher,
         )
         .await;
@@ -150,7 +157,9 @@ async fn a_payment_is_numbered_on_the_timeline_and_refunds_never_exceed_it(app: 
     assert!(text.contains(&receipt), "{text}");
     // The URL is printed under the QR code, wrapped: read it back without the breaks.
     let flat: String = text.split_whitespace().collect();
-    let at = flat.find("/r/RC").unwrap_or_else(|| panic!("no link in {text}"));
+    let at = flat
+        .find("/r/RC")
+        .unwrap_or_else(|| panic!("no link in {text}"));
     let link: String = flat[at..]
         .chars()
         .take_while(|c| c.is_ascii_alphanumeric() || "/?=_-".contains(*c))
@@ -174,29 +183,70 @@ async fn bad_input_is_refused_and_nothing_is_written(app: TestApp) {
     let w = world(&app).await;
     let (_, wo) = engineers_order(&app, &w).await;
     for (body, field, code) in [
-        (json!({"work_order": wo, "amount_fen": -100, "method": "cash"}), "amount_fen", "must_be_positive"),
-        (json!({"work_order": wo, "amount_fen": 1.5, "method": "cash"}), "amount_fen", "not_an_integer"),
-        (json!({"work_order": wo, "amount_fen": "100", "method": "cash"}), "amount_fen", "not_an_integer"),
-        (json!({"work_order": wo, "amount_fen": 100, "currency": "USD", "method": "cash"}), "currency", "unknown_currency"),
-        (json!({"work_order": wo, "amount_fen": 100, "method": "barter"}), "method", "invalid_choice"),
-        (json!({"work_order": wo, "amount_fen": 100, "method": "alipay"}), "reference", "required"),
-        (json!({"work_order": wo, "amount_fen": 10_000_000_001_i64, "method": "cash"}), "amount_fen", "out_of_range"),
+        (
+            json!({"work_order": wo, "amount_fen": -100, "method": "cash"}),
+            "amount_fen",
+            "must_be_positive",
+        ),
+        (
+            json!({"work_order": wo, "amount_fen": 1.5, "method": "cash"}),
+            "amount_fen",
+            "not_an_integer",
+        ),
+        (
+            json!({"work_order": wo, "amount_fen": "100", "method": "cash"}),
+            "amount_fen",
+            "not_an_integer",
+        ),
+        (
+            json!({"work_order": wo, "amount_fen": 100, "currency": "USD", "method": "cash"}),
+            "currency",
+            "unknown_currency",
+        ),
+        (
+            json!({"work_order": wo, "amount_fen": 100, "method": "barter"}),
+            "method",
+            "invalid_choice",
+        ),
+        (
+            json!({"work_order": wo, "amount_fen": 100, "method": "alipay"}),
+            "reference",
+            "required",
+        ),
+        (
+            json!({"work_order": wo, "amount_fen": 10_000_000_001_i64, "method": "cash"}),
+            "amount_fen",
+            "out_of_range",
+        ),
     ] {
         let (s, b) = pay(&app, &w.engineer, body.clone()).await;
         assert_eq!(s, 422, "{body}: {b}");
         let errs = b["errors"].as_array().expect("errors");
         assert!(
-            errs.iter().any(|e| e["field"] == field && e["code"] == code),
+            errs.iter()
+                .any(|e| e["field"] == field && e["code"] == code),
             "{body}: {b}"
         );
     }
     // A work order the caller does not see is not found.
     let other = app.token("partner").await;
-    let (s, b) = pay(&app, &other, json!({"work_order": wo, "amount_fen": 100, "method": "cash"})).await;
+    let (s, b) = pay(
+        &app,
+        &other,
+        json!({"work_order": wo, "amount_fen": 100, "method": "cash"}),
+    )
+    .await;
     assert_eq!(s, 404, "{b}");
-    let (s, b) = pay(&app, &w.engineer, json!({"work_order": "WO000000000000", "amount_fen": 100, "method": "cash"})).await;
+    let (s, b) = pay(
+        &app,
+        &w.engineer,
+        json!({"work_order": "WO000000000000", "amount_fen": 100, "method": "cash"}),
+    )
+    .await;
     assert_eq!(s, 404, "{b}");
-    let (s, list) = app.get(&format!("/api/v1/payments?work_order={wo}"), &w.engineer).await;
+    let (s, list) = app
+        .get(&format!("/api/v1/payments?work_order={wo}"), &w.engineer)
+        .await;
     assert_eq!(s, 200, "{list}");
     assert_eq!(list, json!([]));
 }
@@ -206,17 +256,37 @@ async fn customers_and_the_warehouse_cannot_record_and_engineers_cannot_confirm(
     let (_, wo) = engineers_order(&app, &w).await;
     for role in ["customer", "warehouse"] {
         let t = app.token(role).await;
-        let (s, b) = pay(&app, &t, json!({"work_order": wo, "amount_fen": 100, "method": "cash"})).await;
+        let (s, b) = pay(
+            &app,
+            &t,
+            json!({"work_order": wo, "amount_fen": 100, "method": "cash"}),
+        )
+        .await;
         assert_eq!(s, 403, "{role}: {b}");
     }
-    let (s, p) = pay(&app, &w.engineer, json!({"work_order": wo, "amount_fen": 100, "method": "cash"})).await;
+    let (s, p) = pay(
+        &app,
+        &w.engineer,
+        json!({"work_order": wo, "amount_fen": 100, "method": "cash"}),
+    )
+    .await;
     assert_eq!(s, 201, "{p}");
-    let (s, h) = app.send("POST", "/api/v1/cash-handovers", &w.engineer, Some(json!({}))).await;
+    let (s, h) = app
+        .send(
+            "POST",
+            "/api/v1/cash-handovers",
+            &w.engineer,
+            Some(json!({})),
+        )
+        .await;
     assert_eq!(s, 201, "{h}");
     let (s, b) = app
         .send(
             "POST",
-            &format!("/api/v1/cash-handovers/{}/confirm", h["id"].as_str().expect("id")),
+            &format!(
+                "/api/v1/cash-handovers/{}/confirm",
+                h["id"].as_str().expect("id")
+            ),
             &w.engineer,
             Some(json!({"counted_fen": 100})),
         )
@@ -226,7 +296,10 @@ async fn customers_and_the_warehouse_cannot_record_and_engineers_cannot_confirm(
     let (s, b) = app
         .send(
             "POST",
-            &format!("/api/v1/payments/{}/refund", p["receipt_no"].as_str().expect("no")),
+            &format!(
+                "/api/v1/payments/{}/refund",
+                p["receipt_no"].as_str().expect("no")
+            ),
             &w.engineer,
             Some(json!({"amount_fen": 10, "reason": "x"})),
         )
@@ -238,7 +311,12 @@ async fn cash_is_handed_over_and_confirmed_with_the_difference(app: TestApp) {
     let w = world(&app).await;
     let (_, wo) = engineers_order(&app, &w).await;
     for fen in [20000, 5050] {
-        let (s, p) = pay(&app, &w.engineer, json!({"work_order": wo, "amount_fen": fen, "method": "cash"})).await;
+        let (s, p) = pay(
+            &app,
+            &w.engineer,
+            json!({"work_order": wo, "amount_fen": fen, "method": "cash"}),
+        )
+        .await;
         assert_eq!(s, 201, "{p}");
     }
     // Not cash: not held.
@@ -258,24 +336,52 @@ async fn cash_is_handed_over_and_confirmed_with_the_difference(app: TestApp) {
     assert_eq!(mine["overdue"], false);
     assert_eq!(mine["payments"].as_array().map(Vec::len), Some(2));
 
-    let (s, h) = app.send("POST", "/api/v1/cash-handovers", &w.engineer, Some(json!({"note": "交站长"}))).await;
+    let (s, h) = app
+        .send(
+            "POST",
+            "/api/v1/cash-handovers",
+            &w.engineer,
+            Some(json!({"note": "交站长"})),
+        )
+        .await;
     assert_eq!(s, 201, "{h}");
     assert_eq!(h["expected_fen"], 25050);
-    let (s, b) = app.send("POST", "/api/v1/cash-handovers", &w.engineer, Some(json!({}))).await;
+    let (s, b) = app
+        .send(
+            "POST",
+            "/api/v1/cash-handovers",
+            &w.engineer,
+            Some(json!({})),
+        )
+        .await;
     assert_eq!(s, 409, "{b}");
     assert_eq!(b["code"], "nothing_to_hand_over");
     let (s, held) = app.get("/api/v1/cash-handovers/held", &w.engineer).await;
     assert_eq!(s, 200, "{held}");
     assert_eq!(held, json!([]));
 
-    let path = format!("/api/v1/cash-handovers/{}/confirm", h["id"].as_str().expect("id"));
-    let (s, b) = app.send("POST", &path, &manager, Some(json!({"counted_fen": 1.5}))).await;
+    let path = format!(
+        "/api/v1/cash-handovers/{}/confirm",
+        h["id"].as_str().expect("id")
+    );
+    let (s, b) = app
+        .send("POST", &path, &manager, Some(json!({"counted_fen": 1.5})))
+        .await;
     assert_eq!(s, 422, "{b}");
-    let (s, c) = app.send("POST", &path, &manager, Some(json!({"counted_fen": 25000, "note": "少五角"}))).await;
+    let (s, c) = app
+        .send(
+            "POST",
+            &path,
+            &manager,
+            Some(json!({"counted_fen": 25000, "note": "少五角"})),
+        )
+        .await;
     assert_eq!(s, 200, "{c}");
     assert_eq!(c["difference_fen"], -50);
     assert_eq!(c["counted_fen"], 25000);
-    let (s, b) = app.send("POST", &path, &manager, Some(json!({"counted_fen": 25050}))).await;
+    let (s, b) = app
+        .send("POST", &path, &manager, Some(json!({"counted_fen": 25050})))
+        .await;
     assert_eq!(s, 409, "{b}");
     assert_eq!(b["code"], "already_confirmed");
     let (s, list) = app.get("/api/v1/cash-handovers", &w.engineer).await;

@@ -7,8 +7,8 @@ use crate::extract::Path;
 use crate::extract::{ApiCtx, AppJson, AppQuery};
 use crate::problem::ApiError;
 use aftersales_app::{
-    CashHolding, HandoverConfirm, HandoverView, InvoiceInput, NewHandover, NewPayment,
-    PaymentView, RefundInput,
+    CashHolding, HandoverConfirm, HandoverView, InvoiceInput, NewHandover, NewPayment, PaymentView,
+    RefundInput,
 };
 use axum::Json;
 use axum::extract::State;
@@ -36,7 +36,9 @@ pub async fn list(
     c: ApiCtx,
     AppQuery(q): AppQuery<PaymentQuery>,
 ) -> Result<Json<Vec<PaymentView>>, ApiError> {
-    Ok(Json(s.app.work_order_payments(&c.ctx, &q.work_order).await?))
+    Ok(Json(
+        s.app.work_order_payments(&c.ctx, &q.work_order).await?,
+    ))
 }
 
 /// Record a payment against a work order: whole fen, `CNY` only, a method and (but for
@@ -92,7 +94,9 @@ pub async fn invoice(
     body: AppJson<InvoiceInput>,
 ) -> Result<Json<PaymentView>, ApiError> {
     Ok(Json(
-        s.app.set_payment_invoice(&c.ctx, &receipt, &body.value).await?,
+        s.app
+            .set_payment_invoice(&c.ctx, &receipt, &body.value)
+            .await?,
     ))
 }
 
@@ -168,5 +172,7 @@ pub async fn confirm(
     Path(id): Path<String>,
     body: AppJson<HandoverConfirm>,
 ) -> Result<Json<HandoverView>, ApiError> {
-    Ok(Json(s.app.confirm_handover(&c.ctx, &id, &body.value).await?))
+    Ok(Json(
+        s.app.confirm_handover(&c.ctx, &id, &body.value).await?,
+    ))
 }

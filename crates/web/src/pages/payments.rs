@@ -80,6 +80,7 @@ fn fen_of(yuan: &str) -> serde_json::Value {
     serde_json::Value::from(w * 100 + f)
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn phone_page(
     s: &AppState,
     u: WebUser,
@@ -125,7 +126,17 @@ pub async fn phone(
         method: "cash".into(),
         ..Default::default()
     };
-    phone_page(&s, u, &id, form, FormErrors::default(), None, done, StatusCode::OK).await
+    phone_page(
+        &s,
+        u,
+        &id,
+        form,
+        FormErrors::default(),
+        None,
+        done,
+        StatusCode::OK,
+    )
+    .await
 }
 
 pub async fn record(
@@ -153,12 +164,31 @@ pub async fn record(
             if let Some(e) = errors.0.remove("amount_fen") {
                 errors.0.insert("amount".into(), e);
             }
-            phone_page(&s, u, &id, f, errors, None, None, StatusCode::UNPROCESSABLE_ENTITY).await
+            phone_page(
+                &s,
+                u,
+                &id,
+                f,
+                errors,
+                None,
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
         Err(e @ AppError::Conflict(_)) => {
             let alert = Some(u.tr().t_error(e.code()));
-            phone_page(&s, u, &id, f, FormErrors::default(), alert, None, StatusCode::CONFLICT)
-                .await
+            phone_page(
+                &s,
+                u,
+                &id,
+                f,
+                FormErrors::default(),
+                alert,
+                None,
+                StatusCode::CONFLICT,
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }
@@ -286,9 +316,7 @@ pub async fn hand_over(
     u: WebUser,
     Form(f): Form<HandOverForm>,
 ) -> Result<Response, PageError> {
-    let input = NewHandover {
-        note: Some(f.note),
-    };
+    let input = NewHandover { note: Some(f.note) };
     match s.app.hand_over_cash(&u.ctx, &input).await {
         Ok(_) => Ok(crate::shell::redirect("/cash").into_response()),
         Err(e @ (AppError::Conflict(_) | AppError::Validation(_))) => {
