@@ -38,14 +38,22 @@ pub use administration::jobs::{
     MAX_ERROR_CHARS, NewJob,
 };
 pub use charges::gate::ChargesOverrideInput;
+pub use charges::handovers::{
+    CASH_HELD_WARN_SECS, CashHolding, HandoverConfirm, HandoverView, HeldPayment, NewHandover,
+};
 pub use charges::link::{PublicQuote, payer_words};
+pub use charges::payments::{
+    InvoiceInput, InvoiceType, NewPayment, PaymentMethodName, PaymentView, RefundInput,
+};
 pub use charges::pricing::{
     ChargeReasonView, ChargesQuery, ChargesView, GateView, LineView, PayerTotalView, TotalsView,
 };
+pub use charges::provider::{PaymentProvider, ProviderError, TestProvider, Verified};
 pub use charges::quotes::{
     NewQuoteInput, PlannedPartInput, QuoteAnswerInput, QuoteDetail, QuoteIssued, QuoteQuery,
     QuoteView,
 };
+pub use charges::receipts::ReceiptCheck;
 pub use charges::{
     FeeScheduleInput, FeeScheduleVersionView, LaborInput, LaborRateInput, PartnerInput,
     SurchargesInput, TravelBandInput, TravelInput,
@@ -240,6 +248,10 @@ pub struct App {
     login_checks: Arc<std::sync::atomic::AtomicU64>,
     /// The CSRF key, read from the database once.
     csrf_key: Arc<tokio::sync::OnceCell<String>>,
+    /// Checks payment references (docs/charges-payments.md); the test adapter by default.
+    payment_provider: Arc<dyn charges::provider::PaymentProvider>,
+    /// The key that signs receipt verification links, read from the database once.
+    receipt_key: Arc<tokio::sync::OnceCell<String>>,
 }
 
 impl App {
@@ -252,7 +264,18 @@ impl App {
             test_clock: None,
             login_checks: Arc::default(),
             csrf_key: Arc::default(),
+            payment_provider: Arc::new(charges::provider::TestProvider),
+            receipt_key: Arc::default(),
         }
+    }
+
+    /// The same app checking payments with `provider` (a real gateway's adapter).
+    pub fn with_payment_provider(
+        mut self,
+        provider: Arc<dyn charges::provider::PaymentProvider>,
+    ) -> Self {
+        self.payment_provider = provider;
+        self
     }
 
     /// An app whose time is a test clock that only moves when told to

@@ -29,6 +29,7 @@ mod layout;
 mod pdf;
 mod qr;
 mod quote;
+mod receipt;
 mod record;
 
 use serde::{Deserialize, Serialize};
@@ -335,6 +336,35 @@ pub struct QuoteLine {
 /// Renders a quote as an A4 PDF.
 pub fn quote_pdf(doc: &QuoteDoc) -> Result<Vec<u8>, DocError> {
     quote::render(doc)
+}
+
+/// A payment receipt or refund note (docs/charges-payments.md), every value already
+/// formatted for the reader.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ReceiptDoc {
+    pub lang: Lang,
+    /// The station's name, printed above the title (may be empty).
+    pub company: String,
+    /// A refund (negative payment): titled as a refund note, with its reason.
+    pub refund: bool,
+    pub receipt_no: String,
+    pub customer: String,
+    pub work_order: String,
+    pub request: String,
+    pub method: String,
+    pub reference: Option<String>,
+    pub reason: Option<String>,
+    /// The amount in yuan, e.g. `¥1,280.50`.
+    pub amount: String,
+    pub collected_by: String,
+    pub collected_at: String,
+    /// What the QR code carries: the public verification page with its signature.
+    pub verify_url: String,
+}
+
+/// Renders a payment receipt as a one-page A4 PDF.
+pub fn receipt_pdf(doc: &ReceiptDoc) -> Result<Vec<u8>, DocError> {
+    receipt::render(doc)
 }
 
 /// Renders the service record as an A4 PDF.

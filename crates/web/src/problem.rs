@@ -321,6 +321,12 @@ mod tests {
             AppError::Conflict("request_not_open"),
             AppError::Conflict("loaner_not_in_repair"),
             AppError::Conflict("loaner_not_retirable"),
+            AppError::Conflict("payment_declined"),
+            AppError::Conflict("refund_exceeds_paid"),
+            AppError::Conflict("not_a_payment"),
+            AppError::Conflict("already_invoiced"),
+            AppError::Conflict("nothing_to_hand_over"),
+            AppError::Conflict("already_confirmed"),
             AppError::FieldConflict(FieldErrors::new()),
             AppError::Incomplete("record_incomplete", FieldErrors::new()),
         ];

@@ -54,7 +54,7 @@ impl ThrottleKeys {
 }
 
 /// A fresh secret: 32 random bytes, base64url.
-fn secret() -> Result<String, AppError> {
+pub(crate) fn secret() -> Result<String, AppError> {
     let mut b = [0u8; 32];
     getrandom::fill(&mut b).map_err(|e| AppError::Internal(format!("random: {e}")))?;
     Ok(URL_SAFE_NO_PAD.encode(b))

@@ -381,7 +381,7 @@ impl crate::App {
             Some((_, s)) => s.pay_first,
             None => false,
         };
-        let paid_fen = self.paid_for_work_order(conn, &w.id).await?;
+        let paid_fen = crate::charges::payments::paid_for_work_order(conn, &w.id).await?;
         let overridden = !store::overrides_of(&mut *conn, &w.id).await?.is_empty();
         let facts = GateFacts {
             chargeable,

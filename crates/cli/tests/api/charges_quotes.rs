@@ -34,6 +34,7 @@ macro_rules! clocked {
 
 clocked!(
     paid_work_waits_for_the_confirmed_quote_then_for_payment_or_a_managers_override,
+    the_whole_payment_opens_the_gate,
     a_link_answers_once_and_an_expired_quote_cannot_be_confirmed,
     bad_quotes_and_other_peoples_orders_are_refused_and_nothing_is_written,
 );
@@ -262,6 +263,32 @@ async fn paid_work_waits_for_the_confirmed_quote_then_for_payment_or_a_managers_
         (409, Some("payment_required")),
         "{p}"
     );
+
+    // Part of the total paid is not enough; the whole of it opens the gate (below, on
+    // another order, the override does).
+    let gross = t["customer_gross_fen"].as_i64().expect("gross");
+    let (s, pay) = app
+        .send(
+            "POST",
+            "/api/v1/payments",
+            &w.engineer,
+            Some(json!({
+        "work_order": wo, "amount_fen": gross - 1, "method": "cash", "quote_number": number})),
+        )
+        .await;
+    assert_eq!(s, 201, "{pay}");
+    let (s, p) = start(app, &w, &o).await;
+    assert_eq!(
+        (s, p["code"].as_str()),
+        (409, Some("payment_required")),
+        "{p}"
+    );
+    let (s, c) = app
+        .get(&format!("/api/v1/work-orders/{wo}/charges"), &w.engineer)
+        .await;
+    assert_eq!(s, 200, "{c}");
+    assert_eq!(c["gate"]["paid_fen"].as_i64(), Some(gross - 1));
+    assert_eq!(c["gate"]["confirmed_total_fen"].as_i64(), Some(gross));
 
     // An engineer may not override; a manager does, with a reason, audited and on the
     // timeline.
@@ -596,4 +623,52 @@ async fn bad_quotes_and_other_peoples_orders_are_refused_and_nothing_is_written(
         (409, Some("nothing_to_quote")),
         "{p}"
     );
+}
+
+async fn the_whole_payment_opens_the_gate(e: Env) {
+    let app = &e.t;
+    let w = world(app).await;
+    let unit = old_unit(app, &w, "KT-OLD-5").await;
+    let o = arrived(app, &w, &unit).await;
+    let wo = o["number"].as_str().expect("number").to_owned();
+    let (s, q) = app
+        .send(
+            "POST",
+            "/api/v1/quotes",
+            &w.engineer,
+            Some(json!({"work_order": wo, "labor_minutes": 45})),
+        )
+        .await;
+    assert_eq!(s, 201, "{q}");
+    let number = q["quote"]["number"].as_str().expect("n").to_owned();
+    // Signed on the phone: the signer's name is required.
+    let (s, p) = app
+        .send(
+            "POST",
+            &format!("/api/v1/quotes/{number}/confirm"),
+            &w.engineer,
+            Some(json!({"version": 1})),
+        )
+        .await;
+    assert_eq!(s, 422, "{p}");
+    let (s, c) = app
+        .send("POST", &format!("/api/v1/quotes/{number}/confirm"), &w.engineer,
+            Some(json!({"version": 1, "signer_name": "张伟", "signature_png": crate::service_flow::png_data_url()})))
+        .await;
+    assert_eq!(s, 200, "{c}");
+    assert_eq!(
+        (c["status"].as_str(), c["answered_via"].as_str()),
+        (Some("confirmed"), Some("signature"))
+    );
+    let gross = q["quote"]["totals"]["customer_gross_fen"]
+        .as_i64()
+        .expect("gross");
+    let (s, pay) = app
+        .send("POST", "/api/v1/payments", &w.engineer, Some(json!({
+            "work_order": wo, "amount_fen": gross, "method": "wechat_pay", "reference": "4200001234202612071234567890"})))
+        .await;
+    assert_eq!(s, 201, "{pay}");
+    let (s, next) = start(app, &w, &o).await;
+    assert_eq!(s, 200, "{next}");
+    assert_eq!(next["status"], "in_service");
 }

@@ -3,6 +3,7 @@
 
 mod booking;
 mod catalog_edits;
+mod charges_payments;
 mod charges_quotes;
 mod charges_schedules;
 mod customer_records;

@@ -96,14 +96,11 @@ const LOANERS_READ: &[&str] = &["admin", "agent", "dispatcher", "warehouse", "ma
 const LOANERS_MANAGE: &[&str] = &["admin", "dispatcher", "warehouse", "manager"];
 /// Who reads the fee schedule (docs/charges.md): staff who price work and partners;
 /// admins keep it.
-const FEE_SCHEDULES_READ: &[&str] = &[
-    "admin",
-    "agent",
-    "dispatcher",
-    "engineer",
-    "manager",
-    "partner",
-];
+const FEE_SCHEDULES_READ: &[&str] = PRICERS;
+/// Who records payments and sees their own cash (docs/charges.md), and who refunds,
+/// records invoices and confirms hand-overs.
+const PAYMENTS_RECORD: &[&str] = PRICERS;
+const PAYMENTS_MANAGE: &[&str] = &["admin", "manager"];
 /// Who reads engineers' certifications (each within their scope).
 const CERT_READERS: &[&str] = &["admin", "dispatcher", "engineer", "manager", "partner"];
 
@@ -885,6 +882,52 @@ const CASES: &[Case] = &[
         template: "/api/v1/loaners/{id}/status",
         allowed: LOANERS_MANAGE,
     },
+    // Payments, receipts and cash hand-over (docs/charges-payments.md).
+    Case {
+        method: "GET",
+        template: "/api/v1/payments",
+        allowed: PAYMENTS_RECORD,
+    },
+    Case {
+        method: "POST",
+        template: "/api/v1/payments",
+        allowed: PAYMENTS_RECORD,
+    },
+    Case {
+        method: "POST",
+        template: "/api/v1/payments/{receipt}/refund",
+        allowed: PAYMENTS_MANAGE,
+    },
+    Case {
+        method: "PUT",
+        template: "/api/v1/payments/{receipt}/invoice",
+        allowed: PAYMENTS_MANAGE,
+    },
+    Case {
+        method: "GET",
+        template: "/api/v1/receipts/{receipt}/pdf",
+        allowed: PAYMENTS_RECORD,
+    },
+    Case {
+        method: "GET",
+        template: "/api/v1/cash-handovers",
+        allowed: PAYMENTS_RECORD,
+    },
+    Case {
+        method: "POST",
+        template: "/api/v1/cash-handovers",
+        allowed: PAYMENTS_RECORD,
+    },
+    Case {
+        method: "GET",
+        template: "/api/v1/cash-handovers/held",
+        allowed: PAYMENTS_RECORD,
+    },
+    Case {
+        method: "POST",
+        template: "/api/v1/cash-handovers/{id}/confirm",
+        allowed: PAYMENTS_MANAGE,
+    },
     // Requisitions and shipments (docs/requisitions.md): stations, partners and engineers
     // ask; the warehouse approves, rejects and ships; the receiving side receives.
     Case {
@@ -1230,6 +1273,17 @@ fn body_for(c: &Case) -> Option<Value> {
             Some(json!({"reorder_point": -1, "reorder_qty": 0}))
         }
         ("POST", "/api/v1/loaners") => Some(json!({"serial": "", "model": ""})),
+        ("POST", "/api/v1/payments") => {
+            Some(json!({"work_order": "WONOPE", "amount_fen": 1.5, "method": "barter"}))
+        }
+        ("POST", "/api/v1/payments/{receipt}/refund") => {
+            Some(json!({"amount_fen": -1, "reason": ""}))
+        }
+        ("PUT", "/api/v1/payments/{receipt}/invoice") => {
+            Some(json!({"invoice_no": "", "invoice_type": "x"}))
+        }
+        ("POST", "/api/v1/cash-handovers") => Some(json!({})),
+        ("POST", "/api/v1/cash-handovers/{id}/confirm") => Some(json!({"counted_fen": -5})),
         ("POST", "/api/v1/loaners/{id}/issue") => {
             Some(json!({"request": "", "expected_return": "x"}))
         }
@@ -1337,6 +1391,11 @@ async fn every_role_gets_exactly_the_api_operations_of_the_matrix(app: TestApp) 
                     "/fee-schedules/{id}",
                     &format!("/fee-schedules/{}", uuid::Uuid::now_v7()),
                 )
+                .replace(
+                    "/cash-handovers/{id}",
+                    &format!("/cash-handovers/{}", uuid::Uuid::now_v7()),
+                )
+                .replace("{receipt}", "RC000000000000")
                 .replace("{key}", "workdays")
                 .replace("{org_unit_id}", &unit_id)
                 .replace("{day}", "2026-02-30")
@@ -1349,6 +1408,7 @@ async fn every_role_gets_exactly_the_api_operations_of_the_matrix(app: TestApp) 
                 "/api/v1/customers/by-phone" => format!("{path}?phone=13800138000"),
                 "/api/v1/org-units/covering" => format!("{path}?region=210102"),
                 "/api/v1/catalog/codes" => format!("{path}?kind=nope"),
+                "/api/v1/payments" => format!("{path}?work_order=WONOPE"),
                 _ => path,
             };
             let (status, body) = app.send(c.method, &path, &token, body_for(c)).await;

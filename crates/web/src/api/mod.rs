@@ -10,6 +10,7 @@ pub(crate) mod labels;
 mod loaners;
 mod network;
 mod parts;
+mod payments;
 mod requisitions;
 mod service;
 mod sla;
@@ -218,6 +219,13 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(charges::schedules::list, charges::schedules::add))
         .routes(routes!(charges::schedules::current))
         .routes(routes!(charges::schedules::get))
+        .routes(routes!(payments::list, payments::record))
+        .routes(routes!(payments::refund))
+        .routes(routes!(payments::invoice))
+        .routes(routes!(payments::receipt_pdf))
+        .routes(routes!(payments::held))
+        .routes(routes!(payments::handovers, payments::hand_over))
+        .routes(routes!(payments::confirm))
         .split_for_parts();
     crate::openapi::finish(&mut doc);
     (router, doc)
