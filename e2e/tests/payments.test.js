@@ -1,5 +1,5 @@
 // Payments, receipts and the cash hand-over (issue 15 points 4 and 5,
-// docs/charges-payments.md) in the browser. The demo engineer (张伟), on a 360 px phone,
+// docs/charges.md) in the browser. The demo engineer (张伟), on a 360 px phone,
 // opens a job of theirs, records a cash payment of ¥128.50 through "Record payment",
 // downloads the receipt PDF, which reads back (Poppler's pdftotext) with the receipt number
 // and the amount; hands the cash over on /cash; the manager confirms the hand-over with

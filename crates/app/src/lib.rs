@@ -248,7 +248,7 @@ pub struct App {
     login_checks: Arc<std::sync::atomic::AtomicU64>,
     /// The CSRF key, read from the database once.
     csrf_key: Arc<tokio::sync::OnceCell<String>>,
-    /// Checks payment references (docs/charges-payments.md); the test adapter by default.
+    /// Checks payment references (docs/charges.md); the test adapter by default.
     payment_provider: Arc<dyn charges::provider::PaymentProvider>,
     /// The key that signs receipt verification links, read from the database once.
     receipt_key: Arc<tokio::sync::OnceCell<String>>,

@@ -338,7 +338,7 @@ pub fn quote_pdf(doc: &QuoteDoc) -> Result<Vec<u8>, DocError> {
     quote::render(doc)
 }
 
-/// A payment receipt or refund note (docs/charges-payments.md), every value already
+/// A payment receipt or refund note (docs/charges.md), every value already
 /// formatted for the reader.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct ReceiptDoc {

@@ -1,4 +1,4 @@
-//! A payment receipt (收据, issue 15 point 4; docs/charges-payments.md): one A4 page with the
+//! A payment receipt (收据, issue 15 point 4; docs/charges.md): one A4 page with the
 //! receipt number, the customer, the work order, the method and its reference, the amount
 //! in yuan in bold, who collected it and when, and a QR code carrying the verification URL
 //! (printed under it) so anyone can check the receipt on the public page `/r/{number}`.

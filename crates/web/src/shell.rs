@@ -135,6 +135,13 @@ pub fn nav_for(role: Role) -> Vec<NavArea> {
         &[
             (can(Permission::FieldWork), "/m", "engineer.nav"),
             (can(Permission::FieldWork), "/m/van", "van.nav"),
+            // The cash in hand and its hand-over (docs/charges.md): the engineer's own,
+            // and the managers who confirm it.
+            (
+                can(Permission::FieldWork) || can(Permission::CashConfirm),
+                "/cash",
+                "cash.nav",
+            ),
         ],
     );
     group("portal", &[(role.is_customer(), "/portal", "portal.nav")]);

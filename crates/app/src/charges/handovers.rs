@@ -1,4 +1,4 @@
-//! Cash hand-over (R-FEE-3; docs/charges-payments.md "Cash hand-over"): the cash each
+//! Cash hand-over (R-FEE-3; docs/charges.md "Cash hand-over"): the cash each
 //! engineer collected and still holds (older than a day flagged), the engineer handing it
 //! over, and the station's manager confirming the counted sum, the difference recorded.
 //!

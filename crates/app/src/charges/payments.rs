@@ -1,5 +1,5 @@
 //! Payments and refunds against a work order, the invoice (发票) recorded afterwards, and
-//! what a work order has been paid (docs/charges-payments.md). Each use-case is one
+//! what a work order has been paid (docs/charges.md). Each use-case is one
 //! transaction: the payment, the request's `payment_recorded` event and the audit row
 //! commit together or not at all.
 //!

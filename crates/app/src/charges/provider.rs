@@ -1,4 +1,4 @@
-//! The payment-provider interface (docs/charges-payments.md, "Payment providers"). No real
+//! The payment-provider interface (docs/charges.md, "Payment providers"). No real
 //! gateway is connected: every payment carries the reference the payer's bank, WeChat Pay,
 //! Alipay or the POS terminal printed, and a provider checks it before the payment is
 //! written. [`TestProvider`] is the adapter used by default and in tests; a real gateway

@@ -1,4 +1,4 @@
-//! Receipts (docs/charges-payments.md, "Receipts"): the PDF of a payment in the reader's
+//! Receipts (docs/charges.md, "Receipts"): the PDF of a payment in the reader's
 //! language, and the public check of a receipt's QR code. The QR code carries
 //! `/r/{receipt_no}?v=<signature>`, the signature an HMAC-SHA256 of the receipt number and
 //! amount under the server's `receipts` secret (kept in `server_secrets`, like the CSRF

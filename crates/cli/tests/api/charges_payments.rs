@@ -1,4 +1,4 @@
-//! Payments, receipts and cash hand-over through the API (docs/charges-payments.md), on
+//! Payments, receipts and cash hand-over through the API (docs/charges.md), on
 //! SQLite and PostgreSQL: a payment on the engineer's order with its event and receipt,
 //! refunds bounded by what was paid, the invoice set once, the receipt PDF and its public
 //! verification, bad input, who may do what, and the cash hand-over confirmed by a manager.

@@ -882,7 +882,7 @@ const CASES: &[Case] = &[
         template: "/api/v1/loaners/{id}/status",
         allowed: LOANERS_MANAGE,
     },
-    // Payments, receipts and cash hand-over (docs/charges-payments.md).
+    // Payments, receipts and cash hand-over (docs/charges.md).
     Case {
         method: "GET",
         template: "/api/v1/payments",

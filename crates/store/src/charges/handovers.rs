@@ -1,5 +1,5 @@
 //! Cash hand-overs: an engineer hands the cash they hold to the station's manager, who
-//! confirms the counted sum once (docs/charges-payments.md).
+//! confirms the counted sum once (docs/charges.md).
 
 use crate::error::StoreError;
 use sqlx::{Any, Executor, FromRow};

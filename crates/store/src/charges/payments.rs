@@ -1,4 +1,4 @@
-//! Payments and refunds against a work order (docs/charges-payments.md). A payment row is
+//! Payments and refunds against a work order (docs/charges.md). A payment row is
 //! written once; afterwards only the invoice fields and the hand-over are set, once each
 //! (`set_invoice`, `hand_over_cash`), and nothing is deleted.
 

@@ -10,7 +10,6 @@ pub(crate) mod labels;
 mod loaners;
 mod network;
 mod parts;
-mod payments;
 mod requisitions;
 mod service;
 mod sla;
@@ -219,13 +218,16 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(charges::schedules::list, charges::schedules::add))
         .routes(routes!(charges::schedules::current))
         .routes(routes!(charges::schedules::get))
-        .routes(routes!(payments::list, payments::record))
-        .routes(routes!(payments::refund))
-        .routes(routes!(payments::invoice))
-        .routes(routes!(payments::receipt_pdf))
-        .routes(routes!(payments::held))
-        .routes(routes!(payments::handovers, payments::hand_over))
-        .routes(routes!(payments::confirm))
+        .routes(routes!(charges::payments::list, charges::payments::record))
+        .routes(routes!(charges::payments::refund))
+        .routes(routes!(charges::payments::invoice))
+        .routes(routes!(charges::payments::receipt_pdf))
+        .routes(routes!(charges::payments::held))
+        .routes(routes!(
+            charges::payments::handovers,
+            charges::payments::hand_over
+        ))
+        .routes(routes!(charges::payments::confirm))
         .split_for_parts();
     crate::openapi::finish(&mut doc);
     (router, doc)

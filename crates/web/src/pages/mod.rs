@@ -10,7 +10,6 @@ mod installed_base;
 mod loaners;
 mod network;
 mod parts;
-mod payments;
 pub(crate) mod service;
 mod sla;
 
@@ -127,15 +126,18 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/q/{token}", get(charges::link::show))
         .route("/q/{token}/pdf", get(charges::link::pdf))
         .route("/q/{token}/{action}", post(charges::link::answer))
-        .route("/r/{receipt}", get(payments::verify))
-        .route("/receipts/{receipt}/pdf", get(payments::receipt_pdf))
+        .route("/r/{receipt}", get(charges::payments::verify))
+        .route(
+            "/receipts/{receipt}/pdf",
+            get(charges::payments::receipt_pdf),
+        )
         .route(
             "/m/orders/{id}/payments",
-            get(payments::phone).post(payments::record),
+            get(charges::payments::phone).post(charges::payments::record),
         )
-        .route("/cash", get(payments::cash))
-        .route("/cash/hand-over", post(payments::hand_over))
-        .route("/cash/{id}/confirm", post(payments::confirm))
+        .route("/cash", get(charges::payments::cash))
+        .route("/cash/hand-over", post(charges::payments::hand_over))
+        .route("/cash/{id}/confirm", post(charges::payments::confirm))
         .route("/reconciliation", get(records::reconciliation))
         .route("/reconciliation/{id}/callback", post(records::callback))
         .route("/reconciliation/{id}/center", post(records::center))

@@ -1,4 +1,4 @@
-//! Payments, receipts and cash hand-over (docs/charges-payments.md): recording a payment
+//! Payments, receipts and cash hand-over (docs/charges.md): recording a payment
 //! against a work order, refunds, the invoice number, the receipt PDF, the cash each
 //! engineer holds, hand-overs and their confirmation.
 

@@ -1,5 +1,5 @@
 //! Payments on the engineer's phone, the receipt download, the public check of a
-//! receipt's QR code, and the cash page (docs/charges-payments.md): what each engineer
+//! receipt's QR code, and the cash page (docs/charges.md): what each engineer
 //! holds (older than a day highlighted), the hand-over and the manager's confirmation.
 
 use crate::AppState;
@@ -27,7 +27,7 @@ pub struct MethodChoice {
 }
 
 #[derive(Template, WebTemplate)]
-#[template(path = "payments/m_payments.html")]
+#[template(path = "charges/m_payments.html")]
 pub struct PhonePaymentsPage {
     pub shell: Shell,
     pub order: String,
@@ -210,7 +210,7 @@ pub async fn receipt_pdf(
 }
 
 #[derive(Template, WebTemplate)]
-#[template(path = "payments/verify.html")]
+#[template(path = "charges/verify.html")]
 pub struct VerifyReceiptPage {
     pub shell: Shell,
     pub v: Option<ReceiptCheck>,
@@ -256,7 +256,7 @@ pub async fn verify(
 }
 
 #[derive(Template, WebTemplate)]
-#[template(path = "payments/cash.html")]
+#[template(path = "charges/cash.html")]
 pub struct CashPage {
     pub shell: Shell,
     pub held: Vec<CashHolding>,
