@@ -199,7 +199,7 @@ pub(crate) fn render(doc: &QuoteDoc) -> Result<Vec<u8>, DocError> {
                 Weight::Regular,
                 SIZE,
                 INK,
-                &[text.clone()],
+                std::slice::from_ref(text),
             );
         }
         l.lines(
