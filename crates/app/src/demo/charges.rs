@@ -28,7 +28,7 @@ impl crate::App {
                 &ctx,
                 DEMO_FROM,
                 &FeeSchedule::starter(),
-                Some("示例：起始收费标准 / demo: starter schedule".into()),
+                None,
             )
             .await?;
             added += 1;
@@ -51,7 +51,7 @@ impl crate::App {
                 &ctx,
                 on,
                 &s,
-                Some("示例：服务商结算标准 / demo: partner terms".into()),
+                None,
             )
             .await?;
             added += 1;
