@@ -46,7 +46,8 @@ pub use charges::payments::{
     InvoiceInput, InvoiceType, NewPayment, PaymentMethodName, PaymentView, RefundInput,
 };
 pub use charges::pricing::{
-    ChargeReasonView, ChargesQuery, ChargesView, GateView, LineView, PayerTotalView, TotalsView,
+    ChargeReasonView, ChargesQuery, ChargesView, GateView, LineView, PayerTotalView,
+    RecordedCostView, TotalsView,
 };
 pub use charges::provider::{PaymentProvider, ProviderError, TestProvider, Verified};
 pub use charges::quotes::{

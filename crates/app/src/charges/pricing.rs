@@ -136,6 +136,26 @@ pub struct ChargesView {
     pub lines: Vec<LineView>,
     pub totals: TotalsView,
     pub gate: GateView,
+    /// Once the order is completed: its service type and what each payer bore, as priced
+    /// at completion (R-FEE-1).
+    pub recorded: Option<RecordedCostView>,
+}
+
+/// A completed order's service type and what each payer bore, in fen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct RecordedCostView {
+    /// free, contract, paid or internal.
+    #[schema(value_type = String, example = "free")]
+    pub service_type: String,
+    /// The cost the warranty bore (parts at cost, labor at internal cost, travel).
+    pub warranty_fen: i64,
+    pub contract_fen: i64,
+    /// Service revenue: the customer's lines, net of VAT.
+    pub customer_fen: i64,
+    pub vat_fen: i64,
+    pub partner_fen: i64,
+    pub internal_fen: i64,
+    pub priced_at: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -308,18 +328,22 @@ impl crate::App {
         let cause = parse_cause(q.cause.as_deref())?;
         let mut conn = self.db.acquire().await?;
         let (w, r) = self.load_order(&mut conn, ctx, key).await?;
-        let minutes = aftersales_store::service::get_record(&mut *conn, &w.id)
-            .await?
-            .and_then(|rec| rec.labor_minutes)
-            .unwrap_or(0);
-        let work = Work {
-            labor_minutes: u32::try_from(minutes.clamp(0, 100 * 60)).unwrap_or(0),
-            parts: self.issued_parts(&mut conn, &w).await?,
-            distance_km: None,
-        };
+        let work = self.work_so_far(&mut conn, &w).await?;
         let p = self.pricing_of(&mut conn, &w, &r, cause, work).await?;
         let priced = price(&p)?;
         let gate = self.gate_of(&mut conn, &w, &r).await?;
+        let recorded = aftersales_store::charges::quotes::cost_of(&mut *conn, &w.id)
+            .await?
+            .map(|c| RecordedCostView {
+                service_type: c.service_type,
+                warranty_fen: c.warranty_fen,
+                contract_fen: c.contract_fen,
+                customer_fen: c.customer_fen,
+                vat_fen: c.vat_fen,
+                partner_fen: c.partner_fen,
+                internal_fen: c.internal_fen,
+                priced_at: c.priced_at,
+            });
         Ok(ChargesView {
             work_order: w.number.clone(),
             request: r.number.clone(),
@@ -339,7 +363,65 @@ impl crate::App {
             lines: line_views(&priced),
             totals: totals_view(&priced),
             gate,
+            recorded,
         })
+    }
+
+    /// The work as it stands: the record's minutes and the parts issued.
+    async fn work_so_far(&self, conn: &mut Conn, w: &WorkOrderRow) -> Result<Work, AppError> {
+        let minutes = aftersales_store::service::get_record(&mut *conn, &w.id)
+            .await?
+            .and_then(|rec| rec.labor_minutes)
+            .unwrap_or(0);
+        Ok(Work {
+            labor_minutes: u32::try_from(minutes.clamp(0, 100 * 60)).unwrap_or(0),
+            parts: self.issued_parts(conn, w).await?,
+            distance_km: None,
+        })
+    }
+
+    /// Prices a work order being completed, as it stands, and keeps its service type and
+    /// what each payer bore (R-FEE-1: the warranty-cost KPI reads the cost of free and
+    /// contract work, the revenue KPI the customer's share). The cause is the newest
+    /// quote's, else a normal failure. In the completion's transaction.
+    pub(crate) async fn record_costs(
+        &self,
+        conn: &mut Conn,
+        w: &WorkOrderRow,
+        r: &RequestRow,
+    ) -> Result<(), AppError> {
+        use aftersales_domain::charges::Payer;
+        let newest = aftersales_store::charges::quotes::of_work_order(&mut *conn, &w.id).await?;
+        let cause = match newest.first() {
+            Some(q) => crate::charges::quotes::cause_of(q)?,
+            None => Cause::NormalFailure,
+        };
+        let work = self.work_so_far(conn, w).await?;
+        let p = self.pricing_of(conn, w, r, cause, work).await?;
+        let priced = price(&p)?;
+        let t = &priced.totals;
+        let of = |payer: Payer| {
+            t.by_payer
+                .iter()
+                .find(|b| b.payer == payer)
+                .map_or(0, |b| b.amount_fen)
+        };
+        let row = aftersales_store::charges::quotes::CostRow {
+            work_order_id: w.id.clone(),
+            service_type: priced.service_type.as_str().into(),
+            warranty_fen: of(Payer::Warranty),
+            contract_fen: of(Payer::Contract),
+            customer_fen: t.customer_net_fen,
+            vat_fen: t.customer_vat_fen,
+            partner_fen: of(Payer::Partner),
+            internal_fen: of(Payer::Internal),
+            schedule_id: Some(p.schedule_id),
+            lines_json: serde_json::to_string(&line_views(&priced))
+                .map_err(|e| AppError::Internal(format!("cost lines: {e}")))?,
+            priced_at: aftersales_store::time::to_db(self.now())?,
+        };
+        aftersales_store::charges::quotes::insert_cost(&mut *conn, &row).await?;
+        Ok(())
     }
 
     /// Where the start gate stands: chargeable (by the warranty decision for the cause of

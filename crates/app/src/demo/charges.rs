@@ -23,14 +23,8 @@ impl crate::App {
             .iter()
             .any(|v| v.effective_from == DEMO_FROM.to_string())
         {
-            self.insert_fee_schedule(
-                &mut tx,
-                &ctx,
-                DEMO_FROM,
-                &FeeSchedule::starter(),
-                None,
-            )
-            .await?;
+            self.insert_fee_schedule(&mut tx, &ctx, DEMO_FROM, &FeeSchedule::starter(), None)
+                .await?;
             added += 1;
         }
         let on = self.today().max(DEMO_FROM);
@@ -46,14 +40,8 @@ impl crate::App {
                 labor_rate_fen_per_hour: Some(10_000),
                 travel_fen: Some(8_000),
             });
-            self.insert_fee_schedule(
-                &mut tx,
-                &ctx,
-                on,
-                &s,
-                None,
-            )
-            .await?;
+            self.insert_fee_schedule(&mut tx, &ctx, on, &s, None)
+                .await?;
             added += 1;
         }
         tx.commit().await?;

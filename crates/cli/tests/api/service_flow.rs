@@ -327,6 +327,18 @@ async fn the_main_road_from_the_call_to_a_resolved_request(app: TestApp) {
     .await;
     assert_eq!(s, 200, "{done}");
     assert_eq!(done["status"], "completed");
+    // Completed in warranty: a free job whose cost the warranty bore (R-FEE-1), kept with
+    // the order (docs/charges.md "Service type and cost").
+    let (s, c) = app
+        .get(&format!("/api/v1/work-orders/{wo}/charges"), &w.agent)
+        .await;
+    assert_eq!(s, 200, "{c}");
+    let rec = &c["recorded"];
+    assert_eq!(rec["service_type"], "free", "{c}");
+    assert_eq!(rec["customer_fen"], 0, "{c}");
+    // 45 minutes are charged as the 60-minute minimum at the internal 60.00 an hour, and
+    // the travel is the warranty's too.
+    assert!(rec["warranty_fen"].as_i64().is_some_and(|f| f >= 6_000 + 5_000), "{c}");
 
     let (_, r) = app
         .get(&format!("/api/v1/service-requests/{number}"), &w.agent)

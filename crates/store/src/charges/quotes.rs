@@ -236,3 +236,58 @@ pub async fn overrides_of<'e, E: Executor<'e, Database = Any>>(
     .fetch_all(e)
     .await?)
 }
+
+/// A completed work order's service type and what each payer bore (written once).
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct CostRow {
+    pub work_order_id: String,
+    pub service_type: String,
+    pub warranty_fen: i64,
+    pub contract_fen: i64,
+    pub customer_fen: i64,
+    pub vat_fen: i64,
+    pub partner_fen: i64,
+    pub internal_fen: i64,
+    pub schedule_id: Option<String>,
+    pub lines_json: String,
+    pub priced_at: String,
+}
+
+pub async fn insert_cost<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    c: &CostRow,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO work_order_costs (work_order_id, service_type, warranty_fen, contract_fen, \
+         customer_fen, vat_fen, partner_fen, internal_fen, schedule_id, lines_json, priced_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    )
+    .bind(&c.work_order_id)
+    .bind(&c.service_type)
+    .bind(c.warranty_fen)
+    .bind(c.contract_fen)
+    .bind(c.customer_fen)
+    .bind(c.vat_fen)
+    .bind(c.partner_fen)
+    .bind(c.internal_fen)
+    .bind(c.schedule_id.clone())
+    .bind(&c.lines_json)
+    .bind(&c.priced_at)
+    .execute(e)
+    .await?;
+    Ok(())
+}
+
+pub async fn cost_of<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    work_order_id: &str,
+) -> Result<Option<CostRow>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT work_order_id, service_type, warranty_fen, contract_fen, customer_fen, vat_fen, \
+         partner_fen, internal_fen, schedule_id, lines_json, priced_at FROM work_order_costs \
+         WHERE work_order_id = $1",
+    )
+    .bind(work_order_id)
+    .fetch_optional(e)
+    .await?)
+}

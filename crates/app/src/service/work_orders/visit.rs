@@ -264,6 +264,9 @@ impl crate::App {
             test_run_done,
         };
         self.save_order_change(ctx, &mut c, event, pos).await?;
+        // The service type and what each payer bore, priced as the order stands
+        // (docs/charges.md "Service type and cost").
+        self.record_costs(c.tx.conn(), &c.after, &c.request).await?;
         self.after_visit(ctx, &mut c, outcome, input.loaner_left, test_run_done)
             .await?;
         self.finish_order_change(c).await

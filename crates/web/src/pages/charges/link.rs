@@ -37,6 +37,8 @@ pub struct QuoteLinkPage {
     pub net: String,
     pub vat: String,
     pub gross: String,
+    /// The VAT rate as a percentage (`13%`).
+    pub vat_rate: String,
     pub token: String,
     /// The sentence of a refusal (answered already, expired…), or of the answer just given.
     pub message: Option<String>,
@@ -75,6 +77,11 @@ fn page(
     error: bool,
 ) -> QuoteLinkPage {
     let tr = shell.tr;
+    let vat_rate = q
+        .as_ref()
+        .and_then(|q| aftersales_domain::charges::Rate::parse("vat", &q.quote.totals.vat_rate).ok())
+        .map(|r| r.percent())
+        .unwrap_or_default();
     let (rows, net, vat, gross) = match &q {
         Some(q) => (
             rows(tr, q),
@@ -91,6 +98,7 @@ fn page(
         net,
         vat,
         gross,
+        vat_rate,
         token: token.to_owned(),
         message,
         error,
