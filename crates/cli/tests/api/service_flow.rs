@@ -338,7 +338,12 @@ async fn the_main_road_from_the_call_to_a_resolved_request(app: TestApp) {
     assert_eq!(rec["customer_fen"], 0, "{c}");
     // 45 minutes are charged as the 60-minute minimum at the internal 60.00 an hour, and
     // the travel is the warranty's too.
-    assert!(rec["warranty_fen"].as_i64().is_some_and(|f| f >= 6_000 + 5_000), "{c}");
+    assert!(
+        rec["warranty_fen"]
+            .as_i64()
+            .is_some_and(|f| f >= 6_000 + 5_000),
+        "{c}"
+    );
 
     let (_, r) = app
         .get(&format!("/api/v1/service-requests/{number}"), &w.agent)
