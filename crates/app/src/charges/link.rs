@@ -4,12 +4,13 @@
 //! already given or the end of the validity refuse it, each with its own code. The PDF of a
 //! quote is made here too, for staff and for the link.
 
-use super::quotes::{Answer, QuoteView, status_of, token_hash};
+use super::quotes::{Answer, QuoteView};
+use super::{status_of, token_hash};
 use crate::{AppError, Ctx};
 use aftersales_documents::{Lang, QuoteDoc, QuoteLine};
 use aftersales_domain::charges::{ConfirmedVia, QuoteAction, QuoteStatus, yuan};
 use aftersales_domain::installed_base::parse_opt_notes;
-use aftersales_domain::{FieldError, Locale, Permission};
+use aftersales_domain::{Locale, Permission};
 use aftersales_store::charges::quotes::{self as store, QuoteRow};
 use serde::{Deserialize, Serialize};
 
@@ -21,14 +22,6 @@ pub struct PublicQuote {
     pub unit: String,
     /// A newer version replaced this one.
     pub superseded: bool,
-}
-
-/// A signature pad's PNG, when given (see the service record's rules).
-pub(crate) fn signature_bytes(raw: Option<&str>) -> Result<Option<Vec<u8>>, FieldError> {
-    match raw.map(str::trim).filter(|s| !s.is_empty()) {
-        None => Ok(None),
-        Some(s) => crate::service::work_orders::record::signature_png(s).map(Some),
-    }
 }
 
 /// A token as typed in a link: 64 hex digits, else it cannot be one of ours.

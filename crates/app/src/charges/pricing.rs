@@ -393,7 +393,7 @@ impl crate::App {
         use aftersales_domain::charges::Payer;
         let newest = aftersales_store::charges::quotes::of_work_order(&mut *conn, &w.id).await?;
         let cause = match newest.first() {
-            Some(q) => crate::charges::quotes::cause_of(q)?,
+            Some(q) => super::cause_of(q)?,
             None => Cause::NormalFailure,
         };
         let work = self.work_so_far(conn, w).await?;
@@ -447,7 +447,7 @@ impl crate::App {
         let quotes = store::of_work_order(&mut *conn, &w.id).await?;
         let newest = quotes.first();
         let cause = match newest {
-            Some(q) => crate::charges::quotes::cause_of(q)?,
+            Some(q) => super::cause_of(q)?,
             None => Cause::NormalFailure,
         };
         let (decision, _) = self.decision_for(conn, r, self.today(), cause).await?;

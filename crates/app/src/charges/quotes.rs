@@ -4,6 +4,7 @@
 //! a new version under the same number and voids the older link.
 
 use super::pricing::{LineView, TotalsView, Work, line_views, parse_cause, price, totals_view};
+use super::{cause_of, status_of, token_hash};
 use crate::notifications::{Recipient, same};
 use crate::{AppError, Ctx};
 use aftersales_domain::audit::{AuditAction, AuditEntity};
@@ -19,7 +20,6 @@ use aftersales_store::charges::quotes::{self as store, QuoteRow};
 use aftersales_store::time;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
 
 /// The most lines of planned parts a quote takes.
@@ -202,18 +202,6 @@ pub struct QuoteAnswerInput {
     /// Why, when declining.
     #[schema(max_length = 2000)]
     pub note: Option<String>,
-}
-
-pub(crate) fn cause_of(q: &QuoteRow) -> Result<Cause, AppError> {
-    crate::service::requests::stored("quotes.cause", &q.cause, Cause::parse)
-}
-
-pub(crate) fn status_of(q: &QuoteRow) -> Result<QuoteStatus, AppError> {
-    crate::service::requests::stored("quotes.status", &q.status, QuoteStatus::parse)
-}
-
-pub(crate) fn token_hash(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
 }
 
 impl crate::App {
@@ -491,9 +479,7 @@ impl crate::App {
             100,
         ));
         let note = errs.take(parse_opt_notes("note", input.note.as_deref(), 2000));
-        let png = errs.take(crate::charges::link::signature_bytes(
-            input.signature_png.as_deref(),
-        ));
+        let png = errs.take(super::signature_bytes(input.signature_png.as_deref()));
         errs.into_result()?;
         let (signer, note, png) = (signer.flatten(), note.flatten(), png.flatten());
         if action == QuoteAction::Confirm && signer.is_none() {

@@ -13,6 +13,7 @@
 //! completion and addenda.
 
 mod charges;
+mod charges_card;
 mod order;
 mod record;
 mod steps;

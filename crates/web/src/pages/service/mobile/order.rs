@@ -270,7 +270,7 @@ pub struct OrderPage {
     /// A refusal, said at the top of the page with each refused field named.
     pub summary: Vec<super::SummaryItem>,
     /// The job's charges and quote (docs/charges.md), when it has any.
-    pub charges: Option<super::charges::ChargesCard>,
+    pub charges: Option<super::charges_card::ChargesCard>,
 }
 
 impl OrderPage {
@@ -428,7 +428,7 @@ pub(crate) async fn order_page(
         .and_then(|r| r.labor_minutes)
         .map(|m| wo_fmt::minutes(tr, m))
         .unwrap_or_default();
-    let charges = super::charges::card(s, &u, &v, st.quote_link).await?;
+    let charges = super::charges_card::card(s, &u, &v, st.quote_link).await?;
     Ok(OrderPage {
         charges,
         record: st.record.unwrap_or_else(|| RecordForm::of(&v)),
