@@ -181,8 +181,8 @@ pub struct QuoteIssued {
 #[into_params(parameter_in = Query)]
 pub struct QuoteQuery {
     /// The work order's id or number: its quote's versions, newest first.
-    /// Required (422 `required` without it).
-    #[param(min_length = 1, max_length = 64)]
+    /// Required (422 `required` without it, after the permission is checked).
+    #[param(required = true, min_length = 1, max_length = 64)]
     pub work_order: Option<String>,
 }
 

@@ -15,7 +15,7 @@ use serde::Deserialize;
 #[into_params(parameter_in = Query)]
 pub struct CurrentQuery {
     /// The day (`YYYY-MM-DD`); today on the site's calendar when absent.
-    #[param(value_type = Option<String>, format = Date, pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
+    #[param(value_type = Option<String>, format = Date, pattern = r"^(20[0-9]{2}|2100)-[0-9]{2}-[0-9]{2}$")]
     pub on: Option<String>,
 }
 
