@@ -97,6 +97,9 @@ impl crate::App {
         self.load_demo_installed_base(&mut s).await?;
         s.contracts_created = self.load_demo_contracts().await?;
         self.load_demo_service_network(&mut s).await?;
+        // Before the service data: a completed work order is priced with the schedule in
+        // force (docs/charges.md "Service type and cost").
+        s.fee_schedules_created = self.load_demo_fee_schedules().await?;
         s.catalog_codes_created = self.load_demo_catalog().await?;
         s.parts_created = self.load_demo_parts().await?;
         s.portal_account_linked = self.link_demo_portal_account().await?;
@@ -104,7 +107,6 @@ impl crate::App {
         s.requests_created = self.load_demo_service().await?;
         // After the requests: some loaners are lent against them.
         s.loaners_created = self.load_demo_loaners().await?;
-        s.fee_schedules_created = self.load_demo_fee_schedules().await?;
         Ok(s)
     }
 
